@@ -1,0 +1,6 @@
+export type { Database, Dialect, Queryable, Row, SqlValue } from './port.ts';
+export { DatabaseUnavailableError } from './port.ts';
+export { openSqlite } from './sqlite.ts';
+export { openPostgres, isConnectionError, numberPlaceholders } from './postgres.ts';
+export { migrate, type Migration } from './migrate.ts';
+export { openDatabase } from './open.ts';

@@ -1,0 +1,36 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
+
+/**
+ * The database port. SQL is written with `?` placeholders; the PostgreSQL adapter numbers them.
+ * Integer columns come back as bigint on both dialects (SQLite safe integers, PostgreSQL int8),
+ * so every integer column is declared BIGINT on PostgreSQL.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+export type SqlValue = string | number | bigint | null | Buffer | boolean;
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  readonly dialect: Dialect;
+  all<R extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
+  get<R extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+}
+
+export interface Database extends Queryable {
+  /** Runs `work` in one transaction; it commits when the promise resolves and rolls back when it rejects. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** The raw handles, for hot paths written per dialect. Exactly one is set. */
+  readonly sqlite?: BetterSqlite3.Database;
+  readonly pool?: pg.Pool;
+}
+
+/** The database could not be reached or stopped answering: the edge answers 503, never 500. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}

@@ -1,0 +1,133 @@
+import pg from 'pg';
+import { DatabaseUnavailableError, type Database, type Queryable, type Row, type SqlValue } from './port.ts';
+
+// int8 columns (every integer column Sluice declares) parse to bigint, NUMERIC sums stay exact.
+pg.types.setTypeParser(20, (text) => BigInt(text));
+pg.types.setTypeParser(1700, (text) => text);
+
+const numbered = new Map<string, string>();
+
+/** Turns `?` placeholders into `$1, $2, …`, leaving quoted text alone. */
+export function numberPlaceholders(sql: string): string {
+  const cached = numbered.get(sql);
+  if (cached !== undefined) return cached;
+  let out = '';
+  let index = 0;
+  let quote: string | null = null;
+  for (const char of sql) {
+    if (quote) {
+      if (char === quote) quote = null;
+      out += char;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+      out += char;
+    } else if (char === '?') {
+      index += 1;
+      out += `$${index}`;
+    } else {
+      out += char;
+    }
+  }
+  numbered.set(sql, out);
+  return out;
+}
+
+/** Connection-level failures (refused, reset, server shutting down) mean "unavailable", not "bug". */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  const message = (error as Error | null)?.message ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)
+  );
+}
+
+function wrap(error: unknown): unknown {
+  return isConnectionError(error) ? new DatabaseUnavailableError((error as Error).message) : error;
+}
+
+export interface PostgresOptions {
+  readonly maxConnections?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+
+  const over = (client: pg.Pool | pg.PoolClient): Queryable => ({
+    dialect: 'postgres',
+    async all<R extends Row>(sql: string, params: readonly SqlValue[] = []) {
+      try {
+        return (await client.query(numberPlaceholders(sql), params as unknown[])).rows as R[];
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+    async get<R extends Row>(sql: string, params: readonly SqlValue[] = []) {
+      try {
+        return (await client.query(numberPlaceholders(sql), params as unknown[])).rows[0] as R | undefined;
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+    async run(sql: string, params: readonly SqlValue[] = []) {
+      try {
+        return { changes: (await client.query(numberPlaceholders(sql), params as unknown[])).rowCount ?? 0 };
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+  });
+
+  const base = over(pool);
+  return {
+    ...base,
+    pool,
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw wrap(error);
+      }
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(over(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        broken = isConnectionError(error) || error instanceof DatabaseUnavailableError;
+        if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+        throw wrap(error);
+      } finally {
+        client.release(broken);
+      }
+    },
+    async exec(sql: string) {
+      try {
+        await pool.query(sql);
+      } catch (error) {
+        throw wrap(error);
+      }
+    },
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

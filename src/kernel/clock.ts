@@ -1,0 +1,53 @@
+/**
+ * One clock is injected everywhere so that tests can move time (expiry, maturity, windows).
+ * Time is read in milliseconds since the Unix epoch; the ledger derives nanosecond timestamps from it.
+ */
+export interface Clock {
+  nowMs(): number;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
+
+export interface ManualClock extends Clock {
+  set(ms: number): void;
+  advance(ms: number): void;
+}
+
+export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
+  let now = startMs;
+  return {
+    nowMs: () => now,
+    set(ms) {
+      now = ms;
+    },
+    advance(ms) {
+      now += ms;
+    },
+  };
+}
+
+export const NANOSECONDS_PER_MILLISECOND = 1_000_000n;
+
+export function msToNs(ms: number): bigint {
+  return BigInt(Math.trunc(ms)) * NANOSECONDS_PER_MILLISECOND;
+}
+
+/** Renders a nanosecond timestamp as an ISO 8601 instant with nanosecond precision. */
+export function nsToIso(ns: bigint): string {
+  const ms = ns / NANOSECONDS_PER_MILLISECOND;
+  const iso = new Date(Number(ms)).toISOString();
+  const fraction = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  return `${iso.slice(0, 19)}.${fraction}Z`;
+}
+
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses an ISO 8601 instant (up to nanoseconds) into nanoseconds since the epoch, or undefined. */
+export function isoToNs(text: string): bigint | undefined {
+  const match = ISO_INSTANT.exec(text);
+  if (!match) return undefined;
+  const [, seconds, fraction = '', zone] = match;
+  const ms = Date.parse(`${seconds}${zone}`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * NANOSECONDS_PER_MILLISECOND + BigInt(fraction.padEnd(9, '0'));
+}

@@ -1,0 +1,6 @@
+export * from './assert.ts';
+export * from './clock.ts';
+export * from './ids.ts';
+export * from './limits.ts';
+export * from './money.ts';
+export * from './result.ts';

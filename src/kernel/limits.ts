@@ -1,0 +1,37 @@
+/**
+ * Every limit of the platform, named once. Changing one is a decision: each says why it has its value.
+ */
+export const LIMITS = Object.freeze({
+  /** Transfers or accounts in one request and in one engine batch (TigerBeetle's batch size). */
+  batchMaxItems: 8190,
+  /** Items waiting for the ledger engine before new requests are turned away with 503. */
+  engineQueueMaxItems: 8190 * 16,
+  /** How long a batch waits for more work after the first item arrives (group commit deadline). */
+  engineBatchDeadlineMs: 1,
+  /** Pending transfers expired per engine pass; the rest go in the next pass. */
+  expiryMaxPerPass: 8190,
+  /** Largest request body the HTTP server reads: a full batch of transfers with metadata fits. */
+  httpBodyMaxBytes: 8 * 1024 * 1024,
+  /** A request that has not finished in this time is answered 503. */
+  httpRequestTimeoutMs: 30_000,
+  /** Page size cap for every list endpoint. */
+  pageMaxItems: 100,
+  pageDefaultItems: 20,
+  /** Metadata attached to accounts and transfers. */
+  metadataMaxKeys: 16,
+  metadataKeyMaxLength: 64,
+  metadataValueMaxLength: 256,
+  /** Names, descriptions and other free text. */
+  textMaxLength: 200,
+  /** Largest ledger number (TigerBeetle's u32 ledger field). */
+  ledgerMaxId: 2 ** 32 - 1,
+  /** Largest account or transfer code (u16). */
+  codeMax: 65_535,
+  /** Largest pending timeout: about 136 years would overflow nothing, but ten years is already absurd. */
+  timeoutMaxSeconds: 10 * 365 * 24 * 3600,
+  /** API requests per key (or per address when unauthenticated) per rate window. */
+  rateLimitMax: 100_000,
+  rateLimitWindowMs: 60_000,
+  /** Journal entries checked per verification step; verify streams the chain in pages of this size. */
+  journalVerifyPageSize: 1000,
+});

@@ -1,0 +1,15 @@
+import type { Migration } from '../../db/index.ts';
+
+const body = `
+CREATE TABLE auth_api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  party_ids TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+`;
+
+export const authMigrations: readonly Migration[] = [{ id: 'auth/001_init', sql: { sqlite: body, postgres: body } }];

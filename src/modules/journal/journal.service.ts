@@ -1,0 +1,112 @@
+import type { Database, Queryable } from '../../db/index.ts';
+import { assert, LIMITS } from '../../kernel/index.ts';
+import { isHashAlgorithm, type HashAlgorithm } from '../../crypto/index.ts';
+import { GENESIS_HASH, entryHash, type ContentVerifier, type JournalEntry, type VerifyProblem, type VerifyReport } from './journal.ts';
+
+/** Problems listed in one report; past this the report says how many more there were. */
+const MAX_REPORTED_PROBLEMS = 100;
+
+export interface JournalService {
+  /** Creates the head row on first start; the algorithm is fixed from then on. */
+  initialize(algorithm: HashAlgorithm): Promise<HashAlgorithm>;
+  /** Appends one entry inside the caller's transaction, holding the head row until it commits. */
+  append(tx: Queryable, entry: { readonly kind: string; readonly payload: string; readonly digest: string; readonly timestamp: bigint }): Promise<JournalEntry>;
+  head(): Promise<{ seq: bigint; hash: string; algorithm: HashAlgorithm }>;
+  list(options: { afterSeq: bigint; limit: number }): Promise<JournalEntry[]>;
+  verify(verifiers: readonly ContentVerifier[], onProgress?: (checked: number, total: number) => void): Promise<VerifyReport>;
+}
+
+type EntryRow = { seq: bigint; timestamp: bigint; kind: string; payload: string; digest: string; prev_hash: string; hash: string };
+
+function toEntry(row: EntryRow): JournalEntry {
+  return { seq: BigInt(row.seq), timestamp: BigInt(row.timestamp), kind: row.kind, payload: row.payload, digest: row.digest, prevHash: row.prev_hash, hash: row.hash };
+}
+
+export function createJournalService(deps: { readonly db: Database }): JournalService {
+  const { db } = deps;
+  let algorithmCache: HashAlgorithm | undefined;
+
+  async function readHead(q: Queryable, lock: boolean) {
+    const row = await q.get<{ seq: bigint; hash: string; algorithm: string }>(
+      `SELECT seq, hash, algorithm FROM journal_head WHERE id = 1${lock && q.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+    );
+    assert(row, 'journal head missing: initialize() was not called');
+    assert(isHashAlgorithm(row.algorithm), `unknown journal algorithm ${row.algorithm}`);
+    return { seq: BigInt(row.seq), hash: row.hash, algorithm: row.algorithm };
+  }
+
+  return {
+    async initialize(algorithm) {
+      await db.transaction(async (tx) => {
+        const insert = tx.dialect === 'postgres'
+          ? 'INSERT INTO journal_head (id, seq, hash, algorithm) VALUES (1, 0, ?, ?) ON CONFLICT (id) DO NOTHING'
+          : 'INSERT OR IGNORE INTO journal_head (id, seq, hash, algorithm) VALUES (1, 0, ?, ?)';
+        await tx.run(insert, [GENESIS_HASH, algorithm]);
+      });
+      algorithmCache = (await readHead(db, false)).algorithm;
+      return algorithmCache;
+    },
+
+    async append(tx, entry) {
+      const head = await readHead(tx, true);
+      const unsigned = { seq: head.seq + 1n, timestamp: entry.timestamp, kind: entry.kind, payload: entry.payload, digest: entry.digest, prevHash: head.hash };
+      const full: JournalEntry = { ...unsigned, hash: entryHash(head.algorithm, unsigned) };
+      await tx.run('INSERT INTO journal_entries (seq, timestamp, kind, payload, digest, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        full.seq, full.timestamp, full.kind, full.payload, full.digest, full.prevHash, full.hash,
+      ]);
+      await tx.run('UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1', [full.seq, full.hash]);
+      return full;
+    },
+
+    head: () => readHead(db, false),
+
+    async list({ afterSeq, limit }) {
+      const rows = await db.all<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit]);
+      return rows.map(toEntry);
+    },
+
+    async verify(verifiers, onProgress) {
+      const head = await readHead(db, false);
+      const byKind = new Map(verifiers.map((verifier) => [verifier.kind, verifier]));
+      const problems: VerifyProblem[] = [];
+      let extra = 0;
+      const report = (seq: bigint | null, problem: string) => {
+        if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ seq, problem });
+        else extra += 1;
+      };
+      const totalRow = await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM journal_entries');
+      const total = Number(totalRow?.n ?? 0n);
+      let expectedSeq = 1n;
+      let prevHash = GENESIS_HASH;
+      let checked = 0;
+      let afterSeq = 0n;
+      // Reads the chain in pages so that a long journal is verified in bounded memory.
+      for (;;) {
+        const page = await db.all<EntryRow>(
+          'SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE seq > ? ORDER BY seq LIMIT ?',
+          [afterSeq, LIMITS.journalVerifyPageSize],
+        );
+        if (page.length === 0) break;
+        for (const row of page) {
+          const entry = toEntry(row);
+          if (entry.seq !== expectedSeq) report(entry.seq, `expected entry ${expectedSeq} here: an entry was removed, inserted or moved`);
+          if (entry.prevHash !== prevHash) report(entry.seq, 'previous hash does not match the entry before it');
+          if (entryHash(head.algorithm, entry) !== entry.hash) report(entry.seq, 'hash does not match the entry content: it was edited');
+          const verifier = byKind.get(entry.kind);
+          if (!verifier) report(entry.seq, `no verifier for entry kind ${entry.kind}`);
+          else for (const problem of await verifier.checkEntry(entry)) report(entry.seq, problem);
+          expectedSeq = entry.seq + 1n;
+          prevHash = entry.hash;
+          afterSeq = entry.seq;
+          checked += 1;
+        }
+        onProgress?.(checked, total);
+      }
+      if (expectedSeq - 1n !== head.seq) report(null, `journal head is at entry ${head.seq} but the chain ends at ${expectedSeq - 1n}`);
+      if (prevHash !== head.hash) report(null, 'journal head hash does not match the last entry');
+      for (const verifier of verifiers) for (const problem of await verifier.finish()) report(null, problem);
+      if (extra > 0) problems.push({ seq: null, problem: `${extra} more problems not listed` });
+      return { ok: problems.length === 0, entries: checked, algorithm: head.algorithm, headSeq: head.seq, headHash: head.hash, problems };
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import type { Migration } from '../../db/index.ts';
+
+/**
+ * Ledger tables. Integer columns are BIGINT on PostgreSQL so both dialects read them as bigint.
+ * Timestamps are nanoseconds since the epoch, unique across accounts, transfers and events.
+ * On SQLite, transfers are keyed by timestamp (the rowid) so that inserts append.
+ */
+const sqlite = `
+CREATE TABLE ledger_ledgers (
+  id INTEGER PRIMARY KEY,
+  asset_code TEXT NOT NULL,
+  scale INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  timestamp INTEGER NOT NULL
+);
+CREATE TABLE ledger_clock (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_timestamp INTEGER NOT NULL
+);
+INSERT INTO ledger_clock (id, last_timestamp) VALUES (1, 0);
+CREATE TABLE ledger_accounts (
+  id TEXT PRIMARY KEY,
+  ledger INTEGER NOT NULL,
+  code INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  initial_flags INTEGER NOT NULL,
+  debits_pending INTEGER NOT NULL,
+  debits_posted INTEGER NOT NULL,
+  credits_pending INTEGER NOT NULL,
+  credits_posted INTEGER NOT NULL,
+  party_id TEXT,
+  metadata TEXT,
+  timestamp INTEGER NOT NULL UNIQUE
+) WITHOUT ROWID;
+CREATE INDEX ledger_accounts_party ON ledger_accounts (party_id) WHERE party_id IS NOT NULL;
+CREATE TABLE ledger_transfers (
+  timestamp INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  debit_account_id TEXT NOT NULL,
+  credit_account_id TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  pending_id TEXT,
+  ledger INTEGER NOT NULL,
+  code INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  timeout_seconds INTEGER NOT NULL,
+  metadata TEXT
+);
+CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, timestamp);
+CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, timestamp);
+CREATE INDEX ledger_transfers_code ON ledger_transfers (code, timestamp);
+CREATE TABLE ledger_pending (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  resolved_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ledger_pending_due ON ledger_pending (expires_at) WHERE status = 'pending' AND expires_at > 0;
+CREATE TABLE ledger_balances (
+  account_id TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  debits_pending INTEGER NOT NULL,
+  debits_posted INTEGER NOT NULL,
+  credits_pending INTEGER NOT NULL,
+  credits_posted INTEGER NOT NULL,
+  PRIMARY KEY (account_id, timestamp)
+) WITHOUT ROWID;
+CREATE TABLE ledger_account_events (
+  timestamp INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  kind TEXT NOT NULL
+);
+CREATE TABLE ledger_transfer_failures (
+  id TEXT PRIMARY KEY,
+  result TEXT NOT NULL,
+  timestamp INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+const postgres = `
+CREATE TABLE ledger_ledgers (
+  id BIGINT PRIMARY KEY,
+  asset_code TEXT NOT NULL,
+  scale BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  timestamp BIGINT NOT NULL
+);
+CREATE TABLE ledger_clock (
+  id BIGINT PRIMARY KEY CHECK (id = 1),
+  last_timestamp BIGINT NOT NULL
+);
+INSERT INTO ledger_clock (id, last_timestamp) VALUES (1, 0);
+CREATE TABLE ledger_accounts (
+  id UUID PRIMARY KEY,
+  ledger BIGINT NOT NULL,
+  code BIGINT NOT NULL,
+  flags BIGINT NOT NULL,
+  initial_flags BIGINT NOT NULL,
+  debits_pending BIGINT NOT NULL,
+  debits_posted BIGINT NOT NULL,
+  credits_pending BIGINT NOT NULL,
+  credits_posted BIGINT NOT NULL,
+  party_id TEXT,
+  metadata TEXT,
+  timestamp BIGINT NOT NULL UNIQUE
+);
+CREATE INDEX ledger_accounts_party ON ledger_accounts (party_id) WHERE party_id IS NOT NULL;
+CREATE TABLE ledger_transfers (
+  id UUID PRIMARY KEY,
+  timestamp BIGINT NOT NULL UNIQUE,
+  debit_account_id UUID NOT NULL,
+  credit_account_id UUID NOT NULL,
+  amount BIGINT NOT NULL,
+  pending_id UUID,
+  ledger BIGINT NOT NULL,
+  code BIGINT NOT NULL,
+  flags BIGINT NOT NULL,
+  timeout_seconds BIGINT NOT NULL,
+  metadata TEXT
+);
+CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, timestamp);
+CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, timestamp);
+CREATE INDEX ledger_transfers_code ON ledger_transfers (code, timestamp);
+CREATE TABLE ledger_pending (
+  id UUID PRIMARY KEY,
+  status TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  resolved_at BIGINT NOT NULL
+);
+CREATE INDEX ledger_pending_due ON ledger_pending (expires_at) WHERE status = 'pending' AND expires_at > 0;
+CREATE TABLE ledger_balances (
+  account_id UUID NOT NULL,
+  timestamp BIGINT NOT NULL,
+  debits_pending BIGINT NOT NULL,
+  debits_posted BIGINT NOT NULL,
+  credits_pending BIGINT NOT NULL,
+  credits_posted BIGINT NOT NULL,
+  PRIMARY KEY (account_id, timestamp)
+);
+CREATE TABLE ledger_account_events (
+  timestamp BIGINT PRIMARY KEY,
+  account_id UUID NOT NULL,
+  kind TEXT NOT NULL
+);
+CREATE TABLE ledger_transfer_failures (
+  id UUID PRIMARY KEY,
+  result TEXT NOT NULL,
+  timestamp BIGINT NOT NULL
+);
+`;
+
+export const ledgerMigrations: readonly Migration[] = [{ id: 'ledger/001_init', sql: { sqlite, postgres } }];

@@ -1,0 +1,195 @@
+import type { Queryable } from '../../db/index.ts';
+import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toLedger, toTransfer, type AccountRow, type LedgerRow, type TransferRow } from './ledger.rows.ts';
+import { TransferFlags, type Account, type Ledger, type Transfer } from './ledger.ts';
+
+/**
+ * Read-side SQL shared by both dialects (written with `?` placeholders). The write path lives in
+ * the per-dialect stores; reads never take the clock lock.
+ */
+export interface Balances {
+  readonly debitsPending: bigint;
+  readonly debitsPosted: bigint;
+  readonly creditsPending: bigint;
+  readonly creditsPosted: bigint;
+}
+
+export interface BalanceSnapshot extends Balances {
+  readonly timestamp: bigint;
+}
+
+export type SortOrder = 'asc' | 'desc';
+
+export interface TransferFilter {
+  readonly accountId?: string;
+  /** Only transfers touching one of these accounts (a participant's view); empty means none. */
+  readonly accountIds?: readonly string[];
+  readonly code?: number;
+  readonly ledger?: number;
+  readonly fromNs?: bigint;
+  readonly toNs?: bigint;
+  readonly after?: bigint;
+  readonly order: SortOrder;
+  readonly limit: number;
+}
+
+export interface AccountFilter {
+  readonly ledger?: number;
+  readonly code?: number;
+  readonly partyId?: string;
+  /** Restricts to accounts owned by these parties (a participant's view). */
+  readonly partyIds?: readonly string[];
+  readonly after?: bigint;
+  readonly order: SortOrder;
+  readonly limit: number;
+}
+
+/** Flags whose transfers do not post: a pending transfer holds funds; a void releases them. */
+const NOT_POSTING = TransferFlags.pending | TransferFlags.void_pending;
+
+const TWO_TO_32 = 4294967296;
+const bigintOf = (value: unknown): bigint => (value === null || value === undefined ? 0n : BigInt(String(value)));
+const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+
+export function createLedgerRepository(db: Queryable) {
+  const cursorClause = (order: SortOrder) => (order === 'asc' ? 'timestamp > ?' : 'timestamp < ?');
+  return {
+    async insertLedger(tx: Queryable, ledger: Ledger): Promise<void> {
+      await tx.run('INSERT INTO ledger_ledgers (id, asset_code, scale, name, timestamp) VALUES (?, ?, ?, ?, ?)', [
+        ledger.id, ledger.assetCode, ledger.scale, ledger.name, ledger.timestamp,
+      ]);
+    },
+    async getLedger(id: number, q: Queryable = db): Promise<Ledger | undefined> {
+      const row = await q.get<LedgerRow>('SELECT id, asset_code, scale, name, timestamp FROM ledger_ledgers WHERE id = ?', [id]);
+      return row ? toLedger(row) : undefined;
+    },
+    async listLedgers(): Promise<Ledger[]> {
+      const rows = await db.all<LedgerRow>('SELECT id, asset_code, scale, name, timestamp FROM ledger_ledgers ORDER BY id');
+      return rows.map(toLedger);
+    },
+    async getAccount(id: string): Promise<Account | undefined> {
+      const row = await db.get<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`, [id]);
+      return row ? toAccount(row) : undefined;
+    },
+    async listAccounts(filter: AccountFilter): Promise<Account[]> {
+      const where: string[] = [];
+      const params: (string | number | bigint)[] = [];
+      if (filter.ledger !== undefined) (where.push('ledger = ?'), params.push(filter.ledger));
+      if (filter.code !== undefined) (where.push('code = ?'), params.push(filter.code));
+      if (filter.partyId !== undefined) (where.push('party_id = ?'), params.push(filter.partyId));
+      if (filter.partyIds) {
+        if (filter.partyIds.length === 0) return [];
+        where.push(`party_id IN (${placeholders(filter.partyIds.length)})`);
+        params.push(...filter.partyIds);
+      }
+      if (filter.after !== undefined) (where.push(cursorClause(filter.order)), params.push(filter.after));
+      const rows = await db.all<AccountRow>(
+        `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY timestamp ${filter.order} LIMIT ?`,
+        [...params, filter.limit],
+      );
+      return rows.map(toAccount);
+    },
+    async getTransfer(id: string): Promise<Transfer | undefined> {
+      const row = await db.get<TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?`, [id]);
+      return row ? toTransfer(row) : undefined;
+    },
+    async listTransfers(filter: TransferFilter): Promise<Transfer[]> {
+      const where: string[] = [];
+      const params: (string | number | bigint)[] = [];
+      if (filter.accountId !== undefined) {
+        where.push('(debit_account_id = ? OR credit_account_id = ?)');
+        params.push(filter.accountId, filter.accountId);
+      }
+      if (filter.accountIds) {
+        if (filter.accountIds.length === 0) return [];
+        const list = placeholders(filter.accountIds.length);
+        where.push(`(debit_account_id IN (${list}) OR credit_account_id IN (${list}))`);
+        params.push(...filter.accountIds, ...filter.accountIds);
+      }
+      if (filter.code !== undefined) (where.push('code = ?'), params.push(filter.code));
+      if (filter.ledger !== undefined) (where.push('ledger = ?'), params.push(filter.ledger));
+      if (filter.fromNs !== undefined) (where.push('timestamp >= ?'), params.push(filter.fromNs));
+      if (filter.toNs !== undefined) (where.push('timestamp < ?'), params.push(filter.toNs));
+      if (filter.after !== undefined) (where.push(cursorClause(filter.order)), params.push(filter.after));
+      const rows = await db.all<TransferRow>(
+        `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY timestamp ${filter.order} LIMIT ?`,
+        [...params, filter.limit],
+      );
+      return rows.map(toTransfer);
+    },
+    /** Balances of a `history` account as of `at`: one index probe into its balance rows. */
+    async recordedBalanceAt(accountId: string, at: bigint): Promise<BalanceSnapshot | undefined> {
+      const row = await db.get<Record<string, bigint>>(
+        'SELECT timestamp, debits_pending, debits_posted, credits_pending, credits_posted FROM ledger_balances WHERE account_id = ? AND timestamp <= ? ORDER BY timestamp DESC LIMIT 1',
+        [accountId, at],
+      );
+      if (!row) return undefined;
+      return {
+        timestamp: bigintOf(row.timestamp),
+        debitsPending: bigintOf(row.debits_pending),
+        debitsPosted: bigintOf(row.debits_posted),
+        creditsPending: bigintOf(row.credits_pending),
+        creditsPosted: bigintOf(row.credits_posted),
+      };
+    },
+    /** Balances of any account as of `at`, summed from its transfers: exact, and linear in their number. */
+    async computedBalanceAt(accountId: string, at: bigint): Promise<Balances> {
+      const posted = (side: 'debit' | 'credit') =>
+        `(SELECT COALESCE(SUM(amount), 0) FROM ledger_transfers WHERE ${side}_account_id = ? AND timestamp <= ? AND (flags & ${NOT_POSTING}) = 0)`;
+      const pending = (side: 'debit' | 'credit') =>
+        `(SELECT COALESCE(SUM(t.amount), 0) FROM ledger_transfers t JOIN ledger_pending p ON p.id = t.id
+          WHERE t.${side}_account_id = ? AND t.timestamp <= ? AND (p.resolved_at = 0 OR p.resolved_at > ?))`;
+      const row = await db.get<Record<string, unknown>>(
+        `SELECT ${pending('debit')} AS debits_pending, ${posted('debit')} AS debits_posted, ${pending('credit')} AS credits_pending, ${posted('credit')} AS credits_posted`,
+        [accountId, at, at, accountId, at, accountId, at, at, accountId, at],
+      );
+      return {
+        debitsPending: bigintOf(row?.debits_pending),
+        debitsPosted: bigintOf(row?.debits_posted),
+        creditsPending: bigintOf(row?.credits_pending),
+        creditsPosted: bigintOf(row?.credits_posted),
+      };
+    },
+    async balanceHistory(accountId: string, options: { after?: bigint; fromNs?: bigint; toNs?: bigint; order: SortOrder; limit: number }): Promise<BalanceSnapshot[]> {
+      const where = ['account_id = ?'];
+      const params: (string | bigint | number)[] = [accountId];
+      if (options.fromNs !== undefined) (where.push('timestamp >= ?'), params.push(options.fromNs));
+      if (options.toNs !== undefined) (where.push('timestamp < ?'), params.push(options.toNs));
+      if (options.after !== undefined) (where.push(cursorClause(options.order)), params.push(options.after));
+      const rows = await db.all<Record<string, bigint>>(
+        `SELECT timestamp, debits_pending, debits_posted, credits_pending, credits_posted FROM ledger_balances WHERE ${where.join(' AND ')} ORDER BY timestamp ${options.order} LIMIT ?`,
+        [...params, options.limit],
+      );
+      return rows.map((row) => ({
+        timestamp: bigintOf(row.timestamp),
+        debitsPending: bigintOf(row.debits_pending),
+        debitsPosted: bigintOf(row.debits_posted),
+        creditsPending: bigintOf(row.credits_pending),
+        creditsPosted: bigintOf(row.credits_posted),
+      }));
+    },
+    async pendingStatus(id: string): Promise<{ status: string; expiresAt: bigint; resolvedAt: bigint } | undefined> {
+      const row = await db.get<{ status: string; expires_at: bigint; resolved_at: bigint }>('SELECT status, expires_at, resolved_at FROM ledger_pending WHERE id = ?', [id]);
+      return row ? { status: row.status, expiresAt: bigintOf(row.expires_at), resolvedAt: bigintOf(row.resolved_at) } : undefined;
+    },
+    async totalsByLedger(): Promise<{ ledger: number; debitsPosted: bigint; creditsPosted: bigint; debitsPending: bigint; creditsPending: bigint; accounts: number }[]> {
+      // Sums over many accounts can pass 2^63 - 1, where SQLite's SUM fails. Summing the high and low
+      // 32 bits separately keeps every partial sum in range; BigInt puts them together exactly.
+      const split = (column: string) => `SUM(${column} / ${TWO_TO_32}) AS ${column}_high, SUM(${column} % ${TWO_TO_32}) AS ${column}_low`;
+      const rows = await db.all<Record<string, unknown>>(
+        `SELECT ledger, COUNT(*) AS accounts, ${split('debits_posted')}, ${split('credits_posted')}, ${split('debits_pending')}, ${split('credits_pending')}
+         FROM ledger_accounts GROUP BY ledger ORDER BY ledger`,
+      );
+      const joined = (row: Record<string, unknown>, column: string) => bigintOf(row[`${column}_high`]) * BigInt(TWO_TO_32) + bigintOf(row[`${column}_low`]);
+      return rows.map((row) => ({
+        ledger: Number(row.ledger),
+        accounts: Number(row.accounts),
+        debitsPosted: joined(row, 'debits_posted'),
+        creditsPosted: joined(row, 'credits_posted'),
+        debitsPending: joined(row, 'debits_pending'),
+        creditsPending: joined(row, 'credits_pending'),
+      }));
+    },
+  };
+}
+
+export type LedgerRepository = ReturnType<typeof createLedgerRepository>;

@@ -1,0 +1,128 @@
+import type { Database } from '../../db/index.ts';
+import { err, ok, type Clock, type Result, msToNs, LIMITS } from '../../kernel/index.ts';
+import type { HashAlgorithm } from '../../crypto/index.ts';
+import type { ContentVerifier, JournalService } from '../journal/index.ts';
+import { createLedgerEngine, type CloseResult, type LedgerEngine, type LedgerMetrics } from './ledger.engine.ts';
+import { createLedgerRepository, type AccountFilter, type BalanceSnapshot, type Balances, type SortOrder, type TransferFilter } from './ledger.repository.ts';
+import { createPostgresLedgerStore } from './ledger.store.postgres.ts';
+import { createSqliteLedgerStore } from './ledger.store.sqlite.ts';
+import { createLedgerVerifier } from './ledger.verify.ts';
+import { AccountFlags, type Account, type AccountRequest, type Ledger, type Transfer, type TransferRequest } from './ledger.ts';
+import type { ItemResult } from './ledger.apply.ts';
+import type { AccountError, LedgerError, TransferError } from './ledger.errors.ts';
+
+export interface LedgerServiceDeps {
+  readonly db: Database;
+  readonly journal: JournalService;
+  readonly clock: Clock;
+  readonly hashAlgorithm: HashAlgorithm;
+  readonly knownParties: (ids: readonly string[]) => Promise<Set<string>>;
+  readonly metrics?: LedgerMetrics;
+  readonly expiryIntervalMs?: number;
+}
+
+export interface BalancesAt extends Balances {
+  readonly accountId: string;
+  readonly at: bigint;
+  /** "recorded" for accounts with the history flag (one lookup), "computed" when summed from transfers. */
+  readonly source: 'recorded' | 'computed' | 'current';
+}
+
+export interface LedgerService {
+  createLedger(input: Omit<Ledger, 'timestamp'>): Promise<Result<{ ledger: Ledger; created: boolean }, LedgerError>>;
+  getLedger(id: number): Promise<Ledger | undefined>;
+  listLedgers(): Promise<Ledger[]>;
+  createAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
+  createTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]>;
+  setAccountClosed(accountId: string, closed: boolean): Promise<CloseResult>;
+  getAccount(id: string): Promise<Account | undefined>;
+  listAccounts(filter: AccountFilter): Promise<Account[]>;
+  getTransfer(id: string): Promise<Transfer | undefined>;
+  listTransfers(filter: TransferFilter): Promise<Transfer[]>;
+  balancesAt(accountId: string, at?: bigint): Promise<Result<BalancesAt, 'account_not_found'>>;
+  balanceHistory(accountId: string, options: { after?: bigint; fromNs?: bigint; toNs?: bigint; order: SortOrder; limit: number }): Promise<Result<BalanceSnapshot[], 'account_not_found' | 'account_history_not_enabled'>>;
+  pendingStatus(id: string): Promise<{ status: string; expiresAt: bigint; resolvedAt: bigint } | undefined>;
+  totalsByLedger(): ReturnType<ReturnType<typeof createLedgerRepository>['totalsByLedger']>;
+  expireDue(): Promise<void>;
+  verifier(): ContentVerifier;
+  queuedItems(): number;
+  stop(): Promise<void>;
+}
+
+export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
+  const { db } = deps;
+  const repository = createLedgerRepository(db);
+  const store = db.dialect === 'sqlite' ? createSqliteLedgerStore(db) : createPostgresLedgerStore(db);
+  const engine: LedgerEngine = createLedgerEngine({
+    store,
+    journal: deps.journal,
+    clock: deps.clock,
+    hashAlgorithm: deps.hashAlgorithm,
+    knownParties: deps.knownParties,
+    metrics: deps.metrics,
+    expiryIntervalMs: deps.expiryIntervalMs,
+  });
+
+  return {
+    async createLedger(input) {
+      return db.transaction(async (tx) => {
+        const existing = await repository.getLedger(input.id, tx);
+        if (existing) {
+          if (existing.assetCode !== input.assetCode) return err('ledger_exists_with_different_asset_code');
+          if (existing.scale !== input.scale) return err('ledger_exists_with_different_scale');
+          if (existing.name !== input.name) return err('ledger_exists_with_different_name');
+          return ok({ ledger: existing, created: false });
+        }
+        const ledger: Ledger = { ...input, timestamp: msToNs(deps.clock.nowMs()) };
+        await repository.insertLedger(tx, ledger);
+        // Ledger definitions are journaled inline: the scale of a currency is part of what its amounts mean.
+        const payload = JSON.stringify({ id: ledger.id, assetCode: ledger.assetCode, scale: ledger.scale, name: ledger.name });
+        await deps.journal.append(tx, { kind: 'ledger.definition', payload, digest: '', timestamp: ledger.timestamp });
+        return ok({ ledger, created: true });
+      });
+    },
+    getLedger: (id) => repository.getLedger(id),
+    listLedgers: () => repository.listLedgers(),
+    createAccounts: (requests) => engine.submitAccounts(requests),
+    createTransfers: (requests) => engine.submitTransfers(requests),
+    setAccountClosed: (accountId, closed) => engine.setClosed(accountId, closed),
+    getAccount: (id) => repository.getAccount(id),
+    listAccounts: (filter) => repository.listAccounts(filter),
+    getTransfer: (id) => repository.getTransfer(id),
+    listTransfers: (filter) => repository.listTransfers(filter),
+    async balancesAt(accountId, at) {
+      const account = await repository.getAccount(accountId);
+      if (!account) return err('account_not_found');
+      if (at === undefined) return ok({ accountId, at: msToNs(deps.clock.nowMs()), source: 'current', ...balancesOf(account) });
+      if (at < account.timestamp) return ok({ accountId, at, source: 'computed', debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n });
+      if (account.flags & AccountFlags.history) {
+        const recorded = await repository.recordedBalanceAt(accountId, at);
+        const zero = { debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n };
+        const { timestamp: _, ...balances } = recorded ?? { timestamp: 0n, ...zero };
+        return ok({ accountId, at, source: 'recorded', ...balances });
+      }
+      return ok({ accountId, at, source: 'computed', ...(await repository.computedBalanceAt(accountId, at)) });
+    },
+    async balanceHistory(accountId, options) {
+      const account = await repository.getAccount(accountId);
+      if (!account) return err('account_not_found');
+      if (!(account.flags & AccountFlags.history)) return err('account_history_not_enabled');
+      return ok(await repository.balanceHistory(accountId, { ...options, limit: Math.min(options.limit, LIMITS.pageMaxItems) }));
+    },
+    pendingStatus: (id) => repository.pendingStatus(id),
+    totalsByLedger: () => repository.totalsByLedger(),
+    expireDue: () => engine.expireDue(),
+    verifier: () => createLedgerVerifier(db, deps.hashAlgorithm),
+    queuedItems: () => engine.queuedItems(),
+    stop: () => engine.stop(),
+  };
+}
+
+function balancesOf(account: Account): Balances {
+  return {
+    debitsPending: account.debitsPending,
+    debitsPosted: account.debitsPosted,
+    creditsPending: account.creditsPending,
+    creditsPosted: account.creditsPosted,
+  };
+}

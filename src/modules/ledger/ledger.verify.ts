@@ -1,0 +1,95 @@
+import type { Queryable } from '../../db/index.ts';
+import { createLineDigest, type HashAlgorithm } from '../../crypto/index.ts';
+import type { ContentVerifier, JournalEntry } from '../journal/index.ts';
+import { accountEventLine, accountLine, expiryLine, sortLines, transferLine, type BatchPayload, type DigestLine } from './ledger.digest.ts';
+import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toTransfer, type AccountRow, type TransferRow } from './ledger.rows.ts';
+import { TransferFlags } from './ledger.ts';
+
+/** Accounts whose balances disagree with their transfers, listed at most this many per report. */
+const MAX_BALANCE_MISMATCHES = 20;
+
+/**
+ * Checks the ledger tables against the journal: each batch entry's digest is recomputed from the
+ * rows in its timestamp range (an edited, inserted or removed row changes it), every row must fall
+ * inside some entry, and every account's balances must equal the sums of its transfers.
+ */
+export function createLedgerVerifier(db: Queryable, algorithm: HashAlgorithm): ContentVerifier {
+  const totals = { accounts: 0, transfers: 0, events: 0, expiries: 0 };
+  return {
+    kind: 'ledger.batch',
+    async checkEntry(entry: JournalEntry) {
+      let payload: BatchPayload;
+      try {
+        payload = JSON.parse(entry.payload) as BatchPayload;
+        BigInt(payload.first);
+        BigInt(payload.last);
+      } catch {
+        return ['ledger batch payload is not readable'];
+      }
+      const range = [BigInt(payload.first), BigInt(payload.last)];
+      const lines: DigestLine[] = [];
+      const accounts = await db.all<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE timestamp >= ? AND timestamp <= ?`, range);
+      for (const row of accounts) lines.push(accountLine(toAccount(row), Number(row.initial_flags)));
+      const transfers = await db.all<TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE timestamp >= ? AND timestamp <= ?`, range);
+      for (const row of transfers) lines.push(transferLine(toTransfer(row)));
+      const events = await db.all<{ timestamp: bigint; account_id: string; kind: string }>(
+        'SELECT timestamp, account_id, kind FROM ledger_account_events WHERE timestamp >= ? AND timestamp <= ?',
+        range,
+      );
+      for (const row of events) lines.push(accountEventLine({ accountId: row.account_id, kind: row.kind, timestamp: BigInt(row.timestamp) }));
+      const expiries = await db.all<{ id: string; resolved_at: bigint }>(
+        "SELECT id, resolved_at FROM ledger_pending WHERE status = 'expired' AND resolved_at >= ? AND resolved_at <= ?",
+        range,
+      );
+      for (const row of expiries) lines.push(expiryLine(row.id, BigInt(row.resolved_at)));
+      totals.accounts += payload.accounts;
+      totals.transfers += payload.transfers;
+      totals.events += payload.events;
+      totals.expiries += payload.expiries;
+      const digest = createLineDigest(algorithm);
+      for (const line of sortLines(lines)) digest.add(line.line);
+      const problems: string[] = [];
+      if (digest.hex() !== entry.digest) {
+        problems.push(
+          `ledger records of this batch do not match its digest (${accounts.length} accounts, ${transfers.length} transfers, ${events.length} events, ${expiries.length} expiries found; ` +
+            `${payload.accounts}, ${payload.transfers}, ${payload.events}, ${payload.expiries} recorded)`,
+        );
+      }
+      return problems;
+    },
+    async finish() {
+      const problems: string[] = [];
+      const count = async (sql: string) => Number((await db.get<{ n: bigint }>(sql))?.n ?? 0n);
+      const found = {
+        accounts: await count('SELECT COUNT(*) AS n FROM ledger_accounts'),
+        transfers: await count('SELECT COUNT(*) AS n FROM ledger_transfers'),
+        events: await count('SELECT COUNT(*) AS n FROM ledger_account_events'),
+        expiries: await count("SELECT COUNT(*) AS n FROM ledger_pending WHERE status = 'expired'"),
+      };
+      for (const key of Object.keys(totals) as (keyof typeof totals)[]) {
+        if (found[key] !== totals[key]) problems.push(`the journal records ${totals[key]} ledger ${key} but the tables hold ${found[key]}`);
+      }
+      problems.push(...(await balanceMismatches(db)));
+      return problems;
+    },
+  };
+}
+
+async function balanceMismatches(db: Queryable): Promise<string[]> {
+  const notPosting = TransferFlags.pending | TransferFlags.void_pending;
+  const side = (column: 'debit' | 'credit') => `
+    SELECT t.${column}_account_id AS id,
+           SUM(CASE WHEN (t.flags & ${notPosting}) = 0 THEN t.amount ELSE 0 END) AS posted,
+           SUM(CASE WHEN p.status = 'pending' THEN t.amount ELSE 0 END) AS pending
+    FROM ledger_transfers t LEFT JOIN ledger_pending p ON p.id = t.id
+    GROUP BY t.${column}_account_id`;
+  const rows = await db.all<{ id: string }>(
+    `SELECT a.id FROM ledger_accounts a
+     LEFT JOIN (${side('debit')}) d ON d.id = a.id
+     LEFT JOIN (${side('credit')}) c ON c.id = a.id
+     WHERE a.debits_posted <> COALESCE(d.posted, 0) OR a.debits_pending <> COALESCE(d.pending, 0)
+        OR a.credits_posted <> COALESCE(c.posted, 0) OR a.credits_pending <> COALESCE(c.pending, 0)
+     LIMIT ${MAX_BALANCE_MISMATCHES}`,
+  );
+  return rows.map((row) => `account ${row.id}: balances differ from the sum of its transfers`);
+}
