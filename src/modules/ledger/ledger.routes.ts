@@ -1,1 +1,271 @@
-export const ledgerRoutes = null;
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import { ISO_4217_SCALES, LIMITS, isoToNs, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
+import type { Platform } from '../../platform.ts';
+import { partyScope } from '../../http/auth.ts';
+import { decodeBigintCursor, page, PageQuery } from '../../http/pagination.ts';
+import { fieldProblem, notFound, ProblemError, type FieldError } from '../../http/problem.ts';
+import { acceptSingleOrBatch, isSingle } from '../../http/single.ts';
+import { AccountFlags, TransferFlags, canonicalMetadata, flagsToBits, type AccountRequest, type TransferRequest } from './ledger.ts';
+import { LEDGER_ERROR_STATUS } from './ledger.errors.ts';
+import { AccountBatch, IdParams, Instant, LedgerId, LedgerInput, TransferBatch, Uuid, type AccountInput, type TransferInput } from './ledger.schema.ts';
+import { fieldOfResult, renderAccount, renderBalances, renderLedger, renderTransfer } from './ledger.render.ts';
+
+type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+function parseInstant(text: string | undefined, pointer: string): bigint | undefined {
+  if (text === undefined) return undefined;
+  const ns = /^\d{1,19}$/.test(text) ? BigInt(text) : isoToNs(text);
+  if (ns === undefined || ns > 2n ** 63n - 1n) throw fieldProblem(400, 'invalid_instant', pointer, 'is not an ISO 8601 instant or nanoseconds since the epoch');
+  return ns;
+}
+
+function amountOf(text: string | undefined, pointer: string): bigint | undefined {
+  if (text === undefined) return undefined;
+  const amount = parseMinorUnits(text);
+  if (amount === undefined || amount === 0n) throw fieldProblem(400, 'amount_out_of_range', pointer, 'must be between 1 and 9223372036854775807 minor units');
+  return amount;
+}
+
+function toTransferRequest(input: Static<typeof TransferInput>, pointer: string): TransferRequest {
+  return {
+    id: normalizeUuid(input.id),
+    debitAccountId: input.debit_account_id && normalizeUuid(input.debit_account_id),
+    creditAccountId: input.credit_account_id && normalizeUuid(input.credit_account_id),
+    amount: amountOf(input.amount, `${pointer}/amount`),
+    pendingId: input.pending_id && normalizeUuid(input.pending_id),
+    ledger: input.ledger,
+    code: input.code,
+    flags: flagsToBits(input.flags ?? [], TransferFlags),
+    timeoutSeconds: input.timeout,
+    metadata: canonicalMetadata(input.metadata),
+  };
+}
+
+function toAccountRequest(input: Static<typeof AccountInput>): AccountRequest {
+  return {
+    id: normalizeUuid(input.id),
+    ledger: input.ledger,
+    code: input.code,
+    flags: flagsToBits(input.flags ?? [], AccountFlags),
+    partyId: input.party_id ?? null,
+    metadata: canonicalMetadata(input.metadata),
+  };
+}
+
+function ruleProblem(code: string, pointerPrefix: string): ProblemError {
+  const status = code.startsWith('exists_with_different') ? 409 : 422;
+  const pointer = `${pointerPrefix}${fieldOfResult(code)}`;
+  return new ProblemError(status, code, `the ledger refused the request: ${code.replace(/_/g, ' ')}`, [{ pointer, code, detail: code.replace(/_/g, ' ') }]);
+}
+
+export function ledgerRoutes(platform: Platform) {
+  const { ledger } = platform;
+
+  /** A participant may only move money out of, and open accounts for, its own parties. */
+  async function checkParticipantTransfers(scope: readonly string[], requests: readonly TransferRequest[], single: boolean): Promise<void> {
+    const errors: FieldError[] = [];
+    for (const [index, request] of requests.entries()) {
+      let debitId = request.debitAccountId;
+      if (request.pendingId) debitId = (await ledger.getTransfer(request.pendingId))?.debitAccountId;
+      const account = debitId ? await ledger.getAccount(debitId) : undefined;
+      if (!account || !account.partyId || !scope.includes(account.partyId)) {
+        errors.push({ pointer: `${single ? '' : `/transfers/${index}`}${request.pendingId ? '/pending_id' : '/debit_account_id'}`, code: 'account_not_owned', detail: 'is not an account of your parties' });
+        if (errors.length >= 20) break;
+      }
+    }
+    if (errors.length > 0) throw new ProblemError(403, 'account_not_owned', 'a participant key may only debit accounts of its own parties', errors);
+  }
+
+  async function visibleAccount(request: FastifyRequest, id: string) {
+    const account = await ledger.getAccount(normalizeUuid(id));
+    const scope = partyScope(request);
+    if (!account || (scope && (!account.partyId || !scope.includes(account.partyId)))) throw notFound('account_not_found', `no account ${id}`);
+    return account;
+  }
+
+  return async function register(app: App) {
+    app.post('/ledgers', {
+      config: { permission: 'manage' },
+      schema: { tags: ['ledger'], summary: 'Define a ledger (one per currency or asset)', body: LedgerInput },
+    }, async (request, reply) => {
+      const { id, asset_code: assetCode, name } = request.body;
+      const scale = request.body.scale ?? ISO_4217_SCALES[assetCode];
+      if (scale === undefined) throw fieldProblem(400, 'scale_required', '/scale', `is required for ${assetCode}, which is not an ISO 4217 currency Sluice knows`);
+      const result = await ledger.createLedger({ id, assetCode, scale, name });
+      if (!result.ok) throw new ProblemError(LEDGER_ERROR_STATUS[result.error], result.error, `ledger ${id} exists with other fields`);
+      return reply.status(result.value.created ? 201 : 200).send(renderLedger(result.value.ledger));
+    });
+
+    app.get('/ledgers', { config: { permission: 'read' }, schema: { tags: ['ledger'], summary: 'List ledgers' } }, async () => ({
+      data: (await ledger.listLedgers()).map(renderLedger),
+    }));
+
+    app.get('/ledgers/:id', {
+      config: { permission: 'read' },
+      schema: { tags: ['ledger'], summary: 'Get a ledger', params: Type.Object({ id: LedgerId }) },
+    }, async (request) => {
+      const found = await ledger.getLedger(request.params.id);
+      if (!found) throw notFound('ledger_not_found', `no ledger ${request.params.id}`);
+      return renderLedger(found);
+    });
+
+    app.post('/accounts', {
+      config: { permission: 'write' },
+      preValidation: acceptSingleOrBatch('accounts'),
+      schema: {
+        tags: ['ledger'],
+        summary: `Create one account, or a batch of up to ${LIMITS.batchMaxItems} as {"accounts": [...]}`,
+        body: AccountBatch,
+      },
+    }, async (request, reply) => {
+      const requests = request.body.accounts.map(toAccountRequest);
+      const scope = partyScope(request);
+      if (scope) {
+        const foreign = requests.findIndex((item) => !item.partyId || !scope.includes(item.partyId));
+        if (foreign >= 0) throw fieldProblem(403, 'party_not_owned', `${isSingle(request) ? '' : `/accounts/${foreign}`}/party_id`, 'must be one of your parties');
+      }
+      const results = await ledger.createAccounts(requests);
+      return answer(request, reply, results, async (id) => renderAccount((await ledger.getAccount(id))!), 'accounts');
+    });
+
+    app.get('/accounts', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['ledger'],
+        summary: 'List accounts, oldest first',
+        querystring: Type.Object({ ledger: Type.Optional(LedgerId), code: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.codeMax })), party_id: Type.Optional(Type.String({ maxLength: 64 })), ...PageQuery }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const { limit = LIMITS.pageDefaultItems, order = 'asc' } = request.query;
+      const accounts = await ledger.listAccounts({
+        ledger: request.query.ledger, code: request.query.code, partyId: request.query.party_id,
+        partyIds: partyScope(request) ?? undefined, after: decodeBigintCursor(request.query.cursor), order, limit,
+      });
+      return page(accounts, limit, (account) => account.timestamp, renderAccount);
+    });
+
+    app.get('/accounts/:id', { config: { permission: 'read' }, schema: { tags: ['ledger'], summary: 'Get an account with its balances', params: IdParams } }, async (request) =>
+      renderAccount(await visibleAccount(request, request.params.id)));
+
+    for (const [action, closed] of [['close', true], ['reopen', false]] as const) {
+      app.post(`/accounts/:id/${action}`, {
+        config: { permission: 'manage' },
+        schema: { tags: ['ledger'], summary: closed ? 'Close an account: it takes no new transfers' : 'Reopen a closed account', params: IdParams },
+      }, async (request) => {
+        const id = normalizeUuid(request.params.id);
+        const result = await ledger.setAccountClosed(id, closed);
+        if (result !== 'ok') throw new ProblemError(LEDGER_ERROR_STATUS[result], result, `cannot ${action} account ${id}: ${result.replace(/_/g, ' ')}`);
+        return renderAccount((await ledger.getAccount(id))!);
+      });
+    }
+
+    app.get('/accounts/:id/balances', {
+      config: { permission: 'read' },
+      schema: { tags: ['ledger'], summary: 'Balances now, or at a past instant', params: IdParams, querystring: Type.Object({ at: Type.Optional(Instant) }, { additionalProperties: false }) },
+    }, async (request) => {
+      const account = await visibleAccount(request, request.params.id);
+      const result = await ledger.balancesAt(account.id, parseInstant(request.query.at, '/query/at'));
+      if (!result.ok) throw notFound(result.error, `no account ${account.id}`);
+      return { account_id: account.id, at: String(result.value.at), source: result.value.source, ...renderBalances(result.value) };
+    });
+
+    app.get('/accounts/:id/history', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['ledger'],
+        summary: 'Balance after each change, for accounts with the history flag',
+        params: IdParams,
+        querystring: Type.Object({ from: Type.Optional(Instant), to: Type.Optional(Instant), ...PageQuery }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const account = await visibleAccount(request, request.params.id);
+      const { limit = LIMITS.pageDefaultItems, order = 'asc' } = request.query;
+      const result = await ledger.balanceHistory(account.id, {
+        fromNs: parseInstant(request.query.from, '/query/from'), toNs: parseInstant(request.query.to, '/query/to'),
+        after: decodeBigintCursor(request.query.cursor), order, limit,
+      });
+      if (!result.ok) throw new ProblemError(409, result.error, 'create the account with the history flag to keep its balance history');
+      return page(result.value, limit, (row) => row.timestamp, (row) => ({ timestamp: String(row.timestamp), ...renderBalances(row) }));
+    });
+
+    app.post('/transfers', {
+      config: { permission: 'write' },
+      preValidation: acceptSingleOrBatch('transfers'),
+      schema: {
+        tags: ['ledger'],
+        summary: `Create one transfer, or a batch of up to ${LIMITS.batchMaxItems} as {"transfers": [...]}`,
+        description: 'A single transfer answers 201 (200 when replayed) or a problem; a batch answers 200 with one result per item, in order.',
+        body: TransferBatch,
+      },
+    }, async (request, reply) => {
+      const single = isSingle(request);
+      const requests = request.body.transfers.map((input, index) => toTransferRequest(input, single ? '' : `/transfers/${index}`));
+      const scope = partyScope(request);
+      if (scope) await checkParticipantTransfers(scope, requests, single);
+      const results = await ledger.createTransfers(requests);
+      return answer(request, reply, results, async (id) => renderTransfer((await ledger.getTransfer(id))!), 'transfers');
+    });
+
+    app.get('/transfers', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['ledger'],
+        summary: 'Query transfers by account, code, ledger and time range',
+        querystring: Type.Object({
+          account_id: Type.Optional(Uuid), code: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.codeMax })), ledger: Type.Optional(LedgerId),
+          from: Type.Optional(Instant), to: Type.Optional(Instant), ...PageQuery,
+        }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const { limit = LIMITS.pageDefaultItems, order = 'asc' } = request.query;
+      if (partyScope(request)) {
+        if (!request.query.account_id) throw fieldProblem(400, 'account_id_required', '/query/account_id', 'is required for participant keys');
+        await visibleAccount(request, request.query.account_id);
+      }
+      const transfers = await ledger.listTransfers({
+        accountId: request.query.account_id && normalizeUuid(request.query.account_id), code: request.query.code, ledger: request.query.ledger,
+        fromNs: parseInstant(request.query.from, '/query/from'), toNs: parseInstant(request.query.to, '/query/to'),
+        after: decodeBigintCursor(request.query.cursor), order, limit,
+      });
+      return page(transfers, limit, (transfer) => transfer.timestamp, renderTransfer);
+    });
+
+    app.get('/transfers/:id', { config: { permission: 'read' }, schema: { tags: ['ledger'], summary: 'Get a transfer', params: IdParams } }, async (request) => {
+      const transfer = await ledger.getTransfer(normalizeUuid(request.params.id));
+      const scope = partyScope(request);
+      if (transfer && scope) {
+        const [debit, credit] = [await ledger.getAccount(transfer.debitAccountId), await ledger.getAccount(transfer.creditAccountId)];
+        const mine = [debit, credit].some((account) => account?.partyId && scope.includes(account.partyId));
+        if (!mine) throw notFound('transfer_not_found', `no transfer ${request.params.id}`);
+      }
+      if (!transfer) throw notFound('transfer_not_found', `no transfer ${request.params.id}`);
+      const pending = transfer.flags & TransferFlags.pending ? await ledger.pendingStatus(transfer.id) : undefined;
+      return { ...renderTransfer(transfer), ...(pending ? { pending_status: pending.status } : {}) };
+    });
+  };
+}
+
+/** One answer shape for both entry points: a single item gets a resource or a problem; a batch gets results. */
+async function answer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  results: readonly ({ result: string; id: string; timestamp?: bigint; replayed?: boolean })[],
+  load: (id: string) => Promise<unknown>,
+  key: 'transfers' | 'accounts',
+) {
+  if (isSingle(request)) {
+    const [only] = results;
+    if (!only) throw new ProblemError(500, 'internal_error', 'no result');
+    if (only.result !== 'ok') throw ruleProblem(only.result, '');
+    return reply.status(only.replayed ? 200 : 201).send(await load(only.id));
+  }
+  void key;
+  return reply.status(200).send({
+    results: results.map((item, index) =>
+      item.result === 'ok'
+        ? { index, id: item.id, result: 'ok', timestamp: String(item.timestamp), replayed: item.replayed ?? false }
+        : { index, id: item.id, result: item.result }),
+  });
+}

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * Command-line helpers that talk to a running server over its HTTP API, so they respect its
+ * authorisation and its single writer, whatever database it runs on.
+ */
+export const API_HELP = `Usage: sluice <resource> <action> [options]     (server at SLUICE_URL, key in SLUICE_API_KEY)
+
+  ledgers create --id N --asset-code CNY [--scale 2] --name TEXT
+  ledgers list
+  parties create --id ID --name TEXT --kind individual|enterprise|bank|payment_firm --jurisdiction CN
+  accounts create --ledger N --code N [--id UUID] [--flags a,b] [--party ID]
+  accounts get ID
+  accounts balances ID [--at INSTANT]
+  accounts list [--ledger N] [--party ID]
+  transfers create --debit UUID --credit UUID --amount MINOR --ledger N --code N [--id UUID] [--flags a,b] [--pending-id UUID] [--timeout S]
+  transfers get ID
+  transfers list [--account UUID] [--code N]
+
+  --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
+  --key KEY    API key (SLUICE_API_KEY)`;
+
+export async function apiCommand(resource: string, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: Object.fromEntries(
+      ['url', 'key', 'id', 'asset-code', 'scale', 'name', 'kind', 'jurisdiction', 'ledger', 'code', 'flags', 'party', 'at', 'debit', 'credit', 'amount', 'pending-id', 'timeout', 'account']
+        .map((name) => [name, { type: 'string' as const }]),
+    ),
+  });
+  const [action, target] = positionals;
+  const url = (values.url ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const key = values.key ?? process.env.SLUICE_API_KEY;
+  if (!key) {
+    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
+    return 2;
+  }
+  const int = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+  const flags = values.flags ? values.flags.split(',').map((flag) => flag.trim()) : undefined;
+  const query = (entries: Record<string, string | undefined>) => {
+    const search = new URLSearchParams(Object.entries(entries).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return search.size ? `?${search}` : '';
+  };
+  const request = (method: string, path: string, body?: unknown) => call(url, key, method, path, body);
+  const route = `${resource} ${action ?? ''}`;
+  switch (route) {
+    case 'ledgers create':
+      return request('POST', '/v1/ledgers', { id: int(values.id), asset_code: values['asset-code'], scale: int(values.scale), name: values.name });
+    case 'ledgers list':
+      return request('GET', '/v1/ledgers');
+    case 'parties create':
+      return request('POST', '/v1/parties', { id: values.id, name: values.name, kind: values.kind, jurisdiction: values.jurisdiction });
+    case 'accounts create':
+      return request('POST', '/v1/accounts', { id: values.id ?? crypto.randomUUID(), ledger: int(values.ledger), code: int(values.code), flags, party_id: values.party });
+    case 'accounts get':
+      return request('GET', `/v1/accounts/${target ?? ''}`);
+    case 'accounts balances':
+      return request('GET', `/v1/accounts/${target ?? ''}/balances${query({ at: values.at })}`);
+    case 'accounts list':
+      return request('GET', `/v1/accounts${query({ ledger: values.ledger, party_id: values.party })}`);
+    case 'transfers create':
+      return request('POST', '/v1/transfers', {
+        id: values.id ?? crypto.randomUUID(), debit_account_id: values.debit, credit_account_id: values.credit, amount: values.amount,
+        ledger: int(values.ledger), code: int(values.code), flags, pending_id: values['pending-id'], timeout: int(values.timeout),
+      });
+    case 'transfers get':
+      return request('GET', `/v1/transfers/${target ?? ''}`);
+    case 'transfers list':
+      return request('GET', `/v1/transfers${query({ account_id: values.account, code: values.code })}`);
+  }
+  process.stderr.write(`sluice: unknown action "${route.trim()}"\n\n${API_HELP}\n`);
+  return 2;
+}
+
+async function call(url: string, key: string, method: string, path: string, body?: unknown): Promise<number> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  process[response.ok ? 'stdout' : 'stderr'].write(`${text}\n`);
+  return response.ok ? 0 : 1;
+}

@@ -1,0 +1,163 @@
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, type Flags } from './config.ts';
+import { migrate, openDatabase } from './db/index.ts';
+import { systemClock } from './kernel/index.ts';
+import { ALL_MIGRATIONS, createPlatform } from './platform.ts';
+import { loadDemo } from './demo.ts';
+import { VERSION, startServer } from './main.ts';
+import { apiCommand, API_HELP } from './cli.api.ts';
+
+/** The `sluice` command line. Each command says what it does with --help. */
+const COMMON = `
+Options (also read from environment variables):
+  --data DIR          data folder for the embedded database   SLUICE_DATA_DIR (default ./data)
+  --database URL      run on PostgreSQL instead               SLUICE_DATABASE_URL
+  --help              this text`;
+
+const HELP: Record<string, string> = {
+  main: `sluice ${VERSION} — open digital-finance platform
+
+Usage: sluice <command> [options]
+
+Commands:
+  start               start the server (embedded SQLite by default)
+  demo                load the demo dataset into the database
+  verify              check the journal hash chain and every ledger record behind it
+  migrate             apply database migrations and exit
+  bench [names]       run the benchmarks (same as npm run bench)
+  ledgers|accounts|transfers|parties ...
+                      talk to a running server (see sluice accounts --help)
+
+Run "sluice <command> --help" for a command's options.`,
+  start: `Usage: sluice start [options]
+
+Starts the HTTP API and console. On the first start of an empty installation it prints a bootstrap
+admin API key once (or uses SLUICE_ADMIN_KEY) and loads the demo dataset (SLUICE_DEMO=0 skips it).
+
+  --port N            port to listen on                        SLUICE_PORT (default 8080)
+  --host ADDR         address to listen on                     SLUICE_HOST (default 127.0.0.1)
+  --log-level LEVEL   fatal|error|warn|info|debug|trace|silent SLUICE_LOG_LEVEL (default info)
+  --journal-hash ALG  sha256 or sm3, fixed at first start      SLUICE_JOURNAL_HASH
+  --rate-limit N      requests per minute per API key          SLUICE_RATE_LIMIT${COMMON}`,
+  demo: `Usage: sluice demo [options]
+
+Loads the demo dataset: ledgers in CNY, HKD, SGD, THB, AED and USD, banks, a core enterprise with
+suppliers, customers and a few hundred payments. Loading it twice books nothing twice.${COMMON}`,
+  verify: `Usage: sluice verify [options]
+
+Recomputes the journal's hash chain, each batch's digest from the ledger tables, and every account's
+balances from its transfers. Exits 0 when everything verifies, 1 when anything does not.${COMMON}`,
+  migrate: `Usage: sluice migrate [options]
+
+Applies the database migrations that have not run yet and exits.${COMMON}`,
+  bench: `Usage: sluice bench [names...] [--json]
+
+Runs the benchmarks in bench/, each beside its baseline measured in the same run.`,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') return print(HELP.main as string);
+  if (command === '--version' || command === 'version') return print(VERSION);
+  if (['ledgers', 'accounts', 'transfers', 'parties'].includes(command)) {
+    if (rest.includes('--help') || rest.length === 0) return print(API_HELP);
+    return apiCommand(command, rest);
+  }
+  const help = HELP[command];
+  if (!help) {
+    process.stderr.write(`sluice: unknown command "${command}"\n\n${HELP.main}\n`);
+    return 2;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: command === 'bench',
+    options: {
+      help: { type: 'boolean' }, json: { type: 'boolean' },
+      port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' },
+      'log-level': { type: 'string' }, 'journal-hash': { type: 'string' }, 'rate-limit': { type: 'string' },
+    },
+  });
+  if (values.help) return print(help);
+  const config = loadConfig(values as Flags);
+
+  switch (command) {
+    case 'start': {
+      const running = await startServer(config);
+      process.stdout.write(`Sluice ${VERSION} listening on ${running.url}\n`);
+      process.stdout.write(`API reference: ${running.url}/docs   OpenAPI: ${running.url}/openapi.json\n`);
+      process.stdout.write(`Database: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}\n`);
+      if (running.demoLoaded) process.stdout.write('Loaded the demo dataset (SLUICE_DEMO=0 skips it).\n');
+      if (running.bootstrapKey) {
+        process.stdout.write(`\nBootstrap admin API key (shown once, store it now):\n  ${running.bootstrapKey}\n\n`);
+      }
+      const shutdown = (signal: string) => {
+        process.stdout.write(`${signal}: finishing the batch in flight and stopping\n`);
+        running.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      return new Promise<number>(() => {});
+    }
+    case 'demo': {
+      const platform = await createPlatform({ db: openDatabase(config), clock: systemClock, hashAlgorithm: config.journalHash, expiryIntervalMs: 0 });
+      try {
+        const { transfers } = await loadDemo(platform);
+        return print(`Demo dataset loaded (${transfers} transfers accepted or already present).`);
+      } finally {
+        await platform.close();
+      }
+    }
+    case 'verify': {
+      const platform = await createPlatform({ db: openDatabase(config), clock: systemClock, expiryIntervalMs: 0 });
+      try {
+        const report = await platform.verify((checked, total) => process.stderr.write(`\rchecked ${checked} of ${total} journal entries`));
+        process.stderr.write('\n');
+        if (values.json) print(JSON.stringify(report, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value), 2));
+        else {
+          print(`${report.ok ? 'OK' : 'FAILED'}: ${report.entries} journal entries (${report.algorithm}), head ${report.headSeq} ${report.headHash}`);
+          for (const problem of report.problems) print(`  ${problem.seq === null ? '-' : `#${problem.seq}`}: ${problem.problem}`);
+        }
+        return report.ok ? 0 : 1;
+      } finally {
+        await platform.close();
+      }
+    }
+    case 'migrate': {
+      const db = openDatabase(config);
+      try {
+        const applied = await migrate(db, ALL_MIGRATIONS);
+        return print(applied.length ? `Applied ${applied.join(', ')}` : 'The schema is up to date.');
+      } finally {
+        await db.close();
+      }
+    }
+    case 'bench': {
+      const script = fileURLToPath(new URL('../bench/run.ts', import.meta.url));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...positionals, ...(values.json ? ['--json'] : [])], { stdio: 'inherit' });
+      return run.status ?? 1;
+    }
+  }
+  return 2;
+}
+
+function print(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`sluice: ${(error as Error).message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`sluice: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { isHashAlgorithm, type HashAlgorithm } from './crypto/index.ts';
+
+/**
+ * Configuration is read once from flags and environment variables (flags win), checked, and frozen.
+ * A bad value stops the process at start with a message that names the setting.
+ */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly adminKey: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly rateLimitPerMinute: number;
+  readonly journalHash: HashAlgorithm;
+  /** Load the demo dataset when the database is empty at start. */
+  readonly demoOnEmpty: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export type Flags = Readonly<Record<string, string | boolean | undefined>>;
+
+export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const pick = (flag: string, variable: string): string | undefined => {
+    const value = flags[flag];
+    if (typeof value === 'string') return value;
+    return env[variable] === undefined || env[variable] === '' ? undefined : env[variable];
+  };
+  const integer = (text: string | undefined, fallback: number, name: string, min: number, max: number): number => {
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+    return Number(text);
+  };
+  const databaseUrl = pick('database', 'SLUICE_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('SLUICE_DATABASE_URL (--database) must be a postgres:// URL; leave it unset for the embedded SQLite database');
+  }
+  const logLevel = pick('log-level', 'SLUICE_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`SLUICE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const journalHash = pick('journal-hash', 'SLUICE_JOURNAL_HASH') ?? 'sha256';
+  if (!isHashAlgorithm(journalHash)) throw new ConfigError('SLUICE_JOURNAL_HASH must be sha256 or sm3');
+  const adminKey = pick('admin-key', 'SLUICE_ADMIN_KEY');
+  if (adminKey !== undefined && (adminKey.length < 24 || adminKey.length > 256 || !/^[\x21-\x7e]+$/.test(adminKey))) {
+    throw new ConfigError('SLUICE_ADMIN_KEY must be 24 to 256 printable characters without spaces');
+  }
+  const demo = pick('demo', 'SLUICE_DEMO');
+  return Object.freeze({
+    host: pick('host', 'SLUICE_HOST') ?? '127.0.0.1',
+    port: integer(pick('port', 'SLUICE_PORT'), 8080, 'SLUICE_PORT (--port)', 0, 65535),
+    dataDir: resolve(pick('data', 'SLUICE_DATA_DIR') ?? './data'),
+    databaseUrl,
+    adminKey,
+    logLevel: logLevel as Config['logLevel'],
+    rateLimitPerMinute: integer(pick('rate-limit', 'SLUICE_RATE_LIMIT'), 1_200_000, 'SLUICE_RATE_LIMIT', 1, 1_000_000_000),
+    journalHash,
+    demoOnEmpty: demo === undefined ? true : !['0', 'false', 'no'].includes(demo),
+  });
+}

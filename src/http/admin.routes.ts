@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { LIMITS, nsToIso } from '../kernel/index.ts';
+import { ROLES } from '../modules/auth/index.ts';
+import type { Platform } from '../platform.ts';
+import { notFound, fieldProblem } from './problem.ts';
+import type { JournalEntry } from '../modules/journal/index.ts';
+
+type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+const renderEntry = (entry: JournalEntry) => ({
+  seq: String(entry.seq), timestamp: String(entry.timestamp), created_at: nsToIso(entry.timestamp), kind: entry.kind,
+  payload: entry.payload, digest: entry.digest, prev_hash: entry.prevHash, hash: entry.hash,
+});
+
+/** API keys and the journal: operating the platform rather than booking on it. */
+export function adminRoutes(platform: Platform) {
+  return async function register(app: App) {
+    app.post('/api-keys', {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['access'], summary: 'Create an API key; its text is shown in this answer only',
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: LIMITS.textMaxLength }),
+          role: Type.Union(ROLES.map((role) => Type.Literal(role))),
+          party_ids: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' }), { maxItems: 100, uniqueItems: true })),
+        }, { additionalProperties: false }),
+      },
+    }, async (request, reply) => {
+      const partyIds = request.body.party_ids ?? [];
+      if (request.body.role === 'participant' && partyIds.length === 0) throw fieldProblem(400, 'party_ids_required', '/party_ids', 'must name at least one party for a participant key');
+      if (request.body.role !== 'participant' && partyIds.length > 0) throw fieldProblem(400, 'party_ids_not_allowed', '/party_ids', 'only participant keys act for parties');
+      const known = await platform.parties.existing(partyIds);
+      const unknown = partyIds.findIndex((id) => !known.has(id));
+      if (unknown >= 0) throw fieldProblem(422, 'party_not_found', `/party_ids/${unknown}`, 'is not a registered party');
+      const { key, secret } = await platform.auth.createKey({ name: request.body.name, role: request.body.role, partyIds });
+      return reply.status(201).send({ id: key.id, name: key.name, role: key.role, party_ids: key.partyIds, created_at: key.createdAt, key: secret });
+    });
+    app.get('/api-keys', { config: { permission: 'admin' }, schema: { tags: ['access'], summary: 'List API keys (never their text)' } }, async () => ({
+      data: (await platform.auth.list()).map((key) => ({ id: key.id, name: key.name, role: key.role, party_ids: key.partyIds, created_at: key.createdAt, revoked_at: key.revokedAt })),
+    }));
+    app.delete('/api-keys/:id', {
+      config: { permission: 'admin' },
+      schema: { tags: ['access'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }) },
+    }, async (request, reply) => {
+      if (!(await platform.auth.revoke(request.params.id))) throw notFound('api_key_not_found', `no active API key ${request.params.id}`);
+      return reply.status(204).send();
+    });
+
+    app.get('/journal/head', { config: { permission: 'read' }, schema: { tags: ['journal'], summary: 'The latest entry of the hash chain' } }, async () => {
+      const head = await platform.journal.head();
+      return { seq: String(head.seq), hash: head.hash, algorithm: head.algorithm };
+    });
+    app.get('/journal/entries', {
+      config: { permission: 'verify' },
+      schema: {
+        tags: ['journal'], summary: 'Entries of the hash chain in order',
+        querystring: Type.Object({
+          after: Type.Optional(Type.String({ pattern: '^\\d{1,19}$' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.pageMaxItems, default: LIMITS.pageDefaultItems })),
+        }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const entries = await platform.journal.list({ afterSeq: BigInt(request.query.after ?? '0'), limit: request.query.limit ?? LIMITS.pageDefaultItems });
+      return { data: entries.map(renderEntry) };
+    });
+    app.get('/journal/verify', { config: { permission: 'verify' }, schema: { tags: ['journal'], summary: 'Verify the whole chain and the records behind it' } }, async () => {
+      const report = await platform.verify();
+      return {
+        ok: report.ok, entries: report.entries, algorithm: report.algorithm, head_seq: String(report.headSeq), head_hash: report.headHash,
+        problems: report.problems.map((problem) => ({ seq: problem.seq === null ? null : String(problem.seq), problem: problem.problem })),
+      };
+    });
+  };
+}

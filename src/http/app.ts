@@ -1,0 +1,147 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AssertionError, LIMITS, uuidv7 } from '../kernel/index.ts';
+import { DatabaseUnavailableError } from '../db/index.ts';
+import { LedgerOverloadedError, LedgerStoppedError, ledgerRoutes } from '../modules/ledger/index.ts';
+import { partiesRoutes } from '../modules/parties/index.ts';
+import type { Platform } from '../platform.ts';
+import { registerAuth } from './auth.ts';
+import { adminRoutes } from './admin.routes.ts';
+import type { Metrics } from './metrics.ts';
+import { PROBLEM_CONTENT_TYPE, ProblemError } from './problem.ts';
+import { validationProblem, validatorCompiler } from './validation.ts';
+import { isSingle, unwrapPointer } from './single.ts';
+
+export interface AppOptions {
+  readonly platform: Platform;
+  readonly metrics: Metrics;
+  /** pino logger options, or false for silence (tests). */
+  readonly logger: boolean | object;
+  readonly rateLimitPerMinute?: number;
+  readonly version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { platform, metrics } = options;
+  const app = Fastify({
+    logger: options.logger === false ? false : { ...(options.logger === true ? {} : options.logger), redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    bodyLimit: LIMITS.httpBodyMaxBytes,
+    requestTimeout: LIMITS.httpRequestTimeoutMs,
+    // Keep-alive sockets must outlive the load balancer's idle timeout; Node's 5 s default is short.
+    keepAliveTimeout: 65_000,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSchemaErrorFormatter((errors, dataVar) => validationProblem(errors as never, dataVar));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // The API reference and the console draw inline styles; scripts stay same-origin only.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute ?? LIMITS.rateLimitMax,
+    timeWindow: LIMITS.rateLimitWindowMs,
+    keyGenerator: (request) => {
+      const header = request.headers.authorization ?? request.headers['x-api-key'];
+      return typeof header === 'string' ? `key:${header.slice(-16)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new ProblemError(429, 'rate_limited', `more than ${context.max} requests in ${context.after}; slow down`),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Sluice API', version: options.version, description: 'Double-entry ledger, parties and journal of the Sluice platform. Amounts are strings of integer minor units.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer sk_…' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+
+  registerAuth(app, platform.auth);
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    const problem = toProblem(error).toProblem();
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    const errors = problem.errors?.map((field) => ({ ...field, pointer: unwrapPointer(request, field.pointer) }));
+    const detail = isSingle(request) ? problem.detail.replace(/\/(transfers|accounts)\/0(?=\/| )/, '') : problem.detail;
+    void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send({ ...problem, detail, ...(errors ? { errors } : {}) });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).type(PROBLEM_CONTENT_TYPE).send(new ProblemError(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toProblem());
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const database = await platform.db.ping();
+    const queued = platform.ledger.queuedItems();
+    const ready = database && queued < LIMITS.engineQueueMaxItems;
+    if (!ready) return reply.status(503).type(PROBLEM_CONTENT_TYPE).send(new ProblemError(503, 'not_ready', database ? 'the ledger queue is full' : 'the database does not answer').toProblem());
+    return { status: 'ready', database: platform.db.dialect, queued_items: queued };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    void reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  await app.register(
+    async (v1) => {
+      await v1.register(ledgerRoutes(platform));
+      await v1.register(partiesRoutes(platform));
+      await v1.register(adminRoutes(platform));
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+/** Maps anything thrown to a problem. Only bugs become 500; an unreachable database is 503. */
+export function toProblem(error: unknown): ProblemError {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof DatabaseUnavailableError) return new ProblemError(503, 'database_unavailable', 'the database does not answer; retry with the same ids', [], { retryable: true });
+  if (error instanceof LedgerOverloadedError) return new ProblemError(503, 'ledger_overloaded', error.message, [], { retryable: true });
+  if (error instanceof LedgerStoppedError) return new ProblemError(503, 'shutting_down', error.message, [], { retryable: true });
+  if (error instanceof AssertionError) return new ProblemError(500, 'internal_error', 'an internal invariant failed; the incident is logged');
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return validationProblem(fastifyError.validation as never, fastifyError.validationContext ?? 'body');
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ProblemError(400, 'malformed_json', 'the body is not valid JSON', [{ pointer: '/', code: 'malformed_json', detail: fastifyError.message }]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ProblemError(413, 'body_too_large', `the body is larger than ${LIMITS.httpBodyMaxBytes} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ProblemError(415, 'unsupported_media_type', 'send JSON with Content-Type: application/json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ProblemError(400, 'invalid_content_length', 'Content-Length does not match the body');
+  }
+  if (error instanceof SyntaxError) return new ProblemError(400, 'malformed_json', 'the body is not valid JSON', [{ pointer: '/', code: 'malformed_json', detail: error.message }]);
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) return new ProblemError(status, (fastifyError.code ?? 'bad_request').toLowerCase(), fastifyError.message);
+  return new ProblemError(500, 'internal_error', 'an internal error occurred; the incident is logged');
+}

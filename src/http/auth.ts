@@ -1,0 +1,51 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { allows, type ApiKey, type AuthService, type Permission } from '../modules/auth/index.ts';
+import { ProblemError } from './problem.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: ApiKey | null;
+  }
+  interface FastifyContextConfig {
+    /** The permission a route needs; routes without one are public (health, metrics, docs). */
+    permission?: Permission;
+  }
+}
+
+/** Keys seen recently, so that a busy client costs one hash per request and no database lookup. */
+const CACHE_MAX_ENTRIES = 1024;
+const CACHE_TTL_MS = 5_000;
+
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim();
+  const apiKey = request.headers['x-api-key'];
+  return typeof apiKey === 'string' ? apiKey.trim() : undefined;
+}
+
+export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+  const cache = new Map<string, { key: ApiKey; until: number }>();
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    const permission = request.routeOptions.config?.permission;
+    if (!permission) return;
+    const text = presentedKey(request);
+    if (!text) throw new ProblemError(401, 'unauthenticated', 'send an API key as "Authorization: Bearer <key>"', [{ pointer: '/headers/authorization', code: 'missing', detail: 'is required' }]);
+    const now = Date.now();
+    let key = cache.get(text);
+    if (!key || key.until < now) {
+      const found = await auth.authenticate(text);
+      if (!found) throw new ProblemError(401, 'unauthenticated', 'the API key is not valid or was revoked', [{ pointer: '/headers/authorization', code: 'invalid', detail: 'is not a valid API key' }]);
+      if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+      key = { key: found, until: now + CACHE_TTL_MS };
+      cache.set(text, key);
+    }
+    if (!allows(key.key.role, permission)) throw new ProblemError(403, 'forbidden', `the ${key.key.role} role may not ${permission}`);
+    request.principal = key.key;
+  });
+}
+
+/** A participant acts only for its own parties; everyone else is unrestricted (null). */
+export function partyScope(request: FastifyRequest): readonly string[] | null {
+  return request.principal?.role === 'participant' ? request.principal.partyIds : null;
+}

@@ -1,0 +1,37 @@
+import { Type } from 'typebox';
+import { LIMITS } from '../kernel/index.ts';
+import { fieldProblem } from './problem.ts';
+
+/**
+ * Cursor pagination. A cursor is the opaque position after the last item of a page (a timestamp or
+ * id, base64url-encoded); clients pass it back unchanged and must not build one themselves.
+ */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.pageMaxItems, default: LIMITS.pageDefaultItems, description: `Items per page, at most ${LIMITS.pageMaxItems}.` })),
+  cursor: Type.Optional(Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'The next_cursor of the previous page.' })),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' })),
+};
+
+export function encodeCursor(position: bigint | string): string {
+  return Buffer.from(`v1:${String(position)}`).toString('base64url');
+}
+
+export function decodeBigintCursor(cursor: string | undefined): bigint | undefined {
+  if (cursor === undefined) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!/^v1:\d{1,20}$/.test(text)) throw fieldProblem(400, 'invalid_cursor', '/query/cursor', 'is not a cursor this API gave out');
+  return BigInt(text.slice(3));
+}
+
+export function decodeTextCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!text.startsWith('v1:') || text.length > 100) throw fieldProblem(400, 'invalid_cursor', '/query/cursor', 'is not a cursor this API gave out');
+  return text.slice(3);
+}
+
+/** One page: the items and, when the page is full, the cursor to the next one. */
+export function page<T, R>(items: readonly T[], limit: number, position: (item: T) => bigint | string, render: (item: T) => R) {
+  const last = items[items.length - 1];
+  return { data: items.map(render), next_cursor: items.length === limit && last !== undefined ? encodeCursor(position(last)) : null };
+}

@@ -1,0 +1,61 @@
+/**
+ * RFC 9457 problem details: the one error shape at the HTTP edge. `code` is the broken rule, the same
+ * string the services return; `errors` names each field at fault with a JSON pointer into the request.
+ */
+export interface FieldError {
+  /** JSON pointer into the request body, query or path, e.g. "/transfers/3/amount". */
+  readonly pointer: string;
+  readonly code: string;
+  readonly detail: string;
+}
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly errors?: readonly FieldError[];
+  readonly [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+// Relative URI references (RFC 9457 §3.1.1): each code is explained in docs/errors.md.
+const TYPE_BASE = '/problems/';
+
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    readonly errors: readonly FieldError[] = [],
+    readonly extensions: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(detail);
+  }
+
+  toProblem(): Problem {
+    return {
+      type: `${TYPE_BASE}${this.code}`,
+      title: titleOf(this.code),
+      status: this.status,
+      code: this.code,
+      detail: this.message,
+      ...(this.errors.length > 0 ? { errors: this.errors } : {}),
+      ...this.extensions,
+    };
+  }
+}
+
+/** "exceeds_credits" → "Exceeds credits". */
+function titleOf(code: string): string {
+  const words = code.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function fieldProblem(status: number, code: string, pointer: string, detail: string): ProblemError {
+  return new ProblemError(status, code, detail, [{ pointer, code, detail }]);
+}
+
+export const notFound = (code: string, detail: string) => new ProblemError(404, code, detail);

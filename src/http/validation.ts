@@ -1,0 +1,48 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import { ProblemError, type FieldError } from './problem.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/**
+ * Two validators: bodies are checked exactly as sent (no type coercion, no silently dropped fields),
+ * while query strings and path parameters, which are always text, may be coerced to numbers.
+ */
+function makeAjv(coerceTypes: boolean): Ajv {
+  const ajv = new Ajv({ allErrors: false, coerceTypes, removeAdditional: false, useDefaults: true, strict: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+const bodyAjv = makeAjv(false);
+const textAjv = makeAjv(true);
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodyAjv : textAjv;
+  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+};
+
+/** Turns Ajv's report into field errors whose pointers lead to the offending value. */
+export function toFieldErrors(errors: readonly ErrorObject[], part: string): FieldError[] {
+  return errors.slice(0, 20).map((error) => {
+    let pointer = error.instancePath;
+    let detail = error.message ?? 'is invalid';
+    const params = error.params as Record<string, unknown>;
+    if (error.keyword === 'required') pointer += `/${String(params.missingProperty)}`;
+    if (error.keyword === 'additionalProperties') {
+      pointer += `/${String(params.additionalProperty)}`;
+      detail = 'is not a known field';
+    }
+    if (error.keyword === 'required') detail = 'is required';
+    const prefix = part === 'body' ? '' : `/${part}`;
+    return { pointer: `${prefix}${pointer}` || '/', code: `invalid_${error.keyword}`, detail };
+  });
+}
+
+export function validationProblem(errors: readonly ErrorObject[], part: string): ProblemError {
+  const fieldErrors = toFieldErrors(errors, part);
+  const first = fieldErrors[0];
+  const where = first ? `${first.pointer} ${first.detail}` : 'the request is invalid';
+  return new ProblemError(400, 'validation_failed', where, fieldErrors);
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/index.ts';
+import { systemClock, type Clock } from './kernel/index.ts';
+import { buildApp } from './http/app.ts';
+import { createMetrics } from './http/metrics.ts';
+import { createPlatform, type Platform } from './platform.ts';
+import { loadDemo } from './demo.ts';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface Running {
+  readonly app: FastifyInstance;
+  readonly platform: Platform;
+  readonly url: string;
+  /** The bootstrap admin key, set only on the first start of an empty installation. */
+  readonly bootstrapKey: string | null;
+  readonly demoLoaded: boolean;
+  stop(): Promise<void>;
+}
+
+/** The composition root: config → database → modules → HTTP → listen. */
+export async function startServer(config: Config, options: { clock?: Clock; logger?: boolean | object } = {}): Promise<Running> {
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const metrics = createMetrics();
+  const platform = await createPlatform({ db, clock: options.clock ?? systemClock, hashAlgorithm: config.journalHash, ledgerMetrics: metrics.ledger });
+  const bootstrapKey = await platform.auth.bootstrap(config.adminKey);
+  let demoLoaded = false;
+  if (bootstrapKey !== null && config.demoOnEmpty && (await platform.ledger.listLedgers()).length === 0) {
+    await loadDemo(platform);
+    demoLoaded = true;
+  }
+  const logger = options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel });
+  const app = await buildApp({ platform, metrics, logger, rateLimitPerMinute: config.rateLimitPerMinute, version: VERSION });
+  const address = await app.listen({ host: config.host, port: config.port });
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    platform,
+    url: address.replace('[::1]', 'localhost'),
+    bootstrapKey,
+    demoLoaded,
+    stop() {
+      // Stop taking requests, let the ledger finish its batch in flight, then close the database.
+      stopping ??= (async () => {
+        await app.close();
+        await platform.close();
+      })();
+      return stopping;
+    },
+  };
+}
