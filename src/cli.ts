@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Flags } from './config.ts';
-import { migrate, openDatabase } from './db/index.ts';
+import { DumpError, exportDump, importDump, migrate, openDatabase } from './db/index.ts';
 import { systemClock } from './kernel/index.ts';
-import { ALL_MIGRATIONS, createPlatform } from './platform.ts';
+import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from './platform.ts';
 import { loadDemo } from './demo.ts';
 import { VERSION, startServer } from './main.ts';
 import { apiCommand, API_HELP } from './cli.api.ts';
@@ -26,6 +26,8 @@ Commands:
   demo                load the demo dataset into the database
   verify              check the journal hash chain and every ledger record behind it
   migrate             apply database migrations and exit
+  export FILE         write a portable dump of the whole installation
+  import FILE         load a dump into a new, empty installation (SQLite or PostgreSQL)
   bench [names]       run the benchmarks (same as npm run bench)
   ledgers|accounts|transfers|parties ...
                       talk to a running server (see sluice accounts --help)
@@ -52,6 +54,16 @@ balances from its transfers. Exits 0 when everything verifies, 1 when anything d
   migrate: `Usage: sluice migrate [options]
 
 Applies the database migrations that have not run yet and exits.${COMMON}`,
+  export: `Usage: sluice export FILE [options]
+
+Writes every table (ledgers, accounts, transfers, journal, parties, API key hashes) as JSON Lines
+from one consistent snapshot. The file moves an installation between SQLite and PostgreSQL.${COMMON}`,
+  import: `Usage: sluice import FILE [options]
+
+Loads a dump written by "sluice export" into a database that holds no ledger data yet, in one
+transaction, then verifies the journal. Example, SQLite to PostgreSQL:
+  sluice export dump.jsonl --data ./data
+  sluice import dump.jsonl --database postgres://user@host/sluice${COMMON}`,
   bench: `Usage: sluice bench [names...] [--json]
 
 Runs the benchmarks in bench/, each beside its baseline measured in the same run.`,
@@ -72,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parseArgs({
     args: rest,
-    allowPositionals: command === 'bench',
+    allowPositionals: ['bench', 'export', 'import'].includes(command),
     options: {
       help: { type: 'boolean' }, json: { type: 'boolean' },
       port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' },
@@ -131,6 +143,35 @@ async function main(argv: string[]): Promise<number> {
         return print(applied.length ? `Applied ${applied.join(', ')}` : 'The schema is up to date.');
       } finally {
         await db.close();
+      }
+    }
+    case 'export':
+    case 'import': {
+      const file = positionals[0];
+      if (!file) {
+        process.stderr.write(`sluice: ${command} needs a FILE\n\n${help}\n`);
+        return 2;
+      }
+      const platform = await createPlatform({ db: openDatabase(config), clock: systemClock, hashAlgorithm: config.journalHash, expiryIntervalMs: 0 });
+      try {
+        if (command === 'export') {
+          const counts = await exportDump(platform.db, ALL_TABLES, file);
+          return print(`Exported ${Object.entries(counts).map(([table, n]) => `${n} ${table}`).join(', ')} to ${file}`);
+        }
+        const counts = await importDump(platform.db, ALL_TABLES, file, () => isEmptyInstallation(platform));
+        print(`Imported ${Object.entries(counts).map(([table, n]) => `${n} ${table}`).join(', ')}`);
+        const report = await platform.verify();
+        print(`${report.ok ? 'Verified' : 'VERIFICATION FAILED'}: ${report.entries} journal entries`);
+        for (const problem of report.problems) print(`  ${problem.seq === null ? '-' : `#${problem.seq}`}: ${problem.problem}`);
+        return report.ok ? 0 : 1;
+      } catch (error) {
+        if (error instanceof DumpError) {
+          process.stderr.write(`sluice: ${error.message}\n`);
+          return 1;
+        }
+        throw error;
+      } finally {
+        await platform.close();
       }
     }
     case 'bench': {

@@ -1,10 +1,10 @@
 import { migrate, type Database } from './db/index.ts';
 import type { Clock } from './kernel/index.ts';
 import type { HashAlgorithm } from './crypto/index.ts';
-import { createJournalService, journalMigrations, type JournalService } from './modules/journal/index.ts';
-import { createLedgerService, ledgerMigrations, type LedgerMetrics, type LedgerService } from './modules/ledger/index.ts';
-import { createPartiesService, partiesMigrations, type PartiesService } from './modules/parties/index.ts';
-import { authMigrations, createAuthService, type AuthService } from './modules/auth/index.ts';
+import { createJournalService, journalMigrations, journalTables, type JournalService } from './modules/journal/index.ts';
+import { createLedgerService, ledgerMigrations, ledgerTables, type LedgerMetrics, type LedgerService } from './modules/ledger/index.ts';
+import { createPartiesService, partiesMigrations, partiesTables, type PartiesService } from './modules/parties/index.ts';
+import { authMigrations, authTables, createAuthService, type AuthService } from './modules/auth/index.ts';
 
 /**
  * The modules wired together by hand, without HTTP: what the server, the command line and the tests
@@ -31,6 +31,14 @@ export interface PlatformOptions {
 }
 
 export const ALL_MIGRATIONS = [...journalMigrations, ...partiesMigrations, ...ledgerMigrations, ...authMigrations];
+
+/** Every table of an installation, in the order a dump writes and an import restores them. */
+export const ALL_TABLES = [...journalTables, ...partiesTables, ...ledgerTables, ...authTables];
+
+/** An installation is empty when nothing was ever journaled: no ledger, account or transfer exists. */
+export async function isEmptyInstallation(platform: Platform): Promise<boolean> {
+  return (await platform.journal.head()).seq === 0n;
+}
 
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
   const { db, clock } = options;

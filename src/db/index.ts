@@ -4,3 +4,4 @@ export { openSqlite } from './sqlite.ts';
 export { openPostgres, isConnectionError, numberPlaceholders } from './postgres.ts';
 export { migrate, type Migration } from './migrate.ts';
 export { openDatabase } from './open.ts';
+export { exportDump, importDump, DumpError, type TableSpec } from './dump.ts';

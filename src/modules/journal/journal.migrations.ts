@@ -1,4 +1,4 @@
-import type { Migration } from '../../db/index.ts';
+import type { Migration, TableSpec } from '../../db/index.ts';
 
 /** The journal: an append-only hash chain. The head row is what concurrent appenders lock. */
 const body = (int: string) => `
@@ -21,4 +21,9 @@ CREATE TABLE journal_head (
 
 export const journalMigrations: readonly Migration[] = [
   { id: 'journal/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
+];
+
+export const journalTables: readonly TableSpec[] = [
+  { name: 'journal_entries', columns: ['seq', 'timestamp', 'kind', 'payload', 'digest', 'prev_hash', 'hash'], orderBy: 'seq' },
+  { name: 'journal_head', columns: ['id', 'seq', 'hash', 'algorithm'], orderBy: 'id', replaceOnImport: true },
 ];

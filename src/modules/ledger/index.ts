@@ -1,5 +1,5 @@
 export { createLedgerService, type LedgerService, type LedgerServiceDeps, type BalancesAt } from './ledger.service.ts';
-export { ledgerMigrations } from './ledger.migrations.ts';
+export { ledgerMigrations, ledgerTables } from './ledger.migrations.ts';
 export { LedgerOverloadedError, LedgerStoppedError, type LedgerMetrics, type CloseResult } from './ledger.engine.ts';
 export { createBatchApplier, type LedgerSnapshot, type ItemResult, type BatchEffects } from './ledger.apply.ts';
 export {

@@ -1,4 +1,4 @@
-import type { Migration } from '../../db/index.ts';
+import type { Migration, TableSpec } from '../../db/index.ts';
 
 /**
  * Ledger tables. Integer columns are BIGINT on PostgreSQL so both dialects read them as bigint.
@@ -150,3 +150,23 @@ CREATE TABLE ledger_transfer_failures (
 `;
 
 export const ledgerMigrations: readonly Migration[] = [{ id: 'ledger/001_init', sql: { sqlite, postgres } }];
+
+/** The ledger's tables as a portable dump carries them (see db/dump.ts). */
+export const ledgerTables: readonly TableSpec[] = [
+  { name: 'ledger_ledgers', columns: ['id', 'asset_code', 'scale', 'name', 'timestamp'], orderBy: 'id' },
+  { name: 'ledger_clock', columns: ['id', 'last_timestamp'], orderBy: 'id', replaceOnImport: true },
+  {
+    name: 'ledger_accounts',
+    columns: ['id', 'ledger', 'code', 'flags', 'initial_flags', 'debits_pending', 'debits_posted', 'credits_pending', 'credits_posted', 'party_id', 'metadata', 'timestamp'],
+    orderBy: 'timestamp',
+  },
+  {
+    name: 'ledger_transfers',
+    columns: ['timestamp', 'id', 'debit_account_id', 'credit_account_id', 'amount', 'pending_id', 'ledger', 'code', 'flags', 'timeout_seconds', 'metadata'],
+    orderBy: 'timestamp',
+  },
+  { name: 'ledger_pending', columns: ['id', 'status', 'expires_at', 'resolved_at'], orderBy: 'id' },
+  { name: 'ledger_balances', columns: ['account_id', 'timestamp', 'debits_pending', 'debits_posted', 'credits_pending', 'credits_posted'], orderBy: 'account_id, timestamp' },
+  { name: 'ledger_account_events', columns: ['timestamp', 'account_id', 'kind'], orderBy: 'timestamp' },
+  { name: 'ledger_transfer_failures', columns: ['id', 'result', 'timestamp'], orderBy: 'id' },
+];

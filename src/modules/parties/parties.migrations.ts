@@ -1,4 +1,4 @@
-import type { Migration } from '../../db/index.ts';
+import type { Migration, TableSpec } from '../../db/index.ts';
 
 const body = `
 CREATE TABLE parties (
@@ -13,3 +13,7 @@ CREATE INDEX parties_created ON parties (created_at, id);
 `;
 
 export const partiesMigrations: readonly Migration[] = [{ id: 'parties/001_init', sql: { sqlite: body, postgres: body } }];
+
+export const partiesTables: readonly TableSpec[] = [
+  { name: 'parties', columns: ['id', 'name', 'kind', 'jurisdiction', 'metadata', 'created_at'], orderBy: 'id' },
+];

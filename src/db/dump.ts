@@ -1,0 +1,104 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { Database, SqlValue } from './port.ts';
+
+/**
+ * A portable dump: JSON Lines, one header line and then one line per row, table by table in the
+ * order given. Integers travel as decimal strings (they may exceed 2^53), so a dump moves between
+ * SQLite and PostgreSQL unchanged. Import requires an empty, migrated database.
+ */
+export interface TableSpec {
+  readonly name: string;
+  /** Column order; also the sort key for a stable dump. */
+  readonly columns: readonly string[];
+  readonly orderBy: string;
+  /** Rows a fresh installation already holds (singleton rows): replaced rather than added. */
+  readonly replaceOnImport?: boolean;
+}
+
+export const DUMP_FORMAT = 'sluice-dump';
+export const DUMP_VERSION = 1;
+/** Rows per export page and per import statement batch. */
+const PAGE_ROWS = 1000;
+
+type Header = { format: string; version: number; source: string; tables: { name: string; columns: string[] }[] };
+
+export async function exportDump(db: Database, tables: readonly TableSpec[], file: string): Promise<Record<string, number>> {
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  const header: Header = { format: DUMP_FORMAT, version: DUMP_VERSION, source: db.dialect, tables: tables.map((t) => ({ name: t.name, columns: [...t.columns] })) };
+  await write(JSON.stringify(header));
+  const counts: Record<string, number> = {};
+  // One read transaction, so that the dump is a consistent snapshot even while the server runs.
+  await db.transaction(async (tx) => {
+    if (tx.dialect === 'postgres') await tx.run('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    for (const table of tables) {
+      counts[table.name] = 0;
+      for (let offset = 0; ; offset += PAGE_ROWS) {
+        const rows = await tx.all(`SELECT ${table.columns.join(', ')} FROM ${table.name} ORDER BY ${table.orderBy} LIMIT ? OFFSET ?`, [PAGE_ROWS, offset]);
+        for (const row of rows) {
+          const values = table.columns.map((column) => {
+            const value = row[column];
+            return typeof value === 'bigint' ? String(value) : value === undefined ? null : value;
+          });
+          await write(JSON.stringify({ t: table.name, r: values }));
+        }
+        counts[table.name] = (counts[table.name] ?? 0) + rows.length;
+        if (rows.length < PAGE_ROWS) break;
+      }
+    }
+  });
+  out.end();
+  await once(out, 'finish');
+  return counts;
+}
+
+export class DumpError extends Error {
+  override readonly name = 'DumpError';
+}
+
+export async function importDump(db: Database, tables: readonly TableSpec[], file: string, isEmpty: () => Promise<boolean>): Promise<Record<string, number>> {
+  if (!(await isEmpty())) throw new DumpError('the target database already holds ledger data; import only into a new installation');
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const iterator = lines[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) throw new DumpError('the dump is empty');
+  const header = JSON.parse(first.value) as Header;
+  if (header.format !== DUMP_FORMAT || header.version !== DUMP_VERSION) throw new DumpError(`not a ${DUMP_FORMAT} version ${DUMP_VERSION} file`);
+  const specs = new Map(tables.map((table) => [table.name, table]));
+  for (const table of header.tables) {
+    const spec = specs.get(table.name);
+    if (!spec || spec.columns.join(',') !== table.columns.join(',')) throw new DumpError(`table ${table.name} in the dump does not match this version's schema`);
+  }
+  const counts: Record<string, number> = {};
+  await db.transaction(async (tx) => {
+    for (const spec of tables) if (spec.replaceOnImport) await tx.run(`DELETE FROM ${spec.name}`);
+    let pending: { table: TableSpec; rows: SqlValue[][] } | undefined;
+    const flush = async () => {
+      if (!pending || pending.rows.length === 0) return;
+      const { table, rows } = pending;
+      const tuple = `(${table.columns.map(() => '?').join(', ')})`;
+      await tx.run(`INSERT INTO ${table.name} (${table.columns.join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`, rows.flat());
+      counts[table.name] = (counts[table.name] ?? 0) + rows.length;
+      pending.rows = [];
+    };
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      if (next.value.trim() === '') continue;
+      const { t, r } = JSON.parse(next.value) as { t: string; r: SqlValue[] };
+      const table = specs.get(t);
+      if (!table || !Array.isArray(r) || r.length !== table.columns.length) throw new DumpError(`a row of ${t} does not fit its table`);
+      if (pending?.table !== table) {
+        await flush();
+        pending = { table, rows: [] };
+      }
+      pending.rows.push(r);
+      // Bounded statements: SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
+      if (pending.rows.length * table.columns.length >= 30_000 || pending.rows.length >= PAGE_ROWS) await flush();
+    }
+    await flush();
+  });
+  return counts;
+}

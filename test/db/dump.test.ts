@@ -1,0 +1,76 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportDump, importDump, DumpError, openPostgres, openSqlite, type Database } from '../../src/db/index.ts';
+import { createManualClock } from '../../src/kernel/index.ts';
+import { ALL_TABLES, createPlatform, isEmptyInstallation, type Platform } from '../../src/platform.ts';
+import { loadDemo } from '../../src/demo.ts';
+import { freshPostgresUrl, postgresSkipReason, postgresUrl } from '../support/databases.ts';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'sluice-dump-'));
+const sqlite = () => openSqlite(join(scratch(), 'sluice.db'));
+const open = (db: Database) => createPlatform({ db, clock: createManualClock(), expiryIntervalMs: 0 });
+
+/** Everything a user would compare after a move: balances of every account and the journal head. */
+async function fingerprint(platform: Platform) {
+  const accounts = await platform.ledger.listAccounts({ order: 'asc', limit: 100 });
+  const transfers = await platform.ledger.listTransfers({ order: 'asc', limit: 100 });
+  return { accounts, transfers, head: await platform.journal.head(), totals: await platform.ledger.totalsByLedger() };
+}
+
+async function move(source: Database, target: Database) {
+  const from = await open(source);
+  await loadDemo(from, { payments: 200 });
+  const file = join(scratch(), 'dump.jsonl');
+  await exportDump(from.db, ALL_TABLES, file);
+  const before = await fingerprint(from);
+  await from.close();
+  const to = await open(target);
+  await importDump(to.db, ALL_TABLES, file, () => isEmptyInstallation(to));
+  const report = await to.verify();
+  const after = await fingerprint(to);
+  // The moved installation keeps working: the next transfer continues the same chain and clock.
+  const next = await to.ledger.createTransfers([{ ...after.transfers[0]!, id: '0190a000-0000-7000-8000-00000000abcd', pendingId: undefined, flags: 0, timeoutSeconds: 0 }]);
+  const reportAfterWrite = await to.verify();
+  await to.close();
+  return { before, after, report, next, reportAfterWrite };
+}
+
+describe('portable dump', () => {
+  it('moves an installation between two SQLite files with every balance, transfer and journal entry intact', async () => {
+    const { before, after, report, next, reportAfterWrite } = await move(sqlite(), sqlite());
+    expect(report.ok).toBe(true);
+    expect(after).toEqual(before);
+    expect(next[0]?.result).toBe('ok');
+    expect(reportAfterWrite.ok).toBe(true);
+  });
+
+  it('refuses to import into an installation that already holds ledger data, and changes nothing', async () => {
+    const source = await open(sqlite());
+    await loadDemo(source, { payments: 10 });
+    const file = join(scratch(), 'dump.jsonl');
+    await exportDump(source.db, ALL_TABLES, file);
+    const headBefore = await source.journal.head();
+    await expect(importDump(source.db, ALL_TABLES, file, () => isEmptyInstallation(source))).rejects.toBeInstanceOf(DumpError);
+    expect(await source.journal.head()).toEqual(headBefore);
+    await source.close();
+  });
+
+  const pgDescribe = postgresUrl() ? describe : process.env.SLUICE_REQUIRE_ALL === '1' ? describe : describe.skip;
+  pgDescribe(`between SQLite and PostgreSQL${postgresUrl() ? '' : ` [postgres skipped: ${postgresSkipReason()}]`}`, () => {
+    it('moves SQLite to PostgreSQL and verifies there', async () => {
+      const { before, after, report, reportAfterWrite } = await move(sqlite(), openPostgres(await freshPostgresUrl()));
+      expect(report.problems).toEqual([]);
+      expect(after).toEqual(before);
+      expect(reportAfterWrite.ok).toBe(true);
+    });
+
+    it('moves PostgreSQL back to SQLite and verifies there', async () => {
+      const { before, after, report, reportAfterWrite } = await move(openPostgres(await freshPostgresUrl()), sqlite());
+      expect(report.problems).toEqual([]);
+      expect(after).toEqual(before);
+      expect(reportAfterWrite.ok).toBe(true);
+    });
+  });
+});
