@@ -8,3 +8,4 @@ export {
 } from './ledger.ts';
 export { TRANSFER_RESULT_CODES, ACCOUNT_RESULT_CODES, LEDGER_ERROR_STATUS, type TransferError, type AccountError, type LedgerError } from './ledger.errors.ts';
 export { ledgerRoutes } from './ledger.routes.ts';
+export { Metadata as MetadataSchema } from './ledger.schema.ts';

@@ -6,7 +6,7 @@ import { createLedgerEngine, type CloseResult, type LedgerEngine, type LedgerMet
 import { createLedgerRepository, type AccountFilter, type BalanceSnapshot, type Balances, type SortOrder, type TransferFilter } from './ledger.repository.ts';
 import { createPostgresLedgerStore } from './ledger.store.postgres.ts';
 import { createSqliteLedgerStore } from './ledger.store.sqlite.ts';
-import { createLedgerVerifier } from './ledger.verify.ts';
+import { createDefinitionVerifier, createLedgerVerifier } from './ledger.verify.ts';
 import { AccountFlags, type Account, type AccountRequest, type Ledger, type Transfer, type TransferRequest } from './ledger.ts';
 import type { ItemResult } from './ledger.apply.ts';
 import type { AccountError, LedgerError, TransferError } from './ledger.errors.ts';
@@ -44,7 +44,8 @@ export interface LedgerService {
   pendingStatus(id: string): Promise<{ status: string; expiresAt: bigint; resolvedAt: bigint } | undefined>;
   totalsByLedger(): ReturnType<ReturnType<typeof createLedgerRepository>['totalsByLedger']>;
   expireDue(): Promise<void>;
-  verifier(): ContentVerifier;
+  /** Fresh verifiers for one verification run (they keep running totals). */
+  verifiers(): ContentVerifier[];
   queuedItems(): number;
   stop(): Promise<void>;
 }
@@ -112,7 +113,7 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     pendingStatus: (id) => repository.pendingStatus(id),
     totalsByLedger: () => repository.totalsByLedger(),
     expireDue: () => engine.expireDue(),
-    verifier: () => createLedgerVerifier(db, deps.hashAlgorithm),
+    verifiers: () => [createLedgerVerifier(db, deps.hashAlgorithm), createDefinitionVerifier(db)],
     queuedItems: () => engine.queuedItems(),
     stop: () => engine.stop(),
   };

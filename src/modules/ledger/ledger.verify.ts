@@ -93,3 +93,30 @@ async function balanceMismatches(db: Queryable): Promise<string[]> {
   );
   return rows.map((row) => `account ${row.id}: balances differ from the sum of its transfers`);
 }
+
+/** Ledger definitions carry their fields inline; the table must hold exactly what was journaled. */
+export function createDefinitionVerifier(db: Queryable): ContentVerifier {
+  let journaled = 0;
+  return {
+    kind: 'ledger.definition',
+    async checkEntry(entry: JournalEntry) {
+      journaled += 1;
+      let payload: { id: number; assetCode: string; scale: number; name: string };
+      try {
+        payload = JSON.parse(entry.payload) as typeof payload;
+      } catch {
+        return ['ledger definition payload is not readable'];
+      }
+      const row = await db.get<{ asset_code: string; scale: bigint; name: string }>('SELECT asset_code, scale, name FROM ledger_ledgers WHERE id = ?', [payload.id]);
+      if (!row) return [`ledger ${payload.id} was defined in the journal but is missing from the table`];
+      if (row.asset_code !== payload.assetCode || Number(row.scale) !== payload.scale || row.name !== payload.name) {
+        return [`ledger ${payload.id} differs from its journaled definition`];
+      }
+      return [];
+    },
+    async finish() {
+      const count = Number((await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM ledger_ledgers'))?.n ?? 0n);
+      return count === journaled ? [] : [`the journal defines ${journaled} ledgers but the table holds ${count}`];
+    },
+  };
+}

@@ -6,8 +6,7 @@ import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
 import { decodeTextCursor, page } from '../../http/pagination.ts';
 import { notFound, ProblemError } from '../../http/problem.ts';
-import { canonicalMetadata } from '../ledger/index.ts';
-import { Metadata } from '../ledger/ledger.schema.ts';
+import { canonicalMetadata, MetadataSchema as Metadata } from '../ledger/index.ts';
 import { PARTY_KINDS, type Party } from './parties.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
