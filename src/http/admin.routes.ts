@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { LIMITS, nsToIso } from '../kernel/index.ts';
+import { AMOUNT_MAX, LIMITS, nsToIso } from '../kernel/index.ts';
 import { ROLES } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { notFound, fieldProblem } from './problem.ts';
@@ -45,6 +45,7 @@ export function adminRoutes(platform: Platform) {
       schema: { tags: ['access'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }) },
     }, async (request, reply) => {
       if (!(await platform.auth.revoke(request.params.id))) throw notFound('api_key_not_found', `no active API key ${request.params.id}`);
+      request.server.forgetApiKey(request.params.id);
       return reply.status(204).send();
     });
 
@@ -62,7 +63,10 @@ export function adminRoutes(platform: Platform) {
         }, { additionalProperties: false }),
       },
     }, async (request) => {
-      const entries = await platform.journal.list({ afterSeq: BigInt(request.query.after ?? '0'), limit: request.query.limit ?? LIMITS.pageDefaultItems });
+      const afterSeq = BigInt(request.query.after ?? '0');
+      // Nineteen digits pass the pattern but may still exceed the signed 64-bit sequence column.
+      if (afterSeq > AMOUNT_MAX) throw fieldProblem(400, 'invalid_sequence', '/query/after', 'is larger than any journal sequence number');
+      const entries = await platform.journal.list({ afterSeq, limit: request.query.limit ?? LIMITS.pageDefaultItems });
       return { data: entries.map(renderEntry) };
     });
     app.get('/journal/verify', { config: { permission: 'verify' }, schema: { tags: ['journal'], summary: 'Verify the whole chain and the records behind it' } }, async () => {

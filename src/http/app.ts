@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -8,6 +8,7 @@ import { AssertionError, LIMITS, uuidv7 } from '../kernel/index.ts';
 import { DatabaseUnavailableError } from '../db/index.ts';
 import { LedgerOverloadedError, LedgerStoppedError, ledgerRoutes } from '../modules/ledger/index.ts';
 import { partiesRoutes } from '../modules/parties/index.ts';
+import { scfRoutes } from '../modules/scf/index.ts';
 import type { Platform } from '../platform.ts';
 import { registerAuth } from './auth.ts';
 import { adminRoutes } from './admin.routes.ts';
@@ -40,6 +41,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Errors Fastify meets before routing (a malformed percent-encoding, an overlong path segment)
+    // skip the error handler and would otherwise answer in Fastify's own JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      const problem = toProblem(error).toProblem();
+      void (reply as FastifyReply).status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -113,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(ledgerRoutes(platform));
       await v1.register(partiesRoutes(platform));
+      await v1.register(scfRoutes(platform));
       await v1.register(adminRoutes(platform));
     },
     { prefix: '/v1' },
@@ -139,6 +147,10 @@ export function toProblem(error: unknown): ProblemError {
       return new ProblemError(415, 'unsupported_media_type', 'send JSON with Content-Type: application/json');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ProblemError(400, 'invalid_content_length', 'Content-Length does not match the body');
+    case 'FST_ERR_BAD_URL':
+      return new ProblemError(400, 'malformed_url', 'the path is not valid percent-encoded UTF-8');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ProblemError(414, 'path_segment_too_long', 'a path segment is longer than any identifier this API uses');
   }
   if (error instanceof SyntaxError) return new ProblemError(400, 'malformed_json', 'the body is not valid JSON', [{ pointer: '/', code: 'malformed_json', detail: error.message }]);
   const status = fastifyError.statusCode;

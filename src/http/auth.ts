@@ -6,6 +6,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: ApiKey | null;
   }
+  interface FastifyInstance {
+    /** Drops a revoked key from this process's cache, so that revocation takes effect at once. */
+    forgetApiKey(id: string): void;
+  }
   interface FastifyContextConfig {
     /** The permission a route needs; routes without one are public (health, metrics, docs). */
     permission?: Permission;
@@ -26,6 +30,11 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   const cache = new Map<string, { key: ApiKey; until: number }>();
   app.decorateRequest('principal', null);
+  // Other processes sharing the database still honour a revoked key until their entry expires
+  // (CACHE_TTL_MS); the process that revoked it must not.
+  app.decorate('forgetApiKey', (id: string) => {
+    for (const [text, entry] of cache) if (entry.key.id === id) cache.delete(text);
+  });
   app.addHook('onRequest', async (request) => {
     const permission = request.routeOptions.config?.permission;
     if (!permission) return;

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { LIMITS } from '../kernel/index.ts';
+import { AMOUNT_MAX, LIMITS } from '../kernel/index.ts';
 import { fieldProblem } from './problem.ts';
 
 /**
@@ -19,14 +19,16 @@ export function encodeCursor(position: bigint | string): string {
 export function decodeBigintCursor(cursor: string | undefined): bigint | undefined {
   if (cursor === undefined) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString();
-  if (!/^v1:\d{1,20}$/.test(text)) throw fieldProblem(400, 'invalid_cursor', '/query/cursor', 'is not a cursor this API gave out');
+  // Positions are signed 64-bit columns: a larger number cannot be one and would not bind as a parameter.
+  if (!/^v1:\d{1,19}$/.test(text) || BigInt(text.slice(3)) > AMOUNT_MAX) throw fieldProblem(400, 'invalid_cursor', '/query/cursor', 'is not a cursor this API gave out');
   return BigInt(text.slice(3));
 }
 
 export function decodeTextCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString();
-  if (!text.startsWith('v1:') || text.length > 100) throw fieldProblem(400, 'invalid_cursor', '/query/cursor', 'is not a cursor this API gave out');
+  // Control characters never occur in a position this API gives out, and PostgreSQL refuses NUL in text.
+  if (!text.startsWith('v1:') || text.length > 100 || /[\u0000-\u001f]/.test(text)) throw fieldProblem(400, 'invalid_cursor', '/query/cursor', 'is not a cursor this API gave out');
   return text.slice(3);
 }
 

@@ -23,19 +23,26 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 };
 
+/** RFC 6901: a property name inside a JSON pointer escapes "~" as "~0" and "/" as "~1". */
+function escapePointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 /** Turns Ajv's report into field errors whose pointers lead to the offending value. */
 export function toFieldErrors(errors: readonly ErrorObject[], part: string): FieldError[] {
   return errors.slice(0, 20).map((error) => {
     let pointer = error.instancePath;
     let detail = error.message ?? 'is invalid';
     const params = error.params as Record<string, unknown>;
-    if (error.keyword === 'required') pointer += `/${String(params.missingProperty)}`;
+    if (error.keyword === 'required') pointer += `/${escapePointerToken(String(params.missingProperty))}`;
     if (error.keyword === 'additionalProperties') {
-      pointer += `/${String(params.additionalProperty)}`;
+      pointer += `/${escapePointerToken(String(params.additionalProperty))}`;
       detail = 'is not a known field';
     }
     if (error.keyword === 'required') detail = 'is required';
-    const prefix = part === 'body' ? '' : `/${part}`;
+    // Fastify names the query string "querystring"; problems raised by route code say "query", and
+    // a client should meet one name for one part of the request.
+    const prefix = part === 'body' ? '' : `/${part === 'querystring' ? 'query' : part}`;
     return { pointer: `${prefix}${pointer}` || '/', code: `invalid_${error.keyword}`, detail };
   });
 }

@@ -49,5 +49,11 @@ export function isoToNs(text: string): bigint | undefined {
   const [, seconds, fraction = '', zone] = match;
   const ms = Date.parse(`${seconds}${zone}`);
   if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 30 February over into March; a day the month does not have is no instant.
+  const [year, month, day] = (seconds as string).slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, takes years 0–99 literally.
+  calendar.setUTCFullYear(year, month - 1, day);
+  if (calendar.getUTCDate() !== day) return undefined;
   return BigInt(ms) * NANOSECONDS_PER_MILLISECOND + BigInt(fraction.padEnd(9, '0'));
 }

@@ -17,7 +17,8 @@ type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 function parseInstant(text: string | undefined, pointer: string): bigint | undefined {
   if (text === undefined) return undefined;
   const ns = /^\d{1,19}$/.test(text) ? BigInt(text) : isoToNs(text);
-  if (ns === undefined || ns > 2n ** 63n - 1n) throw fieldProblem(400, 'invalid_instant', pointer, 'is not an ISO 8601 instant or nanoseconds since the epoch');
+  // Timestamps are signed 64-bit nanoseconds since 1970, and nothing in a ledger predates its epoch.
+  if (ns === undefined || ns < 0n || ns > 2n ** 63n - 1n) throw fieldProblem(400, 'invalid_instant', pointer, 'is not an ISO 8601 instant or nanoseconds since the epoch');
   return ns;
 }
 
