@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import helmet from '@fastify/helmet';
+import secureJson from 'secure-json-parse';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -49,6 +50,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON bodies are parsed safely (no prototype poisoning); an empty body on an action route such
+  // as POST /accounts/{id}/close is no body at all, not malformed JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSchemaErrorFormatter((errors, dataVar) => validationProblem(errors as never, dataVar));
 
@@ -60,8 +73,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(helmet, {
+    // Sluice speaks plain HTTP behind whatever terminates TLS; that proxy decides on HSTS.
+    hsts: false,
     contentSecurityPolicy: {
       directives: {
+        upgradeInsecureRequests: null,
         defaultSrc: ["'self'"],
         // The API reference and the console draw inline styles; scripts stay same-origin only.
         styleSrc: ["'self'", "'unsafe-inline'"],
@@ -73,10 +89,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? LIMITS.rateLimitMax,
     timeWindow: LIMITS.rateLimitWindowMs,
-    keyGenerator: (request) => {
-      const header = request.headers.authorization ?? request.headers['x-api-key'];
-      return typeof header === 'string' ? `key:${header.slice(-16)}` : `ip:${request.ip}`;
-    },
+    // Counted after authentication, per API key: keying on the presented header would let a client
+    // dodge its limit by inventing keys. Requests without a key (health, docs) count per address.
+    hook: 'preHandler',
+    keyGenerator: (request) => (request.principal ? `key:${request.principal.id}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
       new ProblemError(429, 'rate_limited', `more than ${context.max} requests in ${context.after}; slow down`),
   });

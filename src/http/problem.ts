@@ -49,8 +49,10 @@ export class ProblemError extends Error {
 }
 
 /** "exceeds_credits" → "Exceeds credits". */
+const ACRONYMS: Readonly<Record<string, string>> = { json: 'JSON', url: 'URL', id: 'id', api: 'API', uuid: 'UUID' };
+
 function titleOf(code: string): string {
-  const words = code.replace(/_/g, ' ');
+  const words = code.split('_').map((word) => ACRONYMS[word] ?? word).join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

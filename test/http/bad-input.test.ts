@@ -58,7 +58,7 @@ describeEachDialect('HTTP API bad input', ({ open }) => {
   // Each case is built lazily, because the fixture's ids exist only once beforeAll has run.
   const cases: [string, () => Omit<Case, 'name'>][] = [
     ['malformed JSON', () => ({ method: 'POST', url: '/v1/transfers', options: { raw: '{"id": "' }, status: 400, code: 'malformed_json', pointer: '/' })],
-    ['an empty JSON body', () => ({ method: 'POST', url: '/v1/transfers', options: { raw: '' }, status: 400, code: 'malformed_json', pointer: '/' })],
+    ['an empty JSON body', () => ({ method: 'POST', url: '/v1/transfers', options: { raw: '' }, status: 400, code: 'validation_failed', pointer: '/' })],
     ['a JSON array instead of an object', () => ({ method: 'POST', url: '/v1/transfers', body: [transfer()], status: 400, code: 'validation_failed', pointer: '/' })],
     ['the amount as a number', () => ({ method: 'POST', url: '/v1/transfers', body: transfer({ amount: 10 }), status: 400, code: 'validation_failed', pointer: '/amount' })],
     ['the ledger as a string', () => ({ method: 'POST', url: '/v1/transfers', body: transfer({ ledger: '1' }), status: 400, code: 'validation_failed', pointer: '/ledger' })],
