@@ -35,14 +35,16 @@ Commands:
 Run "sluice <command> --help" for a command's options.`,
   start: `Usage: sluice start [options]
 
-Starts the HTTP API and console. On the first start of an empty installation it prints a bootstrap
-admin API key once (or uses SLUICE_ADMIN_KEY) and loads the demo dataset (SLUICE_DEMO=0 skips it).
+Starts the HTTP API. On the first start of an empty installation it prints a bootstrap admin API key
+once (or takes SLUICE_ADMIN_KEY and prints nothing) and loads the demo dataset (SLUICE_DEMO=0 skips it).
 
   --port N            port to listen on                        SLUICE_PORT (default 8080)
   --host ADDR         address to listen on                     SLUICE_HOST (default 127.0.0.1)
   --log-level LEVEL   fatal|error|warn|info|debug|trace|silent SLUICE_LOG_LEVEL (default info)
   --journal-hash ALG  sha256 or sm3, fixed at first start      SLUICE_JOURNAL_HASH
-  --rate-limit N      requests per minute per API key          SLUICE_RATE_LIMIT${COMMON}`,
+  --rate-limit N      requests per minute per API key          SLUICE_RATE_LIMIT
+  --admin-key KEY     bootstrap admin key (24-256 characters)  SLUICE_ADMIN_KEY
+  --demo 0|1          load the demo into an empty database     SLUICE_DEMO (default 1)${COMMON}`,
   demo: `Usage: sluice demo [options]
 
 Loads the demo dataset: ledgers in CNY, HKD, SGD, THB, AED and USD, banks, a core enterprise with
@@ -89,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean' }, json: { type: 'boolean' },
       port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' },
       'log-level': { type: 'string' }, 'journal-hash': { type: 'string' }, 'rate-limit': { type: 'string' },
+      'admin-key': { type: 'string' }, demo: { type: 'string' },
     },
   });
   if (values.help) return print(help);
@@ -101,8 +104,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`API reference: ${running.url}/docs   OpenAPI: ${running.url}/openapi.json\n`);
       process.stdout.write(`Database: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}\n`);
       if (running.demoLoaded) process.stdout.write('Loaded the demo dataset (SLUICE_DEMO=0 skips it).\n');
-      if (running.bootstrapKey) {
+      if (running.bootstrapKey && !config.adminKey) {
         process.stdout.write(`\nBootstrap admin API key (shown once, store it now):\n  ${running.bootstrapKey}\n\n`);
+      } else if (running.bootstrapKey) {
+        process.stdout.write('Created the bootstrap admin API key from SLUICE_ADMIN_KEY.\n');
       }
       const shutdown = (signal: string) => {
         process.stdout.write(`${signal}: finishing the batch in flight and stopping\n`);

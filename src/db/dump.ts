@@ -32,9 +32,8 @@ export async function exportDump(db: Database, tables: readonly TableSpec[], fil
   const header: Header = { format: DUMP_FORMAT, version: DUMP_VERSION, source: db.dialect, tables: tables.map((t) => ({ name: t.name, columns: [...t.columns] })) };
   await write(JSON.stringify(header));
   const counts: Record<string, number> = {};
-  // One read transaction, so that the dump is a consistent snapshot even while the server runs.
-  await db.transaction(async (tx) => {
-    if (tx.dialect === 'postgres') await tx.run('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  // One snapshot, so that the dump is consistent while the server keeps writing (and is not blocked).
+  await db.snapshot(async (tx) => {
     for (const table of tables) {
       counts[table.name] = 0;
       for (let offset = 0; ; offset += PAGE_ROWS) {

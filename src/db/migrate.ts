@@ -13,7 +13,12 @@ const MIGRATION_LOCK_KEY = 7_316_011; // any constant: serialises concurrent sta
  * On PostgreSQL an advisory lock lets several processes start at once without racing.
  */
 export async function migrate(db: Database, migrations: readonly Migration[]): Promise<string[]> {
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  // Under the same lock as the migrations: two PostgreSQL sessions running CREATE TABLE IF NOT
+  // EXISTS at once can both decide to create, and the loser fails on pg_type's unique index.
+  await db.transaction(async (tx) => {
+    if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY]);
+    await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  });
   const applied: string[] = [];
   for (const migration of migrations) {
     await db.transaction(async (tx) => {

@@ -20,6 +20,11 @@ export interface Queryable {
 export interface Database extends Queryable {
   /** Runs `work` in one transaction; it commits when the promise resolves and rolls back when it rejects. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs read-only `work` against one consistent snapshot while writers carry on: verification and
+   * export must not see half of a batch that commits while they read, nor block the ledger.
+   */
+  snapshot<T>(work: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /** True when the database answers a trivial query. */

@@ -98,16 +98,43 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         throw wrap(error);
       }
       let broken = false;
+      // The pool listens for errors only on idle clients. A checked-out client whose connection
+      // dies while no query of it is running (the server shut down between two statements, or
+      // after the failing one) emits 'error' with nobody listening, and that kills the process.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(over(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        broken = isConnectionError(error) || error instanceof DatabaseUnavailableError;
+        broken ||= isConnectionError(error) || error instanceof DatabaseUnavailableError;
         if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
         throw wrap(error);
       } finally {
+        client.off('error', onError);
+        client.release(broken);
+      }
+    },
+    async snapshot<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw wrap(error);
+      }
+      let broken = false;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        return await work(over(client));
+      } catch (error) {
+        broken = isConnectionError(error) || error instanceof DatabaseUnavailableError;
+        throw wrap(error);
+      } finally {
+        if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
         client.release(broken);
       }
     },

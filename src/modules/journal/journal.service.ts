@@ -13,7 +13,8 @@ export interface JournalService {
   append(tx: Queryable, entry: { readonly kind: string; readonly payload: string; readonly digest: string; readonly timestamp: bigint }): Promise<JournalEntry>;
   head(): Promise<{ seq: bigint; hash: string; algorithm: HashAlgorithm }>;
   list(options: { afterSeq: bigint; limit: number }): Promise<JournalEntry[]>;
-  verify(verifiers: readonly ContentVerifier[], onProgress?: (checked: number, total: number) => void): Promise<VerifyReport>;
+  /** Verifies through `q`, which should be one snapshot (Database.snapshot) that the verifiers read too. */
+  verify(verifiers: readonly ContentVerifier[], onProgress?: (checked: number, total: number) => void, q?: Queryable): Promise<VerifyReport>;
 }
 
 type EntryRow = { seq: bigint; timestamp: bigint; kind: string; payload: string; digest: string; prev_hash: string; hash: string };
@@ -65,8 +66,8 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
       return rows.map(toEntry);
     },
 
-    async verify(verifiers, onProgress) {
-      const head = await readHead(db, false);
+    async verify(verifiers, onProgress, q: Queryable = db) {
+      const head = await readHead(q, false);
       const byKind = new Map(verifiers.map((verifier) => [verifier.kind, verifier]));
       const problems: VerifyProblem[] = [];
       let extra = 0;
@@ -74,7 +75,7 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
         if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ seq, problem });
         else extra += 1;
       };
-      const totalRow = await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM journal_entries');
+      const totalRow = await q.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM journal_entries');
       const total = Number(totalRow?.n ?? 0n);
       let expectedSeq = 1n;
       let prevHash = GENESIS_HASH;
@@ -82,7 +83,7 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
       let afterSeq = 0n;
       // Reads the chain in pages so that a long journal is verified in bounded memory.
       for (;;) {
-        const page = await db.all<EntryRow>(
+        const page = await q.all<EntryRow>(
           'SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE seq > ? ORDER BY seq LIMIT ?',
           [afterSeq, LIMITS.journalVerifyPageSize],
         );

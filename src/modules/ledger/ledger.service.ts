@@ -1,4 +1,4 @@
-import type { Database } from '../../db/index.ts';
+import type { Database, Queryable } from '../../db/index.ts';
 import { err, ok, type Clock, type Result, msToNs, LIMITS } from '../../kernel/index.ts';
 import type { HashAlgorithm } from '../../crypto/index.ts';
 import type { ContentVerifier, JournalService } from '../journal/index.ts';
@@ -45,7 +45,7 @@ export interface LedgerService {
   totalsByLedger(): ReturnType<ReturnType<typeof createLedgerRepository>['totalsByLedger']>;
   expireDue(): Promise<void>;
   /** Fresh verifiers for one verification run (they keep running totals). */
-  verifiers(): ContentVerifier[];
+  verifiers(q?: Queryable): ContentVerifier[];
   queuedItems(): number;
   stop(): Promise<void>;
 }
@@ -113,7 +113,7 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     pendingStatus: (id) => repository.pendingStatus(id),
     totalsByLedger: () => repository.totalsByLedger(),
     expireDue: () => engine.expireDue(),
-    verifiers: () => [createLedgerVerifier(db, deps.hashAlgorithm), createDefinitionVerifier(db)],
+    verifiers: (q = db) => [createLedgerVerifier(q, deps.hashAlgorithm), createDefinitionVerifier(q)],
     queuedItems: () => engine.queuedItems(),
     stop: () => engine.stop(),
   };
