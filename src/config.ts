@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { isHashAlgorithm, type HashAlgorithm } from './crypto/index.ts';
+import { LIMITS } from './kernel/index.ts';
 
 /**
  * Configuration is read once from flags and environment variables (flags win), checked, and frozen.
@@ -57,7 +58,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     databaseUrl,
     adminKey,
     logLevel: logLevel as Config['logLevel'],
-    rateLimitPerMinute: integer(pick('rate-limit', 'SLUICE_RATE_LIMIT'), 1_200_000, 'SLUICE_RATE_LIMIT', 1, 1_000_000_000),
+    rateLimitPerMinute: integer(pick('rate-limit', 'SLUICE_RATE_LIMIT'), LIMITS.rateLimitMax, 'SLUICE_RATE_LIMIT', 1, 1_000_000_000),
     journalHash,
     demoOnEmpty: demo === undefined ? true : !['0', 'false', 'no'].includes(demo),
   });

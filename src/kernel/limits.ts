@@ -6,13 +6,11 @@ export const LIMITS = Object.freeze({
   batchMaxItems: 8190,
   /** Items waiting for the ledger engine before new requests are turned away with 503. */
   engineQueueMaxItems: 8190 * 16,
-  /** How long a batch waits for more work after the first item arrives (group commit deadline). */
-  engineBatchDeadlineMs: 1,
   /** Pending transfers expired per engine pass; the rest go in the next pass. */
   expiryMaxPerPass: 8190,
-  /** Largest request body the HTTP server reads: a full batch of transfers with metadata fits. */
+  /** Largest request body the HTTP server reads: a full batch of plain transfers fits several times over. */
   httpBodyMaxBytes: 8 * 1024 * 1024,
-  /** A request that has not finished in this time is answered 503. */
+  /** A request whose body has not arrived in this time is cut off (Node answers 408). */
   httpRequestTimeoutMs: 30_000,
   /** Page size cap for every list endpoint. */
   pageMaxItems: 100,
@@ -30,7 +28,7 @@ export const LIMITS = Object.freeze({
   /** Largest pending timeout: about 136 years would overflow nothing, but ten years is already absurd. */
   timeoutMaxSeconds: 10 * 365 * 24 * 3600,
   /** API requests per key (or per address when unauthenticated) per rate window. */
-  rateLimitMax: 100_000,
+  rateLimitMax: 1_200_000,
   rateLimitWindowMs: 60_000,
   /** Journal entries checked per verification step; verify streams the chain in pages of this size. */
   journalVerifyPageSize: 1000,

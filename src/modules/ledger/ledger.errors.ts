@@ -7,7 +7,6 @@ export const TRANSFER_RESULT_CODES = [
   'linked_event_chain_open',
   'id_must_not_be_zero',
   'id_must_not_be_int_max',
-  'id_already_failed',
   'flags_are_mutually_exclusive',
   'debit_account_id_must_not_be_zero',
   'credit_account_id_must_not_be_zero',
@@ -59,8 +58,6 @@ export const TRANSFER_RESULT_CODES = [
 export type TransferError = (typeof TRANSFER_RESULT_CODES)[number];
 
 export const ACCOUNT_RESULT_CODES = [
-  'linked_event_failed',
-  'linked_event_chain_open',
   'id_must_not_be_zero',
   'id_must_not_be_int_max',
   'flags_are_mutually_exclusive',
@@ -89,6 +86,5 @@ export const LEDGER_ERROR_STATUS = Object.freeze({
   account_not_closed: 409,
   account_has_pending_balance: 409,
   ledger_overloaded: 503,
-  ledger_unavailable: 503,
 });
 export type LedgerError = keyof typeof LEDGER_ERROR_STATUS;
