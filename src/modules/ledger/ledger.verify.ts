@@ -3,7 +3,7 @@ import { createLineDigest, type HashAlgorithm } from '../../crypto/index.ts';
 import type { ContentVerifier, JournalEntry } from '../journal/index.ts';
 import { accountEventLine, accountLine, expiryLine, sortLines, transferLine, type BatchPayload, type DigestLine } from './ledger.digest.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toTransfer, type AccountRow, type TransferRow } from './ledger.rows.ts';
-import { TransferFlags } from './ledger.ts';
+import { AccountFlags, TransferFlags } from './ledger.ts';
 
 /** Accounts whose balances disagree with their transfers, listed at most this many per report. */
 const MAX_BALANCE_MISMATCHES = 20;
@@ -69,7 +69,7 @@ export function createLedgerVerifier(db: Queryable, algorithm: HashAlgorithm): C
       for (const key of Object.keys(totals) as (keyof typeof totals)[]) {
         if (found[key] !== totals[key]) problems.push(`the journal records ${totals[key]} ledger ${key} but the tables hold ${found[key]}`);
       }
-      problems.push(...(await balanceMismatches(db)));
+      problems.push(...(await balanceMismatches(db)), ...(await flagMismatches(db)), ...(await historyMismatches(db)));
       return problems;
     },
   };
@@ -92,6 +92,65 @@ async function balanceMismatches(db: Queryable): Promise<string[]> {
      LIMIT ${MAX_BALANCE_MISMATCHES}`,
   );
   return rows.map((row) => `account ${row.id}: balances differ from the sum of its transfers`);
+}
+
+/**
+ * An account's current flags are not in any digest, so they are checked against what is: the flags
+ * it was opened with (digested), with the closed bit set by its last journaled close or reopen.
+ * Otherwise a limit could be lifted, or a closed account reopened, by editing one column.
+ */
+async function flagMismatches(db: Queryable): Promise<string[]> {
+  const closed = AccountFlags.closed;
+  const rows = await db.all<{ id: string }>(
+    `SELECT a.id FROM ledger_accounts a
+     WHERE (a.flags | ${closed}) <> (a.initial_flags | ${closed})
+        OR (a.flags & ${closed}) <> COALESCE(
+             (SELECT CASE WHEN e.kind = 'closed' THEN ${closed} ELSE 0 END FROM ledger_account_events e
+              WHERE e.account_id = a.id ORDER BY e.timestamp DESC LIMIT 1),
+             a.initial_flags & ${closed})
+     LIMIT ${MAX_BALANCE_MISMATCHES}`,
+  );
+  return rows.map((row) => `account ${row.id}: flags differ from its opening flags and journaled closing events`);
+}
+
+/**
+ * Balance history rows (what balancesAt answers for `history` accounts) are not in any digest either.
+ * Each must equal the running sum of its account's changes up to its timestamp, and every change of
+ * a history account must have its row: one window pass over the changes, not a sum per row.
+ */
+async function historyMismatches(db: Queryable): Promise<string[]> {
+  const { pending, post_pending: post, void_pending: cancel } = TransferFlags;
+  // What one side of each transfer, and of each expiry, does to that side's pending and posted columns.
+  const side = (column: 'debit' | 'credit') => `
+    SELECT t.${column}_account_id AS account_id, t.timestamp,
+           CASE WHEN (t.flags & ${pending}) <> 0 THEN t.amount WHEN (t.flags & ${post | cancel}) <> 0 THEN -o.amount ELSE 0 END AS held,
+           CASE WHEN (t.flags & ${pending | cancel}) = 0 THEN t.amount ELSE 0 END AS settled
+    FROM ledger_transfers t LEFT JOIN ledger_transfers o ON o.id = t.pending_id
+    UNION ALL
+    SELECT o.${column}_account_id, p.resolved_at, -o.amount, 0
+    FROM ledger_pending p JOIN ledger_transfers o ON o.id = p.id WHERE p.status = 'expired'`;
+  const rows = await db.all<{ id: string }>(
+    `WITH changes AS (
+       SELECT account_id, timestamp, held AS dp, settled AS dpo, 0 AS cp, 0 AS cpo FROM (${side('debit')}) d
+       UNION ALL
+       SELECT account_id, timestamp, 0, 0, held, settled FROM (${side('credit')}) c
+     ), running AS (
+       SELECT c.account_id, c.timestamp,
+              SUM(c.dp) OVER w AS dp, SUM(c.dpo) OVER w AS dpo, SUM(c.cp) OVER w AS cp, SUM(c.cpo) OVER w AS cpo
+       FROM changes c JOIN ledger_accounts a ON a.id = c.account_id
+       WHERE (a.flags & ${AccountFlags.history}) <> 0
+       WINDOW w AS (PARTITION BY c.account_id ORDER BY c.timestamp ROWS UNBOUNDED PRECEDING)
+     )
+     SELECT h.account_id AS id FROM ledger_balances h
+       LEFT JOIN running r ON r.account_id = h.account_id AND r.timestamp = h.timestamp
+     WHERE r.account_id IS NULL OR h.debits_pending <> r.dp OR h.debits_posted <> r.dpo OR h.credits_pending <> r.cp OR h.credits_posted <> r.cpo
+     UNION
+     SELECT r.account_id FROM running r
+       LEFT JOIN ledger_balances h ON h.account_id = r.account_id AND h.timestamp = r.timestamp
+     WHERE h.account_id IS NULL
+     LIMIT ${MAX_BALANCE_MISMATCHES}`,
+  );
+  return rows.map((row) => `account ${row.id}: balance history differs from the sum of its transfers`);
 }
 
 /** Ledger definitions carry their fields inline; the table must hold exactly what was journaled. */

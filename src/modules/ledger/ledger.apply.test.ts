@@ -1,0 +1,743 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AMOUNT_MAX, MAX_UUID, NIL_UUID, msToNs } from '../../kernel/index.ts';
+import { createBatchApplier, type BalanceRow, type BatchApplier, type BatchEffects, type ItemResult, type LedgerSnapshot } from './ledger.apply.ts';
+import { TRANSFER_RESULT_CODES, ACCOUNT_RESULT_CODES, type TransferError } from './ledger.errors.ts';
+import { AccountFlags, TransferFlags, type Account, type PendingState, type Transfer, type TransferRequest } from './ledger.ts';
+import {
+  STEP_WINDOW_NS, ZERO_BALANCES, applyToModel, createAnswerChecker, observedStateProblems, show, createLedgerModel, createResolver,
+  pickBalances, scenarioArbitrary, stepAdvanceMs, type Balances, type Command, type Expected, type ScenarioIds,
+} from './ledger.model.test-support.ts';
+
+const NS_PER_SECOND = 1_000_000_000n;
+/** 2023-11-14, in nanoseconds: any realistic instant will do. */
+const T0 = 1_700_000_000_000_000_000n;
+const LEDGER = 1;
+const OTHER_LEDGER = 2;
+const BIG = 2n ** 62n;
+
+const uuid = (n: number) => `00000000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+const A = uuid(0xa1); // ledger 1, no limits
+const B = uuid(0xb1); // ledger 1, no limits
+const D = uuid(0xd1); // ledger 1, debits must not exceed credits
+const C = uuid(0xc1); // ledger 1, credits must not exceed debits
+const H = uuid(0x41); // ledger 1, keeps balance history
+const X = uuid(0xe1); // ledger 2
+const UNKNOWN = uuid(0xfff);
+let nextId = 0x1000;
+const freshId = () => uuid(nextId++);
+
+function emptySnapshot(): LedgerSnapshot {
+  return { accounts: new Map(), transfers: new Map(), pending: new Map(), failures: new Map(), ledgers: new Set([LEDGER, OTHER_LEDGER]), parties: new Set() };
+}
+
+/** A snapshot holding the standard accounts, and a fresh applier over it. */
+function standardLedger() {
+  const snapshot = emptySnapshot();
+  const opening = createBatchApplier(snapshot, T0);
+  const opened = opening.createAccounts([
+    { id: A, ledger: LEDGER, code: 1, flags: 0 },
+    { id: B, ledger: LEDGER, code: 1, flags: 0 },
+    { id: D, ledger: LEDGER, code: 1, flags: AccountFlags.debits_must_not_exceed_credits },
+    { id: C, ledger: LEDGER, code: 1, flags: AccountFlags.credits_must_not_exceed_debits },
+    { id: H, ledger: LEDGER, code: 1, flags: AccountFlags.history },
+    { id: X, ledger: OTHER_LEDGER, code: 1, flags: 0 },
+  ]);
+  expect(opened.map((result) => result.result)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+  const applier = createBatchApplier(snapshot, opening.nextTimestamp());
+  return {
+    snapshot,
+    applier,
+    balances: (id: string): Balances => pickBalances(snapshot.accounts.get(id) as Account),
+    /** A later batch over the same state, as the engine would run it. */
+    later(seconds: bigint) {
+      return createBatchApplier(snapshot, applier.nextTimestamp() + seconds * NS_PER_SECOND);
+    },
+  };
+}
+
+function plain(debitAccountId: string, creditAccountId: string, amount: bigint | undefined, extra: Partial<TransferRequest> = {}): TransferRequest {
+  return { id: freshId(), debitAccountId, creditAccountId, ...(amount === undefined ? {} : { amount }), ledger: LEDGER, code: 1, flags: 0, ...extra };
+}
+
+const codes = (results: readonly ItemResult<string>[]) => results.map((result) => result.result);
+const one = (applier: BatchApplier, request: TransferRequest) => applier.createTransfers([request])[0] as ItemResult<TransferError>;
+const balances = (debitsPending: bigint, debitsPosted: bigint, creditsPending: bigint, creditsPosted: bigint): Balances => ({ debitsPending, debitsPosted, creditsPending, creditsPosted });
+
+describe('createBatchApplier: accounts', () => {
+  it('creates accounts with zero balances and answers one result per item, in order', () => {
+    const snapshot = emptySnapshot();
+    const applier = createBatchApplier(snapshot, T0);
+    const results = applier.createAccounts([
+      { id: A, ledger: LEDGER, code: 1, flags: 0 },
+      { id: NIL_UUID, ledger: LEDGER, code: 1, flags: 0 },
+      { id: B, ledger: LEDGER, code: 7, flags: AccountFlags.history },
+    ]);
+    expect(results).toEqual([
+      { result: 'ok', id: A, timestamp: T0, replayed: false },
+      { result: 'id_must_not_be_zero', id: NIL_UUID },
+      { result: 'ok', id: B, timestamp: T0 + 2n, replayed: false },
+    ]);
+    expect(pickBalances(snapshot.accounts.get(B) as Account)).toEqual(ZERO_BALANCES);
+    expect(applier.effects().newAccounts.map((account) => account.id)).toEqual([A, B]);
+  });
+
+  it.each([
+    { name: 'nil id', request: { id: NIL_UUID, ledger: 0, code: 0, flags: 0 }, expected: 'id_must_not_be_zero' },
+    { name: 'max id', request: { id: MAX_UUID, ledger: 0, code: 0, flags: 0 }, expected: 'id_must_not_be_int_max' },
+    { name: 'both limits', request: { id: C, ledger: 0, code: 0, flags: AccountFlags.debits_must_not_exceed_credits | AccountFlags.credits_must_not_exceed_debits }, expected: 'flags_are_mutually_exclusive' },
+    { name: 'ledger zero', request: { id: C, ledger: 0, code: 0, flags: 0 }, expected: 'ledger_must_not_be_zero' },
+    { name: 'code zero', request: { id: C, ledger: 99, code: 0, flags: 0 }, expected: 'code_must_not_be_zero' },
+    { name: 'unknown ledger', request: { id: C, ledger: 99, code: 1, flags: 0, partyId: 'nobody' }, expected: 'ledger_not_found' },
+    { name: 'unknown party', request: { id: C, ledger: LEDGER, code: 1, flags: 0, partyId: 'nobody' }, expected: 'party_not_found' },
+  ])('reports $expected for an account with $name, before any later rule', ({ request, expected }) => {
+    const applier = createBatchApplier(emptySnapshot(), T0);
+    expect(codes(applier.createAccounts([request]))).toEqual([expected]);
+    expect(applier.effects().newAccounts).toEqual([]);
+  });
+
+  it('replays an account created with the same body and names the first differing field otherwise', () => {
+    const { applier } = standardLedger();
+    const first = { id: D, ledger: LEDGER, code: 1, flags: AccountFlags.debits_must_not_exceed_credits };
+    const results = applier.createAccounts([
+      first,
+      { ...first, flags: 0, ledger: OTHER_LEDGER },
+      { ...first, ledger: OTHER_LEDGER, code: 2 },
+      { ...first, code: 2, partyId: 'someone' },
+      { ...first, partyId: 'someone', metadata: '{"a":"b"}' },
+      { ...first, metadata: '{"a":"b"}' },
+    ]);
+    expect(codes(results)).toEqual([
+      'ok', 'exists_with_different_flags', 'exists_with_different_ledger', 'exists_with_different_code', 'exists_with_different_party_id', 'exists_with_different_metadata',
+    ]);
+    expect(results[0]).toMatchObject({ replayed: true, timestamp: T0 + 2n });
+    expect(applier.effects().newAccounts).toEqual([]);
+  });
+
+  it('lists account result codes in the order the rules are checked', () => {
+    const checked = ['id_must_not_be_zero', 'id_must_not_be_int_max', 'flags_are_mutually_exclusive', 'ledger_must_not_be_zero', 'code_must_not_be_zero', 'exists_with_different_flags', 'exists_with_different_ledger', 'exists_with_different_code', 'exists_with_different_party_id', 'exists_with_different_metadata', 'ledger_not_found', 'party_not_found'];
+    expect(ACCOUNT_RESULT_CODES.filter((code) => checked.includes(code))).toEqual(checked);
+  });
+});
+
+describe('createBatchApplier: transfers', () => {
+  it('moves money between two accounts and gives every item a fresh, rising timestamp', () => {
+    const { applier, balances: of } = standardLedger();
+    const start = applier.nextTimestamp();
+    const results = applier.createTransfers([plain(A, B, 250n), plain(B, A, 50n, { metadata: '{"why":"refund"}' })]);
+    expect(results.map((result) => result.result === 'ok' && result.timestamp)).toEqual([start, start + 1n]);
+    expect(of(A)).toEqual(balances(0n, 250n, 0n, 50n));
+    expect(of(B)).toEqual(balances(0n, 50n, 0n, 250n));
+    expect(applier.effects().newTransfers.map((transfer) => [transfer.amount, transfer.metadata])).toEqual([[250n, null], [50n, '{"why":"refund"}']]);
+  });
+
+  const P1 = uuid(0x9001);
+  const K = uuid(0x6b); // closed
+  /** Accounts with some history: A paid B 100 and holds 1 more for B; K is closed. */
+  function precedenceLedger() {
+    const ledger = standardLedger();
+    expect(codes(ledger.applier.createAccounts([{ id: K, ledger: LEDGER, code: 1, flags: 0 }]))).toEqual(['ok']);
+    expect(ledger.applier.setClosed(K, true)).toBe('ok');
+    expect(codes(ledger.applier.createTransfers([plain(A, B, 100n), { ...plain(A, B, 1n), id: P1, flags: TransferFlags.pending }]))).toEqual(['ok', 'ok']);
+    return ledger;
+  }
+
+  const precedence: { request: Partial<TransferRequest>; expected: TransferError; fix: Partial<TransferRequest>; alsoBreaks: TransferError }[] = [
+    { request: { id: NIL_UUID, debitAccountId: A, creditAccountId: A }, expected: 'id_must_not_be_zero', fix: {}, alsoBreaks: 'accounts_must_be_different' },
+    { request: { id: MAX_UUID, debitAccountId: A, creditAccountId: A }, expected: 'id_must_not_be_int_max', fix: {}, alsoBreaks: 'accounts_must_be_different' },
+    { request: { flags: TransferFlags.post_pending | TransferFlags.void_pending, pendingId: undefined }, expected: 'flags_are_mutually_exclusive', fix: { flags: TransferFlags.post_pending }, alsoBreaks: 'pending_id_must_not_be_zero' },
+    { request: { flags: TransferFlags.pending | TransferFlags.void_pending, pendingId: UNKNOWN }, expected: 'flags_are_mutually_exclusive', fix: { flags: TransferFlags.void_pending }, alsoBreaks: 'pending_transfer_not_found' },
+    { request: { flags: TransferFlags.post_pending | TransferFlags.balancing_debit, pendingId: P1 }, expected: 'flags_are_mutually_exclusive', fix: { flags: TransferFlags.balancing_debit }, alsoBreaks: 'pending_id_must_be_zero' },
+    { request: { debitAccountId: undefined, creditAccountId: undefined }, expected: 'debit_account_id_must_not_be_zero', fix: { debitAccountId: A }, alsoBreaks: 'credit_account_id_must_not_be_zero' },
+    { request: { creditAccountId: NIL_UUID, amount: 0n }, expected: 'credit_account_id_must_not_be_zero', fix: { creditAccountId: B }, alsoBreaks: 'amount_must_not_be_zero' },
+    { request: { creditAccountId: A, pendingId: P1 }, expected: 'accounts_must_be_different', fix: { creditAccountId: B }, alsoBreaks: 'pending_id_must_be_zero' },
+    { request: { pendingId: P1, timeoutSeconds: 5 }, expected: 'pending_id_must_be_zero', fix: { pendingId: undefined }, alsoBreaks: 'timeout_reserved_for_pending_transfer' },
+    { request: { flags: TransferFlags.post_pending, timeoutSeconds: 5 }, expected: 'pending_id_must_not_be_zero', fix: { pendingId: P1 }, alsoBreaks: 'timeout_reserved_for_pending_transfer' },
+    { request: { id: uuid(0x5e1f), flags: TransferFlags.post_pending, pendingId: uuid(0x5e1f), amount: 0n }, expected: 'pending_id_must_be_different', fix: { pendingId: P1 }, alsoBreaks: 'amount_must_not_be_zero' },
+    { request: { timeoutSeconds: 5, amount: 0n }, expected: 'timeout_reserved_for_pending_transfer', fix: { timeoutSeconds: 0 }, alsoBreaks: 'amount_must_not_be_zero' },
+    { request: { amount: 0n, ledger: 0 }, expected: 'amount_must_not_be_zero', fix: { amount: 1n }, alsoBreaks: 'ledger_must_not_be_zero' },
+    { request: { ledger: 0, code: 0 }, expected: 'ledger_must_not_be_zero', fix: { ledger: LEDGER }, alsoBreaks: 'code_must_not_be_zero' },
+    { request: { debitAccountId: UNKNOWN, code: 0 }, expected: 'code_must_not_be_zero', fix: { code: 1 }, alsoBreaks: 'debit_account_not_found' },
+    { request: { debitAccountId: UNKNOWN, creditAccountId: uuid(0xffe) }, expected: 'debit_account_not_found', fix: { debitAccountId: A }, alsoBreaks: 'credit_account_not_found' },
+    { request: { creditAccountId: UNKNOWN, ledger: OTHER_LEDGER }, expected: 'credit_account_not_found', fix: { creditAccountId: X }, alsoBreaks: 'accounts_must_have_the_same_ledger' },
+    { request: { creditAccountId: X, ledger: OTHER_LEDGER }, expected: 'accounts_must_have_the_same_ledger', fix: { creditAccountId: K }, alsoBreaks: 'transfer_must_have_the_same_ledger_as_accounts' },
+    { request: { creditAccountId: K, ledger: OTHER_LEDGER }, expected: 'transfer_must_have_the_same_ledger_as_accounts', fix: { ledger: LEDGER }, alsoBreaks: 'credit_account_already_closed' },
+    { request: { debitAccountId: K, creditAccountId: C }, expected: 'debit_account_already_closed', fix: { debitAccountId: A }, alsoBreaks: 'exceeds_debits' },
+    { request: { creditAccountId: K, amount: AMOUNT_MAX }, expected: 'credit_account_already_closed', fix: { creditAccountId: B }, alsoBreaks: 'overflows_debits_posted' },
+    { request: { amount: AMOUNT_MAX, flags: TransferFlags.pending }, expected: 'overflows_debits_pending', fix: { debitAccountId: D }, alsoBreaks: 'overflows_credits_pending' },
+    { request: { creditAccountId: C, amount: AMOUNT_MAX, flags: TransferFlags.pending, timeoutSeconds: 1 }, expected: 'overflows_debits_pending', fix: { debitAccountId: D }, alsoBreaks: 'exceeds_credits' },
+    { request: { amount: AMOUNT_MAX }, expected: 'overflows_debits_posted', fix: { debitAccountId: C }, alsoBreaks: 'overflows_credits_posted' },
+    { request: { amount: AMOUNT_MAX - 100n }, expected: 'overflows_debits', fix: { debitAccountId: C }, alsoBreaks: 'overflows_credits' },
+    { request: { debitAccountId: D, creditAccountId: C }, expected: 'exceeds_credits', fix: { debitAccountId: A }, alsoBreaks: 'exceeds_debits' },
+  ];
+
+  it.each(precedence)('reports $expected first when a transfer also breaks $alsoBreaks', ({ request, expected, fix, alsoBreaks }) => {
+    expect(TRANSFER_RESULT_CODES.indexOf(expected)).toBeLessThan(TRANSFER_RESULT_CODES.indexOf(alsoBreaks));
+    const { applier, snapshot } = precedenceLedger();
+    const full = { ...plain(A, B, 1n), ...request } as TransferRequest;
+    const before = snapshot.transfers.size;
+    expect(one(applier, full).result).toBe(expected);
+    // Curing the first broken rule (under a new id, since failures are remembered) exposes the second.
+    expect(one(applier, { ...full, id: freshId(), ...fix }).result).toBe(alsoBreaks);
+    expect(snapshot.transfers.size).toBe(before);
+  });
+
+  it('reports overflows_timeout when a pending timeout would pass the largest timestamp', () => {
+    const { snapshot } = standardLedger();
+    const nearTheEnd = createBatchApplier(snapshot, AMOUNT_MAX - 10n);
+    expect(one(nearTheEnd, plain(A, B, 1n, { flags: TransferFlags.pending, timeoutSeconds: 1 })).result).toBe('overflows_timeout');
+    expect(one(nearTheEnd, plain(A, B, 1n, { flags: TransferFlags.pending })).result).toBe('ok');
+  });
+
+  it('fills a balance column exactly to 2^63 - 1 but not one unit past it', () => {
+    const { applier, balances: of } = standardLedger();
+    expect(one(applier, plain(A, B, AMOUNT_MAX)).result).toBe('ok');
+    expect(one(applier, plain(A, C, 1n)).result).toBe('overflows_debits_posted');
+    expect(one(applier, plain(D, B, 1n)).result).toBe('overflows_credits_posted');
+    expect(of(A).debitsPosted).toBe(AMOUNT_MAX);
+    expect(of(B).creditsPosted).toBe(AMOUNT_MAX);
+  });
+
+  it('keeps a limited account within its limit: held debits count, held credits do not', () => {
+    const { applier, balances: of } = standardLedger();
+    expect(one(applier, plain(D, B, 1n)).result).toBe('exceeds_credits');
+    expect(one(applier, plain(A, D, 100n)).result).toBe('ok');
+    expect(one(applier, plain(D, B, 60n, { flags: TransferFlags.pending })).result).toBe('ok');
+    expect(one(applier, plain(D, B, 41n)).result).toBe('exceeds_credits');
+    expect(one(applier, plain(D, B, 40n)).result).toBe('ok');
+    expect(of(D)).toEqual(balances(60n, 40n, 0n, 100n));
+    // A credit that is only held (pending) does not yet let the account spend.
+    expect(one(applier, plain(A, D, 500n, { flags: TransferFlags.pending })).result).toBe('ok');
+    expect(one(applier, plain(D, B, 1n)).result).toBe('exceeds_credits');
+    expect(one(applier, plain(C, A, 10n)).result).toBe('ok');
+    expect(one(applier, plain(B, C, 11n)).result).toBe('exceeds_debits');
+    expect(one(applier, plain(B, C, 10n)).result).toBe('ok');
+  });
+});
+
+describe('createBatchApplier: idempotency', () => {
+  it('returns the first result and timestamp for the same id and body, and writes nothing again', () => {
+    const { applier, later, balances: of } = standardLedger();
+    const request = plain(A, B, 70n, { metadata: '{"order":"42"}' });
+    const first = one(applier, request);
+    const sameBatch = one(applier, request);
+    const next = later(1n);
+    const nextBatch = one(next, request);
+    expect(first).toMatchObject({ result: 'ok', replayed: false });
+    const timestamp = first.result === 'ok' ? first.timestamp : -1n;
+    expect(sameBatch).toEqual({ result: 'ok', id: request.id, timestamp, replayed: true });
+    expect(nextBatch).toEqual({ result: 'ok', id: request.id, timestamp, replayed: true });
+    expect(of(A).debitsPosted).toBe(70n);
+    expect(next.effects().newTransfers).toEqual([]);
+    expect(next.effects().touchedAccounts.size).toBe(0);
+  });
+
+  const PENDING = uuid(0x7001);
+  const differences: { field: string; change: Partial<TransferRequest> }[] = [
+    { field: 'flags', change: { flags: TransferFlags.pending | TransferFlags.balancing_debit, amount: 1n } },
+    { field: 'timeout', change: { timeoutSeconds: 9, amount: 1n } },
+    { field: 'debit_account_id', change: { debitAccountId: C, amount: 1n } },
+    { field: 'credit_account_id', change: { creditAccountId: C, amount: 1n } },
+    { field: 'amount', change: { amount: 1n, metadata: '{"b":"c"}' } },
+    { field: 'metadata', change: { metadata: '{"b":"c"}', ledger: OTHER_LEDGER } },
+    { field: 'ledger', change: { ledger: OTHER_LEDGER, code: 9 } },
+    { field: 'code', change: { code: 9 } },
+  ];
+
+  it.each(differences)('answers exists_with_different_$field when the body differs first in $field', ({ field, change }) => {
+    const { applier, snapshot } = standardLedger();
+    const original: TransferRequest = { ...plain(A, B, 5n, { flags: TransferFlags.pending, timeoutSeconds: 60, metadata: '{"a":"b"}' }), id: PENDING };
+    expect(one(applier, original).result).toBe('ok');
+    const stored = snapshot.transfers.get(PENDING);
+    expect(one(applier, { ...original, ...change }).result).toBe(`exists_with_different_${field}`);
+    expect(snapshot.transfers.get(PENDING)).toBe(stored);
+    // Comparison failures are not failures of the id: the original body still replays.
+    expect(one(applier, original)).toMatchObject({ result: 'ok', replayed: true });
+  });
+
+  it('answers exists_with_different_pending_id when a retried post names another pending transfer', () => {
+    const { applier } = standardLedger();
+    const first = plain(A, B, 5n, { flags: TransferFlags.pending });
+    const second = plain(A, B, 5n, { flags: TransferFlags.pending });
+    const post: TransferRequest = { id: freshId(), pendingId: first.id, flags: TransferFlags.post_pending };
+    expect(codes(applier.createTransfers([first, second, post]))).toEqual(['ok', 'ok', 'ok']);
+    expect(one(applier, { ...post, pendingId: second.id, amount: 1n }).result).toBe('exists_with_different_pending_id');
+    expect(one(applier, { ...post, amount: 5n })).toMatchObject({ result: 'ok', replayed: true });
+  });
+
+  it('treats a balancing transfer retried with the same ceiling as the same request', () => {
+    const { applier } = standardLedger();
+    expect(one(applier, plain(A, D, 30n)).result).toBe('ok');
+    const sweep = plain(D, B, 1000n, { flags: TransferFlags.balancing_debit });
+    expect(one(applier, sweep).result).toBe('ok');
+    expect(one(applier, sweep)).toMatchObject({ result: 'ok', replayed: true });
+    expect(one(applier, { ...sweep, amount: 29n }).result).toBe('exists_with_different_amount');
+  });
+
+  it('answers a retried failed transfer with its first result, even after the cause is gone, and records the failure once', () => {
+    const { applier, later, snapshot } = standardLedger();
+    const request = plain(D, B, 10n);
+    expect(one(applier, request).result).toBe('exceeds_credits');
+    expect(one(applier, request).result).toBe('exceeds_credits');
+    expect(one(applier, plain(A, D, 100n)).result).toBe('ok');
+    const next = later(1n);
+    expect(one(next, request).result).toBe('exceeds_credits');
+    expect(one(next, { ...request, amount: 5n }).result).toBe('exceeds_credits');
+    expect(snapshot.transfers.has(request.id)).toBe(false);
+    // The stores insert each failure under its id as primary key: recording it twice would abort the batch.
+    expect(applier.effects().failures.map((failure) => failure.id)).toEqual([request.id]);
+    expect(next.effects().failures).toEqual([]);
+  });
+});
+
+describe('createBatchApplier: linked chains', () => {
+  const linked = TransferFlags.linked;
+
+  it('commits every member of a chain that succeeds', () => {
+    const { applier, balances: of } = standardLedger();
+    // D may only spend what it has received: the chain funds it first, then spends it.
+    const results = applier.createTransfers([plain(A, D, 10n, { flags: linked }), plain(D, B, 10n, { flags: linked }), plain(B, A, 1n)]);
+    expect(codes(results)).toEqual(['ok', 'ok', 'ok']);
+    expect(of(D)).toEqual(balances(0n, 10n, 0n, 10n));
+    expect(applier.effects().newTransfers).toHaveLength(3);
+  });
+
+  it('fails the whole chain when one member fails: it gets its own code, the others linked_event_failed, and nothing is written', () => {
+    const { applier, balances: of, snapshot } = standardLedger();
+    const before = [A, B, D, H].map(of);
+    const results = applier.createTransfers([
+      plain(A, H, 10n, { flags: linked }),
+      plain(A, B, 5n, { flags: linked | TransferFlags.pending }),
+      plain(D, B, 1n, { flags: linked }),
+      plain(A, B, 1n),
+    ]);
+    expect(codes(results)).toEqual(['linked_event_failed', 'linked_event_failed', 'exceeds_credits', 'linked_event_failed']);
+    expect([A, B, D, H].map(of)).toEqual(before);
+    const effects = applier.effects();
+    expect(effects.newTransfers).toEqual([]);
+    expect(effects.newPending).toEqual([]);
+    expect(effects.history).toEqual([]);
+    expect(effects.failures).toEqual([]);
+    expect(snapshot.pending.size).toBe(0);
+  });
+
+  it('fails a chain still open at the end of the request with linked_event_chain_open', () => {
+    const { applier, balances: of } = standardLedger();
+    const alone = applier.createTransfers([plain(A, B, 1n, { flags: linked })]);
+    expect(codes(alone)).toEqual(['linked_event_chain_open']);
+    const results = applier.createTransfers([plain(A, B, 1n), plain(A, B, 2n, { flags: linked }), plain(A, B, 3n, { flags: linked })]);
+    expect(codes(results)).toEqual(['ok', 'linked_event_failed', 'linked_event_chain_open']);
+    expect(of(A).debitsPosted).toBe(1n);
+    // An open chain does not reach into the next request handled by the same batch.
+    expect(codes(applier.createTransfers([plain(A, B, 4n)]))).toEqual(['ok']);
+    expect(of(A).debitsPosted).toBe(5n);
+  });
+
+  it('keeps items before and after a failed chain, and the next chain, independent of it', () => {
+    const { applier, balances: of } = standardLedger();
+    const results = applier.createTransfers([
+      plain(A, B, 1n),
+      plain(A, B, 2n, { flags: linked }),
+      plain(A, UNKNOWN, 3n),
+      plain(A, B, 4n, { flags: linked }),
+      plain(A, B, 8n),
+      plain(A, B, 16n),
+    ]);
+    expect(codes(results)).toEqual(['ok', 'linked_event_failed', 'credit_account_not_found', 'ok', 'ok', 'ok']);
+    expect(of(A).debitsPosted).toBe(1n + 4n + 8n + 16n);
+  });
+
+  it('does not remember a failure inside a chain, so a corrected retry under the same id succeeds', () => {
+    const { applier } = standardLedger();
+    const member = plain(D, B, 10n, { flags: linked });
+    const closing = plain(A, B, 1n);
+    expect(codes(applier.createTransfers([member, closing]))).toEqual(['exceeds_credits', 'linked_event_failed']);
+    expect(applier.effects().failures).toEqual([]);
+    expect(codes(applier.createTransfers([plain(A, D, 10n, { flags: linked }), member, closing]))).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('undoes a failed chain whose members post and void pending transfers', () => {
+    const { applier, balances: of, snapshot } = standardLedger();
+    const hold = plain(A, B, 50n, { flags: TransferFlags.pending });
+    expect(one(applier, hold).result).toBe('ok');
+    const results = applier.createTransfers([
+      { id: freshId(), pendingId: hold.id, flags: TransferFlags.post_pending | linked, amount: 20n },
+      plain(A, D, 1n, { flags: linked }),
+      plain(D, B, 2n),
+    ]);
+    expect(codes(results)).toEqual(['linked_event_failed', 'linked_event_failed', 'exceeds_credits']);
+    expect(snapshot.pending.get(hold.id)?.status).toBe('pending');
+    expect(of(A)).toEqual(balances(50n, 0n, 0n, 0n));
+    expect(applier.effects().resolvedPending.size).toBe(0);
+    expect(one(applier, { id: freshId(), pendingId: hold.id, flags: TransferFlags.void_pending }).result).toBe('ok');
+  });
+});
+
+describe('createBatchApplier: pending transfers', () => {
+  const hold = (amount: bigint, extra: Partial<TransferRequest> = {}) => plain(A, B, amount, { flags: TransferFlags.pending, ...extra });
+
+  it('holds funds and then posts them in full', () => {
+    const { applier, balances: of, snapshot } = standardLedger();
+    const pending = hold(100n);
+    expect(one(applier, pending).result).toBe('ok');
+    expect(of(A)).toEqual(balances(100n, 0n, 0n, 0n));
+    const post = { id: freshId(), pendingId: pending.id, flags: TransferFlags.post_pending };
+    expect(one(applier, post).result).toBe('ok');
+    expect(of(A)).toEqual(balances(0n, 100n, 0n, 0n));
+    expect(of(B)).toEqual(balances(0n, 0n, 0n, 100n));
+    expect(snapshot.pending.get(pending.id)?.status).toBe('posted');
+    expect(snapshot.transfers.get(post.id)).toMatchObject({ amount: 100n, debitAccountId: A, creditAccountId: B, pendingId: pending.id, ledger: LEDGER, code: 1 });
+  });
+
+  it('posts part of a pending amount and releases the rest', () => {
+    const { applier, balances: of } = standardLedger();
+    const pending = hold(100n);
+    one(applier, pending);
+    expect(one(applier, { id: freshId(), pendingId: pending.id, flags: TransferFlags.post_pending, amount: 30n }).result).toBe('ok');
+    expect(of(A)).toEqual(balances(0n, 30n, 0n, 0n));
+    expect(of(B)).toEqual(balances(0n, 0n, 0n, 30n));
+  });
+
+  it('voids a pending transfer and releases the hold', () => {
+    const { applier, balances: of, snapshot } = standardLedger();
+    const pending = hold(100n);
+    one(applier, pending);
+    expect(one(applier, { id: freshId(), pendingId: pending.id, flags: TransferFlags.void_pending, amount: 100n }).result).toBe('ok');
+    expect(of(A)).toEqual(ZERO_BALANCES);
+    expect(of(B)).toEqual(ZERO_BALANCES);
+    expect(snapshot.pending.get(pending.id)?.status).toBe('voided');
+  });
+
+  it('refuses a second post or void of a pending transfer that is already resolved', () => {
+    const { applier } = standardLedger();
+    const posted = hold(10n);
+    const voided = hold(10n);
+    applier.createTransfers([posted, voided]);
+    const post = (pendingId: string) => ({ id: freshId(), pendingId, flags: TransferFlags.post_pending });
+    const cancel = (pendingId: string) => ({ id: freshId(), pendingId, flags: TransferFlags.void_pending });
+    expect(codes(applier.createTransfers([post(posted.id), cancel(voided.id)]))).toEqual(['ok', 'ok']);
+    expect(codes(applier.createTransfers([post(posted.id), cancel(posted.id), post(voided.id), cancel(voided.id)]))).toEqual([
+      'pending_transfer_already_posted', 'pending_transfer_already_posted', 'pending_transfer_already_voided', 'pending_transfer_already_voided',
+    ]);
+  });
+
+  it('checks a post or void against the pending transfer it names, in precedence order', () => {
+    const { applier } = standardLedger();
+    const pending = hold(10n);
+    const settled = plain(A, B, 10n);
+    applier.createTransfers([pending, settled]);
+    const post = (extra: Partial<TransferRequest>): TransferRequest => ({ id: freshId(), pendingId: pending.id, flags: TransferFlags.post_pending, ...extra });
+    expect(codes(applier.createTransfers([
+      post({ pendingId: UNKNOWN }),
+      post({ pendingId: settled.id }),
+      post({ debitAccountId: B, creditAccountId: A }),
+      post({ creditAccountId: A, ledger: OTHER_LEDGER }),
+      post({ ledger: OTHER_LEDGER, code: 2 }),
+      post({ code: 2, amount: 11n }),
+      post({ amount: 11n }),
+      post({ flags: TransferFlags.void_pending, amount: 9n }),
+    ]))).toEqual([
+      'pending_transfer_not_found', 'pending_transfer_not_pending', 'pending_transfer_has_different_debit_account_id',
+      'pending_transfer_has_different_credit_account_id', 'pending_transfer_has_different_ledger', 'pending_transfer_has_different_code',
+      'exceeds_pending_transfer_amount', 'pending_transfer_has_different_amount',
+    ]);
+    expect(one(applier, post({ debitAccountId: A, creditAccountId: B, ledger: LEDGER, code: 1, amount: 10n })).result).toBe('ok');
+  });
+
+  it('posts a pending transfer of more than half of 2^63 - 1 without reporting an overflow', () => {
+    const { applier, balances: of } = standardLedger();
+    const pending = hold(BIG + 1n);
+    expect(one(applier, pending).result).toBe('ok');
+    // Posting moves money from the pending column to the posted one: no total grows, nothing can overflow.
+    expect(one(applier, { id: freshId(), pendingId: pending.id, flags: TransferFlags.post_pending }).result).toBe('ok');
+    expect(of(A)).toEqual(balances(0n, BIG + 1n, 0n, 0n));
+    expect(of(B)).toEqual(balances(0n, 0n, 0n, BIG + 1n));
+  });
+
+  it('refuses a post once the timeout has passed, and expire() then releases the hold', () => {
+    const { applier, balances: of, snapshot } = standardLedger();
+    const pending = hold(40n, { timeoutSeconds: 10 });
+    const forever = hold(1n);
+    applier.createTransfers([pending, forever]);
+    const created = snapshot.transfers.get(pending.id)?.timestamp as bigint;
+    expect(snapshot.pending.get(pending.id)?.expiresAt).toBe(created + 10n * NS_PER_SECOND);
+
+    const early = createBatchApplier(snapshot, created + 10n * NS_PER_SECOND - 1n);
+    expect(early.expire([pending.id, forever.id])).toEqual([]);
+
+    const late = createBatchApplier(snapshot, created + 10n * NS_PER_SECOND);
+    expect(one(late, { id: freshId(), pendingId: pending.id, flags: TransferFlags.post_pending }).result).toBe('pending_transfer_expired');
+    expect(of(A).debitsPending).toBe(41n);
+    expect(late.expire([pending.id, forever.id, UNKNOWN])).toEqual([pending.id]);
+    expect(of(A)).toEqual(balances(1n, 0n, 0n, 0n));
+    expect(snapshot.pending.get(pending.id)).toMatchObject({ status: 'expired' });
+    expect(late.effects().resolvedPending).toEqual(new Set([pending.id]));
+    expect(one(late, { id: freshId(), pendingId: pending.id, flags: TransferFlags.void_pending }).result).toBe('pending_transfer_expired');
+    // Expiring twice is harmless: the second pass finds nothing pending.
+    expect(late.expire([pending.id])).toEqual([]);
+  });
+});
+
+describe('createBatchApplier: balancing transfers', () => {
+  it('clamps a balancing_debit transfer to what the debit account holds', () => {
+    const { applier, balances: of } = standardLedger();
+    applier.createTransfers([plain(B, A, 80n), plain(A, B, 30n, { flags: TransferFlags.pending })]);
+    const results = applier.createTransfers([plain(A, B, 1000n, { flags: TransferFlags.balancing_debit })]);
+    expect(codes(results)).toEqual(['ok']);
+    expect(applier.effects().newTransfers.at(-1)?.amount).toBe(50n);
+    expect(of(A)).toEqual(balances(30n, 50n, 0n, 80n));
+  });
+
+  it('clamps a balancing_credit transfer to what the credit account owes', () => {
+    const { applier, balances: of } = standardLedger();
+    applier.createTransfers([plain(C, A, 70n)]);
+    expect(codes(applier.createTransfers([plain(A, C, 25n, { flags: TransferFlags.balancing_credit }), plain(B, C, 1000n, { flags: TransferFlags.balancing_credit })]))).toEqual(['ok', 'ok']);
+    expect(applier.effects().newTransfers.map((transfer) => transfer.amount)).toEqual([70n, 25n, 45n]);
+    expect(of(C)).toEqual(balances(0n, 70n, 0n, 70n));
+  });
+
+  it('moves as much as possible when the amount is omitted, by both sides when both flags are set', () => {
+    const { applier } = standardLedger();
+    applier.createTransfers([plain(B, A, 80n), plain(C, B, 30n)]);
+    const both = plain(A, C, undefined, { flags: TransferFlags.balancing_debit | TransferFlags.balancing_credit });
+    expect(one(applier, both).result).toBe('ok');
+    expect(applier.effects().newTransfers.at(-1)?.amount).toBe(30n);
+    expect(one(applier, plain(A, B, undefined, { flags: TransferFlags.balancing_debit | TransferFlags.pending })).result).toBe('ok');
+    expect(applier.effects().newTransfers.at(-1)?.amount).toBe(50n);
+  });
+
+  it('reports exceeds_credits or exceeds_debits when nothing can be moved', () => {
+    const { applier } = standardLedger();
+    expect(one(applier, plain(A, B, 10n, { flags: TransferFlags.balancing_debit })).result).toBe('exceeds_credits');
+    expect(one(applier, plain(A, B, 10n, { flags: TransferFlags.balancing_credit })).result).toBe('exceeds_debits');
+  });
+});
+
+describe('createBatchApplier: closing accounts', () => {
+  it('closes and reopens accounts by the rules, and refuses transfers on a closed account', () => {
+    const { applier, snapshot } = standardLedger();
+    const pending = plain(A, B, 5n, { flags: TransferFlags.pending });
+    one(applier, pending);
+    expect(applier.setClosed(UNKNOWN, true)).toBe('account_not_found');
+    expect(applier.setClosed(A, true)).toBe('account_has_pending_balance');
+    expect(applier.setClosed(C, false)).toBe('account_not_closed');
+    expect(applier.setClosed(C, true)).toBe('ok');
+    expect(applier.setClosed(C, true)).toBe('account_already_closed');
+    expect(codes(applier.createTransfers([plain(C, A, 1n), plain(A, C, 1n)]))).toEqual(['debit_account_already_closed', 'credit_account_already_closed']);
+    expect(applier.setClosed(C, false)).toBe('ok');
+    expect(one(applier, plain(C, A, 1n)).result).toBe('ok');
+    expect(applier.effects().accountEvents.map((event) => [event.accountId, event.kind])).toEqual([[C, 'closed'], [C, 'reopened']]);
+    // Re-creating a closed account with its original body is still the same account.
+    applier.setClosed(C, true);
+    expect(codes(applier.createAccounts([{ id: C, ledger: LEDGER, code: 1, flags: AccountFlags.credits_must_not_exceed_debits }]))).toEqual(['ok']);
+    expect((snapshot.accounts.get(C) as Account).flags & AccountFlags.closed).not.toBe(0);
+  });
+});
+
+describe('createBatchApplier: balance history', () => {
+  it('records one balance row per change of a history account, and none for other accounts', () => {
+    const { applier } = standardLedger();
+    const pending = plain(A, H, 7n, { flags: TransferFlags.pending });
+    applier.createTransfers([plain(A, H, 10n), plain(A, B, 1n), pending, { id: freshId(), pendingId: pending.id, flags: TransferFlags.post_pending, amount: 5n }]);
+    const rows = applier.effects().history;
+    expect(rows.map((row) => row.accountId)).toEqual([H, H, H]);
+    expect(rows.map((row) => pickBalances(row))).toEqual([balances(0n, 0n, 0n, 10n), balances(0n, 0n, 7n, 10n), balances(0n, 0n, 0n, 15n)]);
+    const timestamps = rows.map((row) => row.timestamp);
+    expect([...timestamps].sort((left, right) => (left < right ? -1 : 1))).toEqual(timestamps);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Property: the state machine, run batch after batch over a store that keeps what it writes,
+// agrees with the reference model and keeps the ledger's invariants.
+
+interface StoredAccount extends Account {
+  readonly initialFlags: number;
+}
+
+/** Keeps what the engine would write, with the same keys and uniqueness rules as the SQL tables. */
+function createMemoryStore() {
+  const accounts = new Map<string, StoredAccount>();
+  const transfers = new Map<string, Transfer>();
+  const pending = new Map<string, PendingState>();
+  const history = new Map<string, BalanceRow[]>();
+  const failures = new Map<string, TransferError>();
+  const events = new Map<bigint, { accountId: string; kind: string }>();
+  const recordTimestamps = new Set<bigint>();
+  let lastTimestamp = 0n;
+
+  const unique = <K>(keys: { has(key: K): boolean }, key: K, what: string) => {
+    if (keys.has(key)) throw new Error(`duplicate key in ${what}: ${String(key)}`);
+  };
+  const claimTimestamp = (timestamp: bigint, what: string) => {
+    unique(recordTimestamps, timestamp, `${what} timestamps (shared by accounts, transfers and events)`);
+    recordTimestamps.add(timestamp);
+  };
+
+  return {
+    accounts, transfers, pending, history, failures,
+    lastTimestamp: () => lastTimestamp,
+    /** What the engine loads: copies, because the state machine changes the objects it is given. */
+    snapshot(ledgers: readonly number[]): LedgerSnapshot {
+      return {
+        accounts: new Map([...accounts].map(([id, { initialFlags: _, ...account }]) => [id, { ...account }])),
+        transfers: new Map(transfers),
+        pending: new Map([...pending].map(([id, state]) => [id, { ...state }])),
+        failures: new Map(failures),
+        ledgers: new Set(ledgers),
+        parties: new Set(),
+      };
+    },
+    due(nowNs: bigint): string[] {
+      return [...pending.values()]
+        .filter((state) => state.status === 'pending' && state.expiresAt > 0n && state.expiresAt <= nowNs)
+        .sort((left, right) => (left.expiresAt < right.expiresAt ? -1 : left.expiresAt > right.expiresAt ? 1 : 0))
+        .map((state) => state.id);
+    },
+    write(effects: BatchEffects, snapshot: LedgerSnapshot, nextTimestamp: bigint): void {
+      for (const created of effects.newAccounts) {
+        unique(accounts, created.id, 'ledger_accounts');
+        claimTimestamp(created.timestamp, 'account');
+        accounts.set(created.id, { ...(snapshot.accounts.get(created.id) ?? created), initialFlags: created.flags });
+      }
+      for (const id of effects.touchedAccounts) {
+        const current = snapshot.accounts.get(id) as Account;
+        accounts.set(id, { ...current, initialFlags: (accounts.get(id) as StoredAccount).initialFlags });
+      }
+      for (const transfer of effects.newTransfers) {
+        unique(transfers, transfer.id, 'ledger_transfers');
+        claimTimestamp(transfer.timestamp, 'transfer');
+        transfers.set(transfer.id, transfer);
+      }
+      for (const state of effects.newPending) {
+        unique(pending, state.id, 'ledger_pending');
+        pending.set(state.id, { ...state });
+      }
+      for (const id of effects.resolvedPending) pending.set(id, { ...(snapshot.pending.get(id) as PendingState) });
+      for (const row of effects.history) {
+        const rows = history.get(row.accountId) ?? [];
+        if (rows.some((earlier) => earlier.timestamp === row.timestamp)) throw new Error(`duplicate key in ledger_balances: ${row.accountId}@${row.timestamp}`);
+        rows.push(row);
+        history.set(row.accountId, rows);
+      }
+      for (const failure of effects.failures) {
+        unique(failures, failure.id, 'ledger_transfer_failures');
+        failures.set(failure.id, failure.result);
+      }
+      for (const event of effects.accountEvents) {
+        claimTimestamp(event.timestamp, 'event');
+        events.set(event.timestamp, event);
+      }
+      lastTimestamp = nextTimestamp - 1n;
+    },
+    /** Balances of a history account at `at`, from its recorded rows (as balancesAt does). */
+    recordedAt(accountId: string, at: bigint): Balances {
+      const rows = (history.get(accountId) ?? []).filter((row) => row.timestamp <= at);
+      const last = rows.at(-1);
+      return last ? pickBalances(last) : { ...ZERO_BALANCES };
+    },
+    /** Balances of any account at `at`, summed from the transfers (as balancesAt does without history). */
+    computedAt(accountId: string, at: bigint): Balances {
+      const sums = { ...ZERO_BALANCES };
+      for (const transfer of transfers.values()) {
+        if (transfer.timestamp > at) continue;
+        const state = pending.get(transfer.id);
+        const stillPending = state !== undefined && (state.resolvedAt === 0n || state.resolvedAt > at);
+        const posts = (transfer.flags & (TransferFlags.pending | TransferFlags.void_pending)) === 0;
+        if (transfer.debitAccountId === accountId) {
+          if (stillPending) sums.debitsPending += transfer.amount;
+          if (posts) sums.debitsPosted += transfer.amount;
+        }
+        if (transfer.creditAccountId === accountId) {
+          if (stillPending) sums.creditsPending += transfer.amount;
+          if (posts) sums.creditsPosted += transfer.amount;
+        }
+      }
+      return sums;
+    },
+  };
+}
+
+type MemoryStore = ReturnType<typeof createMemoryStore>;
+
+/** Runs one batch as the engine does: expire what is due, apply every command, store the effects. */
+function runBatch(store: MemoryStore, ledgers: readonly number[], nowNs: bigint, commands: readonly Command[]) {
+  const last = store.lastTimestamp();
+  const base = nowNs > last ? nowNs : last + 1n;
+  const snapshot = store.snapshot(ledgers);
+  const applier = createBatchApplier(snapshot, base);
+  const expired = applier.expire(store.due(base));
+  const answers = commands.map((command): unknown => {
+    switch (command.kind) {
+      case 'accounts':
+        return applier.createAccounts(command.requests);
+      case 'transfers':
+        return applier.createTransfers(command.requests);
+      case 'close':
+        return applier.setClosed(command.accountId, command.closed);
+      case 'expire':
+        return undefined;
+    }
+  });
+  const effects = applier.effects();
+  const wrote = effects.newAccounts.length + effects.newTransfers.length + effects.accountEvents.length + expired.length + effects.failures.length > 0;
+  if (wrote) store.write(effects, snapshot, applier.nextTimestamp());
+  return { answers, expired };
+}
+
+describe('createBatchApplier: property', () => {
+  const ids: ScenarioIds = { run: 0, ledgers: [LEDGER, OTHER_LEDGER], missingLedger: 3 };
+
+  it('agrees with the reference model and keeps every invariant over generated operation sequences', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary({ maxSteps: 12, maxCommandsPerStep: 4 }), (steps) => {
+        const store = createMemoryStore();
+        const model = createLedgerModel(ids.ledgers);
+        const resolver = createResolver(ids, model);
+        const checkAnswer = createAnswerChecker();
+        const boundaries: { at: bigint; balances: Map<string, Balances> }[] = [];
+        let nowMs = Date.UTC(2026, 0, 1);
+        steps.forEach((step, stepIndex) => {
+          nowMs += stepAdvanceMs(step);
+          const nowNs = msToNs(nowMs);
+          const expectedExpired = model.expireDue(nowNs);
+          const commands: Command[] = [];
+          const expected = step.commands.map((spec) => {
+            const command = resolver.resolve(spec);
+            commands.push(command);
+            return applyToModel(model, command, nowNs);
+          });
+          const { answers, expired } = runBatch(store, ids.ledgers, nowNs, commands);
+          const context = `step ${stepIndex}`;
+          const problems: string[] = [];
+          if (show([...expired].sort()) !== show([...expectedExpired].sort())) problems.push(`${context}: expired ${show(expired)}, the model says ${show(expectedExpired)}`);
+          commands.forEach((command, index) => problems.push(...checkAnswer(command, expected[index] as Expected, answers[index], `${context}, command ${index}`)));
+          problems.push(...observedStateProblems(model, {
+            accounts: [...store.accounts.values()],
+            transfers: [...store.transfers.values()],
+            pendingStatus: new Map([...store.pending].map(([id, state]) => [id, state.status])),
+          }, context));
+          expect(problems).toEqual([]);
+          boundaries.push({ at: nowNs + STEP_WINDOW_NS, balances: new Map(model.accounts().map((account) => [account.id, pickBalances(account)])) });
+        });
+        // Balances at every past step boundary: recorded (history rows) and computed (from transfers) agree with the model.
+        const problems: string[] = [];
+        for (const { at, balances: expectedAt } of boundaries) {
+          for (const account of store.accounts.values()) {
+            const wanted = show(expectedAt.get(account.id) ?? ZERO_BALANCES);
+            const computed = show(store.computedAt(account.id, at));
+            if (computed !== wanted) problems.push(`computed balances of ${account.id} at ${at} are ${computed}, the model says ${wanted}`);
+            if (account.flags & AccountFlags.history) {
+              const recorded = show(store.recordedAt(account.id, at));
+              if (recorded !== wanted) problems.push(`recorded balances of ${account.id} at ${at} are ${recorded}, the model says ${wanted}`);
+            } else if (store.history.has(account.id)) {
+              problems.push(`account ${account.id} has no history flag but balance rows`);
+            }
+          }
+        }
+        expect(problems).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

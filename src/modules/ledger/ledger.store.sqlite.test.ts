@@ -1,0 +1,113 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testDialects } from '../../../test/support/databases.ts';
+import { createManualClock } from '../../kernel/index.ts';
+import { createPlatform, type Platform } from '../../platform.ts';
+import { AccountFlags, type TransferRequest } from './ledger.ts';
+
+/**
+ * The SQLite store remembers account balances and the largest stored transfer id between batches.
+ * These tests change the file behind its back in every way it has to notice, and check that the
+ * next batch is decided on what the file holds, not on what the store remembered.
+ */
+const LEDGER = 1;
+const uuid = (family: string, n: number) => `00000000-${family}-7000-8000-${n.toString(16).padStart(12, '0')}`;
+const LIMITED = uuid('a000', 1); // debits must not exceed credits
+const OTHER = uuid('a000', 2);
+/** Transfers of this amount are refused by a trigger that some tests install, to make a batch fail. */
+const REFUSED_AMOUNT = 666n;
+
+const sqlite = testDialects().find((candidate) => candidate.dialect === 'sqlite');
+
+describe('SQLite ledger store memory', () => {
+  let platform: Platform;
+  let next = 1;
+
+  const transfer = (debitAccountId: string, creditAccountId: string, amount: bigint): TransferRequest => ({
+    id: uuid('b000', next++), debitAccountId, creditAccountId, amount, ledger: LEDGER, code: 1, flags: 0,
+  });
+  const results = async (requests: TransferRequest[]) => (await platform.ledger.createTransfers(requests)).map((result) => result.result);
+  const creditsOf = async (id: string) => (await platform.ledger.getAccount(id))?.creditsPosted;
+
+  beforeEach(async () => {
+    if (!sqlite) throw new Error('SQLite is always available');
+    platform = await createPlatform({ db: await sqlite.open(), clock: createManualClock(), expiryIntervalMs: 0 });
+    expect((await platform.ledger.createLedger({ id: LEDGER, assetCode: 'CNY', scale: 2, name: 'Renminbi' })).ok).toBe(true);
+    const created = await platform.ledger.createAccounts([
+      { id: LIMITED, ledger: LEDGER, code: 1, flags: AccountFlags.debits_must_not_exceed_credits },
+      { id: OTHER, ledger: LEDGER, code: 1, flags: 0 },
+    ]);
+    expect(created.map((result) => result.result)).toEqual(['ok', 'ok']);
+    // Funds the limited account, so that its balances are now remembered by the store.
+    expect(await results([transfer(OTHER, LIMITED, 100n)])).toEqual(['ok']);
+  });
+
+  afterEach(async () => {
+    await platform.close();
+  });
+
+  it('decides the next batch on balances another connection changed', async () => {
+    const file = platform.db.sqlite?.name as string;
+    const other = new BetterSqlite3(file);
+    try {
+      other.prepare('UPDATE ledger_accounts SET credits_posted = 0 WHERE id = ?').run(LIMITED);
+    } finally {
+      other.close();
+    }
+    expect(await results([transfer(LIMITED, OTHER, 50n)])).toEqual(['exceeds_credits']);
+  });
+
+  it('decides the next batch on balances another statement of the same connection changed', async () => {
+    await platform.db.run('UPDATE ledger_accounts SET credits_posted = 0 WHERE id = ?', [LIMITED]);
+    expect(await results([transfer(LIMITED, OTHER, 50n)])).toEqual(['exceeds_credits']);
+  });
+
+  it('finds a transfer stored outside the engine even when its id is above every id the engine wrote', async () => {
+    const imported = transfer(OTHER, LIMITED, 7n);
+    const stored = { ...imported, id: uuid('ffff', 1) };
+    // What an import into a running installation would write: the row, without the engine.
+    await platform.db.run(
+      'INSERT INTO ledger_transfers (timestamp, id, debit_account_id, credit_account_id, amount, pending_id, ledger, code, flags, timeout_seconds, metadata) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 0, 0, NULL)',
+      [1n, stored.id, stored.debitAccountId as string, stored.creditAccountId as string, 7n, LEDGER, 1],
+    );
+    const [answer] = await platform.ledger.createTransfers([stored]);
+    expect(answer).toEqual({ result: 'ok', id: stored.id, timestamp: 1n, replayed: true });
+    expect((await platform.ledger.createTransfers([{ ...stored, amount: 8n }]))[0]?.result).toBe('exists_with_different_amount');
+  });
+
+  it('forgets the balances of a batch that failed midway', async () => {
+    // Refuses the very first write of the batch, so that nothing at all reaches the file: only the
+    // failure itself tells the store that its balances are wrong.
+    await platform.db.exec(`CREATE TRIGGER refuse_balance BEFORE UPDATE ON ledger_accounts WHEN NEW.credits_posted > 500
+      BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    // The engine changes both balances of the limited account in memory before the write fails.
+    await expect(platform.ledger.createTransfers([transfer(LIMITED, OTHER, 80n), transfer(OTHER, LIMITED, REFUSED_AMOUNT)])).rejects.toThrow(/refused by the test/);
+    // Only the funding is there: remembered balances would allow this (766 credits, 80 debits).
+    expect(await results([transfer(LIMITED, OTHER, 101n)])).toEqual(['exceeds_credits']);
+    await platform.db.exec('DROP TRIGGER refuse_balance');
+    // A batch that touches the account writes what the store holds for it; it must be the file's.
+    expect(await results([transfer(OTHER, LIMITED, 1n)])).toEqual(['ok']);
+    const limited = await platform.ledger.getAccount(LIMITED);
+    expect([limited?.debitsPosted, limited?.creditsPosted]).toEqual([0n, 101n]);
+    expect((await platform.verify()).problems).toEqual([]);
+  });
+
+  it('commits queued batches together yet fails only the callers of a batch that cannot be applied', async () => {
+    await platform.db.exec(`CREATE TRIGGER refuse_amount BEFORE INSERT ON ledger_transfers WHEN NEW.amount = ${REFUSED_AMOUNT}
+      BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    await results([transfer(OTHER, LIMITED, 1_000_000n)]);
+    // Two calls of this size never share a batch, so the three calls make three batches in one group.
+    const size = 4100;
+    const call = (amount: bigint) => Array.from({ length: size }, () => transfer(LIMITED, OTHER, amount));
+    const [first, second, third] = await Promise.allSettled([
+      platform.ledger.createTransfers(call(1n)),
+      platform.ledger.createTransfers([...call(1n).slice(1), transfer(LIMITED, OTHER, REFUSED_AMOUNT)]),
+      platform.ledger.createTransfers(call(2n)),
+    ]);
+    expect(first.status === 'fulfilled' && first.value.every((result) => result.result === 'ok')).toBe(true);
+    expect(second.status === 'rejected' && String(second.reason)).toMatch(/refused by the test/);
+    expect(third.status === 'fulfilled' && third.value.every((result) => result.result === 'ok')).toBe(true);
+    expect(await creditsOf(OTHER)).toBe(BigInt(size) * 3n);
+    expect((await platform.verify()).problems).toEqual([]);
+  });
+});
