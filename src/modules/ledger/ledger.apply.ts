@@ -9,6 +9,7 @@ import {
   type TransferRequest,
 } from './ledger.ts';
 import type { AccountError, TransferError } from './ledger.errors.ts';
+import { BALANCING, POST_OR_VOID, compareExisting, exceeds, isTransientForIdempotency, limitsAndOverflow, validateShape } from './ledger.rules.ts';
 
 /**
  * The ledger's state machine, free of I/O: given what the database holds about the accounts and
@@ -51,8 +52,6 @@ export type ItemResult<E extends string> =
   | { readonly result: 'ok'; readonly id: string; readonly timestamp: bigint; readonly replayed: boolean }
   | { readonly result: E; readonly id: string };
 
-const POST_OR_VOID = TransferFlags.post_pending | TransferFlags.void_pending;
-const BALANCING = TransferFlags.balancing_debit | TransferFlags.balancing_credit;
 const NS_PER_SECOND = 1_000_000_000n;
 
 export interface BatchApplier {
@@ -125,78 +124,6 @@ export function createBatchApplier(snapshot: LedgerSnapshot, firstTimestamp: big
       state.resolvedAt = before.resolvedAt;
       if (!before.listed) effects.resolvedPending.delete(state.id);
     });
-  }
-
-  function validateShape(request: TransferRequest): TransferError | null {
-    if (request.id === NIL_UUID) return 'id_must_not_be_zero';
-    if (request.id === MAX_UUID) return 'id_must_not_be_int_max';
-    const failed = snapshot.failures.get(request.id);
-    if (failed) return failed;
-    const flags = request.flags;
-    const postOrVoid = flags & POST_OR_VOID;
-    if (
-      postOrVoid === POST_OR_VOID ||
-      (postOrVoid && flags & (TransferFlags.pending | BALANCING))
-    ) {
-      return 'flags_are_mutually_exclusive';
-    }
-    if (!postOrVoid) {
-      if (!request.debitAccountId || request.debitAccountId === NIL_UUID) return 'debit_account_id_must_not_be_zero';
-      if (!request.creditAccountId || request.creditAccountId === NIL_UUID) return 'credit_account_id_must_not_be_zero';
-      if (request.debitAccountId === request.creditAccountId) return 'accounts_must_be_different';
-      if (request.pendingId !== undefined) return 'pending_id_must_be_zero';
-      if (request.timeoutSeconds && !(flags & TransferFlags.pending)) return 'timeout_reserved_for_pending_transfer';
-      if (request.amount === 0n || (request.amount === undefined && !(flags & BALANCING))) return 'amount_must_not_be_zero';
-      if (!request.ledger) return 'ledger_must_not_be_zero';
-      if (!request.code) return 'code_must_not_be_zero';
-    } else {
-      if (request.pendingId === undefined || request.pendingId === NIL_UUID) return 'pending_id_must_not_be_zero';
-      if (request.pendingId === request.id) return 'pending_id_must_be_different';
-      if (request.timeoutSeconds) return 'timeout_reserved_for_pending_transfer';
-      if (request.amount === 0n) return 'amount_must_not_be_zero';
-    }
-    return null;
-  }
-
-  /** Idempotency: the same id with the same body is the first result; otherwise name the field. */
-  function compareExisting(request: TransferRequest, existing: Transfer): TransferError | null {
-    if (request.flags !== existing.flags) return 'exists_with_different_flags';
-    if ((request.pendingId ?? null) !== existing.pendingId) return 'exists_with_different_pending_id';
-    if ((request.timeoutSeconds ?? 0) !== existing.timeoutSeconds) return 'exists_with_different_timeout';
-    if (request.debitAccountId !== undefined && request.debitAccountId !== existing.debitAccountId) return 'exists_with_different_debit_account_id';
-    if (request.creditAccountId !== undefined && request.creditAccountId !== existing.creditAccountId) return 'exists_with_different_credit_account_id';
-    if (request.amount !== undefined) {
-      // A balancing transfer may have moved less than asked; asking again for the same ceiling is the same request.
-      const same = request.flags & BALANCING ? request.amount >= existing.amount : request.amount === existing.amount;
-      if (!same) return 'exists_with_different_amount';
-    }
-    if ((request.metadata ?? null) !== existing.metadata) return 'exists_with_different_metadata';
-    if (request.ledger !== undefined && request.ledger !== existing.ledger) return 'exists_with_different_ledger';
-    if (request.code !== undefined && request.code !== existing.code) return 'exists_with_different_code';
-    return null;
-  }
-
-  function limitsAndOverflow(debit: Account, credit: Account, amount: bigint, pending: boolean): TransferError | null {
-    if (pending) {
-      if (debit.debitsPending + amount > AMOUNT_MAX) return 'overflows_debits_pending';
-      if (credit.creditsPending + amount > AMOUNT_MAX) return 'overflows_credits_pending';
-    } else {
-      if (debit.debitsPosted + amount > AMOUNT_MAX) return 'overflows_debits_posted';
-      if (credit.creditsPosted + amount > AMOUNT_MAX) return 'overflows_credits_posted';
-    }
-    if (debit.debitsPending + debit.debitsPosted + amount > AMOUNT_MAX) return 'overflows_debits';
-    if (credit.creditsPending + credit.creditsPosted + amount > AMOUNT_MAX) return 'overflows_credits';
-    return null;
-  }
-
-  function exceeds(debit: Account, credit: Account, amount: bigint): TransferError | null {
-    if (debit.flags & AccountFlags.debits_must_not_exceed_credits && debit.debitsPending + debit.debitsPosted + amount > debit.creditsPosted) {
-      return 'exceeds_credits';
-    }
-    if (credit.flags & AccountFlags.credits_must_not_exceed_debits && credit.creditsPending + credit.creditsPosted + amount > credit.debitsPosted) {
-      return 'exceeds_debits';
-    }
-    return null;
   }
 
   function createPlain(request: TransferRequest, timestamp: bigint): TransferError | null {
@@ -283,11 +210,11 @@ export function createBatchApplier(snapshot: LedgerSnapshot, firstTimestamp: big
     const debit = snapshot.accounts.get(original.debitAccountId);
     const credit = snapshot.accounts.get(original.creditAccountId);
     assert(debit && credit, `accounts of pending transfer ${original.id} missing`);
-    // Voiding releases held funds and is allowed on closed accounts; posting moves money and is not.
+    // Voiding releases held funds and is allowed on closed accounts; posting moves money and is not. A post frees its hold as it posts, so the held amount is `released` from the totals it checks.
     if (posting && debit.flags & AccountFlags.closed) return 'debit_account_already_closed';
     if (posting && credit.flags & AccountFlags.closed) return 'credit_account_already_closed';
     if (posting) {
-      const overflow = limitsAndOverflow(debit, credit, amount, false);
+      const overflow = limitsAndOverflow(debit, credit, amount, false, original.amount);
       if (overflow) return overflow;
     }
 
@@ -317,7 +244,7 @@ export function createBatchApplier(snapshot: LedgerSnapshot, firstTimestamp: big
   }
 
   function createTransfer(request: TransferRequest, timestamp: bigint): ItemResult<TransferError> {
-    const shape = validateShape(request);
+    const shape = validateShape(request, snapshot.failures);
     if (shape) return { result: shape, id: request.id };
     const existing = snapshot.transfers.get(request.id);
     if (existing) {
@@ -366,7 +293,8 @@ export function createBatchApplier(snapshot: LedgerSnapshot, firstTimestamp: big
             chainStart = -1;
             undo = null;
           }
-        } else if (result.result !== 'ok' && !isTransientForIdempotency(result.result)) {
+        } else if (result.result !== 'ok' && !isTransientForIdempotency(result.result) && !snapshot.failures.has(request.id)) {
+          // A retried failure is answered from the stored one and must not be stored a second time.
           snapshot.failures.set(request.id, result.result);
           effects.failures.push({ id: request.id, result: result.result, timestamp });
         }
@@ -453,12 +381,4 @@ export function createBatchApplier(snapshot: LedgerSnapshot, firstTimestamp: big
     nextTimestamp: () => clock,
     effects: () => effects,
   };
-}
-
-/**
- * Failures that depend only on the request's own fields are remembered, so a retry with the same id
- * gets the first answer. Failures of id checks and idempotency comparisons are not failures of this id.
- */
-function isTransientForIdempotency(code: TransferError): boolean {
-  return code.startsWith('exists_with_different_') || code === 'id_must_not_be_zero' || code === 'id_must_not_be_int_max' || code.startsWith('linked_event');
 }
