@@ -1,0 +1,93 @@
+import { createCipheriv, getCiphers } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { deriveMasterKey, SEAL_CIPHERS, seal, unseal, type SealedBox } from './keystore.ts';
+import { SM4_EXAMPLE } from './vectors.test-support.ts';
+
+const SECRET = 'correct horse battery staple, twice';
+const masterKey = deriveMasterKey(SECRET);
+const plaintext = new TextEncoder().encode('{"keys":"the secret halves"}');
+
+/** Flips one bit of a base64 field, keeping it valid base64. */
+const flip = (field: string, byte = 0): string => {
+  const bytes = Buffer.from(field, 'base64');
+  bytes[byte] = (bytes[byte] as number) ^ 1;
+  return bytes.toString('base64');
+};
+
+describe('SM4 as Node provides it (GB/T 32907-2016 Appendix A, example 1)', () => {
+  it('encrypts the example block to the published ciphertext', () => {
+    const cipher = createCipheriv('sm4-ecb', Buffer.from(SM4_EXAMPLE.key, 'hex'), null).setAutoPadding(false);
+    const output = Buffer.concat([cipher.update(Buffer.from(SM4_EXAMPLE.plaintext, 'hex')), cipher.final()]);
+    expect(output.toString('hex')).toBe(SM4_EXAMPLE.ciphertext);
+  });
+
+  it('offers SM4-CTR, and no SM4-GCM, in this Node build — the reason for SM4-CTR with HMAC-SM3', () => {
+    expect(getCiphers()).toContain('sm4-ctr');
+    expect(getCiphers()).not.toContain('sm4-gcm');
+  });
+});
+
+describe.each(SEAL_CIPHERS)('sealed boxes with %s', (cipher) => {
+  const box = seal(plaintext, masterKey, 'key-ring', cipher);
+
+  it('open with the same secret, re-derived from the parameters stored in the box', () => {
+    const again = deriveMasterKey(SECRET, box.kdf);
+    const opened = unseal(JSON.parse(JSON.stringify(box)), again, 'key-ring');
+    expect(opened.ok && Buffer.from(opened.value).toString()).toBe(Buffer.from(plaintext).toString());
+  });
+
+  it('do not show the plaintext, and two seals of the same text differ', () => {
+    expect(JSON.stringify(box)).not.toContain('secret halves');
+    expect(seal(plaintext, masterKey, 'key-ring', cipher).ciphertext).not.toBe(box.ciphertext);
+  });
+
+  it('do not open with another secret', () => {
+    expect(unseal(box, deriveMasterKey('another secret entirely', box.kdf), 'key-ring')).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+  });
+
+  it('say so when the master key was derived with other parameters', () => {
+    expect(unseal(box, deriveMasterKey(SECRET), 'key-ring')).toEqual({ ok: false, error: 'kdf_mismatch' });
+  });
+
+  it('do not open when ciphertext, tag or IV was changed', () => {
+    for (const field of ['ciphertext', 'tag', 'iv'] as const) {
+      expect(unseal({ ...box, [field]: flip(box[field]) }, masterKey, 'key-ring')).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+    }
+  });
+
+  it('authenticate their description: another purpose or cipher label fails', () => {
+    expect(unseal(box, masterKey, 'something-else')).toEqual({ ok: false, error: 'purpose_mismatch' });
+    expect(unseal({ ...box, purpose: 'something-else' }, masterKey, 'something-else')).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+    const otherCipher = SEAL_CIPHERS.find((name) => name !== cipher) as SealedBox['cipher'];
+    const relabelled = unseal({ ...box, cipher: otherCipher }, masterKey, 'key-ring');
+    expect(relabelled.ok).toBe(false);
+  });
+});
+
+describe('key derivation and malformed boxes', () => {
+  it('refuses short secrets and parameters outside the supported bounds', () => {
+    expect(() => deriveMasterKey('short')).toThrow(RangeError);
+    expect(() => deriveMasterKey(SECRET, { ...masterKey.kdf, cost: 1024 })).toThrow(RangeError);
+    expect(() => deriveMasterKey(SECRET, { ...masterKey.kdf, cost: 3 * 2 ** 15 })).toThrow(RangeError);
+    expect(() => deriveMasterKey(SECRET, { ...masterKey.kdf, salt: 'AAAA' })).toThrow(RangeError);
+  });
+
+  it('derives the same key from the same secret and salt, another from another salt', () => {
+    expect(Buffer.from(deriveMasterKey(SECRET, masterKey.kdf).key).equals(Buffer.from(masterKey.key))).toBe(true);
+    expect(Buffer.from(deriveMasterKey(SECRET).key).equals(Buffer.from(masterKey.key))).toBe(false);
+  });
+
+  it('answers with a reason, never throws, for anything that is not a box', () => {
+    const box = seal(plaintext, masterKey, 'key-ring');
+    expect(unseal({ ...box, format: 'v0' }, masterKey, 'key-ring')).toEqual({ ok: false, error: 'unsupported_sealed_box' });
+    expect(unseal({ ...box, iv: '***' }, masterKey, 'key-ring')).toEqual({ ok: false, error: 'malformed_sealed_box' });
+    expect(unseal({ ...box, tag: Buffer.from('short').toString('base64') }, masterKey, 'key-ring')).toEqual({ ok: false, error: 'malformed_sealed_box' });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(unseal(value, masterKey, 'key-ring').ok).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
