@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, type Flags } from './config.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError, loadConfig, resolveKeySecret, type Config, type Flags } from './config.ts';
+import { isSignatureAlgorithm } from './crypto/index.ts';
+import { verifyProofFile } from './modules/journal/index.ts';
 import { DumpError, exportDump, importDump, migrate, openDatabase } from './db/index.ts';
 import { systemClock } from './kernel/index.ts';
 import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from './platform.ts';
@@ -26,6 +29,8 @@ Commands:
   demo                load the demo dataset into the database
   verify              check the journal hash chain and every ledger record behind it
   migrate             apply database migrations and exit
+  checkpoint          sign a checkpoint of the journal now
+  keys export|rotate  the public keys file; rotate a signing key
   export FILE         write a portable dump of the whole installation
   import FILE         load a dump into a new, empty installation (SQLite or PostgreSQL)
   bench [names]       run the benchmarks (same as npm run bench)
@@ -50,9 +55,31 @@ once (or takes SLUICE_ADMIN_KEY and prints nothing) and loads the demo dataset (
 Loads the demo dataset: ledgers in CNY, HKD, SGD, THB, AED and USD, banks, a core enterprise with
 suppliers, customers and a few hundred payments. Loading it twice books nothing twice.${COMMON}`,
   verify: `Usage: sluice verify [options]
+       sluice verify --proof FILE --keys FILE
 
-Recomputes the journal's hash chain, each batch's digest from the ledger tables, and every account's
-balances from its transfers. Exits 0 when everything verifies, 1 when anything does not.${COMMON}`,
+Recomputes the journal's hash chain, each batch's digest from the ledger tables, every account's
+balances from its transfers, and every signed checkpoint. With --proof and --keys it needs no
+database: it checks a proof file (GET /v1/journal/proof, or a voucher's proof) against a keys file
+(GET /v1/journal/keys): entry hashes, audit paths, and the checkpoint's hybrid signature.
+Exits 0 when everything verifies, 1 when anything does not.
+
+  --proof FILE        a proof file to check offline
+  --keys FILE         the platform's public keys file
+  --json              print the report as JSON
+  --key-secret S      secret the signing keys are sealed under     SLUICE_KEY_SECRET${COMMON}`,
+  keys: `Usage: sluice keys export [--out FILE] [options]
+       sluice keys rotate ALGORITHM [options]
+
+export writes the public keys file that offline verification needs (to FILE or standard output).
+rotate replaces the active key of one algorithm (ml-dsa-65, sm2-sm3 or ed25519); checkpoints signed
+before keep verifying with the retired public key, which stays in the keys file.
+
+  --key-secret S      secret the signing keys are sealed under     SLUICE_KEY_SECRET${COMMON}`,
+  checkpoint: `Usage: sluice checkpoint [options]
+
+Signs a checkpoint of everything journaled so far (a running server does this every second).
+
+  --key-secret S      secret the signing keys are sealed under     SLUICE_KEY_SECRET${COMMON}`,
   migrate: `Usage: sluice migrate [options]
 
 Applies the database migrations that have not run yet and exits.${COMMON}`,
@@ -86,12 +113,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parseArgs({
     args: rest,
-    allowPositionals: ['bench', 'export', 'import'].includes(command),
+    allowPositionals: ['bench', 'export', 'import', 'keys'].includes(command),
     options: {
       help: { type: 'boolean' }, json: { type: 'boolean' },
       port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' },
       'log-level': { type: 'string' }, 'journal-hash': { type: 'string' }, 'rate-limit': { type: 'string' },
-      'admin-key': { type: 'string' }, demo: { type: 'string' },
+      'admin-key': { type: 'string' }, demo: { type: 'string' }, 'key-secret': { type: 'string' }, 'signature-suite': { type: 'string' },
+      'checkpoint-interval': { type: 'string' }, proof: { type: 'string' }, keys: { type: 'string' }, out: { type: 'string' },
     },
   });
   if (values.help) return print(help);
@@ -118,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
       return new Promise<number>(() => {});
     }
     case 'demo': {
-      const platform = await createPlatform({ db: openDatabase(config), clock: systemClock, hashAlgorithm: config.journalHash, expiryIntervalMs: 0 });
+      const platform = await openPlatform(config);
       try {
         const { transfers } = await loadDemo(platform);
         return print(`Demo dataset loaded (${transfers} transfers accepted or already present).`);
@@ -127,7 +155,8 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'verify': {
-      const platform = await createPlatform({ db: openDatabase(config), clock: systemClock, expiryIntervalMs: 0 });
+      if (values.proof !== undefined || values.keys !== undefined) return verifyOffline(values.proof, values.keys, values.json === true);
+      const platform = await openPlatform(config);
       try {
         const report = await platform.verify((checked, total) => process.stderr.write(`\rchecked ${checked} of ${total} journal entries`));
         process.stderr.write('\n');
@@ -157,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`sluice: ${command} needs a FILE\n\n${help}\n`);
         return 2;
       }
-      const platform = await createPlatform({ db: openDatabase(config), clock: systemClock, hashAlgorithm: config.journalHash, expiryIntervalMs: 0 });
+      const platform = await openPlatform(config);
       try {
         if (command === 'export') {
           const counts = await exportDump(platform.db, ALL_TABLES, file);
@@ -179,6 +208,31 @@ async function main(argv: string[]): Promise<number> {
         await platform.close();
       }
     }
+    case 'checkpoint':
+    case 'keys': {
+      const platform = await openPlatform(config);
+      try {
+        if (command === 'checkpoint') {
+          const made = await platform.checkpoints.checkpoint();
+          return print(made ? `Signed checkpoint of ${made.treeSize} entries, root ${made.root}` : 'The latest checkpoint already covers the whole journal.');
+        }
+        const [action, algorithm] = positionals;
+        if (action === 'export') {
+          const text = `${JSON.stringify(await platform.checkpoints.keysFile(), null, 2)}\n`;
+          if (values.out) writeFileSync(values.out, text);
+          else process.stdout.write(text);
+          return 0;
+        }
+        if (action === 'rotate' && algorithm && isSignatureAlgorithm(algorithm)) {
+          const file = await platform.checkpoints.rotateKey(algorithm);
+          return print(`Rotated the ${algorithm} key; the keys file now lists ${file.keys.length} keys.`);
+        }
+        process.stderr.write(`sluice: keys needs "export" or "rotate ml-dsa-65|sm2-sm3|ed25519"\n\n${help}\n`);
+        return 2;
+      } finally {
+        await platform.close();
+      }
+    }
     case 'bench': {
       const script = fileURLToPath(new URL('../bench/run.ts', import.meta.url));
       const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...positionals, ...(values.json ? ['--json'] : [])], { stdio: 'inherit' });
@@ -186,6 +240,37 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   return 2;
+}
+
+/** A platform for one command: no expiry timer, the configured key secret and suite. */
+function openPlatform(config: Config) {
+  return createPlatform({
+    db: openDatabase(config), clock: systemClock, hashAlgorithm: config.journalHash, expiryIntervalMs: 0,
+    keySecret: resolveKeySecret(config), signatureSuite: config.signatureSuite,
+  });
+}
+
+/** Checks a proof file against a keys file without any database. */
+function verifyOffline(proofPath: string | undefined, keysPath: string | undefined, json: boolean): number {
+  if (!proofPath || !keysPath) {
+    process.stderr.write('sluice: offline verification needs both --proof FILE and --keys FILE\n');
+    return 2;
+  }
+  const read = (path: string): unknown => {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    } catch (error) {
+      throw new ConfigError(`cannot read ${path} as JSON: ${(error as Error).message}`);
+    }
+  };
+  const result = verifyProofFile(read(proofPath), read(keysPath));
+  if (json) print(JSON.stringify(result, null, 2));
+  else {
+    const where = result.checkpoint ? ` against checkpoint ${result.checkpoint.treeSize} of ${result.checkpoint.createdAt} (${result.checkpoint.suite ?? 'unknown suite'})` : '';
+    print(`${result.ok ? 'OK' : 'FAILED'}: ${result.entries} entries${where}`);
+    for (const problem of result.problems) print(`  ${problem}`);
+  }
+  return result.ok ? 0 : 1;
 }
 
 function print(text: string): number {

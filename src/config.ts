@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
-import { isHashAlgorithm, type HashAlgorithm } from './crypto/index.ts';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { HYBRID_SUITES, isHashAlgorithm, type HashAlgorithm, type SignatureSuite } from './crypto/index.ts';
 import { LIMITS } from './kernel/index.ts';
 
 /**
@@ -17,6 +19,11 @@ export interface Config {
   readonly journalHash: HashAlgorithm;
   /** Load the demo dataset when the database is empty at start. */
   readonly demoOnEmpty: boolean;
+  /** Secret the signing key ring is sealed under; undefined means "keep one in the data folder". */
+  readonly keySecret: string | undefined;
+  readonly signatureSuite: SignatureSuite;
+  /** How often a signed checkpoint of the journal is made while it grows. */
+  readonly checkpointIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +58,10 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     throw new ConfigError('SLUICE_ADMIN_KEY must be 24 to 256 printable characters without spaces');
   }
   const demo = pick('demo', 'SLUICE_DEMO');
+  const keySecret = pick('key-secret', 'SLUICE_KEY_SECRET');
+  if (keySecret !== undefined && keySecret.length < 16) throw new ConfigError('SLUICE_KEY_SECRET must be at least 16 characters');
+  const signatureSuite = pick('signature-suite', 'SLUICE_SIGNATURE_SUITE') ?? 'hybrid-mldsa65-sm2';
+  if (!HYBRID_SUITES.includes(signatureSuite as SignatureSuite)) throw new ConfigError(`SLUICE_SIGNATURE_SUITE must be one of ${HYBRID_SUITES.join(', ')}`);
   return Object.freeze({
     host: pick('host', 'SLUICE_HOST') ?? '127.0.0.1',
     port: integer(pick('port', 'SLUICE_PORT'), 8080, 'SLUICE_PORT (--port)', 0, 65535),
@@ -61,5 +72,28 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     rateLimitPerMinute: integer(pick('rate-limit', 'SLUICE_RATE_LIMIT'), LIMITS.rateLimitMax, 'SLUICE_RATE_LIMIT', 1, 1_000_000_000),
     journalHash,
     demoOnEmpty: demo === undefined ? true : !['0', 'false', 'no'].includes(demo),
+    keySecret,
+    signatureSuite: signatureSuite as SignatureSuite,
+    checkpointIntervalMs: integer(pick('checkpoint-interval', 'SLUICE_CHECKPOINT_INTERVAL_MS'), 1000, 'SLUICE_CHECKPOINT_INTERVAL_MS', 100, 86_400_000),
   });
+}
+
+/**
+ * The key-ring secret: SLUICE_KEY_SECRET when set; otherwise a random secret kept in the data folder
+ * (mode 0600), so that a laptop start needs no setup. Processes on several machines sharing one
+ * PostgreSQL database must all be given the same SLUICE_KEY_SECRET instead.
+ */
+export function resolveKeySecret(config: Config): string {
+  if (config.keySecret) return config.keySecret;
+  const file = join(config.dataDir, 'key-secret');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    try {
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process starting at the same moment wrote it first; read theirs.
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.ts';
+import { resolveKeySecret, type Config } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { systemClock, type Clock } from './kernel/index.ts';
 import { buildApp } from './http/app.ts';
@@ -24,7 +24,10 @@ export interface Running {
 export async function startServer(config: Config, options: { clock?: Clock; logger?: boolean | object } = {}): Promise<Running> {
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const metrics = createMetrics();
-  const platform = await createPlatform({ db, clock: options.clock ?? systemClock, hashAlgorithm: config.journalHash, ledgerMetrics: metrics.ledger });
+  const platform = await createPlatform({
+    db, clock: options.clock ?? systemClock, hashAlgorithm: config.journalHash, ledgerMetrics: metrics.ledger,
+    keySecret: resolveKeySecret(config), signatureSuite: config.signatureSuite,
+  });
   const bootstrapKey = await platform.auth.bootstrap(config.adminKey);
   let demoLoaded = false;
   if (bootstrapKey !== null && config.demoOnEmpty && (await platform.ledger.listLedgers()).length === 0) {
@@ -34,6 +37,8 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const logger = options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel });
   const app = await buildApp({ platform, metrics, logger, rateLimitPerMinute: config.rateLimitPerMinute, version: VERSION });
   const address = await app.listen({ host: config.host, port: config.port });
+  // Signed checkpoints while the journal grows; a failure is logged and retried at the next tick.
+  const stopCheckpoints = platform.checkpoints.start(config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint failed'));
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -45,6 +50,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
       // Stop taking requests, let the ledger finish its batch in flight, then close the database.
       stopping ??= (async () => {
         await app.close();
+        await stopCheckpoints();
         await platform.close();
       })();
       return stopping;

@@ -46,6 +46,7 @@ export { consistencyProof, rootAt, verifyConsistency } from './merkle-consistenc
 export {
   SEAL_CIPHERS,
   deriveMasterKey,
+  isKdfParams,
   seal,
   unseal,
   type KdfParams,
@@ -77,3 +78,4 @@ export {
   type RetiredKey,
   type TrustedKey,
 } from './keyring.ts';
+export { createMerkleLog, type MerkleLog } from './merkle-log.ts';

@@ -5,7 +5,8 @@ import { AMOUNT_MAX, LIMITS, nsToIso } from '../kernel/index.ts';
 import { ROLES } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { notFound, fieldProblem } from './problem.ts';
-import type { JournalEntry } from '../modules/journal/index.ts';
+import { MAX_PROOF_ENTRIES, type JournalEntry } from '../modules/journal/index.ts';
+import { SIGNATURE_ALGORITHMS } from '../crypto/index.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -75,6 +76,44 @@ export function adminRoutes(platform: Platform) {
         ok: report.ok, entries: report.entries, algorithm: report.algorithm, head_seq: String(report.headSeq), head_hash: report.headHash,
         problems: report.problems.map((problem) => ({ seq: problem.seq === null ? null : String(problem.seq), problem: problem.problem })),
       };
+    });
+
+    app.get('/journal/keys', { config: { permission: 'read' }, schema: { tags: ['journal'], summary: 'Public keys that sign checkpoints (a keys file for offline verification)' } }, async () =>
+      platform.checkpoints.keysFile());
+    app.post('/journal/keys/rotate', {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['journal'], summary: 'Rotate one signing key; the old public key stays in the keys file',
+        body: Type.Object({ algorithm: Type.Union(SIGNATURE_ALGORITHMS.map((algorithm) => Type.Literal(algorithm))) }, { additionalProperties: false }),
+      },
+    }, async (request) => platform.checkpoints.rotateKey(request.body.algorithm));
+    app.get('/journal/checkpoints', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['journal'], summary: 'Signed checkpoints, oldest first',
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.pageMaxItems, default: LIMITS.pageDefaultItems })),
+        }, { additionalProperties: false }),
+      },
+    }, async (request) => ({ data: await platform.checkpoints.list({ afterTreeSize: request.query.after ?? 0, limit: request.query.limit ?? LIMITS.pageDefaultItems }) }));
+    app.post('/journal/checkpoints', { config: { permission: 'manage' }, schema: { tags: ['journal'], summary: 'Sign a checkpoint of everything journaled so far' } }, async (_request, reply) => {
+      const made = await platform.checkpoints.checkpoint();
+      if (made) return reply.status(201).send(made);
+      return reply.status(200).send(await platform.checkpoints.latest());
+    });
+    app.get('/journal/proof', {
+      config: { permission: 'verify' },
+      schema: {
+        tags: ['journal'], summary: 'Inclusion proofs of journal entries against a signed checkpoint, checkable offline',
+        querystring: Type.Object({ seq: Type.String({ pattern: '^[1-9][0-9]{0,15}(,[1-9][0-9]{0,15})*$', maxLength: 2000, description: 'Entry numbers, comma-separated.' }) }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const seqs = [...new Set(request.query.seq.split(','))].map((text) => BigInt(text));
+      const proof = await platform.checkpoints.proof(seqs);
+      if (proof === 'entry_not_found') throw fieldProblem(404, 'entry_not_found', '/query/seq', 'names an entry the journal does not have');
+      if (proof === 'too_many_entries') throw fieldProblem(400, 'too_many_entries', '/query/seq', `names more than ${MAX_PROOF_ENTRIES} entries`);
+      return proof;
     });
   };
 }

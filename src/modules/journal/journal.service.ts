@@ -12,7 +12,7 @@ export interface JournalService {
   /** Appends one entry inside the caller's transaction, holding the head row until it commits. */
   append(tx: Queryable, entry: { readonly kind: string; readonly payload: string; readonly digest: string; readonly timestamp: bigint }): Promise<JournalEntry>;
   head(): Promise<{ seq: bigint; hash: string; algorithm: HashAlgorithm }>;
-  list(options: { afterSeq: bigint; limit: number }): Promise<JournalEntry[]>;
+  list(options: { afterSeq: bigint; limit: number }, q?: Queryable): Promise<JournalEntry[]>;
   /** Verifies through `q`, which should be one snapshot (Database.snapshot) that the verifiers read too. */
   verify(verifiers: readonly ContentVerifier[], onProgress?: (checked: number, total: number) => void, q?: Queryable): Promise<VerifyReport>;
 }
@@ -61,14 +61,15 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
 
     head: () => readHead(db, false),
 
-    async list({ afterSeq, limit }) {
-      const rows = await db.all<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit]);
+    async list({ afterSeq, limit }, q: Queryable = db) {
+      const rows = await q.all<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit]);
       return rows.map(toEntry);
     },
 
     async verify(verifiers, onProgress, q: Queryable = db) {
       const head = await readHead(q, false);
       const byKind = new Map(verifiers.map((verifier) => [verifier.kind, verifier]));
+      const everyKind = verifiers.filter((verifier) => verifier.kind === '*');
       const problems: VerifyProblem[] = [];
       let extra = 0;
       const report = (seq: bigint | null, problem: string) => {
@@ -96,6 +97,8 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
           const verifier = byKind.get(entry.kind);
           if (!verifier) report(entry.seq, `no verifier for entry kind ${entry.kind}`);
           else for (const problem of await verifier.checkEntry(entry)) report(entry.seq, problem);
+          // Verifiers of kind "*" (checkpoints) see every entry.
+          for (const all of everyKind) for (const problem of await all.checkEntry(entry)) report(entry.seq, problem);
           expectedSeq = entry.seq + 1n;
           prevHash = entry.hash;
           afterSeq = entry.seq;

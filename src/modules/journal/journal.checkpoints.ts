@@ -1,0 +1,234 @@
+import type { Database, Queryable } from '../../db/index.ts';
+import { LIMITS, type Clock } from '../../kernel/index.ts';
+import {
+  createMerkleLog,
+  exportPublicKeys,
+  fromHex,
+  openOrCreateKeyRing,
+  rotate,
+  sealKeys,
+  deriveMasterKey,
+  signEnvelope,
+  signingKeys,
+  toHex,
+  verificationKeys,
+  verifyEnvelope,
+  isKdfParams,
+  type KeyRing,
+  type KeysFile,
+  type MerkleLog,
+  type SealCipher,
+  type SignatureAlgorithm,
+  type SignatureSuite,
+  SUITE_ALGORITHMS,
+  HYBRID_SUITES,
+} from '../../crypto/index.ts';
+import { assert } from '../../kernel/index.ts';
+import type { JournalService } from './journal.service.ts';
+import type { ContentVerifier, JournalEntry } from './journal.ts';
+import { CHECKPOINT_CONTEXT, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, checkpointMessage, provenEntry, type Checkpoint, type ProofFile } from './journal.proof.ts';
+
+/**
+ * Periodic signed checkpoints of the journal. The service keeps an append-only Merkle log of every
+ * entry hash in memory (32 bytes an entry), catches up from the table before each checkpoint, and
+ * signs the root with the configured suite (hybrid ML-DSA-65 + SM2 by default). Several processes on
+ * one PostgreSQL database may checkpoint the same size; the first row written wins, and all of them
+ * read the one sealed key ring from the database.
+ */
+export interface CheckpointService {
+  initialize(): Promise<void>;
+  /** Signs a checkpoint of everything journaled so far, unless the latest already covers it. */
+  checkpoint(): Promise<Checkpoint | null>;
+  latest(): Promise<Checkpoint | undefined>;
+  list(options: { afterTreeSize: number; limit: number }): Promise<Checkpoint[]>;
+  keysFile(): Promise<KeysFile>;
+  rotateKey(algorithm: SignatureAlgorithm): Promise<KeysFile>;
+  /** A proof file for the given journal entries against a checkpoint that covers them all. */
+  proof(seqs: readonly bigint[]): Promise<ProofFile | 'entry_not_found' | 'too_many_entries'>;
+  /** Checks every stored checkpoint against the chain as read in one verification run. */
+  verifier(q: Queryable): ContentVerifier;
+  /** Starts signing a checkpoint every `intervalMs` while there is something new; returns a stop function. */
+  start(intervalMs: number, onError: (error: unknown) => void): () => Promise<void>;
+}
+
+export interface CheckpointDeps {
+  readonly db: Database;
+  readonly journal: JournalService;
+  readonly clock: Clock;
+  /** The secret the key ring is sealed under (SLUICE_KEY_SECRET). */
+  readonly keySecret: string;
+  readonly suite: SignatureSuite;
+  readonly cipher?: SealCipher;
+}
+
+type CheckpointRow = { tree_size: bigint; root: string; head_hash: string; algorithm: string; created_at: string; envelope: string };
+const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
+  treeSize: Number(row.tree_size), root: row.root, headHash: row.head_hash, algorithm: row.algorithm as Checkpoint['algorithm'],
+  createdAt: row.created_at, envelope: JSON.parse(row.envelope) as Checkpoint['envelope'],
+});
+const COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
+
+export function createCheckpointService(deps: CheckpointDeps): CheckpointService {
+  const { db, journal } = deps;
+  let log: MerkleLog | undefined;
+  let ring: KeyRing | undefined;
+  let ringBox = '';
+  let busy: Promise<unknown> = Promise.resolve();
+
+  /** Runs one at a time: catching up the log and signing must not interleave. */
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = busy.then(work, work);
+    busy = next.catch(() => undefined);
+    return next;
+  };
+
+  async function loadRing(): Promise<KeyRing> {
+    const row = await db.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1');
+    if (row && row.sealed === ringBox && ring) return ring;
+    const opened = openOrCreateKeyRing(row ? (JSON.parse(row.sealed) as unknown) : null, deps.keySecret, {
+      algorithms: SUITE_ALGORITHMS[deps.suite], nowMs: deps.clock.nowMs(), cipher: deps.cipher,
+    });
+    if (!opened.ok) throw new Error(`cannot open the signing key ring (${opened.error}): is SLUICE_KEY_SECRET the one it was sealed with?`);
+    const sealed = JSON.stringify(opened.value.box);
+    if (!row) {
+      const insert = db.dialect === 'postgres'
+        ? 'INSERT INTO journal_keyring (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING'
+        : 'INSERT OR IGNORE INTO journal_keyring (id, sealed) VALUES (1, ?)';
+      const { changes } = await db.run(insert, [sealed]);
+      // Another process created the ring first: use theirs.
+      if (changes === 0) return loadRing();
+    } else if (opened.value.changed) {
+      await db.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1 AND sealed = ?', [sealed, row.sealed]);
+    }
+    ring = opened.value.ring;
+    ringBox = sealed;
+    return ring;
+  }
+
+  /** Appends to the in-memory log every entry journaled since it was last caught up. */
+  async function catchUp(q: Queryable = db): Promise<MerkleLog> {
+    const head = await journal.head();
+    log ??= createMerkleLog(head.algorithm);
+    for (;;) {
+      const entries = await journal.list({ afterSeq: BigInt(log.size()), limit: LIMITS.journalVerifyPageSize }, q);
+      if (entries.length === 0) return log;
+      for (const entry of entries) {
+        assert(entry.seq === BigInt(log.size() + 1), `journal entry ${entry.seq} out of order while checkpointing`);
+        log.append(fromHex(entry.hash) ?? new Uint8Array());
+      }
+    }
+  }
+
+  async function latest(): Promise<Checkpoint | undefined> {
+    const row = await db.get<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints ORDER BY tree_size DESC LIMIT 1`);
+    return row ? toCheckpoint(row) : undefined;
+  }
+
+  async function sign(): Promise<Checkpoint | null> {
+    const current = await catchUp();
+    const size = current.size();
+    const previous = await latest();
+    if (size === 0 || (previous && previous.treeSize >= size)) return null;
+    const keys = signingKeys(await loadRing(), deps.suite);
+    const entry = (await journal.list({ afterSeq: BigInt(size - 1), limit: 1 }))[0];
+    assert(entry, `journal entry ${size} missing`);
+    const unsigned = { treeSize: size, root: toHex(current.root(size)), headHash: entry.hash, algorithm: current.algorithm, createdAt: new Date(deps.clock.nowMs()).toISOString() };
+    const checkpoint: Checkpoint = { ...unsigned, envelope: signEnvelope(checkpointMessage(unsigned), keys, { context: CHECKPOINT_CONTEXT, suite: deps.suite }) };
+    const insert = `INSERT INTO journal_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING`;
+    await db.run(insert, [checkpoint.treeSize, checkpoint.root, checkpoint.headHash, checkpoint.algorithm, checkpoint.createdAt, JSON.stringify(checkpoint.envelope)]);
+    return checkpoint;
+  }
+
+  return {
+    async initialize() {
+      await loadRing();
+    },
+    checkpoint: () => serial(sign),
+    latest,
+    async list({ afterTreeSize, limit }) {
+      const rows = await db.all<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?`, [afterTreeSize, limit]);
+      return rows.map(toCheckpoint);
+    },
+    async keysFile() {
+      return exportPublicKeys(await loadRing());
+    },
+    async rotateKey(algorithm) {
+      return serial(async () => {
+        const current = await loadRing();
+        const row = await db.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1');
+        const stored = JSON.parse(row?.sealed ?? '{}') as { kdf?: unknown; cipher?: SealCipher };
+        assert(isKdfParams(stored.kdf), 'stored key ring has no key derivation parameters');
+        const next = rotate(current, algorithm, deps.clock.nowMs());
+        const sealed = JSON.stringify(sealKeys(next, deriveMasterKey(deps.keySecret, stored.kdf), stored.cipher ?? deps.cipher));
+        await db.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1', [sealed]);
+        ring = next;
+        ringBox = sealed;
+        return exportPublicKeys(next);
+      });
+    },
+    async proof(seqs) {
+      if (seqs.length > MAX_PROOF_ENTRIES) return 'too_many_entries';
+      return serial(async () => {
+        const current = await catchUp();
+        if (seqs.some((seq) => seq < 1n || seq > BigInt(current.size()))) return 'entry_not_found';
+        let checkpoint = await latest();
+        const needed = Number(seqs.reduce((max, seq) => (seq > max ? seq : max), 0n));
+        if (!checkpoint || checkpoint.treeSize < needed) checkpoint = (await sign()) ?? (await latest());
+        assert(checkpoint && checkpoint.treeSize >= needed, 'no checkpoint covers the requested entries');
+        const entries = [];
+        for (const seq of seqs) {
+          const entry = (await journal.list({ afterSeq: seq - 1n, limit: 1 }))[0] as JournalEntry;
+          entries.push(provenEntry(entry, current.inclusionProof(Number(seq) - 1, checkpoint.treeSize)));
+        }
+        return { format: PROOF_FILE_FORMAT, checkpoint, entries };
+      });
+    },
+    verifier(q) {
+      let fresh: MerkleLog | undefined;
+      // Chain heads are kept only at the sizes some checkpoint signed, so memory stays one hash per checkpoint.
+      let signedSizes: Set<number> | undefined;
+      const heads = new Map<number, string>();
+      return {
+        kind: '*',
+        async checkEntry(entry) {
+          if (!fresh) {
+            fresh = createMerkleLog((await journal.head()).algorithm);
+            signedSizes = new Set((await q.all<{ tree_size: bigint }>('SELECT tree_size FROM journal_checkpoints')).map((row) => Number(row.tree_size)));
+          }
+          fresh.append(fromHex(entry.hash) ?? new Uint8Array());
+          if (signedSizes?.has(fresh.size())) heads.set(fresh.size(), entry.hash);
+          return [];
+        },
+        async finish() {
+          const problems: string[] = [];
+          const rows = await q.all<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints ORDER BY tree_size`);
+          if (rows.length === 0) return problems;
+          const keys = verificationKeys(await loadRing());
+          for (const checkpoint of rows.map(toCheckpoint)) {
+            const size = fresh?.size() ?? 0;
+            if (!fresh || checkpoint.treeSize > size) {
+              problems.push(`checkpoint of ${checkpoint.treeSize} entries is ahead of the journal (${size} entries)`);
+              continue;
+            }
+            if (toHex(fresh.root(checkpoint.treeSize)) !== checkpoint.root) problems.push(`checkpoint ${checkpoint.treeSize}: the journal no longer has the root it signed`);
+            if (heads.get(checkpoint.treeSize) !== checkpoint.headHash) problems.push(`checkpoint ${checkpoint.treeSize}: the chain head it signed differs`);
+            const verified = verifyEnvelope(checkpointMessage(checkpoint), checkpoint.envelope, keys, { context: CHECKPOINT_CONTEXT, suites: [...new Set([deps.suite, ...HYBRID_SUITES])] });
+            if (!verified.ok) problems.push(`checkpoint ${checkpoint.treeSize}: its signature does not verify (${verified.reason ?? 'failed'})`);
+          }
+          return problems;
+        },
+      };
+    },
+    start(intervalMs, onError) {
+      let running: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        running = serial(sign).catch(onError);
+      }, intervalMs);
+      timer.unref();
+      return async () => {
+        clearInterval(timer);
+        await running;
+      };
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import {
+  HASH_ALGORITHMS,
+  fromHex,
+  importPublicKeys,
+  leafHash,
+  verifyEnvelope,
+  verifyInclusion,
+  type HashAlgorithm,
+  type InclusionProof,
+  type SignatureEnvelope,
+  type SignatureSuite,
+  type TrustedKey,
+} from '../../crypto/index.ts';
+import { entryHash, type JournalEntry } from './journal.ts';
+
+/**
+ * Signed checkpoints and the proofs built on them. A checkpoint signs the Merkle root over the hashes
+ * of the journal's first `treeSize` entries, together with the chain hash of entry `treeSize`; a
+ * proof file carries entries, their audit paths and the checkpoint, so that anyone holding the
+ * platform's public keys can check them offline, without the database.
+ */
+export const CHECKPOINT_CONTEXT = 'journal.checkpoint';
+export const PROOF_FILE_FORMAT = 'sluice-proof/v1';
+/** Entries one proof file may carry: a voucher's whole life fits many times over. */
+export const MAX_PROOF_ENTRIES = 1_000;
+
+export interface Checkpoint {
+  readonly treeSize: number;
+  /** Merkle root, lower-case hex. */
+  readonly root: string;
+  /** Chain hash of entry number `treeSize`. */
+  readonly headHash: string;
+  readonly algorithm: HashAlgorithm;
+  /** ISO 8601 instant the checkpoint was made. */
+  readonly createdAt: string;
+  readonly envelope: SignatureEnvelope;
+}
+
+/** The exact bytes a checkpoint's signatures cover. */
+export function checkpointMessage(checkpoint: Omit<Checkpoint, 'envelope'>): string {
+  return `sluice-checkpoint/v1\nhash=${checkpoint.algorithm}\nsize=${checkpoint.treeSize}\nroot=${checkpoint.root}\nhead=${checkpoint.headHash}\ntime=${checkpoint.createdAt}`;
+}
+
+export interface ProvenEntry {
+  readonly seq: string;
+  readonly timestamp: string;
+  readonly kind: string;
+  readonly payload: string;
+  readonly digest: string;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly proof: InclusionProof;
+}
+
+export interface ProofFile {
+  readonly format: typeof PROOF_FILE_FORMAT;
+  readonly checkpoint: Checkpoint;
+  readonly entries: readonly ProvenEntry[];
+}
+
+export function provenEntry(entry: JournalEntry, proof: InclusionProof): ProvenEntry {
+  return {
+    seq: String(entry.seq), timestamp: String(entry.timestamp), kind: entry.kind, payload: entry.payload,
+    digest: entry.digest, prevHash: entry.prevHash, hash: entry.hash, proof,
+  };
+}
+
+export interface ProofVerification {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly checkpoint?: { readonly treeSize: number; readonly createdAt: string; readonly suite: SignatureSuite | string | null };
+  readonly entries: number;
+}
+
+/** A key vouches for checkpoints made while it was active. */
+function activeAt(key: TrustedKey, instant: string): boolean {
+  return key.activeFrom <= instant && (key.retiredAt === null || instant < key.retiredAt);
+}
+
+/**
+ * Checks a proof file against a keys file, offline. Every part must hold: each entry's hash is the
+ * hash of its fields, each audit path leads to the checkpoint's root, and the checkpoint's signature
+ * envelope verifies completely with keys that were active when it was made. Never throws.
+ */
+export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofVerification {
+  const keys = importPublicKeys(keysValue);
+  if (!keys.ok) return { ok: false, problems: [`the keys file is not usable: ${keys.error}`], entries: 0 };
+  if (typeof proofValue !== 'object' || proofValue === null) return { ok: false, problems: ['the proof file is not a JSON object'], entries: 0 };
+  const file = proofValue as Partial<ProofFile>;
+  const checkpoint = file.checkpoint;
+  if (file.format !== PROOF_FILE_FORMAT || !checkpoint || !Array.isArray(file.entries) || file.entries.length > MAX_PROOF_ENTRIES) {
+    return { ok: false, problems: [`not a ${PROOF_FILE_FORMAT} file`], entries: 0 };
+  }
+  if (!HASH_ALGORITHMS.includes(checkpoint.algorithm) || !Number.isSafeInteger(checkpoint.treeSize) || fromHex(checkpoint.root)?.length !== 32) {
+    return { ok: false, problems: ['the checkpoint is malformed'], entries: 0 };
+  }
+  const problems: string[] = [];
+  const trusted = keys.value.filter((key) => typeof checkpoint.createdAt === 'string' && activeAt(key, checkpoint.createdAt));
+  const signature = verifyEnvelope(checkpointMessage(checkpoint), checkpoint.envelope, trusted, { context: CHECKPOINT_CONTEXT });
+  if (!signature.ok) {
+    const parts = signature.parts.map((part) => `${part.algorithm}:${part.ok ? 'ok' : (part.reason ?? 'failed')}`).join(', ');
+    problems.push(`the checkpoint signature does not verify (${signature.reason ?? 'failed'}${parts ? `; ${parts}` : ''})`);
+  }
+  const head = { treeSize: checkpoint.treeSize, root: checkpoint.root, algorithm: checkpoint.algorithm };
+  for (const [position, entry] of file.entries.entries()) {
+    try {
+      const rebuilt: JournalEntry = {
+        seq: BigInt(entry.seq), timestamp: BigInt(entry.timestamp), kind: entry.kind, payload: entry.payload,
+        digest: entry.digest, prevHash: entry.prevHash, hash: entry.hash,
+      };
+      if (entryHash(checkpoint.algorithm, rebuilt) !== entry.hash) problems.push(`entry ${entry.seq}: its hash does not match its content`);
+      const leaf = fromHex(entry.hash);
+      if (!leaf || BigInt(entry.proof.index) + 1n !== rebuilt.seq || !verifyInclusion(leafHash(checkpoint.algorithm, leaf), entry.proof, head)) {
+        problems.push(`entry ${entry.seq}: it is not included in the checkpointed journal`);
+      }
+    } catch {
+      problems.push(`entry at position ${position} is malformed`);
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    problems,
+    checkpoint: { treeSize: checkpoint.treeSize, createdAt: checkpoint.createdAt, suite: signature.suite },
+    entries: file.entries.length,
+  };
+}
