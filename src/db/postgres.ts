@@ -127,14 +127,20 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         throw wrap(error);
       }
       let broken = false;
+      // As in transaction(): a held client must not emit 'error' with nobody listening.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         return await work(over(client));
       } catch (error) {
-        broken = isConnectionError(error) || error instanceof DatabaseUnavailableError;
+        broken ||= isConnectionError(error) || error instanceof DatabaseUnavailableError;
         throw wrap(error);
       } finally {
         if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+        client.off('error', onError);
         client.release(broken);
       }
     },

@@ -5,11 +5,16 @@
  * Every process started here is killed when the test file ends, even if the test forgot to.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A preset admin key, so that every process of a test authenticates with the same text. */
 export const TEST_ADMIN_KEY = 'sluice-process-test-admin-key-0123456789';
+/** Processes sharing one PostgreSQL database must seal their signing keys with one secret. */
+const TEST_KEY_SECRET = 'sluice-process-test-key-secret-0123456789';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'src/cli.ts';
@@ -23,7 +28,10 @@ const OUTPUT_KEEP_CHARS = 16_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 export interface SluiceOptions {
-  /** Folder for the embedded SQLite database; ignored when `databaseUrl` is set. */
+  /**
+   * The data folder (the embedded SQLite database lives there). Without one, the process gets a
+   * temporary folder of its own, removed when it exits, so nothing is written into the repository.
+   */
   readonly dataDir?: string;
   readonly databaseUrl?: string;
   /** Extra environment variables (SLUICE_* settings) for this process. */
@@ -43,10 +51,12 @@ export interface SluiceProcess {
 }
 
 const children = new Set<ChildProcess>();
+const temporaryDirs = new Set<string>();
 // The worker running a test file may exit without running afterAll (a crash, a timeout); the
 // servers it started must not outlive it. Only synchronous work can run in an exit hook.
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -60,14 +70,17 @@ export async function startSluice(options: SluiceOptions): Promise<SluiceProcess
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !/^(SLUICE_|VITEST|NODE_OPTIONS$)/.test(name)) env[name] = value;
   }
+  const ownDataDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'sluice-process-'));
+  if (ownDataDir) temporaryDirs.add(ownDataDir);
   Object.assign(env, {
     SLUICE_HOST: '127.0.0.1',
     SLUICE_PORT: '0',
     SLUICE_ADMIN_KEY: TEST_ADMIN_KEY,
     SLUICE_DEMO: '0',
     SLUICE_LOG_LEVEL: 'warn',
+    SLUICE_KEY_SECRET: TEST_KEY_SECRET,
+    SLUICE_DATA_DIR: options.dataDir ?? ownDataDir,
     ...(options.databaseUrl ? { SLUICE_DATABASE_URL: options.databaseUrl } : {}),
-    ...(options.dataDir ? { SLUICE_DATA_DIR: options.dataDir } : {}),
     ...options.env,
   });
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,6 +94,10 @@ export async function startSluice(options: SluiceOptions): Promise<SluiceProcess
   const exit = new Promise<void>((resolve) => {
     child.once('exit', () => {
       children.delete(child);
+      if (ownDataDir) {
+        rmSync(ownDataDir, { recursive: true, force: true });
+        temporaryDirs.delete(ownDataDir);
+      }
       resolve();
     });
   });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from '../../db/index.ts';
+import type { Database, Queryable } from '../../db/index.ts';
 import { type Clock } from '../../kernel/index.ts';
 import { KEY_PREFIX, type ApiKey, type Role } from './auth.ts';
 
@@ -14,6 +14,8 @@ const hashSecret = (secret: string) => createHash('sha256').update(secret).diges
 export const KEY_MIN_LENGTH = 24;
 export const KEY_MAX_LENGTH = 256;
 const PRINTABLE = /^[\x21-\x7e]+$/;
+/** Any constant, distinct from the migration lock: serialises the bootstrap of concurrent first starts. */
+const BOOTSTRAP_LOCK_KEY = 7_316_012;
 // The key's id is derived from its text, so lookups need no separate id field in the header.
 const keyId = (text: string) => createHash('sha256').update(`id:${text}`).digest('hex').slice(0, 16);
 
@@ -34,10 +36,10 @@ export function createAuthService(deps: { readonly db: Database; readonly clock:
   const { db } = deps;
   const newKeyText = () => `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 
-  async function store(text: string, name: string, role: Role, partyIds: readonly string[]): Promise<ApiKey> {
+  async function store(text: string, name: string, role: Role, partyIds: readonly string[], q: Queryable = db): Promise<ApiKey> {
     if (!isWellFormedKey(text)) throw new Error(`an API key must be ${KEY_MIN_LENGTH} to ${KEY_MAX_LENGTH} printable characters without spaces`);
     const key: ApiKey = { id: keyId(text), name, role, partyIds: [...partyIds], createdAt: new Date(deps.clock.nowMs()).toISOString(), revokedAt: null };
-    await db.run('INSERT INTO auth_api_keys (id, name, role, party_ids, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    await q.run('INSERT INTO auth_api_keys (id, name, role, party_ids, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
       key.id, key.name, key.role, JSON.stringify(key.partyIds), hashSecret(text), key.createdAt,
     ]);
     return key;
@@ -45,11 +47,17 @@ export function createAuthService(deps: { readonly db: Database; readonly clock:
 
   return {
     async bootstrap(presetKey) {
-      const any = await db.get('SELECT id FROM auth_api_keys LIMIT 1');
-      if (any) return null;
-      const text = presetKey ?? newKeyText();
-      await store(text, 'bootstrap admin', 'admin', []);
-      return text;
+      return db.transaction(async (tx) => {
+        // Several processes may start on one empty PostgreSQL database at once. Without the lock
+        // both see no key and both insert one: with a preset key the second insert fails and
+        // stops that process; with generated keys there would be two "first" admin keys.
+        if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
+        const any = await tx.get('SELECT id FROM auth_api_keys LIMIT 1');
+        if (any) return null;
+        const text = presetKey ?? newKeyText();
+        await store(text, 'bootstrap admin', 'admin', [], tx);
+        return text;
+      });
     },
     async createKey({ name, role, partyIds }) {
       const secret = newKeyText();
