@@ -37,8 +37,8 @@ export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = (error as Error | null)?.message ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '57014', '08000', '08003', '08006', '08001', '08004'].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Query read timeout/i.test(message)
   );
 }
 
@@ -51,12 +51,25 @@ export interface PostgresOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/**
+ * A server that stops answering without closing its sockets (paused, partitioned) must not stall the
+ * ledger: statements are cut off by the server after STATEMENT_TIMEOUT_MS and by the client a little
+ * later, and a session idle inside a transaction (holding the ledger clock row) is ended.
+ */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+export const CLIENT_QUERY_TIMEOUT_MS = 35_000;
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
     idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: CLIENT_QUERY_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
@@ -86,64 +99,45 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     },
   });
 
+  /**
+   * Runs `work` on one pooled client between `begin` and `end` (ROLLBACK on failure). The pool
+   * listens for errors only on idle clients: a checked-out client whose connection dies between two
+   * statements emits 'error' with nobody listening, which would kill the process, so we listen
+   * while we hold it and hand it back as broken.
+   */
+  async function withClient<T>(begin: string, end: string, work: (q: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw wrap(error);
+    }
+    let broken = false;
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
+    try {
+      await client.query(begin);
+      const result = await work(over(client));
+      await client.query(end);
+      return result;
+    } catch (error) {
+      broken ||= isConnectionError(error) || error instanceof DatabaseUnavailableError;
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw wrap(error);
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
   const base = over(pool);
   return {
     ...base,
     pool,
-    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw wrap(error);
-      }
-      let broken = false;
-      // The pool listens for errors only on idle clients. A checked-out client whose connection
-      // dies while no query of it is running (the server shut down between two statements, or
-      // after the failing one) emits 'error' with nobody listening, and that kills the process.
-      const onError = () => {
-        broken = true;
-      };
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN');
-        const result = await work(over(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        broken ||= isConnectionError(error) || error instanceof DatabaseUnavailableError;
-        if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
-        throw wrap(error);
-      } finally {
-        client.off('error', onError);
-        client.release(broken);
-      }
-    },
-    async snapshot<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw wrap(error);
-      }
-      let broken = false;
-      // As in transaction(): a held client must not emit 'error' with nobody listening.
-      const onError = () => {
-        broken = true;
-      };
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        return await work(over(client));
-      } catch (error) {
-        broken ||= isConnectionError(error) || error instanceof DatabaseUnavailableError;
-        throw wrap(error);
-      } finally {
-        if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
-        client.off('error', onError);
-        client.release(broken);
-      }
-    },
+    transaction: <T>(work: (tx: Queryable) => Promise<T>) => withClient('BEGIN', 'COMMIT', work),
+    snapshot: <T>(work: (q: Queryable) => Promise<T>) => withClient('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'ROLLBACK', work),
     async exec(sql: string) {
       try {
         await pool.query(sql);
