@@ -10,6 +10,8 @@ import { DatabaseUnavailableError } from '../db/index.ts';
 import { LedgerOverloadedError, LedgerStoppedError, ledgerRoutes } from '../modules/ledger/index.ts';
 import { partiesRoutes } from '../modules/parties/index.ts';
 import { scfRoutes } from '../modules/scf/index.ts';
+import { fxRoutes } from '../modules/fx/index.ts';
+import { paymentsRoutes } from '../modules/payments/index.ts';
 import type { Platform } from '../platform.ts';
 import { registerAuth } from './auth.ts';
 import { adminRoutes } from './admin.routes.ts';
@@ -137,6 +139,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(ledgerRoutes(platform));
       await v1.register(partiesRoutes(platform));
       await v1.register(scfRoutes(platform));
+      await v1.register(fxRoutes(platform));
+      await v1.register(paymentsRoutes(platform));
       await v1.register(adminRoutes(platform));
     },
     { prefix: '/v1' },

@@ -1,0 +1,12 @@
+export { createScfService, type ScfService, type ScfServiceDeps, type VoucherView } from './scf.service.ts';
+export { scfMigrations, scfTables } from './scf.migrations.ts';
+export { ScfContentionError, ScfOverloadedError, ScfStoppedError } from './scf.engine.ts';
+export { SCF_ERROR_STATUS, type ScfError } from './scf.errors.ts';
+export { SCF_CODES, SCF_DEFAULTS, SCF_LIMITS } from './scf.limits.ts';
+export type { ProgramInput } from './scf.programs.ts';
+export type { Outcome, OperationKind, ScfOperation } from './scf.operations.ts';
+export type { ProgramRecord, VoucherRecord } from './scf.repository.ts';
+export { amountOf, discountInterest, daysBetween, isOverdue, type Piece, type PieceStatus, type Program, type Voucher, type Financing } from './scf.ts';
+export { scfRoutes } from './scf.routes.ts';
+export { SCF_HELP, scfCommand } from './scf.cli.ts';
+export { loadScfDemo, type ScfDemoOptions, type ScfDemoParties } from './scf.demo.ts';

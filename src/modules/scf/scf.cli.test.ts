@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testDialects } from '../../../test/support/databases.ts';
+import { startApi, type Api } from '../../../test/http/harness.ts';
+import { scfCommand, scfRequest } from './scf.cli.ts';
+import { hash } from './scf.test-support.ts';
+
+describe('sluice scf (command line)', () => {
+  let api: Api;
+  let url: string;
+  beforeAll(async () => {
+    api = await startApi(testDialects()[0]!.open);
+    url = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    await api.ok('POST', '/v1/ledgers', { id: 1, asset_code: 'CNY', name: 'Renminbi' }, 201);
+    for (const [id, kind] of [['cli-core', 'enterprise'], ['cli-bank', 'bank'], ['cli-s1', 'enterprise'], ['cli-s2', 'enterprise']]) {
+      await api.ok('POST', '/v1/parties', { id, name: id, kind, jurisdiction: 'CN' }, 201);
+    }
+  });
+  afterAll(async () => api?.close());
+
+  /** Runs one command and returns its exit code and what it printed as JSON. */
+  async function run(...args: string[]): Promise<{ code: number; body: any }> {
+    let printed = '';
+    const capture = (chunk: string | Uint8Array) => ((printed += String(chunk)), true);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      const code = await scfCommand([...args, '--url', url, '--key', api.adminKey]);
+      return { code, body: printed.trim().startsWith('{') ? JSON.parse(printed) : printed };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  it('creates a program, issues a voucher and moves it down the chain', async () => {
+    expect((await run('programs', 'create', '--id', 'cli-program', '--name', 'CLI', '--core', 'cli-core', '--banks', 'cli-bank', '--suppliers', 'cli-s1,cli-s2', '--ledger', '1', '--credit-limit', '100000'))).toMatchObject({ code: 0 });
+    const issued = await run('vouchers', 'issue', '--program', 'cli-program', '--as', 'cli-core', '--supplier', 'cli-s1', '--amount', '5000', '--maturity', '2026-03-01', '--contract-hash', hash(), '--invoices', hash());
+    expect(issued).toMatchObject({ code: 0, body: { kind: 'issue', status: 'applied' } });
+    const root = issued.body.result.piece_id as string;
+    expect(await run('pieces', 'sign-off', root, '--as', 'cli-s1')).toMatchObject({ code: 0 });
+    const split = await run('pieces', 'split', root, '--as', 'cli-s1', '--amounts', '2000,3000');
+    expect(split.code).toBe(0);
+    const child = split.body.result.children[0].piece_id as string;
+    expect(await run('pieces', 'transfer', child, '--as', 'cli-s1', '--to', 'cli-s2')).toMatchObject({ code: 0 });
+    expect(await run('pieces', 'sign-off', child, '--as', 'cli-s2')).toMatchObject({ code: 0 });
+    const tree = await run('vouchers', 'get', issued.body.result.voucher_id);
+    expect(tree.body.current_pieces.map((piece: { chain: string[] }) => piece.chain)).toEqual([['cli-core', 'cli-s1', 'cli-s2'], ['cli-core', 'cli-s1']]);
+  });
+
+  it('exits 1 with the problem when the server refuses, and 2 for an unknown command', async () => {
+    expect(await run('pieces', 'split', crypto.randomUUID(), '--as', 'cli-s1', '--amounts', '1,1')).toMatchObject({ code: 1, body: { code: 'piece_not_found' } });
+    expect((await run('vouchers', 'fly')).code).toBe(2);
+  });
+
+  it('keeps the id given, so that a retry is answered from the first result', () => {
+    expect(scfRequest('pieces', 'transfer', 'p', { id: 'op-1', as: 'a', to: 'b' })).toEqual({ method: 'POST', path: '/v1/scf/pieces/p/transfer', body: { id: 'op-1', acting_party_id: 'a', to_party_id: 'b' } });
+  });
+});

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+/**
+ * `sluice scf …`: the voucher lifecycle from the command line, through a running server's HTTP API,
+ * so that it is authorised, validated and group-committed exactly like any other client's request.
+ * Every operation takes --id (its idempotency key); without one a fresh UUID is used and printed
+ * with the answer, so a retry can reuse it.
+ */
+export const SCF_HELP = `Usage: sluice scf <resource> <action> [ID] [options]   (server at SLUICE_URL, key in SLUICE_API_KEY)
+
+  programs create --id ID --name TEXT --core PARTY --banks P,P --suppliers P,P --ledger N --credit-limit MINOR
+                  [--max-term-days N] [--min-split MINOR] [--max-depth N] [--basis 360|365]
+  programs add-suppliers PROGRAM --suppliers P,P
+  programs get|overview|vouchers PROGRAM
+  vouchers issue --program ID --as CORE --supplier PARTY --amount MINOR --maturity YYYY-MM-DD
+                 --contract-hash HEX --invoices HEX,HEX [--id UUID]
+  vouchers get VOUCHER
+  vouchers cancel|settle VOUCHER --as CORE [--id UUID]
+  pieces get PIECE
+  pieces sign-off|decline|repurchase PIECE --as PARTY [--id UUID]
+  pieces split PIECE --as PARTY --amounts MINOR,MINOR[,…] [--id UUID]
+  pieces transfer PIECE --as PARTY --to PARTY [--id UUID]
+  pieces finance PIECE --as PARTY --bank PARTY --rate BPS [--id UUID]
+  pieces freeze PIECE --reason TEXT [--id UUID]
+  pieces unfreeze PIECE [--reason TEXT] [--id UUID]
+  parties pieces PARTY
+
+  --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
+  --key KEY    API key (SLUICE_API_KEY)`;
+
+const OPTIONS = [
+  'url', 'key', 'id', 'name', 'core', 'banks', 'suppliers', 'ledger', 'credit-limit', 'max-term-days', 'min-split', 'max-depth', 'basis',
+  'program', 'as', 'supplier', 'amount', 'maturity', 'contract-hash', 'invoices', 'amounts', 'to', 'bank', 'rate', 'reason',
+] as const;
+
+type Values = Partial<Record<(typeof OPTIONS)[number], string>>;
+interface Request {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: Record<string, unknown>;
+}
+
+const list = (text: string | undefined) => (text === undefined ? undefined : text.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const int = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+
+/** Maps a command line to one API request, or undefined when the command is unknown. */
+export function scfRequest(resource: string, action: string, target: string, values: Values): Request | undefined {
+  const id = values.id ?? randomUUID();
+  const acting = { id, acting_party_id: values.as };
+  const piece = `/v1/scf/pieces/${encodeURIComponent(target)}`;
+  switch (`${resource} ${action}`) {
+    case 'programs create':
+      return {
+        method: 'POST', path: '/v1/scf/programs',
+        body: {
+          id: values.id, name: values.name, core_enterprise_id: values.core, funding_bank_ids: list(values.banks) ?? [], supplier_ids: list(values.suppliers) ?? [],
+          ledger: int(values.ledger), credit_limit: values['credit-limit'], max_term_days: int(values['max-term-days']), min_split_amount: values['min-split'],
+          max_split_depth: int(values['max-depth']), day_count_basis: int(values.basis),
+        },
+      };
+    case 'programs add-suppliers':
+      return { method: 'POST', path: `/v1/scf/programs/${encodeURIComponent(target)}/suppliers`, body: { supplier_ids: list(values.suppliers) ?? [] } };
+    case 'programs get':
+      return { method: 'GET', path: `/v1/scf/programs/${encodeURIComponent(target)}` };
+    case 'programs overview':
+    case 'programs vouchers':
+      return { method: 'GET', path: `/v1/scf/programs/${encodeURIComponent(target)}/${action}` };
+    case 'vouchers issue':
+      return {
+        method: 'POST', path: '/v1/scf/vouchers',
+        body: {
+          id, program_id: values.program, acting_party_id: values.as, supplier_id: values.supplier, face_amount: values.amount,
+          maturity_date: values.maturity, contract_hash: values['contract-hash'], invoice_hashes: list(values.invoices) ?? [],
+        },
+      };
+    case 'vouchers get':
+      return { method: 'GET', path: `/v1/scf/vouchers/${encodeURIComponent(target)}` };
+    case 'vouchers cancel':
+    case 'vouchers settle':
+      return { method: 'POST', path: `/v1/scf/vouchers/${encodeURIComponent(target)}/${action}`, body: acting };
+    case 'pieces get':
+      return { method: 'GET', path: piece };
+    case 'pieces sign-off':
+    case 'pieces decline':
+    case 'pieces repurchase':
+      return { method: 'POST', path: `${piece}/${action}`, body: acting };
+    case 'pieces split':
+      return { method: 'POST', path: `${piece}/split`, body: { ...acting, amounts: list(values.amounts) ?? [] } };
+    case 'pieces transfer':
+      return { method: 'POST', path: `${piece}/transfer`, body: { ...acting, to_party_id: values.to } };
+    case 'pieces finance':
+      return { method: 'POST', path: `${piece}/finance`, body: { ...acting, bank_id: values.bank, annual_rate_bps: int(values.rate) } };
+    case 'pieces freeze':
+    case 'pieces unfreeze':
+      return { method: 'POST', path: `${piece}/${action}`, body: { id, reason: values.reason } };
+    case 'parties pieces':
+      return { method: 'GET', path: `/v1/scf/parties/${encodeURIComponent(target)}/pieces` };
+  }
+  return undefined;
+}
+
+/** Runs `sluice scf …`; prints the answer (problems on stderr) and returns the exit code. */
+export async function scfCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: Object.fromEntries(OPTIONS.map((name) => [name, { type: 'string' as const }])),
+  });
+  const [resource = '', action = '', target = ''] = positionals;
+  const request = scfRequest(resource, action, target, values as Values);
+  if (!request) {
+    process.stderr.write(`sluice: unknown scf command "${`${resource} ${action}`.trim()}"\n\n${SCF_HELP}\n`);
+    return 2;
+  }
+  const key = (values.key as string | undefined) ?? process.env.SLUICE_API_KEY;
+  if (!key) {
+    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
+    return 2;
+  }
+  const url = ((values.url as string | undefined) ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const response = await fetch(`${url}${request.path}`, {
+    method: request.method,
+    headers: { authorization: `Bearer ${key}`, ...(request.body ? { 'content-type': 'application/json' } : {}) },
+    body: request.body ? JSON.stringify(request.body) : undefined,
+  });
+  const text = await response.text();
+  process[response.ok ? 'stdout' : 'stderr'].write(`${text}\n`);
+  return response.ok ? 0 : 1;
+}

@@ -1,0 +1,141 @@
+import type { Database } from '../../db/index.ts';
+import { AssertionError, err, msToNs, ok, type Clock, type Result } from '../../kernel/index.ts';
+import type { JournalService } from '../journal/index.ts';
+import { AccountFlags, type AccountRequest, type LedgerService } from '../ledger/index.ts';
+import type { PartiesService } from '../parties/index.ts';
+import type { ScfError } from './scf.errors.ts';
+import { SCF_CODES, SCF_DEFAULTS, SCF_LIMITS } from './scf.limits.ts';
+import { canonicalJson, memberAccountId } from './scf.operations.ts';
+import { insertMembers, insertProgram, loadProgram, lockScf, type Member, type MemberRole, type ProgramRecord } from './scf.repository.ts';
+import { checkMembers, checkProgramTerms } from './scf.rules.ts';
+
+/**
+ * Programs: a core enterprise, its funding banks and its supplier network in one ledger, with the
+ * credit limit and the rules its vouchers follow. Every member gets a ledger account with a
+ * deterministic id; the program's operator funds them through the ledger API, never through here.
+ */
+export interface ProgramInput {
+  readonly id: string;
+  readonly name: string;
+  readonly coreEnterpriseId: string;
+  readonly fundingBankIds: readonly string[];
+  readonly supplierIds: readonly string[];
+  readonly ledger: number;
+  readonly creditLimit: bigint;
+  readonly maxTermDays?: number;
+  readonly minSplitAmount?: bigint;
+  readonly maxSplitDepth?: number;
+  readonly dayCountBasis?: 360 | 365;
+}
+
+export interface ProgramDeps {
+  readonly db: Database;
+  readonly journal: JournalService;
+  readonly ledger: Pick<LedgerService, 'createAccounts' | 'getLedger'>;
+  readonly parties: Pick<PartiesService, 'get'>;
+  readonly clock: Clock;
+}
+
+const ACCOUNT_CODE: Readonly<Record<MemberRole, number>> = { core: SCF_CODES.coreAccount, bank: SCF_CODES.bankAccount, supplier: SCF_CODES.supplierAccount };
+
+function programEvent(kind: 'create_program' | 'add_suppliers', programId: string, members: readonly Member[], program?: ProgramRecord): string {
+  const fields = program && {
+    name: program.name, coreEnterpriseId: program.coreEnterpriseId, ledger: program.ledger, creditLimit: program.creditLimit,
+    maxTermDays: program.maxTermDays, minSplitAmount: program.minSplitAmount, maxSplitDepth: program.maxSplitDepth, dayCountBasis: program.dayCountBasis,
+  };
+  return canonicalJson({ kind, programId, ...fields, members: members.map((m) => ({ partyId: m.partyId, role: m.role, accountId: m.accountId })) });
+}
+
+function sameProgram(existing: ProgramRecord, wanted: ProgramRecord): boolean {
+  const same = (a: readonly string[], b: readonly string[]) => a.join(',') === [...b].sort().join(',');
+  return existing.name === wanted.name && existing.coreEnterpriseId === wanted.coreEnterpriseId && existing.ledger === wanted.ledger &&
+    existing.creditLimit === wanted.creditLimit && existing.maxTermDays === wanted.maxTermDays && existing.minSplitAmount === wanted.minSplitAmount &&
+    existing.maxSplitDepth === wanted.maxSplitDepth && existing.dayCountBasis === wanted.dayCountBasis && same(existing.fundingBankIds, wanted.fundingBankIds) &&
+    // Suppliers may have joined since: the ones asked for must all be there.
+    wanted.supplierIds.every((id) => existing.members.get(id)?.role === 'supplier');
+}
+
+export function createPrograms(deps: ProgramDeps) {
+  const { db } = deps;
+
+  /** Parties must exist, banks must be banks; then their accounts are opened (idempotent by id). */
+  async function admit(programId: string, ledger: number, members: readonly Member[]): Promise<ScfError | null> {
+    for (const member of members) {
+      const party = await deps.parties.get(member.partyId);
+      if (!party) return 'party_not_found';
+      if (member.role === 'bank' && party.kind !== 'bank') return 'not_a_funding_bank';
+    }
+    const requests: AccountRequest[] = members.map((member) => ({
+      id: member.accountId, ledger, code: ACCOUNT_CODE[member.role], flags: AccountFlags.debits_must_not_exceed_credits | AccountFlags.history,
+      partyId: member.partyId, metadata: canonicalJson({ scf_program: programId, scf_role: member.role }),
+    }));
+    const results = requests.length > 0 ? await deps.ledger.createAccounts(requests) : [];
+    const failed = results.find((result) => result.result !== 'ok');
+    if (failed) throw new AssertionError(`the ledger refused program account ${failed.id}: ${failed.result}`);
+    return null;
+  }
+
+  const membersOf = (programId: string, role: MemberRole, ids: readonly string[], addedAt: string): Member[] =>
+    ids.map((partyId) => ({ partyId, role, accountId: memberAccountId(programId, partyId), addedAt }));
+
+  return {
+    async create(input: ProgramInput): Promise<Result<{ program: ProgramRecord; created: boolean }, ScfError>> {
+      const now = deps.clock.nowMs();
+      const createdAt = new Date(now).toISOString();
+      const members = [
+        ...membersOf(input.id, 'core', [input.coreEnterpriseId], createdAt),
+        ...membersOf(input.id, 'bank', input.fundingBankIds, createdAt),
+        ...membersOf(input.id, 'supplier', input.supplierIds, createdAt),
+      ];
+      const program: ProgramRecord = {
+        id: input.id, name: input.name, coreEnterpriseId: input.coreEnterpriseId, fundingBankIds: [...input.fundingBankIds].sort(),
+        supplierIds: [...input.supplierIds].sort(), ledger: input.ledger, creditLimit: input.creditLimit, outstanding: 0n,
+        maxTermDays: input.maxTermDays ?? SCF_DEFAULTS.maxTermDays, minSplitAmount: input.minSplitAmount ?? SCF_DEFAULTS.minSplitAmount,
+        maxSplitDepth: input.maxSplitDepth ?? SCF_DEFAULTS.maxSplitDepth, dayCountBasis: input.dayCountBasis ?? SCF_DEFAULTS.dayCountBasis,
+        createdAt, members: new Map(members.map((member) => [member.partyId, member])),
+      };
+      const existing = await loadProgram(db, input.id);
+      if (existing) return sameProgram(existing, program) ? ok({ program: existing, created: false }) : err('program_exists_with_different_fields');
+      const terms = checkProgramTerms(program);
+      if (terms) return err(terms);
+      if (input.fundingBankIds.length === 0) return err('not_a_funding_bank');
+      const twice = checkMembers([], members.map((member) => member.partyId));
+      if (twice) return err(twice);
+      if (members.length > SCF_LIMITS.membersPerProgramMax + 1) return err('too_many_members');
+      if (!(await deps.ledger.getLedger(input.ledger))) return err('ledger_not_found');
+      const refusal = await admit(input.id, input.ledger, members);
+      if (refusal) return err(refusal);
+      return db.transaction(async (tx) => {
+        await lockScf(tx);
+        const raced = await loadProgram(tx, input.id);
+        if (raced) return sameProgram(raced, program) ? ok({ program: raced, created: false }) : err('program_exists_with_different_fields');
+        await insertProgram(tx, program);
+        await deps.journal.append(tx, { kind: 'scf.event', payload: programEvent('create_program', program.id, members, program), digest: '', timestamp: msToNs(now) });
+        return ok({ program, created: true });
+      });
+    },
+
+    /** Adds suppliers to the network; naming a party that already supplies the program changes nothing. */
+    async addSuppliers(programId: string, partyIds: readonly string[]): Promise<Result<ProgramRecord, ScfError>> {
+      const now = deps.clock.nowMs();
+      const program = await loadProgram(db, programId);
+      if (!program) return err('program_not_found');
+      const fresh = [...new Set(partyIds)].filter((id) => program.members.get(id)?.role !== 'supplier');
+      if (fresh.length === 0) return ok(program);
+      if (fresh.some((id) => program.members.has(id))) return err('party_listed_twice');
+      if (program.members.size - 1 + fresh.length > SCF_LIMITS.membersPerProgramMax) return err('too_many_members');
+      const members = membersOf(programId, 'supplier', fresh, new Date(now).toISOString());
+      const refusal = await admit(programId, program.ledger, members);
+      if (refusal) return err(refusal);
+      await db.transaction(async (tx) => {
+        await lockScf(tx);
+        const current = await loadProgram(tx, programId);
+        const missing = members.filter((member) => !current?.members.has(member.partyId));
+        if (missing.length === 0) return;
+        await insertMembers(tx, programId, missing);
+        await deps.journal.append(tx, { kind: 'scf.event', payload: programEvent('add_suppliers', programId, missing), digest: '', timestamp: msToNs(now) });
+      });
+      return ok((await loadProgram(db, programId)) as ProgramRecord);
+    },
+  };
+}

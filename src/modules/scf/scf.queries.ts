@@ -1,0 +1,84 @@
+import type { Queryable } from '../../db/index.ts';
+import { toPiece, toVoucher, type Holding, type VoucherRecord } from './scf.repository.ts';
+import type { Piece } from './scf.ts';
+
+/**
+ * Read-side SQL for the API and the console: lists with keyset pagination and the program overview.
+ * Sums run in the database; PostgreSQL returns them as NUMERIC text, SQLite as bigint, both exact.
+ */
+const sum = (value: unknown): bigint => BigInt(String(value ?? 0));
+const LIVE = "p.status NOT IN ('split', 'settled', 'cancelled')";
+
+export async function listProgramIds(q: Queryable, options: { after?: string; limit: number; partyIds?: readonly string[] }): Promise<string[]> {
+  const params: (string | number)[] = [];
+  let where = '';
+  if (options.partyIds) {
+    if (options.partyIds.length === 0) return [];
+    where = `WHERE id IN (SELECT program_id FROM scf_program_members WHERE party_id IN (${options.partyIds.map(() => '?').join(', ')}))`;
+    params.push(...options.partyIds);
+  }
+  if (options.after !== undefined) (where += `${where ? ' AND' : 'WHERE'} id > ?`), params.push(options.after);
+  const rows = await q.all<{ id: string }>(`SELECT id FROM scf_programs ${where} ORDER BY id LIMIT ?`, [...params, options.limit]);
+  return rows.map((row) => row.id);
+}
+
+export async function listVouchers(q: Queryable, programId: string, options: { after?: string; limit: number }): Promise<VoucherRecord[]> {
+  const rows = await q.all(
+    `SELECT * FROM scf_vouchers WHERE program_id = ?${options.after === undefined ? '' : ' AND id > ?'} ORDER BY id LIMIT ?`,
+    options.after === undefined ? [programId, options.limit] : [programId, options.after, options.limit],
+  );
+  return rows.map(toVoucher);
+}
+
+export async function holdingsOfVoucher(q: Queryable, voucherId: string): Promise<Holding[]> {
+  const rows = await q.all<{ piece_id: string; tier: bigint; holder_id: string; operation_id: string; since: string }>(
+    'SELECT h.piece_id, h.tier, h.holder_id, h.operation_id, h.since FROM scf_holdings h JOIN scf_pieces p ON p.id = h.piece_id WHERE p.voucher_id = ? ORDER BY h.piece_id, h.tier',
+    [voucherId],
+  );
+  return rows.map((row) => ({ pieceId: row.piece_id, tier: Number(row.tier), holderId: row.holder_id, operationId: row.operation_id, since: row.since }));
+}
+
+/** Live pieces a party holds or is asked to sign off, by piece id. */
+export async function piecesOfParty(q: Queryable, partyId: string, options: { after?: string; limit: number }): Promise<Piece[]> {
+  const after = options.after === undefined ? '' : ' AND p.id > ?';
+  const params = options.after === undefined ? [partyId, partyId, options.limit] : [partyId, partyId, options.after, options.limit];
+  const rows = await q.all(`SELECT p.* FROM scf_pieces p WHERE (p.holder_id = ? OR p.pending_holder_id = ?) AND ${LIVE}${after} ORDER BY p.id LIMIT ?`, params);
+  return rows.map(toPiece);
+}
+
+export interface Overview {
+  readonly outstanding: bigint;
+  readonly financed: bigint;
+  readonly overdue: { readonly amount: bigint; readonly vouchers: number };
+  readonly byTier: readonly { readonly tier: number; readonly amount: bigint; readonly pieces: number }[];
+  readonly maturityLadder: readonly { readonly month: string; readonly amount: bigint; readonly vouchers: number }[];
+}
+
+export async function overviewOf(q: Queryable, programId: string, today: string): Promise<Overview> {
+  const fromLive = `FROM scf_pieces p JOIN scf_vouchers v ON v.id = p.voucher_id WHERE v.program_id = ? AND v.status = 'active' AND ${LIVE}`;
+  const tiers = await q.all<{ tier: bigint; amount: unknown; pieces: bigint }>(
+    `SELECT p.tier AS tier, SUM(p.range_end - p.range_start) AS amount, COUNT(*) AS pieces ${fromLive} GROUP BY p.tier ORDER BY p.tier`,
+    [programId],
+  );
+  const financed = await q.get<{ amount: unknown }>(
+    `SELECT SUM(p.range_end - p.range_start) AS amount ${fromLive} AND (p.status = 'financed' OR (p.status = 'frozen' AND p.frozen_from = 'financed'))`,
+    [programId],
+  );
+  const ladder = await q.all<{ month: string; amount: unknown; vouchers: bigint }>(
+    `SELECT substr(maturity_date, 1, 7) AS month, SUM(face_amount) AS amount, COUNT(*) AS vouchers FROM scf_vouchers
+     WHERE program_id = ? AND status = 'active' GROUP BY substr(maturity_date, 1, 7) ORDER BY substr(maturity_date, 1, 7)`,
+    [programId],
+  );
+  const overdue = await q.get<{ amount: unknown; vouchers: bigint }>(
+    "SELECT SUM(face_amount) AS amount, COUNT(*) AS vouchers FROM scf_vouchers WHERE program_id = ? AND status = 'active' AND maturity_date <= ?",
+    [programId, today],
+  );
+  const byTier = tiers.map((row) => ({ tier: Number(row.tier), amount: sum(row.amount), pieces: Number(row.pieces) }));
+  return {
+    outstanding: byTier.reduce((total, row) => total + row.amount, 0n),
+    financed: sum(financed?.amount),
+    overdue: { amount: sum(overdue?.amount), vouchers: Number(overdue?.vouchers ?? 0) },
+    byTier,
+    maturityLadder: ladder.map((row) => ({ month: row.month, amount: sum(row.amount), vouchers: Number(row.vouchers) })),
+  };
+}

@@ -1,0 +1,96 @@
+import type { Database } from '../../db/index.ts';
+import type { Clock } from '../../kernel/index.ts';
+import { TransferFlags, type ItemResult, type TransferError, type TransferRequest } from '../ledger/index.ts';
+import { SCF_LIMITS } from './scf.limits.ts';
+import { resolvingTransferId } from './scf.operations.ts';
+import { lockScf, setWorkState, unresolvedWork } from './scf.repository.ts';
+
+/**
+ * The ledger side of the saga after the state change has been decided: post the reservations of an
+ * applied operation, void those of a refused or abandoned one. Post and void ids derive from the
+ * pending ids, so doing the work twice (a crash between the ledger's commit and ours) books nothing
+ * twice: the ledger answers the repeat from the first transfer.
+ */
+export interface LedgerWork {
+  readonly operationId: string;
+  readonly action: 'post' | 'void';
+  readonly transferIds: readonly string[];
+}
+
+interface LedgerPort {
+  createTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]>;
+}
+
+/** Rows handled per recovery pass, and passes per recovery, so recovery is bounded like everything else. */
+const RECOVERY_PAGE = 1000;
+const RECOVERY_MAX_PASSES = 1000;
+
+/** A void is finished when the reservation is gone, whether it was voided now, before, or never made. */
+const VOID_FINISHED: ReadonlySet<string> = new Set(['ok', 'pending_transfer_not_found', 'pending_transfer_already_voided']);
+const POST_FINISHED: ReadonlySet<string> = new Set(['ok', 'pending_transfer_already_posted']);
+
+/** Does the work and marks what finished; returns the operations that still owe ledger work. */
+export async function resolveLedgerWork(db: Database, ledger: LedgerPort, work: readonly LedgerWork[], nowIso: string): Promise<string[]> {
+  if (work.length === 0) return [];
+  const requests: TransferRequest[] = [];
+  for (const item of work) {
+    item.transferIds.forEach((pendingId, index) => {
+      const last = index === item.transferIds.length - 1;
+      requests.push(item.action === 'post'
+        // A settlement's payouts post together or not at all.
+        ? { id: resolvingTransferId(pendingId, 'post'), pendingId, flags: TransferFlags.post_pending | (last ? 0 : TransferFlags.linked) }
+        : { id: resolvingTransferId(pendingId, 'void'), pendingId, flags: TransferFlags.void_pending });
+    });
+  }
+  const results = requests.length > 0 ? await ledger.createTransfers(requests) : [];
+  const finished = { post: [] as string[], void: [] as string[] };
+  const unfinished: string[] = [];
+  let cursor = 0;
+  for (const item of work) {
+    const slice = results.slice(cursor, cursor + item.transferIds.length);
+    cursor += item.transferIds.length;
+    const accepted = item.action === 'post' ? POST_FINISHED : VOID_FINISHED;
+    const failure = slice.find((result) => !accepted.has(result.result));
+    if (failure) unfinished.push(`${item.operationId} (${item.action}: ${failure.result})`);
+    else finished[item.action].push(item.operationId);
+  }
+  await db.transaction(async (tx) => {
+    await setWorkState(tx, finished.post, 'post', 'done', nowIso);
+    await setWorkState(tx, finished.void, 'void', 'done', nowIso);
+  });
+  return unfinished;
+}
+
+/**
+ * Finishes every operation whose ledger work a crash interrupted. A reservation without a decision
+ * is first claimed for voiding under the engine's lock, so that a batch still deciding it (another
+ * process on PostgreSQL) finds it gone and prices the operation again instead of applying it.
+ * Returns how many operations still owe ledger work.
+ */
+export async function recoverOperations(db: Database, ledger: LedgerPort, clock: Clock): Promise<number> {
+  // On SQLite this process is the only writer; on PostgreSQL young reservations may be another process's.
+  const cutoff = db.dialect === 'postgres' ? new Date(clock.nowMs() - SCF_LIMITS.recoveryGraceMs).toISOString() : null;
+  let unfinished = 0;
+  for (let pass = 0; pass < RECOVERY_MAX_PASSES; pass++) {
+    const rows = await unresolvedWork(db, cutoff, RECOVERY_PAGE);
+    if (rows.length === 0) return 0;
+    const nowIso = new Date(clock.nowMs()).toISOString();
+    const claimed = await db.transaction(async (tx) => {
+      await lockScf(tx);
+      const ids = new Set<string>();
+      for (const row of rows) if (row.state === 'reserved' && (await setWorkState(tx, [row.operationId], 'reserved', 'void', nowIso)) > 0) ids.add(row.operationId);
+      return ids;
+    });
+    const work: LedgerWork[] = [];
+    for (const row of rows) {
+      const transferIds = row.transfers.map((transfer) => transfer.id);
+      if (row.state === 'post') work.push({ operationId: row.operationId, action: 'post', transferIds });
+      else if (row.state === 'void' || claimed.has(row.operationId)) work.push({ operationId: row.operationId, action: 'void', transferIds });
+    }
+    const left = await resolveLedgerWork(db, ledger, work, nowIso);
+    unfinished = left.length;
+    // Rows that cannot be finished come back on every pass; stop once a pass makes no progress.
+    if (left.length >= rows.length || rows.length < RECOVERY_PAGE) return unfinished;
+  }
+  return unfinished;
+}

@@ -1,0 +1,106 @@
+import type { Database, Queryable } from '../../db/index.ts';
+import type { Clock, Result } from '../../kernel/index.ts';
+import type { HashAlgorithm } from '../../crypto/index.ts';
+import type { ContentVerifier, JournalService } from '../journal/index.ts';
+import type { LedgerService } from '../ledger/index.ts';
+import type { PartiesService } from '../parties/index.ts';
+import { createScfEngine } from './scf.engine.ts';
+import type { ScfError } from './scf.errors.ts';
+import { memberAccountId, type Outcome, type ScfOperation } from './scf.operations.ts';
+import { createPrograms, type ProgramInput } from './scf.programs.ts';
+import { holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, type Overview } from './scf.queries.ts';
+import { loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, type Holding, type ProgramRecord, type VoucherRecord } from './scf.repository.ts';
+import { createScfVerifiers } from './scf.verify.ts';
+import { dateOf, isOverdue, type Piece } from './scf.ts';
+
+/**
+ * Supply-chain finance: programs, and the voucher lifecycle (issue, sign-off, split, transfer,
+ * finance, repurchase, settlement, cancellation, freezing) as operations applied by a group-commit
+ * engine that books every movement of cash through the ledger.
+ */
+export interface ScfServiceDeps {
+  readonly db: Database;
+  readonly journal: JournalService;
+  readonly ledger: Pick<LedgerService, 'createAccounts' | 'createTransfers' | 'getLedger'>;
+  readonly parties: Pick<PartiesService, 'get'>;
+  readonly clock: Clock;
+  /** The journal's hash algorithm (fixed at first start), for batch digests. */
+  readonly hashAlgorithm: HashAlgorithm;
+  readonly onProblem?: (message: string) => void;
+  readonly onBatch?: (operations: number, seconds: number) => void;
+}
+
+export interface VoucherView {
+  readonly voucher: VoucherRecord;
+  /** True once the maturity date has come and the voucher is not settled. */
+  readonly overdue: boolean;
+  /** Every piece from the issued one to the current ones, ordered by range and depth. */
+  readonly pieces: readonly Piece[];
+  /** Every accepted hand of every piece: the chain from the first supplier to each holder. */
+  readonly holdings: readonly Holding[];
+}
+
+export interface ScfService {
+  createProgram(input: ProgramInput): Promise<Result<{ program: ProgramRecord; created: boolean }, ScfError>>;
+  addSuppliers(programId: string, partyIds: readonly string[]): Promise<Result<ProgramRecord, ScfError>>;
+  getProgram(id: string): Promise<ProgramRecord | undefined>;
+  listPrograms(options: { after?: string; limit: number; partyIds?: readonly string[] }): Promise<ProgramRecord[]>;
+  /** The ledger account of a program member (deterministic, so it can be funded before first use). */
+  accountOf(programId: string, partyId: string): string;
+  /** Queues one operation; answers after its batch has committed and its cash has moved. */
+  submit(operation: ScfOperation): Promise<Outcome>;
+  getVoucher(id: string): Promise<VoucherView | undefined>;
+  /** The voucher alone, without its pieces. */
+  voucherRecord(id: string): Promise<VoucherRecord | undefined>;
+  listVouchers(programId: string, options: { after?: string; limit: number }): Promise<VoucherRecord[]>;
+  getPiece(id: string): Promise<Piece | undefined>;
+  piecesOfParty(partyId: string, options: { after?: string; limit: number }): Promise<Piece[]>;
+  overview(programId: string): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string }) | undefined>;
+  /** Fresh verifiers for one journal verification run (they keep running totals). */
+  verifiers(q?: Queryable): ContentVerifier[];
+  /** Finishes ledger work a crash left behind; run once at start, before the first operation. */
+  recover(): Promise<void>;
+  queuedOperations(): number;
+  stop(): Promise<void>;
+}
+
+export function createScfService(deps: ScfServiceDeps): ScfService {
+  const { db, clock } = deps;
+  const programs = createPrograms(deps);
+  const engine = createScfEngine({ db, journal: deps.journal, ledger: deps.ledger, clock, hashAlgorithm: deps.hashAlgorithm, onProblem: deps.onProblem, onBatch: deps.onBatch });
+  return {
+    createProgram: (input) => programs.create(input),
+    addSuppliers: (programId, partyIds) => programs.addSuppliers(programId, partyIds),
+    getProgram: (id) => loadProgram(db, id),
+    async listPrograms(options) {
+      const found: ProgramRecord[] = [];
+      for (const id of await listProgramIds(db, options)) {
+        const program = await loadProgram(db, id);
+        if (program) found.push(program);
+      }
+      return found;
+    },
+    accountOf: memberAccountId,
+    submit: (operation) => engine.submit(operation),
+    async getVoucher(id) {
+      const voucher = await loadVoucher(db, id);
+      if (!voucher) return undefined;
+      const [pieces, holdings] = [await loadPiecesOfVoucher(db, id), await holdingsOfVoucher(db, id)];
+      return { voucher, overdue: isOverdue(voucher, dateOf(clock.nowMs())), pieces, holdings };
+    },
+    voucherRecord: (id) => loadVoucher(db, id),
+    listVouchers: (programId, options) => listVouchers(db, programId, options),
+    getPiece: (id) => loadPiece(db, id),
+    piecesOfParty: (partyId, options) => piecesOfParty(db, partyId, options),
+    async overview(programId) {
+      const program = await loadProgram(db, programId);
+      if (!program) return undefined;
+      const today = dateOf(clock.nowMs());
+      return { program, today, ...(await overviewOf(db, programId, today)) };
+    },
+    verifiers: (q: Queryable = db) => createScfVerifiers(q, deps.hashAlgorithm),
+    recover: () => engine.recover(),
+    queuedOperations: () => engine.queuedOperations(),
+    stop: () => engine.stop(),
+  };
+}
