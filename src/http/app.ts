@@ -15,6 +15,7 @@ import { paymentsRoutes } from '../modules/payments/index.ts';
 import type { Platform } from '../platform.ts';
 import { registerAuth } from './auth.ts';
 import { adminRoutes } from './admin.routes.ts';
+import { proofRoutes } from './proof.routes.ts';
 import type { Metrics } from './metrics.ts';
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './problem.ts';
 import { validationProblem, validatorCompiler } from './validation.ts';
@@ -142,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(fxRoutes(platform));
       await v1.register(paymentsRoutes(platform));
       await v1.register(adminRoutes(platform));
+      await v1.register(proofRoutes(platform));
     },
     { prefix: '/v1' },
   );

@@ -50,6 +50,11 @@ export interface ProvenEntry {
   readonly prevHash: string;
   readonly hash: string;
   readonly proof: InclusionProof;
+  /**
+   * Records behind the entry, for entries whose digest is a Merkle root over record lines (supply-
+   * chain-finance batches): each line with its audit path to the entry's digest.
+   */
+  readonly records?: readonly { readonly line: string; readonly proof: InclusionProof }[];
 }
 
 export interface ProofFile {
@@ -65,11 +70,15 @@ export function provenEntry(entry: JournalEntry, proof: InclusionProof): ProvenE
   };
 }
 
+/** Records a proof file carries per entry, at most: a batch's worth of one voucher's operations. */
+export const MAX_PROOF_RECORDS = 1_000;
+
 export interface ProofVerification {
   readonly ok: boolean;
   readonly problems: readonly string[];
   readonly checkpoint?: { readonly treeSize: number; readonly createdAt: string; readonly suite: SignatureSuite | string | null };
   readonly entries: number;
+  readonly records?: number;
 }
 
 /** A key vouches for checkpoints made while it was active. */
@@ -109,6 +118,12 @@ export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofV
         digest: entry.digest, prevHash: entry.prevHash, hash: entry.hash,
       };
       if (entryHash(checkpoint.algorithm, rebuilt) !== entry.hash) problems.push(`entry ${entry.seq}: its hash does not match its content`);
+      for (const record of entry.records ?? []) {
+        const batchHead = { treeSize: record.proof.treeSize, root: entry.digest, algorithm: checkpoint.algorithm };
+        if (typeof record.line !== 'string' || !verifyInclusion(leafHash(checkpoint.algorithm, record.line), record.proof, batchHead)) {
+          problems.push(`entry ${entry.seq}: a record is not part of the entry's digest: ${String(record.line).slice(0, 80)}`);
+        }
+      }
       const leaf = fromHex(entry.hash);
       if (!leaf || BigInt(entry.proof.index) + 1n !== rebuilt.seq || !verifyInclusion(leafHash(checkpoint.algorithm, leaf), entry.proof, head)) {
         problems.push(`entry ${entry.seq}: it is not included in the checkpointed journal`);
@@ -117,9 +132,12 @@ export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofV
       problems.push(`entry at position ${position} is malformed`);
     }
   }
+  const records = file.entries.reduce((sum, entry) => sum + (Array.isArray(entry.records) ? entry.records.length : 0), 0);
+  if (records > MAX_PROOF_RECORDS * MAX_PROOF_ENTRIES) problems.push('the proof file carries too many records');
   return {
     ok: problems.length === 0,
     problems,
+    records,
     checkpoint: { treeSize: checkpoint.treeSize, createdAt: checkpoint.createdAt, suite: signature.suite },
     entries: file.entries.length,
   };

@@ -13,6 +13,8 @@ export interface JournalService {
   append(tx: Queryable, entry: { readonly kind: string; readonly payload: string; readonly digest: string; readonly timestamp: bigint }): Promise<JournalEntry>;
   head(): Promise<{ seq: bigint; hash: string; algorithm: HashAlgorithm }>;
   list(options: { afterSeq: bigint; limit: number }, q?: Queryable): Promise<JournalEntry[]>;
+  /** Entries of one kind, in order (a scan: for occasional lookups such as building proofs). */
+  listByKind(kind: string, options: { afterSeq: bigint; limit: number }): Promise<JournalEntry[]>;
   /** Verifies through `q`, which should be one snapshot (Database.snapshot) that the verifiers read too. */
   verify(verifiers: readonly ContentVerifier[], onProgress?: (checked: number, total: number) => void, q?: Queryable): Promise<VerifyReport>;
 }
@@ -61,6 +63,10 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
 
     head: () => readHead(db, false),
 
+    async listByKind(kind, { afterSeq, limit }) {
+      const rows = await db.all<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?', [kind, afterSeq, limit]);
+      return rows.map(toEntry);
+    },
     async list({ afterSeq, limit }, q: Queryable = db) {
       const rows = await q.all<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit]);
       return rows.map(toEntry);

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/index.ts';
 import { AssertionError } from '../../kernel/index.ts';
-import { createLineDigest, type HashAlgorithm } from '../../crypto/index.ts';
+import { merkleRoot, type HashAlgorithm } from '../../crypto/index.ts';
 import type { JournalService } from '../journal/index.ts';
 import { TransferFlags, canonicalMetadata, type ItemResult, type TransferError, type TransferRequest } from '../ledger/index.ts';
 import { decide, type Money } from './scf.apply.ts';
@@ -138,11 +138,12 @@ export function commit(deps: BatchDeps, leaders: readonly Submission[], reservat
     const answers: Answer[] = [];
     const firstSeq = (await readLastSeq(tx)) + 1n;
     let nextSeq = firstSeq;
-    const digest = createLineDigest(deps.hashAlgorithm);
+    // The digest is a Merkle root over the operation lines, so one operation can be proven with a short path.
+    const lines: string[] = [];
     const decided = (entry: Submission, outcome: 'applied' | 'refused', result: string, attempt: number) => {
       const record: OperationRecord = { seq: nextSeq++, id: entry.operation.id, kind: entry.operation.kind, fingerprint: entry.fingerprint, outcome, result, attempt, createdAt: nowIso };
       state.recordOperation(record);
-      digest.add(eventLine(record));
+      lines.push(eventLine(record));
     };
     // Once a reservation of this batch is voided, a later "insufficient funds" may be its doing.
     let voidedEarlier = false;
@@ -200,7 +201,7 @@ export function commit(deps: BatchDeps, leaders: readonly Submission[], reservat
       const last = nextSeq - 1n;
       await writeLastSeq(tx, last);
       const payload = canonicalJson({ first: firstSeq, last, operations: Number(last - firstSeq + 1n) });
-      await deps.journal.append(tx, { kind: 'scf.batch', payload, digest: digest.hex(), timestamp: nowNs });
+      await deps.journal.append(tx, { kind: 'scf.batch', payload, digest: merkleRoot(lines, deps.hashAlgorithm), timestamp: nowNs });
     }
     return answers;
   });

@@ -9,7 +9,7 @@ import type { ScfError } from './scf.errors.ts';
 import { memberAccountId, type Outcome, type ScfOperation } from './scf.operations.ts';
 import { createPrograms, type ProgramInput } from './scf.programs.ts';
 import { holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, type Overview } from './scf.queries.ts';
-import { loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, type Holding, type ProgramRecord, type VoucherRecord } from './scf.repository.ts';
+import { eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange, type Holding, type ProgramRecord, type VoucherRecord } from './scf.repository.ts';
 import { createScfVerifiers } from './scf.verify.ts';
 import { dateOf, isOverdue, type Piece } from './scf.ts';
 
@@ -58,6 +58,10 @@ export interface ScfService {
   overview(programId: string): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string }) | undefined>;
   /** Fresh verifiers for one journal verification run (they keep running totals). */
   verifiers(q?: Queryable): ContentVerifier[];
+  /** Numbers of the applied operations that concern a voucher (at most `limit`), oldest first. */
+  voucherOperationSeqs(voucherId: string, limit: number): Promise<bigint[]>;
+  /** The journal lines of operations first..last: the leaves of their batch entry's Merkle digest. */
+  batchLines(first: bigint, last: bigint): Promise<string[]>;
   /** Finishes ledger work a crash left behind; run once at start, before the first operation. */
   recover(): Promise<void>;
   queuedOperations(): number;
@@ -99,6 +103,17 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
       return { program, today, ...(await overviewOf(db, programId, today)) };
     },
     verifiers: (q: Queryable = db) => createScfVerifiers(q, deps.hashAlgorithm),
+    async voucherOperationSeqs(voucherId, limit) {
+      // Applied results name their voucher in canonical JSON, so an exact key-and-value match finds them.
+      const rows = await db.all<{ seq: bigint }>(
+        "SELECT seq FROM scf_operations WHERE outcome = 'applied' AND result LIKE ? ORDER BY seq LIMIT ?",
+        [`%"voucherId":"${voucherId}"%`, limit],
+      );
+      return rows.map((row) => BigInt(row.seq));
+    },
+    async batchLines(first, last) {
+      return (await operationsInRange(db, first, last)).map(eventLine);
+    },
     recover: () => engine.recover(),
     queuedOperations: () => engine.queuedOperations(),
     stop: () => engine.stop(),

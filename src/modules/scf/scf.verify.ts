@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/index.ts';
-import { createLineDigest, type HashAlgorithm } from '../../crypto/index.ts';
+import { merkleRoot, type HashAlgorithm } from '../../crypto/index.ts';
 import type { ContentVerifier, JournalEntry } from '../journal/index.ts';
 import { eventLine, loadPiecesOfVoucher, loadProgram, operationsInRange, readLastSeq, toVoucher } from './scf.repository.ts';
 import { createReplay } from './scf.replay.ts';
@@ -44,14 +44,14 @@ export function createScfVerifiers(db: Queryable, algorithm: HashAlgorithm): Con
       lastSeq = last;
       journaledOperations += Number(last - first + 1n);
       const operations = await operationsInRange(db, first, last);
-      const digest = createLineDigest(algorithm);
+      const lines: string[] = [];
       for (const operation of operations) {
-        digest.add(eventLine(operation));
+        lines.push(eventLine(operation));
         if (operation.outcome !== 'applied') continue;
         const replayed = replay.apply(operation.kind, JSON.parse(operation.result) as Record<string, unknown>);
         if (replayed) problems.push(replayed);
       }
-      if (operations.length !== Number(last - first + 1n) || digest.hex() !== entry.digest) {
+      if (operations.length !== Number(last - first + 1n) || (lines.length === 0 || merkleRoot(lines, algorithm) !== entry.digest)) {
         problems.push(`the operations ${first}..${last} do not match the digest of their journal entry (${operations.length} found)`);
       }
       return problems;

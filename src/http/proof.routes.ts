@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { UUID_PATTERN, normalizeUuid } from '../kernel/index.ts';
+import { buildVoucherProof } from '../flows/voucher-proof.ts';
+import type { Platform } from '../platform.ts';
+import { partyScope } from './auth.ts';
+import { notFound } from './problem.ts';
+
+type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+/** Proofs that cross modules: a voucher's operations, proven against a signed journal checkpoint. */
+export function proofRoutes(platform: Platform) {
+  return async function register(app: App) {
+    app.get('/scf/vouchers/:id/proof', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['scf', 'journal'],
+        summary: "Proof of every operation on a voucher, checkable offline with sluice verify --proof FILE --keys FILE",
+        params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const id = normalizeUuid(request.params.id);
+      const view = await platform.scf.getVoucher(id);
+      const scope = partyScope(request);
+      // A participant may prove only vouchers it holds or held, issued, or financed.
+      const involved = view && (!scope || view.holdings.some((holding) => scope.includes(holding.holderId)) || scope.includes(view.voucher.issuerId));
+      if (!view || !involved) throw notFound('voucher_not_found', `no voucher ${id}`);
+      const proof = await buildVoucherProof(platform, id);
+      if (proof === 'voucher_has_no_events') throw notFound('voucher_has_no_events', `voucher ${id} has no journaled operations yet`);
+      return proof;
+    });
+  };
+}
