@@ -11,6 +11,8 @@ import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from 
 import { loadDemo } from './demo.ts';
 import { VERSION, startServer } from './main.ts';
 import { apiCommand, API_HELP } from './cli.api.ts';
+import { SCF_HELP, scfCommand } from './modules/scf/index.ts';
+import { paymentsCommand, PAYMENTS_HELP } from './modules/payments/index.ts';
 
 /** The `sluice` command line. Each command says what it does with --help. */
 const COMMON = `
@@ -36,6 +38,9 @@ Commands:
   bench [names]       run the benchmarks (same as npm run bench)
   ledgers|accounts|transfers|parties ...
                       talk to a running server (see sluice accounts --help)
+  scf ...             supply-chain finance on a running server (see sluice scf --help)
+  payments|statement ...
+                      import and export ISO 20022 payments, statements (see sluice payments --help)
 
 Run "sluice <command> --help" for a command's options.`,
   start: `Usage: sluice start [options]
@@ -102,9 +107,17 @@ async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') return print(HELP.main as string);
   if (command === '--version' || command === 'version') return print(VERSION);
+  if (command === 'scf') {
+    if (rest.includes('--help') || rest.length === 0) return print(SCF_HELP);
+    return scfCommand(rest);
+  }
   if (['ledgers', 'accounts', 'transfers', 'parties'].includes(command)) {
     if (rest.includes('--help') || rest.length === 0) return print(API_HELP);
     return apiCommand(command, rest);
+  }
+  if (command === 'payments' || command === 'statement') {
+    if (rest.includes('--help') || rest.length === 0) return print(PAYMENTS_HELP);
+    return paymentsCommand(command, rest);
   }
   const help = HELP[command];
   if (!help) {

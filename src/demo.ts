@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { AccountFlags, TransferFlags, type AccountRequest, type TransferRequest } from './modules/ledger/index.ts';
 import type { PartyKind } from './modules/parties/index.ts';
 import type { Platform } from './platform.ts';
+import { loadScfDemo } from './modules/scf/index.ts';
+import { loadPaymentsDemo } from './modules/payments/index.ts';
 
 /**
  * A small, true-to-life demo: banks in five jurisdictions with settlement accounts, a core enterprise
@@ -103,5 +105,7 @@ export async function loadDemo(platform: Platform, options: { payments?: number 
     });
   }
   const results = await platform.ledger.createTransfers(transfers);
+  // Participants, FX rates and a few cross-border payments, funded from the settlement accounts above.
+  await loadPaymentsDemo(platform, { fundingAccountOf: settlementId });
   return { transfers: results.filter((result) => result.result === 'ok').length };
 }
