@@ -42,6 +42,13 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/** Waits for every statement and rejects with the earliest one, in the order they were sent, that failed. */
+async function firstFailure(statements: readonly Promise<unknown>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(statements);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 function wrap(error: unknown): unknown {
   return isConnectionError(error) ? new DatabaseUnavailableError((error as Error).message) : error;
 }
@@ -70,40 +77,53 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     statement_timeout: STATEMENT_TIMEOUT_MS,
     query_timeout: CLIENT_QUERY_TIMEOUT_MS,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    // Statements issued without waiting for the one before go out together and share a round trip
+    // (see withClient). Awaited one by one, they behave exactly as without pipelining.
+    pipeline: true,
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
 
-  const over = (client: pg.Pool | pg.PoolClient): Queryable => ({
-    dialect: 'postgres',
-    async all<R extends Row>(sql: string, params: readonly SqlValue[] = []) {
+  /**
+   * A Queryable over the pool or one client. Inside a transaction `issued` collects every
+   * statement's promise, so that a statement its caller did not wait for (a write sent ahead on the
+   * pipelined connection) is still checked before COMMIT; each gets a handler at once, so that its
+   * failure cannot go unhandled meanwhile.
+   */
+  const over = (client: pg.Pool | pg.PoolClient, issued?: Promise<unknown>[]): Queryable => {
+    const query = async (sql: string, params: readonly SqlValue[]) => {
       try {
-        return (await client.query(numberPlaceholders(sql), params as unknown[])).rows as R[];
+        return await client.query(numberPlaceholders(sql), params as unknown[]);
       } catch (error) {
         throw wrap(error);
       }
-    },
-    async get<R extends Row>(sql: string, params: readonly SqlValue[] = []) {
-      try {
-        return (await client.query(numberPlaceholders(sql), params as unknown[])).rows[0] as R | undefined;
-      } catch (error) {
-        throw wrap(error);
+    };
+    const send = (sql: string, params: readonly SqlValue[]) => {
+      const result = query(sql, params);
+      if (issued) {
+        result.catch(() => {});
+        issued.push(result);
       }
-    },
-    async run(sql: string, params: readonly SqlValue[] = []) {
-      try {
-        return { changes: (await client.query(numberPlaceholders(sql), params as unknown[])).rowCount ?? 0 };
-      } catch (error) {
-        throw wrap(error);
-      }
-    },
-  });
+      return result;
+    };
+    return {
+      dialect: 'postgres',
+      all: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) => (await send(sql, params)).rows as R[],
+      get: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) => (await send(sql, params)).rows[0] as R | undefined,
+      run: async (sql: string, params: readonly SqlValue[] = []) => ({ changes: (await send(sql, params)).rowCount ?? 0 }),
+    };
+  };
 
   /**
    * Runs `work` on one pooled client between `begin` and `end` (ROLLBACK on failure). The pool
    * listens for errors only on idle clients: a checked-out client whose connection dies between two
    * statements emits 'error' with nobody listening, which would kill the process, so we listen
    * while we hold it and hand it back as broken.
+   *
+   * The connection is pipelined: BEGIN travels with the first statement, and `end` goes out right
+   * behind any statement still in flight. Nothing counts as committed until every statement of the
+   * transaction has succeeded and COMMIT has answered COMMIT (PostgreSQL answers ROLLBACK, without
+   * an error, to a COMMIT of a transaction that a failed statement aborted).
    */
   async function withClient<T>(begin: string, end: string, work: (q: Queryable) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
@@ -117,15 +137,24 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
       broken = true;
     };
     client.on('error', onError);
+    const issued: Promise<unknown>[] = [];
+    const tx = over(client, issued);
     try {
-      await client.query(begin);
-      const result = await work(over(client));
-      await client.query(end);
+      void tx.run(begin);
+      const result = await work(tx);
+      const ended = client.query(end);
+      ended.catch(() => {});
+      await firstFailure(issued);
+      const answer = await ended;
+      if (end === 'COMMIT' && answer.command !== 'COMMIT') throw new Error(`COMMIT was answered with ${answer.command}: the transaction was rolled back`);
       return result;
     } catch (error) {
-      broken ||= isConnectionError(error) || error instanceof DatabaseUnavailableError;
+      // The first statement that failed is the cause; the ones after it only report the aborted
+      // transaction, and a caller that stopped at one of those would otherwise hide the cause.
+      const cause = (await firstFailure(issued).then(() => undefined, (failure: unknown) => failure)) ?? error;
+      broken ||= isConnectionError(cause) || cause instanceof DatabaseUnavailableError;
       if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
-      throw wrap(error);
+      throw wrap(cause);
     } finally {
       client.off('error', onError);
       client.release(broken);

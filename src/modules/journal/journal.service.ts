@@ -54,10 +54,14 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
       const head = await readHead(tx, true);
       const unsigned = { seq: head.seq + 1n, timestamp: entry.timestamp, kind: entry.kind, payload: entry.payload, digest: entry.digest, prevHash: head.hash };
       const full: JournalEntry = { ...unsigned, hash: entryHash(head.algorithm, unsigned) };
-      await tx.run('INSERT INTO journal_entries (seq, timestamp, kind, payload, digest, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        full.seq, full.timestamp, full.kind, full.payload, full.digest, full.prevHash, full.hash,
+      // Both statements are sent at once: on a pipelined PostgreSQL connection they share one round
+      // trip, and they still run in this order.
+      await Promise.all([
+        tx.run('INSERT INTO journal_entries (seq, timestamp, kind, payload, digest, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+          full.seq, full.timestamp, full.kind, full.payload, full.digest, full.prevHash, full.hash,
+        ]),
+        tx.run('UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1', [full.seq, full.hash]),
       ]);
-      await tx.run('UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1', [full.seq, full.hash]);
       return full;
     },
 
