@@ -105,6 +105,14 @@ export async function loadDemo(platform: Platform, options: { payments?: number 
     });
   }
   const results = await platform.ledger.createTransfers(transfers);
+  // Supply-chain finance: the core enterprise's program with its bank and three supplier tiers.
+  await loadScfDemo(platform, {
+    programId: 'prog-jianghe-2026',
+    ledger: 1,
+    settlementAccountId: settlementId(1),
+    parties: { core: 'ent-core-auto', bank: 'bank-cn-icbk', suppliers: ['ent-tier1-axle', 'ent-tier2-steel', 'ent-tier3-ore'] },
+    id: (name) => demoId(`scf:${name}`),
+  });
   // Participants, FX rates and a few cross-border payments, funded from the settlement accounts above.
   await loadPaymentsDemo(platform, { fundingAccountOf: settlementId });
   return { transfers: results.filter((result) => result.result === 'ok').length };

@@ -1,0 +1,117 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { parseRatesText } from '../fx/index.ts';
+
+/**
+ * `sluice payments …` and `sluice statement …`: commands that talk to a running server over its
+ * HTTP API (SLUICE_URL, key in SLUICE_API_KEY), so they respect its authorisation and its single
+ * writer, whatever database it runs on.
+ */
+export const PAYMENTS_HELP = `Usage: sluice payments <action> [options]     (server at SLUICE_URL, key in SLUICE_API_KEY)
+
+  payments pay --from ACCOUNT --to ACCOUNT --amount MINOR --currency CCY [--id UUID] [--e2e ID]
+               [--charge-bearer DEBT|CRED|SHAR] [--purpose CODE] [--remittance TEXT] [--quote ID] [--hold]
+                                                 submit a payment order (retry with the same --id to book it once)
+  payments quote --sell CCY --buy CCY --amount MINOR
+                                                 a firm FX quote for --quote
+  payments import FILE.xml                       import a pain.001 or pacs.008; the same file twice books once
+  payments export --uetr UETR [--kind pacs.008|pacs.002|pacs.004] [--out FILE]
+                                                 the payment's ISO 20022 message (header and document)
+  payments get UETR                              a payment with its status
+  payments track UETR                            every hop and status change of a payment
+  payments rates FILE                            load FX rates (CSV base,quote,mid,spread_bps or JSON)
+  statement --account ID --date YYYY-MM-DD [--format xml|json] [--out FILE]
+                                                 a day's statement of an account (camt.053)
+
+  --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
+  --key KEY    API key (SLUICE_API_KEY)`;
+
+interface Response {
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+async function call(url: string, key: string, method: string, path: string, body?: { type: string; text: string }): Promise<Response> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': body.type } : {}) },
+    body: body?.text,
+  });
+  return { ok: response.ok, text: await response.text() };
+}
+
+async function emit(response: Response, out: string | undefined): Promise<number> {
+  if (response.ok && out) {
+    await writeFile(out, response.text);
+    process.stdout.write(`wrote ${out}\n`);
+  } else {
+    process[response.ok ? 'stdout' : 'stderr'].write(`${response.text}\n`);
+  }
+  return response.ok ? 0 : 1;
+}
+
+const STRING_NAMES = [
+  'url', 'key', 'uetr', 'kind', 'out', 'account', 'date', 'format', 'from', 'to', 'amount', 'currency', 'id', 'e2e', 'charge-bearer', 'purpose', 'remittance', 'quote', 'sell', 'buy',
+] as const;
+const STRING_OPTIONS = Object.fromEntries(STRING_NAMES.map((name) => [name, { type: 'string' }])) as Record<(typeof STRING_NAMES)[number], { type: 'string' }>;
+
+export async function paymentsCommand(command: 'payments' | 'statement', args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { ...STRING_OPTIONS, hold: { type: 'boolean' } },
+  });
+  const url = (values.url ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const key = values.key ?? process.env.SLUICE_API_KEY;
+  if (!key) {
+    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
+    return 2;
+  }
+  const request = (method: string, path: string, body?: { type: string; text: string }) => call(url, key, method, path, body);
+  if (command === 'statement') {
+    if (!values.account || !values.date) return usage('statement needs --account and --date');
+    const query = new URLSearchParams({ account: values.account, date: values.date, format: values.format ?? 'xml' });
+    return emit(await request('GET', `/v1/payments/statements?${query}`), values.out);
+  }
+  const [action, target] = positionals;
+  const json = (value: unknown) => ({ type: 'application/json', text: JSON.stringify(value) });
+  switch (action) {
+    case 'pay': {
+      if (!values.from || !values.to || !values.amount || !values.currency) return usage('payments pay needs --from, --to, --amount and --currency');
+      return emit(await request('POST', '/v1/payments', json({
+        id: values.id ?? crypto.randomUUID(), debtor_account: values.from, creditor_account: values.to, amount: values.amount, currency: values.currency,
+        end_to_end_id: values.e2e, charge_bearer: values['charge-bearer'], purpose: values.purpose, remittance_information: values.remittance,
+        quote_id: values.quote, settlement: values.hold ? 'on_acceptance' : undefined,
+      })), values.out);
+    }
+    case 'quote':
+      if (!values.sell || !values.buy || !values.amount) return usage('payments quote needs --sell, --buy and --amount');
+      return emit(await request('POST', '/v1/fx/quotes', json({ sell_currency: values.sell, buy_currency: values.buy, sell_amount: values.amount })), values.out);
+    case 'import': {
+      if (!target) return usage('payments import needs a FILE');
+      return emit(await request('POST', '/v1/payments/import', { type: 'application/xml', text: await readFile(target, 'utf8') }), values.out);
+    }
+    case 'export': {
+      const uetr = values.uetr ?? target;
+      if (!uetr) return usage('payments export needs --uetr');
+      return emit(await request('GET', `/v1/payments/${encodeURIComponent(uetr)}/messages/${encodeURIComponent(values.kind ?? 'pacs.008')}`), values.out);
+    }
+    case 'get':
+    case 'track':
+      if (!target) return usage(`payments ${action} needs a UETR`);
+      return emit(await request('GET', `/v1/payments/${encodeURIComponent(target)}${action === 'track' ? '/track' : ''}`), values.out);
+    case 'rates': {
+      if (!target) return usage('payments rates needs a FILE');
+      const parsed = parseRatesText(await readFile(target, 'utf8'));
+      if (!parsed.ok) return usage(`${target}: ${parsed.error.replace(/_/g, ' ')}`);
+      const rates = parsed.value.map((rate) => ({ base: rate.base, quote: rate.quote, mid: rate.mid, spread_bps: rate.spreadBps }));
+      return emit(await request('POST', '/v1/fx/rates', json({ rates })), values.out);
+    }
+  }
+  return usage(`unknown action "${action ?? ''}"`);
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`sluice: ${problem}\n\n${PAYMENTS_HELP}\n`);
+  return 2;
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { expectProblem, startApi, uuid, type Api } from '../../../test/http/harness.ts';
+import { paymentsCommand } from './payments.cli.ts';
+import { pain001, setUpNetwork, type Network } from './payments.http.test-support.ts';
+
+/**
+ * The payments API end to end: set-up of participants and accounts, a quoted cross-border payment,
+ * its tracker, its messages exported as XML, a held payment accepted and another cancelled, a
+ * day's statement, what a participant's key may see, and the command line against a live server.
+ */
+describeEachDialect('payments over HTTP', ({ open }) => {
+  let api: Api;
+  let network: Network;
+  beforeAll(async () => {
+    api = await startApi(open);
+    network = await setUpNetwork(api);
+  });
+  afterAll(async () => api?.close());
+
+  it('pays across borders at a quoted rate, and tracks, reports and exports it', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 2_000_000n), await network.customer(network.banks.us, 'JPY')];
+    const quote = await api.ok('POST', '/v1/fx/quotes', { sell_currency: 'CNY', buy_currency: 'JPY', sell_amount: '1000000' }, 201);
+    expect(quote).toMatchObject({ sell_amount: '1000000', used: false, expires_at: '2026-01-01T00:00:30.000Z' });
+    const payment = await api.ok('POST', '/v1/payments', {
+      id: uuid(), end_to_end_id: 'INV-2026-0001', debtor_account: from.id, creditor_account: to.identifier, amount: '1000000', currency: 'CNY',
+      charge_bearer: 'DEBT', purpose: 'SUPP', remittance_information: 'Invoice 2026-0001', quote_id: quote.id,
+    }, 201);
+    expect(payment).toMatchObject({
+      status: 'ACCC', end_to_end_id: 'INV-2026-0001', charge_bearer: 'DEBT', fx: { quote_id: quote.id, rate: quote.rate },
+      debtor: { agent: network.banks.cn }, creditor: { agent: network.banks.us, identifier: to.identifier },
+    });
+    expect(payment.uetr).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((await api.ok('GET', `/v1/fx/quotes/${quote.id}`)).used).toBe(true);
+    expect(await network.balance(to.id)).toBe(BigInt(payment.credited.amount));
+
+    const track = await api.ok('GET', `/v1/payments/${payment.uetr}/track`);
+    expect(track.hops.map((hop: { role: string; status: string }) => `${hop.role}:${hop.status}`)).toEqual([
+      'debtor:settled', 'debtor_agent:settled', 'fx:settled', 'creditor_agent:settled', 'creditor:settled',
+    ]);
+    expect(track.hops[2]).toMatchObject({ participant: 'FX', amount_in: { currency: 'CNY' }, amount_out: { currency: 'JPY' }, fx: { rate: quote.rate, spread_bps: 20 } });
+    expect(track.events.map((event: { status: string }) => event.status)).toEqual(['RCVD', 'ACTC', 'ACSP', 'ACCC']);
+    expect(track.reached_creditor_agent_at < track.credited_to_creditor_at).toBe(true);
+
+    const exported = await api.call('GET', `/v1/payments/${payment.uetr}/messages/pacs.008`);
+    expect(exported.statusCode).toBe(200);
+    expect(exported.headers['content-type']).toMatch(/^application\/xml/);
+    expect(exported.body).toContain('<MsgDefIdr>pacs.008.001.08</MsgDefIdr>');
+    expect(exported.body).toContain('<ChrgBr>DEBT</ChrgBr>');
+    expect(exported.body).toContain('<EndToEndId>INV-2026-0001</EndToEndId>');
+    expect((await api.call('GET', `/v1/payments/${payment.uetr}/messages/pacs.002`)).body).toContain('<TxSts>ACCC</TxSts>');
+    expectProblem(await api.call('GET', `/v1/payments/${payment.uetr}/messages/pacs.004`), 404, 'message_not_found');
+    expectProblem(await api.call('GET', `/v1/payments/${uuid()}`), 404, 'payment_not_found');
+  });
+
+  it('holds a payment for the creditor agent, accepts one and cancels another', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'USD', 500_000n), await network.customer(network.banks.us, 'USD')];
+    const hold = () => api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'USD', settlement: 'on_acceptance' }, 201);
+    const [accepted, cancelled] = [await hold(), await hold()];
+    expect(accepted).toMatchObject({ status: 'ACSP', credited_to_creditor_at: null, acceptance_deadline: expect.any(String) });
+    expect(await api.ok('POST', `/v1/payments/${accepted.uetr}/accept`)).toMatchObject({ status: 'ACCC' });
+    expect(await api.ok('POST', `/v1/payments/${cancelled.uetr}/cancel`, { reason: 'DUPL' })).toMatchObject({ status: 'CANC', reason_code: 'DUPL' });
+    expectProblem(await api.call('POST', `/v1/payments/${cancelled.uetr}/cancel`, {}), 409, 'payment_not_cancellable');
+    expectProblem(await api.call('POST', `/v1/payments/${accepted.uetr}/cancel`, {}), 409, 'payment_already_settled');
+    expectProblem(await api.call('POST', `/v1/payments/${cancelled.uetr}/reject`, { reason: 'WHAT' }), 400, 'validation_failed', '/reason');
+    expect(await network.balance(to.id)).toBe(BigInt(accepted.credited.amount));
+    expect(await api.ok('POST', `/v1/payments/${accepted.uetr}/return`, { reason: 'CUST' })).toMatchObject({ status: 'RTND', return: { reason_code: 'CUST' } });
+    expect((await api.call('GET', `/v1/payments/${accepted.uetr}/messages/pacs.004`)).body).toContain('<Cd>CUST</Cd>');
+  });
+
+  it('lists payments page by page, and states an account\'s day as camt.053', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 300_000n, 'CNSTMT000001'), await network.customer(network.banks.cn, 'CNY')];
+    for (const amount of ['1000', '2000', '3000']) {
+      await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount, currency: 'CNY', end_to_end_id: `STMT-${amount}` }, 201);
+    }
+    const statement = await api.ok('GET', `/v1/payments/statements?account=${from.identifier}&date=2026-01-01&format=json`);
+    expect(statement).toMatchObject({ opening: '0', closing: String(await network.balance(from.id)) });
+    expect(statement.entries.map((entry: { creditDebit: string }) => entry.creditDebit)).toEqual(['CRDT', 'DBIT', 'DBIT', 'DBIT', 'DBIT', 'DBIT', 'DBIT']);
+    const xml = await api.call('GET', `/v1/payments/statements?account=${from.id}&date=2026-01-01`);
+    expect(xml.body).toContain('<EndToEndId>STMT-2000</EndToEndId>');
+    expect(xml.body).toContain('camt.053.001.08');
+    expectProblem(await api.call('GET', '/v1/payments/statements?account=NOSUCH&date=2026-01-01'), 404, 'account_not_found');
+    const tomorrow = await api.ok('GET', `/v1/payments/statements?account=${from.id}&date=2026-01-02&format=json`);
+    expect(tomorrow).toMatchObject({ opening: statement.closing, closing: statement.closing, entries: [] });
+
+    const first = await api.ok('GET', '/v1/payments?limit=2&status=ACCC');
+    expect(first.data).toHaveLength(2);
+    const second = await api.ok('GET', `/v1/payments?limit=2&status=ACCC&cursor=${first.next_cursor}`);
+    expect(second.data[0].id).not.toBe(first.data[1].id);
+  });
+
+  it('shows a participant\'s key only the payments of its own parties', async () => {
+    const [mine, theirs, payee] = [await network.customer(network.banks.cn, 'CNY', 50_000n), await network.customer(network.banks.cn, 'CNY', 50_000n), await network.customer(network.banks.cn, 'CNY')];
+    const key = (await api.ok('POST', '/v1/api-keys', { name: 'customer', role: 'participant', party_ids: [mine.partyId] }, 201)).key as string;
+    const own = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: mine.id, creditor_account: payee.id, amount: '100', currency: 'CNY' }, 201, { key });
+    expectProblem(await api.call('POST', '/v1/payments', { id: uuid(), debtor_account: theirs.id, creditor_account: payee.id, amount: '100', currency: 'CNY' }, { key }), 403, 'account_not_owned', '/debtor_account');
+    const other = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: theirs.id, creditor_account: payee.id, amount: '100', currency: 'CNY' }, 201);
+    await api.ok('GET', `/v1/payments/${own.uetr}/track`, undefined, 200, { key });
+    expectProblem(await api.call('GET', `/v1/payments/${other.uetr}`, undefined, { key }), 404, 'payment_not_found');
+    const listed = await api.ok('GET', '/v1/payments?limit=100', undefined, 200, { key });
+    expect(listed.data.map((payment: { uetr: string }) => payment.uetr)).toEqual([own.uetr]);
+    expectProblem(await api.call('POST', '/v1/payments/webhooks', { url: 'http://127.0.0.1:9/x' }, { key }), 403, 'forbidden');
+    // The debtor may cancel but not accept on the creditor agent's behalf, nor return what it paid.
+    expectProblem(await api.call('POST', `/v1/payments/${own.uetr}/return`, { reason: 'CUST' }, { key }), 403, 'not_your_side');
+    expectProblem(await api.call('POST', `/v1/payments/${own.uetr}/cancel`, {}, { key }), 409, 'payment_already_settled');
+  });
+
+  it('imports and exports through the command line', async () => {
+    const address = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const debtor = await network.customer(network.banks.cn, 'CNY', 1_000_000n, 'CNCLI0000001');
+    const creditor = await network.customer(network.banks.us, 'USD', 0n, 'USCLI0000001');
+    const dir = mkdtempSync(join(tmpdir(), 'payments-cli-'));
+    const file = join(dir, 'run.xml');
+    writeFileSync(file, pain001({
+      messageId: 'CLI-RUN-1', debtorAccount: debtor.identifier, debtorAgent: network.banks.cn, debtorName: 'CLI Trading',
+      transactions: [{ endToEndId: 'CLI-1', amount: '123.45', currency: 'CNY', creditorAgent: network.banks.us, creditorAccount: creditor.identifier, creditorName: 'CLI Receiver' }],
+    }));
+    const output: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
+    const errors = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
+    try {
+      const common = ['--url', address, '--key', api.adminKey];
+      expect(await paymentsCommand('payments', ['import', file, ...common])).toBe(0);
+      const imported = JSON.parse(output.join('')) as { results: { uetr: string; status: string }[] };
+      expect(imported.results[0]?.status).toBe('ACCC');
+      const out = join(dir, 'pacs008.xml');
+      expect(await paymentsCommand('payments', ['export', '--uetr', imported.results[0]!.uetr, '--out', out, ...common])).toBe(0);
+      expect(readFileSync(out, 'utf8')).toContain('<EndToEndId>CLI-1</EndToEndId>');
+      output.length = 0;
+      const id = uuid();
+      const pay = ['pay', '--id', id, '--from', debtor.identifier, '--to', creditor.identifier, '--amount', '50000', '--currency', 'CNY', '--remittance', 'By hand', ...common];
+      expect(await paymentsCommand('payments', pay), output.join('')).toBe(0);
+      expect(JSON.parse(output.join(''))).toMatchObject({ id, status: 'ACCC', remittance_information: ['By hand'] });
+      output.length = 0;
+      expect(await paymentsCommand('payments', pay)).toBe(0);
+      expect(JSON.parse(output.join(''))).toMatchObject({ id, replayed: true });
+      const statement = join(dir, 'camt053.xml');
+      expect(await paymentsCommand('statement', ['--account', debtor.identifier, '--date', '2026-01-01', '--out', statement, ...common])).toBe(0);
+      expect(readFileSync(statement, 'utf8')).toContain('<EndToEndId>CLI-1</EndToEndId>');
+    } finally {
+      spy.mockRestore();
+      errors.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Ids that derive from a payment's own id, so that a retry, a recovery after a crash or a second
+ * import of the same file can never create a transfer, a message or a payment twice.
+ */
+function digest(parts: readonly (string | number)[]): string {
+  return createHash('sha256').update(`sluice-payments:${parts.join(':')}`).digest('hex');
+}
+
+function shape(hex: string, version: '4' | '8'): string {
+  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A name-derived UUID in RFC 9562's version 8 (custom) layout. */
+export const derivePaymentsId = (...parts: readonly (string | number)[]): string => shape(digest(parts), '8');
+
+/**
+ * A payment's UETR when the client names none: shaped as the UUID version 4 that SWIFT gpi and ISO
+ * 20022 require, and derived from the payment id so that a retried request carries the same UETR.
+ */
+export const uetrFor = (paymentId: string): string => shape(digest(['uetr', paymentId]), '4');
+
+/** The payment an imported transaction becomes: one per debtor agent and end-to-end id. */
+export const importedPaymentId = (debtorAgent: string, endToEndId: string, instructionId: string): string =>
+  derivePaymentsId('import', debtorAgent, endToEndId, instructionId);
+
+export const messageId = (paymentId: string, kind: string, sequence = 0): string => digest(['message', paymentId, kind, sequence]).slice(0, 32).toUpperCase();
+
+export const participantAccountId = (bic: string, currency: string, role: 'settlement' | 'fee'): string => derivePaymentsId('participant', bic, currency, role);

@@ -1,0 +1,114 @@
+import {
+  importMessage, ISO20022_ERROR_STATUS, MESSAGE_DEFINITIONS,
+  type AccountIdentification, type CreditTransfer, type Iso20022ErrorCode, type Iso20022Problem,
+} from '../iso20022/index.ts';
+import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
+import { derivePaymentsId, importedPaymentId } from './payments.ids.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
+import type { Outcome } from './payments.steps.ts';
+import type { ChargeBearer, PaymentOrder } from './payments.ts';
+
+/**
+ * Importing a pain.001 (customer credit transfer initiation) or pacs.008 (interbank credit
+ * transfer): the iso20022 module reads the file safely (no DOCTYPE or entity is ever expanded,
+ * sizes and depths are bounded, the official schema is checked), and each transaction becomes a
+ * payment order. A file that fails any of that books nothing. Payment ids derive from the debtor
+ * agent and the end-to-end id (or, where the sender gave none, from the transaction's UETR), so the
+ * same file imported twice books once, and the second import answers each transaction as a replay.
+ */
+export interface ImportRefusal {
+  readonly code: string;
+  readonly status: number;
+  readonly reasonCode: string;
+  readonly problems: readonly Iso20022Problem[];
+}
+
+export interface ImportedResult {
+  readonly kind: string;
+  readonly messageId: string;
+  readonly outcomes: readonly { readonly order: PaymentOrder; readonly outcome: Outcome | { readonly ok: false; readonly error: PaymentError; readonly payment: null; readonly replayed: false } }[];
+}
+
+/** The file-level refusals the brief names get the payments module's own codes; the rest pass through. */
+const NAMED: Partial<Record<Iso20022ErrorCode, PaymentError>> = {
+  xml_too_large: 'xml_too_large',
+  xml_malformed: 'xml_malformed',
+  xml_entities_forbidden: 'xml_entity_forbidden',
+  unsupported_message: 'xml_unsupported_message',
+};
+
+const ENTITY_DECLARATION = /<!(DOCTYPE|ENTITY)/i;
+
+function refusal(code: Iso20022ErrorCode | PaymentError, problems: readonly Iso20022Problem[]): ImportRefusal {
+  const named = NAMED[code as Iso20022ErrorCode] ?? (code in PAYMENT_ERRORS ? (code as PaymentError) : undefined);
+  if (named) return { code: named, status: PAYMENT_ERRORS[named].status, reasonCode: PAYMENT_ERRORS[named].reason ?? 'FF01', problems };
+  return { code, status: ISO20022_ERROR_STATUS[code as Iso20022ErrorCode] ?? 422, reasonCode: 'FF01', problems };
+}
+
+/** The account a message names: an IBAN or another identifier, both registered as account identifiers. */
+const accountOf = (identification: AccountIdentification): string => (identification.kind === 'iban' ? identification.iban : identification.id);
+
+/** Sluice books charges for DEBT, CRED and SHAR; SLEV (the scheme's rules) is taken as SHAR, the SEPA rule. */
+const bearerOf = (bearer: string): ChargeBearer => (bearer === 'DEBT' || bearer === 'CRED' ? bearer : 'SHAR');
+
+function orderOf(transfer: CreditTransfer, debtorAgent: string | undefined, debtorAccount: string, source: PaymentOrder['sourceMessage'] & object, kind: 'pain.001' | 'pacs.008'): PaymentOrder {
+  const endToEndId = transfer.endToEndId;
+  const id = endToEndId !== 'NOTPROVIDED' && debtorAgent ? importedPaymentId(debtorAgent, endToEndId, transfer.instructionId ?? '') : derivePaymentsId('import', transfer.uetr);
+  return {
+    id,
+    uetr: transfer.uetr,
+    endToEndId,
+    ...(transfer.instructionId ? { instructionId: transfer.instructionId } : {}),
+    debtorAccount,
+    creditorAccount: accountOf(transfer.creditor.account),
+    ...(debtorAgent ? { debtorAgent } : {}),
+    ...(transfer.creditor.agentBic ? { creditorAgent: transfer.creditor.agentBic } : {}),
+    amount: transfer.amount.amount,
+    currency: transfer.amount.currency,
+    chargeBearer: bearerOf(transfer.chargeBearer),
+    ...(transfer.purposeCode ? { purpose: transfer.purposeCode } : {}),
+    remittance: transfer.remittanceInformation,
+    settlement: 'immediate',
+    source: kind,
+    sourceMessage: source,
+  };
+}
+
+/** Parses a file into orders, or refuses it whole. */
+export function ordersFromXml(xml: string): { ok: true; kind: string; messageId: string; orders: PaymentOrder[] } | { ok: false; refusal: ImportRefusal } {
+  if (Buffer.byteLength(xml, 'utf8') > PAYMENT_LIMITS.xmlMaxBytes) {
+    return { ok: false, refusal: refusal('xml_too_large', [{ code: 'xml_too_large', path: '/', reason: `the file is larger than ${PAYMENT_LIMITS.xmlMaxBytes} bytes` }]) };
+  }
+  // Refused here as well as in the reader: no file with a DOCTYPE gets anywhere near a parser.
+  if (ENTITY_DECLARATION.test(xml)) {
+    return { ok: false, refusal: refusal('xml_entities_forbidden', [{ code: 'xml_entities_forbidden', path: '/', reason: 'DOCTYPE and entity declarations are not accepted' }]) };
+  }
+  const imported = importMessage(xml);
+  if (!imported.ok) return { ok: false, refusal: refusal(imported.error, imported.problems) };
+  const message = imported.value;
+  if (message.kind === 'pain.001.001.09') {
+    const { initiation } = message;
+    const source = { id: initiation.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransferInitiation, createdAt: initiation.createdAt };
+    const orders = initiation.paymentInformation.flatMap((block) =>
+      block.transactions.map((transfer) => orderOf(transfer, block.debtor.agentBic, accountOf(block.debtor.account), source, 'pain.001')));
+    return { ok: true, kind: message.kind, messageId: initiation.messageId, orders };
+  }
+  const source = { id: message.message.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransfer, createdAt: message.message.createdAt };
+  const orders = message.message.transfers.map((transfer) => orderOf(transfer, transfer.debtor.agentBic, accountOf(transfer.debtor.account), source, 'pacs.008'));
+  return { ok: true, kind: message.kind, messageId: message.message.messageId, orders };
+}
+
+/** Submits the orders of one file, a bounded number at a time, and answers in file order. */
+export async function submitAll(orders: readonly PaymentOrder[], submit: (order: PaymentOrder) => Promise<Outcome>): Promise<ImportedResult['outcomes']> {
+  const outcomes: ImportedResult['outcomes'][number][] = new Array(orders.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < orders.length) {
+      const index = next++;
+      const order = orders[index] as PaymentOrder;
+      outcomes[index] = { order, outcome: await submit(order) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PAYMENT_LIMITS.importConcurrency, orders.length) }, worker));
+  return outcomes;
+}

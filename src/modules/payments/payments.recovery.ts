@@ -1,0 +1,152 @@
+import { AssertionError } from '../../kernel/index.ts';
+import { TIMEOUT_REASON, type PaymentError } from './payments.errors.ts';
+import { chainTimestamp, POST_FINISHED, postRequests, refusalOf, returnRequests, VOID_FINISHED, voidRequests } from './payments.ledger.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
+import { loadPayment, unresolvedPayments } from './payments.repository.ts';
+import { finish, latestInstant, nowNs, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
+import type { PaymentRecord } from './payments.ts';
+
+/**
+ * Finishing what a crash or a failed step left half done. The ledger is the truth: a payment's legs
+ * are one linked chain with ids derived from the payment, so asking the ledger about its first leg
+ * tells whether the chain was reserved, posted, voided or never booked, and the payment's record is
+ * brought in line with that. Nothing here ever books a leg the payment had not already decided on.
+ */
+
+/** Posts the reserved legs; answers when they were posted (ns), or null when the reservation is gone. */
+export async function postLegs(context: SagaContext, payment: PaymentRecord): Promise<bigint | null> {
+  const results = await context.ledger.createTransfers(postRequests(payment));
+  if (!results.every((result) => POST_FINISHED.has(result.result))) return null;
+  const stamped = chainTimestamp(results);
+  if (stamped > 0n && results.every((result) => result.result === 'ok')) return stamped;
+  return settledAt(context, payment);
+}
+
+/** Releases every reserved leg; a leg already released or never reserved is fine. */
+export async function voidLegs(context: SagaContext, payment: PaymentRecord): Promise<void> {
+  const results = await context.ledger.createTransfers(voidRequests(payment));
+  const stuck = results.find((result) => !VOID_FINISHED.has(result.result));
+  if (stuck) throw new AssertionError(`could not release leg ${stuck.id} of payment ${payment.uetr}: ${stuck.result}`);
+}
+
+/** When the last leg was posted: the ledger keeps the instant each pending transfer was resolved. */
+async function settledAt(context: SagaContext, payment: PaymentRecord): Promise<bigint> {
+  const last = payment.plan?.legs.at(-1);
+  const state = last && (await context.ledger.pendingStatus(last.transferId));
+  if (!state || state.status !== 'posted') throw new AssertionError(`payment ${payment.uetr} is posted but its last leg is not`);
+  return state.resolvedAt;
+}
+
+async function reservedAt(context: SagaContext, payment: PaymentRecord): Promise<bigint> {
+  const last = payment.plan?.legs.at(-1);
+  return (last && (await context.ledger.getTransfer(last.transferId))?.timestamp) ?? nowNs(context);
+}
+
+async function settle(context: SagaContext, payment: PaymentRecord, at: bigint, changes: StatusChange[]): Promise<Outcome> {
+  const settled = withMessage(context, { ...payment, status: 'ACCC', ledgerState: 'done', decision: null, deadlineMs: null, creditedAt: at }, 'pacs.002', at, 'ACCC');
+  return finish(context, settled, payment.ledgerState, [...changes, { status: 'ACCC', at }], latestInstant(payment));
+}
+
+async function refuse(context: SagaContext, payment: PaymentRecord, error: PaymentError, reasonCode?: string): Promise<Outcome> {
+  const at = nowNs(context);
+  const refused = rejected(context, { ...payment, ledgerState: 'done' }, error, at, reasonCode);
+  return finish(context, refused, payment.ledgerState, [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], latestInstant(payment));
+}
+
+/** Brings one payment in line with the ledger; the payment must be the stored row. */
+export async function recoverOne(context: SagaContext, payment: PaymentRecord): Promise<Outcome> {
+  const legs = payment.plan?.legs ?? [];
+  switch (payment.ledgerState) {
+    case 'reserving': {
+      const state = legs[0] ? await context.ledger.pendingStatus(legs[0].transferId) : undefined;
+      if (state?.status === 'posted') {
+        const reached = await reservedAt(context, payment);
+        const reachedPayment = withMessage(context, { ...payment, status: 'ACSP', reachedCreditorAgentAt: reached }, 'pacs.008', reached);
+        return settle(context, reachedPayment, await settledAt(context, payment), [{ status: 'ACSP', at: reached }]);
+      }
+      // Reserved but never confirmed, or never reserved at all: release whatever there is.
+      if (legs.length > 0) await voidLegs(context, payment);
+      return refuse(context, payment, 'settlement_failed');
+    }
+    case 'posting': {
+      const at = await postLegs(context, payment);
+      if (at !== null) return settle(context, payment, at, []);
+      await voidLegs(context, payment);
+      return refuse(context, payment, 'settlement_failed', TIMEOUT_REASON);
+    }
+    case 'voiding': {
+      await voidLegs(context, payment);
+      const decision = payment.decision;
+      if (!decision || decision.status === 'ACCC') throw new AssertionError(`payment ${payment.uetr} is being voided without a decision to reject or cancel`);
+      const at = nowNs(context);
+      const closed = withMessage(context, {
+        ...payment, status: decision.status, reasonCode: decision.reasonCode, error: decision.error, ledgerState: 'done', decision: null, deadlineMs: null,
+      }, 'pacs.002', at, decision.status, decision.reasonCode);
+      return finish(context, closed, 'voiding', [{ status: decision.status, at, reasonCode: decision.reasonCode }], latestInstant(payment));
+    }
+    case 'returning':
+      return finishReturn(context, payment);
+    default:
+      return { ok: true, payment, replayed: true };
+  }
+}
+
+/** Books (again, idempotently) the legs of a decided return; a refusal undoes the decision. */
+export async function finishReturn(context: SagaContext, payment: PaymentRecord): Promise<Outcome> {
+  const returned = payment.returned;
+  if (!returned) throw new AssertionError(`payment ${payment.uetr} is being returned without return legs`);
+  const results = await context.ledger.createTransfers(returnRequests(payment, returned.legs));
+  if (!results.every((result) => result.result === 'ok')) {
+    const error = refusalOf(returned.legs, results);
+    const undone = await finish(context, { ...payment, ledgerState: 'done', returned: null }, 'returning', []);
+    return undone.ok ? { ok: false, error, payment: undone.payment, replayed: false } : undone;
+  }
+  const last = returned.legs.at(-1);
+  const existing = last && (await context.ledger.getTransfer(last.transferId));
+  const at = existing?.timestamp ?? chainTimestamp(results);
+  const done = withMessage(context, { ...payment, status: 'RTND', reasonCode: returned.reasonCode, ledgerState: 'done', returned: { ...returned, returnedAt: at } }, 'pacs.004', at, null, returned.reasonCode);
+  return finish(context, done, 'returning', [{ status: 'RTND', at, reasonCode: returned.reasonCode }], latestInstant(payment));
+}
+
+/**
+ * Finishes every payment whose ledger work is unfinished. On PostgreSQL, payments touched within
+ * the grace period may belong to a live saga of another process and are left for a later pass.
+ * Returns how many could not be finished.
+ */
+export async function recoverAll(context: SagaContext): Promise<number> {
+  const cutoff = context.db.dialect === 'postgres' ? new Date(context.clock.nowMs() - PAYMENT_LIMITS.recoveryGraceMs).toISOString() : null;
+  let left = 0;
+  for (let pass = 0; pass < PAYMENT_LIMITS.recoveryMaxPasses; pass++) {
+    const rows = (await unresolvedPayments(context.db, cutoff, PAYMENT_LIMITS.recoveryPage)).filter((row) => !context.inFlight.has(row.id));
+    left = 0;
+    for (const row of rows) {
+      try {
+        await recoverOne(context, row);
+      } catch (error) {
+        left += 1;
+        context.report(`payment ${row.uetr} could not be recovered yet: ${(error as Error).message}`);
+      }
+    }
+    // Rows that cannot be finished come back on every pass; stop once a pass makes no progress.
+    if (rows.length < PAYMENT_LIMITS.recoveryPage || left >= rows.length) return left;
+  }
+  return left;
+}
+
+/** After a step failed: finish the payment from the ledger's state, or rethrow when even that fails. */
+export async function recoverAfterFailure(context: SagaContext, paymentId: string, cause: unknown): Promise<Outcome> {
+  context.report(`payment ${paymentId}: ${(cause as Error).message}; finishing it from the ledger's state`);
+  let stored: PaymentRecord | undefined;
+  try {
+    stored = await loadPayment(context.db, paymentId);
+  } catch {
+    throw cause;
+  }
+  // Nothing was written: the intent itself failed, and nothing was reserved for a payment nobody recorded.
+  if (!stored) throw cause;
+  try {
+    return await recoverOne(context, stored);
+  } catch {
+    throw cause;
+  }
+}

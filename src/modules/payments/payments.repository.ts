@@ -1,0 +1,178 @@
+import type { Queryable } from '../../db/index.ts';
+import { parseEvents, parseMessages, parseOrder, parseParty, parsePlan, parseReturn, storedJson } from './payments.json.ts';
+import type { Decision, LedgerState, PaymentEvent, PaymentRecord, PaymentStatus } from './payments.ts';
+
+/**
+ * SQL of payments and their events, the same text on both dialects. Writes happen inside the
+ * writer's transactions (payments.writer.ts); reads go straight to the database.
+ */
+const COLUMNS = [
+  'id', 'uetr', 'fingerprint', 'order_json', 'status', 'reason_code', 'error', 'debtor_json', 'creditor_json', 'plan_json', 'ledger_state',
+  'decision_json', 'deadline_ms', 'messages_json', 'received_at', 'reached_creditor_agent_at', 'credited_at', 'return_json', 'events_json', 'parties',
+  'created_at', 'updated_at',
+].join(', ');
+
+type Row = Record<string, unknown>;
+const bigOrNull = (value: unknown): bigint | null => (value === null || value === undefined ? null : BigInt(value as bigint));
+
+export function toPayment(row: Row): PaymentRecord {
+  return {
+    id: row.id as string,
+    uetr: row.uetr as string,
+    fingerprint: row.fingerprint as string,
+    order: parseOrder(row.order_json as string),
+    status: row.status as PaymentStatus,
+    reasonCode: (row.reason_code as string | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    debtor: parseParty(row.debtor_json as string | null),
+    creditor: parseParty(row.creditor_json as string | null),
+    plan: parsePlan(row.plan_json as string | null),
+    ledgerState: row.ledger_state as LedgerState,
+    decision: row.decision_json ? (JSON.parse(row.decision_json as string) as Decision) : null,
+    deadlineMs: row.deadline_ms === null || row.deadline_ms === undefined ? null : Number(row.deadline_ms),
+    messages: parseMessages(row.messages_json as string | null),
+    receivedAt: BigInt(row.received_at as bigint),
+    reachedCreditorAgentAt: bigOrNull(row.reached_creditor_agent_at),
+    creditedAt: bigOrNull(row.credited_at),
+    returned: parseReturn(row.return_json as string | null),
+    events: parseEvents(row.events_json as string, row.id as string, row.uetr as string),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+  };
+}
+
+/** Every party a payment involves, delimited so that a participant's view can match one exactly. */
+export function partiesOf(payment: PaymentRecord): string {
+  const ids = [payment.debtor?.partyId, payment.debtor?.agentPartyId, payment.creditor?.partyId, payment.creditor?.agentPartyId].filter((id): id is string => !!id);
+  return `|${[...new Set(ids)].join('|')}|`;
+}
+
+const eventsJson = (payment: PaymentRecord) => storedJson(payment.events.map((event) => ({ seq: event.seq, status: event.status, reasonCode: event.reasonCode, at: event.at })));
+
+function params(payment: PaymentRecord): unknown[] {
+  const json = (value: unknown) => (value === null || value === undefined ? null : storedJson(value));
+  return [
+    payment.id, payment.uetr, payment.fingerprint, storedJson(payment.order), payment.status, payment.reasonCode, payment.error,
+    json(payment.debtor), json(payment.creditor), json(payment.plan), payment.ledgerState, json(payment.decision), payment.deadlineMs,
+    payment.messages.length > 0 ? storedJson(payment.messages) : null, payment.receivedAt, payment.reachedCreditorAgentAt, payment.creditedAt,
+    json(payment.returned), eventsJson(payment), partiesOf(payment), payment.createdAt, payment.updatedAt,
+  ];
+}
+
+/** Inserts unless the id or the UETR is taken; false when it was. */
+export async function insertPayment(q: Queryable, payment: PaymentRecord): Promise<boolean> {
+  const conflict = q.dialect === 'postgres' ? ' ON CONFLICT DO NOTHING' : '';
+  const verb = q.dialect === 'postgres' ? 'INSERT' : 'INSERT OR IGNORE';
+  const placeholders = COLUMNS.split(', ').map(() => '?').join(', ');
+  const result = await q.run(`${verb} INTO payments (${COLUMNS}) VALUES (${placeholders})${conflict}`, params(payment) as never);
+  return result.changes > 0;
+}
+
+/** Rewrites a payment whose row says `expected` for its ledger state; false if someone else moved it on. */
+export async function updatePayment(q: Queryable, payment: PaymentRecord, expected: LedgerState): Promise<boolean> {
+  const [, , , , status, reasonCode, error, debtor, creditor, plan, ledgerState, decision, deadline, messages, , reached, credited, returned, events, parties, , updatedAt] = params(payment);
+  const result = await q.run(
+    `UPDATE payments SET status = ?, reason_code = ?, error = ?, debtor_json = ?, creditor_json = ?, plan_json = ?, ledger_state = ?, decision_json = ?,
+       deadline_ms = ?, messages_json = ?, reached_creditor_agent_at = ?, credited_at = ?, return_json = ?, events_json = ?, parties = ?, updated_at = ?
+     WHERE id = ? AND ledger_state = ?`,
+    [status, reasonCode, error, debtor, creditor, plan, ledgerState, decision, deadline, messages, reached, credited, returned, events, parties, updatedAt, payment.id, expected] as never,
+  );
+  return result.changes > 0;
+}
+
+export async function loadPayment(q: Queryable, id: string): Promise<PaymentRecord | undefined> {
+  const row = await q.get(`SELECT ${COLUMNS} FROM payments WHERE id = ?`, [id]);
+  return row ? toPayment(row) : undefined;
+}
+
+export async function loadByUetr(q: Queryable, uetr: string): Promise<PaymentRecord | undefined> {
+  const row = await q.get(`SELECT ${COLUMNS} FROM payments WHERE uetr = ?`, [uetr]);
+  return row ? toPayment(row) : undefined;
+}
+
+export interface PaymentFilter {
+  readonly status?: PaymentStatus;
+  /** Only payments involving one of these parties (a participant's view). */
+  readonly partyIds?: readonly string[];
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export async function listPayments(q: Queryable, filter: PaymentFilter): Promise<PaymentRecord[]> {
+  const where: string[] = [];
+  const values: (string | number)[] = [];
+  if (filter.status) (where.push('status = ?'), values.push(filter.status));
+  if (filter.partyIds) {
+    if (filter.partyIds.length === 0) return [];
+    where.push(`(${filter.partyIds.map(() => 'parties LIKE ?').join(' OR ')})`);
+    values.push(...filter.partyIds.map((id) => `%|${id.replace(/[%_|]/g, '')}|%`));
+  }
+  if (filter.after) {
+    const [createdAt, id] = filter.after.split(' ');
+    where.push('(created_at > ? OR (created_at = ? AND id > ?))');
+    values.push(createdAt ?? '', createdAt ?? '', id ?? '');
+  }
+  const rows = await q.all(`SELECT ${COLUMNS} FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`, [...values, filter.limit]);
+  return rows.map(toPayment);
+}
+
+export async function insertEvent(q: Queryable, event: PaymentEvent): Promise<void> {
+  await q.run('INSERT INTO payment_events (seq, payment_id, uetr, status, reason_code, at) VALUES (?, ?, ?, ?, ?, ?)', [
+    event.seq, event.paymentId, event.uetr, event.status, event.reasonCode, event.at,
+  ]);
+}
+
+const toEvent = (row: Row): PaymentEvent => ({
+  seq: BigInt(row.seq as bigint), paymentId: row.payment_id as string, uetr: row.uetr as string,
+  status: row.status as PaymentStatus, reasonCode: (row.reason_code as string | null) ?? null, at: BigInt(row.at as bigint),
+});
+
+/** Records the events numbered for a payment just inserted (their numbers are known only once the insert won). */
+export async function setEvents(q: Queryable, payment: PaymentRecord): Promise<void> {
+  await q.run('UPDATE payments SET events_json = ? WHERE id = ?', [eventsJson(payment), payment.id]);
+}
+
+export async function eventsAfter(q: Queryable, after: bigint, limit: number, partyIds?: readonly string[]): Promise<PaymentEvent[]> {
+  if (!partyIds) {
+    return (await q.all('SELECT seq, payment_id, uetr, status, reason_code, at FROM payment_events WHERE seq > ? ORDER BY seq LIMIT ?', [after, limit])).map(toEvent);
+  }
+  if (partyIds.length === 0) return [];
+  const matches = partyIds.map(() => 'p.parties LIKE ?').join(' OR ');
+  const rows = await q.all(
+    `SELECT e.seq, e.payment_id, e.uetr, e.status, e.reason_code, e.at FROM payment_events e JOIN payments p ON p.id = e.payment_id
+     WHERE e.seq > ? AND (${matches}) ORDER BY e.seq LIMIT ?`,
+    [after, ...partyIds.map((id) => `%|${id.replace(/[%_|]/g, '')}|%`), limit],
+  );
+  return rows.map(toEvent);
+}
+
+export async function readLastEventSeq(q: Queryable): Promise<bigint> {
+  const row = await q.get<{ last_event_seq: bigint }>('SELECT last_event_seq FROM payments_head WHERE id = 1');
+  return BigInt(row?.last_event_seq ?? 0n);
+}
+
+export async function writeLastEventSeq(q: Queryable, seq: bigint): Promise<void> {
+  await q.run('UPDATE payments_head SET last_event_seq = ? WHERE id = 1', [seq]);
+}
+
+/** Payments whose ledger work a crash (or a failure) left unfinished; on PostgreSQL only older ones. */
+export async function unresolvedPayments(q: Queryable, updatedBefore: string | null, limit: number): Promise<PaymentRecord[]> {
+  const where = updatedBefore === null ? '' : ' AND updated_at < ?';
+  const rows = await q.all(
+    `SELECT ${COLUMNS} FROM payments WHERE ledger_state IN ('reserving', 'posting', 'voiding', 'returning')${where} ORDER BY updated_at LIMIT ?`,
+    updatedBefore === null ? [limit] : [updatedBefore, limit],
+  );
+  return rows.map(toPayment);
+}
+
+/** Payments held for acceptance whose window has closed. */
+export async function overduePayments(q: Queryable, nowMs: number, limit: number): Promise<PaymentRecord[]> {
+  const rows = await q.all(`SELECT ${COLUMNS} FROM payments WHERE ledger_state = 'reserved' AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?`, [nowMs, limit]);
+  return rows.map(toPayment);
+}
+
+/** Serialises the payments writers of several processes on PostgreSQL, so events number in commit order. */
+const PAYMENTS_LOCK_KEY = 7_316_041;
+export async function lockPayments(q: Queryable): Promise<void> {
+  if (q.dialect === 'postgres') await q.get('SELECT pg_advisory_xact_lock(?)', [PAYMENTS_LOCK_KEY]);
+}

@@ -1,0 +1,272 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
+import { LIMITS, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
+import type { Platform } from '../../platform.ts';
+import { partyScope } from '../../http/auth.ts';
+import { decodeBigintCursor, decodeTextCursor, encodeCursor, page } from '../../http/pagination.ts';
+import { notFound, ProblemError } from '../../http/problem.ts';
+import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
+import type { ImportRefusal } from './payments.import.ts';
+import { renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderTracking, renderWebhook } from './payments.render.ts';
+import {
+  AccountInput, BicParams, CancelInput, CurrencyInput, EventsQuery, ListQuery, MessageParams, PageQuery, ParticipantInput, PaymentInput, RejectInput,
+  ReturnInput, StatementQuery, UetrParams, WebhookInput, WebhookParams, CurrencyParams,
+} from './payments.schema.ts';
+import type { Outcome } from './payments.steps.ts';
+import type { PaymentOrder, PaymentRecord } from './payments.ts';
+import { PaymentsOverloadedError, PaymentsStoppedError } from './payments.writer.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
+
+type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+const TAGS = ['payments'];
+
+/** The request field each refusal is about, so that a problem names the field at fault. */
+const POINTERS: Partial<Record<PaymentError, string>> = {
+  debtor_account_not_found: '/debtor_account', creditor_account_not_found: '/creditor_account', accounts_must_be_different: '/creditor_account',
+  account_closed: '/debtor_account', insufficient_funds: '/amount', insufficient_liquidity: '/amount', unsupported_currency: '/currency',
+  currency_mismatch: '/currency', fx_rate_not_available: '/currency', amount_below_charges: '/amount', amount_too_small_to_convert: '/amount',
+  amount_out_of_range: '/amount', quote_not_found: '/quote_id', quote_expired: '/quote_id', quote_already_used: '/quote_id', quote_does_not_match: '/quote_id',
+  payment_exists_with_different_fields: '/id', uetr_already_used: '/uetr', unknown_participant: '/debtor_agent', account_not_held_at_agent: '/debtor_agent',
+  party_not_found: '/party_id', party_not_a_payment_institution: '/party_id', participant_exists_with_different_fields: '/bic', participant_not_found: '/bic',
+  account_exists_with_different_fields: '/id', identifier_already_used: '/identifier', webhook_url_not_allowed: '/url',
+};
+
+export function paymentProblem(error: PaymentError, options: { field?: string; payment?: PaymentRecord | null; replayed?: boolean } = {}): ProblemError {
+  const words = error.replace(/_/g, ' ');
+  const pointer = options.field ?? POINTERS[error] ?? '/';
+  const { payment } = options;
+  const extensions = {
+    ...(payment ? { uetr: payment.uetr, payment_status: payment.status, reason_code: payment.reasonCode } : PAYMENT_ERRORS[error].reason ? { reason_code: PAYMENT_ERRORS[error].reason } : {}),
+    ...(options.replayed ? { replayed: true } : {}),
+  };
+  const detail = error === 'settlement_failed' ? 'the payment could not be settled and nothing was booked; submit it again with a new id' : `refused: ${words}`;
+  return new ProblemError(PAYMENT_ERRORS[error].status, error, detail, [{ pointer, code: error, detail: words }], extensions);
+}
+
+function serviceProblem(error: unknown): unknown {
+  if (error instanceof PaymentsOverloadedError) return new ProblemError(503, 'payments_overloaded', error.message, [], { retryable: true });
+  if (error instanceof PaymentsStoppedError) return new ProblemError(503, 'shutting_down', error.message, [], { retryable: true });
+  return error;
+}
+
+const importProblem = (refusal: ImportRefusal) =>
+  new ProblemError(refusal.status, refusal.code, `the file was refused and nothing was booked: ${refusal.problems[0]?.reason ?? refusal.code}`,
+    refusal.problems.slice(0, 20).map((problem) => ({ pointer: problem.path, code: problem.code, detail: problem.reason })), { reason_code: refusal.reasonCode });
+
+function orderOf(body: Static<typeof PaymentInput>): PaymentOrder {
+  return {
+    id: normalizeUuid(body.id),
+    ...(body.uetr ? { uetr: body.uetr } : {}),
+    endToEndId: body.end_to_end_id ?? 'NOTPROVIDED',
+    ...(body.instruction_id ? { instructionId: body.instruction_id } : {}),
+    debtorAccount: body.debtor_account,
+    creditorAccount: body.creditor_account,
+    ...(body.debtor_agent ? { debtorAgent: body.debtor_agent } : {}),
+    ...(body.creditor_agent ? { creditorAgent: body.creditor_agent } : {}),
+    amount: parseMinorUnits(body.amount) ?? 0n,
+    currency: body.currency,
+    chargeBearer: body.charge_bearer ?? 'SHAR',
+    ...(body.purpose ? { purpose: body.purpose } : {}),
+    remittance: body.remittance_information ? [body.remittance_information] : [],
+    ...(body.quote_id ? { quoteId: normalizeUuid(body.quote_id) } : {}),
+    settlement: body.settlement ?? 'immediate',
+    ...(body.acceptance_timeout_seconds ? { acceptanceTimeoutSeconds: body.acceptance_timeout_seconds } : {}),
+    source: 'api',
+  };
+}
+
+export function paymentsRoutes(platform: Platform) {
+  const { payments } = platform;
+
+  /** A participant's key sees payments of its own parties (as customer or as agent), and nothing of others. */
+  function visible(request: FastifyRequest, payment: PaymentRecord | undefined): PaymentRecord {
+    const scope = partyScope(request);
+    const parties = payment ? [payment.debtor?.partyId, payment.debtor?.agentPartyId, payment.creditor?.partyId, payment.creditor?.agentPartyId] : [];
+    if (!payment || (scope && !parties.some((id) => id && scope.includes(id)))) throw notFound('payment_not_found', 'no such payment');
+    return payment;
+  }
+
+  /** A participant's key moves money only out of accounts of its own parties, or as their agent. */
+  async function requireDebtorSide(request: FastifyRequest, orders: readonly PaymentOrder[]): Promise<void> {
+    const scope = partyScope(request);
+    if (!scope) return;
+    for (const order of orders) {
+      const account = await payments.directory.account(order.debtorAccount);
+      const agent = account && (await payments.directory.participant(account.bic));
+      if (!account || !(scope.includes(account.partyId) || (agent && scope.includes(agent.partyId)))) {
+        throw new ProblemError(403, 'account_not_owned', 'a participant key may only pay from accounts of its own parties', [{ pointer: '/debtor_account', code: 'account_not_owned', detail: 'is not an account of your parties' }]);
+      }
+    }
+  }
+
+  function answer(reply: FastifyReply, outcome: Outcome) {
+    if (!outcome.ok) throw paymentProblem(outcome.error, { ...(outcome.field ? { field: outcome.field } : {}), payment: outcome.payment, replayed: outcome.replayed });
+    return reply.status(outcome.replayed ? 200 : 201).send(renderPayment(outcome.payment, outcome.replayed));
+  }
+
+  /**
+   * Who may decide what: the creditor's side accepts, rejects and returns; the debtor's side cancels.
+   * A participant's key must act for a party on that side (the customer or its agent).
+   */
+  function requireSide(request: FastifyRequest, payment: PaymentRecord, side: 'debtor' | 'creditor'): void {
+    const scope = partyScope(request);
+    const party = payment[side];
+    if (scope && !(party && (scope.includes(party.partyId) || scope.includes(party.agentPartyId)))) {
+      throw new ProblemError(403, 'not_your_side', `only the ${side}'s side may do this`, [{ pointer: '/params/uetr', code: 'not_your_side', detail: `is not a payment your parties are the ${side} side of` }]);
+    }
+  }
+
+  async function act(request: FastifyRequest, uetr: string, side: 'debtor' | 'creditor', action: (uetr: string) => Promise<{ ok: true; value: PaymentRecord } | { ok: false; error: PaymentError }>) {
+    requireSide(request, visible(request, await payments.get(uetr.toLowerCase())), side);
+    let result;
+    try {
+      result = await action(uetr.toLowerCase());
+    } catch (error) {
+      throw serviceProblem(error);
+    }
+    if (!result.ok) throw paymentProblem(result.error, { payment: (await payments.get(uetr.toLowerCase())) ?? null });
+    return renderPayment(result.value);
+  }
+
+  return async function register(app: App) {
+    // ISO 20022 files arrive as XML; the size is checked against the payments limit by the import itself.
+    app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: LIMITS.httpBodyMaxBytes }, (_request, body, done) => done(null, body));
+
+    app.post('/payments', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Submit a payment (domestic or cross-border); 201 when booked, 200 when replayed', body: PaymentInput } }, async (request, reply) => {
+      const order = orderOf(request.body);
+      await requireDebtorSide(request, [order]);
+      try {
+        return answer(reply, await payments.submit(order));
+      } catch (error) {
+        throw serviceProblem(error);
+      }
+    });
+
+    app.get('/payments', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'List payments, oldest first', querystring: ListQuery } }, async (request) => {
+      const limit = request.query.limit ?? LIMITS.pageDefaultItems;
+      const scope = partyScope(request);
+      const list = await payments.list({ ...(request.query.status ? { status: request.query.status } : {}), ...(scope ? { partyIds: scope } : {}), after: decodeTextCursor(request.query.cursor), limit });
+      return page(list, limit, (payment) => `${payment.createdAt} ${payment.id}`, (payment) => renderPayment(payment));
+    });
+
+    app.get('/payments/events', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Status changes after a cursor, for clients that poll instead of taking webhooks', querystring: EventsQuery } }, async (request) => {
+      const limit = request.query.limit ?? LIMITS.pageDefaultItems;
+      const events = await payments.events(decodeBigintCursor(request.query.after) ?? 0n, limit, partyScope(request) ?? undefined);
+      const last = events.at(-1);
+      return { data: events.map(renderEvent), next_cursor: last ? encodeCursor(last.seq) : request.query.after ?? null };
+    });
+
+    app.get('/payments/:uetr', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Get a payment by UETR', params: UetrParams } }, async (request) =>
+      renderPayment(visible(request, await payments.get(request.params.uetr.toLowerCase()))));
+
+    app.get('/payments/:uetr/track', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Every hop and every status change of a payment', params: UetrParams } }, async (request) => {
+      visible(request, await payments.get(request.params.uetr.toLowerCase()));
+      return renderTracking((await payments.track(request.params.uetr.toLowerCase()))!);
+    });
+
+    app.post('/payments/:uetr/accept', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'The creditor agent accepts a held payment: every leg posts', params: UetrParams } },
+      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.accept(uetr)));
+    app.post('/payments/:uetr/reject', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'The creditor agent rejects a held payment: every leg is released', params: UetrParams, body: RejectInput } },
+      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.reject(uetr, request.body.reason)));
+    app.post('/payments/:uetr/cancel', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Cancel a payment not yet settled: every leg is released', params: UetrParams, body: CancelInput } },
+      (request) => act(request, request.params.uetr, 'debtor', (uetr) => payments.cancel(uetr, request.body?.reason ?? 'CUST')));
+    app.post('/payments/:uetr/return', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Return a settled payment (pacs.004) with a reason', params: UetrParams, body: ReturnInput } },
+      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.returnPayment(uetr, request.body.reason)));
+
+    app.get('/payments/:uetr/messages/:kind', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Export an ISO 20022 message of a payment (header and document)', params: MessageParams } }, async (request, reply) => {
+      const uetr = request.params.uetr.toLowerCase();
+      visible(request, await payments.get(uetr));
+      const exported = await payments.exportMessage(uetr, request.params.kind);
+      if (!exported.ok) throw paymentProblem(exported.error, { field: '/params/kind' });
+      return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.kind}-${exported.value.messageId}.xml"`).send(exported.value.xml);
+    });
+
+    app.post('/payments/import', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Import a pain.001 or pacs.008 file (Content-Type: application/xml); the same file twice books once' } }, async (request) => {
+      if (typeof request.body !== 'string') throw new ProblemError(415, 'unsupported_media_type', 'send the ISO 20022 file with Content-Type: application/xml');
+      let imported;
+      try {
+        imported = await payments.importXml(request.body, (orders) => requireDebtorSide(request, orders));
+      } catch (error) {
+        throw serviceProblem(error);
+      }
+      if (!imported.ok) throw importProblem(imported.refusal);
+      return {
+        message: imported.value.kind, message_id: imported.value.messageId,
+        results: imported.value.outcomes.map(({ order, outcome }, index) => ({
+          index, end_to_end_id: order.endToEndId, payment_id: order.id, uetr: outcome.payment?.uetr ?? order.uetr ?? null,
+          status: outcome.payment?.status ?? 'RJCT', reason_code: outcome.payment?.reasonCode ?? null, error: outcome.ok ? null : outcome.error, replayed: outcome.replayed,
+        })),
+      };
+    });
+
+    app.get('/payments/statements', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'A day\'s statement of an account: camt.053 (format=xml) or JSON', querystring: StatementQuery } }, async (request, reply) => {
+      const scope = partyScope(request);
+      const account = await payments.directory.account(request.query.account);
+      if (!account || (scope && !scope.includes(account.partyId))) throw paymentProblem('account_not_found', { field: '/query/account' });
+      const built = await payments.statement(account.accountId, request.query.date);
+      if (!built.ok) throw paymentProblem(built.error, { field: '/query/date' });
+      if (request.query.format === 'json') {
+        const { xml: _xml, entries, ...rest } = built.value;
+        return { ...rest, opening: String(rest.opening), closing: String(rest.closing), entries: entries.map((entry) => ({ ...entry, amount: { amount: String(entry.amount.amount), currency: entry.amount.currency } })) };
+      }
+      return reply.type('application/xml; charset=utf-8').send(built.value.xml);
+    });
+
+    app.post('/payments/participants', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Register a bank or payment firm under a BIC', body: ParticipantInput } }, async (request, reply) => {
+      const result = await payments.directory.register({ bic: request.body.bic, partyId: request.body.party_id, ...(request.body.name ? { name: request.body.name } : {}) });
+      if (!result.ok) throw paymentProblem(result.error);
+      return reply.status(result.value.created ? 201 : 200).send(renderParticipant(result.value.participant, await payments.directory.currenciesOf(request.body.bic)));
+    });
+
+    app.get('/payments/participants', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'List participants by BIC', querystring: PageQuery } }, async (request) => {
+      const limit = request.query.limit ?? LIMITS.pageDefaultItems;
+      const list = await payments.directory.listParticipants(decodeTextCursor(request.query.cursor), limit);
+      return page(list, limit, (participant) => participant.bic, (participant) => renderParticipant(participant));
+    });
+
+    app.get('/payments/participants/:bic', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'A participant with its accounts and charges per currency', params: BicParams } }, async (request) => {
+      const participant = await payments.directory.participant(request.params.bic);
+      if (!participant) throw notFound('participant_not_found', `no participant ${request.params.bic}`);
+      return renderParticipant(participant, await payments.directory.currenciesOf(request.params.bic));
+    });
+
+    app.put('/payments/participants/:bic/currencies/:currency', {
+      config: { permission: 'manage' },
+      schema: { tags: TAGS, summary: 'Let a participant clear a currency: opens its settlement and fee accounts and sets its charges', params: CurrencyParams, body: CurrencyInput },
+    }, async (request) => {
+      const { bic, currency } = request.params;
+      const result = await payments.directory.enableCurrency(bic, currency, { feeFixed: BigInt(request.body.fee_fixed ?? '0'), feeBps: request.body.fee_bps ?? 0 });
+      if (!result.ok) throw paymentProblem(result.error, { field: result.error === 'participant_not_found' ? '/params/bic' : '/params/currency' });
+      return renderCurrency(result.value);
+    });
+
+    app.post('/payments/accounts', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Open a customer account at a participant', body: AccountInput } }, async (request, reply) => {
+      const body = request.body;
+      const result = await payments.directory.openAccount({ id: normalizeUuid(body.id ?? crypto.randomUUID()), ...(body.identifier ? { identifier: body.identifier } : {}), bic: body.bic, partyId: body.party_id, currency: body.currency });
+      if (!result.ok) throw paymentProblem(result.error, { field: result.error === 'participant_not_found' ? '/bic' : POINTERS[result.error] ?? '/' });
+      return reply.status(result.value.created ? 201 : 200).send(renderAccount(result.value.account));
+    });
+
+    app.post('/payments/webhooks', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Subscribe a URL to status changes; the signing secret is shown once', body: WebhookInput } }, async (request, reply) => {
+      const result = await payments.webhooks.subscribe({ url: request.body.url, ...(request.body.secret ? { secret: request.body.secret } : {}) });
+      if (!result.ok) throw paymentProblem(result.error);
+      return reply.status(201).send({ ...renderWebhook(result.value.webhook), secret: result.value.secret });
+    });
+
+    app.get('/payments/webhooks', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'List webhook subscriptions' } }, async () => ({ data: (await payments.webhooks.list()).map(renderWebhook) }));
+
+    app.delete('/payments/webhooks/:id', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Stop a subscription (its delivery log stays)', params: WebhookParams } }, async (request, reply) => {
+      if (!(await payments.webhooks.remove(request.params.id.toLowerCase()))) throw paymentProblem('webhook_not_found', { field: '/params/id' });
+      return reply.status(204).send();
+    });
+
+    app.get('/payments/webhooks/:id/deliveries', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'The delivery log of a subscription: every attempt with its answer', params: WebhookParams, querystring: EventsQuery } }, async (request) => {
+      const id = request.params.id.toLowerCase();
+      if (!(await payments.webhooks.get(id))) throw paymentProblem('webhook_not_found', { field: '/params/id' });
+      const limit = request.query.limit ?? LIMITS.pageDefaultItems;
+      const deliveries = await payments.webhooks.deliveries(id, { after: decodeBigintCursor(request.query.after) ?? 0n, limit: Math.min(limit, PAYMENT_LIMITS.pageMaxItems) });
+      return page(deliveries, limit, (delivery) => delivery.eventSeq, renderDelivery);
+    });
+  };
+}

@@ -1,0 +1,157 @@
+import { msToNs, NANOSECONDS_PER_MILLISECOND } from '../../kernel/index.ts';
+import { checkOrder } from './payments.checks.ts';
+import { TIMEOUT_REASON } from './payments.errors.ts';
+import { uetrFor } from './payments.ids.ts';
+import { allOk, chainTimestamp, refusalOf, reservationRequests } from './payments.ledger.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
+import { fingerprintOf } from './payments.json.ts';
+import { postLegs, recoverAfterFailure, voidLegs } from './payments.recovery.ts';
+import { insertPayment, loadPayment, setEvents, updatePayment } from './payments.repository.ts';
+import { finish, latestInstant, nowIso, nowNs, outcomeOf, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
+import type { PaymentOrder, PaymentRecord } from './payments.ts';
+
+/**
+ * A payment from order to settlement, as plain async code whose every step can fail on its own:
+ *
+ *   1. checks (accounts, agents, currencies, quote, charges) → the plan of legs, or RJCT;
+ *   2. intent: the payment is written as ACTC with its plan, and its quote claimed, in one
+ *      transaction (RCVD and ACTC events) — before the ledger is touched, so that a crash from here
+ *      on leaves a row that recovery finishes;
+ *   3. reservation: every leg as one linked chain of pending transfers across both currencies'
+ *      ledgers (ACSP, the moment the creditor agent has the payment; the pacs.008 is issued);
+ *   4. settlement: the chain posted as one linked chain (ACCC, credited to the creditor; pacs.002),
+ *      at once, or when the creditor agent accepts a payment held for it;
+ *   5. outcome: the new state and its events written.
+ *
+ * Steps 2 and 5 go through the payments writer and steps 3 and 4 through the ledger engine, both
+ * of which commit many concurrent payments together. A step that throws hands the payment to
+ * recovery, which reads the ledger and finishes it: all legs posted, or none.
+ */
+export function createSubmitter(context: SagaContext) {
+  async function replay(order: PaymentOrder): Promise<Outcome> {
+    const stored = await loadPayment(context.db, order.id);
+    if (!stored) return { ok: false, error: 'uetr_already_used', payment: null, replayed: false };
+    if (stored.fingerprint !== fingerprintOf(order)) return { ok: false, error: 'payment_exists_with_different_fields', payment: null, replayed: false };
+    return outcomeOf(stored, true);
+  }
+
+  function draft(order: PaymentOrder, receivedMs: number): PaymentRecord {
+    const iso = new Date(receivedMs).toISOString();
+    return {
+      id: order.id, uetr: order.uetr ?? uetrFor(order.id), fingerprint: fingerprintOf(order), order, status: 'RCVD', reasonCode: null, error: null,
+      debtor: null, creditor: null, plan: null, ledgerState: 'none', decision: null, deadlineMs: null, messages: [], receivedAt: msToNs(receivedMs),
+      reachedCreditorAgentAt: null, creditedAt: null, returned: null, events: [], createdAt: iso, updatedAt: iso,
+    };
+  }
+
+  /** A payment refused by its checks is recorded (RCVD, RJCT) so that its id replays the refusal. */
+  async function refuseAtChecks(payment: PaymentRecord, field: string | undefined): Promise<Outcome> {
+    const inserted = await context.writer.run(async ({ tx, event }) => {
+      if (!(await insertPayment(tx, payment))) return null;
+      const events = [
+        await event({ paymentId: payment.id, uetr: payment.uetr, status: 'RCVD', reasonCode: null, at: payment.receivedAt }),
+        await event({ paymentId: payment.id, uetr: payment.uetr, status: 'RJCT', reasonCode: payment.reasonCode, at: payment.receivedAt }),
+      ];
+      const recorded = { ...payment, events };
+      await setEvents(tx, recorded);
+      return recorded;
+    });
+    if (!inserted) return replay(payment.order);
+    const outcome = outcomeOf(inserted, false);
+    return field && !outcome.ok ? { ...outcome, field } : outcome;
+  }
+
+  async function execute(order: PaymentOrder): Promise<Outcome> {
+    const receivedMs = context.clock.nowMs();
+    const base = draft(order, receivedMs);
+    const checked = await checkOrder(context, order, receivedMs);
+    if (!checked.ok) {
+      const { error, debtor, creditor, field } = checked.value;
+      return refuseAtChecks(rejected(context, { ...base, debtor, creditor }, error, base.receivedAt), field);
+    }
+    const acceptedAt = nowNs(context);
+    const { debtor, creditor, plan } = checked.value;
+    const accepted: PaymentRecord = { ...base, debtor, creditor, plan, status: 'ACTC', ledgerState: 'reserving' };
+    const quoteId = checked.value.quoteId;
+    const intent = await context.writer.run(async ({ tx, event }) => {
+      if (!(await insertPayment(tx, accepted))) return { inserted: false as const };
+      const claim = quoteId ? await context.fx.claimQuote(tx, quoteId, accepted.id, receivedMs) : 'ok';
+      const received = await event({ paymentId: accepted.id, uetr: accepted.uetr, status: 'RCVD', reasonCode: null, at: accepted.receivedAt });
+      if (claim !== 'ok') {
+        // Another payment executed the quote between the check and this transaction.
+        const refused = rejected(context, { ...accepted, ledgerState: 'none' }, claim, acceptedAt);
+        const closed = await event({ paymentId: accepted.id, uetr: accepted.uetr, status: 'RJCT', reasonCode: refused.reasonCode, at: acceptedAt });
+        const recorded = { ...refused, events: [received, closed] };
+        await updatePayment(tx, recorded, 'reserving');
+        return { inserted: true as const, refused: recorded, payment: recorded };
+      }
+      const recorded = { ...accepted, events: [received, await event({ paymentId: accepted.id, uetr: accepted.uetr, status: 'ACTC', reasonCode: null, at: acceptedAt })] };
+      await setEvents(tx, recorded);
+      return { inserted: true as const, refused: null, payment: recorded };
+    });
+    if (!intent.inserted) return replay(order);
+    if (intent.refused) return outcomeOf(intent.refused, false);
+    try {
+      return await settle(intent.payment);
+    } catch (error) {
+      return recoverAfterFailure(context, accepted.id, error);
+    }
+  }
+
+  async function settle(payment: PaymentRecord): Promise<Outcome> {
+    const plan = payment.plan!;
+    const held = payment.order.settlement === 'on_acceptance';
+    const windowSeconds = payment.order.acceptanceTimeoutSeconds ?? PAYMENT_LIMITS.acceptanceDefaultSeconds;
+    // The ledger's own timeout is a safety net behind the saga (and behind the acceptance window):
+    // reservations a crash leaves behind are released even if nothing else ever looks at them.
+    const timeout = held ? windowSeconds + PAYMENT_LIMITS.acceptanceGraceSeconds : PAYMENT_LIMITS.reservationTimeoutSeconds;
+    const results = await context.ledger.createTransfers(reservationRequests(payment, timeout));
+    if (!allOk(results)) {
+      const refused = rejected(context, payment, refusalOf(plan.legs, results), nowNs(context));
+      return finish(context, refused, 'reserving', [{ status: 'RJCT', at: nowNs(context), reasonCode: refused.reasonCode }], latestInstant(payment));
+    }
+    const reachedAt = chainTimestamp(results);
+    const reached = withMessage(context, { ...payment, status: 'ACSP', reachedCreditorAgentAt: reachedAt }, 'pacs.008', reachedAt);
+    const changes: StatusChange[] = [{ status: 'ACSP', at: reachedAt }];
+    if (held) {
+      const deadlineMs = Number(reachedAt / NANOSECONDS_PER_MILLISECOND) + windowSeconds * 1000;
+      return finish(context, { ...reached, ledgerState: 'reserved', deadlineMs }, 'reserving', changes);
+    }
+    return complete(reached, 'reserving', changes);
+  }
+
+  /** Posts a reserved payment and records it credited; a reservation found gone is a time-out. */
+  async function complete(payment: PaymentRecord, expected: 'reserving' | 'posting', changes: StatusChange[]): Promise<Outcome> {
+    const creditedAt = await postLegs(context, payment);
+    if (creditedAt === null) {
+      await voidLegs(context, payment);
+      const at = nowNs(context);
+      const refused = rejected(context, payment, 'settlement_failed', at, TIMEOUT_REASON);
+      return finish(context, refused, expected, [...changes, { status: 'RJCT', at, reasonCode: refused.reasonCode }], latestInstant(payment));
+    }
+    const settled = withMessage(context, { ...payment, status: 'ACCC', ledgerState: 'done', decision: null, deadlineMs: null, creditedAt }, 'pacs.002', creditedAt, 'ACCC');
+    return finish(context, settled, expected, [...changes, { status: 'ACCC', at: creditedAt }], latestInstant(payment));
+  }
+
+  return {
+    /** Submits an order; the same id again answers from the first submission. */
+    async submit(order: PaymentOrder): Promise<Outcome> {
+      const running = context.inFlight.get(order.id);
+      if (running) {
+        await running.catch(() => undefined);
+        return replay(order);
+      }
+      const run = execute(order);
+      context.inFlight.set(order.id, run);
+      try {
+        return await run;
+      } finally {
+        context.inFlight.delete(order.id);
+      }
+    },
+    complete,
+    nowIso: () => nowIso(context),
+  };
+}
+
+export type Submitter = ReturnType<typeof createSubmitter>;

@@ -1,0 +1,142 @@
+import type { Database } from '../../db/index.ts';
+import { err, ok, type Clock, type Result } from '../../kernel/index.ts';
+import type { FxService } from '../fx/index.ts';
+import type { LedgerService } from '../ledger/index.ts';
+import type { PartiesService } from '../parties/index.ts';
+import { createActions } from './payments.actions.ts';
+import { createDirectory, type Directory } from './payments.directory.ts';
+import type { PaymentError } from './payments.errors.ts';
+import { ordersFromXml, submitAll, type ImportedResult, type ImportRefusal } from './payments.import.ts';
+import type { LedgerPort } from './payments.ledger.ts';
+import { DEFAULT_OPERATOR_BIC, exportMessage, issueMessage, type MessageKind } from './payments.messages.ts';
+import { recoverAll } from './payments.recovery.ts';
+import { eventsAfter, listPayments, loadByUetr, loadPayment, type PaymentFilter } from './payments.repository.ts';
+import { createSubmitter } from './payments.saga.ts';
+import { buildStatement, type StatementView } from './payments.statement.ts';
+import type { Outcome, SagaContext } from './payments.steps.ts';
+import { trackPayment, type Tracking } from './payments.track.ts';
+import type { PaymentEvent, PaymentOrder, PaymentRecord } from './payments.ts';
+import { createWebhooks, type Webhooks } from './payments.webhooks.ts';
+import { createPaymentsWriter } from './payments.writer.ts';
+
+/**
+ * Payments at home and across borders: participants and their customers' accounts, payment orders
+ * through their ISO 20022 status machine with every leg booked atomically in the ledger, FX through
+ * the desk, returns and cancellations, the tracker, imports and exports of ISO 20022 messages,
+ * statements, and status notifications by webhook or polling.
+ */
+export interface PaymentsServiceDeps {
+  readonly db: Database;
+  readonly ledger: LedgerPort & Pick<LedgerService, 'createAccounts' | 'listTransfers' | 'balancesAt'>;
+  readonly fx: FxService;
+  readonly parties: Pick<PartiesService, 'get'>;
+  readonly clock: Clock;
+  /** The platform's BIC as the clearing and settlement mechanism that reports statuses. */
+  readonly operatorBic?: string;
+  /** How often held payments past their window are expired and webhooks dispatched; 0 leaves it to explicit calls. */
+  readonly backgroundIntervalMs?: number;
+  readonly report?: (message: string) => void;
+  /** Replaceable for tests that make message building fail, or receive webhooks in process. */
+  readonly issue?: typeof issueMessage;
+  readonly fetch?: typeof fetch;
+  readonly onWriterBatch?: (items: number, seconds: number) => void;
+}
+
+export type ImportOutcome = { readonly ok: true; readonly value: ImportedResult } | { readonly ok: false; readonly refusal: ImportRefusal };
+
+export interface PaymentsService {
+  readonly directory: Directory;
+  readonly webhooks: Webhooks;
+  submit(order: PaymentOrder): Promise<Outcome>;
+  get(uetr: string): Promise<PaymentRecord | undefined>;
+  getById(id: string): Promise<PaymentRecord | undefined>;
+  list(filter: PaymentFilter): Promise<PaymentRecord[]>;
+  track(uetr: string): Promise<Tracking | undefined>;
+  events(after: bigint, limit: number, partyIds?: readonly string[]): Promise<PaymentEvent[]>;
+  accept(uetr: string): Promise<Result<PaymentRecord, PaymentError>>;
+  reject(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
+  cancel(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
+  returnPayment(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
+  /** Closes held payments whose acceptance window has passed; returns how many. */
+  expireDue(): Promise<number>;
+  /** Imports a pain.001 or pacs.008; `authorize` may refuse the orders (a participant's key) before any is submitted. */
+  importXml(xml: string, authorize?: (orders: readonly PaymentOrder[]) => Promise<void>): Promise<ImportOutcome>;
+  /** The stored messages of a payment, rebuilt and checked against their digests. */
+  exportMessage(uetr: string, kind: MessageKind): Promise<Result<{ xml: string; messageId: string }, PaymentError>>;
+  statement(account: string, date: string): Promise<Result<StatementView, PaymentError>>;
+  /** Finishes payments a crash left half done; run once at start. Returns how many are still unfinished. */
+  recover(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsService {
+  const { db, clock } = deps;
+  const report = deps.report ?? ((message: string) => process.stderr.write(`sluice payments: ${message}\n`));
+  const operatorBic = deps.operatorBic ?? DEFAULT_OPERATOR_BIC;
+  const directory = createDirectory({ db, ledger: deps.ledger, parties: deps.parties, fx: deps.fx, clock });
+  const writer = createPaymentsWriter(db, deps.onWriterBatch);
+  const context: SagaContext = {
+    db, writer, ledger: deps.ledger, fx: deps.fx, directory, clock, operatorBic, issue: deps.issue ?? issueMessage, report, inFlight: new Map(),
+  };
+  const submitter = createSubmitter(context);
+  const actions = createActions(context, submitter);
+  const webhooks = createWebhooks({ db, clock, report, fetch: deps.fetch });
+  let stopped = false;
+  let background: Promise<unknown> = Promise.resolve();
+
+  const timer = deps.backgroundIntervalMs && deps.backgroundIntervalMs > 0
+    ? setInterval(() => {
+        background = background.then(async () => {
+          if (stopped) return;
+          // Payments a failed step left half done are finished without waiting for a restart.
+          await recoverAll(context);
+          await actions.expireDue();
+          await webhooks.dispatch();
+        }).catch((error: unknown) => report(`background pass failed: ${(error as Error).message}`));
+      }, deps.backgroundIntervalMs)
+    : undefined;
+  timer?.unref();
+
+  return {
+    directory,
+    webhooks,
+    submit: (order) => submitter.submit(order),
+    get: (uetr) => loadByUetr(db, uetr),
+    getById: (id) => loadPayment(db, id),
+    list: (filter) => listPayments(db, filter),
+    async track(uetr) {
+      const payment = await loadByUetr(db, uetr);
+      return payment ? trackPayment(deps.ledger, payment, payment.events) : undefined;
+    },
+    events: (after, limit, partyIds) => eventsAfter(db, after, limit, partyIds),
+    accept: (uetr) => actions.accept(uetr),
+    reject: (uetr, reasonCode) => actions.reject(uetr, reasonCode),
+    cancel: (uetr, reasonCode) => actions.cancel(uetr, reasonCode),
+    returnPayment: (uetr, reasonCode) => actions.returnPayment(uetr, reasonCode),
+    expireDue: () => actions.expireDue(),
+    async importXml(xml, authorize) {
+      const parsed = ordersFromXml(xml);
+      if (!parsed.ok) return parsed;
+      await authorize?.(parsed.orders);
+      const outcomes = await submitAll(parsed.orders, (order) => submitter.submit(order));
+      return ok({ kind: parsed.kind, messageId: parsed.messageId, outcomes });
+    },
+    async exportMessage(uetr, kind) {
+      const payment = await loadByUetr(db, uetr);
+      if (!payment) return err('payment_not_found');
+      const ref = payment.messages.filter((message) => message.kind === kind).at(-1);
+      if (!ref) return err('message_not_found');
+      return ok({ xml: exportMessage(payment, ref, operatorBic), messageId: ref.messageId });
+    },
+    statement: (account, date) => buildStatement({ db, ledger: deps.ledger, directory, operatorBic }, account, date),
+    recover: () => recoverAll(context),
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await background;
+      // Sagas under way finish (the ledger is still running) before the writer stops taking work.
+      await Promise.allSettled([...context.inFlight.values()]);
+      await writer.stop();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../../db/index.ts';
+import { AssertionError, err, ok, isoToNs, nsToIso, type Result } from '../../kernel/index.ts';
+import { TransferFlags, type LedgerService, type Transfer } from '../ledger/index.ts';
+import { buildCamt053, ibanProblem, type StatementEntry } from '../iso20022/index.ts';
+import type { Directory } from './payments.directory.ts';
+import type { PaymentError } from './payments.errors.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
+import { loadByUetr } from './payments.repository.ts';
+
+/**
+ * A day's statement of a customer account (camt.053): the opening and closing booked balances and
+ * every posted movement in between, each linked to its payment by UETR and end-to-end id. Read from
+ * the ledger, so the statement reconciles by construction (the builder checks it again).
+ */
+export interface StatementView {
+  readonly accountId: string;
+  readonly currency: string;
+  readonly date: string;
+  readonly opening: bigint;
+  readonly closing: bigint;
+  readonly entries: readonly StatementEntry[];
+  /** The camt.053 document. */
+  readonly xml: string;
+}
+
+const DAY_NS = 86_400_000_000_000n;
+/** Flags of transfers that book nothing: a pending hold, and the void that releases one. */
+const NOT_BOOKED = TransferFlags.pending | TransferFlags.void_pending;
+
+export async function buildStatement(
+  deps: { db: Database; ledger: Pick<LedgerService, 'listTransfers' | 'balancesAt' | 'getTransfer'>; directory: Directory; operatorBic: string },
+  accountReference: string,
+  date: string,
+): Promise<Result<StatementView, PaymentError>> {
+  const account = await deps.directory.account(accountReference);
+  if (!account) return err('account_not_found');
+  const fromNs = /^\d{4}-\d{2}-\d{2}$/.test(date) ? isoToNs(`${date}T00:00:00Z`) : undefined;
+  if (fromNs === undefined) return err('statement_date_invalid');
+  const toNs = fromNs + DAY_NS;
+  const balance = async (at: bigint) => {
+    const found = await deps.ledger.balancesAt(account.accountId, at);
+    if (!found.ok) throw new AssertionError(`statement account ${account.accountId} vanished from the ledger`);
+    return found.value.creditsPosted - found.value.debitsPosted;
+  };
+  const transfers: Transfer[] = [];
+  for (let after: bigint | undefined; ;) {
+    const page = await deps.ledger.listTransfers({ accountId: account.accountId, fromNs, toNs, order: 'asc', limit: PAYMENT_LIMITS.pageMaxItems, ...(after === undefined ? {} : { after }) });
+    transfers.push(...page.filter((transfer) => (transfer.flags & NOT_BOOKED) === 0));
+    if (transfers.length > PAYMENT_LIMITS.statementMaxEntries) return err('statement_too_large');
+    if (page.length < PAYMENT_LIMITS.pageMaxItems) break;
+    after = (page.at(-1) as Transfer).timestamp;
+  }
+  const endToEnd = new Map<string, string>();
+  const entries: StatementEntry[] = [];
+  for (const transfer of transfers) {
+    // A posted leg names its payment through the pending transfer it posted.
+    const named = transfer.pendingId ? ((await deps.ledger.getTransfer(transfer.pendingId)) ?? transfer) : transfer;
+    const metadata = named.metadata ? (JSON.parse(named.metadata) as Record<string, string>) : {};
+    const uetr = metadata.payment_uetr;
+    if (uetr && !endToEnd.has(uetr)) endToEnd.set(uetr, (await loadByUetr(deps.db, uetr))?.order.endToEndId ?? '');
+    const credit = transfer.creditAccountId === account.accountId;
+    entries.push({
+      amount: { amount: transfer.amount, currency: account.currency },
+      creditDebit: credit ? 'CRDT' : 'DBIT',
+      bookingDate: date,
+      valueDate: date,
+      entryReference: transfer.id.replace(/-/g, ''),
+      accountServicerReference: String(transfer.timestamp),
+      ...(uetr ? { uetr } : {}),
+      ...(uetr && endToEnd.get(uetr) ? { endToEndId: endToEnd.get(uetr) as string } : {}),
+    });
+  }
+  const [opening, closing] = [await balance(fromNs - 1n), await balance(toNs - 1n)];
+  const messageId = createHash('sha256').update(`statement:${account.accountId}:${date}`).digest('hex').slice(0, 32).toUpperCase();
+  const identification = ibanProblem(account.identifier) === undefined ? { kind: 'iban' as const, iban: account.identifier } : { kind: 'other' as const, id: account.identifier };
+  const built = buildCamt053(
+    { fromBic: account.bic, toBic: deps.operatorBic, businessMessageId: messageId, createdAt: `${nsToIso(toNs).slice(0, 19)}Z` },
+    {
+      statementId: `STMT${date.replace(/-/g, '')}${messageId.slice(0, 8)}`,
+      account: { identification, currency: account.currency, ownerName: account.ownerName, servicerBic: account.bic },
+      period: { from: `${date}T00:00:00Z`, to: `${date}T23:59:59Z` },
+      openingBalance: { amount: opening, date },
+      closingBalance: { amount: closing, date },
+      entries,
+    },
+  );
+  if (!built.ok) throw new AssertionError(`statement of ${account.accountId} on ${date} does not build: ${built.problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`);
+  return ok({ accountId: account.accountId, currency: account.currency, date, opening, closing, entries, xml: built.value.document });
+}

@@ -1,0 +1,97 @@
+import type { Database } from '../../db/index.ts';
+import { msToNs, type Clock } from '../../kernel/index.ts';
+import type { FxService } from '../fx/index.ts';
+import type { Directory } from './payments.directory.ts';
+import { reasonOf, type PaymentError } from './payments.errors.ts';
+import type { LedgerPort } from './payments.ledger.ts';
+import { issueMessage, type MessageKind } from './payments.messages.ts';
+import { loadPayment, updatePayment } from './payments.repository.ts';
+import type { LedgerState, MessageRef, PaymentRecord, PaymentStatus } from './payments.ts';
+import type { PaymentsWriter } from './payments.writer.ts';
+
+/**
+ * What every step of a payment's saga shares: its dependencies, and the few moves each step ends
+ * with (build a message, write the new state with its events, answer the caller).
+ */
+export interface SagaContext {
+  readonly db: Database;
+  readonly writer: PaymentsWriter;
+  readonly ledger: LedgerPort;
+  readonly fx: Pick<FxService, 'getQuote' | 'price' | 'currency' | 'desk' | 'claimQuote'>;
+  readonly directory: Directory;
+  readonly clock: Clock;
+  readonly operatorBic: string;
+  /** Builds a message reference; replaceable so that tests can make this step fail. */
+  readonly issue: typeof issueMessage;
+  readonly report: (message: string) => void;
+  /** Payments a saga of this process is working on: recovery leaves them alone. */
+  readonly inFlight: Map<string, Promise<Outcome>>;
+}
+
+export type Outcome =
+  | { readonly ok: true; readonly payment: PaymentRecord; readonly replayed: boolean }
+  | { readonly ok: false; readonly error: PaymentError; readonly payment: PaymentRecord | null; readonly replayed: boolean; readonly field?: string };
+
+export const nowNs = (context: SagaContext): bigint => msToNs(context.clock.nowMs());
+export const nowIso = (context: SagaContext): string => new Date(context.clock.nowMs()).toISOString();
+
+/**
+ * The outcome a stored payment stands for: a rejected payment answers with the rule it broke;
+ * any other (settled, held, cancelled, returned) answers with the payment.
+ */
+export function outcomeOf(payment: PaymentRecord, replayed: boolean): Outcome {
+  if (payment.status === 'RJCT') return { ok: false, error: (payment.error ?? 'settlement_failed') as PaymentError, payment, replayed };
+  return { ok: true, payment, replayed };
+}
+
+export function withMessage(context: SagaContext, payment: PaymentRecord, kind: MessageKind, at: bigint, status: string | null = null, reasonCode: string | null = null): PaymentRecord {
+  const ref: MessageRef | null = context.issue(payment, kind, at, context.operatorBic, status, reasonCode);
+  return ref ? { ...payment, messages: [...payment.messages, ref] } : payment;
+}
+
+/** A payment refused for `error`: RJCT with the ISO reason, nothing (more) to do in the ledger. */
+export function rejected(context: SagaContext, payment: PaymentRecord, error: PaymentError, at: bigint, reasonCode = reasonOf(error) ?? 'MS03'): PaymentRecord {
+  const refused: PaymentRecord = { ...payment, status: 'RJCT', reasonCode, error, ledgerState: payment.ledgerState === 'none' ? 'none' : 'done', decision: null, deadlineMs: null, updatedAt: nowIso(context) };
+  return withMessage(context, refused, 'pacs.002', at, 'RJCT', reasonCode);
+}
+
+export interface StatusChange {
+  readonly status: PaymentStatus;
+  readonly at: bigint;
+  readonly reasonCode?: string | null;
+}
+
+/**
+ * Writes the payment's new state and its events, if its row still says `expected` (another process
+ * or a recovery may have finished it meanwhile). Answers from the stored state either way.
+ */
+/** The latest instant a payment's recorded events carry: no later event may be stamped before it. */
+export function latestInstant(payment: PaymentRecord): bigint {
+  let latest = payment.receivedAt;
+  for (const at of [payment.reachedCreditorAgentAt, payment.creditedAt, payment.status === 'RTND' ? payment.returned?.returnedAt : null]) if (at && at > latest) latest = at;
+  return latest;
+}
+
+export async function finish(context: SagaContext, next: PaymentRecord, expected: LedgerState, changes: readonly StatusChange[], floor = 0n): Promise<Outcome> {
+  const stamped = { ...next, updatedAt: nowIso(context) };
+  const written = await context.writer.run(async ({ tx, event }) => {
+    // The row must still say what this step expects (another process or a recovery may have
+    // finished the payment meanwhile); only then are its events numbered and written with it.
+    const current = await tx.get<{ ledger_state: string }>('SELECT ledger_state FROM payments WHERE id = ?', [stamped.id]);
+    if (current?.ledger_state !== expected) return null;
+    // Each event is at least as late as the one before it: instants come from the ledger's clock
+    // (which may run a few nanoseconds ahead) and from the injected clock.
+    const events = [...stamped.events];
+    let last = floor;
+    for (const change of changes) {
+      last = change.at > last ? change.at : last;
+      events.push(await event({ paymentId: stamped.id, uetr: stamped.uetr, status: change.status, reasonCode: change.reasonCode ?? null, at: last }));
+    }
+    const full = { ...stamped, events };
+    await updatePayment(tx, full, expected);
+    return full;
+  });
+  if (written) return outcomeOf(written, false);
+  const stored = await loadPayment(context.db, stamped.id);
+  return stored ? outcomeOf(stored, true) : outcomeOf(stamped, false);
+}
