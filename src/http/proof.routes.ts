@@ -24,7 +24,12 @@ export function proofRoutes(platform: Platform) {
       const view = await platform.scf.getVoucher(id);
       const scope = partyScope(request);
       // A participant may prove only vouchers it holds or held, issued, or financed.
-      const involved = view && (!scope || view.holdings.some((holding) => scope.includes(holding.holderId)) || scope.includes(view.voucher.issuerId));
+      const involved = view && (
+        !scope ||
+        scope.includes(view.voucher.issuerId) ||
+        view.holdings.some((holding) => scope.includes(holding.holderId)) ||
+        view.pieces.some((piece) => piece.financing !== null && scope.includes(piece.financing.bankId))
+      );
       if (!view || !involved) throw notFound('voucher_not_found', `no voucher ${id}`);
       const proof = await buildVoucherProof(platform, id);
       if (proof === 'voucher_has_no_events') throw notFound('voucher_has_no_events', `voucher ${id} has no journaled operations yet`);

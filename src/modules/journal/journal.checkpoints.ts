@@ -203,7 +203,12 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
           const problems: string[] = [];
           const rows = await q.all<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints ORDER BY tree_size`);
           if (rows.length === 0) return problems;
-          const keys = verificationKeys(await loadRing());
+          let keys;
+          try {
+            keys = verificationKeys(await loadRing());
+          } catch (error) {
+            return [`${rows.length} checkpoints not verified: ${(error as Error).message}`];
+          }
           for (const checkpoint of rows.map(toCheckpoint)) {
             const size = fresh?.size() ?? 0;
             if (!fresh || checkpoint.treeSize > size) {
