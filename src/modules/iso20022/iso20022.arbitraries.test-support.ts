@@ -24,9 +24,16 @@ const xmlCharacter = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }).map((code) => String.fromCodePoint(code)) },
 );
 
-/** Text of 1..max code points, as MaxNText elements count them. */
+/**
+ * Text of 1..max code points, as MaxNText elements count them. A leading U+FEFF is left to the
+ * builder's refusal tests (readers drop it as a byte order mark); elsewhere it stays, and does
+ * round-trip.
+ */
 export function xmlText(max: number): fc.Arbitrary<string> {
-  return fc.array(xmlCharacter, { minLength: 1, maxLength: max }).map((characters) => characters.join(''));
+  return fc
+    .array(xmlCharacter, { minLength: 1, maxLength: max })
+    .map((characters) => characters.join(''))
+    .filter((text) => !text.startsWith('\uFEFF'));
 }
 
 export const currency = fc.constantFrom(...CURRENCIES);

@@ -64,6 +64,42 @@ describe('pacs.008.001.08 round trip', () => {
   });
 });
 
+describe('pacs.008.001.08 text that starts with U+FEFF', () => {
+  // Found by the round-trip property (seed -1534080661): the reader dropped the leading U+FEFF of
+  // this 17-byte id as a byte order mark. The trailing U+E000 matters: shorter text kept it.
+  const counterexample: InterbankCreditTransfer = {
+    endToEndId: '\uFEFF \u{10000}\u{10000}< \uE000',
+    uetr: '00000000-0000-4000-8000-000000000000',
+    amount: { amount: 1n, currency: 'AED' },
+    settlementAmount: { amount: 999_999_999_999_999_999n, currency: 'AED' },
+    chargeBearer: 'DEBT',
+    charges: [],
+    debtor: { name: '<', account: { kind: 'other', id: ' ' }, agentBic: 'COBADEFFXXX' },
+    creditor: { name: ' ', account: { kind: 'iban', iban: 'DE89370400440532013000' }, agentBic: 'COBADEFFXXX' },
+    remittanceInformation: [],
+    settlementDate: '2000-01-01',
+  };
+
+  it('refuses it as invalid_text, naming the field, since it would not read back as written', () => {
+    expect(buildPacs008(SAMPLE_HEADER, [counterexample])).toMatchObject({
+      ok: false,
+      error: 'invalid_text',
+      problems: [{ code: 'invalid_text', path: 'transfers[0].endToEndId' }],
+    });
+    expect(buildPacs008(SAMPLE_HEADER, [{ ...SAMPLE_TRANSFER, debtor: { ...SAMPLE_TRANSFER.debtor, name: '\uFEFFAcme' } }])).toMatchObject({
+      ok: false,
+      problems: [{ code: 'invalid_text', path: 'transfers[0].debtor.name' }],
+    });
+  });
+
+  it('reads back the same transfer exactly once the text does not start with U+FEFF, even with U+FEFF inside', () => {
+    for (const endToEndId of [' \u{10000}\u{10000}< \uE000', '< \uFEFF\u{10000}\u{10000} \uE000']) {
+      const transfer = { ...counterexample, endToEndId };
+      expect(importPacs008(built([transfer]).combined)).toMatchObject({ ok: true, value: { message: expectedMessage([transfer]) } });
+    }
+  });
+});
+
 describe('pacs.008.001.08 import of a correspondent’s message', () => {
   it('takes the group settlement date, keeps instructed amount, rate and charges, and derives stable UETRs', () => {
     const first = importPacs008(fixture('pacs008-incoming.xml'));

@@ -227,6 +227,9 @@ export function characterLength(text: string): number {
 export function textProblem(text: string, max: number): string | undefined {
   if (text.length === 0) return 'the text is empty';
   if (NOT_XML_CHARACTER.test(text)) return 'the text contains a character XML cannot carry (a control character or lone surrogate)';
+  // Readers take a leading U+FEFF for a byte order mark and drop it (libxml2-wasm decodes text with
+  // a default TextDecoder), so such text would not read back as written; refuse it rather than send it.
+  if (text.startsWith('\uFEFF')) return 'the text starts with U+FEFF (a byte order mark), which readers drop';
   const length = characterLength(text);
   if (length > max) return `the text has ${length} characters; at most ${max} are allowed`;
   return undefined;
