@@ -4,15 +4,38 @@ import type { Database, Queryable } from '../../db/index.ts';
 import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toPending, toTransfer, type AccountRow, type PendingRow, type TransferRow } from './ledger.rows.ts';
 import type { TransferError } from './ledger.errors.ts';
+import type { Account } from './ledger.ts';
+
+/**
+ * Accounts the SQLite writer keeps in memory between batches. An entry costs about 370 bytes of
+ * resident memory (the object, four bigints, the id string and the map slot), so this bounds the
+ * cache near 25 MB, a small part of the 300 MB a process with a million accounts may use, while the
+ * working set of a busy ledger (the accounts that move money every second) stays cached.
+ */
+const ACCOUNT_CACHE_MAX_ENTRIES = 65_536;
+
+/**
+ * Ids whose order as JavaScript strings (UTF-16 code units) is the same as SQLite's BINARY order
+ * (UTF-8 bytes): the two agree for every character below U+D800, which covers every UUID.
+ */
+const ORDER_SAFE_ID = /^[\u0000-\ud7ff]*$/;
 
 /**
  * SQLite write path. better-sqlite3 runs each prepared statement synchronously in about a
  * microsecond, so row-at-a-time access inside one transaction is the fast way here.
+ *
+ * One writer owns a SQLite file (ARCHITECTURE.md, section 4), so this store also remembers what it
+ * wrote: the accounts it touched (their balances are then read from memory, not from the table) and
+ * the largest transfer id stored, above which a new id cannot exist and needs no lookup. Time-ordered
+ * ids make that the common case. Both are dropped whenever the file may have changed behind the
+ * store's back: another connection committed (`data_version` moved), another statement on this
+ * connection wrote anything (`total_changes()` moved), or a batch rolled back.
  */
 export function createSqliteLedgerStore(db: Database): LedgerStore {
   const raw = db.sqlite;
   assert(raw, 'SQLite ledger store needs a SQLite database');
   const sql = prepareAll(raw);
+  const memory = createWriterMemory(sql);
 
   // The transaction's own queryable: statements through `db` would wait for the lock this transaction holds.
   const makeTx = (queryable: Queryable): LedgerWriteTx => ({
@@ -31,16 +54,27 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
     async loadTransfers(ids) {
       const found = [];
       for (const id of ids) {
+        if (!memory.mayBeStored(id)) continue;
         const row = sql.transfer.get(id) as TransferRow | undefined;
         if (row) found.push(toTransfer(row));
       }
       return found;
     },
     async loadAccounts(ids) {
+      // The engine changes these objects in place as it applies the batch; that is what keeps the
+      // cache current, and why a batch that rolls back clears it. New accounts are not added when
+      // they are created but when a later batch first reads them: bulk openings of accounts that
+      // nobody uses yet would otherwise push the working set out and keep memory for nothing.
       const found = [];
       for (const id of ids) {
-        const row = sql.account.get(id) as AccountRow | undefined;
-        if (row) found.push(toAccount(row));
+        let account = memory.account(id);
+        if (!account) {
+          const row = sql.account.get(id) as AccountRow | undefined;
+          if (!row) continue;
+          account = toAccount(row);
+          memory.remember(account);
+        }
+        found.push(account);
       }
       return found;
     },
@@ -55,6 +89,7 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
     async loadFailures(ids) {
       const found = new Map<string, TransferError>();
       for (const id of ids) {
+        if (!memory.mayBeStored(id)) continue;
         const row = sql.failure.get(id) as { result: string } | undefined;
         if (row) found.set(id, row.result as TransferError);
       }
@@ -74,7 +109,10 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
         );
         created.add(account.id);
       }
-      for (const id of effects.touchedAccounts) {
+      // In key order the updates walk the accounts table from one end to the other instead of
+      // jumping between its pages: about half the time of the same updates in arrival order.
+      const touched = [...effects.touchedAccounts].sort();
+      for (const id of touched) {
         if (created.has(id)) continue;
         const account = snapshot.accounts.get(id);
         assert(account, `touched account ${id} not in snapshot`);
@@ -82,6 +120,7 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
       }
       for (const t of effects.newTransfers) {
         sql.insertTransfer.run(t.timestamp, t.id, t.debitAccountId, t.creditAccountId, t.amount, t.pendingId, t.ledger, t.code, t.flags, t.timeoutSeconds, t.metadata);
+        memory.stored(t.id);
       }
       const newPending = new Set<string>();
       for (const state of effects.newPending) {
@@ -97,13 +136,99 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
       for (const row of effects.history) {
         sql.insertBalance.run(row.accountId, row.timestamp, row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted);
       }
-      for (const failure of effects.failures) sql.insertFailure.run(failure.id, failure.result, failure.timestamp);
+      for (const failure of effects.failures) {
+        sql.insertFailure.run(failure.id, failure.result, failure.timestamp);
+        memory.stored(failure.id);
+      }
       for (const event of effects.accountEvents) sql.insertEvent.run(event.timestamp, event.accountId, event.kind);
     },
   });
 
   return {
-    writeBatch: (work) => db.transaction((queryable) => work(makeTx(queryable))),
+    async writeBatch(work) {
+      try {
+        return await db.transaction(async (queryable) => {
+          memory.checkUnchanged();
+          const result = await work(makeTx(queryable));
+          memory.markUnchanged();
+          return result;
+        });
+      } catch (error) {
+        // The engine may have changed cached accounts before the batch failed; none of it happened.
+        memory.forget();
+        throw error;
+      }
+    },
+  };
+}
+
+type Statements = ReturnType<typeof prepareAll>;
+
+/** What the single writer remembers between batches; see createSqliteLedgerStore. */
+function createWriterMemory(sql: Statements) {
+  // Two generations approximate "least recently used" at constant cost: accounts are used and
+  // added in the young map, and when it is full the old map is dropped whole and the young one
+  // takes its place. A used account in the old map moves back to the young one. Evicting entries
+  // one by one from the front of a Map instead slows down with every deletion in V8 (the deleted
+  // slots are skipped again by each new iterator), which made a million new accounts take minutes.
+  let young = new Map<string, Account>();
+  let old = new Map<string, Account>();
+  const generationMaxEntries = ACCOUNT_CACHE_MAX_ENTRIES / 2;
+  /** Largest order-safe id in ledger_transfers and ledger_transfer_failures; null: look every id up. */
+  let largestId: string | null = null;
+  let known = false;
+  let marker: { changes: bigint; version: bigint } | null = null;
+
+  const forget = () => {
+    young = new Map();
+    old = new Map();
+    largestId = null;
+    known = false;
+    marker = null;
+  };
+  const keep = (account: Account) => {
+    old.delete(account.id);
+    young.set(account.id, account);
+    if (young.size >= generationMaxEntries) {
+      old = young;
+      young = new Map();
+    }
+  };
+
+  return {
+    forget,
+    /** Run first in every write transaction, when no other writer can commit until it ends. */
+    checkUnchanged() {
+      const now = sql.changeMarker.get() as { changes: bigint; version: bigint };
+      if (!marker || now.changes !== marker.changes || now.version !== marker.version) forget();
+      if (!known) {
+        const transfer = (sql.largestTransferId.get() as { id: string | null }).id;
+        const failure = (sql.largestFailureId.get() as { id: string | null }).id;
+        const largest = transfer === null ? failure : failure === null || transfer > failure ? transfer : failure;
+        // An id outside the order-safe range would make string comparison disagree with SQLite.
+        largestId = largest === null || ORDER_SAFE_ID.test(largest) ? largest ?? '' : null;
+        known = true;
+      }
+    },
+    /** Run last in every write transaction: everything changed since is someone else's write. */
+    markUnchanged() {
+      marker = sql.changeMarker.get() as { changes: bigint; version: bigint };
+    },
+    /** False only when the id is certainly in neither the transfers nor the failures table. */
+    mayBeStored(id: string): boolean {
+      return largestId === null || id <= largestId || !ORDER_SAFE_ID.test(id);
+    },
+    stored(id: string) {
+      if (largestId !== null && id > largestId && ORDER_SAFE_ID.test(id)) largestId = id;
+    },
+    account(id: string): Account | undefined {
+      const recent = young.get(id);
+      if (recent) return recent;
+      const older = old.get(id);
+      if (older) keep(older);
+      return older;
+    },
+    remember: keep,
   };
 }
 
@@ -117,6 +242,9 @@ function prepareAll(raw: BetterSqlite3.Database) {
     pending: raw.prepare('SELECT id, status, expires_at, resolved_at FROM ledger_pending WHERE id = ?'),
     failure: raw.prepare('SELECT result FROM ledger_transfer_failures WHERE id = ?'),
     ledger: raw.prepare('SELECT id FROM ledger_ledgers WHERE id = ?'),
+    changeMarker: raw.prepare('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version'),
+    largestTransferId: raw.prepare('SELECT max(id) AS id FROM ledger_transfers'),
+    largestFailureId: raw.prepare('SELECT max(id) AS id FROM ledger_transfer_failures'),
     insertAccount: raw.prepare(`INSERT INTO ledger_accounts (${ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     updateAccount: raw.prepare('UPDATE ledger_accounts SET flags = ?, debits_pending = ?, debits_posted = ?, credits_pending = ?, credits_posted = ? WHERE id = ?'),
     insertTransfer: raw.prepare(
