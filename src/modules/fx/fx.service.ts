@@ -213,7 +213,10 @@ function createQuoteWriter(db: Database) {
   function kick(): void {
     if (draining) return;
     draining = true;
-    idle = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
+    idle = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).catch((error: unknown) => {
+      // drain answers every failure to its callers; should it ever throw itself, nobody waiting is left hanging.
+      for (const item of queue.splice(0)) item.reject(error);
+    }).finally(() => {
       draining = false;
       // A quote queued after the loop saw an empty queue but before this ran still needs a commit.
       if (queue.length > 0) kick();

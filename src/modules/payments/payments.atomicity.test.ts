@@ -12,12 +12,17 @@ import { balancesOf, expectLedgersBalance, openHarness, pendingHolds, type Harne
  * Atomicity: a failure injected at each step of a cross-border payment (a dependency that throws
  * there, and keeps throwing, as if the process died at that point) leaves no partial leg booked.
  * Right after the failure the legs are all posted or none; once recovery has run (as at the next
- * start) nothing is held either, and the books show the whole payment or nothing of it.
+ * start) nothing is held either, and the books show the whole payment or nothing of it. An
+ * immediate payment reserves and posts in one ledger call; a held one posts in a second call when
+ * the creditor agent accepts it, and that call gets its own failures.
  */
-type Step = 'quote' | 'pricing' | 'intent' | 'reserve-before' | 'reserve-after' | 'message' | 'post-before' | 'post-after' | 'outcome';
-const STEPS: readonly Step[] = ['quote', 'pricing', 'intent', 'reserve-before', 'reserve-after', 'message', 'post-before', 'post-after', 'outcome'];
+type Step =
+  | 'quote' | 'pricing' | 'intent' | 'message' | 'ledger-before' | 'ledger-after' | 'outcome'
+  | 'accept-decision' | 'post-before' | 'post-after' | 'accept-outcome';
+const IMMEDIATE_STEPS: readonly Step[] = ['quote', 'pricing', 'intent', 'message', 'ledger-before', 'ledger-after', 'outcome'];
+const ACCEPTANCE_STEPS: readonly Step[] = ['accept-decision', 'post-before', 'post-after', 'accept-outcome'];
 /** Steps after which the whole payment is legitimately settled: the ledger posted every leg before the failure. */
-const SETTLED_ANYWAY: ReadonlySet<Step> = new Set(['post-after', 'outcome']);
+const SETTLED_ANYWAY: ReadonlySet<Step> = new Set(['ledger-after', 'outcome', 'post-after', 'accept-outcome', 'post-before']);
 
 class InjectedFailure extends Error {}
 const PAST_RECOVERY_GRACE_MS = PAYMENT_LIMITS.recoveryGraceMs + 1_000;
@@ -42,7 +47,8 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
     const db: Database = Object.assign(Object.create(platform.db) as Database, {
       transaction: <T>(work: Parameters<Database['transaction']>[0]) => {
         transactions += 1;
-        if ((step === 'intent' && transactions === 1) || (step === 'outcome' && transactions > 1)) fail(step);
+        const first = transactions === 1;
+        if (((step === 'intent' || step === 'accept-decision') && first) || ((step === 'outcome' || step === 'accept-outcome') && !first)) fail(step);
         return platform.db.transaction(work) as Promise<T>;
       },
     });
@@ -65,9 +71,9 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
         balancesAt: (id, at) => platform.ledger.balancesAt(id, at),
         createAccounts: (requests) => platform.ledger.createAccounts(requests),
         async createTransfers(requests) {
-          if ((step === 'reserve-before' && isPending(requests)) || (step === 'post-before' && isPost(requests))) fail(step);
+          if ((step === 'ledger-before' && isPending(requests)) || (step === 'post-before' && isPost(requests))) fail(step);
           const results = await platform.ledger.createTransfers(requests);
-          if ((step === 'reserve-after' && isPending(requests)) || (step === 'post-after' && isPost(requests))) fail(step);
+          if ((step === 'ledger-after' && isPending(requests)) || (step === 'post-after' && isPost(requests))) fail(step);
           return results;
         },
       },
@@ -81,7 +87,7 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
     return states;
   }
 
-  for (const step of STEPS) {
+  for (const step of [...IMMEDIATE_STEPS, ...ACCEPTANCE_STEPS]) {
     it(`leaves no partial leg when ${step} fails`, async () => {
       const { platform } = harness;
       const [debtor, creditor] = [await harness.customer(bankA, 'CNY', 5_000_000n), await harness.customer(bankB, 'USD')];
@@ -93,16 +99,25 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
       const before = await balancesOf(platform, watched);
       const quote = await platform.fx.quote({ sellCurrency: 'CNY', buyCurrency: 'USD', sellAmount: 1_234_567n, ttlSeconds: 600 });
       if (!quote.ok) throw new Error(quote.error);
+      const held = ACCEPTANCE_STEPS.includes(step);
       // The pricing step is reached only by a payment without a quote.
-      const order = harness.order(debtor, creditor, 1_234_567n, 'CNY', step === 'pricing' ? {} : { quoteId: quote.value.id });
+      const order = harness.order(debtor, creditor, 1_234_567n, 'CNY', {
+        ...(step === 'pricing' ? {} : { quoteId: quote.value.id }), ...(held ? { settlement: 'on_acceptance' as const } : {}),
+      });
       const failing = failingService(step);
-      const outcome = await failing.submit(order).catch((error: unknown) => error);
+      let outcome: unknown;
+      if (held) {
+        const submitted = await platform.payments.submit(order);
+        expect(submitted).toMatchObject({ ok: true, payment: { status: 'ACSP' } });
+        outcome = await failing.accept(submitted.payment!.uetr).catch((error: unknown) => error);
+      } else {
+        outcome = await failing.submit(order).catch((error: unknown) => error);
+      }
       await failing.stop();
       if (outcome instanceof Error && !(outcome instanceof InjectedFailure)) throw outcome;
 
-      // Right after the failure: whatever is booked is all of the chain or none of it.
-      const stored = await platform.payments.getById(order.id);
-      const legs = stored?.plan?.legs.length ?? 0;
+      // Right after the failure: whatever is posted is all of the chain or none of it.
+      const legs = (await platform.payments.getById(order.id))?.plan?.legs.length ?? 0;
       const posted = (await legStates(order.id)).filter((state) => state === 'posted').length;
       expect([0, legs]).toContain(posted);
 
@@ -110,10 +125,16 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
       // PostgreSQL recovery leaves payments touched in the last minute to the process working on them.
       harness.clock.advance(PAST_RECOVERY_GRACE_MS);
       await platform.payments.recover();
+      if (step === 'accept-decision') {
+        // The decision was never written: the payment is still held, every leg reserved, and can be accepted.
+        expect(await platform.payments.getById(order.id)).toMatchObject({ status: 'ACSP', ledgerState: 'reserved' });
+        expect(await pendingHolds(platform)).toBe(legs);
+        expect((await platform.payments.accept((await platform.payments.getById(order.id))!.uetr)).ok).toBe(true);
+      }
       expect(await pendingHolds(platform)).toBe(0);
       await expectLedgersBalance(platform);
       const recovered = await platform.payments.getById(order.id);
-      if (SETTLED_ANYWAY.has(step)) {
+      if (SETTLED_ANYWAY.has(step) || step === 'accept-decision') {
         expect(recovered?.status).toBe('ACCC');
         expect(await legStates(order.id)).toEqual(Array(legs).fill('posted'));
         expect(await harness.balance(creditor)).toBe(recovered!.plan!.credited);

@@ -28,7 +28,6 @@ export const PAYMENT_ERRORS = Object.freeze({
   // Refusals of a request that leave the payment as it was.
   payment_exists_with_different_fields: { status: 409, reason: null },
   uetr_already_used: { status: 409, reason: null },
-  invalid_uetr: { status: 422, reason: null },
   payment_not_found: { status: 404, reason: null },
   message_not_found: { status: 404, reason: null },
   payment_not_awaiting_acceptance: { status: 409, reason: null },
@@ -48,7 +47,6 @@ export const PAYMENT_ERRORS = Object.freeze({
   xml_entity_forbidden: { status: 400, reason: 'FF01' },
   xml_too_large: { status: 413, reason: 'FF01' },
   xml_unsupported_message: { status: 422, reason: 'FF01' },
-  iso20022_unavailable: { status: 501, reason: null },
   // Webhooks and statements.
   webhook_not_found: { status: 404, reason: null },
   webhook_url_not_allowed: { status: 422, reason: null },

@@ -50,7 +50,7 @@ export async function setUpNetwork(api: Api): Promise<Network> {
     banks,
     fund,
     async customer(bic, currency, funds = 0n, identifier) {
-      const partyId = `cust-${randomBytes(4).toString('hex')}`;
+      const partyId = `cust_${randomBytes(4).toString('hex')}`;
       await api.ok('POST', '/v1/parties', { id: partyId, name: `Customer ${partyId}`, kind: 'individual', jurisdiction: 'CN' }, 201);
       const account = await api.ok('POST', '/v1/payments/accounts', { bic, party_id: partyId, currency, ...(identifier ? { identifier } : {}) }, 201);
       if (funds > 0n) await fund(account.account_id, currency, funds);

@@ -61,7 +61,6 @@ export function returnRequests(payment: PaymentRecord, legs: readonly Leg[]): Tr
 }
 
 export const VOID_FINISHED: ReadonlySet<string> = new Set(['ok', 'pending_transfer_not_found', 'pending_transfer_already_voided', 'pending_transfer_expired']);
-export const POST_FINISHED: ReadonlySet<string> = new Set(['ok', 'pending_transfer_already_posted']);
 
 export const allOk = (results: readonly ItemResult<TransferError>[]): boolean => results.every((result) => result.result === 'ok');
 

@@ -1,6 +1,7 @@
 import { AssertionError } from '../../kernel/index.ts';
+import type { ItemResult, TransferError } from '../ledger/index.ts';
 import { TIMEOUT_REASON, type PaymentError } from './payments.errors.ts';
-import { chainTimestamp, POST_FINISHED, postRequests, refusalOf, returnRequests, VOID_FINISHED, voidRequests } from './payments.ledger.ts';
+import { chainTimestamp, postRequests, refusalOf, returnRequests, VOID_FINISHED, voidRequests } from './payments.ledger.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { loadPayment, unresolvedPayments } from './payments.repository.ts';
 import { finish, latestInstant, nowNs, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
@@ -13,13 +14,17 @@ import type { PaymentRecord } from './payments.ts';
  * brought in line with that. Nothing here ever books a leg the payment had not already decided on.
  */
 
-/** Posts the reserved legs; answers when they were posted (ns), or null when the reservation is gone. */
-export async function postLegs(context: SagaContext, payment: PaymentRecord): Promise<bigint | null> {
-  const results = await context.ledger.createTransfers(postRequests(payment));
-  if (!results.every((result) => POST_FINISHED.has(result.result))) return null;
-  const stamped = chainTimestamp(results);
-  if (stamped > 0n && results.every((result) => result.result === 'ok')) return stamped;
-  return settledAt(context, payment);
+/**
+ * Posts the reserved legs (or reads the answer of a post already asked for with the reservation);
+ * answers when they were posted (ns), or null when the reservation is gone.
+ */
+export async function postLegs(context: SagaContext, payment: PaymentRecord, asked?: readonly ItemResult<TransferError>[]): Promise<bigint | null> {
+  const results = asked ?? (await context.ledger.createTransfers(postRequests(payment)));
+  if (results.every((result) => result.result === 'ok')) return chainTimestamp(results);
+  // The posts were one linked chain, so one leg already posted means they all were; the rest of
+  // this repeated chain then answers linked_event_failed, which changes nothing.
+  if (results.some((result) => result.result === 'pending_transfer_already_posted')) return settledAt(context, payment);
+  return null;
 }
 
 /** Releases every reserved leg; a leg already released or never reserved is fine. */

@@ -90,6 +90,9 @@ export async function loadByUetr(q: Queryable, uetr: string): Promise<PaymentRec
   return row ? toPayment(row) : undefined;
 }
 
+/** A LIKE pattern matching one delimited party id; party ids may contain `_`, which LIKE would take as a wildcard. */
+const partyPattern = (id: string) => `%|${id.replace(/[\\%_]/g, (character) => `\\${character}`)}|%`;
+
 export interface PaymentFilter {
   readonly status?: PaymentStatus;
   /** Only payments involving one of these parties (a participant's view). */
@@ -104,8 +107,8 @@ export async function listPayments(q: Queryable, filter: PaymentFilter): Promise
   if (filter.status) (where.push('status = ?'), values.push(filter.status));
   if (filter.partyIds) {
     if (filter.partyIds.length === 0) return [];
-    where.push(`(${filter.partyIds.map(() => 'parties LIKE ?').join(' OR ')})`);
-    values.push(...filter.partyIds.map((id) => `%|${id.replace(/[%_|]/g, '')}|%`));
+    where.push(`(${filter.partyIds.map(() => "parties LIKE ? ESCAPE '\\'").join(' OR ')})`);
+    values.push(...filter.partyIds.map(partyPattern));
   }
   if (filter.after) {
     const [createdAt, id] = filter.after.split(' ');
@@ -137,11 +140,11 @@ export async function eventsAfter(q: Queryable, after: bigint, limit: number, pa
     return (await q.all('SELECT seq, payment_id, uetr, status, reason_code, at FROM payment_events WHERE seq > ? ORDER BY seq LIMIT ?', [after, limit])).map(toEvent);
   }
   if (partyIds.length === 0) return [];
-  const matches = partyIds.map(() => 'p.parties LIKE ?').join(' OR ');
+  const matches = partyIds.map(() => "p.parties LIKE ? ESCAPE '\\'").join(' OR ');
   const rows = await q.all(
     `SELECT e.seq, e.payment_id, e.uetr, e.status, e.reason_code, e.at FROM payment_events e JOIN payments p ON p.id = e.payment_id
      WHERE e.seq > ? AND (${matches}) ORDER BY e.seq LIMIT ?`,
-    [after, ...partyIds.map((id) => `%|${id.replace(/[%_|]/g, '')}|%`), limit],
+    [after, ...partyIds.map(partyPattern), limit],
   );
   return rows.map(toEvent);
 }

@@ -2,7 +2,8 @@ import { msToNs, NANOSECONDS_PER_MILLISECOND } from '../../kernel/index.ts';
 import { checkOrder } from './payments.checks.ts';
 import { TIMEOUT_REASON } from './payments.errors.ts';
 import { uetrFor } from './payments.ids.ts';
-import { allOk, chainTimestamp, refusalOf, reservationRequests } from './payments.ledger.ts';
+import { allOk, chainTimestamp, postRequests, refusalOf, reservationRequests } from './payments.ledger.ts';
+import type { ItemResult, TransferError } from '../ledger/index.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { fingerprintOf } from './payments.json.ts';
 import { postLegs, recoverAfterFailure, voidLegs } from './payments.recovery.ts';
@@ -17,10 +18,11 @@ import type { PaymentOrder, PaymentRecord } from './payments.ts';
  *   2. intent: the payment is written as ACTC with its plan, and its quote claimed, in one
  *      transaction (RCVD and ACTC events) — before the ledger is touched, so that a crash from here
  *      on leaves a row that recovery finishes;
- *   3. reservation: every leg as one linked chain of pending transfers across both currencies'
- *      ledgers (ACSP, the moment the creditor agent has the payment; the pacs.008 is issued);
+ *   3. reservation: the pacs.008 is built, and every leg reserved as one linked chain of pending
+ *      transfers across both currencies' ledgers (ACSP, the moment the creditor agent has it);
  *   4. settlement: the chain posted as one linked chain (ACCC, credited to the creditor; pacs.002),
- *      at once, or when the creditor agent accepts a payment held for it;
+ *      in the same ledger call for an immediate payment, or when the creditor agent accepts one
+ *      held for it;
  *   5. outcome: the new state and its events written.
  *
  * Steps 2 and 5 go through the payments writer and steps 3 and 4 through the ledger engine, both
@@ -105,24 +107,32 @@ export function createSubmitter(context: SagaContext) {
     // The ledger's own timeout is a safety net behind the saga (and behind the acceptance window):
     // reservations a crash leaves behind are released even if nothing else ever looks at them.
     const timeout = held ? windowSeconds + PAYMENT_LIMITS.acceptanceGraceSeconds : PAYMENT_LIMITS.reservationTimeoutSeconds;
-    const results = await context.ledger.createTransfers(reservationRequests(payment, timeout));
-    if (!allOk(results)) {
-      const refused = rejected(context, payment, refusalOf(plan.legs, results), nowNs(context));
+    // The pacs.008 instructs the creditor agent as the legs are reserved for it: built first, so
+    // that a payment whose instruction cannot be built books nothing.
+    const instructed = withMessage(context, payment, 'pacs.008', nowNs(context));
+    // An immediate payment asks the ledger for the reservation and the post in one call: the
+    // ledger applies the pending chain and then the chain that posts it, in order, in one batch.
+    // That is still every leg reserved together and posted together, at half the round trips.
+    const reservation = reservationRequests(payment, timeout);
+    const results = await context.ledger.createTransfers(held ? reservation : [...reservation, ...postRequests(payment)]);
+    const reserved = results.slice(0, reservation.length);
+    if (!allOk(reserved)) {
+      const refused = rejected(context, payment, refusalOf(plan.legs, reserved), nowNs(context));
       return finish(context, refused, 'reserving', [{ status: 'RJCT', at: nowNs(context), reasonCode: refused.reasonCode }], latestInstant(payment));
     }
-    const reachedAt = chainTimestamp(results);
-    const reached = withMessage(context, { ...payment, status: 'ACSP', reachedCreditorAgentAt: reachedAt }, 'pacs.008', reachedAt);
+    const reachedAt = chainTimestamp(reserved);
+    const reached: PaymentRecord = { ...instructed, status: 'ACSP', reachedCreditorAgentAt: reachedAt };
     const changes: StatusChange[] = [{ status: 'ACSP', at: reachedAt }];
     if (held) {
       const deadlineMs = Number(reachedAt / NANOSECONDS_PER_MILLISECOND) + windowSeconds * 1000;
       return finish(context, { ...reached, ledgerState: 'reserved', deadlineMs }, 'reserving', changes);
     }
-    return complete(reached, 'reserving', changes);
+    return complete(reached, 'reserving', changes, results.slice(reservation.length));
   }
 
   /** Posts a reserved payment and records it credited; a reservation found gone is a time-out. */
-  async function complete(payment: PaymentRecord, expected: 'reserving' | 'posting', changes: StatusChange[]): Promise<Outcome> {
-    const creditedAt = await postLegs(context, payment);
+  async function complete(payment: PaymentRecord, expected: 'reserving' | 'posting', changes: StatusChange[], posted?: readonly ItemResult<TransferError>[]): Promise<Outcome> {
+    const creditedAt = await postLegs(context, payment, posted);
     if (creditedAt === null) {
       await voidLegs(context, payment);
       const at = nowNs(context);
