@@ -98,7 +98,8 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     queued += items;
     if (!draining) {
       draining = true;
-      idle = new Promise((resolve) => setImmediate(() => drain().finally(resolve)));
+      // Every failure is handed to its callers inside drain; nothing may escape as an unhandled rejection.
+      idle = new Promise((resolve) => setImmediate(() => drain().catch(() => undefined).finally(resolve)));
     }
   }
 

@@ -82,7 +82,8 @@ export function createScfEngine(deps: ScfEngineDeps): ScfEngine {
     queue.push(entry);
     if (!draining) {
       draining = true;
-      idle = new Promise((resolve) => setImmediate(() => drain().finally(resolve)));
+      // Every failure is handed to its callers inside drain; nothing may escape as an unhandled rejection.
+      idle = new Promise((resolve) => setImmediate(() => drain().catch(() => undefined).finally(resolve)));
     }
   }
 
@@ -123,7 +124,16 @@ export function createScfEngine(deps: ScfEngineDeps): ScfEngine {
       for (const entry of entries) entry.reject(error);
       return;
     }
-    await finishLedgerWork(answers.flatMap((answer) => (answer.work ? [answer.work] : [])), nowIso);
+    try {
+      await finishLedgerWork(answers.flatMap((answer) => (answer.work ? [answer.work] : [])), nowIso);
+    } catch (error) {
+      // The decisions are committed but their cash could not move (the database went away): callers
+      // get the error and retry with the same ids, which answer from the stored records once
+      // recovery has posted or voided what is left.
+      needsRecovery = true;
+      for (const entry of entries) entry.reject(error);
+      return;
+    }
     deps.onBatch?.(leaders.length, (performance.now() - started) / 1000);
     const retry: Entry[] = [];
     leaders.forEach((entry, index) => {
