@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { isUuid, uuidv7 } from './ids.ts';
+
+describe('UUIDv7 ids', () => {
+  it('are well-formed version 7 UUIDs, all distinct and strictly increasing within one process', () => {
+    const ids = Array.from({ length: 20_000 }, () => uuidv7(1_767_225_600_000));
+    expect(ids.every((id) => isUuid(id) && id[14] === '7' && '89ab'.includes(id[19] as string))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('carry the time they were made in their first 48 bits', () => {
+    const at = Date.UTC(2030, 0, 1);
+    const id = uuidv7(at + 10_000);
+    expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBeGreaterThanOrEqual(at + 10_000);
+  });
+});
