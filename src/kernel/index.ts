@@ -4,3 +4,4 @@ export * from './ids.ts';
 export * from './limits.ts';
 export * from './money.ts';
 export * from './result.ts';
+export * from './batch-queue.ts';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Database, Queryable } from '../../db/index.ts';
-import { AMOUNT_MAX, AssertionError, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
+import { AMOUNT_MAX, AssertionError, createBatchQueue, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
 import { AccountFlags, type LedgerService } from '../ledger/index.ts';
 import type { FxError } from './fx.errors.ts';
 import { FX_CODES, FX_LIMITS } from './fx.limits.ts';
@@ -206,26 +206,9 @@ export function createFxService(deps: FxServiceDeps): FxService {
  * which writes them all. A quote is answered only once it is durable, so a firm price survives a crash.
  */
 function createQuoteWriter(db: Database) {
-  const queue: { quote: Quote; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  let draining = false;
-  let idle: Promise<void> = Promise.resolve();
-
-  function kick(): void {
-    if (draining) return;
-    draining = true;
-    idle = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).catch((error: unknown) => {
-      // drain answers every failure to its callers; should it ever throw itself, nobody waiting is left hanging.
-      for (const item of queue.splice(0)) item.reject(error);
-    }).finally(() => {
-      draining = false;
-      // A quote queued after the loop saw an empty queue but before this ran still needs a commit.
-      if (queue.length > 0) kick();
-    });
-  }
-
-  async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, FX_LIMITS.writerBatchMax);
+  const queue = createBatchQueue<{ quote: Quote; resolve: () => void; reject: (error: unknown) => void }>({
+    maxBatch: FX_LIMITS.writerBatchMax,
+    async run(batch) {
       try {
         await db.transaction(async (tx) => {
           for (const item of batch) await insertQuote(tx, item.quote);
@@ -234,19 +217,15 @@ function createQuoteWriter(db: Database) {
       } catch (error) {
         for (const item of batch) item.reject(error);
       }
-    }
-  }
+    },
+  });
 
   return {
     insert(quote: Quote): Promise<void> {
       if (queue.length >= FX_LIMITS.writerQueueMax) return Promise.reject(new FxOverloadedError(`more than ${FX_LIMITS.writerQueueMax} quotes are waiting to be written`));
-      const written = new Promise<void>((resolve, reject) => queue.push({ quote, resolve, reject }));
-      kick();
-      return written;
+      return new Promise<void>((resolve, reject) => queue.push({ quote, resolve, reject }));
     },
-    async stop() {
-      await idle;
-    },
+    stop: () => queue.idle(),
   };
 }
 

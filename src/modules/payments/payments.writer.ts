@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../../db/index.ts';
+import { createBatchQueue } from '../../kernel/index.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { insertEvent, lockPayments, readLastEventSeq, writeLastEventSeq } from './payments.repository.ts';
 import type { PaymentEvent } from './payments.ts';
@@ -41,30 +42,8 @@ interface Item {
 }
 
 export function createPaymentsWriter(db: Database, onBatch?: (items: number, seconds: number) => void): PaymentsWriter {
-  const queue: Item[] = [];
-  let draining = false;
   let stopped = false;
-  let idle: Promise<void> = Promise.resolve();
-
-  function kick(): void {
-    if (draining) return;
-    draining = true;
-    idle = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).catch((error: unknown) => {
-      // drain answers every failure to its callers; should it ever throw itself, nobody waiting is left hanging.
-      for (const item of queue.splice(0)) item.reject(error);
-    }).finally(() => {
-      draining = false;
-      // Work queued after the loop found the queue empty, but before this ran, still needs a commit.
-      if (queue.length > 0) kick();
-    });
-  }
-
-  async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      await runBatch(queue.splice(0, PAYMENT_LIMITS.writerBatchMax));
-      if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
+  const queue = createBatchQueue<Item>({ maxBatch: PAYMENT_LIMITS.writerBatchMax, run: (batch) => runBatch(batch) });
 
   async function apply(items: readonly Item[]): Promise<unknown[]> {
     return db.transaction(async (tx) => {
@@ -105,14 +84,12 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
     run<T>(work: Work<T>): Promise<T> {
       if (stopped) return Promise.reject(new PaymentsStoppedError('payments are shutting down'));
       if (queue.length >= PAYMENT_LIMITS.writerQueueMax) return Promise.reject(new PaymentsOverloadedError(`more than ${PAYMENT_LIMITS.writerQueueMax} payment writes are waiting`));
-      const done = new Promise<T>((resolve, reject) => queue.push({ work: work as Work<unknown>, resolve: resolve as (value: unknown) => void, reject }));
-      kick();
-      return done;
+      return new Promise<T>((resolve, reject) => queue.push({ work: work as Work<unknown>, resolve: resolve as (value: unknown) => void, reject }));
     },
     queued: () => queue.length,
     async stop() {
       stopped = true;
-      await idle;
+      await queue.idle();
     },
   };
 }
