@@ -10,6 +10,8 @@ export const PERMISSIONS = {
   write: ['admin', 'operator', 'participant'],
   verify: ['admin', 'operator', 'auditor'],
   manage: ['admin', 'operator'],
+  /** Risk work: rules, lists, screening, cases, releasing or rejecting held transfers. */
+  risk: ['admin', 'operator', 'analyst'],
   admin: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
