@@ -1,0 +1,1 @@
+export type { RiskEvent, FeatureVector, FeatureDescription, FeatureSource } from './features.event.ts';
