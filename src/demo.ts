@@ -4,6 +4,7 @@ import type { PartyKind } from './modules/parties/index.ts';
 import type { Platform } from './platform.ts';
 import { loadScfDemo } from './modules/scf/index.ts';
 import { loadPaymentsDemo } from './modules/payments/index.ts';
+import { loadDemoHistory } from './demo.history.ts';
 
 /**
  * A small, true-to-life demo: banks in five jurisdictions with settlement accounts, a core enterprise
@@ -31,6 +32,7 @@ const PARTIES: { id: string; name: string; kind: PartyKind; jurisdiction: string
   { id: 'bank-sg-mrbk', name: 'Marina Bay Bank', kind: 'bank', jurisdiction: 'SG', currency: 3 },
   { id: 'bank-th-cpbk', name: 'Chao Phraya Bank', kind: 'bank', jurisdiction: 'TH', currency: 4 },
   { id: 'bank-ae-gfbk', name: 'Gulf Federal Bank', kind: 'bank', jurisdiction: 'AE', currency: 5 },
+  { id: 'bank-cn-yzdb', name: 'Yangtze Development Bank', kind: 'bank', jurisdiction: 'CN', currency: 1 },
   { id: 'ent-core-auto', name: 'Jianghe Automotive Group', kind: 'enterprise', jurisdiction: 'CN', currency: 1 },
   { id: 'ent-tier1-axle', name: 'Ningbo Axle Works', kind: 'enterprise', jurisdiction: 'CN', currency: 1 },
   { id: 'ent-tier2-steel', name: 'Tangshan Fine Steel', kind: 'enterprise', jurisdiction: 'CN', currency: 1 },
@@ -48,7 +50,7 @@ export const DEMO_CODES = { settlement: 100, customer: 200, enterprise: 300, pay
 const settlementId = (ledger: number) => demoId(`settlement:${ledger}`);
 const accountIdOf = (partyId: string) => demoId(`account:${partyId}`);
 
-export async function loadDemo(platform: Platform, options: { payments?: number } = {}): Promise<{ transfers: number }> {
+export async function loadDemo(platform: Platform, options: { payments?: number; history?: boolean } = {}): Promise<{ transfers: number }> {
   for (const ledger of LEDGERS) {
     const result = await platform.ledger.createLedger(ledger);
     if (!result.ok) throw new Error(`demo ledger ${ledger.id}: ${result.error}`);
@@ -110,10 +112,12 @@ export async function loadDemo(platform: Platform, options: { payments?: number 
     programId: 'prog-jianghe-2026',
     ledger: 1,
     settlementAccountId: settlementId(1),
-    parties: { core: 'ent-core-auto', bank: 'bank-cn-icbk', suppliers: ['ent-tier1-axle', 'ent-tier2-steel', 'ent-tier3-ore'] },
+    parties: { core: 'ent-core-auto', bank: 'bank-cn-icbk', secondBank: 'bank-cn-yzdb', suppliers: ['ent-tier1-axle', 'ent-tier2-steel', 'ent-tier3-ore'] },
     id: (name) => demoId(`scf:${name}`),
   });
   // Participants, FX rates and a few cross-border payments, funded from the settlement accounts above.
   await loadPaymentsDemo(platform, { fundingAccountOf: settlementId });
+  // A few thousand everyday payments among customers of all five banks, with the planted mule ring.
+  if (options.history !== false) await loadDemoHistory(platform, { fundingAccountOf: settlementId, id: (name) => demoId(name) });
   return { transfers: results.filter((result) => result.result === 'ok').length };
 }

@@ -5,7 +5,7 @@ import type { ScfService } from './scf.service.ts';
 import { dateOf } from './scf.ts';
 
 /**
- * Demo data for supply-chain finance: a program of a car maker, its bank and three tiers of
+ * Demo data for supply-chain finance: a program of a car maker, its banks and three tiers of
  * suppliers, with a voucher split and passed down the chain, part of it discounted with the bank,
  * a second voucher held by the first tier and a third still waiting for its sign-off. Ids come from
  * the caller's deterministic id function; a program that already has vouchers is left alone, so
@@ -14,6 +14,8 @@ import { dateOf } from './scf.ts';
 export interface ScfDemoParties {
   readonly core: string;
   readonly bank: string;
+  /** A second funding bank of the program; the demo finances with the first. */
+  readonly secondBank?: string;
   /** First, second and third tier. */
   readonly suppliers: readonly [string, string, string];
 }
@@ -32,10 +34,10 @@ const FUNDING_CODE = 2;
 
 export async function loadScfDemo(deps: { scf: ScfService; ledger: Pick<LedgerService, 'createTransfers'>; clock: Clock }, options: ScfDemoOptions): Promise<{ vouchers: number }> {
   const { scf } = deps;
-  const { core, bank, suppliers } = options.parties;
+  const { core, bank, secondBank, suppliers } = options.parties;
   const [tier1, tier2, tier3] = suppliers;
   const program = await scf.createProgram({
-    id: options.programId, name: 'Jianghe Automotive supplier finance 2026', coreEnterpriseId: core, fundingBankIds: [bank], supplierIds: [...suppliers],
+    id: options.programId, name: 'Jianghe Automotive supplier finance 2026', coreEnterpriseId: core, fundingBankIds: secondBank ? [bank, secondBank] : [bank], supplierIds: [...suppliers],
     ledger: options.ledger, creditLimit: 5_000_000_000n, minSplitAmount: 1_000_00n,
   });
   if (!program.ok) throw new Error(`demo program: ${program.error}`);
