@@ -156,14 +156,20 @@ export function describeCpu(cpu: CpuShares, clientCpuSeconds: number, seconds: n
   return `CPU in cores: ${parts.join(', ')}; machine ${(cpu.machine * 100).toFixed(0)}% busy of ${CORES} cores, load average ${loadAverage()}`;
 }
 
-async function post(url: string, apiKey: string, path: string, body: unknown): Promise<{ status: number; json: any }> {
+async function post(url: string, apiKey: string, path: string, body: unknown, method = 'POST'): Promise<{ status: number; json: any }> {
   const response = await fetch(`${url}${path}`, {
-    method: 'POST',
+    method,
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(SETUP_REQUEST_TIMEOUT_MS),
   });
   return { status: response.status, json: await response.json() };
+}
+
+/** Turns risk evaluation of transfers off (PUT /v1/risk/settings), to measure what the ledger path alone costs. */
+export async function turnRiskOff(url: string, apiKey: string): Promise<void> {
+  const changed = await post(url, apiKey, '/v1/risk/settings', { enabled: false }, 'PUT');
+  if (changed.status !== 200) throw new Error(`could not turn risk evaluation off: ${changed.status} ${JSON.stringify(changed.json)}`);
 }
 
 /** Defines the ledger and opens `count` accounts through the API, a full batch per request. */

@@ -2,7 +2,7 @@ import type { TransferRequest } from '../src/modules/ledger/index.ts';
 import { startSluice, TEST_ADMIN_KEY } from '../test/support/server-process.ts';
 import { defineBenchmark, figure, progress, seededRandom, settle, withScratchDir } from './harness.ts';
 import type { LoadPlan, LoadReport } from './http-load.ts';
-import { SHARED_CORES_NOTE, createLedgerAndAccounts, describeCpu, describeGroupCommits, groupCommitStats, formatRate, runLoad, startFloorServer, withCpuShares } from './http-support.ts';
+import { SHARED_CORES_NOTE, createLedgerAndAccounts, describeCpu, describeGroupCommits, groupCommitStats, formatRate, runLoad, startFloorServer, turnRiskOff, withCpuShares } from './http-support.ts';
 import { BATCH_SIZE, BENCH_LEDGER, createAccounts, expectAllOk, openBenchPlatform, transferBatch } from './workload.ts';
 
 /**
@@ -37,6 +37,13 @@ const TARGET_BATCH_PER_SECOND = 150_000;
 const RATE_LIMIT_PER_MINUTE = '1000000000';
 
 const FLOOR_NAME = 'HTTP floor: bare Fastify parses the body, answers 201';
+/**
+ * A what-if, never the default: with this variable set to 1 the server's risk evaluation of
+ * transfers is turned off before measuring, to show what the ledger path costs without it. Its
+ * figures carry a suffix that says so.
+ */
+const RISK_OFF = process.env.SLUICE_BENCH_RISK_OFF === '1';
+const SUFFIX = RISK_OFF ? '_risk_off' : '';
 
 function singlePlan(targets: string[], accountIds: string[], apiKey?: string): LoadPlan {
   return {
@@ -87,6 +94,10 @@ export default defineBenchmark({
       let accountIds: string[];
       try {
         accountIds = await createLedgerAndAccounts(server.url, TEST_ADMIN_KEY, BENCH_LEDGER, ACCOUNTS);
+        if (RISK_OFF) {
+          await turnRiskOff(server.url, TEST_ADMIN_KEY);
+          progress('what-if: risk evaluation of transfers is turned off for this run');
+        }
         progress(`server ${server.url} (pid ${server.pid}) has ${ACCOUNTS.toLocaleString('en-US')} accounts`);
 
         const beforeSingle = await groupCommitStats(server.url);
@@ -130,16 +141,16 @@ export default defineBenchmark({
       const batchRate = batch.transfers / batch.seconds;
       return [
         figure({
-          name: `http.single_transfers_per_second`, value: singleRate, unit: 'transfers/s', baseline: FLOOR_NAME, baselineValue: floorRate,
+          name: `http.single_transfers_per_second${SUFFIX}`, value: singleRate, unit: 'transfers/s', baseline: FLOOR_NAME, baselineValue: floorRate,
           target: `≥ ${TARGET_SINGLE_PER_SECOND.toLocaleString('en-US')}/s`, met: singleRate >= TARGET_SINGLE_PER_SECOND,
         }),
-        figure({ name: `http.single_p50_ms`, value: single.p50Ms, unit: 'ms', baseline: FLOOR_NAME, baselineValue: floor.p50Ms }),
+        figure({ name: `http.single_p50_ms${SUFFIX}`, value: single.p50Ms, unit: 'ms', baseline: FLOOR_NAME, baselineValue: floor.p50Ms }),
         figure({
-          name: `http.single_p99_ms`, value: single.p99Ms, unit: 'ms', baseline: FLOOR_NAME, baselineValue: floor.p99Ms,
+          name: `http.single_p99_ms${SUFFIX}`, value: single.p99Ms, unit: 'ms', baseline: FLOOR_NAME, baselineValue: floor.p99Ms,
           target: `≤ ${TARGET_SINGLE_P99_MS} ms`, met: single.p99Ms <= TARGET_SINGLE_P99_MS,
         }),
         figure({
-          name: `http.batch_transfers_per_second`, value: batchRate, unit: 'transfers/s',
+          name: `http.batch_transfers_per_second${SUFFIX}`, value: batchRate, unit: 'transfers/s',
           baseline: `engine in process, ${BATCH_CONNECTIONS} calls in flight`, baselineValue: engineRate,
           target: `≥ ${TARGET_BATCH_PER_SECOND.toLocaleString('en-US')}/s`, met: batchRate >= TARGET_BATCH_PER_SECOND,
         }),

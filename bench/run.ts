@@ -16,7 +16,13 @@ import './point-in-time.ts';
 import './memory.ts';
 import './scf.ts';
 import './payments.ts';
+import './risk-features.ts';
+import './risk-rules.ts';
+import './screening.ts';
+import './iso20022.ts';
 import './http.ts';
+import './risk-http.ts';
+import './aml.ts';
 import './postgres.ts';
 
 const CHILD_FLAG = '--child';

@@ -16,6 +16,7 @@ export const API_HELP = `Usage: sluice <resource> <action> [options]     (server
   transfers create --debit UUID --credit UUID --amount MINOR --ledger N --code N [--id UUID] [--flags a,b] [--pending-id UUID] [--timeout S]
   transfers get ID
   transfers list [--account UUID] [--code N]
+  cases report ID [--format json|md|html]     the case report for filing (JSON by default)
 
   --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
   --key KEY    API key (SLUICE_API_KEY)`;
@@ -25,7 +26,7 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     args,
     allowPositionals: true,
     options: Object.fromEntries(
-      ['url', 'key', 'id', 'asset-code', 'scale', 'name', 'kind', 'jurisdiction', 'ledger', 'code', 'flags', 'party', 'at', 'debit', 'credit', 'amount', 'pending-id', 'timeout', 'account']
+      ['url', 'key', 'id', 'asset-code', 'scale', 'name', 'kind', 'jurisdiction', 'ledger', 'code', 'flags', 'party', 'at', 'debit', 'credit', 'amount', 'pending-id', 'timeout', 'account', 'format']
         .map((name) => [name, { type: 'string' as const }]),
     ),
   });
@@ -68,6 +69,8 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
       return request('GET', `/v1/transfers/${target ?? ''}`);
     case 'transfers list':
       return request('GET', `/v1/transfers${query({ account_id: values.account, code: values.code })}`);
+    case 'cases report':
+      return request('GET', `/v1/risk/cases/${encodeURIComponent(target ?? '')}/report${query({ format: values.format })}`);
   }
   process.stderr.write(`sluice: unknown action "${route.trim()}"\n\n${API_HELP}\n`);
   return 2;

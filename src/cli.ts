@@ -12,6 +12,7 @@ import { loadDemo } from './demo.ts';
 import { VERSION, startServer } from './main.ts';
 import { apiCommand, API_HELP } from './cli.api.ts';
 import { SCF_HELP, scfCommand } from './modules/scf/index.ts';
+import { SCREENING_HELP, screeningCommand } from './modules/screening/index.ts';
 import { paymentsCommand, PAYMENTS_HELP } from './modules/payments/index.ts';
 
 /** The `sluice` command line. Each command says what it does with --help. */
@@ -38,7 +39,9 @@ Commands:
   bench [names]       run the benchmarks (same as npm run bench)
   ledgers|accounts|transfers|parties ...
                       talk to a running server (see sluice accounts --help)
+  cases report ID     a case report from a running server, --format md for Markdown
   scf ...             supply-chain finance on a running server (see sluice scf --help)
+  screening ...       import watch lists, screen names on a running server (see sluice screening --help)
   payments|statement ...
                       import and export ISO 20022 payments, statements (see sluice payments --help)
 
@@ -111,7 +114,11 @@ async function main(argv: string[]): Promise<number> {
     if (rest.includes('--help') || rest.length === 0) return print(SCF_HELP);
     return scfCommand(rest);
   }
-  if (['ledgers', 'accounts', 'transfers', 'parties'].includes(command)) {
+  if (command === 'screening') {
+    if (rest.includes('--help') || rest.length === 0) return print(SCREENING_HELP);
+    return screeningCommand(rest);
+  }
+  if (['ledgers', 'accounts', 'transfers', 'parties', 'cases'].includes(command)) {
     if (rest.includes('--help') || rest.length === 0) return print(API_HELP);
     return apiCommand(command, rest);
   }

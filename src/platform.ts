@@ -8,6 +8,16 @@ import { authMigrations, authTables, createAuthService, type AuthService } from 
 import { createScfService, scfMigrations, scfTables, type ScfService } from './modules/scf/index.ts';
 import { createFxService, fxMigrations, fxTables, type FxService } from './modules/fx/index.ts';
 import { createPaymentsService, paymentsMigrations, paymentsTables, type PaymentsService } from './modules/payments/index.ts';
+import { createRulesService, rulesMigrations, rulesTables, type DecisionHistory, type RulesService } from './modules/rules/index.ts';
+import { createRiskService, riskMigrations, riskTables, type RiskService, type RiskServiceDeps } from './modules/risk/index.ts';
+import { createFeaturesService, featuresMigrations, featuresTables, type FeaturesService } from './modules/features/index.ts';
+import { createListsService, listsMigrations, listsTables, type ListsService } from './modules/lists/index.ts';
+import { createScreeningService, screeningMigrations, screeningTables, type ScreeningService } from './modules/screening/index.ts';
+import { casesMigrations, casesTables, createCasesService, type AlertSink, type CasesService } from './modules/cases/index.ts';
+import { createGraphService, graphMigrations, graphTables, type GraphService } from './modules/graph/index.ts';
+import type { FeatureSource } from './modules/features/index.ts';
+import { createTransferGate, type TransferGate } from './flows/risk-gate.ts';
+import { createPaymentGate } from './flows/risk-payments.ts';
 
 /**
  * The modules wired together by hand, without HTTP: what the server, the command line and the tests
@@ -23,6 +33,21 @@ export interface Platform {
   readonly scf: ScfService;
   readonly fx: FxService;
   readonly payments: PaymentsService;
+  readonly risk: RiskService;
+  /** Velocity and behaviour features, computed in memory before rules run and persisted for restarts. */
+  readonly features: FeaturesService;
+  /** Block and allow lists of accounts, parties, countries, IP ranges and devices, with an audit trail. */
+  readonly lists: ListsService;
+  /** Versioned CEL rulesets: drafts, backtests, promotion, and the live and shadow evaluation. */
+  readonly rules: RulesService;
+  /** Watch lists (OpenSanctions entities, CSV) and name screening, in memory; parties are screened at registration. */
+  readonly screening: ScreeningService;
+  /** Cases for analysts, opened by alerts from decisions, screening and mule-ring detection. */
+  readonly cases: CasesService;
+  /** Mule-ring detection over the graph of booked money movements. */
+  readonly graph: GraphService;
+  /** POST /v1/transfers books through this: risk control decides each new transfer first. */
+  readonly transferGate: TransferGate;
   readonly checkpoints: CheckpointService;
   verify(onProgress?: (checked: number, total: number) => void): ReturnType<JournalService['verify']>;
   close(): Promise<void>;
@@ -38,15 +63,17 @@ export interface PlatformOptions {
   /** Secret the signing key ring is sealed under; the command line always passes a real one. */
   readonly keySecret?: string;
   readonly signatureSuite?: SignatureSuite;
+  /** Parts of risk control to use instead of the platform's own (tests, embedding applications). */
+  readonly risk?: Partial<Pick<RiskServiceDeps, 'rules' | 'features' | 'lists' | 'screening' | 'graph' | 'alerts' | 'timer'>>;
 }
 
 /** For tests and library use only: sealing under a known secret protects nothing. */
 const DEVELOPMENT_KEY_SECRET = 'sluice-development-key-secret-not-for-production';
 
-export const ALL_MIGRATIONS = [...journalMigrations, ...partiesMigrations, ...ledgerMigrations, ...authMigrations, ...scfMigrations, ...fxMigrations, ...paymentsMigrations];
+export const ALL_MIGRATIONS = [...journalMigrations, ...partiesMigrations, ...ledgerMigrations, ...authMigrations, ...scfMigrations, ...fxMigrations, ...paymentsMigrations, ...featuresMigrations, ...listsMigrations, ...riskMigrations, ...rulesMigrations, ...screeningMigrations, ...casesMigrations, ...graphMigrations];
 
 /** Every table of an installation, in the order a dump writes and an import restores them. */
-export const ALL_TABLES = [...journalTables, ...partiesTables, ...ledgerTables, ...authTables, ...scfTables, ...fxTables, ...paymentsTables];
+export const ALL_TABLES = [...journalTables, ...partiesTables, ...ledgerTables, ...authTables, ...scfTables, ...fxTables, ...paymentsTables, ...featuresTables, ...listsTables, ...riskTables, ...rulesTables, ...screeningTables, ...casesTables, ...graphTables];
 
 /** An installation is empty when nothing was ever journaled: no ledger, account or transfer exists. */
 export async function isEmptyInstallation(platform: Platform): Promise<boolean> {
@@ -58,7 +85,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await migrate(db, ALL_MIGRATIONS);
   const journal = createJournalService({ db });
   const hashAlgorithm = await journal.initialize(options.hashAlgorithm ?? 'sha256');
-  const parties = createPartiesService({ db, clock });
+  // Screening comes before parties: a party registered from now on is screened against the lists.
+  // Screening hits open cases; the cases service is made further down (it needs the lists), and no
+  // party is registered, so no alert raised, before it exists.
+  const caseAlerts: AlertSink = { raise: (alert) => cases.raise(alert) };
+  const screening = createScreeningService({
+    db, clock, refreshIntervalMs: options.expiryIntervalMs === 0 ? 0 : undefined, alerts: options.risk?.alerts ?? caseAlerts,
+  });
+  await screening.start();
+  const parties = createPartiesService({ db, clock, onRegistered: (party) => screening.screenParty(party) });
   const ledger = createLedgerService({
     db,
     journal,
@@ -74,10 +109,48 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     db, journal, clock, keySecret: options.keySecret ?? DEVELOPMENT_KEY_SECRET, suite: options.signatureSuite ?? 'hybrid-mldsa65-sm2',
   });
   const fx = createFxService({ db, ledger, clock });
-  const payments = createPaymentsService({ db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000 });
+  // Backtests replay the decisions the risk module records; the risk service is made below, after
+  // the rules it evaluates, and the history is read only once both exist.
+  const decisionHistory: DecisionHistory = { since: (fromMs, limit) => risk.history.since(fromMs, limit) };
+  const rules = createRulesService({ db, clock, history: decisionHistory });
+  await rules.refresh();
+  // Features and lists poll for other processes' changes; with background work off (tests) they are read on request.
+  const riskPollIntervalMs = options.expiryIntervalMs === 0 ? 0 : undefined;
+  const features = createFeaturesService({ db, clock, pollIntervalMs: riskPollIntervalMs });
+  await features.start();
+  const lists = createListsService({ db, clock, pollIntervalMs: riskPollIntervalMs });
+  await lists.start();
+  // Alerts from decisions, screening and mule-ring detection open cases; a confirmed case can feed the block list.
+  const cases = createCasesService({ db, clock, lists });
+  // Mule-ring scores reach the rules as the mule_score feature of each account (and its counterparty's).
+  features.declareScore('mule_score', 'Mule-ring score of the account from the latest graph scan, 0..1');
+  const graph = createGraphService({
+    db, clock, alerts: cases,
+    onScores: (scores) => {
+      for (const [accountId, score] of scores) features.setAccountScore('mule_score', accountId, score);
+    },
+  });
+  await graph.start();
+  // Booked events reach the graph's edge store beside the feature windows. The graph's write is not
+  // awaited on the money path; a failure is counted in graph.stats() rather than slowing a transfer.
+  const recordedFeatures: FeatureSource = {
+    compute: (event) => features.compute(event),
+    describe: () => features.describe(),
+    record: (event) => {
+      graph.observe(event).catch(() => {});
+      return features.record(event);
+    },
+  };
+  const risk = createRiskService({ db, clock, rules, features: recordedFeatures, lists, screening, graph, alerts: cases, ...options.risk });
+  await risk.start();
+  const transferGate = createTransferGate({ risk, ledger, parties, clock });
+  const paymentGate = createPaymentGate({ risk, directory: transferGate.directory, clock });
+  const payments = createPaymentsService({ db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate });
+  paymentGate.attach(payments);
   // Ledger work a crash left half done (reserved, posted or voided cash) is finished before anything new.
   await scf.recover();
   await payments.recover();
+  await risk.holds.recover();
   return {
     db,
     clock,
@@ -88,12 +161,26 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     scf,
     fx,
     payments,
+    risk,
+    features,
+    lists,
+    rules,
+    screening,
+    cases,
+    graph,
+    transferGate,
     checkpoints,
     // One snapshot for the whole run: a batch committing meanwhile is either wholly seen or not at all.
     verify: (onProgress) => db.snapshot((q) => journal.verify([...ledger.verifiers(q), ...scf.verifiers(q), checkpoints.verifier(q)], onProgress, q)),
     async close() {
       await scf.stop();
       await payments.stop();
+      await risk.stop();
+      await graph.stop();
+      await features.stop();
+      await lists.stop();
+      await screening.stop();
+      await rules.stop();
       await fx.stop();
       await ledger.stop();
       await db.close();

@@ -21,6 +21,13 @@ export interface Database extends Queryable {
   /** Runs `work` in one transaction; it commits when the promise resolves and rolls back when it rejects. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
+   * Like transaction(), but settles as soon as the transaction has committed, so that the next one
+   * can start while this one is flushed to disk; `durable` settles once it is on disk. Nothing may
+   * be acknowledged to anyone before `durable` resolves. Only SQLite has it: its flush runs off the
+   * event loop (sqlite.durability.ts); PostgreSQL flushes before COMMIT answers.
+   */
+  readonly pipelinedTransaction?: <T>(work: (tx: Queryable) => Promise<T>) => Promise<{ readonly result: T; readonly durable: Promise<void> }>;
+  /**
    * Runs read-only `work` against one consistent snapshot while writers carry on: verification and
    * export must not see half of a batch that commits while they read, nor block the ledger.
    */

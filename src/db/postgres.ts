@@ -99,19 +99,22 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         throw wrap(error);
       }
     };
-    const send = (sql: string, params: readonly SqlValue[]) => {
+    // Inside a transaction a statement may be sent without anyone waiting for it (a write sent
+    // ahead); its failure is reported by the transaction (withClient checks `issued`), so the
+    // promise handed out is marked handled: a rejection nobody awaited must not end the process.
+    const send = <T>(sql: string, params: readonly SqlValue[], answer: (result: pg.QueryResult) => T): Promise<T> => {
       const result = query(sql, params);
-      if (issued) {
-        result.catch(() => {});
-        issued.push(result);
-      }
-      return result;
+      if (!issued) return result.then(answer);
+      issued.push(result);
+      const answered = result.then(answer);
+      answered.catch(() => {});
+      return answered;
     };
     return {
       dialect: 'postgres',
-      all: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) => (await send(sql, params)).rows as R[],
-      get: async <R extends Row>(sql: string, params: readonly SqlValue[] = []) => (await send(sql, params)).rows[0] as R | undefined,
-      run: async (sql: string, params: readonly SqlValue[] = []) => ({ changes: (await send(sql, params)).rowCount ?? 0 }),
+      all: <R extends Row>(sql: string, params: readonly SqlValue[] = []) => send(sql, params, (result) => result.rows as R[]),
+      get: <R extends Row>(sql: string, params: readonly SqlValue[] = []) => send(sql, params, (result) => result.rows[0] as R | undefined),
+      run: (sql: string, params: readonly SqlValue[] = []) => send(sql, params, (result) => ({ changes: result.rowCount ?? 0 })),
     };
   };
 

@@ -1,7 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { DatabaseUnavailableError, type Database, type Queryable, type Row, type SqlValue } from './port.ts';
+import { createWalDurability, startCheckpoints, type Checkpoints } from './sqlite.durability.ts';
+
+/** SQLite's own checkpoint threshold, used again should the checkpointer thread fail. */
+const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1000;
 
 /** Another process holding the write lock past busy_timeout is "try again", not a bug. */
 function wrapBusy(error: unknown): unknown {
@@ -40,21 +44,48 @@ function directQueryable(db: BetterSqlite3.Database): Queryable {
 }
 
 /**
- * Embedded SQLite through better-sqlite3: one file, WAL, synchronous=FULL so that a commit is on disk
- * before it is acknowledged. better-sqlite3 is synchronous; an async transaction holds a lock that
- * every other statement of this adapter waits for, so no statement joins someone else's transaction.
+ * Embedded SQLite through better-sqlite3: one file, WAL, and nothing settled before it is on disk.
+ * better-sqlite3 is synchronous; an async transaction holds a lock that every other statement of
+ * this adapter waits for, so no statement joins someone else's transaction.
+ *
+ * Durability is `synchronous=FULL`'s, without its fsync on the event loop (sqlite.durability.ts):
+ * a transaction's promise settles once its commit is flushed, and a read outside a transaction
+ * settles once every commit it could have seen is flushed, so nobody hears of anything a power cut
+ * could take back. Checkpoints run in a worker thread for the same reason.
  */
 export function openSqlite(file: string): Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const inMemory = file === ':memory:';
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
   const db = new BetterSqlite3(file);
   db.defaultSafeIntegers(true);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  // NORMAL only leaves out the flush inside COMMIT; `durability` does it off the event loop.
+  db.pragma(inMemory ? 'synchronous = FULL' : 'synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   // A bigger page cache keeps hot account and index pages in memory (negative means KiB).
   db.pragma('cache_size = -65536');
   const direct = directQueryable(db);
+  const durability = inMemory ? undefined : createWalDurability(`${resolve(file)}-wal`, dirname(resolve(file)));
+  let checkpoints: Checkpoints | undefined;
+  if (!inMemory) {
+    db.pragma('wal_autocheckpoint = 0');
+    // Should the thread fail, checkpoints go back into the commits, as SQLite does by default.
+    checkpoints = startCheckpoints(resolve(file), () => {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_CHECKPOINT_PAGES}`);
+    });
+  }
+  /** Numbers a commit and returns the promise of its flush. */
+  const committed = (): Promise<void> => {
+    if (!durability) return Promise.resolve();
+    const commit = durability.committed();
+    checkpoints?.committed();
+    return durability.durable(commit);
+  };
+  const flushedBeforeAnswer = async <T>(value: T): Promise<T> => {
+    if (durability) await durability.durable();
+    return value;
+  };
 
   let lock: Promise<void> = Promise.resolve();
   const exclusive = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -71,36 +102,55 @@ export function openSqlite(file: string): Database {
   let inTransaction = false;
   const guarded = <A extends unknown[], T>(method: (...args: A) => Promise<T>) =>
     (...args: A): Promise<T> => (inTransaction ? exclusive(() => method(...args)) : method(...args));
+  const read = <A extends unknown[], T>(method: (...args: A) => Promise<T>) => {
+    const inTurn = guarded(method);
+    return async (...args: A): Promise<T> => flushedBeforeAnswer(await inTurn(...args));
+  };
+  const write = guarded(async (sql: string, params?: readonly SqlValue[]) => {
+    const info = await direct.run(sql, params);
+    return { info, durable: committed() };
+  });
+
+  function pipelinedTransaction<T>(work: (tx: Queryable) => Promise<T>): Promise<{ result: T; durable: Promise<void> }> {
+    return exclusive(async () => {
+      inTransaction = true;
+      try {
+        db.prepare('BEGIN IMMEDIATE').run();
+      } catch (error) {
+        inTransaction = false;
+        throw wrapBusy(error);
+      }
+      try {
+        const result = await work(direct);
+        db.prepare('COMMIT').run();
+        return { result, durable: committed() };
+      } catch (error) {
+        if (db.inTransaction) db.prepare('ROLLBACK').run();
+        throw wrapBusy(error);
+      } finally {
+        inTransaction = false;
+      }
+    });
+  }
 
   const database: Database = {
     dialect: 'sqlite',
     sqlite: db,
-    all: guarded(direct.all) as Queryable['all'],
-    get: guarded(direct.get) as Queryable['get'],
-    run: guarded(direct.run),
-    transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      return exclusive(async () => {
-        inTransaction = true;
-        try {
-          db.prepare('BEGIN IMMEDIATE').run();
-        } catch (error) {
-          inTransaction = false;
-          throw wrapBusy(error);
-        }
-        try {
-          const result = await work(direct);
-          db.prepare('COMMIT').run();
-          return result;
-        } catch (error) {
-          if (db.inTransaction) db.prepare('ROLLBACK').run();
-          throw wrapBusy(error);
-        } finally {
-          inTransaction = false;
-        }
-      });
+    all: read(direct.all) as Queryable['all'],
+    get: read(direct.get) as Queryable['get'],
+    async run(sql: string, params?: readonly SqlValue[]) {
+      const { info, durable } = await write(sql, params);
+      await durable;
+      return info;
+    },
+    pipelinedTransaction,
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      const { result, durable } = await pipelinedTransaction(work);
+      await durable;
+      return result;
     },
     async snapshot<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
-      if (file === ':memory:') return database.transaction(work);
+      if (inMemory) return database.transaction(work);
       // A second, read-only connection: in WAL mode its read transaction sees one committed state
       // for as long as it lasts, while this connection keeps committing.
       const reader = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
@@ -108,6 +158,8 @@ export function openSqlite(file: string): Database {
       try {
         reader.prepare('BEGIN').run();
         reader.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+        // The snapshot may include commits not yet flushed: none of it is read before they are.
+        await durability?.durable();
         return await work(directQueryable(reader));
       } finally {
         if (reader.inTransaction) reader.prepare('COMMIT').run();
@@ -116,11 +168,14 @@ export function openSqlite(file: string): Database {
     },
     async exec(sql: string) {
       await exclusive(async () => void db.exec(sql));
+      await committed();
     },
     async ping() {
       return db.open;
     },
     async close() {
+      await checkpoints?.close();
+      await durability?.close();
       await exclusive(async () => void db.close());
     },
   };

@@ -1,18 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AMOUNT_MAX, LIMITS, nsToIso } from '../kernel/index.ts';
+import { AMOUNT_MAX, LIMITS, UUID_PATTERN, nsToIso } from '../kernel/index.ts';
 import { ROLES } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { notFound, fieldProblem } from './problem.ts';
-import { MAX_PROOF_ENTRIES, type JournalEntry } from '../modules/journal/index.ts';
+import { MAX_PROOF_ENTRIES, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
 import { SIGNATURE_ALGORITHMS } from '../crypto/index.ts';
+import { createVerifyJobs, type VerifyJob } from './verify-jobs.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
 const renderEntry = (entry: JournalEntry) => ({
   seq: String(entry.seq), timestamp: String(entry.timestamp), created_at: nsToIso(entry.timestamp), kind: entry.kind,
   payload: entry.payload, digest: entry.digest, prev_hash: entry.prevHash, hash: entry.hash,
+});
+
+const renderReport = (report: VerifyReport) => ({
+  ok: report.ok, entries: report.entries, algorithm: report.algorithm, head_seq: String(report.headSeq), head_hash: report.headHash,
+  problems: report.problems.map((problem) => ({ seq: problem.seq === null ? null : String(problem.seq), problem: problem.problem })),
+});
+
+const renderJob = (job: VerifyJob) => ({
+  id: job.id, status: job.status, checked: job.checked, total: job.total,
+  started_at: new Date(job.startedAtMs).toISOString(), finished_at: job.finishedAtMs === null ? null : new Date(job.finishedAtMs).toISOString(),
+  report: job.report === null ? null : renderReport(job.report), error: job.error,
 });
 
 /** API keys and the journal: operating the platform rather than booking on it. */
@@ -70,13 +82,34 @@ export function adminRoutes(platform: Platform) {
       const entries = await platform.journal.list({ afterSeq, limit: request.query.limit ?? LIMITS.pageDefaultItems });
       return { data: entries.map(renderEntry) };
     });
-    app.get('/journal/verify', { config: { permission: 'verify' }, schema: { tags: ['journal'], summary: 'Verify the whole chain and the records behind it' } }, async () => {
-      const report = await platform.verify();
-      return {
-        ok: report.ok, entries: report.entries, algorithm: report.algorithm, head_seq: String(report.headSeq), head_hash: report.headHash,
-        problems: report.problems.map((problem) => ({ seq: problem.seq === null ? null : String(problem.seq), problem: problem.problem })),
-      };
+    app.get('/journal/verify', { config: { permission: 'verify' }, schema: { tags: ['journal'], summary: 'Verify the whole chain and the records behind it' } }, async () =>
+      renderReport(await platform.verify()));
+    // The same verification in the background, for clients that show progress on a long journal.
+    const verifyJobs = createVerifyJobs({
+      verify: (onProgress) => platform.verify(onProgress), clock: platform.clock, onError: (error) => app.log.error({ err: error }, 'journal verification failed'),
     });
+    app.post('/journal/verify-jobs', {
+      config: { permission: 'verify' },
+      schema: { tags: ['journal'], summary: 'Start verifying the journal in the background; 200 with the run in progress if one is running' },
+    }, async (_request, reply) => {
+      const { job, started } = verifyJobs.start();
+      return reply.status(started ? 202 : 200).header('location', `/v1/journal/verify-jobs/${job.id}`).send(renderJob(job));
+    });
+    app.get('/journal/verify-jobs/:id', {
+      config: { permission: 'verify' },
+      schema: { tags: ['journal'], summary: 'Progress and report of a background verification', params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }) },
+    }, async (request) => {
+      const job = verifyJobs.get(request.params.id.toLowerCase());
+      if (!job) throw notFound('verify_job_not_found', `no verification job ${request.params.id} (the server keeps the latest few)`);
+      return renderJob(job);
+    });
+    app.post('/journal/proofs/verify', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['journal'], summary: "Check a proof file (a voucher's, or GET /journal/proof) against this platform's public keys, as sluice verify --proof does",
+        body: Type.Object({ proof: Type.Unknown({ description: 'The proof file, as downloaded.' }) }, { additionalProperties: false }),
+      },
+    }, async (request) => verifyProofFile(request.body.proof, await platform.checkpoints.keysFile()));
 
     app.get('/journal/keys', { config: { permission: 'read' }, schema: { tags: ['journal'], summary: 'Public keys that sign checkpoints (a keys file for offline verification)' } }, async () =>
       platform.checkpoints.keysFile());

@@ -12,10 +12,19 @@ import { partiesRoutes } from '../modules/parties/index.ts';
 import { scfRoutes } from '../modules/scf/index.ts';
 import { fxRoutes } from '../modules/fx/index.ts';
 import { paymentsRoutes } from '../modules/payments/index.ts';
+import { featuresRoutes, FeaturesOverloadedError } from '../modules/features/index.ts';
+import { listsRoutes } from '../modules/lists/index.ts';
+import { rulesRoutes } from '../modules/rules/index.ts';
+import { screeningRoutes } from '../modules/screening/index.ts';
+import { riskRoutes, RiskOverloadedError, RiskStoppedError } from '../modules/risk/index.ts';
+import { casesRoutes, CasesOverloadedError } from '../modules/cases/index.ts';
+import { caseGraphSource, graphRoutes } from '../modules/graph/index.ts';
 import type { Platform } from '../platform.ts';
 import { registerAuth } from './auth.ts';
 import { adminRoutes } from './admin.routes.ts';
 import { proofRoutes } from './proof.routes.ts';
+import { overviewRoutes } from './overview.routes.ts';
+import { registerConsole } from './console.ts';
 import type { Metrics } from './metrics.ts';
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './problem.ts';
 import { validationProblem, validatorCompiler } from './validation.ts';
@@ -108,6 +117,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+  // The web console's static bundle at `/`; a browser asking for any other page gets the console too.
+  const webConsole = await registerConsole(app);
 
   registerAuth(app, platform.auth);
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
@@ -118,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send({ ...problem, detail, ...(errors ? { errors } : {}) });
   });
   app.setNotFoundHandler((request, reply) => {
+    if (webConsole.fallback(request, reply)) return;
     void reply.status(404).type(PROBLEM_CONTENT_TYPE).send(new ProblemError(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toProblem());
   });
 
@@ -142,8 +154,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(scfRoutes(platform));
       await v1.register(fxRoutes(platform));
       await v1.register(paymentsRoutes(platform));
+      await v1.register(featuresRoutes(platform));
+      await v1.register(listsRoutes(platform));
+      await v1.register(rulesRoutes(platform));
+      await v1.register(screeningRoutes(platform));
+      await v1.register(riskRoutes(platform));
+      await v1.register(casesRoutes({ cases: platform.cases, graph: caseGraphSource(platform.graph) }));
+      await v1.register(graphRoutes(platform));
       await v1.register(adminRoutes(platform));
       await v1.register(proofRoutes(platform));
+      await v1.register(overviewRoutes(platform));
     },
     { prefix: '/v1' },
   );
@@ -156,6 +176,10 @@ export function toProblem(error: unknown): ProblemError {
   if (error instanceof DatabaseUnavailableError) return new ProblemError(503, 'database_unavailable', 'the database does not answer; retry with the same ids', [], { retryable: true });
   if (error instanceof LedgerOverloadedError) return new ProblemError(503, 'ledger_overloaded', error.message, [], { retryable: true });
   if (error instanceof LedgerStoppedError) return new ProblemError(503, 'shutting_down', error.message, [], { retryable: true });
+  if (error instanceof RiskOverloadedError) return new ProblemError(503, 'risk_overloaded', error.message, [], { retryable: true });
+  if (error instanceof RiskStoppedError) return new ProblemError(503, 'shutting_down', error.message, [], { retryable: true });
+  if (error instanceof FeaturesOverloadedError) return new ProblemError(503, 'features_overloaded', error.message, [], { retryable: true });
+  if (error instanceof CasesOverloadedError) return new ProblemError(503, 'cases_overloaded', error.message, [], { retryable: true });
   if (error instanceof AssertionError) return new ProblemError(500, 'internal_error', 'an internal invariant failed; the incident is logged');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationProblem(fastifyError.validation as never, fastifyError.validationContext ?? 'body');

@@ -1,1 +1,14 @@
 export * from './graph.ts';
+export { createGraphService, GraphOverloadedError, type GraphService, type GraphServiceDeps, type ScanInput, type ScanSummary } from './graph.service.ts';
+export { graphMigrations, graphTables } from './graph.migrations.ts';
+export { GRAPH_ERROR_STATUS, type GraphError } from './graph.errors.ts';
+export { GRAPH_LIMITS } from './graph.limits.ts';
+export { GRAPH_SCORING, RING_CYCLE_LENGTH_MAX, isAlertable, ringsOf, scoreEdges, type ScoringSettings } from './graph.scoring.ts';
+export { buildGraph, type TransactionGraph } from './graph.model.ts';
+export { findCycles, stronglyConnected, type CycleOptions, type CycleResult } from './graph.cycles.ts';
+export { measure, passThrough, splits, deviceSharers, type Measurements, type SignalSettings } from './graph.signals.ts';
+export { DAY_MS, decimalToMinor, evaluate, inDegrees, parseAmlSim, precisionAtK, rocAuc, type Evaluation, type LabelledSample } from './graph.evaluation.ts';
+export type { Neighbourhood, NeighbourEdge, NeighbourNode } from './graph.neighbourhood.ts';
+export type { ScanRecord, StoredEdge, StoredScore } from './graph.repository.ts';
+export { caseGraphSource, graphRoutes, graphProblem, renderNeighbourhood, renderScan, renderScore, DEFAULT_SCAN_WINDOW_DAYS } from './graph.routes.ts';
+export { AMLSIM_SAMPLES, loadAmlSimSample, type AmlSimSample } from './graph.amlsim.ts';

@@ -6,7 +6,7 @@
 import { problem, type Iso20022Problem } from './iso20022.errors.ts';
 import { checkBic, checkDateTime, checkId } from './iso20022.checks.ts';
 import { bicProblem } from './iso20022.values.ts';
-import { agent, element, text, withoutDeclaration, xmlDocument } from './iso20022.writer.ts';
+import { agent, element, rootElement, text, XML_DECLARATION } from './iso20022.writer.ts';
 import { child, requiredText, textAt, type XmlNode } from './iso20022.xml.ts';
 import {
   BUSINESS_MESSAGE_ELEMENT,
@@ -28,8 +28,8 @@ export function checkHeader(problems: Iso20022Problem[], header: HeaderInput): v
   checkDateTime(problems, 'header.createdAt', header.createdAt);
 }
 
-/** The AppHdr document for a message. */
-export function buildHeaderDocument(header: HeaderInput, definition: MessageDefinition): string {
+/** The AppHdr element for a message, without the XML declaration. */
+function buildHeaderElement(header: HeaderInput, definition: MessageDefinition): string {
   const body =
     element('Fr', element('FIId', element('FinInstnId', text('BICFI', header.fromBic)))) +
     element('To', element('FIId', element('FinInstnId', text('BICFI', header.toBic)))) +
@@ -38,17 +38,17 @@ export function buildHeaderDocument(header: HeaderInput, definition: MessageDefi
     text('BizSvc', header.businessService) +
     text('CreDt', header.createdAt) +
     text('PssblDplct', header.possibleDuplicate === undefined ? undefined : String(header.possibleDuplicate));
-  return xmlDocument('AppHdr', namespaceOf(MESSAGE_DEFINITIONS.businessApplicationHeader), body);
+  return rootElement('AppHdr', namespaceOf(MESSAGE_DEFINITIONS.businessApplicationHeader), body);
 }
+
 
 /** Puts header and document together: both separately and in one enveloped file. */
 export function assemble(header: HeaderInput, definition: MessageDefinition, documentBody: string): OutboundMessage {
-  const headerDocument = buildHeaderDocument(header, definition);
-  const document = xmlDocument('Document', namespaceOf(definition), documentBody);
-  const combined =
-    `<?xml version="1.0" encoding="UTF-8"?>\n<${BUSINESS_MESSAGE_ELEMENT} xmlns="${BUSINESS_MESSAGE_NAMESPACE}">` +
-    `${withoutDeclaration(headerDocument)}${withoutDeclaration(document)}</${BUSINESS_MESSAGE_ELEMENT}>\n`;
-  return { messageDefinition: definition, header: headerDocument, document, combined };
+  // Each root element is written once and used both as a document of its own and in the envelope.
+  const headerElement = buildHeaderElement(header, definition);
+  const documentElement = rootElement('Document', namespaceOf(definition), documentBody);
+  const combined = `${XML_DECLARATION}<${BUSINESS_MESSAGE_ELEMENT} xmlns="${BUSINESS_MESSAGE_NAMESPACE}">${headerElement}${documentElement}</${BUSINESS_MESSAGE_ELEMENT}>\n`;
+  return { messageDefinition: definition, header: `${XML_DECLARATION}${headerElement}\n`, document: `${XML_DECLARATION}${documentElement}\n`, combined };
 }
 
 /** Writes the instructing and instructed agents from the header's BICs. */

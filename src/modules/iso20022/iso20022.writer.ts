@@ -11,15 +11,20 @@ import type { AccountIdentification } from './iso20022.ts';
  * literal one into a line feed, and `>` is escaped so `]]>` can never appear.
  */
 export function escapeText(text: string): string {
-  return text.replace(/[&<>\r]/g, (character) => TEXT_ESCAPES[character] ?? character);
+  // Most values need no escape at all; testing first spares them the replace.
+  return TEXT_SPECIAL.test(text) ? text.replace(/[&<>\r]/g, (character) => TEXT_ESCAPES[character] ?? character) : text;
 }
+
+const TEXT_SPECIAL = /[&<>\r]/;
 
 const TEXT_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
 
 /** Escapes an attribute value; tab, line feed and carriage return are references, as parsers normalise them to spaces. */
 export function escapeAttribute(text: string): string {
-  return text.replace(/[&<>"'\t\n\r]/g, (character) => ATTRIBUTE_ESCAPES[character] ?? character);
+  return ATTRIBUTE_SPECIAL.test(text) ? text.replace(/[&<>"'\t\n\r]/g, (character) => ATTRIBUTE_ESCAPES[character] ?? character) : text;
 }
+
+const ATTRIBUTE_SPECIAL = /[&<>"'\t\n\r]/;
 
 const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;',
@@ -30,7 +35,8 @@ export type Content = string | false | undefined | null;
 
 /** An element with child elements; an element with no content at all is left out. */
 export function element(name: string, ...content: Content[]): string {
-  const inner = content.filter((part): part is string => typeof part === 'string').join('');
+  let inner = '';
+  for (const part of content) if (typeof part === 'string') inner += part;
   return inner === '' ? '' : `<${name}>${inner}</${name}>`;
 }
 
@@ -64,12 +70,15 @@ export function reason(name: string, code: string, additionalInformation: readon
   return element(name, element('Rsn', text('Cd', code)), ...(additionalInformation ?? []).map((line) => text('AddtlInf', line)));
 }
 
-/** A whole XML document: declaration and root element in its namespace. */
-export function xmlDocument(rootName: string, namespace: string, body: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${rootName} xmlns="${escapeAttribute(namespace)}">${body}</${rootName}>\n`;
+/** The XML declaration every document Sluice writes starts with. */
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** A root element in its namespace, without the declaration (for embedding in an envelope). */
+export function rootElement(rootName: string, namespace: string, body: string): string {
+  return `<${rootName} xmlns="${escapeAttribute(namespace)}">${body}</${rootName}>`;
 }
 
-/** The root element of a document without its declaration, for embedding in an envelope. */
-export function withoutDeclaration(document: string): string {
-  return document.replace(/^<\?xml[^>]*\?>\n?/, '').trimEnd();
+/** A whole XML document: declaration and root element in its namespace. */
+export function xmlDocument(rootName: string, namespace: string, body: string): string {
+  return `${XML_DECLARATION}${rootElement(rootName, namespace, body)}\n`;
 }

@@ -5,16 +5,10 @@
  * it with network access off. The result is a plain, immutable tree in which every element knows
  * its own path, so every later problem can name the element at fault.
  */
-import {
-  ParseOption,
-  XmlCData,
-  XmlDocument,
-  XmlElement,
-  XmlEntityReference,
-  XmlLibError,
-  XmlText,
-} from 'libxml2-wasm';
+import { ParseOption, XmlDocument, XmlElement, XmlLibError, XmlXPath } from 'libxml2-wasm';
+import { AssertionError } from '../../kernel/index.ts';
 import { problem, refuseOne, type Iso20022Result } from './iso20022.errors.ts';
+import { readElementTree, type RawElement } from './iso20022.tree.ts';
 import { ISO20022_LIMITS } from './iso20022.ts';
 
 /**
@@ -105,9 +99,10 @@ export function withParsedXml<T>(input: string | Uint8Array, use: (parsed: Parse
   try {
     // The screen refused every DOCTYPE; this second look guards against a parser surprise.
     if (document.dtd !== null) return refuseOne('xml_entities_forbidden', '/', 'messages may not carry a DTD');
+    const read = readElementTree(Buffer.from(screened.value.buffer, screened.value.byteOffset, screened.value.byteLength).toString('utf8'), ISO20022_LIMITS.elementMaxDepth);
+    if (!read.ok) return refuseOne(read.code, '/', read.reason);
     const natives = new Map<XmlNode, XmlElement>();
-    const rootName = document.root.name;
-    const built = buildTree(document.root, rootName, `/${rootName}`, 1, natives);
+    const built = plainTree(read.root, `/${read.root.name}`, document.root, natives);
     if (!built.ok) return built;
     return use({ root: built.value, native: (node) => natives.get(node) });
   } finally {
@@ -116,49 +111,47 @@ export function withParsedXml<T>(input: string | Uint8Array, use: (parsed: Parse
 }
 
 /**
- * Copies a native element and its descendants into plain nodes, refusing entity references and
- * excessive depth. Every read from the native tree crosses into WebAssembly, so each element's
- * name is read once, and text and attributes only of elements without child elements: ISO 20022
- * has no mixed content, so text beside child elements is layout (or a schema error caught later).
+ * The native element children of an element, in document order. Found by XPath rather than by
+ * walking siblings, because libxml2-wasm's wrapper of a processing instruction has no `next`.
  */
-function buildTree(element: XmlElement, name: string, path: string, depth: number, natives: Map<XmlNode, XmlElement>): Iso20022Result<XmlNode> {
-  if (depth > ISO20022_LIMITS.elementMaxDepth) {
+const CHILD_ELEMENTS = XmlXPath.compile('*');
+function nativeChildren(element: XmlElement): XmlElement[] {
+  return element.find(CHILD_ELEMENTS).filter((node): node is XmlElement => node instanceof XmlElement);
+}
+
+/**
+ * Turns the elements read from the text into plain nodes with their paths, refusing excessive
+ * depth. The top two levels, where messages are recognised and whose elements the schemas
+ * validate, are paired with libxml2's elements, which also give their namespaces; both trees come
+ * from the same bytes, so a mismatch there is a bug.
+ */
+function plainTree(raw: RawElement, path: string, native: XmlElement | undefined, natives: Map<XmlNode, XmlElement>): Iso20022Result<XmlNode> {
+  if (raw.depth > ISO20022_LIMITS.elementMaxDepth) {
     return refuseOne('xml_malformed', path, `elements are nested deeper than ${ISO20022_LIMITS.elementMaxDepth} levels`);
   }
-  const elements: Array<{ native: XmlElement; name: string }> = [];
-  const texts: Array<XmlText | XmlCData> = [];
-  for (let node = element.firstChild; node !== null; node = node.next) {
-    if (node instanceof XmlElement) elements.push({ native: node, name: node.name });
-    else if (node instanceof XmlText || node instanceof XmlCData) texts.push(node);
-    else if (node instanceof XmlEntityReference) {
-      return refuseOne('xml_entities_forbidden', path, `entity reference &${node.name}; is not allowed`);
-    }
+  if (native && native.name !== raw.name) throw new AssertionError(`libxml2 read ${native.name} where the text has ${raw.name} at ${path}`);
+  const nativeElements = native && raw.depth < 2 ? nativeChildren(native) : [];
+  if (native && raw.depth < 2 && nativeElements.length !== raw.children.length) {
+    throw new AssertionError(`libxml2 read ${nativeElements.length} elements in ${path} where the text has ${raw.children.length}`);
   }
-  const counts = new Map<string, number>();
-  for (const child of elements) counts.set(child.name, (counts.get(child.name) ?? 0) + 1);
+  // Most elements hold one child of each name; counting is needed only where names repeat.
+  const counts = raw.children.length > 1 ? new Map<string, number>() : undefined;
+  if (counts) for (const child of raw.children) counts.set(child.name, (counts.get(child.name) ?? 0) + 1);
   const seen = new Map<string, number>();
   const children: XmlNode[] = [];
-  for (const child of elements) {
-    const position = (seen.get(child.name) ?? 0) + 1;
-    seen.set(child.name, position);
-    const indexed = REPEATABLE.has(child.name) || (counts.get(child.name) ?? 0) > 1;
-    const childPath = `${path}/${child.name}${indexed ? `[${position}]` : ''}`;
-    const built = buildTree(child.native, child.name, childPath, depth + 1, natives);
+  for (let index = 0; index < raw.children.length; index++) {
+    const child = raw.children[index] as RawElement;
+    const indexed = REPEATABLE.has(child.name) || (counts?.get(child.name) ?? 0) > 1;
+    const position = indexed ? (seen.get(child.name) ?? 0) + 1 : 1;
+    if (indexed) seen.set(child.name, position);
+    const built = plainTree(child, indexed ? `${path}/${child.name}[${position}]` : `${path}/${child.name}`, nativeElements[index], natives);
     if (!built.ok) return built;
     children.push(built.value);
   }
-  const leaf = elements.length === 0;
-  const attributes: Record<string, string> = {};
-  if (leaf) for (const attribute of element.attrs) attributes[attribute.name] = attribute.value;
-  const node: XmlNode = {
-    name,
-    namespace: depth <= 2 ? element.namespaceUri : '',
-    attributes,
-    children,
-    text: leaf ? texts.map((part) => part.content).join('') : '',
-    path,
-  };
-  if (depth <= 2) natives.set(node, element);
+  // ISO 20022 has no mixed content: text beside child elements is layout (or a schema error caught later).
+  const leaf = raw.children.length === 0;
+  const node: XmlNode = { name: raw.name, namespace: native ? native.namespaceUri : '', attributes: leaf ? raw.attributes : {}, children, text: leaf ? raw.text : '', path };
+  if (native) natives.set(node, native);
   return { ok: true, value: node };
 }
 

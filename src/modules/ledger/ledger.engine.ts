@@ -10,10 +10,18 @@ import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
 /**
  * Group commit. Callers submit commands; the engine gathers whatever has arrived into batches of
  * at most LIMITS.batchMaxItems items, applies them in one database transaction and answers every
- * caller only after that transaction has committed. While one transaction commits the next one fills
- * up, so the cost of a durable commit is shared by everyone who arrived meanwhile.
+ * caller only after that transaction has committed and is on disk. While one transaction is flushed
+ * the next one fills up, so the cost of a durable commit is shared by everyone who arrived meanwhile.
  */
 export type CloseResult = 'ok' | 'account_not_found' | 'account_already_closed' | 'account_not_closed' | 'account_has_pending_balance';
+
+/**
+ * A transfer's result as the engine answers it. A call with one transfer gets the accepted record
+ * (new or replayed) as stored, so that answering it needs no read back from the database; calls
+ * with more answer ids and timestamps only, and copying thousands of results would cost more than
+ * it saves.
+ */
+export type TransferResult = ItemResult<TransferError> & { readonly transfer?: Transfer };
 
 export interface LedgerMetrics {
   observeBatch(items: number, commitSeconds: number): void;
@@ -21,7 +29,7 @@ export interface LedgerMetrics {
 }
 
 export interface LedgerEngine {
-  submitTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]>;
+  submitTransfers(requests: readonly TransferRequest[]): Promise<TransferResult[]>;
   submitAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
   setClosed(accountId: string, closed: boolean): Promise<CloseResult>;
   /** Runs a pass that only expires due pending transfers (also done at the start of every batch). */
@@ -39,7 +47,7 @@ export class LedgerStoppedError extends Error {
 }
 
 type Command =
-  | { kind: 'transfers'; items: readonly TransferRequest[]; resolve: (r: ItemResult<TransferError>[]) => void; reject: (e: unknown) => void }
+  | { kind: 'transfers'; items: readonly TransferRequest[]; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'accounts'; items: readonly AccountRequest[]; resolve: (r: ItemResult<AccountError>[]) => void; reject: (e: unknown) => void }
   | { kind: 'close'; accountId: string; closed: boolean; resolve: (r: CloseResult) => void; reject: (e: unknown) => void }
   | { kind: 'expire'; resolve: (r: void) => void; reject: (e: unknown) => void };
@@ -55,6 +63,13 @@ const size = (command: Command) => (command.kind === 'transfers' || command.kind
  * wait of the first caller in the group.
  */
 const BATCHES_PER_COMMIT_MAX = 4;
+
+/**
+ * Groups committed but not yet on disk (their callers not yet answered) before the engine waits
+ * for the oldest. Flushes are shared, so two or three is the most seen; the bound only keeps a
+ * disk that stops answering from letting commits pile up behind it.
+ */
+const UNACKNOWLEDGED_GROUPS_MAX = 8;
 
 interface Batch {
   readonly commands: Command[];
@@ -74,6 +89,12 @@ export interface LedgerEngineDeps {
 }
 
 export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
+  const { store } = deps;
+  const write = store.writeBatchPipelined
+    ? <T>(work: (tx: LedgerWriteTx) => Promise<T>) => (store.writeBatchPipelined as NonNullable<LedgerStore['writeBatchPipelined']>)(work)
+    : async <T>(work: (tx: LedgerWriteTx) => Promise<T>) => ({ result: await store.writeBatch(work), durable: Promise.resolve() });
+  /** Answers of committed groups that wait for their commit to reach the disk. */
+  const unacknowledged = new Set<Promise<void>>();
   const queue: Command[] = [];
   let queued = 0;
   let draining = false;
@@ -122,6 +143,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
       while (queue.length > 0) {
         const group: Batch[] = [];
         while (queue.length > 0 && group.length < BATCHES_PER_COMMIT_MAX) group.push(takeBatch());
+        while (unacknowledged.size >= UNACKNOWLEDGED_GROUPS_MAX) await Promise.race(unacknowledged);
         await runGroup(group);
         // Let the event loop take in new requests before the next batch closes.
         if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -131,27 +153,28 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     }
   }
 
-  /** Applies a group of batches in one transaction; the callers of each batch hear only after the commit. */
+  /**
+   * Applies a group of batches in one transaction. It returns once the transaction has committed,
+   * so the next group can be applied while this one is flushed; the callers of each batch hear
+   * only once the commit is on disk.
+   */
   async function runGroup(group: readonly Batch[]): Promise<void> {
     const started = performance.now();
     try {
       const parties = await Promise.all(group.map((batch) => partiesOf(batch.commands)));
-      const answers = await deps.store.writeBatch(async (tx) => {
+      const { result: answers, durable } = await write(async (tx) => {
         const all: unknown[][] = [];
         for (const [index, batch] of group.entries()) all.push(await applyBatch(tx, batch.commands, parties[index] as Set<string>));
         return all;
       });
-      const seconds = (performance.now() - started) / 1000;
-      group.forEach((batch, index) => {
-        const batchAnswers = answers[index] as unknown[];
-        batch.commands.forEach((command, position) => {
-          const answer = batchAnswers[position];
-          // Counted once committed, so that a group tried again batch by batch is not counted twice.
-          if (command.kind === 'transfers' || command.kind === 'accounts') countResults(command.kind, answer as ItemResult<string>[]);
-          (command.resolve as (value: unknown) => void)(answer);
-        });
-        deps.metrics?.observeBatch(batch.items, seconds);
-      });
+      const acknowledged = durable.then(
+        () => answerGroup(group, answers, (performance.now() - started) / 1000),
+        // Committed but not known to be on disk: nobody may hear "ok", and the database refuses
+        // everything from now on (see db/sqlite.durability.ts).
+        (error: unknown) => group.forEach((batch) => batch.commands.forEach((command) => command.reject(error))),
+      );
+      unacknowledged.add(acknowledged);
+      void acknowledged.finally(() => unacknowledged.delete(acknowledged));
     } catch (error) {
       if (group.length === 1) {
         for (const command of (group[0] as Batch).commands) command.reject(error);
@@ -161,6 +184,19 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
       // that cannot be applied fails only its own callers, as it would have without the group.
       for (const batch of group) await runGroup([batch]);
     }
+  }
+
+  function answerGroup(group: readonly Batch[], answers: readonly unknown[][], seconds: number): void {
+    group.forEach((batch, index) => {
+      const batchAnswers = answers[index] as unknown[];
+      batch.commands.forEach((command, position) => {
+        const answer = batchAnswers[position];
+        // Counted once on disk, so that a group tried again batch by batch is not counted twice.
+        if (command.kind === 'transfers' || command.kind === 'accounts') countResults(command.kind, answer as ItemResult<string>[]);
+        (command.resolve as (value: unknown) => void)(answer);
+      });
+      deps.metrics?.observeBatch(batch.items, seconds);
+    });
   }
 
   function countResults(kind: 'transfers' | 'accounts', results: readonly ItemResult<string>[]): void {
@@ -189,7 +225,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     const answers = batch.map((command): unknown => {
       switch (command.kind) {
         case 'transfers':
-          return applier.createTransfers(command.items);
+          return command.items.length === 1 ? withRecords(applier.createTransfers(command.items), snapshot) : applier.createTransfers(command.items);
         case 'accounts':
           return applier.createAccounts(command.items);
         case 'close':
@@ -228,12 +264,21 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
       stopped = true;
       if (expiryTimer) clearInterval(expiryTimer);
       await idle;
+      await Promise.all(unacknowledged);
       for (const command of queue.splice(0)) command.reject(new LedgerStoppedError('the ledger is shutting down'));
       queued = 0;
     },
     queuedItems: () => queued,
   };
   return engine;
+}
+
+/** Attaches to each accepted transfer its record: new ones were added to the snapshot, replayed ones loaded into it. */
+function withRecords(results: ItemResult<TransferError>[], snapshot: LedgerSnapshot): TransferResult[] {
+  return results.map((result) => {
+    const transfer = result.result === 'ok' ? snapshot.transfers.get(result.id) : undefined;
+    return transfer ? { ...result, transfer } : result;
+  });
 }
 
 /** Loads everything the batch names: two rounds, because a post or void names its accounts only through the pending transfer. */

@@ -1,9 +1,11 @@
 import type { Queryable } from '../../db/index.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toLedger, toTransfer, type AccountRow, type LedgerRow, type TransferRow } from './ledger.rows.ts';
 import { TransferFlags, type Account, type Ledger, type Transfer } from './ledger.ts';
+import { TIMESTAMP_MAX, postingTimestamps } from './ledger.postings.ts';
 
 /**
- * Read-side SQL shared by both dialects (written with `?` placeholders). The write path lives in
+ * Read-side SQL shared by both dialects (written with `?` placeholders), except for transfers by
+ * account on SQLite, which go through its postings (ledger.postings.ts). The write path lives in
  * the per-dialect stores; reads never take the clock lock.
  */
 export interface Balances {
@@ -110,6 +112,17 @@ export function createLedgerRepository(db: Queryable) {
       if (filter.fromNs !== undefined) (where.push('timestamp >= ?'), params.push(filter.fromNs));
       if (filter.toNs !== undefined) (where.push('timestamp < ?'), params.push(filter.toNs));
       if (filter.after !== undefined) (where.push(cursorClause(filter.order)), params.push(filter.after));
+      const accounts = filter.accountId !== undefined ? [filter.accountId] : filter.accountIds;
+      if (db.dialect === 'sqlite' && accounts) {
+        // SQLite has no account index on ledger_transfers; its postings name the candidates (ledger.postings.ts).
+        let after = filter.fromNs !== undefined ? filter.fromNs - 1n : -1n;
+        let through = filter.toNs !== undefined ? filter.toNs - 1n : TIMESTAMP_MAX;
+        if (filter.after !== undefined && filter.order === 'asc' && filter.after > after) after = filter.after;
+        if (filter.after !== undefined && filter.order === 'desc' && filter.after - 1n < through) through = filter.after - 1n;
+        const postings = postingTimestamps(accounts, after, through);
+        where.unshift(`timestamp IN (${postings.sql})`);
+        params.unshift(...postings.params);
+      }
       const rows = await db.all<TransferRow>(
         `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY timestamp ${filter.order} LIMIT ?`,
         [...params, filter.limit],
@@ -133,6 +146,7 @@ export function createLedgerRepository(db: Queryable) {
     },
     /** Balances of any account as of `at`, summed from its transfers: exact, and linear in their number. */
     async computedBalanceAt(accountId: string, at: bigint): Promise<Balances> {
+      if (db.dialect === 'sqlite') return computedBalanceAtSqlite(db, accountId, at);
       const posted = (side: 'debit' | 'credit') =>
         `(SELECT COALESCE(SUM(amount), 0) FROM ledger_transfers WHERE ${side}_account_id = ? AND timestamp <= ? AND (flags & ${NOT_POSTING}) = 0)`;
       const pending = (side: 'debit' | 'credit') =>
@@ -189,6 +203,27 @@ export function createLedgerRepository(db: Queryable) {
         creditsPending: joined(row, 'credits_pending'),
       }));
     },
+  };
+}
+
+/** computedBalanceAt over the postings of the account (SQLite keeps no account index on ledger_transfers). */
+async function computedBalanceAtSqlite(db: Queryable, accountId: string, at: bigint): Promise<Balances> {
+  const postings = postingTimestamps([accountId], -1n, at);
+  const sum = (side: 'debit' | 'credit', test: string) => `COALESCE(SUM(CASE WHEN t.${side}_account_id = ? AND ${test} THEN t.amount END), 0)`;
+  const pending = 'p.id IS NOT NULL AND (p.resolved_at = 0 OR p.resolved_at > ?)';
+  const posted = `(t.flags & ${NOT_POSTING}) = 0`;
+  const row = await db.get<Record<string, unknown>>(
+    `SELECT ${sum('debit', pending)} AS debits_pending, ${sum('debit', posted)} AS debits_posted,
+            ${sum('credit', pending)} AS credits_pending, ${sum('credit', posted)} AS credits_posted
+     FROM ledger_transfers t LEFT JOIN ledger_pending p ON p.id = t.id
+     WHERE t.timestamp IN (${postings.sql})`,
+    [accountId, at, accountId, accountId, at, accountId, ...postings.params],
+  );
+  return {
+    debitsPending: bigintOf(row?.debits_pending),
+    debitsPosted: bigintOf(row?.debits_posted),
+    creditsPending: bigintOf(row?.credits_pending),
+    creditsPosted: bigintOf(row?.credits_posted),
   };
 }
 

@@ -7,7 +7,7 @@ import { partyScope } from '../../http/auth.ts';
 import { decodeBigintCursor, page, PageQuery } from '../../http/pagination.ts';
 import { fieldProblem, notFound, ProblemError, type FieldError } from '../../http/problem.ts';
 import { acceptSingleOrBatch, isSingle } from '../../http/single.ts';
-import { AccountFlags, TransferFlags, canonicalMetadata, flagsToBits, type AccountRequest, type TransferRequest } from './ledger.ts';
+import { AccountFlags, TransferFlags, canonicalMetadata, flagsToBits, type AccountRequest, type Transfer, type TransferRequest } from './ledger.ts';
 import { LEDGER_ERROR_STATUS } from './ledger.errors.ts';
 import { AccountBatch, IdParams, Instant, LedgerId, LedgerInput, TransferBatch, Uuid, type AccountInput, type TransferInput } from './ledger.schema.ts';
 import { fieldOfResult, renderAccount, renderBalances, renderLedger, renderTransfer } from './ledger.render.ts';
@@ -55,7 +55,21 @@ function toAccountRequest(input: Static<typeof AccountInput>): AccountRequest {
   };
 }
 
-function ruleProblem(code: string, pointerPrefix: string): ProblemError {
+/** What risk control said about an item (src/flows/risk-gate.ts): the decision, and the hold it waits in. */
+interface RiskNote {
+  readonly decisionId?: string;
+  readonly holdId?: string;
+}
+
+const riskFields = (item: RiskNote) => ({ ...(item.decisionId ? { decision_id: item.decisionId } : {}), ...(item.holdId ? { hold_id: item.holdId } : {}) });
+
+function ruleProblem(code: string, pointerPrefix: string, risk: RiskNote = {}): ProblemError {
+  if (code === 'risk_declined') {
+    return new ProblemError(422, code, `risk control declined the transfer (decision ${risk.decisionId ?? 'unknown'}); nothing was booked`, [{ pointer: `${pointerPrefix}/id`, code, detail: 'was declined by risk control' }], riskFields(risk));
+  }
+  if (code === 'held_for_review') {
+    return new ProblemError(409, code, `the pending transfer is held for review (hold ${risk.holdId ?? 'unknown'}); only the review may post it`, [{ pointer: `${pointerPrefix}/pending_id`, code, detail: 'is held for review' }], riskFields(risk));
+  }
   const status = code.startsWith('exists_with_different') ? 409 : 422;
   const pointer = `${pointerPrefix}${fieldOfResult(code)}`;
   return new ProblemError(status, code, `the ledger refused the request: ${code.replace(/_/g, ' ')}`, [{ pointer, code, detail: code.replace(/_/g, ' ') }]);
@@ -127,7 +141,8 @@ export function ledgerRoutes(platform: Platform) {
         const foreign = requests.findIndex((item) => !item.partyId || !scope.includes(item.partyId));
         if (foreign >= 0) throw fieldProblem(403, 'party_not_owned', `${isSingle(request) ? '' : `/accounts/${foreign}`}/party_id`, 'must be one of your parties');
       }
-      const results = await ledger.createAccounts(requests);
+      // Through the risk gate, which remembers each new account's owner for the transfers to come.
+      const results = await platform.transferGate.createAccounts(requests);
       return answer(request, reply, results, async (id) => renderAccount((await ledger.getAccount(id))!), 'accounts');
     });
 
@@ -205,8 +220,10 @@ export function ledgerRoutes(platform: Platform) {
       const requests = request.body.transfers.map((input, index) => toTransferRequest(input, single ? '' : `/transfers/${index}`));
       const scope = partyScope(request);
       if (scope) await checkParticipantTransfers(scope, requests, single);
-      const results = await ledger.createTransfers(requests);
-      return answer(request, reply, results, async (id) => renderTransfer((await ledger.getTransfer(id))!), 'transfers');
+      // Risk control decides every new transfer before the ledger books it (src/flows/risk-gate.ts).
+      const results = await platform.transferGate.createTransfers(requests, { channel: single ? 'api' : 'batch' });
+      // The engine hands back the record of a single accepted transfer; reading it again would cost a query per request.
+      return answer(request, reply, results, async (id, item) => renderTransfer(item.transfer ?? (await ledger.getTransfer(id))!), 'transfers');
     });
 
     app.get('/transfers', {
@@ -252,21 +269,23 @@ export function ledgerRoutes(platform: Platform) {
 async function answer(
   request: FastifyRequest,
   reply: FastifyReply,
-  results: readonly ({ result: string; id: string; timestamp?: bigint; replayed?: boolean })[],
-  load: (id: string) => Promise<unknown>,
+  results: readonly ({ result: string; id: string; timestamp?: bigint; replayed?: boolean; transfer?: Transfer } & RiskNote)[],
+  load: (id: string, item: { readonly transfer?: Transfer }) => Promise<unknown>,
   key: 'transfers' | 'accounts',
 ) {
   if (isSingle(request)) {
     const [only] = results;
     if (!only) throw new ProblemError(500, 'internal_error', 'no result');
-    if (only.result !== 'ok') throw ruleProblem(only.result, '');
-    return reply.status(only.replayed ? 200 : 201).send(await load(only.id));
+    if (only.result !== 'ok') throw ruleProblem(only.result, '', only);
+    // A transfer held for review was booked pending; the answer says so and where it waits.
+    const held = only.holdId ? { risk: { outcome: 'review', ...riskFields(only) } } : {};
+    return reply.status(only.replayed ? 200 : 201).send({ ...(await load(only.id, only) as object), ...held });
   }
   void key;
   return reply.status(200).send({
     results: results.map((item, index) =>
       item.result === 'ok'
-        ? { index, id: item.id, result: 'ok', timestamp: String(item.timestamp), replayed: item.replayed ?? false }
-        : { index, id: item.id, result: item.result }),
+        ? { index, id: item.id, result: 'ok', timestamp: String(item.timestamp), replayed: item.replayed ?? false, ...riskFields(item) }
+        : { index, id: item.id, result: item.result, ...riskFields(item) }),
   });
 }

@@ -5,6 +5,7 @@ import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toPending, toTransfer, type AccountRow, type PendingRow, type TransferRow } from './ledger.rows.ts';
 import type { TransferError } from './ledger.errors.ts';
 import type { Account } from './ledger.ts';
+import { createPostingWriter } from './ledger.postings.ts';
 
 /**
  * Accounts the SQLite writer keeps in memory between batches. An entry costs about 370 bytes of
@@ -35,7 +36,10 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
   const raw = db.sqlite;
   assert(raw, 'SQLite ledger store needs a SQLite database');
   const sql = prepareAll(raw);
-  const memory = createWriterMemory(sql);
+  const postings = createPostingWriter(raw);
+  const memory = createWriterMemory(sql, postings.forget);
+  /** Transfers inserted by the transaction in progress, for the postings' tail count. */
+  let transfersAdded = 0;
 
   // The transaction's own queryable: statements through `db` would wait for the lock this transaction holds.
   const makeTx = (queryable: Queryable): LedgerWriteTx => ({
@@ -122,6 +126,7 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
         sql.insertTransfer.run(t.timestamp, t.id, t.debitAccountId, t.creditAccountId, t.amount, t.pendingId, t.ledger, t.code, t.flags, t.timeoutSeconds, t.metadata);
         memory.stored(t.id);
       }
+      transfersAdded += effects.newTransfers.length;
       const newPending = new Set<string>();
       for (const state of effects.newPending) {
         sql.insertPending.run(state.id, state.status, state.expiresAt, state.resolvedAt);
@@ -144,12 +149,15 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
     },
   });
 
-  return {
-    async writeBatch(work) {
+  const transaction = db.pipelinedTransaction ?? (async <T>(work: (tx: Queryable) => Promise<T>) => ({ result: await db.transaction(work), durable: Promise.resolve() }));
+  const store: LedgerStore = {
+    async writeBatchPipelined(work) {
       try {
-        return await db.transaction(async (queryable) => {
+        return await transaction(async (queryable) => {
           memory.checkUnchanged();
+          transfersAdded = 0;
           const result = await work(makeTx(queryable));
+          postings.maintain(transfersAdded);
           memory.markUnchanged();
           return result;
         });
@@ -159,13 +167,19 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
         throw error;
       }
     },
+    async writeBatch(work) {
+      const { result, durable } = await (store.writeBatchPipelined as NonNullable<LedgerStore['writeBatchPipelined']>)(work);
+      await durable;
+      return result;
+    },
   };
+  return store;
 }
 
 type Statements = ReturnType<typeof prepareAll>;
 
 /** What the single writer remembers between batches; see createSqliteLedgerStore. */
-function createWriterMemory(sql: Statements) {
+function createWriterMemory(sql: Statements, onForget: () => void) {
   // Two generations approximate "least recently used" at constant cost: accounts are used and
   // added in the young map, and when it is full the old map is dropped whole and the young one
   // takes its place. A used account in the old map moves back to the young one. Evicting entries
@@ -185,6 +199,7 @@ function createWriterMemory(sql: Statements) {
     largestId = null;
     known = false;
     marker = null;
+    onForget();
   };
   const keep = (account: Account) => {
     old.delete(account.id);

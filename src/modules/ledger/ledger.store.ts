@@ -24,5 +24,12 @@ export interface LedgerWriteTx {
 }
 
 export interface LedgerStore {
+  /** Runs `work` in one write transaction and settles once it is committed and on disk. */
   writeBatch<T>(work: (tx: LedgerWriteTx) => Promise<T>): Promise<T>;
+  /**
+   * Like writeBatch, but settles at the commit, with `durable` settling once the commit is on disk:
+   * the engine applies the next batch meanwhile and answers callers only when `durable` resolves.
+   * Stores whose commit answers only once it is on disk (PostgreSQL) need not have it.
+   */
+  writeBatchPipelined?<T>(work: (tx: LedgerWriteTx) => Promise<T>): Promise<{ readonly result: T; readonly durable: Promise<void> }>;
 }

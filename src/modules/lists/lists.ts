@@ -45,3 +45,33 @@ export interface ListEntryInput {
 export interface ListChecker {
   match(subject: ListSubject): ListMatch;
 }
+
+/** An entry as stored. `value` is normalised: CIDR ranges canonical with their prefix, countries upper-case. */
+export interface ListEntry {
+  readonly id: string;
+  readonly list: ListName;
+  readonly kind: EntryKind;
+  readonly value: string;
+  readonly reason: string;
+  readonly actor: string;
+  readonly createdAtMs: number;
+  /** After this instant the entry never matches; null when it does not expire. */
+  readonly expiresAtMs: number | null;
+}
+
+export const AUDIT_ACTIONS = ['add', 'remove'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One change to the lists: who did what, when and why. */
+export interface ListAuditRecord {
+  readonly seq: bigint;
+  readonly atMs: number;
+  readonly actor: string;
+  readonly action: AuditAction;
+  readonly entryId: string;
+  readonly list: ListName;
+  readonly kind: EntryKind;
+  readonly value: string;
+  readonly reason: string;
+  readonly expiresAtMs: number | null;
+}

@@ -18,11 +18,21 @@ export interface PartiesService {
   existing(ids: readonly string[]): Promise<Set<string>>;
 }
 
-export function createPartiesService(deps: { readonly db: Database; readonly clock: Clock }): PartiesService {
+export interface PartiesServiceDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  /**
+   * Called once a new party is committed (not for an idempotent repeat), before create answers:
+   * onboarding checks such as watch-list screening hang here. An error it throws reaches the caller.
+   */
+  readonly onRegistered?: (party: Party) => Promise<unknown>;
+}
+
+export function createPartiesService(deps: PartiesServiceDeps): PartiesService {
   const { db } = deps;
   return {
     async create(input) {
-      return db.transaction(async (tx) => {
+      const result = await db.transaction(async (tx) => {
         const row = await tx.get<PartyRow>(`SELECT ${COLUMNS} FROM parties WHERE id = ?`, [input.id]);
         if (row) {
           const party = toParty(row);
@@ -33,6 +43,8 @@ export function createPartiesService(deps: { readonly db: Database; readonly clo
         await tx.run(`INSERT INTO parties (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, [party.id, party.name, party.kind, party.jurisdiction, party.metadata, party.createdAt]);
         return ok({ party, created: true });
       });
+      if (result.ok && result.value.created && deps.onRegistered) await deps.onRegistered(result.value.party);
+      return result;
     },
     async get(id) {
       const row = await db.get<PartyRow>(`SELECT ${COLUMNS} FROM parties WHERE id = ?`, [id]);

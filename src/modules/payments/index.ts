@@ -6,6 +6,7 @@ export { PaymentsOverloadedError, PaymentsStoppedError } from './payments.writer
 export { signBody, SIGNATURE_HEADER, backoffMs } from './payments.webhooks.ts';
 export { participantAccountId } from './payments.ids.ts';
 export type { Outcome } from './payments.steps.ts';
+export type { PaymentGate, GateVerdict } from './payments.gate.ts';
 export type { Tracking, Hop } from './payments.track.ts';
 export type { CustomerAccount, Participant, ParticipantCurrency } from './payments.directory.ts';
 export {

@@ -60,12 +60,13 @@ export function createActions(context: SagaContext, submitter: Submitter) {
       const payment = await load(uetr);
       if (!payment) return err('payment_not_found');
       if (payment.ledgerState !== 'reserved') return err(settledOr(payment, 'payment_not_awaiting_acceptance'));
+      if (context.gate && (await context.gate.isHeld(payment.uetr))) return err('payment_held_for_review');
       const decided = await decide(payment, 'reserved', 'posting', { status: 'ACCC', reasonCode: null, error: null });
       if (!decided) return err('payment_not_awaiting_acceptance');
       return carryOut(decided, 'ACCC', () => submitter.complete(decided, 'posting', []));
     },
 
-    reject: (uetr: string, reasonCode: string) => close(uetr, { status: 'RJCT', reasonCode, error: 'rejected_by_creditor_agent' }, 'payment_not_awaiting_acceptance'),
+    reject: (uetr: string, reasonCode: string, error: PaymentError = 'rejected_by_creditor_agent') => close(uetr, { status: 'RJCT', reasonCode, error }, 'payment_not_awaiting_acceptance'),
 
     cancel: (uetr: string, reasonCode: string) => close(uetr, { status: 'CANC', reasonCode, error: null }, 'payment_not_cancellable'),
 

@@ -25,12 +25,19 @@ export const PAYMENT_ERRORS = Object.freeze({
   settlement_failed: { status: 500, reason: 'MS03' },
   rejected_by_creditor_agent: { status: 422, reason: null },
   acceptance_timed_out: { status: 422, reason: 'AB05' },
+  // Risk control: declined before anything was reserved (FRAD, "fraudulent origin"); declined
+  // because the evaluation itself failed and risk control fails closed (MS03, no reason stated);
+  // rejected by an analyst after review.
+  risk_declined: { status: 422, reason: 'FRAD' },
+  risk_check_failed: { status: 422, reason: 'MS03' },
+  rejected_after_review: { status: 422, reason: 'FRAD' },
   // Refusals of a request that leave the payment as it was.
   payment_exists_with_different_fields: { status: 409, reason: null },
   uetr_already_used: { status: 409, reason: null },
   payment_not_found: { status: 404, reason: null },
   message_not_found: { status: 404, reason: null },
   payment_not_awaiting_acceptance: { status: 409, reason: null },
+  payment_held_for_review: { status: 409, reason: null },
   payment_not_cancellable: { status: 409, reason: null },
   payment_already_settled: { status: 409, reason: null },
   payment_not_settled: { status: 409, reason: null },

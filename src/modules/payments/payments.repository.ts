@@ -68,14 +68,22 @@ export async function insertPayment(q: Queryable, payment: PaymentRecord): Promi
   return result.changes > 0;
 }
 
-/** Rewrites a payment whose row says `expected` for its ledger state; false if someone else moved it on. */
+/**
+ * Rewrites what a payment's life changes, if its row says `expected` for its ledger state; false if
+ * someone else moved it on. Its order, parties and plan are fixed when it is inserted (every step
+ * works from the stored record), so they are not serialised and written again on every step.
+ */
 export async function updatePayment(q: Queryable, payment: PaymentRecord, expected: LedgerState): Promise<boolean> {
-  const [, , , , status, reasonCode, error, debtor, creditor, plan, ledgerState, decision, deadline, messages, , reached, credited, returned, events, parties, , updatedAt] = params(payment);
+  const json = (value: unknown) => (value === null || value === undefined ? null : storedJson(value));
   const result = await q.run(
-    `UPDATE payments SET status = ?, reason_code = ?, error = ?, debtor_json = ?, creditor_json = ?, plan_json = ?, ledger_state = ?, decision_json = ?,
-       deadline_ms = ?, messages_json = ?, reached_creditor_agent_at = ?, credited_at = ?, return_json = ?, events_json = ?, parties = ?, updated_at = ?
+    `UPDATE payments SET status = ?, reason_code = ?, error = ?, ledger_state = ?, decision_json = ?, deadline_ms = ?, messages_json = ?,
+       reached_creditor_agent_at = ?, credited_at = ?, return_json = ?, events_json = ?, updated_at = ?
      WHERE id = ? AND ledger_state = ?`,
-    [status, reasonCode, error, debtor, creditor, plan, ledgerState, decision, deadline, messages, reached, credited, returned, events, parties, updatedAt, payment.id, expected] as never,
+    [
+      payment.status, payment.reasonCode, payment.error, payment.ledgerState, json(payment.decision), payment.deadlineMs,
+      payment.messages.length > 0 ? storedJson(payment.messages) : null, payment.reachedCreditorAgentAt, payment.creditedAt, json(payment.returned),
+      eventsJson(payment), payment.updatedAt, payment.id, expected,
+    ] as never,
   );
   return result.changes > 0;
 }
@@ -119,21 +127,19 @@ export async function listPayments(q: Queryable, filter: PaymentFilter): Promise
   return rows.map(toPayment);
 }
 
-export async function insertEvent(q: Queryable, event: PaymentEvent): Promise<void> {
-  await q.run('INSERT INTO payment_events (seq, payment_id, uetr, status, reason_code, at) VALUES (?, ?, ?, ?, ?, ?)', [
-    event.seq, event.paymentId, event.uetr, event.status, event.reasonCode, event.at,
-  ]);
+/** Inserts events in one statement (a payment's step records one to three). */
+export async function insertEvents(q: Queryable, events: readonly PaymentEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await q.run(
+    `INSERT INTO payment_events (seq, payment_id, uetr, status, reason_code, at) VALUES ${events.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+    events.flatMap((event) => [event.seq, event.paymentId, event.uetr, event.status, event.reasonCode, event.at]),
+  );
 }
 
 const toEvent = (row: Row): PaymentEvent => ({
   seq: BigInt(row.seq as bigint), paymentId: row.payment_id as string, uetr: row.uetr as string,
   status: row.status as PaymentStatus, reasonCode: (row.reason_code as string | null) ?? null, at: BigInt(row.at as bigint),
 });
-
-/** Records the events numbered for a payment just inserted (their numbers are known only once the insert won). */
-export async function setEvents(q: Queryable, payment: PaymentRecord): Promise<void> {
-  await q.run('UPDATE payments SET events_json = ? WHERE id = ?', [eventsJson(payment), payment.id]);
-}
 
 export async function eventsAfter(q: Queryable, after: bigint, limit: number, partyIds?: readonly string[]): Promise<PaymentEvent[]> {
   if (!partyIds) {

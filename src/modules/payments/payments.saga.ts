@@ -7,7 +7,7 @@ import type { ItemResult, TransferError } from '../ledger/index.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { fingerprintOf } from './payments.json.ts';
 import { postLegs, recoverAfterFailure, voidLegs } from './payments.recovery.ts';
-import { insertPayment, loadPayment, setEvents, updatePayment } from './payments.repository.ts';
+import { insertPayment, loadPayment, updatePayment } from './payments.repository.ts';
 import { finish, latestInstant, nowIso, nowNs, outcomeOf, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
 import type { PaymentOrder, PaymentRecord } from './payments.ts';
 
@@ -48,14 +48,15 @@ export function createSubmitter(context: SagaContext) {
 
   /** A payment refused by its checks is recorded (RCVD, RJCT) so that its id replays the refusal. */
   async function refuseAtChecks(payment: PaymentRecord, field: string | undefined): Promise<Outcome> {
-    const inserted = await context.writer.run(async ({ tx, event }) => {
-      if (!(await insertPayment(tx, payment))) return null;
-      const events = [
-        await event({ paymentId: payment.id, uetr: payment.uetr, status: 'RCVD', reasonCode: null, at: payment.receivedAt }),
-        await event({ paymentId: payment.id, uetr: payment.uetr, status: 'RJCT', reasonCode: payment.reasonCode, at: payment.receivedAt }),
-      ];
-      const recorded = { ...payment, events };
-      await setEvents(tx, recorded);
+    const inserted = await context.writer.run(async ({ tx, planEvents }) => {
+      // Numbered before the insert, so that the row is written with them; recorded only if it was.
+      const planned = planEvents([
+        { paymentId: payment.id, uetr: payment.uetr, status: 'RCVD', reasonCode: null, at: payment.receivedAt },
+        { paymentId: payment.id, uetr: payment.uetr, status: 'RJCT', reasonCode: payment.reasonCode, at: payment.receivedAt },
+      ]);
+      const recorded = { ...payment, events: planned.numbered };
+      if (!(await insertPayment(tx, recorded))) return null;
+      await planned.record();
       return recorded;
     });
     if (!inserted) return replay(payment.order);
@@ -75,20 +76,24 @@ export function createSubmitter(context: SagaContext) {
     const { debtor, creditor, plan } = checked.value;
     const accepted: PaymentRecord = { ...base, debtor, creditor, plan, status: 'ACTC', ledgerState: 'reserving' };
     const quoteId = checked.value.quoteId;
-    const intent = await context.writer.run(async ({ tx, event }) => {
-      if (!(await insertPayment(tx, accepted))) return { inserted: false as const };
+    const intent = await context.writer.run(async ({ tx, planEvents }) => {
+      // The row is inserted with the events it will most likely have (RCVD, ACTC), numbered ahead;
+      // they are recorded only once the insert has won and the quote has been claimed.
+      const received = { paymentId: accepted.id, uetr: accepted.uetr, status: 'RCVD' as const, reasonCode: null, at: accepted.receivedAt };
+      const planned = planEvents([received, { paymentId: accepted.id, uetr: accepted.uetr, status: 'ACTC', reasonCode: null, at: acceptedAt }]);
+      const recorded = { ...accepted, events: planned.numbered };
+      if (!(await insertPayment(tx, recorded))) return { inserted: false as const };
       const claim = quoteId ? await context.fx.claimQuote(tx, quoteId, accepted.id, receivedMs) : 'ok';
-      const received = await event({ paymentId: accepted.id, uetr: accepted.uetr, status: 'RCVD', reasonCode: null, at: accepted.receivedAt });
       if (claim !== 'ok') {
         // Another payment executed the quote between the check and this transaction.
         const refused = rejected(context, { ...accepted, ledgerState: 'none' }, claim, acceptedAt);
-        const closed = await event({ paymentId: accepted.id, uetr: accepted.uetr, status: 'RJCT', reasonCode: refused.reasonCode, at: acceptedAt });
-        const recorded = { ...refused, events: [received, closed] };
-        await updatePayment(tx, recorded, 'reserving');
-        return { inserted: true as const, refused: recorded, payment: recorded };
+        const closing = planEvents([received, { paymentId: accepted.id, uetr: accepted.uetr, status: 'RJCT', reasonCode: refused.reasonCode, at: acceptedAt }]);
+        const closed = { ...refused, events: closing.numbered };
+        await updatePayment(tx, closed, 'reserving');
+        await closing.record();
+        return { inserted: true as const, refused: closed, payment: closed };
       }
-      const recorded = { ...accepted, events: [received, await event({ paymentId: accepted.id, uetr: accepted.uetr, status: 'ACTC', reasonCode: null, at: acceptedAt })] };
-      await setEvents(tx, recorded);
+      await planned.record();
       return { inserted: true as const, refused: null, payment: recorded };
     });
     if (!intent.inserted) return replay(order);
@@ -102,11 +107,23 @@ export function createSubmitter(context: SagaContext) {
 
   async function settle(payment: PaymentRecord): Promise<Outcome> {
     const plan = payment.plan!;
-    const held = payment.order.settlement === 'on_acceptance';
+    // Risk control decides before any leg is reserved; a gate that throws leaves the payment to
+    // recovery, which finds nothing reserved and rejects it.
+    const verdict = context.gate ? await context.gate.decide(payment) : null;
+    if (verdict?.outcome === 'decline') {
+      const at = nowNs(context);
+      const refused = rejected(context, payment, verdict.failed ? 'risk_check_failed' : 'risk_declined', at);
+      return finish(context, refused, 'reserving', [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], latestInstant(payment));
+    }
+    const onAcceptance = payment.order.settlement === 'on_acceptance';
+    // Held for review: reserved like a payment held for acceptance; only the review ends an
+    // immediate payment's hold, so it has no window and no ledger timeout.
+    const reviewOnly = verdict?.outcome === 'review' && !onAcceptance;
+    const held = onAcceptance || reviewOnly;
     const windowSeconds = payment.order.acceptanceTimeoutSeconds ?? PAYMENT_LIMITS.acceptanceDefaultSeconds;
     // The ledger's own timeout is a safety net behind the saga (and behind the acceptance window):
     // reservations a crash leaves behind are released even if nothing else ever looks at them.
-    const timeout = held ? windowSeconds + PAYMENT_LIMITS.acceptanceGraceSeconds : PAYMENT_LIMITS.reservationTimeoutSeconds;
+    const timeout = reviewOnly ? 0 : held ? windowSeconds + PAYMENT_LIMITS.acceptanceGraceSeconds : PAYMENT_LIMITS.reservationTimeoutSeconds;
     // The pacs.008 instructs the creditor agent as the legs are reserved for it: built first, so
     // that a payment whose instruction cannot be built books nothing.
     const instructed = withMessage(context, payment, 'pacs.008', nowNs(context));
@@ -116,6 +133,7 @@ export function createSubmitter(context: SagaContext) {
     const reservation = reservationRequests(payment, timeout);
     const results = await context.ledger.createTransfers(held ? reservation : [...reservation, ...postRequests(payment)]);
     const reserved = results.slice(0, reservation.length);
+    if (verdict) await context.gate?.booked(payment, verdict, allOk(reserved));
     if (!allOk(reserved)) {
       const refused = rejected(context, payment, refusalOf(plan.legs, reserved), nowNs(context));
       return finish(context, refused, 'reserving', [{ status: 'RJCT', at: nowNs(context), reasonCode: refused.reasonCode }], latestInstant(payment));
@@ -124,7 +142,7 @@ export function createSubmitter(context: SagaContext) {
     const reached: PaymentRecord = { ...instructed, status: 'ACSP', reachedCreditorAgentAt: reachedAt };
     const changes: StatusChange[] = [{ status: 'ACSP', at: reachedAt }];
     if (held) {
-      const deadlineMs = Number(reachedAt / NANOSECONDS_PER_MILLISECOND) + windowSeconds * 1000;
+      const deadlineMs = reviewOnly ? null : Number(reachedAt / NANOSECONDS_PER_MILLISECOND) + windowSeconds * 1000;
       return finish(context, { ...reached, ledgerState: 'reserved', deadlineMs }, 'reserving', changes);
     }
     return complete(reached, 'reserving', changes, results.slice(reservation.length));

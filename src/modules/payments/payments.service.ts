@@ -6,6 +6,7 @@ import type { PartiesService } from '../parties/index.ts';
 import { createActions } from './payments.actions.ts';
 import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
+import type { PaymentGate } from './payments.gate.ts';
 import { ordersFromXml, submitAll, type ImportedResult, type ImportRefusal } from './payments.import.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import { DEFAULT_OPERATOR_BIC, exportMessage, issueMessage, type MessageKind } from './payments.messages.ts';
@@ -40,6 +41,8 @@ export interface PaymentsServiceDeps {
   readonly issue?: typeof issueMessage;
   readonly fetch?: typeof fetch;
   readonly onWriterBatch?: (items: number, seconds: number) => void;
+  /** Risk control's decision before settlement (src/flows/risk-payments.ts); none settles every payment that passes its checks. */
+  readonly gate?: PaymentGate;
 }
 
 export type ImportOutcome = { readonly ok: true; readonly value: ImportedResult } | { readonly ok: false; readonly refusal: ImportRefusal };
@@ -54,7 +57,8 @@ export interface PaymentsService {
   track(uetr: string): Promise<Tracking | undefined>;
   events(after: bigint, limit: number, partyIds?: readonly string[]): Promise<PaymentEvent[]>;
   accept(uetr: string): Promise<Result<PaymentRecord, PaymentError>>;
-  reject(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
+  /** Rejects a held payment; `error` says who rejected it (the creditor agent unless told otherwise). */
+  reject(uetr: string, reasonCode: string, error?: PaymentError): Promise<Result<PaymentRecord, PaymentError>>;
   cancel(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
   returnPayment(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
   /** Closes held payments whose acceptance window has passed; returns how many. */
@@ -77,6 +81,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
   const writer = createPaymentsWriter(db, deps.onWriterBatch);
   const context: SagaContext = {
     db, writer, ledger: deps.ledger, fx: deps.fx, directory, clock, operatorBic, issue: deps.issue ?? issueMessage, report, inFlight: new Map(),
+    ...(deps.gate ? { gate: deps.gate } : {}),
   };
   const submitter = createSubmitter(context);
   const actions = createActions(context, submitter);
@@ -110,7 +115,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
     },
     events: (after, limit, partyIds) => eventsAfter(db, after, limit, partyIds),
     accept: (uetr) => actions.accept(uetr),
-    reject: (uetr, reasonCode) => actions.reject(uetr, reasonCode),
+    reject: (uetr, reasonCode, error) => actions.reject(uetr, reasonCode, error),
     cancel: (uetr, reasonCode) => actions.cancel(uetr, reasonCode),
     returnPayment: (uetr, reasonCode) => actions.returnPayment(uetr, reasonCode),
     expireDue: () => actions.expireDue(),

@@ -2,6 +2,7 @@ import type { Database } from '../../db/index.ts';
 import { msToNs, type Clock } from '../../kernel/index.ts';
 import type { FxService } from '../fx/index.ts';
 import type { Directory } from './payments.directory.ts';
+import type { PaymentGate } from './payments.gate.ts';
 import { reasonOf, type PaymentError } from './payments.errors.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import { issueMessage, type MessageKind } from './payments.messages.ts';
@@ -26,6 +27,8 @@ export interface SagaContext {
   readonly report: (message: string) => void;
   /** Payments a saga of this process is working on: recovery leaves them alone. */
   readonly inFlight: Map<string, Promise<Outcome>>;
+  /** Risk control's decision before settlement, when the platform runs it. */
+  readonly gate?: PaymentGate;
 }
 
 export type Outcome =
@@ -74,21 +77,21 @@ export function latestInstant(payment: PaymentRecord): bigint {
 
 export async function finish(context: SagaContext, next: PaymentRecord, expected: LedgerState, changes: readonly StatusChange[], floor = 0n): Promise<Outcome> {
   const stamped = { ...next, updatedAt: nowIso(context) };
-  const written = await context.writer.run(async ({ tx, event }) => {
-    // The row must still say what this step expects (another process or a recovery may have
-    // finished the payment meanwhile); only then are its events numbered and written with it.
-    const current = await tx.get<{ ledger_state: string }>('SELECT ledger_state FROM payments WHERE id = ?', [stamped.id]);
-    if (current?.ledger_state !== expected) return null;
+  const written = await context.writer.run(async ({ tx, planEvents }) => {
     // Each event is at least as late as the one before it: instants come from the ledger's clock
     // (which may run a few nanoseconds ahead) and from the injected clock.
-    const events = [...stamped.events];
     let last = floor;
-    for (const change of changes) {
+    const happened = changes.map((change) => {
       last = change.at > last ? change.at : last;
-      events.push(await event({ paymentId: stamped.id, uetr: stamped.uetr, status: change.status, reasonCode: change.reasonCode ?? null, at: last }));
-    }
-    const full = { ...stamped, events };
-    await updatePayment(tx, full, expected);
+      return { paymentId: stamped.id, uetr: stamped.uetr, status: change.status, reasonCode: change.reasonCode ?? null, at: last };
+    });
+    // The row must still say what this step expects (another process or a recovery may have
+    // finished the payment meanwhile): the update checks it, and only if it wrote are the events
+    // it carries recorded with their numbers.
+    const planned = planEvents(happened);
+    const full = { ...stamped, events: [...stamped.events, ...planned.numbered] };
+    if (!(await updatePayment(tx, full, expected))) return null;
+    await planned.record();
     return full;
   });
   if (written) return outcomeOf(written, false);

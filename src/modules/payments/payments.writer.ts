@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/index.ts';
-import { createBatchQueue } from '../../kernel/index.ts';
+import { assert, createBatchQueue } from '../../kernel/index.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
-import { insertEvent, lockPayments, readLastEventSeq, writeLastEventSeq } from './payments.repository.ts';
+import { insertEvents, lockPayments, readLastEventSeq, writeLastEventSeq } from './payments.repository.ts';
 import type { PaymentEvent } from './payments.ts';
 
 /**
@@ -18,6 +18,13 @@ export interface WriteContext {
   readonly tx: Queryable;
   /** Records a status change with the next event number. */
   event(event: Omit<PaymentEvent, 'seq'>): Promise<PaymentEvent>;
+  /**
+   * Numbers status changes as the next ones recorded, without recording them yet, so that a
+   * payment's row can be written with its events in the same statement that decides whether they
+   * happen at all (an insert that may find the id taken, an update that may find the payment moved
+   * on). `record` writes them; nothing else may be numbered in between.
+   */
+  planEvents(events: readonly Omit<PaymentEvent, 'seq'>[]): { readonly numbered: PaymentEvent[]; record(): Promise<void> };
 }
 
 export type Work<T> = (context: WriteContext) => Promise<T>;
@@ -55,8 +62,20 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
         async event(event) {
           seq += 1n;
           const numbered = { ...event, seq };
-          await insertEvent(tx, numbered);
+          await insertEvents(tx, [numbered]);
           return numbered;
+        },
+        planEvents(events) {
+          const start = seq;
+          const numbered = events.map((event, index) => ({ ...event, seq: start + BigInt(index + 1) }));
+          return {
+            numbered,
+            async record() {
+              assert(seq === start, 'payment events were numbered between planning and recording');
+              seq = start + BigInt(numbered.length);
+              await insertEvents(tx, numbered);
+            },
+          };
         },
       };
       const answers: unknown[] = [];

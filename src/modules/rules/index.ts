@@ -1,1 +1,13 @@
 export * from './rules.ts';
+export { createRulesService, type RulesService, type RulesServiceDeps, type RulesResult, type PromotionStage, type VersionRef } from './rules.service.ts';
+export { createRuleProbe, type RuleProbe, type RuleProbeOptions, type ProbeVerdict } from './rules.probe.ts';
+export { compileExpression, type CompiledExpression, type ExpressionError } from './rules.cel.ts';
+export { compileRuleset, evaluateRuleset, RULE_ERROR_CODES, type CompiledRuleset, type Stopwatch } from './rules.engine.ts';
+export { toCelContext, VARIABLE_DESCRIPTIONS, VARIABLE_NAMES, type CelContext } from './rules.variables.ts';
+export { rulesMigrations, rulesTables } from './rules.migrations.ts';
+export { RULES_ERROR_STATUS, type RulesError, type RulesProblem } from './rules.errors.ts';
+export { RULES_LIMITS, RULE_ID_PATTERN } from './rules.limits.ts';
+export type { RulesetRecord } from './rules.repository.ts';
+export type { BacktestResult, BacktestChange } from './rules.backtest.ts';
+export type { RulesetInput } from './rules.validation.ts';
+export { rulesRoutes, rulesProblemError, renderRuleset, renderBacktest } from './rules.routes.ts';

@@ -61,3 +61,50 @@ export interface RulesEngine {
 export interface DecisionHistory {
   since(fromMs: number, limit: number): AsyncIterable<{ readonly id: string; readonly atMs: number; readonly variables: DecisionVariables; readonly outcome: Outcome }>;
 }
+
+/** Order of strength: a forced decline beats a forced review, which beats a forced approve. */
+export const OUTCOME_STRENGTH: Readonly<Record<Outcome, number>> = Object.freeze({ approve: 0, review: 1, decline: 2 });
+
+/** What a rule does when its expression is true: add points to the score, or force an outcome. */
+export type RuleEffect = { readonly kind: 'score'; readonly points: number } | { readonly kind: 'force'; readonly outcome: Outcome };
+
+/** One rule of a ruleset, as written by an analyst. */
+export interface RuleDefinition {
+  /** Unique within its ruleset; lower-case letters, digits, `_`, `-` and `.`. */
+  readonly id: string;
+  readonly name: string;
+  /** A CEL expression over DecisionVariables that yields a bool. */
+  readonly expression: string;
+  readonly effect: RuleEffect;
+  /** Readable reason given with every decision the rule fires on. */
+  readonly reason: string;
+}
+
+/** Scores at which a decision turns to review and to decline, when no rule forces an outcome. */
+export interface Thresholds {
+  readonly reviewAt: number;
+  readonly declineAt: number;
+}
+
+/**
+ * A ruleset version moves draft → backtested → shadow → live → retired (shadow is optional). It is
+ * edited only as a draft; past that it never changes, so a decision's rulesetId and version name
+ * exactly the rules that made it.
+ */
+export const RULESET_STAGES = ['draft', 'backtested', 'shadow', 'live', 'retired'] as const;
+export type RulesetStage = (typeof RULESET_STAGES)[number];
+
+/**
+ * The outcome of a ruleset: the strongest outcome a rule forced, or else the thresholds applied to
+ * the score. Monotone in the score when nothing is forced, and a forced decline always wins.
+ */
+export function decideOutcome(score: number, forced: readonly Outcome[], thresholds: Thresholds): Outcome {
+  if (forced.length > 0) {
+    let strongest: Outcome = 'approve';
+    for (const outcome of forced) if (OUTCOME_STRENGTH[outcome] > OUTCOME_STRENGTH[strongest]) strongest = outcome;
+    return strongest;
+  }
+  if (score >= thresholds.declineAt) return 'decline';
+  if (score >= thresholds.reviewAt) return 'review';
+  return 'approve';
+}

@@ -1,1 +1,12 @@
 export * from './screening.ts';
+export { createScreeningService, LIST_NAME_PATTERN, type ScreeningOutcome, type ScreeningService, type ScreeningServiceDeps } from './screening.service.ts';
+export { screeningMigrations, screeningTables } from './screening.migrations.ts';
+export { screeningRoutes, renderResult as renderScreeningResult } from './screening.routes.ts';
+export { SCREENING_HELP, screeningCommand } from './screening.cli.ts';
+export { SCREENING_ADJUSTMENTS, SCREENING_DEFAULT_THRESHOLD, SCREENING_LIMITS, SCREENING_THRESHOLD_MIN } from './screening.limits.ts';
+export { SCREENING_ERROR_STATUS, type ScreeningError } from './screening.errors.ts';
+export type { RegisteredParty } from './screening.onboarding.ts';
+export { baselineMatcher, EVALUATION_FOLDER, loadEvaluationData, measure, screeningMatcher, type EvaluationData, type Outcome } from './screening.evaluation.ts';
+export { parseListFile } from './screening.import.ts';
+export { buildListIndex } from './screening.index.ts';
+export { screenAgainst } from './screening.matcher.ts';

@@ -9,6 +9,10 @@ export interface ScreeningMatch {
   readonly score: number;
   /** Why: each step that contributed, in words ("token order differs", "pinyin of 王伟 = wang wei"). */
   readonly explanation: readonly string[];
+  /** The entity's kind on its list (Person, Organization …), when the list says. */
+  readonly schema?: string;
+  /** The score of the names alone, before birth year, country and weak-alias adjustments. */
+  readonly nameScore?: number;
 }
 
 export interface ScreeningResult {
@@ -23,4 +27,53 @@ export interface ScreeningResult {
 /** What other modules need of screening: a fast, in-memory screen of one name. */
 export interface NameScreener {
   screen(name: string, options?: { readonly threshold?: number; readonly country?: string; readonly birthYear?: number }): ScreeningResult;
+}
+
+/** One listed person, organisation or vessel, as held by the screening module. */
+export interface WatchListEntity {
+  /** Unique within its list: the source's id (OpenSanctions entity id) or one derived from the row. */
+  readonly id: string;
+  /** FollowTheMoney schema: Person, Organization, Company, LegalEntity, Vessel … */
+  readonly schema: string;
+  /** Primary names, then aliases; weak aliases (nicknames) apart, since they are less certain. */
+  readonly names: readonly string[];
+  readonly aliases: readonly string[];
+  readonly weakAliases: readonly string[];
+  /** As the list writes them: YYYY, YYYY-MM or YYYY-MM-DD. */
+  readonly birthDates: readonly string[];
+  /** Lower-case ISO 3166-1 alpha-2 codes where the list gives codes, else the list's words, lower-cased. */
+  readonly countries: readonly string[];
+  /** Source datasets or programmes (un_sc_sanctions, SDN …). */
+  readonly datasets: readonly string[];
+}
+
+export const LIST_FORMATS = ['ftm-jsonl', 'csv'] as const;
+export type ListFormat = (typeof LIST_FORMATS)[number];
+
+export interface WatchListSummary {
+  readonly name: string;
+  readonly format: ListFormat;
+  readonly entityCount: number;
+  readonly nameCount: number;
+  /** SHA-256 of the imported file, hex: shows whether two imports were of the same file. */
+  readonly sourceSha256: string;
+  readonly importedAt: string;
+  /** Increases with every change to any list; processes compare it to know when to reload. */
+  readonly version: number;
+}
+
+/** A line of an imported file that could not be read, with why. */
+export interface MalformedLine {
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface ImportReport {
+  readonly list: WatchListSummary;
+  /** Lines read as entities, lines skipped on purpose (other schemata, blank), and lines refused. */
+  readonly imported: number;
+  readonly skipped: number;
+  readonly malformed: readonly MalformedLine[];
+  /** True when an earlier list of the same name was replaced. */
+  readonly replaced: boolean;
 }

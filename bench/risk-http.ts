@@ -1,0 +1,123 @@
+import { startSluice, TEST_ADMIN_KEY } from '../test/support/server-process.ts';
+import { defineBenchmark, figure, progress, withScratchDir } from './harness.ts';
+import type { LoadReport } from './http-load.ts';
+import { SHARED_CORES_NOTE, createLedgerAndAccounts, formatRate, loadAverage, runLoad } from './http-support.ts';
+import { BENCH_LEDGER } from './workload.ts';
+
+/**
+ * What risk control costs on the ledger's HTTP path: single transfers from 64 connections against
+ * one `sluice start` on SQLite, with risk control on (a live ruleset of 20 rules over the real
+ * feature windows, lists and the decision log) and off (PUT /v1/risk/settings {enabled: false}),
+ * in the same server process, alternating, so that both see the same code, data and machine.
+ * The baseline is the risk-off throughput; the target is a ratio of at least 0.8.
+ *
+ * The rules are written to be realistic in their shape (amounts, velocities, fan-in and fan-out,
+ * pass-through, z-score, screening and graph scores, lists) and to approve the benchmark's traffic,
+ * so that what is measured is the cost of deciding, not of holding or refusing transfers.
+ */
+const ACCOUNTS = Number(process.env.RISK_BENCH_ACCOUNTS ?? 10_000);
+const CONNECTIONS = 64;
+const WARMUP_MS = 2_000;
+const DURATION_MS = 8_000;
+const ROUNDS = 2;
+const MAX_REQUESTS = 1_000_000;
+const RATE_LIMIT_PER_MINUTE = '1000000000';
+const TARGET_RATIO = 0.8;
+
+const rule = (id: string, expression: string, effect: { score: number } | { outcome: 'review' | 'decline' }, reason: string) => ({ id, name: id.replace(/_/g, ' '), expression, ...effect, reason });
+
+export const BENCH_RULESET = {
+  name: 'benchmark live ruleset',
+  thresholds: { review_at: 60, decline_at: 120 },
+  rules: [
+    rule('large_amount', 'event.amount > 5000000', { score: 30 }, 'amount above 50,000.00'),
+    rule('very_large_amount', 'event.amount > 50000000', { score: 80 }, 'amount above 500,000.00'),
+    rule('night_large', 'event.hour < 5 && event.amount > 1000000', { score: 10 }, 'large amount at night'),
+    rule('sanctioned_country', 'event.credit_country in ["KP", "IR", "SY"]', { outcome: 'decline' }, 'payee in a sanctioned country'),
+    rule('cross_border_large', 'event.debit_country != event.credit_country && event.amount > 2000000', { score: 10 }, 'large cross-border amount'),
+    rule('block_listed', 'lists.blocked', { outcome: 'decline' }, 'on the block list'),
+    rule('velocity_1m', 'features.account_out_count_1m >= 20', { score: 40 }, 'twenty transfers in a minute'),
+    rule('velocity_1h', 'features.account_out_count_1h > 200', { score: 25 }, 'over 200 transfers in an hour'),
+    rule('sum_1h', 'features.account_out_sum_1h > 50000000.0', { score: 25 }, 'over 500,000.00 sent in an hour'),
+    rule('fan_out', 'features.account_distinct_payees_24h > 500', { score: 25 }, 'paid over 500 accounts in a day'),
+    rule('pass_through', 'features.pass_through_ratio_24h > 0.95 && features.account_in_sum_24h > 100000000.0', { score: 40 }, 'money passes straight through'),
+    rule('amount_outlier', 'features.amount_zscore > 6.0', { score: 30 }, 'amount far above this account\'s usual'),
+    rule('new_beneficiary_large', 'features.new_beneficiary_large == true', { score: 20 }, 'large amount to a new payee'),
+    rule('fan_in', 'features.counterparty_distinct_payers_24h > 500', { score: 25 }, 'payee paid by over 500 accounts in a day'),
+    rule('shared_device', 'features.device_distinct_accounts_24h >= 10', { score: 30 }, 'device used by ten accounts in a day'),
+    rule('party_velocity', 'features.party_out_count_24h > 1000', { score: 15 }, 'over 1,000 transfers by one party in a day'),
+    rule('screening_match', 'screening.credit_score >= 0.9 || screening.debit_score >= 0.9', { outcome: 'review' }, 'a name matches a watch list'),
+    rule('mule_payee', 'graph.credit_mule_score > 0.8', { score: 50 }, 'payee scored as a likely mule'),
+    rule('burst', 'features.seconds_since_last_out < 1.0 && features.account_out_count_1h > 50', { score: 20 }, 'burst of transfers'),
+    rule('anonymising_network', 'event.ip.startsWith("10.66.")', { score: 35 }, 'order from an anonymising network'),
+  ],
+};
+
+async function call(url: string, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${url}${path}`, {
+    method, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000),
+  });
+  const json = await response.json();
+  if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Drafts the ruleset, backtests it over the (empty) history and makes it live. */
+async function goLive(url: string): Promise<void> {
+  const draft = await call(url, 'POST', '/v1/risk/rulesets', BENCH_RULESET);
+  await call(url, 'POST', `/v1/risk/rulesets/${draft.id}/backtest`, { days: 1 });
+  await call(url, 'POST', `/v1/risk/rulesets/${draft.id}/promote`, { stage: 'live' });
+}
+
+function describeLoad(what: string, report: LoadReport): string {
+  return `${what}: ${formatRate(report.requests / report.seconds)} transfers/s, p50 ${report.p50Ms.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms, ` +
+    `${report.failures} failed over ${report.seconds.toFixed(1)} s (load average ${loadAverage()})`;
+}
+
+export default defineBenchmark({
+  name: 'risk-http',
+  description: `single transfers over HTTP with risk control on (20 live rules) and off, same server, alternating (${SHARED_CORES_NOTE})`,
+  run: () =>
+    withScratchDir('risk-http', async (dir) => {
+      const server = await startSluice({ env: { SLUICE_RATE_LIMIT: RATE_LIMIT_PER_MINUTE } });
+      const totals = { on: { requests: 0, seconds: 0, p99: [] as number[] }, off: { requests: 0, seconds: 0, p99: [] as number[] } };
+      try {
+        const accountIds = await createLedgerAndAccounts(server.url, TEST_ADMIN_KEY, BENCH_LEDGER, ACCOUNTS);
+        await goLive(server.url);
+        progress(`server ${server.url} (pid ${server.pid}): ${ACCOUNTS.toLocaleString('en-US')} accounts, ${BENCH_RULESET.rules.length} live rules`);
+        let seed = 21;
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const mode of ['off', 'on'] as const) {
+            await call(server.url, 'PUT', '/v1/risk/settings', { enabled: mode === 'on' });
+            const report = await runLoad(dir, {
+              targets: [server.url], accountIds, apiKey: TEST_ADMIN_KEY, connections: CONNECTIONS, mode: 'single', batchSize: 1, ledger: BENCH_LEDGER,
+              seed: seed++, warmupMs: WARMUP_MS, durationMs: DURATION_MS, maxRequests: MAX_REQUESTS,
+            }).catch(async (error: unknown) => {
+              // A refused transfer is the benchmark's workload meeting a rule: say which.
+              const declined = await call(server.url, 'GET', '/v1/risk/decisions?outcome=decline&order=desc&limit=1').catch(() => null);
+              throw new Error(`risk ${mode}: ${(error as Error).message}; latest decline: ${JSON.stringify(declined?.data?.[0]?.reasons ?? null)}`);
+            });
+            progress(describeLoad(`round ${round + 1}, risk ${mode}`, report));
+            totals[mode].requests += report.requests;
+            totals[mode].seconds += report.seconds;
+            totals[mode].p99.push(report.p99Ms);
+          }
+        }
+        const decisions = await call(server.url, 'GET', '/v1/risk/decisions?order=desc&limit=1');
+        progress(`latest decision: ${JSON.stringify({ outcome: decisions.data[0]?.outcome, ruleset: decisions.data[0]?.ruleset, elapsed_ms: decisions.data[0]?.elapsed_ms })}`);
+      } finally {
+        await server.kill('SIGTERM');
+      }
+      const on = totals.on.requests / totals.on.seconds;
+      const off = totals.off.requests / totals.off.seconds;
+      const worst = (values: number[]) => Math.max(...values);
+      return [
+        figure({
+          name: 'risk_http.single_transfers_per_second_risk_on', value: on, unit: 'transfers/s', baseline: 'the same server with risk control off', baselineValue: off,
+          target: `≥ ${TARGET_RATIO}× risk off (costs ≤ 20%)`, met: on >= TARGET_RATIO * off,
+        }),
+        figure({ name: 'risk_http.single_p99_ms_risk_on', value: worst(totals.on.p99), unit: 'ms', baseline: 'the same server with risk control off', baselineValue: worst(totals.off.p99) }),
+      ];
+    }),
+});

@@ -1,0 +1,109 @@
+import { TransferFlags, type LedgerService, type TransferRequest } from '../modules/ledger/index.ts';
+import type { PartiesService } from '../modules/parties/index.ts';
+import { RISK_LIMITS } from '../modules/risk/index.ts';
+import type { RiskEvent } from '../modules/features/index.ts';
+
+/**
+ * What risk control knows of the accounts a transfer names: their owners and the owners'
+ * countries, and the currency of the ledger. An account's owner, a party's jurisdiction and a
+ * ledger's asset code never change once created, so they are remembered (in bounded maps) and a
+ * decision on accounts seen before costs no database read. Accounts not found are not remembered:
+ * they may be created a moment later.
+ */
+export interface AccountFacts {
+  readonly partyId?: string;
+  readonly country?: string;
+}
+
+export interface EventDirectory {
+  account(id: string): Promise<AccountFacts>;
+  /** The jurisdiction of a party, or undefined when there is no such party. */
+  country(partyId: string): Promise<string | undefined>;
+  currency(ledgerId: number | undefined): Promise<string>;
+  /** The event a new transfer stands for, as seen now. */
+  transferEvent(request: TransferRequest, channel: string, atMs: number): Promise<RiskEvent>;
+  /**
+   * Remembers accounts just created, so that their first transfer costs no read. On SQLite such a
+   * read waits for the ledger's write transaction to commit, which under load is most of a request.
+   */
+  learn(accounts: readonly { readonly id: string; readonly partyId?: string | null }[]): Promise<void>;
+}
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): V {
+  // Oldest first out: insertion order is enough for facts that never go stale.
+  if (map.size >= max) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+  return value;
+}
+
+export function createEventDirectory(deps: {
+  readonly ledger: Pick<LedgerService, 'getAccount' | 'getLedger'>;
+  readonly parties: Pick<PartiesService, 'get'>;
+}): EventDirectory {
+  const accounts = new Map<string, AccountFacts>();
+  const countries = new Map<string, string>();
+  const currencies = new Map<number, string>();
+
+  async function country(partyId: string): Promise<string | undefined> {
+    const known = countries.get(partyId);
+    if (known !== undefined) return known;
+    const party = await deps.parties.get(partyId);
+    return party ? remember(countries, partyId, party.jurisdiction, RISK_LIMITS.partyCacheMaxEntries) : undefined;
+  }
+
+  async function account(id: string): Promise<AccountFacts> {
+    const known = accounts.get(id);
+    if (known) return known;
+    const found = await deps.ledger.getAccount(id);
+    if (!found) return {};
+    const partyId = found.partyId ?? undefined;
+    const facts: AccountFacts = partyId ? { partyId, country: await country(partyId) } : {};
+    return remember(accounts, id, facts, RISK_LIMITS.accountCacheMaxEntries);
+  }
+
+  async function currency(ledgerId: number | undefined): Promise<string> {
+    if (ledgerId === undefined) return '';
+    const known = currencies.get(ledgerId);
+    if (known !== undefined) return known;
+    const ledger = await deps.ledger.getLedger(ledgerId);
+    return ledger ? remember(currencies, ledgerId, ledger.assetCode, RISK_LIMITS.partyCacheMaxEntries) : '';
+  }
+
+  /**
+   * A balancing transfer moves at most its amount; one without an amount moves what the debit
+   * account has, which is estimated from its balances now (it may be less when it books).
+   */
+  async function amountOf(request: TransferRequest): Promise<bigint> {
+    if (request.amount !== undefined) return request.amount;
+    if (!(request.flags & TransferFlags.balancing_debit) || !request.debitAccountId) return 0n;
+    const debit = await deps.ledger.getAccount(request.debitAccountId);
+    const available = debit ? debit.creditsPosted - debit.debitsPosted - debit.debitsPending : 0n;
+    return available > 0n ? available : 0n;
+  }
+
+  return {
+    account,
+    country,
+    currency,
+    async learn(created) {
+      for (const { id, partyId } of created) {
+        if (accounts.has(id)) continue;
+        const facts: AccountFacts = partyId ? { partyId, country: await country(partyId) } : {};
+        remember(accounts, id, facts, RISK_LIMITS.accountCacheMaxEntries);
+      }
+    },
+    async transferEvent(request, channel, atMs) {
+      const debitAccountId = request.debitAccountId ?? '';
+      const creditAccountId = request.creditAccountId ?? '';
+      const [debit, credit, currencyCode, amountMinor] = await Promise.all([account(debitAccountId), account(creditAccountId), currency(request.ledger), amountOf(request)]);
+      return {
+        id: request.id, atMs, amountMinor, currency: currencyCode, debitAccountId, creditAccountId, channel,
+        ...(request.code !== undefined ? { code: request.code } : {}),
+        ...(debit.partyId ? { debitPartyId: debit.partyId } : {}),
+        ...(credit.partyId ? { creditPartyId: credit.partyId } : {}),
+        ...(debit.country ? { debitCountry: debit.country } : {}),
+        ...(credit.country ? { creditCountry: credit.country } : {}),
+      };
+    },
+  };
+}

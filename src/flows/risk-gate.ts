@@ -1,0 +1,241 @@
+import type { Clock } from '../kernel/index.ts';
+import type { RiskEvent } from '../modules/features/index.ts';
+import { TransferFlags, type AccountError, type AccountRequest, type ItemResult, type LedgerService, type TransferError, type TransferRequest } from '../modules/ledger/index.ts';
+import type { PartiesService } from '../modules/parties/index.ts';
+import type { Decision, Hold, HoldItem, RiskService } from '../modules/risk/index.ts';
+import type { Outcome } from '../modules/rules/index.ts';
+import { createEventDirectory, type EventDirectory } from './risk-events.ts';
+import { createTransferHoldResolver, voidRequestsOf } from './risk-holds.ts';
+
+/**
+ * The decision before a transfer is booked: the seam between POST /v1/transfers and the ledger.
+ *
+ * Evaluated: every new transfer, plain or pending (balancing ones too: they move money), whose code
+ * and channel the settings cover. Not evaluated: posting or voiding a pending transfer, which moves
+ * nothing new (the money movement was decided when the pending transfer was created).
+ *
+ * Per linked chain, since the ledger books a chain whole or not at all:
+ *   - an item declined → nothing of the chain is booked; it answers risk_declined with the decision,
+ *     the others linked_event_failed;
+ *   - an item held for review → every new transfer of the chain is booked pending (no timeout, so
+ *     the money waits for an analyst) under one hold; releasing posts them as one linked chain,
+ *     rejecting voids them;
+ *   - otherwise the chain goes to the ledger as the client sent it.
+ * Posting a transfer an open hold guards answers held_for_review: only the review may post it.
+ *
+ * Retries: a client repeating a request gets its first answer. Review and decline decisions are on
+ * disk before anyone is answered and are looked up by transfer id; a retried transfer the ledger
+ * already booked is answered by the ledger, whatever a fresh evaluation would say.
+ */
+export type GateResult = TransferError | 'risk_declined' | 'held_for_review';
+
+export type GatedTransferResult =
+  | { readonly result: 'ok'; readonly id: string; readonly timestamp: bigint; readonly replayed: boolean; readonly decisionId?: string; readonly holdId?: string }
+  | { readonly result: Exclude<GateResult, 'ok'>; readonly id: string; readonly decisionId?: string; readonly holdId?: string };
+
+export interface TransferContext {
+  /** api for a single transfer, batch for a batch, or whatever the caller names. */
+  readonly channel: string;
+}
+
+export interface TransferGate {
+  createTransfers(requests: readonly TransferRequest[], context: TransferContext): Promise<GatedTransferResult[]>;
+  /** The ledger's account creation, remembering each new account's owner for the decisions to come. */
+  createAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
+  readonly directory: EventDirectory;
+}
+
+const POST_OR_VOID = TransferFlags.post_pending | TransferFlags.void_pending;
+const isNewMoney = (request: TransferRequest): boolean => (request.flags & POST_OR_VOID) === 0;
+
+interface Verdict {
+  readonly outcome: Outcome;
+  readonly decisionId: string | null;
+  /** Taken now (true) or read back from a first attempt of the same request (false). */
+  readonly fresh: boolean;
+}
+
+interface ChainPlan {
+  readonly start: number;
+  readonly end: number;
+  kind: 'plain' | 'held' | 'refused';
+  /** Answers of a refused chain, by index. */
+  readonly refusals: Map<number, GatedTransferResult>;
+  hold: Hold | null;
+  /** The decision that held the chain, reported with each held item. */
+  holdDecisionId: string | null;
+}
+
+/** Chains as the ledger sees them: runs of linked items, each ending at the first item without the flag. */
+function chainsOf(requests: readonly TransferRequest[]): { start: number; end: number }[] {
+  const chains: { start: number; end: number }[] = [];
+  let start = 0;
+  requests.forEach((request, index) => {
+    if (!(request.flags & TransferFlags.linked) || index === requests.length - 1) {
+      chains.push({ start, end: index + 1 });
+      start = index + 1;
+    }
+  });
+  return chains;
+}
+
+export function createTransferGate(deps: {
+  readonly risk: RiskService;
+  readonly ledger: LedgerService;
+  readonly parties: Pick<PartiesService, 'get'>;
+  readonly clock: Clock;
+}): TransferGate {
+  const { risk, ledger } = deps;
+  const directory = createEventDirectory(deps);
+  risk.holds.register('transfer', createTransferHoldResolver(ledger));
+
+  function refuseChain(plan: ChainPlan, requests: readonly TransferRequest[], at: number, result: GatedTransferResult): void {
+    plan.kind = 'refused';
+    for (let index = plan.start; index < plan.end; index++) {
+      plan.refusals.set(index, index === at ? result : { result: 'linked_event_failed', id: (requests[index] as TransferRequest).id });
+    }
+  }
+
+  function holdOf(plan: ChainPlan, requests: readonly TransferRequest[], events: Map<number, RiskEvent>, decisions: readonly Decision[], earlier: readonly string[], atMs: number): Hold {
+    const items: HoldItem[] = [];
+    for (let index = plan.start; index < plan.end; index++) {
+      const request = requests[index] as TransferRequest;
+      if (isNewMoney(request)) items.push({ transferId: request.id, onRelease: request.flags & TransferFlags.pending ? 'keep' : 'post' });
+    }
+    const first = items[0] as HoldItem;
+    const firstIndex = requests.findIndex((request, index) => index >= plan.start && request.id === first.transferId);
+    const event = events.get(firstIndex);
+    const request = requests[firstIndex] as TransferRequest;
+    return {
+      id: first.transferId, kind: 'transfer', status: 'held', decisionIds: [...earlier, ...decisions.map((decision) => decision.id)], items,
+      amountMinor: event?.amountMinor ?? request.amount ?? 0n, currency: event?.currency ?? '', debitAccountId: request.debitAccountId ?? '',
+      creditAccountId: request.creditAccountId ?? '', reasons: decisions.flatMap((decision) => decision.reasons), createdAtMs: atMs,
+      resolvedAtMs: null, resolvedBy: null, note: null, detail: null,
+    };
+  }
+
+  /** The booked form of a held chain: new transfers become pending without a timeout; the rest is unchanged. */
+  function heldRequests(plan: ChainPlan, requests: readonly TransferRequest[]): TransferRequest[] {
+    return requests.slice(plan.start, plan.end).map((request) =>
+      isNewMoney(request) && !(request.flags & TransferFlags.pending) ? { ...request, flags: request.flags | TransferFlags.pending, timeoutSeconds: 0 } : request);
+  }
+
+  /** A chain already in the ledger is a retry of something booked before: the ledger answers it. */
+  async function alreadyBooked(plan: ChainPlan, requests: readonly TransferRequest[]): Promise<boolean> {
+    for (let index = plan.start; index < plan.end; index++) {
+      const request = requests[index] as TransferRequest;
+      if (isNewMoney(request) && (await ledger.getTransfer(request.id))) return true;
+    }
+    return false;
+  }
+
+  return {
+    directory,
+    async createAccounts(requests) {
+      const results = await ledger.createAccounts(requests);
+      const created = requests.filter((_request, index) => results[index]?.result === 'ok');
+      await directory.learn(created);
+      return results;
+    },
+    async createTransfers(requests, context) {
+      const atMs = deps.clock.nowMs();
+      const postIndexes = requests.flatMap((request, index) => (request.flags & TransferFlags.post_pending && request.pendingId ? [index] : []));
+      const guarded = await risk.holds.guarded(postIndexes.map((index) => (requests[index] as TransferRequest).pendingId as string));
+      const evaluated = requests.flatMap((request, index) => (isNewMoney(request) && risk.covers(request.code, context.channel) ? [index] : []));
+      if (evaluated.length === 0 && guarded.size === 0) return ledger.createTransfers(requests);
+
+      const prior = await risk.priorDecisions(evaluated.map((index) => (requests[index] as TransferRequest).id));
+      const events = new Map<number, RiskEvent>();
+      const decisions = new Map<number, Decision>();
+      const verdicts = new Map<number, Verdict>();
+      for (const index of evaluated) {
+        const request = requests[index] as TransferRequest;
+        const event = await directory.transferEvent(request, context.channel, atMs);
+        events.set(index, event);
+        const earlier = prior.get(request.id);
+        if (earlier) {
+          verdicts.set(index, { outcome: earlier.outcome, decisionId: earlier.decisionId, fresh: false });
+          continue;
+        }
+        const decision = risk.evaluate(event, 'transfer');
+        decisions.set(index, decision);
+        verdicts.set(index, { outcome: decision.outcome, decisionId: decision.id, fresh: true });
+      }
+
+      const plans: ChainPlan[] = [];
+      const toLog: Decision[] = [];
+      const holds: Hold[] = [];
+      for (const { start, end } of chainsOf(requests)) {
+        const plan: ChainPlan = { start, end, kind: 'plain', refusals: new Map(), hold: null, holdDecisionId: null };
+        plans.push(plan);
+        const chainDecisions = [...decisions.entries()].filter(([index]) => index >= start && index < end).map(([, decision]) => decision);
+        let flagged: { index: number; verdict: Verdict } | null = null;
+        for (let index = start; index < end; index++) {
+          const holdId = postIndexes.includes(index) ? guarded.get((requests[index] as TransferRequest).pendingId as string) : undefined;
+          if (holdId) {
+            refuseChain(plan, requests, index, { result: 'held_for_review', id: (requests[index] as TransferRequest).id, holdId });
+            break;
+          }
+          const verdict = verdicts.get(index);
+          if (verdict && verdict.outcome !== 'approve' && (!flagged || (verdict.outcome === 'decline' && flagged.verdict.outcome !== 'decline'))) flagged = { index, verdict };
+        }
+        if (plan.kind === 'refused' || !flagged) {
+          toLog.push(...chainDecisions);
+          continue;
+        }
+        // A fresh review or decline of something the ledger already booked is a retry of a request
+        // approved the first time: the ledger's answer stands and the new evaluation is not logged.
+        if (flagged.verdict.fresh && (await alreadyBooked(plan, requests))) continue;
+        toLog.push(...chainDecisions);
+        const decisionId = flagged.verdict.decisionId ?? undefined;
+        if (flagged.verdict.outcome === 'decline') {
+          refuseChain(plan, requests, flagged.index, { result: 'risk_declined', id: (requests[flagged.index] as TransferRequest).id, ...(decisionId ? { decisionId } : {}) });
+          continue;
+        }
+        plan.kind = 'held';
+        plan.holdDecisionId = flagged.verdict.decisionId;
+        const reviewing = chainDecisions.filter((decision) => decision.outcome === 'review');
+        plan.hold = holdOf(plan, requests, events, reviewing, flagged.verdict.fresh ? [] : [flagged.verdict.decisionId as string], atMs);
+        holds.push(plan.hold);
+      }
+      await risk.commit(toLog, holds);
+
+      const submitted: TransferRequest[] = [];
+      const origin: number[] = [];
+      for (const plan of plans) {
+        if (plan.kind === 'refused') continue;
+        const chain = plan.kind === 'held' ? heldRequests(plan, requests) : requests.slice(plan.start, plan.end);
+        chain.forEach((request, offset) => (submitted.push(request), origin.push(plan.start + offset)));
+      }
+      const answers = submitted.length > 0 ? await ledger.createTransfers(submitted) : [];
+      const results: GatedTransferResult[] = new Array(requests.length);
+      answers.forEach((answer, position) => (results[origin[position] as number] = answer));
+
+      const booked: RiskEvent[] = [];
+      for (const plan of plans) {
+        for (const [index, refusal] of plan.refusals) results[index] = refusal;
+        if (plan.kind === 'held' && plan.hold) {
+          const chainAnswers = results.slice(plan.start, plan.end);
+          const failed = chainAnswers.find((answer) => answer.result !== 'ok' && answer.result !== 'linked_event_failed');
+          if (failed) await risk.holds.settle(plan.hold.id, 'not_booked', `the ledger refused ${failed.id}: ${failed.result}`);
+          else {
+            for (let index = plan.start; index < plan.end; index++) results[index] = { ...(results[index] as GatedTransferResult), holdId: plan.hold.id, ...(plan.holdDecisionId ? { decisionId: plan.holdDecisionId } : {}) };
+            // An analyst who closed the hold while this booking was on its way (it found nothing to
+            // post or void) must not leave the transfers held with nobody guarding them.
+            const bookedNow = chainAnswers.some((answer) => answer.result === 'ok' && !answer.replayed);
+            if (bookedNow && !(await risk.holds.isOpen(plan.hold.id))) await ledger.createTransfers(voidRequestsOf(plan.hold));
+          }
+        }
+        for (let index = plan.start; index < plan.end; index++) {
+          const answer = results[index];
+          const event = events.get(index);
+          if (event && answer?.result === 'ok' && !answer.replayed) booked.push(event);
+        }
+      }
+      // Windows advance with what was booked (held transfers too: they are attempts worth counting).
+      // They advance in memory at once; the answer does not wait for the features to be written.
+      if (booked.length > 0) void risk.record(booked);
+      return results;
+    },
+  };
+}

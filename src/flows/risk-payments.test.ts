@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect } from '../../test/support/databases.ts';
+import { expectProblem, uuid } from '../../test/http/harness.ts';
+import { setUpNetwork, type Network } from '../modules/payments/payments.http.test-support.ts';
+import { byAmount } from '../modules/risk/risk.test-support.ts';
+import { balancesOf, startRiskApi, type RiskApi } from './risk-gate.test-support.ts';
+
+/** Payments are decided before settlement: declined ones book nothing, reviewed ones wait with their legs reserved. */
+describeEachDialect('risk gate on payments', ({ open }) => {
+  let api: RiskApi;
+  let network: Network;
+  beforeAll(async () => {
+    api = await startRiskApi(open);
+    network = await setUpNetwork(api);
+  });
+  afterAll(async () => api?.close());
+  beforeEach(() => {
+    // Funding transfers pass; payments of 3,000.00 or more are reviewed, of 40,000.00 or more declined.
+    const payments = byAmount(300_000n, 4_000_000n);
+    api.rules.script = (variables) => (variables.event.channel === 'payments' ? payments(variables) : 'approve');
+  });
+
+  async function pay(amount: string) {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 10_000_000n), await network.customer(network.banks.us, 'CNY')];
+    const body = { id: uuid(), end_to_end_id: `E2E-${amount}`, debtor_account: from.id, creditor_account: to.identifier, amount, currency: 'CNY', charge_bearer: 'SHAR' };
+    return { from, to, response: await api.call('POST', '/v1/payments', body) };
+  }
+
+  it('rejects a declined payment with FRAD and books nothing', async () => {
+    const { from, to, response } = await pay('5000000');
+    const problem = expectProblem(response, 422, 'risk_declined');
+    expect(problem).toMatchObject({ payment_status: 'RJCT', reason_code: 'FRAD' });
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: 0n, debitsPosted: 0n, creditsPosted: 10_000_000n });
+    expect(await network.balance(to.id)).toBe(0n);
+    const track = await api.ok('GET', `/v1/payments/${problem.uetr}/track`);
+    expect(track.events.map((event: { status: string; reason_code: string | null }) => [event.status, event.reason_code])).toEqual([['RCVD', null], ['ACTC', null], ['RJCT', 'FRAD']]);
+  });
+
+  it('holds a reviewed payment with its legs reserved until the review releases it, and only the review may', async () => {
+    const { from, to, response } = await pay('350000');
+    expect(response.statusCode, response.body).toBe(201);
+    const held = response.json();
+    expect(held.status).toBe('ACSP');
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPosted: 0n, debitsPending: BigInt(held.debited.amount) });
+    expectProblem(await api.call('POST', `/v1/payments/${held.uetr}/accept`), 409, 'payment_held_for_review');
+    const hold = await api.ok('GET', `/v1/risk/holds/${held.uetr}`);
+    expect(hold).toMatchObject({ kind: 'payment', status: 'held', amount: '350000', currency: 'CNY', debit_account_id: from.id });
+    // Posting a leg through the ledger API would settle around the review.
+    expectProblem(await api.call('POST', '/v1/transfers', { id: uuid(), pending_id: hold.transfers[0].id, flags: ['post_pending'] }), 409, 'held_for_review');
+    // Nothing times the hold out: only an analyst ends it.
+    api.clock.advance(30 * 86_400_000);
+    await api.platform.payments.expireDue();
+    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACSP');
+
+    expect(await api.ok('POST', `/v1/risk/holds/${held.uetr}/release`, {})).toMatchObject({ status: 'released', detail: 'settled (ACCC)' });
+    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACCC');
+    expect(await network.balance(to.id)).toBe(BigInt(held.credited.amount));
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: 0n, debitsPosted: BigInt(held.debited.amount) });
+  });
+
+  it('rejects a reviewed payment with FRAD when the review rejects it, releasing every leg', async () => {
+    const { from, to, response } = await pay('320000');
+    const held = response.json();
+    expect(held.status).toBe('ACSP');
+    expect(await api.ok('POST', `/v1/risk/holds/${held.uetr}/reject`, { note: 'mule pattern' })).toMatchObject({ status: 'rejected', note: 'mule pattern' });
+    const payment = await api.ok('GET', `/v1/payments/${held.uetr}`);
+    expect(payment).toMatchObject({ status: 'RJCT', reason_code: 'FRAD' });
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: 0n, debitsPosted: 0n });
+    expect(await network.balance(to.id)).toBe(0n);
+  });
+
+  it('rejects with MS03 when evaluation fails and risk control fails closed', async () => {
+    api.rules.script = (variables) => (variables.event.channel === 'payments' ? 'throw' : 'approve');
+    const { from, response } = await pay('1000');
+    expect(expectProblem(response, 422, 'risk_check_failed')).toMatchObject({ reason_code: 'MS03' });
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: 0n, debitsPosted: 0n });
+  });
+
+  it('settles approved payments as before, screening both names and recording the decision', async () => {
+    const { response } = await pay('1000');
+    const payment = response.json();
+    expect(payment.status).toBe('ACCC');
+    const feed = await api.ok('GET', '/v1/risk/decisions?order=desc&limit=20');
+    const decision = feed.data.find((item: { event_id: string }) => item.event_id === payment.uetr);
+    expect(decision).toMatchObject({ outcome: 'approve', source: 'payment', event: { channel: 'payments', code: 830, debit_name: expect.stringMatching(/^Customer /), debit_country: 'CN' } });
+  });
+});

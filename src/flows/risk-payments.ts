@@ -1,0 +1,116 @@
+import type { Clock } from '../kernel/index.ts';
+import type { RiskEvent } from '../modules/features/index.ts';
+import { PAYMENT_CODES, type PaymentGate, type PaymentRecord, type PaymentsService } from '../modules/payments/index.ts';
+import type { Hold, HoldResolver, ResolveOutcome, RiskService } from '../modules/risk/index.ts';
+import type { EventDirectory } from './risk-events.ts';
+
+/**
+ * The decision before a payment settles (the payments saga calls it after its checks, before any
+ * leg is reserved). The event is the customer's side of the payment: the instructed amount in the
+ * debtor's currency, from the debtor's account to the creditor's, with both names screened.
+ * Channel: payments for orders through the API, iso20022 for imported pain.001 and pacs.008.
+ *
+ * Review holds the payment with its legs reserved (hold id = UETR). Release settles an immediate
+ * payment; a payment held for the creditor agent's acceptance goes back to waiting for it. Reject
+ * voids the legs and rejects the payment (RJCT, FRAD).
+ */
+export type PaymentsPort = Pick<PaymentsService, 'get' | 'accept' | 'reject'>;
+
+export interface RiskPaymentGate extends PaymentGate {
+  /** Registers the resolver of payment holds once the payments service exists. */
+  attach(payments: PaymentsPort): void;
+}
+
+const FINAL_ELSEWHERE = new Set(['RJCT', 'CANC']);
+
+export const channelOf = (payment: PaymentRecord): string => (payment.order.source === 'api' ? 'payments' : 'iso20022');
+
+function resolverFor(payments: PaymentsPort): HoldResolver {
+  /** After a refused action: where the payment stands decides whether the hold closes or waits. */
+  async function afterRefusal(uetr: string, detail: string, settledIsSuccess: boolean): Promise<ResolveOutcome> {
+    const payment = await payments.get(uetr);
+    if (!payment) return { ok: false, gone: true, detail: 'no such payment' };
+    if (payment.status === 'ACCC' || payment.status === 'RTND') return settledIsSuccess ? { ok: true, detail: 'already settled' } : { ok: false, gone: true, detail: 'the payment was already settled' };
+    if (FINAL_ELSEWHERE.has(payment.status)) return { ok: false, gone: true, detail: `the payment is ${payment.status}${payment.reasonCode ? ` (${payment.reasonCode})` : ''}` };
+    return { ok: false, gone: false, detail };
+  }
+
+  return {
+    async release(hold: Hold) {
+      const payment = await payments.get(hold.id);
+      if (!payment) return { ok: false, gone: true, detail: 'no such payment' };
+      if (payment.order.settlement === 'on_acceptance') {
+        return payment.ledgerState === 'reserved' ? { ok: true, detail: 'released to the creditor agent for acceptance' } : afterRefusal(hold.id, 'not awaiting acceptance', false);
+      }
+      const accepted = await payments.accept(hold.id);
+      if (accepted.ok) return { ok: true, detail: `settled (${accepted.value.status})` };
+      return afterRefusal(hold.id, `the payment refused to settle: ${accepted.error}`, true);
+    },
+    async reject(hold: Hold) {
+      const rejected = await payments.reject(hold.id, 'FRAD', 'rejected_after_review');
+      if (rejected.ok) return { ok: true, detail: `rejected (${rejected.value.status} ${rejected.value.reasonCode ?? ''})`.trim() };
+      return afterRefusal(hold.id, `the payment refused the rejection: ${rejected.error}`, false);
+    },
+  };
+}
+
+/** Events decided and not yet booked; a saga that failed in between never reports back, so the oldest go first. */
+const AWAITING_BOOKING_MAX = 65_536;
+
+export function createPaymentGate(deps: { readonly risk: RiskService; readonly directory: EventDirectory; readonly clock: Clock }): RiskPaymentGate {
+  const { risk, directory } = deps;
+  const awaitingBooking = new Map<string, RiskEvent>();
+
+  async function eventOf(payment: PaymentRecord, channel: string, atMs: number): Promise<RiskEvent> {
+    const debtor = payment.debtor!;
+    const creditor = payment.creditor!;
+    const [debitCountry, creditCountry] = await Promise.all([directory.country(debtor.partyId), directory.country(creditor.partyId)]);
+    return {
+      id: payment.uetr, atMs, amountMinor: payment.order.amount, currency: payment.order.currency,
+      debitAccountId: debtor.accountId, creditAccountId: creditor.accountId, debitPartyId: debtor.partyId, creditPartyId: creditor.partyId,
+      channel, code: PAYMENT_CODES.customerDebit, debitName: debtor.name, creditName: creditor.name,
+      ...(debitCountry ? { debitCountry } : {}), ...(creditCountry ? { creditCountry } : {}),
+    };
+  }
+
+  function holdOf(payment: PaymentRecord, decisionId: string, reasons: readonly string[], atMs: number): Hold {
+    return {
+      id: payment.uetr, kind: 'payment', status: 'held', decisionIds: [decisionId],
+      // The legs are guarded too: posting one through the ledger API would settle around the review.
+      items: (payment.plan?.legs ?? []).map((leg) => ({ transferId: leg.transferId, onRelease: 'keep' as const })),
+      amountMinor: payment.order.amount, currency: payment.order.currency, debitAccountId: payment.debtor!.accountId, creditAccountId: payment.creditor!.accountId,
+      reasons, createdAtMs: atMs, resolvedAtMs: null, resolvedBy: null, note: null, detail: null,
+    };
+  }
+
+  return {
+    attach(payments) {
+      risk.holds.register('payment', resolverFor(payments));
+    },
+    async decide(payment) {
+      const channel = channelOf(payment);
+      if (!risk.covers(PAYMENT_CODES.customerDebit, channel)) return { outcome: 'approve', decisionId: null, failed: false };
+      const event = await eventOf(payment, channel, deps.clock.nowMs());
+      const decision = risk.evaluate(event, 'payment');
+      const hold = decision.outcome === 'review' ? holdOf(payment, decision.id, decision.reasons, decision.atMs) : null;
+      await risk.commit([decision], hold ? [hold] : []);
+      if (awaitingBooking.size >= AWAITING_BOOKING_MAX) awaitingBooking.delete(awaitingBooking.keys().next().value as string);
+      awaitingBooking.set(decision.id, event);
+      return { outcome: decision.outcome, decisionId: decision.id, failed: decision.failMode !== null };
+    },
+    async booked(payment, verdict, reserved) {
+      if (verdict.decisionId === null) return;
+      const event = awaitingBooking.get(verdict.decisionId);
+      awaitingBooking.delete(verdict.decisionId);
+      if (!reserved) {
+        if (verdict.outcome === 'review') await risk.holds.settle(payment.uetr, 'not_booked', 'the ledger refused to reserve the legs');
+        return;
+      }
+      if (event) void risk.record([event]);
+    },
+    async isHeld(uetr) {
+      const hold = await risk.holds.get(uetr);
+      return hold?.kind === 'payment' && (hold.status === 'held' || hold.status === 'rejecting');
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** Every refusal of case management, with the HTTP status it answers. */
+export const CASES_ERROR_STATUS = Object.freeze({
+  case_not_found: 404,
+  transition_not_allowed: 409,
+  case_closed: 409,
+  /** Someone else changed the case between reading and writing it; read it again and retry. */
+  case_changed: 409,
+  block_needs_confirmed_close: 422,
+  block_list_unavailable: 422,
+  invalid_alert: 422,
+});
+export type CasesError = keyof typeof CASES_ERROR_STATUS;

@@ -1,0 +1,30 @@
+/** Limits of case management, each with the reason for its value. */
+export const CASES_LIMITS = Object.freeze({
+  /** Titles, kinds, assignees, dedupe keys: short labels shown in a queue. */
+  titleMaxLength: 200,
+  kindMaxLength: 100,
+  assigneeMaxLength: 100,
+  dedupeKeyMaxLength: 200,
+  /** A note is a paragraph or two of an investigator's findings. */
+  noteMaxLength: 4000,
+  /** Why a case moved: one or two sentences. */
+  reasonMaxLength: 1000,
+  /** Reasons one alert gives, and the length of each. */
+  alertReasonsMax: 50,
+  alertReasonMaxLength: 500,
+  /** Transfers, accounts and parties one alert may name. */
+  alertRefsMax: 500,
+  /** Details of an alert, as JSON text: enough for an explanation, not a data dump. */
+  alertDetailsMaxBytes: 16 * 1024,
+  /**
+   * Links one case holds. A ring of mules spans tens of accounts; beyond this, further alerts still
+   * join the case but add no links, so a noisy detector cannot grow a case without bound.
+   */
+  caseLinksMax: 2000,
+  /** Alerts, notes and audit entries the detail view shows (the newest); the report shows more. */
+  detailItemsMax: 200,
+  /** Alerts, notes and audit entries a report carries: the whole case in any realistic investigation. */
+  reportItemsMax: 5000,
+  /** Raises waiting for the writer before new ones are refused: detectors must not queue without bound. */
+  raiseQueueMax: 10_000,
+});

@@ -1,0 +1,87 @@
+import type { Migration, TableSpec } from '../../db/index.ts';
+
+/**
+ * Case tables. `open_dedupe_key` holds the dedupe key only while a case is not closed: its unique
+ * index is what makes two alerts with one key, raised at once, join one case rather than open two,
+ * and closing a case frees the key for the next one. Scores are whole basis points; instants are
+ * milliseconds from the injected clock; lists and details are JSON text.
+ */
+const body = (int: string) => `
+CREATE TABLE case_records (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL,
+  priority_bp ${int} NOT NULL,
+  source TEXT NOT NULL,
+  dedupe_key TEXT,
+  open_dedupe_key TEXT,
+  assignee TEXT,
+  alert_count ${int} NOT NULL,
+  link_count ${int} NOT NULL,
+  audit_seq ${int} NOT NULL,
+  created_at_ms ${int} NOT NULL,
+  updated_at_ms ${int} NOT NULL,
+  closed_at_ms ${int}
+);
+CREATE UNIQUE INDEX case_records_open_dedupe_key ON case_records (open_dedupe_key);
+CREATE INDEX case_records_queue ON case_records (priority_bp DESC, created_at_ms, id);
+CREATE INDEX case_records_status_queue ON case_records (status, priority_bp DESC, created_at_ms, id);
+CREATE TABLE case_alerts (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  score_bp ${int} NOT NULL,
+  reasons TEXT NOT NULL,
+  dedupe_key TEXT,
+  transfer_ids TEXT NOT NULL,
+  account_ids TEXT NOT NULL,
+  party_ids TEXT NOT NULL,
+  details TEXT NOT NULL,
+  raised_at_ms ${int} NOT NULL
+);
+CREATE INDEX case_alerts_case ON case_alerts (case_id, id);
+CREATE TABLE case_notes (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  author TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at_ms ${int} NOT NULL
+);
+CREATE INDEX case_notes_case ON case_notes (case_id, id);
+CREATE TABLE case_links (
+  case_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  ref_id TEXT NOT NULL,
+  added_at_ms ${int} NOT NULL,
+  PRIMARY KEY (case_id, kind, ref_id)
+);
+CREATE TABLE case_audit (
+  case_id TEXT NOT NULL,
+  seq ${int} NOT NULL,
+  actor TEXT NOT NULL,
+  at_ms ${int} NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (case_id, seq)
+);
+`;
+
+export const casesMigrations: readonly Migration[] = [{ id: 'cases/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } }];
+
+export const casesTables: readonly TableSpec[] = [
+  {
+    name: 'case_records',
+    columns: ['id', 'title', 'status', 'priority_bp', 'source', 'dedupe_key', 'open_dedupe_key', 'assignee', 'alert_count', 'link_count', 'audit_seq', 'created_at_ms', 'updated_at_ms', 'closed_at_ms'],
+    orderBy: 'id',
+  },
+  {
+    name: 'case_alerts',
+    columns: ['id', 'case_id', 'source', 'kind', 'title', 'score_bp', 'reasons', 'dedupe_key', 'transfer_ids', 'account_ids', 'party_ids', 'details', 'raised_at_ms'],
+    orderBy: 'id',
+  },
+  { name: 'case_notes', columns: ['id', 'case_id', 'author', 'text', 'created_at_ms'], orderBy: 'id' },
+  { name: 'case_links', columns: ['case_id', 'kind', 'ref_id', 'added_at_ms'], orderBy: 'case_id, kind, ref_id' },
+  { name: 'case_audit', columns: ['case_id', 'seq', 'actor', 'at_ms', 'action', 'detail'], orderBy: 'case_id, seq' },
+];

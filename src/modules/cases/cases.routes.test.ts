@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { expectProblem, startApi, type Api } from '../../../test/http/harness.ts';
+
+const MISSING = '00000000-0000-7000-8000-000000000000';
+
+describeEachDialect('cases over HTTP', ({ open }) => {
+  let api: Api;
+  let analyst: string;
+  let auditor: string;
+  beforeAll(async () => {
+    api = await startApi(open);
+    analyst = (await api.ok('POST', '/v1/api-keys', { name: 'analyst', role: 'analyst' }, 201)).key;
+    auditor = (await api.ok('POST', '/v1/api-keys', { name: 'auditor', role: 'auditor' }, 201)).key;
+  });
+  afterAll(async () => api?.close());
+
+  const openCase = (body: Record<string, unknown>) => api.ok('POST', '/v1/risk/cases', body, 201, { key: analyst });
+
+  it('opens a case by hand and shows it with its alert, links and audit trail', async () => {
+    const created = await openCase({ title: 'Customer reported a scam', priority: 0.7, reason: 'call from branch', account_ids: ['acct-1'], party_ids: ['party-1'], transfer_ids: ['t-1'] });
+    expect(created).toMatchObject({ title: 'Customer reported a scam', status: 'open', priority: 0.7, source: 'manual', assignee: null, alert_count: 1 });
+    expect(created.links).toEqual({ transfers: [{ id: 't-1', linked_at: expect.any(String) }], accounts: [{ id: 'acct-1', linked_at: expect.any(String) }], parties: [{ id: 'party-1', linked_at: expect.any(String) }] });
+    expect(created.audit).toEqual([expect.objectContaining({ seq: 1, action: 'created', actor: expect.stringMatching(/^key:/) })]);
+    const fetched = await api.ok('GET', `/v1/risk/cases/${created.id}`, undefined, 200, { key: auditor });
+    expect(fetched.alerts[0]).toMatchObject({ source: 'manual', kind: 'manual', reasons: ['call from branch'], account_ids: ['acct-1'] });
+  });
+
+  it('pages through the queue by priority, then age, with filters', async () => {
+    for (const priority of [0.2, 0.95, 0.5, 0.95]) {
+      await openCase({ title: `p${priority}`, priority });
+      api.clock.advance(1000);
+    }
+    const seen: { priority: number; created_at: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { data: { priority: number; created_at: string }[]; next_cursor: string | null } = await api.ok('GET', `/v1/risk/cases?status=open&source=manual&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.data);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThanOrEqual(5);
+    for (let i = 1; i < seen.length; i++) {
+      const [before, after] = [seen[i - 1], seen[i]] as [typeof seen[0], typeof seen[0]];
+      expect(before.priority > after.priority || (before.priority === after.priority && before.created_at <= after.created_at)).toBe(true);
+    }
+    expect((await api.ok('GET', '/v1/risk/cases?status=escalated')).data).toEqual([]);
+  });
+
+  it('works a case: assign, note, move along, and refuse a move the table does not allow, naming the field', async () => {
+    const created = await openCase({ title: 'to work', account_ids: ['mule-http-1'], party_ids: ['party-http-1'] });
+    const base = `/v1/risk/cases/${created.id}`;
+    expect(await api.ok('POST', `${base}/assign`, { assignee: 'li.wei' }, 200, { key: analyst })).toMatchObject({ assignee: 'li.wei' });
+    expect(await api.ok('POST', `${base}/notes`, { text: 'Line one\nline two' }, 201, { key: analyst })).toMatchObject({ text: 'Line one\nline two' });
+    const refused = expectProblem(await api.call('POST', `${base}/transition`, { to: 'closed_confirmed', reason: 'too fast' }, { key: analyst }), 409, 'transition_not_allowed', '/to');
+    expect(refused.detail).toContain('investigating, escalated, closed_false_positive');
+    expectProblem(await api.call('POST', `${base}/transition`, { to: 'escalated', reason: 'x', block: { accounts: true } }, { key: analyst }), 422, 'block_needs_confirmed_close', '/block');
+    await api.ok('POST', `${base}/transition`, { to: 'investigating', reason: 'looking into it' }, 200, { key: analyst });
+    const closed = await api.ok('POST', `${base}/transition`, { to: 'closed_confirmed', reason: 'confirmed mule', block: { accounts: true, parties: true } }, 200, { key: analyst });
+    expect(closed).toMatchObject({ status: 'closed_confirmed', blocked: { accounts: ['mule-http-1'], parties: ['party-http-1'], refused: [] } });
+    const listed = await api.ok('GET', '/v1/risk/lists/entries?list=block&kind=account&value=mule-http-1');
+    expect(listed.data[0]).toMatchObject({ value: 'mule-http-1', actor: `case:${created.id}` });
+    expectProblem(await api.call('POST', `${base}/assign`, { assignee: 'late' }, { key: analyst }), 409, 'case_closed', '/assignee');
+    const audit = (await api.ok('GET', base)).audit.map((entry: { action: string }) => entry.action);
+    expect(audit).toEqual(['created', 'assigned', 'note_added', 'status_changed', 'status_changed', 'block_list_fed']);
+  });
+
+  it('exports the case report as JSON, Markdown and HTML', async () => {
+    const created = await openCase({ title: 'Report me', account_ids: ['acct-report'] });
+    const url = `/v1/risk/cases/${created.id}/report`;
+    const json = await api.call('GET', url, undefined, { key: auditor });
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expect(json.json()).toMatchObject({ report: 'sluice-case-report', case: { id: created.id }, links: { accounts: [{ id: 'acct-report', graph_score: 0 }] } });
+    const markdown = await api.call('GET', `${url}?format=md`, undefined, { key: auditor });
+    expect(markdown.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(markdown.body).toContain('# Case report: Report me');
+    const html = await api.call('GET', `${url}?format=html`);
+    expect(html.headers['content-type']).toMatch(/^text\/html/);
+    expect(html.body).toContain('<h1>Case report: Report me</h1>');
+    expectProblem(await api.call('GET', `${url}?format=pdf`), 400, 'validation_failed', '/query/format');
+  });
+
+  it('draws the graph around the case\'s accounts', async () => {
+    const at = api.clock.nowMs() - 3600_000;
+    for (const [i, [from, to]] of [['g-a', 'g-b'], ['g-b', 'g-c'], ['g-c', 'g-d'], ['g-x', 'g-y']].entries()) {
+      await api.platform.graph.observe({ id: `graph-event-${i}`, atMs: at + i, amountMinor: 1_000n, currency: 'CNY', debitAccountId: from as string, creditAccountId: to as string });
+    }
+    const created = await openCase({ title: 'graph', account_ids: ['g-b'] });
+    const drawn = await api.ok('GET', `/v1/risk/cases/${created.id}/graph?depth=1`);
+    expect(drawn.account_ids).toEqual(['g-b']);
+    expect(drawn.nodes.map((node: { id: string }) => node.id).sort()).toEqual(['g-a', 'g-b', 'g-c']);
+    expect(drawn.edges).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'g-a', target: 'g-b', amount: '1000', count: 1, currency: 'CNY' })]));
+    const wider = await api.ok('GET', `/v1/risk/cases/${created.id}/graph?depth=2`);
+    expect(wider.nodes.map((node: { id: string }) => node.id)).toContain('g-d');
+    expectProblem(await api.call('GET', `/v1/risk/cases/${created.id}/graph?depth=9`), 400, 'validation_failed', '/query/depth');
+  });
+
+  it('answers bad input with a problem naming the field, and writes nothing', async () => {
+    const before = (await api.ok('GET', '/v1/risk/cases?limit=100')).data.length;
+    const created = await openCase({ title: 'target' });
+    const base = `/v1/risk/cases/${created.id}`;
+    const cases: [string, string, unknown, number, string, string | undefined][] = [
+      ['POST', '/v1/risk/cases', { title: 'x', colour: 'red' }, 400, 'validation_failed', '/colour'],
+      ['POST', '/v1/risk/cases', { title: 'x', priority: 1.5 }, 400, 'validation_failed', '/priority'],
+      ['POST', '/v1/risk/cases', { title: '' }, 400, 'validation_failed', '/title'],
+      ['POST', '/v1/risk/cases', { title: 'bad\u0000title' }, 400, 'validation_failed', '/title'],
+      ['POST', '/v1/risk/cases', { title: 'x', account_ids: ['a b'] }, 400, 'validation_failed', '/account_ids/0'],
+      ['POST', `${base}/notes`, { text: 'nul \u0000 inside' }, 400, 'validation_failed', '/text'],
+      ['POST', `${base}/notes`, {}, 400, 'validation_failed', '/text'],
+      ['POST', `${base}/transition`, { to: 'archived', reason: 'x' }, 400, 'validation_failed', '/to'],
+      ['POST', `${base}/transition`, { to: 'investigating' }, 400, 'validation_failed', '/reason'],
+      ['POST', `${base}/transition`, { to: 'closed_confirmed', reason: 'x', block: { accounts: 'yes' } }, 400, 'validation_failed', '/block/accounts'],
+      ['POST', `${base}/assign`, { assignee: 42 }, 400, 'validation_failed', '/assignee'],
+      ['POST', '/v1/risk/cases/not-a-uuid/assign', { assignee: 'x' }, 400, 'validation_failed', '/params/id'],
+      ['POST', `/v1/risk/cases/${MISSING}/notes`, { text: 'x' }, 404, 'case_not_found', undefined],
+      ['GET', `/v1/risk/cases/${MISSING}`, undefined, 404, 'case_not_found', undefined],
+      ['GET', `/v1/risk/cases/${MISSING}/report`, undefined, 404, 'case_not_found', undefined],
+      ['GET', '/v1/risk/cases?status=lost', undefined, 400, 'validation_failed', '/query/status'],
+      ['GET', `/v1/risk/cases?cursor=${Buffer.from('v1:nonsense').toString('base64url')}`, undefined, 400, 'invalid_cursor', '/query/cursor'],
+    ];
+    for (const [method, url, body, status, code, pointer] of cases) expectProblem(await api.call(method as 'GET' | 'POST', url, body, { key: analyst }), status, code, pointer);
+    expectProblem(await api.call('POST', `${base}/notes`, { text: 'auditors read' }, { key: auditor }), 403, 'forbidden');
+    expectProblem(await api.call('GET', '/v1/risk/cases', undefined, { key: null }), 401, 'unauthenticated');
+    const after = await api.ok('GET', base);
+    expect(after.notes).toEqual([]);
+    expect(after.audit).toHaveLength(1);
+    expect((await api.ok('GET', '/v1/risk/cases?limit=100')).data.length).toBe(before + 1);
+  });
+});

@@ -1,0 +1,238 @@
+import type { Database, Queryable } from '../../db/index.ts';
+import { AssertionError, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
+import type { ListEntryInput } from '../lists/index.ts';
+import type { CasesError } from './cases.errors.ts';
+import { buildReport, type CaseReport, type ReportContext } from './cases.report.ts';
+import { CASES_LIMITS } from './cases.limits.ts';
+import {
+  addAlertToCase, addLinks, appendAudit, findOpenCaseId, insertAlert, insertCase, insertNote, listAlerts, listAudit, listCases, listLinks, listNotes,
+  loadCase, updateAssignee, updateStatus, type CaseQuery,
+} from './cases.repository.ts';
+import { canTransition, isClosed, scoreToBp, type AlertInput, type AlertSink, type CaseNote, type CaseRecord, type CaseStatus, type CaseView, type LinkKind, type StoredAlert } from './cases.ts';
+
+/** What closing a case as confirmed may add to the block list. */
+export interface BlockRequest {
+  readonly accounts: boolean;
+  readonly parties: boolean;
+}
+
+export interface TransitionInput {
+  readonly to: CaseStatus;
+  readonly reason: string;
+  readonly block?: BlockRequest;
+}
+
+/** What is on the block list because of a case, by kind, and what the list refused (with its reason). */
+export interface BlockOutcome {
+  readonly accounts: readonly string[];
+  readonly parties: readonly string[];
+  readonly refused: readonly { readonly kind: string; readonly value: string; readonly error: string }[];
+}
+
+export interface TransitionOutcome {
+  readonly case: CaseRecord;
+  /** Empty when no block was asked for. */
+  readonly blocked: BlockOutcome;
+}
+
+export interface ManualCaseInput {
+  readonly title: string;
+  /** 0..1, higher is more urgent. */
+  readonly priority: number;
+  readonly reason?: string;
+  readonly transferIds?: readonly string[];
+  readonly accountIds?: readonly string[];
+  readonly partyIds?: readonly string[];
+}
+
+export interface CasesService extends AlertSink {
+  /** Raises an alert on behalf of `actor` (detectors act as `detector:<source>`). */
+  raise(alert: AlertInput, actor?: string): Promise<{ readonly caseId: string; readonly alertId: string }>;
+  /** A case an analyst opens by hand: one manual alert carries its links. */
+  open(input: ManualCaseInput, actor: string): Promise<CaseRecord>;
+  list(query: CaseQuery): Promise<CaseRecord[]>;
+  /** The case with its newest alerts, notes and audit entries (at most `limit` of each). */
+  get(id: string, limit?: number): Promise<CaseView | undefined>;
+  assign(id: string, assignee: string | null, actor: string): Promise<Result<CaseRecord, CasesError>>;
+  addNote(id: string, text: string, actor: string): Promise<Result<CaseNote, CasesError>>;
+  transition(id: string, input: TransitionInput, actor: string): Promise<Result<TransitionOutcome, CasesError>>;
+  /** Everything about the case for filing, up to CASES_LIMITS.reportItemsMax alerts, notes and audit entries. */
+  report(id: string, context: Omit<ReportContext, 'generatedAtMs'>): Promise<CaseReport | undefined>;
+}
+
+export interface CasesServiceDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  /** The block list; without it a confirmed case cannot feed it (block_list_unavailable). */
+  readonly lists?: { add(input: ListEntryInput): Promise<unknown> };
+}
+
+/** How often a raise retries when the case it joins closes at the same moment. */
+const RAISE_ATTEMPTS_MAX = 3;
+
+export function createCasesService(deps: CasesServiceDeps): CasesService {
+  const { db, clock } = deps;
+  let raisesInFlight = 0;
+
+  async function raiseOnce(tx: Queryable, alert: AlertInput, actor: string): Promise<{ caseId: string; alertId: string } | undefined> {
+    const nowMs = clock.nowMs();
+    const scoreBp = scoreToBp(alert.score);
+    const dedupeKey = alert.dedupeKey ?? null;
+    const alertId = uuidv7(nowMs);
+    let caseId: string;
+    const fresh: CaseRecord = {
+      id: uuidv7(nowMs), title: alert.title, status: 'open', priorityBp: scoreBp, source: alert.source, dedupeKey, assignee: null,
+      alertCount: 1, createdAtMs: nowMs, updatedAtMs: nowMs, closedAtMs: null,
+    };
+    if (await insertCase(tx, fresh)) {
+      caseId = fresh.id;
+      await appendAudit(tx, caseId, actor, nowMs, 'created', { alert_id: alertId, source: alert.source, kind: alert.kind, score: scoreBp / 10_000 });
+    } else {
+      const existing = await findOpenCaseId(tx, dedupeKey as string);
+      // The open case closed between the insert and the lookup: try again, which opens a new one.
+      if (!existing || !(await addAlertToCase(tx, existing, dedupeKey as string, scoreBp, nowMs))) return undefined;
+      caseId = existing;
+      await appendAudit(tx, caseId, actor, nowMs, 'alert_added', { alert_id: alertId, source: alert.source, kind: alert.kind, score: scoreBp / 10_000 });
+    }
+    const stored: StoredAlert = {
+      id: alertId, caseId, source: alert.source, kind: alert.kind, title: alert.title, scoreBp, reasons: [...alert.reasons], dedupeKey,
+      transferIds: [...(alert.transferIds ?? [])], accountIds: [...(alert.accountIds ?? [])], partyIds: [...(alert.partyIds ?? [])],
+      details: alert.details ?? {}, raisedAtMs: nowMs,
+    };
+    await insertAlert(tx, stored);
+    await addLinks(tx, caseId, linksOf(stored), nowMs, CASES_LIMITS.caseLinksMax);
+    return { caseId, alertId };
+  }
+
+  async function raise(alert: AlertInput, actor = `detector:${alert.source}`) {
+    checkAlert(alert);
+    if (raisesInFlight >= CASES_LIMITS.raiseQueueMax) throw new CasesOverloadedError(`more than ${CASES_LIMITS.raiseQueueMax} alerts are waiting to be filed`);
+    raisesInFlight += 1;
+    try {
+      for (let attempt = 0; attempt < RAISE_ATTEMPTS_MAX; attempt++) {
+        const raised = await db.transaction((tx) => raiseOnce(tx, alert, actor));
+        if (raised) return raised;
+      }
+      throw new AssertionError(`an alert with dedupe key ${alert.dedupeKey} found no case to join after ${RAISE_ATTEMPTS_MAX} attempts`);
+    } finally {
+      raisesInFlight -= 1;
+    }
+  }
+
+  /**
+   * Adds the case's linked accounts and parties to the block list, after the case closed. A value
+   * already listed counts as blocked; any other refusal is recorded, and the close stands: the
+   * finding is confirmed whether or not the list took every value.
+   */
+  async function feedBlockList(record: CaseRecord, block: BlockRequest, reason: string): Promise<BlockOutcome> {
+    const lists = deps.lists as NonNullable<CasesServiceDeps['lists']>;
+    const links = await listLinks(db, record.id, CASES_LIMITS.caseLinksMax);
+    const wanted: [ 'account' | 'party', string][] = [
+      ...(block.accounts ? links.filter((link) => link.kind === 'account').map((link) => ['account', link.refId] as ['account', string]) : []),
+      ...(block.parties ? links.filter((link) => link.kind === 'party').map((link) => ['party', link.refId] as ['party', string]) : []),
+    ];
+    const outcome: { accounts: string[]; parties: string[]; refused: { kind: string; value: string; error: string }[] } = { accounts: [], parties: [], refused: [] };
+    if (wanted.length === 0) return outcome;
+    const actor = `case:${record.id}`;
+    const listReason = `confirmed in case ${record.id}: ${reason}`.slice(0, CASES_LIMITS.reasonMaxLength);
+    try {
+      for (const [kind, value] of wanted) {
+        const result = (await lists.add({ list: 'block', kind, value, reason: listReason, actor })) as { ok?: boolean; error?: string } | undefined;
+        if (result?.ok === false && result.error !== 'entry_exists') outcome.refused.push({ kind, value, error: String(result.error) });
+        else (kind === 'account' ? outcome.accounts : outcome.parties).push(value);
+      }
+    } finally {
+      // Recorded even when the list failed part way, so the trail shows exactly what was blocked.
+      await appendAudit(db, record.id, actor, clock.nowMs(), 'block_list_fed', { accounts: outcome.accounts, parties: outcome.parties, refused: outcome.refused });
+    }
+    return outcome;
+  }
+
+  const service: CasesService = {
+    raise,
+    async open(input, actor) {
+      const refs = { transferIds: input.transferIds ?? [], accountIds: input.accountIds ?? [], partyIds: input.partyIds ?? [] };
+      const raised = await raise({ source: 'manual', kind: 'manual', title: input.title, score: input.priority, reasons: input.reason ? [input.reason] : [], ...refs }, actor);
+      return (await loadCase(db, raised.caseId)) as CaseRecord;
+    },
+    list: (query) => listCases(db, query),
+    async get(id, limit = CASES_LIMITS.detailItemsMax) {
+      return db.snapshot(async (q) => {
+        const record = await loadCase(q, id);
+        if (!record) return undefined;
+        return {
+          case: record, alerts: await listAlerts(q, id, limit), notes: await listNotes(q, id, limit),
+          links: await listLinks(q, id, CASES_LIMITS.caseLinksMax), audit: await listAudit(q, id, limit),
+        };
+      });
+    },
+    async assign(id, assignee, actor) {
+      return db.transaction(async (tx) => {
+        const before = await loadCase(tx, id);
+        if (!before) return err('case_not_found');
+        const nowMs = clock.nowMs();
+        if (!(await updateAssignee(tx, id, assignee, nowMs))) return err('case_closed');
+        await appendAudit(tx, id, actor, nowMs, 'assigned', { from: before.assignee, to: assignee });
+        return ok((await loadCase(tx, id)) as CaseRecord);
+      });
+    },
+    async addNote(id, text, actor) {
+      return db.transaction(async (tx) => {
+        if (!(await loadCase(tx, id))) return err('case_not_found');
+        const nowMs = clock.nowMs();
+        const note: CaseNote = { id: uuidv7(nowMs), caseId: id, author: actor, text, createdAtMs: nowMs };
+        await insertNote(tx, note);
+        await appendAudit(tx, id, actor, nowMs, 'note_added', { note_id: note.id });
+        return ok(note);
+      });
+    },
+    async transition(id, input, actor) {
+      const wantsBlock = input.block !== undefined && (input.block.accounts || input.block.parties);
+      if (wantsBlock && input.to !== 'closed_confirmed') return err('block_needs_confirmed_close');
+      if (wantsBlock && !deps.lists) return err('block_list_unavailable');
+      const moved = await db.transaction(async (tx): Promise<Result<CaseRecord, CasesError>> => {
+        const before = await loadCase(tx, id);
+        if (!before) return err('case_not_found');
+        if (!canTransition(before.status, input.to)) return err('transition_not_allowed');
+        const nowMs = clock.nowMs();
+        if (!(await updateStatus(tx, id, before.status, input.to, nowMs, isClosed(input.to)))) return err('case_changed');
+        await appendAudit(tx, id, actor, nowMs, 'status_changed', { from: before.status, to: input.to, reason: input.reason, ...(wantsBlock ? { block: input.block } : {}) });
+        return ok((await loadCase(tx, id)) as CaseRecord);
+      });
+      if (!moved.ok) return moved;
+      const blocked = wantsBlock ? await feedBlockList(moved.value, input.block as BlockRequest, input.reason) : { accounts: [], parties: [], refused: [] };
+      return ok({ case: moved.value, blocked });
+    },
+    async report(id, context) {
+      const view = await service.get(id, CASES_LIMITS.reportItemsMax);
+      return view && buildReport(view, { ...context, generatedAtMs: clock.nowMs() });
+    },
+  };
+  return service;
+}
+
+function linksOf(alert: StoredAlert): { kind: LinkKind; refId: string }[] {
+  return [
+    ...alert.accountIds.map((refId) => ({ kind: 'account' as const, refId })),
+    ...alert.partyIds.map((refId) => ({ kind: 'party' as const, refId })),
+    ...alert.transferIds.map((refId) => ({ kind: 'transfer' as const, refId })),
+  ];
+}
+
+/** Detectors are code: an alert outside the limits is a bug in the detector, not bad input. */
+function checkAlert(alert: AlertInput): void {
+  const L = CASES_LIMITS;
+  const problems: string[] = [];
+  if (!Number.isFinite(alert.score) || alert.score < 0 || alert.score > 1) problems.push('score must be within 0..1');
+  if (alert.title.length === 0 || alert.title.length > L.titleMaxLength) problems.push(`title must have 1..${L.titleMaxLength} characters`);
+  if (alert.kind.length === 0 || alert.kind.length > L.kindMaxLength) problems.push(`kind must have 1..${L.kindMaxLength} characters`);
+  if (alert.dedupeKey !== undefined && (alert.dedupeKey.length === 0 || alert.dedupeKey.length > L.dedupeKeyMaxLength)) problems.push('dedupeKey is empty or too long');
+  if (alert.reasons.length > L.alertReasonsMax || alert.reasons.some((reason) => reason.length > L.alertReasonMaxLength)) problems.push('too many or too long reasons');
+  for (const refs of [alert.transferIds, alert.accountIds, alert.partyIds]) if (refs && refs.length > L.alertRefsMax) problems.push(`more than ${L.alertRefsMax} references`);
+  if (alert.details && JSON.stringify(alert.details).length > L.alertDetailsMaxBytes) problems.push('details too large');
+  if (problems.length > 0) throw new AssertionError(`invalid alert from ${alert.source}: ${problems.join('; ')}`);
+}
+
+export class CasesOverloadedError extends Error {
+  override readonly name = 'CasesOverloadedError';
+}

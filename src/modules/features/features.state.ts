@@ -1,0 +1,211 @@
+import type { FeatureVector, RiskEvent } from './features.event.ts';
+import { COUNTERPARTY_WINDOW_SUFFIXES, DEVICE_WINDOW_SUFFIXES, PARTY_WINDOW_SUFFIXES, windowMsOf } from './features.catalog.ts';
+import {
+  DISTINCT_WINDOW_MS, FEATURE_WINDOWS, FEATURES_LIMITS, HISTORY_MIN_COUNT, LONGEST_WINDOW_MS, NEW_BENEFICIARY_LARGE_FACTOR, NO_PREVIOUS_OUT_SECONDS,
+  PASS_THROUGH_WINDOW_MS, WINDOW_30D_MS, ZSCORE_MIN_DEVIATION_MINOR,
+} from './features.limits.ts';
+import {
+  addToSeries, createSeries, DIRECTION_IN, DIRECTION_OUT, distinctCount, newestAtMs, outStats, seriesSize, seriesTotals, type Series, type WindowTotals,
+} from './features.series.ts';
+import { buildVector, VECTOR_WINDOW_SLOTS, type VectorScalars } from './features.vector.ts';
+
+/**
+ * The feature state of one process, in memory: a time series per key and the payer–payee pairs seen.
+ * `apply` folds in an event; `compute` reads features for an event without changing anything.
+ *
+ * Bounds and what they cost in exactness:
+ * - A key keeps at most `eventsPerKeyMax` events; beyond that its oldest events are dropped and its
+ *   long windows undercount (account_history_truncated says so for the payer).
+ * - At most `trackedKeysMax` keys and `heldEventsMax` events are held; beyond either, the key recorded
+ *   least recently is evicted whole. An evicted key reads as one without history until new events
+ *   arrive (a restart, which replays the table, restores it).
+ * - At most `pairsMax` pairs are remembered; a forgotten pair reads as first seen.
+ */
+export type FeatureLimits = { readonly [K in keyof typeof FEATURES_LIMITS]: number };
+
+export interface FeatureStore {
+  /** Folds an event into every key it touches. False when the event id was already applied. */
+  apply(event: RiskEvent): boolean;
+  /** Remembers that the payer paid the payee at `atMs` (from the pair table on start). */
+  rememberPair(debitAccountId: string, creditAccountId: string, atMs: number): void;
+  compute(event: RiskEvent): FeatureVector;
+  setScore(name: string, accountId: string, score: number): void;
+  /** Makes a score appear in every vector (as 0 for accounts never scored). */
+  declareScore(name: string): void;
+  scoreNames(): readonly string[];
+  /** Evicts up to `sweepKeysMax` least recently recorded keys that hold nothing inside the longest window. */
+  sweep(nowMs: number): number;
+  stats(): { keys: number; heldEvents: number; pairs: number };
+}
+
+const ACCOUNT = 'a\u0000';
+const PARTY = 'p\u0000';
+const DEVICE = 'd\u0000';
+const pairKey = (debit: string, credit: string) => `${debit}\u0000${credit}`;
+const partyKey = (party: string, currency: string) => `${PARTY}${currency}\u0000${party}`;
+
+/** Window lengths in the order buildVector lays them out (see features.vector.ts). */
+const ACCOUNT_WINDOWS_MS = FEATURE_WINDOWS.map((window) => window.ms);
+const PARTY_WINDOWS_MS = PARTY_WINDOW_SUFFIXES.map(windowMsOf);
+const COUNTERPARTY_WINDOWS_MS = COUNTERPARTY_WINDOW_SUFFIXES.map(windowMsOf);
+const DEVICE_WINDOWS_MS = DEVICE_WINDOW_SUFFIXES.map(windowMsOf);
+const NO_STATS = Object.freeze({ count: 0, mean: 0, variance: 0 });
+
+export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): FeatureStore {
+  const keys = new Map<string, Series>();
+  const pairs = new Map<string, number>();
+  const recentIds = new Set<string>();
+  const scores = new Map<string, Map<string, number>>();
+  const scoreTwins = new Map<string, string>();
+  let heldEvents = 0;
+  // Scratch space reused by every compute (it is synchronous, so never shared by two at once).
+  const totals: WindowTotals = { outCount: 0, outSum: 0, inCount: 0, inSum: 0 };
+  const windows = new Float64Array(VECTOR_WINDOW_SLOTS);
+  const scalars: VectorScalars = {
+    distinctPayees: 0, outMean: 0, secondsSinceLastOut: 0, passThroughRatio: 0, historyTruncated: false,
+    amountZscore: 0, pairFirstSeen: true, newBeneficiaryLarge: false, distinctPayers: 0, deviceDistinctAccounts: 0,
+  };
+  const seriesOptions = { maxEvents: limits.eventsPerKeyMax, horizonMs: LONGEST_WINDOW_MS, distinctWindowMs: DISTINCT_WINDOW_MS };
+
+  function addTo(key: string, atMs: number, amount: number, direction: number, other: string): void {
+    let series = keys.get(key);
+    if (series) keys.delete(key);
+    else series = createSeries(seriesOptions);
+    // Re-inserting moves the key to the end: the map's order is least recently recorded first.
+    keys.set(key, series);
+    const before = seriesSize(series);
+    addToSeries(series, atMs, amount, direction, other);
+    heldEvents += seriesSize(series) - before;
+  }
+
+  function evictBeyondBounds(): void {
+    while (keys.size > limits.trackedKeysMax || heldEvents > limits.heldEventsMax) {
+      const oldest = keys.entries().next().value;
+      if (!oldest) break;
+      heldEvents -= seriesSize(oldest[1]);
+      keys.delete(oldest[0]);
+    }
+  }
+
+  function rememberPair(debit: string, credit: string, atMs: number): void {
+    const key = pairKey(debit, credit);
+    const previous = pairs.get(key);
+    pairs.delete(key);
+    pairs.set(key, Math.max(previous ?? -Infinity, atMs));
+    if (pairs.size > limits.pairsMax) pairs.delete(pairs.keys().next().value as string);
+  }
+
+  function rememberId(id: string): boolean {
+    if (recentIds.has(id)) return false;
+    recentIds.add(id);
+    if (recentIds.size > limits.recentIdsMax) recentIds.delete(recentIds.values().next().value as string);
+    return true;
+  }
+
+  return {
+    apply(event) {
+      if (!rememberId(event.id)) return false;
+      const amount = Number(event.amountMinor);
+      const at = event.atMs;
+      addTo(ACCOUNT + event.debitAccountId, at, amount, DIRECTION_OUT, event.creditAccountId);
+      addTo(ACCOUNT + event.creditAccountId, at, amount, DIRECTION_IN, event.debitAccountId);
+      if (event.debitPartyId) addTo(partyKey(event.debitPartyId, event.currency), at, amount, DIRECTION_OUT, '');
+      if (event.creditPartyId) addTo(partyKey(event.creditPartyId, event.currency), at, amount, DIRECTION_IN, '');
+      if (event.deviceId) addTo(DEVICE + event.deviceId, at, amount, DIRECTION_OUT, event.debitAccountId);
+      rememberPair(event.debitAccountId, event.creditAccountId, at);
+      evictBeyondBounds();
+      return true;
+    },
+    rememberPair,
+    compute(event) {
+      const now = event.atMs;
+      const amount = Number(event.amountMinor);
+      const account = keys.get(ACCOUNT + event.debitAccountId);
+      let slot = 0;
+      for (const windowMs of ACCOUNT_WINDOWS_MS) {
+        windowTotals(account, now, windowMs);
+        windows[slot++] = totals.outCount;
+        windows[slot++] = totals.outSum;
+        windows[slot++] = totals.inCount;
+        windows[slot++] = totals.inSum;
+      }
+      scalars.distinctPayees = account ? distinctCount(account, DIRECTION_OUT, now, DISTINCT_WINDOW_MS) : 0;
+      const stats = account ? outStats(account, now, WINDOW_30D_MS) : NO_STATS;
+      scalars.outMean = stats.mean;
+      const lastOut = account ? account.lastOutAtMs : -Infinity;
+      scalars.secondsSinceLastOut = lastOut > now - LONGEST_WINDOW_MS ? Math.max(0, (now - lastOut) / 1000) : NO_PREVIOUS_OUT_SECONDS;
+      windowTotals(account, now, PASS_THROUGH_WINDOW_MS);
+      scalars.passThroughRatio = totals.inSum > 0 ? (totals.outSum + amount) / totals.inSum : 0;
+      scalars.historyTruncated = account ? account.droppedUntilMs > now - LONGEST_WINDOW_MS : false;
+      const hasHistory = stats.count >= HISTORY_MIN_COUNT;
+      scalars.amountZscore = hasHistory ? (amount - stats.mean) / Math.max(Math.sqrt(stats.variance), ZSCORE_MIN_DEVIATION_MINOR) : 0;
+      const lastPaid = event.creditAccountId === '' ? undefined : pairs.get(pairKey(event.debitAccountId, event.creditAccountId));
+      const firstSeen = lastPaid === undefined || lastPaid <= now - limits.pairMemoryMs;
+      scalars.pairFirstSeen = firstSeen;
+      scalars.newBeneficiaryLarge = firstSeen && hasHistory && amount >= NEW_BENEFICIARY_LARGE_FACTOR * stats.mean;
+      const party = event.debitPartyId ? keys.get(partyKey(event.debitPartyId, event.currency)) : undefined;
+      for (const windowMs of PARTY_WINDOWS_MS) {
+        windowTotals(party, now, windowMs);
+        windows[slot++] = totals.outCount;
+        windows[slot++] = totals.outSum;
+      }
+      const counterparty = keys.get(ACCOUNT + event.creditAccountId);
+      for (const windowMs of COUNTERPARTY_WINDOWS_MS) {
+        windowTotals(counterparty, now, windowMs);
+        windows[slot++] = totals.inCount;
+        windows[slot++] = totals.inSum;
+      }
+      scalars.distinctPayers = counterparty ? distinctCount(counterparty, DIRECTION_IN, now, DISTINCT_WINDOW_MS) : 0;
+      const device = event.deviceId ? keys.get(DEVICE + event.deviceId) : undefined;
+      for (const windowMs of DEVICE_WINDOWS_MS) windows[slot++] = windowTotals(device, now, windowMs).outCount;
+      scalars.deviceDistinctAccounts = device ? distinctCount(device, DIRECTION_OUT, now, DISTINCT_WINDOW_MS) : 0;
+      const vector = buildVector(windows, scalars);
+      for (const [name, byAccount] of scores) {
+        vector[name] = byAccount.get(event.debitAccountId) ?? 0;
+        vector[scoreTwins.get(name) as string] = byAccount.get(event.creditAccountId) ?? 0;
+      }
+      return vector;
+    },
+    setScore(name, accountId, score) {
+      const byAccount = declareScore(name);
+      byAccount.delete(accountId);
+      byAccount.set(accountId, score);
+      if (byAccount.size > limits.scoreAccountsMax) byAccount.delete(byAccount.keys().next().value as string);
+    },
+    declareScore,
+    scoreNames: () => [...scores.keys()],
+    sweep(nowMs) {
+      let evicted = 0;
+      let looked = 0;
+      for (const [key, series] of keys) {
+        if (looked >= limits.sweepKeysMax) break;
+        looked += 1;
+        if (newestAtMs(series) > nowMs - LONGEST_WINDOW_MS) continue;
+        heldEvents -= seriesSize(series);
+        keys.delete(key);
+        evicted += 1;
+      }
+      return evicted;
+    },
+    stats: () => ({ keys: keys.size, heldEvents, pairs: pairs.size }),
+  };
+
+  function declareScore(name: string): Map<string, number> {
+    let byAccount = scores.get(name);
+    if (!byAccount) {
+      byAccount = new Map();
+      scores.set(name, byAccount);
+      scoreTwins.set(name, `counterparty_${name}`);
+    }
+    return byAccount;
+  }
+
+  function windowTotals(series: Series | undefined, now: number, windowMs: number): WindowTotals {
+    if (series) return seriesTotals(series, now, windowMs, totals);
+    totals.outCount = 0;
+    totals.outSum = 0;
+    totals.inCount = 0;
+    totals.inSum = 0;
+    return totals;
+  }
+}

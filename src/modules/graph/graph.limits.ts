@@ -1,0 +1,41 @@
+/** Limits of mule-ring detection, each with the reason for its value. */
+export const GRAPH_LIMITS = Object.freeze({
+  /**
+   * Longest directed cycle searched for. Laundering rings that send money round and back are short;
+   * in a random graph the number of cycles grows with the sixth power of the degree at length six,
+   * so longer ones are mostly chance.
+   */
+  cycleLengthMax: 6,
+  /** Search steps from one start account, so that one hub cannot take the whole budget. */
+  cycleStepsPerStartMax: 4_000,
+  /** Search steps of one scan: about a second of work; beyond it, counts are lower bounds. */
+  cycleStepsTotalMax: 30_000_000,
+  /** Cycles remembered per scan for grouping rings; counting goes on past it. */
+  cyclesRememberedMax: 100_000,
+  /** Edges one scan loads: 120,000 transfers over 20,000 accounts score in about a second. */
+  scanEdgesMax: 1_000_000,
+  /** The longest window a scan may look back over, and how long observed edges are kept. */
+  scanWindowMaxMs: 180 * 24 * 3600 * 1000,
+  edgeRetentionMs: 180 * 24 * 3600 * 1000,
+  /** Old edges deleted per scan; the rest go at the next one, so a scan never stalls on a purge. */
+  pruneBatchMax: 100_000,
+  /** Observed events written per transaction (group commit), and events waiting for one. */
+  writerBatchMax: 2048,
+  writerQueueMax: 65_536,
+  /** Rings alerted per scan, strongest first; the rest wait for the next scan. */
+  alertsPerScanMax: 100,
+  /** Accounts named in one ring alert (the cases module accepts 500 references). */
+  ringAccountsInAlertMax: 200,
+  /** Money movements counted per ring. */
+  ringEdgesMax: 10_000,
+  /** Accounts scored and kept from the latest scan (in memory and on disk). */
+  scoresKeptMax: 1_000_000,
+  /** The neighbourhood drawn around accounts: hops, nodes and edges. */
+  neighbourhoodDepthMax: 3,
+  neighbourhoodNodesMax: 500,
+  neighbourhoodEdgesMax: 2_000,
+  /** Seed accounts a neighbourhood starts from. */
+  neighbourhoodSeedsMax: 200,
+  /** Text fields stored per edge. */
+  idMaxLength: 100,
+});

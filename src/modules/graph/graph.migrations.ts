@@ -1,0 +1,52 @@
+import type { Migration, TableSpec } from '../../db/index.ts';
+
+/**
+ * Tables of mule-ring detection: its own store of booked money movements (an edge per event, kept for
+ * GRAPH_LIMITS.edgeRetentionMs), the scores of the latest scan with their explanations, and a short
+ * record of each scan. Amounts are minor units; instants are milliseconds from the injected clock.
+ */
+const body = (int: string) => `
+CREATE TABLE graph_edges (
+  id TEXT PRIMARY KEY,
+  at_ms ${int} NOT NULL,
+  source_account TEXT NOT NULL,
+  target_account TEXT NOT NULL,
+  amount_minor ${int} NOT NULL,
+  currency TEXT NOT NULL,
+  device_id TEXT,
+  source_party TEXT,
+  target_party TEXT
+);
+CREATE INDEX graph_edges_at ON graph_edges (at_ms, id);
+CREATE INDEX graph_edges_source ON graph_edges (source_account, at_ms);
+CREATE INDEX graph_edges_target ON graph_edges (target_account, at_ms);
+CREATE TABLE graph_scores (
+  account_id TEXT PRIMARY KEY,
+  score_bp ${int} NOT NULL,
+  signals TEXT NOT NULL,
+  ring_key TEXT,
+  scan_id TEXT NOT NULL,
+  scanned_at_ms ${int} NOT NULL
+);
+CREATE TABLE graph_scans (
+  id TEXT PRIMARY KEY,
+  started_at_ms ${int} NOT NULL,
+  since_ms ${int} NOT NULL,
+  until_ms ${int} NOT NULL,
+  accounts ${int} NOT NULL,
+  edges ${int} NOT NULL,
+  edges_truncated ${int} NOT NULL,
+  cycles ${int} NOT NULL,
+  cycle_search_truncated ${int} NOT NULL,
+  rings ${int} NOT NULL,
+  alerts ${int} NOT NULL
+);
+`;
+
+export const graphMigrations: readonly Migration[] = [{ id: 'graph/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } }];
+
+export const graphTables: readonly TableSpec[] = [
+  { name: 'graph_edges', columns: ['id', 'at_ms', 'source_account', 'target_account', 'amount_minor', 'currency', 'device_id', 'source_party', 'target_party'], orderBy: 'id' },
+  { name: 'graph_scores', columns: ['account_id', 'score_bp', 'signals', 'ring_key', 'scan_id', 'scanned_at_ms'], orderBy: 'account_id' },
+  { name: 'graph_scans', columns: ['id', 'started_at_ms', 'since_ms', 'until_ms', 'accounts', 'edges', 'edges_truncated', 'cycles', 'cycle_search_truncated', 'rings', 'alerts'], orderBy: 'id' },
+];

@@ -1,0 +1,133 @@
+import type { Queryable, SqlValue } from '../../db/index.ts';
+import type { SignalReading } from './graph.ts';
+
+/** SQL of mule-ring detection, the same text on both dialects. */
+export interface StoredEdge {
+  readonly id: string;
+  readonly atMs: number;
+  readonly source: string;
+  readonly target: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly deviceId: string | null;
+  readonly sourceParty: string | null;
+  readonly targetParty: string | null;
+}
+
+export interface StoredScore {
+  readonly accountId: string;
+  readonly scoreBp: number;
+  readonly signals: readonly SignalReading[];
+  readonly ringKey: string | null;
+  readonly scanId: string;
+  readonly scannedAtMs: number;
+}
+
+export interface ScanRecord {
+  readonly id: string;
+  readonly startedAtMs: number;
+  readonly sinceMs: number;
+  readonly untilMs: number;
+  readonly accounts: number;
+  readonly edges: number;
+  readonly edgesTruncated: boolean;
+  readonly cycles: number;
+  readonly cycleSearchTruncated: boolean;
+  readonly rings: number;
+  readonly alerts: number;
+}
+
+type Row = Record<string, unknown>;
+const EDGE_COLUMNS = 'id, at_ms, source_account, target_account, amount_minor, currency, device_id, source_party, target_party';
+/** Rows per multi-row INSERT: well under SQLite's 32,766 parameters and PostgreSQL's 65,535. */
+const ROWS_PER_INSERT = 500;
+
+const toEdge = (row: Row): StoredEdge => ({
+  id: row.id as string,
+  atMs: Number(row.at_ms),
+  source: row.source_account as string,
+  target: row.target_account as string,
+  amountMinor: BigInt(row.amount_minor as bigint),
+  currency: row.currency as string,
+  deviceId: (row.device_id as string | null) ?? null,
+  sourceParty: (row.source_party as string | null) ?? null,
+  targetParty: (row.target_party as string | null) ?? null,
+});
+
+const toScore = (row: Row): StoredScore => ({
+  accountId: row.account_id as string,
+  scoreBp: Number(row.score_bp),
+  signals: JSON.parse(row.signals as string) as SignalReading[],
+  ringKey: (row.ring_key as string | null) ?? null,
+  scanId: row.scan_id as string,
+  scannedAtMs: Number(row.scanned_at_ms),
+});
+
+async function insertRows(q: Queryable, table: string, columns: string, width: number, rows: readonly SqlValue[][], conflict = ''): Promise<void> {
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+    const chunk = rows.slice(from, from + ROWS_PER_INSERT);
+    const placeholders = chunk.map(() => `(${new Array(width).fill('?').join(', ')})`).join(', ');
+    await q.run(`INSERT INTO ${table} (${columns}) VALUES ${placeholders}${conflict}`, chunk.flat());
+  }
+}
+
+/** Writes observed edges; an event seen twice (a retry) is kept once. */
+export async function insertEdges(q: Queryable, edges: readonly StoredEdge[]): Promise<void> {
+  const rows = edges.map((edge) => [edge.id, edge.atMs, edge.source, edge.target, edge.amountMinor, edge.currency, edge.deviceId, edge.sourceParty, edge.targetParty]);
+  await insertRows(q, 'graph_edges', EDGE_COLUMNS, 9, rows, ' ON CONFLICT (id) DO NOTHING');
+}
+
+/** The newest `limit` edges in [sinceMs, untilMs), returned oldest first. */
+export async function loadWindow(q: Queryable, sinceMs: number, untilMs: number, limit: number): Promise<StoredEdge[]> {
+  const rows = await q.all(`SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms DESC, id DESC LIMIT ?`, [sinceMs, untilMs, limit]);
+  return rows.map(toEdge).reverse();
+}
+
+/** Edges touching any of the accounts, newest first, at most `limit`. */
+export async function edgesAround(q: Queryable, accountIds: readonly string[], limit: number): Promise<StoredEdge[]> {
+  if (accountIds.length === 0) return [];
+  const marks = accountIds.map(() => '?').join(', ');
+  const rows = await q.all(
+    `SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE source_account IN (${marks}) OR target_account IN (${marks}) ORDER BY at_ms DESC, id DESC LIMIT ?`,
+    [...accountIds, ...accountIds, limit],
+  );
+  return rows.map(toEdge);
+}
+
+/** Deletes up to `limit` edges older than `beforeMs`; returns how many went. */
+export async function pruneEdges(q: Queryable, beforeMs: number, limit: number): Promise<number> {
+  const result = await q.run('DELETE FROM graph_edges WHERE id IN (SELECT id FROM graph_edges WHERE at_ms < ? ORDER BY at_ms LIMIT ?)', [beforeMs, limit]);
+  return result.changes;
+}
+
+/** Replaces the scores of the previous scan with those of this one. */
+export async function replaceScores(q: Queryable, scores: readonly StoredScore[]): Promise<void> {
+  await q.run('DELETE FROM graph_scores');
+  const rows = scores.map((score) => [score.accountId, score.scoreBp, JSON.stringify(score.signals), score.ringKey, score.scanId, score.scannedAtMs]);
+  await insertRows(q, 'graph_scores', 'account_id, score_bp, signals, ring_key, scan_id, scanned_at_ms', 6, rows);
+}
+
+export async function loadScore(q: Queryable, accountId: string): Promise<StoredScore | undefined> {
+  const row = await q.get('SELECT account_id, score_bp, signals, ring_key, scan_id, scanned_at_ms FROM graph_scores WHERE account_id = ?', [accountId]);
+  return row ? toScore(row) : undefined;
+}
+
+/** Every account's score, without explanations: what scoreOf() answers from memory. */
+export async function loadAllScores(q: Queryable, limit: number): Promise<{ accountId: string; scoreBp: number }[]> {
+  const rows = await q.all<{ account_id: string; score_bp: bigint }>('SELECT account_id, score_bp FROM graph_scores ORDER BY score_bp DESC LIMIT ?', [limit]);
+  return rows.map((row) => ({ accountId: row.account_id, scoreBp: Number(row.score_bp) }));
+}
+
+export async function insertScan(q: Queryable, scan: ScanRecord): Promise<void> {
+  await q.run(
+    'INSERT INTO graph_scans (id, started_at_ms, since_ms, until_ms, accounts, edges, edges_truncated, cycles, cycle_search_truncated, rings, alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [scan.id, scan.startedAtMs, scan.sinceMs, scan.untilMs, scan.accounts, scan.edges, scan.edgesTruncated ? 1 : 0, scan.cycles, scan.cycleSearchTruncated ? 1 : 0, scan.rings, scan.alerts],
+  );
+}
+
+/** Scans remembered; older records are deleted as new ones are written. */
+export const SCANS_KEPT_MAX = 1_000;
+
+export async function pruneScans(q: Queryable): Promise<void> {
+  await q.run('DELETE FROM graph_scans WHERE id NOT IN (SELECT id FROM graph_scans ORDER BY id DESC LIMIT ?)', [SCANS_KEPT_MAX]);
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { createManualClock, type ManualClock } from '../../kernel/index.ts';
+import { createPlatform, type Platform } from '../../platform.ts';
+import type { RiskEvent } from '../features/index.ts';
+import { GRAPH_LIMITS } from './graph.limits.ts';
+import { GRAPH_SCORING } from './graph.scoring.ts';
+import { createGraphService } from './graph.service.ts';
+import { DAY_MS, plantedWorld, T0 } from './graph.test-support.ts';
+import type { GraphEdge } from './graph.ts';
+
+const RING = ['r1', 'r2', 'r3', 'r4'];
+const WINDOW = { sinceMs: T0 - DAY_MS, untilMs: T0 + 31 * DAY_MS };
+
+const toEvent = (edge: GraphEdge, index: number): RiskEvent => ({
+  id: `event-${index}`, atMs: edge.atMs, amountMinor: edge.amountMinor, currency: 'CNY', debitAccountId: edge.source, creditAccountId: edge.target,
+  ...(RING.includes(edge.source) ? { debitPartyId: `party-${edge.source}` } : {}),
+  ...(RING.includes(edge.target) ? { creditPartyId: `party-${edge.target}` } : {}),
+  ...(edge.source.startsWith('victim') ? { deviceId: 'device-shared' } : {}),
+});
+
+describeEachDialect('mule-ring detection service', ({ open }) => {
+  let platform: Platform;
+  let clock: ManualClock;
+  beforeAll(async () => {
+    clock = createManualClock(T0 + 31 * DAY_MS);
+    platform = await createPlatform({ db: await open(), clock, expiryIntervalMs: 0 });
+    const events = plantedWorld().map(toEvent);
+    await Promise.all(events.map((event) => platform.graph.observe(event)));
+    // A retry of an event already seen is kept once.
+    await platform.graph.observe(events[0] as RiskEvent);
+  });
+  afterAll(async () => platform?.close());
+
+  it('scans a window, scores its accounts and opens one case for the ring; a rescan joins that case', async () => {
+    const scanned = await platform.graph.scan(WINDOW);
+    if (!scanned.ok) throw new Error(scanned.error);
+    expect(scanned.value.scan.edges).toBe(plantedWorld().length);
+    const ringAlerts = scanned.value.alerted.filter((item) => item.ring.accountIds.some((id) => RING.includes(id)));
+    expect(ringAlerts).toHaveLength(1);
+    const caseId = ringAlerts[0]?.caseId as string;
+    const view = await platform.cases.get(caseId);
+    expect(view?.case).toMatchObject({ source: 'graph', status: 'open', alertCount: 1 });
+    expect(view?.alerts[0]).toMatchObject({ kind: 'graph:mule_ring', source: 'graph' });
+    const linked = (kind: string) => view?.links.filter((link) => link.kind === kind).map((link) => link.refId) ?? [];
+    expect(linked('account')).toEqual(expect.arrayContaining(RING));
+    expect(linked('party')).toEqual(expect.arrayContaining(RING.map((id) => `party-${id}`)));
+
+    const again = await platform.graph.scan(WINDOW);
+    if (!again.ok) throw new Error(again.error);
+    expect(again.value.alerted.find((item) => item.ring.accountIds.includes('r1'))?.caseId).toBe(caseId);
+    expect((await platform.cases.get(caseId))?.case.alertCount).toBe(2);
+  });
+
+  it('answers scores from memory, explains them, and hands them to the features', async () => {
+    const ringScore = platform.graph.scoreOf('r2');
+    expect(ringScore).toBeGreaterThanOrEqual(GRAPH_SCORING.alertThreshold);
+    expect(platform.graph.scoreOf('merchant')).toBeLessThan(ringScore);
+    expect(platform.graph.scoreOf('never-seen')).toBe(0);
+    const stored = await platform.graph.account('r2');
+    expect(stored?.scoreBp).toBe(Math.round(ringScore * 10_000));
+    expect(stored?.signals.map((reading) => reading.signal)).toContain('pass_through');
+    expect(stored?.ringKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(platform.features.accountFeatures('r2').mule_score).toBe(ringScore);
+  });
+
+  it('keeps the scores of the latest scan across a restart', async () => {
+    const restarted = createGraphService({ db: platform.db, clock });
+    await restarted.start();
+    expect(restarted.scoreOf('r2')).toBe(platform.graph.scoreOf('r2'));
+    expect(restarted.stats().scoredAccounts).toBe(platform.graph.stats().scoredAccounts);
+  });
+
+  it('refuses an empty window and one longer than the limit', async () => {
+    expect(await platform.graph.scan({ sinceMs: WINDOW.untilMs, untilMs: WINDOW.untilMs })).toEqual({ ok: false, error: 'window_empty' });
+    expect(await platform.graph.scan({ sinceMs: WINDOW.untilMs - GRAPH_LIMITS.scanWindowMaxMs - 1, untilMs: WINDOW.untilMs })).toEqual({ ok: false, error: 'window_too_long' });
+  });
+
+  it('draws the accounts and money around an account, within its bounds', async () => {
+    const drawn = await platform.graph.neighbourhood(['r1'], 1, 100);
+    expect(drawn.nodes.find((node) => node.id === 'r1')).toMatchObject({ seed: true, depth: 0 });
+    expect(drawn.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(['r2', 'r4', 'victim0']));
+    const r1ToR2 = drawn.edges.find((edge) => edge.source === 'r1' && edge.target === 'r2');
+    const planted = plantedWorld().filter((edge) => edge.source === 'r1' && edge.target === 'r2');
+    expect(r1ToR2).toMatchObject({ count: planted.length, amountMinor: planted.reduce((sum, edge) => sum + edge.amountMinor, 0n) });
+    expect(drawn.truncated).toBe(false);
+    const small = await platform.graph.neighbourhood(['r1'], 2, 3);
+    expect(small.nodes.length).toBeLessThanOrEqual(3);
+    expect(small.truncated).toBe(true);
+    const seedsOnly = await platform.graph.neighbourhood(['r1', 'r2'], 0, 100);
+    expect(seedsOnly.nodes.map((node) => node.id).sort()).toEqual(['r1', 'r2']);
+    expect(seedsOnly.edges.map((edge) => `${edge.source}>${edge.target}`)).toEqual(['r1>r2']);
+  });
+
+  it('forgets edges older than the retention at the next scan', async () => {
+    clock.advance(GRAPH_LIMITS.edgeRetentionMs);
+    const later = await platform.graph.scan({ sinceMs: clock.nowMs() - GRAPH_LIMITS.scanWindowMaxMs, untilMs: clock.nowMs() });
+    if (!later.ok) throw new Error(later.error);
+    expect(later.value.scan.edges).toBe(0);
+    expect((await platform.graph.neighbourhood(['r1'], 1, 100)).edges).toEqual([]);
+    // Accounts that fell out of the window are handed on with a score of 0.
+    expect(platform.features.accountFeatures('r2').mule_score).toBe(0);
+  });
+});

@@ -1,0 +1,192 @@
+import type { Database } from '../../db/index.ts';
+import { createBatchQueue, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
+import type { AlertSink } from '../cases/index.ts';
+import type { RiskEvent } from '../features/index.ts';
+import type { GraphError } from './graph.errors.ts';
+import { GRAPH_LIMITS } from './graph.limits.ts';
+import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
+import { insertEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredEdge, type StoredScore } from './graph.repository.ts';
+import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
+import type { AccountScore, MuleScores, Ring } from './graph.ts';
+
+/**
+ * Mule-ring detection as a service: it keeps its own store of booked money movements (observe), scans
+ * a window of them on request (scan), keeps the latest score of every account in memory for the
+ * decision path (scoreOf), raises one alert per ring, and hands the scores on (onScores).
+ */
+export interface ScanInput {
+  readonly sinceMs: number;
+  /** Defaults to now. */
+  readonly untilMs?: number;
+}
+
+export interface ScanSummary {
+  readonly scan: ScanRecord;
+  readonly alerted: readonly { readonly ring: Ring; readonly caseId: string | null; readonly alertId: string | null }[];
+  /** The highest scores of the scan. */
+  readonly top: readonly AccountScore[];
+}
+
+export interface GraphService extends MuleScores {
+  /** Loads the latest scores into memory; run once before scoreOf() is asked. */
+  start(): Promise<void>;
+  /** Adds a booked money movement to the edge store; resolves once it is written. */
+  observe(event: RiskEvent): Promise<void>;
+  scan(input: ScanInput): Promise<Result<ScanSummary, GraphError>>;
+  /** The account's score and explanation from the latest scan. */
+  account(accountId: string): Promise<StoredScore | undefined>;
+  neighbourhood(accountIds: readonly string[], depth: number, limit: number): Promise<Neighbourhood>;
+  /** Resolves once every observed event is written. */
+  flush(): Promise<void>;
+  /** Accounts scored in memory, events waiting to be written, and events that could not be written. */
+  stats(): { readonly scoredAccounts: number; readonly queuedEvents: number; readonly failedEvents: number };
+  stop(): Promise<void>;
+}
+
+export interface GraphServiceDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  /** Where ring alerts go (the cases module); without it scans only score. */
+  readonly alerts?: AlertSink;
+  /** Receives every account's new score after a scan (accounts that dropped out get 0). */
+  readonly onScores?: (scores: ReadonlyMap<string, number>) => void;
+}
+
+const TOP_ACCOUNTS = 10;
+/** Members of a ring whose signals an alert spells out, strongest first. */
+const MEMBERS_EXPLAINED_MAX = 5;
+
+/** "r2 scored 0.71: pass_through 0.98 (forwarded_share 0.98, similar_forwards 5); cycles 0.16 (…)". */
+function explainMembers(ring: Ring, scoreById: ReadonlyMap<string, AccountScore>): string[] {
+  return ring.accountIds
+    .map((id) => scoreById.get(id))
+    .filter((score): score is AccountScore => score !== undefined)
+    .sort((x, y) => y.score - x.score)
+    .slice(0, MEMBERS_EXPLAINED_MAX)
+    .map((score) => `${score.accountId} scored ${score.score}: ${score.signals.slice(0, 3).map((reading) => `${reading.signal} ${reading.strength} (${Object.entries(reading.values).map(([key, value]) => `${key} ${value}`).join(', ')})`).join('; ')}`.slice(0, 480));
+}
+const BP = 10_000;
+
+export class GraphOverloadedError extends Error {
+  override readonly name = 'GraphOverloadedError';
+}
+
+export function createGraphService(deps: GraphServiceDeps): GraphService {
+  const { db, clock } = deps;
+  let scores = new Map<string, number>();
+  let scanning = false;
+  let failedEvents = 0;
+  const writer = createBatchQueue<{ edge: StoredEdge; resolve: () => void; reject: (error: unknown) => void }>({
+    maxBatch: GRAPH_LIMITS.writerBatchMax,
+    async run(batch) {
+      await db.transaction((tx) => insertEdges(tx, batch.map((item) => item.edge)));
+      for (const item of batch) item.resolve();
+    },
+  });
+
+  async function raiseAlerts(rings: readonly Ring[], scanId: string, partiesOf: Map<string, Set<string>>, scoreById: ReadonlyMap<string, AccountScore>) {
+    const alerted: { ring: Ring; caseId: string | null; alertId: string | null }[] = [];
+    for (const ring of rings.filter((candidate) => isAlertable(candidate)).slice(0, GRAPH_LIMITS.alertsPerScanMax)) {
+      if (!deps.alerts) {
+        alerted.push({ ring, caseId: null, alertId: null });
+        continue;
+      }
+      const named = ring.accountIds.slice(0, GRAPH_LIMITS.ringAccountsInAlertMax);
+      const parties = [...new Set(named.flatMap((id) => [...(partiesOf.get(id) ?? [])]))].slice(0, GRAPH_LIMITS.ringAccountsInAlertMax);
+      const raised = await deps.alerts.raise({
+        source: 'graph', kind: 'graph:mule_ring',
+        title: ring.accountIds.length > 1 ? `Possible mule ring of ${ring.accountIds.length} accounts` : `Possible mule account ${ring.accountIds[0]}`,
+        score: ring.score,
+        reasons: [
+          `${ring.accountIds.length} account(s) scoring at least ${GRAPH_SCORING.alertThreshold}, joined by split payments, money passed on or short cycles; ${ring.edgeCount} transfer(s) among them`,
+          ...explainMembers(ring, scoreById),
+        ],
+        // Keyed on the ring's lowest account id: the same ring seen again, grown or shrunk, joins its open case.
+        dedupeKey: `graph:mule_ring:${ring.accountIds[0]}`,
+        accountIds: named, partyIds: parties,
+        details: { ring_key: ring.key, members: ring.accountIds.length, edge_count: ring.edgeCount, scan_id: scanId },
+      });
+      alerted.push({ ring, caseId: raised.caseId, alertId: raised.alertId });
+    }
+    return alerted;
+  }
+
+  async function runScan(sinceMs: number, untilMs: number): Promise<ScanSummary> {
+    await writer.idle();
+    const startedAtMs = clock.nowMs();
+    await pruneEdges(db, startedAtMs - GRAPH_LIMITS.edgeRetentionMs, GRAPH_LIMITS.pruneBatchMax);
+    const stored = await loadWindow(db, sinceMs, untilMs, GRAPH_LIMITS.scanEdgesMax + 1);
+    const edgesTruncated = stored.length > GRAPH_LIMITS.scanEdgesMax;
+    const window = edgesTruncated ? stored.slice(stored.length - GRAPH_LIMITS.scanEdgesMax) : stored;
+    const result = scoreEdges(window.map((edge) => ({ source: edge.source, target: edge.target, amountMinor: edge.amountMinor, atMs: edge.atMs, currency: edge.currency, deviceId: edge.deviceId ?? undefined })));
+    const scanId = uuidv7(startedAtMs);
+    const ringOf = new Map<string, string>();
+    for (const ring of result.rings) for (const id of ring.accountIds) ringOf.set(id, ring.key);
+    const kept = [...result.scores].sort((x, y) => y.score - x.score).slice(0, GRAPH_LIMITS.scoresKeptMax);
+    await db.transaction((tx) => replaceScores(tx, kept.map((score) => ({
+      accountId: score.accountId, scoreBp: Math.round(score.score * BP), signals: score.signals, ringKey: ringOf.get(score.accountId) ?? null, scanId, scannedAtMs: startedAtMs,
+    }))));
+    const fresh = new Map(kept.map((score) => [score.accountId, score.score]));
+    const handed = new Map(fresh);
+    for (const id of scores.keys()) if (!fresh.has(id)) handed.set(id, 0);
+    scores = fresh;
+    deps.onScores?.(handed);
+    const partiesOf = new Map<string, Set<string>>();
+    for (const edge of window) {
+      for (const [account, party] of [[edge.source, edge.sourceParty], [edge.target, edge.targetParty]] as const) {
+        if (party && ringOf.has(account)) partiesOf.set(account, (partiesOf.get(account) ?? new Set()).add(party));
+      }
+    }
+    const alerted = await raiseAlerts(result.rings, scanId, partiesOf, new Map(result.scores.map((score) => [score.accountId, score])));
+    const scan: ScanRecord = {
+      id: scanId, startedAtMs, sinceMs, untilMs, accounts: result.stats.accounts, edges: result.stats.edges, edgesTruncated, cycles: result.stats.cycles,
+      cycleSearchTruncated: result.stats.cycleSearchTruncated, rings: result.rings.length, alerts: alerted.length,
+    };
+    await db.transaction(async (tx) => {
+      await insertScan(tx, scan);
+      await pruneScans(tx);
+    });
+    return { scan, alerted, top: kept.slice(0, TOP_ACCOUNTS) };
+  }
+
+  return {
+    async start() {
+      scores = new Map((await loadAllScores(db, GRAPH_LIMITS.scoresKeptMax)).map((row) => [row.accountId, row.scoreBp / BP]));
+      // Whoever takes the scores (the features) starts from the latest scan, not from nothing.
+      if (scores.size > 0) deps.onScores?.(scores);
+    },
+    scoreOf: (accountId) => scores.get(accountId) ?? 0,
+    observe(event) {
+      if (writer.length >= GRAPH_LIMITS.writerQueueMax) {
+        failedEvents += 1;
+        return Promise.reject(new GraphOverloadedError(`more than ${GRAPH_LIMITS.writerQueueMax} events are waiting to be written to the graph`));
+      }
+      const cut = (text: string | undefined) => (text === undefined ? null : text.slice(0, GRAPH_LIMITS.idMaxLength));
+      const edge: StoredEdge = {
+        id: event.id, atMs: event.atMs, source: event.debitAccountId, target: event.creditAccountId, amountMinor: event.amountMinor, currency: event.currency,
+        deviceId: cut(event.deviceId), sourceParty: cut(event.debitPartyId), targetParty: cut(event.creditPartyId),
+      };
+      return new Promise<void>((resolve, reject) => writer.push({ edge, resolve, reject: (error) => {
+        failedEvents += 1;
+        reject(error);
+      } }));
+    },
+    async scan(input) {
+      const untilMs = input.untilMs ?? clock.nowMs();
+      if (input.sinceMs >= untilMs) return err('window_empty');
+      if (untilMs - input.sinceMs > GRAPH_LIMITS.scanWindowMaxMs) return err('window_too_long');
+      if (scanning) return err('scan_in_progress');
+      scanning = true;
+      try {
+        return ok(await runScan(input.sinceMs, untilMs));
+      } finally {
+        scanning = false;
+      }
+    },
+    account: (accountId) => loadScore(db, accountId),
+    neighbourhood: (accountIds, depth, limit) => neighbourhood(db, accountIds, depth, limit, (id) => scores.get(id) ?? 0),
+    flush: () => writer.idle(),
+    stats: () => ({ scoredAccounts: scores.size, queuedEvents: writer.length, failedEvents }),
+    stop: () => writer.idle(),
+  };
+}

@@ -1,0 +1,226 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * The per-account transfer index on SQLite ("postings": one entry per side of a transfer).
+ *
+ * An index kept in account order takes each batch's entries at as many places as the batch has
+ * accounts: a batch of 8,190 transfers among 10,000 accounts dirtied most leaf pages of the two
+ * account indexes on ledger_transfers, 63 MB written per batch against 3 MB for the rows themselves.
+ * So the entries are written as sorted runs instead, the way a log-structured merge tree does it:
+ *
+ * - Transfers newer than `indexed_through` (the tail) are in no run; queries scan them by timestamp.
+ *   Once the tail holds POSTING_LIMITS.tailMaxTransfers, the write transaction that sees it turns it
+ *   into one new run: its entries sorted by (account, timestamp) and appended after every other run.
+ * - Runs of about the same size (one level) are merged in groups of POSTING_LIMITS.mergeFanIn into
+ *   one run of the next level, a bounded step per write transaction, so no commit stalls on a merge.
+ *   A step moves a key range out of the input runs into the output run and deletes it from the
+ *   inputs in the same transaction: every entry is in exactly one run at every commit.
+ * - A query seeks its account in every run (a few dozen at most) and scans the tail: one statement,
+ *   so it reads one consistent state while merges go on.
+ *
+ * Entries name the account by its timestamp (unique and never changed) rather than its 36-character
+ * id, which makes them about a third the size. The index is derived data: it is not in the dump,
+ * and a transfer written straight into the table (an import, a repair) is in the tail until the
+ * next ledger write indexes it.
+ */
+export interface PostingLimits {
+  readonly tailMaxTransfers: number;
+  readonly mergeFanIn: number;
+  readonly levelBaseEntries: number;
+  readonly mergeWorkPerEntry: number;
+  readonly mergeStepMinEntries: number;
+}
+
+export const POSTING_LIMITS: PostingLimits = Object.freeze({
+  /** Transfers the tail may hold before a write indexes them; a query scans at most about this many rows. */
+  tailMaxTransfers: 4096,
+  /** Runs of one level merged into one: more means fewer rewrites of each entry but more runs per query. */
+  mergeFanIn: 8,
+  /** Runs below mergeFanIn × this many entries are level 0; each level above is mergeFanIn times larger. */
+  levelBaseEntries: 8192,
+  /**
+   * Entries merged per entry indexed, in the same transaction. Each entry is rewritten once per
+   * level it climbs (four levels hold about 270 million entries), so four keeps merging abreast.
+   */
+  mergeWorkPerEntry: 4,
+  /** Fewer entries than this are not worth a merge step of their own. */
+  mergeStepMinEntries: 4096,
+});
+
+/** The level of a run: 0 below fan-in × base entries, and one more for each further factor of fan-in. */
+export function postingLevel(entries: number, limits: PostingLimits = POSTING_LIMITS): number {
+  let level = 0;
+  for (let bound = limits.levelBaseEntries * limits.mergeFanIn; entries >= bound; bound *= limits.mergeFanIn) level++;
+  return level;
+}
+
+/** Run states in ledger_posting_runs.merging. */
+const SETTLED = 0;
+const MERGE_INPUT = 1;
+const MERGE_OUTPUT = 2;
+
+/** Below every account key (account timestamps are not negative): where a merge starts. */
+const BEFORE_ALL = -1n;
+
+export interface PostingWriter {
+  /**
+   * Runs at the end of each write transaction of the SQLite ledger store, inside it: indexes the
+   * tail when it is long enough and then does merge work in proportion.
+   */
+  maintain(transfersAdded: number): void;
+  /** Drops what it remembers about the tail (another writer, or a rollback, may have changed it). */
+  forget(): void;
+}
+
+type State = { indexed_through: bigint; merge_run: bigint | null; merge_account: bigint | null; merge_timestamp: bigint | null };
+type Key = { account: bigint; timestamp: bigint };
+
+/** `limits` other than the defaults are for tests, which need merges after a handful of transfers. */
+export function createPostingWriter(raw: BetterSqlite3.Database, limits: PostingLimits = POSTING_LIMITS): PostingWriter {
+  const sql = prepare(raw);
+  /** Transfers above indexed_through, when known. */
+  let tail: number | undefined;
+
+  const state = () => sql.state.get() as State;
+
+  function indexTail(after: bigint): number {
+    const through = (sql.lastTransfer.get() as { t: bigint | null }).t;
+    if (through === null || through <= after) return 0;
+    const run = (sql.nextRun.get() as { run: bigint }).run;
+    const entries = sql.indexTail.run({ run, after, through }).changes;
+    if (entries > 0) sql.addRun.run(run, postingLevel(entries, limits), entries, SETTLED);
+    sql.setIndexed.run(through);
+    return entries;
+  }
+
+  /** Starts merging the oldest runs of the lowest full level; false when no level is full. */
+  function startMerge(): boolean {
+    const full = sql.fullLevel.get(limits.mergeFanIn) as { level: bigint } | undefined;
+    if (!full) return false;
+    const inputs = (sql.oldestOfLevel.all(full.level, limits.mergeFanIn) as { run: bigint }[]).map((row) => row.run);
+    const output = (sql.nextRun.get() as { run: bigint }).run;
+    for (const run of inputs) sql.markRun.run(MERGE_INPUT, run);
+    sql.addRun.run(output, Number(full.level) + 1, 0, MERGE_OUTPUT);
+    sql.setMerge.run(output, BEFORE_ALL, BEFORE_ALL);
+    return true;
+  }
+
+  /** Moves about `budget` entries into the output run; returns how many it moved. */
+  function mergeStep(current: State, budget: number): number {
+    const output = current.merge_run as bigint;
+    const from: Key = { account: current.merge_account ?? BEFORE_ALL, timestamp: current.merge_timestamp ?? BEFORE_ALL };
+    const inputs = sql.inputCount.get() as { n: bigint; largest: bigint | null };
+    const largest = inputs.largest;
+    // The boundary is taken from the largest input, which sets the pace: runs of one level have
+    // similar sizes and key spreads, so the others contribute about as much each.
+    const boundary =
+      largest === null ? undefined : (sql.boundary.get(largest, from.account, from.timestamp, Math.max(1, Math.ceil(budget / Number(inputs.n)))) as Key | undefined);
+    let moved: number;
+    if (boundary) {
+      moved = sql.moveRange.run(output, from.account, from.timestamp, boundary.account, boundary.timestamp).changes;
+      sql.deleteRange.run(from.account, from.timestamp, boundary.account, boundary.timestamp);
+      sql.setMerge.run(output, boundary.account, boundary.timestamp);
+      sql.addEntries.run(moved, output);
+    } else {
+      moved = sql.moveRest.run(output, from.account, from.timestamp).changes;
+      sql.deleteRest.run(from.account, from.timestamp);
+      sql.addEntries.run(moved, output);
+      const entries = Number((sql.entriesOf.get(output) as { entries: bigint }).entries);
+      sql.dropInputs.run(MERGE_INPUT);
+      sql.settle.run(postingLevel(entries, limits), SETTLED, output);
+      sql.clearMerge.run();
+    }
+    return moved;
+  }
+
+  function merge(budget: number): void {
+    let left = budget;
+    while (left > 0) {
+      let current = state();
+      if (current.merge_run === null) {
+        if (!startMerge()) return;
+        current = state();
+      }
+      left -= Math.max(limits.mergeStepMinEntries, mergeStep(current, Math.max(left, limits.mergeStepMinEntries)));
+    }
+  }
+
+  return {
+    maintain(transfersAdded) {
+      const current = state();
+      tail = tail === undefined ? Number((sql.tailCount.get(current.indexed_through) as { n: bigint }).n) : tail + transfersAdded;
+      if (tail < limits.tailMaxTransfers) return;
+      const indexed = indexTail(current.indexed_through);
+      tail = 0;
+      merge(indexed * limits.mergeWorkPerEntry);
+    },
+    forget() {
+      tail = undefined;
+    },
+  };
+}
+
+function prepare(raw: BetterSqlite3.Database) {
+  const inputs = `run IN (SELECT run FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT})`;
+  return {
+    state: raw.prepare('SELECT indexed_through, merge_run, merge_account, merge_timestamp FROM ledger_posting_state WHERE id = 1'),
+    tailCount: raw.prepare('SELECT COUNT(*) AS n FROM ledger_transfers WHERE timestamp > ?'),
+    lastTransfer: raw.prepare('SELECT MAX(timestamp) AS t FROM ledger_transfers'),
+    nextRun: raw.prepare('SELECT COALESCE(MAX(run), 0) + 1 AS run FROM ledger_posting_runs'),
+    // Sorted before it is inserted, so the new run is written front to back after all others.
+    indexTail: raw.prepare(`INSERT INTO ledger_postings (run, account, timestamp)
+      SELECT @run, a.timestamp, t.timestamp FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id WHERE t.timestamp > @after AND t.timestamp <= @through
+      UNION ALL
+      SELECT @run, a.timestamp, t.timestamp FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id WHERE t.timestamp > @after AND t.timestamp <= @through
+      ORDER BY 2, 3`),
+    addRun: raw.prepare('INSERT INTO ledger_posting_runs (run, level, entries, merging) VALUES (?, ?, ?, ?)'),
+    setIndexed: raw.prepare('UPDATE ledger_posting_state SET indexed_through = ? WHERE id = 1'),
+    fullLevel: raw.prepare(`SELECT level FROM ledger_posting_runs WHERE merging = ${SETTLED} GROUP BY level HAVING COUNT(*) >= ? ORDER BY level LIMIT 1`),
+    oldestOfLevel: raw.prepare(`SELECT run FROM ledger_posting_runs WHERE merging = ${SETTLED} AND level = ? ORDER BY run LIMIT ?`),
+    markRun: raw.prepare('UPDATE ledger_posting_runs SET merging = ? WHERE run = ?'),
+    setMerge: raw.prepare('UPDATE ledger_posting_state SET merge_run = ?, merge_account = ?, merge_timestamp = ? WHERE id = 1'),
+    clearMerge: raw.prepare('UPDATE ledger_posting_state SET merge_run = NULL, merge_account = NULL, merge_timestamp = NULL WHERE id = 1'),
+    inputCount: raw.prepare(
+      `SELECT COUNT(*) AS n, (SELECT run FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT} ORDER BY entries DESC, run LIMIT 1) AS largest FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT}`,
+    ),
+    boundary: raw.prepare('SELECT account, timestamp FROM ledger_postings WHERE run = ? AND (account, timestamp) > (?, ?) ORDER BY account, timestamp LIMIT 1 OFFSET ?'),
+    moveRange: raw.prepare(
+      `INSERT INTO ledger_postings (run, account, timestamp) SELECT ?, account, timestamp FROM ledger_postings
+       WHERE ${inputs} AND (account, timestamp) > (?, ?) AND (account, timestamp) <= (?, ?) ORDER BY account, timestamp`,
+    ),
+    deleteRange: raw.prepare(`DELETE FROM ledger_postings WHERE ${inputs} AND (account, timestamp) > (?, ?) AND (account, timestamp) <= (?, ?)`),
+    moveRest: raw.prepare(
+      `INSERT INTO ledger_postings (run, account, timestamp) SELECT ?, account, timestamp FROM ledger_postings
+       WHERE ${inputs} AND (account, timestamp) > (?, ?) ORDER BY account, timestamp`,
+    ),
+    deleteRest: raw.prepare(`DELETE FROM ledger_postings WHERE ${inputs} AND (account, timestamp) > (?, ?)`),
+    addEntries: raw.prepare('UPDATE ledger_posting_runs SET entries = entries + ? WHERE run = ?'),
+    entriesOf: raw.prepare('SELECT entries FROM ledger_posting_runs WHERE run = ?'),
+    dropInputs: raw.prepare('DELETE FROM ledger_posting_runs WHERE merging = ?'),
+    settle: raw.prepare('UPDATE ledger_posting_runs SET level = ?, merging = ? WHERE run = ?'),
+  };
+}
+
+/** Above every timestamp: int64's largest value, the upper bound of an open range. */
+export const TIMESTAMP_MAX = 2n ** 63n - 1n;
+
+/**
+ * A subquery (with its parameters) selecting the timestamps of the transfers of the accounts with
+ * these ids in (after, through]: their entries in every run and, by a scan, the tail. Wrapped in
+ * `timestamp IN (...)` it leaves one statement, which reads one consistent state of the index
+ * while merges move entries between runs. A caller still tests the account columns of the rows it
+ * reads: an entry outlives a transfer deleted by hand, and such rows are not the account's.
+ */
+export function postingTimestamps(ids: readonly string[], after: bigint, through: bigint): { sql: string; params: (string | bigint)[] } {
+  const list = ids.map(() => '?').join(', ');
+  return {
+    sql: `SELECT timestamp FROM ledger_postings
+        WHERE run IN (SELECT run FROM ledger_posting_runs) AND account IN (SELECT timestamp FROM ledger_accounts WHERE id IN (${list}))
+          AND timestamp > ? AND timestamp <= ?
+      UNION ALL
+      SELECT timestamp FROM ledger_transfers
+        WHERE timestamp > MAX(?, (SELECT indexed_through FROM ledger_posting_state WHERE id = 1)) AND timestamp <= ?
+          AND (debit_account_id IN (${list}) OR credit_account_id IN (${list}))`,
+    params: [...ids, after, through, after, through, ...ids, ...ids],
+  };
+}

@@ -1,0 +1,24 @@
+/** Every refusal of the lists, with the HTTP status it answers and the request field at fault. */
+export const LISTS_ERROR_STATUS = Object.freeze({
+  unknown_list: 400,
+  unknown_kind: 400,
+  invalid_value: 422,
+  invalid_country: 422,
+  invalid_ip_range: 422,
+  reason_required: 400,
+  reason_too_long: 400,
+  actor_required: 400,
+  expiry_not_in_future: 422,
+  expiry_too_far: 422,
+  entry_exists: 409,
+  entry_not_found: 404,
+  lists_full: 422,
+  import_invalid: 422,
+  import_too_large: 413,
+});
+export type ListsError = keyof typeof LISTS_ERROR_STATUS;
+
+export const LISTS_ERROR_FIELD: Readonly<Partial<Record<ListsError, string>>> = Object.freeze({
+  unknown_list: 'list', unknown_kind: 'kind', invalid_value: 'value', invalid_country: 'value', invalid_ip_range: 'value', entry_exists: 'value',
+  reason_required: 'reason', reason_too_long: 'reason', expiry_not_in_future: 'expires_at', expiry_too_far: 'expires_at', import_invalid: 'csv', import_too_large: 'csv',
+});

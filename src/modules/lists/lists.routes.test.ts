@@ -1,0 +1,100 @@
+/**
+ * The risk lists and features over HTTP: adding, listing, removing and auditing entries, CSV import,
+ * refusals that name the field at fault, who may do what, and the feature endpoints.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { expectProblem, seed, startApi, type Api, type Fixture } from '../../../test/http/harness.ts';
+
+describeEachDialect('risk lists and features over HTTP', ({ open }) => {
+  let api: Api;
+  let fixture: Fixture;
+  let auditorKey: string;
+  let analystKey: string;
+
+  beforeAll(async () => {
+    api = await startApi(open);
+    fixture = await seed(api);
+    auditorKey = (await api.ok('POST', '/v1/api-keys', { name: 'auditor', role: 'auditor' }, 201)).key;
+    analystKey = (await api.ok('POST', '/v1/api-keys', { name: 'analyst', role: 'analyst' }, 201)).key;
+  });
+  afterAll(async () => api?.close());
+
+  it('adds an entry, lists it, and removes it with a reason, leaving an audit trail', async () => {
+    const entry = await api.ok('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'ip', value: '198.51.100.7', reason: 'card testing', expires_at: '2026-02-01T00:00:00Z' }, 201, { key: analystKey });
+    expect(entry).toMatchObject({ list: 'block', kind: 'ip', value: '198.51.100.7/32', reason: 'card testing', expires_at: '2026-02-01T00:00:00.000Z', expired: false });
+    expect(entry.actor).toMatch(/^key:/);
+    expect(api.platform.lists.match({ ips: ['198.51.100.7'] }).blocked).toHaveLength(1);
+    const listed = await api.ok('GET', '/v1/risk/lists/entries?kind=ip&value=198.51.100.7', undefined, 200, { key: auditorKey });
+    expect(listed.data.map((item: { id: string }) => item.id)).toEqual([entry.id]);
+    expect(await api.ok('GET', `/v1/risk/lists/entries/${entry.id}`)).toMatchObject({ id: entry.id });
+    expectProblem(await api.call('DELETE', `/v1/risk/lists/entries/${entry.id}`), 400, 'reason_required', '/reason');
+    await api.ok('DELETE', `/v1/risk/lists/entries/${entry.id}?reason=${encodeURIComponent('false alarm')}`, undefined, 200, { key: analystKey });
+    expectProblem(await api.call('DELETE', `/v1/risk/lists/entries/${entry.id}`, { reason: 'again' }), 404, 'entry_not_found');
+    const trail = await api.ok('GET', `/v1/risk/lists/audit?entry_id=${entry.id}`, undefined, 200, { key: auditorKey });
+    expect(trail.data.map((record: { action: string; reason: string }) => [record.action, record.reason])).toEqual([['add', 'card testing'], ['remove', 'false alarm']]);
+    expect(api.platform.lists.match({ ips: ['198.51.100.7'] }).blocked).toHaveLength(0);
+  });
+
+  it('takes the reason for a removal from the body too', async () => {
+    const entry = await api.ok('POST', '/v1/risk/lists/entries', { list: 'allow', kind: 'party', value: 'party-alice', reason: 'vip' }, 201);
+    const removed = await api.ok('DELETE', `/v1/risk/lists/entries/${entry.id}`, { reason: 'left the programme' });
+    expect(removed.id).toBe(entry.id);
+  });
+
+  it('answers bad input with a 4xx naming the field, and changes nothing', async () => {
+    const before = await api.ok('GET', '/v1/risk/lists/audit?order=desc&limit=1');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'ip', value: '10.0.0.1/8', reason: 'x' }), 422, 'invalid_ip_range', '/value');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'ip', value: '10.0.0.0/40', reason: 'x' }), 422, 'invalid_ip_range', '/value');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'country', value: 'ZZ', reason: 'x' }), 422, 'invalid_country', '/value');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'email', value: 'a@b', reason: 'x' }), 400, undefined, '/kind');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'grey', kind: 'account', value: 'a', reason: 'x' }), 400, undefined, '/list');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'account', value: 'a' }), 400, undefined, '/reason');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'account', value: 'a', reason: 'x', colour: 'red' }), 400, undefined, '/colour');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'account', value: 'a', reason: 'x', expires_at: 'tomorrow' }), 400, 'invalid_instant', '/expires_at');
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'account', value: 'a', reason: 'x', expires_at: '2025-01-01T00:00:00Z' }), 422, 'expiry_not_in_future', '/expires_at');
+    expectProblem(await api.call('GET', '/v1/risk/lists/entries?kind=planet'), 400, undefined, '/query/kind');
+    expectProblem(await api.call('GET', '/v1/risk/lists/audit?cursor=bm90LWEtY3Vyc29y'), 400, 'invalid_cursor', '/query/cursor');
+    expectProblem(await api.call('DELETE', '/v1/risk/lists/entries/not-a-uuid?reason=x'), 400);
+    expect(await api.ok('GET', '/v1/risk/lists/audit?order=desc&limit=1')).toEqual(before);
+  });
+
+  it('lets analysts change the lists and auditors only read them', async () => {
+    expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'account', value: 'x', reason: 'x' }, { key: auditorKey }), 403, 'forbidden');
+    expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,reason\n' }, { key: auditorKey }), 403, 'forbidden');
+    expectProblem(await api.call('GET', '/v1/risk/lists/entries', undefined, { key: null }), 401, 'unauthenticated');
+    await api.ok('GET', '/v1/risk/lists/entries', undefined, 200, { key: auditorKey });
+  });
+
+  it('imports a CSV, naming the lines at fault when it refuses', async () => {
+    const result = await api.ok('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,reason\nblock,country,KP,sanctions\nblock,account,mule-1,case 12\n' }, 200, { key: analystKey });
+    expect(result).toEqual({ added: 2, skipped: 0 });
+    const refused = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,reason\nblock,ip,1.2.3.4/33,x\n' }), 422, 'import_invalid', '/csv');
+    expect(refused.errors[0].detail).toMatch(/^line 2, value:/);
+    const page1 = await api.ok('GET', '/v1/risk/lists/entries?list=block&limit=1');
+    expect(page1.next_cursor).toEqual(expect.any(String));
+    const page2 = await api.ok('GET', `/v1/risk/lists/entries?list=block&limit=1&cursor=${page1.next_cursor}`);
+    expect(page2.data[0].id > page1.data[0].id).toBe(true);
+  });
+
+  it('publishes the risk routes in the OpenAPI document', async () => {
+    const document = await api.ok('GET', '/openapi.json', undefined, 200, { key: null });
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining([
+      '/v1/risk/lists/entries', '/v1/risk/lists/entries/{id}', '/v1/risk/lists/audit', '/v1/risk/lists/import', '/v1/risk/features', '/v1/risk/features/accounts/{id}',
+    ]));
+    expect(Object.keys(document.paths['/v1/risk/lists/entries/{id}'])).toEqual(expect.arrayContaining(['get', 'delete']));
+  });
+
+  it('describes every feature and shows an account\'s current values', async () => {
+    const described = await api.ok('GET', '/v1/risk/features', undefined, 200, { key: auditorKey });
+    const names = described.data.map((feature: { name: string }) => feature.name);
+    expect(names).toEqual(expect.arrayContaining(['account_out_count_1h', 'amount_zscore', 'new_beneficiary_large', 'pass_through_ratio_24h', 'seconds_since_last_out']));
+    for (const feature of described.data) expect(Object.keys(feature).sort()).toEqual(['description', 'name', 'type']);
+    await api.platform.features.record({ id: 'http-feature-1', atMs: api.clock.nowMs(), amountMinor: 2500n, currency: 'CNY', debitAccountId: fixture.alice, creditAccountId: fixture.bob });
+    const values = await api.ok('GET', `/v1/risk/features/accounts/${fixture.alice}`, undefined, 200, { key: auditorKey });
+    expect(values.account_id).toBe(fixture.alice);
+    expect(values.features).toMatchObject({ account_out_count_1h: 1, account_out_sum_1h: 2500 });
+    expect(values.features).not.toHaveProperty('pair_first_seen');
+    expectProblem(await api.call('GET', '/v1/risk/features/accounts/bad%20id'), 400, undefined, '/params/id');
+  });
+});

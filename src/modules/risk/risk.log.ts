@@ -1,0 +1,118 @@
+import type { Database } from '../../db/index.ts';
+import { createBatchQueue } from '../../kernel/index.ts';
+import { RISK_LIMITS } from './risk.limits.ts';
+import { insertDecisions, insertHolds } from './risk.repository.ts';
+import type { Decision, Hold } from './risk.ts';
+
+/**
+ * The decision log: decisions (and the holds written with them) reach the database in batches
+ * through the kernel's batch queue, one transaction for many decisions, so that logging costs no
+ * database round trip per decision.
+ *
+ * A write the caller waits for (review, decline, and every hold) is queued at once and answered
+ * after its commit. Approvals are answered before they are written: they wait in a buffer that is
+ * handed to the queue when it fills or after RISK_LIMITS.logLingerMs, so that a steady stream of
+ * approvals costs a few commits a second (on SQLite every commit is an fsync, shared with the
+ * ledger) rather than one per burst. A crash may lose the approvals of the last linger; stop()
+ * writes them all.
+ */
+export class RiskOverloadedError extends Error {
+  override readonly name = 'RiskOverloadedError';
+}
+export class RiskStoppedError extends Error {
+  override readonly name = 'RiskStoppedError';
+}
+
+interface Item {
+  readonly decisions: readonly Decision[];
+  readonly holds: readonly Hold[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface DecisionLog {
+  /** Resolves once written when `wait`; otherwise at once, unless the log is backed up. */
+  write(decisions: readonly Decision[], holds: readonly Hold[], wait: boolean): Promise<void>;
+  /** Resolves when everything written so far is committed. */
+  flush(): Promise<void>;
+  queued(): number;
+  stop(): Promise<void>;
+}
+
+
+export function createDecisionLog(db: Database, report: (message: string) => void): DecisionLog {
+  let stopped = false;
+  let buffered: Decision[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let inQueue = 0;
+  const queue = createBatchQueue<Item>({ maxBatch: RISK_LIMITS.logBatchMax, run: (batch) => runBatch(batch) });
+
+  async function runBatch(items: readonly Item[]): Promise<void> {
+    try {
+      await attempt(items);
+    } finally {
+      inQueue -= items.reduce((sum, item) => sum + item.decisions.length, 0);
+    }
+  }
+
+  async function attempt(items: readonly Item[]): Promise<void> {
+    try {
+      await db.transaction(async (tx) => {
+        await insertDecisions(tx, items.flatMap((item) => item.decisions));
+        await insertHolds(tx, items.flatMap((item) => item.holds));
+      });
+      for (const item of items) item.resolve();
+    } catch (error) {
+      if (items.length === 1) return (items[0] as Item).reject(error);
+      // Nothing of the batch committed: each item is tried alone, so one that cannot be written
+      // fails only its own caller.
+      for (const item of items) await attempt([item]);
+    }
+  }
+
+  function enqueue(decisions: readonly Decision[], holds: readonly Hold[]): Promise<void> {
+    inQueue += decisions.length;
+    return new Promise<void>((resolve, reject) => queue.push({ decisions, holds, resolve, reject }));
+  }
+
+  /** Hands the buffered approvals to the queue; their failure can only be reported. */
+  function drainBuffer(): Promise<void> {
+    if (timer) (clearTimeout(timer), (timer = undefined));
+    if (buffered.length === 0) return Promise.resolve();
+    const taken = buffered;
+    buffered = [];
+    return enqueue(taken, []).catch((error: unknown) => report(`${taken.length} approval decisions could not be logged: ${(error as Error).message}`));
+  }
+
+  const backlog = () => inQueue + buffered.length;
+
+  async function flush(): Promise<void> {
+    await drainBuffer();
+    // Batches queued while an earlier one ran are run by the same drain; wait until none is left.
+    while (queue.length > 0 || inQueue > 0) await queue.idle();
+  }
+
+  return {
+    async write(decisions, holds, wait) {
+      if (stopped) throw new RiskStoppedError('risk control is shutting down');
+      if (backlog() >= RISK_LIMITS.logQueueHardMax) throw new RiskOverloadedError(`more than ${RISK_LIMITS.logQueueHardMax} decisions are waiting to be logged`);
+      if (wait || holds.length > 0 || backlog() >= RISK_LIMITS.logQueueSoftMax) {
+        // Buffered approvals ride along in the same commit; they were decided first.
+        void drainBuffer();
+        return enqueue(decisions, holds);
+      }
+      buffered.push(...decisions);
+      if (buffered.length >= RISK_LIMITS.logBatchMax) void drainBuffer();
+      else if (!timer) {
+        timer = setTimeout(() => void drainBuffer(), RISK_LIMITS.logLingerMs);
+        timer.unref();
+      }
+    },
+    flush,
+    queued: backlog,
+    async stop() {
+      stopped = true;
+      await flush();
+    },
+  };
+}

@@ -1,0 +1,250 @@
+import type { Database, Queryable, SqlValue } from '../../db/index.ts';
+import type { Outcome } from '../rules/index.ts';
+import { eventFromJson, eventJson, variablesFromJson, variablesToJson } from './risk.json.ts';
+import { RISK_LIMITS } from './risk.limits.ts';
+import { DEFAULT_SETTINGS, GUARDING_STATUSES, type Decision, type DecisionSource, type FailMode, type Hold, type HoldKind, type HoldStatus, type RiskSettings } from './risk.ts';
+
+/** SQL of the decision path, the same text on both dialects. */
+type Row = Record<string, unknown>;
+
+const DECISION_COLUMNS = ['id', 'event_id', 'source', 'at_ms', 'outcome', 'score', 'ruleset_id', 'ruleset_version', 'fail_mode', 'elapsed_ms', 'body_json', 'variables_json'];
+const HOLD_COLUMNS = [
+  'id', 'kind', 'status', 'decision_ids', 'items_json', 'amount', 'currency', 'debit_account_id', 'credit_account_id', 'reasons_json',
+  'created_at_ms', 'resolved_at_ms', 'resolved_by', 'note', 'detail',
+];
+/** Rows per multi-row INSERT: decisions have 12 columns, far below either dialect's parameter cap. */
+const INSERT_ROWS = 500;
+
+function decisionParams(decision: Decision): SqlValue[] {
+  const body = {
+    reasons: decision.reasons, fired: decision.fired, shadow: decision.shadow, ruleErrors: decision.ruleErrors, listHits: decision.listHits, event: eventJson(decision.event),
+  };
+  return [
+    decision.id, decision.eventId, decision.source, decision.atMs, decision.outcome, decision.score, decision.ruleset?.id ?? null, decision.ruleset?.version ?? null,
+    decision.failMode, decision.elapsedMs, JSON.stringify(body), decision.variables ? variablesToJson(decision.variables) : null,
+  ];
+}
+
+function toDecision(row: Row, withVariables: boolean): Decision {
+  const body = JSON.parse(row.body_json as string) as Pick<Decision, 'reasons' | 'fired' | 'shadow' | 'ruleErrors' | 'listHits'> & { event: Parameters<typeof eventFromJson>[0] };
+  return {
+    id: row.id as string,
+    eventId: row.event_id as string,
+    source: row.source as DecisionSource,
+    atMs: Number(row.at_ms),
+    outcome: row.outcome as Outcome,
+    score: Number(row.score),
+    reasons: body.reasons,
+    fired: body.fired,
+    ruleset: row.ruleset_id ? { id: row.ruleset_id as string, version: Number(row.ruleset_version) } : null,
+    shadow: body.shadow,
+    ruleErrors: body.ruleErrors,
+    listHits: body.listHits,
+    elapsedMs: Number(row.elapsed_ms),
+    failMode: (row.fail_mode as FailMode | null) ?? null,
+    event: eventFromJson(body.event),
+    variables: withVariables && row.variables_json ? variablesFromJson(row.variables_json as string) : null,
+  };
+}
+
+async function insertRows(q: Queryable, table: string, columns: readonly string[], rows: readonly SqlValue[][], ignoreConflicts: boolean): Promise<void> {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const verb = ignoreConflicts && q.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT';
+  const conflict = ignoreConflicts && q.dialect === 'postgres' ? ' ON CONFLICT DO NOTHING' : '';
+  for (let start = 0; start < rows.length; start += INSERT_ROWS) {
+    const chunk = rows.slice(start, start + INSERT_ROWS);
+    await q.run(`${verb} INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}${conflict}`, chunk.flat());
+  }
+}
+
+export async function insertDecisions(q: Queryable, decisions: readonly Decision[]): Promise<void> {
+  if (decisions.length > 0) await insertRows(q, 'risk_decisions', DECISION_COLUMNS, decisions.map(decisionParams), false);
+}
+
+export async function getDecision(q: Queryable, id: string): Promise<Decision | undefined> {
+  const row = await q.get(`SELECT ${DECISION_COLUMNS.join(', ')} FROM risk_decisions WHERE id = ?`, [id]);
+  return row ? toDecision(row, true) : undefined;
+}
+
+export interface DecisionFilter {
+  readonly outcome?: Outcome;
+  readonly sinceMs?: number;
+  readonly after?: string;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+}
+
+/** The feed, by id (time-ordered); variables are left out, the single decision carries them. */
+export async function listDecisions(q: Queryable, filter: DecisionFilter): Promise<Decision[]> {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (filter.outcome) (where.push('outcome = ?'), params.push(filter.outcome));
+  if (filter.sinceMs !== undefined) (where.push('at_ms >= ?'), params.push(filter.sinceMs));
+  if (filter.after !== undefined) (where.push(filter.order === 'asc' ? 'id > ?' : 'id < ?'), params.push(filter.after));
+  const columns = DECISION_COLUMNS.filter((column) => column !== 'variables_json').join(', ');
+  const rows = await q.all(
+    `SELECT ${columns} FROM risk_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${filter.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+    [...params, filter.limit],
+  );
+  return rows.map((row) => toDecision(row, false));
+}
+
+/** One page of history for a backtest, in decision order, after the (at_ms, id) position given. */
+export async function historyPage(q: Queryable, fromMs: number, after: { atMs: number; id: string } | null, limit: number): Promise<Decision[]> {
+  const position = after ? ' AND (at_ms > ? OR (at_ms = ? AND id > ?))' : '';
+  const params: SqlValue[] = after ? [fromMs, after.atMs, after.atMs, after.id, limit] : [fromMs, limit];
+  const rows = await q.all(`SELECT ${DECISION_COLUMNS.join(', ')} FROM risk_decisions WHERE at_ms >= ?${position} ORDER BY at_ms, id LIMIT ?`, params);
+  return rows.map((row) => toDecision(row, true));
+}
+
+export interface PriorDecision {
+  readonly decisionId: string;
+  readonly outcome: Outcome;
+}
+
+type PriorRow = { id: string; event_id: string; outcome: string };
+const priorSql = (count: number) =>
+  `SELECT id, event_id, outcome FROM risk_decisions WHERE event_id IN (${new Array(count).fill('?').join(', ')}) AND outcome <> 'approve' ORDER BY id`;
+
+/**
+ * Review and decline decisions already taken for these events (a client retrying the same id).
+ * Approvals are not asked for: the ledger itself remembers what it booked.
+ *
+ * This runs before every evaluated transfer. On SQLite it reads through the connection directly,
+ * rather than waiting behind a ledger batch that holds the adapter's transaction lock: it reads
+ * only this module's table, whose rows are written by the decision log alone, and a row seen a
+ * moment before its commit is one about to be committed.
+ */
+export function createPriorLookup(db: Database): (eventIds: readonly string[]) => Promise<Map<string, PriorDecision>> {
+  const raw = db.sqlite;
+  const single = raw?.prepare(priorSql(1));
+  const read = async (chunk: readonly string[]): Promise<PriorRow[]> => {
+    if (raw && single) return (chunk.length === 1 ? single : raw.prepare(priorSql(chunk.length))).all(...chunk) as PriorRow[];
+    return db.all<PriorRow>(priorSql(chunk.length), chunk);
+  };
+  return async (eventIds) => {
+    const found = new Map<string, PriorDecision>();
+    for (let start = 0; start < eventIds.length; start += RISK_LIMITS.lookupChunk) {
+      const rows = await read(eventIds.slice(start, start + RISK_LIMITS.lookupChunk));
+      // The first decision of an event is the one its first request was answered with.
+      for (const row of rows) if (!found.has(row.event_id)) found.set(row.event_id, { decisionId: row.id, outcome: row.outcome as Outcome });
+    }
+    return found;
+  };
+}
+
+function holdParams(hold: Hold): SqlValue[] {
+  return [
+    hold.id, hold.kind, hold.status, JSON.stringify(hold.decisionIds), JSON.stringify(hold.items), hold.amountMinor, hold.currency, hold.debitAccountId,
+    hold.creditAccountId, JSON.stringify(hold.reasons), hold.createdAtMs, hold.resolvedAtMs, hold.resolvedBy, hold.note, hold.detail,
+  ];
+}
+
+const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+function toHold(row: Row): Hold {
+  return {
+    id: row.id as string,
+    kind: row.kind as HoldKind,
+    status: row.status as HoldStatus,
+    decisionIds: JSON.parse(row.decision_ids as string) as string[],
+    items: JSON.parse(row.items_json as string) as Hold['items'],
+    amountMinor: BigInt(row.amount as bigint),
+    currency: row.currency as string,
+    debitAccountId: row.debit_account_id as string,
+    creditAccountId: row.credit_account_id as string,
+    reasons: JSON.parse(row.reasons_json as string) as string[],
+    createdAtMs: Number(row.created_at_ms),
+    resolvedAtMs: nullableNumber(row.resolved_at_ms),
+    resolvedBy: (row.resolved_by as string | null) ?? null,
+    note: (row.note as string | null) ?? null,
+    detail: (row.detail as string | null) ?? null,
+  };
+}
+
+/** A hold and the transfers it guards; a hold already there (a retried request) is left as it was. */
+export async function insertHolds(q: Queryable, holds: readonly Hold[]): Promise<void> {
+  if (holds.length === 0) return;
+  // A retried request whose first booking the ledger refused holds again under the same id.
+  for (let start = 0; start < holds.length; start += RISK_LIMITS.lookupChunk) {
+    const chunk = holds.slice(start, start + RISK_LIMITS.lookupChunk).map((hold) => hold.id);
+    await q.run(`UPDATE risk_holds SET status = 'held', resolved_at_ms = NULL, detail = NULL WHERE status = 'not_booked' AND id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+  }
+  await insertRows(q, 'risk_holds', HOLD_COLUMNS, holds.map(holdParams), true);
+  const guarded = holds.flatMap((hold) => hold.items.map((item): SqlValue[] => [item.transferId, hold.id]));
+  if (guarded.length > 0) await insertRows(q, 'risk_hold_transfers', ['transfer_id', 'hold_id'], guarded, true);
+}
+
+export async function getHold(q: Queryable, id: string): Promise<Hold | undefined> {
+  const row = await q.get(`SELECT ${HOLD_COLUMNS.join(', ')} FROM risk_holds WHERE id = ?`, [id]);
+  return row ? toHold(row) : undefined;
+}
+
+export interface HoldFilter {
+  readonly status?: HoldStatus;
+  readonly kind?: HoldKind;
+  readonly after?: { readonly createdAtMs: number; readonly id: string };
+  readonly limit: number;
+}
+
+export async function listHolds(q: Queryable, filter: HoldFilter): Promise<Hold[]> {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (filter.status) (where.push('status = ?'), params.push(filter.status));
+  if (filter.kind) (where.push('kind = ?'), params.push(filter.kind));
+  if (filter.after) (where.push('(created_at_ms > ? OR (created_at_ms = ? AND id > ?))'), params.push(filter.after.createdAtMs, filter.after.createdAtMs, filter.after.id));
+  const rows = await q.all(
+    `SELECT ${HOLD_COLUMNS.join(', ')} FROM risk_holds ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at_ms, id LIMIT ?`,
+    [...params, filter.limit],
+  );
+  return rows.map(toHold);
+}
+
+/** Moves a hold on if it is still in `from`; false when someone else moved it first. */
+export async function moveHold(
+  q: Queryable, id: string, from: readonly HoldStatus[], to: HoldStatus,
+  resolution: { readonly atMs?: number; readonly by?: string; readonly note?: string | null; readonly detail?: string | null } = {},
+): Promise<boolean> {
+  const sets = ['status = ?'];
+  const params: SqlValue[] = [to];
+  if (resolution.atMs !== undefined) (sets.push('resolved_at_ms = ?'), params.push(resolution.atMs));
+  if (resolution.by !== undefined) (sets.push('resolved_by = ?'), params.push(resolution.by));
+  if (resolution.note !== undefined) (sets.push('note = ?'), params.push(resolution.note));
+  if (resolution.detail !== undefined) (sets.push('detail = ?'), params.push(resolution.detail));
+  const result = await q.run(`UPDATE risk_holds SET ${sets.join(', ')} WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`, [...params, id, ...from]);
+  return result.changes > 0;
+}
+
+/** Which of these transfers an open hold guards: only its review may post them. */
+export async function guardedTransfers(q: Queryable, transferIds: readonly string[]): Promise<Map<string, string>> {
+  const guarded = new Map<string, string>();
+  const statuses = GUARDING_STATUSES.map(() => '?').join(', ');
+  for (let start = 0; start < transferIds.length; start += RISK_LIMITS.lookupChunk) {
+    const chunk = transferIds.slice(start, start + RISK_LIMITS.lookupChunk);
+    const rows = await q.all<{ transfer_id: string; hold_id: string }>(
+      `SELECT t.transfer_id, t.hold_id FROM risk_hold_transfers t JOIN risk_holds h ON h.id = t.hold_id
+       WHERE t.transfer_id IN (${chunk.map(() => '?').join(', ')}) AND h.status IN (${statuses})`,
+      [...chunk, ...GUARDING_STATUSES],
+    );
+    for (const row of rows) guarded.set(row.transfer_id, row.hold_id);
+  }
+  return guarded;
+}
+
+/** Holds an interrupted release or rejection left in between, for recovery at start. */
+export async function unfinishedHolds(q: Queryable, limit: number): Promise<Hold[]> {
+  const rows = await q.all(`SELECT ${HOLD_COLUMNS.join(', ')} FROM risk_holds WHERE status IN ('releasing', 'rejecting') ORDER BY created_at_ms, id LIMIT ?`, [limit]);
+  return rows.map(toHold);
+}
+
+export async function loadSettings(q: Queryable): Promise<RiskSettings> {
+  const row = await q.get<{ settings_json: string; updated_at: string; updated_by: string }>('SELECT settings_json, updated_at, updated_by FROM risk_settings WHERE id = 1');
+  if (!row) return DEFAULT_SETTINGS;
+  return Object.freeze({ ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings_json) as Partial<RiskSettings>), updatedAt: row.updated_at, updatedBy: row.updated_by });
+}
+
+export async function saveSettings(q: Queryable, settings: RiskSettings, updatedAt: string, updatedBy: string): Promise<void> {
+  const { updatedAt: _at, updatedBy: _by, ...stored } = settings;
+  await q.run('DELETE FROM risk_settings WHERE id = 1');
+  await q.run('INSERT INTO risk_settings (id, settings_json, updated_at, updated_by) VALUES (1, ?, ?, ?)', [JSON.stringify(stored), updatedAt, updatedBy]);
+}

@@ -1,0 +1,59 @@
+/**
+ * A small RFC 4180 reader: comma-separated cells, double quotes around cells that hold commas,
+ * quotes or line breaks, a doubled quote for a quote inside. Each record carries the line it started
+ * on, so a malformed record can be reported by line number.
+ */
+export type CsvRecord = { readonly line: number; readonly cells: string[] } | { readonly line: number; readonly error: string };
+
+export function* readCsv(text: string): Generator<CsvRecord> {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let position = 0;
+  let line = 1;
+  while (position < body.length) {
+    const start = line;
+    const cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    let finished = false;
+    while (position < body.length && !finished) {
+      const character = body[position] as string;
+      if (quoted) {
+        if (character === '"' && body[position + 1] === '"') (cell += '"'), (position += 2);
+        else if (character === '"') (quoted = false), position++;
+        else {
+          if (character === '\n') line++;
+          cell += character;
+          position++;
+        }
+        continue;
+      }
+      if (character === '"' && cell === '') (quoted = true), position++;
+      else if (character === ',') cells.push(cell), (cell = ''), position++;
+      else if (character === '\n' || character === '\r') {
+        position += character === '\r' && body[position + 1] === '\n' ? 2 : 1;
+        line++;
+        finished = true;
+      } else if (character === '"') {
+        yield { line: start, error: 'a quote inside an unquoted cell' };
+        position = skipLine(body, position);
+        line++;
+        cells.length = 0;
+        cell = '';
+        finished = true;
+        continue;
+      } else (cell += character), position++;
+    }
+    if (quoted) {
+      yield { line: start, error: 'a quoted cell is never closed' };
+      return;
+    }
+    if (cells.length === 0 && cell === '' && finished) continue;
+    cells.push(cell);
+    yield { line: start, cells };
+  }
+}
+
+function skipLine(text: string, from: number): number {
+  const end = text.indexOf('\n', from);
+  return end === -1 ? text.length : end + 1;
+}

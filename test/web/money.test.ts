@@ -1,0 +1,41 @@
+/**
+ * How the console shows and reads amounts: minor units in BigInt, never through a float, so what
+ * a user types is what is sent, and what the API sends is what is shown.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatMinor, parseMajor, scaleOf } from '../../web/src/lib/money.ts';
+
+describe('console money formatting', () => {
+  it('shows minor units with the scale and grouping, exactly', () => {
+    expect(formatMinor('123456', 2)).toBe('1,234.56');
+    expect(formatMinor('5', 2)).toBe('0.05');
+    expect(formatMinor('-100', 2)).toBe('-1.00');
+    expect(formatMinor('9223372036854775807', 2)).toBe('92,233,720,368,547,758.07');
+    expect(formatMinor('1500', 0)).toBe('1,500');
+    expect(formatMinor('1234567', 3)).toBe('1,234.567');
+    expect(formatMinor('123456', 2, 'zh-CN')).toBe('1,234.56');
+    expect(scaleOf('JPY')).toBe(0);
+    expect(scaleOf('KWD')).toBe(3);
+    expect(scaleOf('CNY')).toBe(2);
+  });
+
+  it('reads what a user types into minor units, and refuses what is not an amount', () => {
+    expect(parseMajor('1,234.5', 2)).toBe('123450');
+    expect(parseMajor('100', 2)).toBe('10000');
+    expect(parseMajor(' 0.01 ', 2)).toBe('1');
+    expect(parseMajor('12', 0)).toBe('12');
+    for (const bad of ['', '0', '0.00', '-1', '1.234', '1e3', 'abc', '1.2.3', '.5.']) expect(parseMajor(bad, 2), bad).toBeNull();
+    expect(parseMajor('1.5', 0)).toBeNull();
+    expect(parseMajor('92233720368547758.07', 2)).toBe('9223372036854775807');
+    expect(parseMajor('92233720368547758.08', 2)).toBeNull();
+  });
+
+  it('reads back exactly what it shows, for any positive amount and scale', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 9_223_372_036_854_775_807n }), fc.integer({ min: 0, max: 3 }), (minor, scale) => {
+        expect(parseMajor(formatMinor(minor, scale), scale)).toBe(minor.toString());
+      }),
+    );
+  });
+});

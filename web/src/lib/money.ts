@@ -1,0 +1,62 @@
+/**
+ * Money on the wire is a string of integer minor units; the console shows it in major units with
+ * the currency's scale. All arithmetic stays in BigInt, so no amount is ever rounded through a float.
+ */
+
+/** The largest amount the API takes: a signed 64-bit integer of minor units. */
+const AMOUNT_MAX = 9_223_372_036_854_775_807n;
+
+/** ISO 4217 minor-unit scales of currencies that do not use two decimals. */
+const SCALES: Readonly<Record<string, number>> = {
+  BHD: 3, BIF: 0, CLP: 0, DJF: 0, GNF: 0, IQD: 3, ISK: 0, JOD: 3, JPY: 0, KMF: 0, KRW: 0, KWD: 3,
+  LYD: 3, OMR: 3, PYG: 0, RWF: 0, TND: 3, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+};
+
+export function scaleOf(currency: string): number {
+  return SCALES[currency] ?? 2;
+}
+
+/** "123456", 2 → "1,234.56" (grouping per locale); negative amounts keep their sign. */
+export function formatMinor(amount: string | bigint, scale: number, locale = 'en-US'): string {
+  let value: bigint;
+  try {
+    value = typeof amount === 'bigint' ? amount : BigInt(amount);
+  } catch {
+    return String(amount);
+  }
+  const negative = value < 0n;
+  const absolute = negative ? -value : value;
+  const divisor = 10n ** BigInt(scale);
+  const whole = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(absolute / divisor);
+  const fraction = scale > 0 ? `.${(absolute % divisor).toString().padStart(scale, '0')}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+export function formatMoney(amount: string | bigint, currency: string, locale = 'en-US', scale = scaleOf(currency)): string {
+  return `${formatMinor(amount, scale, locale)} ${currency}`;
+}
+
+/**
+ * Parses what a user typed in major units ("1,234.5") into minor units ("123450"), or null when it
+ * is not a positive amount with at most `scale` decimals.
+ */
+export function parseMajor(text: string, scale: number): string | null {
+  const cleaned = text.replace(/[,\s_]/g, '');
+  const match = /^(\d{1,19})(?:\.(\d*))?$/.exec(cleaned);
+  if (!match) return null;
+  const fraction = match[2] ?? '';
+  if (fraction.length > scale) return null;
+  const minor = BigInt(match[1] ?? '0') * 10n ** BigInt(scale) + BigInt(fraction.padEnd(scale, '0') || '0');
+  return minor > 0n && minor <= AMOUNT_MAX ? minor.toString() : null;
+}
+
+/** A minor-unit amount as a number of major units, for chart axes only (never for arithmetic). */
+export function toChartNumber(amount: string | bigint, scale: number): number {
+  const value = typeof amount === 'bigint' ? amount : BigInt(amount);
+  return Number(value) / 10 ** scale;
+}
+
+/** Credits minus debits of a balance, posted only: what an account holds now. */
+export function netPosted(balance: { readonly credits_posted: string; readonly debits_posted: string }): bigint {
+  return BigInt(balance.credits_posted) - BigInt(balance.debits_posted);
+}

@@ -1,0 +1,209 @@
+import { useMemo, useState } from 'react';
+import { App, Button, Card, Checkbox, Col, Descriptions, Form, Input, List, Row, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { ApiError, api } from '../../api/client.ts';
+import { currentKey } from '../../api/session.ts';
+import { normaliseGraph, type CaseDetail as CaseView } from '../../api/risk.ts';
+import { useI18n } from '../../app/i18n.tsx';
+import { navigate, type Route } from '../../app/router.ts';
+import { AccountGraph } from '../../components/AccountGraph.tsx';
+import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
+import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
+import { StatusTag } from '../../components/StatusTag.tsx';
+import { formatInstant } from '../../lib/format.ts';
+import { useApi } from '../../lib/useApi.ts';
+import { CASE_STATUSES } from './Cases.tsx';
+
+/** One case: what raised it, the accounts involved as a graph, notes, the audit trail and the actions on it. */
+export default function CaseDetail({ route }: { readonly route: Route }) {
+  const id = route.segments[2] ?? '';
+  const { t } = useI18n();
+  const item = useApi<CaseView>(`/v1/risk/cases/${encodeURIComponent(id)}`);
+  const graph = useApi<unknown>(`/v1/risk/cases/${encodeURIComponent(id)}/graph`);
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">
+        {item.data?.title ?? t('cases.case')}
+      </Typography.Title>
+      <Loadable loaded={item}>
+        {(data) => (
+          <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+            <Summary item={data} onChanged={item.reload} />
+            <Card title={t('cases.graph')}>
+              {graph.error ? <ErrorState error={graph.error} /> : graph.data !== undefined ? <GraphPanel raw={graph.data} /> : <Loading />}
+            </Card>
+            <Row gutter={[16, 16]}>
+              <Col xs={24} xl={12}><Alerts item={data} /></Col>
+              <Col xs={24} xl={12}><Notes item={data} onChanged={item.reload} /></Col>
+            </Row>
+          </Space>
+        )}
+      </Loadable>
+    </>
+  );
+}
+
+function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChanged: () => void }) {
+  const { t, locale } = useI18n();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState<string | null>(null);
+  const act = async (what: string, body: unknown) => {
+    setBusy(what);
+    try {
+      await api.post(`/v1/risk/cases/${item.id}/${what}`, body);
+      void message.success(t('cases.updated'));
+      onChanged();
+      return true;
+    } catch (error) {
+      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      return false;
+    } finally {
+      setBusy(null);
+    }
+  };
+  const closed = item.status.startsWith('closed');
+  return (
+    <Card>
+      <Descriptions
+        column={{ xs: 1, md: 2, xl: 4 }}
+        items={[
+          { label: t('cases.status'), children: <span data-testid="case-status"><StatusTag status={item.status} /></span> },
+          { label: t('cases.priority'), children: item.priority.toFixed(2) },
+          { label: t('cases.source'), children: t(`cases.sourceName.${item.source as 'manual'}`) },
+          { label: t('cases.assignee'), children: item.assignee ?? '—' },
+          { label: t('common.createdAt'), children: formatInstant(item.created_at, locale) },
+          { label: t('cases.accounts'), children: item.links.accounts.length },
+          { label: t('cases.transfers'), children: item.links.transfers.length },
+          { label: t('cases.parties'), children: item.links.parties.map((party) => party.id).join(', ') || '—' },
+        ]}
+      />
+      {!closed && (
+        <Row gutter={[24, 8]} style={{ marginTop: 8 }}>
+          <Col xs={24} xl={14}><TransitionForm item={item} busy={busy === 'transition'} onSubmit={(body) => act('transition', body)} /></Col>
+          <Col xs={24} xl={10}>
+            <Form layout="inline" onFinish={({ assignee }: { assignee: string }) => void act('assign', { assignee })}>
+              <Form.Item label={t('cases.assignTo')} name="assignee" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 160 }} /></Form.Item>
+              <Button htmlType="submit" loading={busy === 'assign'}>{t('cases.assign')}</Button>
+            </Form>
+          </Col>
+        </Row>
+      )}
+      <Button style={{ marginTop: 12 }} onClick={() => void downloadReport(item.id)}>{t('cases.report')}</Button>
+    </Card>
+  );
+}
+
+function TransitionForm({ item, busy, onSubmit }: { readonly item: CaseView; readonly busy: boolean; onSubmit(body: unknown): Promise<boolean> }) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<{ to: string; reason: string; block?: boolean }>();
+  const to = Form.useWatch('to', form);
+  const finish = async (values: { to: string; reason: string; block?: boolean }) => {
+    const body = { to: values.to, reason: values.reason, ...(values.to === 'closed_confirmed' && values.block ? { block: { accounts: true } } : {}) };
+    if (await onSubmit(body)) form.resetFields();
+  };
+  return (
+    <Form form={form} layout="inline" onFinish={finish}>
+      <Form.Item label={t('cases.moveTo')} name="to" rules={[{ required: true, message: t('form.required') }]}>
+        <Select style={{ width: 200 }} placeholder={t('cases.chooseStatus')} options={CASE_STATUSES.filter((status) => status !== item.status).map((value) => ({ value, label: t(`cases.statusName.${value}`) }))} />
+      </Form.Item>
+      <Form.Item label={t('cases.reason')} name="reason" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 200 }} /></Form.Item>
+      {to === 'closed_confirmed' && <Form.Item name="block" valuePropName="checked"><Checkbox>{t('cases.blockAccounts')}</Checkbox></Form.Item>}
+      <Button htmlType="submit" type="primary" loading={busy}>{t('cases.move')}</Button>
+    </Form>
+  );
+}
+
+/** The report as readable Markdown, the form an analyst attaches to a filing. */
+async function downloadReport(id: string): Promise<void> {
+  const response = await fetch(`/v1/risk/cases/${id}/report?format=md`, { headers: { authorization: `Bearer ${currentKey() ?? ''}` } });
+  const url = URL.createObjectURL(new Blob([await response.text()], { type: 'text/markdown' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `case-${id}.md`;
+  link.click();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function GraphPanel({ raw }: { readonly raw: unknown }) {
+  const { t } = useI18n();
+  const graph = useMemo(() => normaliseGraph(raw), [raw]);
+  const nodes = [...graph.nodes].sort((a, b) => Number(b.in_case) - Number(a.in_case) || (b.score ?? 0) - (a.score ?? 0));
+  if (graph.nodes.length === 0) return <Typography.Text type="secondary">{t('cases.noGraph')}</Typography.Text>;
+  return (
+    <Row gutter={16}>
+      <Col xs={24} xl={16}>
+        <AccountGraph graph={graph} label={t('cases.graphLabel', { nodes: graph.nodes.length, edges: graph.edges.length })} onOpen={(accountId) => navigate(accountPath(accountId))} />
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('cases.graphLegend')}</Typography.Text>
+      </Col>
+      <Col xs={24} xl={8}>
+        <Table
+          rowKey="id" size="small" pagination={{ pageSize: 10, hideOnSinglePage: true }} dataSource={nodes}
+          columns={[
+            { title: t('ledger.account'), dataIndex: 'id', render: (id: string, node) => <>{node.in_case && <Tag color="red">{t('cases.inCase')}</Tag>}<IdLink id={id} to={accountPath(id)} /></> },
+            { title: t('ledger.party'), render: (_, node) => node.label ?? node.party_id ?? '—' },
+            { title: t('cases.muleScore'), dataIndex: 'score', render: (score?: number) => (score === undefined ? '—' : <Tag color={score >= 0.5 ? 'red' : 'default'}>{score.toFixed(2)}</Tag>) },
+          ]}
+        />
+      </Col>
+    </Row>
+  );
+}
+
+function Alerts({ item }: { readonly item: CaseView }) {
+  const { t, locale } = useI18n();
+  return (
+    <Card title={t('cases.alerts')}>
+      <List
+        dataSource={[...item.alerts]}
+        locale={{ emptyText: t('cases.noAlerts') }}
+        renderItem={(alert) => (
+          <List.Item>
+            <List.Item.Meta
+              title={<>{alert.title} <Tag>{alert.kind}</Tag> <Tag color="orange">{alert.score.toFixed(2)}</Tag></>}
+              description={<>{alert.reasons.join(' · ')} <Typography.Text type="secondary">{formatInstant(alert.raised_at, locale)}</Typography.Text></>}
+            />
+          </List.Item>
+        )}
+      />
+      {item.links.transfers.length > 0 && (
+        <Space wrap>
+          {t('cases.transfers')}: {item.links.transfers.slice(0, 20).map((transfer) => <IdLink key={transfer.id} id={transfer.id} to={transferPath(transfer.id)} />)}
+        </Space>
+      )}
+    </Card>
+  );
+}
+
+function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChanged: () => void }) {
+  const { t, locale } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ text: string }>();
+  const [saving, setSaving] = useState(false);
+  const add = async ({ text }: { text: string }) => {
+    setSaving(true);
+    try {
+      await api.post(`/v1/risk/cases/${item.id}/notes`, { text });
+      form.resetFields();
+      onChanged();
+    } catch (error) {
+      void message.error(error instanceof ApiError ? error.message : String(error));
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Card title={t('cases.notes')}>
+      <Timeline
+        items={[
+          ...item.notes.map((note) => ({ key: `note-${note.id}`, title: formatInstant(note.created_at, locale), content: <><Typography.Text strong>{note.author}</Typography.Text> {note.text}</> })),
+          ...item.audit.map((entry, index) => ({ key: `audit-${entry.seq ?? index}`, color: 'gray', title: formatInstant(entry.at, locale), content: <Typography.Text type="secondary">{entry.action} · {entry.actor}{typeof entry.detail === 'string' ? ` · ${entry.detail}` : ''}</Typography.Text> })),
+        ]}
+      />
+      <Form form={form} layout="vertical" onFinish={add}>
+        <Form.Item label={t('cases.addNote')} name="text" rules={[{ required: true, message: t('form.required') }]}>
+          <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={2000} />
+        </Form.Item>
+        <Button htmlType="submit" loading={saving}>{t('cases.saveNote')}</Button>
+      </Form>
+    </Card>
+  );
+}

@@ -1,0 +1,296 @@
+import { useState } from 'react';
+import { Alert, App, Button, Card, Col, DatePicker, Form, Input, List, Popconfirm, Progress, Row, Select, Space, Table, Tabs, Tag, Typography, Upload } from 'antd';
+import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
+import { ApiError, api, type Page } from '../../api/client.ts';
+import type { ListEntry } from '../../api/risk.ts';
+import { useFeature } from '../../api/features.ts';
+import { currentKey } from '../../api/session.ts';
+import { useI18n } from '../../app/i18n.tsx';
+import { MoreButton } from '../../components/MoreButton.tsx';
+import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
+import { formatInstant } from '../../lib/format.ts';
+import { useApi } from '../../lib/useApi.ts';
+import { usePaged } from '../../lib/usePaged.ts';
+import { FeatureMissing } from './FeatureMissing.tsx';
+
+const LISTS = ['block', 'allow'] as const;
+const KINDS = ['account', 'party', 'country', 'ip', 'device'] as const;
+const PAGE_SIZE = 50;
+/** Watch-list files above this size are refused before upload (the server has its own limit too). */
+const WATCH_LIST_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Block and allow lists with their audit trail, and the watch lists names are screened against. */
+export default function Lists() {
+  const { t } = useI18n();
+  const listsPresent = useFeature('/v1/risk/lists/entries');
+  const screeningPresent = useFeature('/v1/risk/screening/lists');
+  if (listsPresent === undefined || screeningPresent === undefined) return <Loading />;
+  const tabs = [
+    ...(listsPresent ? [{ key: 'entries', label: t('lists.entries'), children: <Entries /> }, { key: 'audit', label: t('lists.audit'), children: <Audit /> }] : []),
+    ...(screeningPresent ? [{ key: 'screening', label: t('lists.screening'), children: <Screening /> }] : []),
+  ];
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">
+        {t('nav.riskLists')}
+      </Typography.Title>
+      {tabs.length === 0 ? <FeatureMissing /> : <Tabs items={tabs} />}
+    </>
+  );
+}
+
+function Entries() {
+  const { t, locale } = useI18n();
+  const { message } = App.useApp();
+  const [filter, setFilter] = useState<{ list?: string; kind?: string }>({});
+  const entries = usePaged<ListEntry>('/v1/risk/lists/entries', { ...filter, limit: PAGE_SIZE });
+  const [form] = Form.useForm<{ list: string; kind: string; value: string; reason: string; expires?: { toISOString(): string } }>();
+  const [adding, setAdding] = useState(false);
+  const fail = (error: unknown) => void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+
+  const add = async (values: { list: string; kind: string; value: string; reason: string; expires?: { toISOString(): string } }) => {
+    setAdding(true);
+    try {
+      await api.post('/v1/risk/lists/entries', { list: values.list, kind: values.kind, value: values.value.trim(), reason: values.reason, ...(values.expires ? { expires_at: values.expires.toISOString() } : {}) });
+      void message.success(t('lists.added'));
+      form.resetFields(['value', 'reason', 'expires']);
+      entries.reload();
+    } catch (error) {
+      fail(error);
+    } finally {
+      setAdding(false);
+    }
+  };
+  const remove = async (entry: ListEntry, reason: string) => {
+    try {
+      await api.delete(`/v1/risk/lists/entries/${entry.id}`, { query: { reason } });
+      void message.success(t('lists.removed'));
+      entries.reload();
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Card title={t('lists.add')} extra={<CsvImport onDone={entries.reload} />}>
+        <Form form={form} layout="inline" onFinish={add} initialValues={{ list: 'block', kind: 'account' }}>
+          <Form.Item label={t('lists.list')} name="list"><Select style={{ width: 110 }} options={LISTS.map((value) => ({ value, label: t(`lists.listName.${value}`) }))} /></Form.Item>
+          <Form.Item label={t('lists.kind')} name="kind"><Select style={{ width: 120 }} options={KINDS.map((value) => ({ value, label: t(`lists.kindName.${value}`) }))} /></Form.Item>
+          <Form.Item label={t('lists.value')} name="value" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 260 }} /></Form.Item>
+          <Form.Item label={t('lists.reason')} name="reason" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 220 }} /></Form.Item>
+          <Form.Item label={t('lists.expires')} name="expires"><DatePicker showTime /></Form.Item>
+          <Button type="primary" htmlType="submit" icon={<PlusOutlined />} loading={adding}>{t('lists.addButton')}</Button>
+        </Form>
+      </Card>
+      <Card>
+        <Form layout="inline" style={{ marginBottom: 12 }}>
+          <Form.Item label={t('lists.list')} htmlFor="lists-filter-list">
+            <Select id="lists-filter-list" allowClear style={{ width: 120 }} value={filter.list} onChange={(list?: string) => setFilter((previous) => ({ ...previous, list }))} options={LISTS.map((value) => ({ value, label: t(`lists.listName.${value}`) }))} />
+          </Form.Item>
+          <Form.Item label={t('lists.kind')} htmlFor="lists-filter-kind">
+            <Select id="lists-filter-kind" allowClear style={{ width: 120 }} value={filter.kind} onChange={(kind?: string) => setFilter((previous) => ({ ...previous, kind }))} options={KINDS.map((value) => ({ value, label: t(`lists.kindName.${value}`) }))} />
+          </Form.Item>
+        </Form>
+        {entries.error ? <ErrorState error={entries.error} /> : (
+          <Table<ListEntry>
+            rowKey="id" size="small" pagination={false} loading={entries.loading && entries.rows.length === 0} dataSource={[...entries.rows]} scroll={{ x: true }}
+            columns={[
+              { title: t('lists.list'), dataIndex: 'list', render: (list: string) => <Tag color={list === 'block' ? 'red' : 'green'}>{list}</Tag> },
+              { title: t('lists.kind'), dataIndex: 'kind' },
+              { title: t('lists.value'), dataIndex: 'value', render: (value: string) => <span className="mono">{value}</span> },
+              { title: t('lists.reason'), dataIndex: 'reason' },
+              { title: t('lists.actor'), dataIndex: 'actor' },
+              { title: t('common.createdAt'), dataIndex: 'created_at', render: (at?: string) => formatInstant(at, locale) },
+              { title: t('lists.expires'), dataIndex: 'expires_at', render: (at?: string | null) => (at ? formatInstant(at, locale) : '—') },
+              { title: t('common.actions'), render: (_, entry) => <RemoveButton onRemove={(reason) => remove(entry, reason)} /> },
+            ]}
+          />
+        )}
+        <MoreButton paged={entries} />
+      </Card>
+    </Space>
+  );
+}
+
+/** Removing an entry asks why: the reason goes into the audit trail. */
+function RemoveButton({ onRemove }: { readonly onRemove: (reason: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [reason, setReason] = useState('');
+  return (
+    <Popconfirm
+      title={t('lists.removeConfirm')}
+      description={<Input aria-label={t('lists.reason')} placeholder={t('lists.reason')} value={reason} onChange={(event) => setReason(event.target.value)} />}
+      okButtonProps={{ disabled: reason.trim() === '' }}
+      onConfirm={() => onRemove(reason.trim())}
+    >
+      <Button size="small" danger>{t('lists.remove')}</Button>
+    </Popconfirm>
+  );
+}
+
+/** Many entries at once from a CSV file (list,kind,value,reason[,expires_at]), all or nothing. */
+function CsvImport({ onDone }: { readonly onDone: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const importFile = async (file: File) => {
+    setBusy(true);
+    try {
+      const result = await api.post<{ added: number; skipped: number }>('/v1/risk/lists/import', { csv: await file.text() });
+      void message.success(t('lists.csvImported', { added: result.added, skipped: result.skipped }));
+      onDone();
+    } catch (error) {
+      const first = error instanceof ApiError ? error.problem.errors?.[0]?.detail : undefined;
+      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${first ?? error.message}` : String(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Upload accept=".csv,text/csv" showUploadList={false} beforeUpload={(file) => { void importFile(file); return Upload.LIST_IGNORE; }}>
+      <Button icon={<UploadOutlined />} loading={busy}>{t('lists.importCsv')}</Button>
+    </Upload>
+  );
+}
+
+interface AuditRecord { readonly seq: string; readonly action?: string; readonly list?: string; readonly kind?: string; readonly value?: string; readonly actor?: string; readonly reason?: string; readonly at?: string }
+
+function Audit() {
+  const { t, locale } = useI18n();
+  const audit = usePaged<AuditRecord>('/v1/risk/lists/audit', { limit: PAGE_SIZE });
+  if (audit.error) return <ErrorState error={audit.error} />;
+  return (
+    <Card>
+      <Table<AuditRecord>
+        rowKey="seq" size="small" pagination={false} loading={audit.loading && audit.rows.length === 0} dataSource={[...audit.rows]}
+        columns={[
+          { title: t('common.time'), dataIndex: 'at', render: (at?: string) => formatInstant(at, locale) },
+          { title: t('lists.action'), dataIndex: 'action' },
+          { title: t('lists.list'), dataIndex: 'list' },
+          { title: t('lists.kind'), dataIndex: 'kind' },
+          { title: t('lists.value'), dataIndex: 'value', render: (value?: string) => <span className="mono">{value}</span> },
+          { title: t('lists.actor'), dataIndex: 'actor' },
+          { title: t('lists.reason'), dataIndex: 'reason' },
+        ]}
+      />
+      <MoreButton paged={audit} />
+    </Card>
+  );
+}
+
+interface WatchList { readonly name: string; readonly format?: string; readonly entity_count?: number; readonly name_count?: number; readonly imported_at?: string; readonly source_sha256?: string }
+interface ScreenAnswer { readonly query: string; readonly top_score: number; readonly threshold?: number; readonly matches: readonly { readonly entity_id: string; readonly list: string; readonly matched_name: string; readonly score: number; readonly explanation?: readonly string[] }[] }
+
+/** Watch lists: what is loaded, importing a new file (with upload progress), and screening one name. */
+function Screening() {
+  const { t, locale } = useI18n();
+  const { message } = App.useApp();
+  const lists = useApi<Page<WatchList> | { data: WatchList[] }>('/v1/risk/screening/lists');
+  const [uploadPercent, setUploadPercent] = useState<number | null>(null);
+  const [importForm] = Form.useForm<{ name: string; format: string }>();
+  const [answer, setAnswer] = useState<ScreenAnswer | null>(null);
+  const [screening, setScreening] = useState(false);
+
+  const importFile = async (file: File) => {
+    const { name, format } = await importForm.validateFields();
+    if (file.size > WATCH_LIST_MAX_BYTES) return void message.error(t('lists.fileTooLarge'));
+    setUploadPercent(0);
+    try {
+      const report = await uploadWithProgress(`/v1/risk/screening/lists?${new URLSearchParams({ name, format })}`, file, format === 'csv' ? 'text/csv' : 'application/x-ndjson', setUploadPercent);
+      void message.success(t('lists.imported', { imported: report.imported, skipped: report.skipped, malformed: report.malformed.length }));
+      lists.reload();
+    } catch (error) {
+      void message.error(error instanceof Error ? error.message : String(error));
+    } finally {
+      setUploadPercent(null);
+    }
+  };
+  const screen = async ({ name }: { name: string }) => {
+    setScreening(true);
+    try {
+      setAnswer(await api.post<ScreenAnswer>('/v1/risk/screening/screen', { name }));
+    } catch (error) {
+      void message.error(error instanceof ApiError ? error.message : String(error));
+    } finally {
+      setScreening(false);
+    }
+  };
+
+  return (
+    <Row gutter={[16, 16]}>
+      <Col xs={24} xl={12}>
+        <Card title={t('lists.watchLists')}>
+          <Loadable loaded={lists}>
+            {(page) => (
+              <Table<WatchList>
+                rowKey="name" size="small" pagination={false} dataSource={[...page.data]}
+                columns={[
+                  { title: t('lists.watchListName'), dataIndex: 'name' },
+                  { title: t('lists.format'), dataIndex: 'format' },
+                  { title: t('lists.entities'), dataIndex: 'entity_count', align: 'right' },
+                  { title: t('lists.importedAt'), dataIndex: 'imported_at', render: (at?: string) => formatInstant(at, locale) },
+                ]}
+              />
+            )}
+          </Loadable>
+          <Form form={importForm} layout="inline" style={{ marginTop: 16 }} initialValues={{ format: 'csv' }}>
+            <Form.Item label={t('lists.watchListName')} name="name" rules={[{ required: true, message: t('form.required') }, { pattern: /^[a-z0-9_.-]{1,64}$/, message: t('rules.badId') }]}><Input style={{ width: 160 }} /></Form.Item>
+            <Form.Item label={t('lists.format')} name="format"><Select style={{ width: 120 }} options={[{ value: 'csv', label: 'CSV' }, { value: 'ftm-jsonl', label: 'FtM JSONL' }]} /></Form.Item>
+            <Upload accept=".csv,.json,.jsonl,.ndjson" showUploadList={false} beforeUpload={(file) => { void importFile(file); return Upload.LIST_IGNORE; }}>
+              <Button icon={<UploadOutlined />} disabled={uploadPercent !== null}>{t('lists.importFile')}</Button>
+            </Upload>
+          </Form>
+          {uploadPercent !== null && <Progress percent={uploadPercent} status="active" aria-label={t('lists.importing')} />}
+        </Card>
+      </Col>
+      <Col xs={24} xl={12}>
+        <Card title={t('lists.screenName')}>
+          <Form layout="inline" onFinish={screen}>
+            <Form.Item label={t('lists.name')} name="name" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 260 }} /></Form.Item>
+            <Button type="primary" htmlType="submit" loading={screening}>{t('lists.screen')}</Button>
+          </Form>
+          {answer && (
+            <div style={{ marginTop: 16 }}>
+              <Alert type={answer.matches.length ? 'warning' : 'success'} showIcon title={answer.matches.length ? t('lists.matches', { count: answer.matches.length, score: answer.top_score.toFixed(2) }) : t('lists.noMatch')} />
+              <List
+                size="small"
+                dataSource={[...answer.matches]}
+                renderItem={(match) => (
+                  <List.Item>
+                    <List.Item.Meta title={<>{match.matched_name} <Tag>{match.list}</Tag> <Tag color="orange">{match.score.toFixed(2)}</Tag></>} description={(match.explanation ?? []).join(' · ')} />
+                  </List.Item>
+                )}
+              />
+            </div>
+          )}
+        </Card>
+      </Col>
+    </Row>
+  );
+}
+
+/** fetch cannot report upload progress; XMLHttpRequest can, which matters for a large list file. */
+interface ImportReport { readonly imported: number; readonly skipped: number; readonly malformed: readonly unknown[] }
+
+function uploadWithProgress(path: string, file: File, contentType: string, onProgress: (percent: number) => void): Promise<ImportReport> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', path);
+    const key = currentKey();
+    if (key) request.setRequestHeader('authorization', `Bearer ${key}`);
+    request.setRequestHeader('content-type', contentType);
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(Math.round((event.loaded * 100) / event.total));
+    request.onload = () => {
+      if (request.status >= 200 && request.status < 300) return resolve(JSON.parse(request.responseText) as ImportReport);
+      try {
+        const problem = JSON.parse(request.responseText) as { detail?: string; code?: string };
+        reject(new Error(`${problem.code ?? request.status}: ${problem.detail ?? ''}`));
+      } catch {
+        reject(new Error(`HTTP ${request.status}`));
+      }
+    };
+    request.onerror = () => reject(new Error('network error'));
+    request.send(file);
+  });
+}
