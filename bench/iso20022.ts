@@ -1,6 +1,6 @@
 import { ParseOption, XmlDocument } from 'libxml2-wasm';
 import { randomUUID } from 'node:crypto';
-import { buildPacs008, importPacs008, type HeaderInput, type InterbankCreditTransfer } from '../src/modules/iso20022/index.ts';
+import { buildPacs008, importPacs008, loadXmlLibrary, type HeaderInput, type InterbankCreditTransfer } from '../src/modules/iso20022/index.ts';
 import { defineBenchmark, figure, progress, settle } from './harness.ts';
 
 /**
@@ -16,7 +16,10 @@ import { defineBenchmark, figure, progress, settle } from './harness.ts';
  *     same size, which is the least any builder of those bytes must do.
  *
  * Each stretch runs over the same distinct messages in the same order; the figure and its baseline
- * take turns, round after round, so that a busy spell of the machine falls on both.
+ * take turns, round after round, so that a busy spell of the machine falls on both. The work is
+ * synchronous on one thread, so rates are counted per second of CPU time the process used (what one
+ * core does); on a shared machine the wall clock also counts the time others held the core, and is
+ * printed beside them. Each figure is the median of the rounds.
  */
 const MESSAGES = 2_000;
 const ROUNDS = 5;
@@ -56,19 +59,30 @@ function build(input: { header: HeaderInput; transfer: InterbankCreditTransfer }
   return built.value.combined;
 }
 
+interface Rate {
+  /** Per second of CPU time the process used. */
+  readonly cpu: number;
+  /** Per second of wall-clock time. */
+  readonly wall: number;
+}
+
 /** Messages per second over `passes` passes of `work` on every input. */
-function rate<T>(inputs: readonly T[], passes: number, work: (input: T) => void): number {
+function rate<T>(inputs: readonly T[], passes: number, work: (input: T) => void): Rate {
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (let pass = 0; pass < passes; pass++) for (const input of inputs) work(input);
-  return (inputs.length * passes) / ((performance.now() - started) / 1000);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const count = inputs.length * passes;
+  return { cpu: count / ((cpu.user + cpu.system) / 1e6), wall: count / wallSeconds };
 }
 
 interface Stretches {
-  figure: number[];
-  baseline: number[];
+  figure: Rate[];
+  baseline: Rate[];
 }
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const median = (rates: readonly Rate[], key: keyof Rate) => rates.map((item) => item[key]).sort((a, b) => a - b)[Math.floor(rates.length / 2)] as number;
 
 async function takeTurns<T>(name: string, inputs: readonly T[], passes: number, measured: (input: T) => void, baseline: (input: T) => void): Promise<Stretches> {
   rate(inputs, WARMUP_PASSES, measured);
@@ -76,10 +90,15 @@ async function takeTurns<T>(name: string, inputs: readonly T[], passes: number, 
   const stretches: Stretches = { figure: [], baseline: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     await settle();
-    stretches.figure.push(rate(inputs, passes, measured));
+    const figureRate = rate(inputs, passes, measured);
     await settle();
-    stretches.baseline.push(rate(inputs, passes, baseline));
-    progress(`${name}, round ${round}/${ROUNDS}: ${Math.round(stretches.figure.at(-1) as number)}/s, baseline ${Math.round(stretches.baseline.at(-1) as number)}/s`);
+    const baselineRate = rate(inputs, passes, baseline);
+    stretches.figure.push(figureRate);
+    stretches.baseline.push(baselineRate);
+    progress(
+      `${name}, round ${round}/${ROUNDS}: ${Math.round(figureRate.cpu)}/s of CPU (${Math.round(figureRate.wall)}/s by the clock), ` +
+        `baseline ${Math.round(baselineRate.cpu)}/s of CPU (${Math.round(baselineRate.wall)}/s by the clock)`,
+    );
   }
   return stretches;
 }
@@ -88,6 +107,7 @@ export default defineBenchmark({
   name: 'iso20022',
   description: `ISO 20022 pacs.008 with its header: import (parse, XSD validation, business rules) and generation, ${MESSAGES} distinct messages`,
   async run() {
+    await loadXmlLibrary();
     const inputs = Array.from({ length: MESSAGES }, (_, index) => transferFor(index));
     const documents = inputs.map(build);
     const bytes = documents.map((document) => Buffer.from(document, 'utf8'));
@@ -123,18 +143,19 @@ export default defineBenchmark({
     );
     if (sink === 0) throw new Error('the baseline built nothing');
 
-    const importRate = median(imports.figure);
-    const generateRate = median(generates.figure);
+    const importRate = median(imports.figure, 'cpu');
+    const generateRate = median(generates.figure, 'cpu');
+    progress(`by the clock: import ${Math.round(median(imports.figure, 'wall'))}/s (baseline ${Math.round(median(imports.baseline, 'wall'))}/s), generate ${Math.round(median(generates.figure, 'wall'))}/s (baseline ${Math.round(median(generates.baseline, 'wall'))}/s)`);
     return [
       figure({
-        name: 'iso20022.pacs008_import_per_second', value: importRate, unit: 'messages/s',
-        baseline: 'libxml2 parse of the same bytes, no validation', baselineValue: median(imports.baseline),
-        target: `≥ ${TARGET_IMPORT_PER_SECOND.toLocaleString('en-US')}/s`, met: importRate >= TARGET_IMPORT_PER_SECOND,
+        name: 'iso20022.pacs008_import_per_cpu_second', value: importRate, unit: 'messages/s',
+        baseline: 'libxml2 parse of the same bytes, no validation', baselineValue: median(imports.baseline, 'cpu'),
+        target: `≥ ${TARGET_IMPORT_PER_SECOND.toLocaleString('en-US')}/s on one core`, met: importRate >= TARGET_IMPORT_PER_SECOND,
       }),
       figure({
-        name: 'iso20022.pacs008_generate_per_second', value: generateRate, unit: 'messages/s',
-        baseline: 'joining the same documents from their pieces', baselineValue: median(generates.baseline),
-        target: `≥ ${TARGET_GENERATE_PER_SECOND.toLocaleString('en-US')}/s`, met: generateRate >= TARGET_GENERATE_PER_SECOND,
+        name: 'iso20022.pacs008_generate_per_cpu_second', value: generateRate, unit: 'messages/s',
+        baseline: 'joining the same documents from their pieces', baselineValue: median(generates.baseline, 'cpu'),
+        target: `≥ ${TARGET_GENERATE_PER_SECOND.toLocaleString('en-US')}/s on one core`, met: generateRate >= TARGET_GENERATE_PER_SECOND,
       }),
     ];
   },

@@ -21,6 +21,9 @@ const HOUR_MS = 3_600_000;
 /** Everyday payments per ordinary customer, on average. */
 const PAYMENTS_PER_CUSTOMER = 52;
 const HISTORY_DAYS = 30;
+/** Share of everyday payments that go to merchants; the rest go to a customer's contacts. */
+const MERCHANT_SHARE = 0.85;
+const CONTACTS_PER_CUSTOMER = 2;
 /** Victims who pay the ring's collector, and how many deposits each makes. */
 const RING_VICTIMS = 14;
 const DEPOSITS_PER_VICTIM = 2;
@@ -55,11 +58,13 @@ export function demoHistory(seed = 20_261_127): HistoricalPayment[] {
 
   for (const payer of ordinary) {
     const merchants = customers.filter((customer) => isMerchant(customer) && customer.ledger === payer.ledger);
+    // People pay a few relatives and friends, not everyone they could: two fixed contacts each.
     const peers = ordinary.filter((customer) => customer.ledger === payer.ledger && customer.id !== payer.id);
+    const contacts = peers.length <= CONTACTS_PER_CUSTOMER ? peers : [pick(peers), pick(peers)];
     const count = Math.round(PAYMENTS_PER_CUSTOMER * (0.6 + next() * 0.8));
     for (let index = 0; index < count; index++) {
-      const toMerchant = next() < 0.7 || peers.length === 0;
-      const to = toMerchant ? pick(merchants) : pick(peers);
+      const toMerchant = next() < MERCHANT_SHARE || contacts.length === 0;
+      const to = toMerchant ? pick(merchants) : pick(contacts);
       payments.push({ name: `${payer.id}:${index}`, from: payer, to, amountMinor: everydayAmount(next, toMerchant), agoMs: Math.floor(next() * HISTORY_DAYS * DAY_MS) });
     }
   }
@@ -104,8 +109,13 @@ const HOME_BANK: Readonly<Record<number, { readonly bic: string; readonly curren
 };
 /** What each demo customer starts with, in minor units; mules hold enough to pass money on in any order. */
 const OPENING_BALANCE = { individual: 20_000_000n, enterprise: 0n, mule: 60_000_000n } as const;
-/** Payments submitted at once while loading: enough to fill the ledger's group commit. */
-const LOAD_CONCURRENCY = 64;
+/**
+ * Payments submitted at once while loading. Each group is booked at the time its first payment
+ * happened, so the fewer at once, the truer the times the ledger, features and graph see.
+ */
+const LOAD_CONCURRENCY = 16;
+/** How long before the load the demo's accounts were opened: just before the oldest history. */
+export const DEMO_HISTORY_SPAN_MS = (HISTORY_DAYS + 1) * DAY_MS;
 
 export interface DemoHistoryOptions {
   /** The settlement account of a ledger, which funds opening balances. */
@@ -142,6 +152,7 @@ export async function loadDemoHistory(platform: Platform, options: DemoHistoryOp
   let booked = 0;
   for (let start = 0; start < history.length; start += LOAD_CONCURRENCY) {
     const chunk = history.slice(start, start + LOAD_CONCURRENCY);
+    platform.setClockBehindMs(chunk[0]!.agoMs);
     const outcomes = await Promise.all(chunk.map((payment) => platform.payments.submit({
       id: options.id(`history-payment:${payment.name}`),
       endToEndId: `HIST-${start + chunk.indexOf(payment)}`,
@@ -157,5 +168,6 @@ export async function loadDemoHistory(platform: Platform, options: DemoHistoryOp
     })));
     booked += outcomes.filter((outcome) => outcome.ok).length;
   }
+  platform.setClockBehindMs(0);
   return { customers: customers.length, payments: booked };
 }

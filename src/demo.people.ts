@@ -23,14 +23,18 @@ const COUNTRIES = [
   { code: 'AE', ledger: 5, names: ['Omar Al Mansoori', 'Aisha Al Hammadi', 'Khalid Bin Rashid', 'Mariam Al Suwaidi', 'Yousef Al Ketbi', 'Noura Al Falasi'] },
 ] as const;
 
-const MERCHANTS = [
-  { id: 'merch-cn-grocer', name: 'Sunrise Fresh Mart', jurisdiction: 'CN', ledger: 1 },
-  { id: 'merch-cn-power', name: 'Jiangnan Power Supply', jurisdiction: 'CN', ledger: 1 },
-  { id: 'merch-hk-telecom', name: 'Victoria Harbour Telecom', jurisdiction: 'HK', ledger: 2 },
-  { id: 'merch-sg-transit', name: 'Lion City Transit Card', jurisdiction: 'SG', ledger: 3 },
-  { id: 'merch-th-market', name: 'Chatuchak Online Market', jurisdiction: 'TH', ledger: 4 },
-  { id: 'merch-ae-utility', name: 'Desert Bloom Utilities', jurisdiction: 'AE', ledger: 5 },
-] as const;
+/** Everyday merchants per country: where most of a customer's payments go. */
+const MERCHANTS_BY_COUNTRY: Readonly<Record<string, readonly string[]>> = {
+  CN: ['Sunrise Fresh Mart', 'Jiangnan Power Supply', 'Lotus Pharmacy', 'Red Lantern Noodle House', 'Pearl River Telecom', 'Metro Card Shanghai'],
+  HK: ['Victoria Harbour Telecom', 'Kowloon Fresh Market', 'Star Ferry Octopus Top-up', 'Peak Tram Cafe', 'Harbour Light Pharmacy', 'Tsim Sha Tsui Bookshop'],
+  SG: ['Lion City Transit Card', 'Merlion Grocers', 'Orchard Road Pharmacy', 'Hawker Centre Collective', 'Straits Power', 'Sentosa Mobile'],
+  TH: ['Chatuchak Online Market', 'Bangkok Metro Card', 'Siam Fresh Foods', 'Chao Phraya Electric', 'Sukhumvit Pharmacy', 'Lanna Noodle Bar'],
+  AE: ['Desert Bloom Utilities', 'Marina Hypermarket', 'Creek Side Pharmacy', 'Dhow Harbour Telecom', 'Falcon Metro Card', 'Oasis Date Cafe'],
+};
+
+const MERCHANTS = COUNTRIES.flatMap((country) =>
+  (MERCHANTS_BY_COUNTRY[country.code] ?? []).map((name, index) => ({ id: `merch-${country.code.toLowerCase()}-${index + 1}`, name, jurisdiction: country.code, ledger: country.ledger })),
+);
 
 /**
  * The planted ring, all in CNY: a collector takes many small deposits from the "victims" below and

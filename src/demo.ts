@@ -4,7 +4,8 @@ import type { PartyKind } from './modules/parties/index.ts';
 import type { Platform } from './platform.ts';
 import { loadScfDemo } from './modules/scf/index.ts';
 import { loadPaymentsDemo } from './modules/payments/index.ts';
-import { loadDemoHistory } from './demo.history.ts';
+import { DEMO_HISTORY_SPAN_MS, loadDemoHistory } from './demo.history.ts';
+import { loadDemoRisk, loadDemoWatchList } from './demo.risk.ts';
 
 /**
  * A small, true-to-life demo: banks in five jurisdictions with settlement accounts, a core enterprise
@@ -51,10 +52,22 @@ const settlementId = (ledger: number) => demoId(`settlement:${ledger}`);
 const accountIdOf = (partyId: string) => demoId(`account:${partyId}`);
 
 export async function loadDemo(platform: Platform, options: { payments?: number; history?: boolean } = {}): Promise<{ transfers: number }> {
+  // Everything before the history happened a month ago; the history then brings the clock to now.
+  platform.setClockBehindMs(options.history === false ? 0 : DEMO_HISTORY_SPAN_MS);
+  try {
+    return await loadDemoData(platform, options);
+  } finally {
+    platform.setClockBehindMs(0);
+  }
+}
+
+async function loadDemoData(platform: Platform, options: { payments?: number; history?: boolean }): Promise<{ transfers: number }> {
   for (const ledger of LEDGERS) {
     const result = await platform.ledger.createLedger(ledger);
     if (!result.ok) throw new Error(`demo ledger ${ledger.id}: ${result.error}`);
   }
+  // The watch list comes before the parties, so that onboarding screening sees it.
+  await loadDemoWatchList(platform);
   for (const party of PARTIES) {
     const result = await platform.parties.create({ id: party.id, name: party.name, kind: party.kind, jurisdiction: party.jurisdiction, metadata: null });
     if (!result.ok) throw new Error(`demo party ${party.id}: ${result.error}`);
@@ -119,5 +132,8 @@ export async function loadDemo(platform: Platform, options: { payments?: number;
   await loadPaymentsDemo(platform, { fundingAccountOf: settlementId });
   // A few thousand everyday payments among customers of all five banks, with the planted mule ring.
   if (options.history !== false) await loadDemoHistory(platform, { fundingAccountOf: settlementId, id: (name) => demoId(name) });
+  // The graph scan finds the planted ring and opens its case; the baseline ruleset goes live last,
+  // so the history above was decided by an empty ruleset (approve) and is what its backtest replays.
+  await loadDemoRisk(platform);
   return { transfers: results.filter((result) => result.result === 'ok').length };
 }

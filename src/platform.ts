@@ -1,5 +1,5 @@
 import { migrate, type Database } from './db/index.ts';
-import type { Clock } from './kernel/index.ts';
+import { createRewindableClock, type Clock, type RewindableClock } from './kernel/index.ts';
 import type { HashAlgorithm, SignatureSuite } from './crypto/index.ts';
 import { createCheckpointService, createJournalService, journalMigrations, journalTables, type CheckpointService, type JournalService } from './modules/journal/index.ts';
 import { createLedgerService, ledgerMigrations, ledgerTables, type LedgerMetrics, type LedgerService } from './modules/ledger/index.ts';
@@ -26,6 +26,11 @@ import { createPaymentGate } from './flows/risk-payments.ts';
 export interface Platform {
   readonly db: Database;
   readonly clock: Clock;
+  /**
+   * Sets the clock every module reads behind the injected one. Only the demo loader uses it, to book
+   * its history at the times that history happened, before the platform serves anyone.
+   */
+  setClockBehindMs(ms: number): void;
   readonly journal: JournalService;
   readonly ledger: LedgerService;
   readonly parties: PartiesService;
@@ -81,7 +86,8 @@ export async function isEmptyInstallation(platform: Platform): Promise<boolean> 
 }
 
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
-  const { db, clock } = options;
+  const { db } = options;
+  const clock: RewindableClock = createRewindableClock(options.clock);
   await migrate(db, ALL_MIGRATIONS);
   const journal = createJournalService({ db });
   const hashAlgorithm = await journal.initialize(options.hashAlgorithm ?? 'sha256');
@@ -153,7 +159,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await risk.holds.recover();
   return {
     db,
-    clock,
+    clock: options.clock,
+    setClockBehindMs: (ms) => clock.setBehindMs(ms),
     journal,
     ledger,
     parties,

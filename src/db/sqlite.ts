@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { DatabaseUnavailableError, type Database, type Queryable, type Row, type SqlValue } from './port.ts';
-import { createWalDurability, startCheckpoints, type Checkpoints } from './sqlite.durability.ts';
+import { WAL_RESTART_BYTES, startCheckpoints, type Checkpoints } from './sqlite.checkpoints.ts';
+import { createWalDurability, walFileFlusher } from './sqlite.durability.ts';
 
 /** SQLite's own checkpoint threshold, used again should the checkpointer thread fail. */
 const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1000;
@@ -66,10 +67,12 @@ export function openSqlite(file: string): Database {
   // A bigger page cache keeps hot account and index pages in memory (negative means KiB).
   db.pragma('cache_size = -65536');
   const direct = directQueryable(db);
-  const durability = inMemory ? undefined : createWalDurability(`${resolve(file)}-wal`, dirname(resolve(file)));
+  const durability = inMemory ? undefined : createWalDurability(walFileFlusher(`${resolve(file)}-wal`, dirname(resolve(file))));
   let checkpoints: Checkpoints | undefined;
   if (!inMemory) {
     db.pragma('wal_autocheckpoint = 0');
+    // Once the WAL starts over, its first commit cuts the file back to this size (see sqlite.checkpoints.ts).
+    db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
     // Should the thread fail, checkpoints go back into the commits, as SQLite does by default.
     checkpoints = startCheckpoints(resolve(file), () => {
       if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_CHECKPOINT_PAGES}`);
@@ -113,6 +116,8 @@ export function openSqlite(file: string): Database {
 
   function pipelinedTransaction<T>(work: (tx: Queryable) => Promise<T>): Promise<{ result: T; durable: Promise<void> }> {
     return exclusive(async () => {
+      // Under this adapter's lock, so the worker copies the whole WAL and this transaction restarts it.
+      await checkpoints?.drainIfDue();
       inTransaction = true;
       try {
         db.prepare('BEGIN IMMEDIATE').run();

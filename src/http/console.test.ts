@@ -73,8 +73,25 @@ describe('console serving', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/ping' })).json()).toEqual({ pong: true });
   });
 
+  it('serves the top-level files of the bundle, revalidated, and a rebuilt asset without a restart', async () => {
+    writeFileSync(join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    const icon = await app.inject({ method: 'GET', url: '/favicon.svg', headers: { accept: 'image/*' } });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(icon.headers['cache-control']).toBe('no-cache');
+    expect((await app.inject({ method: 'GET', url: '/missing.svg', headers: { accept: 'image/*' } })).statusCode).toBe(404);
+    // A build while the server runs: the new hashed file is served at once.
+    writeFileSync(join(dist, 'assets', 'index-def456.js'), 'console.log(2)');
+    const rebuilt = await app.inject({ method: 'GET', url: '/assets/index-def456.js' });
+    expect(rebuilt.statusCode).toBe(200);
+    expect(rebuilt.body).toBe('console.log(2)');
+  });
+
   it('serves nothing outside the bundle: no dot files, no path traversal', async () => {
     expect((await app.inject({ method: 'GET', url: '/.env' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/.env', headers: html })).body).not.toContain('SECRET');
+    writeFileSync(join(dist, 'assets', '.secret'), 'SECRET=2');
+    expect((await app.inject({ method: 'GET', url: '/assets/.secret' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/assets/../../package.json' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/%2e%2e/package.json' })).statusCode).toBe(404);
   });

@@ -57,3 +57,23 @@ export function isoToNs(text: string): bigint | undefined {
   if (calendar.getUTCDate() !== day) return undefined;
   return BigInt(ms) * NANOSECONDS_PER_MILLISECOND + BigInt(fraction.padEnd(9, '0'));
 }
+
+/**
+ * A clock that can be set behind the one it wraps. Only the demo loader uses it: it books a month of
+ * history at the times that history happened, before the platform serves anyone, and then sets it
+ * back to zero. The ledger never lets its own timestamps go backwards, whatever the clock says.
+ */
+export interface RewindableClock extends Clock {
+  /** How far behind the wrapped clock to read, in milliseconds; 0 reads it as it is. */
+  setBehindMs(ms: number): void;
+}
+
+export function createRewindableClock(base: Clock): RewindableClock {
+  let behindMs = 0;
+  return {
+    nowMs: () => base.nowMs() - behindMs,
+    setBehindMs(ms) {
+      behindMs = Math.max(0, ms);
+    },
+  };
+}

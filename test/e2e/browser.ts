@@ -12,6 +12,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results', 'e2e');
+/** A page on a machine shared with other test runs can take many times its usual second. */
+const PAGE_READY_TIMEOUT_MS = 60_000;
 /** Building the console on a busy two-core machine takes up to a minute. */
 const BUILD_TIMEOUT_MS = 180_000;
 
@@ -32,7 +34,7 @@ const DEMO_TIMEOUT_MS = 240_000;
 function runScript(args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number, what: string): Promise<void> {
   // Settings of the test run itself (SLUICE_*, Vitest's variables) must not leak into the script.
   const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !/^(SLUICE_|VITEST|NODE_OPTIONS$)/.test(name)) clean[name] = value;
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !/^(SLUICE_|VITEST|NODE_OPTIONS$|NODE_ENV$)/.test(name)) clean[name] = value;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -69,6 +71,8 @@ export interface Browser {
 export async function launchBrowser(executablePath: string): Promise<Browser> {
   // A fresh profile per run: no cache, storage or settings carried over from an earlier run.
   const profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
+  // Screenshots of an earlier run would be mistaken for this one's.
+  rmSync(RESULTS_DIR, { recursive: true, force: true });
   mkdirSync(RESULTS_DIR, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
@@ -147,7 +151,7 @@ export async function measureLoad(page: Page, baseUrl: string, path: string, rea
     await devtools.detach();
   }
   await page.goto(`${baseUrl}/#${path}`, { waitUntil: 'commit' });
-  await page.locator(ready).first().waitFor({ state: 'visible', timeout: 30_000 });
+  await page.locator(ready).first().waitFor({ state: 'visible', timeout: PAGE_READY_TIMEOUT_MS });
   const label = options.cold ? `${path} (empty cache)` : path;
   return page.evaluate((pathName) => {
     const readyMs = performance.now();

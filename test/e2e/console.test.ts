@@ -66,7 +66,7 @@ describeWithChromium('web console', (chromiumPath) => {
     await browser.screenshot('01-signed-in-dashboard');
   });
 
-  it('loads every page without console errors, with labelled controls, and records load times', { timeout: 300_000 }, async () => {
+  it('loads every page without console errors, with labelled controls, and records load times', { timeout: 600_000 }, async () => {
     const { page } = browser;
     const accounts = await api.get('/v1/accounts?code=820&limit=1');
     const payments = await api.get('/v1/payments?limit=1');
@@ -139,7 +139,7 @@ describeWithChromium('web console', (chromiumPath) => {
     const { voucherId, piece } = await findHeldPiece(api);
     await page.goto(`${server.url}/#/scf/vouchers/${voucherId}`);
     await page.getByTestId(`piece-split-${piece.id}`).click({ timeout: UI_TIMEOUT_MS });
-    await page.getByTestId('confirm-split').waitFor({ timeout: UI_TIMEOUT_MS });
+    await modalSettled(page);
     expect(await unlabelledControls(page), 'unlabelled controls in the split form').toEqual([]);
     await page.getByTestId('confirm-split').click();
     await page.locator(`[data-piece-id="${piece.id}"][data-status="split"]`).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -149,7 +149,7 @@ describeWithChromium('web console', (chromiumPath) => {
     expect(children.reduce((sum, child) => sum + BigInt(child.amount), 0n)).toBe(BigInt(piece.amount));
     const part = children[0] as PieceNode;
     await page.getByTestId(`piece-finance-${part.id}`).click({ timeout: UI_TIMEOUT_MS });
-    await page.getByTestId('confirm-choice').waitFor({ timeout: UI_TIMEOUT_MS });
+    await modalSettled(page);
     expect(await unlabelledControls(page), 'unlabelled controls in the finance form').toEqual([]);
     await page.getByTestId('confirm-choice').click();
     await page.locator(`[data-piece-id="${part.id}"][data-status="financed"]`).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -206,6 +206,12 @@ describeWithChromium('web console', (chromiumPath) => {
     expect(await page.evaluate(() => sessionStorage.getItem('sluice.apiKey'))).toBeNull();
   });
 });
+
+/** Waits until a dialog has finished opening: a click during its zoom-in animation can be lost. */
+async function modalSettled(page: Page): Promise<void> {
+  await page.locator('.ant-modal-footer .ant-btn-primary').waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.waitForFunction(() => document.querySelector('.ant-modal[class*="-appear"], .ant-modal[class*="-enter"]') === null, undefined, { timeout: UI_TIMEOUT_MS });
+}
 
 /** Types into the focused select until the option is the active one, then takes it with Enter. */
 async function chooseByKeyboard(page: Page, label: string, option: string): Promise<void> {

@@ -50,6 +50,7 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     const created = await openCase({ title: 'to work', account_ids: ['mule-http-1'], party_ids: ['party-http-1'] });
     const base = `/v1/risk/cases/${created.id}`;
     expect(await api.ok('POST', `${base}/assign`, { assignee: 'li.wei' }, 200, { key: analyst })).toMatchObject({ assignee: 'li.wei' });
+    expect((await api.ok('GET', '/v1/risk/cases?assignee=li.wei')).data.map((item: { id: string }) => item.id)).toEqual([created.id]);
     expect(await api.ok('POST', `${base}/notes`, { text: 'Line one\nline two' }, 201, { key: analyst })).toMatchObject({ text: 'Line one\nline two' });
     const refused = expectProblem(await api.call('POST', `${base}/transition`, { to: 'closed_confirmed', reason: 'too fast' }, { key: analyst }), 409, 'transition_not_allowed', '/to');
     expect(refused.detail).toContain('investigating, escalated, closed_false_positive');

@@ -190,7 +190,7 @@ export function expectedCycles(inDistinct: number, outDistinct: number, length: 
 }
 
 /**
- * Cycles beyond chance, weighted by length (1 for two accounts, 1/2 for three, 1/4 for four …): for each
+ * Cycles beyond chance, weighted by length (1 for two accounts, 1/4 for three, 1/16 for four …): for each
  * length, what exceeds the expected count by more than two standard deviations of a Poisson count.
  */
 export function cyclesBeyondChance(cycles: CycleResult, account: number, inDistinct: number, outDistinct: number, accounts: number, pairs: number) {

@@ -37,7 +37,7 @@ export const GRAPH_SCORING = Object.freeze({
   fanReference: 25,
   /** Split payments count from signals.splitMinTransfers transfers between one pair in one window, and are at full strength this many above it. */
   splitFullAbove: 3,
-  /** Cycles beyond chance, weighted (a 2-cycle is 1, a 3-cycle 1/2, …), at which the cycle signal is at 63 %. */
+  /** Cycles beyond chance, weighted (a 2-cycle is 1, a 3-cycle 1/4, a 4-cycle 1/16, …), at which the cycle signal is at 63 %. */
   cycleReference: 1,
   /** Other payers on one device at which the device signal is full. */
   deviceSharersFull: 3,

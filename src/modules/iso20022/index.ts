@@ -48,6 +48,7 @@ export {
   type Iso20022Result,
 } from './iso20022.errors.ts';
 export { importMessage, importPain001, importPacs008 } from './iso20022.import.ts';
+export { loadXmlLibrary } from './iso20022.libxml.ts';
 export { buildPacs008, type Pacs008Options } from './iso20022.pacs008.ts';
 export { buildPacs002 } from './iso20022.pacs002.ts';
 export { buildPacs004 } from './iso20022.pacs004.ts';

@@ -4,8 +4,9 @@
  * no system package. Each schema is compiled once, on first use, and kept for the life of the process.
  */
 import { readFileSync } from 'node:fs';
-import { XmlDocument, XmlLibError, XsdValidator, type ErrorDetail, type XmlElement } from 'libxml2-wasm';
+import type { ErrorDetail, XmlElement, XsdValidator } from 'libxml2-wasm';
 import { problem, type Iso20022Problem } from './iso20022.errors.ts';
+import { xmlLibrary } from './iso20022.libxml.ts';
 import { ISO20022_LIMITS } from './iso20022.ts';
 import type { XmlNode } from './iso20022.xml.ts';
 
@@ -19,6 +20,7 @@ const validators = new Map<string, XsdValidator>();
 function compileSchema(key: string, xsdText: string): XsdValidator {
   const cached = validators.get(key);
   if (cached) return cached;
+  const { XmlDocument, XsdValidator } = xmlLibrary();
   const validator = XsdValidator.fromDoc(XmlDocument.fromString(xsdText));
   validators.set(key, validator);
   return validator;
@@ -43,7 +45,7 @@ function validateWith(validator: XsdValidator, element: XmlElement, root: XmlNod
     validator.validate(element);
     return [];
   } catch (error) {
-    if (!(error instanceof XmlLibError)) throw error;
+    if (!(error instanceof xmlLibrary().XmlLibError)) throw error;
     const details: ErrorDetail[] = error.details.length > 0 ? error.details : [{ message: error.message, level: 2, line: 0, col: 0 }];
     return details.slice(0, ISO20022_LIMITS.problemsMaxPerMessage).map((detail) =>
       problem('schema_invalid', namedPath(root, detail.xpath), readableReason(detail.message)),

@@ -15,6 +15,10 @@ import { describe, it } from 'vitest';
 // The declaration of the `sluiceSkipReason` meta field lives with the shared test support.
 import type {} from '../../../test/support/databases.ts';
 import type { HeaderInput, InterbankCreditTransfer } from './iso20022.ts';
+import { loadXmlLibrary } from './iso20022.libxml.ts';
+
+// Production loads libxml2 on the first import of a message; the suites read messages synchronously.
+await loadXmlLibrary();
 
 export const XMLLINT_PATH = '/usr/bin/xmllint';
 /** The official schemas, in the shared folder beside the repository. */

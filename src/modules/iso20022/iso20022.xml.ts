@@ -5,9 +5,10 @@
  * it with network access off. The result is a plain, immutable tree in which every element knows
  * its own path, so every later problem can name the element at fault.
  */
-import { ParseOption, XmlDocument, XmlElement, XmlLibError, XmlXPath } from 'libxml2-wasm';
+import type { XmlDocument, XmlElement, XmlXPath } from 'libxml2-wasm';
 import { AssertionError } from '../../kernel/index.ts';
 import { problem, refuseOne, type Iso20022Result } from './iso20022.errors.ts';
+import { xmlLibrary } from './iso20022.libxml.ts';
 import { readElementTree, type RawElement } from './iso20022.tree.ts';
 import { ISO20022_LIMITS } from './iso20022.ts';
 
@@ -46,8 +47,6 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 /** The declaration is at the very start; 200 bytes hold any sensible one. */
 const DECLARATION_SCAN_BYTES = 200;
 const FORBIDDEN_DECLARATIONS = ['<!DOCTYPE', '<!ENTITY'];
-/** Parser options: no network, and no entity substitution (libxml2's default, stated for the reader). */
-const PARSE_OPTIONS = ParseOption.XML_PARSE_NONET;
 
 /**
  * Turns the input into UTF-8 bytes within the size limit and refuses what must never reach the
@@ -87,9 +86,11 @@ function tooLarge(size: number): Iso20022Result<never> {
 export function withParsedXml<T>(input: string | Uint8Array, use: (parsed: ParsedXml) => Iso20022Result<T>): Iso20022Result<T> {
   const screened = screen(input);
   if (!screened.ok) return screened;
+  const { ParseOption, XmlDocument, XmlLibError } = xmlLibrary();
   let document: XmlDocument;
   try {
-    document = XmlDocument.fromBuffer(screened.value, { option: PARSE_OPTIONS });
+    // No network, and no entity substitution (libxml2's default, stated for the reader).
+    document = XmlDocument.fromBuffer(screened.value, { option: ParseOption.XML_PARSE_NONET });
   } catch (error) {
     if (!(error instanceof XmlLibError)) throw error;
     const detail = error.details[0];
@@ -114,9 +115,11 @@ export function withParsedXml<T>(input: string | Uint8Array, use: (parsed: Parse
  * The native element children of an element, in document order. Found by XPath rather than by
  * walking siblings, because libxml2-wasm's wrapper of a processing instruction has no `next`.
  */
-const CHILD_ELEMENTS = XmlXPath.compile('*');
+let childElements: XmlXPath | undefined;
 function nativeChildren(element: XmlElement): XmlElement[] {
-  return element.find(CHILD_ELEMENTS).filter((node): node is XmlElement => node instanceof XmlElement);
+  const { XmlElement: Element, XmlXPath: XPath } = xmlLibrary();
+  childElements ??= XPath.compile('*');
+  return element.find(childElements).filter((node): node is XmlElement => node instanceof Element);
 }
 
 /**

@@ -61,7 +61,12 @@ interface RiskNote {
   readonly holdId?: string;
 }
 
-const riskFields = (item: RiskNote) => ({ ...(item.decisionId ? { decision_id: item.decisionId } : {}), ...(item.holdId ? { hold_id: item.holdId } : {}) });
+function riskFields(item: RiskNote): { decision_id?: string; hold_id?: string } {
+  const fields: { decision_id?: string; hold_id?: string } = {};
+  if (item.decisionId) fields.decision_id = item.decisionId;
+  if (item.holdId) fields.hold_id = item.holdId;
+  return fields;
+}
 
 function ruleProblem(code: string, pointerPrefix: string, risk: RiskNote = {}): ProblemError {
   if (code === 'risk_declined') {

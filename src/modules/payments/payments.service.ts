@@ -3,6 +3,7 @@ import { err, ok, type Clock, type Result } from '../../kernel/index.ts';
 import type { FxService } from '../fx/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
 import type { PartiesService } from '../parties/index.ts';
+import { loadXmlLibrary } from '../iso20022/index.ts';
 import { createActions } from './payments.actions.ts';
 import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
@@ -120,6 +121,8 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
     returnPayment: (uetr, reasonCode) => actions.returnPayment(uetr, reasonCode),
     expireDue: () => actions.expireDue(),
     async importXml(xml, authorize) {
+      // libxml2 is loaded on the first import, not at start (see iso20022.libxml.ts).
+      await loadXmlLibrary();
       const parsed = ordersFromXml(xml);
       if (!parsed.ok) return parsed;
       await authorize?.(parsed.orders);

@@ -39,6 +39,8 @@ export const RISK_LIMITS = Object.freeze({
   channelMaxLength: 32,
   /** Ids asked about in one query (prior decisions, guarded transfers): well below both dialects' parameter caps. */
   lookupChunk: 500,
+  /** Sets of feature names remembered (one per feature catalogue; see risk.json.ts). */
+  featureSetsMax: 1024,
   /** Decisions read per page when a backtest walks the history. */
   historyPageRows: 1_000,
   /** Reasons kept per decision; a ruleset that fires more is summarised. */

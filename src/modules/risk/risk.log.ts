@@ -1,7 +1,8 @@
 import type { Database } from '../../db/index.ts';
 import { createBatchQueue } from '../../kernel/index.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { insertDecisions, insertHolds } from './risk.repository.ts';
+import { insertDecisions, type FeatureSets } from './risk.decisions.ts';
+import { insertHolds } from './risk.repository.ts';
 import type { Decision, Hold } from './risk.ts';
 
 /**
@@ -40,7 +41,7 @@ export interface DecisionLog {
 }
 
 
-export function createDecisionLog(db: Database, report: (message: string) => void): DecisionLog {
+export function createDecisionLog(db: Database, sets: FeatureSets, report: (message: string) => void): DecisionLog {
   let stopped = false;
   let buffered: Decision[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -57,10 +58,12 @@ export function createDecisionLog(db: Database, report: (message: string) => voi
 
   async function attempt(items: readonly Item[]): Promise<void> {
     try {
-      await db.transaction(async (tx) => {
-        await insertDecisions(tx, items.flatMap((item) => item.decisions));
+      const written = await db.transaction(async (tx) => {
+        const fresh = await insertDecisions(tx, items.flatMap((item) => item.decisions), sets);
         await insertHolds(tx, items.flatMap((item) => item.holds));
+        return fresh;
       });
+      for (const id of written) sets.stored.add(id);
       for (const item of items) item.resolve();
     } catch (error) {
       if (items.length === 1) return (items[0] as Item).reject(error);

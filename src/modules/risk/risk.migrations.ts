@@ -54,8 +54,35 @@ CREATE TABLE risk_settings (
 );
 `;
 
+/**
+ * Approvals are nearly every decision and are never looked up by event or by outcome (a retried
+ * transfer that was approved is answered by the ledger; the feed finds approvals by scanning in id
+ * order), so only review and decline decisions are indexed by event and by outcome: an approval
+ * then costs two append-only index entries (id, and time for backtests) instead of four.
+ */
+const partialIndexes = `
+DROP INDEX IF EXISTS risk_decisions_event;
+DROP INDEX IF EXISTS risk_decisions_outcome;
+CREATE INDEX risk_decisions_flagged_event ON risk_decisions (event_id) WHERE outcome <> 'approve';
+CREATE INDEX risk_decisions_flagged_outcome ON risk_decisions (outcome, id) WHERE outcome <> 'approve';
+`;
+
+/**
+ * A decision stores its feature values in the order of a set of names kept here once (see
+ * risk.json.ts). Decisions written before this migration kept names and values together; a
+ * development database holding such rows should be recreated (nothing was released with them).
+ */
+const featureSets = `
+CREATE TABLE risk_feature_sets (
+  id TEXT PRIMARY KEY,
+  names_json TEXT NOT NULL
+);
+`;
+
 export const riskMigrations: readonly Migration[] = [
   { id: 'risk/001_init', sql: { sqlite: body('INTEGER', 'REAL'), postgres: body('BIGINT', 'DOUBLE PRECISION') } },
+  { id: 'risk/002_flagged_indexes', sql: { sqlite: partialIndexes, postgres: partialIndexes } },
+  { id: 'risk/003_feature_sets', sql: { sqlite: featureSets, postgres: featureSets } },
 ];
 
 export const riskTables: readonly TableSpec[] = [
@@ -74,4 +101,5 @@ export const riskTables: readonly TableSpec[] = [
   },
   { name: 'risk_hold_transfers', columns: ['transfer_id', 'hold_id'], orderBy: 'transfer_id' },
   { name: 'risk_settings', columns: ['id', 'settings_json', 'updated_at', 'updated_by'], orderBy: 'id' },
+  { name: 'risk_feature_sets', columns: ['id', 'names_json'], orderBy: 'id' },
 ];

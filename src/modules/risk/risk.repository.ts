@@ -1,53 +1,19 @@
 import type { Database, Queryable, SqlValue } from '../../db/index.ts';
 import type { Outcome } from '../rules/index.ts';
-import { eventFromJson, eventJson, variablesFromJson, variablesToJson } from './risk.json.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { DEFAULT_SETTINGS, GUARDING_STATUSES, type Decision, type DecisionSource, type FailMode, type Hold, type HoldKind, type HoldStatus, type RiskSettings } from './risk.ts';
+import { DEFAULT_SETTINGS, GUARDING_STATUSES, type Hold, type HoldKind, type HoldStatus, type RiskSettings } from './risk.ts';
 
-/** SQL of the decision path, the same text on both dialects. */
+/** SQL of holds, settings and the look-up of earlier decisions, the same text on both dialects (decisions: risk.decisions.ts). */
 type Row = Record<string, unknown>;
 
-const DECISION_COLUMNS = ['id', 'event_id', 'source', 'at_ms', 'outcome', 'score', 'ruleset_id', 'ruleset_version', 'fail_mode', 'elapsed_ms', 'body_json', 'variables_json'];
 const HOLD_COLUMNS = [
   'id', 'kind', 'status', 'decision_ids', 'items_json', 'amount', 'currency', 'debit_account_id', 'credit_account_id', 'reasons_json',
   'created_at_ms', 'resolved_at_ms', 'resolved_by', 'note', 'detail',
 ];
-/** Rows per multi-row INSERT: decisions have 12 columns, far below either dialect's parameter cap. */
+/** Rows per multi-row INSERT: at 15 columns at most, far below either dialect's parameter cap. */
 const INSERT_ROWS = 500;
 
-function decisionParams(decision: Decision): SqlValue[] {
-  const body = {
-    reasons: decision.reasons, fired: decision.fired, shadow: decision.shadow, ruleErrors: decision.ruleErrors, listHits: decision.listHits, event: eventJson(decision.event),
-  };
-  return [
-    decision.id, decision.eventId, decision.source, decision.atMs, decision.outcome, decision.score, decision.ruleset?.id ?? null, decision.ruleset?.version ?? null,
-    decision.failMode, decision.elapsedMs, JSON.stringify(body), decision.variables ? variablesToJson(decision.variables) : null,
-  ];
-}
-
-function toDecision(row: Row, withVariables: boolean): Decision {
-  const body = JSON.parse(row.body_json as string) as Pick<Decision, 'reasons' | 'fired' | 'shadow' | 'ruleErrors' | 'listHits'> & { event: Parameters<typeof eventFromJson>[0] };
-  return {
-    id: row.id as string,
-    eventId: row.event_id as string,
-    source: row.source as DecisionSource,
-    atMs: Number(row.at_ms),
-    outcome: row.outcome as Outcome,
-    score: Number(row.score),
-    reasons: body.reasons,
-    fired: body.fired,
-    ruleset: row.ruleset_id ? { id: row.ruleset_id as string, version: Number(row.ruleset_version) } : null,
-    shadow: body.shadow,
-    ruleErrors: body.ruleErrors,
-    listHits: body.listHits,
-    elapsedMs: Number(row.elapsed_ms),
-    failMode: (row.fail_mode as FailMode | null) ?? null,
-    event: eventFromJson(body.event),
-    variables: withVariables && row.variables_json ? variablesFromJson(row.variables_json as string) : null,
-  };
-}
-
-async function insertRows(q: Queryable, table: string, columns: readonly string[], rows: readonly SqlValue[][], ignoreConflicts: boolean): Promise<void> {
+export async function insertRows(q: Queryable, table: string, columns: readonly string[], rows: readonly SqlValue[][], ignoreConflicts: boolean): Promise<void> {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const verb = ignoreConflicts && q.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT';
   const conflict = ignoreConflicts && q.dialect === 'postgres' ? ' ON CONFLICT DO NOTHING' : '';
@@ -55,46 +21,6 @@ async function insertRows(q: Queryable, table: string, columns: readonly string[
     const chunk = rows.slice(start, start + INSERT_ROWS);
     await q.run(`${verb} INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}${conflict}`, chunk.flat());
   }
-}
-
-export async function insertDecisions(q: Queryable, decisions: readonly Decision[]): Promise<void> {
-  if (decisions.length > 0) await insertRows(q, 'risk_decisions', DECISION_COLUMNS, decisions.map(decisionParams), false);
-}
-
-export async function getDecision(q: Queryable, id: string): Promise<Decision | undefined> {
-  const row = await q.get(`SELECT ${DECISION_COLUMNS.join(', ')} FROM risk_decisions WHERE id = ?`, [id]);
-  return row ? toDecision(row, true) : undefined;
-}
-
-export interface DecisionFilter {
-  readonly outcome?: Outcome;
-  readonly sinceMs?: number;
-  readonly after?: string;
-  readonly order: 'asc' | 'desc';
-  readonly limit: number;
-}
-
-/** The feed, by id (time-ordered); variables are left out, the single decision carries them. */
-export async function listDecisions(q: Queryable, filter: DecisionFilter): Promise<Decision[]> {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (filter.outcome) (where.push('outcome = ?'), params.push(filter.outcome));
-  if (filter.sinceMs !== undefined) (where.push('at_ms >= ?'), params.push(filter.sinceMs));
-  if (filter.after !== undefined) (where.push(filter.order === 'asc' ? 'id > ?' : 'id < ?'), params.push(filter.after));
-  const columns = DECISION_COLUMNS.filter((column) => column !== 'variables_json').join(', ');
-  const rows = await q.all(
-    `SELECT ${columns} FROM risk_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${filter.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
-    [...params, filter.limit],
-  );
-  return rows.map((row) => toDecision(row, false));
-}
-
-/** One page of history for a backtest, in decision order, after the (at_ms, id) position given. */
-export async function historyPage(q: Queryable, fromMs: number, after: { atMs: number; id: string } | null, limit: number): Promise<Decision[]> {
-  const position = after ? ' AND (at_ms > ? OR (at_ms = ? AND id > ?))' : '';
-  const params: SqlValue[] = after ? [fromMs, after.atMs, after.atMs, after.id, limit] : [fromMs, limit];
-  const rows = await q.all(`SELECT ${DECISION_COLUMNS.join(', ')} FROM risk_decisions WHERE at_ms >= ?${position} ORDER BY at_ms, id LIMIT ?`, params);
-  return rows.map((row) => toDecision(row, true));
 }
 
 export interface PriorDecision {

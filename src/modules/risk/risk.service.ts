@@ -11,7 +11,8 @@ import { createEvaluator } from './risk.evaluate.ts';
 import { createHolds, type Holds } from './risk.holds.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
 import { createDecisionLog } from './risk.log.ts';
-import { createPriorLookup, getDecision, historyPage, listDecisions, loadSettings, saveSettings, type DecisionFilter, type PriorDecision } from './risk.repository.ts';
+import { createFeatureSets, getDecision, historyPage, listDecisions, type DecisionFilter } from './risk.decisions.ts';
+import { createPriorLookup, loadSettings, saveSettings, type PriorDecision } from './risk.repository.ts';
 import { coverageOf, DEFAULT_SETTINGS, type Decision, type DecisionSource, type Hold, type RiskSettings } from './risk.ts';
 
 /**
@@ -110,7 +111,8 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
   const report = deps.report ?? ((message: string) => process.stderr.write(`sluice risk: ${message}\n`));
   const evaluate = createEvaluator(deps);
   const timer = () => performance.now();
-  const log = createDecisionLog(db, report);
+  const sets = createFeatureSets();
+  const log = createDecisionLog(db, sets, report);
   const holds = createHolds(db, clock, report);
   const lookupPrior = createPriorLookup(db);
   const alerting = new Set<Promise<unknown>>();
@@ -191,7 +193,7 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
     },
     priorDecisions: (eventIds) => (eventIds.length === 0 ? Promise.resolve(new Map()) : lookupPrior(eventIds)),
     async getDecision(id) {
-      return (await getDecision(db, id)) ?? (await log.flush(), getDecision(db, id));
+      return (await getDecision(db, id, sets)) ?? (await log.flush(), getDecision(db, id, sets));
     },
     async listDecisions(filter) {
       // The feed shows the approvals of the last moments too.
@@ -206,7 +208,7 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
         let yielded = 0;
         while (yielded < limit) {
           const asked = Math.min(RISK_LIMITS.historyPageRows, limit - yielded);
-          const page = await historyPage(db, fromMs, after, asked);
+          const page = await historyPage(db, fromMs, after, asked, sets);
           for (const decision of page) {
             after = { atMs: decision.atMs, id: decision.id };
             // A decision whose evaluation failed before the variables were built has nothing to replay.

@@ -108,8 +108,17 @@ export function coverageOf(settings: RiskSettings): Coverage {
 }
 
 /** Every value of every kind the event carries, for one list lookup. */
+const NONE: readonly string[] = [];
+
+function present(first: string | undefined, second?: string): readonly string[] {
+  const hasFirst = first !== undefined && first !== '';
+  const hasSecond = second !== undefined && second !== '';
+  if (hasFirst && hasSecond) return [first, second];
+  if (hasFirst) return [first];
+  return hasSecond ? [second] : NONE;
+}
+
 export function listSubjectOf(event: RiskEvent): ListSubject {
-  const present = (...values: (string | undefined)[]) => values.filter((value): value is string => value !== undefined && value !== '');
   return {
     accountIds: [event.debitAccountId, event.creditAccountId],
     partyIds: present(event.debitPartyId, event.creditPartyId),

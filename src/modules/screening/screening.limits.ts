@@ -31,13 +31,13 @@ export const SCREENING_LIMITS = Object.freeze({
    */
   fuzzyKeyPostingsMax: 1_000,
   /**
-   * Postings one screen reads per list, rarest keys first. A screen of a list of a million names
-   * stays within a millisecond or so; on the lists of today (tens of thousands of names) it is
+   * Postings one screen reads per list and query form, rarest keys first. It keeps a screen of a
+   * list of a million names to a millisecond or two; on lists of tens of thousands of names it is
    * never reached.
    */
-  postingsScannedMax: 100_000,
+  postingsScannedMax: 50_000,
   /** Names handed to the full scorer per list and screen, best blocking score first. */
-  candidatesPerListMax: 32,
+  candidatesPerListMax: 24,
   /** Matches a screen returns. */
   matchesMax: 20,
   /** Entities written per INSERT statement (4 columns each; well under PostgreSQL's 65,535 parameters). */
@@ -50,8 +50,6 @@ export const SCREENING_LIMITS = Object.freeze({
   refreshIntervalDefaultMs: 5_000,
   refreshIntervalMinMs: 250,
   refreshIntervalMaxMs: 600_000,
-  /** Lists a GET answers in one page. */
-  listPageMax: 100,
 });
 
 /**

@@ -23,7 +23,6 @@ interface Best {
   readonly query: PreparedQuery;
   readonly nameScore: number;
   readonly score: number;
-  readonly adjustments: readonly string[];
 }
 
 const fixed = (value: number) => value.toFixed(2);
@@ -33,10 +32,12 @@ export function clampThreshold(threshold: number): number {
   return Math.min(1, Math.max(SCREENING_THRESHOLD_MIN, threshold));
 }
 
-/** What the birth year and country say about an entity, in points and in words. */
-function adjustmentsFor(index: ListIndex, entityPosition: number, options: ScreenOptions): { delta: number; steps: string[] } {
+/**
+ * What the birth year and country say about an entity, in points and (when `steps` is given) in
+ * words: the words are written only for the few entities a screen reports.
+ */
+function adjustmentFor(index: ListIndex, entityPosition: number, options: ScreenOptions, steps?: string[]): number {
   const entity = index.entities[entityPosition] as WatchListEntity;
-  const steps: string[] = [];
   let delta = 0;
   const years = index.birthYears[entityPosition] ?? [];
   if (options.birthYear !== undefined && years.length > 0) {
@@ -44,45 +45,58 @@ function adjustmentsFor(index: ListIndex, entityPosition: number, options: Scree
     const listed = years.join(', ');
     if (distance <= SCREENING_ADJUSTMENTS.birthYearToleranceYears) {
       delta += SCREENING_ADJUSTMENTS.birthYearAgreeBonus;
-      steps.push(`birth year ${options.birthYear} agrees with listed ${listed} (+${fixed(SCREENING_ADJUSTMENTS.birthYearAgreeBonus)})`);
+      steps?.push(`birth year ${options.birthYear} agrees with listed ${listed} (+${fixed(SCREENING_ADJUSTMENTS.birthYearAgreeBonus)})`);
     } else {
       delta -= SCREENING_ADJUSTMENTS.birthYearDisagreePenalty;
-      steps.push(`birth year ${options.birthYear} differs from listed ${listed} (−${fixed(SCREENING_ADJUSTMENTS.birthYearDisagreePenalty)})`);
+      steps?.push(`birth year ${options.birthYear} differs from listed ${listed} (−${fixed(SCREENING_ADJUSTMENTS.birthYearDisagreePenalty)})`);
     }
   }
   const country = options.country?.trim().toLowerCase();
   if (country && entity.countries.length > 0) {
     if (entity.countries.includes(country)) {
       delta += SCREENING_ADJUSTMENTS.countryAgreeBonus;
-      steps.push(`country ${country} is among the listed countries (+${fixed(SCREENING_ADJUSTMENTS.countryAgreeBonus)})`);
+      steps?.push(`country ${country} is among the listed countries (+${fixed(SCREENING_ADJUSTMENTS.countryAgreeBonus)})`);
     } else {
       delta -= SCREENING_ADJUSTMENTS.countryDisagreePenalty;
-      steps.push(`country ${country} is not among the listed countries ${entity.countries.join(', ')} (−${fixed(SCREENING_ADJUSTMENTS.countryDisagreePenalty)})`);
+      steps?.push(`country ${country} is not among the listed countries ${entity.countries.join(', ')} (−${fixed(SCREENING_ADJUSTMENTS.countryDisagreePenalty)})`);
     }
   }
-  return { delta, steps };
+  return delta;
 }
 
 /** The best name of each entity reached, across every query form, keyed by entity position. */
 function bestOfList(index: ListIndex, queryForms: readonly NameForm[], options: ScreenOptions): Best[] {
   const best = new Map<number, Best>();
-  const adjustments = new Map<number, { delta: number; steps: string[] }>();
+  const adjustments = new Map<number, number>();
   // Prepared per list: the comparison caches are keyed by token ids, which each list's index numbers on its own.
   for (const queryForm of queryForms) {
     const query = prepareQuery(queryForm);
     for (const { name, score: formScore } of searchForm(index, query)) {
       if (formScore === 0) continue;
       let adjustment = adjustments.get(name.entity);
-      if (!adjustment) adjustments.set(name.entity, (adjustment = adjustmentsFor(index, name.entity, options)));
+      if (adjustment === undefined) adjustments.set(name.entity, (adjustment = adjustmentFor(index, name.entity, options)));
       const nameScore = name.weak ? formScore * SCREENING_ADJUSTMENTS.weakAliasFactor : formScore;
-      const score = clampScore(nameScore + adjustment.delta);
+      const score = clampScore(nameScore + adjustment);
       const previous = best.get(name.entity);
       if (previous && previous.score >= score) continue;
-      const steps = name.weak ? [`matched a weak alias (×${SCREENING_ADJUSTMENTS.weakAliasFactor})`, ...adjustment.steps] : adjustment.steps;
-      best.set(name.entity, { index, entity: index.entities[name.entity] as WatchListEntity, name, query, nameScore, score, adjustments: steps });
+      best.set(name.entity, { index, entity: index.entities[name.entity] as WatchListEntity, name, query, nameScore, score });
     }
   }
   return [...best.values()];
+}
+
+/** A reported match, with its explanation written out. */
+function reported(item: Best, query: string, options: ScreenOptions): ScreeningMatch {
+  const adjustments = item.name.weak ? [`matched a weak alias (×${SCREENING_ADJUSTMENTS.weakAliasFactor})`] : [];
+  adjustmentFor(item.index, item.name.entity, options, adjustments);
+  const explanation = explain({
+    queryName: query, queryForm: item.query.form, listedName: item.name.name, listedForm: item.name.form,
+    alignment: align(item.query, item.name.form), adjustments, finalScore: item.score,
+  });
+  return {
+    entityId: item.entity.id, listName: item.index.listName, matchedName: item.name.name, score: round(item.score),
+    nameScore: round(item.nameScore), schema: item.entity.schema, explanation,
+  };
 }
 
 export function screenAgainst(indexes: readonly ListIndex[], query: string, options: ScreenOptions, defaultThreshold: number): ScreeningResult {
@@ -91,21 +105,7 @@ export function screenAgainst(indexes: readonly ListIndex[], query: string, opti
   const found: Best[] = [];
   for (const index of indexes) found.push(...bestOfList(index, queryForms, options));
   found.sort((a, b) => b.score - a.score || a.entity.id.localeCompare(b.entity.id));
-  const matches: ScreeningMatch[] = found
-    .filter((item) => round(item.score) >= threshold)
-    .slice(0, SCREENING_LIMITS.matchesMax)
-    .map((item) => ({
-      entityId: item.entity.id,
-      listName: item.index.listName,
-      matchedName: item.name.name,
-      score: round(item.score),
-      nameScore: round(item.nameScore),
-      schema: item.entity.schema,
-      explanation: explain({
-        queryName: query, queryForm: item.query.form, listedName: item.name.name, listedForm: item.name.form,
-        alignment: align(item.query, item.name.form), adjustments: item.adjustments, finalScore: item.score,
-      }),
-    }));
+  const matches = found.filter((item) => round(item.score) >= threshold).slice(0, SCREENING_LIMITS.matchesMax).map((item) => reported(item, query, options));
   return { query, topScore: round(found[0]?.score ?? 0), matches, threshold };
 }
 

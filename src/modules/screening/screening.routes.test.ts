@@ -66,6 +66,16 @@ describe('screening over HTTP', () => {
     expect(lists.data.find((list: { name: string }) => list.name === 'un_sc')).toMatchObject({ entity_count: 2 });
   });
 
+  it('opens a screening case when a party resembling a listed person is registered', async () => {
+    await api.ok('POST', '/v1/parties', { id: 'onboard-1', name: 'Kim Sok-chol', kind: 'individual', jurisdiction: 'KP', metadata: { birth_date: '1955-05-08' } }, 201);
+    await api.ok('POST', '/v1/parties', { id: 'onboard-2', name: 'Harbour Logistics', kind: 'enterprise', jurisdiction: 'SG' }, 201);
+    const cases = await api.platform.cases.list({ source: 'screening', limit: 10 });
+    expect(cases).toHaveLength(1);
+    const view = await api.platform.cases.get(cases[0]!.id);
+    expect(JSON.stringify(view)).toContain('onboard-1');
+    expect(JSON.stringify(view)).not.toContain('onboard-2');
+  });
+
   it('lets readers screen and list, and only risk roles import or remove', async () => {
     expectProblem(await api.call('POST', '/v1/risk/screening/lists', { name: 'x', format: 'csv', content: 'name\nX\n' }, { key: auditorKey }), 403);
     expectProblem(await api.call('DELETE', '/v1/risk/screening/lists/bank_internal', undefined, { key: auditorKey }), 403);

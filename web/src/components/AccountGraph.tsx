@@ -46,7 +46,6 @@ export function AccountGraph({ graph, label, onOpen }: { readonly graph: CaseGra
         { selector: 'edge', style: { width: 'data(width)', 'line-color': '#8c8c8c', 'target-arrow-color': '#8c8c8c', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier', opacity: 0.8 } },
       ],
       layout: { name: graph.nodes.length > 60 ? 'concentric' : 'cose', animate: false, padding: 24 } as cytoscape.LayoutOptions,
-      wheelSensitivity: 0.3,
     });
     instance.on('tap', 'node', (event) => open.current?.(String(event.target.id())));
     return () => instance.destroy();

@@ -2,15 +2,16 @@ import { Typography } from 'antd';
 import { href, segment } from '../app/router.ts';
 import { shortId } from '../lib/format.ts';
 
-/** An id shown short, copyable in full, and linked to its page when it has one. */
-export function IdLink({ id, to, testId }: { readonly id: string | null | undefined; readonly to?: string; readonly testId?: string }) {
+/**
+ * An id shown short (the whole id in its title), linked to its page when it has one. With
+ * `copyable` it gets a copy button too; tables leave that out, since a button per cell makes long
+ * tables slow to draw, and the page the link opens shows the id in full.
+ */
+export function IdLink({ id, to, testId, copyable = false }: { readonly id: string | null | undefined; readonly to?: string | undefined; readonly testId?: string; readonly copyable?: boolean }) {
   if (!id) return <span>—</span>;
   const text = <span className="mono" title={id}>{shortId(id)}</span>;
-  return (
-    <Typography.Text copyable={{ text: id }} data-testid={testId}>
-      {to ? <a href={href(to)}>{text}</a> : text}
-    </Typography.Text>
-  );
+  const shown = to ? <a href={href(to)} data-testid={testId}>{text}</a> : <span data-testid={testId}>{text}</span>;
+  return copyable ? <Typography.Text copyable={{ text: id }}>{shown}</Typography.Text> : shown;
 }
 
 export const accountPath = (id: string) => `/ledger/accounts/${segment(id)}`;

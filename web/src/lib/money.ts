@@ -16,6 +16,17 @@ export function scaleOf(currency: string): number {
   return SCALES[currency] ?? 2;
 }
 
+/** Building a number format is costly next to using one; a table of amounts reuses one per locale. */
+const groupingFormats = new Map<string, Intl.NumberFormat>();
+function groupingFormat(locale: string): Intl.NumberFormat {
+  let format = groupingFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    groupingFormats.set(locale, format);
+  }
+  return format;
+}
+
 /** "123456", 2 → "1,234.56" (grouping per locale); negative amounts keep their sign. */
 export function formatMinor(amount: string | bigint, scale: number, locale = 'en-US'): string {
   let value: bigint;
@@ -27,7 +38,7 @@ export function formatMinor(amount: string | bigint, scale: number, locale = 'en
   const negative = value < 0n;
   const absolute = negative ? -value : value;
   const divisor = 10n ** BigInt(scale);
-  const whole = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(absolute / divisor);
+  const whole = groupingFormat(locale).format(absolute / divisor);
   const fraction = scale > 0 ? `.${(absolute % divisor).toString().padStart(scale, '0')}` : '';
   return `${negative ? '-' : ''}${whole}${fraction}`;
 }

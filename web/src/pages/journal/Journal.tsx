@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import { Alert, App, Button, Card, Col, Descriptions, List, Progress, Row, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Descriptions, Progress, Row, Space, Table, Tag, Typography } from 'antd';
 import { SafetyCertificateOutlined, SignatureOutlined } from '@ant-design/icons';
 import { ApiError, api } from '../../api/client.ts';
 import type { Checkpoint, VerifyJob } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
+import { ItemList } from '../../components/ItemList.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState, Loadable } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
@@ -122,7 +123,7 @@ function VerifyCard() {
             type={job.report.ok ? 'success' : 'error'}
             showIcon
             title={job.report.ok ? t('journal.verified', { entries: job.report.entries }) : t('journal.notVerified', { count: job.report.problems.length })}
-            description={job.report.problems.length > 0 && <List size="small" dataSource={[...job.report.problems]} renderItem={(problem) => <List.Item>{problem.seq ? `#${problem.seq}: ` : ''}{problem.problem}</List.Item>} />}
+            description={job.report.problems.length > 0 && <ItemList items={job.report.problems} render={(problem, index) => ({ key: index, content: `${problem.seq ? `#${problem.seq}: ` : ''}${problem.problem}` })} />}
           />
         )}
         {job?.error && <Alert type="error" showIcon title={job.error} />}

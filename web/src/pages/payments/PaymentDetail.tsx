@@ -100,8 +100,8 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
         column={{ xs: 1, md: 2, xl: 3 }}
         size="small"
         items={[
-          { label: t('payments.debtor'), children: <>{payment.debtor.name ?? '—'} <IdLink id={payment.debtor.account_id} to={accountPath(payment.debtor.account_id)} /></> },
-          { label: t('payments.creditor'), children: <>{payment.creditor.name ?? '—'} <IdLink id={payment.creditor.account_id} to={accountPath(payment.creditor.account_id)} /></> },
+          { label: t('payments.debtor'), children: <>{payment.debtor.name ?? '—'} <IdLink id={payment.debtor.account_id} to={accountPath(payment.debtor.account_id)} copyable /></> },
+          { label: t('payments.creditor'), children: <>{payment.creditor.name ?? '—'} <IdLink id={payment.creditor.account_id} to={accountPath(payment.creditor.account_id)} copyable /></> },
           { label: t('payments.agents'), children: `${payment.debtor.agent} → ${payment.creditor.agent}` },
           { label: t('payments.instructed'), children: <Money amount={payment.instructed_amount.amount} currency={payment.instructed_amount.currency} /> },
           { label: t('payments.debited'), children: <MaybeMoney value={payment.debited} /> },

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { App, Button, Card, Checkbox, Col, Descriptions, Form, Input, List, Row, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { App, Button, Card, Checkbox, Col, Descriptions, Form, Input, Row, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { ApiError, api } from '../../api/client.ts';
 import { currentKey } from '../../api/session.ts';
 import { normaliseGraph, type CaseDetail as CaseView } from '../../api/risk.ts';
@@ -7,6 +7,7 @@ import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
 import { AccountGraph } from '../../components/AccountGraph.tsx';
 import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
+import { ItemList } from '../../components/ItemList.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
 import { formatInstant } from '../../lib/format.ts';
@@ -152,17 +153,14 @@ function Alerts({ item }: { readonly item: CaseView }) {
   const { t, locale } = useI18n();
   return (
     <Card title={t('cases.alerts')}>
-      <List
-        dataSource={[...item.alerts]}
-        locale={{ emptyText: t('cases.noAlerts') }}
-        renderItem={(alert) => (
-          <List.Item>
-            <List.Item.Meta
-              title={<>{alert.title} <Tag>{alert.kind}</Tag> <Tag color="orange">{alert.score.toFixed(2)}</Tag></>}
-              description={<>{alert.reasons.join(' · ')} <Typography.Text type="secondary">{formatInstant(alert.raised_at, locale)}</Typography.Text></>}
-            />
-          </List.Item>
-        )}
+      <ItemList
+        items={item.alerts}
+        empty={t('cases.noAlerts')}
+        render={(alert) => ({
+          key: alert.id,
+          title: <>{alert.title} <Tag>{alert.kind}</Tag> <Tag color="orange">{alert.score.toFixed(2)}</Tag></>,
+          description: <>{alert.reasons.join(' · ')} · {formatInstant(alert.raised_at, locale)}</>,
+        })}
       />
       {item.links.transfers.length > 0 && (
         <Space wrap>

@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { Alert, App, Button, Card, Col, DatePicker, Form, Input, List, Popconfirm, Progress, Row, Select, Space, Table, Tabs, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Col, DatePicker, Form, Input, Popconfirm, Progress, Row, Select, Space, Table, Tabs, Tag, Typography, Upload } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { ApiError, api, type Page } from '../../api/client.ts';
 import type { ListEntry } from '../../api/risk.ts';
 import { useFeature } from '../../api/features.ts';
 import { currentKey } from '../../api/session.ts';
 import { useI18n } from '../../app/i18n.tsx';
+import { ItemList } from '../../components/ItemList.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { formatInstant } from '../../lib/format.ts';
@@ -253,14 +254,13 @@ function Screening() {
           {answer && (
             <div style={{ marginTop: 16 }}>
               <Alert type={answer.matches.length ? 'warning' : 'success'} showIcon title={answer.matches.length ? t('lists.matches', { count: answer.matches.length, score: answer.top_score.toFixed(2) }) : t('lists.noMatch')} />
-              <List
-                size="small"
-                dataSource={[...answer.matches]}
-                renderItem={(match) => (
-                  <List.Item>
-                    <List.Item.Meta title={<>{match.matched_name} <Tag>{match.list}</Tag> <Tag color="orange">{match.score.toFixed(2)}</Tag></>} description={(match.explanation ?? []).join(' · ')} />
-                  </List.Item>
-                )}
+              <ItemList
+                items={answer.matches}
+                render={(match) => ({
+                  key: `${match.list}:${match.entity_id}`,
+                  title: <>{match.matched_name} <Tag>{match.list}</Tag> <Tag color="orange">{match.score.toFixed(2)}</Tag></>,
+                  description: (match.explanation ?? []).join(' · '),
+                })}
               />
             </div>
           )}

@@ -1,4 +1,5 @@
-import { Alert, List } from 'antd';
+import { Alert } from 'antd';
+import { ItemList } from '../../components/ItemList.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 
 /** The answer of POST /v1/journal/proofs/verify, the same report `sluice verify --proof` prints. */
@@ -22,7 +23,7 @@ export function ProofResult({ result }: { readonly result: ProofVerification }) 
       description={
         <>
           <div>{where}</div>
-          {result.problems.length > 0 && <List size="small" dataSource={[...result.problems]} renderItem={(problem) => <List.Item>{problem}</List.Item>} />}
+          {result.problems.length > 0 && <ItemList items={result.problems} render={(problem, index) => ({ key: index, content: problem })} />}
         </>
       }
     />

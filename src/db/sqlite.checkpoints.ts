@@ -1,0 +1,179 @@
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Checkpoints beside the event loop. SQLite copies the WAL into the database file and flushes it
+ * (a checkpoint) inside the commit that passes 1,000 pages, on the JavaScript thread. Here the
+ * adapter's connection never checkpoints (`wal_autocheckpoint=0`); a worker thread with a second
+ * connection runs PASSIVE checkpoints a little after commits, which neither wait for the writer
+ * nor stop it.
+ *
+ * A PASSIVE checkpoint copies what is committed, but the WAL only starts over from its beginning
+ * when a write transaction begins with every frame copied, which rarely happens while commits
+ * follow each other, and a writer can outrun the copying. So once the WAL file is larger than
+ * WAL_RESTART_BYTES, the adapter lets its next transaction wait (asynchronously: requests are
+ * still read and answered) until the worker has copied the rest; that transaction then starts the
+ * WAL over, and with `journal_size_limit` its first commit cuts the file back to that size.
+ */
+
+/**
+ * How long after a commit the worker checkpoints. Waiting lets the commits of that time share
+ * one copy of each page they changed, as SQLite's own checkpoint every 1,000 pages does.
+ */
+const CHECKPOINT_DELAY_MS = 100;
+/** WAL size after which the next transaction waits for the WAL to be copied and starts it over. */
+export const WAL_RESTART_BYTES = 16 * 1024 * 1024;
+
+const CHECKPOINTER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const files = new Map();
+function checkpoint(id, type) {
+  const file = files.get(id);
+  if (!file) return parentPort.postMessage({ type, id, log: 0, copied: 0 });
+  if (file.timer) clearTimeout(file.timer);
+  file.timer = null;
+  try {
+    const [result] = file.db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ type, id, log: result.log, copied: result.checkpointed });
+  } catch (error) {
+    parentPort.postMessage({ type: 'failed', id, message: String((error && error.message) || error) });
+    if (type === 'drained') parentPort.postMessage({ type, id, log: 0, copied: 0 });
+  }
+}
+parentPort.on('message', (message) => {
+  if (message.type === 'open') {
+    try {
+      const db = new Database(message.file, { fileMustExist: true });
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 0');
+      files.set(message.id, { db, timer: null });
+    } catch (error) {
+      parentPort.postMessage({ type: 'failed', id: message.id, message: String((error && error.message) || error) });
+    }
+  } else if (message.type === 'commit') {
+    const file = files.get(message.id);
+    if (file && !file.timer) file.timer = setTimeout(() => checkpoint(message.id, 'checkpointed'), workerData.delayMs);
+  } else if (message.type === 'drain') {
+    checkpoint(message.id, 'drained');
+  } else if (message.type === 'close') {
+    const file = files.get(message.id);
+    files.delete(message.id);
+    if (file) {
+      if (file.timer) clearTimeout(file.timer);
+      try { file.db.close(); } catch {}
+    }
+    parentPort.postMessage({ type: 'closed', id: message.id });
+  }
+});
+`;
+
+export interface Checkpoints {
+  /** Tells the worker that the WAL grew; cheap, and coalesced until its next checkpoint. */
+  committed(): void;
+  /**
+   * When the WAL has grown past WAL_RESTART_BYTES, a promise that settles once the worker has
+   * copied all of it; the adapter awaits it before its next transaction, holding its own lock.
+   */
+  drainIfDue(): Promise<void> | undefined;
+  /** Closes the worker's connection to the file (before the adapter closes its own). */
+  close(): Promise<void>;
+}
+
+type Reply =
+  | { type: 'checkpointed' | 'drained'; id: number; log: number; copied: number }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'closed'; id: number };
+
+/** One worker for every SQLite file of the process, so tests that open hundreds of files start one thread. */
+let shared: { worker: Worker; files: Map<number, (reply: Reply) => void>; holding: number } | null = null;
+let nextFileId = 1;
+
+function checkpointer() {
+  if (shared) return shared;
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { driver, delayMs: CHECKPOINT_DELAY_MS }, execArgv: [] });
+  const files = new Map<number, (reply: Reply) => void>();
+  const thread = { worker, files, holding: 0 };
+  worker.on('message', (reply: Reply) => files.get(reply.id)?.(reply));
+  worker.on('error', () => {
+    if (shared === thread) shared = null;
+    for (const [id, handler] of files) {
+      handler({ type: 'failed', id, message: 'the checkpointer thread stopped' });
+      handler({ type: 'drained', id, log: 0, copied: 0 });
+      handler({ type: 'closed', id });
+    }
+  });
+  // The thread serves open files; it must not keep a process alive that has nothing else to do.
+  worker.unref();
+  shared = thread;
+  return thread;
+}
+
+/**
+ * Registers `file` with the checkpointer thread. `onFailure` runs if that thread cannot checkpoint
+ * the file, so the adapter can go back to checkpointing inside its commits.
+ */
+export function startCheckpoints(file: string, onFailure: (message: string) => void): Checkpoints {
+  const walPath = `${file}-wal`;
+  const thread = checkpointer();
+  const { worker, files } = thread;
+  const id = nextFileId++;
+  let requested = false;
+  let failed = false;
+  /** WAL size when a drain last left frames uncopied (a reader holds them): wait for more before trying again. */
+  let drainFloor = 0;
+  const waiting: { drained?: () => void; closed?: () => void } = {};
+  const walSize = () => {
+    try {
+      return statSync(walPath).size;
+    } catch {
+      return 0;
+    }
+  };
+  // Awaiting a reply holds the thread, so the process does not exit before it comes.
+  const hold = async (send: () => void, settle: 'drained' | 'closed'): Promise<void> => {
+    if (thread.holding++ === 0) worker.ref();
+    try {
+      await new Promise<void>((resolve) => {
+        waiting[settle] = resolve;
+        send();
+      });
+    } finally {
+      if (--thread.holding === 0) worker.unref();
+    }
+  };
+  files.set(id, (reply) => {
+    if (reply.type === 'checkpointed') requested = false;
+    if (reply.type === 'drained') {
+      drainFloor = reply.copied < reply.log ? walSize() : 0;
+      waiting.drained?.();
+    }
+    if (reply.type === 'failed' && !failed) {
+      failed = true;
+      onFailure(reply.message);
+    }
+    if (reply.type === 'closed') waiting.closed?.();
+  });
+  worker.postMessage({ type: 'open', id, file });
+  return {
+    committed() {
+      if (requested || failed) return;
+      requested = true;
+      worker.postMessage({ type: 'commit', id });
+    },
+    drainIfDue() {
+      if (failed || walSize() < Math.max(WAL_RESTART_BYTES, drainFloor + WAL_RESTART_BYTES)) return undefined;
+      return hold(() => worker.postMessage({ type: 'drain', id }), 'drained');
+    },
+    async close() {
+      if (failed || !files.has(id)) return;
+      try {
+        await hold(() => worker.postMessage({ type: 'close', id }), 'closed');
+      } finally {
+        files.delete(id);
+      }
+    },
+  };
+}

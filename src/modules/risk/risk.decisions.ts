@@ -1,0 +1,137 @@
+import type { Queryable, SqlValue } from '../../db/index.ts';
+import type { Outcome } from '../rules/index.ts';
+import { eventFromJson, eventJson, featureSetIdOf, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
+import { RISK_LIMITS } from './risk.limits.ts';
+import { insertRows } from './risk.repository.ts';
+import type { Decision, DecisionSource, FailMode } from './risk.ts';
+
+/** SQL of the decision log, the same text on both dialects. */
+type Row = Record<string, unknown>;
+
+const DECISION_COLUMNS = ['id', 'event_id', 'source', 'at_ms', 'outcome', 'score', 'ruleset_id', 'ruleset_version', 'fail_mode', 'elapsed_ms', 'body_json', 'variables_json'];
+
+/** The sets of feature names this process has met, written or read (see risk.json.ts). */
+export interface FeatureSets {
+  /** By the names joined with commas, as the writer meets them. */
+  readonly known: Map<string, FeatureSetRef>;
+  /** Names by set id, for reading. */
+  readonly names: Map<string, readonly string[]>;
+  /** Ids known to be in risk_feature_sets (committed). */
+  readonly stored: Set<string>;
+}
+
+export const createFeatureSets = (): FeatureSets => ({ known: new Map(), names: new Map(), stored: new Set() });
+
+/** Sets are few (one per feature catalogue); should something mint many, the memory is let go. */
+function bound(sets: FeatureSets): void {
+  if (sets.known.size > RISK_LIMITS.featureSetsMax) sets.known.clear();
+  if (sets.names.size > RISK_LIMITS.featureSetsMax) sets.names.clear();
+  if (sets.stored.size > RISK_LIMITS.featureSetsMax) sets.stored.clear();
+}
+
+function decisionParams(decision: Decision, set: FeatureSetRef | null): SqlValue[] {
+  const body = {
+    reasons: decision.reasons, fired: decision.fired, shadow: decision.shadow, ruleErrors: decision.ruleErrors, listHits: decision.listHits, event: eventJson(decision.event),
+  };
+  return [
+    decision.id, decision.eventId, decision.source, decision.atMs, decision.outcome, decision.score, decision.ruleset?.id ?? null, decision.ruleset?.version ?? null,
+    decision.failMode, decision.elapsedMs, JSON.stringify(body), decision.variables && set ? variablesToJson(decision.variables, set) : null,
+  ];
+}
+
+/**
+ * Writes decisions and the feature sets they refer to that are not yet stored; returns the ids of
+ * the sets it wrote, which the caller marks stored once the transaction has committed.
+ */
+export async function insertDecisions(q: Queryable, decisions: readonly Decision[], sets: FeatureSets): Promise<string[]> {
+  if (decisions.length === 0) return [];
+  bound(sets);
+  const refs = decisions.map((decision) => (decision.variables ? featureSetOf(decision.variables.features, sets.known) : null));
+  const fresh = new Map<string, FeatureSetRef>();
+  for (const ref of refs) if (ref && !sets.stored.has(ref.id)) fresh.set(ref.id, ref);
+  if (fresh.size > 0) await insertRows(q, 'risk_feature_sets', ['id', 'names_json'], [...fresh.values()].map((ref) => [ref.id, JSON.stringify(ref.names)]), true);
+  await insertRows(q, 'risk_decisions', DECISION_COLUMNS, decisions.map((decision, index) => decisionParams(decision, refs[index] ?? null)), false);
+  return [...fresh.keys()];
+}
+
+/** Loads the names of the feature sets these rows refer to that this process has not read yet. */
+async function loadNames(q: Queryable, rows: readonly Row[], sets: FeatureSets): Promise<void> {
+  bound(sets);
+  const missing = new Set<string>();
+  for (const row of rows) {
+    if (!row.variables_json) continue;
+    const id = featureSetIdOf(row.variables_json as string);
+    if (id !== null && !sets.names.has(id)) missing.add(id);
+  }
+  if (missing.size === 0) return;
+  const ids = [...missing];
+  const found = await q.all<{ id: string; names_json: string }>(`SELECT id, names_json FROM risk_feature_sets WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+  for (const row of found) sets.names.set(row.id, JSON.parse(row.names_json) as string[]);
+}
+
+function toDecision(row: Row, sets: FeatureSets | null): Decision {
+  const body = JSON.parse(row.body_json as string) as Pick<Decision, 'reasons' | 'fired' | 'shadow' | 'ruleErrors' | 'listHits'> & { event: Parameters<typeof eventFromJson>[0] };
+  const text = row.variables_json as string | null;
+  const setId = sets && text ? featureSetIdOf(text) : null;
+  const names = setId !== null ? sets?.names.get(setId) : undefined;
+  return {
+    id: row.id as string,
+    eventId: row.event_id as string,
+    source: row.source as DecisionSource,
+    atMs: Number(row.at_ms),
+    outcome: row.outcome as Outcome,
+    score: Number(row.score),
+    reasons: body.reasons,
+    fired: body.fired,
+    ruleset: row.ruleset_id ? { id: row.ruleset_id as string, version: Number(row.ruleset_version) } : null,
+    shadow: body.shadow,
+    ruleErrors: body.ruleErrors,
+    listHits: body.listHits,
+    elapsedMs: Number(row.elapsed_ms),
+    failMode: (row.fail_mode as FailMode | null) ?? null,
+    event: eventFromJson(body.event),
+    // A vector whose names cannot be found is not replayed rather than replayed wrong.
+    variables: text && sets && (setId === null || names) ? variablesFromJson(text, names) : null,
+  };
+}
+
+export async function getDecision(q: Queryable, id: string, sets: FeatureSets): Promise<Decision | undefined> {
+  const row = await q.get(`SELECT ${DECISION_COLUMNS.join(', ')} FROM risk_decisions WHERE id = ?`, [id]);
+  if (!row) return undefined;
+  await loadNames(q, [row], sets);
+  return toDecision(row, sets);
+}
+
+export interface DecisionFilter {
+  readonly outcome?: Outcome;
+  readonly sinceMs?: number;
+  readonly after?: string;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+}
+
+/** The feed, by id (time-ordered); variables are left out, the single decision carries them. */
+export async function listDecisions(q: Queryable, filter: DecisionFilter): Promise<Decision[]> {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (filter.outcome) (where.push('outcome = ?'), params.push(filter.outcome));
+  // Spelled out so that both planners may use the index of review and decline decisions.
+  if (filter.outcome && filter.outcome !== 'approve') where.push("outcome <> 'approve'");
+  if (filter.sinceMs !== undefined) (where.push('at_ms >= ?'), params.push(filter.sinceMs));
+  if (filter.after !== undefined) (where.push(filter.order === 'asc' ? 'id > ?' : 'id < ?'), params.push(filter.after));
+  const columns = DECISION_COLUMNS.filter((column) => column !== 'variables_json').join(', ');
+  const rows = await q.all(
+    `SELECT ${columns} FROM risk_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${filter.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+    [...params, filter.limit],
+  );
+  return rows.map((row) => toDecision(row, null));
+}
+
+/** One page of history for a backtest, in decision order, after the (at_ms, id) position given. */
+export async function historyPage(q: Queryable, fromMs: number, after: { atMs: number; id: string } | null, limit: number, sets: FeatureSets): Promise<Decision[]> {
+  const position = after ? ' AND (at_ms > ? OR (at_ms = ? AND id > ?))' : '';
+  const params: SqlValue[] = after ? [fromMs, after.atMs, after.atMs, after.id, limit] : [fromMs, limit];
+  const rows = await q.all(`SELECT ${DECISION_COLUMNS.join(', ')} FROM risk_decisions WHERE at_ms >= ?${position} ORDER BY at_ms, id LIMIT ?`, params);
+  await loadNames(q, rows, sets);
+  return rows.map((row) => toDecision(row, sets));
+}
