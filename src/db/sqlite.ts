@@ -117,7 +117,7 @@ export function openSqlite(file: string): Database {
   function pipelinedTransaction<T>(work: (tx: Queryable) => Promise<T>): Promise<{ result: T; durable: Promise<void> }> {
     return exclusive(async () => {
       // Under this adapter's lock, so the worker copies the whole WAL and this transaction restarts it.
-      await checkpoints?.drainIfDue();
+      { const t = performance.now(); const d = checkpoints?.drainIfDue(); if (d) { await d; const g = globalThis as any; g.__drains = (g.__drains ?? 0) + 1; g.__drainMs = (g.__drainMs ?? 0) + performance.now() - t; } }
       inTransaction = true;
       try {
         db.prepare('BEGIN IMMEDIATE').run();

@@ -181,10 +181,7 @@ describeWithChromium('web console', (chromiumPath) => {
     expect(await page.evaluate(() => localStorage.getItem('sluice.locale'))).toBe('en-US');
   });
 
-  // To do until the demo plants a mule ring that ring detection raises a case for: the case routes
-  // answer, but the demo queue has no case from ring detection yet. Turn `it.todo` back into `it`
-  // once it does; the body below is the complete test.
-  it.todo('opens the case raised by the planted mule ring and draws the accounts involved', { timeout: 120_000 }, async () => {
+  it('opens the case raised by the planted mule ring and draws the accounts involved', { timeout: 120_000 }, async () => {
     const { page } = browser;
     const queue = await api.get('/v1/risk/cases?limit=100');
     expect(queue.status).toBe(200);

@@ -33,11 +33,12 @@ export function AccountGraph({ graph, label, onOpen }: { readonly graph: CaseGra
           selector: 'node',
           style: {
             label: 'data(label)',
-            'font-size': 10,
+            'font-size': 9,
+            color: '#595959',
             'text-valign': 'bottom',
             'text-margin-y': 4,
-            width: 'mapData(score, 0, 1, 22, 44)',
-            height: 'mapData(score, 0, 1, 22, 44)',
+            width: 'mapData(score, 0, 1, 14, 30)',
+            height: 'mapData(score, 0, 1, 14, 30)',
             'background-color': 'mapData(score, 0, 1, #91caff, #ff4d4f)',
             'border-width': 'mapData(flagged, 0, 1, 0, 3)',
             'border-color': '#a8071a',
@@ -45,13 +46,24 @@ export function AccountGraph({ graph, label, onOpen }: { readonly graph: CaseGra
         },
         { selector: 'edge', style: { width: 'data(width)', 'line-color': '#8c8c8c', 'target-arrow-color': '#8c8c8c', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier', opacity: 0.8 } },
       ],
-      layout: { name: graph.nodes.length > 60 ? 'concentric' : 'cose', animate: false, padding: 24 } as cytoscape.LayoutOptions,
+      layout: layoutFor(graph.nodes.length),
     });
     instance.on('tap', 'node', (event) => open.current?.(String(event.target.id())));
     return () => instance.destroy();
   }, [graph]);
 
   return <div ref={element} className="graph-box" role="img" aria-label={label} data-testid="case-graph" />;
+}
+
+/**
+ * A ring of a few dozen accounts reads best on a circle, where its cycle is visible at a glance;
+ * a larger neighbourhood needs a force layout to pull its clusters apart, and beyond that
+ * concentric rings by degree stay legible where forces would tangle.
+ */
+function layoutFor(nodes: number): cytoscape.LayoutOptions {
+  if (nodes <= 30) return { name: 'circle', animate: false, padding: 24 } as cytoscape.LayoutOptions;
+  if (nodes <= 120) return { name: 'cose', animate: false, padding: 24, nodeRepulsion: () => 8000, idealEdgeLength: () => 80 } as cytoscape.LayoutOptions;
+  return { name: 'concentric', animate: false, padding: 24 } as cytoscape.LayoutOptions;
 }
 
 function weightOf(edge: CaseGraph['edges'][number]): number {

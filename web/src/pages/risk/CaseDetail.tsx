@@ -65,7 +65,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
   return (
     <Card>
       <Descriptions
-        column={{ xs: 1, md: 2, xl: 4 }}
+        column={{ xs: 1, md: 2, xl: 3 }}
         items={[
           { label: t('cases.status'), children: <span data-testid="case-status"><StatusTag status={item.status} /></span> },
           { label: t('cases.priority'), children: item.priority.toFixed(2) },
@@ -74,7 +74,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
           { label: t('common.createdAt'), children: formatInstant(item.created_at, locale) },
           { label: t('cases.accounts'), children: item.links.accounts.length },
           { label: t('cases.transfers'), children: item.links.transfers.length },
-          { label: t('cases.parties'), children: item.links.parties.map((party) => party.id).join(', ') || '—' },
+          { label: t('cases.parties'), span: 'filled', children: item.links.parties.map((party) => party.id).join(', ') || '—' },
         ]}
       />
       {!closed && (
