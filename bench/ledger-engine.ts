@@ -17,23 +17,18 @@ const BATCHES_PER_ROUND = 12;
 const CONCURRENT_CALLS = 4;
 const TARGET_TRANSFERS_PER_SECOND = 200_000;
 const TARGET_RATIO = 0.7;
-/**
- * A what-if for schema decisions, never the default: with this variable set to 1 the benchmark drops
- * the per-account transfer indexes (ledger_transfers_debit and ledger_transfers_credit) from its
- * scratch database before measuring, to show what they cost. Its figures carry a suffix that says so.
- */
-const WITHOUT_ACCOUNT_INDEXES = process.env.SLUICE_BENCH_WITHOUT_ACCOUNT_INDEXES === '1';
-const SUFFIX = WITHOUT_ACCOUNT_INDEXES ? '_without_account_indexes' : '';
-
 interface Totals {
   transfers: number;
   seconds: number;
   bytesWritten: number;
+  /** CPU time of the whole process (every thread), in seconds. */
+  cpuSeconds: number;
 }
 
 const rate = (totals: Totals) => totals.transfers / totals.seconds;
 const megabytesPerBatch = (totals: Totals) => megabytes((totals.bytesWritten / totals.transfers) * BATCH_SIZE).toFixed(1);
-const emptyTotals = (): Totals => ({ transfers: 0, seconds: 0, bytesWritten: 0 });
+const cpuMillisecondsPerBatch = (totals: Totals) => Math.round(((totals.cpuSeconds * 1000) / totals.transfers) * BATCH_SIZE);
+const emptyTotals = (): Totals => ({ transfers: 0, seconds: 0, bytesWritten: 0, cpuSeconds: 0 });
 
 /** Adds the time and the bytes written of one measured stretch to the totals. */
 async function measure(totals: Totals, transfers: number, work: () => Promise<void> | void): Promise<void> {
@@ -41,9 +36,12 @@ async function measure(totals: Totals, transfers: number, work: () => Promise<vo
   // and would otherwise pay for collecting that garbage.
   await settle();
   const bytesBefore = bytesWritten();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await work();
   totals.seconds += (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  totals.cpuSeconds += (cpu.user + cpu.system) / 1e6;
   totals.bytesWritten += bytesWritten() - bytesBefore;
   totals.transfers += transfers;
 }
@@ -86,10 +84,6 @@ export default defineBenchmark({
     withScratchDir('ledger-engine', async (dir) => {
       const platform = await openBenchPlatform(dir);
       try {
-        if (WITHOUT_ACCOUNT_INDEXES) {
-          progress('what-if: the per-account transfer indexes are dropped for this run');
-          await platform.db.exec('DROP INDEX ledger_transfers_debit; DROP INDEX ledger_transfers_credit;');
-        }
         const accountIds = await createAccounts(platform, ACCOUNTS);
         const baseline = openBaselineLedger(dir, accountIds);
         const random = seededRandom(42);
@@ -117,13 +111,18 @@ export default defineBenchmark({
             `written per batch of ${BATCH_SIZE}: baseline ${megabytesPerBatch(base)} MB, engine ${megabytesPerBatch(sequential)} MB, ` +
               `engine with ${CONCURRENT_CALLS} calls in flight ${megabytesPerBatch(concurrent)} MB (WAL and checkpoints)`,
           );
+          // CPU time depends less than wall time on what else the machine is doing.
+          progress(
+            `CPU per batch (every thread): baseline ${cpuMillisecondsPerBatch(base)} ms, engine ${cpuMillisecondsPerBatch(sequential)} ms, ` +
+              `engine with ${CONCURRENT_CALLS} calls in flight ${cpuMillisecondsPerBatch(concurrent)} ms`,
+          );
 
           const baselineName = 'better-sqlite3 loop: insert 1 row + update 2 balances per transfer';
           const target = `≥ ${TARGET_TRANSFERS_PER_SECOND.toLocaleString('en-US')}/s and ≥ ${TARGET_RATIO}× baseline`;
           const meets = (totals: Totals) => rate(totals) >= TARGET_TRANSFERS_PER_SECOND && rate(totals) / rate(base) >= TARGET_RATIO;
           return [
             figure({
-              name: `ledger-engine.transfers_per_second${SUFFIX}`,
+              name: 'ledger-engine.transfers_per_second',
               value: rate(sequential),
               unit: 'transfers/s',
               baseline: baselineName,
@@ -132,7 +131,7 @@ export default defineBenchmark({
               met: meets(sequential),
             }),
             figure({
-              name: `ledger-engine.transfers_per_second_${CONCURRENT_CALLS}_in_flight${SUFFIX}`,
+              name: `ledger-engine.transfers_per_second_${CONCURRENT_CALLS}_in_flight`,
               value: rate(concurrent),
               unit: 'transfers/s',
               baseline: baselineName,

@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
  * follow each other, and a writer can outrun the copying. So once the WAL file is larger than
  * WAL_RESTART_BYTES, the adapter lets its next transaction wait (asynchronously: requests are
  * still read and answered) until the worker has copied the rest; that transaction then starts the
- * WAL over, and with `journal_size_limit` its first commit cuts the file back to that size.
+ * WAL over, and with `journal_size_limit` its first commit cuts the file back to WAL_KEPT_BYTES.
  */
 
 /**
@@ -22,8 +22,13 @@ import { Worker } from 'node:worker_threads';
  * one copy of each page they changed, as SQLite's own checkpoint every 1,000 pages does.
  */
 const CHECKPOINT_DELAY_MS = 100;
-/** WAL size after which the next transaction waits for the WAL to be copied and starts it over. */
-export const WAL_RESTART_BYTES = 16 * 1024 * 1024;
+/** WAL file size after which the next transaction waits for the WAL to be copied and starts it over. */
+const WAL_RESTART_BYTES = 16 * 1024 * 1024;
+/**
+ * What the first commit after a restart cuts the WAL file back to (`journal_size_limit`). Below
+ * WAL_RESTART_BYTES, so that the file only grows past the latter with that much new WAL in it.
+ */
+export const WAL_KEPT_BYTES = 4 * 1024 * 1024;
 
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

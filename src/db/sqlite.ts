@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { DatabaseUnavailableError, type Database, type Queryable, type Row, type SqlValue } from './port.ts';
-import { WAL_RESTART_BYTES, startCheckpoints, type Checkpoints } from './sqlite.checkpoints.ts';
+import { WAL_KEPT_BYTES, startCheckpoints, type Checkpoints } from './sqlite.checkpoints.ts';
 import { createWalDurability, walFileFlusher } from './sqlite.durability.ts';
 
 /** SQLite's own checkpoint threshold, used again should the checkpointer thread fail. */
@@ -72,7 +72,7 @@ export function openSqlite(file: string): Database {
   if (!inMemory) {
     db.pragma('wal_autocheckpoint = 0');
     // Once the WAL starts over, its first commit cuts the file back to this size (see sqlite.checkpoints.ts).
-    db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
+    db.pragma(`journal_size_limit = ${WAL_KEPT_BYTES}`);
     // Should the thread fail, checkpoints go back into the commits, as SQLite does by default.
     checkpoints = startCheckpoints(resolve(file), () => {
       if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_CHECKPOINT_PAGES}`);
@@ -117,7 +117,7 @@ export function openSqlite(file: string): Database {
   function pipelinedTransaction<T>(work: (tx: Queryable) => Promise<T>): Promise<{ result: T; durable: Promise<void> }> {
     return exclusive(async () => {
       // Under this adapter's lock, so the worker copies the whole WAL and this transaction restarts it.
-      { const t = performance.now(); const d = checkpoints?.drainIfDue(); if (d) { await d; const g = globalThis as any; g.__drains = (g.__drains ?? 0) + 1; g.__drainMs = (g.__drainMs ?? 0) + performance.now() - t; } }
+      await checkpoints?.drainIfDue();
       inTransaction = true;
       try {
         db.prepare('BEGIN IMMEDIATE').run();

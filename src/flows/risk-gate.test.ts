@@ -119,6 +119,12 @@ describeEachDialect('risk gate on POST /v1/transfers', ({ open }) => {
     for (const id of [exempt.id, batch.results[0].id, off.id]) expect(logged).not.toContain(id);
   });
 
+  it('leaves a transfer the ledger refuses for its shape to the ledger, undecided', async () => {
+    api.rules.script = () => 'decline';
+    expectProblem(await api.call('POST', '/v1/transfers', transfer('10', { credit_account_id: fixture.alice })), 422, 'accounts_must_be_different');
+    expectProblem(await api.call('POST', '/v1/transfers', { id: uuid(), amount: '10', ledger: 1, code: 1 }), 422, 'debit_account_id_must_not_be_zero');
+  });
+
   it('does not evaluate posting or voiding a pending transfer, which moves nothing new', async () => {
     api.rules.script = () => 'approve';
     const pending = transfer('3900', { flags: ['pending'], timeout: 3600 });

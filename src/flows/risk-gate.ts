@@ -1,4 +1,4 @@
-import type { Clock } from '../kernel/index.ts';
+import { NIL_UUID, type Clock } from '../kernel/index.ts';
 import type { RiskEvent } from '../modules/features/index.ts';
 import { TransferFlags, type AccountError, type AccountRequest, type ItemResult, type LedgerService, type TransferError, type TransferRequest } from '../modules/ledger/index.ts';
 import type { PartiesService } from '../modules/parties/index.ts';
@@ -46,7 +46,18 @@ export interface TransferGate {
 }
 
 const POST_OR_VOID = TransferFlags.post_pending | TransferFlags.void_pending;
+const BALANCING = TransferFlags.balancing_debit | TransferFlags.balancing_credit;
 const isNewMoney = (request: TransferRequest): boolean => (request.flags & POST_OR_VOID) === 0;
+
+/**
+ * A new transfer the ledger will refuse for its shape alone (no accounts, the same account twice, no
+ * ledger, code or amount) moves nothing and is left to the ledger's own answer, undecided.
+ */
+function isWellFormed(request: TransferRequest): boolean {
+  const { debitAccountId: debit, creditAccountId: credit } = request;
+  return !!debit && !!credit && debit !== NIL_UUID && credit !== NIL_UUID && debit !== credit && !!request.ledger && !!request.code &&
+    (request.amount !== undefined ? request.amount > 0n : (request.flags & BALANCING) !== 0);
+}
 
 interface Verdict {
   readonly outcome: Outcome;
@@ -129,6 +140,103 @@ export function createTransferGate(deps: {
     return false;
   }
 
+  interface Decided {
+    readonly events: Map<number, RiskEvent>;
+    readonly decisions: Map<number, Decision>;
+    readonly verdicts: Map<number, Verdict>;
+  }
+
+  /** Each evaluated item's verdict: the decision of a first attempt of the same request, or a fresh one. */
+  async function decideItems(requests: readonly TransferRequest[], evaluated: readonly number[], channel: string, atMs: number): Promise<Decided> {
+    const prior = await risk.priorDecisions(evaluated.map((index) => (requests[index] as TransferRequest).id));
+    const decided: Decided = { events: new Map(), decisions: new Map(), verdicts: new Map() };
+    for (const index of evaluated) {
+      const request = requests[index] as TransferRequest;
+      const event = await directory.transferEvent(request, channel, atMs);
+      decided.events.set(index, event);
+      const earlier = prior.get(request.id);
+      if (earlier) {
+        decided.verdicts.set(index, { outcome: earlier.outcome, decisionId: earlier.decisionId, fresh: false });
+        continue;
+      }
+      const decision = risk.evaluate(event, 'transfer');
+      decided.decisions.set(index, decision);
+      decided.verdicts.set(index, { outcome: decision.outcome, decisionId: decision.id, fresh: true });
+    }
+    return decided;
+  }
+
+  /** What happens to each chain: booked as sent, held, or refused; and what is logged for it. */
+  async function planChains(requests: readonly TransferRequest[], decided: Decided, guarded: ReadonlyMap<number, string>, atMs: number) {
+    const plans: ChainPlan[] = [];
+    const toLog: Decision[] = [];
+    const holds: Hold[] = [];
+    for (const { start, end } of chainsOf(requests)) {
+      const plan: ChainPlan = { start, end, kind: 'plain', refusals: new Map(), hold: null, holdDecisionId: null };
+      plans.push(plan);
+      const chainDecisions: Decision[] = [];
+      let flagged: { index: number; verdict: Verdict } | null = null;
+      for (let index = start; index < end; index++) {
+        const decision = decided.decisions.get(index);
+        if (decision) chainDecisions.push(decision);
+        const holdId = guarded.get(index);
+        if (holdId && plan.kind !== 'refused') refuseChain(plan, requests, index, { result: 'held_for_review', id: (requests[index] as TransferRequest).id, holdId });
+        const verdict = decided.verdicts.get(index);
+        if (verdict && verdict.outcome !== 'approve' && (!flagged || (verdict.outcome === 'decline' && flagged.verdict.outcome !== 'decline'))) flagged = { index, verdict };
+      }
+      if (plan.kind === 'refused' || !flagged) {
+        toLog.push(...chainDecisions);
+        continue;
+      }
+      // A fresh review or decline of something the ledger already booked is a retry of a request
+      // approved the first time: the ledger's answer stands and the new evaluation is not logged.
+      if (flagged.verdict.fresh && (await alreadyBooked(plan, requests))) continue;
+      toLog.push(...chainDecisions);
+      const decisionId = flagged.verdict.decisionId ?? undefined;
+      if (flagged.verdict.outcome === 'decline') {
+        refuseChain(plan, requests, flagged.index, { result: 'risk_declined', id: (requests[flagged.index] as TransferRequest).id, ...(decisionId ? { decisionId } : {}) });
+        continue;
+      }
+      plan.kind = 'held';
+      plan.holdDecisionId = flagged.verdict.decisionId;
+      const reviewing = chainDecisions.filter((decision) => decision.outcome === 'review');
+      plan.hold = holdOf(plan, requests, decided.events, reviewing, flagged.verdict.fresh ? [] : [flagged.verdict.decisionId as string], atMs);
+      holds.push(plan.hold);
+    }
+    return { plans, toLog, holds };
+  }
+
+  /** Sends the chains that are not refused to the ledger in one call, and puts every answer in its place. */
+  async function book(requests: readonly TransferRequest[], plans: readonly ChainPlan[]): Promise<GatedTransferResult[]> {
+    const submitted: TransferRequest[] = [];
+    const origin: number[] = [];
+    for (const plan of plans) {
+      if (plan.kind === 'refused') continue;
+      const chain = plan.kind === 'held' ? heldRequests(plan, requests) : requests.slice(plan.start, plan.end);
+      chain.forEach((request, offset) => (submitted.push(request), origin.push(plan.start + offset)));
+    }
+    const answers = submitted.length > 0 ? await ledger.createTransfers(submitted) : [];
+    const results: GatedTransferResult[] = new Array(requests.length);
+    answers.forEach((answer, position) => (results[origin[position] as number] = answer));
+    for (const plan of plans) for (const [index, refusal] of plan.refusals) results[index] = refusal;
+    return results;
+  }
+
+  /** A held chain the ledger refused holds nothing; one it booked is marked with its hold in the answers. */
+  async function settleHold(plan: ChainPlan, hold: Hold, results: GatedTransferResult[]): Promise<void> {
+    const chainAnswers = results.slice(plan.start, plan.end);
+    const failed = chainAnswers.find((answer) => answer.result !== 'ok' && answer.result !== 'linked_event_failed');
+    if (failed) return risk.holds.settle(hold.id, 'not_booked', `the ledger refused ${failed.id}: ${failed.result}`);
+    for (let index = plan.start; index < plan.end; index++) {
+      const answer = results[index] as GatedTransferResult;
+      results[index] = plan.holdDecisionId ? { ...answer, holdId: hold.id, decisionId: plan.holdDecisionId } : { ...answer, holdId: hold.id };
+    }
+    // An analyst who closed the hold while this booking was on its way (it found nothing to post
+    // or void) must not leave the transfers held with nobody guarding them.
+    const bookedNow = chainAnswers.some((answer) => answer.result === 'ok' && !answer.replayed);
+    if (bookedNow && !(await risk.holds.isOpen(hold.id))) await ledger.createTransfers(voidRequestsOf(hold));
+  }
+
   return {
     directory,
     async createAccounts(requests) {
@@ -139,96 +247,25 @@ export function createTransferGate(deps: {
     },
     async createTransfers(requests, context) {
       const atMs = deps.clock.nowMs();
-      const postIndexes = requests.flatMap((request, index) => (request.flags & TransferFlags.post_pending && request.pendingId ? [index] : []));
-      const guarded = await risk.holds.guarded(postIndexes.map((index) => (requests[index] as TransferRequest).pendingId as string));
-      const evaluated = requests.flatMap((request, index) => (isNewMoney(request) && risk.covers(request.code, context.channel) ? [index] : []));
+      const posts = requests.flatMap((request, index) => (request.flags & TransferFlags.post_pending && request.pendingId ? [index] : []));
+      const guardedIds = await risk.holds.guarded(posts.map((index) => (requests[index] as TransferRequest).pendingId as string));
+      const guarded = new Map(posts.flatMap((index) => {
+        const holdId = guardedIds.get((requests[index] as TransferRequest).pendingId as string);
+        return holdId ? [[index, holdId] as const] : [];
+      }));
+      const evaluated = requests.flatMap((request, index) => (isNewMoney(request) && isWellFormed(request) && risk.covers(request.code, context.channel) ? [index] : []));
       if (evaluated.length === 0 && guarded.size === 0) return ledger.createTransfers(requests);
 
-      const prior = await risk.priorDecisions(evaluated.map((index) => (requests[index] as TransferRequest).id));
-      const events = new Map<number, RiskEvent>();
-      const decisions = new Map<number, Decision>();
-      const verdicts = new Map<number, Verdict>();
-      for (const index of evaluated) {
-        const request = requests[index] as TransferRequest;
-        const event = await directory.transferEvent(request, context.channel, atMs);
-        events.set(index, event);
-        const earlier = prior.get(request.id);
-        if (earlier) {
-          verdicts.set(index, { outcome: earlier.outcome, decisionId: earlier.decisionId, fresh: false });
-          continue;
-        }
-        const decision = risk.evaluate(event, 'transfer');
-        decisions.set(index, decision);
-        verdicts.set(index, { outcome: decision.outcome, decisionId: decision.id, fresh: true });
-      }
-
-      const plans: ChainPlan[] = [];
-      const toLog: Decision[] = [];
-      const holds: Hold[] = [];
-      for (const { start, end } of chainsOf(requests)) {
-        const plan: ChainPlan = { start, end, kind: 'plain', refusals: new Map(), hold: null, holdDecisionId: null };
-        plans.push(plan);
-        const chainDecisions = [...decisions.entries()].filter(([index]) => index >= start && index < end).map(([, decision]) => decision);
-        let flagged: { index: number; verdict: Verdict } | null = null;
-        for (let index = start; index < end; index++) {
-          const holdId = postIndexes.includes(index) ? guarded.get((requests[index] as TransferRequest).pendingId as string) : undefined;
-          if (holdId) {
-            refuseChain(plan, requests, index, { result: 'held_for_review', id: (requests[index] as TransferRequest).id, holdId });
-            break;
-          }
-          const verdict = verdicts.get(index);
-          if (verdict && verdict.outcome !== 'approve' && (!flagged || (verdict.outcome === 'decline' && flagged.verdict.outcome !== 'decline'))) flagged = { index, verdict };
-        }
-        if (plan.kind === 'refused' || !flagged) {
-          toLog.push(...chainDecisions);
-          continue;
-        }
-        // A fresh review or decline of something the ledger already booked is a retry of a request
-        // approved the first time: the ledger's answer stands and the new evaluation is not logged.
-        if (flagged.verdict.fresh && (await alreadyBooked(plan, requests))) continue;
-        toLog.push(...chainDecisions);
-        const decisionId = flagged.verdict.decisionId ?? undefined;
-        if (flagged.verdict.outcome === 'decline') {
-          refuseChain(plan, requests, flagged.index, { result: 'risk_declined', id: (requests[flagged.index] as TransferRequest).id, ...(decisionId ? { decisionId } : {}) });
-          continue;
-        }
-        plan.kind = 'held';
-        plan.holdDecisionId = flagged.verdict.decisionId;
-        const reviewing = chainDecisions.filter((decision) => decision.outcome === 'review');
-        plan.hold = holdOf(plan, requests, events, reviewing, flagged.verdict.fresh ? [] : [flagged.verdict.decisionId as string], atMs);
-        holds.push(plan.hold);
-      }
+      const decided = await decideItems(requests, evaluated, context.channel, atMs);
+      const { plans, toLog, holds } = await planChains(requests, decided, guarded, atMs);
       await risk.commit(toLog, holds);
-
-      const submitted: TransferRequest[] = [];
-      const origin: number[] = [];
-      for (const plan of plans) {
-        if (plan.kind === 'refused') continue;
-        const chain = plan.kind === 'held' ? heldRequests(plan, requests) : requests.slice(plan.start, plan.end);
-        chain.forEach((request, offset) => (submitted.push(request), origin.push(plan.start + offset)));
-      }
-      const answers = submitted.length > 0 ? await ledger.createTransfers(submitted) : [];
-      const results: GatedTransferResult[] = new Array(requests.length);
-      answers.forEach((answer, position) => (results[origin[position] as number] = answer));
-
+      const results = await book(requests, plans);
       const booked: RiskEvent[] = [];
       for (const plan of plans) {
-        for (const [index, refusal] of plan.refusals) results[index] = refusal;
-        if (plan.kind === 'held' && plan.hold) {
-          const chainAnswers = results.slice(plan.start, plan.end);
-          const failed = chainAnswers.find((answer) => answer.result !== 'ok' && answer.result !== 'linked_event_failed');
-          if (failed) await risk.holds.settle(plan.hold.id, 'not_booked', `the ledger refused ${failed.id}: ${failed.result}`);
-          else {
-            for (let index = plan.start; index < plan.end; index++) results[index] = { ...(results[index] as GatedTransferResult), holdId: plan.hold.id, ...(plan.holdDecisionId ? { decisionId: plan.holdDecisionId } : {}) };
-            // An analyst who closed the hold while this booking was on its way (it found nothing to
-            // post or void) must not leave the transfers held with nobody guarding them.
-            const bookedNow = chainAnswers.some((answer) => answer.result === 'ok' && !answer.replayed);
-            if (bookedNow && !(await risk.holds.isOpen(plan.hold.id))) await ledger.createTransfers(voidRequestsOf(plan.hold));
-          }
-        }
+        if (plan.kind === 'held' && plan.hold) await settleHold(plan, plan.hold, results);
         for (let index = plan.start; index < plan.end; index++) {
           const answer = results[index];
-          const event = events.get(index);
+          const event = decided.events.get(index);
           if (event && answer?.result === 'ok' && !answer.replayed) booked.push(event);
         }
       }

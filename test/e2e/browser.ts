@@ -4,7 +4,7 @@
  * test-results/, and the checks the tests share (labelled controls, page-load timing).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,8 @@ export function loadDemoInto(dataDir: string, keySecret: string): Promise<void> 
 export interface Browser {
   readonly context: BrowserContext;
   readonly page: Page;
+  /** The browser's profile folder; its processes name it on their command lines. */
+  readonly profile: string;
   /** Console errors and uncaught page errors since the last call, which empties the list. */
   takeErrors(): string[];
   screenshot(name: string): Promise<void>;
@@ -91,6 +93,7 @@ export async function launchBrowser(executablePath: string): Promise<Browser> {
   return {
     context,
     page,
+    profile,
     takeErrors: () => errors.splice(0, errors.length),
     screenshot: async (name) => {
       await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
@@ -127,6 +130,51 @@ export function unlabelledControls(page: Page): Promise<string[]> {
   });
 }
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ), 100 on Linux. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, milliseconds) used so far by process `pid`, or by the processes whose
+ * command line contains `marker` together with all their descendants (Chromium's renderers and
+ * helpers do not repeat the profile folder on their command lines). Children that have exited and
+ * been waited for are included through their parent's cumulative fields. On a machine shared with
+ * other work, waiting for the CPU stretches wall-clock times; the CPU time a page costs is closer
+ * to what it takes on a machine of its own. Returns null where there is no /proc.
+ */
+export function cpuTimeMs(target: { readonly marker?: string; readonly pid?: number }): number | null {
+  let names: string[];
+  try {
+    names = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const processes = new Map<number, { parent: number; ticks: number }>();
+  const roots = new Set<number>();
+  for (const name of names) {
+    try {
+      // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+      const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      const [parent, user, system, childUser, childSystem] = [fields[1], fields[11], fields[12], fields[13], fields[14]].map(Number);
+      processes.set(Number(name), { parent: parent ?? 0, ticks: (user ?? 0) + (system ?? 0) + (childUser ?? 0) + (childSystem ?? 0) });
+      if (target.pid === Number(name)) roots.add(Number(name));
+      else if (target.marker !== undefined && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(target.marker)) roots.add(Number(name));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const included = (pid: number): boolean => {
+    // Bounded by the depth of the process tree, which has no cycles.
+    for (let current = pid, depth = 0; current > 1 && depth < 64; depth++) {
+      if (roots.has(current)) return true;
+      current = processes.get(current)?.parent ?? 0;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, process] of processes) if (included(pid)) ticks += process.ticks;
+  return Math.round((ticks * 1000) / TICKS_PER_SECOND);
+}
+
 export interface PageLoad {
   readonly path: string;
   /** From navigation start until the page's own content is on screen (data loaded and drawn). */
@@ -135,6 +183,14 @@ export interface PageLoad {
   readonly loadEventMs: number;
   /** Bytes fetched for this load (0 for responses served from the browser cache). */
   readonly transferredBytes: number;
+  /** CPU time the browser's processes, and the server, spent from navigation until ready. */
+  readonly browserCpuMs: number | null;
+  readonly serverCpuMs: number | null;
+}
+
+export interface LoadTargets {
+  readonly browserProfile: string;
+  readonly serverPid: number;
 }
 
 /**
@@ -142,7 +198,7 @@ export interface PageLoad {
  * `ready` to be visible. Times come from the browser's own clock: the navigation timing entry and
  * performance.now() at the moment the content appeared.
  */
-export async function measureLoad(page: Page, baseUrl: string, path: string, ready: string, options: { readonly cold?: boolean } = {}): Promise<PageLoad> {
+export async function measureLoad(page: Page, baseUrl: string, path: string, ready: string, targets: LoadTargets, options: { readonly cold?: boolean } = {}): Promise<PageLoad> {
   await page.goto('about:blank');
   if (options.cold) {
     // An empty HTTP cache, as on a first visit: every asset is fetched again.
@@ -150,10 +206,14 @@ export async function measureLoad(page: Page, baseUrl: string, path: string, rea
     await devtools.send('Network.clearBrowserCache');
     await devtools.detach();
   }
+  const browserBefore = cpuTimeMs({ marker: targets.browserProfile });
+  const serverBefore = cpuTimeMs({ pid: targets.serverPid });
   await page.goto(`${baseUrl}/#${path}`, { waitUntil: 'commit' });
   await page.locator(ready).first().waitFor({ state: 'visible', timeout: PAGE_READY_TIMEOUT_MS });
+  const browserAfter = cpuTimeMs({ marker: targets.browserProfile });
+  const serverAfter = cpuTimeMs({ pid: targets.serverPid });
   const label = options.cold ? `${path} (empty cache)` : path;
-  return page.evaluate((pathName) => {
+  const timing = await page.evaluate((pathName) => {
     const readyMs = performance.now();
     const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
     const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
@@ -165,4 +225,6 @@ export async function measureLoad(page: Page, baseUrl: string, path: string, rea
       transferredBytes: (navigation?.transferSize ?? 0) + resources.reduce((sum, entry) => sum + entry.transferSize, 0),
     };
   }, label);
+  const difference = (before: number | null, after: number | null) => (before === null || after === null ? null : after - before);
+  return { ...timing, browserCpuMs: difference(browserBefore, browserAfter), serverCpuMs: difference(serverBefore, serverAfter) };
 }

@@ -90,10 +90,11 @@ describeWithChromium('web console', (chromiumPath) => {
     ];
     // The baseline, measured in the same run: the console's shell alone (an unknown page: no page
     // chunk, no API call). Then the dashboard as a first visit, with an empty cache.
-    loads.push(await measureLoad(page, server.url, '/no-such-page', '[data-testid="no-such-page"]'));
-    loads.push(await measureLoad(page, server.url, '/', '[data-testid="chart-value"] canvas', { cold: true }));
+    const targets = { browserProfile: browser.profile, serverPid: server.pid };
+    loads.push(await measureLoad(page, server.url, '/no-such-page', '[data-testid="no-such-page"]', targets));
+    loads.push(await measureLoad(page, server.url, '/', '[data-testid="chart-value"] canvas', targets, { cold: true }));
     for (const [path, ready] of pages) {
-      const load = await measureLoad(page, server.url, path, ready);
+      const load = await measureLoad(page, server.url, path, ready, targets);
       loads.push(load);
       expect(await unlabelledControls(page), `unlabelled controls on ${path}`).toEqual([]);
       expect(browser.takeErrors(), `errors on ${path}`).toEqual([]);
@@ -101,7 +102,7 @@ describeWithChromium('web console', (chromiumPath) => {
     await browser.screenshot('02-journal');
     // Timings are reported, not asserted: they depend on the machine (see docs/benchmarks.md).
     const shell = loads[0]?.readyMs ?? 1;
-    console.log(loads.map((load) => `${load.path.padEnd(64)} ready ${String(load.readyMs).padStart(5)} ms (${(load.readyMs / shell).toFixed(1)}× shell)  DOMContentLoaded ${load.domContentLoadedMs} ms  ${Math.round(load.transferredBytes / 1024)} KiB`).join('\n'));
+    console.log(loads.map((load) => `${load.path.padEnd(64)} ready ${String(load.readyMs).padStart(5)} ms (${(load.readyMs / shell).toFixed(1)}× shell)  DOMContentLoaded ${load.domContentLoadedMs} ms  CPU browser ${load.browserCpuMs} ms server ${load.serverCpuMs} ms  ${Math.round(load.transferredBytes / 1024)} KiB`).join('\n'));
   });
 
   it('creates a cross-border payment from the keyboard, with a live quote, and follows its tracker to ACCC', { timeout: 120_000 }, async () => {

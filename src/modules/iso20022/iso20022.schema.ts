@@ -27,7 +27,7 @@ function compileSchema(key: string, xsdText: string): XsdValidator {
 }
 
 function validatorFor(definition: ImportSchema): XsdValidator {
-  // Looked up before the file is read: reading a schema of hundreds of kilobytes for every message
+  // Looked up before the file is read: reading a schema of tens of kilobytes for every message
   // cost more than parsing and validating the message itself.
   return validators.get(definition) ?? compileSchema(definition, readFileSync(new URL(`${definition}.xsd`, SCHEMA_DIRECTORY), 'utf8'));
 }

@@ -153,8 +153,8 @@ CREATE TABLE ledger_transfer_failures (
  * SQLite: the per-account indexes of ledger_transfers give way to postings written as sorted runs
  * (ledger.postings.ts), because a batch dirtied most of their pages. Transfers already stored form
  * the first run here, so queries by account stay fast from the first start after the upgrade.
- * Run levels follow postingLevel() (8 runs of a level merge into one of the next; level 0 below
- * 65,536 entries). PostgreSQL keeps its indexes; the migration only records itself there.
+ * The level written here is informational: the writer works levels out from run sizes (see
+ * postingLevel()). PostgreSQL keeps its indexes; the migration only records itself there.
  */
 const sqlitePostings = `
 CREATE TABLE ledger_postings (
