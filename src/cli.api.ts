@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 /**
@@ -17,6 +18,9 @@ export const API_HELP = `Usage: sluice <resource> <action> [options]     (server
   transfers get ID
   transfers list [--account UUID] [--code N]
   cases report ID [--format json|md|html]     the case report for filing (JSON by default)
+  rules backtest ID [--days N]                 replay the last N days of decisions through a ruleset version
+  rules promote ID --stage shadow|live|retired
+  lists import FILE                            add block/allow list entries from a CSV file, all or nothing
 
   --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
   --key KEY    API key (SLUICE_API_KEY)`;
@@ -26,7 +30,7 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     args,
     allowPositionals: true,
     options: Object.fromEntries(
-      ['url', 'key', 'id', 'asset-code', 'scale', 'name', 'kind', 'jurisdiction', 'ledger', 'code', 'flags', 'party', 'at', 'debit', 'credit', 'amount', 'pending-id', 'timeout', 'account', 'format']
+      ['url', 'key', 'id', 'asset-code', 'scale', 'name', 'kind', 'jurisdiction', 'ledger', 'code', 'flags', 'party', 'at', 'debit', 'credit', 'amount', 'pending-id', 'timeout', 'account', 'format', 'days', 'stage']
         .map((name) => [name, { type: 'string' as const }]),
     ),
   });
@@ -69,6 +73,14 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
       return request('GET', `/v1/transfers/${target ?? ''}`);
     case 'transfers list':
       return request('GET', `/v1/transfers${query({ account_id: values.account, code: values.code })}`);
+    case 'rules backtest':
+      return request('POST', `/v1/risk/rulesets/${encodeURIComponent(target ?? '')}/backtest`, { days: int(values.days) ?? 30 });
+    case 'rules promote':
+      return request('POST', `/v1/risk/rulesets/${encodeURIComponent(target ?? '')}/promote`, { stage: values.stage });
+    case 'lists import': {
+      if (!target) break;
+      return request('POST', '/v1/risk/lists/import', { csv: readFileSync(target, 'utf8') });
+    }
     case 'cases report':
       return request('GET', `/v1/risk/cases/${encodeURIComponent(target ?? '')}/report${query({ format: values.format })}`);
   }

@@ -40,6 +40,8 @@ Commands:
   ledgers|accounts|transfers|parties ...
                       talk to a running server (see sluice accounts --help)
   cases report ID     a case report from a running server, --format md for Markdown
+  rules backtest|promote, lists import
+                      risk rules and block/allow lists on a running server (see sluice rules --help)
   scf ...             supply-chain finance on a running server (see sluice scf --help)
   screening ...       import watch lists, screen names on a running server (see sluice screening --help)
   payments|statement ...
@@ -118,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     if (rest.includes('--help') || rest.length === 0) return print(SCREENING_HELP);
     return screeningCommand(rest);
   }
-  if (['ledgers', 'accounts', 'transfers', 'parties', 'cases'].includes(command)) {
+  if (['ledgers', 'accounts', 'transfers', 'parties', 'cases', 'rules', 'lists'].includes(command)) {
     if (rest.includes('--help') || rest.length === 0) return print(API_HELP);
     return apiCommand(command, rest);
   }
