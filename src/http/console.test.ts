@@ -80,6 +80,9 @@ describe('console serving', () => {
     expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
     expect(icon.headers['cache-control']).toBe('no-cache');
     expect((await app.inject({ method: 'GET', url: '/missing.svg', headers: { accept: 'image/*' } })).statusCode).toBe(404);
+    const legacy = await app.inject({ method: 'GET', url: '/favicon.ico', headers: { accept: 'image/*' } });
+    expect(legacy.statusCode).toBe(200);
+    expect(legacy.headers['content-type']).toMatch(/^image\/svg\+xml/);
     // A build while the server runs: the new hashed file is served at once.
     writeFileSync(join(dist, 'assets', 'index-def456.js'), 'console.log(2)');
     const rebuilt = await app.inject({ method: 'GET', url: '/assets/index-def456.js' });

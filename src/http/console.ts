@@ -61,7 +61,9 @@ export async function registerConsole(app: FastifyInstance, distDir: string = CO
       const path = request.url.split('?')[0] ?? '/';
       if (SERVER_PATH.test(path)) return false;
       const built = existsSync(join(distDir, 'index.html'));
-      const topLevel = TOP_LEVEL_FILE.exec(path)?.[1];
+      // Browsers ask for /favicon.ico on every document without an icon link (JSON, /healthz); the
+      // console's SVG icon answers, rather than a 404 in the browser's console.
+      const topLevel = path === '/favicon.ico' ? 'favicon.svg' : TOP_LEVEL_FILE.exec(path)?.[1];
       if (built && topLevel && isFile(join(distDir, topLevel))) {
         sendRevalidated(reply, topLevel);
         return true;

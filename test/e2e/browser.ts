@@ -198,7 +198,10 @@ export interface LoadTargets {
  * `ready` to be visible. Times come from the browser's own clock: the navigation timing entry and
  * performance.now() at the moment the content appeared.
  */
-export async function measureLoad(page: Page, baseUrl: string, path: string, ready: string, targets: LoadTargets, options: { readonly cold?: boolean } = {}): Promise<PageLoad> {
+export async function measureLoad(
+  page: Page, baseUrl: string, path: string, ready: string, targets: LoadTargets,
+  options: { readonly cold?: boolean; /** A server path to load instead of a console route. */ readonly document?: boolean } = {},
+): Promise<PageLoad> {
   await page.goto('about:blank');
   if (options.cold) {
     // An empty HTTP cache, as on a first visit: every asset is fetched again.
@@ -208,7 +211,7 @@ export async function measureLoad(page: Page, baseUrl: string, path: string, rea
   }
   const browserBefore = cpuTimeMs({ marker: targets.browserProfile });
   const serverBefore = cpuTimeMs({ pid: targets.serverPid });
-  await page.goto(`${baseUrl}/#${path}`, { waitUntil: 'commit' });
+  await page.goto(options.document ? `${baseUrl}${path}` : `${baseUrl}/#${path}`, { waitUntil: 'commit' });
   await page.locator(ready).first().waitFor({ state: 'visible', timeout: PAGE_READY_TIMEOUT_MS });
   const browserAfter = cpuTimeMs({ marker: targets.browserProfile });
   const serverAfter = cpuTimeMs({ pid: targets.serverPid });
