@@ -66,17 +66,8 @@ export async function withScratchDir<T>(prefix: string, work: (dir: string) => P
   }
 }
 
-/** Small deterministic generator (mulberry32), so every run draws the same account pairs. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Re-exported so every benchmark draws its workload from the kernel's deterministic generator. */
+export { seededRandom } from '../src/kernel/index.ts';
 
 /** The value below which `fraction` of the sorted samples fall (nearest rank). */
 export function percentile(sortedSamples: readonly number[], fraction: number): number {

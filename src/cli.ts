@@ -151,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const running = await startServer(config);
       process.stdout.write(`Sluice ${VERSION} listening on ${running.url}\n`);
+      process.stdout.write(`Console: ${running.url}/   (sign in with an API key)\n`);
       process.stdout.write(`API reference: ${running.url}/docs   OpenAPI: ${running.url}/openapi.json\n`);
       process.stdout.write(`Database: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}\n`);
       if (running.demoLoaded) process.stdout.write('Loaded the demo dataset (SLUICE_DEMO=0 skips it).\n');

@@ -1,3 +1,4 @@
+import { seededRandom } from './kernel/index.ts';
 import { demoCustomers, isMerchant, isMule, type DemoCustomer } from './demo.people.ts';
 import type { TransferRequest } from './modules/ledger/index.ts';
 import type { Platform } from './platform.ts';
@@ -30,17 +31,6 @@ const DEPOSITS_PER_VICTIM = 2;
 /** Each mule passes on all but this share of what reached it (basis points). */
 const MULE_CUT_BPS = 200n;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  // Mulberry32: small, fast and good enough to spread demo data; not for anything secret.
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Everyday amounts: mostly small, a long tail of larger ones, in minor units. */
 function everydayAmount(next: () => number, merchant: boolean): bigint {
@@ -50,7 +40,7 @@ function everydayAmount(next: () => number, merchant: boolean): bigint {
 }
 
 export function demoHistory(seed = 20_261_127): HistoricalPayment[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const customers = demoCustomers();
   const ordinary = customers.filter((customer) => !isMerchant(customer) && !isMule(customer) && customer.kind === 'individual');

@@ -5,3 +5,4 @@ export * from './limits.ts';
 export * from './money.ts';
 export * from './result.ts';
 export * from './batch-queue.ts';
+export * from './random.ts';

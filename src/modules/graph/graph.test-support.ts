@@ -1,3 +1,4 @@
+import { seededRandom } from '../../kernel/index.ts';
 import type { GraphEdge } from './graph.ts';
 
 /** Test worlds for mule-ring detection: ordinary traffic with a planted ring and a busy merchant. */
@@ -5,17 +6,8 @@ export const HOUR_MS = 3600 * 1000;
 export const DAY_MS = 24 * HOUR_MS;
 export const T0 = Date.UTC(2026, 0, 5);
 
-/** Deterministic pseudo-random numbers (mulberry32), so the background traffic is the same every run. */
-export function seeded(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so the background traffic is the same every run. */
+export const seeded = seededRandom;
 
 export const edge = (source: string, target: string, amountMinor: bigint, atMs: number): GraphEdge => ({ source, target, amountMinor, atMs, currency: 'CNY' });
 

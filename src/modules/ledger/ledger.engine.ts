@@ -277,7 +277,8 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
 function withRecords(results: ItemResult<TransferError>[], snapshot: LedgerSnapshot): TransferResult[] {
   return results.map((result) => {
     const transfer = result.result === 'ok' ? snapshot.transfers.get(result.id) : undefined;
-    return transfer ? { ...result, transfer } : result;
+    // An object literal: on Node 20 a spread copy that gains a property costs a hundred times more.
+    return transfer && result.result === 'ok' ? { result: 'ok', id: result.id, timestamp: result.timestamp, replayed: result.replayed, transfer } : result;
   });
 }
 

@@ -7,7 +7,7 @@ import { signOut } from '../api/session.ts';
 import { Loading } from '../components/States.tsx';
 import { useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
-import { href, useRoute, type Route } from './router.ts';
+import { href, navigate, useRoute, type Route } from './router.ts';
 import type { MessageKey } from '../i18n/en-US.ts';
 
 /** Each page is its own chunk, fetched the first time it is opened. */
@@ -100,7 +100,8 @@ export function Shell() {
       <Layout>
         <Layout.Sider width={220} theme="light" breakpoint="lg" collapsedWidth={0}>
           <nav aria-label={t('nav.label')}>
-            <Menu mode="inline" selectedKeys={[match?.menu ?? '']} defaultOpenKeys={['scf', 'risk']} items={items} style={{ borderInlineEnd: 0 }} />
+            {/* Arrow keys move through the menu and Enter opens an entry; the links inside also open in a new tab. */}
+            <Menu mode="inline" selectedKeys={[match?.menu ?? '']} defaultOpenKeys={['scf', 'risk']} items={items} style={{ borderInlineEnd: 0 }} onClick={({ key }) => key.startsWith('/') && navigate(key)} />
           </nav>
         </Layout.Sider>
         <Layout.Content id="main-content" tabIndex={-1} style={{ padding: 24, outline: 'none' }}>

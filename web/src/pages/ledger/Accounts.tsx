@@ -11,7 +11,7 @@ import { useLedgers } from '../../lib/ledgers.ts';
 import { netPosted } from '../../lib/money.ts';
 import { usePaged } from '../../lib/usePaged.ts';
 
-const PAGE_SIZE = 50;
+const PAGE_SIZE = 25;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Accounts with their balances; filtered by ledger, account code or owning party, and searchable by id. */

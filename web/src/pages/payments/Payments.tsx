@@ -12,7 +12,7 @@ import { formatInstant } from '../../lib/format.ts';
 import { usePaged } from '../../lib/usePaged.ts';
 
 export const PAYMENT_STATUSES = ['RCVD', 'ACTC', 'ACSP', 'ACCC', 'RJCT', 'CANC', 'RTND'] as const;
-const PAGE_SIZE = 50;
+const PAGE_SIZE = 25;
 
 /** Payments, oldest first as the API lists them, filtered by status. */
 export default function Payments({ route }: { readonly route: Route }) {
