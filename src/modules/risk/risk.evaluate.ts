@@ -22,8 +22,13 @@ export interface EvaluatorDeps {
   readonly lists: ListChecker;
   readonly screening?: NameScreener;
   readonly graph?: MuleScores;
-  /** Monotonic milliseconds for the budget; replaceable so tests can make an evaluation overrun. */
+  /** Milliseconds of CPU for the budget; replaceable so tests can make an evaluation overrun. */
   readonly timer?: () => number;
+}
+
+function processCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 const EMPTY_MATCH: ListMatch = { blocked: [], allowed: [] };
@@ -31,7 +36,10 @@ const EMPTY_MATCH: ListMatch = { blocked: [], allowed: [] };
 const shadowOf = (result: RulesetResult): ShadowResult => ({ rulesetId: result.rulesetId, version: result.version, outcome: result.outcome, score: result.score, fired: result.fired });
 
 export function createEvaluator(deps: EvaluatorDeps) {
-  const timer = deps.timer ?? (() => performance.now());
+  // The budget counts the CPU this process spends, not the wall clock: evaluation is synchronous, so
+  // wall time over it is mostly the process waiting for a core (a busy host), which says nothing
+  // about a runaway rule and must not decline a payment by itself.
+  const timer = deps.timer ?? processCpuMs;
 
   function screen(name: string | undefined): number {
     if (!deps.screening || !name) return 0;
