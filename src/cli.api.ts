@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { apiTarget, callApi, printAnswer } from './http/api-client.ts';
 
 /**
  * Command-line helpers that talk to a running server over its HTTP API, so they respect its
@@ -35,19 +36,16 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     ),
   });
   const [action, target] = positionals;
-  const url = (values.url ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const key = values.key ?? process.env.SLUICE_API_KEY;
-  if (!key) {
-    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
-    return 2;
-  }
+  const server = apiTarget(values);
+  if (!server) return 2;
   const int = (text: string | undefined) => (text === undefined ? undefined : Number(text));
   const flags = values.flags ? values.flags.split(',').map((flag) => flag.trim()) : undefined;
   const query = (entries: Record<string, string | undefined>) => {
     const search = new URLSearchParams(Object.entries(entries).filter((entry): entry is [string, string] => entry[1] !== undefined));
     return search.size ? `?${search}` : '';
   };
-  const request = (method: string, path: string, body?: unknown) => call(url, key, method, path, body);
+  const request = async (method: string, path: string, body?: unknown) =>
+    printAnswer(await callApi(server, method, path, body === undefined ? undefined : { json: body }));
   const route = `${resource} ${action ?? ''}`;
   switch (route) {
     case 'ledgers create':
@@ -86,15 +84,4 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
   }
   process.stderr.write(`sluice: unknown action "${route.trim()}"\n\n${API_HELP}\n`);
   return 2;
-}
-
-async function call(url: string, key: string, method: string, path: string, body?: unknown): Promise<number> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  process[response.ok ? 'stdout' : 'stderr'].write(`${text}\n`);
-  return response.ok ? 0 : 1;
 }

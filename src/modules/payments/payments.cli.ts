@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseRatesText } from '../fx/index.ts';
+import { apiTarget, callApi, printAnswer, type ApiAnswer } from '../../http/api-client.ts';
 
 /**
  * `sluice payments …` and `sluice statement …`: commands that talk to a running server over its
@@ -26,28 +27,11 @@ export const PAYMENTS_HELP = `Usage: sluice payments <action> [options]     (ser
   --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
   --key KEY    API key (SLUICE_API_KEY)`;
 
-interface Response {
-  readonly ok: boolean;
-  readonly text: string;
-}
-
-async function call(url: string, key: string, method: string, path: string, body?: { type: string; text: string }): Promise<Response> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': body.type } : {}) },
-    body: body?.text,
-  });
-  return { ok: response.ok, text: await response.text() };
-}
-
-async function emit(response: Response, out: string | undefined): Promise<number> {
-  if (response.ok && out) {
-    await writeFile(out, response.text);
-    process.stdout.write(`wrote ${out}\n`);
-  } else {
-    process[response.ok ? 'stdout' : 'stderr'].write(`${response.text}\n`);
-  }
-  return response.ok ? 0 : 1;
+async function emit(response: ApiAnswer, out: string | undefined): Promise<number> {
+  if (!response.ok || !out) return printAnswer(response);
+  await writeFile(out, response.text);
+  process.stdout.write(`wrote ${out}\n`);
+  return 0;
 }
 
 const STRING_NAMES = [
@@ -61,13 +45,9 @@ export async function paymentsCommand(command: 'payments' | 'statement', args: r
     allowPositionals: true,
     options: { ...STRING_OPTIONS, hold: { type: 'boolean' } },
   });
-  const url = (values.url ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const key = values.key ?? process.env.SLUICE_API_KEY;
-  if (!key) {
-    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
-    return 2;
-  }
-  const request = (method: string, path: string, body?: { type: string; text: string }) => call(url, key, method, path, body);
+  const server = apiTarget(values);
+  if (!server) return 2;
+  const request = (method: string, path: string, body?: { type: string; text: string }) => callApi(server, method, path, body);
   if (command === 'statement') {
     if (!values.account || !values.date) return usage('statement needs --account and --date');
     const query = new URLSearchParams({ account: values.account, date: values.date, format: values.format ?? 'xml' });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { apiTarget, callApi, printAnswer } from '../../http/api-client.ts';
 
 /**
  * `sluice scf …`: the voucher lifecycle from the command line, through a running server's HTTP API,
@@ -113,18 +114,7 @@ export async function scfCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sluice: unknown scf command "${`${resource} ${action}`.trim()}"\n\n${SCF_HELP}\n`);
     return 2;
   }
-  const key = (values.key as string | undefined) ?? process.env.SLUICE_API_KEY;
-  if (!key) {
-    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
-    return 2;
-  }
-  const url = ((values.url as string | undefined) ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const response = await fetch(`${url}${request.path}`, {
-    method: request.method,
-    headers: { authorization: `Bearer ${key}`, ...(request.body ? { 'content-type': 'application/json' } : {}) },
-    body: request.body ? JSON.stringify(request.body) : undefined,
-  });
-  const text = await response.text();
-  process[response.ok ? 'stdout' : 'stderr'].write(`${text}\n`);
-  return response.ok ? 0 : 1;
+  const server = apiTarget(values as { url?: string; key?: string });
+  if (!server) return 2;
+  return printAnswer(await callApi(server, request.method, request.path, request.body ? { json: request.body } : undefined));
 }

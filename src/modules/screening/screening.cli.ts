@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiTarget, callApi, printAnswer } from '../../http/api-client.ts';
 import { SCREENING_LIMITS } from './screening.limits.ts';
 import { LIST_FORMATS, type ListFormat } from './screening.ts';
 
@@ -81,18 +82,8 @@ export async function screeningCommand(args: readonly string[]): Promise<number>
     process.stderr.write(`sluice: ${error.message}\n\n${SCREENING_HELP}\n`);
     return 2;
   }
-  const key = (values.key as string | undefined) ?? process.env.SLUICE_API_KEY;
-  if (!key) {
-    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
-    return 2;
-  }
-  const url = ((values.url as string | undefined) ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const response = await fetch(`${url}${request.path}`, {
-    method: request.method,
-    headers: { authorization: `Bearer ${key}`, ...(request.contentType ? { 'content-type': request.contentType } : {}) },
-    ...(request.body === undefined ? {} : { body: request.body }),
-  });
-  const text = await response.text();
-  process[response.ok ? 'stdout' : 'stderr'].write(`${text}\n`);
-  return response.ok ? 0 : 1;
+  const server = apiTarget(values as { url?: string; key?: string });
+  if (!server) return 2;
+  const body = request.body === undefined ? undefined : { text: request.body, type: request.contentType ?? 'application/json' };
+  return printAnswer(await callApi(server, request.method, request.path, body));
 }

@@ -1,0 +1,86 @@
+/**
+ * The command-line helpers that talk to a running server (`sluice ledgers|parties|accounts|
+ * transfers|lists|rules|cases …`): what they send, what they print and the exit codes.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testDialects } from '../test/support/databases.ts';
+import { startApi, type Api } from '../test/http/harness.ts';
+import { apiCommand } from './cli.api.ts';
+
+describe('sluice API helpers (command line)', () => {
+  let api: Api;
+  let url: string;
+  let scratch: string;
+  beforeAll(async () => {
+    api = await startApi(testDialects()[0]!.open);
+    url = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    scratch = mkdtempSync(join(tmpdir(), 'sluice-cli-api-'));
+  });
+  afterAll(async () => {
+    await api?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** Runs one command against the server and returns its exit code and what it printed. */
+  async function run(resource: string, ...args: string[]): Promise<{ code: number; body: any; printed: string }> {
+    let printed = '';
+    const capture = (chunk: string | Uint8Array) => ((printed += String(chunk)), true);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      const code = await apiCommand(resource, [...args, '--url', `${url}/`, '--key', api.adminKey]);
+      const text = printed.trim();
+      return { code, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text, printed };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  it('creates a ledger, two accounts and a transfer, and reads the balances back', async () => {
+    expect(await run('ledgers', 'create', '--id', '41', '--asset-code', 'CNY', '--name', 'Renminbi')).toMatchObject({ code: 0, body: { id: 41, asset_code: 'CNY' } });
+    const debit = crypto.randomUUID();
+    const credit = crypto.randomUUID();
+    expect((await run('accounts', 'create', '--id', debit, '--ledger', '41', '--code', '1')).code).toBe(0);
+    expect((await run('accounts', 'create', '--id', credit, '--ledger', '41', '--code', '1', '--flags', 'debits_must_not_exceed_credits')).code).toBe(0);
+    const id = crypto.randomUUID();
+    const created = await run('transfers', 'create', '--id', id, '--debit', debit, '--credit', credit, '--amount', '1250', '--ledger', '41', '--code', '7');
+    expect(created).toMatchObject({ code: 0, body: { id, amount: '1250' } });
+    expect((await run('accounts', 'balances', credit)).body).toMatchObject({ credits_posted: '1250', debits_posted: '0' });
+    const listed = await run('transfers', 'list', '--account', credit);
+    expect(listed.body.data.map((transfer: { id: string }) => transfer.id)).toEqual([id]);
+  });
+
+  it('exits 1 with the problem on stderr when the server refuses, naming the field', async () => {
+    const refused = await run('transfers', 'create', '--debit', crypto.randomUUID(), '--credit', crypto.randomUUID(), '--amount=-5', '--ledger', '41', '--code', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.body).toMatchObject({ status: 400 });
+    expect(JSON.stringify(refused.body)).toContain('amount');
+  });
+
+  it('imports list entries from a CSV file', async () => {
+    const file = join(scratch, 'entries.csv');
+    writeFileSync(file, 'list,kind,value,reason\nblock,country,KP,sanctions\n');
+    const imported = await run('lists', 'import', file);
+    expect(imported.code).toBe(0);
+    const entries = await api.ok('GET', '/v1/risk/lists/entries', undefined, 200);
+    expect(entries.data.some((entry: { kind: string; value: string }) => entry.kind === 'country' && entry.value === 'KP')).toBe(true);
+  });
+
+  it('exits 2 for an unknown action, and without a key', async () => {
+    expect((await run('ledgers', 'fly')).code).toBe(2);
+    const saved = process.env.SLUICE_API_KEY;
+    delete process.env.SLUICE_API_KEY;
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await apiCommand('ledgers', ['list', '--url', url])).toBe(2);
+      expect(err.mock.calls.map((call) => String(call[0])).join('')).toContain('SLUICE_API_KEY');
+    } finally {
+      err.mockRestore();
+      if (saved !== undefined) process.env.SLUICE_API_KEY = saved;
+    }
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The one way command-line helpers talk to a running server: they go through its HTTP API, so
+ * they respect its authorisation and its single writer, whatever database it runs on.
+ */
+
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
+
+export interface ApiTarget {
+  /** Server address without a trailing slash. */
+  readonly url: string;
+  readonly key: string;
+}
+
+export interface ApiAnswer {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly text: string;
+}
+
+/** A request body: JSON (serialised here) or text of a given content type (XML, CSV). */
+export type ApiBody = { readonly json: unknown } | { readonly text: string; readonly type: string };
+
+/**
+ * The server and key from `--url` / `--key` or SLUICE_URL / SLUICE_API_KEY. Without a key it says
+ * so on stderr and returns null: the caller exits with status 2.
+ */
+export function apiTarget(values: { readonly url?: string | undefined; readonly key?: string | undefined }): ApiTarget | null {
+  const key = values.key ?? process.env.SLUICE_API_KEY;
+  if (!key) {
+    process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
+    return null;
+  }
+  return { url: (values.url ?? process.env.SLUICE_URL ?? DEFAULT_SERVER_URL).replace(/\/$/, ''), key };
+}
+
+export async function callApi(target: ApiTarget, method: string, path: string, body?: ApiBody): Promise<ApiAnswer> {
+  const headers: Record<string, string> = { authorization: `Bearer ${target.key}` };
+  let payload: string | undefined;
+  if (body && 'json' in body) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body.json);
+  } else if (body) {
+    headers['content-type'] = body.type;
+    payload = body.text;
+  }
+  const response = await fetch(`${target.url}${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  return { ok: response.ok, status: response.status, text: await response.text() };
+}
+
+/** Prints an answer (problems on stderr) and returns the exit code: 0 when the server said yes. */
+export function printAnswer(answer: ApiAnswer): number {
+  process[answer.ok ? 'stdout' : 'stderr'].write(`${answer.text}\n`);
+  return answer.ok ? 0 : 1;
+}
