@@ -1,11 +1,11 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import helmet from '@fastify/helmet';
 import secureJson from 'secure-json-parse';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AssertionError, LIMITS, uuidv7 } from '../kernel/index.ts';
+import { securityHeaders } from './security-headers.ts';
 import { DatabaseUnavailableError } from '../db/index.ts';
 import { LedgerOverloadedError, LedgerStoppedError, ledgerRoutes } from '../modules/ledger/index.ts';
 import { partiesRoutes } from '../modules/parties/index.ts';
@@ -84,19 +84,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  await app.register(helmet, {
-    // Sluice speaks plain HTTP behind whatever terminates TLS; that proxy decides on HSTS.
-    hsts: false,
-    contentSecurityPolicy: {
-      directives: {
-        upgradeInsecureRequests: null,
-        defaultSrc: ["'self'"],
-        // The API reference and the console draw inline styles; scripts stay same-origin only.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-      },
-    },
+  const headers = securityHeaders();
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? LIMITS.rateLimitMax,

@@ -350,6 +350,18 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
     expect(response.headers['x-request-id']).toBe('trace-42');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');
+    // TLS ends at the proxy in front of Sluice, which decides on HSTS.
+    expect(response.headers['strict-transport-security']).toBeUndefined();
+    // Refusals carry the same headers as answers.
+    const missing = await api.call('GET', '/v1/no-such-route', undefined, { key: null });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['x-content-type-options']).toBe('nosniff');
+    expect(missing.headers['content-security-policy']).toBe(response.headers['content-security-policy']);
     const odd = await api.call('GET', '/healthz', undefined, { key: null, headers: { 'x-request-id': 'not ok' } });
     expect(odd.headers['x-request-id']).not.toBe('not ok');
   });
