@@ -40,7 +40,10 @@ describeEachDialect('risk gate on payments', ({ open }) => {
     const { from, to, response } = await pay('350000');
     expect(response.statusCode, response.body).toBe(201);
     const held = response.json();
-    expect(held.status).toBe('ACSP');
+    // Reserved, but the creditor agent is not instructed while an analyst may still stop it.
+    expect(held).toMatchObject({ status: 'ACTC', reached_creditor_agent_at: null });
+    expect(held.messages.map((message: { kind: string }) => message.kind)).not.toContain('pacs.008');
+    expectProblem(await api.call('GET', `/v1/payments/${held.uetr}/messages/pacs.008`), 404);
     expect(await balancesOf(api, from.id)).toMatchObject({ debitsPosted: 0n, debitsPending: BigInt(held.debited.amount) });
     expectProblem(await api.call('POST', `/v1/payments/${held.uetr}/accept`), 409, 'payment_held_for_review');
     const hold = await api.ok('GET', `/v1/risk/holds/${held.uetr}`);
@@ -50,10 +53,17 @@ describeEachDialect('risk gate on payments', ({ open }) => {
     // Nothing times the hold out: only an analyst ends it.
     api.clock.advance(30 * 86_400_000);
     await api.platform.payments.expireDue();
-    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACSP');
+    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACTC');
 
     expect(await api.ok('POST', `/v1/risk/holds/${held.uetr}/release`, {})).toMatchObject({ status: 'released', detail: 'settled (ACCC)' });
-    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACCC');
+    const settled = await api.ok('GET', `/v1/payments/${held.uetr}`);
+    expect(settled.status).toBe('ACCC');
+    // Instructed on release: the pacs.008 and the arrival at the creditor agent date from then.
+    expect(settled.messages.map((message: { kind: string }) => message.kind)).toEqual(['pacs.008', 'pacs.002']);
+    expect(Date.parse(settled.reached_creditor_agent_at)).toBeGreaterThanOrEqual(Date.parse(held.received_at) + 30 * 86_400_000);
+    const track = await api.ok('GET', `/v1/payments/${held.uetr}/track`);
+    expect(track.events.map((event: { status: string }) => event.status)).toEqual(['RCVD', 'ACTC', 'ACSP', 'ACCC']);
+    expect((await api.call('GET', `/v1/payments/${held.uetr}/messages/pacs.008`)).statusCode).toBe(200);
     expect(await network.balance(to.id)).toBe(BigInt(held.credited.amount));
     expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: 0n, debitsPosted: BigInt(held.debited.amount) });
   });
@@ -61,12 +71,30 @@ describeEachDialect('risk gate on payments', ({ open }) => {
   it('rejects a reviewed payment with FRAD when the review rejects it, releasing every leg', async () => {
     const { from, to, response } = await pay('320000');
     const held = response.json();
-    expect(held.status).toBe('ACSP');
+    expect(held.status).toBe('ACTC');
     expect(await api.ok('POST', `/v1/risk/holds/${held.uetr}/reject`, { note: 'mule pattern' })).toMatchObject({ status: 'rejected', note: 'mule pattern' });
     const payment = await api.ok('GET', `/v1/payments/${held.uetr}`);
-    expect(payment).toMatchObject({ status: 'RJCT', reason_code: 'FRAD' });
+    expect(payment).toMatchObject({ status: 'RJCT', reason_code: 'FRAD', reached_creditor_agent_at: null });
+    // The creditor agent was never instructed; the debtor's side hears of the rejection.
+    expect(payment.messages.map((message: { kind: string; status: string }) => [message.kind, message.status])).toEqual([['pacs.002', 'RJCT']]);
     expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: 0n, debitsPosted: 0n });
     expect(await network.balance(to.id)).toBe(0n);
+  });
+
+  it('finishes a released review after a crash between the release and the posting, instructing the creditor agent then', async () => {
+    const { to, response } = await pay('330000');
+    const held = response.json();
+    expect(held.status).toBe('ACTC');
+    // The state a crash leaves once the release has decided to post (what accept writes first).
+    await api.platform.db.run("UPDATE payments SET ledger_state = 'posting', updated_at = '2000-01-01T00:00:00.000Z' WHERE uetr = ?", [held.uetr]);
+    await api.platform.payments.recover();
+    const settled = await api.ok('GET', `/v1/payments/${held.uetr}`);
+    expect(settled.status).toBe('ACCC');
+    expect(settled.messages.map((message: { kind: string }) => message.kind)).toEqual(['pacs.008', 'pacs.002']);
+    expect(settled.reached_creditor_agent_at).toBe(settled.credited_to_creditor_at);
+    const track = await api.ok('GET', `/v1/payments/${held.uetr}/track`);
+    expect(track.events.map((event: { status: string }) => event.status)).toEqual(['RCVD', 'ACTC', 'ACSP', 'ACCC']);
+    expect(await network.balance(to.id)).toBe(BigInt(held.credited.amount));
   });
 
   it('rejects with MS03 when evaluation fails and risk control fails closed', async () => {

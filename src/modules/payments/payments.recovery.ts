@@ -4,7 +4,7 @@ import { TIMEOUT_REASON, type PaymentError } from './payments.errors.ts';
 import { chainTimestamp, postRequests, refusalOf, returnRequests, VOID_FINISHED, voidRequests } from './payments.ledger.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { loadPayment, unresolvedPayments } from './payments.repository.ts';
-import { finish, latestInstant, nowNs, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
+import { finish, instructedBy, latestInstant, nowNs, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
 import type { PaymentRecord } from './payments.ts';
 
 /**
@@ -75,7 +75,11 @@ export async function recoverOne(context: SagaContext, payment: PaymentRecord): 
     }
     case 'posting': {
       const at = await postLegs(context, payment);
-      if (at !== null) return settle(context, payment, at, []);
+      if (at !== null) {
+        // Released from a risk review before a crash: instructed as it was credited.
+        const instructed = instructedBy(context, payment, at);
+        return settle(context, instructed.payment, at, instructed.changes);
+      }
       await voidLegs(context, payment);
       return refuse(context, payment, 'settlement_failed', TIMEOUT_REASON);
     }

@@ -8,7 +8,7 @@ import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { fingerprintOf } from './payments.json.ts';
 import { postLegs, recoverAfterFailure, voidLegs } from './payments.recovery.ts';
 import { insertPayment, loadPayment, updatePayment } from './payments.repository.ts';
-import { finish, latestInstant, nowIso, nowNs, outcomeOf, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
+import { finish, instructedBy, latestInstant, nowIso, nowNs, outcomeOf, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
 import type { PaymentOrder, PaymentRecord } from './payments.ts';
 
 /**
@@ -138,18 +138,24 @@ export function createSubmitter(context: SagaContext) {
       const refused = rejected(context, payment, refusalOf(plan.legs, reserved), nowNs(context));
       return finish(context, refused, 'reserving', [{ status: 'RJCT', at: nowNs(context), reasonCode: refused.reasonCode }], latestInstant(payment));
     }
+    // Held for review: reserved, but the creditor agent is instructed only once the review releases it.
+    if (reviewOnly) return finish(context, { ...payment, ledgerState: 'reserved', deadlineMs: null }, 'reserving', []);
     const reachedAt = chainTimestamp(reserved);
     const reached: PaymentRecord = { ...instructed, status: 'ACSP', reachedCreditorAgentAt: reachedAt };
     const changes: StatusChange[] = [{ status: 'ACSP', at: reachedAt }];
     if (held) {
-      const deadlineMs = reviewOnly ? null : Number(reachedAt / NANOSECONDS_PER_MILLISECOND) + windowSeconds * 1000;
+      const deadlineMs = Number(reachedAt / NANOSECONDS_PER_MILLISECOND) + windowSeconds * 1000;
       return finish(context, { ...reached, ledgerState: 'reserved', deadlineMs }, 'reserving', changes);
     }
     return complete(reached, 'reserving', changes, results.slice(reservation.length));
   }
 
   /** Posts a reserved payment and records it credited; a reservation found gone is a time-out. */
-  async function complete(payment: PaymentRecord, expected: 'reserving' | 'posting', changes: StatusChange[], posted?: readonly ItemResult<TransferError>[]): Promise<Outcome> {
+  async function complete(reserved: PaymentRecord, expected: 'reserving' | 'posting', earlier: StatusChange[], posted?: readonly ItemResult<TransferError>[]): Promise<Outcome> {
+    // A payment released by a risk review is instructed now, as its legs are posted.
+    const instructed = instructedBy(context, reserved, nowNs(context));
+    const payment = instructed.payment;
+    const changes = [...earlier, ...instructed.changes];
     const creditedAt = await postLegs(context, payment, posted);
     if (creditedAt === null) {
       await voidLegs(context, payment);

@@ -65,6 +65,18 @@ export interface StatusChange {
 }
 
 /**
+ * A payment held for a risk review has its legs reserved but is not yet instructed: the pacs.008
+ * goes to the creditor agent only when the review releases it, so the creditor's bank never hears
+ * of a payment an analyst may still stop. Returns the payment instructed at `at` (ACSP, pacs.008
+ * issued) with that status change, or unchanged when it was instructed already.
+ */
+export function instructedBy(context: SagaContext, payment: PaymentRecord, at: bigint): { payment: PaymentRecord; changes: StatusChange[] } {
+  if (payment.reachedCreditorAgentAt !== null) return { payment, changes: [] };
+  const reached = withMessage(context, { ...payment, status: 'ACSP', reachedCreditorAgentAt: at }, 'pacs.008', at);
+  return { payment: reached, changes: [{ status: 'ACSP', at }] };
+}
+
+/**
  * Writes the payment's new state and its events, if its row still says `expected` (another process
  * or a recovery may have finished it meanwhile). Answers from the stored state either way.
  */
