@@ -6,3 +6,4 @@ export * from './money.ts';
 export * from './result.ts';
 export * from './batch-queue.ts';
 export * from './random.ts';
+export * from './lingering-writer.ts';

@@ -180,7 +180,8 @@ function rememberDistinct(series: Series, direction: number, other: string, atMs
   const map = seen.map;
   const previous = map.get(other);
   if (previous !== undefined && previous >= atMs) return;
-  map.delete(other);
+  // Re-inserting moves a counterparty seen before to the recent end; a new one lands there anyway.
+  if (previous !== undefined) map.delete(other);
   map.set(other, atMs);
   if (atMs >= seen.newestMs) {
     seen.newestMs = atMs;
@@ -191,6 +192,8 @@ function rememberDistinct(series: Series, direction: number, other: string, atMs
     for (const [key, value] of sorted) map.set(key, value);
   }
   const cutoff = seen.newestMs - series.options.distinctWindowMs;
+  // Most events expire nothing and do not move the oldest entry: then the map is not walked at all.
+  if (seen.oldestMs > cutoff && atMs >= seen.oldestMs && previous !== seen.oldestMs && map.size <= series.options.maxEvents) return;
   for (const [key, value] of map) {
     if (value > cutoff && map.size <= series.options.maxEvents) break;
     map.delete(key);

@@ -5,6 +5,7 @@ import { createManualClock, type ManualClock } from '../../kernel/index.ts';
 import type { FeatureVector, RiskEvent } from './features.event.ts';
 import { WINDOW_1H_MS, WINDOW_30D_MS } from './features.limits.ts';
 import { featuresMigrations } from './features.migrations.ts';
+import { headSeq, insertEvents } from './features.repository.ts';
 import { createFeaturesService, type FeaturesService } from './features.service.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -101,6 +102,63 @@ describeEachDialect('features service', ({ open }) => {
     const probe = event(clock, { debitAccountId: 'old-payer', creditAccountId: 'old-payee' });
     expect(restarted.compute(probe)).toMatchObject({ account_out_count_30d: 0, pair_first_seen: false });
     expect(restarted.compute({ ...probe, creditAccountId: 'someone-else' }).pair_first_seen).toBe(true);
+  });
+
+  it('writes a steady stream in few transactions, and writes everything still waiting when stopped', async () => {
+    const lingering = createFeaturesService({ db, clock, pollIntervalMs: 0, limits: { writeLingerMs: 60_000 } });
+    await lingering.start();
+    const count = async () => Number((await db.get<{ n: bigint }>("SELECT COUNT(*) AS n FROM risk_feature_events WHERE debit_account_id LIKE 'stream-%'"))?.n ?? 0);
+    // A lone event is written at once; those that follow wait for the linger, or for stop().
+    await lingering.record(event(clock, { debitAccountId: 'stream-0' }));
+    const waiting = Array.from({ length: 40 }, (_, i) => lingering.record(event(clock, { debitAccountId: `stream-${i % 3}`, creditAccountId: `stream-payee-${i}` })));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await count()).toBe(1);
+    expect(lingering.stats().queued).toBe(40);
+    // They count in this process's windows meanwhile.
+    expect(lingering.accountFeatures('stream-1').account_out_count_1m).toBe(13);
+    await lingering.stop();
+    await Promise.all(waiting);
+    expect(await count()).toBe(41);
+    const restarted = await startService();
+    expect(restarted.accountFeatures('stream-1').account_out_count_1m).toBe(13);
+  });
+
+  it('writes no pair while its event is held, and moves the pairs of pruned events to the pair table', async () => {
+    const service = await startService();
+    const pairRows = () => db.all("SELECT first_at_ms, last_at_ms FROM risk_feature_pairs WHERE debit_account_id = 'pair-payer'");
+    const first = clock.nowMs();
+    await service.record(event(clock, { debitAccountId: 'pair-payer', creditAccountId: 'pair-payee' }));
+    clock.advance(5);
+    await service.record(event(clock, { debitAccountId: 'pair-payer', creditAccountId: 'pair-payee' }));
+    expect(await pairRows()).toEqual([]);
+    // While the events are held, a restart remembers the pair from them.
+    clock.advance(WINDOW_30D_MS - 6);
+    expect((await startService()).compute(event(clock, { debitAccountId: 'pair-payer', creditAccountId: 'pair-payee' })).pair_first_seen).toBe(false);
+    clock.advance(6);
+    expect((await service.prune()).events).toBeGreaterThanOrEqual(2);
+    expect(await pairRows()).toHaveLength(1);
+    const [row] = (await pairRows()) as { first_at_ms: bigint; last_at_ms: bigint }[];
+    expect([Number(row?.first_at_ms), Number(row?.last_at_ms)]).toEqual([first, first + 5]);
+    const restarted = await startService();
+    expect(restarted.compute(event(clock, { debitAccountId: 'pair-payer', creditAccountId: 'pair-payee' }))).toMatchObject({ account_out_count_30d: 0, pair_first_seen: false });
+  });
+
+  it('writes a batch of any size in statements of a few fixed sizes, numbering its rows in order', async () => {
+    const before = await headSeq(db);
+    const events = Array.from({ length: 1_127 }, (_, i) => event(clock, { id: `chunked-${i}`, debitAccountId: `chunked-${i % 9}` }));
+    await db.transaction((tx) => insertEvents(tx, 'test-origin', events));
+    const rows = await db.all<{ seq: bigint; id: string }>("SELECT seq, id FROM risk_feature_events WHERE id LIKE 'chunked-%' ORDER BY seq");
+    expect(rows.map((row) => row.id)).toEqual(events.map((each) => each.id));
+    expect(rows.map((row) => BigInt(row.seq) - before)).toEqual(events.map((_, i) => BigInt(i + 1)));
+    await db.run("DELETE FROM risk_feature_events WHERE id LIKE 'chunked-%'");
+  });
+
+  it('rejects record when its write fails, counts the failure, and keeps the event in memory', async () => {
+    const failing: Database = { ...db, transaction: () => Promise.reject(new Error('disk gone')) };
+    const service = createFeaturesService({ db: failing, clock, pollIntervalMs: 0 });
+    await expect(service.record(event(clock, { debitAccountId: 'unwritten' }))).rejects.toThrow('disk gone');
+    expect(service.stats()).toMatchObject({ failedEvents: 1, queued: 0 });
+    expect(service.accountFeatures('unwritten').account_out_count_1m).toBe(1);
   });
 
   it('exposes external scores and refuses names that would shadow a feature', async () => {

@@ -1,17 +1,23 @@
 import type { Database } from '../../db/index.ts';
-import { assert, createBatchQueue, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
+import { assert, createLingeringWriter, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
 import { FEATURE_CATALOG, scoreDescriptions, scoreNameProblem, type CatalogEntry } from './features.catalog.ts';
 import type { FeatureDescription, FeatureSource, FeatureVector, RiskEvent } from './features.event.ts';
 import { FEATURES_LIMITS, LONGEST_WINDOW_MS } from './features.limits.ts';
-import { headSeq, insertEvents, loadPairs, prunePairs, pruneEvents, readEvents, replayStart, upsertPairs } from './features.repository.ts';
+import { headSeq, insertEvents, loadPairs, prunePairs, pruneEvents, readEvents, replayStart } from './features.repository.ts';
 import { createFeatureStore, type FeatureLimits } from './features.state.ts';
 
 /**
  * Velocity and behaviour features for the decision path. Every booked event is folded into memory at
- * once (this process sees its own events immediately) and written to the events table by a group
- * commit. On start the table is replayed over the longest window, so the state survives a restart;
- * while running, each process reads the events the others wrote since the last sequence it saw, every
+ * once (this process sees its own events immediately) and written to the events table in batches,
+ * at most one write every `writeLingerMs` under a steady stream (see kernel/lingering-writer.ts). On
+ * start the table is replayed over the longest window, so the state survives a restart; while
+ * running, each process reads the events the others wrote since the last sequence it saw, every
  * `pollIntervalMs`, so several processes on one PostgreSQL converge on the same features.
+ *
+ * What a crash can lose: the events recorded since the last write began, at most `writeLingerMs`
+ * of them plus one write's duration. Their transfers are booked in the ledger (which stays the
+ * record of what moved); after a restart the windows undercount them until they age out. Stopping
+ * the service (`stop`, run by a clean shutdown) writes everything first.
  */
 export type ScoreError = 'invalid_score_name' | 'invalid_score' | 'too_many_scores';
 
@@ -32,7 +38,8 @@ export interface FeaturesService extends FeatureSource {
   declareScore(name: string, description: string): Result<void, ScoreError>;
   /** The payer-side features of an account as of `atMs` (default now): those that need no counterparty. */
   accountFeatures(accountId: string, atMs?: number): FeatureVector;
-  stats(): { keys: number; heldEvents: number; pairs: number; queued: number; lastSeenSeq: bigint };
+  /** `failedEvents`: events whose write failed (each also rejected its record() promise). */
+  stats(): { keys: number; heldEvents: number; pairs: number; queued: number; failedEvents: number; lastSeenSeq: bigint };
 }
 
 export interface FeaturesServiceDeps {
@@ -48,12 +55,7 @@ export class FeaturesOverloadedError extends Error {
   override readonly name = 'FeaturesOverloadedError';
 }
 
-interface QueuedEvent {
-  readonly event: RiskEvent;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
+const DONE = Promise.resolve();
 const ACCOUNT_SCOPE = new Set(FEATURE_CATALOG.filter((entry) => entry.scope === 'account').map((entry) => entry.name));
 const describeEntry = (entry: CatalogEntry): FeatureDescription => ({ name: entry.name, description: entry.description, type: entry.type });
 
@@ -70,16 +72,16 @@ export function createFeaturesService(deps: FeaturesServiceDeps): FeaturesServic
   let ticking = false;
   let started = false;
 
-  const writer = createBatchQueue<QueuedEvent>({
+  let failedEvents = 0;
+  // Pairs are not written here: the events table holds them for as long as it holds the events, and
+  // prune() folds the pairs of the events it deletes into the pair table (see pruneEvents).
+  const writer = createLingeringWriter<RiskEvent>({
+    lingerMs: limits.writeLingerMs,
     maxBatch: limits.writeBatchMax,
-    async run(batch) {
-      const events = batch.map((item) => item.event);
-      await db.transaction(async (tx) => {
-        await insertEvents(tx, origin, events);
-        await upsertPairs(tx, events);
-      });
-      for (const item of batch) item.resolve();
-    },
+    maxQueued: limits.writeQueueMax,
+    write: (events) => db.transaction((tx) => insertEvents(tx, origin, events)),
+    overloaded: () => new FeaturesOverloadedError(`more than ${limits.writeQueueMax} feature events are waiting to be written`),
+    onError: (_error, events) => void (failedEvents += events.length),
   });
 
   async function replay(): Promise<void> {
@@ -112,8 +114,9 @@ export function createFeaturesService(deps: FeaturesServiceDeps): FeaturesServic
     let applied = 0;
     let read = 0;
     while (lastSeenSeq < through && read < limits.pollRowsMax) {
-      const rows = await readEvents(db, lastSeenSeq, through, sinceMs, Math.min(limits.readPageRows, limits.pollRowsMax - read));
-      for (const row of rows) if (row.origin !== origin && store.apply(row.event)) applied += 1;
+      // This process's own rows are skipped by the query: they are in memory already.
+      const rows = await readEvents(db, lastSeenSeq, through, sinceMs, Math.min(limits.readPageRows, limits.pollRowsMax - read), origin);
+      for (const row of rows) if (store.apply(row.event)) applied += 1;
       read += rows.length;
       const last = rows[rows.length - 1];
       // A short page means nothing young is left up to `through`: skip whatever old rows lie between.
@@ -124,7 +127,9 @@ export function createFeaturesService(deps: FeaturesServiceDeps): FeaturesServic
 
   async function prune(): Promise<{ events: number; pairs: number }> {
     const now = clock.nowMs();
-    return { events: await pruneEvents(db, now - LONGEST_WINDOW_MS, limits.pruneRowsMax), pairs: await prunePairs(db, now - limits.pairMemoryMs, limits.pruneRowsMax) };
+    // The events and the pairs taken from them go in one transaction, so no pair is lost between.
+    const events = await db.transaction((tx) => pruneEvents(tx, now - LONGEST_WINDOW_MS, limits.pruneRowsMax));
+    return { events, pairs: await prunePairs(db, now - limits.pairMemoryMs, limits.pruneRowsMax) };
   }
 
   async function tick(intervalMs: number): Promise<void> {
@@ -155,8 +160,8 @@ export function createFeaturesService(deps: FeaturesServiceDeps): FeaturesServic
       assert(event.debitAccountId.length > 0 && event.creditAccountId.length > 0, 'a risk event names both accounts');
       assert(event.id.length > 0 && Number.isFinite(event.atMs) && event.amountMinor >= 0n, 'a risk event has an id, a time and an amount');
       if (writer.length >= limits.writeQueueMax) return Promise.reject(new FeaturesOverloadedError(`more than ${limits.writeQueueMax} feature events are waiting to be written`));
-      if (!store.apply(event)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => writer.push({ event, resolve, reject }));
+      if (!store.apply(event)) return DONE;
+      return writer.push(event);
     },
     describe() {
       const scores = [...scoreText].flatMap(([name, text]) => scoreDescriptions(name, text));
@@ -175,11 +180,11 @@ export function createFeaturesService(deps: FeaturesServiceDeps): FeaturesServic
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
-      await writer.idle();
+      await writer.flush();
     },
     poll,
     prune,
-    flush: () => writer.idle(),
+    flush: () => writer.flush(),
     setAccountScore(name, accountId, score) {
       const checked = checkScore(name);
       if (!checked.ok) return checked;
@@ -200,7 +205,7 @@ export function createFeaturesService(deps: FeaturesServiceDeps): FeaturesServic
       const names = new Set(store.scoreNames());
       return Object.fromEntries(Object.entries(vector).filter(([name]) => ACCOUNT_SCOPE.has(name) || names.has(name)));
     },
-    stats: () => ({ ...store.stats(), queued: writer.length, lastSeenSeq }),
+    stats: () => ({ ...store.stats(), queued: writer.length, failedEvents, lastSeenSeq }),
   };
   return service;
 }

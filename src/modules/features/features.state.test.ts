@@ -168,6 +168,22 @@ describe('feature store', () => {
     expect(store.compute(event({ atMs: T0 + 200, debitAccountId: 'cold-29', creditAccountId: 'x' })).account_out_count_30d).toBe(1);
   });
 
+  it('forgets the oldest ids beyond its bound, and sweeps keys with nothing left in the longest window', () => {
+    const store = createFeatureStore({ ...FEATURES_LIMITS, recentIdsMax: 3 });
+    const events = [0, 1, 2, 3].map((i) => event({ id: `id-${i}`, atMs: T0 + i, debitAccountId: `sweep-${i}`, creditAccountId: 'sweep-sink' }));
+    for (const each of events) expect(store.apply(each)).toBe(true);
+    // id-0 is forgotten (the bound is three), so it counts again; id-3 is remembered.
+    expect(store.apply(events[0] as RiskEvent)).toBe(true);
+    expect(store.apply(events[3] as RiskEvent)).toBe(false);
+    expect(store.compute(event({ atMs: T0 + 10, debitAccountId: 'sweep-0' })).account_out_count_30d).toBe(2);
+    const keys = store.stats().keys;
+    store.apply(event({ id: 'late', atMs: T0 + WINDOW_30D_MS + 2, debitAccountId: 'sweep-1', creditAccountId: 'sweep-late' }));
+    // sweep-0, sweep-2, sweep-3 and the sink hold nothing younger than 30 days; sweep-1 and sweep-late do.
+    expect(store.sweep(T0 + WINDOW_30D_MS + 3)).toBe(4);
+    expect(store.stats().keys).toBe(keys + 1 - 4);
+    expect(store.compute(event({ atMs: T0 + WINDOW_30D_MS + 3, debitAccountId: 'sweep-1' })).account_out_count_30d).toBe(1);
+  });
+
   it('counts an event recorded twice once', () => {
     const store = createFeatureStore();
     const once = event({ atMs: T0 });

@@ -38,11 +38,22 @@ export interface FeatureStore {
   stats(): { keys: number; heldEvents: number; pairs: number };
 }
 
-const ACCOUNT = 'a\u0000';
-const PARTY = 'p\u0000';
-const DEVICE = 'd\u0000';
 const pairKey = (debit: string, credit: string) => `${debit}\u0000${credit}`;
-const partyKey = (party: string, currency: string) => `${PARTY}${currency}\u0000${party}`;
+
+/**
+ * One tracked key (an account, a party in one currency, a device) and its place in the list of keys
+ * from least to most recently recorded. The list runs through the entries themselves, so recording
+ * an event moves its keys to the recent end with a few pointer writes, where re-inserting into a map
+ * would hash the key again and leave a hole that the map later pays to compact.
+ */
+interface KeyEntry {
+  readonly kind: KeyIndex;
+  readonly key: string;
+  readonly series: Series;
+  older: KeyEntry | undefined;
+  newer: KeyEntry | undefined;
+}
+type KeyIndex = Map<string, KeyEntry>;
 
 /** Window lengths in the order buildVector lays them out (see features.vector.ts). */
 const ACCOUNT_WINDOWS_MS = FEATURE_WINDOWS.map((window) => window.ms);
@@ -52,9 +63,19 @@ const DEVICE_WINDOWS_MS = DEVICE_WINDOW_SUFFIXES.map(windowMsOf);
 const NO_STATS = Object.freeze({ count: 0, mean: 0, variance: 0 });
 
 export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): FeatureStore {
-  const keys = new Map<string, Series>();
+  // Accounts and devices are indexed by their ids as they come, parties per currency: ids arrive as
+  // flat strings whose hash the engine keeps, where a composed key would be built and hashed anew.
+  const accounts: KeyIndex = new Map();
+  const devices: KeyIndex = new Map();
+  const partiesByCurrency = new Map<string, KeyIndex>();
+  let keyCount = 0;
+  let leastRecent: KeyEntry | undefined;
+  let mostRecent: KeyEntry | undefined;
   const pairs = new Map<string, number>();
+  // The ids seen, with a ring of the same ids in arrival order that says which to forget first.
   const recentIds = new Set<string>();
+  const recentRing: string[] = new Array(limits.recentIdsMax).fill('');
+  let recentNext = 0;
   const scores = new Map<string, Map<string, number>>();
   const scoreTwins = new Map<string, string>();
   let heldEvents = 0;
@@ -67,24 +88,52 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
   };
   const seriesOptions = { maxEvents: limits.eventsPerKeyMax, horizonMs: LONGEST_WINDOW_MS, distinctWindowMs: DISTINCT_WINDOW_MS };
 
-  function addTo(key: string, atMs: number, amount: number, direction: number, other: string): void {
-    let series = keys.get(key);
-    if (series) keys.delete(key);
-    else series = createSeries(seriesOptions);
-    // Re-inserting moves the key to the end: the map's order is least recently recorded first.
-    keys.set(key, series);
-    const before = seriesSize(series);
-    addToSeries(series, atMs, amount, direction, other);
-    heldEvents += seriesSize(series) - before;
+  function unlink(entry: KeyEntry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else leastRecent = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else mostRecent = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+  }
+
+  function linkMostRecent(entry: KeyEntry): void {
+    entry.older = mostRecent;
+    if (mostRecent) mostRecent.newer = entry;
+    else leastRecent = entry;
+    mostRecent = entry;
+  }
+
+  function forget(entry: KeyEntry): void {
+    unlink(entry);
+    entry.kind.delete(entry.key);
+    heldEvents -= seriesSize(entry.series);
+    keyCount -= 1;
+  }
+
+  function addTo(kind: KeyIndex, key: string, atMs: number, amount: number, direction: number, other: string): void {
+    let entry = kind.get(key);
+    if (entry) {
+      if (entry !== mostRecent) (unlink(entry), linkMostRecent(entry));
+    } else {
+      entry = { kind, key, series: createSeries(seriesOptions), older: undefined, newer: undefined };
+      kind.set(key, entry);
+      keyCount += 1;
+      linkMostRecent(entry);
+    }
+    const before = seriesSize(entry.series);
+    addToSeries(entry.series, atMs, amount, direction, other);
+    heldEvents += seriesSize(entry.series) - before;
+  }
+
+  function partyIndex(currency: string): KeyIndex {
+    let index = partiesByCurrency.get(currency);
+    if (!index) partiesByCurrency.set(currency, (index = new Map()));
+    return index;
   }
 
   function evictBeyondBounds(): void {
-    while (keys.size > limits.trackedKeysMax || heldEvents > limits.heldEventsMax) {
-      const oldest = keys.entries().next().value;
-      if (!oldest) break;
-      heldEvents -= seriesSize(oldest[1]);
-      keys.delete(oldest[0]);
-    }
+    while ((keyCount > limits.trackedKeysMax || heldEvents > limits.heldEventsMax) && leastRecent) forget(leastRecent);
   }
 
   function rememberPair(debit: string, credit: string, atMs: number): void {
@@ -97,8 +146,12 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
 
   function rememberId(id: string): boolean {
     if (recentIds.has(id)) return false;
+    // The slot about to be reused holds the oldest id remembered, once the ring has gone round.
+    const oldest = recentRing[recentNext] as string;
+    if (oldest !== '') recentIds.delete(oldest);
+    recentRing[recentNext] = id;
+    recentNext = (recentNext + 1) % recentRing.length;
     recentIds.add(id);
-    if (recentIds.size > limits.recentIdsMax) recentIds.delete(recentIds.values().next().value as string);
     return true;
   }
 
@@ -107,11 +160,11 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       if (!rememberId(event.id)) return false;
       const amount = Number(event.amountMinor);
       const at = event.atMs;
-      addTo(ACCOUNT + event.debitAccountId, at, amount, DIRECTION_OUT, event.creditAccountId);
-      addTo(ACCOUNT + event.creditAccountId, at, amount, DIRECTION_IN, event.debitAccountId);
-      if (event.debitPartyId) addTo(partyKey(event.debitPartyId, event.currency), at, amount, DIRECTION_OUT, '');
-      if (event.creditPartyId) addTo(partyKey(event.creditPartyId, event.currency), at, amount, DIRECTION_IN, '');
-      if (event.deviceId) addTo(DEVICE + event.deviceId, at, amount, DIRECTION_OUT, event.debitAccountId);
+      addTo(accounts, event.debitAccountId, at, amount, DIRECTION_OUT, event.creditAccountId);
+      addTo(accounts, event.creditAccountId, at, amount, DIRECTION_IN, event.debitAccountId);
+      if (event.debitPartyId) addTo(partyIndex(event.currency), event.debitPartyId, at, amount, DIRECTION_OUT, '');
+      if (event.creditPartyId) addTo(partyIndex(event.currency), event.creditPartyId, at, amount, DIRECTION_IN, '');
+      if (event.deviceId) addTo(devices, event.deviceId, at, amount, DIRECTION_OUT, event.debitAccountId);
       rememberPair(event.debitAccountId, event.creditAccountId, at);
       evictBeyondBounds();
       return true;
@@ -120,7 +173,7 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
     compute(event) {
       const now = event.atMs;
       const amount = Number(event.amountMinor);
-      const account = keys.get(ACCOUNT + event.debitAccountId);
+      const account = accounts.get(event.debitAccountId)?.series;
       let slot = 0;
       for (const windowMs of ACCOUNT_WINDOWS_MS) {
         windowTotals(account, now, windowMs);
@@ -143,20 +196,20 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       const firstSeen = lastPaid === undefined || lastPaid <= now - limits.pairMemoryMs;
       scalars.pairFirstSeen = firstSeen;
       scalars.newBeneficiaryLarge = firstSeen && hasHistory && amount >= NEW_BENEFICIARY_LARGE_FACTOR * stats.mean;
-      const party = event.debitPartyId ? keys.get(partyKey(event.debitPartyId, event.currency)) : undefined;
+      const party = event.debitPartyId ? partiesByCurrency.get(event.currency)?.get(event.debitPartyId)?.series : undefined;
       for (const windowMs of PARTY_WINDOWS_MS) {
         windowTotals(party, now, windowMs);
         windows[slot++] = totals.outCount;
         windows[slot++] = totals.outSum;
       }
-      const counterparty = keys.get(ACCOUNT + event.creditAccountId);
+      const counterparty = accounts.get(event.creditAccountId)?.series;
       for (const windowMs of COUNTERPARTY_WINDOWS_MS) {
         windowTotals(counterparty, now, windowMs);
         windows[slot++] = totals.inCount;
         windows[slot++] = totals.inSum;
       }
       scalars.distinctPayers = counterparty ? distinctCount(counterparty, DIRECTION_IN, now, DISTINCT_WINDOW_MS) : 0;
-      const device = event.deviceId ? keys.get(DEVICE + event.deviceId) : undefined;
+      const device = event.deviceId ? devices.get(event.deviceId)?.series : undefined;
       for (const windowMs of DEVICE_WINDOWS_MS) windows[slot++] = windowTotals(device, now, windowMs).outCount;
       scalars.deviceDistinctAccounts = device ? distinctCount(device, DIRECTION_OUT, now, DISTINCT_WINDOW_MS) : 0;
       const vector = buildVector(windows, scalars);
@@ -176,18 +229,15 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
     scoreNames: () => [...scores.keys()],
     sweep(nowMs) {
       let evicted = 0;
-      let looked = 0;
-      for (const [key, series] of keys) {
-        if (looked >= limits.sweepKeysMax) break;
-        looked += 1;
-        if (newestAtMs(series) > nowMs - LONGEST_WINDOW_MS) continue;
-        heldEvents -= seriesSize(series);
-        keys.delete(key);
-        evicted += 1;
+      let entry = leastRecent;
+      for (let looked = 0; entry && looked < limits.sweepKeysMax; looked += 1) {
+        const next: KeyEntry | undefined = entry.newer;
+        if (newestAtMs(entry.series) <= nowMs - LONGEST_WINDOW_MS) (forget(entry), (evicted += 1));
+        entry = next;
       }
       return evicted;
     },
-    stats: () => ({ keys: keys.size, heldEvents, pairs: pairs.size }),
+    stats: () => ({ keys: keyCount, heldEvents, pairs: pairs.size }),
   };
 
   function declareScore(name: string): Map<string, number> {

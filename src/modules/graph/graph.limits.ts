@@ -22,6 +22,12 @@ export const GRAPH_LIMITS = Object.freeze({
   /** Observed events written per transaction (group commit), and events waiting for one. */
   writerBatchMax: 2048,
   writerQueueMax: 65_536,
+  /**
+   * How long edges gather after a write before the next (a lone edge is written at once), so that a
+   * steady stream costs a few commits a second. A crash loses at most the edges of this long plus one
+   * write; scans undercount those transfers (the ledger keeps them).
+   */
+  writerLingerMs: 250,
   /** Rings alerted per scan, strongest first; the rest wait for the next scan. */
   alertsPerScanMax: 100,
   /** Accounts named in one ring alert (the cases module accepts 500 references). */

@@ -92,6 +92,38 @@ describeEachDialect('mule-ring detection service', ({ open }) => {
     expect(seedsOnly.edges.map((edge) => `${edge.source}>${edge.target}`)).toEqual(['r1>r2']);
   });
 
+  it('gathers observed events into batched writes: a scan and a stop write whatever is waiting', async () => {
+    const graph = createGraphService({ db: platform.db, clock });
+    const base = clock.nowMs() - DAY_MS;
+    const stored = async () => Number((await platform.db.get<{ n: bigint }>("SELECT COUNT(*) AS n FROM graph_edges WHERE id LIKE 'batched-%'"))?.n ?? 0);
+    const observed = (from: number, count: number) => Array.from({ length: count }, (_, i) => graph.observe({
+      id: `batched-${from + i}`, atMs: base + from + i, amountMinor: 10n, currency: 'CNY', debitAccountId: `b-${(from + i) % 7}`, creditAccountId: `b-${(from + i + 1) % 7}`,
+      deviceId: 'd'.repeat(GRAPH_LIMITS.idMaxLength + 5),
+    }));
+    const first = observed(0, 30);
+    const scanned = await graph.scan({ sinceMs: base, untilMs: base + 1_000 });
+    if (!scanned.ok) throw new Error(scanned.error);
+    expect(scanned.value.scan.edges).toBe(30);
+    await Promise.all(first);
+    const second = observed(30, 30);
+    await graph.stop();
+    await Promise.all(second);
+    expect(await stored()).toBe(60);
+    expect(graph.stats()).toMatchObject({ queuedEvents: 0, failedEvents: 0 });
+    // Ids are cut to their bound.
+    const device = await platform.db.get<{ device_id: string }>("SELECT device_id FROM graph_edges WHERE id = 'batched-0'");
+    expect(device?.device_id).toHaveLength(GRAPH_LIMITS.idMaxLength);
+    await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'batched-%'");
+  });
+
+  it('counts the events whose write failed, and rejects their observers', async () => {
+    const failing = { ...platform.db, transaction: () => Promise.reject(new Error('disk gone')) };
+    const graph = createGraphService({ db: failing, clock });
+    const event: RiskEvent = { id: 'never-written', atMs: clock.nowMs(), amountMinor: 1n, currency: 'CNY', debitAccountId: 'a', creditAccountId: 'b' };
+    await expect(graph.observe(event)).rejects.toThrow('disk gone');
+    expect(graph.stats()).toMatchObject({ queuedEvents: 0, failedEvents: 1 });
+  });
+
   it('forgets edges older than the retention at the next scan', async () => {
     clock.advance(GRAPH_LIMITS.edgeRetentionMs);
     const later = await platform.graph.scan({ sinceMs: clock.nowMs() - GRAPH_LIMITS.scanWindowMaxMs, untilMs: clock.nowMs() });

@@ -1,11 +1,11 @@
 import type { Database } from '../../db/index.ts';
-import { createBatchQueue, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
+import { createLingeringWriter, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
 import type { AlertSink } from '../cases/index.ts';
 import type { RiskEvent } from '../features/index.ts';
 import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
-import { insertEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredEdge, type StoredScore } from './graph.repository.ts';
+import { insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredScore } from './graph.repository.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
 import type { AccountScore, MuleScores, Ring } from './graph.ts';
 
@@ -76,12 +76,15 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   let scores = new Map<string, number>();
   let scanning = false;
   let failedEvents = 0;
-  const writer = createBatchQueue<{ edge: StoredEdge; resolve: () => void; reject: (error: unknown) => void }>({
+  // The events themselves wait for the write (they are made by the caller anyway); they become rows
+  // only in the batch, so observing one costs no object of its own.
+  const writer = createLingeringWriter<RiskEvent>({
+    lingerMs: GRAPH_LIMITS.writerLingerMs,
     maxBatch: GRAPH_LIMITS.writerBatchMax,
-    async run(batch) {
-      await db.transaction((tx) => insertEdges(tx, batch.map((item) => item.edge)));
-      for (const item of batch) item.resolve();
-    },
+    maxQueued: GRAPH_LIMITS.writerQueueMax,
+    write: (events) => db.transaction((tx) => insertEventEdges(tx, events, GRAPH_LIMITS.idMaxLength)),
+    overloaded: () => new GraphOverloadedError(`more than ${GRAPH_LIMITS.writerQueueMax} events are waiting to be written to the graph`),
+    onError: (_error, events) => void (failedEvents += events.length),
   });
 
   async function raiseAlerts(rings: readonly Ring[], scanId: string, partiesOf: Map<string, Set<string>>, scoreById: ReadonlyMap<string, AccountScore>) {
@@ -112,7 +115,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   }
 
   async function runScan(sinceMs: number, untilMs: number): Promise<ScanSummary> {
-    await writer.idle();
+    await writer.flush();
     const startedAtMs = clock.nowMs();
     await pruneEdges(db, startedAtMs - GRAPH_LIMITS.edgeRetentionMs, GRAPH_LIMITS.pruneBatchMax);
     const stored = await loadWindow(db, sinceMs, untilMs, GRAPH_LIMITS.scanEdgesMax + 1);
@@ -157,19 +160,12 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     },
     scoreOf: (accountId) => scores.get(accountId) ?? 0,
     observe(event) {
-      if (writer.length >= GRAPH_LIMITS.writerQueueMax) {
+      try {
+        return writer.push(event);
+      } catch (error) {
         failedEvents += 1;
-        return Promise.reject(new GraphOverloadedError(`more than ${GRAPH_LIMITS.writerQueueMax} events are waiting to be written to the graph`));
+        return Promise.reject(error);
       }
-      const cut = (text: string | undefined) => (text === undefined ? null : text.slice(0, GRAPH_LIMITS.idMaxLength));
-      const edge: StoredEdge = {
-        id: event.id, atMs: event.atMs, source: event.debitAccountId, target: event.creditAccountId, amountMinor: event.amountMinor, currency: event.currency,
-        deviceId: cut(event.deviceId), sourceParty: cut(event.debitPartyId), targetParty: cut(event.creditPartyId),
-      };
-      return new Promise<void>((resolve, reject) => writer.push({ edge, resolve, reject: (error) => {
-        failedEvents += 1;
-        reject(error);
-      } }));
     },
     async scan(input) {
       const untilMs = input.untilMs ?? clock.nowMs();
@@ -185,8 +181,8 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     },
     account: (accountId) => loadScore(db, accountId),
     neighbourhood: (accountIds, depth, limit) => neighbourhood(db, accountIds, depth, limit, (id) => scores.get(id) ?? 0),
-    flush: () => writer.idle(),
+    flush: () => writer.flush(),
     stats: () => ({ scoredAccounts: scores.size, queuedEvents: writer.length, failedEvents }),
-    stop: () => writer.idle(),
+    stop: () => writer.flush(),
   };
 }
