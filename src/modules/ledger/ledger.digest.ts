@@ -20,10 +20,12 @@ export function accountLine(account: Pick<Account, 'id' | 'ledger' | 'code' | 'p
 }
 
 export function transferLine(transfer: Transfer): DigestLine {
-  return {
-    timestamp: transfer.timestamp,
-    line: `T|${transfer.timestamp}|${transfer.id}|${transfer.debitAccountId}|${transfer.creditAccountId}|${transfer.amount}|${text(transfer.pendingId)}|${transfer.ledger}|${transfer.code}|${transfer.flags}|${transfer.timeoutSeconds}|${text(transfer.metadata)}`,
-  };
+  return { timestamp: transfer.timestamp, line: transferText(transfer) };
+}
+
+/** A transfer's line alone, for the engine, which hashes thousands of them per batch. */
+export function transferText(transfer: Transfer): string {
+  return `T|${transfer.timestamp}|${transfer.id}|${transfer.debitAccountId}|${transfer.creditAccountId}|${transfer.amount}|${text(transfer.pendingId)}|${transfer.ledger}|${transfer.code}|${transfer.flags}|${transfer.timeoutSeconds}|${text(transfer.metadata)}`;
 }
 
 export function accountEventLine(event: { readonly accountId: string; readonly kind: string; readonly timestamp: bigint }): DigestLine {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { migrate, openSqlite, type Database, type Queryable } from '../../db/index.ts';
 import { ledgerMigrations } from './ledger.migrations.ts';
-import { createPostingWriter, type PostingLimits } from './ledger.postings.ts';
+import { createPostingWriter, sortedEntries, type PostingLimits } from './ledger.postings.ts';
 import { createLedgerRepository, type SortOrder } from './ledger.repository.ts';
 import { TransferFlags } from './ledger.ts';
 
@@ -18,7 +18,8 @@ const ACCOUNTS = Array.from({ length: 5 }, (_, index) => `00000000-0000-7000-800
 const FIRST_TRANSFER_TIMESTAMP = 1_000n;
 
 type Item = { debit: number; credit: number; amount: number; code: number; pending: boolean; resolvedAfter: number | null };
-type Step = { kind: 'transfers'; items: Item[] } | { kind: 'forget' } | { kind: 'delete'; pick: number };
+/** `noted`: the writer is told the transfers' account keys, as the store does; otherwise it must join them in. */
+type Step = { kind: 'transfers'; items: Item[]; noted: boolean } | { kind: 'forget' } | { kind: 'delete'; pick: number };
 
 const itemArbitrary: fc.Arbitrary<Item> = fc
   .record({
@@ -32,10 +33,18 @@ const itemArbitrary: fc.Arbitrary<Item> = fc
   .map(({ debit, offset, ...rest }) => ({ debit, credit: (debit + offset) % ACCOUNTS.length, ...rest }));
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 8, arbitrary: fc.array(itemArbitrary, { minLength: 0, maxLength: 7 }).map((items) => ({ kind: 'transfers' as const, items })) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(fc.array(itemArbitrary, { minLength: 0, maxLength: 7 }), fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }))
+      .map(([items, noted]) => ({ kind: 'transfers' as const, items, noted })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'forget' as const }) },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'delete' as const, pick })) },
 );
+
+/** Account timestamps, which the postings use as account keys. */
+const accountKey = (index: number) => BigInt(10 + index);
 
 async function openLedgerTables(): Promise<Database> {
   const db = openSqlite(':memory:');
@@ -43,7 +52,7 @@ async function openLedgerTables(): Promise<Database> {
   for (const [index, id] of ACCOUNTS.entries()) {
     await db.run(
       'INSERT INTO ledger_accounts (id, ledger, code, flags, initial_flags, debits_pending, debits_posted, credits_pending, credits_posted, party_id, metadata, timestamp) VALUES (?, 1, 1, 0, 0, 0, 0, 0, 0, NULL, NULL, ?)',
-      [id, BigInt(10 + index)],
+      [id, accountKey(index)],
     );
   }
   return db;
@@ -72,6 +81,7 @@ function apply(db: Database, steps: readonly Step[], limits: PostingLimits): big
         const id = `00000000-0000-7000-9000-${timestamp.toString(16).padStart(12, '0')}`;
         insert.run(timestamp, id, ACCOUNTS[item.debit], ACCOUNTS[item.credit], BigInt(item.amount), item.code, item.pending ? TransferFlags.pending : 0);
         if (item.pending) insertPending.run(id, item.resolvedAfter === null ? 0n : timestamp + BigInt(item.resolvedAfter));
+        if (step.noted) writer.note(accountKey(item.debit), accountKey(item.credit), timestamp);
         timestamp += 1n;
       }
       writer.maintain(step.items.length);
@@ -141,6 +151,53 @@ describe('SQLite postings (the account index of ledger_transfers)', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('indexes the tail from the noted account keys when they cover all of it, and joins the accounts otherwise', async () => {
+    const limits: PostingLimits = { ...TINY, tailMaxTransfers: 4, levelBaseEntries: 1000 };
+    const db = openSqlite(':memory:');
+    await migrate(db, ledgerMigrations);
+    const raw = db.sqlite!;
+    // No ledger_accounts rows: a join finds nothing, so entries can only have come from the notes.
+    const insert = raw.prepare(
+      "INSERT INTO ledger_transfers (timestamp, id, debit_account_id, credit_account_id, amount, ledger, code, flags, timeout_seconds) VALUES (?, ?, 'd', 'c', 1, 1, 1, 0, 0)",
+    );
+    const writer = createPostingWriter(raw, limits);
+    const write = (first: number, count: number, noted: boolean) =>
+      raw.transaction(() => {
+        for (let timestamp = first; timestamp < first + count; timestamp++) {
+          insert.run(BigInt(timestamp), `t${timestamp}`);
+          if (noted) writer.note(BigInt(900 - timestamp), 5n, BigInt(timestamp));
+        }
+        writer.maintain(count);
+      })();
+    const entries = () => raw.prepare('SELECT account, timestamp FROM ledger_postings ORDER BY run, account, timestamp').all();
+    write(100, 4, true);
+    expect(entries()).toEqual([
+      { account: 5n, timestamp: 100n }, { account: 5n, timestamp: 101n }, { account: 5n, timestamp: 102n }, { account: 5n, timestamp: 103n },
+      { account: 797n, timestamp: 103n }, { account: 798n, timestamp: 102n }, { account: 799n, timestamp: 101n }, { account: 800n, timestamp: 100n },
+    ]);
+    // One transfer of the next tail was not noted: the notes are not the whole tail, so the join decides (and finds no accounts).
+    write(104, 1, false);
+    write(105, 3, true);
+    expect(entries()).toHaveLength(8);
+    expect(raw.prepare('SELECT indexed_through FROM ledger_posting_state').get()).toEqual({ indexed_through: 107n });
+    await db.close();
+  });
+
+  it('orders entries by account and then timestamp, however far apart the account keys are', () => {
+    const key = fc.oneof(fc.bigInt({ min: 0n, max: 40n }), fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), fc.bigInt({ min: 2n ** 60n, max: 2n ** 60n + 5n }));
+    fc.assert(
+      fc.property(fc.array(key, { minLength: 1, maxLength: 60 }), (accounts) => {
+        const timestamps = accounts.map((_, index) => BigInt(1000 + Math.floor(index / 2)));
+        const expected = accounts
+          .map((account, index) => ({ account, index }))
+          .sort((left, right) => (left.account < right.account ? -1 : left.account > right.account ? 1 : left.index - right.index))
+          .map((entry) => entry.index);
+        expect(sortedEntries(accounts, timestamps)).toEqual(expected);
+      }),
+    );
+    expect(sortedEntries([1n, 2n], [5n, 4n])).toBeUndefined();
   });
 
   it('indexes the transfers already stored when an installation upgrades to postings', async () => {

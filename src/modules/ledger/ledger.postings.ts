@@ -66,7 +66,15 @@ const MERGE_OUTPUT = 2;
 /** Below every account key (account timestamps are not negative): where a merge starts. */
 const BEFORE_ALL = -1n;
 
+/** Entries per multi-row INSERT when the tail is indexed from memory. */
+const ENTRIES_PER_INSERT = 256;
+
 export interface PostingWriter {
+  /**
+   * Tells the writer the account keys (account timestamps) of a transfer just inserted, so that
+   * the tail can be indexed from memory rather than by joining the accounts table again.
+   */
+  note(debitAccountKey: bigint, creditAccountKey: bigint, timestamp: bigint): void;
   /**
    * Runs at the end of each write transaction of the SQLite ledger store, inside it: indexes the
    * tail when it is long enough and then does merge work in proportion.
@@ -84,6 +92,17 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
   const sql = prepare(raw);
   /** Transfers above indexed_through, when known. */
   let tail: number | undefined;
+  /**
+   * Entries of the transfers noted since the tail was last indexed or forgotten, in the order they
+   * were written: account keys and transfer timestamps, two per transfer. They replace the join
+   * only when they are provably the whole tail (see indexNoted).
+   */
+  let notedAccounts: bigint[] = [];
+  let notedTimestamps: bigint[] = [];
+  const clearNoted = () => {
+    notedAccounts = [];
+    notedTimestamps = [];
+  };
 
   const state = () => sql.state.get() as State;
 
@@ -93,6 +112,41 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
     const run = (sql.nextRun.get() as { run: bigint }).run;
     const entries = sql.indexTail.run({ run, after, through }).changes;
     if (entries > 0) sql.addRun.run(run, postingLevel(entries, limits), entries, SETTLED);
+    sql.setIndexed.run(through);
+    return entries;
+  }
+
+  /**
+   * Indexes the tail from the noted entries, or returns undefined when they may not be all of it:
+   * their count must be the tail's and their range the tail's range, which holds whenever every
+   * transfer since the last indexing went through this writer (anything else makes it forget).
+   */
+  function indexNoted(after: bigint, tailTransfers: number): number | undefined {
+    const entries = notedAccounts.length;
+    if (entries === 0 || entries !== 2 * tailTransfers) return undefined;
+    const through = (sql.lastTransfer.get() as { t: bigint | null }).t;
+    if (through === null || through !== notedTimestamps[entries - 1] || (notedTimestamps[0] as bigint) <= after) return undefined;
+    const accounts = notedAccounts;
+    const timestamps = notedTimestamps;
+    const order = sortedEntries(accounts, timestamps);
+    if (!order) return undefined;
+    const run = (sql.nextRun.get() as { run: bigint }).run;
+    const params: bigint[] = new Array<bigint>(3 * ENTRIES_PER_INSERT);
+    let next = 0;
+    for (; next + ENTRIES_PER_INSERT <= entries; next += ENTRIES_PER_INSERT) {
+      for (let offset = 0; offset < ENTRIES_PER_INSERT; offset++) {
+        const index = order[next + offset] as number;
+        params[3 * offset] = run;
+        params[3 * offset + 1] = accounts[index] as bigint;
+        params[3 * offset + 2] = timestamps[index] as bigint;
+      }
+      sql.insertEntries.run(params);
+    }
+    for (; next < entries; next++) {
+      const index = order[next] as number;
+      sql.insertEntry.run(run, accounts[index], timestamps[index]);
+    }
+    sql.addRun.run(run, postingLevel(entries, limits), entries, SETTLED);
     sql.setIndexed.run(through);
     return entries;
   }
@@ -163,12 +217,18 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
       const current = state();
       tail = tail === undefined ? Number((sql.tailCount.get(current.indexed_through) as { n: bigint }).n) : tail + transfersAdded;
       if (tail < limits.tailMaxTransfers) return;
-      const indexed = indexTail(current.indexed_through);
+      const indexed = indexNoted(current.indexed_through, tail) ?? indexTail(current.indexed_through);
       tail = 0;
+      clearNoted();
       merge(indexed * limits.mergeWorkPerEntry);
+    },
+    note(debitAccountKey, creditAccountKey, timestamp) {
+      notedAccounts.push(debitAccountKey, creditAccountKey);
+      notedTimestamps.push(timestamp, timestamp);
     },
     forget() {
       tail = undefined;
+      clearNoted();
     },
   };
 }
@@ -186,6 +246,8 @@ function prepare(raw: BetterSqlite3.Database) {
       UNION ALL
       SELECT @run, a.timestamp, t.timestamp FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id WHERE t.timestamp > @after AND t.timestamp <= @through
       ORDER BY 2, 3`),
+    insertEntry: raw.prepare('INSERT INTO ledger_postings (run, account, timestamp) VALUES (?, ?, ?)'),
+    insertEntries: raw.prepare(`INSERT INTO ledger_postings (run, account, timestamp) VALUES ${Array.from({ length: ENTRIES_PER_INSERT }, () => '(?, ?, ?)').join(', ')}`),
     addRun: raw.prepare('INSERT INTO ledger_posting_runs (run, level, entries, merging) VALUES (?, ?, ?, ?)'),
     setIndexed: raw.prepare('UPDATE ledger_posting_state SET indexed_through = ? WHERE id = 1'),
     settledRuns: raw.prepare(`SELECT run, entries FROM ledger_posting_runs WHERE merging = ${SETTLED} ORDER BY run`),
@@ -211,6 +273,64 @@ function prepare(raw: BetterSqlite3.Database) {
     dropInputs: raw.prepare('DELETE FROM ledger_posting_runs WHERE merging = ?'),
     settle: raw.prepare('UPDATE ledger_posting_runs SET level = ?, merging = ? WHERE run = ?'),
   };
+}
+
+/** Integers up to this are exact as JavaScript numbers (2^53). */
+const EXACT_NUMBER_MAX = 2n ** 53n;
+
+/**
+ * The order of entries by (account, timestamp), as positions into the two lists, or undefined if the
+ * timestamps are not in ascending order (the store notes transfers as it writes them, so they are).
+ * Given that, a sort by account that keeps the order of equal accounts is enough. Account keys are
+ * compared as their distance from the smallest, a number, whenever all of them lie within 2^53
+ * nanoseconds (104 days) of it; comparing the bigints themselves took twice as long.
+ */
+export function sortedEntries(accounts: readonly bigint[], timestamps: readonly bigint[]): number[] | undefined {
+  const entries = accounts.length;
+  let smallest = accounts[0] as bigint;
+  let largest = smallest;
+  for (let index = 1; index < entries; index++) {
+    if ((timestamps[index] as bigint) < (timestamps[index - 1] as bigint)) return undefined;
+    const account = accounts[index] as bigint;
+    if (account < smallest) smallest = account;
+    else if (account > largest) largest = account;
+  }
+  const order = Array.from({ length: entries }, (_, index) => index);
+  if (largest - smallest >= EXACT_NUMBER_MAX) {
+    return order.sort((left, right) => {
+      const a = accounts[left] as bigint;
+      const b = accounts[right] as bigint;
+      return a < b ? -1 : a > b ? 1 : left - right;
+    });
+  }
+  const distance = new Float64Array(entries);
+  for (let index = 0; index < entries; index++) distance[index] = Number((accounts[index] as bigint) - smallest);
+  // A counting sort by the account's rank among the distinct accounts, found by binary search in
+  // their sorted distances: all numeric, no comparison callbacks, and stable.
+  const sorted = distance.slice().sort();
+  let distinct = 0;
+  for (let index = 0; index < entries; index++) if (index === 0 || sorted[index] !== sorted[distinct - 1]) sorted[distinct++] = sorted[index] as number;
+  const rank = new Int32Array(entries);
+  const starts = new Int32Array(distinct + 1);
+  for (let index = 0; index < entries; index++) {
+    const value = distance[index] as number;
+    let low = 0;
+    let high = distinct - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((sorted[middle] as number) < value) low = middle + 1;
+      else high = middle;
+    }
+    rank[index] = low;
+    starts[low + 1] = (starts[low + 1] as number) + 1;
+  }
+  for (let index = 1; index <= distinct; index++) starts[index] = (starts[index] as number) + (starts[index - 1] as number);
+  for (let index = 0; index < entries; index++) {
+    const at = rank[index] as number;
+    order[starts[at] as number] = index;
+    starts[at] = (starts[at] as number) + 1;
+  }
+  return order;
 }
 
 /** Above every timestamp: int64's largest value, the upper bound of an open range. */

@@ -59,15 +59,19 @@ export function compareExisting(request: TransferRequest, existing: Transfer): T
 }
 
 export function limitsAndOverflow(debit: Account, credit: Account, amount: bigint, pending: boolean, released = 0n): TransferError | null {
+  // `x + amount > AMOUNT_MAX` is tested as `x > room`: every bigint sum is a new heap object, and
+  // this runs for every transfer of every batch.
+  const room = AMOUNT_MAX - amount;
   if (pending) {
-    if (debit.debitsPending + amount > AMOUNT_MAX) return 'overflows_debits_pending';
-    if (credit.creditsPending + amount > AMOUNT_MAX) return 'overflows_credits_pending';
+    if (debit.debitsPending > room) return 'overflows_debits_pending';
+    if (credit.creditsPending > room) return 'overflows_credits_pending';
   } else {
-    if (debit.debitsPosted + amount > AMOUNT_MAX) return 'overflows_debits_posted';
-    if (credit.creditsPosted + amount > AMOUNT_MAX) return 'overflows_credits_posted';
+    if (debit.debitsPosted > room) return 'overflows_debits_posted';
+    if (credit.creditsPosted > room) return 'overflows_credits_posted';
   }
-  if (debit.debitsPending - released + debit.debitsPosted + amount > AMOUNT_MAX) return 'overflows_debits';
-  if (credit.creditsPending - released + credit.creditsPosted + amount > AMOUNT_MAX) return 'overflows_credits';
+  const totalRoom = released === 0n ? room : room + released;
+  if (debit.debitsPending + debit.debitsPosted > totalRoom) return 'overflows_debits';
+  if (credit.creditsPending + credit.creditsPosted > totalRoom) return 'overflows_credits';
   return null;
 }
 

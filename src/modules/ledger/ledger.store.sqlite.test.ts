@@ -93,6 +93,26 @@ describe('SQLite ledger store memory', () => {
     expect((await platform.verify()).problems).toEqual([]);
   });
 
+  it('writes what every batch of a shared transaction did to an account, though its row is rewritten only at the end', async () => {
+    // Three calls too large to share a batch make three batches of one transaction, each deciding on
+    // what the batch before it did to the same two accounts before any row has been rewritten.
+    const size = 4100;
+    const call = (debit: string, credit: string) => Array.from({ length: size }, () => transfer(debit, credit, 1n));
+    const [funding, spending, overspending] = await Promise.all([
+      platform.ledger.createTransfers(call(OTHER, LIMITED)),
+      platform.ledger.createTransfers(call(LIMITED, OTHER)),
+      platform.ledger.createTransfers(call(LIMITED, OTHER)),
+    ]);
+    expect(funding.every((result) => result.result === 'ok')).toBe(true);
+    expect(spending.every((result) => result.result === 'ok')).toBe(true);
+    // 100 + 4,100 credits against 4,100 debits leave room for 100 more.
+    expect(overspending.filter((result) => result.result === 'ok')).toHaveLength(100);
+    expect(new Set(overspending.slice(100).map((result) => result.result))).toEqual(new Set(['exceeds_credits']));
+    const row = await platform.db.get<{ debits_posted: bigint; credits_posted: bigint }>('SELECT debits_posted, credits_posted FROM ledger_accounts WHERE id = ?', [LIMITED]);
+    expect(row).toEqual({ debits_posted: 4200n, credits_posted: 4200n });
+    expect((await platform.verify()).problems).toEqual([]);
+  });
+
   it('commits queued batches together yet fails only the callers of a batch that cannot be applied', async () => {
     await platform.db.exec(`CREATE TRIGGER refuse_amount BEFORE INSERT ON ledger_transfers WHEN NEW.amount = ${REFUSED_AMOUNT}
       BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);

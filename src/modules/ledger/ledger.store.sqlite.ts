@@ -40,6 +40,25 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
   const memory = createWriterMemory(sql, postings.forget);
   /** Transfers inserted by the transaction in progress, for the postings' tail count. */
   let transfersAdded = 0;
+  /**
+   * Accounts whose rows the transaction in progress must still rewrite, with their latest values.
+   * When several batches share a transaction they touch mostly the same accounts, so each row is
+   * written once at the end instead of once per batch (four batches over 10,000 accounts made
+   * 32,000 updates of about 10,000 rows). Later batches of the transaction read these objects, not
+   * the rows, which are stale until the end.
+   */
+  let unwritten = new Map<string, Account>();
+
+  function writeAccounts(): void {
+    // In key order the updates walk the accounts table from one end to the other instead of
+    // jumping between its pages: about half the time of the same updates in arrival order.
+    const ids = [...unwritten.keys()].sort();
+    for (const id of ids) {
+      const account = unwritten.get(id) as Account;
+      sql.updateAccount.run(account.flags, account.debitsPending, account.debitsPosted, account.creditsPending, account.creditsPosted, id);
+    }
+    unwritten = new Map();
+  }
 
   // The transaction's own queryable: statements through `db` would wait for the lock this transaction holds.
   const makeTx = (queryable: Queryable): LedgerWriteTx => ({
@@ -71,7 +90,7 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
       // nobody uses yet would otherwise push the working set out and keep memory for nothing.
       const found = [];
       for (const id of ids) {
-        let account = memory.account(id);
+        let account = unwritten.get(id) ?? memory.account(id);
         if (!account) {
           const row = sql.account.get(id) as AccountRow | undefined;
           if (!row) continue;
@@ -113,19 +132,22 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
         );
         created.add(account.id);
       }
-      // In key order the updates walk the accounts table from one end to the other instead of
-      // jumping between its pages: about half the time of the same updates in arrival order.
-      const touched = [...effects.touchedAccounts].sort();
-      for (const id of touched) {
+      for (const id of effects.touchedAccounts) {
         if (created.has(id)) continue;
         const account = snapshot.accounts.get(id);
         assert(account, `touched account ${id} not in snapshot`);
-        sql.updateAccount.run(account.flags, account.debitsPending, account.debitsPosted, account.creditsPending, account.creditsPosted, id);
+        unwritten.set(id, account);
       }
+      let largest: string | undefined;
       for (const t of effects.newTransfers) {
         sql.insertTransfer.run(t.timestamp, t.id, t.debitAccountId, t.creditAccountId, t.amount, t.pendingId, t.ledger, t.code, t.flags, t.timeoutSeconds, t.metadata);
-        memory.stored(t.id);
+        if (largest === undefined || t.id > largest) largest = t.id;
+        // Every transfer's accounts are in the snapshot; their timestamps are the postings' account keys.
+        const debit = snapshot.accounts.get(t.debitAccountId);
+        const credit = snapshot.accounts.get(t.creditAccountId);
+        if (debit && credit) postings.note(debit.timestamp, credit.timestamp, t.timestamp);
       }
+      if (largest !== undefined) memory.stored(largest);
       transfersAdded += effects.newTransfers.length;
       const newPending = new Set<string>();
       for (const state of effects.newPending) {
@@ -141,10 +163,12 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
       for (const row of effects.history) {
         sql.insertBalance.run(row.accountId, row.timestamp, row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted);
       }
+      largest = undefined;
       for (const failure of effects.failures) {
         sql.insertFailure.run(failure.id, failure.result, failure.timestamp);
-        memory.stored(failure.id);
+        if (largest === undefined || failure.id > largest) largest = failure.id;
       }
+      if (largest !== undefined) memory.stored(largest);
       for (const event of effects.accountEvents) sql.insertEvent.run(event.timestamp, event.accountId, event.kind);
     },
   });
@@ -156,7 +180,9 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
         return await transaction(async (queryable) => {
           memory.checkUnchanged();
           transfersAdded = 0;
+          unwritten = new Map();
           const result = await work(makeTx(queryable));
+          writeAccounts();
           postings.maintain(transfersAdded);
           memory.markUnchanged();
           return result;
@@ -229,12 +255,19 @@ function createWriterMemory(sql: Statements, onForget: () => void) {
     markUnchanged() {
       marker = sql.changeMarker.get() as { changes: bigint; version: bigint };
     },
-    /** False only when the id is certainly in neither the transfers nor the failures table. */
+    /**
+     * False only when the id is certainly in neither the transfers nor the failures table. The
+     * largest id is order-safe, so an id above it as JavaScript compares strings is above it as
+     * SQLite does too, whatever characters the id holds: at the first position where the two
+     * differ the id has the larger character, and every character above U+D7FF encodes in UTF-8
+     * above every character below it. No test of the id itself is needed.
+     */
     mayBeStored(id: string): boolean {
-      return largestId === null || id <= largestId || !ORDER_SAFE_ID.test(id);
+      return largestId === null || id <= largestId;
     },
+    /** Records that `id` is stored; an id that is not order-safe ends the shortcut until the next forget. */
     stored(id: string) {
-      if (largestId !== null && id > largestId && ORDER_SAFE_ID.test(id)) largestId = id;
+      if (largestId !== null && id > largestId) largestId = ORDER_SAFE_ID.test(id) ? id : null;
     },
     account(id: string): Account | undefined {
       const recent = young.get(id);
