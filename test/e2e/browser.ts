@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results', 'e2e');
@@ -177,8 +177,15 @@ export function cpuTimeMs(target: { readonly marker?: string; readonly pid?: num
 
 export interface PageLoad {
   readonly path: string;
-  /** From navigation start until the page's own content is on screen (data loaded and drawn). */
+  /**
+   * From navigation start until the page's own content is on screen: the browser's own
+   * performance.now(), read inside the page (see readyProbe) in a task queued from the first
+   * animation frame in which the ready element is visible, that is once the frame that draws it
+   * has been styled, laid out and painted. No test-driver polling or round trip is included.
+   */
   readonly readyMs: number;
+  /** When the probe first found the ready element in the document (before styling and painting it). */
+  readonly inDocumentMs: number;
   readonly domContentLoadedMs: number;
   readonly loadEventMs: number;
   /** Bytes fetched for this load (0 for responses served from the browser cache). */
@@ -193,10 +200,60 @@ export interface LoadTargets {
   readonly serverPid: number;
 }
 
+/** The prefix of the console message the probe writes when the page is ready. */
+const READY_MESSAGE = 'sluice-page-ready';
+
+/**
+ * Runs in the page before any of its own scripts (an init script): watches the document until the
+ * first element matching `selector` is in it and visible (a box larger than zero, not
+ * visibility:hidden, as the driver's own check), then writes `READY_MESSAGE <ready> <in document>`
+ * (both performance.now()) to the console from a task queued in that animation frame, which runs
+ * after the frame is painted.
+ * Visibility is checked only inside animation frames, where the browser lays the page out anyway,
+ * so the probe forces no extra layout. It must not close over anything: it is sent to the browser
+ * as source text.
+ */
+function readyProbe({ selector, message }: { readonly selector: string; readonly message: string }): void {
+  let frameRequested = false;
+  let reported = false;
+  let inDocumentMs = 0;
+  const visible = (element: Element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+  };
+  const report = () => {
+    reported = true;
+    observer.disconnect();
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => console.debug(`${message} ${performance.now()} ${inDocumentMs}`);
+    channel.port2.postMessage(null);
+  };
+  const onFrame = () => {
+    frameRequested = false;
+    const element = reported ? null : document.querySelector(selector);
+    if (!element) return;
+    if (visible(element)) report();
+    // Present but not yet visible (an entering animation): look again at the next frame.
+    else requestFrame();
+  };
+  const requestFrame = () => {
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(onFrame);
+  };
+  const observer = new MutationObserver(() => {
+    if (reported || !document.querySelector(selector)) return;
+    inDocumentMs ||= performance.now();
+    requestFrame();
+  });
+  observer.observe(document, { childList: true, subtree: true, attributes: true });
+}
+
 /**
  * Loads the console afresh at `path` (a full document load, not a hash change) and waits for
  * `ready` to be visible. Times come from the browser's own clock: the navigation timing entry and
- * performance.now() at the moment the content appeared.
+ * the in-page ready probe (see PageLoad.readyMs). CPU time is read when the probe's message
+ * arrives, before the driver itself touches the new document.
  */
 export async function measureLoad(
   page: Page, baseUrl: string, path: string, ready: string, targets: LoadTargets,
@@ -209,25 +266,53 @@ export async function measureLoad(
     await devtools.send('Network.clearBrowserCache');
     await devtools.detach();
   }
-  const browserBefore = cpuTimeMs({ marker: targets.browserProfile });
-  const serverBefore = cpuTimeMs({ pid: targets.serverPid });
-  await page.goto(options.document ? `${baseUrl}${path}` : `${baseUrl}/#${path}`, { waitUntil: 'commit' });
-  await page.locator(ready).first().waitFor({ state: 'visible', timeout: PAGE_READY_TIMEOUT_MS });
-  const browserAfter = cpuTimeMs({ marker: targets.browserProfile });
-  const serverAfter = cpuTimeMs({ pid: targets.serverPid });
-  const label = options.cold ? `${path} (empty cache)` : path;
-  const timing = await page.evaluate((pathName) => {
-    const readyMs = performance.now();
-    const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    return {
-      path: pathName,
-      readyMs: Math.round(readyMs),
-      domContentLoadedMs: Math.round(navigation?.domContentLoadedEventEnd ?? 0),
-      loadEventMs: Math.round(navigation?.loadEventEnd ?? 0),
-      transferredBytes: (navigation?.transferSize ?? 0) + resources.reduce((sum, entry) => sum + entry.transferSize, 0),
-    };
-  }, label);
-  const difference = (before: number | null, after: number | null) => (before === null || after === null ? null : after - before);
-  return { ...timing, browserCpuMs: difference(browserBefore, browserAfter), serverCpuMs: difference(serverBefore, serverAfter) };
+  // Sent as source text. A transpiler that keeps function names (tsx does) wraps inner functions
+  // in calls to its `__name` helper, which the page does not have; an identity stands in for it.
+  const probeSource = `(() => { const __name = (target) => target; (${readyProbe.toString()})(${JSON.stringify({ selector: ready, message: READY_MESSAGE })}); })()`;
+  const probe = await page.addInitScript({ content: probeSource });
+  let readyMs = 0;
+  let inDocumentMs = 0;
+  let browserAfter: number | null = null;
+  let serverAfter: number | null = null;
+  let onReady = () => {};
+  const readySignal = new Promise<void>((resolve) => (onReady = resolve));
+  const listener = (message: ConsoleMessage) => {
+    const text = message.text();
+    if (!text.startsWith(`${READY_MESSAGE} `) || readyMs > 0) return;
+    browserAfter = cpuTimeMs({ marker: targets.browserProfile });
+    serverAfter = cpuTimeMs({ pid: targets.serverPid });
+    const [painted = 0, inDocument = 0] = text.slice(READY_MESSAGE.length + 1).split(' ').map(Number);
+    readyMs = Math.round(painted);
+    inDocumentMs = Math.round(inDocument);
+    onReady();
+  };
+  page.on('console', listener);
+  try {
+    const browserBefore = cpuTimeMs({ marker: targets.browserProfile });
+    const serverBefore = cpuTimeMs({ pid: targets.serverPid });
+    await page.goto(options.document ? `${baseUrl}${path}` : `${baseUrl}/#${path}`, { waitUntil: 'commit' });
+    // The driver stays out of the new document until the probe has reported: its own visibility
+    // check compiles and runs its injected script in the page, CPU time the page itself does not cost.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${path}: ${ready} not visible within ${PAGE_READY_TIMEOUT_MS} ms`)), PAGE_READY_TIMEOUT_MS)));
+    await Promise.race([readySignal, timeout]).finally(() => clearTimeout(timer));
+    // The driver's own check that the element is there and visible.
+    await page.locator(ready).first().waitFor({ state: 'visible', timeout: PAGE_READY_TIMEOUT_MS });
+    const label = options.cold ? `${path} (empty cache)` : path;
+    const timing = await page.evaluate((pathName) => {
+      const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      return {
+        path: pathName,
+        domContentLoadedMs: Math.round(navigation?.domContentLoadedEventEnd ?? 0),
+        loadEventMs: Math.round(navigation?.loadEventEnd ?? 0),
+        transferredBytes: (navigation?.transferSize ?? 0) + resources.reduce((sum, entry) => sum + entry.transferSize, 0),
+      };
+    }, label);
+    const difference = (before: number | null, after: number | null) => (before === null || after === null ? null : after - before);
+    return { ...timing, readyMs, inDocumentMs, browserCpuMs: difference(browserBefore, browserAfter), serverCpuMs: difference(serverBefore, serverAfter) };
+  } finally {
+    page.off('console', listener);
+    await probe.dispose();
+  }
 }

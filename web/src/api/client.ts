@@ -1,3 +1,4 @@
+import { takePrefetched } from './prefetch.ts';
 import { currentKey, signOut } from './session.ts';
 
 /** A problem+json answer (RFC 9457) as the API sends it. */
@@ -53,13 +54,13 @@ export async function request<T>(method: string, path: string, options: RequestO
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response: Response;
+  const url = withQuery(path, options.query);
+  // The page's first requests may already be under way (prefetch.ts); a GET takes that answer.
+  const early = method === 'GET' ? takePrefetched(url, key) : undefined;
   try {
-    response = await fetch(withQuery(path, options.query), {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal,
-    });
+    response = await (early
+      ? Promise.race([early, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))])
+      : fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal }));
   } catch (error) {
     if (options.signal?.aborted) throw error;
     throw new ApiError(0, { status: 0, code: 'unreachable', detail: (error as Error).message });

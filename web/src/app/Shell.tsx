@@ -7,51 +7,12 @@ import { signOut } from '../api/session.ts';
 import { Loading } from '../components/States.tsx';
 import { useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
+import { PAGE_LOADERS, matchRoute, type PageName } from './pages.ts';
 import { href, navigate, useRoute, type Route } from './router.ts';
 import type { MessageKey } from '../i18n/en-US.ts';
 
-/** Each page is its own chunk, fetched the first time it is opened. */
-type Page = LazyExoticComponent<ComponentType<{ route: Route }>>;
-const pages = {
-  dashboard: lazy(() => import('../pages/dashboard/Dashboard.tsx')),
-  accounts: lazy(() => import('../pages/ledger/Accounts.tsx')),
-  account: lazy(() => import('../pages/ledger/AccountDetail.tsx')),
-  transfer: lazy(() => import('../pages/ledger/TransferDetail.tsx')),
-  payments: lazy(() => import('../pages/payments/Payments.tsx')),
-  newPayment: lazy(() => import('../pages/payments/NewPayment.tsx')),
-  payment: lazy(() => import('../pages/payments/PaymentDetail.tsx')),
-  programs: lazy(() => import('../pages/scf/Programs.tsx')),
-  program: lazy(() => import('../pages/scf/ProgramDetail.tsx')),
-  voucher: lazy(() => import('../pages/scf/VoucherDetail.tsx')),
-  proof: lazy(() => import('../pages/scf/ProofCheck.tsx')),
-  journal: lazy(() => import('../pages/journal/Journal.tsx')),
-  decisions: lazy(() => import('../pages/risk/Decisions.tsx')),
-  rules: lazy(() => import('../pages/risk/Rules.tsx')),
-  lists: lazy(() => import('../pages/risk/Lists.tsx')),
-  cases: lazy(() => import('../pages/risk/Cases.tsx')),
-  caseDetail: lazy(() => import('../pages/risk/CaseDetail.tsx')),
-} satisfies Record<string, Page>;
-
-/** Path → page and the menu entry it belongs to. The first matching pattern wins. */
-const ROUTES: readonly { pattern: RegExp; page: keyof typeof pages; menu: string }[] = [
-  { pattern: /^\/$/, page: 'dashboard', menu: '/' },
-  { pattern: /^\/ledger\/?$/, page: 'accounts', menu: '/ledger' },
-  { pattern: /^\/ledger\/accounts\/[^/]+$/, page: 'account', menu: '/ledger' },
-  { pattern: /^\/ledger\/transfers\/[^/]+$/, page: 'transfer', menu: '/ledger' },
-  { pattern: /^\/payments\/?$/, page: 'payments', menu: '/payments' },
-  { pattern: /^\/payments\/new$/, page: 'newPayment', menu: '/payments' },
-  { pattern: /^\/payments\/[^/]+$/, page: 'payment', menu: '/payments' },
-  { pattern: /^\/scf\/?$/, page: 'programs', menu: '/scf' },
-  { pattern: /^\/scf\/programs\/[^/]+$/, page: 'program', menu: '/scf' },
-  { pattern: /^\/scf\/vouchers\/[^/]+$/, page: 'voucher', menu: '/scf' },
-  { pattern: /^\/scf\/proof$/, page: 'proof', menu: '/scf/proof' },
-  { pattern: /^\/journal\/?$/, page: 'journal', menu: '/journal' },
-  { pattern: /^\/risk\/?$/, page: 'decisions', menu: '/risk' },
-  { pattern: /^\/risk\/rules$/, page: 'rules', menu: '/risk/rules' },
-  { pattern: /^\/risk\/lists$/, page: 'lists', menu: '/risk/lists' },
-  { pattern: /^\/risk\/cases\/?$/, page: 'cases', menu: '/risk/cases' },
-  { pattern: /^\/risk\/cases\/[^/]+$/, page: 'caseDetail', menu: '/risk/cases' },
-];
+/** Each page is its own chunk, fetched the first time it is opened (or early, by early.ts). */
+const pages = Object.fromEntries(Object.entries(PAGE_LOADERS).map(([name, load]) => [name, lazy(load)])) as Record<PageName, LazyExoticComponent<ComponentType<{ route: Route }>>>;
 
 const MENU: readonly { key: string; label: MessageKey; icon?: ComponentType; children?: readonly { key: string; label: MessageKey }[] }[] = [
   { key: '/', label: 'nav.dashboard', icon: DashboardOutlined },
@@ -68,7 +29,7 @@ const MENU: readonly { key: string; label: MessageKey; icon?: ComponentType; chi
 export function Shell() {
   const { t } = useI18n();
   const route = useRoute();
-  const match = ROUTES.find((candidate) => candidate.pattern.test(route.path));
+  const match = matchRoute(route.path);
   const Page = match ? pages[match.page] : null;
   const items = useMemo(
     () =>

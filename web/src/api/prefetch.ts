@@ -1,0 +1,79 @@
+import { currentKey } from './session.ts';
+
+/**
+ * The GET requests a page makes as soon as it opens, started while the console's own script is
+ * still starting, so that the answers are on their way before the page's chunk has loaded and
+ * rendered instead of after. `request` (client.ts) takes a started answer instead of asking
+ * again when the path, the key and the time match; an answer nobody takes is simply dropped.
+ *
+ * The paths must match what the pages ask for, character for character (query order included);
+ * a path that does not match costs one request the page repeats, nothing worse. Only the
+ * unfiltered first view of each page is listed.
+ */
+type Paths = (segments: readonly string[]) => readonly string[];
+
+const id = (segments: readonly string[], index: number) => encodeURIComponent(segments[index] ?? '');
+
+const ROUTES: readonly { readonly pattern: RegExp; readonly paths: Paths }[] = [
+  { pattern: /^\/$/, paths: () => ['/v1/ledgers', '/v1/overview', '/v1/scf/programs?limit=100'] },
+  { pattern: /^\/ledger\/?$/, paths: () => ['/v1/ledgers', '/v1/accounts?limit=25'] },
+  {
+    pattern: /^\/ledger\/accounts\/[^/]+$/,
+    paths: (segments) => ['/v1/ledgers', `/v1/accounts/${id(segments, 2)}`, `/v1/transfers?account_id=${id(segments, 2)}&order=desc&limit=25`],
+  },
+  { pattern: /^\/payments\/?$/, paths: () => ['/v1/payments?limit=25'] },
+  { pattern: /^\/payments\/new$/, paths: () => ['/v1/ledgers', '/v1/accounts?code=820&limit=100', '/v1/parties?limit=100'] },
+  { pattern: /^\/payments\/[^/]+$/, paths: (segments) => [`/v1/payments/${id(segments, 1)}`, `/v1/payments/${id(segments, 1)}/track`] },
+  { pattern: /^\/scf\/?$/, paths: () => ['/v1/ledgers', '/v1/scf/programs?limit=100'] },
+  { pattern: /^\/journal\/?$/, paths: () => ['/v1/journal/head', '/v1/journal/keys'] },
+];
+
+/** A started answer older than this is not used: the page asks again for a fresh one. */
+const PREFETCH_FRESH_MS = 10_000;
+/** An early request that takes longer than this is abandoned (the page's own request has its own limit). */
+const PREFETCH_TIMEOUT_MS = 30_000;
+
+interface Started {
+  readonly key: string;
+  readonly atMs: number;
+  readonly response: Promise<Response>;
+}
+
+const started = new Map<string, Started>();
+/** Set when the console's main script runs; from then on the pages ask for themselves. */
+let consoleRunning = false;
+
+/** Called by the main script before it renders: an early script that runs later starts nothing. */
+export function noteConsoleRunning(): void {
+  consoleRunning = true;
+}
+
+/** The paths `prefetchFor` starts for a console path (for tests and for the page table above). */
+export function prefetchPaths(path: string): readonly string[] {
+  const segments = path.split('/').filter(Boolean).map((part) => decodeURIComponent(part));
+  return ROUTES.find((route) => route.pattern.test(path))?.paths(segments) ?? [];
+}
+
+/** Starts the first requests of the page at `path` (a console route without its query), when signed in. */
+export function prefetchFor(path: string, query: string): void {
+  const key = currentKey();
+  // A filtered view asks for other paths; only the plain first view is worth guessing. The early
+  // script loads in parallel with the main one and may lose the race: its requests would then
+  // only repeat the page's own.
+  if (!key || query || consoleRunning) return;
+  for (const apiPath of prefetchPaths(path)) {
+    const response = fetch(apiPath, { headers: { accept: 'application/json', authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(PREFETCH_TIMEOUT_MS) });
+    // Failures are the page's to report, through its own request; nothing is unhandled here.
+    response.catch(() => {});
+    started.set(apiPath, { key, atMs: performance.now(), response });
+  }
+}
+
+/** The started answer for `path` under `key`, at most once; undefined when there is none (or it is stale). */
+export function takePrefetched(path: string, key: string | null): Promise<Response> | undefined {
+  const entry = started.get(path);
+  if (!entry) return undefined;
+  started.delete(path);
+  if (entry.key !== key || performance.now() - entry.atMs > PREFETCH_FRESH_MS) return undefined;
+  return entry.response;
+}
