@@ -95,7 +95,13 @@ export function createEventDirectory(deps: {
     async transferEvent(request, channel, atMs) {
       const debitAccountId = request.debitAccountId ?? '';
       const creditAccountId = request.creditAccountId ?? '';
-      const [debit, credit, currencyCode, amountMinor] = await Promise.all([account(debitAccountId), account(creditAccountId), currency(request.ledger), amountOf(request)]);
+      // Everything known already (the usual case) is taken from the maps without a promise each.
+      const knownDebit = accounts.get(debitAccountId);
+      const knownCredit = accounts.get(creditAccountId);
+      const knownCurrency = request.ledger === undefined ? '' : currencies.get(request.ledger);
+      const [debit, credit, currencyCode, amountMinor] = knownDebit && knownCredit && knownCurrency !== undefined && request.amount !== undefined
+        ? [knownDebit, knownCredit, knownCurrency, request.amount]
+        : await Promise.all([account(debitAccountId), account(creditAccountId), currency(request.ledger), amountOf(request)]);
       return {
         id: request.id, atMs, amountMinor, currency: currencyCode, debitAccountId, creditAccountId, channel,
         ...(request.code !== undefined ? { code: request.code } : {}),

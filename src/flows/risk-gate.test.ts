@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachDialect } from '../../test/support/databases.ts';
 import { expectProblem, seed, stateOf, uuid, type Fixture } from '../../test/http/harness.ts';
 import { byAmount } from '../modules/risk/risk.test-support.ts';
+import { createRiskService, NO_FEATURES, NO_LISTS } from '../modules/risk/index.ts';
+import { createTransferGate } from './risk-gate.ts';
 import { balancesOf, startRiskApi, type RiskApi } from './risk-gate.test-support.ts';
 
 describeEachDialect('risk gate on POST /v1/transfers', ({ open }) => {
@@ -35,6 +37,39 @@ describeEachDialect('risk gate on POST /v1/transfers', ({ open }) => {
     const again = expectProblem(await api.call('POST', '/v1/transfers', request), 422, 'risk_declined');
     expect(again.decision_id).toBe(problem.decision_id);
     expect(await stateOf(api)).toEqual(before);
+  });
+
+  it('answers a retried approved transfer as the ledger does and logs no second decision, in this process or another', async () => {
+    api.rules.script = () => 'approve';
+    const decisionsOf = async (id: string) => {
+      await api.platform.risk.flush();
+      const feed = await api.ok('GET', '/v1/risk/decisions?order=desc&limit=100');
+      return feed.data.filter((decision: { event_id: string }) => decision.event_id === id);
+    };
+    const request = transfer('20');
+    await api.ok('POST', '/v1/transfers', request, 201);
+    // Retried at once, while the approval still waits to be written, and once it is written; the
+    // rules meanwhile would decline it: the first decision stands and nothing is evaluated again.
+    api.rules.script = () => 'decline';
+    const seen = api.rules.seen.length;
+    await api.ok('POST', '/v1/transfers', request, 200);
+    expect(await decisionsOf(request.id)).toMatchObject([{ outcome: 'approve' }]);
+    await api.ok('POST', '/v1/transfers', request, 200);
+    expect(api.rules.seen.length).toBe(seen);
+    expect(await decisionsOf(request.id)).toHaveLength(1);
+
+    // Another process (or this one restarted) remembers nothing: it evaluates the retry, the ledger
+    // answers that it booked the transfer before, and the fresh evaluation is not logged.
+    api.rules.script = () => 'approve';
+    const { platform } = api;
+    const risk = createRiskService({ db: platform.db, clock: platform.clock, rules: api.rules, features: NO_FEATURES, lists: NO_LISTS, report: () => undefined });
+    await risk.start();
+    const other = createTransferGate({ risk, ledger: platform.ledger, parties: platform.parties, clock: platform.clock });
+    const [answer] = await other.createTransfers([{ id: request.id, debitAccountId: fixture.alice, creditAccountId: fixture.bob, amount: 20n, ledger: 1, code: 1, flags: 0 }], { channel: 'api' });
+    expect(answer).toMatchObject({ result: 'ok', replayed: true });
+    expect(api.rules.seen.length).toBe(seen + 1);
+    await risk.stop();
+    expect(await decisionsOf(request.id)).toHaveLength(1);
   });
 
   it('holds a reviewed transfer as pending until it is released, then posts it', async () => {

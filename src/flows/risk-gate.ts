@@ -23,9 +23,11 @@ import { createTransferHoldResolver, voidRequestsOf } from './risk-holds.ts';
  *   - otherwise the chain goes to the ledger as the client sent it.
  * Posting a transfer an open hold guards answers held_for_review: only the review may post it.
  *
- * Retries: a client repeating a request gets its first answer. Review and decline decisions are on
- * disk before anyone is answered and are looked up by transfer id; a retried transfer the ledger
- * already booked is answered by the ledger, whatever a fresh evaluation would say.
+ * Retries: a client repeating a request gets its first answer, and no second decision is logged.
+ * The transfer decisions this process took lately are remembered by transfer id; review and decline
+ * decisions are on disk before anyone is answered and are looked up by transfer id; a retried
+ * transfer the ledger already booked is answered by the ledger, whatever a fresh evaluation would
+ * say, and that evaluation is not logged. Approvals are therefore logged after the ledger answers.
  */
 export type GateResult = TransferError | 'risk_declined' | 'held_for_review';
 
@@ -170,10 +172,14 @@ export function createTransferGate(deps: {
     return decided;
   }
 
-  /** What happens to each chain: booked as sent, held, or refused; and what is logged for it. */
+  /**
+   * What happens to each chain: booked as sent, held, or refused; and what is logged for it, before
+   * the booking (toLog) or after it (approvals of chains booked as sent, by index: see afterBooking).
+   */
   async function planChains(requests: readonly TransferRequest[], decided: Decided, guarded: ReadonlyMap<number, string>, atMs: number) {
     const plans: ChainPlan[] = [];
     const toLog: Decision[] = [];
+    const approved: number[] = [];
     const holds: Hold[] = [];
     for (const { start, end } of chainsOf(requests)) {
       const plan: ChainPlan = { start, end, kind: 'plain', refusals: new Map(), hold: null, holdDecisionId: null };
@@ -188,8 +194,12 @@ export function createTransferGate(deps: {
         const verdict = decided.verdicts.get(index);
         if (verdict && verdict.outcome !== 'approve' && (!flagged || (verdict.outcome === 'decline' && flagged.verdict.outcome !== 'decline'))) flagged = { index, verdict };
       }
-      if (plan.kind === 'refused' || !flagged) {
+      if (plan.kind === 'refused') {
         toLog.push(...chainDecisions);
+        continue;
+      }
+      if (!flagged) {
+        for (let index = start; index < end; index++) if (decided.decisions.has(index)) approved.push(index);
         continue;
       }
       // A fresh review or decline of something the ledger already booked is a retry of a request
@@ -207,7 +217,7 @@ export function createTransferGate(deps: {
       plan.hold = holdOf(plan, requests, decided.events, reviewing, flagged.verdict.fresh ? [] : [flagged.verdict.decisionId as string], atMs);
       holds.push(plan.hold);
     }
-    return { plans, toLog, holds };
+    return { plans, toLog, approved, holds };
   }
 
   /** Sends the chains that are not refused to the ledger in one call, and puts every answer in its place. */
@@ -241,6 +251,22 @@ export function createTransferGate(deps: {
     if (bookedNow && !(await risk.holds.isOpen(hold.id))) await ledger.createTransfers(voidRequestsOf(hold));
   }
 
+  /**
+   * The fresh approvals to log once the ledger has answered: all but those of transfers it had
+   * booked before, which are retries of requests approved (and logged) the first time, by this
+   * process before it restarted or by another one. A retry this process remembers was answered
+   * with its first decision and evaluated nothing.
+   */
+  function afterBooking(approved: readonly number[], decided: Decided, results: readonly GatedTransferResult[]): Decision[] {
+    const toLog: Decision[] = [];
+    for (const index of approved) {
+      const answer = results[index] as GatedTransferResult;
+      if ((answer.result === 'ok' && answer.replayed) || answer.result.startsWith('exists')) continue;
+      toLog.push(decided.decisions.get(index) as Decision);
+    }
+    return toLog;
+  }
+
   return {
     directory,
     async createAccounts(requests) {
@@ -261,9 +287,11 @@ export function createTransferGate(deps: {
       if (evaluated.length === 0 && guarded.size === 0) return ledger.createTransfers(requests);
 
       const decided = await decideItems(requests, evaluated, context.channel, atMs);
-      const { plans, toLog, holds } = await planChains(requests, decided, guarded, atMs);
+      const { plans, toLog, approved, holds } = await planChains(requests, decided, guarded, atMs);
+      // Called even with nothing to write: a backed-up log slows the caller down before it books.
       await risk.commit(toLog, holds);
       const results = await book(requests, plans);
+      risk.logApprovals(afterBooking(approved, decided, results));
       const booked: RiskEvent[] = [];
       for (const plan of plans) {
         if (plan.kind === 'held' && plan.hold) await settleHold(plan, plan.hold, results);

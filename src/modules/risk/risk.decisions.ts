@@ -29,13 +29,20 @@ function bound(sets: FeatureSets): void {
   if (sets.stored.size > RISK_LIMITS.featureSetsMax) sets.stored.clear();
 }
 
+const orNothing = <T>(list: readonly T[]): readonly T[] | undefined => (list.length === 0 ? undefined : list);
+
+type StoredBody = Partial<Pick<Decision, 'reasons' | 'fired' | 'shadow' | 'ruleErrors' | 'listHits'>> & { event: Parameters<typeof eventFromJson>[0] };
+
 function decisionParams(decision: Decision, set: FeatureSetRef | null): SqlValue[] {
-  const body = {
-    reasons: decision.reasons, fired: decision.fired, shadow: decision.shadow, ruleErrors: decision.ruleErrors, listHits: decision.listHits, event: eventJson(decision.event),
+  // Empty lists are left out (JSON drops keys whose value is undefined): most decisions are
+  // approvals with none, and every byte of a row is written to the WAL and again by a checkpoint.
+  const body: StoredBody = {
+    reasons: orNothing(decision.reasons), fired: orNothing(decision.fired), shadow: orNothing(decision.shadow), ruleErrors: orNothing(decision.ruleErrors),
+    listHits: orNothing(decision.listHits), event: eventJson(decision.event),
   };
   return [
     decision.id, decision.eventId, decision.source, decision.atMs, decision.outcome, decision.score, decision.ruleset?.id ?? null, decision.ruleset?.version ?? null,
-    decision.failMode, decision.elapsedMs, JSON.stringify(body), decision.variables && set ? variablesToJson(decision.variables, set) : null,
+    decision.failMode, decision.elapsedMs, JSON.stringify(body), decision.variables && set ? variablesToJson(decision.variables, set, decision.event) : null,
   ];
 }
 
@@ -70,10 +77,11 @@ async function loadNames(q: Queryable, rows: readonly Row[], sets: FeatureSets):
 }
 
 function toDecision(row: Row, sets: FeatureSets | null): Decision {
-  const body = JSON.parse(row.body_json as string) as Pick<Decision, 'reasons' | 'fired' | 'shadow' | 'ruleErrors' | 'listHits'> & { event: Parameters<typeof eventFromJson>[0] };
+  const body = JSON.parse(row.body_json as string) as StoredBody;
   const text = row.variables_json as string | null;
   const setId = sets && text ? featureSetIdOf(text) : null;
   const names = setId !== null ? sets?.names.get(setId) : undefined;
+  const event = eventFromJson(body.event);
   return {
     id: row.id as string,
     eventId: row.event_id as string,
@@ -81,17 +89,17 @@ function toDecision(row: Row, sets: FeatureSets | null): Decision {
     atMs: Number(row.at_ms),
     outcome: row.outcome as Outcome,
     score: Number(row.score),
-    reasons: body.reasons,
-    fired: body.fired,
+    reasons: body.reasons ?? [],
+    fired: body.fired ?? [],
     ruleset: row.ruleset_id ? { id: row.ruleset_id as string, version: Number(row.ruleset_version) } : null,
-    shadow: body.shadow,
-    ruleErrors: body.ruleErrors,
-    listHits: body.listHits,
+    shadow: body.shadow ?? [],
+    ruleErrors: body.ruleErrors ?? [],
+    listHits: body.listHits ?? [],
     elapsedMs: Number(row.elapsed_ms),
     failMode: (row.fail_mode as FailMode | null) ?? null,
-    event: eventFromJson(body.event),
+    event,
     // A vector whose names cannot be found is not replayed rather than replayed wrong.
-    variables: text && sets && (setId === null || names) ? variablesFromJson(text, names) : null,
+    variables: text && sets && (setId === null || names) ? variablesFromJson(text, names, event) : null,
   };
 }
 

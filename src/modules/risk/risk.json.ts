@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FeatureVector, RiskEvent } from '../features/index.ts';
 import type { DecisionVariables } from '../rules/index.ts';
+import { eventVariablesOf } from './risk.ts';
 
 type Stored<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] };
 
@@ -35,7 +36,22 @@ export interface FeatureSetRef {
   readonly names: readonly string[];
 }
 
+/** The set met last: vectors from the features module come with the same names, in the same order. */
+let lastSet: FeatureSetRef | null = null;
+
+function isSetOf(set: FeatureSetRef, features: FeatureVector): boolean {
+  let index = 0;
+  for (const name in features) {
+    if (set.names[index] !== name) return false;
+    index += 1;
+  }
+  return index === set.names.length;
+}
+
 export function featureSetOf(features: FeatureVector, known: Map<string, FeatureSetRef>): FeatureSetRef {
+  // Compared name by name, which costs less than joining them into a key. A set's id follows from
+  // its names alone, so the set met last is right for any map of known sets.
+  if (lastSet && isSetOf(lastSet, features)) return lastSet;
   const names = Object.keys(features);
   const key = names.join(',');
   let set = known.get(key);
@@ -43,25 +59,47 @@ export function featureSetOf(features: FeatureVector, known: Map<string, Feature
     set = { id: createHash('sha256').update(key).digest('hex').slice(0, 32), names };
     known.set(key, set);
   }
+  lastSet = set;
   return set;
 }
 
 interface StoredVariables {
-  readonly event: Stored<DecisionVariables['event']>;
+  /** Left out when it is what eventVariablesOf gives for the decision's event, stored beside it. */
+  readonly event?: Stored<DecisionVariables['event']>;
   readonly features: { readonly set: string; readonly values: readonly (number | boolean | null)[] };
-  readonly lists: DecisionVariables['lists'];
-  readonly screening: DecisionVariables['screening'];
-  readonly graph: DecisionVariables['graph'];
+  /** Each left out when it is nothing: no list hit, scores of zero. */
+  readonly lists?: DecisionVariables['lists'];
+  readonly screening?: DecisionVariables['screening'];
+  readonly graph?: DecisionVariables['graph'];
 }
 
-export function variablesToJson(variables: DecisionVariables, set: FeatureSetRef): string {
+const isNoListHit = (lists: DecisionVariables['lists']) => lists.blocked === false && lists.allowed === false && lists.hits.length === 0;
+const isZero = (first: number, second: number) => first === 0 && second === 0;
+
+type EventVariables = DecisionVariables['event'];
+const EVENT_FIELDS = Object.keys(eventVariablesOf({ id: '', atMs: 0, amountMinor: 0n, currency: '', debitAccountId: '', creditAccountId: '' })) as (keyof EventVariables)[];
+
+function sameEventVariables(left: EventVariables, right: EventVariables): boolean {
+  for (const field of EVENT_FIELDS) if (left[field] !== right[field]) return false;
+  return true;
+}
+
+/**
+ * A decision's variables as stored. What rules saw of the event is left out when it follows from
+ * the event logged with the decision (always, unless the event was changed after it was decided):
+ * it repeated a third of a decision's bytes.
+ */
+export function variablesToJson(variables: DecisionVariables, set: FeatureSetRef, decided: RiskEvent): string {
   const { event, features } = variables;
+  const values: (number | boolean | null)[] = new Array(set.names.length);
+  for (let index = 0; index < set.names.length; index++) values[index] = features[set.names[index] as string] ?? null;
   const stored: StoredVariables = {
-    event: { ...event, amount: String(event.amount), code: String(event.code), hour: String(event.hour) },
-    features: { set: set.id, values: set.names.map((name) => features[name] ?? null) },
-    lists: variables.lists,
-    screening: variables.screening,
-    graph: variables.graph,
+    // JSON leaves out a key whose value is undefined.
+    event: sameEventVariables(event, eventVariablesOf(decided)) ? undefined : { ...event, amount: String(event.amount), code: String(event.code), hour: String(event.hour) },
+    features: { set: set.id, values },
+    lists: isNoListHit(variables.lists) ? undefined : variables.lists,
+    screening: isZero(variables.screening.debit_score, variables.screening.credit_score) ? undefined : variables.screening,
+    graph: isZero(variables.graph.debit_mule_score, variables.graph.credit_mule_score) ? undefined : variables.graph,
   };
   return JSON.stringify(stored);
 }
@@ -75,7 +113,7 @@ export function featureSetIdOf(text: string): string | null {
   return typeof set === 'string' ? set : null;
 }
 
-export function variablesFromJson(text: string, names: readonly string[] | undefined): DecisionVariables {
+export function variablesFromJson(text: string, names: readonly string[] | undefined, decided: RiskEvent): DecisionVariables {
   const stored = JSON.parse(text) as StoredVariables;
   let features: Record<string, number | boolean> = {};
   if (!Array.isArray(stored.features.values)) features = stored.features as unknown as Record<string, number | boolean>;
@@ -86,10 +124,12 @@ export function variablesFromJson(text: string, names: readonly string[] | undef
     });
   }
   return {
-    event: { ...stored.event, amount: BigInt(stored.event.amount), code: BigInt(stored.event.code), hour: BigInt(stored.event.hour) },
+    event: stored.event
+      ? { ...stored.event, amount: BigInt(stored.event.amount), code: BigInt(stored.event.code), hour: BigInt(stored.event.hour) }
+      : eventVariablesOf(decided),
     features,
-    lists: stored.lists,
-    screening: stored.screening,
-    graph: stored.graph,
+    lists: stored.lists ?? { blocked: false, allowed: false, hits: [] },
+    screening: stored.screening ?? { debit_score: 0, credit_score: 0 },
+    graph: stored.graph ?? { debit_mule_score: 0, credit_mule_score: 0 },
   };
 }

@@ -99,6 +99,8 @@ export function createDecisionLog(db: Database, sets: FeatureSets, report: (mess
     async write(decisions, holds, wait) {
       if (stopped) throw new RiskStoppedError('risk control is shutting down');
       if (backlog() >= RISK_LIMITS.logQueueHardMax) throw new RiskOverloadedError(`more than ${RISK_LIMITS.logQueueHardMax} decisions are waiting to be logged`);
+      // Nothing to write and nobody to slow down: the caller only asked whether the log keeps up.
+      if (decisions.length === 0 && holds.length === 0 && backlog() < RISK_LIMITS.logQueueSoftMax) return;
       if (wait || holds.length > 0 || backlog() >= RISK_LIMITS.logQueueSoftMax) {
         // Buffered approvals ride along in the same commit; they were decided first.
         void drainBuffer();

@@ -43,10 +43,17 @@ const priorSql = (count: number) =>
  */
 export function createPriorLookup(db: Database): (eventIds: readonly string[]) => Promise<Map<string, PriorDecision>> {
   const raw = db.sqlite;
-  const single = raw?.prepare(priorSql(1));
+  // Statements for 1, 2, 4 … lookupChunk ids, the ids padded by repeating the last: a handful of
+  // prepared statements serve every size, and preparing one costs more than running it.
+  const statements = new Map<number, ReturnType<NonNullable<Database['sqlite']>['prepare']>>();
   const read = async (chunk: readonly string[]): Promise<PriorRow[]> => {
-    if (raw && single) return (chunk.length === 1 ? single : raw.prepare(priorSql(chunk.length))).all(...chunk) as PriorRow[];
-    return db.all<PriorRow>(priorSql(chunk.length), chunk);
+    if (!raw) return db.all<PriorRow>(priorSql(chunk.length), chunk);
+    let size = 1;
+    while (size < chunk.length) size *= 2;
+    let statement = statements.get(size);
+    if (!statement) statements.set(size, (statement = raw.prepare(priorSql(size))));
+    const params = size === chunk.length ? chunk : [...chunk, ...new Array<string>(size - chunk.length).fill(chunk[chunk.length - 1] as string)];
+    return statement.all(params) as PriorRow[];
   };
   return async (eventIds) => {
     const found = new Map<string, PriorDecision>();

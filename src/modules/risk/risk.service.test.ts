@@ -3,6 +3,8 @@ import { describeEachDialect } from '../../../test/support/databases.ts';
 import { migrate, type Database } from '../../db/index.ts';
 import { createManualClock } from '../../kernel/index.ts';
 import { riskMigrations } from './risk.migrations.ts';
+import { createRecentDecisions } from './risk.recent.ts';
+import type { PriorDecision } from './risk.repository.ts';
 import type { Decision } from './risk.ts';
 import { createRiskService, type RiskService, type RiskServiceDeps } from './risk.service.ts';
 import { accountLists, byAmount, recordingAlerts, recordingFeatures, sampleEvent, scriptedRules } from './risk.test-support.ts';
@@ -92,6 +94,28 @@ describeEachDialect('risk decisions', ({ open }) => {
     expect(await service.decide(sampleEvent(), 'transfer')).toMatchObject({ outcome: 'approve', failMode: null });
   });
 
+  it('charges the budget with CPU time: an evaluation held up without computing passes, one that computes past it fails', async () => {
+    const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    const spin = (ms: number) => {
+      const started = process.cpuUsage();
+      for (;;) {
+        const used = process.cpuUsage(started);
+        if ((used.user + used.system) / 1000 >= ms) return;
+      }
+    };
+    let hold: (ms: number) => void = sleep;
+    const { service } = await start({ rules: scriptedRules(() => (hold(80), 'approve')) });
+    await service.updateSettings({ budgetMs: 50 }, 'key-ops');
+    // 80 ms of wall time over a budget of 50, but hardly any CPU: measured again by the CPU, it passes.
+    const waited = await service.decide(sampleEvent(), 'transfer');
+    expect(waited).toMatchObject({ outcome: 'approve', failMode: null });
+    expect(waited.elapsedMs).toBeLessThan(50);
+    hold = spin;
+    const busy = await service.decide(sampleEvent(), 'transfer');
+    expect(busy).toMatchObject({ outcome: 'decline', failMode: 'closed' });
+    expect(busy.elapsedMs).toBeGreaterThanOrEqual(80);
+  });
+
   it('declines a block-listed account and lets an allow-listed one through unless a rule forces otherwise', async () => {
     const { service, lists } = await start({ rules: scriptedRules((variables) => (variables.event.amount >= 50_000n ? 'decline' : 'review')) });
     lists.blocked.add('acct-mule');
@@ -152,14 +176,42 @@ describeEachDialect('risk decisions', ({ open }) => {
     expect(restarted.covers(1, 'api')).toBe(true);
   });
 
-  it('records booked events to the features, and finds earlier review and decline decisions by event id', async () => {
+  it('records booked events to the features, and finds earlier decisions by event id: its own lately, review and decline ones from the log', async () => {
     const { service, features } = await start();
     const event = sampleEvent({ amountMinor: 60_000n });
     const decision = await service.decide(event, 'transfer');
-    await service.decide(sampleEvent({ id: 'approved-event', amountMinor: 1n }), 'transfer');
+    const approved = await service.decide(sampleEvent({ id: 'approved-event', amountMinor: 1n }), 'transfer');
+    const logged = service.evaluate(sampleEvent({ id: 'logged-after-booking', amountMinor: 2n }), 'transfer');
+    service.logApprovals([logged]);
+    await service.decide(sampleEvent({ id: 'api-event', amountMinor: 3n }), 'api');
     await service.record([event]);
     expect(features.recorded).toEqual([event]);
-    const prior = await service.priorDecisions([event.id, 'approved-event', 'unknown']);
-    expect([...prior.entries()]).toEqual([[event.id, { decisionId: decision.id, outcome: 'decline' }]]);
+    const ids = [event.id, 'approved-event', 'logged-after-booking', 'api-event', 'unknown'];
+    expect([...(await service.priorDecisions(ids)).entries()]).toEqual([
+      [event.id, { decisionId: decision.id, outcome: 'decline' }],
+      ['approved-event', { decisionId: approved.id, outcome: 'approve' }],
+      ['logged-after-booking', { decisionId: logged.id, outcome: 'approve' }],
+    ]);
+    // Another process (or this one after a restart) finds the review and decline decisions only;
+    // the ledger answers for the approvals (see src/flows/risk-gate.ts).
+    await service.flush();
+    const { service: other } = await start();
+    expect([...(await other.priorDecisions(ids)).entries()]).toEqual([[event.id, { decisionId: decision.id, outcome: 'decline' }]]);
+    expect(await stored(logged.id)).toEqual({ outcome: 'approve' });
+  });
+
+  it('remembers a bounded number of recent decisions, the first one of each event, forgetting the oldest first', () => {
+    const recent = createRecentDecisions(4);
+    const decision = (index: number): PriorDecision => ({ decisionId: `d${index}`, outcome: 'approve' });
+    recent.remember('e0', { decisionId: 'first', outcome: 'review' });
+    recent.remember('e0', { decisionId: 'second', outcome: 'approve' });
+    expect(recent.get('e0')).toEqual({ decisionId: 'first', outcome: 'review' });
+    for (let index = 1; index < 1_000; index++) {
+      recent.remember(`e${index}`, decision(index));
+      expect(recent.size).toBeLessThanOrEqual(4);
+      // The latest two are always there; nothing older than the latest four ever is.
+      expect([recent.get(`e${index}`), index > 1 ? recent.get(`e${index - 1}`) : decision(0)]).not.toContain(undefined);
+      if (index >= 4) expect(recent.get(`e${index - 4}`)).toBeUndefined();
+    }
   });
 });

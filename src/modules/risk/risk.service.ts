@@ -12,6 +12,8 @@ import { createHolds, type Holds } from './risk.holds.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
 import { createDecisionLog } from './risk.log.ts';
 import { createFeatureSets, getDecision, historyPage, listDecisions, type DecisionFilter } from './risk.decisions.ts';
+import { coalescePriorLookups } from './risk.prior.ts';
+import { createRecentDecisions } from './risk.recent.ts';
 import { createPriorLookup, loadSettings, saveSettings, type PriorDecision } from './risk.repository.ts';
 import { coverageOf, DEFAULT_SETTINGS, type Decision, type DecisionSource, type Hold, type RiskSettings } from './risk.ts';
 
@@ -51,6 +53,13 @@ export interface RiskService {
    * review or decline or any hold is given; approvals alone are answered at once and written soon.
    */
   commit(decisions: readonly Decision[], holds?: readonly Hold[]): Promise<void>;
+  /**
+   * Logs approvals of transfers after the ledger answered them, leaving out by the caller those it
+   * had booked before (retries). Never waits and never throws: an approval that cannot be logged is
+   * reported. commit() is still called first, with whatever must be on disk before the booking, so
+   * that a backed-up log slows callers down before they book.
+   */
+  logApprovals(decisions: readonly Decision[]): void;
   /** evaluate() and commit() in one, for callers that book nothing themselves. */
   decide(event: RiskEvent, source: DecisionSource): Promise<Decision>;
   /**
@@ -58,7 +67,10 @@ export interface RiskService {
    * says when the features module has also written them. A failure is reported, never thrown.
    */
   record(events: readonly RiskEvent[]): Promise<void>;
-  /** Review and decline decisions already taken for these event ids (retried requests). */
+  /**
+   * Decisions already taken for these event ids (retried requests): any this process took lately for
+   * a transfer (approvals too), else review and decline decisions from the log.
+   */
   priorDecisions(eventIds: readonly string[]): Promise<Map<string, PriorDecision>>;
   getDecision(id: string): Promise<Decision | undefined>;
   listDecisions(filter: DecisionFilter): Promise<Decision[]>;
@@ -114,7 +126,8 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
   const sets = createFeatureSets();
   const log = createDecisionLog(db, sets, report);
   const holds = createHolds(db, clock, report);
-  const lookupPrior = createPriorLookup(db);
+  const lookupPrior = coalescePriorLookups(createPriorLookup(db), RISK_LIMITS.lookupChunk);
+  const recent = createRecentDecisions(RISK_LIMITS.recentDecisionsMax);
   const alerting = new Set<Promise<unknown>>();
   // Until start() has read the stored settings, the defaults apply and the first use reads them.
   let current: RiskSettings = DEFAULT_SETTINGS;
@@ -148,10 +161,31 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
     void raised.finally(() => alerting.delete(raised));
   }
 
+  function remember(decisions: readonly Decision[]): void {
+    for (const decision of decisions) {
+      if (decision.source === 'transfer') recent.remember(decision.eventId, { decisionId: decision.id, outcome: decision.outcome });
+    }
+  }
+
   async function commit(decisions: readonly Decision[], newHolds: readonly Hold[] = []): Promise<void> {
     const flagged = decisions.filter((decision) => decision.outcome !== 'approve');
     await log.write(decisions, newHolds, flagged.length > 0 || newHolds.length > 0);
+    remember(decisions);
     for (const decision of flagged) await raise(decision);
+  }
+
+  async function priorDecisions(eventIds: readonly string[]): Promise<Map<string, PriorDecision>> {
+    const found = new Map<string, PriorDecision>();
+    const unknown: string[] = [];
+    for (const id of eventIds) {
+      const known = recent.get(id);
+      if (known) found.set(id, known);
+      else unknown.push(id);
+    }
+    if (unknown.length === 0) return found;
+    const logged = await lookupPrior(unknown);
+    for (const [id, prior] of logged) found.set(id, prior);
+    return found;
   }
 
   const service: RiskService = {
@@ -191,7 +225,12 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
       });
       await Promise.all(writes);
     },
-    priorDecisions: (eventIds) => (eventIds.length === 0 ? Promise.resolve(new Map()) : lookupPrior(eventIds)),
+    logApprovals(decisions) {
+      if (decisions.length === 0) return;
+      remember(decisions);
+      log.write(decisions, [], false).catch((error: unknown) => report(`${decisions.length} approval decisions could not be logged: ${(error as Error).message}`));
+    },
+    priorDecisions,
     async getDecision(id) {
       return (await getDecision(db, id, sets)) ?? (await log.flush(), getDecision(db, id, sets));
     },

@@ -82,9 +82,22 @@ describe('variables', () => {
     const variables = variablesOf(event, { z: -1.5, new_beneficiary: true }, NONE, { debit_score: 0.25, credit_score: 0 }, { debit_mule_score: 0, credit_mule_score: 0.75 });
     const set = featureSetOf(variables.features, new Map());
     expect(set.names).toEqual(['z', 'new_beneficiary']);
-    expect(variablesFromJson(variablesToJson(variables, set), set.names)).toEqual(variables);
+    const text = variablesToJson(variables, set, event);
+    expect(variablesFromJson(text, set.names, event)).toEqual(variables);
+    // What rules saw of the event follows from the event stored beside it, and is not stored twice;
+    // variables that do not follow from it (an event changed after it was decided) are stored whole.
+    expect(JSON.parse(text)).not.toHaveProperty('event');
+    const changed = { ...variables, event: { ...variables.event, ip: '10.9.9.9', hour: 3n } };
+    const changedText = variablesToJson(changed, set, event);
+    expect(JSON.parse(changedText).event).toMatchObject({ ip: '10.9.9.9', hour: '3', amount: '123456789012345678' });
+    expect(variablesFromJson(changedText, set.names, event)).toEqual(changed);
+    // No list hit and scores of zero are left out, and read back as they were.
+    const quiet = variablesOf(event, { z: 0 }, NONE, { debit_score: 0, credit_score: 0 }, { debit_mule_score: 0, credit_mule_score: 0 });
+    const quietText = variablesToJson(quiet, featureSetOf(quiet.features, new Map()), event);
+    expect(Object.keys(JSON.parse(quietText))).toEqual(['features']);
+    expect(variablesFromJson(quietText, ['z'], event)).toEqual(quiet);
     // Vectors stored whole, names and values together, still read back.
-    expect(variablesFromJson(toJson(variables), undefined)).toEqual(variables);
+    expect(variablesFromJson(toJson(variables), undefined, event)).toEqual(variables);
     expect(eventFromJson(eventJson(event))).toEqual(event);
   });
 });

@@ -73,7 +73,10 @@ export interface Decision {
   readonly shadow: readonly ShadowResult[];
   readonly ruleErrors: readonly { readonly ruleId: string; readonly message: string }[];
   readonly listHits: readonly ListHit[];
-  /** Wall time of the evaluation, fractional milliseconds from a monotonic timer. */
+  /**
+   * Time the evaluation took, fractional milliseconds: wall time when within the budget, CPU time
+   * when the wall time overran it and the evaluation was measured again (see risk.evaluate.ts).
+   */
   readonly elapsedMs: number;
   /** The fail mode that decided, when evaluation threw or overran its budget; null otherwise. */
   readonly failMode: FailMode | null;
@@ -132,6 +135,29 @@ export const hitLabel = (hit: ListHit): string => `${hit.list}:${hit.kind}:${hit
 
 const MS_PER_HOUR = 3_600_000;
 
+/**
+ * What rules see of the event. The decision log relies on this being a function of the event alone
+ * (it stores these variables only when they differ from it; see risk.json.ts): a change here must
+ * keep what it gives for events already logged, or those decisions would replay differently.
+ */
+export function eventVariablesOf(event: RiskEvent): DecisionVariables['event'] {
+  return {
+    amount: event.amountMinor,
+    currency: event.currency,
+    code: BigInt(event.code ?? 0),
+    channel: event.channel ?? '',
+    debit_account: event.debitAccountId,
+    credit_account: event.creditAccountId,
+    debit_party: event.debitPartyId ?? '',
+    credit_party: event.creditPartyId ?? '',
+    debit_country: event.debitCountry ?? '',
+    credit_country: event.creditCountry ?? '',
+    device: event.deviceId ?? '',
+    ip: event.ip ?? '',
+    hour: BigInt(Math.floor(event.atMs / MS_PER_HOUR) % 24),
+  };
+}
+
 export function variablesOf(
   event: RiskEvent,
   features: FeatureVector,
@@ -140,21 +166,7 @@ export function variablesOf(
   graph: DecisionVariables['graph'],
 ): DecisionVariables {
   return {
-    event: {
-      amount: event.amountMinor,
-      currency: event.currency,
-      code: BigInt(event.code ?? 0),
-      channel: event.channel ?? '',
-      debit_account: event.debitAccountId,
-      credit_account: event.creditAccountId,
-      debit_party: event.debitPartyId ?? '',
-      credit_party: event.creditPartyId ?? '',
-      debit_country: event.debitCountry ?? '',
-      credit_country: event.creditCountry ?? '',
-      device: event.deviceId ?? '',
-      ip: event.ip ?? '',
-      hour: BigInt(Math.floor(event.atMs / MS_PER_HOUR) % 24),
-    },
+    event: eventVariablesOf(event),
     features,
     lists: { blocked: lists.blocked.length > 0, allowed: lists.allowed.length > 0, hits: [...lists.blocked, ...lists.allowed].map(hitLabel) },
     screening,

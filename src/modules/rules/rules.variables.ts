@@ -101,13 +101,39 @@ function integer(value: unknown): bigint {
 
 const double = (value: unknown): number => (typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : 0);
 
-function features(source: DecisionVariables['features'] | undefined): Record<string, number | boolean> {
+/**
+ * Feature names already found well formed. The catalogue is a few dozen fixed names, so a decision
+ * tests a set membership per name instead of a regular expression; the set is bounded, and emptied
+ * should something feed it many names.
+ */
+const acceptedNames = new Set<string>();
+
+function acceptedName(name: string): boolean {
+  if (acceptedNames.has(name)) return true;
+  if (!FEATURE_NAME.test(name)) return false;
+  if (acceptedNames.size >= RULES_LIMITS.featuresMax) acceptedNames.clear();
+  acceptedNames.add(name);
+  return true;
+}
+
+const isFeatureValue = (value: unknown): value is number | boolean => typeof value === 'number' || typeof value === 'boolean';
+
+function features(source: DecisionVariables['features'] | undefined): Readonly<Record<string, number | boolean>> {
+  if (!source) return {};
+  const names = Object.keys(source);
+  // A vector already in shape (the features module's always is) is passed as it is: copying it
+  // cost more than evaluating a small ruleset. Rules only read it.
+  let inShape = names.length <= RULES_LIMITS.featuresMax;
+  for (let index = 0; inShape && index < names.length; index++) {
+    const name = names[index] as string;
+    inShape = acceptedName(name) && isFeatureValue(source[name]);
+  }
+  if (inShape) return source;
   const result: Record<string, number | boolean> = {};
-  if (!source) return result;
   let count = 0;
-  for (const name of Object.keys(source)) {
+  for (const name of names) {
     const value = source[name];
-    if (!FEATURE_NAME.test(name) || (typeof value !== 'number' && typeof value !== 'boolean')) continue;
+    if (!acceptedName(name) || !isFeatureValue(value)) continue;
     result[name] = value;
     if (++count >= RULES_LIMITS.featuresMax) break;
   }
