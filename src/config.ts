@@ -24,6 +24,8 @@ export interface Config {
   readonly signatureSuite: SignatureSuite;
   /** How often a signed checkpoint of the journal is made while it grows. */
   readonly checkpointIntervalMs: number;
+  /** How often the mule-ring graph is scanned (one process of those sharing the database per interval); 0: never. */
+  readonly graphScanIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +64,9 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   if (keySecret !== undefined && keySecret.length < 16) throw new ConfigError('SLUICE_KEY_SECRET must be at least 16 characters');
   const signatureSuite = pick('signature-suite', 'SLUICE_SIGNATURE_SUITE') ?? 'hybrid-mldsa65-sm2';
   if (!HYBRID_SUITES.includes(signatureSuite as SignatureSuite)) throw new ConfigError(`SLUICE_SIGNATURE_SUITE must be one of ${HYBRID_SUITES.join(', ')}`);
+  const graphScanIntervalMs = integer(pick('graph-scan-interval', 'SLUICE_GRAPH_SCAN_INTERVAL_MS'), 600_000, 'SLUICE_GRAPH_SCAN_INTERVAL_MS', 0, 86_400_000);
+  // A scan of a busy window takes seconds; a shorter schedule would have scans overlap their intervals.
+  if (graphScanIntervalMs > 0 && graphScanIntervalMs < 10_000) throw new ConfigError(`SLUICE_GRAPH_SCAN_INTERVAL_MS must be 0 (off) or from 10000 to 86400000, not "${graphScanIntervalMs}"`);
   return Object.freeze({
     host: pick('host', 'SLUICE_HOST') ?? '127.0.0.1',
     port: integer(pick('port', 'SLUICE_PORT'), 8080, 'SLUICE_PORT (--port)', 0, 65535),
@@ -75,6 +80,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     keySecret,
     signatureSuite: signatureSuite as SignatureSuite,
     checkpointIntervalMs: integer(pick('checkpoint-interval', 'SLUICE_CHECKPOINT_INTERVAL_MS'), 1000, 'SLUICE_CHECKPOINT_INTERVAL_MS', 100, 86_400_000),
+    graphScanIntervalMs,
   });
 }
 

@@ -26,7 +26,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const metrics = createMetrics();
   const platform = await createPlatform({
     db, clock: options.clock ?? systemClock, hashAlgorithm: config.journalHash, ledgerMetrics: metrics.ledger,
-    keySecret: resolveKeySecret(config), signatureSuite: config.signatureSuite,
+    keySecret: resolveKeySecret(config), signatureSuite: config.signatureSuite, graphScanIntervalMs: config.graphScanIntervalMs,
   });
   const bootstrapKey = await platform.auth.bootstrap(config.adminKey);
   let demoLoaded = false;

@@ -14,7 +14,7 @@ import { createFeaturesService, featuresMigrations, featuresTables, type Feature
 import { createListsService, listsMigrations, listsTables, type ListsService } from './modules/lists/index.ts';
 import { createScreeningService, screeningMigrations, screeningTables, type ScreeningService } from './modules/screening/index.ts';
 import { casesMigrations, casesTables, createCasesService, type AlertSink, type CasesService } from './modules/cases/index.ts';
-import { createGraphService, graphMigrations, graphTables, type GraphService } from './modules/graph/index.ts';
+import { createGraphService, GRAPH_LIMITS, graphMigrations, graphTables, type GraphService } from './modules/graph/index.ts';
 import type { FeatureSource } from './modules/features/index.ts';
 import { createTransferGate, type TransferGate } from './flows/risk-gate.ts';
 import { createPaymentGate } from './flows/risk-payments.ts';
@@ -68,6 +68,11 @@ export interface PlatformOptions {
   /** Secret the signing key ring is sealed under; the command line always passes a real one. */
   readonly keySecret?: string;
   readonly signatureSuite?: SignatureSuite;
+  /**
+   * How often the mule-ring graph is scanned, by one of the processes sharing the database per
+   * interval; 0 turns it off. Default every 10 minutes, and off when expiryIntervalMs is 0.
+   */
+  readonly graphScanIntervalMs?: number;
   /** Parts of risk control to use instead of the platform's own (tests, embedding applications). */
   readonly risk?: Partial<Pick<RiskServiceDeps, 'rules' | 'features' | 'lists' | 'screening' | 'graph' | 'alerts' | 'timer'>>;
 }
@@ -132,6 +137,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   features.declareScore('mule_score', 'Mule-ring score of the account from the latest graph scan, 0..1');
   const graph = createGraphService({
     db, clock, alerts: cases,
+    scanIntervalMs: options.graphScanIntervalMs ?? (options.expiryIntervalMs === 0 ? 0 : GRAPH_LIMITS.scanIntervalDefaultMs),
     onScores: (scores) => {
       for (const [accountId, score] of scores) features.setAccountScore('mule_score', accountId, score);
     },

@@ -42,6 +42,17 @@ export const GRAPH_LIMITS = Object.freeze({
   neighbourhoodEdgesMax: 2_000,
   /** Seed accounts a neighbourhood starts from. */
   neighbourhoodSeedsMax: 200,
+  /** How often a scheduled scan runs unless configured otherwise (SLUICE_GRAPH_SCAN_INTERVAL_MS). */
+  scanIntervalDefaultMs: 10 * 60 * 1000,
+  /** The shortest schedule accepted: a scan of a busy window takes seconds, and must end within its interval. */
+  scanIntervalMinMs: 10_000,
+  /**
+   * How often a process asks whether the scheduled scan is due, at most: a lease another process let
+   * expire is taken within this long, so scans stay about one interval apart.
+   */
+  scanCheckMaxMs: 60_000,
+  /** The window a scheduled scan looks back over, as the scan route's default. */
+  scheduledScanWindowMs: 30 * 24 * 3600 * 1000,
   /** Text fields stored per edge. */
   idMaxLength: 100,
 });

@@ -43,10 +43,30 @@ CREATE TABLE graph_scans (
 );
 `;
 
-export const graphMigrations: readonly Migration[] = [{ id: 'graph/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } }];
+/**
+ * The lease of the scheduled scan: one row, taken by a conditional UPDATE when it has expired, so that
+ * of several processes on one database only one scans per interval. expires_at_ms is when the next
+ * scheduled scan is due; scanned_at_ms when the last scan of any kind finished.
+ */
+const lease = (int: string) => `
+CREATE TABLE graph_scan_lease (
+  name TEXT PRIMARY KEY,
+  holder TEXT,
+  taken_at_ms ${int},
+  expires_at_ms ${int} NOT NULL,
+  scanned_at_ms ${int}
+);
+INSERT INTO graph_scan_lease (name, holder, taken_at_ms, expires_at_ms, scanned_at_ms) VALUES ('scheduled_scan', NULL, NULL, 0, NULL);
+`;
+
+export const graphMigrations: readonly Migration[] = [
+  { id: 'graph/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
+  { id: 'graph/002_scan_lease', sql: { sqlite: lease('INTEGER'), postgres: lease('BIGINT') } },
+];
 
 export const graphTables: readonly TableSpec[] = [
   { name: 'graph_edges', columns: ['id', 'at_ms', 'source_account', 'target_account', 'amount_minor', 'currency', 'device_id', 'source_party', 'target_party'], orderBy: 'id' },
   { name: 'graph_scores', columns: ['account_id', 'score_bp', 'signals', 'ring_key', 'scan_id', 'scanned_at_ms'], orderBy: 'account_id' },
+  { name: 'graph_scan_lease', columns: ['name', 'holder', 'taken_at_ms', 'expires_at_ms', 'scanned_at_ms'], orderBy: 'name', replaceOnImport: true },
   { name: 'graph_scans', columns: ['id', 'started_at_ms', 'since_ms', 'until_ms', 'accounts', 'edges', 'edges_truncated', 'cycles', 'cycle_search_truncated', 'rings', 'alerts'], orderBy: 'id' },
 ];

@@ -21,6 +21,8 @@ export const GRAPH_SCORING = Object.freeze({
     passThroughToleranceBp: 2_000,
     passThroughQueueMax: 1_000,
     splitMinTransfers: 3,
+    splitAmountToleranceBp: 5_000,
+    splitCompareMax: 64,
     passThroughShareMin: 0.5,
     passThroughLinkToleranceBp: 500,
   } satisfies SignalSettings,

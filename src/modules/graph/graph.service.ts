@@ -6,6 +6,7 @@ import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
 import { insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredScore } from './graph.repository.ts';
+import { createScanSchedule, recordScanFinished, type ScheduledScanOutcome } from './graph.schedule.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
 import type { AccountScore, MuleScores, Ring } from './graph.ts';
 
@@ -28,18 +29,25 @@ export interface ScanSummary {
 }
 
 export interface GraphService extends MuleScores {
-  /** Loads the latest scores into memory; run once before scoreOf() is asked. */
+  /** Loads the latest scores into memory and starts the scan schedule; run once before scoreOf() is asked. */
   start(): Promise<void>;
   /** Adds a booked money movement to the edge store; resolves once it is written. */
   observe(event: RiskEvent): Promise<void>;
+  /** Scans now. A scheduled scan in flight is waited for first; another scan asked for at once is refused. */
   scan(input: ScanInput): Promise<Result<ScanSummary, GraphError>>;
+  /**
+   * Looks at the schedule once, as its timer does: scans the last 30 days if a scan is due and this
+   * process takes the lease, skips while a scan of this process runs.
+   */
+  scheduledScan(): Promise<ScheduledScanOutcome>;
   /** The account's score and explanation from the latest scan. */
   account(accountId: string): Promise<StoredScore | undefined>;
   neighbourhood(accountIds: readonly string[], depth: number, limit: number): Promise<Neighbourhood>;
   /** Resolves once every observed event is written. */
   flush(): Promise<void>;
   /** Accounts scored in memory, events waiting to be written, and events that could not be written. */
-  stats(): { readonly scoredAccounts: number; readonly queuedEvents: number; readonly failedEvents: number };
+  stats(): { readonly scoredAccounts: number; readonly queuedEvents: number; readonly failedEvents: number; readonly scheduledScans: number; readonly scheduledScanFailures: number };
+  /** Stops the schedule (waiting for a scheduled scan in flight) and writes the events waiting. */
   stop(): Promise<void>;
 }
 
@@ -50,6 +58,12 @@ export interface GraphServiceDeps {
   readonly alerts?: AlertSink;
   /** Receives every account's new score after a scan (accounts that dropped out get 0). */
   readonly onScores?: (scores: ReadonlyMap<string, number>) => void;
+  /** How often the processes sharing the database scan, one of them per interval; 0 or absent: never. */
+  readonly scanIntervalMs?: number;
+  /** Names this process in the scan lease; a fresh id by default. */
+  readonly scanHolder?: string;
+  /** Told of a scheduled scan that failed (it is retried at the next look). */
+  readonly onScanError?: (error: unknown) => void;
 }
 
 const TOP_ACCOUNTS = 10;
@@ -76,6 +90,9 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   let scores = new Map<string, number>();
   let scanning = false;
   let failedEvents = 0;
+  let scheduledScans = 0;
+  let scheduledScanFailures = 0;
+  const scanIntervalMs = deps.scanIntervalMs ?? 0;
   // The events themselves wait for the write (they are made by the caller anyway); they become rows
   // only in the batch, so observing one costs no object of its own.
   const writer = createLingeringWriter<RiskEvent>({
@@ -148,15 +165,44 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     await db.transaction(async (tx) => {
       await insertScan(tx, scan);
       await pruneScans(tx);
+      const finishedAtMs = clock.nowMs();
+      if (scanIntervalMs > 0) await recordScanFinished(tx, finishedAtMs, finishedAtMs + Math.max(GRAPH_LIMITS.scanIntervalMinMs, scanIntervalMs));
     });
     return { scan, alerted, top: kept.slice(0, TOP_ACCOUNTS) };
   }
+
+  async function scanOnce(sinceMs: number, untilMs: number): Promise<Result<ScanSummary, GraphError>> {
+    if (sinceMs >= untilMs) return err('window_empty');
+    if (untilMs - sinceMs > GRAPH_LIMITS.scanWindowMaxMs) return err('window_too_long');
+    if (scanning) return err('scan_in_progress');
+    scanning = true;
+    try {
+      return ok(await runScan(sinceMs, untilMs));
+    } finally {
+      scanning = false;
+    }
+  }
+
+  const schedule = createScanSchedule({
+    db, clock, intervalMs: scanIntervalMs, holder: deps.scanHolder ?? uuidv7(clock.nowMs()),
+    busy: () => scanning,
+    async scan(sinceMs) {
+      const scanned = await scanOnce(sinceMs, clock.nowMs());
+      if (scanned.ok) scheduledScans += 1;
+      return scanned.ok;
+    },
+    onError(error) {
+      scheduledScanFailures += 1;
+      deps.onScanError?.(error);
+    },
+  });
 
   return {
     async start() {
       scores = new Map((await loadAllScores(db, GRAPH_LIMITS.scoresKeptMax)).map((row) => [row.accountId, row.scoreBp / BP]));
       // Whoever takes the scores (the features) starts from the latest scan, not from nothing.
       if (scores.size > 0) deps.onScores?.(scores);
+      schedule.start();
     },
     scoreOf: (accountId) => scores.get(accountId) ?? 0,
     observe(event) {
@@ -168,21 +214,20 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
       }
     },
     async scan(input) {
-      const untilMs = input.untilMs ?? clock.nowMs();
-      if (input.sinceMs >= untilMs) return err('window_empty');
-      if (untilMs - input.sinceMs > GRAPH_LIMITS.scanWindowMaxMs) return err('window_too_long');
-      if (scanning) return err('scan_in_progress');
-      scanning = true;
-      try {
-        return ok(await runScan(input.sinceMs, untilMs));
-      } finally {
-        scanning = false;
-      }
+      // A scheduled scan in flight is background work: whoever asked for a scan waits for it, not a 409.
+      // Awaited only when there is one, so that a scan asked for is marked as running at once.
+      const scheduled = schedule.running();
+      if (scheduled) await scheduled;
+      return scanOnce(input.sinceMs, input.untilMs ?? clock.nowMs());
     },
+    scheduledScan: () => schedule.tick(),
     account: (accountId) => loadScore(db, accountId),
     neighbourhood: (accountIds, depth, limit) => neighbourhood(db, accountIds, depth, limit, (id) => scores.get(id) ?? 0),
     flush: () => writer.flush(),
-    stats: () => ({ scoredAccounts: scores.size, queuedEvents: writer.length, failedEvents }),
-    stop: () => writer.flush(),
+    stats: () => ({ scoredAccounts: scores.size, queuedEvents: writer.length, failedEvents, scheduledScans, scheduledScanFailures }),
+    async stop() {
+      await schedule.stop();
+      await writer.flush();
+    },
   };
 }

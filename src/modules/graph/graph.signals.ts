@@ -20,6 +20,13 @@ export interface SignalSettings {
   readonly passThroughShareMin: number;
   /** Transfers between one pair within the split window from which the pair counts as linked. */
   readonly splitMinTransfers: number;
+  /**
+   * Transfers of one split are this close in amount (basis points of the larger): structuring cuts a
+   * sum into like pieces, while a customer's several purchases at one shop on one day differ.
+   */
+  readonly splitAmountToleranceBp: number;
+  /** Earlier transfers of the pair's window compared with each transfer, newest first. */
+  readonly splitCompareMax: number;
 }
 
 export interface Measurements {
@@ -27,9 +34,12 @@ export interface Measurements {
   readonly outCount: Int32Array;
   readonly inDistinct: Int32Array;
   readonly outDistinct: Int32Array;
-  /** Most transfers between one pair (either direction of the account) within the split window. */
+  /** Most transfers of like amounts between one pair (either direction of the account) within the split window. */
   readonly splitMax: Int32Array;
-  /** Share of incoming money forwarded within the pass-through window, 0..1. */
+  /**
+   * Money forwarded within the pass-through window, as a share of the larger of money received and
+   * money paid out over the whole window, 0..1.
+   */
   readonly forwardedShare: Float64Array;
   /** Incoming transfers whose amount left again within the window, in one piece or several, less at most the tolerance. */
   readonly similarForwards: Int32Array;
@@ -61,36 +71,46 @@ export function measure(graph: TransactionGraph, settings: SignalSettings): Meas
   const passThroughLinks: number[] = [];
   const passed = passThrough(graph, settings, passThroughLinks);
   return {
-    inCount, outCount, inDistinct, outDistinct, splitMax: splits(graph, settings.splitWindowMs, settings.splitMinTransfers, splitLinks),
+    inCount, outCount, inDistinct, outDistinct, splitMax: splits(graph, settings, splitLinks),
     forwardedShare: passed.forwardedShare, similarForwards: passed.similarForwards, deviceSharers: deviceSharers(graph), splitLinks, passThroughLinks,
   };
 }
 
 /**
- * For every ordered pair, the most transfers inside one window; credited to both accounts. Pairs that
- * reach `linkFrom` transfers are added to `links`.
+ * For every ordered pair, the most transfers of like amounts (within the tolerance of each other)
+ * inside one window; credited to both accounts. Pairs that reach `splitMinTransfers` such transfers
+ * are added to `links`, once per pair.
  */
-export function splits(graph: TransactionGraph, windowMs: number, linkFrom: number, links: number[]): Int32Array {
+export function splits(graph: TransactionGraph, settings: Pick<SignalSettings, 'splitWindowMs' | 'splitMinTransfers' | 'splitAmountToleranceBp' | 'splitCompareMax'>, links: number[]): Int32Array {
   const result = new Int32Array(graph.accountCount);
   const order = Int32Array.from({ length: graph.edgeCount }, (_, e) => e);
-  const { source, target, atMs } = graph;
+  const { source, target, atMs, amountMinor } = graph;
+  const tolerance = 10_000n - BigInt(settings.splitAmountToleranceBp);
   order.sort((x, y) => (source[x] as number) - (source[y] as number) || (target[x] as number) - (target[y] as number) || (atMs[x] as number) - (atMs[y] as number));
   let groupStart = 0;
+  let linked = false;
   // Two pointers inside each pair's time-sorted group: `from` is where the window ending at i starts.
   let from = 0;
   for (let i = 0; i < order.length; i++) {
     const e = order[i] as number;
     const first = order[groupStart] as number;
-    if (source[e] !== source[first] || target[e] !== target[first]) groupStart = from = i;
-    while ((atMs[e] as number) - (atMs[order[from] as number] as number) > windowMs) from += 1;
-    const inWindow = i - from + 1;
+    if (source[e] !== source[first] || target[e] !== target[first]) (groupStart = from = i), (linked = false);
+    while ((atMs[e] as number) - (atMs[order[from] as number] as number) > settings.splitWindowMs) from += 1;
     const s = source[e] as number;
     const t = target[e] as number;
     if (s === t) continue;
-    // Linked once per pair: when its count first reaches the mark.
-    if (inWindow === linkFrom) links.push(s, t);
-    if (inWindow > (result[s] as number)) result[s] = inWindow;
-    if (inWindow > (result[t] as number)) result[t] = inWindow;
+    // Transfers in the window ending here whose amount is like this one's (the smaller at least
+    // (1 − tolerance) of the larger), this one included; only the newest few are compared.
+    const amount = amountMinor[e] as bigint;
+    let alike = 1;
+    for (let j = i - 1; j >= from && i - j <= settings.splitCompareMax; j--) {
+      const other = amountMinor[order[j] as number] as bigint;
+      const [small, large] = other < amount ? [other, amount] : [amount, other];
+      if (small * 10_000n >= tolerance * large) alike += 1;
+    }
+    if (alike >= settings.splitMinTransfers && !linked) (linked = true), links.push(s, t);
+    if (alike > (result[s] as number)) result[s] = alike;
+    if (alike > (result[t] as number)) result[t] = alike;
   }
   return result;
 }
@@ -124,6 +144,7 @@ export function passThrough(graph: TransactionGraph, settings: SignalSettings, l
     let head = 0;
     let size = 0;
     let received = 0n;
+    let sent = 0n;
     let forwarded = 0n;
     let similar = 0;
     const passedOn: number[] = [];
@@ -150,6 +171,7 @@ export function passThrough(graph: TransactionGraph, settings: SignalSettings, l
       while (size > 0 && outAt - (waitingAt[head] as number) > settings.passThroughWindowMs) head = (head + 1) % capacity, size -= 1;
       const payee = graph.target[out] as number;
       const amount = amountMinor[out] as bigint;
+      sent += amount;
       let need = amount;
       for (let k = 0; k < size && need > 0n; k++) {
         const slot = (head + k) % capacity;
@@ -173,7 +195,12 @@ export function passThrough(graph: TransactionGraph, settings: SignalSettings, l
       const e = inEdges[i] as number;
       if (graph.source[e] !== a) received += amountMinor[e] as bigint;
     }
-    if (received > 0n) forwardedShare[a] = Number((forwarded * 10_000n) / received) / 10_000;
+    // Measured against the larger of money in and money out: an account that pays out far more than
+    // it received spends money of its own, and what it received is only a small part of what it
+    // pays; taking its payments from the money received first would call everyday spending of a
+    // transfer from a friend "passed through". A mule keeps only a cut, so for it the two are alike.
+    const base = received > sent ? received : sent;
+    if (base > 0n) forwardedShare[a] = Number((forwarded * 10_000n) / base) / 10_000;
     similarForwards[a] = similar;
     // Only an account that passes on most of what it gets links its payers and payees into a ring.
     if ((forwardedShare[a] as number) >= settings.passThroughShareMin) for (const account of passedOn) links.push(account);

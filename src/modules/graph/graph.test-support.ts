@@ -47,3 +47,49 @@ export function plantedWorld(): GraphEdge[] {
   return edges.sort((x, y) => x.atMs - y.atMs);
 }
 
+
+/**
+ * Thirty days of a small community as the demo has it: 12 customers who each pay two fixed contacts
+ * among them (so that money goes back and forth, and round in short cycles), and spend most of their
+ * money at the same six merchants, several times a day at one shop now and then, at everyday amounts
+ * (mostly small, a long tail of larger ones); plus a planted ring: every customer pays a collector
+ * twice, and the collector's takings go round four more accounts within hours, each keeping a
+ * 2 % cut, back to the collector; three rounds in the last week.
+ */
+export const COMMUNITY_RING = ['mule1', 'mule2', 'mule3', 'mule4', 'mule5'] as const;
+
+export function communityWorld(): GraphEdge[] {
+  const random = seeded(20_261_127);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const everyday = (base: number) => BigInt(Math.round(base * Math.exp(random() * 4.2)));
+  const customers = Array.from({ length: 12 }, (_, i) => `c${i + 1}`);
+  const merchants = Array.from({ length: 6 }, (_, i) => `shop${i + 1}`);
+  const end = T0 + 30 * DAY_MS;
+  const edges: GraphEdge[] = [];
+  for (const payer of customers) {
+    const peers = customers.filter((other) => other !== payer);
+    const contacts = [pick(peers), pick(peers)];
+    const count = Math.round(52 * (0.6 + random() * 0.8));
+    for (let i = 0; i < count; i++) {
+      const toShop = random() < 0.85;
+      edges.push(edge(payer, toShop ? pick(merchants) : pick(contacts), everyday(toShop ? 2_000 : 10_000), end - Math.floor(random() * 30 * DAY_MS)));
+    }
+  }
+  for (let round = 0; round < 3; round++) {
+    const start = end - (7 - round * 2) * DAY_MS;
+    let collected = 0n;
+    for (const victim of customers) {
+      for (let deposit = 0; deposit < 2; deposit++) {
+        const amount = BigInt(480_000 + Math.floor(random() * 500_000));
+        collected += amount;
+        edges.push(edge(victim, 'mule1', amount, start - Math.floor(random() * 6 * HOUR_MS)));
+      }
+    }
+    let carried = collected;
+    COMMUNITY_RING.forEach((from, hop) => {
+      carried -= (carried * 200n) / 10_000n;
+      edges.push(edge(from, COMMUNITY_RING[(hop + 1) % COMMUNITY_RING.length] as string, carried, start + 7 * HOUR_MS + hop * (HOUR_MS / 2)));
+    });
+  }
+  return edges.sort((x, y) => x.atMs - y.atMs);
+}

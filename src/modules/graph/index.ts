@@ -1,6 +1,7 @@
 export * from './graph.ts';
 export { createGraphService, GraphOverloadedError, type GraphService, type GraphServiceDeps, type ScanInput, type ScanSummary } from './graph.service.ts';
 export { graphMigrations, graphTables } from './graph.migrations.ts';
+export { loadScanLease, type ScanLease, type ScheduledScanOutcome } from './graph.schedule.ts';
 export { GRAPH_ERROR_STATUS, type GraphError } from './graph.errors.ts';
 export { GRAPH_LIMITS } from './graph.limits.ts';
 export { GRAPH_SCORING, RING_CYCLE_LENGTH_MAX, isAlertable, ringsOf, scoreEdges, type ScoringSettings } from './graph.scoring.ts';

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration of the scheduled mule-ring scan', () => {
+  it('scans every ten minutes by default, takes the variable or the flag (the flag wins), and 0 for off', () => {
+    expect(loadConfig({}, {}).graphScanIntervalMs).toBe(600_000);
+    expect(loadConfig({}, { SLUICE_GRAPH_SCAN_INTERVAL_MS: '0' }).graphScanIntervalMs).toBe(0);
+    expect(loadConfig({ 'graph-scan-interval': '60000' }, { SLUICE_GRAPH_SCAN_INTERVAL_MS: '0' }).graphScanIntervalMs).toBe(60_000);
+  });
+
+  it('refuses intervals too short to scan in, too long, or not whole numbers, naming the setting', () => {
+    for (const value of ['5000', '86400001', '-1', '1e6', 'ten']) {
+      expect(() => loadConfig({}, { SLUICE_GRAPH_SCAN_INTERVAL_MS: value }), value).toThrow(ConfigError);
+      expect(() => loadConfig({}, { SLUICE_GRAPH_SCAN_INTERVAL_MS: value }), value).toThrow(/SLUICE_GRAPH_SCAN_INTERVAL_MS/);
+    }
+  });
+});
