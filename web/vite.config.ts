@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { classPrefixesFor, importedAntdComponents, keepAntdRules } from './antd-styles.ts';
 
 /**
  * src/early.ts is an entry of its own, named in index.html before the main bundle: a few
@@ -26,6 +28,22 @@ function earlyEntry(): Plugin {
 }
 
 /**
+ * Ant Design's prebuilt stylesheet, cut down to the rules of the components web/src imports (see
+ * antd-styles.ts): the browser parses and matches the whole sheet on every page load.
+ */
+function antdStylesInUse(): Plugin {
+  return {
+    name: 'sluice-antd-styles-in-use',
+    enforce: 'pre',
+    load(id) {
+      if (!/[\\/]antd[\\/]dist[\\/]antd\.css$/.test(id)) return null;
+      const prefixes = classPrefixesFor(importedAntdComponents(fileURLToPath(new URL('src', import.meta.url))));
+      return keepAntdRules(readFileSync(id, 'utf8'), prefixes);
+    },
+  };
+}
+
+/**
  * The console is a static bundle the server serves at `/`. Pages are loaded on demand. React and
  * the two large drawing libraries get chunks of their own, which stay cached across releases that
  * change only pages; Ant Design is left to the bundler's own splitting, so a page brings the
@@ -34,7 +52,7 @@ function earlyEntry(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  plugins: [react(), earlyEntry()],
+  plugins: [react(), earlyEntry(), antdStylesInUse()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -130,6 +130,42 @@ export function unlabelledControls(page: Page): Promise<string[]> {
   });
 }
 
+/** A class name of Ant Design's: `ant-` at the start of a name (not inside another, such as `x-ant-y`). */
+const ANT_CLASS_SOURCE = '(?<![\\w-])ant-[\\w-]+';
+let antdStyledClasses: string[] | undefined;
+
+/** Every Ant Design class the package's complete prebuilt stylesheet gives a rule to. */
+function classesAntdStyles(): string[] {
+  antdStyledClasses ??= [...new Set(readFileSync(join(REPO_ROOT, 'node_modules', 'antd', 'dist', 'antd.css'), 'utf8').match(new RegExp(ANT_CLASS_SOURCE, 'g')))];
+  return antdStyledClasses;
+}
+
+/**
+ * The Ant Design classes on elements of the current document that the complete `antd.css` styles
+ * but none of the page's own stylesheets names: rules the build left out (web/antd-styles.ts) that
+ * this page needs. Classes Ant Design sets without styling them (hooks for tests and themes) are
+ * not counted, as they have no rule to lose.
+ */
+export function antClassesWithoutStyles(page: Page): Promise<string[]> {
+  return page.evaluate(({ known, pattern }) => {
+    const antClass = new RegExp(pattern, 'g');
+    const named = new Set<string>();
+    const collect = (rules: CSSRuleList) => {
+      for (const rule of rules) {
+        if (rule instanceof CSSStyleRule) for (const name of rule.selectorText.match(antClass) ?? []) named.add(name);
+        if ('cssRules' in rule && rule.cssRules) collect(rule.cssRules as CSSRuleList);
+      }
+    };
+    for (const sheet of document.styleSheets) collect(sheet.cssRules);
+    const styledByAntd = new Set(known);
+    const missing = new Set<string>();
+    for (const element of document.querySelectorAll('[class]')) {
+      for (const name of element.classList) if (name.startsWith('ant-') && styledByAntd.has(name) && !named.has(name)) missing.add(name);
+    }
+    return [...missing].sort();
+  }, { known: classesAntdStyles(), pattern: ANT_CLASS_SOURCE });
+}
+
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ), 100 on Linux. */
 const TICKS_PER_SECOND = 100;
 

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
 import { TEST_ADMIN_KEY, killAllSluice, sluiceClient, startSluice, type Client, type SluiceProcess } from '../support/server-process.ts';
-import { RESULTS_DIR, buildConsole, launchBrowser, loadDemoInto, measureLoad, unlabelledControls, type Browser, type PageLoad } from './browser.ts';
+import { RESULTS_DIR, antClassesWithoutStyles, buildConsole, launchBrowser, loadDemoInto, measureLoad, unlabelledControls, type Browser, type PageLoad } from './browser.ts';
 
 /** Long enough for a payment's legs to post on a busy machine; the tracker polls every second. */
 const TRACKER_TIMEOUT_MS = 30_000;
@@ -57,6 +57,7 @@ describeWithChromium('web console', (chromiumPath) => {
     // A wrong key is refused by the server (401); the browser logs the failed request, which is expected here.
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByTestId('sign-in-error').isVisible(), { timeout: UI_TIMEOUT_MS }).toBe(true);
+    expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles on the sign-in page').toEqual([]);
     browser.takeErrors();
 
     await page.getByLabel('API key').fill(TEST_ADMIN_KEY);
@@ -99,6 +100,8 @@ describeWithChromium('web console', (chromiumPath) => {
       const load = await measureLoad(page, server.url, path, ready, targets);
       loads.push(load);
       expect(await unlabelledControls(page), `unlabelled controls on ${path}`).toEqual([]);
+      // The build keeps only the Ant Design rules of the components the console uses (web/antd-styles.ts).
+      expect(await antClassesWithoutStyles(page), `Ant Design classes without their styles on ${path}`).toEqual([]);
       expect(browser.takeErrors(), `errors on ${path}`).toEqual([]);
     }
     await browser.screenshot('02-journal');
@@ -121,6 +124,7 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.keyboard.type('100');
     // The two accounts are in CNY and HKD, so a firm quote is fetched and shown before sending.
     await page.getByTestId('fx-quote').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles in the payment form').toEqual([]);
     expect(await page.getByTestId('fx-quote').textContent()).toMatch(/HKD/);
     await page.keyboard.press('Enter');
 
@@ -144,6 +148,7 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.getByTestId(`piece-split-${piece.id}`).click({ timeout: UI_TIMEOUT_MS });
     await modalSettled(page);
     expect(await unlabelledControls(page), 'unlabelled controls in the split form').toEqual([]);
+    expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles in the split form').toEqual([]);
     await page.getByTestId('confirm-split').click();
     await page.locator(`[data-piece-id="${piece.id}"][data-status="split"]`).waitFor({ timeout: UI_TIMEOUT_MS });
 
@@ -154,6 +159,7 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.getByTestId(`piece-finance-${part.id}`).click({ timeout: UI_TIMEOUT_MS });
     await modalSettled(page);
     expect(await unlabelledControls(page), 'unlabelled controls in the finance form').toEqual([]);
+    expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles in the finance form').toEqual([]);
     await page.getByTestId('confirm-choice').click();
     await page.locator(`[data-piece-id="${part.id}"][data-status="financed"]`).waitFor({ timeout: UI_TIMEOUT_MS });
     await browser.screenshot('04-voucher-split-and-financed');
@@ -167,6 +173,8 @@ describeWithChromium('web console', (chromiumPath) => {
     const { page } = browser;
     await page.goto(`${server.url}/#/`);
     await page.getByLabel('Language').click();
+    await page.locator('.ant-select-item-option[title="简体中文"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles in an open select').toEqual([]);
     await page.locator('.ant-select-item-option[title="简体中文"]').click();
     const menu = page.getByRole('navigation', { name: '主菜单' });
     await menu.waitFor({ timeout: UI_TIMEOUT_MS });
@@ -193,6 +201,7 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.goto(`${server.url}/#/risk/cases`);
     await page.locator(`a[href="#/risk/cases/${ring.id}"]`).click({ timeout: UI_TIMEOUT_MS });
     await page.locator('[data-testid="case-graph"] canvas').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles on the case page').toEqual([]);
     const graph = await api.get(`/v1/risk/cases/${ring.id}/graph`);
     expect(graph.body.nodes.length).toBeGreaterThanOrEqual(3);
     await browser.screenshot('06-ring-case-graph');
@@ -202,6 +211,8 @@ describeWithChromium('web console', (chromiumPath) => {
     const { page } = browser;
     await page.goto(`${server.url}/#/`);
     await page.getByTestId('sign-out').click();
+    await page.getByLabel('API key').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles after signing out').toEqual([]);
     await page.getByLabel('API key').waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await page.evaluate(() => sessionStorage.getItem('sluice.apiKey'))).toBeNull();
   });
