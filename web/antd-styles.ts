@@ -114,36 +114,42 @@ function splitTopLevel(text: string, separator: string): string[] {
   return parts;
 }
 
-/** Index of the character after the block that opens at `open` (a `{`), skipping strings and comments. */
-function blockEnd(css: string, open: number): number {
-  let depth = 0;
+/**
+ * Walks the stylesheet from `from`, skipping strings and comments, and hands every other character
+ * to `visit`; stops at the first index `visit` returns (undefined when it never does).
+ */
+function scan(css: string, from: number, visit: (char: string, index: number) => number | undefined): number | undefined {
   let quote = '';
-  for (let index = open; index < css.length; index++) {
-    const char = css[index];
+  for (let index = from; index < css.length; index++) {
+    const char = css.charAt(index);
     if (quote) {
       if (char === '\\') index++;
       else if (char === quote) quote = '';
     } else if (char === '"' || char === "'") quote = char;
     else if (char === '/' && css[index + 1] === '*') index = css.indexOf('*/', index + 2) + 1 || css.length;
-    else if (char === '{') depth++;
-    else if (char === '}' && --depth === 0) return index + 1;
+    else {
+      const stop = visit(char, index);
+      if (stop !== undefined) return stop;
+    }
   }
-  throw new Error(`unbalanced braces in the stylesheet from offset ${open}`);
+  return undefined;
+}
+
+/** Index of the character after the block that opens at `open` (a `{`), skipping strings and comments. */
+function blockEnd(css: string, open: number): number {
+  let depth = 0;
+  const end = scan(css, open, (char, index) => {
+    if (char === '{') depth++;
+    else if (char === '}' && --depth === 0) return index + 1;
+    return undefined;
+  });
+  if (end === undefined) throw new Error(`unbalanced braces in the stylesheet from offset ${open}`);
+  return end;
 }
 
 /** Index of the next `{` or `;` at top level from `from`, outside strings and comments. */
 function preludeEnd(css: string, from: number): number {
-  let quote = '';
-  for (let index = from; index < css.length; index++) {
-    const char = css[index];
-    if (quote) {
-      if (char === '\\') index++;
-      else if (char === quote) quote = '';
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === '/' && css[index + 1] === '*') index = css.indexOf('*/', index + 2) + 1 || css.length;
-    else if (char === '{' || char === ';') return index;
-  }
-  return css.length;
+  return scan(css, from, (char, index) => (char === '{' || char === ';' ? index : undefined)) ?? css.length;
 }
 
 /** At-rules whose body is a list of rules, filtered like the top level. */
