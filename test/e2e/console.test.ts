@@ -89,6 +89,10 @@ describeWithChromium('web console', (chromiumPath) => {
       ['/risk/lists', '.ant-tabs, [data-testid="feature-missing"]'],
       ['/risk/cases', '.ant-table, [data-testid="feature-missing"]'],
     ];
+    const programVouchers = await api.get('/v1/scf/programs/prog-jianghe-2026/vouchers?limit=100');
+    const laterContent = new Map<string, readonly string[]>([
+      ['/', ['[data-testid="chart-volume"] canvas', '[data-testid="chart-status"] canvas']],
+    ]);
     // Baselines measured in the same run: the least a navigation costs this browser on this machine
     // (a tiny JSON document), and the console's shell alone (an unknown page: no page chunk, no
     // API call). Then the dashboard as a first visit, with an empty cache.
@@ -103,6 +107,11 @@ describeWithChromium('web console', (chromiumPath) => {
       // The build keeps only the Ant Design rules of the components the console uses (web/antd-styles.ts).
       expect(await antClassesWithoutStyles(page), `Ant Design classes without their styles on ${path}`).toEqual([]);
       expect(browser.takeErrors(), `errors on ${path}`).toEqual([]);
+      // What a page draws once its first view is painted (AfterPaint in web/src/components) must follow.
+      for (const later of laterContent.get(path) ?? []) await page.locator(later).first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      if (path === '/scf/programs/prog-jianghe-2026') {
+        await expect.poll(() => page.locator('.ant-table-row').count(), { timeout: UI_TIMEOUT_MS }).toBe(Math.min(100, programVouchers.body.data.length));
+      }
     }
     await browser.screenshot('02-journal');
     // Timings are reported, not asserted: they depend on the machine (see docs/benchmarks.md).

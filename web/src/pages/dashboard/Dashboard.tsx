@@ -5,6 +5,7 @@ import type { Decision, Case } from '../../api/risk.ts';
 import type { Overview, ScfProgram } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { href } from '../../app/router.ts';
+import { AfterPaint } from '../../components/AfterPaint.tsx';
 import { EChart } from '../../components/EChart.tsx';
 import { ErrorState, Loading } from '../../components/States.tsx';
 import { formatMinor, toChartNumber } from '../../lib/money.ts';
@@ -14,6 +15,8 @@ import { useApi, useOptionalApi } from '../../lib/useApi.ts';
 /** How often the dashboard asks again; the server caches its overview for about this long. */
 const REFRESH_MS = 5_000;
 const STATUS_COLOURS: Readonly<Record<string, string>> = { ACCC: '#52c41a', ACSP: '#1677ff', ACTC: '#13c2c2', RCVD: '#8c8c8c', RJCT: '#ff4d4f', CANC: '#bfbfbf', RTND: '#fa8c16' };
+/** EChart's default height: the box a chart keeps until it is drawn (AfterPaint), so nothing moves. */
+const CHART_HEIGHT = 260;
 const OUTCOME_COLOURS: Readonly<Record<string, string>> = { approve: '#52c41a', review: '#faad14', decline: '#ff4d4f' };
 
 export default function Dashboard() {
@@ -104,18 +107,18 @@ export default function Dashboard() {
           <Card title={t('dashboard.valuePerCurrency')}>{overview.data ? <EChart option={valueOption} label={t('dashboard.valuePerCurrency')} testId="chart-value" /> : <Loading />}</Card>
         </Col>
         <Col xs={24} xl={12}>
-          <Card title={t('dashboard.volumePerCurrency')}>{overview.data ? <EChart option={volumeOption} label={t('dashboard.volumePerCurrency')} testId="chart-volume" /> : <Loading />}</Card>
+          <Card title={t('dashboard.volumePerCurrency')}>{overview.data ? <AfterPaint height={CHART_HEIGHT}><EChart option={volumeOption} label={t('dashboard.volumePerCurrency')} testId="chart-volume" /></AfterPaint> : <Loading />}</Card>
         </Col>
         <Col xs={24} md={12} xl={8}>
-          <Card title={t('dashboard.paymentsByStatus')}>{overview.data ? <EChart option={statusOption} label={t('dashboard.paymentsByStatus')} testId="chart-status" /> : <Loading />}</Card>
+          <Card title={t('dashboard.paymentsByStatus')}>{overview.data ? <AfterPaint height={CHART_HEIGHT}><EChart option={statusOption} label={t('dashboard.paymentsByStatus')} testId="chart-status" /></AfterPaint> : <Loading />}</Card>
         </Col>
         <Col xs={24} md={12} xl={8}>
           <Card title={t('dashboard.decisionOutcomes')}>
-            {decisions.missing ? <Empty description={t('state.featureMissing')} /> : decisions.data ? (decisions.data.data.length ? <EChart option={outcomeOption} label={t('dashboard.decisionOutcomes')} /> : <Empty description={t('dashboard.noDecisions')} />) : decisions.error ? <ErrorState error={decisions.error} /> : <Loading />}
+            {decisions.missing ? <Empty description={t('state.featureMissing')} /> : decisions.data ? (decisions.data.data.length ? <AfterPaint height={CHART_HEIGHT}><EChart option={outcomeOption} label={t('dashboard.decisionOutcomes')} /></AfterPaint> : <Empty description={t('dashboard.noDecisions')} />) : decisions.error ? <ErrorState error={decisions.error} /> : <Loading />}
           </Card>
         </Col>
         <Col xs={24} xl={8}>
-          <Card title={t('dashboard.scfByProgram')}>{programs.data ? <EChart option={scfOption} label={t('dashboard.scfByProgram')} /> : programs.error ? <ErrorState error={programs.error} /> : <Loading />}</Card>
+          <Card title={t('dashboard.scfByProgram')}>{programs.data ? <AfterPaint height={CHART_HEIGHT}><EChart option={scfOption} label={t('dashboard.scfByProgram')} /></AfterPaint> : programs.error ? <ErrorState error={programs.error} /> : <Loading />}</Card>
         </Col>
       </Row>
       {overview.data && !overview.data.payments.complete && <Typography.Paragraph type="secondary">{t('dashboard.partialCount', { count: overview.data.payments.counted })}</Typography.Paragraph>}

@@ -1,4 +1,4 @@
-import { Button, Card, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, Card, Form, Input, Select, Table, Tag, Typography } from 'antd';
 import { SearchOutlined } from '@ant-design/icons';
 import type { Account } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -68,7 +68,7 @@ export default function Accounts({ route }: { readonly route: Route }) {
               title: t('ledger.pending'), align: 'right',
               render: (_, account) => <Money amount={BigInt(account.credits_pending) - BigInt(account.debits_pending)} currency={ledgers.currencyOf(account.ledger)} scale={ledgers.scaleOf(account.ledger)} />,
             },
-            { title: t('ledger.flags'), dataIndex: 'flags', render: (flags: string[]) => <Space size={4} wrap>{flags.map((flag) => <Tag key={flag}>{flag}</Tag>)}</Space> },
+            { title: t('ledger.flags'), dataIndex: 'flags', render: (flags: string[]) => <span className="tag-list">{flags.map((flag) => <Tag key={flag}>{flag}</Tag>)}</span> },
           ]}
         />
       )}

@@ -4,6 +4,7 @@ import type { Page } from '../../api/client.ts';
 import type { ScfOverview, ScfProgram, Voucher } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
+import { AfterPaint, useAfterPaint } from '../../components/AfterPaint.tsx';
 import { EChart } from '../../components/EChart.tsx';
 import { IdLink, voucherPath } from '../../components/Ids.tsx';
 import { Money } from '../../components/Money.tsx';
@@ -12,6 +13,11 @@ import { StatusTag } from '../../components/StatusTag.tsx';
 import { useLedgers } from '../../lib/ledgers.ts';
 import { toChartNumber } from '../../lib/money.ts';
 import { useApi } from '../../lib/useApi.ts';
+
+/** EChart's default height: the box the second chart keeps until it is drawn (AfterPaint). */
+const CHART_HEIGHT = 260;
+/** Voucher rows drawn with the page's first paint; a screenful and more. */
+const FIRST_ROWS = 20;
 
 /** One program: its members, outstanding by tier, the maturity ladder and its vouchers. */
 export default function ProgramDetail({ route }: { readonly route: Route }) {
@@ -87,7 +93,7 @@ function OverviewCards({ overview, program }: { readonly overview: ScfOverview; 
         <Card title={t('scf.maturityLadder')}><EChart option={ladder} label={t('scf.maturityLadder')} testId="maturity-ladder" /></Card>
       </Col>
       <Col xs={24} lg={12}>
-        <Card title={t('scf.byTier')}><EChart option={tiers} label={t('scf.byTier')} /></Card>
+        <Card title={t('scf.byTier')}><AfterPaint height={CHART_HEIGHT}><EChart option={tiers} label={t('scf.byTier')} /></AfterPaint></Card>
       </Col>
     </Row>
   );
@@ -96,12 +102,14 @@ function OverviewCards({ overview, program }: { readonly overview: ScfOverview; 
 function VoucherTable({ vouchers, ledger }: { readonly vouchers: readonly Voucher[]; readonly ledger: number }) {
   const { t } = useI18n();
   const ledgers = useLedgers();
+  // The first rows are drawn with the page; the rest of the hundred follow once it is painted.
+  const painted = useAfterPaint();
   return (
     <Table<Voucher>
       rowKey="id"
       size="small"
       pagination={false}
-      dataSource={[...vouchers]}
+      dataSource={painted ? [...vouchers] : vouchers.slice(0, FIRST_ROWS)}
       scroll={{ x: true }}
       columns={[
         { title: t('scf.voucher'), dataIndex: 'id', render: (id: string) => <IdLink id={id} to={voucherPath(id)} testId="voucher-link" /> },
