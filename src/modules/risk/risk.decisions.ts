@@ -46,19 +46,50 @@ function decisionParams(decision: Decision, set: FeatureSetRef | null): SqlValue
   ];
 }
 
+/** A decision as the row it is stored as, and the feature set its variables refer to. */
+export interface EncodedDecision {
+  readonly params: readonly SqlValue[];
+  readonly set: FeatureSetRef | null;
+}
+
 /**
- * Writes decisions and the feature sets they refer to that are not yet stored; returns the ids of
- * the sets it wrote, which the caller marks stored once the transaction has committed.
+ * Encodes decisions as the rows they are stored as. The decision log does this when it is handed
+ * decisions, not when it writes them: approvals wait up to a linger for their commit, and a row of
+ * two strings is far less for the garbage collector to carry through that wait than a decision with
+ * its event, features and variables (which then die young with the request). It also keeps the JSON
+ * out of the write transaction, which on SQLite holds the one connection the ledger books through.
  */
-export async function insertDecisions(q: Queryable, decisions: readonly Decision[], sets: FeatureSets): Promise<string[]> {
+export function encodeDecisions(decisions: readonly Decision[], sets: FeatureSets): EncodedDecision[] {
   if (decisions.length === 0) return [];
   bound(sets);
-  const refs = decisions.map((decision) => (decision.variables ? featureSetOf(decision.variables.features, sets.known) : null));
+  return decisions.map((decision) => {
+    const set = decision.variables ? featureSetOf(decision.variables.features, sets.known) : null;
+    return { params: decisionParams(decision, set), set };
+  });
+}
+
+/** Rows ready to insert: the decisions, and the feature sets they refer to that are not known to be stored. */
+export interface DecisionRows {
+  readonly decisions: readonly (readonly SqlValue[])[];
+  readonly sets: readonly SqlValue[][];
+  /** Ids of those sets, which the caller marks stored once the transaction has committed. */
+  readonly setIds: readonly string[];
+}
+
+export function decisionRows(encoded: readonly EncodedDecision[], sets: FeatureSets): DecisionRows {
   const fresh = new Map<string, FeatureSetRef>();
-  for (const ref of refs) if (ref && !sets.stored.has(ref.id)) fresh.set(ref.id, ref);
-  if (fresh.size > 0) await insertRows(q, 'risk_feature_sets', ['id', 'names_json'], [...fresh.values()].map((ref) => [ref.id, JSON.stringify(ref.names)]), true);
-  await insertRows(q, 'risk_decisions', DECISION_COLUMNS, decisions.map((decision, index) => decisionParams(decision, refs[index] ?? null)), false);
-  return [...fresh.keys()];
+  for (const { set } of encoded) if (set && !sets.stored.has(set.id)) fresh.set(set.id, set);
+  return {
+    decisions: encoded.map((decision) => decision.params),
+    sets: [...fresh.values()].map((ref) => [ref.id, JSON.stringify(ref.names)]),
+    setIds: [...fresh.keys()],
+  };
+}
+
+/** Writes rows made by decisionRows: the feature sets first, then the decisions that refer to them. */
+export async function insertDecisionRows(q: Queryable, rows: DecisionRows): Promise<void> {
+  if (rows.sets.length > 0) await insertRows(q, 'risk_feature_sets', ['id', 'names_json'], rows.sets, true);
+  if (rows.decisions.length > 0) await insertRows(q, 'risk_decisions', DECISION_COLUMNS, rows.decisions, false);
 }
 
 /** Loads the names of the feature sets these rows refer to that this process has not read yet. */

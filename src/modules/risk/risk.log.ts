@@ -1,7 +1,7 @@
 import type { Database } from '../../db/index.ts';
 import { createBatchQueue } from '../../kernel/index.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { insertDecisions, type FeatureSets } from './risk.decisions.ts';
+import { decisionRows, encodeDecisions, insertDecisionRows, type EncodedDecision, type FeatureSets } from './risk.decisions.ts';
 import { insertHolds } from './risk.repository.ts';
 import type { Decision, Hold } from './risk.ts';
 
@@ -25,7 +25,8 @@ export class RiskStoppedError extends Error {
 }
 
 interface Item {
-  readonly decisions: readonly Decision[];
+  /** Encoded as soon as they are handed over (see encodeDecisions). */
+  readonly decisions: readonly EncodedDecision[];
   readonly holds: readonly Hold[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
@@ -43,7 +44,7 @@ export interface DecisionLog {
 
 export function createDecisionLog(db: Database, sets: FeatureSets, report: (message: string) => void): DecisionLog {
   let stopped = false;
-  let buffered: Decision[] = [];
+  let buffered: EncodedDecision[] = [];
   let timer: NodeJS.Timeout | undefined;
   let inQueue = 0;
   const queue = createBatchQueue<Item>({ maxBatch: RISK_LIMITS.logBatchMax, run: (batch) => runBatch(batch) });
@@ -58,12 +59,12 @@ export function createDecisionLog(db: Database, sets: FeatureSets, report: (mess
 
   async function attempt(items: readonly Item[]): Promise<void> {
     try {
-      const written = await db.transaction(async (tx) => {
-        const fresh = await insertDecisions(tx, items.flatMap((item) => item.decisions), sets);
+      const rows = decisionRows(items.flatMap((item) => item.decisions), sets);
+      await db.transaction(async (tx) => {
+        await insertDecisionRows(tx, rows);
         await insertHolds(tx, items.flatMap((item) => item.holds));
-        return fresh;
       });
-      for (const id of written) sets.stored.add(id);
+      for (const id of rows.setIds) sets.stored.add(id);
       for (const item of items) item.resolve();
     } catch (error) {
       if (items.length === 1) return (items[0] as Item).reject(error);
@@ -73,7 +74,7 @@ export function createDecisionLog(db: Database, sets: FeatureSets, report: (mess
     }
   }
 
-  function enqueue(decisions: readonly Decision[], holds: readonly Hold[]): Promise<void> {
+  function enqueue(decisions: readonly EncodedDecision[], holds: readonly Hold[]): Promise<void> {
     inQueue += decisions.length;
     return new Promise<void>((resolve, reject) => queue.push({ decisions, holds, resolve, reject }));
   }
@@ -101,12 +102,13 @@ export function createDecisionLog(db: Database, sets: FeatureSets, report: (mess
       if (backlog() >= RISK_LIMITS.logQueueHardMax) throw new RiskOverloadedError(`more than ${RISK_LIMITS.logQueueHardMax} decisions are waiting to be logged`);
       // Nothing to write and nobody to slow down: the caller only asked whether the log keeps up.
       if (decisions.length === 0 && holds.length === 0 && backlog() < RISK_LIMITS.logQueueSoftMax) return;
+      const encoded = encodeDecisions(decisions, sets);
       if (wait || holds.length > 0 || backlog() >= RISK_LIMITS.logQueueSoftMax) {
         // Buffered approvals ride along in the same commit; they were decided first.
         void drainBuffer();
-        return enqueue(decisions, holds);
+        return enqueue(encoded, holds);
       }
-      buffered.push(...decisions);
+      for (const decision of encoded) buffered.push(decision);
       if (buffered.length >= RISK_LIMITS.logBatchMax) void drainBuffer();
       else if (!timer) {
         timer = setTimeout(() => void drainBuffer(), RISK_LIMITS.logLingerMs);

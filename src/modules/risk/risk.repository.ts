@@ -10,16 +10,39 @@ const HOLD_COLUMNS = [
   'id', 'kind', 'status', 'decision_ids', 'items_json', 'amount', 'currency', 'debit_account_id', 'credit_account_id', 'reasons_json',
   'created_at_ms', 'resolved_at_ms', 'resolved_by', 'note', 'detail',
 ];
-/** Rows per multi-row INSERT: at 15 columns at most, far below either dialect's parameter cap. */
-const INSERT_ROWS = 500;
+/**
+ * Rows per multi-row INSERT, largest first: a batch is cut into statements of these sizes, so that
+ * only five statement texts per table are ever prepared. Cutting at whatever size a batch happened
+ * to have (the decision log's batches of approvals vary with the traffic) prepared a new statement
+ * of thousands of parameters for nearly every batch, and the connection's statement cache kept each
+ * one. At 15 columns the largest is far below either dialect's parameter cap.
+ */
+const ROWS_PER_INSERT: readonly number[] = [500, 100, 20, 5, 1];
+/** Statement texts by table, verb and size: a bounded set (the tables of this module, five sizes each). */
+const insertSql = new Map<string, string>();
 
-export async function insertRows(q: Queryable, table: string, columns: readonly string[], rows: readonly SqlValue[][], ignoreConflicts: boolean): Promise<void> {
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const verb = ignoreConflicts && q.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT';
-  const conflict = ignoreConflicts && q.dialect === 'postgres' ? ' ON CONFLICT DO NOTHING' : '';
-  for (let start = 0; start < rows.length; start += INSERT_ROWS) {
-    const chunk = rows.slice(start, start + INSERT_ROWS);
-    await q.run(`${verb} INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}${conflict}`, chunk.flat());
+function insertText(q: Queryable, table: string, columns: readonly string[], ignoreConflicts: boolean, rowCount: number): string {
+  const key = `${q.dialect} ${ignoreConflicts} ${table} ${columns.join(',')} ${rowCount}`;
+  let sql = insertSql.get(key);
+  if (sql === undefined) {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const verb = ignoreConflicts && q.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT';
+    const conflict = ignoreConflicts && q.dialect === 'postgres' ? ' ON CONFLICT DO NOTHING' : '';
+    sql = `${verb} INTO ${table} (${columns.join(', ')}) VALUES ${new Array(rowCount).fill(tuple).join(', ')}${conflict}`;
+    insertSql.set(key, sql);
+  }
+  return sql;
+}
+
+export async function insertRows(q: Queryable, table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], ignoreConflicts: boolean): Promise<void> {
+  let start = 0;
+  for (const size of ROWS_PER_INSERT) {
+    while (rows.length - start >= size) {
+      const params: SqlValue[] = [];
+      for (let index = start; index < start + size; index++) for (const value of rows[index] as readonly SqlValue[]) params.push(value);
+      await q.run(insertText(q, table, columns, ignoreConflicts, size), params);
+      start += size;
+    }
   }
 }
 
