@@ -15,6 +15,9 @@ export const LIMITS = Object.freeze({
   /** Page size cap for every list endpoint. */
   pageMaxItems: 100,
   pageDefaultItems: 20,
+  /** Instants one balance-series request may ask for (a chart needs a few dozen). */
+  balanceSeriesMaxPoints: 200,
+  balanceSeriesDefaultPoints: 24,
   /** Metadata attached to accounts and transfers. */
   metadataMaxKeys: 16,
   metadataKeyMaxLength: 64,

@@ -32,7 +32,9 @@ describe('console early requests', () => {
     // Built the way the pages build them (usePaged and useApi through withQuery), so a changed page shows here.
     expect(prefetchPaths('/payments')).toEqual([withQuery('/v1/payments', { status: undefined, limit: 25 })]);
     expect(prefetchPaths('/ledger')).toEqual(['/v1/ledgers', withQuery('/v1/accounts', { ledger: undefined, code: undefined, party_id: undefined, limit: 25 })]);
-    expect(prefetchPaths('/ledger/accounts/a%2Fb')).toEqual(['/v1/ledgers', '/v1/accounts/a%2Fb', withQuery('/v1/transfers', { account_id: 'a/b', order: 'desc', limit: 25 })]);
+    expect(prefetchPaths('/ledger/accounts/a%2Fb')).toEqual([
+      '/v1/ledgers', '/v1/accounts/a%2Fb', withQuery('/v1/transfers', { account_id: 'a/b', order: 'desc', limit: 25 }), withQuery('/v1/accounts/a%2Fb/balances/series', { points: 24 }),
+    ]);
     expect(prefetchPaths('/payments/new')).toEqual(['/v1/ledgers', '/v1/accounts?code=820&limit=100', '/v1/parties?limit=100']);
     expect(prefetchPaths('/payments/u-1')).toEqual(['/v1/payments/u-1', '/v1/payments/u-1/track']);
     expect(prefetchPaths('/no-such-page')).toEqual([]);

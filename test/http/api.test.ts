@@ -185,6 +185,36 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
     expect(balancesOf(await api.ok('GET', `/v1/accounts/${target}`))).toEqual({ ...zero, credits_posted: '800' });
   });
 
+  it('answers a series of balances at evenly spaced instants, each as the point-in-time answer gives it', async () => {
+    const { source, target } = await pair();
+    const opened = BigInt((await api.ok('GET', `/v1/accounts/${target}`)).timestamp);
+    for (const amount of ['300', '200', '100']) {
+      api.clock.advance(10_000);
+      await api.ok('POST', '/v1/transfers', { id: uuid(), debit_account_id: source, credit_account_id: target, amount, ledger: 1, code: 1 }, 201);
+    }
+    api.clock.advance(10_000);
+    const series = await api.ok('GET', `/v1/accounts/${target}/balances/series?points=5`);
+    expect(series.account_id).toBe(target);
+    expect(series.points.map((point: { at: string }) => BigInt(point.at))).toEqual(
+      [0n, 1n, 2n, 3n, 4n].map((index) => opened + ((BigInt(api.clock.nowMs()) * 1_000_000n - opened) * index) / 4n),
+    );
+    for (const point of series.points) {
+      const single = await api.ok('GET', `/v1/accounts/${target}/balances?at=${point.at}`);
+      expect(balancesOf(point)).toEqual(balancesOf(single));
+    }
+    expect(series.points[0].credits_posted).toBe('0');
+    expect(series.points[4].credits_posted).toBe('600');
+    // Default: 24 points from the opening to now.
+    expect((await api.ok('GET', `/v1/accounts/${target}/balances/series`)).points).toHaveLength(24);
+    const explicit = await api.ok('GET', `/v1/accounts/${target}/balances/series?from=${opened}&to=${opened + 2n}&points=3`);
+    expect(explicit.points.map((point: { at: string }) => point.at)).toEqual([String(opened), String(opened + 1n), String(opened + 2n)]);
+    expectProblem(await api.call('GET', `/v1/accounts/${target}/balances/series?points=1`), 400, undefined, '/query/points');
+    expectProblem(await api.call('GET', `/v1/accounts/${target}/balances/series?points=201`), 400, undefined, '/query/points');
+    expectProblem(await api.call('GET', `/v1/accounts/${target}/balances/series?from=${opened}&to=${opened}`), 400, 'invalid_range', '/query/to');
+    expectProblem(await api.call('GET', `/v1/accounts/${target}/balances/series?from=tomorrow`), 400, 'invalid_instant', '/query/from');
+    expectProblem(await api.call('GET', `/v1/accounts/${uuid()}/balances/series`), 404, 'account_not_found');
+  });
+
   it('answers balances now and at past instants, in ISO 8601 or nanoseconds, for history and non-history accounts', async () => {
     const { source, target } = await pair(['history']);
     const plainTarget = uuid();

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { ISO_4217_SCALES, LIMITS, isoToNs, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
+import { ISO_4217_SCALES, LIMITS, isoToNs, msToNs, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
 import { decodeBigintCursor, page, PageQuery } from '../../http/pagination.ts';
@@ -190,6 +190,34 @@ export function ledgerRoutes(platform: Platform) {
       const result = await ledger.balancesAt(account.id, parseInstant(request.query.at, '/query/at'));
       if (!result.ok) throw notFound(result.error, `no account ${account.id}`);
       return { account_id: account.id, at: String(result.value.at), source: result.value.source, ...renderBalances(result.value) };
+    });
+
+    app.get('/accounts/:id/balances/series', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['ledger'],
+        summary: 'Balances at evenly spaced instants, for a chart: one request instead of one per point',
+        description: `From the account's opening (or \`from\`) to now (or \`to\`), both included; at most ${LIMITS.balanceSeriesMaxPoints} points.`,
+        params: IdParams,
+        querystring: Type.Object({
+          from: Type.Optional(Instant), to: Type.Optional(Instant),
+          points: Type.Optional(Type.Integer({ minimum: 2, maximum: LIMITS.balanceSeriesMaxPoints })),
+        }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const account = await visibleAccount(request, request.params.id);
+      const from = parseInstant(request.query.from, '/query/from') ?? account.timestamp;
+      const to = parseInstant(request.query.to, '/query/to') ?? msToNs(platform.clock.nowMs());
+      if (to <= from) throw fieldProblem(400, 'invalid_range', request.query.to === undefined ? '/query/from' : '/query/to', 'the series must end after it starts');
+      const count = BigInt(request.query.points ?? LIMITS.balanceSeriesDefaultPoints);
+      const points = [];
+      for (let index = 0n; index < count; index++) {
+        const at = from + ((to - from) * index) / (count - 1n);
+        const result = await ledger.balancesAt(account.id, at);
+        if (!result.ok) throw notFound(result.error, `no account ${account.id}`);
+        points.push({ at: String(at), ...renderBalances(result.value) });
+      }
+      return { account_id: account.id, points };
     });
 
     app.get('/accounts/:id/history', {

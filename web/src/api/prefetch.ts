@@ -19,7 +19,10 @@ const ROUTES: readonly { readonly pattern: RegExp; readonly paths: Paths }[] = [
   { pattern: /^\/ledger\/?$/, paths: () => ['/v1/ledgers', '/v1/accounts?limit=25'] },
   {
     pattern: /^\/ledger\/accounts\/[^/]+$/,
-    paths: (segments) => ['/v1/ledgers', `/v1/accounts/${id(segments, 2)}`, `/v1/transfers?account_id=${id(segments, 2)}&order=desc&limit=25`],
+    paths: (segments) => [
+      '/v1/ledgers', `/v1/accounts/${id(segments, 2)}`, `/v1/transfers?account_id=${id(segments, 2)}&order=desc&limit=25`,
+      `/v1/accounts/${id(segments, 2)}/balances/series?points=24`,
+    ],
   },
   { pattern: /^\/payments\/?$/, paths: () => ['/v1/payments?limit=25'] },
   { pattern: /^\/payments\/new$/, paths: () => ['/v1/ledgers', '/v1/accounts?code=820&limit=100', '/v1/parties?limit=100'] },

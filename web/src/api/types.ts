@@ -49,6 +49,12 @@ export interface Balances {
   readonly credits_posted: string;
 }
 
+/** `GET /v1/accounts/{id}/balances/series`: balances at evenly spaced instants (nanoseconds). */
+export interface BalanceSeries {
+  readonly account_id: string;
+  readonly points: readonly { readonly at: string; readonly debits_pending: string; readonly debits_posted: string; readonly credits_pending: string; readonly credits_posted: string }[];
+}
+
 export interface BalanceSnapshot {
   readonly timestamp: string;
   readonly created_at?: string;

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Card, Descriptions, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { api } from '../../api/client.ts';
-import type { Account, BalanceSnapshot, Balances, Transfer } from '../../api/types.ts';
+import type { Account, BalanceSeries, BalanceSnapshot, Transfer } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
 import { EChart } from '../../components/EChart.tsx';
@@ -123,8 +123,9 @@ function AccountView({ account }: { readonly account: Account }) {
 }
 
 /**
- * The balance at evenly spaced instants from the account's opening until now, each read with the
- * point-in-time balances API, so the chart is right even for accounts that keep no history.
+ * The balance at evenly spaced instants from the account's opening until now, read in one request
+ * from the balance-series API (point-in-time balances, so the chart is right even for accounts that
+ * keep no history).
  */
 function BalanceChart({ account, scale, currency }: { readonly account: Account; readonly scale: number; readonly currency: string }) {
   const { t, locale } = useI18n();
@@ -133,13 +134,8 @@ function BalanceChart({ account, scale, currency }: { readonly account: Account;
 
   useEffect(() => {
     const controller = new AbortController();
-    const opened = Date.parse(account.created_at.replace(/(\.\d{3})\d+Z$/, '$1Z'));
-    const now = Date.now();
-    const instants = Array.from({ length: CHART_POINTS }, (_, index) => Math.round(opened + ((now - opened) * index) / (CHART_POINTS - 1)));
-    Promise.all(
-      instants.map((at) => api.get<Balances>(`/v1/accounts/${account.id}/balances`, { query: { at: new Date(at).toISOString() }, signal: controller.signal }).then((balances) => ({ at, balance: netPosted(balances) }))),
-    ).then(
-      (read) => !controller.signal.aborted && setPoints(read),
+    api.get<BalanceSeries>(`/v1/accounts/${account.id}/balances/series`, { query: { points: CHART_POINTS }, signal: controller.signal }).then(
+      (series) => !controller.signal.aborted && setPoints(series.points.map((point) => ({ at: Number(BigInt(point.at) / 1_000_000n), balance: netPosted(point) }))),
       () => !controller.signal.aborted && setFailed(true),
     );
     return () => controller.abort();
