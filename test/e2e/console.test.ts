@@ -240,9 +240,13 @@ async function chooseByKeyboard(page: Page, label: string, option: string): Prom
   await page.keyboard.press('Enter');
   const field = page.locator('.ant-form-item', { has: page.getByText(label, { exact: true }) });
   await expect.poll(() => field.textContent(), { timeout: UI_TIMEOUT_MS }).toContain(option);
+  // The next key goes where a person's would: once the list has closed, as they would see it do.
+  await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.ant-select-dropdown')].every((list) => list.offsetParent === null || getComputedStyle(list).visibility === 'hidden' || list.classList.contains('ant-select-dropdown-hidden')), undefined, { timeout: UI_TIMEOUT_MS });
 }
 
-const isFocused = (page: Page, label: string) => page.getByLabel(label).evaluate((element) => element === document.activeElement);
+/** Whether the control labelled `label` has the focus; otherwise says which element has it, for the failure message. */
+const isFocused = (page: Page, label: string) =>
+  page.getByLabel(label).evaluate((element) => element === document.activeElement || `focus is on ${document.activeElement?.outerHTML.slice(0, 160) ?? 'nothing'}`);
 
 async function pieceOf(api: Client, voucherId: string, pieceId: string): Promise<PieceNode> {
   const voucher = await api.get(`/v1/scf/vouchers/${voucherId}`);
