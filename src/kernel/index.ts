@@ -7,3 +7,4 @@ export * from './result.ts';
 export * from './batch-queue.ts';
 export * from './random.ts';
 export * from './lingering-writer.ts';
+export * from './countries.ts';

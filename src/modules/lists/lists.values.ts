@@ -1,3 +1,4 @@
+import { ISO_3166_ALPHA2 } from '../../kernel/index.ts';
 import { ENTRY_KINDS, LIST_NAMES, type EntryKind, type ListName } from './lists.ts';
 import { formatRange, parseRange } from './lists.ip.ts';
 import { LISTS_LIMITS } from './lists.limits.ts';
@@ -7,15 +8,6 @@ import { LISTS_LIMITS } from './lists.limits.ts';
  * compared. Ids are kept as given (they are opaque); countries are upper-case ISO 3166-1 alpha-2;
  * IP ranges are canonical CIDR text with their prefix length.
  */
-const COUNTRIES: ReadonlySet<string> = new Set(
-  ('AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
-    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +
-    'GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO ' +
-    'JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR ' +
-    'MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO ' +
-    'RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV ' +
-    'TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW').split(' '),
-);
 
 /** Opaque ids: printable, no spaces, bounded. */
 const ID_PATTERN = /^[\x21-\x7e]+$/;
@@ -26,7 +18,7 @@ export const isListName = (text: string): text is ListName => (LIST_NAMES as rea
 export const isEntryKind = (text: string): text is EntryKind => (ENTRY_KINDS as readonly string[]).includes(text);
 
 export function isCountry(text: string): boolean {
-  return COUNTRIES.has(text.toUpperCase());
+  return ISO_3166_ALPHA2.has(text.toUpperCase());
 }
 
 /** The normal form of a value of a kind, or why it is not one; `detail` says what is wrong in words. */
@@ -36,7 +28,7 @@ export function normalizeValue(kind: EntryKind, raw: string): { ok: true; value:
   switch (kind) {
     case 'country': {
       const code = text.toUpperCase();
-      return COUNTRIES.has(code) ? { ok: true, value: code } : { ok: false, error: 'invalid_country', detail: `'${text}' is not an ISO 3166-1 alpha-2 country code` };
+      return ISO_3166_ALPHA2.has(code) ? { ok: true, value: code } : { ok: false, error: 'invalid_country', detail: `'${text}' is not an ISO 3166-1 alpha-2 country code` };
     }
     case 'ip': {
       const range = parseRange(text);
