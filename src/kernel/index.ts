@@ -8,3 +8,4 @@ export * from './batch-queue.ts';
 export * from './random.ts';
 export * from './lingering-writer.ts';
 export * from './countries.ts';
+export * from './serially.ts';

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../../db/index.ts';
-import { ok, uuidv7, type Clock } from '../../kernel/index.ts';
+import { createSerialRunner, ok, uuidv7, type Clock } from '../../kernel/index.ts';
 import { parseListCsv } from './lists.csv.ts';
 import { LISTS_ERROR_FIELD, type ListsError } from './lists.errors.ts';
 import { LISTS_LIMITS } from './lists.limits.ts';
@@ -91,12 +91,7 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;
   // Loads and refreshes run one after another, so that changes are applied exactly in the order made.
-  let chain: Promise<void> = Promise.resolve();
-  const serially = (work: () => Promise<void>): Promise<void> => {
-    const run = chain.then(work);
-    chain = run.catch(() => {});
-    return run;
-  };
+  const serially = createSerialRunner();
 
   async function loadAll(): Promise<void> {
     const now = clock.nowMs();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/index.ts';
-import type { Clock } from '../../kernel/index.ts';
+import { createSerialRunner, type Clock } from '../../kernel/index.ts';
 import type { AlertSink } from '../cases/index.ts';
 import type { ScreeningError } from './screening.errors.ts';
 import { parseListFile } from './screening.import.ts';
@@ -62,12 +62,7 @@ export function createScreeningService(deps: ScreeningServiceDeps): ScreeningSer
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;
   // Loads and swaps run one after another, so that an older index never replaces a newer one.
-  let chain: Promise<void> = Promise.resolve();
-  const serially = (work: () => Promise<void>): Promise<void> => {
-    const run = chain.then(work);
-    chain = run.catch(() => {});
-    return run;
-  };
+  const serially = createSerialRunner();
   const publish = () => {
     indexes = [...loaded.values()].map((item) => item.index).sort((a, b) => a.listName.localeCompare(b.listName));
   };
@@ -154,7 +149,8 @@ export function createScreeningService(deps: ScreeningServiceDeps): ScreeningSer
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
-      await chain;
+      // Whatever is queued finishes first: an empty piece of work settles after all of it.
+      await serially(async () => {});
     },
     refresh,
     importList,
