@@ -103,6 +103,35 @@ function compressAssets() {
   return { files, before, after };
 }
 
+/**
+ * web/src/early.ts starts the current page's API requests before the main script has loaded. It
+ * is a bundle of its own, a classic script like the main one (see web/vite.config.ts), added to
+ * index.html as an async script, which runs as soon as it arrives rather than after the document
+ * and its stylesheet.
+ */
+async function buildEarlyScript(build) {
+  const result = await build({
+    root: WEB,
+    configFile: false,
+    mode: 'production',
+    logLevel: 'warn',
+    publicDir: false,
+    build: {
+      outDir: DIST,
+      emptyOutDir: false,
+      target: 'es2022',
+      reportCompressedSize: false,
+      rolldownOptions: { input: join(WEB, 'src', 'early.ts'), output: { format: 'iife', charset: 'ascii', entryFileNames: 'assets/early-[hash].js' } },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]).flatMap((bundle) => bundle.output);
+  const entry = outputs.find((output) => output.type === 'chunk' && output.isEntry);
+  if (!entry) throw new Error('the early script is missing from its bundle');
+  const html = readFileSync(INDEX, 'utf8');
+  if (!html.includes('<head>')) throw new Error('index.html has no <head> to add the early script to');
+  writeFileSync(INDEX, html.replace('<head>', `<head>\n    <script async src="/${entry.fileName}"></script>`));
+}
+
 async function main() {
   if (!force && !isStale()) return;
   if (!(await acquireLock())) return;
@@ -125,6 +154,7 @@ async function main() {
       return;
     }
     await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+    await buildEarlyScript(build);
     const { files, before, after } = compressAssets();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(`Built the web console in ${seconds} s; ${files} assets, ${(before / 1024).toFixed(0)} KiB (${(after / 1024).toFixed(0)} KiB with brotli).\n`);

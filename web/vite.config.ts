@@ -5,23 +5,25 @@ import { defineConfig, type Plugin } from 'vite';
 import { classPrefixesFor, importedAntdComponents, keepAntdRules } from './antd-styles.ts';
 
 /**
- * src/early.ts is an entry of its own, named in index.html before the main bundle: a few
- * kilobytes that start the current page's API requests and chunk while the browser is still
- * fetching and compiling React and Ant Design. (A second script in index.html would be merged into
- * the main entry, which runs only after all of the shell's code has loaded.)
+ * The console ships as classic scripts, not ES modules. Chromium keeps compiled code for a script
+ * it has run before (its code cache) and reuses it on the next load, but it does not reuse it for
+ * module scripts when a page load starts a fresh renderer, which the server's
+ * Cross-Origin-Opener-Policy makes every load from another site or a new tab do: the whole shell
+ * was compiled again on every visit. So the build writes one classic, deferred script (pages
+ * included; `import()` of a page resolves within the bundle) and drops the module preloads.
+ * src/early.ts is built apart, as a second classic script (see scripts/build-web.mjs).
  */
-function earlyEntry(): Plugin {
+function classicScripts(): Plugin {
   return {
-    name: 'sluice-early-entry',
+    name: 'sluice-classic-scripts',
     apply: 'build',
     transformIndexHtml: {
       order: 'post',
-      handler(_html, context) {
-        const chunk = Object.values(context.bundle ?? {}).find((output) => output.type === 'chunk' && output.isEntry && output.name === 'early');
-        if (!chunk) throw new Error('the early entry is missing from the bundle');
-        // `async`: it runs as soon as it has loaded, not after the document and its stylesheet
-        // (Ant Design's is large), as a deferred script would.
-        return [{ tag: 'script', attrs: { type: 'module', async: true, crossorigin: true, src: `/${chunk.fileName}` }, injectTo: 'head-prepend' }];
+      handler(html) {
+        const moduleScript = /<script type="module" crossorigin src="([^"]+)"><\/script>/g;
+        const sources = [...html.matchAll(moduleScript)].map((match) => match[1]);
+        if (sources.length !== 1) throw new Error(`expected one entry script in index.html, found ${sources.length}`);
+        return html.replace(moduleScript, '<script defer src="$1"></script>').replace(/\s*<link rel="modulepreload"[^>]*>/g, '');
       },
     },
   };
@@ -44,32 +46,34 @@ function antdStylesInUse(): Plugin {
 }
 
 /**
- * The console is a static bundle the server serves at `/`. Pages are loaded on demand. React and
- * the two large drawing libraries get chunks of their own, which stay cached across releases that
- * change only pages; Ant Design is left to the bundler's own splitting, so a page brings the
- * components only it uses (the table, tree, upload …) and the shell loads only what it draws.
+ * The console is a static bundle the server serves at `/`: one classic script and one stylesheet
+ * (see classicScripts for why not modules). Everything executes only when first needed: the
+ * modules behind a page's `import()` are initialised when the page is opened.
  */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  plugins: [react(), earlyEntry(), antdStylesInUse()],
+  plugins: [react(), classicScripts(), antdStylesInUse()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    // The charting and graph libraries are big by nature; they load only with the pages that use them.
-    chunkSizeWarningLimit: 1200,
+    // One script holds every page, the charting and graph libraries included.
+    chunkSizeWarningLimit: 3000,
     reportCompressedSize: false,
+    modulePreload: false,
+    cssCodeSplit: false,
     rolldownOptions: {
-      input: { index: fileURLToPath(new URL('index.html', import.meta.url)), early: fileURLToPath(new URL('src/early.ts', import.meta.url)) },
-      output: {
-        codeSplitting: {
-          groups: [
-            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 30 },
-            { name: 'echarts', test: /node_modules[\\/](echarts|zrender)[\\/]/, priority: 20 },
-            { name: 'cytoscape', test: /node_modules[\\/]cytoscape[\\/]/, priority: 20 },
-          ],
-        },
+      input: { index: fileURLToPath(new URL('index.html', import.meta.url)) },
+      // ASCII only (other characters escaped): the browser decodes a script on every load, even
+      // when its compiled code is cached, and a script with a single other character is decoded
+      // and held at two bytes per character, on a slower path.
+      output: { format: 'iife', codeSplitting: false, charset: 'ascii' },
+      // Vite wraps each `import()` in its preload helper, which reads import.meta; in one classic
+      // bundle nothing is preloaded and the helper only calls through, so its notice is noise.
+      onLog(level, log, report) {
+        if (log.code === 'EMPTY_IMPORT_META' && log.id?.includes('preload-helper')) return;
+        report(level, log);
       },
     },
   },

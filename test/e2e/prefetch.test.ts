@@ -1,6 +1,6 @@
 /**
- * The console's early requests (web/src/api/prefetch.ts): started before the page's chunk has
- * loaded, taken by the page's own request only when path, key and age match, and only once.
+ * The console's early requests (web/src/api/prefetch.ts): started before the main script has
+ * run, taken by the page's own request only when path, key and age match, and only once.
  * No browser needed; it lives here because it compiles against the DOM's types (sessionStorage)
  * like the rest of the browser-side tests.
  */
@@ -68,7 +68,23 @@ describe('console early requests', () => {
     expect(fetched.map((entry) => entry.url)).toEqual(['/v1/payments?limit=25', '/v1/payments?limit=25']);
   });
 
-  // Last: the flag it sets stays set for the module's lifetime, as in the browser.
+  it('hands a request the early bundle started to the main bundle, each with its own copy of the module', async () => {
+    // Without sessionStorage (no browser here) each copy keeps the key in its own memory.
+    const copy = async () => {
+      vi.resetModules();
+      (await import('../../web/src/api/session.ts')).signIn(KEY);
+      return import('../../web/src/api/prefetch.ts');
+    };
+    const earlyCopy = await copy();
+    const mainCopy = await copy();
+    expect(mainCopy).not.toBe(earlyCopy);
+    earlyCopy.prefetchFor('/payments', '');
+    expect(fetched).toHaveLength(1);
+    expect(mainCopy.takePrefetched('/v1/payments?limit=25', KEY)).toBeDefined();
+    expect(earlyCopy.takePrefetched('/v1/payments?limit=25', KEY)).toBeUndefined();
+  });
+
+  // Last: the flag it sets stays set for the page's lifetime, as in the browser.
   it('starts nothing once the main script runs, so a late early script does not repeat the page', () => {
     noteConsoleRunning();
     prefetchFor('/payments', '');

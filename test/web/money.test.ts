@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMinor, parseMajor, scaleOf } from '../../web/src/lib/money.ts';
+import { formatChartNumber, formatMinor, parseMajor, scaleOf } from '../../web/src/lib/money.ts';
 
 describe('console money formatting', () => {
   it('shows minor units with the scale and grouping, exactly', () => {
@@ -18,6 +18,23 @@ describe('console money formatting', () => {
     expect(scaleOf('JPY')).toBe(0);
     expect(scaleOf('KWD')).toBe(3);
     expect(scaleOf('CNY')).toBe(2);
+  });
+
+  it('groups digits as the browser does in both languages, for any amount', () => {
+    fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n }), fc.constantFrom('en-US', 'zh-CN'), (minor, locale) => {
+      const sign = minor < 0n ? '-' : '';
+      const absolute = minor < 0n ? -minor : minor;
+      expect(formatMinor(minor, 2, locale)).toBe(`${sign}${new Intl.NumberFormat(locale).format(absolute / 100n)}.${(absolute % 100n).toString().padStart(2, '0')}`);
+    }));
+  });
+
+  it('shows chart values as toLocaleString does in both languages', () => {
+    const chartValue = fc.oneof(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: -1e9, max: 1e9 }).map((cents) => cents / 100));
+    fc.assert(fc.property(chartValue, fc.constantFrom('en-US', 'zh-CN'), (value, locale) => {
+      expect(formatChartNumber(value)).toBe(value.toLocaleString(locale));
+    }));
+    expect(formatChartNumber(1234.5678)).toBe('1,234.568');
+    expect(formatChartNumber(-0.0001)).toBe('0');
   });
 
   it('reads what a user types into minor units, and refuses what is not an amount', () => {

@@ -2,9 +2,9 @@ import { currentKey } from './session.ts';
 
 /**
  * The GET requests a page makes as soon as it opens, started while the console's own script is
- * still starting, so that the answers are on their way before the page's chunk has loaded and
- * rendered instead of after. `request` (client.ts) takes a started answer instead of asking
- * again when the path, the key and the time match; an answer nobody takes is simply dropped.
+ * still starting, so that the answers are on their way before the page has rendered instead of
+ * after. `request` (client.ts) takes a started answer instead of asking again when the path, the
+ * key and the time match; an answer nobody takes is simply dropped.
  *
  * The paths must match what the pages ask for, character for character (query order included);
  * a path that does not match costs one request the page repeats, nothing worse. Only the
@@ -42,13 +42,27 @@ interface Started {
   readonly response: Promise<Response>;
 }
 
-const started = new Map<string, Started>();
-/** Set when the console's main script runs; from then on the pages ask for themselves. */
-let consoleRunning = false;
+interface PrefetchState {
+  readonly started: Map<string, Started>;
+  /** Set when the console's main script runs; from then on the pages ask for themselves. */
+  consoleRunning: boolean;
+}
+
+/**
+ * The early script and the main script are separate bundles, each with its own copy of this
+ * module; they meet on one property of the window, so requests one starts the other can take.
+ */
+const STATE_GLOBAL = '__sluicePrefetch';
+
+function shared(): PrefetchState {
+  const holder = globalThis as typeof globalThis & { [STATE_GLOBAL]?: PrefetchState };
+  holder[STATE_GLOBAL] ??= { started: new Map(), consoleRunning: false };
+  return holder[STATE_GLOBAL];
+}
 
 /** Called by the main script before it renders: an early script that runs later starts nothing. */
 export function noteConsoleRunning(): void {
-  consoleRunning = true;
+  shared().consoleRunning = true;
 }
 
 /** The paths `prefetchFor` starts for a console path (for tests and for the page table above). */
@@ -63,17 +77,19 @@ export function prefetchFor(path: string, query: string): void {
   // A filtered view asks for other paths; only the plain first view is worth guessing. The early
   // script loads in parallel with the main one and may lose the race: its requests would then
   // only repeat the page's own.
-  if (!key || query || consoleRunning) return;
+  const state = shared();
+  if (!key || query || state.consoleRunning) return;
   for (const apiPath of prefetchPaths(path)) {
     const response = fetch(apiPath, { headers: { accept: 'application/json', authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(PREFETCH_TIMEOUT_MS) });
     // Failures are the page's to report, through its own request; nothing is unhandled here.
     response.catch(() => {});
-    started.set(apiPath, { key, atMs: performance.now(), response });
+    state.started.set(apiPath, { key, atMs: performance.now(), response });
   }
 }
 
 /** The started answer for `path` under `key`, at most once; undefined when there is none (or it is stale). */
 export function takePrefetched(path: string, key: string | null): Promise<Response> | undefined {
+  const { started } = shared();
   const entry = started.get(path);
   if (!entry) return undefined;
   started.delete(path);

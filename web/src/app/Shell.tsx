@@ -11,7 +11,7 @@ import { PAGE_LOADERS, matchRoute, type PageName } from './pages.ts';
 import { href, navigate, useRoute, type Route } from './router.ts';
 import type { MessageKey } from '../i18n/en-US.ts';
 
-/** Each page is its own chunk, fetched the first time it is opened (or early, by early.ts). */
+/** Each page's modules start the first time it is opened. */
 const pages = Object.fromEntries(Object.entries(PAGE_LOADERS).map(([name, load]) => [name, lazy(load)])) as Record<PageName, LazyExoticComponent<ComponentType<{ route: Route }>>>;
 
 const MENU: readonly { key: string; label: MessageKey; icon?: ComponentType; children?: readonly { key: string; label: MessageKey }[] }[] = [

@@ -2,9 +2,8 @@ import type { ComponentType } from 'react';
 import type { Route } from './router.ts';
 
 /**
- * The console's pages, each its own chunk, and the hash paths that lead to them. Kept apart from
- * the shell so that the early script (early.ts) can start loading the current page's chunk
- * without waiting for React and Ant Design.
+ * The console's pages and the hash paths that lead to them. A page's modules are initialised the
+ * first time it is opened (they are in the one bundle; see web/vite.config.ts).
  */
 type PageModule = Promise<{ default: ComponentType<{ route: Route }> }>;
 

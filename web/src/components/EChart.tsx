@@ -26,7 +26,13 @@ export function EChart({ option, height = 260, label, testId }: EChartProps) {
     if (!node) return;
     const instance = echarts.init(node, undefined, { renderer: 'canvas' });
     chart.current = instance;
-    const observer = new ResizeObserver(() => instance.resize());
+    // A ResizeObserver reports the size it finds as soon as it starts observing; the chart was
+    // just drawn at that size, and redrawing it would double the work of a page's first view.
+    const observer = new ResizeObserver(([entry]) => {
+      const box = entry?.contentRect;
+      if (box && Math.round(box.width) === instance.getWidth() && Math.round(box.height) === instance.getHeight()) return;
+      instance.resize();
+    });
     observer.observe(node);
     return () => {
       observer.disconnect();

@@ -16,19 +16,20 @@ export function scaleOf(currency: string): number {
   return SCALES[currency] ?? 2;
 }
 
-/** Building a number format is costly next to using one; a table of amounts reuses one per locale. */
-const groupingFormats = new Map<string, Intl.NumberFormat>();
-function groupingFormat(locale: string): Intl.NumberFormat {
-  let format = groupingFormats.get(locale);
-  if (!format) {
-    format = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
-    groupingFormats.set(locale, format);
-  }
-  return format;
+/**
+ * "1234567" → "1,234,567". Both of the console's languages group digits in threes with a comma,
+ * so this is done by hand: the first Intl format a fresh page builds loads ICU's data, tens of
+ * milliseconds of a page's first view.
+ */
+function groupDigits(digits: string): string {
+  const head = digits.length % 3 || 3;
+  let grouped = digits.slice(0, head);
+  for (let index = head; index < digits.length; index += 3) grouped += `,${digits.slice(index, index + 3)}`;
+  return grouped;
 }
 
-/** "123456", 2 → "1,234.56" (grouping per locale); negative amounts keep their sign. */
-export function formatMinor(amount: string | bigint, scale: number, locale = 'en-US'): string {
+/** "123456", 2 → "1,234.56"; negative amounts keep their sign. Same grouping in en-US and zh-CN. */
+export function formatMinor(amount: string | bigint, scale: number, _locale = 'en-US'): string {
   let value: bigint;
   try {
     value = typeof amount === 'bigint' ? amount : BigInt(amount);
@@ -38,9 +39,21 @@ export function formatMinor(amount: string | bigint, scale: number, locale = 'en
   const negative = value < 0n;
   const absolute = negative ? -value : value;
   const divisor = 10n ** BigInt(scale);
-  const whole = groupingFormat(locale).format(absolute / divisor);
+  const whole = groupDigits((absolute / divisor).toString());
   const fraction = scale > 0 ? `.${(absolute % divisor).toString().padStart(scale, '0')}` : '';
   return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+/**
+ * A chart value (major units, a float) as `Number.prototype.toLocaleString` shows it in en-US and
+ * zh-CN: grouped, at most three decimals. For axis labels and tooltips, never for amounts of record.
+ */
+export function formatChartNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const [whole = '0', fraction = ''] = Math.abs(value).toFixed(3).split('.');
+  const decimals = fraction.replace(/0+$/, '');
+  const text = `${groupDigits(whole)}${decimals ? `.${decimals}` : ''}`;
+  return value < 0 && text !== '0' ? `-${text}` : text;
 }
 
 export function formatMoney(amount: string | bigint, currency: string, locale = 'en-US', scale = scaleOf(currency)): string {

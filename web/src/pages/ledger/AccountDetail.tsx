@@ -11,7 +11,7 @@ import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { formatInstant, nsToIso } from '../../lib/format.ts';
 import { useLedgers } from '../../lib/ledgers.ts';
-import { netPosted, toChartNumber } from '../../lib/money.ts';
+import { formatChartNumber, netPosted, toChartNumber } from '../../lib/money.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { usePaged } from '../../lib/usePaged.ts';
 
@@ -146,7 +146,7 @@ function BalanceChart({ account, scale, currency }: { readonly account: Account;
       tooltip: { trigger: 'axis', valueFormatter: (value: number) => `${value.toLocaleString(locale, { minimumFractionDigits: scale, maximumFractionDigits: scale })} ${currency}` },
       grid: { left: 90, right: 24, top: 16, bottom: 40 },
       xAxis: { type: 'time' },
-      yAxis: { type: 'value', axisLabel: { formatter: (value: number) => value.toLocaleString(locale) } },
+      yAxis: { type: 'value', axisLabel: { formatter: formatChartNumber } },
       series: [{ type: 'line', step: 'end', name: t('ledger.balance'), showSymbol: false, areaStyle: { opacity: 0.15 }, data: (points ?? []).map((point) => [point.at, toChartNumber(point.balance, scale)]) }],
     }),
     [points, scale, currency, locale, t],

@@ -11,7 +11,7 @@ import { Money } from '../../components/Money.tsx';
 import { Loadable } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
 import { useLedgers } from '../../lib/ledgers.ts';
-import { toChartNumber } from '../../lib/money.ts';
+import { formatChartNumber, toChartNumber } from '../../lib/money.ts';
 import { useApi } from '../../lib/useApi.ts';
 
 /** EChart's default height: the box the second chart keeps until it is drawn (AfterPaint). */
@@ -42,7 +42,7 @@ export default function ProgramDetail({ route }: { readonly route: Route }) {
 }
 
 function OverviewCards({ overview, program }: { readonly overview: ScfOverview; readonly program: ScfProgram | undefined }) {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const ledgers = useLedgers();
   const currency = ledgers.currencyOf(overview.ledger);
   const scale = ledgers.scaleOf(overview.ledger);
@@ -52,20 +52,20 @@ function OverviewCards({ overview, program }: { readonly overview: ScfOverview; 
       tooltip: { trigger: 'axis' },
       grid: { left: 90, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'category', data: overview.maturity_ladder.map((rung) => rung.month) },
-      yAxis: { type: 'value', name: currency, axisLabel: { formatter: (value: number) => value.toLocaleString(locale) } },
+      yAxis: { type: 'value', name: currency, axisLabel: { formatter: formatChartNumber } },
       series: [{ type: 'bar', name: t('scf.maturing'), data: overview.maturity_ladder.map((rung) => toChartNumber(rung.amount, scale)), itemStyle: { color: '#722ed1' } }],
     }),
-    [overview, currency, scale, locale, t],
+    [overview, currency, scale, t],
   );
   const tiers = useMemo(
     () => ({
       tooltip: { trigger: 'axis' },
       grid: { left: 90, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'category', data: overview.by_tier.map((tier) => t('scf.tier', { tier: tier.tier })) },
-      yAxis: { type: 'value', name: currency, axisLabel: { formatter: (value: number) => value.toLocaleString(locale) } },
+      yAxis: { type: 'value', name: currency, axisLabel: { formatter: formatChartNumber } },
       series: [{ type: 'bar', name: t('scf.outstanding'), data: overview.by_tier.map((tier) => toChartNumber(tier.amount, scale)), itemStyle: { color: '#13c2c2' } }],
     }),
-    [overview, currency, scale, locale, t],
+    [overview, currency, scale, t],
   );
   return (
     <Row gutter={[16, 16]}>
