@@ -206,26 +206,50 @@ export function createFxService(deps: FxServiceDeps): FxService {
  * which writes them all. A quote is answered only once it is durable, so a firm price survives a crash.
  */
 function createQuoteWriter(db: Database) {
+  // On SQLite the next batch is written while the last one is flushed (Database.pipelinedTransaction);
+  // its quotes are still answered only once they are on disk.
+  const transaction = db.pipelinedTransaction
+    ? (work: (tx: Queryable) => Promise<void>) => (db.pipelinedTransaction as NonNullable<Database['pipelinedTransaction']>)(work)
+    : async (work: (tx: Queryable) => Promise<void>) => ({ result: await db.transaction(work), durable: Promise.resolve() });
+  /** Quotes committed and waiting for their flush: they count against the queue's bound. */
+  let flushing = 0;
+  let lastFlush: Promise<unknown> = Promise.resolve();
   const queue = createBatchQueue<{ quote: Quote; resolve: () => void; reject: (error: unknown) => void }>({
     maxBatch: FX_LIMITS.writerBatchMax,
     async run(batch) {
+      let durable: Promise<void>;
       try {
-        await db.transaction(async (tx) => {
+        ({ durable } = await transaction(async (tx) => {
           for (const item of batch) await insertQuote(tx, item.quote);
-        });
-        for (const item of batch) item.resolve();
+        }));
       } catch (error) {
         for (const item of batch) item.reject(error);
+        return;
       }
+      flushing += batch.length;
+      lastFlush = durable.then(
+        () => {
+          for (const item of batch) item.resolve();
+        },
+        (error: unknown) => {
+          for (const item of batch) item.reject(error);
+        },
+      ).finally(() => {
+        flushing -= batch.length;
+      });
     },
   });
 
   return {
     insert(quote: Quote): Promise<void> {
-      if (queue.length >= FX_LIMITS.writerQueueMax) return Promise.reject(new FxOverloadedError(`more than ${FX_LIMITS.writerQueueMax} quotes are waiting to be written`));
+      if (queue.length + flushing >= FX_LIMITS.writerQueueMax) return Promise.reject(new FxOverloadedError(`more than ${FX_LIMITS.writerQueueMax} quotes are waiting to be written`));
       return new Promise<void>((resolve, reject) => queue.push({ quote, resolve, reject }));
     },
-    stop: () => queue.idle(),
+    async stop() {
+      await queue.idle();
+      // Flushes complete in commit order, so the last one settles after every earlier one.
+      await lastFlush;
+    },
   };
 }
 

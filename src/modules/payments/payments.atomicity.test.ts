@@ -44,13 +44,25 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
       throw new InjectedFailure(`injected failure at ${where}`);
     };
     let transactions = 0;
+    const failIfDue = () => {
+      transactions += 1;
+      const first = transactions === 1;
+      if (((step === 'intent' || step === 'accept-decision') && first) || ((step === 'outcome' || step === 'accept-outcome') && !first)) fail(step);
+    };
+    // The payments writer commits through pipelinedTransaction where the database has it (SQLite),
+    // through transaction elsewhere: both fail at the step.
+    const pipelined = platform.db.pipelinedTransaction;
     const db: Database = Object.assign(Object.create(platform.db) as Database, {
       transaction: <T>(work: Parameters<Database['transaction']>[0]) => {
-        transactions += 1;
-        const first = transactions === 1;
-        if (((step === 'intent' || step === 'accept-decision') && first) || ((step === 'outcome' || step === 'accept-outcome') && !first)) fail(step);
+        failIfDue();
         return platform.db.transaction(work) as Promise<T>;
       },
+      pipelinedTransaction: pipelined
+        ? <T>(work: Parameters<Database['transaction']>[0]) => {
+            failIfDue();
+            return pipelined(work) as Promise<{ result: T; durable: Promise<void> }>;
+          }
+        : undefined,
     });
     const isPending = (requests: readonly TransferRequest[]) => requests.some((request) => request.flags & TransferFlags.pending);
     const isPost = (requests: readonly TransferRequest[]) => requests.some((request) => request.flags & TransferFlags.post_pending);

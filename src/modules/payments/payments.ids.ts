@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Ids that derive from a payment's own id, so that a retry, a recovery after a crash or a second
  * import of the same file can never create a transfer, a message or a payment twice.
  */
 function digest(parts: readonly (string | number)[]): string {
-  return createHash('sha256').update(`sluice-payments:${parts.join(':')}`).digest('hex');
+  return hash('sha256', `sluice-payments:${parts.join(':')}`, 'hex');
 }
 
 function shape(hex: string, version: '4' | '8'): string {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { rate, type Rate } from '../fx/index.ts';
 import type { FxTerms, Leg, MessageRef, Party, PaymentEvent, PaymentOrder, Plan, ReturnInfo } from './payments.ts';
 
@@ -28,16 +28,34 @@ function sortKeys(value: unknown): unknown {
  * Storage form of the structured parts: plain JSON with bigints as decimal strings. Key order is
  * whatever the code that built the value chose, which is the same every time, so there is no need
  * to pay for sorting on the hot path; fingerprints, which must not depend on code order, are canonical.
+ *
+ * The bigints are turned into strings by a copy first rather than by a replacer: a replacer makes
+ * JSON.stringify call back into JavaScript for every key and leave its fast path, which cost two to
+ * three times as much on a payment's plan. The text is the same either way.
  */
 export function storedJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
+  return JSON.stringify(withoutBigints(value));
+}
+
+function withoutBigints(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(withoutBigints);
+  // Anything that says how it serialises (a Date) is left to say it, as the replacer did.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    copy[key] = typeof item === 'bigint' ? item.toString() : item !== null && typeof item === 'object' ? withoutBigints(item) : item;
+  }
+  return copy;
 }
 
 /** What "the same request" means for idempotency: the SHA-256 of the order's canonical form. */
 export function fingerprintOf(order: PaymentOrder): string {
   // Which file carried an order is transport, not content: the same order resent in another file is the same request.
   const { sourceMessage: _transport, ...content } = order;
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+  return hash('sha256', canonicalJson(content), 'hex');
 }
 
 type Json = Record<string, any>;

@@ -22,6 +22,7 @@ const metadataOf = (payment: PaymentRecord) => canonicalMetadata({ payment_uetr:
 /** All legs as one linked chain of pending transfers: each transfer's two accounts share a ledger, the chain spans both. */
 export function reservationRequests(payment: PaymentRecord, timeoutSeconds: number): TransferRequest[] {
   const legs = payment.plan?.legs ?? [];
+  const metadata = metadataOf(payment);
   return legs.map((leg, index) => ({
     id: leg.transferId,
     debitAccountId: leg.debitAccountId,
@@ -31,7 +32,7 @@ export function reservationRequests(payment: PaymentRecord, timeoutSeconds: numb
     code: leg.code,
     flags: TransferFlags.pending | (index < legs.length - 1 ? TransferFlags.linked : 0),
     timeoutSeconds,
-    metadata: metadataOf(payment),
+    metadata,
   }));
 }
 
@@ -54,9 +55,10 @@ export function voidRequests(payment: PaymentRecord): TransferRequest[] {
 
 /** The way back of a return, as one linked chain of posted transfers. */
 export function returnRequests(payment: PaymentRecord, legs: readonly Leg[]): TransferRequest[] {
+  const metadata = metadataOf(payment);
   return legs.map((leg, index) => ({
     id: leg.transferId, debitAccountId: leg.debitAccountId, creditAccountId: leg.creditAccountId, amount: leg.amount,
-    ledger: leg.ledger, code: leg.code, flags: index < legs.length - 1 ? TransferFlags.linked : 0, metadata: metadataOf(payment),
+    ledger: leg.ledger, code: leg.code, flags: index < legs.length - 1 ? TransferFlags.linked : 0, metadata,
   }));
 }
 

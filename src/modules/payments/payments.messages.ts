@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AssertionError, nsToIso } from '../../kernel/index.ts';
 import { formatRate } from '../fx/index.ts';
 import {
@@ -134,7 +134,8 @@ export function buildDocument(payment: PaymentRecord, ref: Omit<MessageRef, 'sha
   }
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The one-shot form: a third of the cost of a Hash object for a message's few kilobytes. */
+const sha256 = (text: string) => hash('sha256', text, 'hex');
 
 /**
  * Builds a message for an event of the payment and returns the reference to store with it. A

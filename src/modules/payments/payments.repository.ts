@@ -47,10 +47,12 @@ export function partiesOf(payment: PaymentRecord): string {
   return `|${[...new Set(ids)].join('|')}|`;
 }
 
-const eventsJson = (payment: PaymentRecord) => storedJson(payment.events.map((event) => ({ seq: event.seq, status: event.status, reasonCode: event.reasonCode, at: event.at })));
+/** Each event as it is stored in its payment's row: its number, status, reason and instant (bigints as strings). */
+const eventsJson = (payment: PaymentRecord) =>
+  JSON.stringify(payment.events.map((event) => ({ seq: event.seq.toString(), status: event.status, reasonCode: event.reasonCode, at: event.at.toString() })));
+const json = (value: unknown) => (value === null || value === undefined ? null : storedJson(value));
 
 function params(payment: PaymentRecord): unknown[] {
-  const json = (value: unknown) => (value === null || value === undefined ? null : storedJson(value));
   return [
     payment.id, payment.uetr, payment.fingerprint, storedJson(payment.order), payment.status, payment.reasonCode, payment.error,
     json(payment.debtor), json(payment.creditor), json(payment.plan), payment.ledgerState, json(payment.decision), payment.deadlineMs,
@@ -59,12 +61,15 @@ function params(payment: PaymentRecord): unknown[] {
   ];
 }
 
+const PLACEHOLDERS = COLUMNS.split(', ').map(() => '?').join(', ');
+const INSERT_PAYMENT = {
+  sqlite: `INSERT OR IGNORE INTO payments (${COLUMNS}) VALUES (${PLACEHOLDERS})`,
+  postgres: `INSERT INTO payments (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT DO NOTHING`,
+} as const;
+
 /** Inserts unless the id or the UETR is taken; false when it was. */
 export async function insertPayment(q: Queryable, payment: PaymentRecord): Promise<boolean> {
-  const conflict = q.dialect === 'postgres' ? ' ON CONFLICT DO NOTHING' : '';
-  const verb = q.dialect === 'postgres' ? 'INSERT' : 'INSERT OR IGNORE';
-  const placeholders = COLUMNS.split(', ').map(() => '?').join(', ');
-  const result = await q.run(`${verb} INTO payments (${COLUMNS}) VALUES (${placeholders})${conflict}`, params(payment) as never);
+  const result = await q.run(INSERT_PAYMENT[q.dialect], params(payment) as never);
   return result.changes > 0;
 }
 
@@ -74,7 +79,6 @@ export async function insertPayment(q: Queryable, payment: PaymentRecord): Promi
  * works from the stored record), so they are not serialised and written again on every step.
  */
 export async function updatePayment(q: Queryable, payment: PaymentRecord, expected: LedgerState): Promise<boolean> {
-  const json = (value: unknown) => (value === null || value === undefined ? null : storedJson(value));
   const result = await q.run(
     `UPDATE payments SET status = ?, reason_code = ?, error = ?, ledger_state = ?, decision_json = ?, deadline_ms = ?, messages_json = ?,
        reached_creditor_agent_at = ?, credited_at = ?, return_json = ?, events_json = ?, updated_at = ?

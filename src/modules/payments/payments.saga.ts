@@ -28,6 +28,12 @@ import type { PaymentOrder, PaymentRecord } from './payments.ts';
  * Steps 2 and 5 go through the payments writer and steps 3 and 4 through the ledger engine, both
  * of which commit many concurrent payments together. A step that throws hands the payment to
  * recovery, which reads the ledger and finishes it: all legs posted, or none.
+ *
+ * Step 2 goes on as soon as the intent has committed; its flush to disk overlaps the steps after
+ * it and is awaited before the caller is answered. That keeps "no leg without its payment row"
+ * through a power cut because the ledger writes to the same database (as the platform wires it):
+ * SQLite's WAL recovers a prefix of the commits, so a ledger batch committed after the intent is
+ * never kept without it. PostgreSQL commits are on disk when they answer, as before.
  */
 export function createSubmitter(context: SagaContext) {
   async function replay(order: PaymentOrder): Promise<Outcome> {
@@ -76,7 +82,11 @@ export function createSubmitter(context: SagaContext) {
     const { debtor, creditor, plan } = checked.value;
     const accepted: PaymentRecord = { ...base, debtor, creditor, plan, status: 'ACTC', ledgerState: 'reserving' };
     const quoteId = checked.value.quoteId;
-    const intent = await context.writer.run(async ({ tx, planEvents }) => {
+    // The intent is answered at its commit, not at its flush: on SQLite (the only database whose
+    // commits are flushed apart from them) commits reach the disk in the order they were made, a
+    // crash keeping a prefix of them, so the ledger batch that follows can never survive without
+    // the intent before it. Nothing is answered before the intent is on disk (see the end).
+    const committed = await context.writer.runCommitted(async ({ tx, planEvents }) => {
       // The row is inserted with the events it will most likely have (RCVD, ACTC), numbered ahead;
       // they are recorded only once the insert has won and the quote has been claimed.
       const received = { paymentId: accepted.id, uetr: accepted.uetr, status: 'RCVD' as const, reasonCode: null, at: accepted.receivedAt };
@@ -96,13 +106,24 @@ export function createSubmitter(context: SagaContext) {
       await planned.record();
       return { inserted: true as const, refused: null, payment: recorded };
     });
-    if (!intent.inserted) return replay(order);
-    if (intent.refused) return outcomeOf(intent.refused, false);
-    try {
-      return await settle(intent.payment);
-    } catch (error) {
-      return recoverAfterFailure(context, accepted.id, error);
+    const intent = committed.value;
+    if (!intent.inserted) {
+      await committed.durable;
+      return replay(order);
     }
+    if (intent.refused) {
+      await committed.durable;
+      return outcomeOf(intent.refused, false);
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await settle(intent.payment);
+    } catch (error) {
+      outcome = await recoverAfterFailure(context, accepted.id, error);
+    }
+    // Later commits are flushed with it, so this has as a rule settled already.
+    await committed.durable;
+    return outcome;
   }
 
   async function settle(payment: PaymentRecord): Promise<Outcome> {

@@ -13,6 +13,12 @@ import type { PaymentEvent } from './payments.ts';
  * Events get their numbers here, under the writer's lock, so that numbers grow in commit order
  * even with several processes on one PostgreSQL: a poller that has seen event n has seen every
  * event before it.
+ *
+ * On SQLite a batch's commit and its flush to disk are apart (see Database.pipelinedTransaction):
+ * the next batch is written while the last one is flushed, and a caller of `run` is answered only
+ * once its batch is on disk. `runCommitted` answers at the commit, with the promise of the flush,
+ * for a step whose result only other writes on the same database depend on until the caller
+ * answers anyone (see the saga's intent).
  */
 export interface WriteContext {
   readonly tx: Queryable;
@@ -29,8 +35,17 @@ export interface WriteContext {
 
 export type Work<T> = (context: WriteContext) => Promise<T>;
 
+export interface Committed<T> {
+  readonly value: T;
+  /** Settles once the transaction is on disk; nothing that depends on it may be told to anyone before. */
+  readonly durable: Promise<void>;
+}
+
 export interface PaymentsWriter {
+  /** Runs `work` in the next batch; answers once the batch is on disk. */
   run<T>(work: Work<T>): Promise<T>;
+  /** Runs `work` in the next batch; answers once the batch has committed, with the promise of its flush. */
+  runCommitted<T>(work: Work<T>): Promise<Committed<T>>;
   queued(): number;
   stop(): Promise<void>;
 }
@@ -44,25 +59,54 @@ export class PaymentsStoppedError extends Error {
 
 interface Item {
   readonly work: Work<unknown>;
+  /** Answered at the commit (with the flush's promise) rather than once on disk. */
+  readonly atCommit: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
+/**
+ * Rows per statement, largest first: a batch's events go in as few statements as these sizes make,
+ * and only these few statement texts are ever prepared (6 parameters a row stays far below either
+ * database's limit).
+ */
+const EVENT_CHUNK_ROWS = [128, 32, 8, 2, 1] as const;
+
+async function insertEventsInChunks(tx: Queryable, events: readonly PaymentEvent[]): Promise<void> {
+  let start = 0;
+  for (const rows of EVENT_CHUNK_ROWS) {
+    while (events.length - start >= rows) {
+      await insertEvents(tx, events.slice(start, start + rows));
+      start += rows;
+    }
+  }
+}
+
 export function createPaymentsWriter(db: Database, onBatch?: (items: number, seconds: number) => void): PaymentsWriter {
   let stopped = false;
+  /** Items committed and waiting for their flush; they count against the queue's bound too. */
+  let flushing = 0;
+  /** Callers of stop() waiting for the last flushes. */
+  const flushWaiters: (() => void)[] = [];
   const queue = createBatchQueue<Item>({ maxBatch: PAYMENT_LIMITS.writerBatchMax, run: (batch) => runBatch(batch) });
+  const transaction = db.pipelinedTransaction
+    ? <T>(work: (tx: Queryable) => Promise<T>) => (db.pipelinedTransaction as NonNullable<Database['pipelinedTransaction']>)(work)
+    : async <T>(work: (tx: Queryable) => Promise<T>) => ({ result: await db.transaction(work), durable: Promise.resolve() });
 
-  async function apply(items: readonly Item[]): Promise<unknown[]> {
-    return db.transaction(async (tx) => {
+  async function apply(items: readonly Item[]): Promise<{ readonly result: unknown[]; readonly durable: Promise<void> }> {
+    return transaction(async (tx) => {
       await lockPayments(tx);
       let seq = await readLastEventSeq(tx);
       const first = seq;
+      // Events are written together at the end of the transaction, a few statements for the whole
+      // batch rather than one per step of every payment; they commit (or not) with the rest.
+      const recorded: PaymentEvent[] = [];
       const context: WriteContext = {
         tx,
         async event(event) {
           seq += 1n;
           const numbered = { ...event, seq };
-          await insertEvents(tx, [numbered]);
+          recorded.push(numbered);
           return numbered;
         },
         planEvents(events) {
@@ -73,42 +117,71 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
             async record() {
               assert(seq === start, 'payment events were numbered between planning and recording');
               seq = start + BigInt(numbered.length);
-              await insertEvents(tx, numbered);
+              recorded.push(...numbered);
             },
           };
         },
       };
       const answers: unknown[] = [];
       for (const item of items) answers.push(await item.work(context));
+      await insertEventsInChunks(tx, recorded);
       if (seq !== first) await writeLastEventSeq(tx, seq);
       return answers;
     });
   }
 
+  /** Returns once the batch has committed (or failed); its callers are answered as their mode says. */
   async function runBatch(items: readonly Item[]): Promise<void> {
     const started = performance.now();
+    let committed: { readonly result: unknown[]; readonly durable: Promise<void> };
     try {
-      const answers = await apply(items);
-      items.forEach((item, index) => item.resolve(answers[index]));
-      onBatch?.(items.length, (performance.now() - started) / 1000);
+      committed = await apply(items);
     } catch (error) {
       if (items.length === 1) return (items[0] as Item).reject(error);
       // Nothing of the batch committed. Each unit is tried again alone, so that one that cannot be
       // written fails only its own caller, as it would have without the company.
       for (const item of items) await runBatch([item]);
+      return;
     }
+    const { result: answers, durable } = committed;
+    flushing += items.length;
+    items.forEach((item, index) => {
+      if (item.atCommit) item.resolve({ value: answers[index], durable });
+    });
+    // The flush's outcome is handled here, so a failed flush is never an unhandled rejection even
+    // when an early caller stops waiting for it.
+    const flushed = durable.then(
+      () => {
+        items.forEach((item, index) => {
+          if (!item.atCommit) item.resolve(answers[index]);
+        });
+        onBatch?.(items.length, (performance.now() - started) / 1000);
+      },
+      (error: unknown) => {
+        for (const item of items) if (!item.atCommit) item.reject(error);
+      },
+    );
+    void flushed.finally(() => {
+      flushing -= items.length;
+      if (flushing === 0) for (const waiter of flushWaiters.splice(0)) waiter();
+    });
+  }
+
+  function enqueue<T>(work: Work<unknown>, atCommit: boolean): Promise<T> {
+    if (stopped) return Promise.reject(new PaymentsStoppedError('payments are shutting down'));
+    if (queue.length + flushing >= PAYMENT_LIMITS.writerQueueMax) return Promise.reject(new PaymentsOverloadedError(`more than ${PAYMENT_LIMITS.writerQueueMax} payment writes are waiting`));
+    return new Promise<T>((resolve, reject) => queue.push({ work, atCommit, resolve: resolve as (value: unknown) => void, reject }));
   }
 
   return {
-    run<T>(work: Work<T>): Promise<T> {
-      if (stopped) return Promise.reject(new PaymentsStoppedError('payments are shutting down'));
-      if (queue.length >= PAYMENT_LIMITS.writerQueueMax) return Promise.reject(new PaymentsOverloadedError(`more than ${PAYMENT_LIMITS.writerQueueMax} payment writes are waiting`));
-      return new Promise<T>((resolve, reject) => queue.push({ work: work as Work<unknown>, resolve: resolve as (value: unknown) => void, reject }));
-    },
-    queued: () => queue.length,
+    run: <T>(work: Work<T>) => enqueue<T>(work as Work<unknown>, false),
+    runCommitted: <T>(work: Work<T>) => enqueue<Committed<T>>(work as Work<unknown>, true),
+    queued: () => queue.length + flushing,
     async stop() {
       stopped = true;
       await queue.idle();
+      // Batches still being flushed answer their callers before the writer reports itself stopped.
+      if (flushing > 0) await new Promise<void>((resolve) => flushWaiters.push(resolve));
     },
   };
 }
