@@ -104,32 +104,51 @@ function compressAssets() {
 }
 
 /**
- * web/src/early.ts starts the current page's API requests before the main script has loaded. It
- * is a bundle of its own, a classic script like the main one (see web/vite.config.ts), added to
- * index.html as an async script, which runs as soon as it arrives rather than after the document
- * and its stylesheet.
+ * A classic script of its own from `entry` (see web/vite.config.ts for why classic), into
+ * assets/ under a name with its content hash; returns its path on the server.
  */
-async function buildEarlyScript(build) {
+async function buildClassicScript(build, entry, name, define) {
   const result = await build({
     root: WEB,
     configFile: false,
     mode: 'production',
     logLevel: 'warn',
     publicDir: false,
+    define,
     build: {
       outDir: DIST,
       emptyOutDir: false,
       target: 'es2022',
       reportCompressedSize: false,
-      rolldownOptions: { input: join(WEB, 'src', 'early.ts'), output: { format: 'iife', charset: 'ascii', entryFileNames: 'assets/early-[hash].js' } },
+      chunkSizeWarningLimit: 1200,
+      rolldownOptions: { input: join(WEB, 'src', entry), output: { format: 'iife', charset: 'ascii', entryFileNames: `assets/${name}-[hash].js` } },
     },
   });
   const outputs = (Array.isArray(result) ? result : [result]).flatMap((bundle) => bundle.output);
-  const entry = outputs.find((output) => output.type === 'chunk' && output.isEntry);
-  if (!entry) throw new Error('the early script is missing from its bundle');
+  const chunk = outputs.find((output) => output.type === 'chunk' && output.isEntry);
+  if (!chunk) throw new Error(`${entry} is missing from its bundle`);
+  return `/${chunk.fileName}`;
+}
+
+/**
+ * The console is four classic scripts: the main one (vite.config.ts); ECharts and Cytoscape, each
+ * its own (web/src/vendor), which the main script adds to the page when a chart or graph is first
+ * drawn and knows by the names given to it here; and web/src/early.ts, which starts the current
+ * page's API requests (and library) before the main script has loaded, added to index.html as an
+ * async script, which runs as soon as it arrives rather than after the document and its stylesheet.
+ */
+async function buildConsole(build) {
+  rmSync(DIST, { recursive: true, force: true });
+  const vendorScripts = {
+    charts: await buildClassicScript(build, 'vendor/charts.ts', 'charts'),
+    graph: await buildClassicScript(build, 'vendor/graph.ts', 'graph'),
+  };
+  const define = { __SLUICE_VENDOR_SCRIPTS__: JSON.stringify(vendorScripts) };
+  await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn', define, build: { emptyOutDir: false } });
+  const early = await buildClassicScript(build, 'early.ts', 'early', define);
   const html = readFileSync(INDEX, 'utf8');
   if (!html.includes('<head>')) throw new Error('index.html has no <head> to add the early script to');
-  writeFileSync(INDEX, html.replace('<head>', `<head>\n    <script async src="/${entry.fileName}"></script>`));
+  writeFileSync(INDEX, html.replace('<head>', `<head>\n    <script async src="${early}"></script>`));
 }
 
 async function main() {
@@ -153,8 +172,7 @@ async function main() {
       process.stderr.write(`${message}The server starts without the console.\n`);
       return;
     }
-    await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
-    await buildEarlyScript(build);
+    await buildConsole(build);
     const { files, before, after } = compressAssets();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(`Built the web console in ${seconds} s; ${files} assets, ${(before / 1024).toFixed(0)} KiB (${(after / 1024).toFixed(0)} KiB with brotli).\n`);

@@ -1,12 +1,6 @@
 import { useEffect, useRef } from 'react';
-import * as echarts from 'echarts/core';
-import { BarChart, LineChart, PieChart } from 'echarts/charts';
-import { DatasetComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
-import type { EChartsCoreOption } from 'echarts/core';
-
-// Only the chart types the console draws are bundled, which keeps the chart chunk small.
-echarts.use([BarChart, LineChart, PieChart, DatasetComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+import type { ECharts, EChartsCoreOption } from 'echarts/core';
+import { loadVendor } from '../lib/vendor.ts';
 
 export interface EChartProps {
   readonly option: EChartsCoreOption;
@@ -16,37 +10,61 @@ export interface EChartProps {
   readonly testId?: string;
 }
 
-/** One ECharts instance per element, updated in place when the option changes and resized with its box. */
+/**
+ * One ECharts instance per element, updated in place when the option changes and resized with its
+ * box. ECharts is a script of its own (lib/vendor.ts), loaded the first time a chart is drawn.
+ */
 export function EChart({ option, height = 260, label, testId }: EChartProps) {
   const element = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
+  const chart = useRef<ECharts | null>(null);
+  const latest = useRef(option);
+  latest.current = option;
 
   useEffect(() => {
     const node = element.current;
     if (!node) return;
-    const instance = echarts.init(node, undefined, { renderer: 'canvas' });
-    chart.current = instance;
-    // A ResizeObserver reports the size it finds as soon as it starts observing; the chart was
-    // just drawn at that size, and redrawing it would double the work of a page's first view.
-    const observer = new ResizeObserver(([entry]) => {
-      const box = entry?.contentRect;
-      if (box && Math.round(box.width) === instance.getWidth() && Math.round(box.height) === instance.getHeight()) return;
-      instance.resize();
-    });
-    observer.observe(node);
+    let instance: ECharts | null = null;
+    let observer: ResizeObserver | null = null;
+    let unmounted = false;
+    loadVendor('charts').then(
+      ({ init }) => {
+        if (unmounted) return;
+        const created = init(node, undefined, { renderer: 'canvas' });
+        instance = created;
+        chart.current = created;
+        draw(created, latest.current);
+        // A ResizeObserver reports the size it finds as soon as it starts observing; the chart was
+        // just drawn at that size, and redrawing it would double the work of a page's first view.
+        observer = new ResizeObserver(([entry]) => {
+          const box = entry?.contentRect;
+          if (box && Math.round(box.width) === created.getWidth() && Math.round(box.height) === created.getHeight()) return;
+          created.resize();
+        });
+        observer.observe(node);
+      },
+      (error: unknown) => {
+        // The page stays usable without its chart; the failure is reported where errors are seen.
+        console.error(error);
+      },
+    );
     return () => {
-      observer.disconnect();
-      instance.dispose();
+      unmounted = true;
+      observer?.disconnect();
+      instance?.dispose();
       chart.current = null;
     };
   }, []);
 
   useEffect(() => {
-    // Animation on every refresh would make a dashboard that polls look restless.
-    chart.current?.setOption({ animation: false, ...option }, { notMerge: true });
+    if (chart.current) draw(chart.current, option);
   }, [option]);
 
   return <div ref={element} role="img" aria-label={label} data-testid={testId} style={{ width: '100%', height }} />;
+}
+
+/** Animation on every refresh would make a dashboard that polls look restless. */
+function draw(instance: ECharts, option: EChartsCoreOption): void {
+  instance.setOption({ animation: false, ...option }, { notMerge: true });
 }
 
 export default EChart;
