@@ -7,7 +7,7 @@ import { signOut } from '../api/session.ts';
 import { Loading } from '../components/States.tsx';
 import { useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
-import { PAGE_LOADERS, matchRoute, type PageName } from './pages.ts';
+import { PAGE_LOADERS, matchRoute, preparedPage, type PageName } from './pages.ts';
 import { href, navigate, useRoute, type Route } from './router.ts';
 import type { MessageKey } from '../i18n/en-US.ts';
 
@@ -30,7 +30,7 @@ export function Shell() {
   const { t } = useI18n();
   const route = useRoute();
   const match = matchRoute(route.path);
-  const Page = match ? pages[match.page] : null;
+  const Page = match ? (preparedPage(match.page) ?? pages[match.page]) : null;
   const items = useMemo(
     () =>
       MENU.map((item) => ({

@@ -29,6 +29,21 @@ export const PAGE_LOADERS = {
 
 export type PageName = keyof typeof PAGE_LOADERS;
 
+/** Pages whose modules have run already, which render at once instead of suspending first. */
+const prepared = new Map<PageName, ComponentType<{ route: Route }>>();
+
+/**
+ * Runs the page's modules before the console first renders (main.tsx), so that the page is drawn
+ * in the first frame rather than after a loading frame and a second render.
+ */
+export async function preparePage(name: PageName): Promise<void> {
+  prepared.set(name, (await PAGE_LOADERS[name]()).default);
+}
+
+export function preparedPage(name: PageName): ComponentType<{ route: Route }> | undefined {
+  return prepared.get(name);
+}
+
 /** Path → page and the menu entry it belongs to. The first matching pattern wins. */
 const ROUTES: readonly { pattern: RegExp; page: PageName; menu: string }[] = [
   { pattern: /^\/$/, page: 'dashboard', menu: '/' },

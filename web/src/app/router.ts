@@ -32,6 +32,11 @@ function subscribe(listener: () => void): () => void {
   return () => window.removeEventListener('hashchange', onChange);
 }
 
+/** The route now, outside React (the first render's page is prepared before it; see main.tsx). */
+export function currentRoute(): Route {
+  return current;
+}
+
 export function useRoute(): Route {
   return useSyncExternalStore(subscribe, () => current);
 }
