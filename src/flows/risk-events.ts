@@ -102,14 +102,16 @@ export function createEventDirectory(deps: {
       const [debit, credit, currencyCode, amountMinor] = knownDebit && knownCredit && knownCurrency !== undefined && request.amount !== undefined
         ? [knownDebit, knownCredit, knownCurrency, request.amount]
         : await Promise.all([account(debitAccountId), account(creditAccountId), currency(request.ledger), amountOf(request)]);
-      return {
-        id: request.id, atMs, amountMinor, currency: currencyCode, debitAccountId, creditAccountId, channel,
-        ...(request.code !== undefined ? { code: request.code } : {}),
-        ...(debit.partyId ? { debitPartyId: debit.partyId } : {}),
-        ...(credit.partyId ? { creditPartyId: credit.partyId } : {}),
-        ...(debit.country ? { debitCountry: debit.country } : {}),
-        ...(credit.country ? { creditCountry: credit.country } : {}),
-      };
+      // Optional fields are added one by one rather than spread in: a spread of a small object costs
+      // a runtime call and an object of its own, ten times what adding the field does. A field
+      // that is not known is left out (not set to undefined), and the order of fields is the same.
+      const event: { -readonly [K in keyof RiskEvent]: RiskEvent[K] } = { id: request.id, atMs, amountMinor, currency: currencyCode, debitAccountId, creditAccountId, channel };
+      if (request.code !== undefined) event.code = request.code;
+      if (debit.partyId) event.debitPartyId = debit.partyId;
+      if (credit.partyId) event.creditPartyId = credit.partyId;
+      if (debit.country) event.debitCountry = debit.country;
+      if (credit.country) event.creditCountry = credit.country;
+      return event;
     },
   };
 }

@@ -28,6 +28,13 @@ export const GRAPH_LIMITS = Object.freeze({
    * write; scans undercount those transfers (the ledger keeps them).
    */
   writerLingerMs: 250,
+  /**
+   * Edges written outside the by-account indexes before the writer moves them in, and the most it
+   * moves in one transaction (see graph.migrations.ts). Larger batches share more index pages; the
+   * move holds SQLite's one writer for a few milliseconds per thousand edges, so it stays small enough
+   * not to hold up the ledger's commits for long. Queries by account read the edges waiting too.
+   */
+  accountIndexBatch: 4096,
   /** Rings alerted per scan, strongest first; the rest wait for the next scan. */
   alertsPerScanMax: 100,
   /** Accounts named in one ring alert (the cases module accepts 500 references). */

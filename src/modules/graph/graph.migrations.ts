@@ -59,9 +59,29 @@ CREATE TABLE graph_scan_lease (
 INSERT INTO graph_scan_lease (name, holder, taken_at_ms, expires_at_ms, scanned_at_ms) VALUES ('scheduled_scan', NULL, NULL, 0, NULL);
 `;
 
+/**
+ * Edges are indexed by account in batches rather than one by one. An edge lands at two random places
+ * of the by-account indexes, and on SQLite each page a commit touches is written whole to the WAL and
+ * again by the checkpoint: with commits every few hundred milliseconds that was most of what
+ * recording an edge cost. So a new edge is written with account_indexed = 0, outside the by-account
+ * indexes (only in a small time-ordered index of such edges, whose writes append), and the writer
+ * moves thousands of them into the by-account indexes in one transaction (see indexEdgesByAccount),
+ * where many share a page. Queries by account read both parts. Existing rows (and imported ones)
+ * take the default, 1: indexed.
+ */
+const deferredAccountIndex = `
+ALTER TABLE graph_edges ADD COLUMN account_indexed INTEGER NOT NULL DEFAULT 1;
+DROP INDEX IF EXISTS graph_edges_source;
+DROP INDEX IF EXISTS graph_edges_target;
+CREATE INDEX graph_edges_source_indexed ON graph_edges (source_account, at_ms) WHERE account_indexed = 1;
+CREATE INDEX graph_edges_target_indexed ON graph_edges (target_account, at_ms) WHERE account_indexed = 1;
+CREATE INDEX graph_edges_unindexed ON graph_edges (at_ms, id) WHERE account_indexed = 0;
+`;
+
 export const graphMigrations: readonly Migration[] = [
   { id: 'graph/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'graph/002_scan_lease', sql: { sqlite: lease('INTEGER'), postgres: lease('BIGINT') } },
+  { id: 'graph/003_deferred_account_index', sql: { sqlite: deferredAccountIndex, postgres: deferredAccountIndex } },
 ];
 
 export const graphTables: readonly TableSpec[] = [

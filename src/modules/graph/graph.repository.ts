@@ -72,13 +72,14 @@ async function insertRows(q: Queryable, table: string, columns: string, width: n
   }
 }
 
-const EDGE_TUPLE = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** New edges wait outside the by-account indexes (see graph.migrations.ts and indexEdgesByAccount). */
+const EDGE_TUPLE = '(?, ?, ?, ?, ?, ?, ?, ?, ?, 0)';
 /**
  * Edges per INSERT, largest first: a batch is cut into statements of these sizes only, so that a
  * handful of statement texts is ever prepared (preparing one of 500 rows costs about 2 ms of CPU).
  */
 const EDGES_PER_INSERT: readonly number[] = [500, 100, 20, 5, 1];
-const INSERT_EDGES = new Map(EDGES_PER_INSERT.map((rows) => [rows, `INSERT INTO graph_edges (${EDGE_COLUMNS}) VALUES ${new Array(rows).fill(EDGE_TUPLE).join(', ')} ON CONFLICT (id) DO NOTHING`]));
+const INSERT_EDGES = new Map(EDGES_PER_INSERT.map((rows) => [rows, `INSERT INTO graph_edges (${EDGE_COLUMNS}, account_indexed) VALUES ${new Array(rows).fill(EDGE_TUPLE).join(', ')} ON CONFLICT (id) DO NOTHING`]));
 
 /**
  * Writes the edges of observed events, ids cut to `idMaxLength`; an event seen twice (a retry) is
@@ -104,15 +105,35 @@ export async function loadWindow(q: Queryable, sinceMs: number, untilMs: number,
   return rows.map(toEdge).reverse();
 }
 
-/** Edges touching any of the accounts, newest first, at most `limit`. */
+/**
+ * Edges touching any of the accounts, newest first, at most `limit`: those in the by-account indexes
+ * and those still waiting for them, in one statement (one snapshot, so an edge being moved from one
+ * part to the other is seen once). UNION keeps an edge that touches two of the accounts once.
+ */
 export async function edgesAround(q: Queryable, accountIds: readonly string[], limit: number): Promise<StoredEdge[]> {
   if (accountIds.length === 0) return [];
   const marks = accountIds.map(() => '?').join(', ');
   const rows = await q.all(
-    `SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE source_account IN (${marks}) OR target_account IN (${marks}) ORDER BY at_ms DESC, id DESC LIMIT ?`,
-    [...accountIds, ...accountIds, limit],
+    `SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE account_indexed = 1 AND source_account IN (${marks})
+     UNION SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE account_indexed = 1 AND target_account IN (${marks})
+     UNION SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE account_indexed = 0 AND (source_account IN (${marks}) OR target_account IN (${marks}))
+     ORDER BY at_ms DESC, id DESC LIMIT ?`,
+    [...accountIds, ...accountIds, ...accountIds, ...accountIds, limit],
   );
   return rows.map(toEdge);
+}
+
+/**
+ * Moves up to `limit` edges waiting outside the by-account indexes into them, oldest first; returns
+ * how many moved. Done for thousands at once, the index pages they land on are written once for many
+ * edges. Moving an edge twice (two processes at once) changes nothing.
+ */
+export async function indexEdgesByAccount(q: Queryable, limit: number): Promise<number> {
+  const result = await q.run(
+    'UPDATE graph_edges SET account_indexed = 1 WHERE account_indexed = 0 AND id IN (SELECT id FROM graph_edges WHERE account_indexed = 0 ORDER BY at_ms, id LIMIT ?)',
+    [limit],
+  );
+  return result.changes;
 }
 
 /** Deletes up to `limit` edges older than `beforeMs`; returns how many went. */

@@ -116,6 +116,59 @@ describeEachDialect('mule-ring detection service', ({ open }) => {
     await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'batched-%'");
   });
 
+  it('moves written edges into the by-account indexes in batches; the neighbourhood sees every edge before and after', async () => {
+    const graph = createGraphService({ db: platform.db, clock, accountIndexBatch: 8 });
+    const base = clock.nowMs() - DAY_MS;
+    const waiting = async () => Number((await platform.db.get<{ n: bigint }>("SELECT COUNT(*) AS n FROM graph_edges WHERE id LIKE 'deferred-%' AND account_indexed = 0"))?.n ?? 0);
+    const observe = (from: number, count: number) => Promise.all(Array.from({ length: count }, (_, i) => graph.observe({
+      id: `deferred-${from + i}`, atMs: base + from + i, amountMinor: BigInt(from + i + 1), currency: 'CNY', debitAccountId: `d-${(from + i) % 3}`, creditAccountId: `d-${(from + i + 1) % 3}`,
+    })));
+    const drawn = async () => {
+      const seen = await graph.neighbourhood(['d-0', 'd-1'], 1, 10);
+      return seen.edges.map((edge) => `${edge.source}>${edge.target} ${edge.count} ${edge.amountMinor}`).sort();
+    };
+    // What 21 edges among d-0, d-1 and d-2 (i → i+1, modulo 3) must draw: every edge touches d-0 or d-1.
+    const expected = (count: number) => {
+      const folded = new Map<string, { count: number; sum: bigint }>();
+      for (let i = 0; i < count; i++) {
+        const key = `d-${i % 3}>d-${(i + 1) % 3}`;
+        const known = folded.get(key) ?? { count: 0, sum: 0n };
+        folded.set(key, { count: known.count + 1, sum: known.sum + BigInt(i + 1) });
+      }
+      return [...folded].map(([key, { count: n, sum }]) => `${key} ${n} ${sum}`).sort();
+    };
+    await observe(0, 5);
+    expect(await waiting()).toBe(5);
+    expect(await drawn()).toEqual(expected(5));
+    await observe(5, 16);
+    // At least a batch of 8 went into the indexes; what is left waits, and is drawn all the same.
+    const left = await waiting();
+    expect(left).toBeLessThanOrEqual(21 - 8);
+    expect(await drawn()).toEqual(expected(21));
+    await graph.stop();
+    expect(await waiting()).toBe(0);
+    expect(await drawn()).toEqual(expected(21));
+    await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'deferred-%'");
+  });
+
+  it('writes the edges even when moving them into the by-account indexes fails, and still draws them', async () => {
+    const db = platform.db;
+    const failingMove = {
+      ...db,
+      transaction: <T>(work: (tx: typeof db) => Promise<T>) => db.transaction((tx) => work({
+        ...tx, run: (sql: string, params?: readonly unknown[]) => (sql.startsWith('UPDATE graph_edges') ? Promise.reject(new Error('index full')) : tx.run(sql, params as never)),
+      } as typeof db)),
+    } as typeof db;
+    const graph = createGraphService({ db: failingMove, clock, accountIndexBatch: 2 });
+    const atMs = clock.nowMs() - DAY_MS;
+    await Promise.all([0, 1, 2].map((i) => graph.observe({ id: `unmoved-${i}`, atMs: atMs + i, amountMinor: 5n, currency: 'CNY', debitAccountId: 'u-a', creditAccountId: 'u-b' })));
+    await graph.stop();
+    expect(graph.stats()).toMatchObject({ queuedEvents: 0, failedEvents: 0 });
+    const drawn = await graph.neighbourhood(['u-a'], 1, 10);
+    expect(drawn.edges).toEqual([expect.objectContaining({ source: 'u-a', target: 'u-b', count: 3, amountMinor: 15n })]);
+    await db.run("DELETE FROM graph_edges WHERE id LIKE 'unmoved-%'");
+  });
+
   it('counts the events whose write failed, and rejects their observers', async () => {
     const failing = { ...platform.db, transaction: () => Promise.reject(new Error('disk gone')) };
     const graph = createGraphService({ db: failing, clock });

@@ -5,7 +5,7 @@ import type { RiskEvent } from '../features/index.ts';
 import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
-import { insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredScore } from './graph.repository.ts';
+import { indexEdgesByAccount, insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredScore } from './graph.repository.ts';
 import { createScanSchedule, recordScanFinished, type ScheduledScanOutcome } from './graph.schedule.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
 import type { AccountScore, MuleScores, Ring } from './graph.ts';
@@ -64,6 +64,8 @@ export interface GraphServiceDeps {
   readonly scanHolder?: string;
   /** Told of a scheduled scan that failed (it is retried at the next look). */
   readonly onScanError?: (error: unknown) => void;
+  /** Edges moved into the by-account indexes at once; GRAPH_LIMITS.accountIndexBatch unless a test asks for fewer. */
+  readonly accountIndexBatch?: number;
 }
 
 const TOP_ACCOUNTS = 10;
@@ -93,13 +95,40 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   let scheduledScans = 0;
   let scheduledScanFailures = 0;
   const scanIntervalMs = deps.scanIntervalMs ?? 0;
+  /** Edges waiting outside the by-account indexes as far as this process knows: those it wrote, less those it moved. */
+  let unindexed = 0;
+  const accountIndexBatch = deps.accountIndexBatch ?? GRAPH_LIMITS.accountIndexBatch;
+
+  /**
+   * Moves waiting edges into the by-account indexes, a batch per transaction, after the edges' own
+   * transaction: the edges are written whether or not this succeeds, and a failed move is tried
+   * again after the next write (queries by account read waiting edges too, so nothing is missing).
+   * A batch that moved fewer than it could left nothing waiting, of this process or another.
+   */
+  async function indexByAccount(batchesMax: number): Promise<void> {
+    for (let batch = 0; batch < batchesMax; batch++) {
+      let moved: number;
+      try {
+        moved = await db.transaction((tx) => indexEdgesByAccount(tx, accountIndexBatch));
+      } catch {
+        return;
+      }
+      unindexed = moved < accountIndexBatch ? 0 : Math.max(0, unindexed - moved);
+      if (unindexed === 0) return;
+    }
+  }
+
   // The events themselves wait for the write (they are made by the caller anyway); they become rows
   // only in the batch, so observing one costs no object of its own.
   const writer = createLingeringWriter<RiskEvent>({
     lingerMs: GRAPH_LIMITS.writerLingerMs,
     maxBatch: GRAPH_LIMITS.writerBatchMax,
     maxQueued: GRAPH_LIMITS.writerQueueMax,
-    write: (events) => db.transaction((tx) => insertEventEdges(tx, events, GRAPH_LIMITS.idMaxLength)),
+    async write(events) {
+      await db.transaction((tx) => insertEventEdges(tx, events, GRAPH_LIMITS.idMaxLength));
+      unindexed += events.length;
+      if (unindexed >= accountIndexBatch) await indexByAccount(1);
+    },
     overloaded: () => new GraphOverloadedError(`more than ${GRAPH_LIMITS.writerQueueMax} events are waiting to be written to the graph`),
     onError: (_error, events) => void (failedEvents += events.length),
   });
@@ -228,6 +257,8 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     async stop() {
       await schedule.stop();
       await writer.flush();
+      // What this process left waiting is indexed now, so a quiet database holds few edges outside.
+      if (unindexed > 0) await indexByAccount(Math.ceil(unindexed / accountIndexBatch) + 1);
     },
   };
 }
