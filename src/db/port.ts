@@ -15,6 +15,12 @@ export interface Queryable {
   all<R extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
   get<R extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined>;
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  /**
+   * Offered only inside a transaction that checks every statement before it commits: sends a write
+   * without waiting for its answer, so that the caller can go on while the server works. Its failure
+   * still fails the transaction. Callers use run() where it is missing.
+   */
+  readonly defer?: (sql: string, params?: readonly SqlValue[]) => void;
 }
 
 export interface Database extends Queryable {

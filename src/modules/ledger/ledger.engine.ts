@@ -5,7 +5,7 @@ import { createBatchApplier, type BatchEffects, type ItemResult, type LedgerSnap
 import { accountEventLine, accountLine, expiryLine, sortLines, transferText, type BatchPayload, type DigestLine } from './ledger.digest.ts';
 import { TransferFlags, type Account, type AccountRequest, type PendingState, type Transfer, type TransferRequest } from './ledger.ts';
 import type { AccountError, TransferError } from './ledger.errors.ts';
-import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
+import type { ExpectedReads, LedgerStore, LedgerWriteTx } from './ledger.store.ts';
 
 /**
  * Group commit. Callers submit commands; the engine gathers whatever has arrived into batches of
@@ -163,6 +163,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     try {
       const parties = await Promise.all(group.map((batch) => partiesOf(batch.commands)));
       const { result: answers, durable } = await write(async (tx) => {
+        if (group.length > 1) tx.expectReads?.(expectedReads(group));
         const all: unknown[][] = [];
         for (const [index, batch] of group.entries()) all.push(await applyBatch(tx, batch.commands, parties[index] as Set<string>));
         return all;
@@ -282,8 +283,8 @@ function withRecords(results: ItemResult<TransferError>[], snapshot: LedgerSnaps
   });
 }
 
-/** Loads everything the batch names: two rounds, because a post or void names its accounts only through the pending transfer. */
-async function loadSnapshot(tx: LedgerWriteTx, batch: Command[], due: string[], parties: Set<string>): Promise<LedgerSnapshot> {
+/** The ids a batch names before anything is read: requested transfers, pending transfers, accounts and ledgers. */
+function namedIds(batch: readonly Command[], due: readonly string[]) {
   // Request ids are listed, not deduplicated: an id named twice is looked up twice, which costs
   // less than a set of a batch's size for the usual batch, where every id is new.
   const requestIds: string[] = [];
@@ -310,6 +311,28 @@ async function loadSnapshot(tx: LedgerWriteTx, batch: Command[], due: string[], 
   // The transfers to read are the requested ones and the pending ones named or due (usually few; one
   // that is also requested is read twice, harmlessly).
   const transferIds = pendingIds.size === 0 ? requestIds : requestIds.concat([...pendingIds]);
+  return { requestIds, transferIds, pendingIds, accountIds, ledgerIds };
+}
+
+/** What every batch of a group names, for a store that reads it all at once (LedgerWriteTx.expectReads). */
+function expectedReads(group: readonly Batch[]): ExpectedReads {
+  let reads: ExpectedReads = { transfers: [], accounts: [], pending: [], failures: [], ledgers: [] };
+  for (const batch of group) {
+    const named = namedIds(batch.commands, []);
+    reads = {
+      transfers: reads.transfers.concat(named.transferIds),
+      accounts: reads.accounts.concat([...named.accountIds]),
+      pending: reads.pending.concat([...named.pendingIds]),
+      failures: reads.failures.concat(named.requestIds),
+      ledgers: reads.ledgers.concat([...named.ledgerIds]),
+    };
+  }
+  return reads;
+}
+
+/** Loads everything the batch names: two rounds, because a post or void names its accounts only through the pending transfer. */
+async function loadSnapshot(tx: LedgerWriteTx, batch: Command[], due: string[], parties: Set<string>): Promise<LedgerSnapshot> {
+  const { requestIds, transferIds, pendingIds, accountIds, ledgerIds } = namedIds(batch, due);
   const transfers = new Map<string, Transfer>();
   for (const transfer of await tx.loadTransfers(transferIds)) {
     transfers.set(transfer.id, transfer);

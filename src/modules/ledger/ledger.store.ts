@@ -3,12 +3,26 @@ import type { BatchEffects, LedgerSnapshot } from './ledger.apply.ts';
 import type { Account, PendingState, Transfer } from './ledger.ts';
 import type { TransferError } from './ledger.errors.ts';
 
+/** The ids the batches of a transaction name, before anything is read. */
+export interface ExpectedReads {
+  readonly transfers: readonly string[];
+  readonly accounts: readonly string[];
+  readonly pending: readonly string[];
+  readonly failures: readonly string[];
+  readonly ledgers: readonly number[];
+}
+
 /**
  * What the engine needs from storage inside one write transaction. Each dialect implements it with
  * its own hand-written SQL: SQLite row by row through prepared statements (microseconds each),
  * PostgreSQL in bulk through arrays (one round trip per table).
  */
 export interface LedgerWriteTx {
+  /**
+   * A hint, given before the first batch when several share the transaction: what all of them name.
+   * A store may read it in one go; every batch still asks for what it needs through the methods below.
+   */
+  expectReads?(reads: ExpectedReads): void;
   /** Locks the ledger clock row (serialising batches across processes) and returns the last timestamp used. */
   lockClock(): Promise<bigint>;
   setClock(lastTimestamp: bigint): Promise<void>;
