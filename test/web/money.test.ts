@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatChartNumber, formatMinor, parseMajor, scaleOf } from '../../web/src/lib/money.ts';
+import { formatChartNumber, formatCompact, formatMinor, parseMajor, scaleOf } from '../../web/src/lib/money.ts';
 
 describe('console money formatting', () => {
   it('shows minor units with the scale and grouping, exactly', () => {
@@ -35,6 +35,22 @@ describe('console money formatting', () => {
     }));
     expect(formatChartNumber(1234.5678)).toBe('1,234.568');
     expect(formatChartNumber(-0.0001)).toBe('0');
+  });
+
+  it('shows axis values in compact units as Intl does in both languages, carrying into the next unit', () => {
+    const intl = (value: number, locale: string) => new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+    const axisValue = fc.oneof(
+      fc.integer({ min: -1e15, max: 1e15 }),
+      fc.integer({ min: -1e8, max: 1e8 }).map((tenths) => tenths / 10),
+      fc.integer({ min: 0, max: 17 }).map((power) => 10 ** power),
+      fc.integer({ min: 1, max: 9_999 }).chain((head) => fc.integer({ min: 0, max: 12 }).map((power) => head * 10 ** power - 5 * 10 ** Math.max(0, power - 2))),
+    ).filter((value) => intl(value, 'en-US') !== '-0');
+    fc.assert(fc.property(axisValue, fc.constantFrom('en-US', 'zh-CN'), (value, locale) => {
+      expect(formatCompact(value, locale)).toBe(intl(value, locale));
+    }), { numRuns: 2_000 });
+    expect(formatCompact(999_999, 'en-US')).toBe('1M');
+    expect(formatCompact(99_950_000, 'zh-CN')).toBe('9995\u4e07');
+    expect(formatCompact(2150, 'en-US')).toBe('2.2K');
   });
 
   it('reads what a user types into minor units, and refuses what is not an amount', () => {

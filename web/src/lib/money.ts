@@ -84,3 +84,53 @@ export function toChartNumber(amount: string | bigint, scale: number): number {
 export function netPosted(balance: { readonly credits_posted: string; readonly debits_posted: string }): bigint {
   return BigInt(balance.credits_posted) - BigInt(balance.debits_posted);
 }
+
+/**
+ * Compact units of each language, largest first: the power of ten each stands for. The largest
+ * unit also takes every larger number ("1,234T").
+ */
+const COMPACT_UNITS: Readonly<Record<'en-US' | 'zh-CN', readonly (readonly [exponent: number, suffix: string])[]>> = {
+  'en-US': [[12, 'T'], [9, 'B'], [6, 'M'], [3, 'K']],
+  'zh-CN': [[12, '\u4e07\u4ebf'], [8, '\u4ebf'], [4, '\u4e07']],
+};
+
+/** The unit for a number whose integer part has `magnitude + 1` digits, or none below the smallest. */
+function compactUnit(units: readonly (readonly [number, string])[], magnitude: number): readonly [number, string] {
+  return units.find(([exponent]) => magnitude >= exponent) ?? [0, ''];
+}
+
+/**
+ * A chart axis value in thousands, millions … ("1.2K", "12.3万"): what
+ * `Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 })` shows in en-US and
+ * zh-CN, written by hand like formatMinor (no Intl on a page's first view). The number is rounded
+ * on its shortest decimal form, half away from zero, to one decimal of its unit; when that reaches
+ * the next unit ("999.96K"), the next unit is used ("1M").
+ */
+export function formatCompact(value: number, locale: string): string {
+  if (!Number.isFinite(value)) return String(value);
+  const units = COMPACT_UNITS[locale === 'zh-CN' ? 'zh-CN' : 'en-US'];
+  const [mantissa = '0', exponentText = '0'] = Math.abs(value).toExponential().split('e');
+  // |value| = digits × 10^exponent, exactly as its shortest decimal form says.
+  const digits = mantissa.replace('.', '').replace(/^0+/, '') || '0';
+  const exponent = Number(exponentText) - (mantissa.split('.')[1]?.length ?? 0);
+  const tenthsIn = (unitExponent: number): bigint => {
+    const shift = exponent - unitExponent + 1;
+    if (shift >= 0) return BigInt(digits) * 10n ** BigInt(shift);
+    const divisor = 10n ** BigInt(-shift);
+    const whole = BigInt(digits) / divisor;
+    return (BigInt(digits) % divisor) * 2n >= divisor ? whole + 1n : whole;
+  };
+  let unit = compactUnit(units, digits === '0' ? 0 : digits.length - 1 + exponent);
+  let tenths = tenthsIn(unit[0]);
+  // Rounding up can carry the number into the next unit: 999.96K is 1M.
+  const roundedMagnitude = tenths === 0n ? 0 : tenths.toString().length - 2 + unit[0];
+  const carried = compactUnit(units, roundedMagnitude);
+  if (carried[0] !== unit[0]) {
+    tenths = (tenths * 10n ** BigInt(unit[0])) / 10n ** BigInt(carried[0]);
+    unit = carried;
+  }
+  const whole = (tenths / 10n).toString();
+  const fraction = tenths % 10n;
+  const text = `${whole.length >= 5 ? groupDigits(whole) : whole}${fraction === 0n ? '' : `.${fraction}`}${unit[1]}`;
+  return value < 0 && tenths !== 0n ? `-${text}` : text;
+}

@@ -8,7 +8,7 @@ import { href } from '../../app/router.ts';
 import { AfterPaint } from '../../components/AfterPaint.tsx';
 import { EChart } from '../../components/EChart.tsx';
 import { ErrorState, Loading } from '../../components/States.tsx';
-import { formatMinor, toChartNumber } from '../../lib/money.ts';
+import { formatCompact, formatMinor, toChartNumber } from '../../lib/money.ts';
 import { useLedgers } from '../../lib/ledgers.ts';
 import { useApi, useOptionalApi } from '../../lib/useApi.ts';
 
@@ -33,7 +33,7 @@ export default function Dashboard() {
       tooltip: { trigger: 'axis', valueFormatter: (value: number) => value.toLocaleString(locale) },
       grid: { left: 80, right: 16, top: 24, bottom: 32 },
       xAxis: { type: 'category', data: rows.map((ledger) => ledger.currency) },
-      yAxis: { type: 'log', name: t('dashboard.majorUnits'), axisLabel: { formatter: (value: number) => compact(value, locale) } },
+      yAxis: { type: 'log', name: t('dashboard.majorUnits'), axisLabel: { formatter: (value: number) => formatCompact(value, locale) } },
       series: [{ type: 'bar', name: t('dashboard.valueMoved'), data: rows.map((ledger) => Math.max(1, toChartNumber(ledger.posted, ledger.scale))), itemStyle: { color: '#1668dc' } }],
     };
   }, [overview.data, locale, t]);
@@ -68,7 +68,7 @@ export default function Dashboard() {
       legend: { top: 0 },
       grid: { left: 80, right: 16, top: 32, bottom: 32 },
       xAxis: { type: 'category', data: rows.map((program) => program.id) },
-      yAxis: { type: 'value', axisLabel: { formatter: (value: number) => compact(value, locale) } },
+      yAxis: { type: 'value', axisLabel: { formatter: (value: number) => formatCompact(value, locale) } },
       series: [
         { type: 'bar', stack: 'limit', name: t('scf.outstanding'), data: rows.map((program) => toChartNumber(program.outstanding, ledgers.scaleOf(program.ledger))), itemStyle: { color: '#722ed1' } },
         { type: 'bar', stack: 'limit', name: t('scf.available'), data: rows.map((program) => toChartNumber(program.available, ledgers.scaleOf(program.ledger))), itemStyle: { color: '#d3adf7' } },
@@ -134,7 +134,3 @@ function pie(data: readonly { name: string; value: number; itemStyle?: { color?:
   };
 }
 
-/** Axis labels in thousands and millions, so a long number does not crowd the chart. */
-function compact(value: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(value);
-}
