@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openSqlite, type Database } from '../../db/index.ts';
+import { migrate } from '../../db/index.ts';
+import { openSlowDiskSqlite } from '../../db/slow-disk.test-support.ts';
 import { createManualClock } from '../../kernel/index.ts';
 import { fxMigrations } from './fx.migrations.ts';
 import { createFxService, type FxService } from './fx.service.ts';
@@ -9,28 +10,7 @@ import { createFxService, type FxService } from './fx.service.ts';
  * next batch while the last one is being flushed. The service runs on an in-memory SQLite whose
  * commits reach "the disk" only when the test says so, and on a ledger that knows two currencies.
  */
-function slowDisk() {
-  const base = openSqlite(':memory:');
-  let waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  let commits = 0;
-  const db: Database = Object.assign(Object.create(base) as Database, {
-    async pipelinedTransaction<T>(work: Parameters<Database['transaction']>[0]) {
-      const result = (await base.transaction(work)) as T;
-      commits += 1;
-      return { result, durable: new Promise<void>((resolve, reject) => waiting.push({ resolve, reject })) };
-    },
-  });
-  return {
-    db,
-    commits: () => commits,
-    flush(error?: Error) {
-      const released = waiting;
-      waiting = [];
-      for (const commit of released) (error ? commit.reject(error) : commit.resolve());
-    },
-    close: () => base.close(),
-  };
-}
+const slowDisk = openSlowDiskSqlite;
 
 const ledger = {
   listLedgers: async () => [

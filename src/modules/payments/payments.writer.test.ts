@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openSqlite, type Database } from '../../db/index.ts';
+import { migrate } from '../../db/index.ts';
+import { openSlowDiskSqlite } from '../../db/slow-disk.test-support.ts';
 import { paymentsMigrations } from './payments.migrations.ts';
 import { eventsAfter } from './payments.repository.ts';
 import { createPaymentsWriter, type PaymentsWriter } from './payments.writer.ts';
@@ -10,30 +11,7 @@ import { createPaymentsWriter, type PaymentsWriter } from './payments.writer.ts'
  * the file-backed adapter does when the disk is slow. What may be told before the disk has the
  * batch, and what may not, is then observable.
  */
-function slowDisk() {
-  const base = openSqlite(':memory:');
-  let waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  let commits = 0;
-  const db: Database = Object.assign(Object.create(base) as Database, {
-    async pipelinedTransaction<T>(work: Parameters<Database['transaction']>[0]) {
-      const result = (await base.transaction(work)) as T;
-      commits += 1;
-      const durable = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
-      return { result, durable };
-    },
-  });
-  return {
-    db,
-    commits: () => commits,
-    /** Every commit so far reaches the disk (or fails to). */
-    flush(error?: Error) {
-      const released = waiting;
-      waiting = [];
-      for (const commit of released) (error ? commit.reject(error) : commit.resolve());
-    },
-    close: () => base.close(),
-  };
-}
+const slowDisk = openSlowDiskSqlite;
 
 const event = (paymentId: string, status: 'RCVD' | 'ACTC' | 'ACSP' | 'ACCC') => ({ paymentId, uetr: `uetr-${paymentId}`, status, reasonCode: null, at: 1n });
 const settledSoon = () => new Promise((resolve) => setTimeout(resolve, 20));
