@@ -11,6 +11,24 @@ export interface EChartProps {
 }
 
 /**
+ * Charts are drawn one per frame, in the order they mounted: a page's first chart is painted as
+ * soon as ECharts is there, instead of after every chart that mounted while its script was still
+ * loading (on a first visit, the dashboard's four later charts did, and the first waited for them).
+ */
+let drawTurn: Promise<unknown> = Promise.resolve();
+
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+/** Resolves with ECharts when it is this chart's turn to be drawn. */
+function chartsForNextDraw() {
+  const turn = drawTurn.then(() => loadVendor('charts'));
+  drawTurn = turn.then(afterNextPaint, () => undefined);
+  return turn;
+}
+
+/**
  * One ECharts instance per element, updated in place when the option changes and resized with its
  * box. ECharts is a script of its own (lib/vendor.ts), loaded the first time a chart is drawn.
  */
@@ -26,7 +44,7 @@ export function EChart({ option, height = 260, label, testId }: EChartProps) {
     let instance: ECharts | null = null;
     let observer: ResizeObserver | null = null;
     let unmounted = false;
-    loadVendor('charts').then(
+    chartsForNextDraw().then(
       ({ init }) => {
         if (unmounted) return;
         const created = init(node, undefined, { renderer: 'canvas' });
