@@ -55,6 +55,15 @@ const COMPONENT_CLASSES: Readonly<Record<string, readonly string[]>> = {
   Upload: ['upload', 'progress', 'tooltip', 'btn'],
 };
 
+/**
+ * Classes under a kept prefix that the console never draws: other components that share a prefix
+ * (Calendar's `picker-calendar`, TreeSelect's `tree-select`), the dark menu (the console's is
+ * light) and grid breakpoints no Col of the console uses. Right-to-left rules (`…-rtl`) go too: the
+ * console is left-to-right in both its languages. A rule that names one of these is dropped.
+ */
+export const NEVER_DRAWN: readonly string[] = ['picker-calendar', 'tree-select', 'menu-dark', 'col-sm', 'col-xxl', 'col-xxxl'];
+const RIGHT_TO_LEFT = /-rtl(?:-|$)/;
+
 /** Drawn whatever is imported: the click wave, the motion classes, the CSS-variable scopes. */
 const ALWAYS_CLASSES = ['wave', 'motion', 'zoom', 'fade', 'slide', 'move', 'css-var', 'border'];
 
@@ -156,9 +165,13 @@ function preludeEnd(css: string, from: number): number {
 const GROUPING_AT_RULES = /^@(media|supports|container|layer|scope)\b/;
 const ANT_CLASS = /(?<![\w-])ant-[\w-]+/g;
 
-/** Keeps the rules of `css` whose selectors name only classes under `prefixes` (see the file comment). */
-export function keepAntdRules(css: string, prefixes: readonly string[]): string {
-  const allowed = (className: string) => prefixes.some((prefix) => className === `ant-${prefix}` || className.startsWith(`ant-${prefix}-`));
+/**
+ * Keeps the rules of `css` whose selectors name only classes under `prefixes` (see the file
+ * comment) and, when `neverDrawn` is given, none under those prefixes and no right-to-left class.
+ */
+export function keepAntdRules(css: string, prefixes: readonly string[], neverDrawn?: readonly string[]): string {
+  const under = (className: string, list: readonly string[]) => list.some((prefix) => className === `ant-${prefix}` || className.startsWith(`ant-${prefix}-`));
+  const allowed = (className: string) => under(className, prefixes) && !(neverDrawn && (under(className, neverDrawn) || RIGHT_TO_LEFT.test(className)));
   const keepSelector = (selector: string) => [...selector.matchAll(ANT_CLASS)].every((match) => allowed(match[0]));
   const filterRules = (text: string): string => {
     let output = '';

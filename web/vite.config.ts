@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { classPrefixesFor, importedAntdComponents, keepAntdRules } from './antd-styles.ts';
+import { NEVER_DRAWN, classPrefixesFor, importedAntdComponents, keepAntdRules } from './antd-styles.ts';
 
 /**
  * The console ships as classic scripts, not ES modules. Chromium keeps compiled code for a script
@@ -65,7 +65,7 @@ function antdStylesInUse(): Plugin {
     load(id) {
       if (!/[\\/]antd[\\/]dist[\\/]antd\.css$/.test(id)) return null;
       const prefixes = classPrefixesFor(importedAntdComponents(fileURLToPath(new URL('src', import.meta.url))));
-      return keepAntdRules(readFileSync(id, 'utf8'), prefixes);
+      return keepAntdRules(readFileSync(id, 'utf8'), prefixes, NEVER_DRAWN);
     },
   };
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { classPrefixesFor, importedAntdComponents, keepAntdRules } from '../../web/antd-styles.ts';
+import { NEVER_DRAWN, classPrefixesFor, importedAntdComponents, keepAntdRules } from '../../web/antd-styles.ts';
 
 const WEB_SOURCE = fileURLToPath(new URL('../../web/src', import.meta.url));
 
@@ -34,6 +34,12 @@ describe('Ant Design stylesheet subset', () => {
       '@media (max-width:575px){.ant-btn{display:block}}',
       '.ant-btn:is(.x,.y)>a[title="a,b"]{color:green}',
     ].join(''));
+  });
+
+  it('drops rules of classes the console never draws under a kept prefix, and right-to-left rules', () => {
+    const css = '.ant-picker{a:1}.ant-picker-calendar{a:2}.ant-picker,.ant-picker-calendar-header{a:3}.ant-btn-rtl{a:4}.ant-btn-rtl .ant-btn-icon{a:5}.ant-col-sm-12{a:6}.ant-col-xs-12{a:7}.ant-menu-dark{a:8}.ant-menu-light{a:9}';
+    expect(keepAntdRules(css, ['picker', 'btn', 'col', 'menu'], NEVER_DRAWN)).toBe('.ant-picker{a:1}.ant-picker{a:3}.ant-col-xs-12{a:7}.ant-menu-light{a:9}');
+    expect(keepAntdRules(css, ['picker', 'btn', 'col', 'menu'])).toBe(css);
   });
 
   it('keeps the whole sheet when every prefix is allowed, and cuts the real one', () => {
