@@ -62,51 +62,51 @@ function writeUuid(buffer: Buffer, offset: number, text: string): boolean {
   return true;
 }
 
-/** A uuid[] parameter; null elements are SQL NULL. */
-export function uuidArray(values: readonly (string | null)[]): Buffer | undefined {
+/**
+ * An array of a fixed-width element type: `write` puts one non-null element's `width` bytes at
+ * `offset` and says false when it cannot be encoded exactly (the whole array then goes as text).
+ */
+function fixedWidthArray<T>(values: readonly (T | null)[], elementOid: number, width: number, write: (buffer: Buffer, offset: number, value: T) => boolean): Buffer | undefined {
   let nulls = 0;
   for (const value of values) if (value === null) nulls++;
-  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * LENGTH_BYTES + (values.length - nulls) * UUID_BYTES);
-  header(buffer, values.length, nulls > 0, UUID_OID);
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * LENGTH_BYTES + (values.length - nulls) * width);
+  header(buffer, values.length, nulls > 0, elementOid);
   let offset = HEADER_BYTES;
   for (const value of values) {
     if (value === null) {
       offset = buffer.writeInt32BE(-1, offset);
       continue;
     }
-    offset = buffer.writeInt32BE(UUID_BYTES, offset);
-    if (!writeUuid(buffer, offset, value)) return undefined;
-    offset += UUID_BYTES;
+    offset = buffer.writeInt32BE(width, offset);
+    if (!write(buffer, offset, value)) return undefined;
+    offset += width;
   }
   return buffer;
 }
 
+/** Writes an int8 at `offset`; false outside its range or for a number that is not a safe integer. */
+function writeInt8(buffer: Buffer, offset: number, value: bigint | number): boolean {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) return false;
+    // Two 32-bit halves: exact for every safe integer, negative ones included, without a bigint.
+    const high = Math.floor(value / 2 ** 32);
+    buffer.writeInt32BE(high, offset);
+    buffer.writeUInt32BE(value - high * 2 ** 32, offset + 4);
+    return true;
+  }
+  if (value < INT8_MIN || value > INT8_MAX) return false;
+  buffer.writeBigInt64BE(value, offset);
+  return true;
+}
+
+/** A uuid[] parameter; null elements are SQL NULL. */
+export function uuidArray(values: readonly (string | null)[]): Buffer | undefined {
+  return fixedWidthArray(values, UUID_OID, UUID_BYTES, writeUuid);
+}
+
 /** A bigint[] (int8[]) parameter from bigints or integral numbers; null elements are SQL NULL. */
 export function int8Array(values: readonly (bigint | number | null)[]): Buffer | undefined {
-  let nulls = 0;
-  for (const value of values) if (value === null) nulls++;
-  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * LENGTH_BYTES + (values.length - nulls) * INT8_BYTES);
-  header(buffer, values.length, nulls > 0, INT8_OID);
-  let offset = HEADER_BYTES;
-  for (const value of values) {
-    if (value === null) {
-      offset = buffer.writeInt32BE(-1, offset);
-      continue;
-    }
-    offset = buffer.writeInt32BE(INT8_BYTES, offset);
-    if (typeof value === 'number') {
-      if (!Number.isSafeInteger(value)) return undefined;
-      // Two 32-bit halves: exact for every safe integer, negative ones included, without a bigint.
-      const high = Math.floor(value / 2 ** 32);
-      buffer.writeInt32BE(high, offset);
-      buffer.writeUInt32BE(value - high * 2 ** 32, offset + 4);
-    } else {
-      if (value < INT8_MIN || value > INT8_MAX) return undefined;
-      buffer.writeBigInt64BE(value, offset);
-    }
-    offset += INT8_BYTES;
-  }
-  return buffer;
+  return fixedWidthArray(values, INT8_OID, INT8_BYTES, writeInt8);
 }
 
 /** A text[] parameter, UTF-8 encoded; null elements are SQL NULL. */
