@@ -4,10 +4,8 @@ import { AMOUNT_MAX, MAX_UUID, NIL_UUID, msToNs } from '../../kernel/index.ts';
 import { createBatchApplier, type BalanceRow, type BatchApplier, type BatchEffects, type ItemResult, type LedgerSnapshot } from './ledger.apply.ts';
 import { TRANSFER_RESULT_CODES, ACCOUNT_RESULT_CODES, type TransferError } from './ledger.errors.ts';
 import { AccountFlags, TransferFlags, type Account, type PendingState, type Transfer, type TransferRequest } from './ledger.ts';
-import {
-  STEP_WINDOW_NS, ZERO_BALANCES, applyToModel, createAnswerChecker, observedStateProblems, show, createLedgerModel, createResolver,
-  pickBalances, scenarioArbitrary, stepAdvanceMs, type Balances, type Command, type Expected, type ScenarioIds,
-} from './ledger.model.test-support.ts';
+import { STEP_WINDOW_NS, ZERO_BALANCES, createLedgerModel, pickBalances, type Balances } from './ledger.model.test-support.ts';
+import { applyToModel, createAnswerChecker, observedStateProblems, show, createResolver, scenarioArbitrary, stepAdvanceMs, type Command, type Expected, type ScenarioIds } from './ledger.scenario.test-support.ts';
 
 import {
   NS_PER_SECOND, T0, LEDGER, OTHER_LEDGER, BIG, uuid, A, B, D, C, H, X, UNKNOWN, freshId, emptySnapshot, standardLedger, plain, codes, one, balances,

@@ -5,10 +5,8 @@ import { createManualClock, msToNs, type ManualClock } from '../../kernel/index.
 import { createPlatform, type Platform } from '../../platform.ts';
 import { createLedgerRepository } from './ledger.repository.ts';
 import { AccountFlags, TransferFlags, type Account, type PendingStatus, type Transfer, type TransferRequest } from './ledger.ts';
-import {
-  NAMED_SLOTS, STEP_WINDOW_NS, ZERO_BALANCES, applyToModel, createAnswerChecker, createLedgerModel, createResolver, observedStateProblems,
-  pickBalances, scenarioArbitrary, scenarioUuid, show, stepAdvanceMs, type Balances, type Command, type Expected, type ScenarioIds,
-} from './ledger.model.test-support.ts';
+import { NAMED_SLOTS, STEP_WINDOW_NS, ZERO_BALANCES, createLedgerModel, pickBalances, type Balances } from './ledger.model.test-support.ts';
+import { applyToModel, createAnswerChecker, createResolver, observedStateProblems, scenarioArbitrary, scenarioUuid, show, stepAdvanceMs, type Command, type Expected, type ScenarioIds } from './ledger.scenario.test-support.ts';
 
 /** Runs of the database-backed property per dialect: each run is a few dozen durable commits. */
 const PROPERTY_RUNS = 30;
