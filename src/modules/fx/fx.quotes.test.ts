@@ -8,9 +8,9 @@ import { createFxService, type FxService } from './fx.service.ts';
 /**
  * Firm quotes are answered only once they are on disk, also now that the quote writer writes its
  * next batch while the last one is being flushed. The service runs on an in-memory SQLite whose
- * commits reach "the disk" only when the test says so, and on a ledger that knows two currencies.
+ * commits reach "the disk" only when the test says so (openSlowDiskSqlite), and on a ledger that
+ * knows two currencies.
  */
-const slowDisk = openSlowDiskSqlite;
 
 const ledger = {
   listLedgers: async () => [
@@ -22,10 +22,10 @@ const ledger = {
 const settledSoon = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('FX quotes on a database that flushes apart from its commits', () => {
-  let disk: ReturnType<typeof slowDisk>;
+  let disk: ReturnType<typeof openSlowDiskSqlite>;
   let fx: FxService;
   const open = async () => {
-    disk = slowDisk();
+    disk = openSlowDiskSqlite();
     await migrate(disk.db, fxMigrations);
     fx = createFxService({ db: disk.db, ledger, clock: createManualClock(Date.UTC(2026, 0, 1)) });
     await disk.db.transaction(async (tx) => {

@@ -6,21 +6,18 @@ import { eventsAfter } from './payments.repository.ts';
 import { createPaymentsWriter, type PaymentsWriter } from './payments.writer.ts';
 
 /**
- * The writer on a database whose flushes the test releases by hand: an in-memory SQLite whose
- * pipelined transactions commit at once and report "on disk" only when `flush()` is called, as
- * the file-backed adapter does when the disk is slow. What may be told before the disk has the
- * batch, and what may not, is then observable.
+ * The writer on a database whose flushes the test releases by hand (openSlowDiskSqlite): what may
+ * be told before the disk has the batch, and what may not, is then observable.
  */
-const slowDisk = openSlowDiskSqlite;
 
 const event = (paymentId: string, status: 'RCVD' | 'ACTC' | 'ACSP' | 'ACCC') => ({ paymentId, uetr: `uetr-${paymentId}`, status, reasonCode: null, at: 1n });
 const settledSoon = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('payments writer on a database that flushes apart from its commits', () => {
-  let disk: ReturnType<typeof slowDisk>;
+  let disk: ReturnType<typeof openSlowDiskSqlite>;
   let writer: PaymentsWriter;
   const open = async () => {
-    disk = slowDisk();
+    disk = openSlowDiskSqlite();
     await migrate(disk.db, paymentsMigrations);
     writer = createPaymentsWriter(disk.db);
   };
