@@ -131,7 +131,7 @@ async function buildClassicScript(build, entry, name, define) {
 }
 
 /**
- * The console is four classic scripts: the main one (vite.config.ts); ECharts and Cytoscape, each
+ * The console is five classic scripts: the main one and its pages (vite.config.ts); ECharts and Cytoscape, each
  * its own (web/src/vendor), which the main script adds to the page when a chart or graph is first
  * drawn and knows by the names given to it here; and web/src/early.ts, which starts the current
  * page's API requests (and library) before the main script has loaded, added to index.html as an
@@ -144,8 +144,14 @@ async function buildConsole(build) {
     graph: await buildClassicScript(build, 'vendor/graph.ts', 'graph'),
   };
   const define = { __SLUICE_VENDOR_SCRIPTS__: JSON.stringify(vendorScripts) };
-  await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn', define, build: { emptyOutDir: false } });
-  const early = await buildClassicScript(build, 'early.ts', 'early', define);
+  const main = await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn', define, build: { emptyOutDir: false } });
+  // The chunks beside the entry hold the pages outside the shell; the early script starts them
+  // when the console is opened at one of those pages (web/classic-chunks.ts).
+  const pageScripts = (Array.isArray(main) ? main : [main])
+    .flatMap((bundle) => bundle.output)
+    .filter((output) => output.type === 'chunk' && !output.isEntry)
+    .map((chunk) => `/${chunk.fileName}`);
+  const early = await buildClassicScript(build, 'early.ts', 'early', { ...define, __SLUICE_PAGE_SCRIPTS__: JSON.stringify(pageScripts) });
   const html = readFileSync(INDEX, 'utf8');
   if (!html.includes('<head>')) throw new Error('index.html has no <head> to add the early script to');
   writeFileSync(INDEX, html.replace('<head>', `<head>\n    <script async src="${early}"></script>`));

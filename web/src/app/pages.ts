@@ -1,14 +1,23 @@
 import type { ComponentType } from 'react';
+import { installChunkLoader } from '../lib/chunks.ts';
+import Dashboard from '../pages/dashboard/Dashboard.tsx';
 import type { Route } from './router.ts';
+import type { PageName } from './routes.ts';
+
+export { matchRoute, type PageName } from './routes.ts';
 
 /**
- * The console's pages and the hash paths that lead to them. A page's modules are initialised the
- * first time it is opened (they are in the one bundle; see web/vite.config.ts).
+ * The console's pages. The dashboard, where an operator lands, is in the shell's script
+ * (SHELL_PAGES in routes.ts); every other page's `import()` is of a chunk the build writes as a
+ * classic script of its own (web/classic-chunks.ts), loaded and run the first time a page in it
+ * is opened.
  */
 type PageModule = Promise<{ default: ComponentType<{ route: Route }> }>;
 
+installChunkLoader();
+
 export const PAGE_LOADERS = {
-  dashboard: () => import('../pages/dashboard/Dashboard.tsx'),
+  dashboard: () => Promise.resolve({ default: Dashboard }),
   accounts: () => import('../pages/ledger/Accounts.tsx'),
   account: () => import('../pages/ledger/AccountDetail.tsx'),
   transfer: () => import('../pages/ledger/TransferDetail.tsx'),
@@ -25,9 +34,7 @@ export const PAGE_LOADERS = {
   lists: () => import('../pages/risk/Lists.tsx'),
   cases: () => import('../pages/risk/Cases.tsx'),
   caseDetail: () => import('../pages/risk/CaseDetail.tsx'),
-} satisfies Record<string, () => PageModule>;
-
-export type PageName = keyof typeof PAGE_LOADERS;
+} satisfies Record<PageName, () => PageModule>;
 
 /** Pages whose modules have run already, which render at once instead of suspending first. */
 const prepared = new Map<PageName, ComponentType<{ route: Route }>>();
@@ -42,29 +49,4 @@ export async function preparePage(name: PageName): Promise<void> {
 
 export function preparedPage(name: PageName): ComponentType<{ route: Route }> | undefined {
   return prepared.get(name);
-}
-
-/** Path → page and the menu entry it belongs to. The first matching pattern wins. */
-const ROUTES: readonly { pattern: RegExp; page: PageName; menu: string }[] = [
-  { pattern: /^\/$/, page: 'dashboard', menu: '/' },
-  { pattern: /^\/ledger\/?$/, page: 'accounts', menu: '/ledger' },
-  { pattern: /^\/ledger\/accounts\/[^/]+$/, page: 'account', menu: '/ledger' },
-  { pattern: /^\/ledger\/transfers\/[^/]+$/, page: 'transfer', menu: '/ledger' },
-  { pattern: /^\/payments\/?$/, page: 'payments', menu: '/payments' },
-  { pattern: /^\/payments\/new$/, page: 'newPayment', menu: '/payments' },
-  { pattern: /^\/payments\/[^/]+$/, page: 'payment', menu: '/payments' },
-  { pattern: /^\/scf\/?$/, page: 'programs', menu: '/scf' },
-  { pattern: /^\/scf\/programs\/[^/]+$/, page: 'program', menu: '/scf' },
-  { pattern: /^\/scf\/vouchers\/[^/]+$/, page: 'voucher', menu: '/scf' },
-  { pattern: /^\/scf\/proof$/, page: 'proof', menu: '/scf/proof' },
-  { pattern: /^\/journal\/?$/, page: 'journal', menu: '/journal' },
-  { pattern: /^\/risk\/?$/, page: 'decisions', menu: '/risk' },
-  { pattern: /^\/risk\/rules$/, page: 'rules', menu: '/risk/rules' },
-  { pattern: /^\/risk\/lists$/, page: 'lists', menu: '/risk/lists' },
-  { pattern: /^\/risk\/cases\/?$/, page: 'cases', menu: '/risk/cases' },
-  { pattern: /^\/risk\/cases\/[^/]+$/, page: 'caseDetail', menu: '/risk/cases' },
-];
-
-export function matchRoute(path: string): { readonly page: PageName; readonly menu: string } | undefined {
-  return ROUTES.find((candidate) => candidate.pattern.test(path));
 }

@@ -9,12 +9,11 @@ const REGISTRY_GLOBAL = '__sluiceVendors';
 
 interface Registry {
   readonly loaded: Map<VendorName, unknown>;
-  readonly loading: Map<VendorName, Promise<unknown>>;
 }
 
 export function vendorRegistry(): Registry {
   const holder = globalThis as typeof globalThis & { [REGISTRY_GLOBAL]?: Registry };
-  holder[REGISTRY_GLOBAL] ??= { loaded: new Map(), loading: new Map() };
+  holder[REGISTRY_GLOBAL] ??= { loaded: new Map() };
   return holder[REGISTRY_GLOBAL];
 }
 

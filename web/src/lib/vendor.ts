@@ -1,5 +1,6 @@
 import type { ChartsVendor } from '../vendor/charts.ts';
 import type { GraphVendor } from '../vendor/graph.ts';
+import { loadScriptOnce } from './script-loader.ts';
 import { vendorRegistry, type VendorName } from './vendor-registry.ts';
 
 /**
@@ -15,9 +16,6 @@ interface Vendors {
 
 declare const __SLUICE_VENDOR_SCRIPTS__: Readonly<Record<VendorName, string>> | undefined;
 
-/** A script that has not loaded by then has failed (the server is local; a megabyte is quick). */
-const VENDOR_LOAD_TIMEOUT_MS = 30_000;
-
 function scriptFor(name: VendorName): { readonly src: string; readonly module: boolean } {
   if (import.meta.env.DEV) return { src: `/src/vendor/${name}.ts`, module: true };
   if (typeof __SLUICE_VENDOR_SCRIPTS__ === 'undefined') throw new Error('the console was built without its vendor scripts');
@@ -25,33 +23,13 @@ function scriptFor(name: VendorName): { readonly src: string; readonly module: b
 }
 
 /** The library `name`, loading its script once per page (whoever asks first, the early script included). */
-export function loadVendor<K extends VendorName>(name: K): Promise<Vendors[K]> {
+export async function loadVendor<K extends VendorName>(name: K): Promise<Vendors[K]> {
   const registry = vendorRegistry();
-  const loaded = registry.loaded.get(name);
-  if (loaded) return Promise.resolve(loaded as Vendors[K]);
-  let loading = registry.loading.get(name);
-  if (!loading) {
-    loading = new Promise<unknown>((resolve, reject) => {
-      const { src, module } = scriptFor(name);
-      const script = document.createElement('script');
-      if (module) script.type = 'module';
-      script.src = src;
-      const timer = setTimeout(() => fail(new Error(`${src} did not load within ${VENDOR_LOAD_TIMEOUT_MS} ms`)), VENDOR_LOAD_TIMEOUT_MS);
-      function fail(error: Error) {
-        clearTimeout(timer);
-        registry.loading.delete(name);
-        reject(error);
-      }
-      script.addEventListener('load', () => {
-        clearTimeout(timer);
-        const value = registry.loaded.get(name);
-        if (value) resolve(value);
-        else fail(new Error(`${src} loaded but did not publish ${name}`));
-      });
-      script.addEventListener('error', () => fail(new Error(`${src} could not be loaded`)));
-      document.head.appendChild(script);
-    });
-    registry.loading.set(name, loading);
-  }
-  return loading as Promise<Vendors[K]>;
+  const published = registry.loaded.get(name);
+  if (published) return published as Vendors[K];
+  const { src, module } = scriptFor(name);
+  await loadScriptOnce(src, { module });
+  const value = registry.loaded.get(name);
+  if (!value) throw new Error(`${src} loaded but did not publish ${name}`);
+  return value as Vendors[K];
 }
