@@ -31,6 +31,7 @@ const COMPONENT_CLASSES: Readonly<Record<string, readonly string[]>> = {
   ConfigProvider: [],
   DatePicker: ['picker', 'btn', 'tag', 'select'],
   Descriptions: ['descriptions'],
+  Dropdown: ['dropdown', 'menu'],
   Empty: ['empty'],
   Form: ['form', 'row', 'col', 'tooltip'],
   Input: ['input', 'btn', 'space'],

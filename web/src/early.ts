@@ -16,6 +16,11 @@ import { loadVendor } from './lib/vendor.ts';
 /** The scripts of the pages outside the shell (scripts/build-web.mjs names them). */
 declare const __SLUICE_PAGE_SCRIPTS__: readonly string[];
 
+const startPageScripts = () => {
+  // Loaded, not run: the main script runs a chunk when it opens a page in it (lib/chunks.ts).
+  for (const src of __SLUICE_PAGE_SCRIPTS__) loadScriptOnce(src).catch(() => {});
+};
+
 // Usually this runs before the main script; when it loses that race, prefetchFor starts nothing
 // (see noteConsoleRunning).
 if (currentKey()) {
@@ -24,8 +29,10 @@ if (currentKey()) {
   const path = pathPart.startsWith('/') ? pathPart : `/${pathPart}`;
   prefetchFor(path, query);
   const page = matchRoute(path)?.page;
-  // Loaded, not run: the main script runs a page's chunk when it opens the page (lib/chunks.ts).
-  if (page && !SHELL_PAGES.has(page)) for (const src of __SLUICE_PAGE_SCRIPTS__) loadScriptOnce(src).catch(() => {});
+  if (page && !SHELL_PAGES.has(page)) startPageScripts();
   // A failure shows where the page draws, which asks again.
   for (const vendor of vendorsFor(path)) loadVendor(vendor).catch(() => {});
+} else {
+  // The sign-in form is in the pages' script (app/Root.tsx).
+  startPageScripts();
 }

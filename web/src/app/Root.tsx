@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { Suspense, lazy, useEffect, useSyncExternalStore } from 'react';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { App as AntApp, ConfigProvider } from 'antd';
@@ -6,8 +6,15 @@ import enUSLocale from 'antd/locale/en_US';
 import zhCNLocale from 'antd/locale/zh_CN';
 import { currentKey, onSessionChange } from '../api/session.ts';
 import { useI18n } from './i18n.tsx';
+import { Loading } from '../components/States.tsx';
 import { Shell } from './Shell.tsx';
-import { SignIn } from './SignIn.tsx';
+
+/**
+ * The sign-in form is not in the shell's script: a signed-in load never draws it, and its form
+ * code would be read on every one. It comes with the other pages' script (vite.config.ts), which
+ * the early script starts at once when nobody is signed in.
+ */
+const SignIn = lazy(() => import('./SignIn.tsx').then((module) => ({ default: module.SignIn })));
 
 /**
  * Ant Design's component styles come from its prebuilt stylesheet (imported in main.tsx) instead of
@@ -27,7 +34,15 @@ export function Root() {
   useEffect(() => void dayjs.locale(locale === 'zh-CN' ? 'zh-cn' : 'en'), [locale]);
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCNLocale : enUSLocale} theme={THEME}>
-      <AntApp>{key ? <Shell /> : <SignIn />}</AntApp>
+      <AntApp>
+        {key ? (
+          <Shell />
+        ) : (
+          <Suspense fallback={<Loading />}>
+            <SignIn />
+          </Suspense>
+        )}
+      </AntApp>
     </ConfigProvider>
   );
 }
