@@ -68,7 +68,9 @@ export function wrapChunk(code: string, fileName: string, isEntry: boolean, base
   }
   if (DEFERRED_REQUIRE.test(body)) throw new Error(`${fileName}: an import() written in a form this step does not recognise`);
   const factories = `globalThis.${CHUNK_FACTORIES_GLOBAL} || (globalThis.${CHUNK_FACTORIES_GLOBAL} = {})`;
-  const register = `factories[${JSON.stringify(key)}] = function (module, exports, require) {\n${body}\n};`;
+  // In parentheses: V8 compiles a parenthesised function while it streams the script, off the main
+  // thread, where an unmarked one is compiled on the main thread the first time it is called.
+  const register = `factories[${JSON.stringify(key)}] = (function (module, exports, require) {\n${body}\n});`;
   const run = isEntry ? `\n${requireRuntime()}\nrequireChunk(${JSON.stringify(key)});` : '';
   return `(function (factories) {\n${register}${run}\n})(${factories});\n`;
 }
