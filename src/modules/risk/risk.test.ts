@@ -100,4 +100,14 @@ describe('variables', () => {
     expect(variablesFromJson(toJson(variables), undefined, event)).toEqual(variables);
     expect(eventFromJson(eventJson(event))).toEqual(event);
   });
+
+  it('stores a vector\'s values in its set\'s order whatever order its own keys are in, and null for a name it lacks', () => {
+    const set = { id: 'set-1', names: ['a', 'b', 'c'] };
+    const valuesOf = (features: Record<string, number | boolean>) => JSON.parse(variablesToJson(variablesOf(event, features, NONE, { debit_score: 0, credit_score: 0 }, { debit_mule_score: 0, credit_mule_score: 0 }), set, event)).features.values;
+    expect(valuesOf({ a: 1, b: true, c: 2.5 })).toEqual([1, true, 2.5]);
+    expect(valuesOf({ c: 2.5, a: 1, b: false })).toEqual([1, false, 2.5]);
+    expect(valuesOf({ a: 1, c: 2.5 })).toEqual([1, null, 2.5]);
+    expect(valuesOf({ a: 1, b: 2, c: 3, d: 4 })).toEqual([1, 2, 3]);
+    expect(valuesOf({ a: 1, b: Number.NaN, c: 3 })).toEqual([1, null, 3]);
+  });
 });

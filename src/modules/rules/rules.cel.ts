@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { compileProgram } from './rules.cel-compile.ts';
 import { RULES_LIMITS } from './rules.limits.ts';
 import { assertRe2MatchesInEffect, registerRe2Matches } from './rules.re2.ts';
 import { VARIABLE_DESCRIPTIONS, VARIABLE_NAMES, VARIABLE_TYPES, type CelContext } from './rules.variables.ts';
@@ -165,5 +166,7 @@ export function compileExpression(expression: string): CompileResult {
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
     return { ok: false, error: 'expression_not_boolean', detail: `a rule must yield a bool; this expression yields ${checked.type}` };
   }
-  return { ok: true, value: { expression, program: parsed as (context: CelContext) => unknown, type: checked.type, featureNames: [...shape.features].sort() } };
+  // The interpreter stays behind the compiled closures: it answers whatever they leave undecided.
+  const program = compileProgram(parsed.ast, parsed as (context: CelContext) => unknown);
+  return { ok: true, value: { expression, program, type: checked.type, featureNames: [...shape.features].sort() } };
 }

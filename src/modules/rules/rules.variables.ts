@@ -120,15 +120,20 @@ const isFeatureValue = (value: unknown): value is number | boolean => typeof val
 
 function features(source: DecisionVariables['features'] | undefined): Readonly<Record<string, number | boolean>> {
   if (!source) return {};
-  const names = Object.keys(source);
   // A vector already in shape (the features module's always is) is passed as it is: copying it
-  // cost more than evaluating a small ruleset. Rules only read it.
-  let inShape = names.length <= RULES_LIMITS.featuresMax;
-  for (let index = 0; inShape && index < names.length; index++) {
-    const name = names[index] as string;
-    inShape = acceptedName(name) && isFeatureValue(source[name]);
+  // cost more than evaluating a small ruleset. Rules only read it. The check is one pass over the
+  // keys, with no array of them made; an inherited key found by the pass only sends the vector to the
+  // copy below, which reads own keys, so rules see the same either way.
+  let inShape = true;
+  let seen = 0;
+  for (const name in source) {
+    if (++seen > RULES_LIMITS.featuresMax || !acceptedName(name) || !isFeatureValue(source[name])) {
+      inShape = false;
+      break;
+    }
   }
   if (inShape) return source;
+  const names = Object.keys(source);
   const result: Record<string, number | boolean> = {};
   let count = 0;
   for (const name of names) {
