@@ -70,8 +70,9 @@ export function limitsAndOverflow(debit: Account, credit: Account, amount: bigin
     if (credit.creditsPosted > room) return 'overflows_credits_posted';
   }
   const totalRoom = released === 0n ? room : room + released;
-  if (debit.debitsPending + debit.debitsPosted > totalRoom) return 'overflows_debits';
-  if (credit.creditsPending + credit.creditsPosted > totalRoom) return 'overflows_credits';
+  // Accounts without pending amounts, the usual case, need no sum.
+  if ((debit.debitsPending === 0n ? debit.debitsPosted : debit.debitsPending + debit.debitsPosted) > totalRoom) return 'overflows_debits';
+  if ((credit.creditsPending === 0n ? credit.creditsPosted : credit.creditsPending + credit.creditsPosted) > totalRoom) return 'overflows_credits';
   return null;
 }
 

@@ -113,6 +113,57 @@ describe('SQLite ledger store memory', () => {
     expect((await platform.verify()).problems).toEqual([]);
   });
 
+  /** Opens `count` more accounts (ids in the 'c000' family, in key order) and returns their ids. */
+  async function openMany(count: number): Promise<string[]> {
+    const ids = Array.from({ length: count }, (_, index) => uuid('c000', index + 1));
+    const created = await platform.ledger.createAccounts(ids.map((id) => ({ id, ledger: LEDGER, code: 1, flags: 0 })));
+    expect(created.every((result) => result.result === 'ok')).toBe(true);
+    return ids;
+  }
+
+  it('rewrites the rows of many accounts several to a statement, with exactly the balances their transfers make', async () => {
+    // 150 accounts: rows go 64 to a statement, then 4 to a statement, then one by one.
+    const ids = await openMany(150);
+    const pick = (n: number) => ids[n % ids.length] as string;
+    // Distinct accounts: the credit side is 1 to 149 places after the debit side.
+    const between = (call: number, index: number) => {
+      const debit = call * 31 + index * 7;
+      return transfer(pick(debit), pick(debit + 1 + (index % 149)), BigInt(1 + ((call * 700 + index) % 97)));
+    };
+    const calls = Array.from({ length: 5 }, (_, call) => Array.from({ length: 700 }, (_, index) => between(call, index)));
+    // The first call alone, then four at once, which share one transaction.
+    const answers = [await platform.ledger.createTransfers(calls[0] as TransferRequest[]), ...(await Promise.all(calls.slice(1).map((call) => platform.ledger.createTransfers(call))))];
+    expect(answers.flat().every((answer) => answer.result === 'ok')).toBe(true);
+    const expected = new Map<string, { debits: bigint; credits: bigint }>(ids.map((id) => [id, { debits: 0n, credits: 0n }]));
+    for (const request of calls.flat()) {
+      (expected.get(request.debitAccountId as string) as { debits: bigint }).debits += request.amount as bigint;
+      (expected.get(request.creditAccountId as string) as { credits: bigint }).credits += request.amount as bigint;
+    }
+    const rows = await platform.db.all<{ id: string; debits_posted: bigint; credits_posted: bigint; debits_pending: bigint; credits_pending: bigint; timestamp: bigint }>(
+      "SELECT id, debits_posted, credits_posted, debits_pending, credits_pending, timestamp FROM ledger_accounts WHERE id LIKE '00000000-c000-%' ORDER BY id",
+    );
+    expect(rows.map((row) => ({ id: row.id, debits: row.debits_posted, credits: row.credits_posted }))).toEqual(ids.map((id) => ({ id, ...expected.get(id) })));
+    expect(rows.every((row) => row.debits_pending === 0n && row.credits_pending === 0n && row.timestamp > 0n)).toBe(true);
+    expect((await platform.verify()).problems).toEqual([]);
+  });
+
+  it('rolls back a transaction whose rewritten account row is gone rather than store it anew', async () => {
+    const ids = await openMany(80);
+    const gone = ids[0] as string;
+    // Deletes the row inside the engine's own transaction, where the store cannot see it coming.
+    await platform.db.exec(`CREATE TRIGGER take_account AFTER INSERT ON ledger_transfers WHEN NEW.amount = ${REFUSED_AMOUNT}
+      BEGIN DELETE FROM ledger_accounts WHERE id = NEW.credit_account_id; END`);
+    const batch = ids.slice(1).map((id) => transfer(id, gone, 1n));
+    batch.push(transfer(OTHER, gone, REFUSED_AMOUNT));
+    await expect(platform.ledger.createTransfers(batch)).rejects.toThrow(/was written but not stored/);
+    await platform.db.exec('DROP TRIGGER take_account');
+    expect(await platform.db.get('SELECT credits_posted, timestamp > 0 AS positive FROM ledger_accounts WHERE id = ?', [gone])).toEqual({ credits_posted: 0n, positive: 1n });
+    expect(await platform.db.get('SELECT COUNT(*) AS n FROM ledger_accounts WHERE timestamp < 0')).toEqual({ n: 0n });
+    expect(await results([transfer(OTHER, gone, 5n)])).toEqual(['ok']);
+    expect(await creditsOf(gone)).toBe(5n);
+    expect((await platform.verify()).problems).toEqual([]);
+  });
+
   it('commits queued batches together yet fails only the callers of a batch that cannot be applied', async () => {
     await platform.db.exec(`CREATE TRIGGER refuse_amount BEFORE INSERT ON ledger_transfers WHEN NEW.amount = ${REFUSED_AMOUNT}
       BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);

@@ -16,6 +16,18 @@ import { createPostingWriter } from './ledger.postings.ts';
 const ACCOUNT_CACHE_MAX_ENTRIES = 65_536;
 
 /**
+ * Account rows rewritten per statement, as a multi-row upsert that only ever updates (see
+ * writeAccounts). One statement per row cost about 40 % more, mostly in binding and stepping the
+ * statement; UPDATE … FROM (VALUES …) cost more still, since SQLite collects its rows first.
+ */
+const ACCOUNT_ROWS_PER_UPDATE = 64;
+/** Rows per statement for what is left after the large statements: small transactions use the same path. */
+const ACCOUNT_ROWS_PER_SMALL_UPDATE = 4;
+const ACCOUNT_UPDATE_PARAMS = 6;
+/** The timestamp an upserted account row would get if it were inserted: no account has it (they are positive). */
+const MISSING_ACCOUNT_TIMESTAMP = -1n;
+
+/**
  * Ids whose order as JavaScript strings (UTF-16 code units) is the same as SQLite's BINARY order
  * (UTF-8 bytes): the two agree for every character below U+D800, which covers every UUID.
  */
@@ -53,7 +65,33 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
     // In key order the updates walk the accounts table from one end to the other instead of
     // jumping between its pages: about half the time of the same updates in arrival order.
     const ids = [...unwritten.keys()].sort();
-    for (const id of ids) {
+    let next = 0;
+    for (const update of sql.updateAccounts) {
+      const params = new Array<string | number | bigint>(ACCOUNT_UPDATE_PARAMS * update.rows);
+      for (; next + update.rows <= ids.length; next += update.rows) {
+        for (let offset = 0; offset < update.rows; offset++) {
+          const id = ids[next + offset] as string;
+          const account = unwritten.get(id) as Account;
+          const at = ACCOUNT_UPDATE_PARAMS * offset;
+          params[at] = id;
+          params[at + 1] = account.flags;
+          params[at + 2] = account.debitsPending;
+          params[at + 3] = account.debitsPosted;
+          params[at + 4] = account.creditsPending;
+          params[at + 5] = account.creditsPosted;
+        }
+        update.statement.run(params);
+      }
+    }
+    if (next > 0) {
+      // Every row exists (it was read, or created earlier in this transaction), so the upserts only
+      // ever update. Were one missing, its insert would carry the timestamp no account has, found
+      // here by the unique index, and the transaction would roll back rather than keep it.
+      const stray = sql.strayAccount.get(MISSING_ACCOUNT_TIMESTAMP) as { id: string } | undefined;
+      assert(!stray, `account ${stray?.id} was written but not stored`);
+    }
+    for (; next < ids.length; next++) {
+      const id = ids[next] as string;
       const account = unwritten.get(id) as Account;
       sql.updateAccount.run(account.flags, account.debitsPending, account.debitsPosted, account.creditsPending, account.creditsPosted, id);
     }
@@ -295,6 +333,8 @@ function prepareAll(raw: BetterSqlite3.Database) {
     largestFailureId: raw.prepare('SELECT max(id) AS id FROM ledger_transfer_failures'),
     insertAccount: raw.prepare(`INSERT INTO ledger_accounts (${ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     updateAccount: raw.prepare('UPDATE ledger_accounts SET flags = ?, debits_pending = ?, debits_posted = ?, credits_pending = ?, credits_posted = ? WHERE id = ?'),
+    updateAccounts: [ACCOUNT_ROWS_PER_UPDATE, ACCOUNT_ROWS_PER_SMALL_UPDATE].map((rows) => ({ rows, statement: prepareAccountUpsert(raw, rows) })),
+    strayAccount: raw.prepare('SELECT id FROM ledger_accounts WHERE timestamp = ?'),
     insertTransfer: raw.prepare(
       'INSERT INTO ledger_transfers (timestamp, id, debit_account_id, credit_account_id, amount, pending_id, ledger, code, flags, timeout_seconds, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -306,4 +346,14 @@ function prepareAll(raw: BetterSqlite3.Database) {
     insertFailure: raw.prepare('INSERT INTO ledger_transfer_failures (id, result, timestamp) VALUES (?, ?, ?)'),
     insertEvent: raw.prepare('INSERT INTO ledger_account_events (timestamp, account_id, kind) VALUES (?, ?, ?)'),
   };
+}
+
+/** An upsert of `rows` account rows that updates the balances and flags of existing rows (see writeAccounts). */
+function prepareAccountUpsert(raw: BetterSqlite3.Database, rows: number) {
+  const values = Array.from({ length: rows }, () => `(?, 0, 0, ?, 0, ?, ?, ?, ?, ${MISSING_ACCOUNT_TIMESTAMP})`).join(', ');
+  return raw.prepare(
+    `INSERT INTO ledger_accounts (id, ledger, code, flags, initial_flags, debits_pending, debits_posted, credits_pending, credits_posted, timestamp) VALUES ${values}
+     ON CONFLICT (id) DO UPDATE SET flags = excluded.flags, debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
+       credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted`,
+  );
 }
