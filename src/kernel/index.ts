@@ -9,3 +9,4 @@ export * from './random.ts';
 export * from './lingering-writer.ts';
 export * from './countries.ts';
 export * from './serially.ts';
+export * from './typed-arrays.ts';

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { doubled } from '../../kernel/index.ts';
 
 /**
  * The per-account transfer index on SQLite ("postings": one entry per side of a transfer).
@@ -248,12 +249,8 @@ function createNotes() {
   return {
     add(debitAccountKey: bigint, creditAccountKey: bigint, timestamp: bigint): void {
       if (count + 2 > accounts.length) {
-        const grownAccounts = new BigInt64Array(accounts.length * 2);
-        grownAccounts.set(accounts);
-        accounts = grownAccounts;
-        const grownTimestamps = new BigInt64Array(timestamps.length * 2);
-        grownTimestamps.set(timestamps);
-        timestamps = grownTimestamps;
+        accounts = doubled(accounts);
+        timestamps = doubled(timestamps);
       }
       accounts[count] = debitAccountKey;
       accounts[count + 1] = creditAccountKey;

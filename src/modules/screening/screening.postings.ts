@@ -1,3 +1,5 @@
+import { doubled } from '../../kernel/index.ts';
+
 /**
  * Posting lists in compressed-row form: every key gets a number, and the names filed under key k are
  * `ids[offsets[k] .. offsets[k + 1])`. Two flat integer arrays instead of a JavaScript array per key
@@ -28,12 +30,8 @@ export function createPostingsBuilder(): PostingsBuilder {
   let names = new Int32Array(INITIAL_CAPACITY);
   let count = 0;
   const grow = () => {
-    const biggerKeys = new Int32Array(keys.length * 2);
-    biggerKeys.set(keys);
-    keys = biggerKeys;
-    const biggerNames = new Int32Array(names.length * 2);
-    biggerNames.set(names);
-    names = biggerNames;
+    keys = doubled(keys);
+    names = doubled(names);
   };
   return {
     intern(key) {
