@@ -14,6 +14,8 @@ export function LanguageSwitch() {
   return (
     <Dropdown
       trigger={['click']}
+      // The open menu takes the focus, so arrows and Enter choose a language from the keyboard.
+      autoFocus
       menu={{
         selectable: true,
         selectedKeys: [locale],
