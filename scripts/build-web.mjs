@@ -21,7 +21,7 @@ const WEB = join(ROOT, 'web');
 const DIST = join(WEB, 'dist');
 const INDEX = join(DIST, 'index.html');
 /** What the bundle is made from: a change to any of these makes the built console stale. */
-const SOURCES = ['src', 'public', 'index.html', 'vite.config.ts', 'antd-styles.ts', 'tsconfig.json'].map((name) => join(WEB, name));
+const SOURCES = ['src', 'public', 'index.html', 'vite.config.ts', 'antd-styles.ts', 'classic-chunks.ts', 'tsconfig.json'].map((name) => join(WEB, name));
 const LOCK = join(ROOT, 'node_modules', '.cache', 'sluice-web-build.lock');
 /** A lock older than this was left by a build that died; it is taken over. */
 const LOCK_STALE_MS = 5 * 60_000;
