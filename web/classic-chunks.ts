@@ -10,7 +10,7 @@ import type { Plugin } from 'vite';
  * src/lib/chunks.ts, which adds the chunk's script to the page once and then requires it.
  *
  * The globals below are the whole contract between this build step and src/lib/chunks.ts, which
- * names them again (test/web/classic-chunks.test.ts checks that the two agree).
+ * names them again (test/e2e/chunks.test.ts checks that the two agree).
  */
 export const CHUNK_FACTORIES_GLOBAL = '__sluiceChunkFactories';
 export const REQUIRE_CHUNK_GLOBAL = '__sluiceRequireChunk';

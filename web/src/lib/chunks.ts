@@ -5,7 +5,7 @@ import { loadScriptOnce } from './script-loader.ts';
  * script as classic scripts that register their code under their file names; a page's `import()`
  * becomes a call to the function installed here, which adds the chunk's script to the page once
  * (or awaits the one the early script started) and then runs it through the entry's `require`.
- * The names below must match the build step's (test/web/classic-chunks.test.ts checks them).
+ * The names below must match the build step's (test/e2e/chunks.test.ts checks them).
  */
 export const CHUNK_FACTORIES_GLOBAL = '__sluiceChunkFactories';
 export const REQUIRE_CHUNK_GLOBAL = '__sluiceRequireChunk';
