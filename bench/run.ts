@@ -24,6 +24,7 @@ import './http.ts';
 import './risk-http.ts';
 import './aml.ts';
 import './postgres.ts';
+import './caches.ts';
 
 const CHILD_FLAG = '--child';
 /** Marks the figure lines a child writes, so that stray output on stdout cannot be mistaken for them. */

@@ -1,3 +1,4 @@
+import { createBoundedCache, type BoundedCache } from '../kernel/index.ts';
 import { TransferFlags, type LedgerService, type TransferRequest } from '../modules/ledger/index.ts';
 import type { PartiesService } from '../modules/parties/index.ts';
 import { RISK_LIMITS } from '../modules/risk/index.ts';
@@ -29,10 +30,9 @@ export interface EventDirectory {
   learn(accounts: readonly { readonly id: string; readonly partyId?: string | null }[]): Promise<void>;
 }
 
-function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): V {
-  // Oldest first out: insertion order is enough for facts that never go stale.
-  if (map.size >= max) map.delete(map.keys().next().value as K);
-  map.set(key, value);
+function remember<K, V>(cache: BoundedCache<K, V>, key: K, value: V): V {
+  // Oldest first out is enough for facts that never go stale; a forgotten one is read again.
+  cache.set(key, value);
   return value;
 }
 
@@ -40,15 +40,15 @@ export function createEventDirectory(deps: {
   readonly ledger: Pick<LedgerService, 'getAccount' | 'getLedger'>;
   readonly parties: Pick<PartiesService, 'get'>;
 }): EventDirectory {
-  const accounts = new Map<string, AccountFacts>();
-  const countries = new Map<string, string>();
-  const currencies = new Map<number, string>();
+  const accounts = createBoundedCache<string, AccountFacts>(RISK_LIMITS.accountCacheMaxEntries);
+  const countries = createBoundedCache<string, string>(RISK_LIMITS.partyCacheMaxEntries);
+  const currencies = createBoundedCache<number, string>(RISK_LIMITS.partyCacheMaxEntries);
 
   async function country(partyId: string): Promise<string | undefined> {
     const known = countries.get(partyId);
     if (known !== undefined) return known;
     const party = await deps.parties.get(partyId);
-    return party ? remember(countries, partyId, party.jurisdiction, RISK_LIMITS.partyCacheMaxEntries) : undefined;
+    return party ? remember(countries, partyId, party.jurisdiction) : undefined;
   }
 
   async function account(id: string): Promise<AccountFacts> {
@@ -58,7 +58,7 @@ export function createEventDirectory(deps: {
     if (!found) return {};
     const partyId = found.partyId ?? undefined;
     const facts: AccountFacts = partyId ? { partyId, country: await country(partyId) } : {};
-    return remember(accounts, id, facts, RISK_LIMITS.accountCacheMaxEntries);
+    return remember(accounts, id, facts);
   }
 
   async function currency(ledgerId: number | undefined): Promise<string> {
@@ -66,7 +66,7 @@ export function createEventDirectory(deps: {
     const known = currencies.get(ledgerId);
     if (known !== undefined) return known;
     const ledger = await deps.ledger.getLedger(ledgerId);
-    return ledger ? remember(currencies, ledgerId, ledger.assetCode, RISK_LIMITS.partyCacheMaxEntries) : '';
+    return ledger ? remember(currencies, ledgerId, ledger.assetCode) : '';
   }
 
   /**
@@ -89,7 +89,7 @@ export function createEventDirectory(deps: {
       for (const { id, partyId } of created) {
         if (accounts.has(id)) continue;
         const facts: AccountFacts = partyId ? { partyId, country: await country(partyId) } : {};
-        remember(accounts, id, facts, RISK_LIMITS.accountCacheMaxEntries);
+        remember(accounts, id, facts);
       }
     },
     async transferEvent(request, channel, atMs) {

@@ -1,4 +1,4 @@
-import type { Clock } from '../kernel/index.ts';
+import { createBoundedCache, type Clock } from '../kernel/index.ts';
 import type { RiskEvent } from '../modules/features/index.ts';
 import { PAYMENT_CODES, type PaymentGate, type PaymentRecord, type PaymentsService } from '../modules/payments/index.ts';
 import type { Hold, HoldResolver, ResolveOutcome, RiskService } from '../modules/risk/index.ts';
@@ -59,7 +59,7 @@ const AWAITING_BOOKING_MAX = 65_536;
 
 export function createPaymentGate(deps: { readonly risk: RiskService; readonly directory: EventDirectory; readonly clock: Clock }): RiskPaymentGate {
   const { risk, directory } = deps;
-  const awaitingBooking = new Map<string, RiskEvent>();
+  const awaitingBooking = createBoundedCache<string, RiskEvent>(AWAITING_BOOKING_MAX);
 
   async function eventOf(payment: PaymentRecord, channel: string, atMs: number): Promise<RiskEvent> {
     const debtor = payment.debtor!;
@@ -94,7 +94,6 @@ export function createPaymentGate(deps: { readonly risk: RiskService; readonly d
       const decision = risk.evaluate(event, 'payment');
       const hold = decision.outcome === 'review' ? holdOf(payment, decision.id, decision.reasons, decision.atMs) : null;
       await risk.commit([decision], hold ? [hold] : []);
-      if (awaitingBooking.size >= AWAITING_BOOKING_MAX) awaitingBooking.delete(awaitingBooking.keys().next().value as string);
       awaitingBooking.set(decision.id, event);
       return { outcome: decision.outcome, decisionId: decision.id, failed: decision.failMode !== null };
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createBoundedCache } from '../kernel/index.ts';
 import { allows, type ApiKey, type AuthService, type Permission } from '../modules/auth/index.ts';
 import { ProblemError } from './problem.ts';
 
@@ -28,12 +29,13 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 export function registerAuth(app: FastifyInstance, auth: AuthService): void {
-  const cache = new Map<string, { key: ApiKey; until: number }>();
+  // A key forgotten here is authenticated again.
+  const cache = createBoundedCache<string, { key: ApiKey; until: number }>(CACHE_MAX_ENTRIES);
   app.decorateRequest('principal', null);
   // Other processes sharing the database still honour a revoked key until their entry expires
   // (CACHE_TTL_MS); the process that revoked it must not.
   app.decorate('forgetApiKey', (id: string) => {
-    for (const [text, entry] of cache) if (entry.key.id === id) cache.delete(text);
+    for (const [text, entry] of cache.entries()) if (entry.key.id === id) cache.delete(text);
   });
   app.addHook('onRequest', async (request) => {
     const permission = request.routeOptions.config?.permission;
@@ -45,7 +47,6 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     if (!key || key.until < now) {
       const found = await auth.authenticate(text);
       if (!found) throw new ProblemError(401, 'unauthenticated', 'the API key is not valid or was revoked', [{ pointer: '/headers/authorization', code: 'invalid', detail: 'is not a valid API key' }]);
-      if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
       key = { key: found, until: now + CACHE_TTL_MS };
       cache.set(text, key);
     }

@@ -10,3 +10,4 @@ export * from './lingering-writer.ts';
 export * from './countries.ts';
 export * from './serially.ts';
 export * from './typed-arrays.ts';
+export * from './bounded-cache.ts';

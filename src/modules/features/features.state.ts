@@ -1,3 +1,4 @@
+import { createBoundedCache, type BoundedCache } from '../../kernel/index.ts';
 import type { FeatureVector, RiskEvent } from './features.event.ts';
 import { COUNTERPARTY_WINDOW_SUFFIXES, DEVICE_WINDOW_SUFFIXES, PARTY_WINDOW_SUFFIXES, windowMsOf } from './features.catalog.ts';
 import {
@@ -71,12 +72,13 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
   let keyCount = 0;
   let leastRecent: KeyEntry | undefined;
   let mostRecent: KeyEntry | undefined;
-  const pairs = new Map<string, number>();
+  // Re-set on every payment, so the pair paid longest ago is the first forgotten.
+  const pairs = createBoundedCache<string, number>(limits.pairsMax);
   // The ids seen, with a ring of the same ids in arrival order that says which to forget first.
   const recentIds = new Set<string>();
   const recentRing: string[] = new Array(limits.recentIdsMax).fill('');
   let recentNext = 0;
-  const scores = new Map<string, Map<string, number>>();
+  const scores = new Map<string, BoundedCache<string, number>>();
   const scoreTwins = new Map<string, string>();
   let heldEvents = 0;
   // Scratch space reused by every compute (it is synchronous, so never shared by two at once).
@@ -141,7 +143,6 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
     const previous = pairs.get(key);
     pairs.delete(key);
     pairs.set(key, Math.max(previous ?? -Infinity, atMs));
-    if (pairs.size > limits.pairsMax) pairs.delete(pairs.keys().next().value as string);
   }
 
   function rememberId(id: string): boolean {
@@ -223,7 +224,6 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       const byAccount = declareScore(name);
       byAccount.delete(accountId);
       byAccount.set(accountId, score);
-      if (byAccount.size > limits.scoreAccountsMax) byAccount.delete(byAccount.keys().next().value as string);
     },
     declareScore,
     scoreNames: () => [...scores.keys()],
@@ -240,10 +240,11 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
     stats: () => ({ keys: keyCount, heldEvents, pairs: pairs.size }),
   };
 
-  function declareScore(name: string): Map<string, number> {
+  function declareScore(name: string): BoundedCache<string, number> {
     let byAccount = scores.get(name);
     if (!byAccount) {
-      byAccount = new Map();
+      // Scores set longest ago are forgotten first (they read as 0).
+      byAccount = createBoundedCache(limits.scoreAccountsMax);
       scores.set(name, byAccount);
       scoreTwins.set(name, `counterparty_${name}`);
     }

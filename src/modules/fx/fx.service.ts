@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Database, Queryable } from '../../db/index.ts';
-import { AMOUNT_MAX, AssertionError, createBatchQueue, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
+import { AMOUNT_MAX, AssertionError, createBatchQueue, createBoundedCache, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
 import { AccountFlags, type LedgerService } from '../ledger/index.ts';
 import type { FxError } from './fx.errors.ts';
 import { FX_CODES, FX_LIMITS } from './fx.limits.ts';
@@ -75,7 +75,8 @@ export function createFxService(deps: FxServiceDeps): FxService {
   const { db, clock } = deps;
   let currencies = new Map<string, Currency>();
   const rates = new Map<string, { record: RateRecord | undefined; loadedAt: number }>();
-  const quotes = new Map<string, Quote>();
+  // A quote forgotten here is read from the database (getQuote); claiming one always goes there.
+  const quotes = createBoundedCache<string, Quote>(FX_LIMITS.quoteCacheMaxEntries);
   const desks = new Map<string, DeskAccounts>();
   const writer = createQuoteWriter(db);
 
@@ -180,7 +181,6 @@ export function createFxService(deps: FxServiceDeps): FxService {
         mid: priced.value.mid, spreadBps: priced.value.spreadBps, createdAtMs: nowMs, expiresAtMs: nowMs + ttl * 1000, usedBy: null,
       };
       await writer.insert(quote);
-      if (quotes.size >= FX_LIMITS.quoteCacheMaxEntries) quotes.delete(quotes.keys().next().value as string);
       quotes.set(quote.id, quote);
       return ok(quote);
     },

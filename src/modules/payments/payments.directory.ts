@@ -2,7 +2,7 @@ import type { Database, Queryable } from '../../db/index.ts';
 import { AccountFlags, type LedgerService } from '../ledger/index.ts';
 import type { PartiesService } from '../parties/index.ts';
 import type { FxService } from '../fx/index.ts';
-import { AssertionError, err, isUuid, normalizeUuid, ok, type Clock, type Result } from '../../kernel/index.ts';
+import { AssertionError, createBoundedCache, err, isUuid, normalizeUuid, ok, type Clock, type Result } from '../../kernel/index.ts';
 import type { PaymentError } from './payments.errors.ts';
 import { participantAccountId } from './payments.ids.ts';
 import { PAYMENT_CODES, PAYMENT_LIMITS } from './payments.limits.ts';
@@ -64,13 +64,11 @@ const ACCOUNT_COLUMNS = 'account_id, identifier, bic, party_id, currency, create
 
 export function createDirectory(deps: DirectoryDeps) {
   const { db } = deps;
-  const participants = new Map<string, { participant: Participant | undefined; currencies: Map<string, ParticipantCurrency>; loadedAt: number }>();
-  const accounts = new Map<string, CustomerAccount>();
-
-  function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-    if (map.size >= PAYMENT_LIMITS.directoryCacheMaxEntries) map.delete(map.keys().next().value as K);
-    map.set(key, value);
-  }
+  // Both are read again from the database when forgotten.
+  const participants = createBoundedCache<string, { participant: Participant | undefined; currencies: Map<string, ParticipantCurrency>; loadedAt: number }>(
+    PAYMENT_LIMITS.directoryCacheMaxEntries,
+  );
+  const accounts = createBoundedCache<string, CustomerAccount>(PAYMENT_LIMITS.directoryCacheMaxEntries);
 
   async function entry(bic: string) {
     const cached = participants.get(bic);
@@ -78,7 +76,7 @@ export function createDirectory(deps: DirectoryDeps) {
     const row = await db.get('SELECT bic, party_id, name, jurisdiction, created_at FROM payment_participants WHERE bic = ?', [bic]);
     const rows = row ? await db.all('SELECT * FROM payment_participant_currencies WHERE bic = ?', [bic]) : [];
     const fresh = { participant: row ? toParticipant(row) : undefined, currencies: new Map(rows.map((r) => [r.currency as string, toCurrency(r)])), loadedAt: Date.now() };
-    remember(participants, bic, fresh);
+    participants.set(bic, fresh);
     return fresh;
   }
 
@@ -200,7 +198,7 @@ export function createDirectory(deps: DirectoryDeps) {
         (await db.get(`SELECT ${ACCOUNT_COLUMNS} FROM payment_accounts WHERE identifier = ?`, [reference]));
       if (!row) return undefined;
       const account = await toAccount(row);
-      remember(accounts, key, account);
+      accounts.set(key, account);
       return account;
     },
   };

@@ -1,3 +1,4 @@
+import { createBoundedCache } from '../../kernel/index.ts';
 import type { PriorDecision } from './risk.repository.ts';
 
 /**
@@ -15,28 +16,20 @@ export interface RecentDecisions {
 }
 
 /**
- * Two generations of at most half the bound each: when the newer fills, the older is dropped whole
- * and the newer takes its place. Evicting one entry at a time from the front of a Map costs more
- * and more as deleted entries pile up before the map is rebuilt; this costs the same every time.
+ * A kernel bounded cache (createBoundedCache): the oldest decision is forgotten first, at a cost
+ * that does not grow with the bound.
  */
 export function createRecentDecisions(maxEntries: number): RecentDecisions {
-  const generationMax = Math.max(1, Math.floor(maxEntries / 2));
-  let newer = new Map<string, PriorDecision>();
-  let older = new Map<string, PriorDecision>();
-  const get = (eventId: string) => newer.get(eventId) ?? older.get(eventId);
+  const decisions = createBoundedCache<string, PriorDecision>(maxEntries);
   return {
     remember(eventId, decision) {
       // The first decision of an event is the one its first request was answered with.
-      if (get(eventId)) return;
-      if (newer.size >= generationMax) {
-        older = newer;
-        newer = new Map();
-      }
-      newer.set(eventId, decision);
+      if (decisions.has(eventId)) return;
+      decisions.set(eventId, decision);
     },
-    get,
+    get: (eventId) => decisions.get(eventId),
     get size() {
-      return newer.size + older.size;
+      return decisions.size;
     },
   };
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { createBoundedCache } from '../../kernel/index.ts';
 import { RULES_LIMITS } from './rules.limits.ts';
 import type { ProbeReply, ProbeRequest } from './rules.probe-worker.ts';
 
@@ -71,7 +72,8 @@ export function createRuleProbe(options: RuleProbeOptions = {}): RuleProbe {
   const heapMaxMb = options.heapMaxMb ?? RULES_LIMITS.probeHeapMaxMb;
   const repetitions = options.repetitions ?? RULES_LIMITS.probeRepetitions;
   const queue: Job[] = [];
-  const verdicts = new Map<string, ProbeVerdict>();
+  // A verdict forgotten here only costs probing that expression again.
+  const verdicts = createBoundedCache<string, ProbeVerdict>(RULES_LIMITS.probeVerdictCacheMax);
   let slot: Slot | null = null;
   let active: { job: Job; slot: Slot; timer: NodeJS.Timeout | null } | null = null;
   let nextId = 1;
@@ -83,7 +85,6 @@ export function createRuleProbe(options: RuleProbeOptions = {}): RuleProbe {
     active = null;
     // Busy is about this process, not the rule: it is not remembered.
     if (verdict.ok || verdict.code !== 'probe_busy') {
-      if (verdicts.size >= RULES_LIMITS.probeVerdictCacheMax) verdicts.delete(verdicts.keys().next().value as string);
       verdicts.set(job.request.expression, verdict);
     }
     job.resolve(verdict);

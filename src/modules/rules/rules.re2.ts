@@ -1,5 +1,6 @@
 import type { Environment } from '@marcbachmann/cel-js';
 import { RE2JS } from 're2js';
+import { createBoundedCache } from '../../kernel/index.ts';
 import { RULES_LIMITS } from './rules.limits.ts';
 
 /**
@@ -28,15 +29,15 @@ export function compilePattern(pattern: string): PatternVerdict {
 
 /**
  * Patterns only known at run time (taken from a variable) are compiled once and kept; the cache is
- * bounded and forgets the oldest pattern first. Literal patterns are compiled when the rule is.
+ * bounded and forgets the oldest patterns first (a forgotten one is compiled again). Literal
+ * patterns are compiled when the rule is.
  */
-const runtimePatterns = new Map<string, PatternVerdict>();
+const runtimePatterns = createBoundedCache<string, PatternVerdict>(RULES_LIMITS.regexCacheMaxEntries);
 
 function cachedPattern(pattern: string): PatternVerdict {
   const cached = runtimePatterns.get(pattern);
   if (cached) return cached;
   const verdict = compilePattern(pattern);
-  if (runtimePatterns.size >= RULES_LIMITS.regexCacheMaxEntries) runtimePatterns.delete(runtimePatterns.keys().next().value as string);
   runtimePatterns.set(pattern, verdict);
   return verdict;
 }
