@@ -1,5 +1,7 @@
 import { AccountFlags, type TransferRequest } from '../src/modules/ledger/index.ts';
-import { uuidv7 } from '../src/kernel/index.ts';
+import { LIMITS, uuidv7 } from '../src/kernel/index.ts';
+import type { BalancesAt } from '../src/modules/ledger/index.ts';
+import type { Platform } from '../src/platform.ts';
 import { defineBenchmark, figure, percentile, progress, seededRandom, withScratchDir } from './harness.ts';
 import { BATCH_SIZE, BENCH_LEDGER, createAccounts, expectAllOk, openBenchPlatform } from './workload.ts';
 
@@ -9,6 +11,12 @@ const COUNTERPARTIES = 16;
 const WARMUP_LOOKUPS = 500;
 const LOOKUPS = 5_000;
 const TARGET_MS = 5;
+/** Points of the balance series: the most the series endpoint answers. */
+const SERIES_POINTS = LIMITS.balanceSeriesMaxPoints;
+/** Timed runs of the series and of its baseline, alternating; the middle one of each is reported. */
+const SERIES_RUNS = 3;
+/** The series must take at most this fraction of the point-by-point baseline. */
+const SERIES_TARGET_RATIO = 0.1;
 
 /** The statement the service runs for a `history` account, here without the service around it. */
 const RAW_LOOKUP =
@@ -16,7 +24,7 @@ const RAW_LOOKUP =
 
 export default defineBenchmark({
   name: 'point-in-time',
-  description: `balancesAt() latency on a history account with ${HISTORY_TRANSFERS.toLocaleString('en-US')} transfers`,
+  description: `balancesAt() latency on a history account with ${HISTORY_TRANSFERS.toLocaleString('en-US')} transfers, and a balance series over a busy account without history`,
   run: () =>
     withScratchDir('point-in-time', async (dir) => {
       const platform = await openBenchPlatform(dir);
@@ -89,7 +97,8 @@ export default defineBenchmark({
 
         const baseline = 'the same lookup as a raw prepared better-sqlite3 statement';
         const target = `< ${TARGET_MS} ms`;
-        return [0.5, 0.99].map((fraction) => {
+        const series = await measureSeries(platform, counterparties[0] as string);
+        return [...[0.5, 0.99].map((fraction) => {
           const value = percentile(serviceSamples, fraction);
           return figure({
             name: `point-in-time.balances_at_p${Math.round(fraction * 100)}`,
@@ -100,9 +109,63 @@ export default defineBenchmark({
             target,
             met: value < TARGET_MS,
           });
-        });
+        }), series];
       } finally {
         await platform.close();
       }
     }),
 });
+
+/**
+ * ledger.balanceSeries over the busiest account without the history flag (a counterparty: one
+ * transfer in 16), at SERIES_POINTS instants evenly spaced from its opening to its last transfer,
+ * as the series endpoint asks for them; the baseline is one balancesAt call per point, each summing
+ * the account's transfers up to its instant. Both must give the same balances at every point.
+ */
+async function measureSeries(platform: Platform, accountId: string) {
+  const account = await platform.ledger.getAccount(accountId);
+  const [lastTransfer] = await platform.ledger.listTransfers({ accountId, order: 'desc', limit: 1 });
+  if (!account || !lastTransfer) throw new Error('the series account has no transfers');
+  const span = lastTransfer.timestamp - account.timestamp;
+  const instants = Array.from({ length: SERIES_POINTS }, (_, index) => account.timestamp + (span * BigInt(index)) / BigInt(SERIES_POINTS - 1));
+  const timeSeries = async () => {
+    const started = performance.now();
+    const result = await platform.ledger.balanceSeries(accountId, instants);
+    if (!result.ok) throw new Error(`balanceSeries answered ${result.error}`);
+    return { elapsed: performance.now() - started, points: result.value };
+  };
+  const timePointByPoint = async () => {
+    const started = performance.now();
+    const points: BalancesAt[] = [];
+    for (const at of instants) {
+      const result = await platform.ledger.balancesAt(accountId, at);
+      if (!result.ok || result.value.source !== 'computed') throw new Error('balancesAt did not compute the balances from the transfers');
+      points.push(result.value);
+    }
+    return { elapsed: performance.now() - started, points };
+  };
+  const seriesSamples: number[] = [];
+  const baselineSamples: number[] = [];
+  for (let run = 0; run < SERIES_RUNS; run++) {
+    const series = await timeSeries();
+    const pointByPoint = await timePointByPoint();
+    const show = (points: readonly BalancesAt[]) => points.map((point) => `${point.debitsPosted}/${point.creditsPosted}/${point.debitsPending}/${point.creditsPending}`).join(' ');
+    if (show(series.points) !== show(pointByPoint.points)) throw new Error('the series and balancesAt disagree');
+    seriesSamples.push(series.elapsed);
+    baselineSamples.push(pointByPoint.elapsed);
+    progress(`series of ${SERIES_POINTS} points: ${series.elapsed.toFixed(1)} ms, point by point: ${pointByPoint.elapsed.toFixed(1)} ms`);
+  }
+  seriesSamples.sort((left, right) => left - right);
+  baselineSamples.sort((left, right) => left - right);
+  const value = percentile(seriesSamples, 0.5);
+  const baselineValue = percentile(baselineSamples, 0.5);
+  return figure({
+    name: `point-in-time.balance_series_${SERIES_POINTS}_points`,
+    value,
+    unit: 'ms',
+    baseline: `${SERIES_POINTS} balancesAt calls, one per point`,
+    baselineValue,
+    target: `≤ ${SERIES_TARGET_RATIO}× the baseline`,
+    met: value <= SERIES_TARGET_RATIO * baselineValue,
+  });
+}

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/index.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toLedger, toTransfer, type AccountRow, type LedgerRow, type TransferRow } from './ledger.rows.ts';
 import { TransferFlags, type Account, type Ledger, type Transfer } from './ledger.ts';
 import { TIMESTAMP_MAX, postingTimestamps } from './ledger.postings.ts';
+import type { SeriesTransfer } from './ledger.series.ts';
 
 /**
  * Read-side SQL shared by both dialects (written with `?` placeholders), except for transfers by
@@ -47,6 +48,10 @@ export interface AccountFilter {
 
 /** Flags whose transfers do not post: a pending transfer holds funds; a void releases them. */
 const NOT_POSTING = TransferFlags.pending | TransferFlags.void_pending;
+
+type SeriesRow = {
+  timestamp: bigint; debit_account_id: string; credit_account_id: string; amount: bigint; flags: bigint; held: bigint | number; resolved_at: bigint | null;
+};
 
 const TWO_TO_32 = 4294967296;
 const bigintOf = (value: unknown): bigint => (value === null || value === undefined ? 0n : BigInt(String(value)));
@@ -162,6 +167,39 @@ export function createLedgerRepository(db: Queryable) {
         creditsPending: bigintOf(row?.credits_pending),
         creditsPosted: bigintOf(row?.credits_posted),
       };
+    },
+    /**
+     * The transfers of an account in (after, through], oldest first, at most `limit` of them, each
+     * with the resolution of its pending state: what a balance series folds in one pass. PostgreSQL
+     * walks the debit and the credit index in timestamp order and stops at `limit` on each; SQLite
+     * finds them through its postings, as computedBalanceAt does.
+     */
+    async seriesTransfers(accountId: string, after: bigint, through: bigint, limit: number): Promise<SeriesTransfer[]> {
+      const columns = 't.timestamp, t.debit_account_id, t.credit_account_id, t.amount, t.flags, CASE WHEN p.id IS NULL THEN 0 ELSE 1 END AS held, p.resolved_at';
+      let rows: SeriesRow[];
+      if (db.dialect === 'sqlite') {
+        const postings = postingTimestamps([accountId], after, through);
+        rows = await db.all<SeriesRow>(
+          `SELECT ${columns} FROM ledger_transfers t LEFT JOIN ledger_pending p ON p.id = t.id WHERE t.timestamp IN (${postings.sql}) ORDER BY t.timestamp LIMIT ?`,
+          [...postings.params, limit],
+        );
+      } else {
+        const side = (column: string) =>
+          `(SELECT id, timestamp, debit_account_id, credit_account_id, amount, flags FROM ledger_transfers WHERE ${column} = ? AND timestamp > ? AND timestamp <= ? ORDER BY timestamp LIMIT ?)`;
+        // UNION rather than UNION ALL: a transfer naming the account on both sides is one row, whose two sides the series takes from it.
+        rows = await db.all<SeriesRow>(
+          `SELECT ${columns} FROM (${side('debit_account_id')} UNION ${side('credit_account_id')}) t LEFT JOIN ledger_pending p ON p.id = t.id ORDER BY t.timestamp LIMIT ?`,
+          [accountId, after, through, limit, accountId, after, through, limit, limit],
+        );
+      }
+      return rows.map((row) => ({
+        timestamp: bigintOf(row.timestamp),
+        debitAccountId: row.debit_account_id,
+        creditAccountId: row.credit_account_id,
+        amount: bigintOf(row.amount),
+        flags: Number(row.flags),
+        resolvedAt: Number(row.held) === 1 ? bigintOf(row.resolved_at) : undefined,
+      }));
     },
     async balanceHistory(accountId: string, options: { after?: bigint; fromNs?: bigint; toNs?: bigint; order: SortOrder; limit: number }): Promise<BalanceSnapshot[]> {
       const where = ['account_id = ?'];

@@ -210,14 +210,10 @@ export function ledgerRoutes(platform: Platform) {
       const to = parseInstant(request.query.to, '/query/to') ?? msToNs(platform.clock.nowMs());
       if (to <= from) throw fieldProblem(400, 'invalid_range', request.query.to === undefined ? '/query/from' : '/query/to', 'the series must end after it starts');
       const count = BigInt(request.query.points ?? LIMITS.balanceSeriesDefaultPoints);
-      const points = [];
-      for (let index = 0n; index < count; index++) {
-        const at = from + ((to - from) * index) / (count - 1n);
-        const result = await ledger.balancesAt(account.id, at);
-        if (!result.ok) throw notFound(result.error, `no account ${account.id}`);
-        points.push({ at: String(at), ...renderBalances(result.value) });
-      }
-      return { account_id: account.id, points };
+      const instants = Array.from({ length: Number(count) }, (_, index) => from + ((to - from) * BigInt(index)) / (count - 1n));
+      const result = await ledger.balanceSeries(account.id, instants);
+      if (!result.ok) throw notFound(result.error, `no account ${account.id}`);
+      return { account_id: account.id, points: result.value.map((point) => ({ at: String(point.at), ...renderBalances(point) })) };
     });
 
     app.get('/accounts/:id/history', {

@@ -1,11 +1,12 @@
 import type { Database, Queryable } from '../../db/index.ts';
-import { err, ok, type Clock, type Result, msToNs, LIMITS } from '../../kernel/index.ts';
+import { assert, err, ok, type Clock, type Result, msToNs, LIMITS } from '../../kernel/index.ts';
 import type { HashAlgorithm } from '../../crypto/index.ts';
 import type { ContentVerifier, JournalService } from '../journal/index.ts';
 import { createLedgerEngine, type CloseResult, type LedgerEngine, type LedgerMetrics } from './ledger.engine.ts';
-import { createLedgerRepository, type AccountFilter, type BalanceSnapshot, type Balances, type SortOrder, type TransferFilter } from './ledger.repository.ts';
+import { createLedgerRepository, type LedgerRepository, type AccountFilter, type BalanceSnapshot, type Balances, type SortOrder, type TransferFilter } from './ledger.repository.ts';
 import { createPostgresLedgerStore } from './ledger.store.postgres.ts';
 import { createSqliteLedgerStore } from './ledger.store.sqlite.ts';
+import { createSeriesAccumulator, SERIES_SCAN_CHUNK_ROWS, type SeriesTransfer } from './ledger.series.ts';
 import { createDefinitionVerifier, createLedgerVerifier } from './ledger.verify.ts';
 import { AccountFlags, type Account, type AccountRequest, type Ledger, type Transfer, type TransferRequest } from './ledger.ts';
 import type { ItemResult } from './ledger.apply.ts';
@@ -40,6 +41,11 @@ export interface LedgerService {
   getTransfer(id: string): Promise<Transfer | undefined>;
   listTransfers(filter: TransferFilter): Promise<Transfer[]>;
   balancesAt(accountId: string, at?: bigint): Promise<Result<BalancesAt, 'account_not_found'>>;
+  /**
+   * balancesAt at each of `instants` (ascending, at most LIMITS.balanceSeriesMaxPoints), each point
+   * exactly as balancesAt answers it, from one ordered pass over the account's transfers.
+   */
+  balanceSeries(accountId: string, instants: readonly bigint[]): Promise<Result<BalancesAt[], 'account_not_found'>>;
   balanceHistory(accountId: string, options: { after?: bigint; fromNs?: bigint; toNs?: bigint; order: SortOrder; limit: number }): Promise<Result<BalanceSnapshot[], 'account_not_found' | 'account_history_not_enabled'>>;
   pendingStatus(id: string): Promise<{ status: string; expiresAt: bigint; resolvedAt: bigint } | undefined>;
   totalsByLedger(): ReturnType<ReturnType<typeof createLedgerRepository>['totalsByLedger']>;
@@ -104,6 +110,13 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
       }
       return ok({ accountId, at, source: 'computed', ...(await repository.computedBalanceAt(accountId, at)) });
     },
+    async balanceSeries(accountId, instants) {
+      assert(instants.length <= LIMITS.balanceSeriesMaxPoints, `a balance series has at most ${LIMITS.balanceSeriesMaxPoints} points`);
+      assert(instants.every((at, index) => index === 0 || (instants[index - 1] as bigint) <= at), 'the instants of a balance series must not decrease');
+      const account = await repository.getAccount(accountId);
+      if (!account) return err('account_not_found');
+      return ok(await seriesOf(repository, account, instants));
+    },
     async balanceHistory(accountId, options) {
       const account = await repository.getAccount(accountId);
       if (!account) return err('account_not_found');
@@ -126,4 +139,60 @@ function balancesOf(account: Account): Balances {
     creditsPending: account.creditsPending,
     creditsPosted: account.creditsPosted,
   };
+}
+
+const ZERO_BALANCES: Balances = Object.freeze({ debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n });
+
+/**
+ * The series behind balanceSeries, with balancesAt's rules: zero before the opening; the recorded
+ * row for history accounts, one index probe per point (cheaper than reading every row of a long
+ * history, and bounded by the point limit); otherwise the account's transfers up to the last
+ * instant, read once in order, in chunks of `chunkRows`.
+ */
+export async function seriesOf(repository: LedgerRepository, account: Account, instants: readonly bigint[], chunkRows = SERIES_SCAN_CHUNK_ROWS): Promise<BalancesAt[]> {
+  const accountId = account.id;
+  const opened = instants.filter((at) => at >= account.timestamp);
+  const before = instants.slice(0, instants.length - opened.length).map((at): BalancesAt => ({ accountId, at, source: 'computed', ...ZERO_BALANCES }));
+  if (account.flags & AccountFlags.history) {
+    const recorded: BalancesAt[] = [];
+    for (const at of opened) {
+      const { timestamp: _, ...balances } = (await repository.recordedBalanceAt(accountId, at)) ?? { timestamp: 0n, ...ZERO_BALANCES };
+      recorded.push({ accountId, at, source: 'recorded', ...balances });
+    }
+    return [...before, ...recorded];
+  }
+  const through = opened.at(-1);
+  if (through === undefined) return before;
+  const accumulator = createSeriesAccumulator(accountId, opened);
+  await scanTransfers(repository, account, through, chunkRows, (transfer) => accumulator.add(transfer));
+  const computed = accumulator.balances().map((balances, index): BalancesAt => ({ accountId, at: opened[index] as bigint, source: 'computed', ...balances }));
+  return [...before, ...computed];
+}
+
+/**
+ * Hands every transfer of the account up to `through` to `visit`, oldest first, reading at most
+ * `chunkRows` per statement. Each read covers a window of time that starts after the last row read:
+ * timestamps are unique, so every transfer is read once. The window is about twice what the last
+ * full chunk spanned, and doubles while reads come back short, because SQLite's postings give a
+ * read the account's entries in its whole window before the limit applies: without a window, every
+ * chunk would pay for all the transfers after it. The first read starts before every timestamp, as
+ * computedBalanceAt does, and spans everything.
+ */
+async function scanTransfers(repository: LedgerRepository, account: Account, through: bigint, chunkRows: number, visit: (transfer: SeriesTransfer) => void): Promise<void> {
+  let after = -1n;
+  let width = through - after;
+  while (after < through) {
+    const until = through - after > width ? after + width : through;
+    const chunk = await repository.seriesTransfers(account.id, after, until, chunkRows);
+    for (const transfer of chunk) visit(transfer);
+    const last = chunk.at(-1);
+    if (chunk.length === chunkRows && last) {
+      const spanned = last.timestamp - (after > account.timestamp ? after : account.timestamp);
+      width = spanned > 0n ? 2n * spanned : 1n;
+      after = last.timestamp;
+    } else {
+      width *= 2n;
+      after = until;
+    }
+  }
 }
