@@ -15,3 +15,15 @@ describe('configuration of the scheduled mule-ring scan', () => {
     }
   });
 });
+
+describe('configuration of named statements on PostgreSQL', () => {
+  it('is on by default, and on or off by the variable or the flag (the flag wins)', () => {
+    expect(loadConfig({}, {}).pgNamedStatements).toBe(true);
+    expect(loadConfig({}, { SLUICE_PG_NAMED_STATEMENTS: 'off' }).pgNamedStatements).toBe(false);
+    expect(loadConfig({ 'pg-named-statements': 'on' }, { SLUICE_PG_NAMED_STATEMENTS: 'off' }).pgNamedStatements).toBe(true);
+  });
+
+  it('refuses anything but on or off, naming the setting', () => {
+    for (const value of ['yes', '0', 'OFF']) expect(() => loadConfig({}, { SLUICE_PG_NAMED_STATEMENTS: value }), value).toThrow(/SLUICE_PG_NAMED_STATEMENTS/);
+  });
+});

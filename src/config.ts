@@ -26,6 +26,8 @@ export interface Config {
   readonly checkpointIntervalMs: number;
   /** How often the mule-ring graph is scanned (one process of those sharing the database per interval); 0: never. */
   readonly graphScanIntervalMs: number;
+  /** On PostgreSQL, prepare repeated statements under names (off behind a pooler that cannot carry them). */
+  readonly pgNamedStatements: boolean;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +69,8 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   const graphScanIntervalMs = integer(pick('graph-scan-interval', 'SLUICE_GRAPH_SCAN_INTERVAL_MS'), 600_000, 'SLUICE_GRAPH_SCAN_INTERVAL_MS', 0, 86_400_000);
   // A scan of a busy window takes seconds; a shorter schedule would have scans overlap their intervals.
   if (graphScanIntervalMs > 0 && graphScanIntervalMs < 10_000) throw new ConfigError(`SLUICE_GRAPH_SCAN_INTERVAL_MS must be 0 (off) or from 10000 to 86400000, not "${graphScanIntervalMs}"`);
+  const namedStatements = pick('pg-named-statements', 'SLUICE_PG_NAMED_STATEMENTS') ?? 'on';
+  if (namedStatements !== 'on' && namedStatements !== 'off') throw new ConfigError(`SLUICE_PG_NAMED_STATEMENTS must be on or off, not "${namedStatements}"`);
   return Object.freeze({
     host: pick('host', 'SLUICE_HOST') ?? '127.0.0.1',
     port: integer(pick('port', 'SLUICE_PORT'), 8080, 'SLUICE_PORT (--port)', 0, 65535),
@@ -81,6 +85,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     signatureSuite: signatureSuite as SignatureSuite,
     checkpointIntervalMs: integer(pick('checkpoint-interval', 'SLUICE_CHECKPOINT_INTERVAL_MS'), 1000, 'SLUICE_CHECKPOINT_INTERVAL_MS', 100, 86_400_000),
     graphScanIntervalMs,
+    pgNamedStatements: namedStatements === 'on',
   });
 }
 

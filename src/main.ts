@@ -22,7 +22,7 @@ export interface Running {
 
 /** The composition root: config → database → modules → HTTP → listen. */
 export async function startServer(config: Config, options: { clock?: Clock; logger?: boolean | object } = {}): Promise<Running> {
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgNamedStatements: config.pgNamedStatements });
   const metrics = createMetrics();
   const platform = await createPlatform({
     db, clock: options.clock ?? systemClock, hashAlgorithm: config.journalHash, ledgerMetrics: metrics.ledger,

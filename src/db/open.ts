@@ -4,7 +4,7 @@ import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 
 /** A postgres:// URL selects PostgreSQL; otherwise Sluice keeps one SQLite file in the data folder. */
-export function openDatabase(options: { readonly databaseUrl?: string; readonly dataDir: string }): Database {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+export function openDatabase(options: { readonly databaseUrl?: string; readonly dataDir: string; readonly pgNamedStatements?: boolean }): Database {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, { namedStatements: options.pgNamedStatements ?? true });
   return openSqlite(join(options.dataDir, 'sluice.db'));
 }

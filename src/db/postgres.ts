@@ -1,11 +1,15 @@
 import pg from 'pg';
+import { createBoundedCache } from '../kernel/index.ts';
 import { DatabaseUnavailableError, type Database, type Queryable, type Row, type SqlValue } from './port.ts';
+import { createStatementNames } from './postgres.statements.ts';
 
 // int8 columns (every integer column Sluice declares) parse to bigint, NUMERIC sums stay exact.
 pg.types.setTypeParser(20, (text) => BigInt(text));
 pg.types.setTypeParser(1700, (text) => text);
 
-const numbered = new Map<string, string>();
+/** Texts whose numbered form is kept: statement texts are few, but a list's placeholders vary with its length. */
+const NUMBERED_TEXTS_MAX = 4_096;
+const numbered = createBoundedCache<string, string>(NUMBERED_TEXTS_MAX);
 
 /** Turns `?` placeholders into `$1, $2, …`, leaving quoted text alone. */
 export function numberPlaceholders(sql: string): string {
@@ -56,6 +60,11 @@ function wrap(error: unknown): unknown {
 export interface PostgresOptions {
   readonly maxConnections?: number;
   readonly connectTimeoutMs?: number;
+  /**
+   * Prepare the statements transactions repeat under names (postgres.statements.ts); on by default.
+   * Off for a pooler in transaction mode that cannot carry named statements between connections.
+   */
+  readonly namedStatements?: boolean;
 }
 
 /**
@@ -84,6 +93,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  const names = options.namedStatements === false ? undefined : createStatementNames();
 
   /**
    * A Queryable over the pool or one client. Inside a transaction `issued` collects every
@@ -94,7 +104,10 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   const over = (client: pg.Pool | pg.PoolClient, issued?: Promise<unknown>[]): Queryable => {
     const query = async (sql: string, params: readonly SqlValue[]) => {
       try {
-        return await client.query(numberPlaceholders(sql), params as unknown[]);
+        const text = numberPlaceholders(sql);
+        const name = issued && params.length > 0 ? names?.nameOf(text) : undefined;
+        if (name !== undefined) return await client.query({ name, text, values: params as unknown[] });
+        return await client.query(text, params as unknown[]);
       } catch (error) {
         throw wrap(error);
       }
