@@ -5,7 +5,8 @@
  * so that shrinking stays meaningful.
  */
 import fc from 'fast-check';
-import { AMOUNT_MAX, NIL_UUID } from '../../kernel/index.ts';
+import { AMOUNT_MAX, NIL_UUID, type ManualClock } from '../../kernel/index.ts';
+import type { LedgerService } from './ledger.service.ts';
 import { AccountFlags, TransferFlags, type Account, type AccountRequest, type PendingStatus, type Transfer, type TransferRequest } from './ledger.ts';
 import {
   BALANCING, CONSTRAINTS, ACCOUNT_SLOTS, STRANGER_SLOTS, NAMED_SLOTS, STEP_EXTRA_MS, ZERO_BALANCES, pickBalances,
@@ -408,4 +409,40 @@ export function balancesFromTransfers(transfers: readonly Transfer[], pendingSta
 /** The clock reading (ms) of each step: whole seconds plus STEP_EXTRA_MS, see there. */
 export function stepAdvanceMs(step: StepSpec): number {
   return step.advanceSeconds * 1000 + STEP_EXTRA_MS;
+}
+
+/** Scenario runs start far apart on the clock, so a run never sees the previous run's timeouts fall due. */
+export const RUN_SPACING_MS = 3_600_000;
+
+/**
+ * Plays generated scenarios against a ledger service that many runs share: each run gets its own id
+ * space and two ledgers of its own, on a clock moved well past the last run. `ledger` is read when a
+ * run starts, so that a suite can make its platform after creating the driver.
+ */
+export function createScenarioDriver(ledger: () => LedgerService, clock: ManualClock) {
+  let nextRun = 1;
+  return {
+    async newRun(): Promise<ScenarioIds> {
+      const run = nextRun++;
+      clock.advance(RUN_SPACING_MS);
+      const ledgers: [number, number] = [run * 10 + 1, run * 10 + 2];
+      for (const id of ledgers) {
+        const created = await ledger().createLedger({ id, assetCode: 'CNY', scale: 2, name: `run ${run} ledger ${id}` });
+        if (!created.ok) throw new Error(`ledger ${id} of run ${run} could not be created: ${created.error}`);
+      }
+      return { run, ledgers, missingLedger: run * 10 + 3 };
+    },
+    execute(command: Command): Promise<unknown> {
+      switch (command.kind) {
+        case 'accounts':
+          return ledger().createAccounts(command.requests);
+        case 'transfers':
+          return ledger().createTransfers(command.requests);
+        case 'close':
+          return ledger().setAccountClosed(command.accountId, command.closed);
+        case 'expire':
+          return ledger().expireDue();
+      }
+    },
+  };
 }

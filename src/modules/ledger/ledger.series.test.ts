@@ -1,20 +1,18 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { AssertionError, LIMITS, createManualClock, msToNs, type ManualClock } from '../../kernel/index.ts';
+import { AssertionError, LIMITS, createManualClock, msToNs } from '../../kernel/index.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import { createLedgerRepository } from './ledger.repository.ts';
 import { seriesOf, type BalancesAt } from './ledger.service.ts';
 import { AccountFlags, TransferFlags, type Account, type Transfer, type TransferRequest } from './ledger.ts';
 import { NAMED_SLOTS, STEP_WINDOW_NS, createLedgerModel } from './ledger.model.test-support.ts';
-import { applyToModel, createResolver, scenarioArbitrary, scenarioUuid, show, stepAdvanceMs, type Command, type ScenarioIds } from './ledger.scenario.test-support.ts';
+import { applyToModel, createResolver, createScenarioDriver, scenarioArbitrary, scenarioUuid, show, stepAdvanceMs } from './ledger.scenario.test-support.ts';
 
 /** Runs of the property per dialect: each run is a few dozen durable commits and a few hundred point lookups. */
 const PROPERTY_RUNS = 15;
 /** Page size for listing: the largest page the API allows. */
 const PAGE = 100;
-/** Scenario runs start far apart on the clock, so a run never sees the previous run's timeouts fall due. */
-const RUN_SPACING_MS = 3_600_000;
 /** Chunk sizes small enough that a generated history spans several chunks, besides the service's own. */
 const SMALL_CHUNKS = [1, 3];
 
@@ -35,38 +33,17 @@ const instantPick: fc.Arbitrary<InstantPick> = fc.record({
 
 describeEachDialect('ledger balance series', ({ open }) => {
   let platform: Platform;
-  let clock: ManualClock;
-  let nextRun = 1;
+  const clock = createManualClock(Date.UTC(2026, 0, 1));
+  // Scenario runs and hand-written tests take distinct ids and ledgers from it, so they share one database.
+  const driver = createScenarioDriver(() => platform.ledger, clock);
 
   beforeAll(async () => {
-    clock = createManualClock(Date.UTC(2026, 0, 1));
     platform = await createPlatform({ db: await open(), clock, expiryIntervalMs: 0 });
   });
 
   afterAll(async () => {
     await platform.close();
   });
-
-  async function newRun(): Promise<ScenarioIds> {
-    const run = nextRun++;
-    clock.advance(RUN_SPACING_MS);
-    const ledgers: [number, number] = [run * 10 + 1, run * 10 + 2];
-    for (const id of ledgers) expect((await platform.ledger.createLedger({ id, assetCode: 'CNY', scale: 2, name: `run ${run} ledger ${id}` })).ok).toBe(true);
-    return { run, ledgers, missingLedger: run * 10 + 3 };
-  }
-
-  async function execute(command: Command): Promise<unknown> {
-    switch (command.kind) {
-      case 'accounts':
-        return platform.ledger.createAccounts(command.requests);
-      case 'transfers':
-        return platform.ledger.createTransfers(command.requests);
-      case 'close':
-        return platform.ledger.setAccountClosed(command.accountId, command.closed);
-      case 'expire':
-        return platform.ledger.expireDue();
-    }
-  }
 
   async function transfersOf(ledgers: readonly number[]): Promise<Transfer[]> {
     const all: Transfer[] = [];
@@ -114,7 +91,7 @@ describeEachDialect('ledger balance series', ({ open }) => {
   it('equals balancesAt at every point for generated histories and instants', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary({ maxSteps: 6, maxCommandsPerStep: 4 }), fc.array(instantPick, { maxLength: 60 }), async (steps, picks) => {
-        const ids = await newRun();
+        const ids = await driver.newRun();
         const model = createLedgerModel(ids.ledgers);
         const resolver = createResolver(ids, model);
         const boundaries: bigint[] = [];
@@ -125,7 +102,7 @@ describeEachDialect('ledger balance series', ({ open }) => {
           const commands = step.commands.map((spec) => resolver.resolve(spec));
           for (const command of commands) applyToModel(model, command, nowNs);
           // As in the service's property: a step's commands are in flight at once and share batches.
-          await Promise.all(commands.map(execute));
+          await Promise.all(commands.map(driver.execute));
           boundaries.push(nowNs + STEP_WINDOW_NS);
         }
 
@@ -164,7 +141,7 @@ describeEachDialect('ledger balance series', ({ open }) => {
   });
 
   it('counts holds that are posted, voided and expired exactly as balancesAt does, on the instant of each change', async () => {
-    const ids = await newRun();
+    const ids = await driver.newRun();
     const [ledger] = ids.ledgers;
     let nextTransfer = 0;
     const accounts = { payer: scenarioUuid(ids.run, 'a', 0), payee: scenarioUuid(ids.run, 'a', 1), kept: scenarioUuid(ids.run, 'a', 2) };
@@ -214,7 +191,7 @@ describeEachDialect('ledger balance series', ({ open }) => {
   });
 
   it('answers account_not_found for an unknown account and refuses instants out of order or beyond the limit', async () => {
-    const ids = await newRun();
+    const ids = await driver.newRun();
     expect(await platform.ledger.balanceSeries(scenarioUuid(ids.run, 'a', 9), [1n, 2n])).toEqual({ ok: false, error: 'account_not_found' });
     const id = scenarioUuid(ids.run, 'a', 0);
     expect((await platform.ledger.createAccounts([{ id, ledger: ids.ledgers[0], code: 1, flags: 0 }]))[0]?.result).toBe('ok');

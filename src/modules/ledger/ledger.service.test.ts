@@ -1,30 +1,27 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { createManualClock, msToNs, type ManualClock } from '../../kernel/index.ts';
+import { createManualClock, msToNs } from '../../kernel/index.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import { createLedgerRepository } from './ledger.repository.ts';
 import { AccountFlags, TransferFlags, type Account, type PendingStatus, type Transfer, type TransferRequest } from './ledger.ts';
 import { NAMED_SLOTS, STEP_WINDOW_NS, ZERO_BALANCES, createLedgerModel, pickBalances, type Balances } from './ledger.model.test-support.ts';
-import { applyToModel, createAnswerChecker, createResolver, observedStateProblems, scenarioArbitrary, scenarioUuid, show, stepAdvanceMs, type Command, type Expected, type ScenarioIds } from './ledger.scenario.test-support.ts';
+import { applyToModel, createAnswerChecker, createResolver, createScenarioDriver, observedStateProblems, scenarioArbitrary, scenarioUuid, show, stepAdvanceMs, type Expected } from './ledger.scenario.test-support.ts';
 
 /** Runs of the database-backed property per dialect: each run is a few dozen durable commits. */
 const PROPERTY_RUNS = 30;
 /** Page size for listing: the largest page the API allows. */
 const PAGE = 100;
-/** Scenario runs start far apart on the clock, so a run never sees the previous run's timeouts fall due. */
-const RUN_SPACING_MS = 3_600_000;
 
 describeEachDialect('ledger service', ({ open }) => {
   let platform: Platform;
-  let clock: ManualClock;
+  const clock = createManualClock(Date.UTC(2026, 0, 1));
+  // Scenario runs and hand-written tests take distinct ids and ledgers from it, so they share one database.
+  const driver = createScenarioDriver(() => platform.ledger, clock);
   /** Items per committed batch, as the engine reports them. */
   const batchSizes: number[] = [];
-  /** Scenario runs and hand-written tests take distinct ids and ledgers from this counter, so they share one database. */
-  let nextRun = 1;
 
   beforeAll(async () => {
-    clock = createManualClock(Date.UTC(2026, 0, 1));
     platform = await createPlatform({
       db: await open(),
       clock,
@@ -36,31 +33,6 @@ describeEachDialect('ledger service', ({ open }) => {
   afterAll(async () => {
     await platform.close();
   });
-
-  /** A fresh run: its own id space and two ledgers of its own, on a clock moved well past the last run. */
-  async function newRun(): Promise<ScenarioIds> {
-    const run = nextRun++;
-    clock.advance(RUN_SPACING_MS);
-    const ledgers: [number, number] = [run * 10 + 1, run * 10 + 2];
-    for (const id of ledgers) {
-      const created = await platform.ledger.createLedger({ id, assetCode: 'CNY', scale: 2, name: `run ${run} ledger ${id}` });
-      expect(created.ok).toBe(true);
-    }
-    return { run, ledgers, missingLedger: run * 10 + 3 };
-  }
-
-  async function execute(command: Command): Promise<unknown> {
-    switch (command.kind) {
-      case 'accounts':
-        return platform.ledger.createAccounts(command.requests);
-      case 'transfers':
-        return platform.ledger.createTransfers(command.requests);
-      case 'close':
-        return platform.ledger.setAccountClosed(command.accountId, command.closed);
-      case 'expire':
-        return platform.ledger.expireDue();
-    }
-  }
 
   async function listAll<T extends { timestamp: bigint }>(page: (after: bigint | undefined) => Promise<T[]>): Promise<T[]> {
     const all: T[] = [];
@@ -99,7 +71,7 @@ describeEachDialect('ledger service', ({ open }) => {
     const repository = createLedgerRepository(platform.db);
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary({ maxSteps: 8, maxCommandsPerStep: 5 }), async (steps) => {
-        const ids = await newRun();
+        const ids = await driver.newRun();
         const model = createLedgerModel(ids.ledgers);
         const resolver = createResolver(ids, model);
         const checkAnswer = createAnswerChecker();
@@ -112,7 +84,7 @@ describeEachDialect('ledger service', ({ open }) => {
           const commands = step.commands.map((spec) => resolver.resolve(spec));
           const expected = commands.map((command) => applyToModel(model, command, nowNs));
           // Every command of a step is in flight at once, so the engine gathers them into shared batches.
-          const answers = await Promise.all(commands.map(execute));
+          const answers = await Promise.all(commands.map(driver.execute));
           const context = `run ${ids.run}, step ${stepIndex}`;
           commands.forEach((command, index) => problems.push(...checkAnswer(command, expected[index] as Expected, answers[index], `${context}, command ${index}`)));
           problems.push(...observedStateProblems(model, await observe(ids.ledgers), context));
@@ -176,7 +148,7 @@ describeEachDialect('ledger service', ({ open }) => {
 
   /** Opens accounts on a fresh ledger of their own; returns their ids by name. */
   async function openAccounts<N extends string>(flags: Record<N, number>) {
-    const ids = await newRun();
+    const ids = await driver.newRun();
     const names = Object.keys(flags) as N[];
     const byName = Object.fromEntries(names.map((name, index) => [name, scenarioUuid(ids.run, 'a', index)])) as Record<N, string>;
     const results = await platform.ledger.createAccounts(names.map((name) => ({ id: byName[name], ledger: ids.ledgers[0], code: 1, flags: flags[name] })));
