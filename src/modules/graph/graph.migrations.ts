@@ -63,7 +63,8 @@ INSERT INTO graph_scan_lease (name, holder, taken_at_ms, expires_at_ms, scanned_
  * Edges are indexed by account in batches rather than one by one. An edge lands at two random places
  * of the by-account indexes, and on SQLite each page a commit touches is written whole to the WAL and
  * again by the checkpoint: with commits every few hundred milliseconds that was most of what
- * recording an edge cost. So a new edge is written with account_indexed = 0, outside the by-account
+ * recording an edge cost. So a new edge is written (on SQLite; see defersAccountIndex in
+ * graph.repository.ts) with account_indexed = 0, outside the by-account
  * indexes (only in a small time-ordered index of such edges, whose writes append), and the writer
  * moves thousands of them into the by-account indexes in one transaction (see indexEdgesByAccount),
  * where many share a page. Queries by account read both parts. Existing rows (and imported ones)

@@ -19,7 +19,7 @@ const toEvent = (edge: GraphEdge, index: number): RiskEvent => ({
   ...(edge.source.startsWith('victim') ? { deviceId: 'device-shared' } : {}),
 });
 
-describeEachDialect('mule-ring detection service', ({ open }) => {
+describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
   let platform: Platform;
   let clock: ManualClock;
   beforeAll(async () => {
@@ -116,7 +116,7 @@ describeEachDialect('mule-ring detection service', ({ open }) => {
     await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'batched-%'");
   });
 
-  it('moves written edges into the by-account indexes in batches; the neighbourhood sees every edge before and after', async () => {
+  it('moves written edges into the by-account indexes in batches on SQLite, writes them indexed on PostgreSQL; the neighbourhood sees every edge', async () => {
     const graph = createGraphService({ db: platform.db, clock, accountIndexBatch: 8 });
     const base = clock.nowMs() - DAY_MS;
     const waiting = async () => Number((await platform.db.get<{ n: bigint }>("SELECT COUNT(*) AS n FROM graph_edges WHERE id LIKE 'deferred-%' AND account_indexed = 0"))?.n ?? 0);
@@ -137,13 +137,15 @@ describeEachDialect('mule-ring detection service', ({ open }) => {
       }
       return [...folded].map(([key, { count: n, sum }]) => `${key} ${n} ${sum}`).sort();
     };
+    // PostgreSQL logs rows, not pages: there edges never wait (see defersAccountIndex).
+    const defers = dialect === 'sqlite';
     await observe(0, 5);
-    expect(await waiting()).toBe(5);
+    expect(await waiting()).toBe(defers ? 5 : 0);
     expect(await drawn()).toEqual(expected(5));
     await observe(5, 16);
     // At least a batch of 8 went into the indexes; what is left waits, and is drawn all the same.
     const left = await waiting();
-    expect(left).toBeLessThanOrEqual(21 - 8);
+    expect(left).toBeLessThanOrEqual(defers ? 21 - 8 : 0);
     expect(await drawn()).toEqual(expected(21));
     await graph.stop();
     expect(await waiting()).toBe(0);

@@ -5,7 +5,7 @@ import type { RiskEvent } from '../features/index.ts';
 import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
-import { indexEdgesByAccount, insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredScore } from './graph.repository.ts';
+import { defersAccountIndex, indexEdgesByAccount, insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredScore } from './graph.repository.ts';
 import { createScanSchedule, recordScanFinished, type ScheduledScanOutcome } from './graph.schedule.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
 import type { AccountScore, MuleScores, Ring } from './graph.ts';
@@ -98,6 +98,8 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   /** Edges waiting outside the by-account indexes as far as this process knows: those it wrote, less those it moved. */
   let unindexed = 0;
   const accountIndexBatch = deps.accountIndexBatch ?? GRAPH_LIMITS.accountIndexBatch;
+  // Edges wait for the by-account indexes only where that saves writes (see defersAccountIndex).
+  const deferring = defersAccountIndex(db);
 
   /**
    * Moves waiting edges into the by-account indexes, a batch per transaction, after the edges' own
@@ -126,6 +128,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     maxQueued: GRAPH_LIMITS.writerQueueMax,
     async write(events) {
       await db.transaction((tx) => insertEventEdges(tx, events, GRAPH_LIMITS.idMaxLength));
+      if (!deferring) return;
       unindexed += events.length;
       if (unindexed >= accountIndexBatch) await indexByAccount(1);
     },
