@@ -7,8 +7,8 @@ import { createBoundedCache } from '../kernel/index.ts';
  * Unnamed, every statement is parsed, analysed and planned again on each call. For the ledger's
  * group commits over HTTP (a dozen statements for some sixteen transfers) that was more of the
  * server's CPU than running them, all of it while the transaction held the ledger clock row that
- * every process waits for: with names, two servers on one PostgreSQL committed about a fifth more
- * transfers per second, and the server spent about a quarter less CPU per transfer (see
+ * every process waits for: with names and risk control off, two servers on one PostgreSQL committed
+ * 12 to 50 % more transfers per second, and the server spent about a third less CPU per transfer (see
  * docs/benchmarks.md, "Named statements").
  *
  * Which texts get a name: those issued inside a transaction with parameters, from their second
