@@ -9,7 +9,7 @@ import { createBoundedCache } from '../kernel/index.ts';
  * server's CPU than running them, all of it while the transaction held the ledger clock row that
  * every process waits for: with names and risk control off, two servers on one PostgreSQL committed
  * 12 to 50 % more transfers per second, and the server spent about a third less CPU per transfer (see
- * docs/benchmarks.md, "Named statements").
+ * docs/benchmarks.md, "Where a group commit of two servers spends its time").
  *
  * Which texts get a name: those issued inside a transaction with parameters, from their second
  * use on (a text seen once may never come back: statements whose text varies with a list's length),
