@@ -4,7 +4,7 @@ import { freshPostgresUrl, postgresUrl } from '../../test/support/databases.ts';
 import { describeWithPostgres } from '../../test/process/postgres-server.ts';
 import { openPostgres } from './postgres.ts';
 import type { Database, SqlValue } from './port.ts';
-import { int8Array, textArray, uuidArray } from './postgres.arrays.ts';
+import { float8Array, int8Array, textArray, uuidArray } from './postgres.arrays.ts';
 
 /**
  * The binary arrays must mean to the server exactly what the driver's text literals of the same
@@ -79,9 +79,27 @@ describeWithPostgres('binary arrays', () => {
     );
   });
 
+  it('double precision[] holds exactly the numbers the text literal holds, infinities and NaN included', async () => {
+    // Compared as values: the text forms differ in spelling (1e+21 against 1e21), not in value.
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.option(fc.double(), { nil: null }), { maxLength: 40 }), async (values) => {
+        const binary = float8Array(values);
+        expect(binary).toBeInstanceOf(Buffer);
+        const row = await db.get<{ same: boolean; length: number | null }>(
+          'SELECT (?::float8[]) IS NOT DISTINCT FROM (?::float8[]) AS same, cardinality(?::float8[]) AS length',
+          [binary as Buffer, values as unknown as SqlValue, binary as Buffer],
+        );
+        expect(row?.same).toBe(true);
+        expect(row?.length).toBe(values.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('an empty array is an empty array', async () => {
     await same('uuid', uuidArray([]), []);
     await same('bigint', int8Array([]), []);
     await same('text', textArray([]), []);
+    await same('float8', float8Array([]), []);
   });
 });

@@ -17,12 +17,14 @@
 const UUID_OID = 2950;
 const INT8_OID = 20;
 const TEXT_OID = 25;
+const FLOAT8_OID = 701;
 
 /** ndim, has-nulls flag, element type, then one dimension's length and lower bound. */
 const HEADER_BYTES = 20;
 const LENGTH_BYTES = 4;
 const UUID_BYTES = 16;
 const INT8_BYTES = 8;
+const FLOAT8_BYTES = 8;
 const UUID_TEXT_LENGTH = 36;
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
@@ -107,6 +109,15 @@ export function uuidArray(values: readonly (string | null)[]): Buffer | undefine
 /** A bigint[] (int8[]) parameter from bigints or integral numbers; null elements are SQL NULL. */
 export function int8Array(values: readonly (bigint | number | null)[]): Buffer | undefined {
   return fixedWidthArray(values, INT8_OID, INT8_BYTES, writeInt8);
+}
+
+/** A double precision[] (float8[]) parameter from numbers, exactly as JavaScript holds them; null elements are SQL NULL. */
+export function float8Array(values: readonly (number | null)[]): Buffer | undefined {
+  return fixedWidthArray(values, FLOAT8_OID, FLOAT8_BYTES, (buffer, offset, value) => {
+    if (typeof value !== 'number') return false;
+    buffer.writeDoubleBE(value, offset);
+    return true;
+  });
 }
 
 /** A text[] parameter, UTF-8 encoded; null elements are SQL NULL. */

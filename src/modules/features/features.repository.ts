@@ -1,17 +1,12 @@
-import type { Queryable, SqlValue } from '../../db/index.ts';
+import { defineBulkInsert, insertMany, type Queryable, type SqlValue } from '../../db/index.ts';
 import type { RiskEvent } from './features.event.ts';
 
 /** SQL of the feature store. Statements are the same on both dialects except the pair upsert. */
-const EVENT_COLUMNS = 'seq, id, origin, at_ms, amount_minor, currency, debit_account_id, credit_account_id, debit_party_id, credit_party_id, device_id';
-/**
- * Rows per INSERT, largest first: a batch is cut into statements of these sizes only, so that a
- * handful of statement texts is ever prepared (preparing one of 500 rows costs about 2 ms of CPU,
- * more than writing its rows). Eleven parameters a row stay far below either dialect's limit.
- */
-const ROWS_PER_STATEMENT: readonly number[] = [500, 100, 20, 5, 1];
-const EVENT_TUPLE = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const INSERT_EVENTS = new Map(ROWS_PER_STATEMENT.map((rows) => [rows, `INSERT INTO risk_feature_events (${EVENT_COLUMNS}) VALUES ${new Array(rows).fill(EVENT_TUPLE).join(', ')} ON CONFLICT (id) DO NOTHING`]));
-const statementRows = (left: number): number => ROWS_PER_STATEMENT.find((rows) => rows <= left) ?? 1;
+const EVENT_INSERT = defineBulkInsert('risk_feature_events', [
+  ['seq', 'int8'], ['id', 'text'], ['origin', 'text'], ['at_ms', 'int8'], ['amount_minor', 'int8'], ['currency', 'text'], ['debit_account_id', 'text'],
+  ['credit_account_id', 'text'], ['debit_party_id', 'text'], ['credit_party_id', 'text'], ['device_id', 'text'],
+], ['id']);
+const EVENT_COLUMNS = EVENT_INSERT.columns.join(', ');
 
 export interface StoredEvent {
   readonly seq: bigint;
@@ -44,21 +39,14 @@ function toStored(row: Record<string, unknown>): StoredEvent {
  */
 export async function insertEvents(tx: Queryable, origin: string, events: readonly RiskEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.run('UPDATE risk_feature_head SET last_seq = last_seq + ? WHERE id = 1', [events.length]);
-  const head = await tx.get<{ last_seq: bigint }>('SELECT last_seq FROM risk_feature_head WHERE id = 1');
+  const head = await tx.get<{ last_seq: bigint }>('UPDATE risk_feature_head SET last_seq = last_seq + ? WHERE id = 1 RETURNING last_seq', [events.length]);
   let seq = BigInt(head?.last_seq ?? 0n) - BigInt(events.length);
-  for (let start = 0; start < events.length;) {
-    const rows = statementRows(events.length - start);
-    const params: SqlValue[] = [];
-    for (let index = start; index < start + rows; index += 1) {
-      const event = events[index] as RiskEvent;
-      seq += 1n;
-      params.push(seq, event.id, origin, event.atMs, event.amountMinor, event.currency, event.debitAccountId, event.creditAccountId,
-        orNull(event.debitPartyId), orNull(event.creditPartyId), orNull(event.deviceId));
-    }
-    await tx.run(INSERT_EVENTS.get(rows) as string, params);
-    start += rows;
-  }
+  const rows = events.map((event): SqlValue[] => {
+    seq += 1n;
+    return [seq, event.id, origin, event.atMs, event.amountMinor, event.currency, event.debitAccountId, event.creditAccountId,
+      orNull(event.debitPartyId), orNull(event.creditPartyId), orNull(event.deviceId)];
+  });
+  await insertMany(tx, EVENT_INSERT, rows);
 }
 
 /** Pairs per upsert: it runs at pruning time only, so statement texts may vary. */

@@ -1,4 +1,4 @@
-import type { Queryable, SqlValue } from '../../db/index.ts';
+import { defineBulkInsert, insertMany, type Queryable, type SqlValue } from '../../db/index.ts';
 import type { RiskEvent } from '../features/index.ts';
 import type { SignalReading } from './graph.ts';
 
@@ -40,8 +40,6 @@ export interface ScanRecord {
 
 type Row = Record<string, unknown>;
 const EDGE_COLUMNS = 'id, at_ms, source_account, target_account, amount_minor, currency, device_id, source_party, target_party';
-/** Rows per multi-row INSERT: well under SQLite's 32,766 parameters and PostgreSQL's 65,535. */
-const ROWS_PER_INSERT = 500;
 
 const toEdge = (row: Row): StoredEdge => ({
   id: row.id as string,
@@ -64,14 +62,6 @@ const toScore = (row: Row): StoredScore => ({
   scannedAtMs: Number(row.scanned_at_ms),
 });
 
-async function insertRows(q: Queryable, table: string, columns: string, width: number, rows: readonly SqlValue[][], conflict = ''): Promise<void> {
-  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
-    const chunk = rows.slice(from, from + ROWS_PER_INSERT);
-    const placeholders = chunk.map(() => `(${new Array(width).fill('?').join(', ')})`).join(', ');
-    await q.run(`INSERT INTO ${table} (${columns}) VALUES ${placeholders}${conflict}`, chunk.flat());
-  }
-}
-
 /**
  * On SQLite new edges wait outside the by-account indexes (see graph.migrations.ts and
  * indexEdgesByAccount): a commit writes every page it touches whole to the WAL, so edges are moved
@@ -81,34 +71,25 @@ async function insertRows(q: Queryable, table: string, columns: string, width: n
  * there by an earlier version, or imported so, are read all the same (edgesAround reads both parts).
  */
 export const defersAccountIndex = (q: Pick<Queryable, 'dialect'>): boolean => q.dialect === 'sqlite';
-/**
- * Edges per INSERT, largest first: a batch is cut into statements of these sizes only, so that a
- * handful of statement texts is ever prepared (preparing one of 500 rows costs about 2 ms of CPU).
- */
-const EDGES_PER_INSERT: readonly number[] = [500, 100, 20, 5, 1];
-const insertEdgesSql = (indexed: 0 | 1) => new Map(EDGES_PER_INSERT.map((rows) => [
-  rows,
-  `INSERT INTO graph_edges (${EDGE_COLUMNS}, account_indexed) VALUES ${new Array(rows).fill(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ${indexed})`).join(', ')} ON CONFLICT (id) DO NOTHING`,
-]));
-const INSERT_EDGES = { waiting: insertEdgesSql(0), indexed: insertEdgesSql(1) };
+const EDGE_INSERT = defineBulkInsert('graph_edges', [
+  ['id', 'text'], ['at_ms', 'int8'], ['source_account', 'text'], ['target_account', 'text'], ['amount_minor', 'int8'], ['currency', 'text'],
+  ['device_id', 'text'], ['source_party', 'text'], ['target_party', 'text'], ['account_indexed', 'int8'],
+], ['id']);
+const SCORE_INSERT = defineBulkInsert('graph_scores', [
+  ['account_id', 'text'], ['score_bp', 'int8'], ['signals', 'text'], ['ring_key', 'text'], ['scan_id', 'text'], ['scanned_at_ms', 'int8'],
+]);
 
 /**
  * Writes the edges of observed events, ids cut to `idMaxLength`; an event seen twice (a retry) is
- * kept once. Parameters go straight into one flat array per statement: no row objects in between.
+ * kept once.
  */
 export async function insertEventEdges(q: Queryable, events: readonly RiskEvent[], idMaxLength: number): Promise<void> {
-  const statements = defersAccountIndex(q) ? INSERT_EDGES.waiting : INSERT_EDGES.indexed;
+  const indexed = defersAccountIndex(q) ? 0 : 1;
   const cut = (text: string | undefined) => (text === undefined ? null : text.length > idMaxLength ? text.slice(0, idMaxLength) : text);
-  for (let from = 0; from < events.length;) {
-    const rows = EDGES_PER_INSERT.find((size) => size <= events.length - from) ?? 1;
-    const params: SqlValue[] = [];
-    for (let index = from; index < from + rows; index += 1) {
-      const event = events[index] as RiskEvent;
-      params.push(event.id, event.atMs, event.debitAccountId, event.creditAccountId, event.amountMinor, event.currency, cut(event.deviceId), cut(event.debitPartyId), cut(event.creditPartyId));
-    }
-    await q.run(statements.get(rows) as string, params);
-    from += rows;
-  }
+  const rows = events.map((event): SqlValue[] => [
+    event.id, event.atMs, event.debitAccountId, event.creditAccountId, event.amountMinor, event.currency, cut(event.deviceId), cut(event.debitPartyId), cut(event.creditPartyId), indexed,
+  ]);
+  await insertMany(q, EDGE_INSERT, rows);
 }
 
 /** The newest `limit` edges in [sinceMs, untilMs), returned oldest first. */
@@ -157,8 +138,7 @@ export async function pruneEdges(q: Queryable, beforeMs: number, limit: number):
 /** Replaces the scores of the previous scan with those of this one. */
 export async function replaceScores(q: Queryable, scores: readonly StoredScore[]): Promise<void> {
   await q.run('DELETE FROM graph_scores');
-  const rows = scores.map((score) => [score.accountId, score.scoreBp, JSON.stringify(score.signals), score.ringKey, score.scanId, score.scannedAtMs]);
-  await insertRows(q, 'graph_scores', 'account_id, score_bp, signals, ring_key, scan_id, scanned_at_ms', 6, rows);
+  await insertMany(q, SCORE_INSERT, scores.map((score) => [score.accountId, score.scoreBp, JSON.stringify(score.signals), score.ringKey, score.scanId, score.scannedAtMs]));
 }
 
 export async function loadScore(q: Queryable, accountId: string): Promise<StoredScore | undefined> {

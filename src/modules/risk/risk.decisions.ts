@@ -1,14 +1,18 @@
-import type { Queryable, SqlValue } from '../../db/index.ts';
+import { defineBulkInsert, insertMany, type Queryable, type SqlValue } from '../../db/index.ts';
 import type { Outcome } from '../rules/index.ts';
 import { eventFromJson, eventJson, featureSetIdOf, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { insertRows } from './risk.repository.ts';
 import type { Decision, DecisionSource, FailMode } from './risk.ts';
 
 /** SQL of the decision log, the same text on both dialects. */
 type Row = Record<string, unknown>;
 
-const DECISION_COLUMNS = ['id', 'event_id', 'source', 'at_ms', 'outcome', 'score', 'ruleset_id', 'ruleset_version', 'fail_mode', 'elapsed_ms', 'body_json', 'variables_json'];
+const DECISION_INSERT = defineBulkInsert('risk_decisions', [
+  ['id', 'text'], ['event_id', 'text'], ['source', 'text'], ['at_ms', 'int8'], ['outcome', 'text'], ['score', 'float8'], ['ruleset_id', 'text'],
+  ['ruleset_version', 'int8'], ['fail_mode', 'text'], ['elapsed_ms', 'float8'], ['body_json', 'text'], ['variables_json', 'text'],
+]);
+const DECISION_COLUMNS = DECISION_INSERT.columns;
+const FEATURE_SET_INSERT = defineBulkInsert('risk_feature_sets', [['id', 'text'], ['names_json', 'text']], 'any');
 
 /** The sets of feature names this process has met, written or read (see risk.json.ts). */
 export interface FeatureSets {
@@ -88,8 +92,8 @@ export function decisionRows(encoded: readonly EncodedDecision[], sets: FeatureS
 
 /** Writes rows made by decisionRows: the feature sets first, then the decisions that refer to them. */
 export async function insertDecisionRows(q: Queryable, rows: DecisionRows): Promise<void> {
-  if (rows.sets.length > 0) await insertRows(q, 'risk_feature_sets', ['id', 'names_json'], rows.sets, true);
-  if (rows.decisions.length > 0) await insertRows(q, 'risk_decisions', DECISION_COLUMNS, rows.decisions, false);
+  await insertMany(q, FEATURE_SET_INSERT, rows.sets);
+  await insertMany(q, DECISION_INSERT, rows.decisions);
 }
 
 /** Loads the names of the feature sets these rows refer to that this process has not read yet. */

@@ -1,4 +1,4 @@
-import type { Database, Queryable, SqlValue } from '../../db/index.ts';
+import { defineBulkInsert, insertMany, textArray, type Database, type Queryable, type SqlValue } from '../../db/index.ts';
 import type { Outcome } from '../rules/index.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
 import { DEFAULT_SETTINGS, GUARDING_STATUSES, type Hold, type HoldKind, type HoldStatus, type RiskSettings } from './risk.ts';
@@ -6,45 +6,13 @@ import { DEFAULT_SETTINGS, GUARDING_STATUSES, type Hold, type HoldKind, type Hol
 /** SQL of holds, settings and the look-up of earlier decisions, the same text on both dialects (decisions: risk.decisions.ts). */
 type Row = Record<string, unknown>;
 
-const HOLD_COLUMNS = [
-  'id', 'kind', 'status', 'decision_ids', 'items_json', 'amount', 'currency', 'debit_account_id', 'credit_account_id', 'reasons_json',
-  'created_at_ms', 'resolved_at_ms', 'resolved_by', 'note', 'detail',
-];
-/**
- * Rows per multi-row INSERT, largest first: a batch is cut into statements of these sizes, so that
- * only five statement texts per table are ever prepared. Cutting at whatever size a batch happened
- * to have (the decision log's batches of approvals vary with the traffic) prepared a new statement
- * of thousands of parameters for nearly every batch, and the connection's statement cache kept each
- * one. At 15 columns the largest is far below either dialect's parameter cap.
- */
-const ROWS_PER_INSERT: readonly number[] = [500, 100, 20, 5, 1];
-/** Statement texts by table, verb and size: a bounded set (the tables of this module, five sizes each). */
-const insertSql = new Map<string, string>();
-
-function insertText(q: Queryable, table: string, columns: readonly string[], ignoreConflicts: boolean, rowCount: number): string {
-  const key = `${q.dialect} ${ignoreConflicts} ${table} ${columns.join(',')} ${rowCount}`;
-  let sql = insertSql.get(key);
-  if (sql === undefined) {
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    const verb = ignoreConflicts && q.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT';
-    const conflict = ignoreConflicts && q.dialect === 'postgres' ? ' ON CONFLICT DO NOTHING' : '';
-    sql = `${verb} INTO ${table} (${columns.join(', ')}) VALUES ${new Array(rowCount).fill(tuple).join(', ')}${conflict}`;
-    insertSql.set(key, sql);
-  }
-  return sql;
-}
-
-export async function insertRows(q: Queryable, table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], ignoreConflicts: boolean): Promise<void> {
-  let start = 0;
-  for (const size of ROWS_PER_INSERT) {
-    while (rows.length - start >= size) {
-      const params: SqlValue[] = [];
-      for (let index = start; index < start + size; index++) for (const value of rows[index] as readonly SqlValue[]) params.push(value);
-      await q.run(insertText(q, table, columns, ignoreConflicts, size), params);
-      start += size;
-    }
-  }
-}
+const HOLD_INSERT = defineBulkInsert('risk_holds', [
+  ['id', 'text'], ['kind', 'text'], ['status', 'text'], ['decision_ids', 'text'], ['items_json', 'text'], ['amount', 'int8'], ['currency', 'text'],
+  ['debit_account_id', 'text'], ['credit_account_id', 'text'], ['reasons_json', 'text'], ['created_at_ms', 'int8'], ['resolved_at_ms', 'int8'],
+  ['resolved_by', 'text'], ['note', 'text'], ['detail', 'text'],
+], 'any');
+const HOLD_COLUMNS = HOLD_INSERT.columns;
+const HOLD_TRANSFER_INSERT = defineBulkInsert('risk_hold_transfers', [['transfer_id', 'text'], ['hold_id', 'text']], 'any');
 
 export interface PriorDecision {
   readonly decisionId: string;
@@ -54,6 +22,8 @@ export interface PriorDecision {
 type PriorRow = { id: string; event_id: string; outcome: string };
 const priorSql = (count: number) =>
   `SELECT id, event_id, outcome FROM risk_decisions WHERE event_id IN (${new Array(count).fill('?').join(', ')}) AND outcome <> 'approve' ORDER BY id`;
+
+const PRIOR_ANY_SQL = "SELECT id, event_id, outcome FROM risk_decisions WHERE event_id = ANY(?::text[]) AND outcome <> 'approve' ORDER BY id";
 
 /**
  * Review and decline decisions already taken for these events (a client retrying the same id).
@@ -70,7 +40,8 @@ export function createPriorLookup(db: Database): (eventIds: readonly string[]) =
   // prepared statements serve every size, and preparing one costs more than running it.
   const statements = new Map<number, ReturnType<NonNullable<Database['sqlite']>['prepare']>>();
   const read = async (chunk: readonly string[]): Promise<PriorRow[]> => {
-    if (!raw) return db.all<PriorRow>(priorSql(chunk.length), chunk);
+    // PostgreSQL: the ids as one text[] parameter, so that one statement text serves every size.
+    if (!raw) return db.all<PriorRow>(PRIOR_ANY_SQL, [textArray(chunk) ?? (chunk as unknown as SqlValue)]);
     let size = 1;
     while (size < chunk.length) size *= 2;
     let statement = statements.get(size);
@@ -126,9 +97,9 @@ export async function insertHolds(q: Queryable, holds: readonly Hold[]): Promise
     const chunk = holds.slice(start, start + RISK_LIMITS.lookupChunk).map((hold) => hold.id);
     await q.run(`UPDATE risk_holds SET status = 'held', resolved_at_ms = NULL, detail = NULL WHERE status = 'not_booked' AND id IN (${chunk.map(() => '?').join(', ')})`, chunk);
   }
-  await insertRows(q, 'risk_holds', HOLD_COLUMNS, holds.map(holdParams), true);
+  await insertMany(q, HOLD_INSERT, holds.map(holdParams));
   const guarded = holds.flatMap((hold) => hold.items.map((item): SqlValue[] => [item.transferId, hold.id]));
-  if (guarded.length > 0) await insertRows(q, 'risk_hold_transfers', ['transfer_id', 'hold_id'], guarded, true);
+  await insertMany(q, HOLD_TRANSFER_INSERT, guarded);
 }
 
 export async function getHold(q: Queryable, id: string): Promise<Hold | undefined> {
