@@ -142,6 +142,9 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
     async loadPending(ids) {
       const found = [];
       for (const id of ids) {
+        // A pending state is written with its transfer, under the transfer's id: an id above every
+        // stored one (a pending transfer this very batch creates, and posts) has none.
+        if (!memory.mayBeStored(id)) continue;
         const row = sql.pending.get(id) as PendingRow | undefined;
         if (row) found.push(toPending(row));
       }
