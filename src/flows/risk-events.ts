@@ -1,5 +1,5 @@
-import { createBoundedCache, type BoundedCache } from '../kernel/index.ts';
-import { TransferFlags, type LedgerService, type TransferRequest } from '../modules/ledger/index.ts';
+import { coalesceLookups, createBoundedCache, type BoundedCache } from '../kernel/index.ts';
+import { TransferFlags, type Account, type LedgerService, type TransferRequest } from '../modules/ledger/index.ts';
 import type { PartiesService } from '../modules/parties/index.ts';
 import { RISK_LIMITS } from '../modules/risk/index.ts';
 import type { RiskEvent } from '../modules/features/index.ts';
@@ -30,6 +30,9 @@ export interface EventDirectory {
   learn(accounts: readonly { readonly id: string; readonly partyId?: string | null }[]): Promise<void>;
 }
 
+/** An id as both dialects give it back: a batched look-up finds it under the key it was asked by. */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function remember<K, V>(cache: BoundedCache<K, V>, key: K, value: V): V {
   // Oldest first out is enough for facts that never go stale; a forgotten one is read again.
   cache.set(key, value);
@@ -37,9 +40,17 @@ function remember<K, V>(cache: BoundedCache<K, V>, key: K, value: V): V {
 }
 
 export function createEventDirectory(deps: {
-  readonly ledger: Pick<LedgerService, 'getAccount' | 'getLedger'>;
+  readonly ledger: Pick<LedgerService, 'getAccount' | 'getAccounts' | 'getLedger'>;
   readonly parties: Pick<PartiesService, 'get'>;
 }): EventDirectory {
+  // Accounts not remembered (all of them after a restart, or those another process created) are
+  // read together with those other requests ask for in the same turn: one statement, not one each.
+  const readAccounts = coalesceLookups<Account>(
+    async (ids) => new Map((await deps.ledger.getAccounts(ids)).map((found) => [found.id, found])),
+    RISK_LIMITS.lookupChunk,
+  );
+  const readAccount = async (id: string): Promise<Account | undefined> =>
+    CANONICAL_UUID.test(id) ? (await readAccounts([id])).get(id) : deps.ledger.getAccount(id);
   const accounts = createBoundedCache<string, AccountFacts>(RISK_LIMITS.accountCacheMaxEntries);
   const countries = createBoundedCache<string, string>(RISK_LIMITS.partyCacheMaxEntries);
   const currencies = createBoundedCache<number, string>(RISK_LIMITS.partyCacheMaxEntries);
@@ -54,7 +65,7 @@ export function createEventDirectory(deps: {
   async function account(id: string): Promise<AccountFacts> {
     const known = accounts.get(id);
     if (known) return known;
-    const found = await deps.ledger.getAccount(id);
+    const found = await readAccount(id);
     if (!found) return {};
     const partyId = found.partyId ?? undefined;
     const facts: AccountFacts = partyId ? { partyId, country: await country(partyId) } : {};

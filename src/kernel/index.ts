@@ -11,3 +11,4 @@ export * from './countries.ts';
 export * from './serially.ts';
 export * from './typed-arrays.ts';
 export * from './bounded-cache.ts';
+export * from './coalesced-lookups.ts';

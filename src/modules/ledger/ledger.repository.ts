@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/index.ts';
+import { uuidArray, type Queryable, type SqlValue } from '../../db/index.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toLedger, toTransfer, type AccountRow, type LedgerRow, type TransferRow } from './ledger.rows.ts';
 import { TransferFlags, type Account, type Ledger, type Transfer } from './ledger.ts';
 import { TIMESTAMP_MAX, postingTimestamps } from './ledger.postings.ts';
@@ -56,6 +56,9 @@ type SeriesRow = {
 const TWO_TO_32 = 4294967296;
 const bigintOf = (value: unknown): bigint => (value === null || value === undefined ? 0n : BigInt(String(value)));
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+/** Ids per statement of getAccounts. */
+const ACCOUNTS_PER_LOOKUP = 256;
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createLedgerRepository(db: Queryable) {
   const cursorClause = (order: SortOrder) => (order === 'asc' ? 'timestamp > ?' : 'timestamp < ?');
@@ -76,6 +79,31 @@ export function createLedgerRepository(db: Queryable) {
     async getAccount(id: string): Promise<Account | undefined> {
       const row = await db.get<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`, [id]);
       return row ? toAccount(row) : undefined;
+    },
+    /**
+     * The accounts among these ids, in no particular order. On SQLite the ids of a statement are
+     * padded to a power of two (the last repeated), so that a few statement texts serve every
+     * count; PostgreSQL takes them as one uuid[], and an id not spelled 8-4-4-4-12 (which no stored
+     * id is on SQLite either) is not looked up there.
+     */
+    async getAccounts(given: readonly string[]): Promise<Account[]> {
+      const distinct = [...new Set(given)];
+      const ids = db.dialect === 'postgres' ? distinct.filter((id) => UUID_TEXT.test(id)) : distinct;
+      const found: Account[] = [];
+      for (let start = 0; start < ids.length; start += ACCOUNTS_PER_LOOKUP) {
+        const chunk = ids.slice(start, start + ACCOUNTS_PER_LOOKUP);
+        let rows: AccountRow[];
+        if (db.dialect === 'postgres') {
+          rows = await db.all<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY(?::uuid[])`, [uuidArray(chunk) as SqlValue]);
+        } else {
+          let size = 1;
+          while (size < chunk.length) size *= 2;
+          const padded = chunk.concat(new Array<string>(size - chunk.length).fill(chunk[chunk.length - 1] as string));
+          rows = await db.all<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (${placeholders(size)})`, padded);
+        }
+        for (const row of rows) found.push(toAccount(row));
+      }
+      return found;
     },
     async listAccounts(filter: AccountFilter): Promise<Account[]> {
       const where: string[] = [];

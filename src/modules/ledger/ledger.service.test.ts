@@ -161,6 +161,19 @@ describeEachDialect('ledger service', ({ open }) => {
     return { ids, accounts: byName, transfer, balancesOf };
   }
 
+  it('finds many accounts at once: each that exists once, as getAccount finds it, whatever the count', async () => {
+    const ids = await driver.newRun();
+    const opened = Array.from({ length: 300 }, (_, index) => scenarioUuid(ids.run, 'a', index));
+    const results = await platform.ledger.createAccounts(opened.map((id) => ({ id, ledger: ids.ledgers[0], code: 7, flags: 0 })));
+    expect(results.every((result) => result.result === 'ok')).toBe(true);
+    // More than one statement's worth, an id asked twice, one never opened and one that is no id.
+    const asked = [...opened.slice(0, 290), opened[5] as string, scenarioUuid(ids.run, 'b', 0), 'not-an-account-id'];
+    const found = await platform.ledger.getAccounts(asked);
+    expect(found.map((account) => account.id).sort()).toEqual(opened.slice(0, 290).sort());
+    expect(found.find((account) => account.id === opened[3])).toEqual(await platform.ledger.getAccount(opened[3] as string));
+    for (const count of [0, 1, 2, 3, 5, 9, 17]) expect((await platform.ledger.getAccounts(opened.slice(0, count))).map((account) => account.id).sort()).toEqual(opened.slice(0, count).sort());
+  });
+
   it('gathers many concurrent callers into shared batches and never lets a limited account overdraw', async () => {
     const { accounts, transfer, balancesOf } = await openAccounts({ source: 0, wallet: AccountFlags.debits_must_not_exceed_credits, shop: 0, escrow: 0 });
     expect((await platform.ledger.createTransfers([transfer(accounts.source, accounts.wallet, 1000n)]))[0]?.result).toBe('ok');

@@ -37,6 +37,8 @@ export interface LedgerService {
   createTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]>;
   setAccountClosed(accountId: string, closed: boolean): Promise<CloseResult>;
   getAccount(id: string): Promise<Account | undefined>;
+  /** The accounts among these ids that exist, in no particular order (an id not found is left out). */
+  getAccounts(ids: readonly string[]): Promise<Account[]>;
   listAccounts(filter: AccountFilter): Promise<Account[]>;
   getTransfer(id: string): Promise<Transfer | undefined>;
   listTransfers(filter: TransferFilter): Promise<Transfer[]>;
@@ -94,6 +96,7 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     createTransfers: (requests) => engine.submitTransfers(requests),
     setAccountClosed: (accountId, closed) => engine.setClosed(accountId, closed),
     getAccount: (id) => repository.getAccount(id),
+    getAccounts: (ids) => repository.getAccounts(ids),
     listAccounts: (filter) => repository.listAccounts(filter),
     getTransfer: (id) => repository.getTransfer(id),
     listTransfers: (filter) => repository.listTransfers(filter),

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/index.ts';
-import { err, ok, type Clock, type Result } from '../../kernel/index.ts';
+import { coalesceLookups, err, ok, type Clock, type Result } from '../../kernel/index.ts';
 import type { AlertInput, AlertSink } from '../cases/index.ts';
 import type { FeatureSource, RiskEvent } from '../features/index.ts';
 import type { MuleScores } from '../graph/index.ts';
@@ -12,7 +12,6 @@ import { createHolds, type Holds } from './risk.holds.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
 import { createDecisionLog } from './risk.log.ts';
 import { createFeatureSets, getDecision, historyPage, listDecisions, type DecisionFilter } from './risk.decisions.ts';
-import { coalescePriorLookups } from './risk.prior.ts';
 import { createRecentDecisions } from './risk.recent.ts';
 import { createPriorLookup, loadSettings, saveSettings, type PriorDecision } from './risk.repository.ts';
 import { coverageOf, DEFAULT_SETTINGS, type Decision, type DecisionSource, type Hold, type RiskSettings } from './risk.ts';
@@ -126,7 +125,7 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
   const sets = createFeatureSets();
   const log = createDecisionLog(db, sets, report);
   const holds = createHolds(db, clock, report);
-  const lookupPrior = coalescePriorLookups(createPriorLookup(db), RISK_LIMITS.lookupChunk);
+  const lookupPrior = coalesceLookups(createPriorLookup(db), RISK_LIMITS.lookupChunk);
   const recent = createRecentDecisions(RISK_LIMITS.recentDecisionsMax);
   const alerting = new Set<Promise<unknown>>();
   // Until start() has read the stored settings, the defaults apply and the first use reads them.

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { coalescePriorLookups } from './risk.prior.ts';
-import type { PriorDecision } from './risk.repository.ts';
+import { coalesceLookups } from './coalesced-lookups.ts';
 
-const prior = (id: string): PriorDecision => ({ decisionId: `decision-of-${id}`, outcome: 'decline' });
+const prior = (id: string) => ({ decisionId: `decision-of-${id}`, outcome: 'decline' });
 
-describe('coalesced look-ups of earlier decisions', () => {
+describe('coalesced look-ups', () => {
   it('answers the calls of one turn with one look-up, each caller with its own ids only', async () => {
     const asked: string[][] = [];
-    const lookup = coalescePriorLookups(async (ids) => (asked.push([...ids]), new Map(ids.filter((id) => id.startsWith('x')).map((id) => [id, prior(id)]))), 100);
+    const lookup = coalesceLookups(async (ids) => (asked.push([...ids]), new Map(ids.filter((id) => id.startsWith('x')).map((id) => [id, prior(id)]))), 100);
     const [first, second, third] = await Promise.all([lookup(['x1', 'a']), lookup(['b', 'x2', 'x1']), lookup(['c'])]);
     expect(asked).toEqual([['x1', 'a', 'b', 'x2', 'c']]);
     expect([...first.entries()]).toEqual([['x1', prior('x1')]]);
@@ -21,7 +20,7 @@ describe('coalesced look-ups of earlier decisions', () => {
   it('looks up at once when the bound is reached, and fails every caller of a failed look-up', async () => {
     const asked: string[][] = [];
     let fail = false;
-    const lookup = coalescePriorLookups(async (ids) => {
+    const lookup = coalesceLookups(async (ids) => {
       asked.push([...ids]);
       if (fail) throw new Error('database gone');
       return new Map();
