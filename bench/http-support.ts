@@ -4,7 +4,7 @@
  * here is bounded in time and killed when the benchmark process exits, whatever way it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,4 +217,28 @@ export function describeGroupCommits(before: readonly GroupCommitStats[], after:
 /** The run queue the benchmark competes with: other work on a shared machine shows up here. */
 export function loadAverage(): string {
   return loadavg().map((value) => value.toFixed(1)).join(' ');
+}
+
+/**
+ * CPU seconds of the PostgreSQL server listening on `port`: the postmaster and its children (the
+ * backends, the WAL writer, the checkpointer). Other PostgreSQL servers on the machine are left out.
+ */
+export function postgresCpuSeconds(port: number): number {
+  const parentOf = new Map<number, number>();
+  let postmaster: number | undefined;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(name), Number(fields[1]));
+      if (stat.includes('(postgres)') && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(`port=${port}\0`)) postmaster = Number(name);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  if (postmaster === undefined) return 0;
+  let total = cpuSecondsOf(postmaster);
+  for (const [pid, parent] of parentOf) if (parent === postmaster) total += cpuSecondsOf(pid);
+  return total;
 }

@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { openPostgres } from '../src/db/index.ts';
 import { systemClock } from '../src/kernel/index.ts';
@@ -7,7 +6,7 @@ import { createPlatform, type Platform } from '../src/platform.ts';
 import { startSluice, TEST_ADMIN_KEY, type SluiceProcess } from '../test/support/server-process.ts';
 import { defineBenchmark, figure, progress, seededRandom, settle, withScratchDir, type Figure } from './harness.ts';
 import type { LoadPlan, LoadReport } from './http-load.ts';
-import { SHARED_CORES_NOTE, cpuSecondsOf, createLedgerAndAccounts, describeCpu, describeGroupCommits, groupCommitStats, loadAverage, formatRate, runLoad, startFloorServer, turnRiskOff, withCpuShares, type FloorServer } from './http-support.ts';
+import { SHARED_CORES_NOTE, postgresCpuSeconds, createLedgerAndAccounts, describeCpu, describeGroupCommits, groupCommitStats, loadAverage, formatRate, runLoad, startFloorServer, turnRiskOff, withCpuShares, type FloorServer } from './http-support.ts';
 import { BATCH_SIZE, BENCH_LEDGER, createAccounts, expectAllOk, transferBatch } from './workload.ts';
 
 /**
@@ -55,30 +54,6 @@ function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   return url.toString();
-}
-
-/**
- * CPU seconds of the PostgreSQL server listening on `port`: the postmaster and its children (the
- * backends, the WAL writer, the checkpointer). Other PostgreSQL servers on the machine are left out.
- */
-function postgresCpuSeconds(port: number): number {
-  const parentOf = new Map<number, number>();
-  let postmaster: number | undefined;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parentOf.set(Number(name), Number(fields[1]));
-      if (stat.includes('(postgres)') && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(`port=${port}\0`)) postmaster = Number(name);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  if (postmaster === undefined) return 0;
-  let total = cpuSecondsOf(postmaster);
-  for (const [pid, parent] of parentOf) if (parent === postmaster) total += cpuSecondsOf(pid);
-  return total;
 }
 
 async function withPostgresCpu<T>(port: number, work: () => Promise<T>): Promise<{ result: T; cores: number }> {

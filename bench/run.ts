@@ -25,6 +25,7 @@ import './risk-http.ts';
 import './aml.ts';
 import './postgres.ts';
 import './caches.ts';
+import './bulk-insert.ts';
 
 const CHILD_FLAG = '--child';
 /** Marks the figure lines a child writes, so that stray output on stdout cannot be mistaken for them. */
