@@ -1,6 +1,6 @@
 import { coalesceLookups, createBoundedCache, type BoundedCache } from '../kernel/index.ts';
 import { TransferFlags, type Account, type LedgerService, type TransferRequest } from '../modules/ledger/index.ts';
-import type { PartiesService } from '../modules/parties/index.ts';
+import type { PartiesService, Party } from '../modules/parties/index.ts';
 import { RISK_LIMITS } from '../modules/risk/index.ts';
 import type { RiskEvent } from '../modules/features/index.ts';
 
@@ -41,12 +41,17 @@ function remember<K, V>(cache: BoundedCache<K, V>, key: K, value: V): V {
 
 export function createEventDirectory(deps: {
   readonly ledger: Pick<LedgerService, 'getAccount' | 'getAccounts' | 'getLedger'>;
-  readonly parties: Pick<PartiesService, 'get'>;
+  readonly parties: Pick<PartiesService, 'list'>;
 }): EventDirectory {
-  // Accounts not remembered (all of them after a restart, or those another process created) are
-  // read together with those other requests ask for in the same turn: one statement, not one each.
+  // Accounts and parties not remembered (all of them after a restart, and on one process those
+  // another opened) are read together with those other requests ask for in the same turn: one
+  // statement, not one each.
   const readAccounts = coalesceLookups<Account>(
     async (ids) => new Map((await deps.ledger.getAccounts(ids)).map((found) => [found.id, found])),
+    RISK_LIMITS.lookupChunk,
+  );
+  const readParties = coalesceLookups<Party>(
+    async (ids) => new Map((await deps.parties.list({ ids, limit: ids.length })).map((found) => [found.id, found])),
     RISK_LIMITS.lookupChunk,
   );
   const readAccount = async (id: string): Promise<Account | undefined> =>
@@ -58,7 +63,7 @@ export function createEventDirectory(deps: {
   async function country(partyId: string): Promise<string | undefined> {
     const known = countries.get(partyId);
     if (known !== undefined) return known;
-    const party = await deps.parties.get(partyId);
+    const party = (await readParties([partyId])).get(partyId);
     return party ? remember(countries, partyId, party.jurisdiction) : undefined;
   }
 
@@ -97,11 +102,11 @@ export function createEventDirectory(deps: {
     country,
     currency,
     async learn(created) {
-      for (const { id, partyId } of created) {
-        if (accounts.has(id)) continue;
-        const facts: AccountFacts = partyId ? { partyId, country: await country(partyId) } : {};
-        remember(accounts, id, facts);
-      }
+      // The owners' countries are asked for all at once, so that a bulk opening reads them in a
+      // few statements rather than one party after another.
+      const fresh = created.filter(({ id }) => !accounts.has(id));
+      const jurisdictions = await Promise.all(fresh.map(({ partyId }) => (partyId ? country(partyId) : undefined)));
+      fresh.forEach(({ id, partyId }, index) => remember(accounts, id, partyId ? { partyId, country: jurisdictions[index] } : {}));
     },
     async transferEvent(request, channel, atMs) {
       const debitAccountId = request.debitAccountId ?? '';

@@ -97,7 +97,7 @@ function chainsOf(requests: readonly TransferRequest[]): { start: number; end: n
 export function createTransferGate(deps: {
   readonly risk: RiskService;
   readonly ledger: LedgerService;
-  readonly parties: Pick<PartiesService, 'get'>;
+  readonly parties: Pick<PartiesService, 'list'>;
   readonly clock: Clock;
 }): TransferGate {
   const { risk, ledger } = deps;
