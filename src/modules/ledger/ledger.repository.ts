@@ -83,8 +83,9 @@ export function createLedgerRepository(db: Queryable) {
     /**
      * The accounts among these ids, in no particular order. On SQLite the ids of a statement are
      * padded to a power of two (the last repeated), so that a few statement texts serve every
-     * count; PostgreSQL takes them as one uuid[], and an id not spelled 8-4-4-4-12 (which no stored
-     * id is on SQLite either) is not looked up there.
+     * count. PostgreSQL takes them as one uuid[], so there an id not spelled 8-4-4-4-12 is left out
+     * rather than failing the statement for the others (getAccount reads the other spellings
+     * PostgreSQL accepts).
      */
     async getAccounts(given: readonly string[]): Promise<Account[]> {
       const distinct = [...new Set(given)];
