@@ -187,7 +187,16 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.getByRole('menuitem', { name: '简体中文' }).waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles in the open language menu').toEqual([]);
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role')), { timeout: UI_TIMEOUT_MS }).toBe('menuitem');
-    await page.keyboard.press('ArrowDown');
+    // Down moves the focus to the next language. The menu moves it when it has handled the key, which
+    // on a busy machine may be a moment later: Enter waits until the focus is on Chinese, and a key
+    // press the menu missed is pressed again.
+    await expect
+      .poll(async () => {
+        const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+        if (!focused.includes('简体中文')) await page.keyboard.press('ArrowDown');
+        return focused;
+      }, { timeout: UI_TIMEOUT_MS, interval: 500 })
+      .toContain('简体中文');
     await page.keyboard.press('Enter');
     const menu = page.getByRole('navigation', { name: '主菜单' });
     await menu.waitFor({ timeout: UI_TIMEOUT_MS });
