@@ -7,8 +7,8 @@ import { postgresCpuSeconds } from './http-support.ts';
  * Risk control writes a row to its decision log for every transfer it sees (and as many to the
  * feature events and the graph's edges), in transactions of however many arrived during the
  * writer's linger. This times those writes on a throwaway durable PostgreSQL: `insertMany`
- * (src/db/insert-many.ts: one `INSERT … SELECT * FROM UNNEST(…)` of binary column arrays per batch)
- * beside the multi-row `INSERT … VALUES` statements of 500, 100, 20, 5 and 1 rows it replaced, which
+ * (src/db/insert-many.ts: one `INSERT … SELECT unnest(…), unnest(…), …` per batch, each column a
+ * binary array) beside the multi-row `INSERT … VALUES` statements of 500, 100, 20, 5 and 1 rows it replaced, which
  * stays here as the baseline. The rows have the decision log's shape and sizes. Both run on one
  * connection with named statements, as the server does; the CPU of this process (the client's side:
  * the driver and the encoding) and of PostgreSQL is reported per row.
