@@ -1,6 +1,6 @@
 import { assert } from '../kernel/index.ts';
 import { float8Array, int8Array, textArray } from './postgres.arrays.ts';
-import type { Dialect, Queryable, SqlValue } from './port.ts';
+import type { Queryable, SqlValue } from './port.ts';
 
 /**
  * Many rows into one table at once, the way each dialect takes them best. Written for the tables
@@ -26,8 +26,10 @@ export interface BulkInsert {
   readonly table: string;
   readonly columns: readonly string[];
   readonly types: readonly ColumnType[];
-  /** SQL text by dialect and rows per statement (PostgreSQL: 0, any number of rows). */
-  readonly sql: ReadonlyMap<string, string>;
+  /** SQLite: the statement for each of SQLITE_ROWS_PER_STATEMENT, by its number of rows. */
+  readonly sqlite: ReadonlyMap<number, string>;
+  /** PostgreSQL: one statement for any number of rows. */
+  readonly postgres: string;
 }
 
 /** Rows per SQLite statement, largest first; a batch is cut into statements of these sizes only. */
@@ -54,16 +56,10 @@ export function defineBulkInsert(table: string, columns: readonly (readonly [nam
   const names = columns.map(([name]) => name);
   const list = names.join(', ');
   const conflict = skipConflicts === undefined ? '' : skipConflicts === 'any' ? ' ON CONFLICT DO NOTHING' : ` ON CONFLICT (${skipConflicts.join(', ')}) DO NOTHING`;
-  const sql = new Map<string, string>();
   const tuple = `(${names.map(() => '?').join(', ')})`;
-  for (const rows of SQLITE_ROWS_PER_STATEMENT) sql.set(key('sqlite', rows), `INSERT INTO ${table} (${list}) VALUES ${new Array(rows).fill(tuple).join(', ')}${conflict}`);
+  const sqlite = new Map(SQLITE_ROWS_PER_STATEMENT.map((rows) => [rows, `INSERT INTO ${table} (${list}) VALUES ${new Array(rows).fill(tuple).join(', ')}${conflict}`]));
   const arrays = columns.map(([, type]) => `unnest(?::${CAST[type]}[])`).join(', ');
-  sql.set(key('postgres', 0), `INSERT INTO ${table} (${list}) SELECT ${arrays}${conflict}`);
-  return { table, columns: names, types: columns.map(([, type]) => type), sql };
-}
-
-function key(dialect: Dialect, rows: number): string {
-  return `${dialect} ${rows}`;
+  return { table, columns: names, types: columns.map(([, type]) => type), sqlite, postgres: `INSERT INTO ${table} (${list}) SELECT ${arrays}${conflict}` };
 }
 
 /** Inserts the rows, each with a value for every column in the declared order, in the caller's transaction. */
@@ -74,7 +70,7 @@ export async function insertMany(q: Queryable, insert: BulkInsert, rows: readonl
   if (q.dialect === 'postgres') {
     for (let start = 0; start < rows.length; start += POSTGRES_ROWS_PER_STATEMENT) {
       const end = Math.min(rows.length, start + POSTGRES_ROWS_PER_STATEMENT);
-      await q.run(insert.sql.get(key('postgres', 0))!, insert.types.map((type, column) => columnArray(type, rows, column, start, end)));
+      await q.run(insert.postgres, insert.types.map((type, column) => columnArray(type, rows, column, start, end)));
     }
     return;
   }
@@ -83,7 +79,7 @@ export async function insertMany(q: Queryable, insert: BulkInsert, rows: readonl
     while (rows.length - start >= size) {
       const params: SqlValue[] = [];
       for (let index = start; index < start + size; index++) for (const value of rows[index]!) params.push(value);
-      await q.run(insert.sql.get(key('sqlite', size))!, params);
+      await q.run(insert.sqlite.get(size)!, params);
       start += size;
     }
   }

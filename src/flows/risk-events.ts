@@ -1,4 +1,4 @@
-import { coalesceLookups, createBoundedCache, type BoundedCache } from '../kernel/index.ts';
+import { coalesceLookups, createBoundedCache, isCanonicalUuid, type BoundedCache } from '../kernel/index.ts';
 import { TransferFlags, type Account, type LedgerService, type TransferRequest } from '../modules/ledger/index.ts';
 import type { PartiesService, Party } from '../modules/parties/index.ts';
 import { RISK_LIMITS } from '../modules/risk/index.ts';
@@ -30,9 +30,6 @@ export interface EventDirectory {
   learn(accounts: readonly { readonly id: string; readonly partyId?: string | null }[]): Promise<void>;
 }
 
-/** An id as both dialects give it back: a batched look-up finds it under the key it was asked by. */
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function remember<K, V>(cache: BoundedCache<K, V>, key: K, value: V): V {
   // Oldest first out is enough for facts that never go stale; a forgotten one is read again.
   cache.set(key, value);
@@ -55,7 +52,7 @@ export function createEventDirectory(deps: {
     RISK_LIMITS.lookupChunk,
   );
   const readAccount = async (id: string): Promise<Account | undefined> =>
-    CANONICAL_UUID.test(id) ? (await readAccounts([id])).get(id) : deps.ledger.getAccount(id);
+    isCanonicalUuid(id) ? (await readAccounts([id])).get(id) : deps.ledger.getAccount(id);
   const accounts = createBoundedCache<string, AccountFacts>(RISK_LIMITS.accountCacheMaxEntries);
   const countries = createBoundedCache<string, string>(RISK_LIMITS.partyCacheMaxEntries);
   const currencies = createBoundedCache<number, string>(RISK_LIMITS.partyCacheMaxEntries);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUuid, uuidv7 } from './ids.ts';
+import { isCanonicalUuid, isUuid, uuidv7 } from './ids.ts';
 
 describe('UUIDv7 ids', () => {
   it('are well-formed version 7 UUIDs, all distinct and strictly increasing within one process', () => {
@@ -13,5 +13,12 @@ describe('UUIDv7 ids', () => {
     const at = Date.UTC(2030, 0, 1);
     const id = uuidv7(at + 10_000);
     expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBeGreaterThanOrEqual(at + 10_000);
+  });
+
+  it('tell any spelling of a UUID from the canonical one the databases give back', () => {
+    const id = uuidv7();
+    expect([isUuid(id), isCanonicalUuid(id)]).toEqual([true, true]);
+    expect([isUuid(id.toUpperCase()), isCanonicalUuid(id.toUpperCase())]).toEqual([true, false]);
+    expect([isUuid(id.replace(/-/g, '')), isCanonicalUuid(`{${id}}`), isCanonicalUuid('not-an-id')]).toEqual([false, false, false]);
   });
 });

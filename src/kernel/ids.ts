@@ -13,6 +13,11 @@ export function isUuid(text: string): boolean {
   return UUID.test(text.toLowerCase());
 }
 
+/** A UUID in the form both databases give back (lower case, 8-4-4-4-12): found under the key it was asked by. */
+export function isCanonicalUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
 /** Canonical form: lower case. Two spellings of one id must be one key. */
 export function normalizeUuid(text: string): string {
   return text.toLowerCase();

@@ -1,4 +1,5 @@
 import { uuidArray, type Queryable, type SqlValue } from '../../db/index.ts';
+import { isUuid } from '../../kernel/index.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toLedger, toTransfer, type AccountRow, type LedgerRow, type TransferRow } from './ledger.rows.ts';
 import { TransferFlags, type Account, type Ledger, type Transfer } from './ledger.ts';
 import { TIMESTAMP_MAX, postingTimestamps } from './ledger.postings.ts';
@@ -58,7 +59,6 @@ const bigintOf = (value: unknown): bigint => (value === null || value === undefi
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 /** Ids per statement of getAccounts. */
 const ACCOUNTS_PER_LOOKUP = 256;
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createLedgerRepository(db: Queryable) {
   const cursorClause = (order: SortOrder) => (order === 'asc' ? 'timestamp > ?' : 'timestamp < ?');
@@ -89,7 +89,7 @@ export function createLedgerRepository(db: Queryable) {
      */
     async getAccounts(given: readonly string[]): Promise<Account[]> {
       const distinct = [...new Set(given)];
-      const ids = db.dialect === 'postgres' ? distinct.filter((id) => UUID_TEXT.test(id)) : distinct;
+      const ids = db.dialect === 'postgres' ? distinct.filter(isUuid) : distinct;
       const found: Account[] = [];
       for (let start = 0; start < ids.length; start += ACCOUNTS_PER_LOOKUP) {
         const chunk = ids.slice(start, start + ACCOUNTS_PER_LOOKUP);

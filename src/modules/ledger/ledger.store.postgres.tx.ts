@@ -1,4 +1,4 @@
-import { assert } from '../../kernel/index.ts';
+import { assert, isCanonicalUuid } from '../../kernel/index.ts';
 import type { Queryable, Row, SqlValue } from '../../db/index.ts';
 import type { ExpectedReads, LedgerWriteTx } from './ledger.store.ts';
 import type { Account, PendingState, Transfer } from './ledger.ts';
@@ -17,8 +17,6 @@ const DUE_EXPIRIES = "SELECT id, expires_at FROM ledger_pending WHERE status = '
  * was granted. Should the wait have been longer, the due ones are read again.
  */
 const DUE_READ_AHEAD_NS = 10_000_000_000n;
-/** A UUID as PostgreSQL prints one. */
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The ids the transaction reads, as its dry run asked for them: the first batch's, and what all its batches name. */
 export interface ReadPlan {
@@ -160,7 +158,7 @@ export function createWriteTx(q: Queryable, plan: ReadPlan | undefined): LedgerW
 
   /** Keeps a record this transaction created, under its id if the database spells it so. */
   function keepCreated<V>(own: Map<string, V>, id: string, value: V): void {
-    if (CANONICAL_UUID.test(id)) own.set(id, value);
+    if (isCanonicalUuid(id)) own.set(id, value);
     else trustAhead = false;
   }
 
