@@ -57,6 +57,35 @@ function wrap(error: unknown): unknown {
   return isConnectionError(error) ? new DatabaseUnavailableError((error as Error).message) : error;
 }
 
+/** The socket under a pooled client: the driver keeps it as `connection.stream`, which its types leave out. */
+interface ClientSocket {
+  readonly connection?: { readonly stream?: { cork?(): void; uncork?(): void } };
+}
+
+/**
+ * Statements a transaction issues in one stretch of work (one callback and the promise reactions
+ * it sets off) leave in one write. The driver writes each statement by itself, and on loopback every
+ * write is a system call that also wakes the server's backend: about 50 to 90 µs of CPU each on
+ * this kind of machine, a dozen per ledger commit. The socket is corked at the first statement and
+ * uncorked once the microtasks queued meanwhile have run (a tick queued from a microtask runs after
+ * the microtask queue is empty), so nothing waits for a later turn of the event loop.
+ */
+function gatherWrites(client: pg.PoolClient): () => void {
+  const stream = (client as unknown as ClientSocket).connection?.stream;
+  if (!stream?.cork || !stream.uncork) return () => {};
+  let corked = false;
+  const release = () => {
+    corked = false;
+    stream.uncork!();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    stream.cork!();
+    queueMicrotask(() => process.nextTick(release));
+  };
+}
+
 export interface PostgresOptions {
   readonly maxConnections?: number;
   readonly connectTimeoutMs?: number;
@@ -101,9 +130,10 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
    * pipelined connection) is still checked before COMMIT; each gets a handler at once, so that its
    * failure cannot go unhandled meanwhile.
    */
-  const over = (client: pg.Pool | pg.PoolClient, issued?: Promise<unknown>[]): Queryable => {
+  const over = (client: pg.Pool | pg.PoolClient, issued?: Promise<unknown>[], gather?: () => void): Queryable => {
     const query = async (sql: string, params: readonly SqlValue[]) => {
       try {
+        gather?.();
         const text = numberPlaceholders(sql);
         const name = issued && params.length > 0 ? names?.nameOf(text) : undefined;
         if (name !== undefined) return await client.query({ name, text, values: params as unknown[] });
@@ -155,10 +185,12 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     };
     client.on('error', onError);
     const issued: Promise<unknown>[] = [];
-    const tx = over(client, issued);
+    const gather = gatherWrites(client);
+    const tx = over(client, issued, gather);
     try {
       void tx.run(begin);
       const result = await work(tx);
+      gather();
       const ended = client.query(end);
       ended.catch(() => {});
       await firstFailure(issued);

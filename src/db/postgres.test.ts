@@ -1,0 +1,69 @@
+import { Socket } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freshPostgresUrl, postgresUrl } from '../../test/support/databases.ts';
+import { describeWithPostgres } from '../../test/process/postgres-server.ts';
+import { openPostgres } from './postgres.ts';
+import type { Database } from './port.ts';
+
+/** Counts the writes handed to sockets connected to `port` while `work` runs (each is one system call). */
+async function countWrites<T>(port: number, work: () => Promise<T>): Promise<{ result: T; writes: number }> {
+  const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => unknown>;
+  const original = { _write: proto._write, _writev: proto._writev };
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const) {
+    proto[method] = function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === port) writes += 1;
+      return original[method].apply(this, args);
+    };
+  }
+  try {
+    return { result: await work(), writes };
+  } finally {
+    Object.assign(proto, original);
+  }
+}
+
+describeWithPostgres('a PostgreSQL transaction on the wire', () => {
+  let db: Database;
+  let port: number;
+  beforeAll(async () => {
+    const url = postgresUrl() ? await freshPostgresUrl() : '';
+    port = Number(new URL(url).port || 5432);
+    db = openPostgres(url, { maxConnections: 1 });
+    await db.exec('CREATE TABLE wire_probe (id bigint PRIMARY KEY)');
+    await db.get('SELECT 1 AS warm');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('sends the statements issued in one stretch of work, and COMMIT after them, in a few writes', async () => {
+    const rows = 20;
+    const { writes } = await countWrites(port, () =>
+      db.transaction(async (tx) => {
+        // Issued without waiting, partly from promise reactions: one stretch of work.
+        const sent = [tx.run('INSERT INTO wire_probe (id) VALUES (?)', [0])];
+        await Promise.resolve();
+        for (let id = 1; id < rows; id += 1) sent.push(tx.run('INSERT INTO wire_probe (id) VALUES (?)', [id]));
+        await Promise.all(sent);
+      }),
+    );
+    // BEGIN with the 20 inserts, then COMMIT: one write per statement would be 22.
+    expect(writes).toBeLessThanOrEqual(3);
+    const count = await db.get<{ n: bigint }>('SELECT count(*) AS n FROM wire_probe');
+    expect(Number(count?.n)).toBe(rows);
+  });
+
+  it('still reports the first failed statement of a gathered stretch and commits nothing', async () => {
+    const attempt = db.transaction(async (tx) => {
+      const sent = [100, 101, 0, 102].map((id) => tx.run('INSERT INTO wire_probe (id) VALUES (?)', [id]));
+      await Promise.allSettled(sent);
+    });
+    await expect(attempt).rejects.toThrow(/duplicate key/);
+    const count = await db.get<{ n: bigint }>('SELECT count(*) AS n FROM wire_probe WHERE id >= 100');
+    expect(Number(count?.n)).toBe(0);
+    // The connection is whole again: the next transaction commits.
+    await db.transaction((tx) => tx.run('INSERT INTO wire_probe (id) VALUES (?)', [200]));
+    expect(Number((await db.get<{ n: bigint }>('SELECT count(*) AS n FROM wire_probe WHERE id = 200'))?.n)).toBe(1);
+  });
+});
