@@ -2,11 +2,14 @@ import { Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freshPostgresUrl, postgresUrl } from '../../test/support/databases.ts';
 import { describeWithPostgres } from '../../test/process/postgres-server.ts';
-import { openPostgres } from './postgres.ts';
+import { GATHERED_WRITE_MAX_BYTES, openPostgres } from './postgres.ts';
 import type { Database } from './port.ts';
 
-/** Counts the writes handed to sockets connected to `port` while `work` runs (each is one system call). */
-async function countWrites<T>(port: number, work: () => Promise<T>): Promise<{ result: T; writes: number }> {
+/**
+ * Counts the writes handed to sockets connected to `port` while `work` runs (each is one system
+ * call); `work` may read the count so far.
+ */
+async function countWrites<T>(port: number, work: (writesSoFar: () => number) => Promise<T>): Promise<{ result: T; writes: number }> {
   const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => unknown>;
   const original = { _write: proto._write, _writev: proto._writev };
   let writes = 0;
@@ -17,7 +20,7 @@ async function countWrites<T>(port: number, work: () => Promise<T>): Promise<{ r
     };
   }
   try {
-    return { result: await work(), writes };
+    return { result: await work(() => writes), writes };
   } finally {
     Object.assign(proto, original);
   }
@@ -54,13 +57,34 @@ describeWithPostgres('a PostgreSQL transaction on the wire', () => {
     expect(Number(count?.n)).toBe(rows);
   });
 
+  it('sends a large statement as soon as it is issued, without waiting for the stretch of work to end', async () => {
+    const ids = Array.from({ length: 8_000 }, (_, index) => 1_000 + index);
+    const literal = `{${ids.join(',')}}`;
+    expect(literal.length).toBeGreaterThan(GATHERED_WRITE_MAX_BYTES);
+    await countWrites(port, (writesSoFar) =>
+      db.transaction(async (tx) => {
+        await tx.get('SELECT 1 AS started');
+        const before = writesSoFar();
+        const small = tx.run('INSERT INTO wire_probe (id) VALUES (?)', [999]);
+        // A small statement waits for the others of its stretch…
+        expect(writesSoFar()).toBe(before);
+        // …a large one (8,000 ids as text, above GATHERED_WRITE_MAX_BYTES) leaves at once, with it.
+        const large = tx.run('INSERT INTO wire_probe (id) SELECT unnest(?::bigint[])', [literal]);
+        expect(writesSoFar()).toBe(before + 1);
+        await Promise.all([small, large]);
+      }),
+    );
+    const count = await db.get<{ n: bigint }>('SELECT count(*) AS n FROM wire_probe WHERE id >= 999 AND id < 9000');
+    expect(Number(count?.n)).toBe(8_001);
+  });
+
   it('still reports the first failed statement of a gathered stretch and commits nothing', async () => {
     const attempt = db.transaction(async (tx) => {
       const sent = [100, 101, 0, 102].map((id) => tx.run('INSERT INTO wire_probe (id) VALUES (?)', [id]));
       await Promise.allSettled(sent);
     });
     await expect(attempt).rejects.toThrow(/duplicate key/);
-    const count = await db.get<{ n: bigint }>('SELECT count(*) AS n FROM wire_probe WHERE id >= 100');
+    const count = await db.get<{ n: bigint }>('SELECT count(*) AS n FROM wire_probe WHERE id BETWEEN 100 AND 102');
     expect(Number(count?.n)).toBe(0);
     // The connection is whole again: the next transaction commits.
     await db.transaction((tx) => tx.run('INSERT INTO wire_probe (id) VALUES (?)', [200]));

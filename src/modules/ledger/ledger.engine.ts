@@ -163,9 +163,9 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     try {
       const parties = await Promise.all(group.map((batch) => partiesOf(batch.commands)));
       const { result: answers, durable } = await write(async (tx) => {
-        if (group.length > 1) tx.expectReads?.(expectedReads(group));
+        if (group.length > 1 || isParted(group[0] as Batch)) tx.expectReads?.(expectedReads(group));
         const all: unknown[][] = [];
-        for (const [index, batch] of group.entries()) all.push(await applyBatch(tx, batch.commands, parties[index] as Set<string>));
+        for (const [index, batch] of group.entries()) all.push(await applyInParts(tx, batch.commands, parties[index] as Set<string>));
         return all;
       });
       const acknowledged = durable.then(
@@ -213,6 +213,25 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
       if (command.kind === 'accounts') for (const item of command.items) if (item.partyId) partyIds.add(item.partyId);
     }
     return partyIds.size > 0 ? deps.knownParties([...partyIds]) : new Set<string>();
+  }
+
+  /**
+   * A batch that is one large transfers request, on a store with `partItems`, is applied part after
+   * part in the same transaction (see partsOf), each a batch of its own for the journal and for
+   * timestamps; its caller gets the parts' answers in order, as one.
+   */
+  const isParted = (batch: Batch): boolean =>
+    store.partItems !== undefined && batch.commands.length === 1 && batch.commands[0]?.kind === 'transfers' && batch.items > store.partItems;
+
+  async function applyInParts(tx: LedgerWriteTx, batch: Command[], parties: Set<string>): Promise<unknown[]> {
+    const only = batch[0] as Command;
+    if (!isParted({ commands: batch, items: size(only) }) || only.kind !== 'transfers') return applyBatch(tx, batch, parties);
+    const answers: TransferResult[] = [];
+    for (const items of partsOf(only.items, store.partItems as number)) {
+      const [part] = await applyBatch(tx, [{ ...only, items }], parties);
+      for (const answer of part as TransferResult[]) answers.push(answer);
+    }
+    return [answers];
   }
 
   async function applyBatch(tx: LedgerWriteTx, batch: Command[], parties: Set<string>): Promise<unknown[]> {
@@ -272,6 +291,25 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     queuedItems: () => queued,
   };
   return engine;
+}
+
+/**
+ * Splits a request into runs of about `size` items that end where a linked chain ends (after an item
+ * without the linked flag), so that no chain is cut: a chain longer than `size` stays whole, and an
+ * open chain at the end of the request stays at the end of the last run, refused as it would be.
+ */
+export function partsOf(items: readonly TransferRequest[], size: number): TransferRequest[][] {
+  const parts: TransferRequest[][] = [];
+  let start = 0;
+  for (let index = 0; index < items.length; index++) {
+    const closesChain = !((items[index] as TransferRequest).flags & TransferFlags.linked);
+    if (closesChain && index + 1 - start >= size && index + 1 < items.length) {
+      parts.push(items.slice(start, index + 1));
+      start = index + 1;
+    }
+  }
+  parts.push(items.slice(start));
+  return parts;
 }
 
 /** Attaches to each accepted transfer its record: new ones were added to the snapshot, replayed ones loaded into it. */

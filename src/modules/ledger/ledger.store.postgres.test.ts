@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { freshPostgresUrl } from '../../../test/support/databases.ts';
 import { describeWithPostgres } from '../../../test/process/postgres-server.ts';
-import { openPostgres } from '../../db/index.ts';
+import { openPostgres, openSqlite } from '../../db/index.ts';
 import { createManualClock, type ManualClock } from '../../kernel/index.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import { AccountFlags, TransferFlags, type TransferRequest } from './ledger.ts';
+import { POSTGRES_PART_ITEMS } from './ledger.store.postgres.ts';
+import { partsOf } from './ledger.engine.ts';
 
 /**
  * Batches queued together share one PostgreSQL transaction. The store hands a later batch the
@@ -37,16 +39,21 @@ describeWithPostgres('PostgreSQL ledger store, batches sharing a transaction', (
       [id],
     );
 
-  beforeEach(async () => {
-    clock = createManualClock();
-    platform = await createPlatform({ db: openPostgres(await freshPostgresUrl()), clock, expiryIntervalMs: 0 });
-    expect((await platform.ledger.createLedger({ id: LEDGER, assetCode: 'CNY', scale: 2, name: 'Renminbi' })).ok).toBe(true);
-    const created = await platform.ledger.createAccounts([
+  /** The ledger, its two accounts and 100 credited to LIMITED, as every test starts. */
+  async function setUp(target: Platform): Promise<void> {
+    expect((await target.ledger.createLedger({ id: LEDGER, assetCode: 'CNY', scale: 2, name: 'Renminbi' })).ok).toBe(true);
+    const created = await target.ledger.createAccounts([
       { id: LIMITED, ledger: LEDGER, code: 1, flags: AccountFlags.debits_must_not_exceed_credits | AccountFlags.history },
       { id: OTHER, ledger: LEDGER, code: 1, flags: 0 },
     ]);
     expect(created.map((result) => result.result)).toEqual(['ok', 'ok']);
-    expect((await platform.ledger.createTransfers([transfer(OTHER, LIMITED, 100n)])).map((result) => result.result)).toEqual(['ok']);
+    expect((await target.ledger.createTransfers([transfer(OTHER, LIMITED, 100n, { id: uuid('b000', 0) })])).map((result) => result.result)).toEqual(['ok']);
+  }
+
+  beforeEach(async () => {
+    clock = createManualClock();
+    platform = await createPlatform({ db: openPostgres(await freshPostgresUrl()), clock, expiryIntervalMs: 0 });
+    await setUp(platform);
   });
   afterEach(async () => {
     await platform.close();
@@ -125,5 +132,47 @@ describeWithPostgres('PostgreSQL ledger store, batches sharing a transaction', (
     expect(state?.status).toBe('expired');
     expect(await row(OTHER)).toMatchObject({ debits_pending: 0n, debits_posted: 100n + BigInt(CALL_SIZE) * 3n - 1n });
     expect((await platform.verify()).problems).toEqual([]);
+  });
+  it('applies a large request in parts that answer exactly as the request applied whole', async () => {
+    const part = POSTGRES_PART_ITEMS;
+    const linked = { flags: TransferFlags.linked };
+    const items: TransferRequest[] = [];
+    // Part one credits LIMITED, which later parts spend: 3,000 against 100 + 2,000 of credits.
+    for (let index = 0; index < 2_000; index++) items.push(transfer(OTHER, LIMITED, 1n));
+    // A chain across the first boundary, which must not be cut, then one that fails whole.
+    for (let index = 0; index < 100; index++) items.push(transfer(LIMITED, OTHER, 1n, index < 99 ? linked : {}));
+    items.push(transfer(LIMITED, OTHER, 1n, linked), transfer(LIMITED, LIMITED, 1n, linked), transfer(LIMITED, OTHER, 1n));
+    const repeated = items[5] as TransferRequest;
+    items.push({ ...repeated }, { ...repeated, amount: 2n });
+    for (let index = 0; index < 3_000; index++) items.push(transfer(LIMITED, OTHER, 1n));
+    // An open chain at the very end is refused, as it is when the request is applied whole.
+    items.push(transfer(OTHER, LIMITED, 1n, linked), transfer(OTHER, LIMITED, 1n, linked));
+    expect(items.length).toBeGreaterThan(2 * part);
+
+    const whole = await createPlatform({ db: openSqlite(':memory:'), clock: createManualClock(), expiryIntervalMs: 0 });
+    try {
+      await setUp(whole);
+      const batchesBefore = (await platform.journal.listByKind('ledger.batch', { afterSeq: 0n, limit: 100 })).length;
+      const inParts = await platform.ledger.createTransfers(items);
+      const asWhole = await whole.ledger.createTransfers(items);
+      expect(inParts.map((result) => [result.id, result.result])).toEqual(asWhole.map((result) => [result.id, result.result]));
+      const counts = new Map<string, number>();
+      for (const result of inParts) counts.set(result.result, (counts.get(result.result) ?? 0) + 1);
+      // 100 + 2,000 credited, 100 spent by the chain: 2,000 of the 3,000 spends fit under the limit.
+      expect(counts.get('exceeds_credits')).toBe(1_000);
+      expect(inParts.slice(-2).map((result) => result.result)).toEqual(['linked_event_failed', 'linked_event_chain_open']);
+      expect(inParts[items.length - 3]).toMatchObject({ result: 'exceeds_credits' });
+      for (const id of [LIMITED, OTHER]) {
+        const [account, same] = [await platform.ledger.getAccount(id), await whole.ledger.getAccount(id)];
+        expect([account?.debitsPosted, account?.creditsPosted]).toEqual([same?.debitsPosted, same?.creditsPosted]);
+      }
+      const batches = (await platform.journal.listByKind('ledger.batch', { afterSeq: 0n, limit: 100 })).length - batchesBefore;
+      expect(partsOf(items, part).map((run) => run.length)).toEqual([2_100, part, items.length - 2_100 - part]);
+      // A journal entry for each part that booked something: every spend of the last part exceeds the limit.
+      expect(batches).toBe(2);
+      expect((await platform.verify()).problems).toEqual([]);
+    } finally {
+      await whole.close();
+    }
   });
 });

@@ -75,9 +75,18 @@ async function planReads<T>(work: (tx: LedgerWriteTx) => Promise<T>): Promise<Re
   return plan;
 }
 
+/**
+ * Transfers of a large request applied at a time (LedgerStore.partItems): the server inserts one
+ * part, which leaves as soon as it is applied (db/postgres.ts sends a large statement at once), while
+ * the next is applied. Parts much smaller than this would each cost a journal entry and a round of
+ * the engine's fixed work for little more overlap.
+ */
+export const POSTGRES_PART_ITEMS = 2_048;
+
 export function createPostgresLedgerStore(db: Database): LedgerStore {
   assert(db.dialect === 'postgres', 'PostgreSQL ledger store needs a PostgreSQL database');
   return {
+    partItems: POSTGRES_PART_ITEMS,
     async writeBatch(work) {
       const plan = await planReads(work);
       return db.transaction(async (q) => {

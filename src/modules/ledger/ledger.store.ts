@@ -46,4 +46,10 @@ export interface LedgerStore {
    * Stores whose commit answers only once it is on disk (PostgreSQL) need not have it.
    */
   writeBatchPipelined?<T>(work: (tx: LedgerWriteTx) => Promise<T>): Promise<{ readonly result: T; readonly durable: Promise<void> }>;
+  /**
+   * For a store whose server runs a transaction's writes while the engine goes on (PostgreSQL): the
+   * engine applies a large request in parts of about this many transfers, each written as soon as it
+   * is applied, so that the server inserts one part while the next is applied. Undefined: whole.
+   */
+  readonly partItems?: number;
 }
