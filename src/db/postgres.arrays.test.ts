@@ -18,6 +18,9 @@ const uuidText = fc
 const int8 = fc.oneof(
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
   fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, 0n, -1n),
+  // bigints a safe number holds are written as numbers: the edges of that range and either side.
+  fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }),
+  fc.constantFrom(...[2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n, -(2n ** 53n), -(2n ** 32n), 2n ** 32n - 1n, 2n ** 32n].flatMap((edge) => [edge, edge - 1n, edge + 1n])),
   fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
   fc.constantFrom(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, -0, -(2 ** 32), 2 ** 32, 2 ** 32 - 1),
 );

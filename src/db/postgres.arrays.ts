@@ -28,6 +28,8 @@ const FLOAT8_BYTES = 8;
 const UUID_TEXT_LENGTH = 36;
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Hexadecimal digit values by character code; -1 for anything else. */
 const HEX = new Int8Array(128).fill(-1);
@@ -86,18 +88,25 @@ function fixedWidthArray<T>(values: readonly (T | null)[], elementOid: number, w
   return buffer;
 }
 
+/** Two 32-bit halves: exact for every safe integer, negative ones included, without a bigint. */
+function writeSafeInteger(buffer: Buffer, offset: number, value: number): void {
+  const high = Math.floor(value / 2 ** 32);
+  buffer.writeInt32BE(high, offset);
+  buffer.writeUInt32BE(value - high * 2 ** 32, offset + 4);
+}
+
 /** Writes an int8 at `offset`; false outside its range or for a number that is not a safe integer. */
 function writeInt8(buffer: Buffer, offset: number, value: bigint | number): boolean {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) return false;
-    // Two 32-bit halves: exact for every safe integer, negative ones included, without a bigint.
-    const high = Math.floor(value / 2 ** 32);
-    buffer.writeInt32BE(high, offset);
-    buffer.writeUInt32BE(value - high * 2 ** 32, offset + 4);
+    writeSafeInteger(buffer, offset, value);
     return true;
   }
   if (value < INT8_MIN || value > INT8_MAX) return false;
-  buffer.writeBigInt64BE(value, offset);
+  // Amounts and balances are mostly safe integers: converted, they are written without the bigint
+  // arithmetic (and the bigints it allocates) that writeBigInt64BE does for every value.
+  if (value >= SAFE_MIN && value <= SAFE_MAX) writeSafeInteger(buffer, offset, Number(value));
+  else buffer.writeBigInt64BE(value, offset);
   return true;
 }
 
