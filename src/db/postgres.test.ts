@@ -78,6 +78,21 @@ describeWithPostgres('a PostgreSQL transaction on the wire', () => {
     expect(Number(count?.n)).toBe(8_001);
   });
 
+  it('sends COMMIT at once, without waiting for the rest of the stretch of work', async () => {
+    let sentWhileWorkRan = -1;
+    await countWrites(port, (writesSoFar) =>
+      db.transaction(async (tx) => {
+        void tx.run('INSERT INTO wire_probe (id) VALUES (?)', [50]);
+        // Work that goes on in promise reactions after the transaction has issued COMMIT.
+        let hops = 50;
+        const hop = () => (--hops > 0 ? queueMicrotask(hop) : (sentWhileWorkRan = writesSoFar()));
+        queueMicrotask(hop);
+      }),
+    );
+    // BEGIN, the insert and COMMIT left together, before that work was done.
+    expect(sentWhileWorkRan).toBe(1);
+  });
+
   it('still reports the first failed statement of a gathered stretch and commits nothing', async () => {
     const attempt = db.transaction(async (tx) => {
       const sent = [100, 101, 0, 102].map((id) => tx.run('INSERT INTO wire_probe (id) VALUES (?)', [id]));

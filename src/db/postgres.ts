@@ -73,6 +73,8 @@ export const GATHERED_WRITE_MAX_BYTES = 32 * 1024;
 interface WriteGathering {
   before(): void;
   after(): void;
+  /** Sends what waits now: after COMMIT, which ends the transaction's hold on its locks. */
+  flush(): void;
 }
 
 /**
@@ -81,11 +83,12 @@ interface WriteGathering {
  * write is a system call that also wakes the server's backend: about a dozen per ledger commit. The
  * socket is corked at the first statement and uncorked once the microtasks queued meanwhile have run
  * (a tick queued from a microtask runs after the microtask queue is empty), so nothing waits for a
- * later turn of the event loop; or at once, when GATHERED_WRITE_MAX_BYTES are waiting.
+ * later turn of the event loop; or at once, when GATHERED_WRITE_MAX_BYTES are waiting or COMMIT
+ * has been issued.
  */
 function gatherWrites(client: pg.PoolClient): WriteGathering {
   const stream = (client as unknown as ClientSocket).connection?.stream;
-  if (!stream?.cork || !stream.uncork) return { before: () => {}, after: () => {} };
+  if (!stream?.cork || !stream.uncork) return { before: () => {}, after: () => {}, flush: () => {} };
   let corked = false;
   // Each cork is matched by one uncork: whichever of the size check and the scheduled tick comes first.
   const release = () => {
@@ -103,6 +106,7 @@ function gatherWrites(client: pg.PoolClient): WriteGathering {
     after() {
       if ((stream.writableLength ?? 0) >= GATHERED_WRITE_MAX_BYTES) release();
     },
+    flush: release,
   };
 }
 
@@ -211,8 +215,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     try {
       void tx.run(begin);
       const result = await work(tx);
+      // COMMIT leaves at once: waiting for the rest of this stretch of work would hold the
+      // transaction's locks (the ledger clock row) that much longer.
       gather.before();
       const ended = client.query(end);
+      gather.flush();
       ended.catch(() => {});
       await firstFailure(issued);
       const answer = await ended;
