@@ -163,7 +163,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     try {
       const parties = await Promise.all(group.map((batch) => partiesOf(batch.commands)));
       const { result: answers, durable } = await write(async (tx) => {
-        if (group.length > 1 || isParted(group[0] as Batch)) tx.expectReads?.(expectedReads(group));
+        if (group.length > 1 || partedItems((group[0] as Batch).commands)) tx.expectReads?.(expectedReads(group));
         const all: unknown[][] = [];
         for (const [index, batch] of group.entries()) all.push(await applyInParts(tx, batch.commands, parties[index] as Set<string>));
         return all;
@@ -218,18 +218,21 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
   /**
    * A batch that is one large transfers request, on a store with `partItems`, is applied part after
    * part in the same transaction (see partsOf), each a batch of its own for the journal and for
-   * timestamps; its caller gets the parts' answers in order, as one.
+   * timestamps; its caller gets the parts' answers in order, as one. Its items, or undefined.
    */
-  const isParted = (batch: Batch): boolean =>
-    store.partItems !== undefined && batch.commands.length === 1 && batch.commands[0]?.kind === 'transfers' && batch.items > store.partItems;
+  function partedItems(batch: readonly Command[]): readonly TransferRequest[] | undefined {
+    const only = batch[0];
+    return store.partItems !== undefined && batch.length === 1 && only?.kind === 'transfers' && only.items.length > store.partItems ? only.items : undefined;
+  }
 
   async function applyInParts(tx: LedgerWriteTx, batch: Command[], parties: Set<string>): Promise<unknown[]> {
-    const only = batch[0] as Command;
-    if (!isParted({ commands: batch, items: size(only) }) || only.kind !== 'transfers') return applyBatch(tx, batch, parties);
+    const items = partedItems(batch);
+    if (!items) return applyBatch(tx, batch, parties);
+    const request = batch[0] as Extract<Command, { kind: 'transfers' }>;
     const answers: TransferResult[] = [];
-    for (const items of partsOf(only.items, store.partItems as number)) {
-      const [part] = await applyBatch(tx, [{ ...only, items }], parties);
-      for (const answer of part as TransferResult[]) answers.push(answer);
+    for (const part of partsOf(items, store.partItems as number)) {
+      const [partAnswers] = await applyBatch(tx, [{ ...request, items: part }], parties);
+      for (const answer of partAnswers as TransferResult[]) answers.push(answer);
     }
     return [answers];
   }
