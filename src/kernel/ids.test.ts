@@ -7,6 +7,9 @@ describe('UUIDv7 ids', () => {
     expect(ids.every((id) => isUuid(id) && id[14] === '7' && '89ab'.includes(id[19] as string))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
+    // The 62 random bits: every variant digit turns up, and the last twelve digits almost never repeat.
+    expect(new Set(ids.map((id) => id[19])).size).toBe(4);
+    expect(new Set(ids.map((id) => id.slice(24))).size).toBeGreaterThan(ids.length - 5);
   });
 
   it('carry the time they were made in their first 48 bits', () => {

@@ -34,14 +34,21 @@ const POOL_BYTES = 4096;
 const pool = Buffer.alloc(POOL_BYTES);
 let poolOffset = POOL_BYTES;
 
-function randomSixteen(): Buffer {
-  if (poolOffset + 16 > POOL_BYTES) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
-  poolOffset += 16;
-  return bytes;
+/**
+ * The text of the id being made, written in place: its 16 bytes go straight in as hexadecimal digits
+ * and the string is read out once. Copying the bytes into a Buffer of their own, printing it as hex
+ * and joining five slices with dashes made several objects per id and took about 700 ns, against
+ * about 150 ns.
+ */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Where each byte's two digits go among the 36 characters, which keep their dashes at 8, 13, 18 and 23. */
+const DIGITS_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+const text = Buffer.alloc(36, '-', 'latin1');
+
+function putByte(index: number, value: number): void {
+  const at = DIGITS_AT[index] as number;
+  text[at] = HEX_DIGITS[value >>> 4] as number;
+  text[at + 1] = HEX_DIGITS[value & 0x0f] as number;
 }
 
 /**
@@ -59,17 +66,22 @@ export function uuidv7(nowMs: number = Date.now()): string {
       sequence = 0;
     }
   }
-  const bytes = randomSixteen();
+  if (poolOffset + 16 > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
   const ms = lastMs;
-  bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
-  bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
-  bytes[2] = (ms >>> 24) & 0xff;
-  bytes[3] = (ms >>> 16) & 0xff;
-  bytes[4] = (ms >>> 8) & 0xff;
-  bytes[5] = ms & 0xff;
-  bytes[6] = 0x70 | ((sequence >>> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  putByte(0, Math.floor(ms / 2 ** 40) & 0xff);
+  putByte(1, Math.floor(ms / 2 ** 32) & 0xff);
+  putByte(2, (ms >>> 24) & 0xff);
+  putByte(3, (ms >>> 16) & 0xff);
+  putByte(4, (ms >>> 8) & 0xff);
+  putByte(5, ms & 0xff);
+  putByte(6, 0x70 | ((sequence >>> 8) & 0x0f));
+  putByte(7, sequence & 0xff);
+  // The variant (10) in the top two bits, then 62 random bits.
+  putByte(8, 0x80 | ((pool[poolOffset + 8] as number) & 0x3f));
+  for (let index = 9; index < 16; index++) putByte(index, pool[poolOffset + index] as number);
+  poolOffset += 16;
+  return text.toString('latin1', 0, 36);
 }
