@@ -9,7 +9,7 @@ import { accountEventLine, accountLine, expiryLine, sortLines, transferText, typ
  */
 
 /** One kind of record a batch wrote, in the order it was created, as digest lines. */
-export interface DigestSource {
+interface DigestSource {
   readonly length: number;
   timestamp(index: number): bigint;
   /** The line's text (without its timestamp wrapper, which a full batch would allocate 8,190 times). */
