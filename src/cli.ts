@@ -149,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'start': {
+      keepServingWithoutOutput();
       const running = await startServer(config);
       process.stdout.write(`Sluice ${VERSION} listening on ${running.url}\n`);
       process.stdout.write(`Console: ${running.url}/   (sign in with an API key)\n`);
@@ -294,6 +295,21 @@ function verifyOffline(proofPath: string | undefined, keysPath: string | undefin
     for (const problem of result.problems) print(`  ${problem}`);
   }
   return result.ok ? 0 : 1;
+}
+
+/**
+ * A server outlives whoever reads its output: when the log collector or the terminal it was started
+ * from goes away, writing to the broken pipe fails with EPIPE, which an output stream reports as an
+ * error event. Unhandled, that event killed the process, even half-way through a graceful stop. The
+ * lines are lost; the server goes on and still stops cleanly. Any other error of the streams is
+ * still thrown.
+ */
+function keepServingWithoutOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
 }
 
 function print(text: string): number {

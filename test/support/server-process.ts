@@ -44,6 +44,10 @@ export interface SluiceProcess {
   readonly pid: number;
   /** True once the process has exited. */
   exited(): boolean;
+  /** How the process ended: its exit code, or the signal that ended it; undefined while it runs. */
+  exitStatus(): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | undefined;
+  /** Closes this end of the process's stdout and stderr pipes, as a log reader that died would. */
+  closeOutput(): void;
   /** The last part of what the process wrote to stdout and stderr, for failure messages. */
   output(): string;
   /** Sends the signal and waits (bounded) for the process to exit; SIGTERM escalates to SIGKILL. */
@@ -133,7 +137,12 @@ export async function startSluice(options: SluiceOptions): Promise<SluiceProcess
     child.once('exit', (code, signal) => fail(`exited with ${code ?? signal} before listening`));
   });
 
-  return { url, pid: child.pid as number, exited, output: () => output, kill };
+  const exitStatus = () => (exited() ? { code: child.exitCode, signal: child.signalCode } : undefined);
+  const closeOutput = () => {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  return { url, pid: child.pid as number, exited, exitStatus, closeOutput, output: () => output, kill };
 }
 
 /** Kills every server this test file started and has not stopped yet; for afterAll. */
