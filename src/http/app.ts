@@ -27,7 +27,7 @@ import { overviewRoutes } from './overview.routes.ts';
 import { registerConsole } from './console.ts';
 import type { Metrics } from './metrics.ts';
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './problem.ts';
-import { validationProblem, validatorCompiler } from './validation.ts';
+import { pointerToNul, validationProblem, validatorCompiler } from './validation.ts';
 import { isSingle, unwrapPointer } from './single.ts';
 
 export interface AppOptions {
@@ -68,11 +68,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+      return done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
     }
+    // JSON can only carry NUL as the escape \u0000, so bodies without that text skip the walk.
+    const nul = text.includes('\\u0000') ? pointerToNul(parsed) : undefined;
+    if (nul !== undefined) {
+      const detail = 'contains U+0000 (NUL), which no text field accepts';
+      return done(new ProblemError(400, 'validation_failed', `${nul} ${detail}`, [{ pointer: nul, code: 'invalid_character', detail }]), undefined);
+    }
+    done(null, parsed);
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSchemaErrorFormatter((errors, dataVar) => validationProblem(errors as never, dataVar));

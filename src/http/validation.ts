@@ -47,6 +47,27 @@ export function toFieldErrors(errors: readonly ErrorObject[], part: string): Fie
   });
 }
 
+/**
+ * The pointer to the first string or property name in a parsed JSON body that holds U+0000, if any.
+ * No field of this API has a use for NUL, PostgreSQL refuses it in text columns (the insert would fail
+ * deep inside a service as a 500), and XML cannot carry it; so it is turned away at the edge for every
+ * route at once. The walk keeps its own stack, so a deeply nested body cannot overflow the call stack.
+ */
+export function pointerToNul(body: unknown): string | undefined {
+  const pending: [unknown, string][] = [[body, '']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, pointer] = next;
+    if (typeof value === 'string' && value.includes('\u0000')) return pointer || '/';
+    if (value === null || typeof value !== 'object') continue;
+    for (const [name, item] of Object.entries(value).reverse()) {
+      const inner = `${pointer}/${escapePointerToken(name)}`;
+      if (name.includes('\u0000')) return inner;
+      pending.push([item, inner]);
+    }
+  }
+  return undefined;
+}
+
 export function validationProblem(errors: readonly ErrorObject[], part: string): ProblemError {
   const fieldErrors = toFieldErrors(errors, part);
   const first = fieldErrors[0];
