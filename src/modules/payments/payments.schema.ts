@@ -20,6 +20,14 @@ const AccountReference = Type.String({ minLength: 1, maxLength: 36, pattern: '^[
 const Amount = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'Positive integer of minor units, as a string.' });
 const MinorOrZero = Type.String({ pattern: '^(0|[1-9][0-9]{0,17})$', description: 'Integer of minor units, as a string.' });
 const Max35 = Type.String({ pattern: MAX35_PATTERN, description: 'ISO 20022 Max35Text.' });
+/**
+ * Remittance text is copied into the pacs.008 and the camt.053, and XML 1.0 cannot carry C0 control
+ * characters other than tab and line breaks, lone surrogates or U+FFFE and U+FFFF; readers also drop a
+ * leading byte order mark. Such text is refused here, before anything is booked, rather than failing
+ * while the message is built. Ajv compiles patterns with the `u` flag, so the surrogate range matches
+ * only surrogates that are not part of a pair.
+ */
+const XML_TEXT_PATTERN = '^(?!\\uFEFF)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\uDFFF\\uFFFE\\uFFFF]*$';
 
 export const PaymentInput = Type.Object(
   {
@@ -35,7 +43,7 @@ export const PaymentInput = Type.Object(
     currency: Currency,
     charge_bearer: Type.Optional(literals(CHARGE_BEARERS)),
     purpose: Type.Optional(Type.String({ pattern: PURPOSE_PATTERN, description: 'ISO ExternalPurpose1Code, e.g. SUPP, SALA, GDDS.' })),
-    remittance_information: Type.Optional(Type.String({ minLength: 1, maxLength: PAYMENT_LIMITS.remittanceMaxLength })),
+    remittance_information: Type.Optional(Type.String({ minLength: 1, maxLength: PAYMENT_LIMITS.remittanceMaxLength, pattern: XML_TEXT_PATTERN, description: 'Free text for the creditor; no control characters other than tab and line breaks.' })),
     quote_id: Type.Optional(Uuid),
     settlement: Type.Optional(literals(SETTLEMENT_MODES)),
     acceptance_timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: PAYMENT_LIMITS.acceptanceMaxSeconds })),

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { expectProblem, startApi, stateOf, uuid, type Api } from '../../../test/http/harness.ts';
+import { setUpNetwork, type Network } from './payments.http.test-support.ts';
+
+/**
+ * Text a payment carries into its ISO 20022 messages. Remittance text that XML cannot carry used to
+ * pass the schema and then fail while the pacs.008 was built, answering 500 settlement_failed.
+ */
+describeEachDialect('payment text that travels in XML messages', ({ open }) => {
+  let api: Api;
+  let network: Network;
+  beforeAll(async () => {
+    api = await startApi(open);
+    network = await setUpNetwork(api);
+  });
+  afterAll(async () => api?.close());
+
+  const payment = (from: string, to: string, remittance: string) =>
+    ({ id: uuid(), debtor_account: from, creditor_account: to, amount: '50000', currency: 'CNY', remittance_information: remittance });
+
+  it('refuses remittance text XML cannot carry with a 400 naming the field, and books nothing', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 1_000_000n), await network.customer(network.banks.cn, 'CNY')];
+    const before = await stateOf(api);
+    for (const text of ['bell \u0007', 'lone \ud800 surrogate', '\ufeffbyte order mark', 'not a character \uffff', 'escape \u001b[0m']) {
+      expectProblem(await api.call('POST', '/v1/payments', payment(from.id, to.id, text)), 400, 'validation_failed', '/remittance_information');
+    }
+    expect(await stateOf(api)).toEqual(before);
+  });
+
+  it('still takes tabs, line breaks and characters beyond the basic plane, and sends them in the pacs.008', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 1_000_000n), await network.customer(network.banks.cn, 'CNY')];
+    const paid = await api.ok('POST', '/v1/payments', payment(from.id, to.id, 'Invoice\t42\nthanks 💸 𝟙'), 201);
+    expect(paid.status).toBe('ACCC');
+    const message = await api.call('GET', `/v1/payments/${paid.uetr}/messages/pacs.008`);
+    expect(message.statusCode).toBe(200);
+    expect(message.body).toContain('thanks 💸 𝟙');
+  });
+});
