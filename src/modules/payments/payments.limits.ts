@@ -13,6 +13,8 @@ export const PAYMENT_LIMITS = Object.freeze({
   acceptanceGraceSeconds: 60,
   /** ISO 20022 Max140Text: unstructured remittance information. */
   remittanceMaxLength: 140,
+  /** ISO 20022 Max140Text: a party's name in a message; the party registry allows longer names. */
+  messageNameMaxLength: 140,
   /** Another process on PostgreSQL may be mid-way through a payment; recovery leaves younger ones alone. */
   recoveryGraceMs: 60_000,
   /** Payments finished per recovery or expiry pass, and passes per call. */

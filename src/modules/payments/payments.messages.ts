@@ -6,6 +6,7 @@ import {
   type AccountIdentification, type HeaderInput, type Iso20022Result, type OriginalMessage, type OutboundMessage, type Party as IsoParty,
 } from '../iso20022/index.ts';
 import { messageId } from './payments.ids.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
 import type { MessageRef, Party, PaymentRecord } from './payments.ts';
 
 /**
@@ -29,7 +30,18 @@ function accountOf(party: Party): AccountIdentification {
   return ibanProblem(party.identifier) === undefined ? { kind: 'iban', iban: party.identifier } : { kind: 'other', id: party.identifier };
 }
 
-const isoParty = (party: Party): IsoParty => ({ name: party.name, account: accountOf(party), agentBic: party.agent });
+/**
+ * A party's name as a message carries it. Parties may have names longer than ISO 20022's Max140Text,
+ * and such a name would make the message refuse to build, failing the payment or statement; it is cut
+ * to its first characters (code points, as XML Schema counts them), as banks do with names that do
+ * not fit the field. The payment record keeps the whole name.
+ */
+export function messageName(name: string): string {
+  const characters = Array.from(name);
+  return characters.length <= PAYMENT_LIMITS.messageNameMaxLength ? name : characters.slice(0, PAYMENT_LIMITS.messageNameMaxLength).join('');
+}
+
+const isoParty = (party: Party): IsoParty => ({ name: messageName(party.name), account: accountOf(party), agentBic: party.agent });
 
 /** BaseOneRate allows 11 digits with at most 10 after the point. */
 function exchangeRateText(payment: PaymentRecord): string | undefined {

@@ -6,6 +6,7 @@ import { buildCamt053, ibanProblem, type StatementEntry } from '../iso20022/inde
 import type { Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
+import { messageName } from './payments.messages.ts';
 import { loadByUetr } from './payments.repository.ts';
 
 /**
@@ -78,7 +79,7 @@ export async function buildStatement(
     { fromBic: account.bic, toBic: deps.operatorBic, businessMessageId: messageId, createdAt: `${nsToIso(toNs).slice(0, 19)}Z` },
     {
       statementId: `STMT${date.replace(/-/g, '')}${messageId.slice(0, 8)}`,
-      account: { identification, currency: account.currency, ownerName: account.ownerName, servicerBic: account.bic },
+      account: { identification, currency: account.currency, ownerName: messageName(account.ownerName), servicerBic: account.bic },
       period: { from: `${date}T00:00:00Z`, to: `${date}T23:59:59Z` },
       openingBalance: { amount: opening, date },
       closingBalance: { amount: closing, date },

@@ -5,7 +5,8 @@ import { setUpNetwork, type Network } from './payments.http.test-support.ts';
 
 /**
  * Text a payment carries into its ISO 20022 messages. Remittance text that XML cannot carry used to
- * pass the schema and then fail while the pacs.008 was built, answering 500 settlement_failed.
+ * pass the schema and then fail while the pacs.008 was built, answering 500 settlement_failed; so
+ * did a party name longer than a message's 140 characters, which also broke the account's statements.
  */
 describeEachDialect('payment text that travels in XML messages', ({ open }) => {
   let api: Api;
@@ -35,5 +36,22 @@ describeEachDialect('payment text that travels in XML messages', ({ open }) => {
     const message = await api.call('GET', `/v1/payments/${paid.uetr}/messages/pacs.008`);
     expect(message.statusCode).toBe(200);
     expect(message.body).toContain('thanks 💸 𝟙');
+  });
+
+  it('cuts a party name longer than a message allows to 140 characters, in the pacs.008 and the camt.053', async () => {
+    // 139 letters and then characters beyond the basic plane: the cut counts characters, not UTF-16 units.
+    const name = `${'N'.repeat(139)}𝟙𝟚${'M'.repeat(59)}`;
+    await api.ok('POST', '/v1/parties', { id: 'long-name', name, kind: 'enterprise', jurisdiction: 'CN' }, 201);
+    const account = await api.ok('POST', '/v1/payments/accounts', { bic: network.banks.cn, party_id: 'long-name', currency: 'CNY' }, 201);
+    const from = await network.customer(network.banks.cn, 'CNY', 1_000_000n);
+    const paid = await api.ok('POST', '/v1/payments', payment(from.id, account.account_id, 'goods'), 201);
+    expect(paid).toMatchObject({ status: 'ACCC', creditor: { name } });
+    const cut = `<Nm>${'N'.repeat(139)}𝟙</Nm>`;
+    const message = await api.call('GET', `/v1/payments/${paid.uetr}/messages/pacs.008`);
+    expect(message.statusCode, message.body).toBe(200);
+    expect(message.body).toContain(cut);
+    const statement = await api.call('GET', `/v1/payments/statements?account=${account.account_id}&date=2026-01-01`);
+    expect(statement.statusCode, statement.body).toBe(200);
+    expect(statement.body).toContain(cut);
   });
 });
