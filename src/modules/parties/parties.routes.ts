@@ -12,10 +12,18 @@ import { PARTY_KINDS, type Party } from './parties.ts';
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
 const PartyId = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', description: 'Your identifier for the party (letters, digits, . _ : -).' });
+/**
+ * A name is one line of text that also travels in ISO 20022 payment messages and statements, which
+ * cannot carry control characters, lone surrogates, U+FFFE or U+FFFF, and whose readers drop a leading
+ * byte order mark. A party is never changed once registered, so a name like that would fail every
+ * payment to or from the party's accounts; it is refused when the party is registered. Ajv compiles
+ * patterns with the `u` flag, so the surrogate range matches only surrogates that are not part of a pair.
+ */
+const NAME_PATTERN = '^(?!\\uFEFF)[^\\u0000-\\u001F\\u007F\\uD800-\\uDFFF\\uFFFE\\uFFFF]*$';
 const PartyInput = Type.Object(
   {
     id: PartyId,
-    name: Type.String({ minLength: 1, maxLength: LIMITS.textMaxLength }),
+    name: Type.String({ minLength: 1, maxLength: LIMITS.textMaxLength, pattern: NAME_PATTERN, description: 'One line of text, without control characters.' }),
     kind: Type.Union(PARTY_KINDS.map((kind) => Type.Literal(kind))),
     jurisdiction: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code.' }),
     metadata: Type.Optional(Metadata),
