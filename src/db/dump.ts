@@ -59,14 +59,36 @@ export class DumpError extends Error {
   override readonly name = 'DumpError';
 }
 
+/** A line of the dump as JSON, or a DumpError that names the line: a dump may be cut short or edited by hand. */
+function parseLine(text: string, lineNumber: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new DumpError(`line ${lineNumber} is not JSON (${(error as Error).message}); the dump is damaged or cut short`);
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What an exported value can be: a decimal string for an integer, text, a double, or null. */
+const isDumpValue = (value: unknown): value is SqlValue => value === null || typeof value === 'string' || typeof value === 'number';
+
+function parseHeader(text: string): Header {
+  const header = parseLine(text, 1);
+  if (!isRecord(header) || header.format !== DUMP_FORMAT || header.version !== DUMP_VERSION) throw new DumpError(`not a ${DUMP_FORMAT} version ${DUMP_VERSION} file`);
+  const tables = header.tables;
+  const wellFormed = Array.isArray(tables) && tables.every((table) => isRecord(table) && typeof table.name === 'string' && Array.isArray(table.columns) && table.columns.every((column) => typeof column === 'string'));
+  if (!wellFormed) throw new DumpError('line 1: the header does not list the tables as names with their columns');
+  return header as unknown as Header;
+}
+
 export async function importDump(db: Database, tables: readonly TableSpec[], file: string, isEmpty: () => Promise<boolean>): Promise<Record<string, number>> {
   if (!(await isEmpty())) throw new DumpError('the target database already holds ledger data; import only into a new installation');
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   const iterator = lines[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) throw new DumpError('the dump is empty');
-  const header = JSON.parse(first.value) as Header;
-  if (header.format !== DUMP_FORMAT || header.version !== DUMP_VERSION) throw new DumpError(`not a ${DUMP_FORMAT} version ${DUMP_VERSION} file`);
+  const header = parseHeader(first.value);
   const specs = new Map(tables.map((table) => [table.name, table]));
   for (const table of header.tables) {
     const spec = specs.get(table.name);
@@ -84,11 +106,18 @@ export async function importDump(db: Database, tables: readonly TableSpec[], fil
       counts[table.name] = (counts[table.name] ?? 0) + rows.length;
       pending.rows = [];
     };
+    let lineNumber = 1;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      lineNumber++;
       if (next.value.trim() === '') continue;
-      const { t, r } = JSON.parse(next.value) as { t: string; r: SqlValue[] };
-      const table = specs.get(t);
-      if (!table || !Array.isArray(r) || r.length !== table.columns.length) throw new DumpError(`a row of ${t} does not fit its table`);
+      const line = parseLine(next.value, lineNumber);
+      const t = isRecord(line) ? line.t : undefined;
+      const r = isRecord(line) ? line.r : undefined;
+      const table = typeof t === 'string' ? specs.get(t) : undefined;
+      if (!table) throw new DumpError(`line ${lineNumber} names no table of this version (${JSON.stringify(t) ?? 'nothing'})`);
+      if (!Array.isArray(r) || r.length !== table.columns.length || !r.every(isDumpValue)) {
+        throw new DumpError(`line ${lineNumber}: a row of ${table.name} does not fit its table (${table.columns.length} values, each text, a number or null)`);
+      }
       if (pending?.table !== table) {
         await flush();
         pending = { table, rows: [] };

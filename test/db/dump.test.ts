@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,36 @@ describe('portable dump', () => {
     await expect(importDump(source.db, ALL_TABLES, file, () => isEmptyInstallation(source))).rejects.toBeInstanceOf(DumpError);
     expect(await source.journal.head()).toEqual(headBefore);
     await source.close();
+  });
+
+  it('refuses a damaged dump with the line at fault, and imports nothing of it', async () => {
+    const source = await open(sqlite());
+    await loadDemo(source, { payments: 5, history: false });
+    const file = join(scratch(), 'dump.jsonl');
+    await exportDump(source.db, ALL_TABLES, file);
+    await source.close();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const last = lines.length;
+    const row = JSON.parse(lines[last - 1]!) as { t: string; r: unknown[] };
+    const damaged: [what: string, text: string, message: string][] = [
+      ['cut short', [...lines.slice(0, -1), lines[last - 1]!.slice(0, 20)].join('\n'), `line ${last} is not JSON`],
+      ['a header that is not an object', ['null', ...lines.slice(1)].join('\n'), 'not a sluice-dump version 1 file'],
+      ['a header without its tables', [JSON.stringify({ format: 'sluice-dump', version: 1, tables: 'all' }), ...lines.slice(1)].join('\n'), 'line 1: the header does not list'],
+      ['a row of no known table', [...lines, JSON.stringify({ t: 'no_such_table', r: [] })].join('\n'), `line ${last + 1} names no table of this version ("no_such_table")`],
+      ['a row that is not an object', [...lines, '[1, 2]'].join('\n'), `line ${last + 1} names no table of this version (nothing)`],
+      ['a value that is an object', [...lines, JSON.stringify({ t: row.t, r: row.r.map((value, index) => (index === 0 ? { nested: true } : value)) })].join('\n'), `line ${last + 1}: a row of ${row.t} does not fit`],
+      ['a row one value short', [...lines, JSON.stringify({ t: row.t, r: row.r.slice(1) })].join('\n'), `line ${last + 1}: a row of ${row.t} does not fit`],
+    ];
+    for (const [what, text, message] of damaged) {
+      const target = await open(sqlite());
+      const broken = join(scratch(), 'broken.jsonl');
+      writeFileSync(broken, text);
+      const failure = await importDump(target.db, ALL_TABLES, broken, () => isEmptyInstallation(target)).then(() => undefined, (error: unknown) => error);
+      expect(failure, what).toBeInstanceOf(DumpError);
+      expect((failure as Error).message, what).toContain(message);
+      expect(await isEmptyInstallation(target), what).toBe(true);
+      await target.close();
+    }
   });
 
   const pgDescribe = postgresUrl() ? describe : process.env.SLUICE_REQUIRE_ALL === '1' ? describe : describe.skip;
