@@ -14,6 +14,7 @@ import { apiCommand, API_HELP } from './cli.api.ts';
 import { SCF_HELP, scfCommand } from './modules/scf/index.ts';
 import { SCREENING_HELP, screeningCommand } from './modules/screening/index.ts';
 import { paymentsCommand, PAYMENTS_HELP } from './modules/payments/index.ts';
+import { describeFailure } from './cli.failures.ts';
 
 /** The `sluice` command line. Each command says what it does with --help. */
 const COMMON = `
@@ -326,7 +327,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`sluice: ${(error as Error).message}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`sluice: ${(error as Error).stack ?? String(error)}\n`);
+      process.stderr.write(`sluice: ${describeFailure(error)}\n`);
       process.exitCode = 1;
     }
   },

@@ -54,7 +54,7 @@ async function firstFailure(statements: readonly Promise<unknown>[]): Promise<vo
 }
 
 function wrap(error: unknown): unknown {
-  return isConnectionError(error) ? new DatabaseUnavailableError((error as Error).message) : error;
+  return isConnectionError(error) ? new DatabaseUnavailableError((error as Error).message, { cause: error }) : error;
 }
 
 /** The socket under a pooled client: the driver keeps it as `connection.stream`, which its types leave out. */

@@ -1,4 +1,6 @@
 /**
+ * A server's start and stop as an operator meets them.
+ *
  * A server whose output nobody reads any more (the log collector or the terminal it was started
  * from has gone, so its stdout pipe is broken) must go on serving and still stop cleanly on SIGTERM:
  * finish the batch in flight, exit 0, and keep what it acknowledged. Writing its "stopping" line to
@@ -9,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
 import { killAllSluice, sluiceClient, startSluice } from '../support/server-process.ts';
 import { openBook } from './ledger-load.ts';
@@ -41,4 +44,18 @@ it('serves and stops cleanly after its output pipes are closed', { timeout: TEST
   expect(stored.body.amount).toBe('250');
   await again.kill('SIGTERM');
   expect(again.exitStatus()).toEqual({ code: 0, signal: null });
+});
+
+it('refuses to start on a port another process holds, in one line that says what to change', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const failure = await startSluice({ env: { SLUICE_PORT: String(port) } }).then(() => undefined, (error: Error) => error.message);
+    expect(failure).toContain(`sluice: listen EADDRINUSE: address already in use 127.0.0.1:${port} (another process is listening there; choose another port`);
+    // The message, not a stack trace.
+    expect(failure).not.toMatch(/\n\s+at /);
+  } finally {
+    holder.close();
+  }
 });
