@@ -7,8 +7,8 @@ import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
 import { FX_ERROR_STATUS, type FxError } from './fx.errors.ts';
 import { FX_LIMITS } from './fx.limits.ts';
 import type { Quote, RateRecord } from './fx.repository.ts';
-import { CURRENCY_PATTERN, formatRate, SPREAD_BPS_MAX } from './fx.ts';
-import { FxOverloadedError } from './fx.service.ts';
+import { CURRENCY_PATTERN, formatRate, parseRate, SPREAD_BPS_MAX } from './fx.ts';
+import { FxOverloadedError, type FxService } from './fx.service.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 const TAGS = ['fx'];
@@ -59,6 +59,21 @@ export const renderQuote = (quote: Quote) => ({
   used: quote.usedBy !== null,
 });
 
+/**
+ * The service names the broken rule but not the rate that broke it. The service checks rates in
+ * order and stops at the first refusal, so the first rate that breaks the reported rule is the one;
+ * this finds it and its field, so a problem about one rate in a batch points at that rate.
+ */
+async function rateAtFault(fx: FxService, rates: readonly { base: string; quote: string; mid: string }[], error: FxError) {
+  for (const [index, rate] of rates.entries()) {
+    if (error === 'same_currency' && rate.base === rate.quote) return { index, field: 'quote' };
+    if (error === 'unsupported_currency' && !(await fx.currency(rate.base))) return { index, field: 'base' };
+    if (error === 'unsupported_currency' && !(await fx.currency(rate.quote))) return { index, field: 'quote' };
+    if (error === 'invalid_rate' && !parseRate(rate.mid)) return { index, field: 'mid' };
+  }
+  return undefined;
+}
+
 function overloaded(error: unknown): unknown {
   return error instanceof FxOverloadedError ? new ProblemError(503, 'fx_overloaded', error.message, [], { retryable: true }) : error;
 }
@@ -76,7 +91,11 @@ export function fxRoutes(platform: Platform) {
     }, async (request) => {
       const { base, quote } = request.params;
       const result = await fx.setRates([{ base, quote, mid: request.body.mid, spreadBps: request.body.spread_bps ?? 0 }], 'api');
-      if (!result.ok) throw fxProblem(result.error);
+      if (!result.ok) {
+        // The currencies of this route are in its path, not in the body.
+        const fault = await rateAtFault(fx, [{ base, quote, mid: request.body.mid }], result.error);
+        throw fxProblem(result.error, fault && fault.field !== 'mid' ? `/params/${fault.field}` : undefined);
+      }
       return renderRate(result.value[0] as RateRecord);
     });
 
@@ -85,7 +104,10 @@ export function fxRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'Set many rates at once (all or nothing)', body: Type.Object({ rates: Type.Array(RateItem, { minItems: 1, maxItems: FX_LIMITS.ratesPerRequestMax }) }, { additionalProperties: false }) },
     }, async (request) => {
       const result = await fx.setRates(request.body.rates.map((item) => ({ base: item.base, quote: item.quote, mid: item.mid, spreadBps: item.spread_bps ?? 0 })), 'api');
-      if (!result.ok) throw fxProblem(result.error, '/rates');
+      if (!result.ok) {
+        const fault = await rateAtFault(fx, request.body.rates, result.error);
+        throw fxProblem(result.error, fault ? `/rates/${fault.index}/${fault.field}` : '/rates');
+      }
       return { data: result.value.map(renderRate) };
     });
 
@@ -102,7 +124,10 @@ export function fxRoutes(platform: Platform) {
       } catch (error) {
         throw overloaded(error);
       }
-      if (!result.ok) throw fxProblem(result.error);
+      if (!result.ok) {
+        const unsupported = result.error === 'unsupported_currency' && (await fx.currency(body.sell_currency)) ? '/buy_currency' : undefined;
+        throw fxProblem(result.error, unsupported);
+      }
       return reply.status(201).send(renderQuote(result.value));
     });
 
