@@ -57,7 +57,9 @@ export function adminRoutes(platform: Platform) {
       config: { permission: 'admin' },
       schema: { tags: ['access'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }) },
     }, async (request, reply) => {
-      if (!(await platform.auth.revoke(request.params.id))) throw notFound('api_key_not_found', `no active API key ${request.params.id}`);
+      const revoked = await platform.auth.revoke(request.params.id);
+      if (revoked === 'api_key_not_found') throw notFound('api_key_not_found', `no active API key ${request.params.id}`);
+      if (revoked === 'last_admin_key') throw fieldProblem(409, 'last_admin_key', '/params/id', 'is the last active admin key; create another admin key before revoking it');
       request.server.forgetApiKey(request.params.id);
       return reply.status(204).send();
     });

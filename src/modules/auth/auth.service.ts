@@ -14,7 +14,7 @@ const hashSecret = (secret: string) => createHash('sha256').update(secret).diges
 export const KEY_MIN_LENGTH = 24;
 export const KEY_MAX_LENGTH = 256;
 const PRINTABLE = /^[\x21-\x7e]+$/;
-/** Any constant, distinct from the migration lock: serialises the bootstrap of concurrent first starts. */
+/** Any constant, distinct from the migration lock: serialises the bootstrap of concurrent first starts, and revocations. */
 const BOOTSTRAP_LOCK_KEY = 7_316_012;
 // The key's id is derived from its text, so lookups need no separate id field in the header.
 const keyId = (text: string) => createHash('sha256').update(`id:${text}`).digest('hex').slice(0, 16);
@@ -25,7 +25,8 @@ export interface AuthService {
   createKey(input: { name: string; role: Role; partyIds: readonly string[] }): Promise<{ key: ApiKey; secret: string }>;
   authenticate(presented: string): Promise<ApiKey | undefined>;
   list(): Promise<ApiKey[]>;
-  revoke(id: string): Promise<boolean>;
+  /** Revokes an active key; the last active admin key stays, or nobody could ever manage keys again. */
+  revoke(id: string): Promise<'revoked' | 'api_key_not_found' | 'last_admin_key'>;
 }
 
 export function isWellFormedKey(text: string): boolean {
@@ -75,8 +76,21 @@ export function createAuthService(deps: { readonly db: Database; readonly clock:
       return (await db.all<KeyRow>('SELECT * FROM auth_api_keys ORDER BY created_at, id')).map(toKey);
     },
     async revoke(id) {
-      const result = await db.run('UPDATE auth_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [new Date(deps.clock.nowMs()).toISOString(), id]);
-      return result.changes > 0;
+      return db.transaction(async (tx) => {
+        // Keys are only ever added by an admin key, and the bootstrap adds one only to an empty
+        // table, so an installation whose admin keys are all revoked is locked out for good. Two
+        // admins revoking each other at once on PostgreSQL must not both succeed: the bootstrap's
+        // lock serialises the check and the update.
+        if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
+        const row = await tx.get<{ role: string }>('SELECT role FROM auth_api_keys WHERE id = ? AND revoked_at IS NULL', [id]);
+        if (!row) return 'api_key_not_found';
+        if (row.role === 'admin') {
+          const other = await tx.get("SELECT id FROM auth_api_keys WHERE role = 'admin' AND revoked_at IS NULL AND id <> ? LIMIT 1", [id]);
+          if (!other) return 'last_admin_key';
+        }
+        await tx.run('UPDATE auth_api_keys SET revoked_at = ? WHERE id = ?', [new Date(deps.clock.nowMs()).toISOString(), id]);
+        return 'revoked';
+      });
     },
   };
 }
