@@ -65,6 +65,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // JSON bodies are parsed safely (no prototype poisoning); an empty body on an action route such
   // as POST /accounts/{id}/close is no body at all, not malformed JSON.
   app.removeContentTypeParser('application/json');
+  // Fastify reads text/plain bodies as strings by default, so JSON sent as text/plain met the schema
+  // as a string and was refused with a misleading "must be object". The API takes JSON only (routes
+  // that take files add their own parsers), so any other media type is a 415.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
