@@ -35,11 +35,20 @@ function accountOf(party: Party): AccountIdentification {
  * and such a name would make the message refuse to build, failing the payment or statement; it is cut
  * to its first characters (code points, as XML Schema counts them), as banks do with names that do
  * not fit the field. The payment record keeps the whole name.
+ *
+ * Names with characters XML cannot carry are refused at registration now, but parties registered
+ * before that still hold them: such a character is sent as U+FFFD, the replacement character, and a
+ * leading byte order mark (which readers drop) is left out, so that those parties can still be paid.
  */
 export function messageName(name: string): string {
-  const characters = Array.from(name);
-  return characters.length <= PAYMENT_LIMITS.messageNameMaxLength ? name : characters.slice(0, PAYMENT_LIMITS.messageNameMaxLength).join('');
+  const carried = name.replace(LEADING_BYTE_ORDER_MARK, '').replace(NOT_XML_TEXT, '\uFFFD');
+  const characters = Array.from(carried);
+  return characters.length <= PAYMENT_LIMITS.messageNameMaxLength ? carried : characters.slice(0, PAYMENT_LIMITS.messageNameMaxLength).join('');
 }
+
+const LEADING_BYTE_ORDER_MARK = /^\uFEFF/;
+/** Characters outside XML 1.0's Char production; with the `u` flag a surrogate matches only when unpaired. */
+const NOT_XML_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/gu;
 
 const isoParty = (party: Party): IsoParty => ({ name: messageName(party.name), account: accountOf(party), agentBic: party.agent });
 

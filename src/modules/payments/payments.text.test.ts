@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, startApi, stateOf, uuid, type Api } from '../../../test/http/harness.ts';
 import { setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { messageName } from './payments.messages.ts';
 
 /**
  * Text a payment carries into its ISO 20022 messages. Remittance text that XML cannot carry used to
@@ -53,5 +54,25 @@ describeEachDialect('payment text that travels in XML messages', ({ open }) => {
     const statement = await api.call('GET', `/v1/payments/statements?account=${account.account_id}&date=2026-01-01`);
     expect(statement.statusCode, statement.body).toBe(200);
     expect(statement.body).toContain(cut);
+  });
+
+  it('still pays a party registered with a name XML cannot carry, sending it with replacement characters', async () => {
+    // Stored through the service, as parties registered before the registration check were.
+    const registered = await api.platform.parties.create({ id: 'old-name', name: '\ufeffBell\u0007 & Tab\u000b Ltd', kind: 'enterprise', jurisdiction: 'CN', metadata: null });
+    expect(registered.ok).toBe(true);
+    const account = await api.ok('POST', '/v1/payments/accounts', { bic: network.banks.cn, party_id: 'old-name', currency: 'CNY' }, 201);
+    const from = await network.customer(network.banks.cn, 'CNY', 1_000_000n);
+    const paid = await api.ok('POST', '/v1/payments', payment(from.id, account.account_id, 'goods'), 201);
+    expect(paid.status).toBe('ACCC');
+    const message = await api.call('GET', `/v1/payments/${paid.uetr}/messages/pacs.008`);
+    expect(message.statusCode, message.body).toBe(200);
+    expect(message.body).toContain('<Nm>Bell\ufffd &amp; Tab\ufffd Ltd</Nm>');
+    const statement = await api.call('GET', `/v1/payments/statements?account=${account.account_id}&date=2026-01-01`);
+    expect(statement.statusCode, statement.body).toBe(200);
+    expect(statement.body).toContain('Bell\ufffd &amp; Tab\ufffd Ltd');
+  });
+
+  it('replaces unpaired surrogates and non-characters in a name, and keeps characters beyond the basic plane whole', () => {
+    expect(messageName('\ufeffA\u0007B\udc00C\ud800\uffffD 𝟙\ufeff')).toBe('A\ufffdB\ufffdC\ufffd\ufffdD 𝟙\ufeff');
   });
 });
