@@ -97,6 +97,20 @@ describeEachDialect('risk gate on payments', ({ open }) => {
     expect(await network.balance(to.id)).toBe(BigInt(held.credited.amount));
   });
 
+  it('refuses a creditor agent rejection of an immediate payment under review, which it was never sent', async () => {
+    const { from, to, response } = await pay('340000');
+    const held = response.json();
+    expect(held.status).toBe('ACTC');
+    expectProblem(await api.call('POST', `/v1/payments/${held.uetr}/reject`, { reason: 'AC04' }), 409, 'payment_not_awaiting_acceptance');
+    // Nothing moved: the payment still waits for the review, its legs reserved, the hold open.
+    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACTC');
+    expect(await api.ok('GET', `/v1/risk/holds/${held.uetr}`)).toMatchObject({ status: 'held' });
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: BigInt(held.debited.amount), debitsPosted: 0n });
+    expect(await api.ok('POST', `/v1/risk/holds/${held.uetr}/release`, {})).toMatchObject({ status: 'released' });
+    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACCC');
+    expect(await network.balance(to.id)).toBe(BigInt(held.credited.amount));
+  });
+
   it('rejects with MS03 when evaluation fails and risk control fails closed', async () => {
     api.rules.script = (variables) => (variables.event.channel === 'payments' ? 'throw' : 'approve');
     const { from, response } = await pay('1000');

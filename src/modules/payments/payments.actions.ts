@@ -45,11 +45,16 @@ export function createActions(context: SagaContext, submitter: Submitter) {
     return err(outcome.ok ? 'payment_not_awaiting_acceptance' : outcome.error);
   }
 
-  /** Voids a held payment and closes it as rejected or cancelled. */
-  async function close(uetr: string, decision: Decision, notOpen: PaymentError): Promise<ActionResult> {
+  /**
+   * Voids a held payment and closes it as rejected or cancelled. `acceptanceOnly` is set for the
+   * creditor agent's rejection: an immediate payment is reserved only while risk control reviews
+   * it, and its creditor agent has not been sent it, so only the review may end it that way.
+   */
+  async function close(uetr: string, decision: Decision, notOpen: PaymentError, acceptanceOnly = false): Promise<ActionResult> {
     const payment = await load(uetr);
     if (!payment) return err('payment_not_found');
     if (payment.ledgerState !== 'reserved') return err(settledOr(payment, notOpen));
+    if (acceptanceOnly && payment.order.settlement !== 'on_acceptance') return err('payment_not_awaiting_acceptance');
     const decided = await decide(payment, 'reserved', 'voiding', decision);
     if (!decided) return err(settledOr((await load(uetr)) ?? payment, notOpen));
     return carryOut(decided, decision.status, () => recoverOne(context, decided));
@@ -66,7 +71,8 @@ export function createActions(context: SagaContext, submitter: Submitter) {
       return carryOut(decided, 'ACCC', () => submitter.complete(decided, 'posting', []));
     },
 
-    reject: (uetr: string, reasonCode: string, error: PaymentError = 'rejected_by_creditor_agent') => close(uetr, { status: 'RJCT', reasonCode, error }, 'payment_not_awaiting_acceptance'),
+    reject: (uetr: string, reasonCode: string, error: PaymentError = 'rejected_by_creditor_agent') =>
+      close(uetr, { status: 'RJCT', reasonCode, error }, 'payment_not_awaiting_acceptance', error === 'rejected_by_creditor_agent'),
 
     cancel: (uetr: string, reasonCode: string) => close(uetr, { status: 'CANC', reasonCode, error: null }, 'payment_not_cancellable'),
 
