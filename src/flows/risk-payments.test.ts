@@ -111,6 +111,21 @@ describeEachDialect('risk gate on payments', ({ open }) => {
     expect(await network.balance(to.id)).toBe(BigInt(held.credited.amount));
   });
 
+  it('answers two releases, or two rejections, sent at once alike and closes the hold once', async () => {
+    for (const [action, hold, payment] of [['release', 'released', 'ACCC'], ['reject', 'rejected', 'RJCT']] as const) {
+      const { from, response } = await pay('360000');
+      const held = response.json();
+      const answers = await Promise.all([1, 2, 3].map(() => api.call('POST', `/v1/risk/holds/${held.uetr}/${action}`, {})));
+      for (const answer of answers) {
+        expect(answer.statusCode, answer.body).toBe(200);
+        expect(answer.json()).toMatchObject({ status: hold });
+      }
+      expect(await api.ok('GET', `/v1/risk/holds/${held.uetr}`)).toMatchObject({ status: hold });
+      expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe(payment);
+      expect((await balancesOf(api, from.id)).debitsPending).toBe(0n);
+    }
+  });
+
   it('rejects with MS03 when evaluation fails and risk control fails closed', async () => {
     api.rules.script = (variables) => (variables.event.channel === 'payments' ? 'throw' : 'approve');
     const { from, response } = await pay('1000');

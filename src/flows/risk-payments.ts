@@ -23,13 +23,24 @@ export interface RiskPaymentGate extends PaymentGate {
 
 const FINAL_ELSEWHERE = new Set(['RJCT', 'CANC']);
 
+type Decision = NonNullable<PaymentRecord['decision']>;
+
 export const channelOf = (payment: PaymentRecord): string => (payment.order.source === 'api' ? 'payments' : 'iso20022');
 
 function resolverFor(payments: PaymentsPort): HoldResolver {
-  /** After a refused action: where the payment stands decides whether the hold closes or waits. */
-  async function afterRefusal(uetr: string, detail: string, settledIsSuccess: boolean): Promise<ResolveOutcome> {
+  /**
+   * After a refused action: where the payment stands decides whether the hold closes or waits.
+   * `intended` is the decision this action writes; a payment already carrying it out was decided by
+   * the same action sent at the same time, and the payments module finishes what it has decided
+   * (after a crash too), so that counts as done rather than as a refusal.
+   */
+  async function afterRefusal(uetr: string, detail: string, settledIsSuccess: boolean, intended: (decision: Decision) => boolean): Promise<ResolveOutcome> {
     const payment = await payments.get(uetr);
     if (!payment) return { ok: false, gone: true, detail: 'no such payment' };
+    if ((payment.ledgerState === 'posting' || payment.ledgerState === 'voiding') && payment.decision) {
+      const decided = `${payment.decision.status}${payment.decision.reasonCode ? ` (${payment.decision.reasonCode})` : ''}`;
+      return intended(payment.decision) ? { ok: true, detail: `being carried out: ${decided}` } : { ok: false, gone: true, detail: `the payment is being closed as ${decided}` };
+    }
     if (payment.status === 'ACCC' || payment.status === 'RTND') return settledIsSuccess ? { ok: true, detail: 'already settled' } : { ok: false, gone: true, detail: 'the payment was already settled' };
     if (FINAL_ELSEWHERE.has(payment.status)) return { ok: false, gone: true, detail: `the payment is ${payment.status}${payment.reasonCode ? ` (${payment.reasonCode})` : ''}` };
     return { ok: false, gone: false, detail };
@@ -40,16 +51,16 @@ function resolverFor(payments: PaymentsPort): HoldResolver {
       const payment = await payments.get(hold.id);
       if (!payment) return { ok: false, gone: true, detail: 'no such payment' };
       if (payment.order.settlement === 'on_acceptance') {
-        return payment.ledgerState === 'reserved' ? { ok: true, detail: 'released to the creditor agent for acceptance' } : afterRefusal(hold.id, 'not awaiting acceptance', false);
+        return payment.ledgerState === 'reserved' ? { ok: true, detail: 'released to the creditor agent for acceptance' } : afterRefusal(hold.id, 'not awaiting acceptance', false, () => false);
       }
       const accepted = await payments.accept(hold.id);
       if (accepted.ok) return { ok: true, detail: `settled (${accepted.value.status})` };
-      return afterRefusal(hold.id, `the payment refused to settle: ${accepted.error}`, true);
+      return afterRefusal(hold.id, `the payment refused to settle: ${accepted.error}`, true, (decision) => decision.status === 'ACCC');
     },
     async reject(hold: Hold) {
       const rejected = await payments.reject(hold.id, 'FRAD', 'rejected_after_review');
       if (rejected.ok) return { ok: true, detail: `rejected (${rejected.value.status} ${rejected.value.reasonCode ?? ''})`.trim() };
-      return afterRefusal(hold.id, `the payment refused the rejection: ${rejected.error}`, false);
+      return afterRefusal(hold.id, `the payment refused the rejection: ${rejected.error}`, false, (decision) => decision.status === 'RJCT' && decision.error === 'rejected_after_review');
     },
   };
 }
