@@ -177,7 +177,11 @@ export function ledgerRoutes(platform: Platform) {
       }, async (request) => {
         const id = normalizeUuid(request.params.id);
         const result = await ledger.setAccountClosed(id, closed);
-        if (result !== 'ok') throw new ProblemError(LEDGER_ERROR_STATUS[result], result, `cannot ${action} account ${id}: ${result.replace(/_/g, ' ')}`);
+        if (result !== 'ok') {
+          // The account in the path is what the refusal is about, so the problem points at it.
+          const detail = result.replace(/_/g, ' ');
+          throw new ProblemError(LEDGER_ERROR_STATUS[result], result, `cannot ${action} account ${id}: ${detail}`, [{ pointer: '/params/id', code: result, detail }]);
+        }
         return renderAccount((await ledger.getAccount(id))!);
       });
     }
