@@ -71,6 +71,19 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expect((await api.call('GET', `/v1/payments/${accepted.uetr}/messages/pacs.004`)).body).toContain('<Cd>CUST</Cd>');
   });
 
+  it('points every refused move of a payment at the payment in the path', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 500_000n), await network.customer(network.banks.us, 'CNY')];
+    const settled = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'CNY' }, 201);
+    const held = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'CNY', settlement: 'on_acceptance' }, 201);
+    await api.ok('POST', `/v1/payments/${held.uetr}/cancel`, { reason: 'DUPL' });
+    expectProblem(await api.call('POST', `/v1/payments/${held.uetr}/cancel`, {}), 409, 'payment_not_cancellable', '/params/uetr');
+    expectProblem(await api.call('POST', `/v1/payments/${held.uetr}/accept`), 409, 'payment_not_awaiting_acceptance', '/params/uetr');
+    expectProblem(await api.call('POST', `/v1/payments/${held.uetr}/return`, { reason: 'CUST' }), 409, 'payment_not_settled', '/params/uetr');
+    expectProblem(await api.call('POST', `/v1/payments/${settled.uetr}/cancel`, {}), 409, 'payment_already_settled', '/params/uetr');
+    await api.ok('POST', `/v1/payments/${settled.uetr}/return`, { reason: 'CUST' });
+    expectProblem(await api.call('POST', `/v1/payments/${settled.uetr}/return`, { reason: 'CUST' }), 409, 'payment_already_returned', '/params/uetr');
+  });
+
   it('lists payments page by page, and states an account\'s day as camt.053', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 300_000n, 'CNSTMT000001'), await network.customer(network.banks.cn, 'CNY')];
     for (const amount of ['1000', '2000', '3000']) {
