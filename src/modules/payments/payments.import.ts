@@ -75,12 +75,13 @@ function orderOf(transfer: CreditTransfer, debtorAgent: string | undefined, debt
 }
 
 /** Parses a file into orders, or refuses it whole. */
-export function ordersFromXml(xml: string): { ok: true; kind: string; messageId: string; orders: PaymentOrder[] } | { ok: false; refusal: ImportRefusal } {
-  if (Buffer.byteLength(xml, 'utf8') > PAYMENT_LIMITS.xmlMaxBytes) {
+export function ordersFromXml(xml: string | Uint8Array): { ok: true; kind: string; messageId: string; orders: PaymentOrder[] } | { ok: false; refusal: ImportRefusal } {
+  if ((typeof xml === 'string' ? Buffer.byteLength(xml, 'utf8') : xml.byteLength) > PAYMENT_LIMITS.xmlMaxBytes) {
     return { ok: false, refusal: refusal('xml_too_large', [{ code: 'xml_too_large', path: '/', reason: `the file is larger than ${PAYMENT_LIMITS.xmlMaxBytes} bytes` }]) };
   }
   // Refused here as well as in the reader: no file with a DOCTYPE gets anywhere near a parser.
-  if (ENTITY_DECLARATION.test(xml)) {
+  // Bytes are searched as Latin-1, which maps each byte to one character, whatever the encoding.
+  if (ENTITY_DECLARATION.test(typeof xml === 'string' ? xml : Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('latin1'))) {
     return { ok: false, refusal: refusal('xml_entities_forbidden', [{ code: 'xml_entities_forbidden', path: '/', reason: 'DOCTYPE and entity declarations are not accepted' }]) };
   }
   const imported = importMessage(xml);

@@ -100,6 +100,23 @@ describeEachDialect('payment refusals and idempotency over HTTP', ({ open }) => 
     });
   });
 
+  it('refuses a file that is not UTF-8 instead of booking it with its letters replaced', async () => {
+    const from = await network.customer(network.banks.cn, 'CNY', 100_000n, 'CNLATIN00001');
+    const to = await network.customer(network.banks.cn, 'CNY', 0n, 'CNLATIN00002');
+    const file = pain001({
+      messageId: 'LATIN-1', debtorAccount: from.identifier, debtorAgent: network.banks.cn, debtorName: 'Café Zürich',
+      transactions: [{ endToEndId: 'LATIN-1-A', amount: '10.00', currency: 'CNY', creditorAgent: network.banks.cn, creditorAccount: to.identifier, creditorName: 'Société Générale' }],
+    });
+    const send = (bytes: Buffer) => api.call('POST', '/v1/payments/import', undefined, { raw: bytes, headers: { 'content-type': 'application/xml' } });
+    await booksNothing([from.id, to.id], async () => {
+      // Saved by a tool that writes Latin-1 and keeps the UTF-8 declaration: é is the single byte 0xE9.
+      const latin1 = expectProblem(await send(Buffer.from(file, 'latin1')), 400, 'xml_malformed');
+      expect(latin1.detail).toMatch(/line \d+, column \d+: Invalid bytes in character encoding/);
+      const utf16 = expectProblem(await send(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(file, 'utf16le')])), 400, 'xml_malformed');
+      expect(utf16.detail).toMatch(/UTF-16/);
+    });
+  });
+
   it('books the same request once, refuses the same id with another body, and books concurrent repeats once', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 1_000_000n), await network.customer(network.banks.cn, 'CNY')];
     const body = payment(from.id, to.id, '25000', 'CNY');

@@ -134,7 +134,9 @@ export function paymentsRoutes(platform: Platform) {
 
   return async function register(app: App) {
     // ISO 20022 files arrive as XML; the size is checked against the payments limit by the import itself.
-    app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: LIMITS.httpBodyMaxBytes }, (_request, body, done) => done(null, body));
+    // The bytes are kept as sent: decoding them here would turn a file that is not UTF-8 into
+    // replacement characters that the import could no longer tell from real text, and book them.
+    app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer', bodyLimit: LIMITS.httpBodyMaxBytes }, (_request, body, done) => done(null, body));
 
     app.post('/payments', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Submit a payment (domestic or cross-border); 201 when booked, 200 when replayed', body: PaymentInput } }, async (request, reply) => {
       const order = orderOf(request.body);
@@ -186,7 +188,7 @@ export function paymentsRoutes(platform: Platform) {
     });
 
     app.post('/payments/import', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Import a pain.001 or pacs.008 file (Content-Type: application/xml); the same file twice books once' } }, async (request) => {
-      if (typeof request.body !== 'string') throw new ProblemError(415, 'unsupported_media_type', 'send the ISO 20022 file with Content-Type: application/xml');
+      if (!Buffer.isBuffer(request.body)) throw new ProblemError(415, 'unsupported_media_type', 'send the ISO 20022 file with Content-Type: application/xml');
       let imported;
       try {
         imported = await payments.importXml(request.body, (orders) => requireDebtorSide(request, orders));

@@ -65,7 +65,7 @@ export interface PaymentsService {
   /** Closes held payments whose acceptance window has passed; returns how many. */
   expireDue(): Promise<number>;
   /** Imports a pain.001 or pacs.008; `authorize` may refuse the orders (a participant's key) before any is submitted. */
-  importXml(xml: string, authorize?: (orders: readonly PaymentOrder[]) => Promise<void>): Promise<ImportOutcome>;
+  importXml(xml: string | Uint8Array, authorize?: (orders: readonly PaymentOrder[]) => Promise<void>): Promise<ImportOutcome>;
   /** The stored messages of a payment, rebuilt and checked against their digests. */
   exportMessage(uetr: string, kind: MessageKind): Promise<Result<{ xml: string; messageId: string }, PaymentError>>;
   statement(account: string, date: string): Promise<Result<StatementView, PaymentError>>;
