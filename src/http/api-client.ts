@@ -17,8 +17,11 @@ export interface ApiAnswer {
   readonly text: string;
 }
 
-/** A request body: JSON (serialised here) or text of a given content type (XML, CSV). */
-export type ApiBody = { readonly json: unknown } | { readonly text: string; readonly type: string };
+/**
+ * A request body: JSON (serialised here), or a file's content of a given content type (XML, CSV),
+ * as text or as the file's bytes when the server must judge the encoding itself.
+ */
+export type ApiBody = { readonly json: unknown } | { readonly text: string | Uint8Array; readonly type: string };
 
 /**
  * The server and key from `--url` / `--key` or SLUICE_URL / SLUICE_API_KEY. Without a key it says
@@ -35,7 +38,7 @@ export function apiTarget(values: { readonly url?: string | undefined; readonly 
 
 export async function callApi(target: ApiTarget, method: string, path: string, body?: ApiBody): Promise<ApiAnswer> {
   const headers: Record<string, string> = { authorization: `Bearer ${target.key}` };
-  let payload: string | undefined;
+  let payload: string | Uint8Array | undefined;
   if (body && 'json' in body) {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body.json);

@@ -47,7 +47,7 @@ export async function paymentsCommand(command: 'payments' | 'statement', args: r
   });
   const server = apiTarget(values);
   if (!server) return 2;
-  const request = (method: string, path: string, body?: { type: string; text: string }) => callApi(server, method, path, body);
+  const request = (method: string, path: string, body?: { type: string; text: string | Uint8Array }) => callApi(server, method, path, body);
   if (command === 'statement') {
     if (!values.account || !values.date) return usage('statement needs --account and --date');
     const query = new URLSearchParams({ account: values.account, date: values.date, format: values.format ?? 'xml' });
@@ -69,7 +69,8 @@ export async function paymentsCommand(command: 'payments' | 'statement', args: r
       return emit(await request('POST', '/v1/fx/quotes', json({ sell_currency: values.sell, buy_currency: values.buy, sell_amount: values.amount })), values.out);
     case 'import': {
       if (!target) return usage('payments import needs a FILE');
-      return emit(await request('POST', '/v1/payments/import', { type: 'application/xml', text: await readFile(target, 'utf8') }), values.out);
+      // The bytes go as they are: decoding them here would replace what is not UTF-8 and hide it from the server's check.
+      return emit(await request('POST', '/v1/payments/import', { type: 'application/xml', text: await readFile(target) }), values.out);
     }
     case 'export': {
       const uetr = values.uetr ?? target;
