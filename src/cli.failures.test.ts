@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { describeFailure } from './cli.failures.ts';
 import { openPostgres } from './db/index.ts';
+import { callApi } from './http/api-client.ts';
 
 const listen = (server: Server, port: number) =>
   new Promise<void>((resolve, reject) => {
@@ -56,6 +57,18 @@ describe('describeFailure', () => {
   it('gives a PostgreSQL refusal of the database a hint', () => {
     const error = Object.assign(new Error('database "sluice" does not exist'), { code: '3D000' });
     expect(describeFailure(error)).toBe('database "sluice" does not exist (create the database first, or check its name in SLUICE_DATABASE_URL)');
+  });
+
+  it('reports a server that cannot be reached by a command line helper as one line naming the address', async () => {
+    const unused = createServer();
+    await listen(unused, 0);
+    const port = (unused.address() as { port: number }).port;
+    await new Promise((resolve) => unused.close(resolve));
+    const target = { url: `http://127.0.0.1:${port}`, key: 'k' };
+    const error = await callApi(target, 'GET', '/v1/ledgers').then(() => undefined, (failure: unknown) => failure);
+    expect(describeFailure(error)).toBe(`cannot reach the server at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (is it running? check SLUICE_URL or --url)`);
+    const malformed = await callApi({ url: 'localhost:8080', key: 'k' }, 'GET', '/v1/ledgers').then(() => undefined, (failure: unknown) => failure);
+    expect(describeFailure(malformed)).toMatch(/^cannot reach the server at localhost:8080: .*\(is it running\? check SLUICE_URL or --url\)$/);
   });
 
   it('keeps the stack of anything else, which is a fault of Sluice', () => {

@@ -36,6 +36,19 @@ export function apiTarget(values: { readonly url?: string | undefined; readonly 
   return { url: (values.url ?? process.env.SLUICE_URL ?? DEFAULT_SERVER_URL).replace(/\/$/, ''), key };
 }
 
+/**
+ * The server could not be asked at all: nothing listens at the address, the name does not resolve,
+ * the address is not a URL, or the connection broke. The operator fixes the address or starts the
+ * server; fetch's own error says only "fetch failed", so the message names the address and the cause.
+ */
+export class ServerUnreachableError extends Error {
+  constructor(url: string, failure: unknown) {
+    const cause = failure instanceof Error && failure.cause instanceof Error ? failure.cause : failure;
+    super(`cannot reach the server at ${url}: ${cause instanceof Error ? cause.message : String(cause)} (is it running? check SLUICE_URL or --url)`, { cause: failure });
+    this.name = 'ServerUnreachableError';
+  }
+}
+
 export async function callApi(target: ApiTarget, method: string, path: string, body?: ApiBody): Promise<ApiAnswer> {
   const headers: Record<string, string> = { authorization: `Bearer ${target.key}` };
   let payload: string | Uint8Array | undefined;
@@ -46,7 +59,12 @@ export async function callApi(target: ApiTarget, method: string, path: string, b
     headers['content-type'] = body.type;
     payload = body.text;
   }
-  const response = await fetch(`${target.url}${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  let response: Response;
+  try {
+    response = await fetch(`${target.url}${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  } catch (error) {
+    throw new ServerUnreachableError(target.url, error);
+  }
   return { ok: response.ok, status: response.status, text: await response.text() };
 }
 
