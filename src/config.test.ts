@@ -27,3 +27,18 @@ describe('configuration of named statements on PostgreSQL', () => {
     for (const value of ['yes', '0', 'OFF']) expect(() => loadConfig({}, { SLUICE_PG_NAMED_STATEMENTS: value }), value).toThrow(/SLUICE_PG_NAMED_STATEMENTS/);
   });
 });
+
+describe('configuration of the demo dataset', () => {
+  it('loads it by default, and takes the usual ways of saying yes or no in any case', () => {
+    expect(loadConfig({}, {}).demoOnEmpty).toBe(true);
+    for (const value of ['0', 'false', 'no', 'off', 'False', 'NO', 'OFF']) expect(loadConfig({}, { SLUICE_DEMO: value }).demoOnEmpty, value).toBe(false);
+    for (const value of ['1', 'true', 'yes', 'on', 'TRUE']) expect(loadConfig({ demo: value }, { SLUICE_DEMO: '0' }).demoOnEmpty, value).toBe(true);
+  });
+
+  it('refuses any other value instead of loading demo customers and payments into the installation', () => {
+    for (const value of ['maybe', 'disabled', '2']) {
+      expect(() => loadConfig({ demo: value }, {}), value).toThrow(ConfigError);
+      expect(() => loadConfig({}, { SLUICE_DEMO: value }), value).toThrow(/SLUICE_DEMO \(--demo\)/);
+    }
+  });
+});

@@ -61,7 +61,11 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   if (adminKey !== undefined && (adminKey.length < 24 || adminKey.length > 256 || !/^[\x21-\x7e]+$/.test(adminKey))) {
     throw new ConfigError('SLUICE_ADMIN_KEY must be 24 to 256 printable characters without spaces');
   }
-  const demo = pick('demo', 'SLUICE_DEMO');
+  const demo = pick('demo', 'SLUICE_DEMO')?.toLowerCase();
+  // Anything else was taken as yes, so a typo or "disabled" filled a new installation with demo customers and payments.
+  if (demo !== undefined && !['0', 'false', 'no', 'off', '1', 'true', 'yes', 'on'].includes(demo)) {
+    throw new ConfigError(`SLUICE_DEMO (--demo) must be 1, true, yes or on to load the demo dataset, or 0, false, no or off to skip it, not "${demo}"`);
+  }
   const keySecret = pick('key-secret', 'SLUICE_KEY_SECRET');
   if (keySecret !== undefined && keySecret.length < 16) throw new ConfigError('SLUICE_KEY_SECRET must be at least 16 characters');
   const signatureSuite = pick('signature-suite', 'SLUICE_SIGNATURE_SUITE') ?? 'hybrid-mldsa65-sm2';
@@ -80,7 +84,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     logLevel: logLevel as Config['logLevel'],
     rateLimitPerMinute: integer(pick('rate-limit', 'SLUICE_RATE_LIMIT'), LIMITS.rateLimitMax, 'SLUICE_RATE_LIMIT', 1, 1_000_000_000),
     journalHash,
-    demoOnEmpty: demo === undefined ? true : !['0', 'false', 'no'].includes(demo),
+    demoOnEmpty: demo === undefined ? true : !['0', 'false', 'no', 'off'].includes(demo),
     keySecret,
     signatureSuite: signatureSuite as SignatureSuite,
     checkpointIntervalMs: integer(pick('checkpoint-interval', 'SLUICE_CHECKPOINT_INTERVAL_MS'), 1000, 'SLUICE_CHECKPOINT_INTERVAL_MS', 100, 86_400_000),
