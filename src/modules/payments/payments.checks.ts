@@ -37,14 +37,25 @@ const FX_ERRORS: Partial<Record<FxError, PaymentError>> = {
   same_currency: 'currency_mismatch',
 };
 
+/**
+ * An eight-character BIC names the same office as the same BIC with branch code XXX (ISO 9362), and
+ * senders write either, whichever form the participant was registered under.
+ */
+const primaryOffice = (bic: string): string => (bic.length === 11 && bic.endsWith('XXX') ? bic.slice(0, 8) : bic);
+
+function participantAt(directory: Directory, bic: string) {
+  const office = primaryOffice(bic);
+  return directory.participant(office).then((found) => found ?? (office.length === 8 ? directory.participant(`${office}XXX`) : undefined));
+}
+
 export async function checkOrder(deps: CheckDeps, order: PaymentOrder, receivedAtMs: number): Promise<{ ok: true; value: Checked } | { ok: false; value: Refused }> {
   const { directory } = deps;
   let debtor: Party | null = null;
   let creditor: Party | null = null;
   const refuse = (error: PaymentError, field?: string) => ({ ok: false as const, value: { error, debtor, creditor, ...(field ? { field } : {}) } });
 
-  if (order.debtorAgent && !(await directory.participant(order.debtorAgent))) return refuse('unknown_participant', '/debtor_agent');
-  if (order.creditorAgent && !(await directory.participant(order.creditorAgent))) return refuse('unknown_participant', '/creditor_agent');
+  if (order.debtorAgent && !(await participantAt(directory, order.debtorAgent))) return refuse('unknown_participant', '/debtor_agent');
+  if (order.creditorAgent && !(await participantAt(directory, order.creditorAgent))) return refuse('unknown_participant', '/creditor_agent');
   const debtorAccount = await directory.account(order.debtorAccount);
   if (!debtorAccount) return refuse('debtor_account_not_found');
   const creditorAccount = await directory.account(order.creditorAccount);
@@ -54,8 +65,8 @@ export async function checkOrder(deps: CheckDeps, order: PaymentOrder, receivedA
   if (!debtorAgent || !creditorAgent) return refuse('unknown_participant');
   debtor = partyOf(debtorAccount, debtorAgent.partyId);
   creditor = partyOf(creditorAccount, creditorAgent.partyId);
-  if (order.debtorAgent && order.debtorAgent !== debtorAccount.bic) return refuse('account_not_held_at_agent', '/debtor_agent');
-  if (order.creditorAgent && order.creditorAgent !== creditorAccount.bic) return refuse('account_not_held_at_agent', '/creditor_agent');
+  if (order.debtorAgent && primaryOffice(order.debtorAgent) !== primaryOffice(debtorAccount.bic)) return refuse('account_not_held_at_agent', '/debtor_agent');
+  if (order.creditorAgent && primaryOffice(order.creditorAgent) !== primaryOffice(creditorAccount.bic)) return refuse('account_not_held_at_agent', '/creditor_agent');
   if (debtorAccount.accountId === creditorAccount.accountId) return refuse('accounts_must_be_different');
   if (!(await deps.fx.currency(order.currency))) return refuse('unsupported_currency');
   if (order.currency !== debtorAccount.currency) return refuse('currency_mismatch');

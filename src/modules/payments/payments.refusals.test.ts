@@ -68,6 +68,22 @@ describeEachDialect('payment refusals and idempotency over HTTP', ({ open }) => 
     });
   });
 
+  it('takes an eight-character BIC and the same BIC with branch XXX as one agent, in a request and in a file', async () => {
+    // The test network registers its banks with eleven characters (HXCBCNSHXXX); senders often write eight.
+    const primaryOffice = network.banks.cn.slice(0, 8);
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n, 'CNBIC8000001'), await network.customer(network.banks.cn, 'CNY', 0n, 'CNBIC8000002')];
+    const paid = await api.ok('POST', '/v1/payments', payment(from.id, to.id, '100', 'CNY', { debtor_agent: primaryOffice, creditor_agent: primaryOffice }), 201);
+    expect(paid).toMatchObject({ status: 'ACCC', debtor: { agent: network.banks.cn } });
+    const file = pain001({
+      messageId: 'BIC8-1', debtorAccount: from.identifier, debtorAgent: primaryOffice, debtorName: 'Huaxin Trading',
+      transactions: [{ endToEndId: 'BIC8-1-A', amount: '2.00', currency: 'CNY', creditorAgent: primaryOffice, creditorAccount: to.identifier, creditorName: 'Ningbo Axle' }],
+    });
+    const imported = await api.ok('POST', '/v1/payments/import', undefined, 200, { raw: file, headers: { 'content-type': 'application/xml' } });
+    expect(imported.results.map((result: Record<string, unknown>) => [result.status, result.error])).toEqual([['ACCC', null]]);
+    // Another branch of the same bank is another agent.
+    expectProblem(await api.call('POST', '/v1/payments', payment(from.id, to.id, '100', 'CNY', { debtor_agent: `${primaryOffice}001` })), 422, 'unknown_participant', '/debtor_agent');
+  });
+
   it('refuses a closed account (account_closed, 422, AC04)', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.us, 'USD')];
     await api.ok('POST', `/v1/accounts/${to.id}/close`);
