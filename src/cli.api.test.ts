@@ -70,6 +70,14 @@ describe('sluice API helpers (command line)', () => {
     expect(entries.data.some((entry: { kind: string; value: string }) => entry.kind === 'country' && entry.value === 'KP')).toBe(true);
   });
 
+  it('sends an id as one path segment, so a malformed id is refused instead of answering another resource', async () => {
+    const answer = await run('accounts', 'get', '../ledgers');
+    expect(answer.code).toBe(1);
+    expect(answer.body).toMatchObject({ status: 400, errors: [{ pointer: '/params/id' }] });
+    expect((await run('accounts', 'balances', '../../ledgers')).code).toBe(1);
+    expect((await run('transfers', 'get', '../ledgers')).code).toBe(1);
+  });
+
   it('exits 2 for an unknown action, and without a key', async () => {
     expect((await run('ledgers', 'fly')).code).toBe(2);
     const saved = process.env.SLUICE_API_KEY;

@@ -46,6 +46,8 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
   };
   const request = async (method: string, path: string, body?: unknown) =>
     printAnswer(await callApi(server, method, path, body === undefined ? undefined : { json: body }));
+  // Encoded, an id such as ../ledgers stays one path segment that the server refuses, instead of leading to another resource.
+  const segment = encodeURIComponent(target ?? '');
   const route = `${resource} ${action ?? ''}`;
   switch (route) {
     case 'ledgers create':
@@ -57,9 +59,9 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     case 'accounts create':
       return request('POST', '/v1/accounts', { id: values.id ?? crypto.randomUUID(), ledger: int(values.ledger), code: int(values.code), flags, party_id: values.party });
     case 'accounts get':
-      return request('GET', `/v1/accounts/${target ?? ''}`);
+      return request('GET', `/v1/accounts/${segment}`);
     case 'accounts balances':
-      return request('GET', `/v1/accounts/${target ?? ''}/balances${query({ at: values.at })}`);
+      return request('GET', `/v1/accounts/${segment}/balances${query({ at: values.at })}`);
     case 'accounts list':
       return request('GET', `/v1/accounts${query({ ledger: values.ledger, party_id: values.party })}`);
     case 'transfers create':
@@ -68,7 +70,7 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
         ledger: int(values.ledger), code: int(values.code), flags, pending_id: values['pending-id'], timeout: int(values.timeout),
       });
     case 'transfers get':
-      return request('GET', `/v1/transfers/${target ?? ''}`);
+      return request('GET', `/v1/transfers/${segment}`);
     case 'transfers list':
       return request('GET', `/v1/transfers${query({ account_id: values.account, code: values.code })}`);
     case 'rules backtest':
