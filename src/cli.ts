@@ -324,7 +324,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sluice: ${(error as Error).message}\n`);
+      // The operator mistyped an option or a setting: say which, and where the right ones are listed.
+      process.stderr.write(`sluice: ${(error as Error).message}\nRun "sluice ${process.argv[2] ?? ''} --help" for the options.\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`sluice: ${describeFailure(error)}\n`);

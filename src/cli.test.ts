@@ -1,0 +1,40 @@
+/**
+ * How `sluice` answers arguments it cannot use: one line saying what is wrong, a pointer to the
+ * command's help, a non-zero exit code, and never a stack trace. Run as a real process, since the
+ * answer is written by the command line's outermost handler.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** tsx compiles the sources on each run, and the machine may be busy with other test files. */
+const RUN_TIMEOUT_MS = 60_000;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function sluice(...args: string[]): { status: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: REPO_ROOT, encoding: 'utf8', timeout: RUN_TIMEOUT_MS,
+    env: { ...process.env, SLUICE_DATA_DIR: dataDir, SLUICE_API_KEY: 'unused-key', SLUICE_URL: 'http://127.0.0.1:9' },
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe('sluice with arguments it cannot use', () => {
+  it('names an unknown option and points to the help of the command it was given to', { timeout: RUN_TIMEOUT_MS }, () => {
+    const answer = sluice('payments', 'pay', '--amount-minor', '5');
+    expect(answer.status).toBe(2);
+    expect(answer.stderr).toBe(`sluice: Unknown option '--amount-minor'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "--amount-minor"\nRun "sluice payments --help" for the options.\n`);
+  });
+
+  it('names a setting it cannot use and points to the help of the command', { timeout: RUN_TIMEOUT_MS }, () => {
+    const answer = sluice('start', '--port', 'eighty');
+    expect(answer.status).toBe(2);
+    expect(answer.stderr).toBe('sluice: SLUICE_PORT (--port) must be a whole number from 0 to 65535, not "eighty"\nRun "sluice start --help" for the options.\n');
+  });
+});
