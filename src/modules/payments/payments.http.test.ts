@@ -105,6 +105,14 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expect(second.data[0].id).not.toBe(first.data[1].id);
   });
 
+  it('refuses a statement day the ledger\'s clock cannot hold as statement_date_invalid, not a 500', async () => {
+    const account = await network.customer(network.banks.cn, 'CNY', 1_000n);
+    for (const date of ['9999-12-31', '2262-04-11', '0001-01-01', '1969-12-31']) {
+      expectProblem(await api.call('GET', `/v1/payments/statements?account=${account.id}&date=${date}`), 400, 'statement_date_invalid', '/query/date');
+    }
+    expect(await api.ok('GET', `/v1/payments/statements?account=${account.id}&date=2262-04-10&format=json`)).toMatchObject({ entries: [] });
+  });
+
   it('shows a participant\'s key only the payments of its own parties', async () => {
     const [mine, theirs, payee] = [await network.customer(network.banks.cn, 'CNY', 50_000n), await network.customer(network.banks.cn, 'CNY', 50_000n), await network.customer(network.banks.cn, 'CNY')];
     const key = (await api.ok('POST', '/v1/api-keys', { name: 'customer', role: 'participant', party_ids: [mine.partyId] }, 201)).key as string;

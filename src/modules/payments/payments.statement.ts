@@ -26,6 +26,9 @@ export interface StatementView {
 }
 
 const DAY_NS = 86_400_000_000_000n;
+/** The ledger keeps instants as signed 64-bit nanoseconds since 1970, so no day outside these is on its clock. */
+const LEDGER_INSTANT_MIN = 0n;
+const LEDGER_INSTANT_MAX = 2n ** 63n - 1n;
 /** Flags of transfers that book nothing: a pending hold, and the void that releases one. */
 const NOT_BOOKED = TransferFlags.pending | TransferFlags.void_pending;
 
@@ -39,6 +42,8 @@ export async function buildStatement(
   const fromNs = /^\d{4}-\d{2}-\d{2}$/.test(date) ? isoToNs(`${date}T00:00:00Z`) : undefined;
   if (fromNs === undefined) return err('statement_date_invalid');
   const toNs = fromNs + DAY_NS;
+  // A day beyond the clock's range failed the database query with a 500 (year 9999 or 0001).
+  if (fromNs < LEDGER_INSTANT_MIN || toNs > LEDGER_INSTANT_MAX) return err('statement_date_invalid');
   const balance = async (at: bigint) => {
     const found = await deps.ledger.balancesAt(account.accountId, at);
     if (!found.ok) throw new AssertionError(`statement account ${account.accountId} vanished from the ledger`);
