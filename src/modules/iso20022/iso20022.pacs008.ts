@@ -8,6 +8,7 @@ import { assemble, checkHeader } from './iso20022.header.ts';
 import {
   checkControlSum,
   checkNumberOfTransactions,
+  checkReadDate,
   createDuplicateGuard,
   readAgentBic,
   readChargeBearer,
@@ -44,6 +45,8 @@ export function readPacs008(document: XmlNode, problems: Iso20022Problem[], send
   const instructingAgentBic = readAgentBic(child(header, 'InstgAgt'), header, 'InstgAgt', false, problems);
   const instructedAgentBic = readAgentBic(child(header, 'InstdAgt'), header, 'InstdAgt', false, problems);
   const groupDate = textAt(header, 'IntrBkSttlmDt')?.trim();
+  checkReadDate(child(header, 'CreDtTm'), problems);
+  checkReadDate(child(header, 'IntrBkSttlmDt'), problems);
   const endToEndIds = createDuplicateGuard('duplicate_end_to_end_id', 'EndToEndId', problems);
   const uetrs = createDuplicateGuard('duplicate_uetr', 'UETR', problems);
   const sender = senderBic ?? instructingAgentBic ?? '';
@@ -97,6 +100,7 @@ function readTransaction(transaction: XmlNode, context: TransactionContext): Cre
     problems.push(problem('exchange_rate_required', `${transaction.path}/XchgRate`, `the instructed amount is in ${instructedAmount.currency} and settles in ${settlementAmount.currency}; the exchange rate is required`));
   }
   const settlementDate = textAt(transaction, 'IntrBkSttlmDt')?.trim() ?? context.groupDate;
+  checkReadDate(child(transaction, 'IntrBkSttlmDt'), problems);
   if (settlementDate === undefined) {
     problems.push(problem('missing_element', `${transaction.path}/IntrBkSttlmDt`, 'the settlement date is required, in the transaction or the group header'));
   }

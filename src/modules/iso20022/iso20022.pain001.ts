@@ -7,6 +7,7 @@ import { problem, type Iso20022Problem } from './iso20022.errors.ts';
 import {
   checkControlSum,
   checkNumberOfTransactions,
+  checkReadDate,
   createDuplicateGuard,
   readChargeBearer,
   readExchangeRate,
@@ -48,6 +49,7 @@ export function readPain001(document: XmlNode, problems: Iso20022Problem[]): Pay
   if (!initiation || !header) throw new Error('schema-valid pain.001 lacks CstmrCdtTrfInitn/GrpHdr');
   const messageId = requiredText(header, 'MsgId');
   const initiatingParty = readInitiatingParty(child(header, 'InitgPty'));
+  checkReadDate(child(header, 'CreDtTm'), problems);
   const context: FileContext = {
     messageId,
     initiatorKey: initiatingParty.id ?? initiatingParty.name ?? '',
@@ -101,6 +103,7 @@ function readBlock(block: XmlNode, context: FileContext): PaymentInformation | u
   }
   const debtor = readParty(block, { party: 'Dbtr', account: 'DbtrAcct', agent: 'DbtrAgt' }, false, problems);
   const requestedExecutionDate = (textAt(block, 'ReqdExctnDt', 'Dt') ?? requiredText(block, 'ReqdExctnDt', 'DtTm')).trim();
+  checkReadDate(child(child(block, 'ReqdExctnDt'), 'Dt') ?? child(child(block, 'ReqdExctnDt'), 'DtTm'), problems);
   const blockBearer = readChargeBearer(child(block, 'ChrgBr'));
   const transactionNodes = childrenNamed(block, 'CdtTrfTxInf');
   const blockAmounts: Decimal[] = [];

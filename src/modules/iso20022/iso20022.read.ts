@@ -13,6 +13,8 @@ import {
   compareDecimals,
   decimalToText,
   ibanProblem,
+  isIsoDate,
+  isIsoDateTime,
   isUetr,
   parseDecimal,
   type Decimal,
@@ -28,6 +30,17 @@ export function readMoney(node: XmlNode, problems: Iso20022Problem[], allowZero 
     return undefined;
   }
   return result;
+}
+
+/**
+ * Checks a date or date-time of a file against what Sluice can write back. The schemas take any
+ * year of xs:date, negative or of five digits, which no builder writes; such a file used to be
+ * accepted and then fail with a 500 when the payment's status report quoted its creation time.
+ */
+export function checkReadDate(node: XmlNode | undefined, problems: Iso20022Problem[]): void {
+  const text = node?.text.trim();
+  if (node === undefined || text === undefined || isIsoDate(text) || isIsoDateTime(text)) return;
+  problems.push(problem('invalid_date', node.path, `'${text}' is outside the years Sluice writes in messages (0100 to 9999)`));
 }
 
 /** Reads a BIC from an agent element (…Agt/FinInstnId/BICFI); `required` makes its absence a problem. */

@@ -128,6 +128,9 @@ describe('business rules of a pain.001 name the element at fault', () => {
     ['a creditor without name', PAIN.replace('<Nm>Gulf Logistics W.L.L.</Nm>', ''), 'missing_element', `${tx(2, 2)}/Cdtr/Nm`],
     ['a creditor without account', PAIN.replace(/<CdtrAcct>\s*<Id>\s*<IBAN>KW81CBKU0000000000001234560101<\/IBAN>\s*<\/Id>\s*<\/CdtrAcct>/, ''), 'missing_element', `${tx(2, 2)}/CdtrAcct`],
     ['a cheque payment', replaceNth(PAIN, '<PmtMtd>TRF</PmtMtd>', '<PmtMtd>CHK</PmtMtd>', 2), 'unsupported_feature', '/Document/CstmrCdtTrfInitn/PmtInf[2]/PmtMtd'],
+    ['a creation time of a negative year, which no message can carry back', PAIN.replace('<CreDtTm>2024-05-02T09:15:00+08:00</CreDtTm>', '<CreDtTm>-2024-05-02T09:15:00+08:00</CreDtTm>'), 'invalid_date', '/Document/CstmrCdtTrfInitn/GrpHdr/CreDtTm'],
+    ['a creation time in year 1', PAIN.replace('<CreDtTm>2024-05-02T09:15:00+08:00</CreDtTm>', '<CreDtTm>0001-01-01T00:00:00Z</CreDtTm>'), 'invalid_date', '/Document/CstmrCdtTrfInitn/GrpHdr/CreDtTm'],
+    ['an execution date of a five-digit year', PAIN.replace('<Dt>2024-05-03</Dt>', '<Dt>12024-05-03</Dt>'), 'invalid_date', '/Document/CstmrCdtTrfInitn/PmtInf[1]/ReqdExctnDt/Dt'],
     ['an equivalent amount', PAIN.replace('<InstdAmt Ccy="CNY">8888.88</InstdAmt>', '<EqvtAmt><Amt Ccy="CNY">8888.88</Amt><CcyOfTrf>GBP</CcyOfTrf></EqvtAmt>'), 'unsupported_feature', `${tx(2, 3)}/Amt/EqvtAmt`],
   ])('refuses %s', (_title, input, code, path) => {
     expectRefusal(input, code, path);
@@ -151,6 +154,8 @@ describe('business rules of a pacs.008 name the element at fault', () => {
     ['a total in another currency than a transfer', PACS.replace('<IntrBkSttlmAmt Ccy="GBP">500.5</IntrBkSttlmAmt>', '<IntrBkSttlmAmt Ccy="EUR">500.5</IntrBkSttlmAmt>'), 'currency_mismatch', `${tx(2)}/IntrBkSttlmAmt`],
     ['no settlement date anywhere', PACS.replace('<IntrBkSttlmDt>2024-05-03</IntrBkSttlmDt>', ''), 'missing_element', `${tx(1)}/IntrBkSttlmDt`],
     ['an agent named without BIC', PACS.replace('<CdtrAgt><FinInstnId><BICFI>COBADEFFXXX</BICFI></FinInstnId></CdtrAgt>', '<CdtrAgt><FinInstnId><Nm>Commerzbank</Nm></FinInstnId></CdtrAgt>'), 'missing_element', `${tx(1)}/CdtrAgt/FinInstnId/BICFI`],
+    ['a creation time of a negative year', PACS.replace('<CreDtTm>2024-05-03T07:02:11.250Z</CreDtTm>', '<CreDtTm>-2024-05-03T07:02:11.250Z</CreDtTm>'), 'invalid_date', '/Document/FIToFICstmrCdtTrf/GrpHdr/CreDtTm'],
+    ['a settlement date of a five-digit year', PACS.replace('<IntrBkSttlmDt>2024-05-03</IntrBkSttlmDt>', '<IntrBkSttlmDt>12024-05-03</IntrBkSttlmDt>'), 'invalid_date', '/Document/FIToFICstmrCdtTrf/GrpHdr/IntrBkSttlmDt'],
     ['a wrong control sum', PACS.replace('<CtrlSum>2500.50</CtrlSum>', '<CtrlSum>2500.5000001</CtrlSum>'), 'control_sum_mismatch', '/Document/FIToFICstmrCdtTrf/GrpHdr/CtrlSum'],
   ])('refuses %s', (_title, input, code, path) => {
     expectRefusal(input, code, path);
