@@ -80,6 +80,13 @@ function ruleProblem(code: string, pointerPrefix: string, risk: RiskNote = {}): 
   return new ProblemError(status, code, `the ledger refused the request: ${code.replace(/_/g, ' ')}`, [{ pointer, code, detail: code.replace(/_/g, ' ') }]);
 }
 
+/** A ledger defined again with the same id must match: the refusal names the field that differs. */
+const LEDGER_CONFLICT_FIELD = {
+  ledger_exists_with_different_asset_code: '/asset_code',
+  ledger_exists_with_different_scale: '/scale',
+  ledger_exists_with_different_name: '/name',
+} as const;
+
 export function ledgerRoutes(platform: Platform) {
   const { ledger } = platform;
 
@@ -114,7 +121,11 @@ export function ledgerRoutes(platform: Platform) {
       const scale = request.body.scale ?? ISO_4217_SCALES[assetCode];
       if (scale === undefined) throw fieldProblem(400, 'scale_required', '/scale', `is required for ${assetCode}, which is not an ISO 4217 currency Sluice knows`);
       const result = await ledger.createLedger({ id, assetCode, scale, name });
-      if (!result.ok) throw new ProblemError(LEDGER_ERROR_STATUS[result.error], result.error, `ledger ${id} exists with other fields`);
+      if (!result.ok) {
+        const field = Object.hasOwn(LEDGER_CONFLICT_FIELD, result.error) ? LEDGER_CONFLICT_FIELD[result.error as keyof typeof LEDGER_CONFLICT_FIELD] : undefined;
+        if (field) throw fieldProblem(LEDGER_ERROR_STATUS[result.error], result.error, field, `differs from ledger ${id} as it was defined`);
+        throw new ProblemError(LEDGER_ERROR_STATUS[result.error], result.error, `ledger ${id} could not be defined`);
+      }
       return reply.status(result.value.created ? 201 : 200).send(renderLedger(result.value.ledger));
     });
 

@@ -37,7 +37,7 @@ describeEachDialect('rulesets over HTTP', ({ open }) => {
     expectProblem(await api.call('POST', `/v1/risk/rulesets/${draft.id}/promote`, { stage: 'live' }), 409, 'ruleset_not_backtested', '/stage');
     const backtested = await api.ok('POST', `/v1/risk/rulesets/${draft.id}/backtest`, { days: 30 }, 200, { key: analystKey });
     expect(backtested).toMatchObject({ stage: 'backtested', backtest: { days: 30, decisions: 0, would_be: { approve: 0, review: 0, decline: 0 }, rule_hits: [{ rule_id: 'large', hits: 0 }, { rule_id: 'blocked', hits: 0 }] } });
-    expectProblem(await api.call('PUT', `/v1/risk/rulesets/${draft.id}`, body('too late')), 409, 'ruleset_not_draft');
+    expectProblem(await api.call('PUT', `/v1/risk/rulesets/${draft.id}`, body('too late')), 409, 'ruleset_not_draft', '/params/id');
     const live = await api.ok('POST', `/v1/risk/rulesets/${draft.id}/promote`, { stage: 'live' }, 200, { key: analystKey });
     expect(live.stage).toBe('live');
     expect(api.platform.rules.evaluate(sampleVariables()).live).toMatchObject({ rulesetId: draft.id, version: draft.version, outcome: 'review', score: 60 });
@@ -71,7 +71,7 @@ describeEachDialect('rulesets over HTTP', ({ open }) => {
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, thresholds: { review_at: 100, decline_at: 50 } }), 422, 'invalid_thresholds', '/thresholds/review_at');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, rules: [{ ...bad.rules[0], id: 'Has Spaces' }] }), 400, undefined, '/rules/0/id');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, extra: true }), 400, undefined, '/extra');
-    expectProblem(await api.call('POST', '/v1/risk/rulesets/0190d1e2-0000-7000-8000-000000000000/backtest', { days: 7 }), 404, 'ruleset_not_found');
+    expectProblem(await api.call('POST', '/v1/risk/rulesets/0190d1e2-0000-7000-8000-000000000000/backtest', { days: 7 }), 404, 'ruleset_not_found', '/params/id');
     expectProblem(await api.call('POST', '/v1/risk/rulesets/0190d1e2-0000-7000-8000-000000000000/backtest', { days: 91 }), 400, undefined, '/days');
     expectProblem(await api.call('GET', '/v1/risk/rulesets/not-a-uuid'), 400);
   });

@@ -68,7 +68,8 @@ class Refusal extends Error {
 }
 
 const refuse = (problem: RulesProblem): { ok: false; problem: RulesProblem } => ({ ok: false, problem });
-const notFound = (id: string) => rulesProblem('ruleset_not_found', '/id', `no ruleset ${id}`);
+// Every caller names the ruleset by the id in its path.
+const notFound = (id: string) => rulesProblem('ruleset_not_found', '/params/id', `no ruleset ${id}`);
 
 /** Why a version at `from` cannot move to `to`, or null when it can. */
 function transitionProblem(from: RulesetStage, to: PromotionStage): RulesProblem | null {
@@ -170,11 +171,11 @@ export function createRulesService(deps: RulesServiceDeps): RulesService {
     async editDraft(id, input) {
       const existing = await loadRuleset(db, id);
       if (!existing) return refuse(notFound(id));
-      if (existing.stage !== 'draft') return refuse(rulesProblem('ruleset_not_draft', '/', `version ${existing.version} is ${existing.stage}; only a draft can be edited`));
+      if (existing.stage !== 'draft') return refuse(rulesProblem('ruleset_not_draft', '/params/id', `version ${existing.version} is ${existing.stage}; only a draft can be edited`));
       const problem = await validateRuleset(input, probe);
       if (problem) return refuse(problem);
       const changed = await db.transaction((tx) => updateDraft(tx, id, input.name, input, clock.nowMs()));
-      if (changed === 0) return refuse(rulesProblem('ruleset_not_draft', '/', 'the version left draft while it was being edited'));
+      if (changed === 0) return refuse(rulesProblem('ruleset_not_draft', '/params/id', 'the version left draft while it was being edited'));
       return { ok: true, value: (await loadRuleset(db, id)) as RulesetRecord };
     },
 
