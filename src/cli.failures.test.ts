@@ -11,6 +11,15 @@ const listen = (server: Server, port: number) =>
     server.listen(port, '127.0.0.1', () => resolve());
   });
 
+/** A loopback port that was free a moment ago and has nobody listening on it now. */
+async function closedPort(): Promise<number> {
+  const unused = createServer();
+  await listen(unused, 0);
+  const port = (unused.address() as { port: number }).port;
+  await new Promise((resolve) => unused.close(resolve));
+  return port;
+}
+
 describe('describeFailure', () => {
   it('reports a port already taken as one line with what to change', async () => {
     const first = createServer();
@@ -36,10 +45,7 @@ describe('describeFailure', () => {
   });
 
   it('reports a database server that refuses connections by the cause, with what to check', async () => {
-    const unused = createServer();
-    await listen(unused, 0);
-    const port = (unused.address() as { port: number }).port;
-    await new Promise((resolve) => unused.close(resolve));
+    const port = await closedPort();
     const db = openPostgres(`postgres://sluice@127.0.0.1:${port}/sluice`);
     try {
       const error = await db.get('SELECT 1').then(() => undefined, (failure: unknown) => failure);
@@ -60,10 +66,7 @@ describe('describeFailure', () => {
   });
 
   it('reports a server that cannot be reached by a command line helper as one line naming the address', async () => {
-    const unused = createServer();
-    await listen(unused, 0);
-    const port = (unused.address() as { port: number }).port;
-    await new Promise((resolve) => unused.close(resolve));
+    const port = await closedPort();
     const target = { url: `http://127.0.0.1:${port}`, key: 'k' };
     const error = await callApi(target, 'GET', '/v1/ledgers').then(() => undefined, (failure: unknown) => failure);
     expect(describeFailure(error)).toBe(`cannot reach the server at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (is it running? check SLUICE_URL or --url)`);
