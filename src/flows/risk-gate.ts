@@ -102,7 +102,7 @@ export function createTransferGate(deps: {
 }): TransferGate {
   const { risk, ledger } = deps;
   const directory = createEventDirectory(deps);
-  risk.holds.register('transfer', createTransferHoldResolver(ledger));
+  risk.holds.register('transfer', createTransferHoldResolver(ledger, deps.clock));
 
   function refuseChain(plan: ChainPlan, requests: readonly TransferRequest[], at: number, result: GatedTransferResult): void {
     plan.kind = 'refused';
