@@ -41,7 +41,7 @@ const FX_ERRORS: Partial<Record<FxError, PaymentError>> = {
  * An eight-character BIC names the same office as the same BIC with branch code XXX (ISO 9362), and
  * senders write either, whichever form the participant was registered under.
  */
-const primaryOffice = (bic: string): string => (bic.length === 11 && bic.endsWith('XXX') ? bic.slice(0, 8) : bic);
+export const primaryOffice = (bic: string): string => (bic.length === 11 && bic.endsWith('XXX') ? bic.slice(0, 8) : bic);
 
 function participantAt(directory: Directory, bic: string) {
   const office = primaryOffice(bic);

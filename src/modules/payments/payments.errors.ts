@@ -54,6 +54,8 @@ export const PAYMENT_ERRORS = Object.freeze({
   xml_entity_forbidden: { status: 400, reason: 'FF01' },
   xml_too_large: { status: 413, reason: 'FF01' },
   xml_unsupported_message: { status: 422, reason: 'FF01' },
+  // A sender's MsgId already names another file: ISO's DU01, "message identification is not unique".
+  duplicate_message_id: { status: 409, reason: 'DU01' },
   // Webhooks and statements.
   webhook_not_found: { status: 404, reason: null },
   webhook_url_not_allowed: { status: 422, reason: null },

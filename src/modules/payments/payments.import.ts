@@ -1,7 +1,9 @@
 import {
-  importMessage, ISO20022_ERROR_STATUS, MESSAGE_DEFINITIONS,
-  type AccountIdentification, type CreditTransfer, type Iso20022ErrorCode, type Iso20022Problem,
+  BUSINESS_MESSAGE_ELEMENT, importMessage, ISO20022_ERROR_STATUS, MESSAGE_DEFINITIONS,
+  type AccountIdentification, type CreditTransfer, type ImportedMessage, type Iso20022ErrorCode,
 } from '../iso20022/index.ts';
+import { primaryOffice } from './payments.checks.ts';
+import { fingerprintOf, type MessageIdentity } from './payments.duplicates.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
 import { derivePaymentsId, importedPaymentId } from './payments.ids.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
@@ -15,12 +17,13 @@ import type { ChargeBearer, PaymentOrder } from './payments.ts';
  * payment order. A file that fails any of that books nothing. Payment ids derive from the debtor
  * agent and the end-to-end id (or, where the sender gave none, from the transaction's UETR), so the
  * same file imported twice books once, and the second import answers each transaction as a replay.
+ * Another file under a message id its sender already used is refused whole (payments.duplicates.ts).
  */
 export interface ImportRefusal {
   readonly code: string;
   readonly status: number;
   readonly reasonCode: string;
-  readonly problems: readonly Iso20022Problem[];
+  readonly problems: readonly { readonly code: string; readonly path: string; readonly reason: string }[];
 }
 
 export interface ImportedResult {
@@ -39,7 +42,7 @@ const NAMED: Partial<Record<Iso20022ErrorCode, PaymentError>> = {
 
 const ENTITY_DECLARATION = /<!(DOCTYPE|ENTITY)/i;
 
-function refusal(code: Iso20022ErrorCode | PaymentError, problems: readonly Iso20022Problem[]): ImportRefusal {
+function refusal(code: Iso20022ErrorCode | PaymentError, problems: ImportRefusal['problems']): ImportRefusal {
   const named = NAMED[code as Iso20022ErrorCode] ?? (code in PAYMENT_ERRORS ? (code as PaymentError) : undefined);
   if (named) return { code: named, status: PAYMENT_ERRORS[named].status, reasonCode: PAYMENT_ERRORS[named].reason ?? 'FF01', problems };
   return { code, status: ISO20022_ERROR_STATUS[code as Iso20022ErrorCode] ?? 422, reasonCode: 'FF01', problems };
@@ -74,8 +77,36 @@ function orderOf(transfer: CreditTransfer, debtorAgent: string | undefined, debt
   };
 }
 
+/**
+ * Who sent a message, for its MsgId's uniqueness: the same sender the reader puts into derived
+ * UETRs. A pain.001's initiating party (its identifier, else its name), since a customer numbers
+ * its own initiations whichever debtor agents its blocks name. A pacs.008's sending institution:
+ * the header's `Fr` BIC when the file has a header, else the instructing agent's BIC, with an
+ * eight-character BIC and the same BIC with branch XXX taken as one. A pacs.008 naming neither
+ * shares one empty sender with every other such file, which errs on the side of refusing.
+ */
+function senderOf(message: ImportedMessage): string {
+  if (message.kind === 'pain.001.001.09') return message.initiation.initiatingParty.id ?? message.initiation.initiatingParty.name ?? '';
+  const bic = message.header?.fromBic ?? message.message.instructingAgentBic;
+  return bic ? primaryOffice(bic) : '';
+}
+
+/** The MsgId element's path, written as the reader writes the paths of its problems. */
+function messageIdPath(message: ImportedMessage): string {
+  if (message.kind === 'pain.001.001.09') return '/Document/CstmrCdtTrfInitn/GrpHdr/MsgId';
+  return `${message.header ? `/${BUSINESS_MESSAGE_ELEMENT}` : ''}/Document/FIToFICstmrCdtTrf/GrpHdr/MsgId`;
+}
+
+export interface ParsedFile {
+  readonly ok: true;
+  readonly kind: string;
+  readonly messageId: string;
+  readonly identity: MessageIdentity;
+  readonly orders: PaymentOrder[];
+}
+
 /** Parses a file into orders, or refuses it whole. */
-export function ordersFromXml(xml: string | Uint8Array): { ok: true; kind: string; messageId: string; orders: PaymentOrder[] } | { ok: false; refusal: ImportRefusal } {
+export function ordersFromXml(xml: string | Uint8Array): ParsedFile | { ok: false; refusal: ImportRefusal } {
   if ((typeof xml === 'string' ? Buffer.byteLength(xml, 'utf8') : xml.byteLength) > PAYMENT_LIMITS.xmlMaxBytes) {
     return { ok: false, refusal: refusal('xml_too_large', [{ code: 'xml_too_large', path: '/', reason: `the file is larger than ${PAYMENT_LIMITS.xmlMaxBytes} bytes` }]) };
   }
@@ -87,16 +118,25 @@ export function ordersFromXml(xml: string | Uint8Array): { ok: true; kind: strin
   const imported = importMessage(xml);
   if (!imported.ok) return { ok: false, refusal: refusal(imported.error, imported.problems) };
   const message = imported.value;
+  const messageId = message.kind === 'pain.001.001.09' ? message.initiation.messageId : message.message.messageId;
+  const identity: MessageIdentity = { definition: message.kind, sender: senderOf(message), messageId, fingerprint: fingerprintOf(xml), path: messageIdPath(message) };
   if (message.kind === 'pain.001.001.09') {
     const { initiation } = message;
     const source = { id: initiation.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransferInitiation, createdAt: initiation.createdAt };
     const orders = initiation.paymentInformation.flatMap((block) =>
       block.transactions.map((transfer) => orderOf(transfer, block.debtor.agentBic, accountOf(block.debtor.account), source, 'pain.001')));
-    return { ok: true, kind: message.kind, messageId: initiation.messageId, orders };
+    return { ok: true, kind: message.kind, messageId, identity, orders };
   }
   const source = { id: message.message.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransfer, createdAt: message.message.createdAt };
   const orders = message.message.transfers.map((transfer) => orderOf(transfer, transfer.debtor.agentBic, accountOf(transfer.debtor.account), source, 'pacs.008'));
-  return { ok: true, kind: message.kind, messageId: message.message.messageId, orders };
+  return { ok: true, kind: message.kind, messageId, identity, orders };
+}
+
+/** The refusal of a file whose sender already used its MsgId for another file. */
+export function duplicateRefusal(identity: MessageIdentity, importedAt: string): ImportRefusal {
+  const sender = identity.sender === '' ? 'a sender that names itself nowhere' : identity.sender;
+  const reason = `message id '${identity.messageId}' of ${sender} was already used by another file, imported at ${importedAt}; a new file needs a new MsgId`;
+  return refusal('duplicate_message_id', [{ code: 'duplicate_message_id', path: identity.path, reason }]);
 }
 
 /** Submits the orders of one file, a bounded number at a time, and answers in file order. */

@@ -109,7 +109,26 @@ CREATE TABLE payment_webhook_attempts (
 );
 `;
 
-export const paymentsMigrations: readonly Migration[] = [{ id: 'payments/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } }];
+/**
+ * Every imported ISO 20022 message under its sender and MsgId, with the SHA-256 of its bytes: a
+ * sender's message id names one file only (payments.duplicates.ts). The key is the lookup, so the
+ * table needs no other index; it holds text only and reads the same on both dialects.
+ */
+const importedMessages = `
+CREATE TABLE payment_imported_messages (
+  message_definition TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  PRIMARY KEY (message_definition, sender, message_id)
+);
+`;
+
+export const paymentsMigrations: readonly Migration[] = [
+  { id: 'payments/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
+  { id: 'payments/002_imported_messages', sql: { sqlite: importedMessages, postgres: importedMessages } },
+];
 
 export const paymentsTables: readonly TableSpec[] = [
   { name: 'payment_participants', columns: ['bic', 'party_id', 'name', 'jurisdiction', 'created_at'], orderBy: 'bic' },
@@ -137,4 +156,9 @@ export const paymentsTables: readonly TableSpec[] = [
     orderBy: 'id',
   },
   { name: 'payment_webhook_attempts', columns: ['delivery_id', 'attempt', 'at_ms', 'status_code', 'error', 'duration_ms'], orderBy: 'delivery_id, attempt' },
+  {
+    name: 'payment_imported_messages',
+    columns: ['message_definition', 'sender', 'message_id', 'fingerprint', 'imported_at'],
+    orderBy: 'message_definition, sender, message_id',
+  },
 ];

@@ -8,7 +8,8 @@ import { createActions } from './payments.actions.ts';
 import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import type { PaymentGate } from './payments.gate.ts';
-import { ordersFromXml, submitAll, type ImportedResult, type ImportRefusal } from './payments.import.ts';
+import { claimMessage } from './payments.duplicates.ts';
+import { duplicateRefusal, ordersFromXml, submitAll, type ImportedResult, type ImportRefusal } from './payments.import.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import { DEFAULT_OPERATOR_BIC, exportMessage, issueMessage, type MessageKind } from './payments.messages.ts';
 import { recoverAll } from './payments.recovery.ts';
@@ -126,6 +127,10 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       const parsed = ordersFromXml(xml);
       if (!parsed.ok) return parsed;
       await authorize?.(parsed.orders);
+      // Claimed after authorisation, so a caller refused the orders can neither take a sender's
+      // message id nor learn which ids are taken; and before any order, so a duplicate books nothing.
+      const claim = await claimMessage(writer, parsed.identity, new Date(clock.nowMs()).toISOString());
+      if (claim.kind === 'other_file') return { ok: false, refusal: duplicateRefusal(parsed.identity, claim.importedAt) };
       const outcomes = await submitAll(parsed.orders, (order) => submitter.submit(order));
       return ok({ kind: parsed.kind, messageId: parsed.messageId, outcomes });
     },
