@@ -78,6 +78,28 @@ describe('sluice API helpers (command line)', () => {
     expect((await run('transfers', 'get', '../ledgers')).code).toBe(1);
   });
 
+  it('exits 2 with a line naming the missing id or file, without asking the server', async () => {
+    const fetched = vi.spyOn(globalThis, 'fetch');
+    try {
+      const commands = [
+        ['accounts get', 'an account ID'], ['accounts balances', 'an account ID'], ['transfers get', 'a transfer ID'], ['cases report', 'a case ID'],
+        ['rules backtest', 'a ruleset ID'], ['rules promote', 'a ruleset ID'], ['lists import', 'a FILE'],
+      ] as const;
+      for (const [command, missing] of commands) {
+        const [resource, action] = command.split(' ') as [string, string];
+        const answer = await run(resource, action);
+        expect(answer.code, command).toBe(2);
+        expect(answer.printed.split('\n')[0]).toBe(`sluice: ${command} needs ${missing}`);
+      }
+      // Options alone are not the id.
+      expect((await run('rules', 'backtest', '--days', '7')).code).toBe(2);
+      expect((await run('cases', 'report', '--format', 'md')).code).toBe(2);
+      expect(fetched).not.toHaveBeenCalled();
+    } finally {
+      fetched.mockRestore();
+    }
+  });
+
   it('exits 2 for an unknown action, and without a key', async () => {
     expect((await run('ledgers', 'fly')).code).toBe(2);
     const saved = process.env.SLUICE_API_KEY;

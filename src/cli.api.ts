@@ -26,6 +26,21 @@ export const API_HELP = `Usage: sluice <resource> <action> [options]     (server
   --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
   --key KEY    API key (SLUICE_API_KEY)`;
 
+/**
+ * The argument each command cannot do without, named as the usage above names it. Checked before
+ * the server is asked, so a forgotten id is a usage error (exit 2) rather than a request whose
+ * refusal reads as if the server had failed.
+ */
+const REQUIRED_ARGUMENT: Readonly<Record<string, string>> = {
+  'accounts get': 'an account ID',
+  'accounts balances': 'an account ID',
+  'transfers get': 'a transfer ID',
+  'cases report': 'a case ID',
+  'rules backtest': 'a ruleset ID',
+  'rules promote': 'a ruleset ID',
+  'lists import': 'a FILE',
+};
+
 export async function apiCommand(resource: string, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -36,6 +51,12 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     ),
   });
   const [action, target] = positionals;
+  const route = `${resource} ${action ?? ''}`;
+  const required = REQUIRED_ARGUMENT[route];
+  if (required && !target) {
+    process.stderr.write(`sluice: ${route} needs ${required}\n\n${API_HELP}\n`);
+    return 2;
+  }
   const server = apiTarget(values);
   if (!server) return 2;
   const int = (text: string | undefined) => (text === undefined ? undefined : Number(text));
@@ -48,7 +69,6 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     printAnswer(await callApi(server, method, path, body === undefined ? undefined : { json: body }));
   // Encoded, an id such as ../ledgers stays one path segment that the server refuses, instead of leading to another resource.
   const segment = encodeURIComponent(target ?? '');
-  const route = `${resource} ${action ?? ''}`;
   switch (route) {
     case 'ledgers create':
       return request('POST', '/v1/ledgers', { id: int(values.id), asset_code: values['asset-code'], scale: int(values.scale), name: values.name });
@@ -74,15 +94,13 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     case 'transfers list':
       return request('GET', `/v1/transfers${query({ account_id: values.account, code: values.code })}`);
     case 'rules backtest':
-      return request('POST', `/v1/risk/rulesets/${encodeURIComponent(target ?? '')}/backtest`, { days: int(values.days) ?? 30 });
+      return request('POST', `/v1/risk/rulesets/${segment}/backtest`, { days: int(values.days) ?? 30 });
     case 'rules promote':
-      return request('POST', `/v1/risk/rulesets/${encodeURIComponent(target ?? '')}/promote`, { stage: values.stage });
-    case 'lists import': {
-      if (!target) break;
-      return request('POST', '/v1/risk/lists/import', { csv: readFileSync(target, 'utf8') });
-    }
+      return request('POST', `/v1/risk/rulesets/${segment}/promote`, { stage: values.stage });
+    case 'lists import':
+      return request('POST', '/v1/risk/lists/import', { csv: readFileSync(target ?? '', 'utf8') });
     case 'cases report':
-      return request('GET', `/v1/risk/cases/${encodeURIComponent(target ?? '')}/report${query({ format: values.format })}`);
+      return request('GET', `/v1/risk/cases/${segment}/report${query({ format: values.format })}`);
   }
   process.stderr.write(`sluice: unknown action "${route.trim()}"\n\n${API_HELP}\n`);
   return 2;

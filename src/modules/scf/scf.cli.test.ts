@@ -52,6 +52,24 @@ describe('sluice scf (command line)', () => {
     expect((await run('vouchers', 'fly')).code).toBe(2);
   });
 
+  it('exits 2 naming the missing id, without asking the server', async () => {
+    const fetched = vi.spyOn(globalThis, 'fetch');
+    let printed = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((printed += String(chunk)), true));
+    try {
+      const commands = [['programs', 'get', 'PROGRAM'], ['vouchers', 'settle', 'VOUCHER'], ['pieces', 'sign-off', 'PIECE'], ['parties', 'pieces', 'PARTY']] as const;
+      for (const [resource, action, missing] of commands) {
+        printed = '';
+        expect(await scfCommand([resource, action, '--as', 'cli-s1', '--url', url, '--key', api.adminKey])).toBe(2);
+        expect(printed.split('\n')[0]).toBe(`sluice: scf ${resource} ${action} needs a ${missing} id`);
+      }
+      expect(fetched).not.toHaveBeenCalled();
+    } finally {
+      err.mockRestore();
+      fetched.mockRestore();
+    }
+  });
+
   it('keeps the id given, so that a retry is answered from the first result', () => {
     expect(scfRequest('pieces', 'transfer', 'p', { id: 'op-1', as: 'a', to: 'b' })).toEqual({ method: 'POST', path: '/v1/scf/pieces/p/transfer', body: { id: 'op-1', acting_party_id: 'a', to_party_id: 'b' } });
   });

@@ -101,6 +101,10 @@ export function scfRequest(resource: string, action: string, target: string, val
   return undefined;
 }
 
+/** What the ID of each resource's commands names, in the usage's words; creating and issuing take none. */
+const TARGET_OF: Readonly<Record<string, string>> = { programs: 'a PROGRAM id', vouchers: 'a VOUCHER id', pieces: 'a PIECE id', parties: 'a PARTY id' };
+const WITHOUT_TARGET = new Set(['programs create', 'vouchers issue']);
+
 /** Runs `sluice scf …`; prints the answer (problems on stderr) and returns the exit code. */
 export async function scfCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -112,6 +116,12 @@ export async function scfCommand(args: readonly string[]): Promise<number> {
   const request = scfRequest(resource, action, target, values as Values);
   if (!request) {
     process.stderr.write(`sluice: unknown scf command "${`${resource} ${action}`.trim()}"\n\n${SCF_HELP}\n`);
+    return 2;
+  }
+  // Without its ID a command would ask for the collection or a path the server does not serve;
+  // a forgotten argument is the operator's to fix, said before the server is asked.
+  if (!target && !WITHOUT_TARGET.has(`${resource} ${action}`)) {
+    process.stderr.write(`sluice: scf ${resource} ${action} needs ${TARGET_OF[resource] ?? 'an ID'}\n\n${SCF_HELP}\n`);
     return 2;
   }
   const server = apiTarget(values as { url?: string; key?: string });
