@@ -20,9 +20,9 @@ describeEachDialect('risk gate on payments', ({ open }) => {
     api.rules.script = (variables) => (variables.event.channel === 'payments' ? payments(variables) : 'approve');
   });
 
-  async function pay(amount: string) {
+  async function pay(amount: string, extra: Record<string, unknown> = {}) {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 10_000_000n), await network.customer(network.banks.us, 'CNY')];
-    const body = { id: uuid(), end_to_end_id: `E2E-${amount}`, debtor_account: from.id, creditor_account: to.identifier, amount, currency: 'CNY', charge_bearer: 'SHAR' };
+    const body = { id: uuid(), end_to_end_id: `E2E-${amount}`, debtor_account: from.id, creditor_account: to.identifier, amount, currency: 'CNY', charge_bearer: 'SHAR', ...extra };
     return { from, to, response: await api.call('POST', '/v1/payments', body) };
   }
 
@@ -109,6 +109,81 @@ describeEachDialect('risk gate on payments', ({ open }) => {
     expect(await api.ok('POST', `/v1/risk/holds/${held.uetr}/release`, {})).toMatchObject({ status: 'released' });
     expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACCC');
     expect(await network.balance(to.id)).toBe(BigInt(held.credited.amount));
+  });
+
+  it('closes the hold as resolved elsewhere when the debtor side cancels a payment under review, naming the cancellation', async () => {
+    const { from, to, response } = await pay('370000');
+    const held = response.json();
+    expect(held.status).toBe('ACTC');
+    expect(await api.ok('POST', `/v1/payments/${held.uetr}/cancel`, { reason: 'DUPL' })).toMatchObject({ status: 'CANC', reason_code: 'DUPL' });
+    const closed = await api.ok('GET', `/v1/risk/holds/${held.uetr}`);
+    expect(closed).toMatchObject({ status: 'closed', resolved_by: 'payments:cancelled_by_debtor', resolved_at: expect.any(String), detail: 'the payment was cancelled (DUPL)' });
+    const queue = await api.ok('GET', '/v1/risk/holds?kind=payment&limit=100');
+    expect(queue.data.map((hold: { id: string }) => hold.id)).not.toContain(held.uetr);
+    // An analyst who acts afterwards is told it ended elsewhere, and the hold keeps who ended it.
+    for (const action of ['release', 'reject']) {
+      const problem = expectProblem(await api.call('POST', `/v1/risk/holds/${held.uetr}/${action}`, {}), 409, 'hold_resolved_elsewhere');
+      expect(problem.hold).toMatchObject({ status: 'closed', resolved_by: 'payments:cancelled_by_debtor' });
+    }
+    expect(await api.ok('GET', `/v1/risk/holds/${held.uetr}`)).toEqual(closed);
+    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('CANC');
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: 0n, debitsPosted: 0n });
+    expect(await network.balance(to.id)).toBe(0n);
+  });
+
+  it('cancels a payment under review and closes its hold in one commit, or does neither', async () => {
+    const { from, response } = await pay('380000');
+    const held = response.json();
+    const holds = api.platform.risk.holds;
+    const closeResolvedElsewhere = holds.closeResolvedElsewhere;
+    (holds as { closeResolvedElsewhere: typeof closeResolvedElsewhere }).closeResolvedElsewhere = () => Promise.reject(new Error('the disk is full'));
+    try {
+      expect((await api.call('POST', `/v1/payments/${held.uetr}/cancel`, {})).statusCode).toBe(500);
+    } finally {
+      (holds as { closeResolvedElsewhere: typeof closeResolvedElsewhere }).closeResolvedElsewhere = closeResolvedElsewhere;
+    }
+    // Neither the cancellation nor the closing was written: the review may still end it.
+    expect((await api.ok('GET', `/v1/payments/${held.uetr}`)).status).toBe('ACTC');
+    expect(await api.ok('GET', `/v1/risk/holds/${held.uetr}`)).toMatchObject({ status: 'held' });
+    expect(await balancesOf(api, from.id)).toMatchObject({ debitsPending: BigInt(held.debited.amount) });
+    expect(await api.ok('POST', `/v1/payments/${held.uetr}/cancel`, {})).toMatchObject({ status: 'CANC', reason_code: 'CUST' });
+    expect(await api.ok('GET', `/v1/risk/holds/${held.uetr}`)).toMatchObject({ status: 'closed', detail: 'the payment was cancelled (CUST)' });
+  });
+
+  it('closes the hold of a payment held for acceptance that its creditor agent rejects while under review', async () => {
+    const { from, response } = await pay('375000', { settlement: 'on_acceptance' });
+    const held = response.json();
+    expect(await api.ok('GET', `/v1/risk/holds/${held.uetr}`)).toMatchObject({ status: 'held' });
+    expect(await api.ok('POST', `/v1/payments/${held.uetr}/reject`, { reason: 'AC04' })).toMatchObject({ status: 'RJCT', reason_code: 'AC04' });
+    expect(await api.ok('GET', `/v1/risk/holds/${held.uetr}`)).toMatchObject({
+      status: 'closed', resolved_by: 'payments:rejected_by_creditor_agent', detail: 'the payment was rejected (AC04): rejected_by_creditor_agent',
+    });
+    expectProblem(await api.call('POST', `/v1/risk/holds/${held.uetr}/release`, {}), 409, 'hold_resolved_elsewhere');
+    expect((await balancesOf(api, from.id)).debitsPending).toBe(0n);
+  });
+
+  it('lets a cancellation and a release sent at once agree: the payment and its hold end the same way', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { from, response } = await pay('390000');
+      const held = response.json();
+      const [cancelled, released] = await Promise.all([
+        api.call('POST', `/v1/payments/${held.uetr}/cancel`, {}),
+        api.call('POST', `/v1/risk/holds/${held.uetr}/release`, {}),
+      ]);
+      const payment = await api.ok('GET', `/v1/payments/${held.uetr}`);
+      const hold = await api.ok('GET', `/v1/risk/holds/${held.uetr}`);
+      if (payment.status === 'CANC') {
+        expect(cancelled.statusCode, cancelled.body).toBe(200);
+        expectProblem(released, 409, 'hold_resolved_elsewhere');
+        expect(hold.status).toBe('closed');
+      } else {
+        expect(payment.status).toBe('ACCC');
+        expect(released.statusCode, released.body).toBe(200);
+        expectProblem(cancelled, 409);
+        expect(hold.status).toBe('released');
+      }
+      expect((await balancesOf(api, from.id)).debitsPending).toBe(0n);
+    }
   });
 
   it('answers two releases, or two rejections, sent at once alike and closes the hold once', async () => {

@@ -12,7 +12,9 @@ import type { EventDirectory } from './risk-events.ts';
  *
  * Review holds the payment with its legs reserved (hold id = UETR). Release settles an immediate
  * payment; a payment held for the creditor agent's acceptance goes back to waiting for it. Reject
- * voids the legs and rejects the payment (RJCT, FRAD).
+ * voids the legs and rejects the payment (RJCT, FRAD). A payment closed some other way while it
+ * waits for the review (its debtor's side cancels it, its creditor agent rejects one held for
+ * acceptance) closes its hold in the same transaction, as resolved elsewhere.
  */
 export type PaymentsPort = Pick<PaymentsService, 'get' | 'accept' | 'reject'>;
 
@@ -121,6 +123,13 @@ export function createPaymentGate(deps: { readonly risk: RiskService; readonly d
     async isHeld(uetr) {
       const hold = await risk.holds.get(uetr);
       return hold?.kind === 'payment' && (hold.status === 'held' || hold.status === 'rejecting');
+    },
+    async closing(tx, payment, decision) {
+      // Named after who or what closed the payment, as an analyst's key names the analyst.
+      const by = decision.status === 'CANC' ? 'payments:cancelled_by_debtor' : `payments:${decision.error ?? 'rejected'}`;
+      const reason = decision.reasonCode ? ` (${decision.reasonCode})` : '';
+      const detail = decision.status === 'CANC' ? `the payment was cancelled${reason}` : `the payment was rejected${reason}: ${decision.error ?? 'rejected'}`;
+      await risk.holds.closeResolvedElsewhere(tx, 'payment', payment.uetr, by, detail);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Queryable } from '../../db/index.ts';
 import { err, ok, type Result } from '../../kernel/index.ts';
 import { TIMEOUT_REASON, type PaymentError } from './payments.errors.ts';
 import { planReturn, type AgentTerms, type PlanInput } from './payments.plan.ts';
@@ -19,10 +20,21 @@ import { PAYMENT_LIMITS } from './payments.limits.ts';
 type ActionResult = Result<PaymentRecord, PaymentError>;
 
 export function createActions(context: SagaContext, submitter: Submitter) {
-  /** Writes a decision if the payment is still in `from`; false when something else decided first. */
-  async function decide(payment: PaymentRecord, from: LedgerState, to: LedgerState, decision: Decision | null, extra: Partial<PaymentRecord> = {}): Promise<PaymentRecord | null> {
+  /**
+   * Writes a decision if the payment is still in `from`; false when something else decided first.
+   * `alongside` runs in the same transaction once the decision is written, for what must commit
+   * with it or not at all.
+   */
+  async function decide(
+    payment: PaymentRecord, from: LedgerState, to: LedgerState, decision: Decision | null, extra: Partial<PaymentRecord> = {},
+    alongside?: (tx: Queryable, decided: PaymentRecord) => Promise<void>,
+  ): Promise<PaymentRecord | null> {
     const next: PaymentRecord = { ...payment, ...extra, ledgerState: to, decision, updatedAt: nowIso(context) };
-    const written = await context.writer.run(({ tx }) => updatePayment(tx, next, from));
+    const written = await context.writer.run(async ({ tx }) => {
+      const updated = await updatePayment(tx, next, from);
+      if (updated && alongside) await alongside(tx, next);
+      return updated;
+    });
     return written ? next : null;
   }
 
@@ -55,7 +67,10 @@ export function createActions(context: SagaContext, submitter: Submitter) {
     if (!payment) return err('payment_not_found');
     if (payment.ledgerState !== 'reserved') return err(settledOr(payment, notOpen));
     if (acceptanceOnly && payment.order.settlement !== 'on_acceptance') return err('payment_not_awaiting_acceptance');
-    const decided = await decide(payment, 'reserved', 'voiding', decision);
+    // Risk control's hold on the payment closes with the decision: were it closed after, a crash
+    // in between would leave analysts a review of a payment that no longer waits for one.
+    const gate = context.gate;
+    const decided = await decide(payment, 'reserved', 'voiding', decision, {}, gate && ((tx, written) => gate.closing(tx, written, decision)));
     if (!decided) return err(settledOr((await load(uetr)) ?? payment, notOpen));
     return carryOut(decided, decision.status, () => recoverOne(context, decided));
   }

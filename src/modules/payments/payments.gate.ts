@@ -1,4 +1,5 @@
-import type { PaymentRecord } from './payments.ts';
+import type { Queryable } from '../../db/index.ts';
+import type { Decision, PaymentRecord } from './payments.ts';
 
 /**
  * The hook risk control plugs into: a payment is decided after its checks and its intent are
@@ -21,4 +22,11 @@ export interface PaymentGate {
   booked(payment: PaymentRecord, verdict: GateVerdict, reserved: boolean): Promise<void>;
   /** True while a review holds the payment: only the review may settle it. */
   isHeld(uetr: string): Promise<boolean>;
+  /**
+   * Told, inside the transaction that writes the decision, that a reserved payment is being closed
+   * as rejected or cancelled (by its debtor's side, its creditor agent, its window or its review),
+   * so that a review still waiting on it closes in the same commit rather than staying open over a
+   * payment that is gone. The review's own rejection is already under way and is left to it.
+   */
+  closing(tx: Queryable, payment: PaymentRecord, decision: Decision): Promise<void>;
 }

@@ -1,8 +1,8 @@
-import type { Database } from '../../db/index.ts';
+import type { Database, Queryable } from '../../db/index.ts';
 import { err, ok, type Clock, type Result } from '../../kernel/index.ts';
 import type { RiskError } from './risk.errors.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { getHold, guardedTransfers, listHolds, moveHold, unfinishedHolds, type HoldFilter } from './risk.repository.ts';
+import { closeHeld, getHold, guardedTransfers, listHolds, moveHold, unfinishedHolds, type HoldFilter } from './risk.repository.ts';
 import type { Hold, HoldKind, HoldStatus } from './risk.ts';
 
 /**
@@ -33,6 +33,14 @@ export interface Holds {
   guarded(transferIds: readonly string[]): Promise<Map<string, string>>;
   /** Marks a hold whose booking failed (not_booked) or that was resolved elsewhere (closed). */
   settle(id: string, status: 'not_booked' | 'closed', detail: string): Promise<void>;
+  /**
+   * Closes a hold still waiting for an analyst because what it guarded ended without the review
+   * (a payment cancelled by its debtor's side, say), recording `by` as who or what ended it. `q`
+   * is the caller's transaction, so the hold closes in the same commit as the news that closes it.
+   * A hold an analyst is already releasing or rejecting is left alone: that resolution finds the
+   * news itself and closes the hold. Returns whether a hold was closed.
+   */
+  closeResolvedElsewhere(q: Queryable, kind: HoldKind, id: string, by: string, detail: string): Promise<boolean>;
   /** True while the hold exists and still guards (held, releasing or rejecting). */
   isOpen(id: string): Promise<boolean>;
   /** Finishes releases and rejections a crash interrupted; returns how many are still unfinished. */
@@ -70,10 +78,12 @@ export function createHolds(db: Database, clock: Clock, report: (message: string
     const hold = await getHold(db, id);
     if (!hold) return err('hold_not_found');
     const { working } = ACTIONS[action];
+    // A hold closed because what it guarded ended elsewhere answers as the attempt that closed it did.
+    if (hold.status === 'closed') return err('hold_resolved_elsewhere');
     // A resolution interrupted half way may be asked for again; it is idempotent.
     if (hold.status !== 'held' && hold.status !== working) return err('hold_not_held');
     const moved = await moveHold(db, id, ['held', working], working, { by: actor, note: note ?? null });
-    if (!moved) return err('hold_not_held');
+    if (!moved) return err((await getHold(db, id))?.status === 'closed' ? 'hold_resolved_elsewhere' : 'hold_not_held');
     return carryOut({ ...hold, status: working, resolvedBy: actor, note: note ?? null }, action);
   }
 
@@ -89,6 +99,7 @@ export function createHolds(db: Database, clock: Clock, report: (message: string
     async settle(id, status, detail) {
       await moveHold(db, id, ['held'], status, { atMs: clock.nowMs(), detail });
     },
+    closeResolvedElsewhere: (q, kind, id, by, detail) => closeHeld(q, id, kind, { atMs: clock.nowMs(), by, detail }),
     async isOpen(id) {
       const hold = await getHold(db, id);
       return hold !== undefined && (hold.status === 'held' || hold.status === 'releasing' || hold.status === 'rejecting');

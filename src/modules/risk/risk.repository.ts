@@ -142,6 +142,18 @@ export async function moveHold(
   return result.changes > 0;
 }
 
+/**
+ * Closes a hold of this kind that still waits for an analyst, as resolved elsewhere; false when
+ * there is none (no such hold, or the review already acts on it and will learn the news itself).
+ */
+export async function closeHeld(q: Queryable, id: string, kind: HoldKind, resolution: { readonly atMs: number; readonly by: string; readonly detail: string }): Promise<boolean> {
+  const result = await q.run(
+    "UPDATE risk_holds SET status = 'closed', resolved_at_ms = ?, resolved_by = ?, detail = ? WHERE id = ? AND kind = ? AND status = 'held'",
+    [resolution.atMs, resolution.by, resolution.detail, id, kind],
+  );
+  return result.changes > 0;
+}
+
 /** Which of these transfers an open hold guards: only its review may post them. */
 export async function guardedTransfers(q: Queryable, transferIds: readonly string[]): Promise<Map<string, string>> {
   const guarded = new Map<string, string>();
