@@ -219,7 +219,8 @@ export const loadInvoiceOwners = async (q: Queryable, hashes: readonly string[])
 export async function loadProgram(q: Queryable, id: string): Promise<ProgramRecord | undefined> {
   const row = await q.get(`SELECT ${PROGRAM_COLUMNS} FROM scf_programs WHERE id = ?`, [id]);
   if (!row) return undefined;
-  const members = await q.all('SELECT party_id, role, account_id, added_at FROM scf_program_members WHERE program_id = ?', [id]);
+  // In a fixed order: PostgreSQL returns rows in whatever order an update left them on the page.
+  const members = await q.all('SELECT party_id, role, account_id, added_at FROM scf_program_members WHERE program_id = ? ORDER BY party_id', [id]);
   return toProgram(row, members);
 }
 
