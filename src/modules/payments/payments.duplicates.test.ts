@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { expectProblem, startApi, type Api } from '../../../test/http/harness.ts';
+import { expectProblem, type Api } from '../../../test/http/harness.ts';
 import { exportDump, importDump } from '../../db/index.ts';
 import { createManualClock } from '../../kernel/index.ts';
 import { ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
 import { buildPacs008, type HeaderInput, type InterbankCreditTransfer } from '../iso20022/index.ts';
-import { pain001, setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
 
 /**
  * A sender's ISO 20022 message id names one file: the same file again is a replay that books
@@ -18,10 +18,7 @@ import { pain001, setUpNetwork, type Network } from './payments.http.test-suppor
 describeEachDialect('duplicate ISO 20022 message ids', ({ open }) => {
   let api: Api;
   let network: Network;
-  beforeAll(async () => {
-    api = await startApi(open);
-    network = await setUpNetwork(api);
-  });
+  beforeAll(async () => ({ api, network } = await startNetworkApi(open)));
   afterAll(async () => api?.close());
 
   const send = (file: string) => api.call('POST', '/v1/payments/import', undefined, { raw: file, headers: { 'content-type': 'application/xml' } });

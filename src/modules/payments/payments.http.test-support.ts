@@ -4,7 +4,8 @@
  * a writer of small, schema-valid pain.001.001.09 files for the import tests.
  */
 import { randomBytes } from 'node:crypto';
-import { uuid, type Api } from '../../../test/http/harness.ts';
+import { startApi, uuid, type Api } from '../../../test/http/harness.ts';
+import type { Database } from '../../db/index.ts';
 
 export interface Network {
   /** Issuance accounts (no limits) per currency. */
@@ -108,4 +109,10 @@ export function pain001(options: { messageId: string; debtorAccount: string; deb
   </CstmrCdtTrfInitn>
 </Document>
 `;
+}
+
+/** An API on a fresh database with the payment network set up: where most payments suites start. */
+export async function startNetworkApi(open: () => Promise<Database>): Promise<{ api: Api; network: Network }> {
+  const api = await startApi(open);
+  return { api, network: await setUpNetwork(api) };
 }

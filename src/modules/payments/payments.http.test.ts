@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { expectProblem, startApi, uuid, type Api } from '../../../test/http/harness.ts';
+import { expectProblem, uuid, type Api } from '../../../test/http/harness.ts';
 import { paymentsCommand } from './payments.cli.ts';
-import { pain001, setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
 
 /**
  * The payments API end to end: set-up of participants and accounts, a quoted cross-border payment,
@@ -15,10 +15,7 @@ import { pain001, setUpNetwork, type Network } from './payments.http.test-suppor
 describeEachDialect('payments over HTTP', ({ open }) => {
   let api: Api;
   let network: Network;
-  beforeAll(async () => {
-    api = await startApi(open);
-    network = await setUpNetwork(api);
-  });
+  beforeAll(async () => ({ api, network } = await startNetworkApi(open)));
   afterAll(async () => api?.close());
 
   it('pays across borders at a quoted rate, and tracks, reports and exports it', async () => {

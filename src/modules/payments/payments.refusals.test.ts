@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { expectProblem, startApi, uuid, type Api } from '../../../test/http/harness.ts';
+import { expectProblem, uuid, type Api } from '../../../test/http/harness.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
-import { pain001, setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
 
 /**
  * Every refusal the issue names is a named 4xx problem, and books nothing: no ledger transfer, no
@@ -11,10 +11,7 @@ import { pain001, setUpNetwork, type Network } from './payments.http.test-suppor
 describeEachDialect('payment refusals and idempotency over HTTP', ({ open }) => {
   let api: Api;
   let network: Network;
-  beforeAll(async () => {
-    api = await startApi(open);
-    network = await setUpNetwork(api);
-  });
+  beforeAll(async () => ({ api, network } = await startNetworkApi(open)));
   afterAll(async () => api?.close());
 
   /** Runs `attempt` and checks that the books did not move: the journal head and the named balances. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { expectProblem, startApi, stateOf, uuid, type Api } from '../../../test/http/harness.ts';
-import { setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { expectProblem, stateOf, uuid, type Api } from '../../../test/http/harness.ts';
+import { startNetworkApi, type Network } from './payments.http.test-support.ts';
 import { messageName } from './payments.messages.ts';
 
 /**
@@ -12,10 +12,7 @@ import { messageName } from './payments.messages.ts';
 describeEachDialect('payment text that travels in XML messages', ({ open }) => {
   let api: Api;
   let network: Network;
-  beforeAll(async () => {
-    api = await startApi(open);
-    network = await setUpNetwork(api);
-  });
+  beforeAll(async () => ({ api, network } = await startNetworkApi(open)));
   afterAll(async () => api?.close());
 
   const payment = (from: string, to: string, remittance: string) =>
