@@ -9,6 +9,12 @@ export const PERMISSIONS = {
   read: ['admin', 'operator', 'analyst', 'auditor', 'participant'],
   write: ['admin', 'operator', 'participant'],
   verify: ['admin', 'operator', 'auditor'],
+  /**
+   * Reading risk work that spans every party (cases, block and allow lists, rulesets, mule scores,
+   * an account's behaviour features). A participant is a customer of the platform: it must not see
+   * who else is under suspicion, nor the rules and lists that would let it steer around detection.
+   */
+  oversee: ['admin', 'operator', 'analyst', 'auditor'],
   manage: ['admin', 'operator'],
   /** Risk work: rules, lists, screening, cases, releasing or rejecting held transfers. */
   risk: ['admin', 'operator', 'analyst'],

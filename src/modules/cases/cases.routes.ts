@@ -94,7 +94,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
   };
   return async function register(app: App) {
     app.get('/risk/cases', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS, summary: 'The case queue: highest priority first, then the oldest',
         querystring: Type.Object({
@@ -122,7 +122,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     });
 
     app.get('/risk/cases/:id', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: { tags: TAGS, summary: 'A case with its alerts, notes, links and audit trail', params: CaseId },
     }, async (request) => renderView(found(await cases.get(request.params.id.toLowerCase()), request.params.id)));
 
@@ -161,7 +161,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     });
 
     app.get('/risk/cases/:id/report', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS, summary: 'The case report for filing: JSON, or readable Markdown (format=md) or HTML (format=html)', params: CaseId,
         querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md'), Type.Literal('html')], { default: 'json' })) }, { additionalProperties: false }),
@@ -178,7 +178,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     });
 
     app.get('/risk/cases/:id/graph', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS, summary: 'Nodes and edges among the case\'s accounts and their neighbours, from mule-ring detection', params: CaseId,
         querystring: Type.Object({

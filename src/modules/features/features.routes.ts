@@ -19,7 +19,7 @@ export function featuresRoutes(platform: { readonly features: FeaturesService; r
     }, async () => ({ data: features.describe() }));
 
     app.get('/risk/features/accounts/:id', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS,
         summary: 'Current feature values of an account as payer (those that need no counterparty or amount)',

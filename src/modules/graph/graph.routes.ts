@@ -105,7 +105,7 @@ export function graphRoutes(platform: { readonly graph: GraphService; readonly c
     });
 
     app.get('/risk/graph/accounts/:id', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: { tags: TAGS, summary: 'An account\'s mule score from the latest scan, with the signals behind it', params: AccountId },
     }, async (request) => {
       const score = await graph.account(request.params.id);

@@ -58,7 +58,7 @@ export function listsRoutes(platform: { readonly lists: ListsService; readonly c
   const { lists, clock } = platform;
   return async function register(app: App) {
     app.get('/risk/lists/entries', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS, summary: 'List block and allow entries (expired ones included, marked expired)',
         querystring: Type.Object({ list: Type.Optional(ListName), kind: Type.Optional(Kind), value: Type.Optional(Value), ...PageQuery }, { additionalProperties: false }),
@@ -85,7 +85,7 @@ export function listsRoutes(platform: { readonly lists: ListsService; readonly c
     });
 
     app.get('/risk/lists/entries/:id', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: { tags: TAGS, summary: 'Get a list entry', params: EntryId },
     }, async (request) => {
       const entry = await lists.get(request.params.id.toLowerCase());
@@ -109,7 +109,7 @@ export function listsRoutes(platform: { readonly lists: ListsService; readonly c
     });
 
     app.get('/risk/lists/audit', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS, summary: 'The audit trail of the lists: who added or removed what, when and why',
         querystring: Type.Object({ entry_id: Type.Optional(Type.String({ pattern: UUID_PATTERN })), ...PageQuery }, { additionalProperties: false }),

@@ -96,7 +96,7 @@ export function rulesRoutes(platform: Platform) {
   const { rules } = platform;
   return async function register(app: App) {
     app.get('/risk/rulesets', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS,
         summary: 'List ruleset versions (without their rules), oldest first',
@@ -115,7 +115,7 @@ export function rulesRoutes(platform: Platform) {
     }, async (request, reply) => reply.status(201).send(renderRuleset(unwrap(await rules.createDraft(toInput(request.body))))));
 
     app.get('/risk/rulesets/:id', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: { tags: TAGS, summary: 'A ruleset version with its rules and last backtest', params: IdParams },
     }, async (request) => {
       const record = await rules.get(request.params.id.toLowerCase());
