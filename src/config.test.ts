@@ -26,6 +26,12 @@ describe('configuration of named statements on PostgreSQL', () => {
   it('refuses anything but on or off, naming the setting', () => {
     for (const value of ['yes', '0', 'OFF']) expect(() => loadConfig({}, { SLUICE_PG_NAMED_STATEMENTS: value }), value).toThrow(/SLUICE_PG_NAMED_STATEMENTS/);
   });
+
+  it('keeps webhooks off private addresses unless local development turns it on', () => {
+    expect(loadConfig({}, {}).webhookPrivateAddresses).toBe(false);
+    expect(loadConfig({}, { SLUICE_WEBHOOK_PRIVATE_ADDRESSES: 'on' }).webhookPrivateAddresses).toBe(true);
+    expect(() => loadConfig({}, { SLUICE_WEBHOOK_PRIVATE_ADDRESSES: 'yes' })).toThrow(/SLUICE_WEBHOOK_PRIVATE_ADDRESSES/);
+  });
 });
 
 describe('configuration of the demo dataset', () => {

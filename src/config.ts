@@ -28,6 +28,8 @@ export interface Config {
   readonly graphScanIntervalMs: number;
   /** On PostgreSQL, prepare repeated statements under names (off behind a pooler that cannot carry them). */
   readonly pgNamedStatements: boolean;
+  /** Let payment webhooks reach loopback and private addresses; for local development only. */
+  readonly webhookPrivateAddresses: boolean;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +77,8 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   if (graphScanIntervalMs > 0 && graphScanIntervalMs < 10_000) throw new ConfigError(`SLUICE_GRAPH_SCAN_INTERVAL_MS must be 0 (off) or from 10000 to 86400000, not "${graphScanIntervalMs}"`);
   const namedStatements = pick('pg-named-statements', 'SLUICE_PG_NAMED_STATEMENTS') ?? 'on';
   if (namedStatements !== 'on' && namedStatements !== 'off') throw new ConfigError(`SLUICE_PG_NAMED_STATEMENTS must be on or off, not "${namedStatements}"`);
+  const webhookPrivate = pick('webhook-private-addresses', 'SLUICE_WEBHOOK_PRIVATE_ADDRESSES') ?? 'off';
+  if (webhookPrivate !== 'on' && webhookPrivate !== 'off') throw new ConfigError(`SLUICE_WEBHOOK_PRIVATE_ADDRESSES must be on or off, not "${webhookPrivate}"`);
   return Object.freeze({
     host: pick('host', 'SLUICE_HOST') ?? '127.0.0.1',
     port: integer(pick('port', 'SLUICE_PORT'), 8080, 'SLUICE_PORT (--port)', 0, 65535),
@@ -90,6 +94,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     checkpointIntervalMs: integer(pick('checkpoint-interval', 'SLUICE_CHECKPOINT_INTERVAL_MS'), 1000, 'SLUICE_CHECKPOINT_INTERVAL_MS', 100, 86_400_000),
     graphScanIntervalMs,
     pgNamedStatements: namedStatements === 'on',
+    webhookPrivateAddresses: webhookPrivate === 'on',
   });
 }
 

@@ -73,6 +73,8 @@ export interface PlatformOptions {
    * interval; 0 turns it off. Default every 10 minutes, and off when expiryIntervalMs is 0.
    */
   readonly graphScanIntervalMs?: number;
+  /** Lets payment webhooks reach loopback and private addresses (local development); off by default. */
+  readonly webhookPrivateAddresses?: boolean;
   /** Parts of risk control to use instead of the platform's own (tests, embedding applications). */
   readonly risk?: Partial<Pick<RiskServiceDeps, 'rules' | 'features' | 'lists' | 'screening' | 'graph' | 'alerts' | 'timer'>>;
 }
@@ -157,7 +159,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await risk.start();
   const transferGate = createTransferGate({ risk, ledger, parties, clock });
   const paymentGate = createPaymentGate({ risk, directory: transferGate.directory, clock });
-  const payments = createPaymentsService({ db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate });
+  const payments = createPaymentsService({ db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate, webhookPrivateAddresses: options.webhookPrivateAddresses ?? false });
   paymentGate.attach(payments);
   // Ledger work a crash left half done (reserved, posted or voided cash) is finished before anything new.
   await scf.recover();

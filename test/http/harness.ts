@@ -35,11 +35,11 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function startApi(open: () => Promise<Database>, options: { rateLimitPerMinute?: number } = {}): Promise<Api> {
+export async function startApi(open: () => Promise<Database>, options: { rateLimitPerMinute?: number; webhookPrivateAddresses?: boolean } = {}): Promise<Api> {
   const db = await open();
   const clock = createManualClock(START_MS);
   const metrics = createMetrics();
-  const platform = await createPlatform({ db, clock, expiryIntervalMs: 0, ledgerMetrics: metrics.ledger });
+  const platform = await createPlatform({ db, clock, expiryIntervalMs: 0, ledgerMetrics: metrics.ledger, webhookPrivateAddresses: options.webhookPrivateAddresses ?? false });
   const adminKey = await platform.auth.bootstrap();
   if (!adminKey) throw new Error('a fresh database must hand out a bootstrap key');
   const app = await buildApp({ platform, metrics, logger: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000, version: 'test' });

@@ -39,9 +39,10 @@ export interface PaymentsServiceDeps {
   /** How often held payments past their window are expired and webhooks dispatched; 0 leaves it to explicit calls. */
   readonly backgroundIntervalMs?: number;
   readonly report?: (message: string) => void;
-  /** Replaceable for tests that make message building fail, or receive webhooks in process. */
+  /** Replaceable for tests that make message building fail. */
   readonly issue?: typeof issueMessage;
-  readonly fetch?: typeof fetch;
+  /** Lets webhooks reach loopback and private addresses: for local development only (see docs/operations.md). */
+  readonly webhookPrivateAddresses?: boolean;
   readonly onWriterBatch?: (items: number, seconds: number) => void;
   /** Risk control's decision before settlement (src/flows/risk-payments.ts); none settles every payment that passes its checks. */
   readonly gate?: PaymentGate;
@@ -87,7 +88,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
   };
   const submitter = createSubmitter(context);
   const actions = createActions(context, submitter);
-  const webhooks = createWebhooks({ db, clock, report, fetch: deps.fetch });
+  const webhooks = createWebhooks({ db, clock, report, allowPrivateAddresses: deps.webhookPrivateAddresses ?? false });
   let stopped = false;
   let background: Promise<unknown> = Promise.resolve();
 

@@ -28,7 +28,8 @@ describeEachDialect('payment notifications', ({ open }) => {
   let failNext = 0;
 
   beforeAll(async () => {
-    api = await startApi(open);
+    // The receiver listens on loopback, which only the local-development setting lets webhooks reach.
+    api = await startApi(open, { webhookPrivateAddresses: true });
     network = await setUpNetwork(api);
     server = createServer((request: IncomingMessage, response) => {
       let body = '';

@@ -6,6 +6,7 @@ import { derivePaymentsId } from './payments.ids.ts';
 import { WEBHOOK_LIMITS } from './payments.limits.ts';
 import { eventsAfter, readLastEventSeq } from './payments.repository.ts';
 import type { PaymentEvent } from './payments.ts';
+import { createWebhookPost, isAllowedWebhookHost, type WebhookPost } from './payments.webhook-target.ts';
 
 /**
  * Status notifications by webhook. The payment events table is the outbox: a dispatcher hands each
@@ -73,20 +74,21 @@ const toWebhook = (row: Row): Webhook => ({
   id: row.id as string, url: row.url as string, active: Number(row.active) === 1, cursor: BigInt(row.cursor as bigint), createdAt: row.created_at as string,
 });
 
-export function validWebhookUrl(text: string): boolean {
+export function validWebhookUrl(text: string, allowPrivate = false): boolean {
   if (text.length > WEBHOOK_LIMITS.urlMaxLength) return false;
   try {
     const url = new URL(text);
     // Credentials in a URL end up in logs; secrets travel as the signing secret instead.
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && isAllowedWebhookHost(url, allowPrivate);
   } catch {
     return false;
   }
 }
 
-export function createWebhooks(deps: { db: Database; clock: Clock; report: (message: string) => void; fetch?: typeof fetch }) {
+export function createWebhooks(deps: { db: Database; clock: Clock; report: (message: string) => void; post?: WebhookPost; allowPrivateAddresses?: boolean }) {
   const { db, clock } = deps;
-  const send = deps.fetch ?? fetch;
+  const allowPrivate = deps.allowPrivateAddresses ?? false;
+  const send = deps.post ?? createWebhookPost({ allowPrivate });
   let running: Promise<{ delivered: number; failed: number; retried: number }> | null = null;
 
   async function fanOut(): Promise<void> {
@@ -125,15 +127,12 @@ export function createWebhooks(deps: { db: Database; clock: Clock; report: (mess
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      const response = await send(row.url as string, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(WEBHOOK_LIMITS.requestTimeoutMs),
+      // A redirect answer counts as a failure and is not followed: its target was never checked.
+      statusCode = await send(row.url as string, {
+        timeoutMs: WEBHOOK_LIMITS.requestTimeoutMs,
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(row.secret as string, nowMs, body), 'sluice-event-id': `evt_${event.seq}`, 'sluice-delivery-id': id },
         body,
       });
-      statusCode = response.status;
-      await response.body?.cancel().catch(() => undefined);
       if (statusCode < 200 || statusCode >= 300) error = `answered ${statusCode}`;
     } catch (failure) {
       error = ((failure as Error).message || String(failure)).slice(0, WEBHOOK_LIMITS.responseMaxBytes);
@@ -171,7 +170,7 @@ export function createWebhooks(deps: { db: Database; clock: Clock; report: (mess
 
   return {
     async subscribe(input: { url: string; secret?: string }): Promise<Result<{ webhook: Webhook; secret: string }, PaymentError>> {
-      if (!validWebhookUrl(input.url)) return err('webhook_url_not_allowed');
+      if (!validWebhookUrl(input.url, allowPrivate)) return err('webhook_url_not_allowed');
       const count = await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM payment_webhooks WHERE active = 1');
       if (Number(count?.n ?? 0n) >= WEBHOOK_LIMITS.subscriptionsMax) return err('too_many_webhooks');
       const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
