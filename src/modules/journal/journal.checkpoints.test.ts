@@ -61,6 +61,21 @@ describeEachDialect('journal checkpoints and proofs', ({ open }) => {
     await platform.close();
   });
 
+  it('reports a proof file whose entries are null or not objects as malformed, without throwing', async () => {
+    const platform = await seeded(open);
+    await platform.checkpoints.checkpoint();
+    const proof = (await platform.checkpoints.proof([3n])) as ProofFile;
+    const keys = await platform.checkpoints.keysFile();
+    for (const junk of [null, 5, 'entry']) {
+      const damaged = clone(proof) as unknown as { entries: unknown[] };
+      damaged.entries.push(junk);
+      const result = verifyProofFile(damaged, keys);
+      expect(result.ok).toBe(false);
+      expect(result.problems).toEqual(['entry at position 1 is malformed']);
+    }
+    await platform.close();
+  });
+
   it('makes verification fail when a checkpointed entry or a stored checkpoint is altered', async () => {
     const platform = await seeded(open);
     await platform.checkpoints.checkpoint();

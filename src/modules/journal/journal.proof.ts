@@ -132,7 +132,8 @@ export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofV
       problems.push(`entry at position ${position} is malformed`);
     }
   }
-  const records = file.entries.reduce((sum, entry) => sum + (Array.isArray(entry.records) ? entry.records.length : 0), 0);
+  // A null entry has been reported as malformed above; counting must not trip over it afterwards.
+  const records = file.entries.reduce((sum, entry) => sum + (Array.isArray(entry?.records) ? entry.records.length : 0), 0);
   if (records > MAX_PROOF_RECORDS * MAX_PROOF_ENTRIES) problems.push('the proof file carries too many records');
   return {
     ok: problems.length === 0,
