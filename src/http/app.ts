@@ -97,8 +97,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const headers = securityHeaders();
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
+    // API answers carry balances, payments and, once, new keys and webhook secrets: no browser or
+    // proxy cache may keep a copy. The console's files set their own caching.
+    if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
     done();
   });
   await app.register(rateLimit, {

@@ -395,4 +395,12 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
     const odd = await api.call('GET', '/healthz', undefined, { key: null, headers: { 'x-request-id': 'not ok' } });
     expect(odd.headers['x-request-id']).not.toBe('not ok');
   });
+
+  it('tells every cache not to keep API answers, which carry balances and one-time secrets', async () => {
+    const created = await api.call('POST', '/v1/api-keys', { name: 'cache probe', role: 'auditor' });
+    expect(created.statusCode).toBe(201);
+    const listed = await api.call('GET', '/v1/accounts');
+    const refused = await api.call('GET', '/v1/accounts', undefined, { key: null });
+    for (const response of [created, listed, refused]) expect(response.headers['cache-control']).toBe('no-store');
+  });
 });
