@@ -70,11 +70,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(executablePath: string): Promise<Browser> {
+export async function launchBrowser(executablePath: string, options: { /** Another test file running beside this one may be writing there. */ readonly keepResults?: boolean } = {}): Promise<Browser> {
   // A fresh profile per run: no cache, storage or settings carried over from an earlier run.
   const profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
   // Screenshots of an earlier run would be mistaken for this one's.
-  rmSync(RESULTS_DIR, { recursive: true, force: true });
+  if (!options.keepResults) rmSync(RESULTS_DIR, { recursive: true, force: true });
   mkdirSync(RESULTS_DIR, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,

@@ -25,9 +25,12 @@ export default function PaymentDetail({ route }: { readonly route: Route }) {
   const payment = useApi<Payment>(`/v1/payments/${encodeURIComponent(uetr)}`, { refreshMs: settled ? undefined : POLL_MS });
   const tracking = useApi<Tracking>(`/v1/payments/${encodeURIComponent(uetr)}/track`, { refreshMs: settled ? undefined : POLL_MS });
   const status = tracking.data?.status ?? payment.data?.status;
+  // A payment the server refuses outright (no such UETR, a malformed one, not this key's) will not
+  // appear by asking again every second; only a failure to reach the server is worth polling through.
+  const refused = payment.data === undefined && payment.error !== undefined && payment.error.status >= 400 && payment.error.status < 500;
   useEffect(() => {
-    if (status && FINAL.has(status)) setSettled(true);
-  }, [status]);
+    if ((status && FINAL.has(status)) || refused) setSettled(true);
+  }, [status, refused]);
   const reload = () => {
     payment.reload();
     tracking.reload();

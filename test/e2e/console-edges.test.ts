@@ -1,0 +1,54 @@
+/**
+ * The console at its edges, in a real browser against a server with no demo data: an installation
+ * with nothing in it yet, and addresses that name something the server does not have. The main
+ * walk through the console with the demo data is console.test.ts.
+ */
+import { expect, it, afterAll, beforeAll } from 'vitest';
+import { describeWithChromium } from '../support/databases.ts';
+import { TEST_ADMIN_KEY, killAllSluice, startSluice, type SluiceProcess } from '../support/server-process.ts';
+import { buildConsole, launchBrowser, type Browser } from './browser.ts';
+
+const UI_TIMEOUT_MS = 30_000;
+/** Long enough for a page that polls every second to have asked several times. */
+const WATCH_MS = 4_000;
+
+describeWithChromium('web console at its edges', (chromiumPath) => {
+  let server: SluiceProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await buildConsole();
+    server = await startSluice({});
+    browser = await launchBrowser(chromiumPath, { keepResults: true });
+    await browser.page.goto(`${server.url}/`);
+    // Signed in as the console would leave it; the reload starts the console with the key in place.
+    await browser.page.evaluate((key) => sessionStorage.setItem('sluice.apiKey', key), TEST_ADMIN_KEY);
+    await browser.page.reload();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await killAllSluice();
+  });
+
+  it('stops asking for a payment the server says does not exist', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const uetr = '00000000-0000-4000-8000-000000000000';
+    const asked: string[] = [];
+    const listener = (request: { url(): string }) => {
+      if (request.url().includes(`/v1/payments/${uetr}`)) asked.push(request.url());
+    };
+    page.on('request', listener);
+    try {
+      await page.goto(`${server.url}/#/payments/${uetr}`);
+      await page.getByText('Not found.').first().waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.waitForTimeout(WATCH_MS);
+    } finally {
+      page.off('request', listener);
+    }
+    // The payment and its tracker once each; polling them every second would have asked about ten times.
+    expect(asked.length).toBeLessThanOrEqual(2);
+    // The browser logs each 404 answer; those are expected here.
+    browser.takeErrors();
+  });
+});
