@@ -31,6 +31,14 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     await killAllSluice();
   });
 
+  it('says there are no customer accounts on the payment form of an empty installation instead of loading forever', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/payments/new`);
+    await page.getByTestId('no-customer-accounts').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator('.ant-spin-spinning').count()).toBe(0);
+    expect(browser.takeErrors()).toEqual([]);
+  });
+
   it('stops asking for a payment the server says does not exist', { timeout: 90_000 }, async () => {
     const { page } = browser;
     const uetr = '00000000-0000-4000-8000-000000000000';

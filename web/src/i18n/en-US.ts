@@ -124,6 +124,7 @@ export const enUS = {
   'payments.debtorAccount': 'Debtor account',
   'payments.creditorAccount': 'Creditor account',
   'payments.chooseAccount': 'Choose an account',
+  'payments.noCustomerAccounts': 'There are no customer accounts to pay from yet.',
   'payments.sameAccount': 'Choose an account other than the debtor’s',
   'payments.amount': 'Amount',
   'payments.amountIn': 'Amount in {currency}',

@@ -125,6 +125,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'payments.debtorAccount': '付款账户',
   'payments.creditorAccount': '收款账户',
   'payments.chooseAccount': '选择账户',
+  'payments.noCustomerAccounts': '还没有可用于付款的客户账户。',
   'payments.sameAccount': '请选择与付款账户不同的账户',
   'payments.amount': '金额',
   'payments.amountIn': '金额（{currency}）',

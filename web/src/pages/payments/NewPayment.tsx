@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Descriptions, Empty, Form, Input, Row, Select, Space, Typography } from 'antd';
 import { ApiError, api, newId, type Page } from '../../api/client.ts';
 import type { Account, FxQuote, Party, Payment } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -57,7 +57,16 @@ export default function NewPayment() {
       <Typography.Title level={2} className="page-title">
         {t('payments.new')}
       </Typography.Title>
-      {accounts.error ? <ErrorState error={accounts.error} /> : accounts.data && ledgers.ledgers.length ? <PaymentForm customers={customers} /> : <Loading />}
+      {accounts.error ? (
+        <ErrorState error={accounts.error} />
+      ) : accounts.data?.data.length === 0 ? (
+        // Without customer accounts there are no ledgers to wait for either: say so instead of loading forever.
+        <Empty data-testid="no-customer-accounts" description={t('payments.noCustomerAccounts')} />
+      ) : accounts.data && ledgers.ledgers.length ? (
+        <PaymentForm customers={customers} />
+      ) : (
+        <Loading />
+      )}
     </>
   );
 }
