@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createBoundedCache } from '../kernel/index.ts';
+import { createBoundedCache, LIMITS } from '../kernel/index.ts';
 import { allows, type ApiKey, type AuthService, type Permission } from '../modules/auth/index.ts';
 import { ProblemError } from './problem.ts';
 
@@ -20,6 +20,8 @@ declare module 'fastify' {
 /** Keys seen recently, so that a busy client costs one hash per request and no database lookup. */
 const CACHE_MAX_ENTRIES = 1024;
 const CACHE_TTL_MS = 5_000;
+/** Client addresses whose failed key attempts are counted; the oldest are forgotten first. */
+const FAILURE_ADDRESSES_MAX = 16_384;
 
 export function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -31,6 +33,9 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   // A key forgotten here is authenticated again.
   const cache = createBoundedCache<string, { key: ApiKey; until: number }>(CACHE_MAX_ENTRIES);
+  // The rate limit runs after authentication, keyed by the key, so refused keys never reach it; they
+  // are counted here per address instead, or anyone could try keys (and load the database) without end.
+  const failures = createBoundedCache<string, { count: number; until: number }>(FAILURE_ADDRESSES_MAX);
   app.decorateRequest('principal', null);
   // Other processes sharing the database still honour a revoked key until their entry expires
   // (CACHE_TTL_MS); the process that revoked it must not.
@@ -45,8 +50,16 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     const now = Date.now();
     let key = cache.get(text);
     if (!key || key.until < now) {
+      let failed = failures.get(request.ip);
+      if (failed && failed.until < now) failed = undefined;
+      if (failed && failed.count >= LIMITS.authFailuresMaxPerWindow) {
+        throw new ProblemError(429, 'rate_limited', `more than ${LIMITS.authFailuresMaxPerWindow} invalid API keys from this address in ${LIMITS.rateLimitWindowMs / 1000} seconds; slow down`);
+      }
       const found = await auth.authenticate(text);
-      if (!found) throw new ProblemError(401, 'unauthenticated', 'the API key is not valid or was revoked', [{ pointer: '/headers/authorization', code: 'invalid', detail: 'is not a valid API key' }]);
+      if (!found) {
+        failures.set(request.ip, { count: (failed?.count ?? 0) + 1, until: failed?.until ?? now + LIMITS.rateLimitWindowMs });
+        throw new ProblemError(401, 'unauthenticated', 'the API key is not valid or was revoked', [{ pointer: '/headers/authorization', code: 'invalid', detail: 'is not a valid API key' }]);
+      }
       key = { key: found, until: now + CACHE_TTL_MS };
       cache.set(text, key);
     }

@@ -33,6 +33,12 @@ export const LIMITS = Object.freeze({
   /** API requests per key (or per address when unauthenticated) per rate window. */
   rateLimitMax: 1_200_000,
   rateLimitWindowMs: 60_000,
+  /**
+   * Unknown or revoked API keys one client address may present per rate window before it is refused
+   * with 429 without a lookup. Enough for a misconfigured client to notice; far too few to guess a
+   * short key chosen by hand, and each refused guess costs no database read.
+   */
+  authFailuresMaxPerWindow: 100,
   /** Journal entries checked per verification step; verify streams the chain in pages of this size. */
   journalVerifyPageSize: 1000,
 });
