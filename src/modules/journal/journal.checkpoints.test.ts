@@ -86,6 +86,22 @@ describeEachDialect('journal checkpoints and proofs', ({ open }) => {
     await platform.close();
   });
 
+  it('reports a stored checkpoint with an unreadable envelope or a tree size below one instead of failing verification', async () => {
+    const platform = await seeded(open);
+    await platform.checkpoints.checkpoint();
+    await platform.db.run("UPDATE journal_checkpoints SET envelope = 'not json' WHERE tree_size = 7");
+    let report = await platform.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((problem) => problem.problem)).toEqual(['checkpoint 7: its signature does not verify (malformed_envelope)']);
+    for (const size of [0, -5]) {
+      await platform.db.run('UPDATE journal_checkpoints SET tree_size = ?', [size]);
+      report = await platform.verify();
+      expect(report.ok).toBe(false);
+      expect(report.problems.map((problem) => problem.problem)).toContain(`checkpoint of ${size} entries: a tree size must be at least 1`);
+    }
+    await platform.close();
+  });
+
   it('keeps old checkpoints verifiable after a key rotation and signs new ones with the new key', async () => {
     const platform = await seeded(open);
     const clock = platform.clock as ReturnType<typeof createManualClock>;

@@ -68,6 +68,15 @@ const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
 });
 const COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
 
+/** The envelope of a stored checkpoint, or null when the column no longer holds JSON. */
+function parseStoredEnvelope(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 export function createCheckpointService(deps: CheckpointDeps): CheckpointService {
   const { db, journal } = deps;
   let log: MerkleLog | undefined;
@@ -209,15 +218,23 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
           } catch (error) {
             return [`${rows.length} checkpoints not verified: ${(error as Error).message}`];
           }
-          for (const checkpoint of rows.map(toCheckpoint)) {
+          for (const row of rows) {
+            // Verification distrusts the stored row: its envelope is parsed on its own below, so a column
+            // that no longer holds JSON is reported as a malformed signature instead of ending the
+            // report, and a tree size below one, which has no root, is reported before any is asked for.
+            const checkpoint = toCheckpoint({ ...row, envelope: 'null' });
             const size = fresh?.size() ?? 0;
+            if (checkpoint.treeSize < 1) {
+              problems.push(`checkpoint of ${checkpoint.treeSize} entries: a tree size must be at least 1`);
+              continue;
+            }
             if (!fresh || checkpoint.treeSize > size) {
               problems.push(`checkpoint of ${checkpoint.treeSize} entries is ahead of the journal (${size} entries)`);
               continue;
             }
             if (toHex(fresh.root(checkpoint.treeSize)) !== checkpoint.root) problems.push(`checkpoint ${checkpoint.treeSize}: the journal no longer has the root it signed`);
             if (heads.get(checkpoint.treeSize) !== checkpoint.headHash) problems.push(`checkpoint ${checkpoint.treeSize}: the chain head it signed differs`);
-            const verified = verifyEnvelope(checkpointMessage(checkpoint), checkpoint.envelope, keys, { context: CHECKPOINT_CONTEXT, suites: [...new Set([deps.suite, ...HYBRID_SUITES])] });
+            const verified = verifyEnvelope(checkpointMessage(checkpoint), parseStoredEnvelope(row.envelope), keys, { context: CHECKPOINT_CONTEXT, suites: [...new Set([deps.suite, ...HYBRID_SUITES])] });
             if (!verified.ok) problems.push(`checkpoint ${checkpoint.treeSize}: its signature does not verify (${verified.reason ?? 'failed'})`);
           }
           return problems;
