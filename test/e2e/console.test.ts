@@ -150,6 +150,25 @@ describeWithChromium('web console', (chromiumPath) => {
     expect(payment.body).toMatchObject({ status: 'ACCC', instructed_amount: { amount: '10000', currency: 'CNY' }, debtor: { name: 'Wang Li' }, creditor: { name: 'Chan Mei Ling' } });
   });
 
+  it('shows the server\'s refusal of a payment under the field it names', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/payments/new`);
+    await page.getByLabel('Debtor account').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByLabel('Debtor account').focus();
+    await chooseByKeyboard(page, 'Debtor account', 'Wang Li');
+    await page.keyboard.press('Tab');
+    await chooseByKeyboard(page, 'Creditor account', 'Ma Lan');
+    await page.keyboard.press('Tab');
+    // Far more than the account holds: the server refuses it with a problem whose pointer is /amount.
+    await page.keyboard.type('99999999999');
+    await page.keyboard.press('Enter');
+    const amountField = page.locator('.ant-form-item', { has: page.getByText('Amount in CNY', { exact: true }) });
+    await expect.poll(() => amountField.locator('.ant-form-item-explain-error').textContent(), { timeout: UI_TIMEOUT_MS }).toBe('insufficient funds');
+    expect(page.url()).toMatch(/#\/payments\/new$/);
+    // The browser logs the 422 answer, which is expected here.
+    browser.takeErrors();
+  });
+
   it('splits a voucher piece in two and finances one part with the funding bank', { timeout: 120_000 }, async () => {
     const { page } = browser;
     const { voucherId, piece } = await findHeldPiece(api);

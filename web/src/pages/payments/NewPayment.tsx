@@ -36,6 +36,9 @@ interface FormValues {
   remittance_information?: string;
 }
 
+/** The request fields this form has an input for, by their names in the payment request. */
+const FIELD_NAMES: ReadonlySet<string> = new Set(['debtor_account', 'creditor_account', 'amount', 'charge_bearer', 'purpose', 'remittance_information']);
+
 /** A payment form: customer accounts on both sides, the amount in the debtor's currency, and a live FX quote. */
 export default function NewPayment() {
   const { t } = useI18n();
@@ -105,7 +108,12 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
       void message.success(t('payments.submitted', { status: payment.status }));
       navigate(paymentPath(payment.uetr));
     } catch (error) {
-      setFailure(error instanceof ApiError ? error : new ApiError(0, { status: 0, detail: String(error) }));
+      const problem = error instanceof ApiError ? error : new ApiError(0, { status: 0, detail: String(error) });
+      // The server names the fields it refused (JSON pointers into the request); those that are
+      // fields of this form show the server's message under the field, where the operator corrects it.
+      const named = (problem.problem.errors ?? []).filter((entry) => FIELD_NAMES.has(entry.pointer.slice(1)));
+      form.setFields(named.map((entry) => ({ name: entry.pointer.slice(1) as keyof FormValues, errors: [entry.detail] })));
+      setFailure(named.length > 0 ? null : problem);
       setSubmitting(false);
     }
   };
