@@ -15,6 +15,8 @@ export function* readCsv(text: string): Generator<CsvRecord> {
     let cell = '';
     let quoted = false;
     let finished = false;
+    let openedAt = 0;
+    let openedLine = line;
     while (position < body.length && !finished) {
       const character = body[position] as string;
       if (quoted) {
@@ -27,7 +29,7 @@ export function* readCsv(text: string): Generator<CsvRecord> {
         }
         continue;
       }
-      if (character === '"' && cell === '') (quoted = true), position++;
+      if (character === '"' && cell === '') (quoted = true), (openedAt = position), (openedLine = line), position++;
       else if (character === ',') cells.push(cell), (cell = ''), position++;
       else if (character === '\n' || character === '\r') {
         position += character === '\r' && body[position + 1] === '\n' ? 2 : 1;
@@ -45,7 +47,13 @@ export function* readCsv(text: string): Generator<CsvRecord> {
     }
     if (quoted) {
       yield { line: start, error: 'a quoted cell is never closed' };
-      return;
+      // The stray quote swallowed every line after its own, which would vanish from the import
+      // unreported. They are read again as records of their own. Every quote after the stray one
+      // comes in pairs (a lone one would have closed the cell), so the second reading cannot run
+      // to the end of the text in a quoted cell again, and the text is still read about once.
+      position = skipLine(body, openedAt);
+      line = openedLine + 1;
+      continue;
     }
     if (cells.length === 0 && cell === '' && finished) continue;
     cells.push(cell);

@@ -85,6 +85,13 @@ describe('reading CSV lists', () => {
     expect(parsed.ok && parsed.value.malformed.map((line) => line.line)).toEqual([3, 4, 6]);
   });
 
+  it('skips only the line of a quote that is never closed and reads the lines after it', () => {
+    const text = 'name,country\nAlice One,us\n"Bob Two,us\nCarol Three,us\n""Dan Four"",us\n';
+    const parsed = parseListFile(text, 'csv', { ...SCREENING_LIMITS, malformedLinesMax: 10 });
+    expect(parsed.ok && parsed.value.entities.map((entity) => entity.names[0])).toEqual(['Alice One', 'Carol Three']);
+    expect(parsed.ok && parsed.value.malformed).toEqual([{ line: 3, reason: 'a quoted cell is never closed' }, { line: 5, reason: 'a quote inside an unquoted cell' }]);
+  });
+
   it('needs a name column', () => {
     expect(parseListFile('id,country\n1,cn\n', 'csv')).toMatchObject({ ok: false, error: 'csv_header_missing_name', line: 1 });
   });
