@@ -20,7 +20,7 @@ async function seeded(open: () => Promise<import('../../db/index.ts').Database>)
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-describeEachDialect('journal checkpoints and proofs', ({ open }) => {
+describeEachDialect('journal checkpoints and proofs', ({ open, dialect }) => {
   it('signs a checkpoint whose proofs verify offline with the exported keys', async () => {
     const platform = await seeded(open);
     const checkpoint = await platform.checkpoints.checkpoint();
@@ -99,6 +99,25 @@ describeEachDialect('journal checkpoints and proofs', ({ open }) => {
       expect(report.ok).toBe(false);
       expect(report.problems.map((problem) => problem.problem)).toContain(`checkpoint of ${size} entries: a tree size must be at least 1`);
     }
+    await platform.close();
+  });
+
+  // Only SQLite lets text or a fraction be written into an integer column; PostgreSQL refuses the edit.
+  it.skipIf(dialect === 'postgres')('reports stored values that are not whole numbers as findings instead of failing verification', async () => {
+    const platform = await seeded(open);
+    await platform.checkpoints.checkpoint();
+    await platform.db.run("UPDATE journal_entries SET timestamp = 'x' WHERE seq = 3");
+    let report = await platform.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      { seq: 3n, problem: 'its timestamp is not a whole number: it was edited' },
+      { seq: 3n, problem: 'hash does not match the entry content: it was edited' },
+    ]);
+    await platform.db.run('UPDATE journal_entries SET timestamp = 0 WHERE seq = 3');
+    await platform.db.run("UPDATE ledger_transfers SET amount = 1.5 WHERE amount = 102");
+    report = await platform.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((problem) => problem.problem).join('\n')).toMatch(/records could not be read, as stored values are not of their type/);
     await platform.close();
   });
 

@@ -25,6 +25,21 @@ function toEntry(row: EntryRow): JournalEntry {
   return { seq: BigInt(row.seq), timestamp: BigInt(row.timestamp), kind: row.kind, payload: row.payload, digest: row.digest, prevHash: row.prev_hash, hash: row.hash };
 }
 
+/**
+ * Runs a module's check over rows that verification must not trust. On SQLite an edited row can hold
+ * text or a fraction where a whole number belongs, and converting it to a BigInt throws a SyntaxError
+ * or a RangeError; that is reported as a problem of the records checked, so the report still ends
+ * with every other finding. Any other error (a lost connection, a bug) still ends verification.
+ */
+async function unreadable(check: () => Promise<readonly string[]> | readonly string[]): Promise<readonly string[]> {
+  try {
+    return await check();
+  } catch (error) {
+    if (!(error instanceof SyntaxError || error instanceof RangeError)) throw error;
+    return [`records could not be read, as stored values are not of their type: ${error.message}`];
+  }
+}
+
 export function createJournalService(deps: { readonly db: Database }): JournalService {
   const { db } = deps;
   let algorithmCache: HashAlgorithm | undefined;
@@ -105,15 +120,25 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
         );
         if (page.length === 0) break;
         for (const row of page) {
-          const entry = toEntry(row);
+          let entry: JournalEntry;
+          try {
+            entry = toEntry(row);
+          } catch {
+            // SQLite keeps whatever is written into a column, so an edit can leave a timestamp that is
+            // not a number: that is a finding of this report, not a reason to abandon it. The entry
+            // still takes its place in the chain and in the checkpoints' trees, with a timestamp no
+            // entry can have, so its hash is reported as not matching too.
+            report(BigInt(row.seq), 'its timestamp is not a whole number: it was edited');
+            entry = toEntry({ ...row, timestamp: -1n });
+          }
           if (entry.seq !== expectedSeq) report(entry.seq, `expected entry ${expectedSeq} here: an entry was removed, inserted or moved`);
           if (entry.prevHash !== prevHash) report(entry.seq, 'previous hash does not match the entry before it');
           if (entryHash(head.algorithm, entry) !== entry.hash) report(entry.seq, 'hash does not match the entry content: it was edited');
           const verifier = byKind.get(entry.kind);
           if (!verifier) report(entry.seq, `no verifier for entry kind ${entry.kind}`);
-          else for (const problem of await verifier.checkEntry(entry)) report(entry.seq, problem);
+          else for (const problem of await unreadable(() => verifier.checkEntry(entry))) report(entry.seq, problem);
           // Verifiers of kind "*" (checkpoints) see every entry.
-          for (const all of everyKind) for (const problem of await all.checkEntry(entry)) report(entry.seq, problem);
+          for (const all of everyKind) for (const problem of await unreadable(() => all.checkEntry(entry))) report(entry.seq, problem);
           expectedSeq = entry.seq + 1n;
           prevHash = entry.hash;
           afterSeq = entry.seq;
@@ -123,7 +148,7 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
       }
       if (expectedSeq - 1n !== head.seq) report(null, `journal head is at entry ${head.seq} but the chain ends at ${expectedSeq - 1n}`);
       if (prevHash !== head.hash) report(null, 'journal head hash does not match the last entry');
-      for (const verifier of verifiers) for (const problem of await verifier.finish()) report(null, problem);
+      for (const verifier of verifiers) for (const problem of await unreadable(() => verifier.finish())) report(null, problem);
       if (extra > 0) problems.push({ seq: null, problem: `${extra} more problems not listed` });
       return { ok: problems.length === 0, entries: checked, algorithm: head.algorithm, headSeq: head.seq, headHash: head.hash, problems };
     },
