@@ -39,6 +39,19 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     expect(browser.takeErrors()).toEqual([]);
   });
 
+  it('shows the server\'s refusal of a list entry under the field it names', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/risk/lists`);
+    // A value longer than the server accepts (128 characters), as a pasted device fingerprint might be.
+    await page.getByLabel('Value', { exact: true }).fill('f'.repeat(200), { timeout: UI_TIMEOUT_MS });
+    await page.getByLabel('Reason', { exact: true }).fill('seen with a mule ring');
+    await page.getByLabel('Reason', { exact: true }).press('Enter');
+    const valueField = page.locator('.ant-form-item', { has: page.getByLabel('Value', { exact: true }) });
+    await expect.poll(() => valueField.locator('.ant-form-item-explain-error').textContent(), { timeout: UI_TIMEOUT_MS }).toMatch(/128 characters/);
+    // The browser logs the 400 answer, which is expected here.
+    browser.takeErrors();
+  });
+
   it('stops asking for a payment the server says does not exist', { timeout: 90_000 }, async () => {
     const { page } = browser;
     const uetr = '00000000-0000-4000-8000-000000000000';

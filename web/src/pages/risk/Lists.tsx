@@ -40,6 +40,9 @@ export default function Lists() {
   );
 }
 
+/** The fields of the add-entry form, by the JSON pointer of their value in the request. */
+const ENTRY_FIELDS: Readonly<Record<string, string>> = { '/list': 'list', '/kind': 'kind', '/value': 'value', '/reason': 'reason', '/expires_at': 'expires' };
+
 function Entries() {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
@@ -57,7 +60,11 @@ function Entries() {
       form.resetFields(['value', 'reason', 'expires']);
       entries.reload();
     } catch (error) {
-      fail(error);
+      // A refusal that names a field of this form (a JSON pointer into the request) is shown under
+      // that field, where the analyst corrects it; anything else goes to the message bar.
+      const named = error instanceof ApiError ? (error.problem.errors ?? []).filter((entry) => ENTRY_FIELDS[entry.pointer]) : [];
+      if (named.length > 0) form.setFields(named.map((entry) => ({ name: ENTRY_FIELDS[entry.pointer] as 'value', errors: [entry.detail] })));
+      else fail(error);
     } finally {
       setAdding(false);
     }
