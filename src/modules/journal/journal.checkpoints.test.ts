@@ -76,6 +76,16 @@ describeEachDialect('journal checkpoints and proofs', ({ open, dialect }) => {
     await platform.close();
   });
 
+  it('does not pass a proof file that carries no entries', async () => {
+    const platform = await seeded(open);
+    await platform.checkpoints.checkpoint();
+    const emptied = clone((await platform.checkpoints.proof([3n])) as ProofFile) as unknown as { entries: unknown[] };
+    emptied.entries = [];
+    const result = verifyProofFile(emptied, await platform.checkpoints.keysFile());
+    expect(result).toMatchObject({ ok: false, entries: 0, problems: ['the proof file carries no entries: it proves nothing'] });
+    await platform.close();
+  });
+
   it('makes verification fail when a checkpointed entry or a stored checkpoint is altered', async () => {
     const platform = await seeded(open);
     await platform.checkpoints.checkpoint();

@@ -133,6 +133,8 @@ export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofV
     }
   }
   // A null entry has been reported as malformed above; counting must not trip over it afterwards.
+  // A checkpoint alone verifies, but a file stripped of its entries must not read as a proof that passed.
+  if (file.entries.length === 0) problems.push('the proof file carries no entries: it proves nothing');
   const records = file.entries.reduce((sum, entry) => sum + (Array.isArray(entry?.records) ? entry.records.length : 0), 0);
   if (records > MAX_PROOF_RECORDS * MAX_PROOF_ENTRIES) problems.push('the proof file carries too many records');
   return {
