@@ -86,6 +86,16 @@ describeEachDialect('journal checkpoints and proofs', ({ open, dialect }) => {
     await platform.close();
   });
 
+  it('names an oversized proof file as such rather than as a file of another format', async () => {
+    const platform = await seeded(open);
+    await platform.checkpoints.checkpoint();
+    const proof = clone((await platform.checkpoints.proof([3n])) as ProofFile);
+    const oversized = { ...proof, entries: Array.from({ length: 1_001 }, () => proof.entries[0]) };
+    const result = verifyProofFile(oversized, await platform.checkpoints.keysFile());
+    expect(result).toMatchObject({ ok: false, problems: ['the proof file carries 1001 entries; at most 1000 are checked'] });
+    await platform.close();
+  });
+
   it('makes verification fail when a checkpointed entry or a stored checkpoint is altered', async () => {
     const platform = await seeded(open);
     await platform.checkpoints.checkpoint();

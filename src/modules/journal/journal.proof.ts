@@ -97,8 +97,11 @@ export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofV
   if (typeof proofValue !== 'object' || proofValue === null) return { ok: false, problems: ['the proof file is not a JSON object'], entries: 0 };
   const file = proofValue as Partial<ProofFile>;
   const checkpoint = file.checkpoint;
-  if (file.format !== PROOF_FILE_FORMAT || !checkpoint || !Array.isArray(file.entries) || file.entries.length > MAX_PROOF_ENTRIES) {
+  if (file.format !== PROOF_FILE_FORMAT || !checkpoint || !Array.isArray(file.entries)) {
     return { ok: false, problems: [`not a ${PROOF_FILE_FORMAT} file`], entries: 0 };
+  }
+  if (file.entries.length > MAX_PROOF_ENTRIES) {
+    return { ok: false, problems: [`the proof file carries ${file.entries.length} entries; at most ${MAX_PROOF_ENTRIES} are checked`], entries: 0 };
   }
   if (!HASH_ALGORITHMS.includes(checkpoint.algorithm) || !Number.isSafeInteger(checkpoint.treeSize) || fromHex(checkpoint.root)?.length !== 32) {
     return { ok: false, problems: ['the checkpoint is malformed'], entries: 0 };
