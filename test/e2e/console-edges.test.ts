@@ -5,7 +5,7 @@
  */
 import { expect, it, afterAll, beforeAll } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
-import { TEST_ADMIN_KEY, killAllSluice, startSluice, type SluiceProcess } from '../support/server-process.ts';
+import { TEST_ADMIN_KEY, killAllSluice, sluiceClient, startSluice, type SluiceProcess } from '../support/server-process.ts';
 import { buildConsole, launchBrowser, type Browser } from './browser.ts';
 
 const UI_TIMEOUT_MS = 30_000;
@@ -71,5 +71,22 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     expect(asked.length).toBeLessThanOrEqual(2);
     // The browser logs each 404 answer; those are expected here.
     browser.takeErrors();
+  });
+
+  it('names lists and kinds in Chinese in the tables of a Chinese page, as its selects do', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const added = await sluiceClient(server.url).post('/v1/risk/lists/entries', { list: 'block', kind: 'device', value: 'device-edge-1', reason: 'stolen phone' });
+    expect(added.status).toBe(201);
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/risk/lists`);
+      await page.reload();
+      const row = page.locator('.ant-table-row', { hasText: 'device-edge-1' });
+      await row.waitFor({ timeout: UI_TIMEOUT_MS });
+      const cells = await row.locator('td').allTextContents();
+      expect(cells.slice(0, 2)).toEqual(['黑名单', '设备']);
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+    }
   });
 });

@@ -16,6 +16,18 @@ import { FeatureMissing } from './FeatureMissing.tsx';
 
 const LISTS = ['block', 'allow'] as const;
 const KINDS = ['account', 'party', 'country', 'ip', 'device'] as const;
+
+/**
+ * The names of a list and a kind in the console's language, as the selects above the tables show
+ * them; a value this console does not know (from a newer server) is shown as the server sent it.
+ */
+function useListNames() {
+  const { t } = useI18n();
+  return {
+    listName: (list: string) => ((LISTS as readonly string[]).includes(list) ? t(`lists.listName.${list as 'block'}`) : list),
+    kindName: (kind: string) => ((KINDS as readonly string[]).includes(kind) ? t(`lists.kindName.${kind as 'account'}`) : kind),
+  };
+}
 const PAGE_SIZE = 50;
 /** Watch-list files above this size are refused before upload (the server has its own limit too). */
 const WATCH_LIST_MAX_BYTES = 64 * 1024 * 1024;
@@ -45,6 +57,7 @@ const ENTRY_FIELDS: Readonly<Record<string, string>> = { '/list': 'list', '/kind
 
 function Entries() {
   const { t, locale } = useI18n();
+  const names = useListNames();
   const { message } = App.useApp();
   const [filter, setFilter] = useState<{ list?: string; kind?: string }>({});
   const entries = usePaged<ListEntry>('/v1/risk/lists/entries', { ...filter, limit: PAGE_SIZE });
@@ -104,8 +117,8 @@ function Entries() {
           <Table<ListEntry>
             rowKey="id" size="small" pagination={false} loading={entries.loading && entries.rows.length === 0} dataSource={[...entries.rows]} scroll={{ x: true }}
             columns={[
-              { title: t('lists.list'), dataIndex: 'list', render: (list: string) => <Tag color={list === 'block' ? 'red' : 'green'}>{list}</Tag> },
-              { title: t('lists.kind'), dataIndex: 'kind' },
+              { title: t('lists.list'), dataIndex: 'list', render: (list: string) => <Tag color={list === 'block' ? 'red' : 'green'}>{names.listName(list)}</Tag> },
+              { title: t('lists.kind'), dataIndex: 'kind', render: (kind: string) => names.kindName(kind) },
               { title: t('lists.value'), dataIndex: 'value', render: (value: string) => <span className="mono">{value}</span> },
               { title: t('lists.reason'), dataIndex: 'reason' },
               { title: t('lists.actor'), dataIndex: 'actor' },
@@ -166,6 +179,7 @@ interface AuditRecord { readonly seq: string; readonly action?: string; readonly
 
 function Audit() {
   const { t, locale } = useI18n();
+  const names = useListNames();
   const audit = usePaged<AuditRecord>('/v1/risk/lists/audit', { limit: PAGE_SIZE });
   if (audit.error) return <ErrorState error={audit.error} />;
   return (
@@ -175,8 +189,8 @@ function Audit() {
         columns={[
           { title: t('common.time'), dataIndex: 'at', render: (at?: string) => formatInstant(at, locale) },
           { title: t('lists.action'), dataIndex: 'action' },
-          { title: t('lists.list'), dataIndex: 'list' },
-          { title: t('lists.kind'), dataIndex: 'kind' },
+          { title: t('lists.list'), dataIndex: 'list', render: (list?: string) => (list ? names.listName(list) : '') },
+          { title: t('lists.kind'), dataIndex: 'kind', render: (kind?: string) => (kind ? names.kindName(kind) : '') },
           { title: t('lists.value'), dataIndex: 'value', render: (value?: string) => <span className="mono">{value}</span> },
           { title: t('lists.actor'), dataIndex: 'actor' },
           { title: t('lists.reason'), dataIndex: 'reason' },
