@@ -54,10 +54,11 @@ function records(text: string, maxRecords: number): { fields: string[]; line: nu
       if (char === '\r' && text[index + 1] === '\n') index += 1;
       endField();
       if (fields.length > 1 || fields[0] !== '') out.push({ fields, line: start });
+      // The refusal names the line the record past the limit starts on, not the line after it.
+      if (out.length > maxRecords) return { line: start, detail: `more than ${maxRecords - 1} entries in one import`, tooLarge: true };
       fields = [];
       line += 1;
       start = line;
-      if (out.length > maxRecords) return { line, detail: `more than ${maxRecords - 1} entries in one import`, tooLarge: true };
     } else {
       field += char;
     }
@@ -66,7 +67,7 @@ function records(text: string, maxRecords: number): { fields: string[]; line: nu
   if (quoted) return { line, detail: 'a quoted field is not closed' };
   endField();
   if (fields.length > 1 || fields[0] !== '') out.push({ fields, line: start });
-  if (out.length > maxRecords) return { line, detail: `more than ${maxRecords - 1} entries in one import`, tooLarge: true };
+  if (out.length > maxRecords) return { line: start, detail: `more than ${maxRecords - 1} entries in one import`, tooLarge: true };
   return out;
 }
 

@@ -111,6 +111,16 @@ describeEachDialect('lists service', ({ open }) => {
     expect(await left.importCsv('kind,value\naccount,x\n', 'key:importer')).toMatchObject({ ok: false, error: 'import_invalid' });
   });
 
+  it('names the line of the first entry past the import limit, with or without a final line break', async () => {
+    const rows = Array.from({ length: 10_001 }, (_, index) => `block,device,limit-${index},too many`);
+    for (const csv of [`list,kind,value,reason\n${rows.join('\n')}\n`, `list,kind,value,reason\n${rows.join('\n')}`]) {
+      const result = await left.importCsv(csv, 'key:importer');
+      expect(result).toMatchObject({ ok: false, error: 'import_too_large' });
+      if (!result.ok) expect(result.problems.map((problem) => problem.line)).toEqual([10_002]);
+    }
+    expect(left.match({ devices: ['limit-0'] }).blocked).toEqual([]);
+  });
+
   it('pages through entries with a cursor, filtered by list and kind', async () => {
     const first = await left.entries({ list: 'block', kind: 'account', limit: 1 });
     const second = await left.entries({ list: 'block', kind: 'account', afterId: first[0]!.id, limit: 1 });
