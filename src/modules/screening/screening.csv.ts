@@ -61,7 +61,11 @@ export function* readCsv(text: string): Generator<CsvRecord> {
   }
 }
 
+/** Where the line after `from` begins; a line may end with CR LF, LF or CR alone, as in readCsv. */
 function skipLine(text: string, from: number): number {
-  const end = text.indexOf('\n', from);
-  return end === -1 ? text.length : end + 1;
+  for (let index = from; index < text.length; index++) {
+    if (text[index] === '\n') return index + 1;
+    if (text[index] === '\r') return text[index + 1] === '\n' ? index + 2 : index + 1;
+  }
+  return text.length;
 }

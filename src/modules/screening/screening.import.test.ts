@@ -92,6 +92,13 @@ describe('reading CSV lists', () => {
     expect(parsed.ok && parsed.value.malformed).toEqual([{ line: 3, reason: 'a quoted cell is never closed' }, { line: 5, reason: 'a quote inside an unquoted cell' }]);
   });
 
+  it('skips only the line of a stray quote when lines end with a carriage return alone', () => {
+    const text = 'name,country\rAnn A,us\rBe"n B,us\rCarol C,us\r"Dan D,us\rEve E,us\r';
+    const parsed = parseListFile(text, 'csv', { ...SCREENING_LIMITS, malformedLinesMax: 10 });
+    expect(parsed.ok && parsed.value.entities.map((entity) => entity.names[0])).toEqual(['Ann A', 'Carol C', 'Eve E']);
+    expect(parsed.ok && parsed.value.malformed.map((line) => line.line)).toEqual([3, 5]);
+  });
+
   it('needs a name column', () => {
     expect(parseListFile('id,country\n1,cn\n', 'csv')).toMatchObject({ ok: false, error: 'csv_header_missing_name', line: 1 });
   });
