@@ -73,6 +73,17 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     browser.takeErrors();
   });
 
+  it('says "not found" for a link whose id cannot be one, instead of the server\'s validation message', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    for (const path of ['/ledger/transfers/not-an-id', '/ledger/accounts/8c5baaa', '/scf/vouchers/x', '/risk/cases/123']) {
+      await page.goto(`${server.url}/#${path}`);
+      await page.getByText('Not found.').first().waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await page.locator('main').innerText(), path).not.toMatch(/validation_failed|must match pattern/);
+    }
+    // The browser logs each 400 answer; those are expected here.
+    browser.takeErrors();
+  });
+
   it('names lists and kinds in Chinese in the tables of a Chinese page, as its selects do', { timeout: 90_000 }, async () => {
     const { page } = browser;
     const added = await sluiceClient(server.url).post('/v1/risk/lists/entries', { list: 'block', kind: 'device', value: 'device-edge-1', reason: 'stolen phone' });

@@ -14,7 +14,10 @@ export function ErrorState({ error }: { readonly error: ApiError }) {
     return <Empty data-testid="feature-missing" description={t('state.featureMissing')} />;
   }
   if (error.status === 403) return <Alert type="warning" showIcon title={t('state.forbidden')} description={error.message} />;
-  if (error.status === 404) return <Empty description={t('state.notFound')} />;
+  // An id in the address that cannot be one (a mistyped or cut-off link) is refused by the server as
+  // a malformed path parameter; to the reader that is the same as an id that names nothing.
+  const malformedId = error.status === 400 && (error.problem.errors ?? []).length > 0 && error.problem.errors?.every((entry) => entry.pointer.startsWith('/params/'));
+  if (error.status === 404 || malformedId) return <Empty description={t('state.notFound')} />;
   return <Alert type="error" showIcon title={t('state.failed')} description={`${error.problem.code ?? error.status}: ${error.message}`} />;
 }
 
