@@ -52,6 +52,13 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     browser.takeErrors();
   });
 
+  it('says there are no programs on the supply-chain finance page of an empty installation instead of showing only its title', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/scf`);
+    await page.getByTestId('no-programs').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(browser.takeErrors()).toEqual([]);
+  });
+
   it('stops asking for a payment the server says does not exist', { timeout: 90_000 }, async () => {
     const { page } = browser;
     const uetr = '00000000-0000-4000-8000-000000000000';

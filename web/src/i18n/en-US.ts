@@ -164,6 +164,7 @@ export const enUS = {
   'payments.actionDone': 'Done',
 
   'scf.programs': 'Programs',
+  'scf.noPrograms': 'There are no supply-chain finance programs yet.',
   'scf.program': 'Program',
   'scf.outstanding': 'Outstanding',
   'scf.available': 'Available',

@@ -165,6 +165,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'payments.actionDone': '已完成',
 
   'scf.programs': '融资项目',
+  'scf.noPrograms': '还没有供应链金融项目。',
   'scf.program': '项目',
   'scf.outstanding': '未结余额',
   'scf.available': '可用额度',

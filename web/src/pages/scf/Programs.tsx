@@ -1,4 +1,4 @@
-import { Card, Col, Progress, Row, Statistic, Typography } from 'antd';
+import { Card, Col, Empty, Progress, Row, Statistic, Typography } from 'antd';
 import type { Page } from '../../api/client.ts';
 import type { ScfProgram } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -20,7 +20,10 @@ export default function Programs() {
         {t('scf.programs')}
       </Typography.Title>
       <Loadable loaded={programs}>
-        {(page) => (
+        {(page) => page.data.length === 0 ? (
+          // Programs are set up through the API; without one the page would be only its title.
+          <Empty data-testid="no-programs" description={t('scf.noPrograms')} />
+        ) : (
           <Row gutter={[16, 16]}>
             {page.data.map((program) => {
               const currency = ledgers.currencyOf(program.ledger);
