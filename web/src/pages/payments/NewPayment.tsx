@@ -89,6 +89,10 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
   const [failure, setFailure] = useState<ApiError | null>(null);
 
   const submit = async (values: FormValues) => {
+    // Read from the submitted values, not from the watched ones: Enter pressed right after typing
+    // reaches here before the watch has re-rendered, and the payment would silently not be sent.
+    const debtor = customers.find((account) => account.id === values.debtor_account);
+    const amountMinor = debtor ? parseMajor(values.amount, debtor.scale) : null;
     if (!debtor || !amountMinor) return;
     setSubmitting(true);
     setFailure(null);
