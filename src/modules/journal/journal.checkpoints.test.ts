@@ -122,8 +122,9 @@ describeEachDialect('journal checkpoints and proofs', ({ open, dialect }) => {
     await platform.close();
   });
 
-  // Only SQLite lets text or a fraction be written into an integer column; PostgreSQL refuses the edit.
-  it.skipIf(dialect === 'postgres')('reports stored values that are not whole numbers as findings instead of failing verification', async () => {
+  // Only SQLite lets text or a fraction be written into an integer column; PostgreSQL refuses the
+  // edit, so there is nothing to test there and the test is not registered for it.
+  if (dialect === 'sqlite') it('reports stored values that are not whole numbers as findings instead of failing verification', async () => {
     const platform = await seeded(open);
     await platform.checkpoints.checkpoint();
     await platform.db.run("UPDATE journal_entries SET timestamp = 'x' WHERE seq = 3");
