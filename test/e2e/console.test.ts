@@ -121,11 +121,7 @@ describeWithChromium('web console', (chromiumPath) => {
 
   it('creates a cross-border payment from the keyboard, with a live quote, and follows its tracker to ACCC', { timeout: 120_000 }, async () => {
     const { page } = browser;
-    await page.goto(`${server.url}/#/payments/new`);
-    await page.getByLabel('Debtor account').waitFor({ timeout: UI_TIMEOUT_MS });
-    await page.getByLabel('Debtor account').focus();
-    await chooseByKeyboard(page, 'Debtor account', 'Wang Li');
-    await page.keyboard.press('Tab');
+    await startPaymentFrom(page, server.url, 'Wang Li');
     await expect.poll(() => isFocused(page, 'Creditor account'), { timeout: UI_TIMEOUT_MS }).toBe(true);
     await chooseByKeyboard(page, 'Creditor account', 'Chan Mei Ling');
     await page.keyboard.press('Tab');
@@ -152,11 +148,7 @@ describeWithChromium('web console', (chromiumPath) => {
 
   it('shows the server\'s refusal of a payment under the field it names', { timeout: 120_000 }, async () => {
     const { page } = browser;
-    await page.goto(`${server.url}/#/payments/new`);
-    await page.getByLabel('Debtor account').waitFor({ timeout: UI_TIMEOUT_MS });
-    await page.getByLabel('Debtor account').focus();
-    await chooseByKeyboard(page, 'Debtor account', 'Wang Li');
-    await page.keyboard.press('Tab');
+    await startPaymentFrom(page, server.url, 'Wang Li');
     await chooseByKeyboard(page, 'Creditor account', 'Ma Lan');
     await page.keyboard.press('Tab');
     // Far more than the account holds: the server refuses it with a problem whose pointer is /amount.
@@ -266,6 +258,15 @@ async function modalSettled(page: Page): Promise<void> {
 }
 
 /** Types into the focused select until the option is the active one, then takes it with Enter. */
+/** Opens the new-payment form, picks the debtor account from the keyboard and tabs on to the creditor. */
+async function startPaymentFrom(page: Page, url: string, debtor: string): Promise<void> {
+  await page.goto(`${url}/#/payments/new`);
+  await page.getByLabel('Debtor account').waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.getByLabel('Debtor account').focus();
+  await chooseByKeyboard(page, 'Debtor account', debtor);
+  await page.keyboard.press('Tab');
+}
+
 async function chooseByKeyboard(page: Page, label: string, option: string): Promise<void> {
   await page.keyboard.type(option);
   await page.locator(`.ant-select-item-option-active[title^="${option}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
