@@ -9,7 +9,7 @@ import { createMetrics } from '../http/metrics.ts';
 import { createManualClock } from '../kernel/index.ts';
 import { createPlatform, type PlatformOptions } from '../platform.ts';
 import { scriptedRules, type ScriptedRules } from '../modules/risk/risk.test-support.ts';
-import { START_MS, type Api, type Method } from '../../test/http/harness.ts';
+import { seed, START_MS, type Api, type Fixture, type Method } from '../../test/http/harness.ts';
 import { expect } from 'vitest';
 
 export interface RiskApi extends Api {
@@ -51,4 +51,10 @@ export async function startRiskApi(open: () => Promise<Database>, risk: Platform
 export async function balancesOf(api: Api, accountId: string) {
   const body = await api.ok('GET', `/v1/accounts/${accountId}`);
   return { debitsPending: BigInt(body.debits_pending), debitsPosted: BigInt(body.debits_posted), creditsPending: BigInt(body.credits_pending), creditsPosted: BigInt(body.credits_posted) };
+}
+
+/** A risk-gated API on a fresh database with the standard fixture seeded. */
+export async function startSeededRiskApi(open: () => Promise<Database>): Promise<{ api: RiskApi; fixture: Fixture }> {
+  const api = await startRiskApi(open);
+  return { api, fixture: await seed(api) };
 }

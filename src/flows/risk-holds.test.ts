@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachDialect } from '../../test/support/databases.ts';
-import { expectProblem, seed, uuid, type Fixture } from '../../test/http/harness.ts';
+import { expectProblem, uuid, type Fixture } from '../../test/http/harness.ts';
 import { byAmount } from '../modules/risk/risk.test-support.ts';
-import { balancesOf, startRiskApi, type RiskApi } from './risk-gate.test-support.ts';
+import { balancesOf, startSeededRiskApi, type RiskApi } from './risk-gate.test-support.ts';
 
 /** A review that finds its transfers already ended elsewhere releases or rejects nothing, and says so. */
 describeEachDialect('risk holds on transfers that ended before the review', ({ open }) => {
   let api: RiskApi;
   let fixture: Fixture;
-  beforeAll(async () => {
-    api = await startRiskApi(open);
-    fixture = await seed(api);
-  });
+  beforeAll(async () => ({ api, fixture } = await startSeededRiskApi(open)));
   afterAll(async () => api?.close());
   beforeEach(async () => {
     api.rules.script = () => 'approve';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../test/support/databases.ts';
-import { expectProblem, seed, startApi, stateOf, uuid, type Api, type Fixture } from '../../test/http/harness.ts';
+import { expectProblem, startSeededApi, stateOf, uuid, type Api, type Fixture } from '../../test/http/harness.ts';
 import { pointerToNul } from './validation.ts';
 
 /**
@@ -11,10 +11,7 @@ import { pointerToNul } from './validation.ts';
 describeEachDialect('NUL characters in request bodies', ({ open }) => {
   let api: Api;
   let fixture: Fixture;
-  beforeAll(async () => {
-    api = await startApi(open);
-    fixture = await seed(api);
-  });
+  beforeAll(async () => ({ api, fixture } = await startSeededApi(open)));
   afterAll(async () => api?.close());
 
   it('refuses NUL in any text field with a 400 naming the field, and stores nothing', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/databases.ts';
-import { START_MS, expectProblem, seed, startApi, uuid, type Api, type Fixture } from './harness.ts';
+import { expectProblem, START_MS, startSeededApi, uuid, type Api, type Fixture } from './harness.ts';
 
 type Balances = { debits_pending: string; debits_posted: string; credits_pending: string; credits_posted: string };
 const balancesOf = (account: Balances) => ({
@@ -32,10 +32,7 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
   let api: Api;
   let fixture: Fixture;
 
-  beforeAll(async () => {
-    api = await startApi(open);
-    fixture = await seed(api);
-  });
+  beforeAll(async () => ({ api, fixture } = await startSeededApi(open)));
   afterAll(async () => {
     await api.close();
   });

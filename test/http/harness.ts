@@ -145,3 +145,9 @@ export async function stateOf(api: Api): Promise<unknown> {
     transfers: transfers.map((transfer) => transfer.id),
   };
 }
+
+/** An API on a fresh database with the standard fixture seeded: where most HTTP suites start. */
+export async function startSeededApi(open: () => Promise<Database>): Promise<{ api: Api; fixture: Fixture }> {
+  const api = await startApi(open);
+  return { api, fixture: await seed(api) };
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/modules/auth/index.ts';
 import { describeEachDialect } from '../support/databases.ts';
-import { expectProblem, seed, startApi, stateOf, uuid, type Api, type Fixture, type Method } from './harness.ts';
+import { expectProblem, startSeededApi, stateOf, uuid, type Api, type Fixture, type Method } from './harness.ts';
 
 type Outcome = 'allowed' | 'forbidden';
 
@@ -24,10 +24,7 @@ describeEachDialect('HTTP API roles', ({ open }) => {
   let fixture: Fixture;
   const keys = new Map<Role, { id: string; key: string }>();
 
-  beforeAll(async () => {
-    api = await startApi(open);
-    fixture = await seed(api);
-  });
+  beforeAll(async () => ({ api, fixture } = await startSeededApi(open)));
   afterAll(async () => {
     await api.close();
   });

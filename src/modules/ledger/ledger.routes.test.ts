@@ -5,15 +5,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { expectProblem, seed, startApi, uuid, type Api, type Fixture } from '../../../test/http/harness.ts';
+import { expectProblem, startSeededApi, uuid, type Api, type Fixture } from '../../../test/http/harness.ts';
 
 describeEachDialect('account close and reopen over HTTP', ({ open }) => {
   let api: Api;
   let fixture: Fixture;
-  beforeAll(async () => {
-    api = await startApi(open);
-    fixture = await seed(api);
-  });
+  beforeAll(async () => ({ api, fixture } = await startSeededApi(open)));
   afterAll(async () => api?.close());
 
   it('refuses every move the account state does not allow with a 409 naming the account', async () => {
