@@ -43,7 +43,8 @@ const FX_ERRORS: Partial<Record<FxError, PaymentError>> = {
  */
 export const primaryOffice = (bic: string): string => (bic.length === 11 && bic.endsWith('XXX') ? bic.slice(0, 8) : bic);
 
-function participantAt(directory: Directory, bic: string) {
+/** The participant registered under a BIC, in either of its forms. */
+export function participantAt(directory: Directory, bic: string) {
   const office = primaryOffice(bic);
   return directory.participant(office).then((found) => found ?? (office.length === 8 ? directory.participant(`${office}XXX`) : undefined));
 }

@@ -91,10 +91,33 @@ function senderOf(message: ImportedMessage): string {
   return bic ? primaryOffice(bic) : '';
 }
 
+/** Where a pacs.008's document starts: inside Sluice's envelope when the file has a header. */
+const pacs008Root = (message: ImportedMessage & { kind: 'pacs.008.001.08' }): string => `${message.header ? `/${BUSINESS_MESSAGE_ELEMENT}` : ''}/Document/FIToFICstmrCdtTrf`;
+
 /** The MsgId element's path, written as the reader writes the paths of its problems. */
 function messageIdPath(message: ImportedMessage): string {
   if (message.kind === 'pain.001.001.09') return '/Document/CstmrCdtTrfInitn/GrpHdr/MsgId';
-  return `${message.header ? `/${BUSINESS_MESSAGE_ELEMENT}` : ''}/Document/FIToFICstmrCdtTrf/GrpHdr/MsgId`;
+  return `${pacs008Root(message)}/GrpHdr/MsgId`;
+}
+
+/** A BIC a file names, with the path of the element that names it. */
+export interface NamedBic {
+  readonly bic: string;
+  readonly path: string;
+}
+
+/**
+ * Every BIC a pacs.008 names as its sender: the header's `Fr` and the group header's instructing
+ * agent, each when present. A pain.001 has none: its sender is the initiating party, a customer
+ * named by free identifiers that no party of Sluice carries.
+ */
+function senderBicsOf(message: ImportedMessage): NamedBic[] {
+  if (message.kind === 'pain.001.001.09') return [];
+  const named: NamedBic[] = [];
+  if (message.header) named.push({ bic: message.header.fromBic, path: `/${BUSINESS_MESSAGE_ELEMENT}/AppHdr/Fr/FIId/FinInstnId/BICFI` });
+  const instructing = message.message.instructingAgentBic;
+  if (instructing) named.push({ bic: instructing, path: `${pacs008Root(message)}/GrpHdr/InstgAgt/FinInstnId/BICFI` });
+  return named;
 }
 
 export interface ParsedFile {
@@ -103,6 +126,12 @@ export interface ParsedFile {
   readonly messageId: string;
   readonly identity: MessageIdentity;
   readonly orders: PaymentOrder[];
+  /** What a pacs.008 names as its sender (see senderBicsOf); empty for a pain.001. */
+  readonly senderBics: readonly NamedBic[];
+  /** Where the instructing agent would be named, for a refusal of a pacs.008 that names no sender. */
+  readonly senderPath: string;
+  /** Per order, in order: the path of the debtor agent's BIC element, when the file names one. */
+  readonly debtorAgentPaths: readonly (string | undefined)[];
 }
 
 /** Parses a file into orders, or refuses it whole. */
@@ -125,11 +154,16 @@ export function ordersFromXml(xml: string | Uint8Array): ParsedFile | { ok: fals
     const source = { id: initiation.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransferInitiation, createdAt: initiation.createdAt };
     const orders = initiation.paymentInformation.flatMap((block) =>
       block.transactions.map((transfer) => orderOf(transfer, block.debtor.agentBic, accountOf(block.debtor.account), source, 'pain.001')));
-    return { ok: true, kind: message.kind, messageId, identity, orders };
+    // The debtor agent is named once per payment information block, for all its transactions.
+    const debtorAgentPaths = initiation.paymentInformation.flatMap((block, index) =>
+      block.transactions.map(() => (block.debtor.agentBic ? `/Document/CstmrCdtTrfInitn/PmtInf[${index + 1}]/DbtrAgt/FinInstnId/BICFI` : undefined)));
+    return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: [], senderPath: '/Document/CstmrCdtTrfInitn/GrpHdr/InitgPty', debtorAgentPaths };
   }
   const source = { id: message.message.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransfer, createdAt: message.message.createdAt };
   const orders = message.message.transfers.map((transfer) => orderOf(transfer, transfer.debtor.agentBic, accountOf(transfer.debtor.account), source, 'pacs.008'));
-  return { ok: true, kind: message.kind, messageId, identity, orders };
+  const root = pacs008Root(message);
+  const debtorAgentPaths = message.message.transfers.map((transfer, index) => (transfer.debtor.agentBic ? `${root}/CdtTrfTxInf[${index + 1}]/DbtrAgt/FinInstnId/BICFI` : undefined));
+  return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: senderBicsOf(message), senderPath: `${root}/GrpHdr/InstgAgt`, debtorAgentPaths };
 }
 
 /** The refusal of a file whose sender already used its MsgId for another file. */

@@ -9,7 +9,7 @@ import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import type { PaymentGate } from './payments.gate.ts';
 import { claimMessage } from './payments.duplicates.ts';
-import { duplicateRefusal, ordersFromXml, submitAll, type ImportedResult, type ImportRefusal } from './payments.import.ts';
+import { duplicateRefusal, ordersFromXml, submitAll, type ImportedResult, type ImportRefusal, type ParsedFile } from './payments.import.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import { DEFAULT_OPERATOR_BIC, exportMessage, issueMessage, type MessageKind } from './payments.messages.ts';
 import { recoverAll } from './payments.recovery.ts';
@@ -66,8 +66,8 @@ export interface PaymentsService {
   returnPayment(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
   /** Closes held payments whose acceptance window has passed; returns how many. */
   expireDue(): Promise<number>;
-  /** Imports a pain.001 or pacs.008; `authorize` may refuse the orders (a participant's key) before any is submitted. */
-  importXml(xml: string | Uint8Array, authorize?: (orders: readonly PaymentOrder[]) => Promise<void>): Promise<ImportOutcome>;
+  /** Imports a pain.001 or pacs.008; `authorize` may refuse the file (a participant's key) before its MsgId is claimed or any order submitted. */
+  importXml(xml: string | Uint8Array, authorize?: (file: ParsedFile) => Promise<void>): Promise<ImportOutcome>;
   /** The stored messages of a payment, rebuilt and checked against their digests. */
   exportMessage(uetr: string, kind: MessageKind): Promise<Result<{ xml: string; messageId: string }, PaymentError>>;
   statement(account: string, date: string): Promise<Result<StatementView, PaymentError>>;
@@ -127,7 +127,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       await loadXmlLibrary();
       const parsed = ordersFromXml(xml);
       if (!parsed.ok) return parsed;
-      await authorize?.(parsed.orders);
+      await authorize?.(parsed);
       // Claimed after authorisation, so a caller refused the orders can neither take a sender's
       // message id nor learn which ids are taken; and before any order, so a duplicate books nothing.
       const claim = await claimMessage(writer, parsed.identity, new Date(clock.nowMs()).toISOString());
