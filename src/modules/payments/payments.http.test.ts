@@ -81,6 +81,13 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expectProblem(await api.call('POST', `/v1/payments/${settled.uetr}/return`, { reason: 'CUST' }), 409, 'payment_already_returned', '/params/uetr');
   });
 
+  it('cancels a held payment on a bare POST, with the default reason CUST', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 500_000n), await network.customer(network.banks.us, 'CNY')];
+    const held = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'CNY', settlement: 'on_acceptance' }, 201);
+    expect(await api.ok('POST', `/v1/payments/${held.uetr}/cancel`)).toMatchObject({ status: 'CANC', reason_code: 'CUST' });
+    expect(await network.balance(from.id)).toBe(500_000n);
+  });
+
   it('lists payments page by page, and states an account\'s day as camt.053', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 300_000n, 'CNSTMT000001'), await network.customer(network.banks.cn, 'CNY')];
     for (const amount of ['1000', '2000', '3000']) {

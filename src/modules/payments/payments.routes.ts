@@ -174,7 +174,14 @@ export function paymentsRoutes(platform: Platform) {
       (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.accept(uetr)));
     app.post('/payments/:uetr/reject', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'The creditor agent rejects a held payment: every leg is released', params: UetrParams, body: RejectInput } },
       (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.reject(uetr, request.body.reason)));
-    app.post('/payments/:uetr/cancel', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Cancel a payment not yet settled: every leg is released', params: UetrParams, body: CancelInput } },
+    app.post('/payments/:uetr/cancel', {
+      config: { permission: 'write' },
+      // The reason is optional (CUST when left out), so is the body: a bare POST cancels.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+      schema: { tags: TAGS, summary: 'Cancel a payment not yet settled: every leg is released; the body and its reason (default CUST) are optional', params: UetrParams, body: CancelInput },
+    },
       (request) => act(request, request.params.uetr, 'debtor', (uetr) => payments.cancel(uetr, request.body?.reason ?? 'CUST')));
     app.post('/payments/:uetr/return', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Return a settled payment (pacs.004) with a reason', params: UetrParams, body: ReturnInput } },
       (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.returnPayment(uetr, request.body.reason)));
