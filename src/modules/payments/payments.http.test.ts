@@ -88,6 +88,17 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expect(await network.balance(from.id)).toBe(500_000n);
   });
 
+  it('points a return the ledger refuses at the payment, not at a field the request does not have', async () => {
+    const [from, to, elsewhere] = [await network.customer(network.banks.cn, 'CNY', 500_000n), await network.customer(network.banks.us, 'CNY'), await network.customer(network.banks.us, 'CNY')];
+    const settled = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '40000', currency: 'CNY' }, 201);
+    // The creditor spends nearly all of it, so the return cannot take back what it was credited.
+    const spent = String(BigInt(settled.credited.amount) - 1_000n);
+    await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: to.id, creditor_account: elsewhere.id, amount: spent, currency: 'CNY' }, 201);
+    const problem = expectProblem(await api.call('POST', `/v1/payments/${settled.uetr}/return`, { reason: 'CUST' }), 422, 'insufficient_funds', '/params/uetr');
+    expect(problem.errors.map((error: { pointer: string }) => error.pointer)).toEqual(['/params/uetr']);
+    expect(await api.ok('GET', `/v1/payments/${settled.uetr}`)).toMatchObject({ status: 'ACCC', return: null });
+  });
+
   it('lists payments page by page, and states an account\'s day as camt.053', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 300_000n, 'CNSTMT000001'), await network.customer(network.banks.cn, 'CNY')];
     for (const amount of ['1000', '2000', '3000']) {

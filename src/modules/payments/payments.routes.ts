@@ -128,7 +128,10 @@ export function paymentsRoutes(platform: Platform) {
     } catch (error) {
       throw serviceProblem(error);
     }
-    if (!result.ok) throw paymentProblem(result.error, { payment: (await payments.get(uetr.toLowerCase())) ?? null });
+    // The body holds at most a reason code, which the schema checks: whatever the service refuses
+    // (a state that does not allow the move, or a leg of a return the ledger refuses, such as
+    // insufficient_funds) is about the payment in the path, not about a field of the body.
+    if (!result.ok) throw paymentProblem(result.error, { field: '/params/uetr', payment: (await payments.get(uetr.toLowerCase())) ?? null });
     return renderPayment(result.value);
   }
 
