@@ -16,11 +16,12 @@ export function encodeCursor(position: bigint | string): string {
   return Buffer.from(`v1:${String(position)}`).toString('base64url');
 }
 
-export function decodeBigintCursor(cursor: string | undefined): bigint | undefined {
+/** `pointer` names the query field the cursor came in, for routes that call it something else than `cursor`. */
+export function decodeBigintCursor(cursor: string | undefined, pointer = '/query/cursor'): bigint | undefined {
   if (cursor === undefined) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString();
   // Positions are signed 64-bit columns: a larger number cannot be one and would not bind as a parameter.
-  if (!/^v1:\d{1,19}$/.test(text) || BigInt(text.slice(3)) > AMOUNT_MAX) throw fieldProblem(400, 'invalid_cursor', '/query/cursor', 'is not a cursor this API gave out');
+  if (!/^v1:\d{1,19}$/.test(text) || BigInt(text.slice(3)) > AMOUNT_MAX) throw fieldProblem(400, 'invalid_cursor', pointer, 'is not a cursor this API gave out');
   return BigInt(text.slice(3));
 }
 

@@ -160,7 +160,7 @@ export function paymentsRoutes(platform: Platform) {
 
     app.get('/payments/events', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Status changes after a cursor, for clients that poll instead of taking webhooks', querystring: EventsQuery } }, async (request) => {
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
-      const events = await payments.events(decodeBigintCursor(request.query.after) ?? 0n, limit, partyScope(request) ?? undefined);
+      const events = await payments.events(decodeBigintCursor(request.query.after, '/query/after') ?? 0n, limit, partyScope(request) ?? undefined);
       const last = events.at(-1);
       return { data: events.map(renderEvent), next_cursor: last ? encodeCursor(last.seq) : request.query.after ?? null };
     });
@@ -280,7 +280,7 @@ export function paymentsRoutes(platform: Platform) {
       const id = request.params.id.toLowerCase();
       if (!(await payments.webhooks.get(id))) throw paymentProblem('webhook_not_found', { field: '/params/id' });
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
-      const deliveries = await payments.webhooks.deliveries(id, { after: decodeBigintCursor(request.query.after) ?? 0n, limit: Math.min(limit, PAYMENT_LIMITS.pageMaxItems) });
+      const deliveries = await payments.webhooks.deliveries(id, { after: decodeBigintCursor(request.query.after, '/query/after') ?? 0n, limit: Math.min(limit, PAYMENT_LIMITS.pageMaxItems) });
       return page(deliveries, limit, (delivery) => delivery.eventSeq, renderDelivery);
     });
   };

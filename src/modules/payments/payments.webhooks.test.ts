@@ -116,6 +116,9 @@ describeEachDialect('payment notifications', ({ open }) => {
       expectProblem(await api.call('POST', '/v1/payments/webhooks', { url: bad }), 422, 'webhook_url_not_allowed', '/url');
     }
     expectProblem(await api.call('GET', `/v1/payments/webhooks/${uuid()}/deliveries`), 404, 'webhook_not_found');
+    const hook = await api.ok('POST', '/v1/payments/webhooks', { url: `${url}/cursor` }, 201);
+    expectProblem(await api.call('GET', `/v1/payments/webhooks/${hook.id}/deliveries?after=bm90LWEtY3Vyc29y`), 400, 'invalid_cursor', '/query/after');
+    await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
     expectProblem(await api.call('DELETE', `/v1/payments/webhooks/${uuid()}`), 404, 'webhook_not_found');
   });
 
@@ -132,6 +135,8 @@ describeEachDialect('payment notifications', ({ open }) => {
     ]);
     const empty = await api.ok('GET', `/v1/payments/events?after=${fresh.next_cursor}`);
     expect(empty).toEqual({ data: [], next_cursor: fresh.next_cursor });
-    expectProblem(await api.call('GET', '/v1/payments/events?after=bm90LWEtY3Vyc29y'), 400, 'invalid_cursor');
+    // The refusal names the field the cursor came in: `after`, not the `cursor` of the list routes.
+    const problem = expectProblem(await api.call('GET', '/v1/payments/events?after=bm90LWEtY3Vyc29y'), 400, 'invalid_cursor', '/query/after');
+    expect(problem.errors.map((error: { pointer: string }) => error.pointer)).toEqual(['/query/after']);
   });
 });
