@@ -7,7 +7,8 @@ import { partyScope } from '../../http/auth.ts';
 import { decodeBigintCursor, decodeTextCursor, encodeCursor, page } from '../../http/pagination.ts';
 import { notFound, ProblemError } from '../../http/problem.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
-import type { ImportRefusal } from './payments.import.ts';
+import type { ImportRefusal, ParsedFile } from './payments.import.ts';
+import { debtorAgentRefusal, senderRefusal, type ImportAccessRefusal } from './payments.import-access.ts';
 import { renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderTracking, renderWebhook } from './payments.render.ts';
 import {
   AccountInput, BicParams, CancelInput, CurrencyInput, EventsQuery, ListQuery, MessageParams, PageQuery, ParticipantInput, PaymentInput, RejectInput,
@@ -101,6 +102,21 @@ export function paymentsRoutes(platform: Platform) {
         throw new ProblemError(403, 'account_not_owned', 'a participant key may only pay from accounts of its own parties', [{ pointer: '/debtor_account', code: 'account_not_owned', detail: 'is not an account of your parties' }]);
       }
     }
+  }
+
+  /**
+   * A participant's key imports only files it may have sent: from its own side's accounts, as its
+   * own bank, naming its own bank or its account's as debtor agent (payments.import-access.ts).
+   */
+  async function requireImportSide(request: FastifyRequest, file: ParsedFile): Promise<void> {
+    const scope = partyScope(request);
+    if (!scope) return;
+    const refuse = (refusal: ImportAccessRefusal | null) => {
+      if (refusal) throw new ProblemError(403, refusal.code, `the file was refused and nothing was booked: ${refusal.detail}`, refusal.errors);
+    };
+    refuse(await senderRefusal(payments.directory, scope, file));
+    await requireDebtorSide(request, file.orders);
+    refuse(await debtorAgentRefusal(payments.directory, scope, file));
   }
 
   function answer(reply: FastifyReply, outcome: Outcome) {
@@ -201,7 +217,7 @@ export function paymentsRoutes(platform: Platform) {
       if (!Buffer.isBuffer(request.body)) throw new ProblemError(415, 'unsupported_media_type', 'send the ISO 20022 file with Content-Type: application/xml');
       let imported;
       try {
-        imported = await payments.importXml(request.body, (orders) => requireDebtorSide(request, orders));
+        imported = await payments.importXml(request.body, (file) => requireImportSide(request, file));
       } catch (error) {
         throw serviceProblem(error);
       }
