@@ -2,7 +2,7 @@ import type { Database, Queryable } from '../../db/index.ts';
 import { err, ok, type Clock, type Result } from '../../kernel/index.ts';
 import type { RiskError } from './risk.errors.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { closeHeld, getHold, guardedTransfers, listHolds, moveHold, unfinishedHolds, type HoldFilter } from './risk.repository.ts';
+import { claimHold, closeHeld, getHold, guardedTransfers, listHolds, moveHold, unfinishedHolds, type HoldFilter } from './risk.repository.ts';
 import type { Hold, HoldKind, HoldStatus } from './risk.ts';
 
 /**
@@ -78,13 +78,19 @@ export function createHolds(db: Database, clock: Clock, report: (message: string
     const hold = await getHold(db, id);
     if (!hold) return err('hold_not_found');
     const { working } = ACTIONS[action];
+    // Who resolves a hold and why are written once, by the attempt that moves it out of held.
+    if (hold.status === 'held' && (await claimHold(db, id, working, { by: actor, note: note ?? null }))) {
+      return carryOut({ ...hold, status: working, resolvedBy: actor, note: note ?? null }, action);
+    }
+    const current = hold.status === 'held' ? ((await getHold(db, id)) ?? hold) : hold;
     // A hold closed because what it guarded ended elsewhere answers as the attempt that closed it did.
-    if (hold.status === 'closed') return err('hold_resolved_elsewhere');
-    // A resolution interrupted half way may be asked for again; it is idempotent.
-    if (hold.status !== 'held' && hold.status !== working) return err('hold_not_held');
-    const moved = await moveHold(db, id, ['held', working], working, { by: actor, note: note ?? null });
-    if (!moved) return err((await getHold(db, id))?.status === 'closed' ? 'hold_resolved_elsewhere' : 'hold_not_held');
-    return carryOut({ ...hold, status: working, resolvedBy: actor, note: note ?? null }, action);
+    if (current.status === 'closed') return err('hold_resolved_elsewhere');
+    // The same analyst asking again for a resolution under way (a retry after an interruption, or one
+    // request sent twice at once) has it carried out as first asked: resolvers are idempotent, and
+    // what was recorded of it stays as it was.
+    if (current.status === working && current.resolvedBy === actor) return carryOut(current, action);
+    // Anyone else's release or rejection of a hold being resolved, or resolved, changes nothing.
+    return err('hold_not_held');
   }
 
   return {

@@ -127,16 +127,28 @@ export async function listHolds(q: Queryable, filter: HoldFilter): Promise<Hold[
   return rows.map(toHold);
 }
 
-/** Moves a hold on if it is still in `from`; false when someone else moved it first. */
+/**
+ * Starts an analyst's resolution of a hold that still waits for one: moves it to `working` and
+ * records who resolves it and why. Only a held hold is claimed, in the same statement that writes,
+ * so a second or concurrent release or rejection, or one after the hold was closed elsewhere,
+ * changes nothing: false when the hold is not held.
+ */
+export async function claimHold(q: Queryable, id: string, working: HoldStatus, resolution: { readonly by: string; readonly note: string | null }): Promise<boolean> {
+  const result = await q.run("UPDATE risk_holds SET status = ?, resolved_by = ?, note = ? WHERE id = ? AND status = 'held'", [working, resolution.by, resolution.note, id]);
+  return result.changes > 0;
+}
+
+/**
+ * Moves a hold on if it is still in `from`; false when someone else moved it first. Who resolved
+ * it and why are written only by claimHold and closeHeld, once.
+ */
 export async function moveHold(
   q: Queryable, id: string, from: readonly HoldStatus[], to: HoldStatus,
-  resolution: { readonly atMs?: number; readonly by?: string; readonly note?: string | null; readonly detail?: string | null } = {},
+  resolution: { readonly atMs?: number; readonly detail?: string | null } = {},
 ): Promise<boolean> {
   const sets = ['status = ?'];
   const params: SqlValue[] = [to];
   if (resolution.atMs !== undefined) (sets.push('resolved_at_ms = ?'), params.push(resolution.atMs));
-  if (resolution.by !== undefined) (sets.push('resolved_by = ?'), params.push(resolution.by));
-  if (resolution.note !== undefined) (sets.push('note = ?'), params.push(resolution.note));
   if (resolution.detail !== undefined) (sets.push('detail = ?'), params.push(resolution.detail));
   const result = await q.run(`UPDATE risk_holds SET ${sets.join(', ')} WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`, [...params, id, ...from]);
   return result.changes > 0;
