@@ -69,6 +69,14 @@ function ledgerRefusal(results: readonly ItemResult<TransferError>[]): ScfError 
     case 'debit_account_already_closed':
     case 'credit_account_already_closed':
       return 'account_closed';
+    // The payer's debits or the payee's credits would pass what one ledger account can total.
+    case 'overflows_debits_pending':
+    case 'overflows_credits_pending':
+    case 'overflows_debits_posted':
+    case 'overflows_credits_posted':
+    case 'overflows_debits':
+    case 'overflows_credits':
+      return 'account_overflow';
     default:
       throw new AssertionError(`the ledger refused a reservation with ${failure?.result ?? 'no reason'}`);
   }
@@ -145,13 +153,14 @@ export function commit(deps: BatchDeps, leaders: readonly Submission[], reservat
       state.recordOperation(record);
       lines.push(eventLine(record));
     };
-    // Once a reservation of this batch is voided, a later "insufficient funds" may be its doing.
+    // Once a reservation of this batch is voided, a later "insufficient funds" (or an overflow of
+    // pending amounts) may be its doing.
     let voidedEarlier = false;
     // The current operation's valid reservation; one money function serves the whole batch.
     let reserved: Reservation | undefined;
     const money: Money = (plan) => {
       if (!reserved || !samePlan(plan, reserved.plan)) return 'unreserved';
-      if (reserved.answer === 'insufficient_funds' && voidedEarlier) return 'unreserved';
+      if ((reserved.answer === 'insufficient_funds' || reserved.answer === 'account_overflow') && voidedEarlier) return 'unreserved';
       return reserved.answer;
     };
     for (const entry of leaders) {

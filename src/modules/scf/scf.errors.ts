@@ -38,6 +38,7 @@ export const SCF_ERROR_STATUS = Object.freeze({
   rate_out_of_range: 422,
   insufficient_funds: 422,
   account_closed: 409,
+  account_overflow: 422,
   too_many_pieces: 422,
   party_listed_twice: 422,
   too_many_members: 422,

@@ -270,6 +270,18 @@ function lifecycleScenarios(): Scenario[] {
       },
     },
     {
+      code: 'account_overflow', title: 'financing whose proceeds would take the seller\'s credits past the ledger\'s limit', program: { fundBanks: 1_000_000n },
+      arrange: async ({ harness, program }) => {
+        const pieceId = await held(program);
+        // A source of its own: the shared settlement account could not give up this much.
+        const source = uuid();
+        expect((await harness.platform.ledger.createAccounts([{ id: source, ledger: LEDGER, code: 100, flags: 0 }]))[0]?.result).toBe('ok');
+        const [funded] = await harness.platform.ledger.createTransfers([{ id: uuid(), debitAccountId: source, creditAccountId: program.account(program.suppliers[0]!), amount: 2n ** 63n - 1n, ledger: LEDGER, code: 1, flags: 0 }]);
+        expect(funded?.result).toBe('ok');
+        return () => outcome(program.submit({ kind: 'finance', id: uuid(), pieceId, actingPartyId: program.suppliers[0]!, bankId: program.banks[0]!, annualRateBps: 500 }));
+      },
+    },
+    {
       code: 'too_many_pieces', title: 'a split into more parts than one operation may make',
       arrange: async ({ program }) => {
         const { rootId } = await program.issued(101n);

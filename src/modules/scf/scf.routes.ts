@@ -68,6 +68,9 @@ function pointerOf(code: ScfError, kind: OperationKind | 'program'): string {
       return '/supplier_ids';
     case 'insufficient_funds':
       return kind === 'finance' ? '/bank_id' : '/acting_party_id';
+    // The amount of the piece (or voucher) is what the member account cannot take in.
+    case 'account_overflow':
+      return kind === 'settle' ? '/params/voucher_id' : '/params/piece_id';
     case 'voucher_not_found':
     case 'voucher_already_signed_off':
     case 'voucher_not_mature':
