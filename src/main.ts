@@ -7,6 +7,7 @@ import { buildApp } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createPlatform, type Platform } from './platform.ts';
 import { loadDemo } from './demo.ts';
+import { startTracing } from './tracing.ts';
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -21,7 +22,9 @@ export interface Running {
 }
 
 /** The composition root: config → database → modules → HTTP → listen. */
-export async function startServer(config: Config, options: { clock?: Clock; logger?: boolean | object } = {}): Promise<Running> {
+export async function startServer(config: Config, options: { clock?: Clock; logger?: boolean | object; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
+  // Before anything that makes spans; off unless an OTLP endpoint is configured (src/tracing.ts).
+  const tracing = startTracing(options.env ?? process.env, VERSION);
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgNamedStatements: config.pgNamedStatements });
   const metrics = createMetrics();
   const platform = await createPlatform({
@@ -53,6 +56,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
         await app.close();
         await stopCheckpoints();
         await platform.close();
+        await tracing?.shutdown();
       })();
       return stopping;
     },

@@ -29,6 +29,7 @@ import type { Metrics } from './metrics.ts';
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './problem.ts';
 import { pointerToNul, validationProblem, validatorCompiler } from './validation.ts';
 import { isSingle, unwrapPointer } from './single.ts';
+import { registerTracing } from './tracing.ts';
 
 export interface AppOptions {
   readonly platform: Platform;
@@ -61,6 +62,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       void (reply as FastifyReply).status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // First, so that the span covers every other hook of the request.
+  registerTracing(app);
 
   // JSON bodies are parsed safely (no prototype poisoning); an empty body on an action route such
   // as POST /accounts/{id}/close is no body at all, not malformed JSON.

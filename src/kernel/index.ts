@@ -12,3 +12,4 @@ export * from './serially.ts';
 export * from './typed-arrays.ts';
 export * from './bounded-cache.ts';
 export * from './coalesced-lookups.ts';
+export * from './tracing.ts';

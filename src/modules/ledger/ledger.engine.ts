@@ -1,4 +1,4 @@
-import { LIMITS, msToNs, type Clock } from '../../kernel/index.ts';
+import { currentTrace, endSpan, LIMITS, msToNs, startSharedSpan, tracingEnabled, type Clock, type SpanContext } from '../../kernel/index.ts';
 import type { HashAlgorithm } from '../../crypto/index.ts';
 import type { JournalService } from '../journal/index.ts';
 import { createBatchApplier, type ItemResult, type LedgerSnapshot } from './ledger.apply.ts';
@@ -47,11 +47,15 @@ export class LedgerStoppedError extends Error {
   override readonly name = 'LedgerStoppedError';
 }
 
-type Command =
+type Command = (
   | { kind: 'transfers'; items: readonly TransferRequest[]; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'accounts'; items: readonly AccountRequest[]; resolve: (r: ItemResult<AccountError>[]) => void; reject: (e: unknown) => void }
   | { kind: 'close'; accountId: string; closed: boolean; resolve: (r: CloseResult) => void; reject: (e: unknown) => void }
-  | { kind: 'expire'; resolve: (r: void) => void; reject: (e: unknown) => void };
+  | { kind: 'expire'; resolve: (r: void) => void; reject: (e: unknown) => void }
+) & {
+  /** The span the caller ran in, which the commit's span links to; set only while tracing is on. */
+  trace?: SpanContext;
+};
 
 const size = (command: Command) => (command.kind === 'transfers' || command.kind === 'accounts' ? command.items.length : 1);
 
@@ -116,6 +120,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     if (queued + items > LIMITS.engineQueueMaxItems && queue.length > 0) {
       return command.reject(new LedgerOverloadedError(`more than ${LIMITS.engineQueueMaxItems} items are waiting for the ledger`));
     }
+    if (tracingEnabled()) command.trace = currentTrace();
     queue.push(command);
     queued += items;
     if (!draining) {
@@ -161,6 +166,12 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
    */
   async function runGroup(group: readonly Batch[]): Promise<void> {
     const started = performance.now();
+    const span = tracingEnabled()
+      ? startSharedSpan('ledger.commit', group.flatMap((batch) => batch.commands.map((command) => command.trace)), {
+          'sluice.ledger.batches': group.length,
+          'sluice.ledger.items': group.reduce((sum, batch) => sum + batch.items, 0),
+        })
+      : undefined;
     try {
       const parties = await Promise.all(group.map((batch) => partiesOf(batch.commands)));
       const { result: answers, durable } = await write(async (tx) => {
@@ -169,15 +180,23 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
         for (const [index, batch] of group.entries()) all.push(await applyInParts(tx, batch.commands, parties[index] as Set<string>));
         return all;
       });
+      span?.addEvent('committed');
       const acknowledged = durable.then(
-        () => answerGroup(group, answers, (performance.now() - started) / 1000),
+        () => {
+          endSpan(span);
+          answerGroup(group, answers, (performance.now() - started) / 1000);
+        },
         // Committed but not known to be on disk: nobody may hear "ok", and the database refuses
         // everything from now on (see db/sqlite.durability.ts).
-        (error: unknown) => group.forEach((batch) => batch.commands.forEach((command) => command.reject(error))),
+        (error: unknown) => {
+          endSpan(span, error);
+          group.forEach((batch) => batch.commands.forEach((command) => command.reject(error)));
+        },
       );
       unacknowledged.add(acknowledged);
       void acknowledged.finally(() => unacknowledged.delete(acknowledged));
     } catch (error) {
+      endSpan(span, error);
       if (group.length === 1) {
         for (const command of (group[0] as Batch).commands) command.reject(error);
         return;

@@ -1,0 +1,65 @@
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+
+export type { SpanContext } from '@opentelemetry/api';
+
+/**
+ * Spans for work that serves many requests at once, such as a group commit of the ledger. Modules
+ * speak only to the OpenTelemetry API; whether spans go anywhere is decided by the composition root
+ * (src/tracing.ts), which turns this switch on once an exporter is registered. While it is off, no
+ * request pays for a context look-up or a span.
+ */
+let enabled = false;
+
+/** The tracer every module's spans come from; its name is what a trace viewer shows as the library. */
+const TRACER_NAME = 'sluice';
+
+/**
+ * Links a span of shared work carries to the requests it serves, at most. A group commit can serve
+ * thousands of requests; a trace viewer gains nothing from more links than a page can show, and an
+ * exporter pays for each one.
+ */
+export const TRACE_LINKS_MAX = 128;
+
+export function setTracingEnabled(on: boolean): void {
+  enabled = on;
+}
+
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
+/** The span the caller runs in, to be linked later from shared work; undefined while tracing is off. */
+export function currentTrace(): SpanContext | undefined {
+  if (!enabled) return undefined;
+  return trace.getActiveSpan()?.spanContext();
+}
+
+/**
+ * Starts a span of work done for several callers at once, linked to the spans they ran in (the
+ * first TRACE_LINKS_MAX distinct ones), as the root of a trace of its own: it belongs to none of
+ * them more than to the others. Undefined while tracing is off.
+ */
+export function startSharedSpan(name: string, callers: Iterable<SpanContext | undefined>, attributes: Attributes): Span | undefined {
+  if (!enabled) return undefined;
+  const links: Link[] = [];
+  const seen = new Set<string>();
+  let callersCount = 0;
+  for (const caller of callers) {
+    if (!caller) continue;
+    callersCount++;
+    if (links.length >= TRACE_LINKS_MAX || seen.has(caller.spanId)) continue;
+    seen.add(caller.spanId);
+    links.push({ context: caller });
+  }
+  return trace.getTracer(TRACER_NAME).startSpan(name, { kind: SpanKind.INTERNAL, root: true, links, attributes: { ...attributes, 'sluice.traced_callers': callersCount } });
+}
+
+/** Ends a span, marking it failed when the work threw. */
+export function endSpan(span: Span | undefined, error?: unknown): void {
+  if (!span) return;
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+  span.end();
+}

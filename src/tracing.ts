@@ -1,0 +1,71 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { ConfigError } from './config.ts';
+import { setTracingEnabled } from './kernel/index.ts';
+
+/**
+ * OpenTelemetry traces, sent over OTLP/HTTP to a collector, when one is configured with the
+ * variables every OpenTelemetry SDK reads (so that an operator's existing settings apply as they
+ * are): OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT turns tracing on;
+ * OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none keeps it off. The exporter reads its own
+ * headers, timeout and compression (OTEL_EXPORTER_OTLP_*), the batch processor its queue
+ * (OTEL_BSP_*), the provider its sampler (OTEL_TRACES_SAMPLER, parent-based always-on by default) and
+ * span limits, and the resource OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
+ */
+export interface Tracing {
+  /** Sends the spans still queued and stops; spans started afterwards go nowhere. */
+  shutdown(): Promise<void>;
+}
+
+export interface TracingSettings {
+  /** The endpoint variable that turned tracing on, and its value, for the start-up line. */
+  readonly endpoint: string;
+}
+
+/** Whether tracing is configured, refusing settings this build cannot honour. Undefined: off. */
+export function tracingSettings(env: NodeJS.ProcessEnv): TracingSettings | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  if (exporters.includes('none')) return undefined;
+  const unsupported = exporters.filter((name) => name !== 'otlp');
+  if (unsupported.length > 0) throw new ConfigError(`OTEL_TRACES_EXPORTER may only be otlp or none here, not "${unsupported.join(',')}"`);
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  // Spans travel as OTLP over HTTP with JSON bodies, which every OTLP/HTTP receiver takes beside
+  // protobuf on the same endpoint; a gRPC endpoint would take neither.
+  if (protocol !== undefined && protocol !== '' && protocol !== 'http/json' && protocol !== 'http/protobuf') {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_PROTOCOL may only be http/json or http/protobuf here (spans are sent over HTTP), not "${protocol}"`);
+  }
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!endpoint) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError(`the OTLP endpoint must be an http:// or https:// URL, not "${endpoint}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`the OTLP endpoint must be an http:// or https:// URL, not "${endpoint}"`);
+  return { endpoint };
+}
+
+/** Registers the tracer provider for the whole process when tracing is configured. */
+export function startTracing(env: NodeJS.ProcessEnv, version: string): Tracing | undefined {
+  if (!tracingSettings(env)) return undefined;
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'sluice', [ATTR_SERVICE_VERSION]: version }).merge(detectResources({ detectors: [envDetector] }));
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  // The AsyncLocalStorage context manager and the W3C trace-context and baggage propagators.
+  provider.register();
+  setTracingEnabled(true);
+  return {
+    async shutdown() {
+      setTracingEnabled(false);
+      await provider.shutdown();
+      // Unregistered, so that a server started again in this process can register its own.
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
