@@ -90,6 +90,45 @@ describeEachDialect('duplicate ISO 20022 message ids', ({ open }) => {
     expect(await network.balance(creditor.id)).toBe(500n);
   });
 
+  it('answers a file flagged as a possible duplicate of an imported MsgId as that duplicate, books it when the MsgId is new, and replays the same bytes', async () => {
+    const debtor = await network.customer(network.banks.cn, 'CNY', 1_000_000n, 'CNDUPPD001');
+    const creditor = await network.customer(network.banks.cn, 'CNY', 0n, 'CNDUPPD002');
+    const transfer: InterbankCreditTransfer = {
+      endToEndId: 'PD-1', uetr: randomUUID(), amount: { amount: 700n, currency: 'CNY' }, settlementAmount: { amount: 700n, currency: 'CNY' }, settlementDate: '2026-01-01',
+      chargeBearer: 'SHAR', charges: [], remittanceInformation: ['Invoice PD'],
+      debtor: { name: 'Huaxin Trading', account: { kind: 'other', id: debtor.identifier }, agentBic: network.banks.cn },
+      creditor: { name: 'Ningbo Axle', account: { kind: 'other', id: creditor.identifier }, agentBic: network.banks.cn },
+    };
+    const build = (messageId: string, possibleDuplicate?: boolean, changes: Partial<InterbankCreditTransfer> = {}) => {
+      const header: HeaderInput = { fromBic: network.banks.cn, toBic: network.banks.us, businessMessageId: messageId, createdAt: '2026-01-01T09:00:00Z', ...(possibleDuplicate === undefined ? {} : { possibleDuplicate }) };
+      const built = buildPacs008(header, [{ ...transfer, ...changes }]);
+      if (!built.ok) throw new Error(built.error);
+      return built.value.combined;
+    };
+    expect((await send(build('DUP-PD-1'))).json().results.map((result: Record<string, unknown>) => result.replayed)).toEqual([false]);
+    const transfers = await transferCount();
+
+    // The sender resends the message it is unsure arrived, flagged: the flag alone makes other bytes.
+    const resent = build('DUP-PD-1', true);
+    expect(resent).toContain('<PssblDplct>true</PssblDplct>');
+    for (const file of [resent, resent, build('DUP-PD-1', true, { amount: { amount: 800n, currency: 'CNY' }, settlementAmount: { amount: 800n, currency: 'CNY' } })]) {
+      const problem = expectProblem(await send(file), 409, 'possible_duplicate_conflict', '/BusinessMessage/Document/FIToFICstmrCdtTrf/GrpHdr/MsgId');
+      expect(problem.errors.map((error: { pointer: string }) => error.pointer)).toContain('/BusinessMessage/AppHdr/PssblDplct');
+      expect(problem.reason_code).toBe('DU01');
+      expect(problem.detail).toMatch(/possible duplicate/);
+    }
+    // PssblDplct false is no flag: another file under the id is the usual conflict.
+    expectProblem(await send(build('DUP-PD-1', false)), 409, 'duplicate_message_id');
+    expect(await transferCount()).toBe(transfers);
+    expect(await network.balance(creditor.id)).toBe(700n);
+
+    // A flagged file whose MsgId never arrived is processed as the original; the same bytes again replay.
+    const first = build('DUP-PD-2', true, { endToEndId: 'PD-2', uetr: randomUUID() });
+    expect((await send(first)).json().results.map((result: Record<string, unknown>) => [result.status, result.replayed])).toEqual([['ACCC', false]]);
+    expect((await send(first)).json().results.map((result: Record<string, unknown>) => [result.status, result.replayed])).toEqual([['ACCC', true]]);
+    expect(await network.balance(creditor.id)).toBe(1_400n);
+  });
+
   it('books exactly one of two different files sent at the same moment under one MsgId', async () => {
     const { creditor, file } = await customers('C1');
     const files = [file('DUP-C1', '1.00'), file('DUP-C1', '2.00')];

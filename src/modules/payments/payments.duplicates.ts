@@ -18,6 +18,8 @@ export interface MessageIdentity {
   readonly fingerprint: string;
   /** The MsgId element's path, for the refusal's pointer. */
   readonly path: string;
+  /** The path of the header's PssblDplct when it says true: the sender itself suspects a duplicate. */
+  readonly possibleDuplicatePath?: string;
 }
 
 export type Claim =

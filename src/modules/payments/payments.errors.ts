@@ -56,6 +56,8 @@ export const PAYMENT_ERRORS = Object.freeze({
   xml_unsupported_message: { status: 422, reason: 'FF01' },
   // A sender's MsgId already names another file: ISO's DU01, "message identification is not unique".
   duplicate_message_id: { status: 409, reason: 'DU01' },
+  // The same, for a file whose header flags it as a possible duplicate (PssblDplct): taken as one.
+  possible_duplicate_conflict: { status: 409, reason: 'DU01' },
   // Webhooks and statements.
   webhook_not_found: { status: 404, reason: null },
   webhook_url_not_allowed: { status: 422, reason: null },

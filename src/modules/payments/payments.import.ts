@@ -148,7 +148,10 @@ export function ordersFromXml(xml: string | Uint8Array): ParsedFile | { ok: fals
   if (!imported.ok) return { ok: false, refusal: refusal(imported.error, imported.problems) };
   const message = imported.value;
   const messageId = message.kind === 'pain.001.001.09' ? message.initiation.messageId : message.message.messageId;
-  const identity: MessageIdentity = { definition: message.kind, sender: senderOf(message), messageId, fingerprint: fingerprintOf(xml), path: messageIdPath(message) };
+  const identity: MessageIdentity = {
+    definition: message.kind, sender: senderOf(message), messageId, fingerprint: fingerprintOf(xml), path: messageIdPath(message),
+    ...(message.kind !== 'pain.001.001.09' && message.header?.possibleDuplicate ? { possibleDuplicatePath: `/${BUSINESS_MESSAGE_ELEMENT}/AppHdr/PssblDplct` } : {}),
+  };
   if (message.kind === 'pain.001.001.09') {
     const { initiation } = message;
     const source = { id: initiation.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransferInitiation, createdAt: initiation.createdAt };
@@ -166,9 +169,24 @@ export function ordersFromXml(xml: string | Uint8Array): ParsedFile | { ok: fals
   return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: senderBicsOf(message), senderPath: `${root}/GrpHdr/InstgAgt`, debtorAgentPaths };
 }
 
-/** The refusal of a file whose sender already used its MsgId for another file. */
+/**
+ * The refusal of a file whose sender already used its MsgId for another file. A file whose header
+ * says it is possibly a duplicate (PssblDplct) is a resend the sender was unsure had arrived. ISO
+ * 20022 asks the receiver to process it only if the original never came; the original did come
+ * under this MsgId, so nothing is booked either way. It answers as the duplicate the sender
+ * suspected, possible_duplicate_conflict, rather than as a new message that reused an id: the
+ * bytes differ from the first file (the flag alone changes them), so its results cannot be replayed.
+ */
 export function duplicateRefusal(identity: MessageIdentity, importedAt: string): ImportRefusal {
   const sender = identity.sender === '' ? 'a sender that names itself nowhere' : identity.sender;
+  if (identity.possibleDuplicatePath) {
+    const reason = `flagged as a possible duplicate, and message id '${identity.messageId}' of ${sender} was already imported at ${importedAt}: ` +
+      'taken as a duplicate of that file and not booked (what that file booked stands); a new message needs a new MsgId';
+    return refusal('possible_duplicate_conflict', [
+      { code: 'possible_duplicate_conflict', path: identity.path, reason },
+      { code: 'possible_duplicate_conflict', path: identity.possibleDuplicatePath, reason: 'the header marks the file as a possible duplicate of an earlier one' },
+    ]);
+  }
   const reason = `message id '${identity.messageId}' of ${sender} was already used by another file, imported at ${importedAt}; a new file needs a new MsgId`;
   return refusal('duplicate_message_id', [{ code: 'duplicate_message_id', path: identity.path, reason }]);
 }
