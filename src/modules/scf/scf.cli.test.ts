@@ -70,6 +70,35 @@ describe('sluice scf (command line)', () => {
     }
   });
 
+  it('exits 2 naming a missing option or a number that is not one, without asking the server', async () => {
+    const fetched = vi.spyOn(globalThis, 'fetch');
+    let printed = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((printed += String(chunk)), true));
+    const piece = crypto.randomUUID();
+    try {
+      const cases: [string[], string][] = [
+        // An empty rate used to be sent as 0 and finance the piece at 0 %.
+        [['pieces', 'finance', piece, '--as', 'cli-s1', '--bank', 'cli-bank', '--rate', ''], 'sluice: scf pieces finance needs --rate'],
+        [['pieces', 'finance', piece, '--as', 'cli-s1', '--bank', 'cli-bank', '--rate', '3.5'], 'sluice: --rate must be a whole number, not "3.5"'],
+        [['pieces', 'finance', piece, '--as', 'cli-s1', '--bank', 'cli-bank', '--rate', '0x10'], 'sluice: --rate must be a whole number, not "0x10"'],
+        [['pieces', 'split', piece, '--as', 'cli-s1'], 'sluice: scf pieces split needs --amounts'],
+        [['pieces', 'transfer', piece], 'sluice: scf pieces transfer needs --as and --to'],
+        [['vouchers', 'settle', piece, '--as', ' '], 'sluice: scf vouchers settle needs --as'],
+        [['programs', 'create', '--id', 'p', '--name', 'P', '--core', 'c', '--banks', 'b', '--credit-limit', '1'], 'sluice: scf programs create needs --ledger'],
+        [['programs', 'create', '--id', 'p', '--name', 'P', '--core', 'c', '--banks', 'b', '--credit-limit', '1', '--ledger', 'one'], 'sluice: --ledger must be a whole number, not "one"'],
+      ];
+      for (const [args, message] of cases) {
+        printed = '';
+        expect(await scfCommand([...args, '--url', url, '--key', api.adminKey]), args.join(' ')).toBe(2);
+        expect(printed.split('\n')[0]).toBe(message);
+      }
+      expect(fetched).not.toHaveBeenCalled();
+    } finally {
+      err.mockRestore();
+      fetched.mockRestore();
+    }
+  });
+
   it('keeps the id given, so that a retry is answered from the first result', () => {
     expect(scfRequest('pieces', 'transfer', 'p', { id: 'op-1', as: 'a', to: 'b' })).toEqual({ method: 'POST', path: '/v1/scf/pieces/p/transfer', body: { id: 'op-1', acting_party_id: 'a', to_party_id: 'b' } });
   });

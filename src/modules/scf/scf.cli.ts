@@ -105,6 +105,35 @@ export function scfRequest(resource: string, action: string, target: string, val
 const TARGET_OF: Readonly<Record<string, string>> = { programs: 'a PROGRAM id', vouchers: 'a VOUCHER id', pieces: 'a PIECE id', parties: 'a PARTY id' };
 const WITHOUT_TARGET = new Set(['programs create', 'vouchers issue']);
 
+/** The options each command cannot do without, as the usage lists them. */
+const REQUIRED: Readonly<Record<string, readonly (keyof Values)[]>> = {
+  'programs create': ['id', 'name', 'core', 'banks', 'ledger', 'credit-limit'],
+  'programs add-suppliers': ['suppliers'],
+  'vouchers issue': ['program', 'as', 'supplier', 'amount', 'maturity', 'contract-hash', 'invoices'],
+  'vouchers cancel': ['as'],
+  'vouchers settle': ['as'],
+  'pieces sign-off': ['as'],
+  'pieces decline': ['as'],
+  'pieces repurchase': ['as'],
+  'pieces split': ['as', 'amounts'],
+  'pieces transfer': ['as', 'to'],
+  'pieces finance': ['as', 'bank', 'rate'],
+  'pieces freeze': ['reason'],
+};
+/** Options sent as JSON numbers: anything but digits would reach the server as null or as another number. */
+const INTEGER_OPTIONS = ['ledger', 'max-term-days', 'max-depth', 'basis', 'rate'] as const;
+
+/** Why the options cannot make a request (a missing option, a number that is not one), or undefined. */
+function optionProblem(command: string, values: Values): string | undefined {
+  const missing = (REQUIRED[command] ?? []).filter((name) => !values[name]?.trim());
+  if (missing.length > 0) {
+    const names = missing.map((name) => `--${name}`);
+    return `scf ${command} needs ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`}`;
+  }
+  const notNumber = INTEGER_OPTIONS.find((name) => values[name] !== undefined && !/^[0-9]{1,15}$/.test(values[name] as string));
+  return notNumber && `--${notNumber} must be a whole number, not "${values[notNumber]}"`;
+}
+
 /** Runs `sluice scf …`; prints the answer (problems on stderr) and returns the exit code. */
 export async function scfCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -122,6 +151,13 @@ export async function scfCommand(args: readonly string[]): Promise<number> {
   // a forgotten argument is the operator's to fix, said before the server is asked.
   if (!target && !WITHOUT_TARGET.has(`${resource} ${action}`)) {
     process.stderr.write(`sluice: scf ${resource} ${action} needs ${TARGET_OF[resource] ?? 'an ID'}\n\n${SCF_HELP}\n`);
+    return 2;
+  }
+  // A forgotten option, or an empty or mistyped number (which would be sent as 0 or null), is said
+  // here too: `--rate ""` must not finance at 0 %.
+  const problem = optionProblem(`${resource} ${action}`, values as Values);
+  if (problem) {
+    process.stderr.write(`sluice: ${problem}\n\n${SCF_HELP}\n`);
     return 2;
   }
   const server = apiTarget(values as { url?: string; key?: string });
