@@ -157,7 +157,7 @@ export function createFxService(deps: FxServiceDeps): FxService {
       const size = (await stat(path)).size;
       if (size > FX_LIMITS.ratesFileMaxBytes) return err('rates_file_malformed');
       const parsed = parseRatesText(await readFile(path, 'utf8'));
-      if (!parsed.ok) return parsed;
+      if (!parsed.ok) return err(parsed.error);
       return service.setRates(parsed.value, `file:${path.split('/').pop() ?? path}`);
     },
     price,

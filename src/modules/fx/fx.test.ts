@@ -69,14 +69,29 @@ describe('FX arithmetic', () => {
 describe('rates files', () => {
   it('reads CSV with a header and comments, and JSON', () => {
     const csv = parseRatesText('# desk rates\nbase,quote,mid,spread_bps\nUSD,CNY,7.1234,25\nUSD,JPY, 151.37 ,20\n');
-    expect(csv).toEqual({ ok: true, value: [{ base: 'USD', quote: 'CNY', mid: '7.1234', spreadBps: 25 }, { base: 'USD', quote: 'JPY', mid: '151.37', spreadBps: 20 }] });
+    expect(csv).toEqual({ ok: true, value: [{ base: 'USD', quote: 'CNY', mid: '7.1234', spreadBps: 25, where: 'line 3' }, { base: 'USD', quote: 'JPY', mid: '151.37', spreadBps: 20, where: 'line 4' }] });
     const json = parseRatesText('[{"base":"EUR","quote":"USD","mid":"1.0825","spread_bps":5}]');
-    expect(json).toEqual({ ok: true, value: [{ base: 'EUR', quote: 'USD', mid: '1.0825', spreadBps: 5 }] });
+    expect(json).toEqual({ ok: true, value: [{ base: 'EUR', quote: 'USD', mid: '1.0825', spreadBps: 5, where: 'entry 1' }] });
   });
 
   it('refuses a malformed file whole', () => {
     for (const bad of ['', 'USD,CNY', 'usd,cny,7.1,1', 'USD,CNY,7.1,abc', '[{"base":"USD"}]', '[', '{"base":"USD"}', 'USD,CNY,7.1,1,9']) {
-      expect(parseRatesText(bad), bad).toEqual({ ok: false, error: 'rates_file_malformed' });
+      expect(parseRatesText(bad), bad).toMatchObject({ ok: false, error: 'rates_file_malformed' });
     }
+  });
+
+  it('names the line or entry at fault, and what is wrong with it', () => {
+    const csv = (line: string) => parseRatesText(`# desk rates\nbase,quote,mid,spread_bps\nUSD,CNY,7.1234,25\n\n${line}\nUSD,JPY,151.37,20\n`);
+    expect(csv('USD,HKD;7.8')).toEqual({ ok: false, error: 'rates_file_malformed', where: 'line 5', reason: 'expected base,quote,mid[,spread_bps], found 2 fields' });
+    expect(csv('USD,SGD,1.3x,10')).toMatchObject({ where: 'line 5', reason: 'mid "1.3x" is not a positive decimal rate' });
+    expect(csv('USD,SGD,0,10')).toMatchObject({ where: 'line 5', reason: expect.stringContaining('mid') });
+    expect(csv('USD,SGD,1.35,25.5')).toMatchObject({ where: 'line 5', reason: expect.stringContaining('spread_bps') });
+    expect(csv('USD,SGD,1.35,5000')).toMatchObject({ where: 'line 5', reason: expect.stringContaining('spread_bps') });
+    expect(csv('USD,usd,1,0')).toMatchObject({ where: 'line 5', reason: expect.stringContaining('quote "usd"') });
+    expect(csv('USD,USD,1,0')).toMatchObject({ where: 'line 5', reason: 'base and quote are the same currency' });
+    // Set twice, in either direction, the last line would silently win: the repeat is named.
+    expect(csv('CNY,USD,0.14,25')).toMatchObject({ where: 'line 5', reason: 'CNY/USD is set again (first at line 3)' });
+    expect(parseRatesText('[{"base":"EUR","quote":"USD","mid":"1.08"},{"base":"EUR","quote":"USD","mid":1.08}]')).toMatchObject({ ok: false, where: 'entry 2', reason: 'mid must be a string' });
+    expect(parseRatesText('\n\n# nothing\n')).toMatchObject({ ok: false, where: null, reason: 'the file holds no rates' });
   });
 });

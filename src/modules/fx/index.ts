@@ -2,7 +2,7 @@ export { createFxService, deskAccountIds, FxOverloadedError, type Currency, type
 export { fxMigrations, fxTables } from './fx.migrations.ts';
 export { FX_ERROR_STATUS, type FxError } from './fx.errors.ts';
 export { FX_CODES, FX_LIMITS } from './fx.limits.ts';
-export { parseRatesText, type RateInput } from './fx.rates-file.ts';
+export { parseRatesText, type RateFromFile, type RateInput, type RatesFileError, type RatesFileResult } from './fx.rates-file.ts';
 export type { Quote, RateRecord } from './fx.repository.ts';
 export {
   applySpread, convert, formatRate, invert, minorUnitRate, multiply, parseRate, rate, sameRate, sellAmountFor, isCurrencyCode,

@@ -53,4 +53,21 @@ describe('sluice payments (command line)', () => {
     expect(JSON.parse(answer.printed)).toMatchObject({ status: 400, code: 'xml_malformed' });
     expect(await network.balance(to.id)).toBe(0n);
   });
+
+  it('names the line of a rates file at fault, whether the file or the desk refuses it, and sets no rate', async () => {
+    const before = await api.ok('GET', '/v1/fx/rates');
+    const file = (name: string, text: string) => {
+      const path = join(scratch, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const malformed = file('malformed.csv', 'base,quote,mid,spread_bps\nUSD,CNY,7.12,25\nUSD,JPY;151\n');
+    expect(await run('rates', malformed)).toEqual({ code: 2, printed: `sluice: ${malformed} line 3: expected base,quote,mid[,spread_bps], found 2 fields\n` });
+    const badMid = file('mid.csv', 'USD,CNY,7.12,25\nUSD,JPY,1.5e2,20\n');
+    expect(await run('rates', badMid)).toEqual({ code: 2, printed: `sluice: ${badMid} line 2: mid "1.5e2" is not a positive decimal rate\n` });
+    // Only the desk knows which currencies it trades: its refusal of the second rate names line 3.
+    const unknown = file('unknown.csv', '# desk\nUSD,CNY,7.12,25\nUSD,XAU,0.0004,10\n');
+    expect(await run('rates', unknown)).toEqual({ code: 1, printed: `sluice: ${unknown} line 3: quote unsupported currency (unsupported_currency)\n` });
+    expect(await api.ok('GET', '/v1/fx/rates')).toEqual(before);
+  });
 });

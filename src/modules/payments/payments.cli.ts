@@ -84,12 +84,37 @@ export async function paymentsCommand(command: 'payments' | 'statement', args: r
     case 'rates': {
       if (!target) return usage('payments rates needs a FILE');
       const parsed = parseRatesText(await readFile(target, 'utf8'));
-      if (!parsed.ok) return usage(`${target}: ${parsed.error.replace(/_/g, ' ')}`);
+      if (!parsed.ok) return badFile(`${target}${parsed.where ? ` ${parsed.where}` : ''}: ${parsed.reason}`, 2);
       const rates = parsed.value.map((rate) => ({ base: rate.base, quote: rate.quote, mid: rate.mid, spread_bps: rate.spreadBps }));
-      return emit(await request('POST', '/v1/fx/rates', json({ rates })), values.out);
+      const answer = await request('POST', '/v1/fx/rates', json({ rates }));
+      // The desk names a refused rate by its place in the request; the operator needs its line in the file.
+      const fault = answer.ok ? undefined : rateAtFault(answer.text);
+      const rate = fault && parsed.value[fault.index];
+      if (fault && rate) return badFile(`${target} ${rate.where}: ${fault.detail}`, 1);
+      return emit(answer, values.out);
     }
   }
   return usage(`unknown action "${action ?? ''}"`);
+}
+
+/** The rate a problem answer of `POST /v1/fx/rates` points at (`/rates/3/mid`), and what is wrong with it. */
+function rateAtFault(text: string): { index: number; detail: string } | undefined {
+  let problem: { code?: unknown; errors?: { pointer?: unknown; detail?: unknown }[] };
+  try {
+    problem = JSON.parse(text) as typeof problem;
+  } catch {
+    return undefined;
+  }
+  const first = Array.isArray(problem.errors) ? problem.errors[0] : undefined;
+  const match = typeof first?.pointer === 'string' ? /^\/rates\/(\d+)(?:\/([a-z_]+))?$/.exec(first.pointer) : null;
+  if (!match) return undefined;
+  return { index: Number(match[1]), detail: `${match[2] ? `${match[2]} ` : ''}${String(first?.detail ?? '')} (${String(problem.code ?? 'refused')})` };
+}
+
+/** A file the command cannot use: one line naming the file and the place in it; the help would not help. */
+function badFile(problem: string, code: number): number {
+  process.stderr.write(`sluice: ${problem}\n`);
+  return code;
 }
 
 function usage(problem: string): number {
