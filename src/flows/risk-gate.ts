@@ -1,4 +1,4 @@
-import { NIL_UUID, type Clock } from '../kernel/index.ts';
+import { inSpan, NIL_UUID, type Clock } from '../kernel/index.ts';
 import type { RiskEvent } from '../modules/features/index.ts';
 import { TransferFlags, type AccountError, type AccountRequest, type ItemResult, type LedgerService, type TransferError, type TransferRequest } from '../modules/ledger/index.ts';
 import type { PartiesService } from '../modules/parties/index.ts';
@@ -150,6 +150,13 @@ export function createTransferGate(deps: {
     readonly verdicts: Map<number, Verdict>;
   }
 
+  /** A decision span's attributes: how many items got each outcome. */
+  function outcomeCounts(decided: Decided): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const verdict of decided.verdicts.values()) counts[`sluice.risk.${verdict.outcome}`] = (counts[`sluice.risk.${verdict.outcome}`] ?? 0) + 1;
+    return counts;
+  }
+
   /** Each evaluated item's verdict: the decision of a first attempt of the same request, or a fresh one. */
   async function decideItems(requests: readonly TransferRequest[], evaluated: readonly number[], channel: string, atMs: number): Promise<Decided> {
     const prior = await risk.priorDecisions(evaluated.map((index) => (requests[index] as TransferRequest).id));
@@ -286,7 +293,7 @@ export function createTransferGate(deps: {
       const evaluated = requests.flatMap((request, index) => (isNewMoney(request) && isWellFormed(request) && risk.covers(request.code, context.channel) ? [index] : []));
       if (evaluated.length === 0 && guarded.size === 0) return ledger.createTransfers(requests);
 
-      const decided = await decideItems(requests, evaluated, context.channel, atMs);
+      const decided = await inSpan('risk.decide', { 'sluice.risk.items': evaluated.length }, () => decideItems(requests, evaluated, context.channel, atMs), outcomeCounts);
       const { plans, toLog, approved, holds } = await planChains(requests, decided, guarded, atMs);
       // Called even with nothing to write: a backed-up log slows the caller down before it books.
       await risk.commit(toLog, holds);

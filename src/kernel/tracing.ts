@@ -63,3 +63,24 @@ export function endSpan(span: Span | undefined, error?: unknown): void {
   }
   span.end();
 }
+
+/**
+ * Runs work in a child span of the caller's, so that what it starts (database work, commits it
+ * waits for) shows under it; without tracing, just runs it. `describe` adds attributes from the
+ * result, such as a decision's outcome.
+ */
+export async function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>, describe?: (result: T) => Attributes): Promise<T> {
+  if (!enabled) return work();
+  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes }, async (span) => {
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+    if (describe) span.setAttributes(describe(result));
+    span.end();
+    return result;
+  });
+}

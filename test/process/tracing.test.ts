@@ -121,7 +121,7 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
   await server.kill('SIGTERM');
   expect(server.exitStatus()).toEqual({ code: 0, signal: null });
 
-  const ours = received.filter(({ span }) => span.traceId === traceId).map(({ span }) => span);
+  const ours = received.filter(({ span }) => span.traceId === traceId && span.kind === SPAN_KIND_SERVER).map(({ span }) => span);
   expect(ours.map((span) => [span.name, span.kind, span.parentSpanId])).toEqual(Array.from({ length: 3 }, () => ['POST /v1/transfers', SPAN_KIND_SERVER, callerSpanId]));
   expect(ours.map((span) => attribute(span, 'http.response.status_code')).sort()).toEqual([201, 201, 400]);
   expect(ours.map((span) => attribute(span, 'http.route'))).toEqual(['/v1/transfers', '/v1/transfers', '/v1/transfers']);
@@ -138,6 +138,9 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
     expect(commits[0]?.traceId).not.toBe(traceId);
     expect(commits[0]?.links?.find((link) => link.spanId === request.spanId)?.traceId).toBe(traceId);
     expect(attribute(commits[0] as OtlpSpan, 'sluice.ledger.items')).toBeGreaterThanOrEqual(1);
+    // Risk control decided within the request, before the booking.
+    const decisions = received.filter(({ span }) => span.name === 'risk.decide' && span.parentSpanId === request.spanId).map(({ span }) => span);
+    expect(decisions.map((span) => [span.traceId, attribute(span, 'sluice.risk.items'), attribute(span, 'sluice.risk.approve')])).toEqual([[traceId, 1, 1]]);
   }
 
   // Probes are not traced.
