@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { expectProblem, startSeededApi, uuid, type Api, type Fixture } from '../../../test/http/harness.ts';
+import { expectProblem, startSeededApi, stateOf, uuid, type Api, type Fixture } from '../../../test/http/harness.ts';
 import { hash } from './scf.test-support.ts';
 
 const AMOUNT_MAX = '9223372036854775807';
@@ -60,5 +60,36 @@ describeEachDialect('supply-chain finance at the edges', ({ open }) => {
     const bank = await api.ok('GET', `/v1/accounts/${p.accounts[p.bank]}/balances`);
     expect(bank).toMatchObject({ debits_pending: '0', debits_posted: '0', credits_posted: '1000000' });
     expect((await api.platform.verify()).problems).toEqual([]);
+  });
+
+  it('answers a participant acting on a piece, voucher or program it cannot see exactly as it answers an unknown id, and changes nothing', async () => {
+    const p = await program();
+    const { voucherId, pieceId } = await p.signedVoucher('1000');
+    const key = (await api.ok('POST', '/v1/api-keys', { name: 'outsider', role: 'participant', party_ids: [p.outsider] }, 201)).key as string;
+    const as = { acting_party_id: p.outsider };
+    const pieceWrites: [string, Record<string, unknown>][] = [
+      ['sign-off', as], ['decline', as], ['repurchase', as], ['split', { ...as, amounts: ['500', '500'] }],
+      ['transfer', { ...as, to_party_id: p.s2 }], ['finance', { ...as, bank_id: p.outsider, annual_rate_bps: 100 }],
+    ];
+    const writes: [hidden: string, unknown: string, body: Record<string, unknown>][] = [
+      ...pieceWrites.map(([action, body]): [string, string, Record<string, unknown>] => [`/v1/scf/pieces/${pieceId}/${action}`, `/v1/scf/pieces/${uuid()}/${action}`, body]),
+      ...['settle', 'cancel'].map((action): [string, string, Record<string, unknown>] => [`/v1/scf/vouchers/${voucherId}/${action}`, `/v1/scf/vouchers/${uuid()}/${action}`, as]),
+    ];
+    const issue = { ...as, supplier_id: p.s1, face_amount: '1', maturity_date: '2026-03-01', contract_hash: hash(), invoice_hashes: [hash()] };
+    const before = await stateOf(api);
+    const answer = async (path: string, body: Record<string, unknown>) => {
+      const response = await api.call('POST', path, { id: uuid(), ...body }, { key });
+      return { status: response.statusCode, body: response.json() };
+    };
+    for (const [hidden, unknown, body] of writes) {
+      const expected = await answer(unknown, body);
+      expect(expected.status, unknown).toBe(404);
+      expect(await answer(hidden, body), hidden).toEqual(expected);
+    }
+    const unknownProgram = await answer('/v1/scf/vouchers', { ...issue, program_id: 'no-such-program' });
+    expectProblem(await api.call('POST', '/v1/scf/vouchers', { id: uuid(), ...issue, program_id: 'no-such-program' }, { key }), 404, 'program_not_found', '/program_id');
+    expect(await answer('/v1/scf/vouchers', { ...issue, program_id: p.id })).toEqual(unknownProgram);
+    expect(await stateOf(api)).toEqual(before);
+    expect((await api.ok('GET', `/v1/scf/pieces/${pieceId}`)).status).toBe('held');
   });
 });

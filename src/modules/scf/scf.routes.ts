@@ -7,6 +7,7 @@ import { decodeTextCursor, page } from '../../http/pagination.ts';
 import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
 import { ScfContentionError, ScfOverloadedError, ScfStoppedError } from './scf.engine.ts';
 import { SCF_ERROR_STATUS, type ScfError } from './scf.errors.ts';
+import type { ProgramRecord } from './scf.repository.ts';
 import type { OperationKind, ScfOperation } from './scf.operations.ts';
 import { renderOutcome, renderOverview, renderPiece, renderProgram, renderVoucher, renderVoucherSummary } from './scf.render.ts';
 import {
@@ -103,7 +104,8 @@ function requireOwn(request: FastifyRequest, parties: readonly (readonly [pointe
 export function scfRoutes(platform: Platform) {
   const { scf } = platform;
 
-  async function execute(reply: FastifyReply, operation: ScfOperation) {
+  async function execute(request: FastifyRequest, reply: FastifyReply, operation: ScfOperation) {
+    await requireVisibleTarget(request, operation);
     let outcome;
     try {
       outcome = await scf.submit(operation);
@@ -115,11 +117,38 @@ export function scfRoutes(platform: Platform) {
   }
 
   /** Participants see programs they take part in, and nothing of the others (not even that they exist). */
+  const sees = (request: FastifyRequest, program: ProgramRecord | undefined): program is ProgramRecord => {
+    const scope = partyScope(request);
+    return program !== undefined && (!scope || scope.some((id) => program.members.has(id)));
+  };
+
   async function visibleProgram(request: FastifyRequest, programId: string) {
     const program = await scf.getProgram(programId);
-    const scope = partyScope(request);
-    if (!program || (scope && !scope.some((id) => program.members.has(id)))) throw notFound('program_not_found', `no program ${programId}`);
+    if (!sees(request, program)) throw notFound('program_not_found', `no program ${programId}`);
     return program;
+  }
+
+  /**
+   * A participant acting on a piece, voucher or program it cannot see is answered exactly as for an
+   * unknown id, before the engine decides anything: otherwise the refusal (not the holder, not
+   * awaiting sign-off …) would tell it that the id exists and what state it is in.
+   */
+  async function requireVisibleTarget(request: FastifyRequest, operation: ScfOperation): Promise<void> {
+    if (!partyScope(request)) return;
+    let programId: string | undefined;
+    let hidden: ScfError;
+    if ('pieceId' in operation) {
+      const piece = await scf.getPiece(operation.pieceId);
+      programId = piece && (await scf.voucherRecord(piece.voucherId))?.programId;
+      hidden = 'piece_not_found';
+    } else if ('voucherId' in operation) {
+      programId = (await scf.voucherRecord(operation.voucherId))?.programId;
+      hidden = 'voucher_not_found';
+    } else {
+      programId = operation.programId;
+      hidden = 'program_not_found';
+    }
+    if (!sees(request, programId === undefined ? undefined : await scf.getProgram(programId))) throw refusalProblem(hidden, operation.kind);
   }
 
   async function visiblePiece(request: FastifyRequest, pieceId: string) {
@@ -186,7 +215,7 @@ export function scfRoutes(platform: Platform) {
     app.post('/scf/vouchers', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Issue a voucher to a first-tier supplier (by the core enterprise)', body: IssueInput } }, async (request, reply) => {
       const body = request.body;
       requireOwn(request, [['/acting_party_id', body.acting_party_id]]);
-      return execute(reply, {
+      return execute(request, reply, {
         kind: 'issue', id: normalizeUuid(body.id), programId: body.program_id, actingPartyId: body.acting_party_id, supplierId: body.supplier_id,
         faceAmount: amount(body.face_amount, '/face_amount'), maturityDate: body.maturity_date, contractHash: body.contract_hash.toLowerCase(),
         invoiceHashes: body.invoice_hashes.map((hash) => hash.toLowerCase()),
@@ -211,7 +240,7 @@ export function scfRoutes(platform: Platform) {
         schema: { tags: TAGS, summary: kind === 'cancel' ? 'Cancel a voucher before its first sign-off (core enterprise)' : 'Pay every current holder at maturity (core enterprise)', params: VoucherParams, body: ActInput },
       }, async (request, reply) => {
         requireOwn(request, [['/acting_party_id', request.body.acting_party_id]]);
-        return execute(reply, { kind, id: normalizeUuid(request.body.id), voucherId: normalizeUuid(request.params.voucher_id), actingPartyId: request.body.acting_party_id });
+        return execute(request, reply, { kind, id: normalizeUuid(request.body.id), voucherId: normalizeUuid(request.params.voucher_id), actingPartyId: request.body.acting_party_id });
       });
     }
 
@@ -226,7 +255,7 @@ export function scfRoutes(platform: Platform) {
     ] as const) {
       app.post(route.path, { config: { permission: 'write' }, schema: { tags: TAGS, summary: route.summary, params: PieceParams, body: ActInput } }, async (request, reply) => {
         requireOwn(request, [['/acting_party_id', request.body.acting_party_id]]);
-        return execute(reply, { kind, id: normalizeUuid(request.body.id), pieceId: normalizeUuid(request.params.piece_id), actingPartyId: request.body.acting_party_id });
+        return execute(request, reply, { kind, id: normalizeUuid(request.body.id), pieceId: normalizeUuid(request.params.piece_id), actingPartyId: request.body.acting_party_id });
       });
     }
 
@@ -234,13 +263,13 @@ export function scfRoutes(platform: Platform) {
       const body = request.body;
       requireOwn(request, [['/acting_party_id', body.acting_party_id]]);
       const amounts = body.amounts.map((text, index) => amount(text, `/amounts/${index}`));
-      return execute(reply, { kind: 'split', id: normalizeUuid(body.id), pieceId: normalizeUuid(request.params.piece_id), actingPartyId: body.acting_party_id, amounts });
+      return execute(request, reply, { kind: 'split', id: normalizeUuid(body.id), pieceId: normalizeUuid(request.params.piece_id), actingPartyId: body.acting_party_id, amounts });
     });
 
     app.post('/scf/pieces/:piece_id/transfer', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Pass a piece to another supplier, who signs off to accept it', params: PieceParams, body: TransferInput } }, async (request, reply) => {
       const body = request.body;
       requireOwn(request, [['/acting_party_id', body.acting_party_id]]);
-      return execute(reply, { kind: 'transfer', id: normalizeUuid(body.id), pieceId: normalizeUuid(request.params.piece_id), actingPartyId: body.acting_party_id, toPartyId: body.to_party_id });
+      return execute(request, reply, { kind: 'transfer', id: normalizeUuid(body.id), pieceId: normalizeUuid(request.params.piece_id), actingPartyId: body.acting_party_id, toPartyId: body.to_party_id });
     });
 
     app.post('/scf/pieces/:piece_id/finance', {
@@ -250,17 +279,17 @@ export function scfRoutes(platform: Platform) {
       const body = request.body;
       // The bank's cash moves, so a participant key must act for the bank as well as for the holder.
       requireOwn(request, [['/acting_party_id', body.acting_party_id], ['/bank_id', body.bank_id]]);
-      return execute(reply, {
+      return execute(request, reply, {
         kind: 'finance', id: normalizeUuid(body.id), pieceId: normalizeUuid(request.params.piece_id), actingPartyId: body.acting_party_id,
         bankId: body.bank_id, annualRateBps: body.annual_rate_bps,
       });
     });
 
     app.post('/scf/pieces/:piece_id/freeze', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Freeze a piece (dispute, court order): it cannot move or be paid', params: PieceParams, body: FreezeInput } }, async (request, reply) =>
-      execute(reply, { kind: 'freeze', id: normalizeUuid(request.body.id), pieceId: normalizeUuid(request.params.piece_id), reason: request.body.reason }));
+      execute(request, reply, { kind: 'freeze', id: normalizeUuid(request.body.id), pieceId: normalizeUuid(request.params.piece_id), reason: request.body.reason }));
 
     app.post('/scf/pieces/:piece_id/unfreeze', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Lift a freeze: the piece returns to its earlier status', params: PieceParams, body: UnfreezeInput } }, async (request, reply) =>
-      execute(reply, { kind: 'unfreeze', id: normalizeUuid(request.body.id), pieceId: normalizeUuid(request.params.piece_id), reason: request.body.reason ?? '' }));
+      execute(request, reply, { kind: 'unfreeze', id: normalizeUuid(request.body.id), pieceId: normalizeUuid(request.params.piece_id), reason: request.body.reason ?? '' }));
 
     app.get('/scf/parties/:party_id/pieces', {
       config: { permission: 'read' },
