@@ -37,4 +37,13 @@ describe('sluice with arguments it cannot use', () => {
     expect(answer.status).toBe(2);
     expect(answer.stderr).toBe('sluice: SLUICE_PORT (--port) must be a whole number from 0 to 65535, not "eighty"\nRun "sluice start --help" for the options.\n');
   });
+
+  it('names an entry of the webhook allow-list it cannot use, and does not start', { timeout: RUN_TIMEOUT_MS }, () => {
+    const answer = sluice('start', '--port', '0', '--webhook-allowed-networks', '10.0.0.0/8,10.1.2.3/16');
+    expect(answer.status).toBe(2);
+    expect(answer.stderr).toBe(
+      'sluice: SLUICE_WEBHOOK_ALLOWED_NETWORKS (--webhook-allowed-networks): entry "10.1.2.3/16" has bits set past its /16 prefix; the range starting there is 10.1.0.0/16\n'
+      + 'Run "sluice start --help" for the options.\n',
+    );
+  });
 });

@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' },
       'log-level': { type: 'string' }, 'journal-hash': { type: 'string' }, 'rate-limit': { type: 'string' },
       'admin-key': { type: 'string' }, demo: { type: 'string' }, 'key-secret': { type: 'string' }, 'signature-suite': { type: 'string' },
-      'checkpoint-interval': { type: 'string' }, 'graph-scan-interval': { type: 'string' }, 'pg-named-statements': { type: 'string' }, 'webhook-private-addresses': { type: 'string' }, proof: { type: 'string' }, keys: { type: 'string' }, out: { type: 'string' },
+      'checkpoint-interval': { type: 'string' }, 'graph-scan-interval': { type: 'string' }, 'pg-named-statements': { type: 'string' }, 'webhook-private-addresses': { type: 'string' }, 'webhook-allowed-networks': { type: 'string' }, proof: { type: 'string' }, keys: { type: 'string' }, out: { type: 'string' },
     },
   });
   if (values.help) return print(help);

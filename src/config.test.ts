@@ -34,6 +34,30 @@ describe('configuration of named statements on PostgreSQL', () => {
   });
 });
 
+describe('configuration of the private networks webhooks may reach', () => {
+  it('lists none by default, and takes ranges, addresses and names from the variable or the flag (the flag wins)', () => {
+    expect(loadConfig({}, {}).webhookAllowedNetworks).toEqual([]);
+    const variable = { SLUICE_WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, fd12:3456::/48,hooks.bank.internal' };
+    expect(loadConfig({}, variable).webhookAllowedNetworks).toEqual(['10.20.0.0/16', 'fd12:3456::/48', 'hooks.bank.internal']);
+    expect(loadConfig({ 'webhook-allowed-networks': '192.168.7.9' }, variable).webhookAllowedNetworks).toEqual(['192.168.7.9']);
+  });
+
+  it('refuses an entry it cannot use with one line naming the setting and the entry', () => {
+    for (const [value, entry] of [['10.0.0.0/8,10.1.2.3/16', '10.1.2.3/16'], ['fd00::/129', 'fd00::/129'], ['*.bank.internal', '*.bank.internal'], ['10.0.0.0/8, hooks bank', 'hooks bank']] as const) {
+      let error: unknown;
+      try {
+        loadConfig({}, { SLUICE_WEBHOOK_ALLOWED_NETWORKS: value });
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error, value).toBeInstanceOf(ConfigError);
+      expect((error as Error).message, value).toMatch(/^SLUICE_WEBHOOK_ALLOWED_NETWORKS \(--webhook-allowed-networks\): entry /);
+      expect((error as Error).message, value).toContain(JSON.stringify(entry));
+      expect((error as Error).message, value).not.toContain('\n');
+    }
+  });
+});
+
 describe('configuration of the demo dataset', () => {
   it('loads it by default, and takes the usual ways of saying yes or no in any case', () => {
     expect(loadConfig({}, {}).demoOnEmpty).toBe(true);

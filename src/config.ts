@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HYBRID_SUITES, isHashAlgorithm, type HashAlgorithm, type SignatureSuite } from './crypto/index.ts';
 import { LIMITS } from './kernel/index.ts';
+import { parseWebhookAllowedNetworks } from './modules/payments/index.ts';
 
 /**
  * Configuration is read once from flags and environment variables (flags win), checked, and frozen.
@@ -30,6 +31,8 @@ export interface Config {
   readonly pgNamedStatements: boolean;
   /** Let payment webhooks reach loopback and private addresses; for local development only. */
   readonly webhookPrivateAddresses: boolean;
+  /** Private ranges (CIDR), addresses and exact host names payment webhooks may reach in production. */
+  readonly webhookAllowedNetworks: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -79,6 +82,8 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
   if (namedStatements !== 'on' && namedStatements !== 'off') throw new ConfigError(`SLUICE_PG_NAMED_STATEMENTS must be on or off, not "${namedStatements}"`);
   const webhookPrivate = pick('webhook-private-addresses', 'SLUICE_WEBHOOK_PRIVATE_ADDRESSES') ?? 'off';
   if (webhookPrivate !== 'on' && webhookPrivate !== 'off') throw new ConfigError(`SLUICE_WEBHOOK_PRIVATE_ADDRESSES must be on or off, not "${webhookPrivate}"`);
+  const webhookAllowed = parseWebhookAllowedNetworks(pick('webhook-allowed-networks', 'SLUICE_WEBHOOK_ALLOWED_NETWORKS') ?? '');
+  if (!webhookAllowed.ok) throw new ConfigError(`SLUICE_WEBHOOK_ALLOWED_NETWORKS (--webhook-allowed-networks): ${webhookAllowed.error}`);
   return Object.freeze({
     host: pick('host', 'SLUICE_HOST') ?? '127.0.0.1',
     port: integer(pick('port', 'SLUICE_PORT'), 8080, 'SLUICE_PORT (--port)', 0, 65535),
@@ -95,6 +100,7 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     graphScanIntervalMs,
     pgNamedStatements: namedStatements === 'on',
     webhookPrivateAddresses: webhookPrivate === 'on',
+    webhookAllowedNetworks: webhookAllowed.value,
   });
 }
 

@@ -30,7 +30,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const platform = await createPlatform({
     db, clock: options.clock ?? systemClock, hashAlgorithm: config.journalHash, ledgerMetrics: metrics.ledger,
     keySecret: resolveKeySecret(config), signatureSuite: config.signatureSuite, graphScanIntervalMs: config.graphScanIntervalMs,
-    webhookPrivateAddresses: config.webhookPrivateAddresses,
+    webhookPrivateAddresses: config.webhookPrivateAddresses, webhookAllowedNetworks: config.webhookAllowedNetworks,
   });
   const bootstrapKey = await platform.auth.bootstrap(config.adminKey);
   let demoLoaded = false;

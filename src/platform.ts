@@ -7,7 +7,7 @@ import { createPartiesService, partiesMigrations, partiesTables, type PartiesSer
 import { authMigrations, authTables, createAuthService, type AuthService } from './modules/auth/index.ts';
 import { createScfService, scfMigrations, scfTables, type ScfService } from './modules/scf/index.ts';
 import { createFxService, fxMigrations, fxTables, type FxService } from './modules/fx/index.ts';
-import { createPaymentsService, paymentsMigrations, paymentsTables, type PaymentsService } from './modules/payments/index.ts';
+import { createPaymentsService, paymentsMigrations, paymentsTables, type PaymentsService, type WebhookResolver } from './modules/payments/index.ts';
 import { createRulesService, rulesMigrations, rulesTables, type DecisionHistory, type RulesService } from './modules/rules/index.ts';
 import { createRiskService, riskMigrations, riskTables, type RiskService, type RiskServiceDeps } from './modules/risk/index.ts';
 import { createFeaturesService, featuresMigrations, featuresTables, type FeaturesService } from './modules/features/index.ts';
@@ -75,6 +75,10 @@ export interface PlatformOptions {
   readonly graphScanIntervalMs?: number;
   /** Lets payment webhooks reach loopback and private addresses (local development); off by default. */
   readonly webhookPrivateAddresses?: boolean;
+  /** Private ranges, addresses and host names payment webhooks may reach (SLUICE_WEBHOOK_ALLOWED_NETWORKS); none by default. */
+  readonly webhookAllowedNetworks?: readonly string[];
+  /** How payment webhook host names are resolved; the system's resolver unless a test fakes it. */
+  readonly webhookResolver?: WebhookResolver;
   /** Parts of risk control to use instead of the platform's own (tests, embedding applications). */
   readonly risk?: Partial<Pick<RiskServiceDeps, 'rules' | 'features' | 'lists' | 'screening' | 'graph' | 'alerts' | 'timer'>>;
 }
@@ -159,7 +163,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await risk.start();
   const transferGate = createTransferGate({ risk, ledger, parties, clock });
   const paymentGate = createPaymentGate({ risk, directory: transferGate.directory, clock });
-  const payments = createPaymentsService({ db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate, webhookPrivateAddresses: options.webhookPrivateAddresses ?? false });
+  const payments = createPaymentsService({
+    db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate,
+    webhookPrivateAddresses: options.webhookPrivateAddresses ?? false, webhookAllowedNetworks: options.webhookAllowedNetworks ?? [],
+    ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
+  });
   paymentGate.attach(payments);
   // Ledger work a crash left half done (reserved, posted or voided cash) is finished before anything new.
   await scf.recover();

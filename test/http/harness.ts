@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/index.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
 import { createManualClock, type ManualClock } from '../../src/kernel/index.ts';
+import type { WebhookResolver } from '../../src/modules/payments/index.ts';
 import { createPlatform, type Platform } from '../../src/platform.ts';
 
 /** 2026-01-01T00:00:00Z: every test starts its clock at this instant, so timestamps are predictable. */
@@ -35,11 +36,22 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function startApi(open: () => Promise<Database>, options: { rateLimitPerMinute?: number; webhookPrivateAddresses?: boolean } = {}): Promise<Api> {
+export interface ApiOptions {
+  readonly rateLimitPerMinute?: number;
+  readonly webhookPrivateAddresses?: boolean;
+  readonly webhookAllowedNetworks?: readonly string[];
+  /** Answers webhook host names instead of DNS, so that no test depends on the network. */
+  readonly webhookResolver?: WebhookResolver;
+}
+
+export async function startApi(open: () => Promise<Database>, options: ApiOptions = {}): Promise<Api> {
   const db = await open();
   const clock = createManualClock(START_MS);
   const metrics = createMetrics();
-  const platform = await createPlatform({ db, clock, expiryIntervalMs: 0, ledgerMetrics: metrics.ledger, webhookPrivateAddresses: options.webhookPrivateAddresses ?? false });
+  const platform = await createPlatform({
+    db, clock, expiryIntervalMs: 0, ledgerMetrics: metrics.ledger, webhookPrivateAddresses: options.webhookPrivateAddresses ?? false,
+    webhookAllowedNetworks: options.webhookAllowedNetworks ?? [], ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
+  });
   const adminKey = await platform.auth.bootstrap();
   if (!adminKey) throw new Error('a fresh database must hand out a bootstrap key');
   const app = await buildApp({ platform, metrics, logger: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000, version: 'test' });

@@ -4,6 +4,8 @@ export { PAYMENT_ERRORS, RETURN_REASONS, CANCELLATION_REASONS, REJECTION_REASONS
 export { PAYMENT_CODES, PAYMENT_LIMITS, WEBHOOK_LIMITS } from './payments.limits.ts';
 export { PaymentsOverloadedError, PaymentsStoppedError } from './payments.writer.ts';
 export { signBody, SIGNATURE_HEADER, backoffMs } from './payments.webhooks.ts';
+export { parseAllowedNetworks as parseWebhookAllowedNetworks } from './payments.webhook-networks.ts';
+export type { WebhookResolver } from './payments.webhook-target.ts';
 export { participantAccountId } from './payments.ids.ts';
 export type { Outcome } from './payments.steps.ts';
 export type { PaymentGate, GateVerdict } from './payments.gate.ts';

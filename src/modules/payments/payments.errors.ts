@@ -61,6 +61,7 @@ export const PAYMENT_ERRORS = Object.freeze({
   // Webhooks and statements.
   webhook_not_found: { status: 404, reason: null },
   webhook_url_not_allowed: { status: 422, reason: null },
+  webhook_host_not_resolved: { status: 422, reason: null },
   too_many_webhooks: { status: 422, reason: null },
   statement_too_large: { status: 422, reason: null },
   statement_date_invalid: { status: 400, reason: null },

@@ -51,6 +51,14 @@ export const WEBHOOK_LIMITS = Object.freeze({
   responseMaxBytes: 1_024,
   secretMinLength: 16,
   urlMaxLength: 2_048,
+  /**
+   * A host name is resolved when a webhook is registered and must answer within this long. The
+   * registering request waits for it, and a name slower than this would eat most of a delivery's
+   * requestTimeoutMs as well.
+   */
+  resolveTimeoutMs: 3_000,
+  /** Entries of SLUICE_WEBHOOK_ALLOWED_NETWORKS: every address a webhook reaches is compared with each. */
+  allowedNetworksMax: 256,
 });
 
 /** Ledger codes the payments module books with. */

@@ -30,7 +30,7 @@ const POINTERS: Partial<Record<PaymentError, string>> = {
   amount_out_of_range: '/amount', quote_not_found: '/quote_id', quote_expired: '/quote_id', quote_already_used: '/quote_id', quote_does_not_match: '/quote_id',
   payment_exists_with_different_fields: '/id', uetr_already_used: '/uetr', unknown_participant: '/debtor_agent', account_not_held_at_agent: '/debtor_agent',
   party_not_found: '/party_id', party_not_a_payment_institution: '/party_id', participant_exists_with_different_fields: '/bic', participant_not_found: '/bic',
-  account_exists_with_different_fields: '/id', identifier_already_used: '/identifier', webhook_url_not_allowed: '/url',
+  account_exists_with_different_fields: '/id', identifier_already_used: '/identifier', webhook_url_not_allowed: '/url', webhook_host_not_resolved: '/url',
   // A move the payment's state does not allow is about the payment named in the path.
   payment_not_awaiting_acceptance: '/params/uetr', payment_held_for_review: '/params/uetr', payment_not_cancellable: '/params/uetr',
   payment_already_settled: '/params/uetr', payment_not_settled: '/params/uetr', payment_already_returned: '/params/uetr',

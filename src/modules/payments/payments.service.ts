@@ -19,6 +19,7 @@ import { buildStatement, type StatementView } from './payments.statement.ts';
 import type { Outcome, SagaContext } from './payments.steps.ts';
 import { trackPayment, type Tracking } from './payments.track.ts';
 import type { PaymentEvent, PaymentOrder, PaymentRecord } from './payments.ts';
+import type { WebhookResolver } from './payments.webhook-target.ts';
 import { createWebhooks, type Webhooks } from './payments.webhooks.ts';
 import { createPaymentsWriter } from './payments.writer.ts';
 
@@ -43,6 +44,10 @@ export interface PaymentsServiceDeps {
   readonly issue?: typeof issueMessage;
   /** Lets webhooks reach loopback and private addresses: for local development only (see docs/operations.md). */
   readonly webhookPrivateAddresses?: boolean;
+  /** Private ranges, addresses and host names webhooks may reach (SLUICE_WEBHOOK_ALLOWED_NETWORKS, checked by parseAllowedNetworks). */
+  readonly webhookAllowedNetworks?: readonly string[];
+  /** How webhook host names are resolved; the system's resolver unless a test fakes it. */
+  readonly webhookResolver?: WebhookResolver;
   readonly onWriterBatch?: (items: number, seconds: number) => void;
   /** Risk control's decision before settlement (src/flows/risk-payments.ts); none settles every payment that passes its checks. */
   readonly gate?: PaymentGate;
@@ -88,7 +93,10 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
   };
   const submitter = createSubmitter(context);
   const actions = createActions(context, submitter);
-  const webhooks = createWebhooks({ db, clock, report, allowPrivateAddresses: deps.webhookPrivateAddresses ?? false });
+  const webhooks = createWebhooks({
+    db, clock, report, allowPrivateAddresses: deps.webhookPrivateAddresses ?? false, allowedNetworks: deps.webhookAllowedNetworks ?? [],
+    ...(deps.webhookResolver ? { resolve: deps.webhookResolver } : {}),
+  });
   let stopped = false;
   let background: Promise<unknown> = Promise.resolve();
 

@@ -1,16 +1,21 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { promises as dns, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { err, ok, type Result } from '../../kernel/index.ts';
+import type { PaymentError } from './payments.errors.ts';
+import { createAllowedNetworks, isMetadataAddress, normalizeHostName, parseIpAddress, type AllowedNetworks } from './payments.webhook-networks.ts';
 
 /**
  * Where webhooks may be sent. A webhook URL is chosen by whoever holds a manage key, and the server
  * posts to it from inside the bank's network; left unchecked, that lets a caller make the server
  * reach the cloud metadata service (169.254.169.254), the database, or any internal admin page.
- * So only public unicast addresses are allowed, unless the operator turns that off for local
- * development. The check runs on the URL at registration and again on every address the name
- * resolves to at delivery, and the connection goes to the address that was checked, so a name that
- * later resolves elsewhere (DNS rebinding) cannot slip past it.
+ * So only public unicast addresses are allowed, and the private networks the operator lists
+ * (SLUICE_WEBHOOK_ALLOWED_NETWORKS, see payments.webhook-networks.ts), unless the operator turns the
+ * check off for local development. The check runs at registration, on the URL and on every address
+ * its name resolves to then, and again on every address the name resolves to at delivery; the
+ * connection goes to the address that was checked, so a name that later resolves elsewhere (DNS
+ * rebinding) cannot slip past it.
  */
 const NOT_PUBLIC = new BlockList();
 for (const [network, prefix] of [
@@ -37,27 +42,114 @@ export function isPublicAddress(address: string): boolean {
 
 const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
-/** Whether a URL's host, as written, is acceptable: a name other than localhost, or a public address. */
-export function isAllowedWebhookHost(url: URL, allowPrivate: boolean): boolean {
-  if (allowPrivate) return true;
-  const host = hostOf(url).toLowerCase().replace(/\.$/, '');
-  if (isIP(host) !== 0) return isPublicAddress(host);
+/** What webhooks may reach. */
+export interface WebhookAddressPolicy {
+  /** Every address, private ones included: local development only (SLUICE_WEBHOOK_PRIVATE_ADDRESSES=on). */
+  readonly allowPrivate: boolean;
+  /** Private ranges, addresses and host names opened by the operator (SLUICE_WEBHOOK_ALLOWED_NETWORKS). */
+  readonly allowedNetworks: AllowedNetworks;
+}
+
+export function createWebhookAddressPolicy(options: { allowPrivate?: boolean; allowedNetworks?: readonly string[] } = {}): WebhookAddressPolicy {
+  return Object.freeze({ allowPrivate: options.allowPrivate ?? false, allowedNetworks: createAllowedNetworks(options.allowedNetworks ?? []) });
+}
+
+/** Public addresses only: the policy of an installation that set neither setting. */
+export const PUBLIC_ONLY: WebhookAddressPolicy = createWebhookAddressPolicy();
+
+/**
+ * Whether a webhook may connect to an address, reached through the host (a name, or the address
+ * itself) its URL names. A metadata address only when listed by itself; any other address when it
+ * is public, in a listed range, or reached through a listed host name.
+ */
+export function isReachableAddress(address: string, host: string, policy: WebhookAddressPolicy): boolean {
+  const parsed = parseIpAddress(address);
+  if (parsed === undefined) return false;
+  if (policy.allowPrivate) return true;
+  if (isMetadataAddress(parsed)) return policy.allowedNetworks.listsExactly(parsed);
+  if (isPublicAddress(address)) return true;
+  return policy.allowedNetworks.contains(parsed) || (isIP(host) === 0 && policy.allowedNetworks.listsName(host));
+}
+
+/**
+ * Whether a URL's host, as written, is acceptable: a reachable address, a listed name, or any other
+ * name but localhost (whose addresses are judged when it is resolved).
+ */
+export function isAllowedWebhookHost(url: URL, policy: WebhookAddressPolicy): boolean {
+  if (policy.allowPrivate) return true;
+  const host = normalizeHostName(hostOf(url));
+  if (isIP(host) !== 0) return isReachableAddress(host, host, policy);
+  if (policy.allowedNetworks.listsName(host)) return true;
   return host !== 'localhost' && !host.endsWith('.localhost') && host !== '';
 }
 
 export class WebhookTargetRefused extends Error {}
 
-/** A name lookup that refuses the name when any address it resolves to is not public. */
-export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-    if (error) return callback(error, '', 0);
-    const refused = addresses.find((entry) => !isPublicAddress(entry.address));
-    if (refused || addresses.length === 0) return callback(new WebhookTargetRefused(`${hostname} resolves to ${refused?.address ?? 'nothing'}, which webhooks may not reach`), '', 0);
-    if ((options as { all?: boolean }).all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
-    const first = addresses[0] as LookupAddress;
-    return callback(null, first.address, first.family);
+/** Resolves a host name to all its addresses, as the delivery's connection would. Replaceable in tests. */
+export type WebhookResolver = (hostname: string) => Promise<readonly LookupAddress[]>;
+
+/** getaddrinfo, as Node's own connections use it: the hosts file, then DNS. */
+export const systemResolver: WebhookResolver = (hostname) => dns.lookup(hostname, { all: true });
+
+/** The first address of a name's answer that the policy refuses, if any. */
+const refusedAmong = (hostname: string, addresses: readonly LookupAddress[], policy: WebhookAddressPolicy): string | undefined =>
+  addresses.find((entry) => !isReachableAddress(entry.address, hostname, policy))?.address;
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A name lookup for the delivery's connection that refuses the name when any address it resolves
+ * to is refused by the policy, and otherwise connects to the addresses it checked.
+ */
+export function createCheckedLookup(policy: WebhookAddressPolicy, resolve: WebhookResolver = systemResolver): LookupFunction {
+  return (hostname, options, callback) => {
+    const answer = callback as unknown as LookupCallback;
+    const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
+    resolve(hostname).then(
+      (addresses) => {
+        const refused = refusedAmong(hostname, addresses, policy);
+        const usable = addresses.filter((entry) => family === 0 || entry.family === family);
+        // The callback runs outside the promise, so that an exception in it is not taken for a failed lookup.
+        process.nextTick(() => {
+          if (refused !== undefined || addresses.length === 0) return answer(new WebhookTargetRefused(`${hostname} resolves to ${refused ?? 'nothing'}, which webhooks may not reach`), '', 0);
+          const first = usable[0];
+          if (first === undefined) return answer(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '', 0);
+          return options.all ? answer(null, [...usable]) : answer(null, first.address, first.family);
+        });
+      },
+      (error: NodeJS.ErrnoException) => process.nextTick(() => answer(error, '', 0)),
+    );
+  };
+}
+
+/**
+ * The check at registration, after the URL's own: a host name must resolve within the timeout, and
+ * to addresses the policy allows, all of them (as at delivery, where one refused address fails the
+ * attempt). The answer is not kept: every delivery resolves the name again.
+ */
+export async function checkWebhookTarget(
+  url: URL, policy: WebhookAddressPolicy, options: { resolve: WebhookResolver; timeoutMs: number },
+): Promise<Result<null, Extract<PaymentError, 'webhook_url_not_allowed' | 'webhook_host_not_resolved'>>> {
+  if (!isAllowedWebhookHost(url, policy)) return err('webhook_url_not_allowed');
+  const host = hostOf(url);
+  // Local development reaches everything, so there is nothing to check the addresses against.
+  if (policy.allowPrivate || isIP(host) !== 0) return ok(null);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
   });
-};
+  let addresses: readonly LookupAddress[];
+  try {
+    // getaddrinfo cannot be cancelled; a late answer is ignored.
+    addresses = await Promise.race([options.resolve(host), late]);
+  } catch {
+    return err('webhook_host_not_resolved');
+  } finally {
+    clearTimeout(timer);
+  }
+  if (addresses.length === 0) return err('webhook_host_not_resolved');
+  return refusedAmong(host, addresses, policy) === undefined ? ok(null) : err('webhook_url_not_allowed');
+}
 
 export interface WebhookPostRequest {
   readonly headers: Record<string, string>;
@@ -68,10 +160,12 @@ export interface WebhookPostRequest {
 /** Posts a notification and answers the status; redirects are not followed, and the answer's body is not read. */
 export type WebhookPost = (url: string, request: WebhookPostRequest) => Promise<number>;
 
-export function createWebhookPost(options: { allowPrivate: boolean }): WebhookPost {
+export function createWebhookPost(options: { policy: WebhookAddressPolicy; resolve?: WebhookResolver }): WebhookPost {
+  const { policy } = options;
+  const lookup = createCheckedLookup(policy, options.resolve);
   return (text, request) => new Promise<number>((resolve, reject) => {
     const url = new URL(text);
-    if (!isAllowedWebhookHost(url, options.allowPrivate)) return reject(new WebhookTargetRefused(`${hostOf(url)} is not an address webhooks may reach`));
+    if (!isAllowedWebhookHost(url, policy)) return reject(new WebhookTargetRefused(`${hostOf(url)} is not an address webhooks may reach`));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const requestOptions: RequestOptions = {
       method: 'POST',
@@ -79,7 +173,7 @@ export function createWebhookPost(options: { allowPrivate: boolean }): WebhookPo
       timeout: request.timeoutMs,
       // A fresh connection each time, so that every delivery resolves and checks the name again.
       agent: false,
-      ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
+      ...(policy.allowPrivate ? {} : { lookup }),
     };
     const outgoing = send(url, requestOptions, (response) => {
       // Only the status matters; the body is dropped unread, so a receiver cannot make us buffer it.

@@ -8,7 +8,8 @@ import { setUpNetwork, type Network } from './payments.http.test-support.ts';
 import { backoffMs, SIGNATURE_HEADER, signBody } from './payments.webhooks.ts';
 
 /**
- * Status notifications: a receiver on 127.0.0.1 gets every status change signed, bodies verify
+ * Status notifications: a receiver on 127.0.0.1, opened by the allow-list of private networks as a
+ * bank opens its own receivers, gets every status change signed, bodies verify
  * against the subscription's secret, failures are retried with exponential backoff up to the named
  * maximum and logged attempt by attempt, and a client without webhooks polls the same events.
  */
@@ -28,8 +29,9 @@ describeEachDialect('payment notifications', ({ open }) => {
   let failNext = 0;
 
   beforeAll(async () => {
-    // The receiver listens on loopback, which only the local-development setting lets webhooks reach.
-    api = await startApi(open, { webhookPrivateAddresses: true });
+    // The receiver listens on loopback, which webhooks reach only when it is listed (or in local
+    // development, which is not switched on here).
+    api = await startApi(open, { webhookAllowedNetworks: ['127.0.0.1'] });
     network = await setUpNetwork(api);
     server = createServer((request: IncomingMessage, response) => {
       let body = '';

@@ -6,7 +6,10 @@ import { derivePaymentsId } from './payments.ids.ts';
 import { WEBHOOK_LIMITS } from './payments.limits.ts';
 import { eventsAfter, readLastEventSeq } from './payments.repository.ts';
 import type { PaymentEvent } from './payments.ts';
-import { createWebhookPost, isAllowedWebhookHost, type WebhookPost } from './payments.webhook-target.ts';
+import {
+  checkWebhookTarget, createWebhookAddressPolicy, createWebhookPost, isAllowedWebhookHost, PUBLIC_ONLY, systemResolver,
+  type WebhookAddressPolicy, type WebhookPost, type WebhookResolver,
+} from './payments.webhook-target.ts';
 
 /**
  * Status notifications by webhook. The payment events table is the outbox: a dispatcher hands each
@@ -74,21 +77,36 @@ const toWebhook = (row: Row): Webhook => ({
   id: row.id as string, url: row.url as string, active: Number(row.active) === 1, cursor: BigInt(row.cursor as bigint), createdAt: row.created_at as string,
 });
 
-export function validWebhookUrl(text: string, allowPrivate = false): boolean {
+/** The checks of a URL as written; a host name's addresses are checked after it resolves (checkWebhookTarget). */
+export function validWebhookUrl(text: string, policy: WebhookAddressPolicy = PUBLIC_ONLY): boolean {
   if (text.length > WEBHOOK_LIMITS.urlMaxLength) return false;
   try {
     const url = new URL(text);
     // Credentials in a URL end up in logs; secrets travel as the signing secret instead.
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && isAllowedWebhookHost(url, allowPrivate);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && isAllowedWebhookHost(url, policy);
   } catch {
     return false;
   }
 }
 
-export function createWebhooks(deps: { db: Database; clock: Clock; report: (message: string) => void; post?: WebhookPost; allowPrivateAddresses?: boolean }) {
+export interface WebhooksDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly report: (message: string) => void;
+  readonly post?: WebhookPost;
+  /** Every address, private ones included: local development only. */
+  readonly allowPrivateAddresses?: boolean;
+  /** Private ranges, addresses and host names webhooks may reach (validated by parseAllowedNetworks). */
+  readonly allowedNetworks?: readonly string[];
+  /** How host names are resolved, at registration and delivery; the system's resolver unless a test fakes it. */
+  readonly resolve?: WebhookResolver;
+}
+
+export function createWebhooks(deps: WebhooksDeps) {
   const { db, clock } = deps;
-  const allowPrivate = deps.allowPrivateAddresses ?? false;
-  const send = deps.post ?? createWebhookPost({ allowPrivate });
+  const policy = createWebhookAddressPolicy({ allowPrivate: deps.allowPrivateAddresses ?? false, allowedNetworks: deps.allowedNetworks ?? [] });
+  const resolve = deps.resolve ?? systemResolver;
+  const send = deps.post ?? createWebhookPost({ policy, resolve });
   let running: Promise<{ delivered: number; failed: number; retried: number }> | null = null;
 
   async function fanOut(): Promise<void> {
@@ -170,9 +188,13 @@ export function createWebhooks(deps: { db: Database; clock: Clock; report: (mess
 
   return {
     async subscribe(input: { url: string; secret?: string }): Promise<Result<{ webhook: Webhook; secret: string }, PaymentError>> {
-      if (!validWebhookUrl(input.url, allowPrivate)) return err('webhook_url_not_allowed');
+      if (!validWebhookUrl(input.url, policy)) return err('webhook_url_not_allowed');
       const count = await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM payment_webhooks WHERE active = 1');
       if (Number(count?.n ?? 0n) >= WEBHOOK_LIMITS.subscriptionsMax) return err('too_many_webhooks');
+      // Resolved now as well as at every delivery, so that a name pointing inward is refused to the
+      // caller instead of failing every delivery later; the name may still change, hence both.
+      const target = await checkWebhookTarget(new URL(input.url), policy, { resolve, timeoutMs: WEBHOOK_LIMITS.resolveTimeoutMs });
+      if (!target.ok) return err(target.error);
       const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
       // A new subscription hears of what happens from now on, not of the whole history.
       const webhook: Webhook = { id: uuidv7(clock.nowMs()), url: input.url, active: true, cursor: await readLastEventSeq(db), createdAt: new Date(clock.nowMs()).toISOString() };
