@@ -95,6 +95,7 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=ci',
       // Nothing is sent while the server runs: what the collector gets, it got from the stop.
       OTEL_BSP_SCHEDULE_DELAY: '600000',
+      SLUICE_LOG_LEVEL: 'info',
     },
   });
   const client = sluiceClient(server.url);
@@ -118,6 +119,7 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   expect(received).toEqual([]);
 
+  const logged = server.output();
   await server.kill('SIGTERM');
   expect(server.exitStatus()).toEqual({ code: 0, signal: null });
 
@@ -142,6 +144,10 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
     const decisions = received.filter(({ span }) => span.name === 'risk.decide' && span.parentSpanId === request.spanId).map(({ span }) => span);
     expect(decisions.map((span) => [span.traceId, attribute(span, 'sluice.risk.items'), attribute(span, 'sluice.risk.approve')])).toEqual([[traceId, 1, 1]]);
   }
+
+  // Each request's completion line in the log names its trace and span.
+  const completions = logged.split('\n').filter((line) => line.includes('"request completed"') && line.includes(traceId)).map((line) => JSON.parse(line) as { trace_id: string; span_id: string });
+  expect(completions.map((line) => line.span_id).sort()).toEqual(ours.map((span) => span.spanId).sort());
 
   // Probes are not traced.
   expect(received.some(({ span }) => attribute(span, 'url.path') === '/healthz')).toBe(false);
