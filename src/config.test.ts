@@ -27,6 +27,15 @@ describe('configuration of named statements on PostgreSQL', () => {
     for (const value of ['yes', '0', 'OFF']) expect(() => loadConfig({}, { SLUICE_PG_NAMED_STATEMENTS: value }), value).toThrow(/SLUICE_PG_NAMED_STATEMENTS/);
   });
 
+  it('keeps imported message ids 400 days by default, or the days the variable or the flag names', () => {
+    expect(loadConfig({}, {}).importedMessageRetentionDays).toBe(400);
+    expect(loadConfig({}, { SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS: '30' }).importedMessageRetentionDays).toBe(30);
+    expect(loadConfig({ 'imported-message-retention-days': '731' }, { SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS: '30' }).importedMessageRetentionDays).toBe(731);
+    for (const value of ['0', '-1', '1.5', 'forever', '36501']) {
+      expect(() => loadConfig({}, { SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS: value }), value).toThrow(/SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS/);
+    }
+  });
+
   it('keeps webhooks off private addresses unless local development turns it on', () => {
     expect(loadConfig({}, {}).webhookPrivateAddresses).toBe(false);
     expect(loadConfig({}, { SLUICE_WEBHOOK_PRIVATE_ADDRESSES: 'on' }).webhookPrivateAddresses).toBe(true);

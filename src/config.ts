@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HYBRID_SUITES, isHashAlgorithm, type HashAlgorithm, type SignatureSuite } from './crypto/index.ts';
 import { LIMITS } from './kernel/index.ts';
-import { parseWebhookAllowedNetworks } from './modules/payments/index.ts';
+import { PAYMENT_LIMITS, parseWebhookAllowedNetworks } from './modules/payments/index.ts';
 
 /**
  * Configuration is read once from flags and environment variables (flags win), checked, and frozen.
@@ -31,6 +31,8 @@ export interface Config {
   readonly pgNamedStatements: boolean;
   /** Let payment webhooks reach loopback and private addresses; for local development only. */
   readonly webhookPrivateAddresses: boolean;
+  /** Days an imported ISO 20022 file's sender and MsgId are kept for the duplicate check. */
+  readonly importedMessageRetentionDays: number;
   /** Private ranges (CIDR), addresses and exact host names payment webhooks may reach in production. */
   readonly webhookAllowedNetworks: readonly string[];
 }
@@ -100,6 +102,8 @@ export function loadConfig(flags: Flags = {}, env: NodeJS.ProcessEnv = process.e
     graphScanIntervalMs,
     pgNamedStatements: namedStatements === 'on',
     webhookPrivateAddresses: webhookPrivate === 'on',
+    importedMessageRetentionDays: integer(pick('imported-message-retention-days', 'SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS'), PAYMENT_LIMITS.importedMessageRetentionDays,
+      'SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS (--imported-message-retention-days)', 1, PAYMENT_LIMITS.importedMessageRetentionDaysMax),
     webhookAllowedNetworks: webhookAllowed.value,
   });
 }

@@ -31,6 +31,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     db, clock: options.clock ?? systemClock, hashAlgorithm: config.journalHash, ledgerMetrics: metrics.ledger,
     keySecret: resolveKeySecret(config), signatureSuite: config.signatureSuite, graphScanIntervalMs: config.graphScanIntervalMs,
     webhookPrivateAddresses: config.webhookPrivateAddresses, webhookAllowedNetworks: config.webhookAllowedNetworks,
+    importedMessageRetentionDays: config.importedMessageRetentionDays,
   });
   const bootstrapKey = await platform.auth.bootstrap(config.adminKey);
   let demoLoaded = false;

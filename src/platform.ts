@@ -75,6 +75,8 @@ export interface PlatformOptions {
   readonly graphScanIntervalMs?: number;
   /** Lets payment webhooks reach loopback and private addresses (local development); off by default. */
   readonly webhookPrivateAddresses?: boolean;
+  /** Days an imported ISO 20022 file's sender and MsgId are kept for the duplicate check; 400 by default. */
+  readonly importedMessageRetentionDays?: number;
   /** Private ranges, addresses and host names payment webhooks may reach (SLUICE_WEBHOOK_ALLOWED_NETWORKS); none by default. */
   readonly webhookAllowedNetworks?: readonly string[];
   /** How payment webhook host names are resolved; the system's resolver unless a test fakes it. */
@@ -167,6 +169,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate,
     webhookPrivateAddresses: options.webhookPrivateAddresses ?? false, webhookAllowedNetworks: options.webhookAllowedNetworks ?? [],
     ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
+    ...(options.importedMessageRetentionDays ? { importedMessageRetentionDays: options.importedMessageRetentionDays } : {}),
   });
   paymentGate.attach(payments);
   // Ledger work a crash left half done (reserved, posted or voided cash) is finished before anything new.

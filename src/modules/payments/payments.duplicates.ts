@@ -44,18 +44,46 @@ export function fingerprintOf(xml: string | Uint8Array): string {
 export async function claimMessage(writer: PaymentsWriter, identity: MessageIdentity, importedAt: string): Promise<Claim> {
   return writer.run(async ({ tx }) => {
     const key = [identity.definition, identity.sender, identity.messageId];
-    const inserted = await tx.run(
-      `INSERT INTO payment_imported_messages (message_definition, sender, message_id, fingerprint, imported_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (message_definition, sender, message_id) DO NOTHING`,
-      [...key, identity.fingerprint, importedAt],
-    );
-    if (inserted.changes > 0) return { kind: 'first' } as const;
-    const held = await tx.get<{ fingerprint: string; imported_at: string }>(
-      'SELECT fingerprint, imported_at FROM payment_imported_messages WHERE message_definition = ? AND sender = ? AND message_id = ?',
-      key,
-    );
-    // The insert found the key taken under the writer's lock, so the row is there to read.
-    assert(held, 'an imported message was neither inserted nor found');
-    return held.fingerprint === identity.fingerprint ? ({ kind: 'same_file' } as const) : ({ kind: 'other_file', importedAt: held.imported_at } as const);
+    // Another process sharing a PostgreSQL database may prune the row the insert collided with
+    // before it is read (its retention ran out that moment); the insert then wins on its second try.
+    for (let attempt = 1; ; attempt += 1) {
+      const inserted = await tx.run(
+        `INSERT INTO payment_imported_messages (message_definition, sender, message_id, fingerprint, imported_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (message_definition, sender, message_id) DO NOTHING`,
+        [...key, identity.fingerprint, importedAt],
+      );
+      if (inserted.changes > 0) return { kind: 'first' } as const;
+      const held = await tx.get<{ fingerprint: string; imported_at: string }>(
+        'SELECT fingerprint, imported_at FROM payment_imported_messages WHERE message_definition = ? AND sender = ? AND message_id = ?',
+        key,
+      );
+      if (held) return held.fingerprint === identity.fingerprint ? ({ kind: 'same_file' } as const) : ({ kind: 'other_file', importedAt: held.imported_at } as const);
+      assert(attempt < CLAIM_ATTEMPTS_MAX, 'an imported message was neither inserted nor found');
+    }
   });
+}
+
+/** A claim collides with a row pruned under it at most once: the second insert finds the key free. */
+const CLAIM_ATTEMPTS_MAX = 2;
+
+/**
+ * Forgets the messages imported before `cutoff` (an ISO instant), at most `batch` rows per statement
+ * and `batches` statements, oldest first, each in the writer so that no claim of this process runs
+ * between. Returns how many were deleted; fewer than `batch` × `batches` means none is left.
+ * A file whose row is gone is checked as a new message again. Its payments are not booked twice:
+ * their ids derive from the debtor agent and end-to-end id (or from the sender and MsgId), so the
+ * same transactions again answer as replays of the payments already booked.
+ */
+export async function pruneImportedMessages(writer: PaymentsWriter, cutoff: string, limits: { readonly batch: number; readonly batches: number }): Promise<number> {
+  let deleted = 0;
+  for (let pass = 0; pass < limits.batches; pass += 1) {
+    const removed = await writer.run(async ({ tx }) => (await tx.run(
+      `DELETE FROM payment_imported_messages WHERE (message_definition, sender, message_id) IN (
+         SELECT message_definition, sender, message_id FROM payment_imported_messages WHERE imported_at < ? ORDER BY imported_at LIMIT ?)`,
+      [cutoff, limits.batch],
+    )).changes);
+    deleted += removed;
+    if (removed < limits.batch) break;
+  }
+  return deleted;
 }

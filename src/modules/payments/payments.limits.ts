@@ -28,6 +28,18 @@ export const PAYMENT_LIMITS = Object.freeze({
   transactionsPerFileMax: 1000,
   /** Payments submitted at once from one file, so a large file does not starve other clients. */
   importConcurrency: 64,
+  /**
+   * How long an imported file's sender and MsgId are kept for the duplicate check, unless
+   * SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS says otherwise: over a year, so that a sender whose ids
+   * restart every year (a day-of-year counter) is still caught, with a month to spare.
+   */
+  importedMessageRetentionDays: 400,
+  importedMessageRetentionDaysMax: 36_500,
+  /** Old imported-message rows deleted per statement, and statements per pass, so a pass stays short. */
+  importedMessagePruneBatch: 500,
+  importedMessagePruneBatchesPerPass: 20,
+  /** The background pass prunes at most this often (by the platform's clock). */
+  importedMessagePruneIntervalMs: 3_600_000,
   /** Entries one statement may list; a busier account asks for shorter periods. */
   statementMaxEntries: 10_000,
   pageMaxItems: 100,

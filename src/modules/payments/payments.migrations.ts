@@ -111,8 +111,9 @@ CREATE TABLE payment_webhook_attempts (
 
 /**
  * Every imported ISO 20022 message under its sender and MsgId, with the SHA-256 of its bytes: a
- * sender's message id names one file only (payments.duplicates.ts). The key is the lookup, so the
- * table needs no other index; it holds text only and reads the same on both dialects.
+ * sender's message id names one file only (payments.duplicates.ts). The key is the lookup; rows are
+ * pruned by age after their retention (migration 003 indexes it). The table holds text only and
+ * reads the same on both dialects.
  */
 const importedMessages = `
 CREATE TABLE payment_imported_messages (
@@ -125,9 +126,15 @@ CREATE TABLE payment_imported_messages (
 );
 `;
 
+/** Rows past their retention are found by age and pruned a batch at a time (payments.duplicates.ts). */
+const importedMessagesByAge = `
+CREATE INDEX payment_imported_messages_imported_at ON payment_imported_messages (imported_at);
+`;
+
 export const paymentsMigrations: readonly Migration[] = [
   { id: 'payments/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'payments/002_imported_messages', sql: { sqlite: importedMessages, postgres: importedMessages } },
+  { id: 'payments/003_imported_messages_by_age', sql: { sqlite: importedMessagesByAge, postgres: importedMessagesByAge } },
 ];
 
 export const paymentsTables: readonly TableSpec[] = [

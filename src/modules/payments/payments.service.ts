@@ -8,10 +8,11 @@ import { createActions } from './payments.actions.ts';
 import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import type { PaymentGate } from './payments.gate.ts';
-import { claimMessage } from './payments.duplicates.ts';
+import { claimMessage, pruneImportedMessages } from './payments.duplicates.ts';
 import { duplicateRefusal, ordersFromXml, submitAll, type ImportedResult, type ImportRefusal, type ParsedFile } from './payments.import.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import { DEFAULT_OPERATOR_BIC, exportMessage, issueMessage, type MessageKind } from './payments.messages.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { recoverAll } from './payments.recovery.ts';
 import { eventsAfter, listPayments, loadByUetr, loadPayment, type PaymentFilter } from './payments.repository.ts';
 import { createSubmitter } from './payments.saga.ts';
@@ -37,8 +38,13 @@ export interface PaymentsServiceDeps {
   readonly clock: Clock;
   /** The platform's BIC as the clearing and settlement mechanism that reports statuses. */
   readonly operatorBic?: string;
-  /** How often held payments past their window are expired and webhooks dispatched; 0 leaves it to explicit calls. */
+  /**
+   * How often held payments past their window are expired, webhooks dispatched and imported
+   * messages past their retention pruned (at most hourly); 0 leaves it to explicit calls.
+   */
   readonly backgroundIntervalMs?: number;
+  /** Days an imported file's sender and MsgId are kept for the duplicate check (PAYMENT_LIMITS.importedMessageRetentionDays by default). */
+  readonly importedMessageRetentionDays?: number;
   readonly report?: (message: string) => void;
   /** Replaceable for tests that make message building fail. */
   readonly issue?: typeof issueMessage;
@@ -71,6 +77,8 @@ export interface PaymentsService {
   returnPayment(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
   /** Closes held payments whose acceptance window has passed; returns how many. */
   expireDue(): Promise<number>;
+  /** Forgets imported messages past their retention, a bounded number per call; returns how many. */
+  pruneImportedMessages(): Promise<number>;
   /** Imports a pain.001 or pacs.008; `authorize` may refuse the file (a participant's key) before its MsgId is claimed or any order submitted. */
   importXml(xml: string | Uint8Array, authorize?: (file: ParsedFile) => Promise<void>): Promise<ImportOutcome>;
   /** The stored messages of a payment, rebuilt and checked against their digests. */
@@ -99,6 +107,11 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
   });
   let stopped = false;
   let background: Promise<unknown> = Promise.resolve();
+  const retentionMs = (deps.importedMessageRetentionDays ?? PAYMENT_LIMITS.importedMessageRetentionDays) * 86_400_000;
+  const pruneImported = () => pruneImportedMessages(writer, new Date(clock.nowMs() - retentionMs).toISOString(), {
+    batch: PAYMENT_LIMITS.importedMessagePruneBatch, batches: PAYMENT_LIMITS.importedMessagePruneBatchesPerPass,
+  });
+  let nextPruneMs = Number.NEGATIVE_INFINITY;
 
   const timer = deps.backgroundIntervalMs && deps.backgroundIntervalMs > 0
     ? setInterval(() => {
@@ -108,6 +121,10 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
           await recoverAll(context);
           await actions.expireDue();
           await webhooks.dispatch();
+          if (clock.nowMs() >= nextPruneMs) {
+            nextPruneMs = clock.nowMs() + PAYMENT_LIMITS.importedMessagePruneIntervalMs;
+            await pruneImported();
+          }
         }).catch((error: unknown) => report(`background pass failed: ${(error as Error).message}`));
       }, deps.backgroundIntervalMs)
     : undefined;
@@ -130,6 +147,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
     cancel: (uetr, reasonCode) => actions.cancel(uetr, reasonCode),
     returnPayment: (uetr, reasonCode) => actions.returnPayment(uetr, reasonCode),
     expireDue: () => actions.expireDue(),
+    pruneImportedMessages: () => pruneImported(),
     async importXml(xml, authorize) {
       // libxml2 is loaded on the first import, not at start (see iso20022.libxml.ts).
       await loadXmlLibrary();
