@@ -113,6 +113,17 @@ describeEachDialect('HTTP overview, verification jobs and proof checks', ({ open
     expect(bad.problems.length).toBeGreaterThan(0);
 
     expect(await api.ok('POST', '/v1/journal/proofs/verify', { proof: 'not a proof' })).toMatchObject({ ok: false });
+    // A checkpoint naming a hash or signature algorithm this version does not know is an invalid proof, said so by name.
+    const unknownHash = structuredClone(proof);
+    unknownHash.checkpoint.algorithm = 'sha512';
+    expect(await api.ok('POST', '/v1/journal/proofs/verify', { proof: unknownHash })).toMatchObject({
+      ok: false, problems: ['the checkpoint names hash algorithm "sha512", which this version does not know (it knows sha256 and sm3): none of the file\'s entries can be checked'],
+    });
+    const unknownSuite = structuredClone(proof);
+    unknownSuite.checkpoint.envelope.suite = 'rsa-pss';
+    expect(await api.ok('POST', '/v1/journal/proofs/verify', { proof: unknownSuite })).toMatchObject({
+      ok: false, problems: ['the checkpoint signature does not verify (suite_not_accepted): it names signature suite "rsa-pss", which this version does not know'],
+    });
     expectProblem(await api.call('POST', '/v1/journal/proofs/verify', {}), 400, 'validation_failed', '/proof');
     expectProblem(await api.call('POST', '/v1/journal/proofs/verify', { proof, extra: 1 }), 400, 'validation_failed');
   });

@@ -26,7 +26,9 @@ import {
 import { assert } from '../../kernel/index.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier, JournalEntry } from './journal.ts';
-import { CHECKPOINT_CONTEXT, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, checkpointMessage, provenEntry, type Checkpoint, type ProofFile } from './journal.proof.ts';
+import {
+  CHECKPOINT_CONTEXT, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, checkpointMessage, provenEntry, unknownHashAlgorithm, unknownSignatureNames, type Checkpoint, type ProofFile,
+} from './journal.proof.ts';
 
 /**
  * Periodic signed checkpoints of the journal. The service keeps an append-only Merkle log of every
@@ -232,10 +234,17 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
               problems.push(`checkpoint of ${checkpoint.treeSize} entries is ahead of the journal (${size} entries)`);
               continue;
             }
+            // A checkpoint over another hash algorithm than the chain's has no root to compare.
+            const unknownHash = unknownHashAlgorithm(row.algorithm);
+            if (unknownHash || row.algorithm !== fresh.algorithm) {
+              problems.push(`checkpoint ${checkpoint.treeSize} ${unknownHash ?? `names hash algorithm ${row.algorithm}, but the journal is chained with ${fresh.algorithm}`}`);
+              continue;
+            }
             if (toHex(fresh.root(checkpoint.treeSize)) !== checkpoint.root) problems.push(`checkpoint ${checkpoint.treeSize}: the journal no longer has the root it signed`);
             if (heads.get(checkpoint.treeSize) !== checkpoint.headHash) problems.push(`checkpoint ${checkpoint.treeSize}: the chain head it signed differs`);
             const verified = verifyEnvelope(checkpointMessage(checkpoint), parseStoredEnvelope(row.envelope), keys, { context: CHECKPOINT_CONTEXT, suites: [...new Set([deps.suite, ...HYBRID_SUITES])] });
-            if (!verified.ok) problems.push(`checkpoint ${checkpoint.treeSize}: its signature does not verify (${verified.reason ?? 'failed'})`);
+            const unknown = verified.ok ? null : unknownSignatureNames(verified);
+            if (!verified.ok) problems.push(`checkpoint ${checkpoint.treeSize}: its signature does not verify (${verified.reason ?? 'failed'})${unknown ? `: ${unknown}` : ''}`);
           }
           return problems;
         },

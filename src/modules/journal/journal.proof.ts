@@ -2,9 +2,13 @@ import {
   HASH_ALGORITHMS,
   fromHex,
   importPublicKeys,
+  isHashAlgorithm,
+  isSignatureAlgorithm,
+  isSignatureSuite,
   leafHash,
   verifyEnvelope,
   verifyInclusion,
+  type EnvelopeVerification,
   type HashAlgorithm,
   type InclusionProof,
   type SignatureEnvelope,
@@ -86,24 +90,57 @@ function activeAt(key: TrustedKey, instant: string): boolean {
   return key.activeFrom <= instant && (key.retiredAt === null || instant < key.retiredAt);
 }
 
+/** A name read from a file, quoted and cut short, so that a problem can show it whatever it holds. */
+export function quotedName(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > MAX_QUOTED_NAME_LENGTH ? `${text.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : text);
+}
+const MAX_QUOTED_NAME_LENGTH = 40;
+
+/** The signature suite and algorithms an envelope names that this version does not know, in words; null when there are none. */
+export function unknownSignatureNames(signature: EnvelopeVerification): string | null {
+  const names = [
+    ...(signature.suite !== null && !isSignatureSuite(signature.suite) ? [`signature suite ${quotedName(signature.suite)}`] : []),
+    ...signature.parts.filter((part) => !isSignatureAlgorithm(part.algorithm)).map((part) => `signature algorithm ${quotedName(part.algorithm)}`),
+  ];
+  return names.length === 0 ? null : `it names ${names.join(' and ')}, which this version does not know`;
+}
+
+/** What a checkpoint's hash algorithm says when this version does not know it; null when it does. */
+export function unknownHashAlgorithm(algorithm: unknown): string | null {
+  return typeof algorithm === 'string' && isHashAlgorithm(algorithm) ? null : `names hash algorithm ${quotedName(algorithm)}, which this version does not know (it knows ${HASH_ALGORITHMS.join(' and ')})`;
+}
+
 /**
- * Checks a proof file against a keys file, offline. Every part must hold: each entry's hash is the
- * hash of its fields, each audit path leads to the checkpoint's root, and the checkpoint's signature
- * envelope verifies completely with keys that were active when it was made. Never throws.
+ * A proof file checked piece by piece: the checkpoint first, then each entry as it is read, so that
+ * a file too large to hold in memory can be streamed through it (journal.proof-stream.ts).
  */
-export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofVerification {
+export interface ProofCheck {
+  /** Checks one entry; `where` names it when it cannot be read ("entry at position 3", "line 7"). */
+  entry(value: unknown, where: string): void;
+  /** A problem found by the reader, such as a line over the size limit. */
+  problem(text: string): void;
+  readonly entries: number;
+  finish(): ProofVerification;
+}
+
+/**
+ * Starts checking a proof file from its head (format and checkpoint; the entries, if any, are not
+ * read here) against a keys file. Returns the verification itself when the head already fails.
+ */
+export function startProofCheck(fileHead: unknown, keysValue: unknown): ProofCheck | ProofVerification {
   const keys = importPublicKeys(keysValue);
   if (!keys.ok) return { ok: false, problems: [`the keys file is not usable: ${keys.error}`], entries: 0 };
-  if (typeof proofValue !== 'object' || proofValue === null) return { ok: false, problems: ['the proof file is not a JSON object'], entries: 0 };
-  const file = proofValue as Partial<ProofFile>;
+  if (typeof fileHead !== 'object' || fileHead === null) return { ok: false, problems: ['the proof file is not a JSON object'], entries: 0 };
+  const file = fileHead as Partial<ProofFile>;
   const checkpoint = file.checkpoint;
-  if (file.format !== PROOF_FILE_FORMAT || !checkpoint || !Array.isArray(file.entries)) {
+  if (file.format !== PROOF_FILE_FORMAT || typeof checkpoint !== 'object' || checkpoint === null || !Array.isArray(file.entries)) {
     return { ok: false, problems: [`not a ${PROOF_FILE_FORMAT} file`], entries: 0 };
   }
-  if (file.entries.length > MAX_PROOF_ENTRIES) {
-    return { ok: false, problems: [`the proof file carries ${file.entries.length} entries; at most ${MAX_PROOF_ENTRIES} are checked`], entries: 0 };
-  }
-  if (!HASH_ALGORITHMS.includes(checkpoint.algorithm) || !Number.isSafeInteger(checkpoint.treeSize) || fromHex(checkpoint.root)?.length !== 32) {
+  // A hash algorithm this version does not know leaves nothing to recompute: no entry can be checked.
+  const unknownHash = unknownHashAlgorithm(checkpoint.algorithm);
+  if (unknownHash) return { ok: false, problems: [`the checkpoint ${unknownHash}: none of the file's entries can be checked`], entries: 0 };
+  if (!Number.isSafeInteger(checkpoint.treeSize) || fromHex(checkpoint.root)?.length !== 32) {
     return { ok: false, problems: ['the checkpoint is malformed'], entries: 0 };
   }
   const problems: string[] = [];
@@ -111,40 +148,68 @@ export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofV
   const signature = verifyEnvelope(checkpointMessage(checkpoint), checkpoint.envelope, trusted, { context: CHECKPOINT_CONTEXT });
   if (!signature.ok) {
     const parts = signature.parts.map((part) => `${part.algorithm}:${part.ok ? 'ok' : (part.reason ?? 'failed')}`).join(', ');
-    problems.push(`the checkpoint signature does not verify (${signature.reason ?? 'failed'}${parts ? `; ${parts}` : ''})`);
+    const unknown = unknownSignatureNames(signature);
+    problems.push(`the checkpoint signature does not verify (${signature.reason ?? 'failed'}${parts ? `; ${parts}` : ''})${unknown ? `: ${unknown}` : ''}`);
   }
-  const head = { treeSize: checkpoint.treeSize, root: checkpoint.root, algorithm: checkpoint.algorithm };
-  for (const [position, entry] of file.entries.entries()) {
-    try {
-      const rebuilt: JournalEntry = {
-        seq: BigInt(entry.seq), timestamp: BigInt(entry.timestamp), kind: entry.kind, payload: entry.payload,
-        digest: entry.digest, prevHash: entry.prevHash, hash: entry.hash,
-      };
-      if (entryHash(checkpoint.algorithm, rebuilt) !== entry.hash) problems.push(`entry ${entry.seq}: its hash does not match its content`);
-      for (const record of entry.records ?? []) {
-        const batchHead = { treeSize: record.proof.treeSize, root: entry.digest, algorithm: checkpoint.algorithm };
-        if (typeof record.line !== 'string' || !verifyInclusion(leafHash(checkpoint.algorithm, record.line), record.proof, batchHead)) {
-          problems.push(`entry ${entry.seq}: a record is not part of the entry's digest: ${String(record.line).slice(0, 80)}`);
-        }
-      }
-      const leaf = fromHex(entry.hash);
-      if (!leaf || BigInt(entry.proof.index) + 1n !== rebuilt.seq || !verifyInclusion(leafHash(checkpoint.algorithm, leaf), entry.proof, head)) {
-        problems.push(`entry ${entry.seq}: it is not included in the checkpointed journal`);
-      }
-    } catch {
-      problems.push(`entry at position ${position} is malformed`);
-    }
-  }
-  // A null entry has been reported as malformed above; counting must not trip over it afterwards.
-  // A checkpoint alone verifies, but a file stripped of its entries must not read as a proof that passed.
-  if (file.entries.length === 0) problems.push('the proof file carries no entries: it proves nothing');
-  const records = file.entries.reduce((sum, entry) => sum + (Array.isArray(entry?.records) ? entry.records.length : 0), 0);
-  if (records > MAX_PROOF_RECORDS * MAX_PROOF_ENTRIES) problems.push('the proof file carries too many records');
+  const treeHead = { treeSize: checkpoint.treeSize, root: checkpoint.root, algorithm: checkpoint.algorithm };
+  let entries = 0;
+  let records = 0;
   return {
-    ok: problems.length === 0,
-    problems,
-    records,
-    checkpoint: { treeSize: checkpoint.treeSize, createdAt: checkpoint.createdAt, suite: signature.suite },
-    entries: file.entries.length,
+    get entries() {
+      return entries;
+    },
+    problem: (text) => void problems.push(text),
+    entry(value, where) {
+      entries += 1;
+      const entry = value as ProvenEntry;
+      if (Array.isArray(entry?.records)) records += entry.records.length;
+      try {
+        const rebuilt: JournalEntry = {
+          seq: BigInt(entry.seq), timestamp: BigInt(entry.timestamp), kind: entry.kind, payload: entry.payload,
+          digest: entry.digest, prevHash: entry.prevHash, hash: entry.hash,
+        };
+        if (entryHash(checkpoint.algorithm, rebuilt) !== entry.hash) problems.push(`entry ${entry.seq}: its hash does not match its content`);
+        for (const record of entry.records ?? []) {
+          const batchHead = { treeSize: record.proof.treeSize, root: entry.digest, algorithm: checkpoint.algorithm };
+          if (typeof record.line !== 'string' || !verifyInclusion(leafHash(checkpoint.algorithm, record.line), record.proof, batchHead)) {
+            problems.push(`entry ${entry.seq}: a record is not part of the entry's digest: ${String(record.line).slice(0, 80)}`);
+          }
+        }
+        const leaf = fromHex(entry.hash);
+        if (!leaf || BigInt(entry.proof.index) + 1n !== rebuilt.seq || !verifyInclusion(leafHash(checkpoint.algorithm, leaf), entry.proof, treeHead)) {
+          problems.push(`entry ${entry.seq}: it is not included in the checkpointed journal`);
+        }
+      } catch {
+        problems.push(`${where} is malformed`);
+      }
+    },
+    finish() {
+      // A checkpoint alone verifies, but a file stripped of its entries must not read as a proof that passed.
+      if (entries === 0) problems.push('the proof file carries no entries: it proves nothing');
+      if (records > MAX_PROOF_RECORDS * MAX_PROOF_ENTRIES) problems.push('the proof file carries too many records');
+      return {
+        ok: problems.length === 0,
+        problems,
+        records,
+        checkpoint: { treeSize: checkpoint.treeSize, createdAt: checkpoint.createdAt, suite: signature.suite },
+        entries,
+      };
+    },
   };
+}
+
+/**
+ * Checks a proof file against a keys file, offline. Every part must hold: each entry's hash is the
+ * hash of its fields, each audit path leads to the checkpoint's root, and the checkpoint's signature
+ * envelope verifies completely with keys that were active when it was made. Never throws.
+ */
+export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofVerification {
+  const check = startProofCheck(proofValue, keysValue);
+  if (!('finish' in check)) return check;
+  const entries = (proofValue as ProofFile).entries;
+  if (entries.length > MAX_PROOF_ENTRIES) {
+    return { ok: false, problems: [`the proof file carries ${entries.length} entries; at most ${MAX_PROOF_ENTRIES} are checked`], entries: 0 };
+  }
+  for (const [position, entry] of entries.entries()) check.entry(entry, `entry at position ${position}`);
+  return check.finish();
 }

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../../db/index.ts';
 import { assert, LIMITS } from '../../kernel/index.ts';
 import { isHashAlgorithm, type HashAlgorithm } from '../../crypto/index.ts';
+import { unknownHashAlgorithm } from './journal.proof.ts';
 import { GENESIS_HASH, entryHash, type ContentVerifier, type JournalEntry, type VerifyProblem, type VerifyReport } from './journal.ts';
 
 /** Problems listed in one report; past this the report says how many more there were. */
@@ -42,15 +43,21 @@ async function unreadable(check: () => Promise<readonly string[]> | readonly str
 
 export function createJournalService(deps: { readonly db: Database }): JournalService {
   const { db } = deps;
-  let algorithmCache: HashAlgorithm | undefined;
 
-  async function readHead(q: Queryable, lock: boolean) {
+  /** The head as stored, its algorithm unchecked: verification reports one it does not know. */
+  async function readStoredHead(q: Queryable, lock: boolean) {
     const row = await q.get<{ seq: bigint; hash: string; algorithm: string }>(
       `SELECT seq, hash, algorithm FROM journal_head WHERE id = 1${lock && q.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
     );
     assert(row, 'journal head missing: initialize() was not called');
-    assert(isHashAlgorithm(row.algorithm), `unknown journal algorithm ${row.algorithm}`);
-    return { seq: BigInt(row.seq), hash: row.hash, algorithm: row.algorithm };
+    return { seq: BigInt(row.seq), hash: row.hash, algorithm: String(row.algorithm) };
+  }
+
+  /** The head of a chain this version can extend and prove: an algorithm it does not know is refused. */
+  async function readHead(q: Queryable, lock: boolean) {
+    const head = await readStoredHead(q, lock);
+    assert(isHashAlgorithm(head.algorithm), `the journal is chained with hash algorithm ${head.algorithm}, which this version does not know: run sluice verify`);
+    return { ...head, algorithm: head.algorithm };
   }
 
   return {
@@ -61,8 +68,10 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
           : 'INSERT OR IGNORE INTO journal_head (id, seq, hash, algorithm) VALUES (1, 0, ?, ?)';
         await tx.run(insert, [GENESIS_HASH, algorithm]);
       });
-      algorithmCache = (await readHead(db, false)).algorithm;
-      return algorithmCache;
+      // An installation whose head names an algorithm this version does not know still opens, so
+      // that verification can report it; appending to its chain or proving from it is refused.
+      const stored = (await readStoredHead(db, false)).algorithm;
+      return isHashAlgorithm(stored) ? stored : algorithm;
     },
 
     async append(tx, entry) {
@@ -97,7 +106,10 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
     },
 
     async verify(verifiers, onProgress, q: Queryable = db) {
-      const head = await readHead(q, false);
+      const head = await readStoredHead(q, false);
+      // With a hash algorithm this version does not know, no hash, digest or checkpoint can be
+      // recomputed: that is the finding, and only the chain's order and links are checked.
+      const algorithm = isHashAlgorithm(head.algorithm) ? head.algorithm : null;
       const byKind = new Map(verifiers.map((verifier) => [verifier.kind, verifier]));
       const everyKind = verifiers.filter((verifier) => verifier.kind === '*');
       const problems: VerifyProblem[] = [];
@@ -106,6 +118,9 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
         if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ seq, problem });
         else extra += 1;
       };
+      if (!algorithm) {
+        report(null, `the journal head ${unknownHashAlgorithm(head.algorithm)}: only the order and links of the chain were checked, not its hashes, the records behind its entries or its checkpoints`);
+      }
       const totalRow = await q.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM journal_entries');
       const total = Number(totalRow?.n ?? 0n);
       let expectedSeq = 1n;
@@ -133,12 +148,14 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
           }
           if (entry.seq !== expectedSeq) report(entry.seq, `expected entry ${expectedSeq} here: an entry was removed, inserted or moved`);
           if (entry.prevHash !== prevHash) report(entry.seq, 'previous hash does not match the entry before it');
-          if (entryHash(head.algorithm, entry) !== entry.hash) report(entry.seq, 'hash does not match the entry content: it was edited');
-          const verifier = byKind.get(entry.kind);
-          if (!verifier) report(entry.seq, `no verifier for entry kind ${entry.kind}`);
-          else for (const problem of await unreadable(() => verifier.checkEntry(entry))) report(entry.seq, problem);
-          // Verifiers of kind "*" (checkpoints) see every entry.
-          for (const all of everyKind) for (const problem of await unreadable(() => all.checkEntry(entry))) report(entry.seq, problem);
+          if (algorithm) {
+            if (entryHash(algorithm, entry) !== entry.hash) report(entry.seq, 'hash does not match the entry content: it was edited');
+            const verifier = byKind.get(entry.kind);
+            if (!verifier) report(entry.seq, `no verifier for entry kind ${entry.kind}`);
+            else for (const problem of await unreadable(() => verifier.checkEntry(entry))) report(entry.seq, problem);
+            // Verifiers of kind "*" (checkpoints) see every entry.
+            for (const all of everyKind) for (const problem of await unreadable(() => all.checkEntry(entry))) report(entry.seq, problem);
+          }
           expectedSeq = entry.seq + 1n;
           prevHash = entry.hash;
           afterSeq = entry.seq;
@@ -148,7 +165,7 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
       }
       if (expectedSeq - 1n !== head.seq) report(null, `journal head is at entry ${head.seq} but the chain ends at ${expectedSeq - 1n}`);
       if (prevHash !== head.hash) report(null, 'journal head hash does not match the last entry');
-      for (const verifier of verifiers) for (const problem of await unreadable(() => verifier.finish())) report(null, problem);
+      if (algorithm) for (const verifier of verifiers) for (const problem of await unreadable(() => verifier.finish())) report(null, problem);
       if (extra > 0) problems.push({ seq: null, problem: `${extra} more problems not listed` });
       return { ok: problems.length === 0, entries: checked, algorithm: head.algorithm, headSeq: head.seq, headHash: head.hash, problems };
     },

@@ -32,7 +32,8 @@ export interface VerifyProblem {
 export interface VerifyReport {
   readonly ok: boolean;
   readonly entries: number;
-  readonly algorithm: HashAlgorithm;
+  /** The algorithm the journal head names: one this version knows, unless the report says otherwise. */
+  readonly algorithm: HashAlgorithm | string;
   readonly headSeq: bigint;
   readonly headHash: string;
   readonly problems: readonly VerifyProblem[];

@@ -1,0 +1,97 @@
+import { expect, it } from 'vitest';
+import { createManualClock, uuidv7 } from '../../kernel/index.ts';
+import { createPlatform, type Platform } from '../../platform.ts';
+import type { Database } from '../../db/index.ts';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { verifyProofFile, type ProofFile } from './index.ts';
+
+/** Hash and signature names no version of Sluice knows. */
+const UNKNOWN_HASH = 'sha512';
+const UNKNOWN_SUITE = 'rsa-pss-sha512';
+
+async function seeded(open: () => Promise<Database>): Promise<Platform> {
+  const clock = createManualClock(Date.UTC(2026, 10, 27));
+  const platform = await createPlatform({ db: await open(), clock, expiryIntervalMs: 0 });
+  await platform.ledger.createLedger({ id: 1, assetCode: 'CNY', scale: 2, name: 'Renminbi' });
+  const [a, b] = [uuidv7(), uuidv7()];
+  await platform.ledger.createAccounts([{ id: a, ledger: 1, code: 1, flags: 0 }, { id: b, ledger: 1, code: 1, flags: 0 }]);
+  for (let round = 0; round < 3; round++) {
+    clock.advance(1000);
+    await platform.ledger.createTransfers([{ id: uuidv7(), debitAccountId: a, creditAccountId: b, amount: BigInt(100 + round), ledger: 1, code: 1, flags: 0 }]);
+  }
+  await platform.checkpoints.checkpoint();
+  return platform;
+}
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const problemsOf = async (platform: Platform) => (await platform.verify()).problems.map((problem) => problem.problem);
+
+describeEachDialect('journal entries and checkpoints naming algorithms this version does not know', ({ open }) => {
+  it('reports a journal head chained with an unknown hash algorithm as a finding, and still opens the installation to verify it', async () => {
+    const platform = await seeded(open);
+    await platform.db.run('UPDATE journal_head SET algorithm = ?', [UNKNOWN_HASH]);
+    const report = await platform.verify();
+    expect(report).toMatchObject({ ok: false, entries: 5, algorithm: UNKNOWN_HASH });
+    expect(report.problems).toEqual([{
+      seq: null,
+      problem: `the journal head names hash algorithm "${UNKNOWN_HASH}", which this version does not know (it knows sha256 and sm3): only the order and links of the chain were checked, not its hashes, the records behind its entries or its checkpoints`,
+    }]);
+    // The order and links are still checked.
+    await platform.db.run('UPDATE journal_entries SET prev_hash = ? WHERE seq = 3', ['0'.repeat(64)]);
+    expect(await problemsOf(platform)).toContain('previous hash does not match the entry before it');
+    // `sluice verify` opens the installation anew before verifying: that must not fail either.
+    const reopened = await createPlatform({ db: platform.db, clock: platform.clock, expiryIntervalMs: 0 });
+    expect((await reopened.verify()).ok).toBe(false);
+    await platform.close();
+  });
+
+  it('names a stored checkpoint whose hash algorithm is unknown, or not the one the journal is chained with', async () => {
+    const platform = await seeded(open);
+    await platform.db.run('UPDATE journal_checkpoints SET algorithm = ?', [UNKNOWN_HASH]);
+    expect(await problemsOf(platform)).toEqual([`checkpoint 5 names hash algorithm "${UNKNOWN_HASH}", which this version does not know (it knows sha256 and sm3)`]);
+    await platform.db.run("UPDATE journal_checkpoints SET algorithm = 'sm3'");
+    expect(await problemsOf(platform)).toEqual(['checkpoint 5 names hash algorithm sm3, but the journal is chained with sha256']);
+    await platform.close();
+  });
+
+  it('names the signature suite or algorithm of a stored checkpoint that this version does not know', async () => {
+    const platform = await seeded(open);
+    const row = await platform.db.get<{ envelope: string }>('SELECT envelope FROM journal_checkpoints');
+    const envelope = JSON.parse(row?.envelope ?? '{}') as { suite: string; parts: { algorithm: string }[] };
+    await platform.db.run('UPDATE journal_checkpoints SET envelope = ?', [JSON.stringify({ ...envelope, suite: UNKNOWN_SUITE })]);
+    expect(await problemsOf(platform)).toEqual([`checkpoint 5: its signature does not verify (suite_not_accepted): it names signature suite "${UNKNOWN_SUITE}", which this version does not know`]);
+    const parts = envelope.parts.map((part, index) => (index === 0 ? { ...part, algorithm: 'rsa' } : part));
+    await platform.db.run('UPDATE journal_checkpoints SET envelope = ?', [JSON.stringify({ ...envelope, parts })]);
+    expect(await problemsOf(platform)).toEqual(['checkpoint 5: its signature does not verify (parts_do_not_match_suite): it names signature algorithm "rsa", which this version does not know']);
+    await platform.close();
+  });
+
+  it('answers a proof file naming an unknown hash or signature algorithm as invalid, naming the algorithm, without throwing', async () => {
+    const platform = await seeded(open);
+    const proof = (await platform.checkpoints.proof([2n, 4n])) as ProofFile;
+    const keys = await platform.checkpoints.keysFile();
+
+    const unknownHash = clone(proof) as unknown as { checkpoint: { algorithm: unknown } };
+    for (const algorithm of [UNKNOWN_HASH, 42, null, 'x'.repeat(1000)]) {
+      unknownHash.checkpoint.algorithm = algorithm;
+      const result = verifyProofFile(unknownHash, keys);
+      expect(result.ok).toBe(false);
+      expect(result.problems).toHaveLength(1);
+      expect(result.problems[0]).toMatch(/^the checkpoint names hash algorithm ".{1,41}", which this version does not know \(it knows sha256 and sm3\): none of the file's entries can be checked$/);
+    }
+
+    const unknownSuite = clone(proof) as unknown as { checkpoint: { envelope: { suite: string } } };
+    unknownSuite.checkpoint.envelope.suite = UNKNOWN_SUITE;
+    expect(verifyProofFile(unknownSuite, keys)).toMatchObject({
+      ok: false, entries: 2,
+      problems: [`the checkpoint signature does not verify (suite_not_accepted): it names signature suite "${UNKNOWN_SUITE}", which this version does not know`],
+    });
+
+    const unknownPart = clone(proof) as unknown as { checkpoint: { envelope: { parts: { algorithm: string }[] } } };
+    unknownPart.checkpoint.envelope.parts[0]!.algorithm = 'rsa';
+    const result = verifyProofFile(unknownPart, keys);
+    expect(result).toMatchObject({ ok: false, entries: 2 });
+    expect(result.problems).toEqual([expect.stringMatching(/^the checkpoint signature does not verify \(parts_do_not_match_suite; rsa:unexpected_part, .*\): it names signature algorithm "rsa", which this version does not know$/)]);
+    await platform.close();
+  });
+});
