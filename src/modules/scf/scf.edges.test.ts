@@ -92,4 +92,26 @@ describeEachDialect('supply-chain finance at the edges', ({ open }) => {
     expect(await stateOf(api)).toEqual(before);
     expect((await api.ok('GET', `/v1/scf/pieces/${pieceId}`)).status).toBe('held');
   });
+
+  it('points a program refusal caused by one member at the field that names it', async () => {
+    const p = await program();
+    const body = { id: `${p.id}-2`, name: 'Second', core_enterprise_id: p.core, funding_bank_ids: [p.bank], supplier_ids: [p.s1, p.s2], ledger: fixture.ledger, credit_limit: '1000' };
+    const before = await stateOf(api);
+    const refused: [Record<string, unknown>, number, string, string][] = [
+      [{ core_enterprise_id: 'no-such-party' }, 422, 'party_not_found', '/core_enterprise_id'],
+      [{ funding_bank_ids: [p.bank, 'no-such-bank'] }, 422, 'party_not_found', '/funding_bank_ids/1'],
+      [{ supplier_ids: [p.s1, 'no-such-supplier'] }, 422, 'party_not_found', '/supplier_ids/1'],
+      [{ funding_bank_ids: [p.bank, p.s1] }, 422, 'party_listed_twice', '/supplier_ids/0'],
+      [{ funding_bank_ids: [p.bank, p.bank] }, 422, 'party_listed_twice', '/funding_bank_ids/1'],
+      [{ supplier_ids: [p.s1, p.core] }, 422, 'party_listed_twice', '/supplier_ids/1'],
+      [{ funding_bank_ids: [p.bank, p.s2], supplier_ids: [p.s1] }, 422, 'not_a_funding_bank', '/funding_bank_ids/1'],
+    ];
+    for (const [fields, status, code, pointer] of refused) {
+      const problem = expectProblem(await api.call('POST', '/v1/scf/programs', { ...body, ...fields }), status, code, pointer);
+      expect(problem.errors).toHaveLength(1);
+    }
+    expectProblem(await api.call('POST', `/v1/scf/programs/${p.id}/suppliers`, { supplier_ids: [p.outsider, 'no-such-supplier'] }), 422, 'party_not_found', '/supplier_ids/1');
+    expectProblem(await api.call('POST', `/v1/scf/programs/${p.id}/suppliers`, { supplier_ids: [p.outsider, p.bank] }), 422, 'party_listed_twice', '/supplier_ids/1');
+    expect(await stateOf(api)).toEqual(before);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/index.ts';
-import { AssertionError, err, msToNs, ok, type Clock, type Result } from '../../kernel/index.ts';
+import { AssertionError, err, msToNs, ok, type Clock } from '../../kernel/index.ts';
 import type { JournalService } from '../journal/index.ts';
 import { AccountFlags, type AccountRequest, type LedgerService } from '../ledger/index.ts';
 import type { PartiesService } from '../parties/index.ts';
@@ -7,7 +7,7 @@ import type { ScfError } from './scf.errors.ts';
 import { SCF_CODES, SCF_DEFAULTS, SCF_LIMITS } from './scf.limits.ts';
 import { canonicalJson, memberAccountId } from './scf.operations.ts';
 import { insertMembers, insertProgram, loadProgram, lockScf, type Member, type MemberRole, type ProgramRecord } from './scf.repository.ts';
-import { checkMembers, checkProgramTerms } from './scf.rules.ts';
+import { checkProgramTerms, partyListedTwice } from './scf.rules.ts';
 
 /**
  * Programs: a core enterprise, its funding banks and its supplier network in one ledger, with the
@@ -36,6 +36,11 @@ export interface ProgramDeps {
   readonly clock: Clock;
 }
 
+/** A program change's outcome; a refusal caused by one member names that party, so the answer can point at it. */
+export type ProgramResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ScfError; readonly partyId?: string };
+
+const memberRefusal = (error: ScfError, partyId: string) => ({ ok: false, error, partyId }) as const;
+
 const ACCOUNT_CODE: Readonly<Record<MemberRole, number>> = { core: SCF_CODES.coreAccount, bank: SCF_CODES.bankAccount, supplier: SCF_CODES.supplierAccount };
 
 function programEvent(kind: 'create_program' | 'add_suppliers', programId: string, members: readonly Member[], program?: ProgramRecord): string {
@@ -59,11 +64,11 @@ export function createPrograms(deps: ProgramDeps) {
   const { db } = deps;
 
   /** Parties must exist, banks must be banks; then their accounts are opened (idempotent by id). */
-  async function admit(programId: string, ledger: number, members: readonly Member[]): Promise<ScfError | null> {
+  async function admit(programId: string, ledger: number, members: readonly Member[]): Promise<ProgramResult<never> | null> {
     for (const member of members) {
       const party = await deps.parties.get(member.partyId);
-      if (!party) return 'party_not_found';
-      if (member.role === 'bank' && party.kind !== 'bank') return 'not_a_funding_bank';
+      if (!party) return memberRefusal('party_not_found', member.partyId);
+      if (member.role === 'bank' && party.kind !== 'bank') return memberRefusal('not_a_funding_bank', member.partyId);
     }
     const requests: AccountRequest[] = members.map((member) => ({
       id: member.accountId, ledger, code: ACCOUNT_CODE[member.role], flags: AccountFlags.debits_must_not_exceed_credits | AccountFlags.history,
@@ -79,7 +84,7 @@ export function createPrograms(deps: ProgramDeps) {
     ids.map((partyId) => ({ partyId, role, accountId: memberAccountId(programId, partyId), addedAt }));
 
   return {
-    async create(input: ProgramInput): Promise<Result<{ program: ProgramRecord; created: boolean }, ScfError>> {
+    async create(input: ProgramInput): Promise<ProgramResult<{ program: ProgramRecord; created: boolean }>> {
       const now = deps.clock.nowMs();
       const createdAt = new Date(now).toISOString();
       const members = [
@@ -99,12 +104,12 @@ export function createPrograms(deps: ProgramDeps) {
       const terms = checkProgramTerms(program);
       if (terms) return err(terms);
       if (input.fundingBankIds.length === 0) return err('not_a_funding_bank');
-      const twice = checkMembers([], members.map((member) => member.partyId));
-      if (twice) return err(twice);
+      const twice = partyListedTwice(members.map((member) => member.partyId));
+      if (twice !== undefined) return memberRefusal('party_listed_twice', twice);
       if (members.length > SCF_LIMITS.membersPerProgramMax + 1) return err('too_many_members');
       if (!(await deps.ledger.getLedger(input.ledger))) return err('ledger_not_found');
       const refusal = await admit(input.id, input.ledger, members);
-      if (refusal) return err(refusal);
+      if (refusal) return refusal;
       return db.transaction(async (tx) => {
         await lockScf(tx);
         const raced = await loadProgram(tx, input.id);
@@ -116,17 +121,18 @@ export function createPrograms(deps: ProgramDeps) {
     },
 
     /** Adds suppliers to the network; naming a party that already supplies the program changes nothing. */
-    async addSuppliers(programId: string, partyIds: readonly string[]): Promise<Result<ProgramRecord, ScfError>> {
+    async addSuppliers(programId: string, partyIds: readonly string[]): Promise<ProgramResult<ProgramRecord>> {
       const now = deps.clock.nowMs();
       const program = await loadProgram(db, programId);
       if (!program) return err('program_not_found');
       const fresh = [...new Set(partyIds)].filter((id) => program.members.get(id)?.role !== 'supplier');
       if (fresh.length === 0) return ok(program);
-      if (fresh.some((id) => program.members.has(id))) return err('party_listed_twice');
+      const otherRole = fresh.find((id) => program.members.has(id));
+      if (otherRole !== undefined) return memberRefusal('party_listed_twice', otherRole);
       if (program.members.size - 1 + fresh.length > SCF_LIMITS.membersPerProgramMax) return err('too_many_members');
       const members = membersOf(programId, 'supplier', fresh, new Date(now).toISOString());
       const refusal = await admit(programId, program.ledger, members);
-      if (refusal) return err(refusal);
+      if (refusal) return refusal;
       await db.transaction(async (tx) => {
         await lockScf(tx);
         const current = await loadProgram(tx, programId);

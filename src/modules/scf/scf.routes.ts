@@ -82,10 +82,22 @@ function pointerOf(code: ScfError, kind: OperationKind | 'program'): string {
   }
 }
 
-export function refusalProblem(code: ScfError, kind: OperationKind | 'program', replayed = false): ProblemError {
+export function refusalProblem(code: ScfError, kind: OperationKind | 'program', replayed = false, pointer = pointerOf(code, kind)): ProblemError {
   const words = code.replace(/_/g, ' ');
-  return new ProblemError(SCF_ERROR_STATUS[code], code, `refused: ${words}`, [{ pointer: pointerOf(code, kind), code, detail: words }], replayed ? { replayed: true } : {});
+  return new ProblemError(SCF_ERROR_STATUS[code], code, `refused: ${words}`, [{ pointer, code, detail: words }], replayed ? { replayed: true } : {});
 }
+
+/**
+ * A program refusal caused by one member points at where the request names that party (`named`:
+ * pointer and party, in request order): a party named twice at its second mention, any other at its first.
+ */
+function programRefusal(result: { readonly error: ScfError; readonly partyId?: string }, named: readonly (readonly [pointer: string, partyId: string])[]): ProblemError {
+  const mentions = named.filter(([, partyId]) => partyId === result.partyId);
+  const at = mentions[result.error === 'party_listed_twice' ? mentions.length - 1 : 0];
+  return refusalProblem(result.error, 'program', false, at?.[0]);
+}
+
+const listed = (field: string, partyIds: readonly string[]) => partyIds.map((partyId, index) => [`/${field}/${index}`, partyId] as const);
 
 function engineProblem(error: unknown): unknown {
   if (error instanceof ScfOverloadedError) return new ProblemError(503, 'scf_overloaded', error.message, [], { retryable: true });
@@ -170,7 +182,7 @@ export function scfRoutes(platform: Platform) {
         minSplitAmount: body.min_split_amount === undefined ? undefined : amount(body.min_split_amount, '/min_split_amount'),
         maxSplitDepth: body.max_split_depth, dayCountBasis: body.day_count_basis,
       });
-      if (!result.ok) throw refusalProblem(result.error, 'program');
+      if (!result.ok) throw programRefusal(result, [['/core_enterprise_id', body.core_enterprise_id], ...listed('funding_bank_ids', body.funding_bank_ids), ...listed('supplier_ids', body.supplier_ids)]);
       return reply.status(result.value.created ? 201 : 200).send(renderProgram(result.value.program));
     });
 
@@ -188,7 +200,7 @@ export function scfRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'Add suppliers to the program\'s network', params: ProgramParams, body: SuppliersInput },
     }, async (request) => {
       const result = await scf.addSuppliers(request.params.program_id, request.body.supplier_ids);
-      if (!result.ok) throw refusalProblem(result.error, 'program');
+      if (!result.ok) throw programRefusal(result, listed('supplier_ids', request.body.supplier_ids));
       return renderProgram(result.value);
     });
 

@@ -50,10 +50,13 @@ export function checkProgramTerms(terms: ProgramTerms): Refusal {
   return null;
 }
 
-/** One party, one role: the core enterprise, a funding bank and a supplier are different parties. */
-export function checkMembers(existing: readonly string[], added: readonly string[]): Refusal {
-  const all = [...existing, ...added];
-  return new Set(all).size === all.length ? null : 'party_listed_twice';
+/**
+ * One party, one role: the core enterprise, a funding bank and a supplier are different parties.
+ * Returns the first party named a second time (`party_listed_twice`), or undefined.
+ */
+export function partyListedTwice(partyIds: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  return partyIds.find((id) => seen.has(id) || (seen.add(id), false));
 }
 
 export interface IssueFacts {

@@ -1,13 +1,12 @@
 import type { Database, Queryable } from '../../db/index.ts';
-import type { Clock, Result } from '../../kernel/index.ts';
+import type { Clock } from '../../kernel/index.ts';
 import type { HashAlgorithm } from '../../crypto/index.ts';
 import type { ContentVerifier, JournalService } from '../journal/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
 import type { PartiesService } from '../parties/index.ts';
 import { createScfEngine } from './scf.engine.ts';
-import type { ScfError } from './scf.errors.ts';
 import { memberAccountId, type Outcome, type ScfOperation } from './scf.operations.ts';
-import { createPrograms, type ProgramInput } from './scf.programs.ts';
+import { createPrograms, type ProgramInput, type ProgramResult } from './scf.programs.ts';
 import { holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, type Overview } from './scf.queries.ts';
 import { eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange, type Holding, type ProgramRecord, type VoucherRecord } from './scf.repository.ts';
 import { createScfVerifiers } from './scf.verify.ts';
@@ -41,8 +40,8 @@ export interface VoucherView {
 }
 
 export interface ScfService {
-  createProgram(input: ProgramInput): Promise<Result<{ program: ProgramRecord; created: boolean }, ScfError>>;
-  addSuppliers(programId: string, partyIds: readonly string[]): Promise<Result<ProgramRecord, ScfError>>;
+  createProgram(input: ProgramInput): Promise<ProgramResult<{ program: ProgramRecord; created: boolean }>>;
+  addSuppliers(programId: string, partyIds: readonly string[]): Promise<ProgramResult<ProgramRecord>>;
   getProgram(id: string): Promise<ProgramRecord | undefined>;
   listPrograms(options: { after?: string; limit: number; partyIds?: readonly string[] }): Promise<ProgramRecord[]>;
   /** The ledger account of a program member (deterministic, so it can be funded before first use). */
