@@ -242,3 +242,19 @@ export function postgresCpuSeconds(port: number): number {
   for (const [pid, parent] of parentOf) if (parent === postmaster) total += cpuSecondsOf(pid);
   return total;
 }
+
+/**
+ * The load of the benchmarks that compare two settings of the server taking turns (risk-http,
+ * tracing): single transfers from 64 keep-alive connections over 10,000 accounts, three rounds of
+ * each setting, 2 s of warm-up and 8 s measured, with the per-key rate limit far above reach.
+ */
+export const TURNS = Object.freeze({
+  accounts: 10_000,
+  connections: 64,
+  warmupMs: 2_000,
+  durationMs: 8_000,
+  rounds: 3,
+  /** Far above what 8 s can reach here; it only bounds the run should the machine be much faster. */
+  maxRequests: 1_000_000,
+  rateLimitPerMinute: '1000000000',
+});

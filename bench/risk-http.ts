@@ -1,7 +1,7 @@
 import { startSluice, TEST_ADMIN_KEY } from '../test/support/server-process.ts';
 import { defineBenchmark, figure, progress, withScratchDir } from './harness.ts';
 import type { LoadReport } from './http-load.ts';
-import { SHARED_CORES_NOTE, cpuSecondsOf, createLedgerAndAccounts, formatRate, loadAverage, runLoad } from './http-support.ts';
+import { SHARED_CORES_NOTE, cpuSecondsOf, createLedgerAndAccounts, formatRate, loadAverage, runLoad, TURNS } from './http-support.ts';
 import { BENCH_LEDGER } from './workload.ts';
 import { BENCH_RULESET } from './risk-http-ruleset.ts';
 
@@ -18,13 +18,6 @@ import { BENCH_RULESET } from './risk-http-ruleset.ts';
  * pass-through, z-score, screening and graph scores, lists) and to approve the benchmark's traffic,
  * so that what is measured is the cost of deciding, not of holding or refusing transfers.
  */
-const ACCOUNTS = 10_000;
-const CONNECTIONS = 64;
-const WARMUP_MS = 2_000;
-const DURATION_MS = 8_000;
-const ROUNDS = 3;
-const MAX_REQUESTS = 1_000_000;
-const RATE_LIMIT_PER_MINUTE = '1000000000';
 const TARGET_RATIO = 0.8;
 
 async function call(url: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -54,21 +47,21 @@ export default defineBenchmark({
   description: `single transfers over HTTP with risk control on (20 live rules) and off, same server, alternating (${SHARED_CORES_NOTE})`,
   run: () =>
     withScratchDir('risk-http', async (dir) => {
-      const server = await startSluice({ env: { SLUICE_RATE_LIMIT: RATE_LIMIT_PER_MINUTE } });
+      const server = await startSluice({ env: { SLUICE_RATE_LIMIT: TURNS.rateLimitPerMinute } });
       const totals = { on: { requests: 0, seconds: 0, p99: [] as number[], cpuSeconds: 0, served: 0 }, off: { requests: 0, seconds: 0, p99: [] as number[], cpuSeconds: 0, served: 0 } };
       try {
-        const accountIds = await createLedgerAndAccounts(server.url, TEST_ADMIN_KEY, BENCH_LEDGER, ACCOUNTS);
+        const accountIds = await createLedgerAndAccounts(server.url, TEST_ADMIN_KEY, BENCH_LEDGER, TURNS.accounts);
         await goLive(server.url);
-        progress(`server ${server.url} (pid ${server.pid}): ${ACCOUNTS.toLocaleString('en-US')} accounts, ${BENCH_RULESET.rules.length} live rules`);
+        progress(`server ${server.url} (pid ${server.pid}): ${TURNS.accounts.toLocaleString('en-US')} accounts, ${BENCH_RULESET.rules.length} live rules`);
         let seed = 21;
-        for (let round = 0; round < ROUNDS; round++) {
+        for (let round = 0; round < TURNS.rounds; round++) {
           for (const mode of ['off', 'on'] as const) {
             await call(server.url, 'PUT', '/v1/risk/settings', { enabled: mode === 'on' });
             const cpuBefore = cpuSecondsOf(server.pid);
             const started = performance.now();
             const report = await runLoad(dir, {
-              targets: [server.url], accountIds, apiKey: TEST_ADMIN_KEY, connections: CONNECTIONS, mode: 'single', batchSize: 1, ledger: BENCH_LEDGER,
-              seed: seed++, warmupMs: WARMUP_MS, durationMs: DURATION_MS, maxRequests: MAX_REQUESTS,
+              targets: [server.url], accountIds, apiKey: TEST_ADMIN_KEY, connections: TURNS.connections, mode: 'single', batchSize: 1, ledger: BENCH_LEDGER,
+              seed: seed++, warmupMs: TURNS.warmupMs, durationMs: TURNS.durationMs, maxRequests: TURNS.maxRequests,
             }).catch(async (error: unknown) => {
               // A refused transfer is the benchmark's workload meeting a rule: say which.
               const declined = await call(server.url, 'GET', '/v1/risk/decisions?outcome=decline&order=desc&limit=1').catch(() => null);

@@ -26,6 +26,7 @@ import './aml.ts';
 import './postgres.ts';
 import './caches.ts';
 import './bulk-insert.ts';
+import './tracing.ts';
 
 const CHILD_FLAG = '--child';
 /** Marks the figure lines a child writes, so that stray output on stdout cannot be mistaken for them. */
