@@ -12,15 +12,15 @@ type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 /** Proofs that cross modules: a voucher's operations, proven against a signed journal checkpoint. */
 export function proofRoutes(platform: Platform) {
   return async function register(app: App) {
-    app.get('/scf/vouchers/:id/proof', {
+    app.get('/scf/vouchers/:voucher_id/proof', {
       config: { permission: 'read' },
       schema: {
         tags: ['scf', 'journal'],
         summary: "Proof of every operation on a voucher, checkable offline with sluice verify --proof FILE --keys FILE",
-        params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }),
+        params: Type.Object({ voucher_id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }),
       },
     }, async (request) => {
-      const id = normalizeUuid(request.params.id);
+      const id = normalizeUuid(request.params.voucher_id);
       const view = await platform.scf.getVoucher(id);
       const scope = partyScope(request);
       // A participant may prove only vouchers it holds or held, issued, or financed.

@@ -114,4 +114,9 @@ describeEachDialect('supply-chain finance at the edges', ({ open }) => {
     expectProblem(await api.call('POST', `/v1/scf/programs/${p.id}/suppliers`, { supplier_ids: [p.outsider, p.bank] }), 422, 'party_listed_twice', '/supplier_ids/1');
     expect(await stateOf(api)).toEqual(before);
   });
+
+  it('names a malformed voucher id of a proof request by the path parameter the API documents', async () => {
+    expectProblem(await api.call('GET', '/v1/scf/vouchers/not-a-uuid/proof'), 400, 'validation_failed', '/params/voucher_id');
+    expectProblem(await api.call('GET', `/v1/scf/vouchers/${uuid()}/proof`), 404, 'voucher_not_found');
+  });
 });
