@@ -15,6 +15,14 @@ import { setTracingEnabled } from './kernel/index.ts';
  * (OTEL_BSP_*), the provider its sampler (OTEL_TRACES_SAMPLER, parent-based always-on by default) and
  * span limits, and the resource OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
  */
+/**
+ * How long a stop waits for the spans still queued to reach the collector. The exporter's own
+ * timeout is 10 s per request and the batch processor's 30 s; a collector that hangs must not hold
+ * up a server being stopped (an orchestrator kills it after its grace period, commonly 30 s, with
+ * the database still open). Spans not sent by then are dropped.
+ */
+export const TRACING_SHUTDOWN_MAX_MS = 2_000;
+
 export interface Tracing {
   /** Sends the spans still queued and stops; spans started afterwards go nowhere. */
   shutdown(): Promise<void>;
@@ -61,7 +69,10 @@ export function startTracing(env: NodeJS.ProcessEnv, version: string): Tracing |
   return {
     async shutdown() {
       setTracingEnabled(false);
-      await provider.shutdown();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, TRACING_SHUTDOWN_MAX_MS)));
+      await Promise.race([provider.shutdown().catch(() => undefined), late]);
+      clearTimeout(timer);
       // Unregistered, so that a server started again in this process can register its own.
       trace.disable();
       context.disable();

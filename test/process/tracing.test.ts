@@ -153,6 +153,34 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
   expect(received.some(({ span }) => attribute(span, 'url.path') === '/healthz')).toBe(false);
 });
 
+it('stops cleanly and promptly when the collector takes spans and never answers', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const hanging = createServer(() => {
+    // Reads nothing, answers nothing: a collector that has hung.
+  });
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  try {
+    const server = await startSluice({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(hanging.address() as { port: number }).port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+        // Without a bound of its own, the stop would wait this long for the export.
+        OTEL_EXPORTER_OTLP_TIMEOUT: '120000',
+        OTEL_BSP_EXPORT_TIMEOUT: '120000',
+      },
+    });
+    const client = sluiceClient(server.url);
+    expect((await client.post('/v1/ledgers', { id: 9, asset_code: 'EUR', name: 'Traced while the collector hangs' })).status).toBe(201);
+    const stopping = performance.now();
+    await server.kill('SIGTERM');
+    // A clean exit, not the SIGKILL the helper sends to a process that does not stop.
+    expect(server.exitStatus()).toEqual({ code: 0, signal: null });
+    expect(performance.now() - stopping).toBeLessThan(60_000);
+  } finally {
+    hanging.closeAllConnections();
+    hanging.close();
+  }
+});
+
 it('refuses to start with a trace exporter it cannot send to, in one line', { timeout: TEST_TIMEOUT_MS }, async () => {
   const failure = await startSluice({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }).then(
     () => undefined,
