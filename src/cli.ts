@@ -60,7 +60,10 @@ once (or takes SLUICE_ADMIN_KEY and prints nothing) and loads the demo dataset (
   --journal-hash ALG  sha256 or sm3, fixed at first start      SLUICE_JOURNAL_HASH
   --rate-limit N      requests per minute per API key          SLUICE_RATE_LIMIT
   --admin-key KEY     bootstrap admin key (24-256 characters)  SLUICE_ADMIN_KEY
-  --demo 0|1          load the demo into an empty database     SLUICE_DEMO (default 1)${COMMON}`,
+  --demo 0|1          load the demo into an empty database     SLUICE_DEMO (default 1)${COMMON}
+
+OpenTelemetry traces go to the collector OTEL_EXPORTER_OTLP_ENDPOINT names, with the other OTEL_*
+variables as every OpenTelemetry SDK reads them (docs/operations.md, "Traces").`,
   demo: `Usage: sluice demo [options]
 
 Loads the demo dataset: ledgers in CNY, HKD, SGD, THB, AED and USD, banks, a core enterprise with
