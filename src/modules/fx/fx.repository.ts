@@ -79,6 +79,11 @@ export async function loadQuote(q: Queryable, id: string): Promise<Quote | undef
   return row ? toQuote(row) : undefined;
 }
 
+/** Frees a quote `claimant` holds; a quote used by another or by nobody is left as it is. */
+export async function releaseQuote(q: Queryable, id: string, claimant: string): Promise<void> {
+  await q.run('UPDATE fx_quotes SET used_by = NULL, used_at_ms = NULL WHERE id = ? AND used_by = ?', [id, claimant]);
+}
+
 /** Marks a quote used by `claimant`; true when it is now (or already was) the claimant's. */
 export async function claimQuote(q: Queryable, id: string, claimant: string, nowMs: number): Promise<boolean> {
   const changed = await q.run('UPDATE fx_quotes SET used_by = ?, used_at_ms = ? WHERE id = ? AND used_by IS NULL', [claimant, nowMs, id]);

@@ -4,7 +4,7 @@ import { AMOUNT_MAX, AssertionError, createBatchQueue, createBoundedCache, err, 
 import { AccountFlags, type LedgerService } from '../ledger/index.ts';
 import type { FxError } from './fx.errors.ts';
 import { FX_CODES, FX_LIMITS } from './fx.limits.ts';
-import { claimQuote, insertQuote, listRates, loadQuote, loadRate, upsertRate, type Quote, type RateRecord } from './fx.repository.ts';
+import { claimQuote, insertQuote, listRates, loadQuote, loadRate, releaseQuote, upsertRate, type Quote, type RateRecord } from './fx.repository.ts';
 import { parseRatesText, type RateInput } from './fx.rates-file.ts';
 import { applySpread, convert, formatRate, invert, isCurrencyCode, minorUnitRate, parseRate, sellAmountFor, SPREAD_BPS_MAX, type Rate } from './fx.ts';
 import { deriveFxId } from './fx.ids.ts';
@@ -57,6 +57,12 @@ export interface FxService {
   getQuote(id: string): Promise<Quote | undefined>;
   /** Marks a quote executed by `claimant`, inside the caller's transaction; a quote is good once. */
   claimQuote(tx: Queryable, id: string, claimant: string, nowMs: number): Promise<ClaimResult>;
+  /**
+   * Gives back a quote `claimant` claimed but never executed (its payment was refused or cancelled
+   * and converted nothing), inside the caller's transaction, so that the price can still be used
+   * until it expires. A quote claimed by another is left alone.
+   */
+  releaseQuote(tx: Queryable, id: string, claimant: string): Promise<void>;
   currency(code: string): Promise<Currency | undefined>;
   /** The desk's accounts in a currency, opened on first use. */
   desk(code: string): Promise<Result<DeskAccounts, 'unsupported_currency'>>;
@@ -194,6 +200,7 @@ export function createFxService(deps: FxServiceDeps): FxService {
       }
       return (await loadQuote(tx, id)) ? 'quote_already_used' : 'quote_not_found';
     },
+    releaseQuote: (tx, id, claimant) => releaseQuote(tx, id, claimant),
     currency,
     desk,
     stop: () => writer.stop(),

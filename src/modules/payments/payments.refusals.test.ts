@@ -43,6 +43,24 @@ describeEachDialect('payment refusals and idempotency over HTTP', ({ open }) => 
     });
   });
 
+  it('leaves a firm quote usable when the payment that claimed it moved nothing (refused by the ledger, or cancelled)', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY'), await network.customer(network.banks.us, 'USD')];
+    const quote = await api.ok('POST', '/v1/fx/quotes', { sell_currency: 'CNY', buy_currency: 'USD', sell_amount: '50000' }, 201);
+    const used = async () => (await api.ok('GET', `/v1/fx/quotes/${quote.id}`)).used as boolean;
+    expectProblem(await api.call('POST', '/v1/payments', payment(from.id, to.id, '50000', 'CNY', { quote_id: quote.id })), 422, 'insufficient_funds', '/amount');
+    expect(await used()).toBe(false);
+    await network.fund(from.id, 'CNY', 200_000n);
+    const held = await api.ok('POST', '/v1/payments', payment(from.id, to.id, '50000', 'CNY', { quote_id: quote.id, settlement: 'on_acceptance' }), 201);
+    expect(await used()).toBe(true);
+    expectProblem(await api.call('POST', '/v1/payments', payment(from.id, to.id, '50000', 'CNY', { quote_id: quote.id })), 409, 'quote_already_used', '/quote_id');
+    await api.ok('POST', `/v1/payments/${held.uetr}/cancel`, { reason: 'DUPL' });
+    expect(await used()).toBe(false);
+    const paid = await api.ok('POST', '/v1/payments', payment(from.id, to.id, '50000', 'CNY', { quote_id: quote.id }), 201);
+    expect(paid).toMatchObject({ status: 'ACCC', fx: { quote_id: quote.id, bought: { amount: quote.buy_amount, currency: 'USD' } } });
+    expect(await used()).toBe(true);
+    expectProblem(await api.call('POST', '/v1/payments', payment(from.id, to.id, '50000', 'CNY', { quote_id: quote.id })), 409, 'quote_already_used', '/quote_id');
+  });
+
   it('refuses insufficient funds (insufficient_funds, 422, AM04)', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 9_999n), await network.customer(network.banks.us, 'USD')];
     await booksNothing([from.id, to.id], async () => {

@@ -18,7 +18,7 @@ export interface SagaContext {
   readonly db: Database;
   readonly writer: PaymentsWriter;
   readonly ledger: LedgerPort;
-  readonly fx: Pick<FxService, 'getQuote' | 'price' | 'currency' | 'desk' | 'claimQuote'>;
+  readonly fx: Pick<FxService, 'getQuote' | 'price' | 'currency' | 'desk' | 'claimQuote' | 'releaseQuote'>;
   readonly directory: Directory;
   readonly clock: Clock;
   readonly operatorBic: string;
@@ -104,6 +104,11 @@ export async function finish(context: SagaContext, next: PaymentRecord, expected
     const full = { ...stamped, events: [...stamped.events, ...planned.numbered] };
     if (!(await updatePayment(tx, full, expected))) return null;
     await planned.record();
+    // A payment that ends moving nothing (refused by the ledger or by risk control, rejected, timed
+    // out or cancelled: every leg void or never booked) converted nothing at its quote, so the
+    // quote is free again for a payment that does, until it expires.
+    const quoteId = full.plan?.fx?.quoteId;
+    if (quoteId && (full.status === 'RJCT' || full.status === 'CANC')) await context.fx.releaseQuote(tx, quoteId, full.id);
     return full;
   });
   if (written) return outcomeOf(written, false);
