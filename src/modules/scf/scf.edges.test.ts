@@ -119,4 +119,26 @@ describeEachDialect('supply-chain finance at the edges', ({ open }) => {
     expectProblem(await api.call('GET', '/v1/scf/vouchers/not-a-uuid/proof'), 400, 'validation_failed', '/params/voucher_id');
     expectProblem(await api.call('GET', `/v1/scf/vouchers/${uuid()}/proof`), 404, 'voucher_not_found');
   });
+
+  it('answers two programs created at once under one id with other members one 201 and one 409, and leaves no stray member account', async () => {
+    const p = await program();
+    const id = `${p.id}-raced`;
+    const base = { id, name: id, core_enterprise_id: p.core, ledger: fixture.ledger, credit_limit: '1000' };
+    const otherBank = `${id}-bank`;
+    await api.ok('POST', '/v1/parties', { id: otherBank, name: otherBank, kind: 'bank', jurisdiction: 'CN' }, 201);
+    // The same party as a bank in one request and as a supplier in the other: its account would be opened twice, with two codes.
+    const [first, second] = await Promise.all([
+      api.call('POST', '/v1/scf/programs', { ...base, funding_bank_ids: [p.bank], supplier_ids: [p.s1] }),
+      api.call('POST', '/v1/scf/programs', { ...base, funding_bank_ids: [otherBank], supplier_ids: [p.bank, p.outsider] }),
+    ]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([201, 409]);
+    const loser = first.statusCode === 409 ? first : second;
+    expectProblem(loser, 409, 'program_exists_with_different_fields', '/id');
+    const created = await api.ok('GET', `/v1/scf/programs/${id}`);
+    // Whichever lost opened no account: the winner's members are the program's only accounts.
+    const opened = await api.platform.ledger.listAccounts({ order: 'desc', limit: 100 });
+    const ofProgram = opened.filter((account) => (account.metadata ?? '').includes(`"scf_program":"${id}"`));
+    expect(ofProgram.map((account) => account.id).sort()).toEqual(created.accounts.map((account: { account_id: string }) => account.account_id).sort());
+    expect((await api.platform.verify()).problems).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/index.ts';
-import { AssertionError, err, msToNs, ok, type Clock } from '../../kernel/index.ts';
+import { AssertionError, createSerialRunner, err, msToNs, ok, type Clock } from '../../kernel/index.ts';
 import type { JournalService } from '../journal/index.ts';
 import { AccountFlags, type AccountRequest, type LedgerService } from '../ledger/index.ts';
 import type { PartiesService } from '../parties/index.ts';
@@ -62,6 +62,19 @@ function sameProgram(existing: ProgramRecord, wanted: ProgramRecord): boolean {
 
 export function createPrograms(deps: ProgramDeps) {
   const { db } = deps;
+  const serially = createSerialRunner();
+
+  /**
+   * A process changes programs one at a time. Two creations of one program id at once would both open
+   * member accounts before one of them lost: the loser's accounts would be left behind, and a party
+   * in a role the winner gives it another would be refused by the ledger.
+   */
+  function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    let result: T | undefined;
+    return serially(async () => {
+      result = await work();
+    }).then(() => result as T);
+  }
 
   /** Parties must exist, banks must be banks; then their accounts are opened (idempotent by id). */
   async function admit(programId: string, ledger: number, members: readonly Member[]): Promise<ProgramResult<never> | null> {
@@ -76,6 +89,9 @@ export function createPrograms(deps: ProgramDeps) {
     }));
     const results = requests.length > 0 ? await deps.ledger.createAccounts(requests) : [];
     const failed = results.find((result) => result.result !== 'ok');
+    // Another process opened this program's account for the party in another role: it created the
+    // program (or is creating it) with other members.
+    if (failed?.result.startsWith('exists_with_different_')) return err('program_exists_with_different_fields');
     if (failed) throw new AssertionError(`the ledger refused program account ${failed.id}: ${failed.result}`);
     return null;
   }
@@ -84,7 +100,7 @@ export function createPrograms(deps: ProgramDeps) {
     ids.map((partyId) => ({ partyId, role, accountId: memberAccountId(programId, partyId), addedAt }));
 
   return {
-    async create(input: ProgramInput): Promise<ProgramResult<{ program: ProgramRecord; created: boolean }>> {
+    create: (input: ProgramInput): Promise<ProgramResult<{ program: ProgramRecord; created: boolean }>> => oneAtATime(async () => {
       const now = deps.clock.nowMs();
       const createdAt = new Date(now).toISOString();
       const members = [
@@ -118,10 +134,10 @@ export function createPrograms(deps: ProgramDeps) {
         await deps.journal.append(tx, { kind: 'scf.event', payload: programEvent('create_program', program.id, members, program), digest: '', timestamp: msToNs(now) });
         return ok({ program, created: true });
       });
-    },
+    }),
 
     /** Adds suppliers to the network; naming a party that already supplies the program changes nothing. */
-    async addSuppliers(programId: string, partyIds: readonly string[]): Promise<ProgramResult<ProgramRecord>> {
+    addSuppliers: (programId: string, partyIds: readonly string[]): Promise<ProgramResult<ProgramRecord>> => oneAtATime(async () => {
       const now = deps.clock.nowMs();
       const program = await loadProgram(db, programId);
       if (!program) return err('program_not_found');
@@ -142,6 +158,6 @@ export function createPrograms(deps: ProgramDeps) {
         await deps.journal.append(tx, { kind: 'scf.event', payload: programEvent('add_suppliers', programId, missing), digest: '', timestamp: msToNs(now) });
       });
       return ok((await loadProgram(db, programId)) as ProgramRecord);
-    },
+    }),
   };
 }
