@@ -106,6 +106,26 @@ describeEachDialect('journal checkpoints and proofs', ({ open, dialect }) => {
     await platform.close();
   });
 
+  it('reports a missing or unreadable key ring and leaves it as it found it', async () => {
+    const platform = await seeded(open);
+    await platform.checkpoints.checkpoint();
+    const sealed = (await platform.db.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1'))?.sealed as string;
+    await platform.db.run('DELETE FROM journal_keyring');
+    let report = await platform.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((problem) => problem.problem)).toEqual(['1 checkpoints not verified: the signing key ring is missing from the database (journal_keyring has no row)']);
+    expect(await platform.db.all('SELECT id FROM journal_keyring')).toEqual([]);
+
+    await platform.db.run('INSERT INTO journal_keyring (id, sealed) VALUES (1, ?)', ['{"cut short']);
+    report = await platform.verify();
+    expect(report.problems.map((problem) => problem.problem)).toEqual(['1 checkpoints not verified: the stored signing key ring is not JSON']);
+    expect(await platform.db.get('SELECT sealed FROM journal_keyring WHERE id = 1')).toEqual({ sealed: '{"cut short' });
+
+    await platform.db.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1', [sealed]);
+    expect((await platform.verify()).ok).toBe(true);
+    await platform.close();
+  });
+
   it('reports a stored checkpoint with an unreadable envelope or a tree size below one instead of failing verification', async () => {
     const platform = await seeded(open);
     await platform.checkpoints.checkpoint();

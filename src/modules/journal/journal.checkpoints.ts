@@ -116,6 +116,26 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     return ring;
   }
 
+  /**
+   * The ring as stored, for verification: read through the verifier's snapshot and never written.
+   * A verification that created a missing ring, or saved a rotation it opened, would change what it
+   * was asked to check: a ring deleted by accident or by an intruder would come back as new keys
+   * under which no checkpoint verifies, and the report could not say why.
+   */
+  async function storedRing(q: Queryable): Promise<KeyRing> {
+    const row = await q.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1');
+    if (!row) throw new Error('the signing key ring is missing from the database (journal_keyring has no row)');
+    let box: unknown;
+    try {
+      box = JSON.parse(row.sealed) as unknown;
+    } catch {
+      throw new Error('the stored signing key ring is not JSON');
+    }
+    const opened = openOrCreateKeyRing(box, deps.keySecret, { algorithms: SUITE_ALGORITHMS[deps.suite], nowMs: deps.clock.nowMs(), cipher: deps.cipher });
+    if (!opened.ok) throw new Error(`cannot open the signing key ring (${opened.error}): is SLUICE_KEY_SECRET the one it was sealed with?`);
+    return opened.value.ring;
+  }
+
   /** Appends to the in-memory log every entry journaled since it was last caught up. */
   async function catchUp(q: Queryable = db): Promise<MerkleLog> {
     const head = await journal.head();
@@ -216,7 +236,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
           if (rows.length === 0) return problems;
           let keys;
           try {
-            keys = verificationKeys(await loadRing());
+            keys = verificationKeys(await storedRing(q));
           } catch (error) {
             return [`${rows.length} checkpoints not verified: ${(error as Error).message}`];
           }
