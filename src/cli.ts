@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, resolveKeySecret, type Config, type Flags } from './config.ts';
 import { isSignatureAlgorithm } from './crypto/index.ts';
-import { verifyProofFile } from './modules/journal/index.ts';
+import { verifyProofFiles } from './modules/journal/index.ts';
 import { DumpError, exportDump, importDump, migrate, openDatabase } from './db/index.ts';
 import { systemClock } from './kernel/index.ts';
 import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from './platform.ts';
@@ -74,7 +74,8 @@ suppliers, customers and a few hundred payments. Loading it twice books nothing 
 Recomputes the journal's hash chain, each batch's digest from the ledger tables, every account's
 balances from its transfers, and every signed checkpoint. With --proof and --keys it needs no
 database: it checks a proof file (GET /v1/journal/proof, or a voucher's proof) against a keys file
-(GET /v1/journal/keys): entry hashes, audit paths, and the checkpoint's hybrid signature.
+(GET /v1/journal/keys): entry hashes, audit paths, and the checkpoint's hybrid signature. The
+proof file is read a line at a time (one entry per line, as the server writes it; 16 MiB a line).
 Exits 0 when everything verifies, 1 when anything does not.
 
   --proof FILE        a proof file to check offline
@@ -278,20 +279,18 @@ function openPlatform(config: Config) {
   });
 }
 
-/** Checks a proof file against a keys file without any database. */
-function verifyOffline(proofPath: string | undefined, keysPath: string | undefined, json: boolean): number {
+/** Checks a proof file against a keys file without any database, streaming the proof file. */
+async function verifyOffline(proofPath: string | undefined, keysPath: string | undefined, json: boolean): Promise<number> {
   if (!proofPath || !keysPath) {
     process.stderr.write('sluice: offline verification needs both --proof FILE and --keys FILE\n');
     return 2;
   }
-  const read = (path: string): unknown => {
-    try {
-      return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    } catch (error) {
-      throw new ConfigError(`cannot read ${path} as JSON: ${(error as Error).message}`);
-    }
-  };
-  const result = verifyProofFile(read(proofPath), read(keysPath));
+  let result;
+  try {
+    result = await verifyProofFiles(proofPath, keysPath);
+  } catch (error) {
+    throw new ConfigError(`cannot verify ${proofPath} with ${keysPath}: ${(error as Error).message}`);
+  }
   if (json) print(JSON.stringify(result, null, 2));
   else {
     const where = result.checkpoint ? ` against checkpoint ${result.checkpoint.treeSize} of ${result.checkpoint.createdAt} (${result.checkpoint.suite ?? 'unknown suite'})` : '';

@@ -5,7 +5,7 @@ import { AMOUNT_MAX, LIMITS, UUID_PATTERN, nsToIso } from '../kernel/index.ts';
 import { ROLES } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { notFound, fieldProblem } from './problem.ts';
-import { MAX_PROOF_ENTRIES, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
+import { MAX_PROOF_ENTRIES, proofFileText, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
 import { SIGNATURE_ALGORITHMS } from '../crypto/index.ts';
 import { createVerifyJobs, type VerifyJob } from './verify-jobs.ts';
 
@@ -143,12 +143,13 @@ export function adminRoutes(platform: Platform) {
         tags: ['journal'], summary: 'Inclusion proofs of journal entries against a signed checkpoint, checkable offline',
         querystring: Type.Object({ seq: Type.String({ pattern: '^[1-9][0-9]{0,15}(,[1-9][0-9]{0,15})*$', maxLength: 2000, description: 'Entry numbers, comma-separated.' }) }, { additionalProperties: false }),
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const seqs = [...new Set(request.query.seq.split(','))].map((text) => BigInt(text));
       const proof = await platform.checkpoints.proof(seqs);
       if (proof === 'entry_not_found') throw fieldProblem(404, 'entry_not_found', '/query/seq', 'names an entry the journal does not have');
       if (proof === 'too_many_entries') throw fieldProblem(400, 'too_many_entries', '/query/seq', `names more than ${MAX_PROOF_ENTRIES} entries`);
-      return proof;
+      // One entry per line, so that sluice verify --proof reads the saved file a line at a time.
+      return reply.type('application/json; charset=utf-8').send(proofFileText(proof));
     });
   };
 }

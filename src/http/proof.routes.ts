@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { UUID_PATTERN, normalizeUuid } from '../kernel/index.ts';
 import { buildVoucherProof } from '../flows/voucher-proof.ts';
+import { proofFileText } from '../modules/journal/index.ts';
 import type { Platform } from '../platform.ts';
 import { partyScope } from './auth.ts';
 import { notFound } from './problem.ts';
@@ -19,7 +20,7 @@ export function proofRoutes(platform: Platform) {
         summary: "Proof of every operation on a voucher, checkable offline with sluice verify --proof FILE --keys FILE",
         params: Type.Object({ voucher_id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }),
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const id = normalizeUuid(request.params.voucher_id);
       const view = await platform.scf.getVoucher(id);
       const scope = partyScope(request);
@@ -33,7 +34,8 @@ export function proofRoutes(platform: Platform) {
       if (!view || !involved) throw notFound('voucher_not_found', `no voucher ${id}`);
       const proof = await buildVoucherProof(platform, id);
       if (proof === 'voucher_has_no_events') throw notFound('voucher_has_no_events', `voucher ${id} has no journaled operations yet`);
-      return proof;
+      // One entry per line, so that sluice verify --proof reads the saved file a line at a time.
+      return reply.type('application/json; charset=utf-8').send(proofFileText(proof));
     });
   };
 }

@@ -103,6 +103,10 @@ describeEachDialect('HTTP overview, verification jobs and proof checks', ({ open
   it('checks an uploaded proof against the platform keys and finds any edit to it', async () => {
     await api.ok('POST', '/v1/journal/checkpoints', undefined, 201);
     const proof = await api.ok('GET', '/v1/journal/proof?seq=1,2');
+    // Saved as it comes, the file is read a line at a time by sluice verify --proof: one entry per line.
+    const lines = (await api.call('GET', '/v1/journal/proof?seq=1,2')).body.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(JSON.parse(lines[1]!.replace(/,$/, ''))).toEqual(proof.entries[0]);
     const good = await api.ok('POST', '/v1/journal/proofs/verify', { proof });
     expect(good).toMatchObject({ ok: true, entries: 2, problems: [] });
 
