@@ -34,6 +34,23 @@ describeEachDialect('NUL characters in request bodies', ({ open }) => {
   });
 });
 
+describeEachDialect('fields that take one of a list of words', ({ open }) => {
+  let api: Api;
+  beforeAll(async () => ({ api } = await startSeededApi(open)));
+  afterAll(async () => api?.close());
+
+  it('refuses a word not in the list with one error that names the field and lists the words', async () => {
+    const problem = expectProblem(await api.call('POST', `/v1/payments/${uuid()}/return`, { reason: 'XX' }), 400, 'validation_failed', '/reason');
+    expect(problem.errors).toEqual([{ pointer: '/reason', code: 'invalid_enum', detail: 'must be one of AC01, AC03, AC04, AC06, AG01, AM05, BE04, CUST, FOCR, FRAD, MD07, MS02, MS03, NARR, RR04' }]);
+    expect(problem.detail).toBe('/reason must be one of AC01, AC03, AC04, AC06, AG01, AM05, BE04, CUST, FOCR, FRAD, MD07, MS02, MS03, NARR, RR04');
+    const query = expectProblem(await api.call('GET', '/v1/payments?status=DONE'), 400, 'validation_failed', '/query/status');
+    expect(query.errors).toHaveLength(1);
+    expect(query.errors[0].detail).toMatch(/^must be one of RCVD, /);
+    const kind = expectProblem(await api.call('GET', `/v1/payments/${uuid()}/messages/pacs.009`), 400, 'validation_failed', '/params/kind');
+    expect(kind.errors).toEqual([{ pointer: '/params/kind', code: 'invalid_enum', detail: 'must be one of pacs.008, pacs.002, pacs.004' }]);
+  });
+});
+
 it('finds NUL in property names and deep inside arrays, with escaped pointers', () => {
   expect(pointerToNul({ a: [1, { 'b/c': ['x', 'y\u0000'] }] })).toBe('/a/1/b~1c/1');
   expect(pointerToNul({ 'k\u0000': 'v' })).toBe('/k\u0000');

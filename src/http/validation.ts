@@ -28,9 +28,33 @@ function escapePointerToken(name: string): string {
   return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * A field that must be one of a list of words (a union of literals: reason codes, statuses, message
+ * kinds) fails every word and then the union, so Ajv reports "must be equal to constant" once per
+ * word and never says which words there are. Those reports are folded into one that lists them.
+ */
+function foldChoices(errors: readonly ErrorObject[]): ErrorObject[] {
+  const folded: ErrorObject[] = [];
+  let words: ErrorObject[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'const') {
+      words.push(error);
+      continue;
+    }
+    if (error.keyword === 'anyOf' && words.length > 0 && words.every((word) => word.instancePath === error.instancePath)) {
+      const allowed = words.map((word) => (word.params as { allowedValue?: unknown }).allowedValue);
+      folded.push({ ...error, keyword: 'enum', params: { allowedValues: allowed }, message: `must be one of ${allowed.map((value) => String(value)).join(', ')}` });
+    } else {
+      folded.push(...words, error);
+    }
+    words = [];
+  }
+  return [...folded, ...words];
+}
+
 /** Turns Ajv's report into field errors whose pointers lead to the offending value. */
 export function toFieldErrors(errors: readonly ErrorObject[], part: string): FieldError[] {
-  return errors.slice(0, 20).map((error) => {
+  return foldChoices(errors).slice(0, 20).map((error) => {
     let pointer = error.instancePath;
     let detail = error.message ?? 'is invalid';
     const params = error.params as Record<string, unknown>;
