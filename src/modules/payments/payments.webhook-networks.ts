@@ -80,11 +80,14 @@ const inRange = (address: IpAddress, range: Range): boolean =>
  * The cloud metadata services: instance metadata of AWS, Azure, Google Cloud, Oracle Cloud, Huawei
  * Cloud, OpenStack and DigitalOcean (169.254.169.254, and fd00:ec2::254 on AWS over IPv6), AWS ECS
  * task credentials (169.254.170.2), the AWS EKS Pod Identity agent (169.254.170.23, fd00:ec2::23),
- * Tencent Cloud (169.254.0.23) and Alibaba Cloud (100.100.100.200). All of them are already refused
- * as link-local, shared or private addresses; this list keeps them refused when a range is opened.
+ * Tencent Cloud (169.254.0.23), Alibaba Cloud (100.100.100.200) and Azure's platform endpoint
+ * (168.63.129.16, the WireServer, which hands a virtual machine its extensions' settings). All but
+ * the last are already refused as link-local, shared or private addresses, and the last is public;
+ * this list keeps them refused when a range is opened and with the development switch on, unless an
+ * entry lists one of them by itself.
  */
 export const METADATA_ADDRESSES: readonly string[] = Object.freeze([
-  '169.254.169.254', '169.254.170.2', '169.254.170.23', '169.254.0.23', '100.100.100.200', 'fd00:ec2::254', 'fd00:ec2::23',
+  '169.254.169.254', '169.254.170.2', '169.254.170.23', '169.254.0.23', '100.100.100.200', '168.63.129.16', 'fd00:ec2::254', 'fd00:ec2::23',
 ]);
 const METADATA = METADATA_ADDRESSES.map((text) => parseIpAddress(text) as IpAddress);
 

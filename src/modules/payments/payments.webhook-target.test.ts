@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, startApi, type Api } from '../../../test/http/harness.ts';
 import {
-  checkWebhookTarget, createCheckedLookup, createWebhookAddressPolicy, createWebhookPost, isPublicAddress, PUBLIC_ONLY, WebhookTargetRefused, type WebhookResolver,
+  checkWebhookTarget, createCheckedLookup, createWebhookAddressPolicy, createWebhookPost, isAllowedWebhookHost, isPublicAddress, isReachableAddress, PUBLIC_ONLY,
+  WebhookTargetRefused, type WebhookResolver,
 } from './payments.webhook-target.ts';
 
 /**
@@ -45,6 +46,23 @@ describe('webhook target addresses', () => {
       const failure = await new Promise<Error | null>((resolve) => createCheckedLookup(PUBLIC_ONLY, resolver)(name, {}, (error) => resolve(error)));
       expect(failure, name).toBeInstanceOf(WebhookTargetRefused);
     }
+  });
+
+  it('keeps cloud metadata addresses out with the development switch on, unless listed by themselves', async () => {
+    const development = createWebhookAddressPolicy({ allowPrivate: true });
+    for (const address of ['169.254.169.254', 'fd00:ec2::254', '::ffff:169.254.169.254', '168.63.129.16']) expect(isReachableAddress(address, address, development), address).toBe(false);
+    expect(isReachableAddress('127.0.0.1', '127.0.0.1', development)).toBe(true);
+    expect(isAllowedWebhookHost(new URL('http://169.254.169.254/latest/meta-data/'), development)).toBe(false);
+    expect(isAllowedWebhookHost(new URL('http://[fd00:ec2::254]/'), development)).toBe(false);
+    expect(isAllowedWebhookHost(new URL('http://localhost:9000/hooks'), development)).toBe(true);
+    // A name is checked when the delivery resolves it.
+    const lookup = createCheckedLookup(development, fakeResolver({ 'imds.example.com': ['169.254.169.254'], 'receiver.localhost': ['127.0.0.1'] }));
+    const failure = await new Promise<Error | null>((resolve) => lookup('imds.example.com', {}, (error) => resolve(error)));
+    expect(failure).toBeInstanceOf(WebhookTargetRefused);
+    expect(await new Promise<unknown>((resolve) => lookup('receiver.localhost', {}, (_error, address) => resolve(address)))).toBe('127.0.0.1');
+    // Azure's platform endpoint is a public address, refused like the metadata services.
+    expect(isReachableAddress('168.63.129.16', '168.63.129.16', PUBLIC_ONLY)).toBe(false);
+    expect(isReachableAddress('168.63.129.16', '168.63.129.16', createWebhookAddressPolicy({ allowedNetworks: ['168.63.129.16'] }))).toBe(true);
   });
 
   it('connects a listed name to the private addresses it resolves to, of the family asked for', async () => {

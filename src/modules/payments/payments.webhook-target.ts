@@ -65,8 +65,10 @@ export const PUBLIC_ONLY: WebhookAddressPolicy = createWebhookAddressPolicy();
 export function isReachableAddress(address: string, host: string, policy: WebhookAddressPolicy): boolean {
   const parsed = parseIpAddress(address);
   if (parsed === undefined) return false;
-  if (policy.allowPrivate) return true;
+  // Before the development switch: a developer's machine in a cloud has a metadata service too, and
+  // it hands out that machine's credentials.
   if (isMetadataAddress(parsed)) return policy.allowedNetworks.listsExactly(parsed);
+  if (policy.allowPrivate) return true;
   if (isPublicAddress(address)) return true;
   return policy.allowedNetworks.contains(parsed) || (isIP(host) === 0 && policy.allowedNetworks.listsName(host));
 }
@@ -76,9 +78,9 @@ export function isReachableAddress(address: string, host: string, policy: Webhoo
  * name but localhost (whose addresses are judged when it is resolved).
  */
 export function isAllowedWebhookHost(url: URL, policy: WebhookAddressPolicy): boolean {
-  if (policy.allowPrivate) return true;
   const host = normalizeHostName(hostOf(url));
   if (isIP(host) !== 0) return isReachableAddress(host, host, policy);
+  if (policy.allowPrivate) return true;
   if (policy.allowedNetworks.listsName(host)) return true;
   return host !== 'localhost' && !host.endsWith('.localhost') && host !== '';
 }
@@ -171,9 +173,10 @@ export function createWebhookPost(options: { policy: WebhookAddressPolicy; resol
       method: 'POST',
       headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
       timeout: request.timeoutMs,
-      // A fresh connection each time, so that every delivery resolves and checks the name again.
+      // A fresh connection each time, so that every delivery resolves and checks the name again
+      // (with the development switch on too, which still keeps metadata addresses out).
       agent: false,
-      ...(policy.allowPrivate ? {} : { lookup }),
+      lookup,
     };
     const outgoing = send(url, requestOptions, (response) => {
       // Only the status matters; the body is dropped unread, so a receiver cannot make us buffer it.
