@@ -1,24 +1,16 @@
 import { expect, it } from 'vitest';
-import { createManualClock, uuidv7 } from '../../kernel/index.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import type { Database } from '../../db/index.ts';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { verifyProofFile, type ProofFile } from './index.ts';
+import { journaledPlatform } from './journal.test-support.ts';
 
 /** Hash and signature names no version of Sluice knows. */
 const UNKNOWN_HASH = 'sha512';
 const UNKNOWN_SUITE = 'rsa-pss-sha512';
 
 async function seeded(open: () => Promise<Database>): Promise<Platform> {
-  const clock = createManualClock(Date.UTC(2026, 10, 27));
-  const platform = await createPlatform({ db: await open(), clock, expiryIntervalMs: 0 });
-  await platform.ledger.createLedger({ id: 1, assetCode: 'CNY', scale: 2, name: 'Renminbi' });
-  const [a, b] = [uuidv7(), uuidv7()];
-  await platform.ledger.createAccounts([{ id: a, ledger: 1, code: 1, flags: 0 }, { id: b, ledger: 1, code: 1, flags: 0 }]);
-  for (let round = 0; round < 3; round++) {
-    clock.advance(1000);
-    await platform.ledger.createTransfers([{ id: uuidv7(), debitAccountId: a, creditAccountId: b, amount: BigInt(100 + round), ledger: 1, code: 1, flags: 0 }]);
-  }
+  const platform = await journaledPlatform(await open(), 3);
   await platform.checkpoints.checkpoint();
   return platform;
 }

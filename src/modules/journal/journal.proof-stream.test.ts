@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../db/index.ts';
 import type { KeysFile } from '../../crypto/index.ts';
-import { createManualClock, uuidv7 } from '../../kernel/index.ts';
-import { createPlatform, type Platform } from '../../platform.ts';
+import type { Platform } from '../../platform.ts';
 import { MAX_PROOF_ENTRIES, proofFileText, verifyProofFile, verifyProofFiles, type ProofFile } from './index.ts';
 import { boundedLines } from './journal.proof-stream.ts';
+import { journaledPlatform } from './journal.test-support.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** tsx compiles the sources on each run, and the machine may be busy with other test files. */
@@ -40,15 +40,7 @@ describe('offline verification of proof files a line at a time', () => {
   let entryLines: string[];
 
   beforeAll(async () => {
-    const clock = createManualClock(Date.UTC(2026, 10, 27));
-    platform = await createPlatform({ db: await openSqlite(join(folder, 'sluice.db')), clock, expiryIntervalMs: 0 });
-    await platform.ledger.createLedger({ id: 1, assetCode: 'CNY', scale: 2, name: 'Renminbi' });
-    const [a, b] = [uuidv7(), uuidv7()];
-    await platform.ledger.createAccounts([{ id: a, ledger: 1, code: 1, flags: 0 }, { id: b, ledger: 1, code: 1, flags: 0 }]);
-    for (let round = 0; round < 3; round++) {
-      clock.advance(1000);
-      await platform.ledger.createTransfers([{ id: uuidv7(), debitAccountId: a, creditAccountId: b, amount: BigInt(100 + round), ledger: 1, code: 1, flags: 0 }]);
-    }
+    platform = await journaledPlatform(await openSqlite(join(folder, 'sluice.db')), 3);
     proof = (await platform.checkpoints.proof([1n, 3n, 5n])) as ProofFile;
     keys = await platform.checkpoints.keysFile();
     keysPath = fileOf(JSON.stringify(keys));
