@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 
-export type { SpanContext } from '@opentelemetry/api';
+export type { Attributes, SpanContext } from '@opentelemetry/api';
 
 /**
  * Spans for work that serves many requests at once, such as a group commit of the ledger. Modules

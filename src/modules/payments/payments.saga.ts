@@ -1,4 +1,4 @@
-import { msToNs, NANOSECONDS_PER_MILLISECOND } from '../../kernel/index.ts';
+import { inSpan, msToNs, NANOSECONDS_PER_MILLISECOND, type Attributes } from '../../kernel/index.ts';
 import { checkOrder } from './payments.checks.ts';
 import { TIMEOUT_REASON } from './payments.errors.ts';
 import { uetrFor } from './payments.ids.ts';
@@ -196,7 +196,7 @@ export function createSubmitter(context: SagaContext) {
         await running.catch(() => undefined);
         return replay(order);
       }
-      const run = execute(order);
+      const run = inSpan('payments.submit', { 'sluice.payment.id': order.id, 'sluice.payment.currency': order.currency }, () => execute(order), describeOutcome);
       context.inFlight.set(order.id, run);
       try {
         return await run;
@@ -210,3 +210,9 @@ export function createSubmitter(context: SagaContext) {
 }
 
 export type Submitter = ReturnType<typeof createSubmitter>;
+
+/** A submission span's attributes: the payment's UETR, and its status or the refusal. */
+function describeOutcome(outcome: Outcome): Attributes {
+  const uetr = outcome.payment ? { 'sluice.payment.uetr': outcome.payment.uetr } : {};
+  return outcome.ok ? { ...uetr, 'sluice.payment.status': outcome.payment.status, 'sluice.payment.replayed': outcome.replayed } : { ...uetr, 'sluice.payment.refusal': outcome.error };
+}
