@@ -22,8 +22,21 @@ export const derivePaymentsId = (...parts: readonly (string | number)[]): string
  */
 export const uetrFor = (paymentId: string): string => shape(digest(['uetr', paymentId]), '4');
 
-/** The payment an imported transaction becomes: one per debtor agent and end-to-end id. */
-export const importedPaymentId = (debtorAgent: string, endToEndId: string, instructionId: string): string =>
+/**
+ * The payment an imported transaction becomes: one per debtor agent, debtor account (as the file
+ * names it), end-to-end id and instruction id. The debtor account keeps the customers of one bank
+ * apart: each numbers its own end-to-end ids, so one customer's transfer can never take the id of
+ * another's. The parts are encoded as one JSON array, so no choice of texts can make two tuples meet.
+ */
+export const importedPaymentId = (debtorAgent: string, debtorAccount: string, endToEndId: string, instructionId: string): string =>
+  derivePaymentsId('import-account', JSON.stringify([debtorAgent, debtorAccount, endToEndId, instructionId]));
+
+/**
+ * The id an imported transaction had before the debtor account was part of it (debtor agent and
+ * end-to-end id alone). Payments recorded under it keep it; an import looks it up so that a file
+ * imported before the change still answers as a replay (withLegacyIds, payments.import.ts).
+ */
+export const legacyImportedPaymentId = (debtorAgent: string, endToEndId: string, instructionId: string): string =>
   derivePaymentsId('import', debtorAgent, endToEndId, instructionId);
 
 export const messageId = (paymentId: string, kind: string, sequence = 0): string => digest(['message', paymentId, kind, sequence]).slice(0, 32).toUpperCase();

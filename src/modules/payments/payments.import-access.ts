@@ -6,9 +6,9 @@ import type { ParsedFile } from './payments.import.ts';
  * What a participant key may import, beyond paying only from its own side (the debtor accounts,
  * checked by the routes as for any payment). A participant key acts for its parties: a bank (a
  * participant registered under one or more BICs) or a customer of one. Whoever a file says sent it
- * owns the file's message id and the UETRs derived from it, and whoever it names as debtor agent
- * owns the payment ids derived from the end-to-end ids; a key naming another bank there could use up
- * that bank's ids, so that its real files are refused as duplicates. Admin and operator keys import
+ * owns the file's message id and the UETRs derived from it, and the debtor agent with the debtor
+ * account own the payment ids derived from the end-to-end ids (payments.ids.ts); a key naming another
+ * bank there could use up that bank's ids, so that its real files are refused as duplicates. Admin and operator keys import
  * on anyone's behalf and are not checked here.
  *
  * - A pacs.008 comes from a bank: every BIC it names as its sender (the header's `Fr`, the

@@ -5,18 +5,19 @@ import {
 import { primaryOffice } from './payments.checks.ts';
 import { fingerprintOf, type MessageIdentity } from './payments.duplicates.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
-import { derivePaymentsId, importedPaymentId } from './payments.ids.ts';
+import { derivePaymentsId, importedPaymentId, legacyImportedPaymentId } from './payments.ids.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import type { Outcome } from './payments.steps.ts';
-import type { ChargeBearer, PaymentOrder } from './payments.ts';
+import type { ChargeBearer, PaymentOrder, PaymentRecord } from './payments.ts';
 
 /**
  * Importing a pain.001 (customer credit transfer initiation) or pacs.008 (interbank credit
  * transfer): the iso20022 module reads the file safely (no DOCTYPE or entity is ever expanded,
  * sizes and depths are bounded, the official schema is checked), and each transaction becomes a
  * payment order. A file that fails any of that books nothing. Payment ids derive from the debtor
- * agent and the end-to-end id (or, where the sender gave none, from the transaction's UETR), so the
- * same file imported twice books once, and the second import answers each transaction as a replay.
+ * agent, the debtor account and the end-to-end id (or, where the sender gave none, from the
+ * transaction's UETR), so the same file imported twice books once, and the second import answers
+ * each transaction as a replay; payments recorded under the older ids replay too (withLegacyIds).
  * Another file under a message id its sender already used is refused whole (payments.duplicates.ts).
  */
 export interface ImportRefusal {
@@ -54,9 +55,14 @@ const accountOf = (identification: AccountIdentification): string => (identifica
 /** Sluice books charges for DEBT, CRED and SHAR; SLEV (the scheme's rules) is taken as SHAR, the SEPA rule. */
 const bearerOf = (bearer: string): ChargeBearer => (bearer === 'DEBT' || bearer === 'CRED' ? bearer : 'SHAR');
 
+/** Whether an order's id derives from its debtor agent and end-to-end id (else from its UETR). */
+const derivesFromEndToEndId = (endToEndId: string, debtorAgent: string | undefined): debtorAgent is string => endToEndId !== 'NOTPROVIDED' && !!debtorAgent;
+
 function orderOf(transfer: CreditTransfer, debtorAgent: string | undefined, debtorAccount: string, source: PaymentOrder['sourceMessage'] & object, kind: 'pain.001' | 'pacs.008'): PaymentOrder {
   const endToEndId = transfer.endToEndId;
-  const id = endToEndId !== 'NOTPROVIDED' && debtorAgent ? importedPaymentId(debtorAgent, endToEndId, transfer.instructionId ?? '') : derivePaymentsId('import', transfer.uetr);
+  const id = derivesFromEndToEndId(endToEndId, debtorAgent)
+    ? importedPaymentId(debtorAgent, debtorAccount, endToEndId, transfer.instructionId ?? '')
+    : derivePaymentsId('import', transfer.uetr);
   return {
     id,
     uetr: transfer.uetr,
@@ -189,6 +195,22 @@ export function duplicateRefusal(identity: MessageIdentity, importedAt: string):
   }
   const reason = `message id '${identity.messageId}' of ${sender} was already used by another file, imported at ${importedAt}; a new file needs a new MsgId`;
   return refusal('duplicate_message_id', [{ code: 'duplicate_message_id', path: identity.path, reason }]);
+}
+
+/**
+ * Payments imported before the debtor account was part of their ids were recorded under the debtor
+ * agent and end-to-end id alone (legacyImportedPaymentId). An order whose older id holds a payment
+ * from the same debtor account is that payment sent again: it takes the older id, so that it replays
+ * (or, with other content, conflicts) as it did before, and is never booked a second time. A payment
+ * under the older id from another debtor account is another customer's: the order keeps its own id.
+ */
+export async function withLegacyIds(orders: readonly PaymentOrder[], load: (id: string) => Promise<PaymentRecord | undefined>): Promise<PaymentOrder[]> {
+  return Promise.all(orders.map(async (order) => {
+    if (!derivesFromEndToEndId(order.endToEndId, order.debtorAgent)) return order;
+    const legacy = legacyImportedPaymentId(order.debtorAgent, order.endToEndId, order.instructionId ?? '');
+    const stored = await load(legacy);
+    return stored && stored.order.source !== 'api' && stored.order.debtorAccount === order.debtorAccount ? { ...order, id: legacy } : order;
+  }));
 }
 
 /** Submits the orders of one file, a bounded number at a time, and answers in file order. */

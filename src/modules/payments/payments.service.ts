@@ -9,7 +9,7 @@ import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import type { PaymentGate } from './payments.gate.ts';
 import { claimMessage, pruneImportedMessages } from './payments.duplicates.ts';
-import { duplicateRefusal, ordersFromXml, submitAll, type ImportedResult, type ImportRefusal, type ParsedFile } from './payments.import.ts';
+import { duplicateRefusal, ordersFromXml, submitAll, withLegacyIds, type ImportedResult, type ImportRefusal, type ParsedFile } from './payments.import.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import { DEFAULT_OPERATOR_BIC, exportMessage, issueMessage, type MessageKind } from './payments.messages.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
@@ -158,7 +158,9 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       // message id nor learn which ids are taken; and before any order, so a duplicate books nothing.
       const claim = await claimMessage(writer, parsed.identity, new Date(clock.nowMs()).toISOString());
       if (claim.kind === 'other_file') return { ok: false, refusal: duplicateRefusal(parsed.identity, claim.importedAt) };
-      const outcomes = await submitAll(parsed.orders, (order) => submitter.submit(order));
+      // A transaction imported before its id took in the debtor account keeps its older id.
+      const orders = await withLegacyIds(parsed.orders, (id) => loadPayment(db, id));
+      const outcomes = await submitAll(orders, (order) => submitter.submit(order));
       return ok({ kind: parsed.kind, messageId: parsed.messageId, outcomes });
     },
     async exportMessage(uetr, kind) {
