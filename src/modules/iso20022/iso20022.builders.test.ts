@@ -135,6 +135,12 @@ describeWithXmllint('exported messages against the official XSDs with xmllint', 
     ['camt.053.001.08', () => value(buildCamt053(SAMPLE_HEADER, STATEMENT))],
     ['camt.053.001.08', () => value(buildCamt053(SAMPLE_HEADER, { ...STATEMENT, account: { ...STATEMENT.account, identification: { kind: 'other', id: '0012345678' }, currency: 'JPY' }, openingBalance: { amount: 0n, date: '2024-05-02' }, closingBalance: { amount: 0n, date: '2024-05-03' }, entries: [] }))],
   ];
+  messages.push(['camt.053.001.08', () => {
+    const interim = value(buildCamt053(SAMPLE_HEADER, { ...STATEMENT, interim: true }));
+    expect(interim.document).toContain('<Cd>ITBD</Cd>');
+    expect(interim.document).not.toContain('<Cd>CLBD</Cd>');
+    return interim;
+  }]);
   it.each(messages)('%s document and its head.001.001.02 header validate', (definition, build) => {
     const message = build();
     const document = xmllint.validate(definition, [message.document]);

@@ -107,7 +107,7 @@ export function buildCamt053(header: HeaderInput, statement: Omit<Statement, 'me
       full.period && element('FrToDt', text('FrDtTm', full.period.from), text('ToDtTm', full.period.to)),
       writeAccount(full),
       writeBalance('OPBD', full.openingBalance, currency),
-      writeBalance('CLBD', full.closingBalance, currency),
+      writeBalance(full.interim ? 'ITBD' : 'CLBD', full.closingBalance, currency),
       writeSummary(full.entries),
       ...full.entries.map(writeEntry),
     ),
@@ -127,7 +127,7 @@ function writeAccount(statement: Statement): string {
 }
 
 /** A balance is written as a magnitude with a credit or debit indicator; zero counts as credit. */
-function writeBalance(code: 'OPBD' | 'CLBD', balance: StatementBalance, currency: string): string {
+function writeBalance(code: 'OPBD' | 'CLBD' | 'ITBD', balance: StatementBalance, currency: string): string {
   const debit = balance.amount < 0n;
   return element(
     'Bal',

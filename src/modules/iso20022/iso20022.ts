@@ -269,6 +269,12 @@ export interface Statement {
   readonly period?: { readonly from: string; readonly to: string };
   readonly openingBalance: StatementBalance;
   readonly closingBalance: StatementBalance;
+  /**
+   * The period has not ended when the statement is made: its last balance is interim booked (ITBD,
+   * as of the creation time) instead of the closing booked balance (CLBD) that a later statement of
+   * the same period will carry.
+   */
+  readonly interim?: boolean;
   readonly entries: readonly StatementEntry[];
 }
 

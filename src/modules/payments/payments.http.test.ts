@@ -181,4 +181,31 @@ describeEachDialect('payments over HTTP', ({ open }) => {
       errors.mockRestore();
     }
   });
+
+  // Last: it moves the clock to the next day.
+  it('states a day not yet over as interim, under a message id of its own, and a day that is over as one final message', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.cn, 'CNY')];
+    const day = new Date(api.clock.nowMs()).toISOString().slice(0, 10);
+    const statement = async () => (await api.call('GET', `/v1/payments/statements?account=${from.id}&date=${day}`)).body;
+    const messageId = (xml: string) => /<MsgId>([^<]+)<\/MsgId>/.exec(xml)?.[1];
+    await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '1000', currency: 'CNY' }, 201);
+    const morning = await statement();
+    expect(morning).toContain('<Cd>ITBD</Cd>');
+    expect(morning).not.toContain('<Cd>CLBD</Cd>');
+    expect(morning).toContain(`<CreDtTm>${new Date(api.clock.nowMs()).toISOString()}</CreDtTm>`);
+    api.clock.advance(1_000);
+    await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '2000', currency: 'CNY' }, 201);
+    const noon = await statement();
+    expect(messageId(noon)).not.toBe(messageId(morning));
+    expect(await api.ok('GET', `/v1/payments/statements?account=${from.id}&date=${day}&format=json`)).toMatchObject({ interim: true });
+    api.clock.advance(Date.parse(`${day}T00:00:00Z`) + 86_400_000 - api.clock.nowMs());
+    const final = await statement();
+    expect(final).toContain('<Cd>CLBD</Cd>');
+    expect(final).not.toContain('<Cd>ITBD</Cd>');
+    const nextDay = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    expect(final).toContain(`<CreDtTm>${nextDay}T00:00:00Z</CreDtTm>`);
+    api.clock.advance(60_000);
+    expect(await statement()).toBe(final);
+    expect(await api.ok('GET', `/v1/payments/statements?account=${from.id}&date=${day}&format=json`)).toMatchObject({ interim: false });
+  });
 });

@@ -170,7 +170,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       if (!ref) return err('message_not_found');
       return ok({ xml: exportMessage(payment, ref, operatorBic), messageId: ref.messageId });
     },
-    statement: (account, date) => buildStatement({ db, ledger: deps.ledger, directory, operatorBic }, account, date),
+    statement: (account, date) => buildStatement({ db, ledger: deps.ledger, directory, operatorBic, clock }, account, date),
     recover: () => recoverAll(context),
     async stop() {
       stopped = true;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/index.ts';
-import { AssertionError, err, ok, isoToNs, nsToIso, type Result } from '../../kernel/index.ts';
+import { AssertionError, err, ok, isoToNs, msToNs, nsToIso, type Clock, type Result } from '../../kernel/index.ts';
 import { TransferFlags, type LedgerService, type Transfer } from '../ledger/index.ts';
 import { buildCamt053, ibanProblem, type StatementEntry } from '../iso20022/index.ts';
 import type { Directory } from './payments.directory.ts';
@@ -20,6 +20,8 @@ export interface StatementView {
   readonly date: string;
   readonly opening: bigint;
   readonly closing: bigint;
+  /** The day was not over when the statement was made: its closing balance is the balance so far (ITBD). */
+  readonly interim: boolean;
   readonly entries: readonly StatementEntry[];
   /** The camt.053 document. */
   readonly xml: string;
@@ -33,7 +35,7 @@ const LEDGER_INSTANT_MAX = 2n ** 63n - 1n;
 const NOT_BOOKED = TransferFlags.pending | TransferFlags.void_pending;
 
 export async function buildStatement(
-  deps: { db: Database; ledger: Pick<LedgerService, 'listTransfers' | 'balancesAt' | 'getTransfer'>; directory: Directory; operatorBic: string },
+  deps: { db: Database; ledger: Pick<LedgerService, 'listTransfers' | 'balancesAt' | 'getTransfer'>; directory: Directory; operatorBic: string; clock: Clock },
   accountReference: string,
   date: string,
 ): Promise<Result<StatementView, PaymentError>> {
@@ -78,19 +80,27 @@ export async function buildStatement(
     });
   }
   const [opening, closing] = [await balance(fromNs - 1n), await balance(toNs - 1n)];
-  const messageId = createHash('sha256').update(`statement:${account.accountId}:${date}`).digest('hex').slice(0, 32).toUpperCase();
+  // A day that is over always states the same, so its statement is one message, created at the
+  // day's end. A day not over (today, or later) is stated as of now: it is made now, its last
+  // balance is interim, and its message id names the moment, so that a later statement of the same
+  // day, with more entries, is not taken for a duplicate of this one.
+  const nowMs = deps.clock.nowMs();
+  const interim = msToNs(nowMs) < toNs;
+  const createdAt = interim ? new Date(nowMs).toISOString() : `${nsToIso(toNs).slice(0, 19)}Z`;
+  const messageId = createHash('sha256').update(`statement:${account.accountId}:${date}${interim ? `:${createdAt}` : ''}`).digest('hex').slice(0, 32).toUpperCase();
   const identification = ibanProblem(account.identifier) === undefined ? { kind: 'iban' as const, iban: account.identifier } : { kind: 'other' as const, id: account.identifier };
   const built = buildCamt053(
-    { fromBic: account.bic, toBic: deps.operatorBic, businessMessageId: messageId, createdAt: `${nsToIso(toNs).slice(0, 19)}Z` },
+    { fromBic: account.bic, toBic: deps.operatorBic, businessMessageId: messageId, createdAt },
     {
       statementId: `STMT${date.replace(/-/g, '')}${messageId.slice(0, 8)}`,
       account: { identification, currency: account.currency, ownerName: messageName(account.ownerName), servicerBic: account.bic },
       period: { from: `${date}T00:00:00Z`, to: `${date}T23:59:59Z` },
       openingBalance: { amount: opening, date },
       closingBalance: { amount: closing, date },
+      interim,
       entries,
     },
   );
   if (!built.ok) throw new AssertionError(`statement of ${account.accountId} on ${date} does not build: ${built.problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`);
-  return ok({ accountId: account.accountId, currency: account.currency, date, opening, closing, entries, xml: built.value.document });
+  return ok({ accountId: account.accountId, currency: account.currency, date, opening, closing, interim, entries, xml: built.value.document });
 }
