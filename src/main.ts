@@ -24,7 +24,7 @@ export interface Running {
 /** The composition root: config → database → modules → HTTP → listen. */
 export async function startServer(config: Config, options: { clock?: Clock; logger?: boolean | object; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
   // Before anything that makes spans; off unless an OTLP endpoint is configured (src/tracing.ts).
-  const tracing = startTracing(options.env ?? process.env, VERSION);
+  const tracing = await startTracing(options.env ?? process.env, VERSION);
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgNamedStatements: config.pgNamedStatements });
   const metrics = createMetrics();
   const platform = await createPlatform({

@@ -1,8 +1,4 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { ConfigError } from './config.ts';
 import { setTracingEnabled } from './kernel/index.ts';
 
@@ -58,9 +54,19 @@ export function tracingSettings(env: NodeJS.ProcessEnv): TracingSettings | undef
   return { endpoint };
 }
 
-/** Registers the tracer provider for the whole process when tracing is configured. */
-export function startTracing(env: NodeJS.ProcessEnv, version: string): Tracing | undefined {
+/**
+ * Registers the tracer provider for the whole process when tracing is configured. The SDK and the
+ * exporter are loaded only then: they take a good part of a second to load on a small machine, which
+ * every start and every command would otherwise pay.
+ */
+export async function startTracing(env: NodeJS.ProcessEnv, version: string): Promise<Tracing | undefined> {
   if (!tracingSettings(env)) return undefined;
+  const [{ OTLPTraceExporter }, { detectResources, envDetector, resourceFromAttributes }, { BatchSpanProcessor, NodeTracerProvider }, { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'sluice', [ATTR_SERVICE_VERSION]: version }).merge(detectResources({ detectors: [envDetector] }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
   // The AsyncLocalStorage context manager and the W3C trace-context and baggage propagators.
