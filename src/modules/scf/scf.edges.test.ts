@@ -112,6 +112,11 @@ describeEachDialect('supply-chain finance at the edges', ({ open }) => {
     }
     expectProblem(await api.call('POST', `/v1/scf/programs/${p.id}/suppliers`, { supplier_ids: [p.outsider, 'no-such-supplier'] }), 422, 'party_not_found', '/supplier_ids/1');
     expectProblem(await api.call('POST', `/v1/scf/programs/${p.id}/suppliers`, { supplier_ids: [p.outsider, p.bank] }), 422, 'party_listed_twice', '/supplier_ids/1');
+    // A party named twice in one request is refused as at creation, at its second mention, whether it is new or already supplies.
+    for (const [supplierIds, pointer] of [[[p.outsider, p.s1, p.outsider], '/supplier_ids/2'], [[p.s1, p.s1], '/supplier_ids/1']] as const) {
+      const problem = expectProblem(await api.call('POST', `/v1/scf/programs/${p.id}/suppliers`, { supplier_ids: supplierIds }), 422, 'party_listed_twice', pointer);
+      expect(problem.errors).toHaveLength(1);
+    }
     expect(await stateOf(api)).toEqual(before);
   });
 

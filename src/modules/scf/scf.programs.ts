@@ -136,11 +136,16 @@ export function createPrograms(deps: ProgramDeps) {
       });
     }),
 
-    /** Adds suppliers to the network; naming a party that already supplies the program changes nothing. */
+    /**
+     * Adds suppliers to the network; naming a party that already supplies the program changes nothing.
+     * A party named twice in one request is refused, as at creation.
+     */
     addSuppliers: (programId: string, partyIds: readonly string[]): Promise<ProgramResult<ProgramRecord>> => oneAtATime(async () => {
       const now = deps.clock.nowMs();
       const program = await loadProgram(db, programId);
       if (!program) return err('program_not_found');
+      const twice = partyListedTwice(partyIds);
+      if (twice !== undefined) return memberRefusal('party_listed_twice', twice);
       const fresh = [...new Set(partyIds)].filter((id) => program.members.get(id)?.role !== 'supplier');
       if (fresh.length === 0) return ok(program);
       const otherRole = fresh.find((id) => program.members.has(id));
