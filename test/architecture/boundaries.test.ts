@@ -51,6 +51,13 @@ describe('architecture boundaries', () => {
     expect(violations).toEqual([]);
   });
 
+  it('loads the OpenTelemetry SDK only where tracing is switched on', () => {
+    // The SDK and its exporter take a good part of a second to load here; every start and every
+    // command would pay for them. Modules speak to @opentelemetry/api alone.
+    const staticSdk = files.filter((file) => /(?:^|\n)\s*import\s[^'"]*?from\s+['"]@opentelemetry\/(?!api['"])/.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file));
+    expect(staticSdk).toEqual([]);
+  });
+
   it('keeps files small enough to read in one sitting', () => {
     const long = files.filter((file) => readFileSync(file, 'utf8').split('\n').length > 450).map((file) => relative(SRC, file));
     expect(long).toEqual([]);
