@@ -98,8 +98,21 @@ describeEachDialect('what a participant key may import', ({ open }) => {
     // before, and the payment is rejected because the account is not held there.
     expect(await recorded()).toBe(before);
     expect((await send(foreign)).json().results.map((result: Record<string, unknown>) => [result.status, result.error])).toEqual([['RJCT', 'account_not_held_at_agent']]);
-    // The account check comes first: another party's account is still account_not_owned.
+    // The account check comes first: another party's account is still account_not_owned, pointing
+    // at the element of the file that names it.
     const stranger = await participantKey((await network.customer(network.banks.cn, 'CNY')).partyId);
-    expectProblem(await send(file('ACC-P1-4', network.banks.cn), stranger), 403, 'account_not_owned');
+    const notOwned = expectProblem(await send(file('ACC-P1-4', network.banks.cn), stranger), 403, 'account_not_owned');
+    expect(notOwned.errors.map((error: { pointer: string }) => error.pointer)).toEqual(['/Document/CstmrCdtTrfInitn/PmtInf[1]/DbtrAcct/Id/Othr/Id']);
+    expect(await recorded()).toBe(before! + 1n);
+  });
+
+  it('points account_not_owned of a pacs.008 at the debtor account element of the transfer at fault', async () => {
+    const build = await pacs008Writer('B4');
+    const elsewhere = await network.customer(network.banks.us, 'CNY', 1_000n, 'USACCB401');
+    const built = build('ACC-B4-1', 100n);
+    const foreign = built.combined.replace(/<DbtrAcct><Id><Othr><Id>[^<]+<\/Id>/, `<DbtrAcct><Id><Othr><Id>${elsewhere.identifier}</Id>`);
+    expect(foreign).toContain(elsewhere.identifier);
+    const problem = expectProblem(await send(foreign, await participantKey('bank-hxcb')), 403, 'account_not_owned');
+    expect(problem.errors.map((error: { pointer: string }) => error.pointer)).toEqual(['/BusinessMessage/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[1]/DbtrAcct/Id/Othr/Id']);
   });
 });

@@ -55,6 +55,9 @@ const accountOf = (identification: AccountIdentification): string => (identifica
 /** Sluice books charges for DEBT, CRED and SHAR; SLEV (the scheme's rules) is taken as SHAR, the SEPA rule. */
 const bearerOf = (bearer: string): ChargeBearer => (bearer === 'DEBT' || bearer === 'CRED' ? bearer : 'SHAR');
 
+/** Where a message names a debtor account, below the element that holds it (DbtrAcct). */
+const accountPath = (identification: AccountIdentification): string => (identification.kind === 'iban' ? 'DbtrAcct/Id/IBAN' : 'DbtrAcct/Id/Othr/Id');
+
 /** Whether an order's id derives from its debtor agent and end-to-end id (else from its UETR). */
 const derivesFromEndToEndId = (endToEndId: string, debtorAgent: string | undefined): debtorAgent is string => endToEndId !== 'NOTPROVIDED' && !!debtorAgent;
 
@@ -138,6 +141,8 @@ export interface ParsedFile {
   readonly senderPath: string;
   /** Per order, in order: the path of the debtor agent's BIC element, when the file names one. */
   readonly debtorAgentPaths: readonly (string | undefined)[];
+  /** Per order, in order: the path of the element naming the debtor account. */
+  readonly debtorAccountPaths: readonly string[];
 }
 
 /** Parses a file into orders, or refuses it whole. */
@@ -166,13 +171,16 @@ export function ordersFromXml(xml: string | Uint8Array): ParsedFile | { ok: fals
     // The debtor agent is named once per payment information block, for all its transactions.
     const debtorAgentPaths = initiation.paymentInformation.flatMap((block, index) =>
       block.transactions.map(() => (block.debtor.agentBic ? `/Document/CstmrCdtTrfInitn/PmtInf[${index + 1}]/DbtrAgt/FinInstnId/BICFI` : undefined)));
-    return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: [], senderPath: '/Document/CstmrCdtTrfInitn/GrpHdr/InitgPty', debtorAgentPaths };
+    const debtorAccountPaths = initiation.paymentInformation.flatMap((block, index) =>
+      block.transactions.map(() => `/Document/CstmrCdtTrfInitn/PmtInf[${index + 1}]/${accountPath(block.debtor.account)}`));
+    return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: [], senderPath: '/Document/CstmrCdtTrfInitn/GrpHdr/InitgPty', debtorAgentPaths, debtorAccountPaths };
   }
   const source = { id: message.message.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransfer, createdAt: message.message.createdAt };
   const orders = message.message.transfers.map((transfer) => orderOf(transfer, transfer.debtor.agentBic, accountOf(transfer.debtor.account), source, 'pacs.008'));
   const root = pacs008Root(message);
   const debtorAgentPaths = message.message.transfers.map((transfer, index) => (transfer.debtor.agentBic ? `${root}/CdtTrfTxInf[${index + 1}]/DbtrAgt/FinInstnId/BICFI` : undefined));
-  return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: senderBicsOf(message), senderPath: `${root}/GrpHdr/InstgAgt`, debtorAgentPaths };
+  const debtorAccountPaths = message.message.transfers.map((transfer, index) => `${root}/CdtTrfTxInf[${index + 1}]/${accountPath(transfer.debtor.account)}`);
+  return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: senderBicsOf(message), senderPath: `${root}/GrpHdr/InstgAgt`, debtorAgentPaths, debtorAccountPaths };
 }
 
 /**

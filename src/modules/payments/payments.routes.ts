@@ -91,15 +91,19 @@ export function paymentsRoutes(platform: Platform) {
     return payment;
   }
 
-  /** A participant's key moves money only out of accounts of its own parties, or as their agent. */
-  async function requireDebtorSide(request: FastifyRequest, orders: readonly PaymentOrder[]): Promise<void> {
+  /**
+   * A participant's key moves money only out of accounts of its own parties, or as their agent. A
+   * refusal points at the field naming the account: the body's, or per order the file's element.
+   */
+  async function requireDebtorSide(request: FastifyRequest, orders: readonly PaymentOrder[], paths: readonly string[] = []): Promise<void> {
     const scope = partyScope(request);
     if (!scope) return;
-    for (const order of orders) {
+    for (const [index, order] of orders.entries()) {
       const account = await payments.directory.account(order.debtorAccount);
       const agent = account && (await payments.directory.participant(account.bic));
       if (!account || !(scope.includes(account.partyId) || (agent && scope.includes(agent.partyId)))) {
-        throw new ProblemError(403, 'account_not_owned', 'a participant key may only pay from accounts of its own parties', [{ pointer: '/debtor_account', code: 'account_not_owned', detail: 'is not an account of your parties' }]);
+        const pointer = paths[index] ?? '/debtor_account';
+        throw new ProblemError(403, 'account_not_owned', 'a participant key may only pay from accounts of its own parties', [{ pointer, code: 'account_not_owned', detail: 'is not an account of your parties' }]);
       }
     }
   }
@@ -115,7 +119,7 @@ export function paymentsRoutes(platform: Platform) {
       if (refusal) throw new ProblemError(403, refusal.code, `the file was refused and nothing was booked: ${refusal.detail}`, refusal.errors);
     };
     refuse(await senderRefusal(payments.directory, scope, file));
-    await requireDebtorSide(request, file.orders);
+    await requireDebtorSide(request, file.orders, file.debtorAccountPaths);
     refuse(await debtorAgentRefusal(payments.directory, scope, file));
   }
 
