@@ -8,6 +8,7 @@ import { verifyProofFiles } from './modules/journal/index.ts';
 import { DumpError, exportDump, importDump, migrate, openDatabase } from './db/index.ts';
 import { systemClock } from './kernel/index.ts';
 import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from './platform.ts';
+import { tracingSettings } from './tracing.ts';
 import { loadDemo } from './demo.ts';
 import { VERSION, startServer } from './main.ts';
 import { apiCommand, API_HELP } from './cli.api.ts';
@@ -160,6 +161,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`Console: ${running.url}/   (sign in with an API key)\n`);
       process.stdout.write(`API reference: ${running.url}/docs   OpenAPI: ${running.url}/openapi.json\n`);
       process.stdout.write(`Database: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}\n`);
+      const traces = tracingSettings(process.env);
+      if (traces) process.stdout.write(`Traces: OpenTelemetry over OTLP/HTTP to ${traces.endpoint}\n`);
       if (running.demoLoaded) process.stdout.write('Loaded the demo dataset (SLUICE_DEMO=0 skips it).\n');
       if (running.bootstrapKey && !config.adminKey) {
         process.stdout.write(`\nBootstrap admin API key (shown once, store it now):\n  ${running.bootstrapKey}\n\n`);

@@ -9,7 +9,9 @@ describe('tracing settings from the OpenTelemetry variables', () => {
   });
 
   it('is on with the general or the traces endpoint, the traces one first', () => {
-    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ endpoint: 'http://collector:4318' });
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ endpoint: 'http://collector:4318/' });
+    // Shown at start without what it may carry of credentials.
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:secret@collector:4318/otlp?token=abc' })).toEqual({ endpoint: 'https://collector:4318/otlp' });
     expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/v1/traces' })).toEqual({
       endpoint: 'https://traces.example/v1/traces',
     });
@@ -19,7 +21,7 @@ describe('tracing settings from the OpenTelemetry variables', () => {
     const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
     expect(tracingSettings({ ...endpoint, OTEL_SDK_DISABLED: 'TRUE' })).toBeUndefined();
     expect(tracingSettings({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' })).toBeUndefined();
-    expect(tracingSettings({ ...endpoint, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'otlp' })).toEqual({ endpoint: 'http://collector:4318' });
+    expect(tracingSettings({ ...endpoint, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'otlp' })).toEqual({ endpoint: 'http://collector:4318/' });
   });
 
   it('refuses exporters, protocols and endpoints it cannot honour, naming the variable', () => {

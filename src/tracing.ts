@@ -25,7 +25,7 @@ export interface Tracing {
 }
 
 export interface TracingSettings {
-  /** The endpoint variable that turned tracing on, and its value, for the start-up line. */
+  /** Where spans go, for the start-up line: the endpoint without credentials or query. */
   readonly endpoint: string;
 }
 
@@ -51,7 +51,7 @@ export function tracingSettings(env: NodeJS.ProcessEnv): TracingSettings | undef
     throw new ConfigError(`the OTLP endpoint must be an http:// or https:// URL, not "${endpoint}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`the OTLP endpoint must be an http:// or https:// URL, not "${endpoint}"`);
-  return { endpoint };
+  return { endpoint: `${url.origin}${url.pathname}` };
 }
 
 /**

@@ -120,6 +120,7 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
   expect(received).toEqual([]);
 
   const logged = server.output();
+  expect(logged).toContain(`Traces: OpenTelemetry over OTLP/HTTP to ${collectorUrl}/\n`);
   await server.kill('SIGTERM');
   expect(server.exitStatus()).toEqual({ code: 0, signal: null });
 
