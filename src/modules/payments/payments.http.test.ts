@@ -182,6 +182,26 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     }
   });
 
+  it('codes each statement entry by what it is: a payment at home or across borders, a charge, a return', async () => {
+    const [from, home, abroad] = [await network.customer(network.banks.cn, 'CNY', 500_000n), await network.customer(network.banks.us, 'CNY'), await network.customer(network.banks.us, 'USD')];
+    const paid = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: home.id, amount: '20000', currency: 'CNY' }, 201);
+    await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: abroad.id, amount: '30000', currency: 'CNY' }, 201);
+    await api.ok('POST', `/v1/payments/${paid.uetr}/return`, { reason: 'AC04' });
+    const day = new Date(api.clock.nowMs()).toISOString().slice(0, 10);
+    const codes = async (account: string) => {
+      const xml = (await api.call('GET', `/v1/payments/statements?account=${account}&date=${day}`)).body;
+      return [...xml.matchAll(/<Amt Ccy="[A-Z]{3}">([0-9.]+)<\/Amt><CdtDbtInd>(CRDT|DBIT)<\/CdtDbtInd><Sts>.*?<Fmly><Cd>([A-Z]+)<\/Cd><SubFmlyCd>([A-Z]+)<\/SubFmlyCd>/g)].map((match) => match.slice(1).join(' '));
+    };
+    expect(await codes(from.id)).toEqual([
+      '5000.00 CRDT RCDT OTHR', // funded through the ledger, not by a payment
+      '200.00 DBIT ICDT DMCT', '1.20 DBIT ICDT CHRG',
+      '300.00 DBIT ICDT XBCT', '1.30 DBIT ICDT CHRG',
+      `${(Number(paid.credited.amount) / 100).toFixed(2)} CRDT ICDT RRTN`,
+    ]);
+    expect(await codes(home.id)).toEqual([`${(Number(paid.credited.amount) / 100).toFixed(2)} CRDT RCDT DMCT`, `${(Number(paid.credited.amount) / 100).toFixed(2)} DBIT RCDT RRTN`]);
+    expect((await codes(abroad.id))[0]).toMatch(/ CRDT RCDT XBCT$/);
+  });
+
   // Last: it moves the clock to the next day.
   it('states a day not yet over as interim, under a message id of its own, and a day that is over as one final message', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.cn, 'CNY')];

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../../db/index.ts';
 import { AssertionError, err, ok, isoToNs, msToNs, nsToIso, type Clock, type Result } from '../../kernel/index.ts';
 import { TransferFlags, type LedgerService, type Transfer } from '../ledger/index.ts';
-import { buildCamt053, ibanProblem, type StatementEntry } from '../iso20022/index.ts';
+import { buildCamt053, ibanProblem, type BankTransactionCode, type StatementEntry } from '../iso20022/index.ts';
 import type { Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
-import { PAYMENT_LIMITS } from './payments.limits.ts';
+import { PAYMENT_CODES, PAYMENT_LIMITS } from './payments.limits.ts';
 import { messageName } from './payments.messages.ts';
 import { loadByUetr } from './payments.repository.ts';
 
@@ -34,6 +34,28 @@ const LEDGER_INSTANT_MAX = 2n ** 63n - 1n;
 /** Flags of transfers that book nothing: a pending hold, and the void that releases one. */
 const NOT_BOOKED = TransferFlags.pending | TransferFlags.void_pending;
 
+/**
+ * What kind of movement a leg is, as an ISO bank transaction code (external code list): a payment
+ * sent or received at home (DMCT) or across borders (XBCT), the charge the customer's agent took
+ * (CHRG), and a payment returned (RRTN: a reversal of the credit transfer the customer issued or
+ * received). Anything else booked on the account keeps the generic code.
+ */
+function transactionCode(code: number, credit: boolean, crossBorder: boolean): BankTransactionCode | undefined {
+  const family = credit ? 'RCDT' : 'ICDT';
+  switch (code) {
+    case PAYMENT_CODES.customerDebit:
+    case PAYMENT_CODES.customerCredit:
+      return { domain: 'PMNT', family, subFamily: crossBorder ? 'XBCT' : 'DMCT' };
+    case PAYMENT_CODES.fee:
+      return { domain: 'PMNT', family, subFamily: 'CHRG' };
+    case PAYMENT_CODES.paymentReturn:
+      // The debtor is credited back what it issued; the creditor is debited what it had received.
+      return { domain: 'PMNT', family: credit ? 'ICDT' : 'RCDT', subFamily: 'RRTN' };
+    default:
+      return undefined;
+  }
+}
+
 export async function buildStatement(
   deps: { db: Database; ledger: Pick<LedgerService, 'listTransfers' | 'balancesAt' | 'getTransfer'>; directory: Directory; operatorBic: string; clock: Clock },
   accountReference: string,
@@ -59,15 +81,20 @@ export async function buildStatement(
     if (page.length < PAYMENT_LIMITS.pageMaxItems) break;
     after = (page.at(-1) as Transfer).timestamp;
   }
-  const endToEnd = new Map<string, string>();
+  const payments = new Map<string, { endToEndId: string; crossBorder: boolean }>();
   const entries: StatementEntry[] = [];
   for (const transfer of transfers) {
     // A posted leg names its payment through the pending transfer it posted.
     const named = transfer.pendingId ? ((await deps.ledger.getTransfer(transfer.pendingId)) ?? transfer) : transfer;
     const metadata = named.metadata ? (JSON.parse(named.metadata) as Record<string, string>) : {};
     const uetr = metadata.payment_uetr;
-    if (uetr && !endToEnd.has(uetr)) endToEnd.set(uetr, (await loadByUetr(deps.db, uetr))?.order.endToEndId ?? '');
+    if (uetr && !payments.has(uetr)) {
+      const payment = await loadByUetr(deps.db, uetr);
+      payments.set(uetr, { endToEndId: payment?.order.endToEndId ?? '', crossBorder: Boolean(payment?.plan?.fx) });
+    }
+    const paid = uetr ? payments.get(uetr) : undefined;
     const credit = transfer.creditAccountId === account.accountId;
+    const code = paid ? transactionCode(named.code, credit, paid.crossBorder) : undefined;
     entries.push({
       amount: { amount: transfer.amount, currency: account.currency },
       creditDebit: credit ? 'CRDT' : 'DBIT',
@@ -76,7 +103,8 @@ export async function buildStatement(
       entryReference: transfer.id.replace(/-/g, ''),
       accountServicerReference: String(transfer.timestamp),
       ...(uetr ? { uetr } : {}),
-      ...(uetr && endToEnd.get(uetr) ? { endToEndId: endToEnd.get(uetr) as string } : {}),
+      ...(paid?.endToEndId ? { endToEndId: paid.endToEndId } : {}),
+      ...(code ? { bankTransactionCode: code } : {}),
     });
   }
   const [opening, closing] = [await balance(fromNs - 1n), await balance(toNs - 1n)];
