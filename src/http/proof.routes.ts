@@ -6,7 +6,7 @@ import { buildVoucherProof } from '../flows/voucher-proof.ts';
 import { proofFileText } from '../modules/journal/index.ts';
 import type { Platform } from '../platform.ts';
 import { partyScope } from './auth.ts';
-import { notFound } from './problem.ts';
+import { fieldProblem, notFound } from './problem.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -31,7 +31,7 @@ export function proofRoutes(platform: Platform) {
         view.holdings.some((holding) => scope.includes(holding.holderId)) ||
         view.pieces.some((piece) => piece.financing !== null && scope.includes(piece.financing.bankId))
       );
-      if (!view || !involved) throw notFound('voucher_not_found', `no voucher ${id}`);
+      if (!view || !involved) throw fieldProblem(404, 'voucher_not_found', '/params/voucher_id', `no voucher ${id}`);
       const proof = await buildVoucherProof(platform, id);
       if (proof === 'voucher_has_no_events') throw notFound('voucher_has_no_events', `voucher ${id} has no journaled operations yet`);
       // One entry per line, so that sluice verify --proof reads the saved file a line at a time.

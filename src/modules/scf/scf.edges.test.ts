@@ -120,6 +120,32 @@ describeEachDialect('supply-chain finance at the edges', ({ open }) => {
     expect(await stateOf(api)).toEqual(before);
   });
 
+  it('answers a read of an unknown piece, voucher or program with a 404 naming the path parameter, and a participant\'s read of one it cannot see alike', async () => {
+    const p = await program();
+    const { voucherId, pieceId } = await p.signedVoucher('1000');
+    const key = (await api.ok('POST', '/v1/api-keys', { name: 'outsider', role: 'participant', party_ids: [p.outsider] }, 201)).key as string;
+    const reads: [hidden: string, unknown: string, code: string, pointer: string][] = [
+      [`/v1/scf/vouchers/${voucherId}`, `/v1/scf/vouchers/${uuid()}`, 'voucher_not_found', '/params/voucher_id'],
+      [`/v1/scf/vouchers/${voucherId}/proof`, `/v1/scf/vouchers/${uuid()}/proof`, 'voucher_not_found', '/params/voucher_id'],
+      [`/v1/scf/pieces/${pieceId}`, `/v1/scf/pieces/${uuid()}`, 'piece_not_found', '/params/piece_id'],
+      [`/v1/scf/programs/${p.id}`, '/v1/scf/programs/no-such-program', 'program_not_found', '/params/program_id'],
+      [`/v1/scf/programs/${p.id}/overview`, '/v1/scf/programs/no-such-program/overview', 'program_not_found', '/params/program_id'],
+      [`/v1/scf/programs/${p.id}/vouchers`, '/v1/scf/programs/no-such-program/vouchers', 'program_not_found', '/params/program_id'],
+    ];
+    for (const [hidden, unknown, code, pointer] of reads) {
+      const problem = expectProblem(await api.call('GET', unknown), 404, code, pointer);
+      expect(problem.errors, unknown).toHaveLength(1);
+      const unknownToKey = await api.call('GET', unknown, undefined, { key });
+      const hiddenToKey = await api.call('GET', hidden, undefined, { key });
+      expectProblem(unknownToKey, 404, code, pointer);
+      // The same answer but for the id it names.
+      const hiddenProblem = expectProblem(hiddenToKey, 404, code, pointer);
+      expect(Object.keys(hiddenProblem).sort(), hidden).toEqual(Object.keys(unknownToKey.json()).sort());
+      expect(hiddenProblem.errors, hidden).toHaveLength(1);
+    }
+    expectProblem(await api.call('GET', `/v1/scf/parties/${p.s1}/pieces`, undefined, { key }), 404, 'party_not_found', '/params/party_id');
+  });
+
   it('names a malformed voucher id of a proof request by the path parameter the API documents', async () => {
     expectProblem(await api.call('GET', '/v1/scf/vouchers/not-a-uuid/proof'), 400, 'validation_failed', '/params/voucher_id');
     expectProblem(await api.call('GET', `/v1/scf/vouchers/${uuid()}/proof`), 404, 'voucher_not_found');
