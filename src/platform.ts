@@ -197,7 +197,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     transferGate,
     checkpoints,
     // One snapshot for the whole run: a batch committing meanwhile is either wholly seen or not at all.
-    verify: (onProgress) => db.snapshot((q) => journal.verify([...ledger.verifiers(q), ...scf.verifiers(q), checkpoints.verifier(q)], onProgress, q)),
+    verify: (onProgress) => db.snapshot((q) => journal.verify((algorithm) => [...ledger.verifiers(q, algorithm), ...scf.verifiers(q, algorithm), checkpoints.verifier(q)], onProgress, q)),
     async close() {
       await scf.stop();
       await payments.stop();

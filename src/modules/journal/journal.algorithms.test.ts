@@ -1,6 +1,9 @@
 import { expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../../platform.ts';
-import type { Database } from '../../db/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALL_TABLES, createPlatform, isEmptyInstallation, type Platform } from '../../platform.ts';
+import { exportDump, importDump, type Database } from '../../db/index.ts';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { verifyProofFile, type ProofFile } from './index.ts';
 import { journaledPlatform } from './journal.test-support.ts';
@@ -85,5 +88,22 @@ describeEachDialect('journal entries and checkpoints naming algorithms this vers
     expect(result).toMatchObject({ ok: false, entries: 2 });
     expect(result.problems).toEqual([expect.stringMatching(/^the checkpoint signature does not verify \(parts_do_not_match_suite; rsa:unexpected_part, .*\): it names signature algorithm "rsa", which this version does not know$/)]);
     await platform.close();
+  });
+
+  it('verifies an installation imported from one chained with another algorithm than it started with', async () => {
+    const source = await journaledPlatform(await open(), 3, 'sm3');
+    await source.checkpoints.checkpoint();
+    const folder = mkdtempSync(join(tmpdir(), 'sluice-dump-'));
+    try {
+      await exportDump(source.db, ALL_TABLES, join(folder, 'dump.jsonl'));
+      // sluice import opens the target with the configured algorithm, SHA-256 unless told otherwise.
+      const target = await createPlatform({ db: await open(), clock: source.clock, expiryIntervalMs: 0 });
+      await importDump(target.db, ALL_TABLES, join(folder, 'dump.jsonl'), () => isEmptyInstallation(target));
+      expect(await target.verify()).toMatchObject({ ok: true, algorithm: 'sm3', entries: 5, problems: [] });
+      await target.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await source.close();
+    }
   });
 });

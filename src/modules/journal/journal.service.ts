@@ -16,8 +16,12 @@ export interface JournalService {
   list(options: { afterSeq: bigint; limit: number }, q?: Queryable): Promise<JournalEntry[]>;
   /** Entries of one kind, in order (a scan: for occasional lookups such as building proofs). */
   listByKind(kind: string, options: { afterSeq: bigint; limit: number }): Promise<JournalEntry[]>;
-  /** Verifies through `q`, which should be one snapshot (Database.snapshot) that the verifiers read too. */
-  verify(verifiers: readonly ContentVerifier[], onProgress?: (checked: number, total: number) => void, q?: Queryable): Promise<VerifyReport>;
+  /**
+   * Verifies through `q`, which should be one snapshot (Database.snapshot) that the verifiers read
+   * too. The verifiers are made for the hash algorithm the stored journal is chained with, which an
+   * import may have brought in; with one this version does not know, none is made.
+   */
+  verify(verifiersFor: (algorithm: HashAlgorithm) => readonly ContentVerifier[], onProgress?: (checked: number, total: number) => void, q?: Queryable): Promise<VerifyReport>;
 }
 
 type EntryRow = { seq: bigint; timestamp: bigint; kind: string; payload: string; digest: string; prev_hash: string; hash: string };
@@ -105,11 +109,12 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
       return rows.map(toEntry);
     },
 
-    async verify(verifiers, onProgress, q: Queryable = db) {
+    async verify(verifiersFor, onProgress, q: Queryable = db) {
       const head = await readStoredHead(q, false);
       // With a hash algorithm this version does not know, no hash, digest or checkpoint can be
       // recomputed: that is the finding, and only the chain's order and links are checked.
       const algorithm = isHashAlgorithm(head.algorithm) ? head.algorithm : null;
+      const verifiers = algorithm ? verifiersFor(algorithm) : [];
       const byKind = new Map(verifiers.map((verifier) => [verifier.kind, verifier]));
       const everyKind = verifiers.filter((verifier) => verifier.kind === '*');
       const problems: VerifyProblem[] = [];
@@ -165,7 +170,7 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
       }
       if (expectedSeq - 1n !== head.seq) report(null, `journal head is at entry ${head.seq} but the chain ends at ${expectedSeq - 1n}`);
       if (prevHash !== head.hash) report(null, 'journal head hash does not match the last entry');
-      if (algorithm) for (const verifier of verifiers) for (const problem of await unreadable(() => verifier.finish())) report(null, problem);
+      for (const verifier of verifiers) for (const problem of await unreadable(() => verifier.finish())) report(null, problem);
       if (extra > 0) problems.push({ seq: null, problem: `${extra} more problems not listed` });
       return { ok: problems.length === 0, entries: checked, algorithm: head.algorithm, headSeq: head.seq, headHash: head.hash, problems };
     },

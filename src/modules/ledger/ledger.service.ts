@@ -52,8 +52,8 @@ export interface LedgerService {
   pendingStatus(id: string): Promise<{ status: string; expiresAt: bigint; resolvedAt: bigint } | undefined>;
   totalsByLedger(): ReturnType<ReturnType<typeof createLedgerRepository>['totalsByLedger']>;
   expireDue(): Promise<void>;
-  /** Fresh verifiers for one verification run (they keep running totals). */
-  verifiers(q?: Queryable): ContentVerifier[];
+  /** Fresh verifiers for one verification run (they keep running totals), of a journal chained with `algorithm` (by default this one's). */
+  verifiers(q?: Queryable, algorithm?: HashAlgorithm): ContentVerifier[];
   queuedItems(): number;
   stop(): Promise<void>;
 }
@@ -129,7 +129,7 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     pendingStatus: (id) => repository.pendingStatus(id),
     totalsByLedger: () => repository.totalsByLedger(),
     expireDue: () => engine.expireDue(),
-    verifiers: (q = db) => [createLedgerVerifier(q, deps.hashAlgorithm), createDefinitionVerifier(q)],
+    verifiers: (q = db, algorithm = deps.hashAlgorithm) => [createLedgerVerifier(q, algorithm), createDefinitionVerifier(q)],
     queuedItems: () => engine.queuedItems(),
     stop: () => engine.stop(),
   };

@@ -55,8 +55,8 @@ export interface ScfService {
   getPiece(id: string): Promise<Piece | undefined>;
   piecesOfParty(partyId: string, options: { after?: string; limit: number }): Promise<Piece[]>;
   overview(programId: string): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string }) | undefined>;
-  /** Fresh verifiers for one journal verification run (they keep running totals). */
-  verifiers(q?: Queryable): ContentVerifier[];
+  /** Fresh verifiers for one journal verification run (they keep running totals), of a journal chained with `algorithm` (by default this one's). */
+  verifiers(q?: Queryable, algorithm?: HashAlgorithm): ContentVerifier[];
   /** Numbers of the applied operations that concern a voucher (at most `limit`), oldest first. */
   voucherOperationSeqs(voucherId: string, limit: number): Promise<bigint[]>;
   /** The journal lines of operations first..last: the leaves of their batch entry's Merkle digest. */
@@ -101,7 +101,7 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
       const today = dateOf(clock.nowMs());
       return { program, today, ...(await overviewOf(db, programId, today)) };
     },
-    verifiers: (q: Queryable = db) => createScfVerifiers(q, deps.hashAlgorithm),
+    verifiers: (q: Queryable = db, algorithm: HashAlgorithm = deps.hashAlgorithm) => createScfVerifiers(q, algorithm),
     async voucherOperationSeqs(voucherId, limit) {
       // Applied results name their voucher in canonical JSON, so an exact key-and-value match finds them.
       const rows = await db.all<{ seq: bigint }>(
