@@ -105,8 +105,13 @@ describeEachDialect('payments over HTTP', ({ open }) => {
       await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount, currency: 'CNY', end_to_end_id: `STMT-${amount}` }, 201);
     }
     const statement = await api.ok('GET', `/v1/payments/statements?account=${from.identifier}&date=2026-01-01&format=json`);
-    expect(statement).toMatchObject({ opening: '0', closing: String(await network.balance(from.id)) });
-    expect(statement.entries.map((entry: { creditDebit: string }) => entry.creditDebit)).toEqual(['CRDT', 'DBIT', 'DBIT', 'DBIT', 'DBIT', 'DBIT', 'DBIT']);
+    expect(statement).toMatchObject({ account_id: from.id, currency: 'CNY', date: '2026-01-01', opening: '0', closing: String(await network.balance(from.id)) });
+    expect(statement.entries.map((entry: { credit_debit: string }) => entry.credit_debit)).toEqual(['CRDT', 'DBIT', 'DBIT', 'DBIT', 'DBIT', 'DBIT', 'DBIT']);
+    // The JSON form speaks the API's snake_case, like every other answer.
+    expect(Object.keys(statement.entries[1]).sort()).toEqual([
+      'account_servicer_reference', 'amount', 'bank_transaction_code', 'booking_date', 'credit_debit', 'end_to_end_id', 'entry_reference', 'uetr', 'value_date',
+    ]);
+    expect(statement.entries[1]).toMatchObject({ amount: { amount: '1000', currency: 'CNY' }, end_to_end_id: 'STMT-1000', bank_transaction_code: { domain: 'PMNT', family: 'ICDT', sub_family: 'DMCT' } });
     const xml = await api.call('GET', `/v1/payments/statements?account=${from.id}&date=2026-01-01`);
     expect(xml.body).toContain('<EndToEndId>STMT-2000</EndToEndId>');
     expect(xml.body).toContain('camt.053.001.08');

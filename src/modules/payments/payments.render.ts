@@ -1,6 +1,7 @@
 import { nsToIso, type Money } from '../../kernel/index.ts';
 import { formatRate } from '../fx/index.ts';
 import type { CustomerAccount, Participant, ParticipantCurrency } from './payments.directory.ts';
+import type { StatementView } from './payments.statement.ts';
 import type { Tracking } from './payments.track.ts';
 import type { Party, PaymentEvent, PaymentRecord } from './payments.ts';
 import type { Delivery, Webhook } from './payments.webhooks.ts';
@@ -101,6 +102,18 @@ export const renderAccount = (account: CustomerAccount) => ({
 });
 
 export const renderWebhook = (webhook: Webhook) => ({ id: webhook.id, url: webhook.url, active: webhook.active, created_at: webhook.createdAt });
+
+/** A day's statement as JSON, in the API's snake_case like every other answer (the camt.053 is the XML form). */
+export const renderStatement = (view: StatementView) => ({
+  account_id: view.accountId, currency: view.currency, date: view.date, opening: String(view.opening), closing: String(view.closing), interim: view.interim,
+  entries: view.entries.map((entry) => ({
+    amount: money(entry.amount.amount, entry.amount.currency), credit_debit: entry.creditDebit, booking_date: entry.bookingDate, value_date: entry.valueDate ?? null,
+    entry_reference: entry.entryReference ?? null, account_servicer_reference: entry.accountServicerReference ?? null, uetr: entry.uetr ?? null, end_to_end_id: entry.endToEndId ?? null,
+    bank_transaction_code: entry.bankTransactionCode
+      ? { domain: entry.bankTransactionCode.domain, family: entry.bankTransactionCode.family, sub_family: entry.bankTransactionCode.subFamily }
+      : null,
+  })),
+});
 
 export const renderDelivery = (delivery: Delivery) => ({
   id: delivery.id, event_seq: String(delivery.eventSeq), state: delivery.state, attempts: delivery.attempts,

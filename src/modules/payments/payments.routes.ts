@@ -9,7 +9,7 @@ import { notFound, ProblemError } from '../../http/problem.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
 import type { ImportRefusal, ParsedFile } from './payments.import.ts';
 import { debtorAgentRefusal, senderRefusal, type ImportAccessRefusal } from './payments.import-access.ts';
-import { renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderTracking, renderWebhook } from './payments.render.ts';
+import { renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderStatement, renderTracking, renderWebhook } from './payments.render.ts';
 import {
   AccountInput, BicParams, CancelInput, CurrencyInput, EventsQuery, ListQuery, MessageParams, PageQuery, ParticipantInput, PaymentInput, RejectInput,
   ReturnInput, StatementQuery, UetrParams, WebhookInput, WebhookParams, CurrencyParams,
@@ -241,10 +241,7 @@ export function paymentsRoutes(platform: Platform) {
       if (!account || (scope && !scope.includes(account.partyId))) throw paymentProblem('account_not_found', { field: '/query/account' });
       const built = await payments.statement(account.accountId, request.query.date);
       if (!built.ok) throw paymentProblem(built.error, { field: '/query/date' });
-      if (request.query.format === 'json') {
-        const { xml: _xml, entries, ...rest } = built.value;
-        return { ...rest, opening: String(rest.opening), closing: String(rest.closing), entries: entries.map((entry) => ({ ...entry, amount: { amount: String(entry.amount.amount), currency: entry.amount.currency } })) };
-      }
+      if (request.query.format === 'json') return renderStatement(built.value);
       return reply.type('application/xml; charset=utf-8').send(built.value.xml);
     });
 
