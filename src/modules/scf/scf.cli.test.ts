@@ -17,15 +17,16 @@ describe('sluice scf (command line)', () => {
   });
   afterAll(async () => api?.close());
 
-  /** Runs one command and returns its exit code and what it printed as JSON. */
-  async function run(...args: string[]): Promise<{ code: number; body: any }> {
-    let printed = '';
-    const capture = (chunk: string | Uint8Array) => ((printed += String(chunk)), true);
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  /** Runs one command and returns its exit code, the answer it printed (as JSON) and its other lines on standard error. */
+  async function run(...args: string[]): Promise<{ code: number; body: any; notes: string }> {
+    let stdout = '';
+    let stderr = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
     try {
       const code = await scfCommand([...args, '--url', url, '--key', api.adminKey]);
-      return { code, body: printed.trim().startsWith('{') ? JSON.parse(printed) : printed };
+      const printed = stdout.trim() ? stdout : stderr;
+      return { code, body: printed.trim().startsWith('{') ? JSON.parse(printed) : printed, notes: stdout.trim() ? stderr : '' };
     } finally {
       out.mockRestore();
       err.mockRestore();
@@ -86,6 +87,8 @@ describe('sluice scf (command line)', () => {
         [['vouchers', 'settle', piece, '--as', ' '], 'sluice: scf vouchers settle needs --as'],
         [['programs', 'create', '--id', 'p', '--name', 'P', '--core', 'c', '--banks', 'b', '--credit-limit', '1'], 'sluice: scf programs create needs --ledger'],
         [['programs', 'create', '--id', 'p', '--name', 'P', '--core', 'c', '--banks', 'b', '--credit-limit', '1', '--ledger', 'one'], 'sluice: --ledger must be a whole number, not "one"'],
+        [['programs', 'vouchers', 'p', '--limit', 'ten'], 'sluice: --limit must be a whole number, not "ten"'],
+        [['parties', 'pieces', 'cli-s1', '--limit', '', '--cursor', 'abc'], 'sluice: --limit must be a whole number, not ""'],
       ];
       for (const [args, message] of cases) {
         printed = '';
@@ -97,6 +100,25 @@ describe('sluice scf (command line)', () => {
       err.mockRestore();
       fetched.mockRestore();
     }
+  });
+
+  it('pages the list commands with --limit and --cursor, saying the next cursor while there is a next page', async () => {
+    await api.ok('POST', '/v1/parties', { id: 'cli-s3', name: 'cli-s3', kind: 'enterprise', jurisdiction: 'CN' }, 201);
+    await api.ok('POST', '/v1/scf/programs', { id: 'cli-paged', name: 'Paged', core_enterprise_id: 'cli-core', funding_bank_ids: ['cli-bank'], supplier_ids: ['cli-s3'], ledger: 1, credit_limit: '100000' }, 201);
+    for (let i = 0; i < 2; i += 1) {
+      await api.ok('POST', '/v1/scf/vouchers', { id: crypto.randomUUID(), program_id: 'cli-paged', acting_party_id: 'cli-core', supplier_id: 'cli-s3', face_amount: '1000', maturity_date: '2026-03-01', contract_hash: hash(), invoice_hashes: [hash()] }, 201);
+    }
+    for (const list of [['programs', 'vouchers', 'cli-paged'], ['parties', 'pieces', 'cli-s3']]) {
+      const first = await run(...list, '--limit', '1');
+      expect(first, list.join(' ')).toMatchObject({ code: 0, body: { data: [expect.anything()], next_cursor: expect.any(String) } });
+      expect(first.notes).toBe(`next page: --cursor ${first.body.next_cursor}\n`);
+      const rest = await run(...list, '--limit', '5', '--cursor', first.body.next_cursor);
+      expect(rest, list.join(' ')).toMatchObject({ code: 0, body: { data: [expect.anything()], next_cursor: null }, notes: '' });
+      expect(rest.body.data[0].id).not.toBe(first.body.data[0].id);
+    }
+    // The server's own check of a limit it does not serve: refused, exit 1.
+    expect(await run('programs', 'vouchers', 'cli-paged', '--limit', '0')).toMatchObject({ code: 1, body: { code: 'validation_failed' } });
+    expect(scfRequest('parties', 'pieces', 'a b', { limit: '5', cursor: 'Yz' })).toEqual({ method: 'GET', path: '/v1/scf/parties/a%20b/pieces?limit=5&cursor=Yz', paged: true });
   });
 
   it('keeps the id given, so that a retry is answered from the first result', () => {

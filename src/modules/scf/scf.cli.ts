@@ -13,7 +13,8 @@ export const SCF_HELP = `Usage: sluice scf <resource> <action> [ID] [options]   
   programs create --id ID --name TEXT --core PARTY --banks P,P --suppliers P,P --ledger N --credit-limit MINOR
                   [--max-term-days N] [--min-split MINOR] [--max-depth N] [--basis 360|365]
   programs add-suppliers PROGRAM --suppliers P,P
-  programs get|overview|vouchers PROGRAM
+  programs get|overview PROGRAM
+  programs vouchers PROGRAM [--limit N] [--cursor C]
   vouchers issue --program ID --as CORE --supplier PARTY --amount MINOR --maturity YYYY-MM-DD
                  --contract-hash HEX --invoices HEX,HEX [--id UUID]
   vouchers get VOUCHER
@@ -25,14 +26,16 @@ export const SCF_HELP = `Usage: sluice scf <resource> <action> [ID] [options]   
   pieces finance PIECE --as PARTY --bank PARTY --rate BPS [--id UUID]
   pieces freeze PIECE --reason TEXT [--id UUID]
   pieces unfreeze PIECE [--reason TEXT] [--id UUID]
-  parties pieces PARTY
+  parties pieces PARTY [--limit N] [--cursor C]
 
+  --limit N    items per page of a list (1 to 100, 20 by default)
+  --cursor C   the page after the one that printed "next page: --cursor C" (on standard error)
   --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
   --key KEY    API key (SLUICE_API_KEY)`;
 
 const OPTIONS = [
   'url', 'key', 'id', 'name', 'core', 'banks', 'suppliers', 'ledger', 'credit-limit', 'max-term-days', 'min-split', 'max-depth', 'basis',
-  'program', 'as', 'supplier', 'amount', 'maturity', 'contract-hash', 'invoices', 'amounts', 'to', 'bank', 'rate', 'reason',
+  'program', 'as', 'supplier', 'amount', 'maturity', 'contract-hash', 'invoices', 'amounts', 'to', 'bank', 'rate', 'reason', 'limit', 'cursor',
 ] as const;
 
 type Values = Partial<Record<(typeof OPTIONS)[number], string>>;
@@ -40,10 +43,18 @@ interface Request {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly body?: Record<string, unknown>;
+  /** A list: its answer is one page, with the cursor of the next one. */
+  readonly paged?: true;
 }
 
 const list = (text: string | undefined) => (text === undefined ? undefined : text.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 const int = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+
+/** A list's path with the page asked for: the API's own `limit` and `cursor` query parameters. */
+function listRequest(path: string, values: Values): Request {
+  const query = new URLSearchParams(Object.entries({ limit: values.limit, cursor: values.cursor }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return { method: 'GET', path: query.size > 0 ? `${path}?${query}` : path, paged: true };
+}
 
 /** Maps a command line to one API request, or undefined when the command is unknown. */
 export function scfRequest(resource: string, action: string, target: string, values: Values): Request | undefined {
@@ -65,8 +76,9 @@ export function scfRequest(resource: string, action: string, target: string, val
     case 'programs get':
       return { method: 'GET', path: `/v1/scf/programs/${encodeURIComponent(target)}` };
     case 'programs overview':
+      return { method: 'GET', path: `/v1/scf/programs/${encodeURIComponent(target)}/overview` };
     case 'programs vouchers':
-      return { method: 'GET', path: `/v1/scf/programs/${encodeURIComponent(target)}/${action}` };
+      return listRequest(`/v1/scf/programs/${encodeURIComponent(target)}/vouchers`, values);
     case 'vouchers issue':
       return {
         method: 'POST', path: '/v1/scf/vouchers',
@@ -96,7 +108,7 @@ export function scfRequest(resource: string, action: string, target: string, val
     case 'pieces unfreeze':
       return { method: 'POST', path: `${piece}/${action}`, body: { id, reason: values.reason } };
     case 'parties pieces':
-      return { method: 'GET', path: `/v1/scf/parties/${encodeURIComponent(target)}/pieces` };
+      return listRequest(`/v1/scf/parties/${encodeURIComponent(target)}/pieces`, values);
   }
   return undefined;
 }
@@ -121,7 +133,7 @@ const REQUIRED: Readonly<Record<string, readonly (keyof Values)[]>> = {
   'pieces freeze': ['reason'],
 };
 /** Options sent as JSON numbers: anything but digits would reach the server as null or as another number. */
-const INTEGER_OPTIONS = ['ledger', 'max-term-days', 'max-depth', 'basis', 'rate'] as const;
+const INTEGER_OPTIONS = ['ledger', 'max-term-days', 'max-depth', 'basis', 'rate', 'limit'] as const;
 
 /** Why the options cannot make a request (a missing option, a number that is not one), or undefined. */
 function optionProblem(command: string, values: Values): string | undefined {
@@ -162,5 +174,20 @@ export async function scfCommand(args: readonly string[]): Promise<number> {
   }
   const server = apiTarget(values as { url?: string; key?: string });
   if (!server) return 2;
-  return printAnswer(await callApi(server, request.method, request.path, request.body ? { json: request.body } : undefined));
+  const answer = await callApi(server, request.method, request.path, request.body ? { json: request.body } : undefined);
+  const code = printAnswer(answer);
+  // Standard output stays the answer as the server gave it; the way on is said beside it.
+  const next = answer.ok && request.paged ? nextCursor(answer.text) : undefined;
+  if (next) process.stderr.write(`next page: --cursor ${next}\n`);
+  return code;
+}
+
+/** The `next_cursor` of a page, when there is a next page. */
+function nextCursor(text: string): string | undefined {
+  try {
+    const cursor = (JSON.parse(text) as { next_cursor?: unknown }).next_cursor;
+    return typeof cursor === 'string' && cursor.length > 0 ? cursor : undefined;
+  } catch {
+    return undefined;
+  }
 }
