@@ -33,6 +33,14 @@ function initialLocale(): Locale {
   return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en-US';
 }
 
+/**
+ * Whether `key` names a message. For keys built from a value the server sends (a status, a kind):
+ * a value this console does not know yet is shown as it is rather than as a missing key.
+ */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(enUS, key);
+}
+
 export function interpolate(message: string, values?: Readonly<Record<string, string | number>>): string {
   if (!values) return message;
   return message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));

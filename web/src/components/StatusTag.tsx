@@ -1,4 +1,6 @@
 import { Tag } from 'antd';
+import { useI18n } from '../app/i18n.tsx';
+import { nameOf, type CodeKind } from '../lib/names.ts';
 
 /** Colours for statuses across modules: green settled, blue moving, gold waiting, red refused. */
 const COLOURS: Readonly<Record<string, string>> = {
@@ -11,6 +13,12 @@ const COLOURS: Readonly<Record<string, string>> = {
   running: 'blue', succeeded: 'green', failed: 'red',
 };
 
-export function StatusTag({ status }: { readonly status: string }) {
-  return <Tag color={COLOURS[status] ?? 'default'}>{status}</Tag>;
+/** A status as a coloured tag, named in the reader's language. */
+export function StatusTag({ kind, status }: { readonly kind?: CodeKind; readonly status: string }) {
+  const { t } = useI18n();
+  return (
+    <Tag color={COLOURS[status] ?? 'default'} data-status={status}>
+      {kind ? nameOf(t, kind, status) : status}
+    </Tag>
+  );
 }

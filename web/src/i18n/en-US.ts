@@ -1,9 +1,14 @@
+import { enUSCodes } from './en-US.codes.ts';
+
 /**
  * English messages of the console. Keys are flat and grouped by page; `{name}` is replaced by a
  * value. The Chinese catalogue must have exactly these keys (the compiler checks its type, and a
  * test compares both at run time).
  */
 export const enUS = {
+  // The names of the server's code words (statuses, kinds, flags) are in a file of their own.
+  ...enUSCodes,
+
   'app.name': 'Sluice console',
   'app.skipToContent': 'Skip to content',
 
@@ -30,6 +35,7 @@ export const enUS = {
   'signIn.submit': 'Sign in',
   'signIn.invalid': 'The server does not accept this key: it is mistyped or was revoked.',
   'signIn.unreachable': 'The server cannot be reached.',
+  'signIn.sessionEnded': 'Your key was revoked or expired — sign in again.',
 
   'state.loading': 'Loading',
   'state.featureMissing': 'This server does not offer this feature yet.',
@@ -46,6 +52,8 @@ export const enUS = {
   'common.status': 'Status',
   'common.actions': 'Actions',
   'common.cancel': 'Cancel',
+  'common.increaseValue': 'Increase value',
+  'common.decreaseValue': 'Decrease value',
   'form.required': 'Required',
 
   'dashboard.accounts': 'Accounts',
@@ -111,16 +119,6 @@ export const enUS = {
   'payments.agents': 'Agents',
   'payments.chargeBearer': 'Charges',
   'payments.settlement': 'Settlement',
-  'payments.statusName.RCVD': 'received',
-  'payments.statusName.ACTC': 'checked',
-  'payments.statusName.ACSP': 'in settlement',
-  'payments.statusName.ACCC': 'credited',
-  'payments.statusName.RJCT': 'rejected',
-  'payments.statusName.CANC': 'cancelled',
-  'payments.statusName.RTND': 'returned',
-  'payments.bearer.SHAR': 'shared',
-  'payments.bearer.DEBT': 'debtor pays all',
-  'payments.bearer.CRED': 'creditor pays all',
   'payments.debtorAccount': 'Debtor account',
   'payments.creditorAccount': 'Creditor account',
   'payments.chooseAccount': 'Choose an account',
@@ -253,9 +251,6 @@ export const enUS = {
   'risk.holds': 'Held for review',
   'risk.outcome': 'Outcome',
   'risk.anyOutcome': 'Any outcome',
-  'risk.outcomeName.approve': 'approve',
-  'risk.outcomeName.review': 'review',
-  'risk.outcomeName.decline': 'decline',
   'risk.score': 'Score',
   'risk.reasons': 'Reasons',
   'risk.source': 'Source',
@@ -319,14 +314,7 @@ export const enUS = {
   'lists.remove': 'Remove',
   'lists.removeConfirm': 'Remove this entry?',
   'lists.list': 'List',
-  'lists.listName.block': 'block',
-  'lists.listName.allow': 'allow',
   'lists.kind': 'Kind',
-  'lists.kindName.account': 'account',
-  'lists.kindName.party': 'party',
-  'lists.kindName.country': 'country',
-  'lists.kindName.ip': 'IP range',
-  'lists.kindName.device': 'device',
   'lists.value': 'Value',
   'lists.reason': 'Reason',
   'lists.expires': 'Expires',
@@ -351,11 +339,6 @@ export const enUS = {
   'cases.title': 'Case',
   'cases.status': 'Status',
   'cases.anyStatus': 'Any status',
-  'cases.statusName.open': 'open',
-  'cases.statusName.investigating': 'investigating',
-  'cases.statusName.escalated': 'escalated',
-  'cases.statusName.closed_confirmed': 'closed: confirmed',
-  'cases.statusName.closed_false_positive': 'closed: false positive',
   'cases.source': 'Raised by',
   'cases.anySource': 'Any source',
   'cases.sourceName.decision': 'a decision',

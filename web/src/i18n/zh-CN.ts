@@ -1,10 +1,13 @@
 import type { MessageKey } from './en-US.ts';
+import { zhCNCodes } from './zh-CN.codes.ts';
 
 /**
  * 控制台简体中文文案。键与英文文案完全相同：类型保证不缺不多，测试在运行时再比对一次。
  * Simplified Chinese messages, with exactly the keys of the English catalogue.
  */
 export const zhCN: Readonly<Record<MessageKey, string>> = {
+  ...zhCNCodes,
+
   'app.name': 'Sluice 控制台',
   'app.skipToContent': '跳到正文',
 
@@ -31,6 +34,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'signIn.submit': '登录',
   'signIn.invalid': '服务器不接受此密钥：可能输入有误或已被吊销。',
   'signIn.unreachable': '无法连接服务器。',
+  'signIn.sessionEnded': '您的密钥已被吊销或已过期，请重新登录。',
 
   'state.loading': '加载中',
   'state.featureMissing': '此服务器尚未提供该功能。',
@@ -47,6 +51,8 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'common.status': '状态',
   'common.actions': '操作',
   'common.cancel': '取消',
+  'common.increaseValue': '增加数值',
+  'common.decreaseValue': '减少数值',
   'form.required': '必填',
 
   'dashboard.accounts': '账户数',
@@ -112,16 +118,6 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'payments.agents': '代理行',
   'payments.chargeBearer': '费用承担',
   'payments.settlement': '结算方式',
-  'payments.statusName.RCVD': '已接收',
-  'payments.statusName.ACTC': '已校验',
-  'payments.statusName.ACSP': '结算中',
-  'payments.statusName.ACCC': '已入账',
-  'payments.statusName.RJCT': '已拒绝',
-  'payments.statusName.CANC': '已撤销',
-  'payments.statusName.RTND': '已退回',
-  'payments.bearer.SHAR': '双方分担',
-  'payments.bearer.DEBT': '付款人承担',
-  'payments.bearer.CRED': '收款人承担',
   'payments.debtorAccount': '付款账户',
   'payments.creditorAccount': '收款账户',
   'payments.chooseAccount': '选择账户',
@@ -254,15 +250,12 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'risk.holds': '待审核',
   'risk.outcome': '结果',
   'risk.anyOutcome': '全部结果',
-  'risk.outcomeName.approve': '通过',
-  'risk.outcomeName.review': '人工审核',
-  'risk.outcomeName.decline': '拒绝',
   'risk.score': '评分',
   'risk.reasons': '原因',
   'risk.source': '来源',
   'risk.elapsed': '耗时',
   'risk.kind': '类型',
-  'risk.listHit': '{list} 名单',
+  'risk.listHit': '命中{list}',
   'risk.release': '放行',
   'risk.reject': '拒绝',
   'risk.rejectConfirm': '确定拒绝？相关转账将被作废。',
@@ -320,14 +313,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'lists.remove': '删除',
   'lists.removeConfirm': '确定删除此条目？',
   'lists.list': '名单',
-  'lists.listName.block': '黑名单',
-  'lists.listName.allow': '白名单',
   'lists.kind': '类型',
-  'lists.kindName.account': '账户',
-  'lists.kindName.party': '参与方',
-  'lists.kindName.country': '国家/地区',
-  'lists.kindName.ip': 'IP 段',
-  'lists.kindName.device': '设备',
   'lists.value': '值',
   'lists.reason': '原因',
   'lists.expires': '到期时间',
@@ -352,11 +338,6 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'cases.title': '案件',
   'cases.status': '状态',
   'cases.anyStatus': '全部状态',
-  'cases.statusName.open': '待处理',
-  'cases.statusName.investigating': '调查中',
-  'cases.statusName.escalated': '已升级',
-  'cases.statusName.closed_confirmed': '已结案：确认',
-  'cases.statusName.closed_false_positive': '已结案：误报',
   'cases.source': '触发来源',
   'cases.anySource': '全部来源',
   'cases.sourceName.decision': '风控决策',

@@ -10,6 +10,7 @@ import { EChart } from '../../components/EChart.tsx';
 import { ErrorState, Loading } from '../../components/States.tsx';
 import { formatCompact, formatMinor, toChartNumber } from '../../lib/money.ts';
 import { useLedgers } from '../../lib/ledgers.ts';
+import { nameOf } from '../../lib/names.ts';
 import { useApi, useOptionalApi } from '../../lib/useApi.ts';
 
 /** How often the dashboard asks again; the server caches its overview for about this long. */
@@ -53,12 +54,12 @@ export default function Dashboard() {
     };
   }, [overview.data, t]);
 
-  const statusOption = useMemo(() => pie((overview.data?.payments.by_status ?? []).map((row) => ({ name: row.status, value: row.count, itemStyle: { color: STATUS_COLOURS[row.status] } }))), [overview.data]);
+  const statusOption = useMemo(() => pie((overview.data?.payments.by_status ?? []).map((row) => ({ name: nameOf(t, 'payment', row.status), value: row.count, itemStyle: { color: STATUS_COLOURS[row.status] } }))), [overview.data, t]);
 
   const outcomeOption = useMemo(() => {
     const counts = new Map<string, number>();
     for (const decision of decisions.data?.data ?? []) counts.set(decision.outcome, (counts.get(decision.outcome) ?? 0) + 1);
-    return pie([...counts].map(([outcome, value]) => ({ name: t(`risk.outcomeName.${outcome as 'approve'}`), value, itemStyle: { color: OUTCOME_COLOURS[outcome] } })));
+    return pie([...counts].map(([outcome, value]) => ({ name: nameOf(t, 'outcome', outcome), value, itemStyle: { color: OUTCOME_COLOURS[outcome] } })));
   }, [decisions.data, t]);
 
   const scfOption = useMemo(() => {

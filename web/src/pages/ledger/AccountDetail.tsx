@@ -7,6 +7,7 @@ import type { Route } from '../../app/router.ts';
 import { EChart } from '../../components/EChart.tsx';
 import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
 import { Money } from '../../components/Money.tsx';
+import { StatusTag } from '../../components/StatusTag.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { formatInstant, nsToIso } from '../../lib/format.ts';
@@ -57,7 +58,7 @@ function AccountView({ account }: { readonly account: Account }) {
             { label: t('ledger.debitsPosted'), children: money(account.debits_posted) },
             { label: t('ledger.creditsPending'), children: money(account.credits_pending) },
             { label: t('ledger.debitsPending'), children: money(account.debits_pending) },
-            { label: t('ledger.flags'), children: account.flags.length ? account.flags.map((flag) => <Tag key={flag}>{flag}</Tag>) : '—' },
+            { label: t('ledger.flags'), children: account.flags.length ? account.flags.map((flag) => <StatusTag key={flag} kind="accountFlag" status={flag} />) : '—' },
             { label: t('common.createdAt'), children: formatInstant(account.created_at, locale) },
           ]}
         />
@@ -88,7 +89,7 @@ function AccountView({ account }: { readonly account: Account }) {
                       },
                       { title: t('ledger.amount'), dataIndex: 'amount', align: 'right', render: (amount: string) => money(amount) },
                       { title: t('ledger.code'), dataIndex: 'code' },
-                      { title: t('ledger.flags'), dataIndex: 'flags', render: (flags: string[]) => flags.map((flag) => <Tag key={flag}>{flag}</Tag>) },
+                      { title: t('ledger.flags'), dataIndex: 'flags', render: (flags: string[]) => flags.map((flag) => <StatusTag key={flag} kind="transferFlag" status={flag} />) },
                     ]}
                   />
                   <MoreButton paged={transfers} />

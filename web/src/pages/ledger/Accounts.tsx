@@ -1,10 +1,11 @@
-import { Button, Card, Form, Input, Select, Table, Tag, Typography } from 'antd';
+import { Button, Card, Form, Input, Select, Table, Typography } from 'antd';
 import { SearchOutlined } from '@ant-design/icons';
 import type { Account } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
 import { IdLink, accountPath } from '../../components/Ids.tsx';
 import { Money } from '../../components/Money.tsx';
+import { StatusTag } from '../../components/StatusTag.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState } from '../../components/States.tsx';
 import { useLedgers } from '../../lib/ledgers.ts';
@@ -43,7 +44,7 @@ export default function Accounts({ route }: { readonly route: Route }) {
           <Form.Item label={t('ledger.code')} name="code">
             <Input style={{ width: 100 }} inputMode="numeric" />
           </Form.Item>
-          <Button type="primary" htmlType="submit" icon={<SearchOutlined />}>
+          <Button type="primary" htmlType="submit" icon={<SearchOutlined aria-hidden />}>
             {t('common.search')}
           </Button>
         </Form>
@@ -68,7 +69,7 @@ export default function Accounts({ route }: { readonly route: Route }) {
               title: t('ledger.pending'), align: 'right',
               render: (_, account) => <Money amount={BigInt(account.credits_pending) - BigInt(account.debits_pending)} currency={ledgers.currencyOf(account.ledger)} scale={ledgers.scaleOf(account.ledger)} />,
             },
-            { title: t('ledger.flags'), dataIndex: 'flags', render: (flags: string[]) => <span className="tag-list">{flags.map((flag) => <Tag key={flag}>{flag}</Tag>)}</span> },
+            { title: t('ledger.flags'), dataIndex: 'flags', render: (flags: string[]) => <span className="tag-list">{flags.map((flag) => <StatusTag key={flag} kind="accountFlag" status={flag} />)}</span> },
           ]}
         />
       )}

@@ -1,9 +1,10 @@
-import { Card, Descriptions, Tag, Typography } from 'antd';
+import { Card, Descriptions, Typography } from 'antd';
 import type { Transfer } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
 import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
 import { Money } from '../../components/Money.tsx';
+import { StatusTag } from '../../components/StatusTag.tsx';
 import { Loadable } from '../../components/States.tsx';
 import { formatInstant } from '../../lib/format.ts';
 import { useLedgers } from '../../lib/ledgers.ts';
@@ -32,7 +33,7 @@ export default function TransferDetail({ route }: { readonly route: Route }) {
                 { label: t('ledger.debitAccount'), children: <IdLink id={data.debit_account_id} to={accountPath(data.debit_account_id)} copyable /> },
                 { label: t('ledger.creditAccount'), children: <IdLink id={data.credit_account_id} to={accountPath(data.credit_account_id)} copyable /> },
                 { label: t('ledger.code'), children: data.code },
-                { label: t('ledger.flags'), children: data.flags.length ? data.flags.map((flag) => <Tag key={flag}>{flag}</Tag>) : '—' },
+                { label: t('ledger.flags'), children: data.flags.length ? data.flags.map((flag) => <StatusTag key={flag} kind="transferFlag" status={flag} />) : '—' },
                 { label: t('ledger.pendingId'), children: data.pending_id ? <IdLink id={data.pending_id} to={transferPath(data.pending_id)} copyable /> : '—' },
                 { label: t('ledger.timeout'), children: data.timeout ? t('ledger.seconds', { count: data.timeout }) : '—' },
                 { label: t('ledger.timestamp'), children: <span className="mono">{data.timestamp}</span> },

@@ -8,6 +8,7 @@ import { IdLink, accountPath } from '../../components/Ids.tsx';
 import { MaybeMoney, Money } from '../../components/Money.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
+import { nameOf } from '../../lib/names.ts';
 import { formatInstant, formatTimeOfDay } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 
@@ -78,8 +79,7 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
       <Row gutter={16} align="middle" style={{ marginBottom: 16 }}>
         <Col flex="auto">
           <Space size="middle" wrap>
-            <span data-testid="payment-status"><StatusTag status={status} /></span>
-            <span>{t(`payments.statusName.${status as 'RCVD'}`)}</span>
+            <span data-testid="payment-status"><StatusTag kind="payment" status={status} /></span>
             {payment.reason_code && <Tag color="red">{payment.reason_code}</Tag>}
             {payment.error && <Typography.Text type="danger">{payment.error}</Typography.Text>}
           </Space>
@@ -109,8 +109,8 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
           { label: t('payments.instructed'), children: <Money amount={payment.instructed_amount.amount} currency={payment.instructed_amount.currency} /> },
           { label: t('payments.debited'), children: <MaybeMoney value={payment.debited} /> },
           { label: t('payments.credited'), children: <MaybeMoney value={payment.credited} /> },
-          { label: t('payments.chargeBearer'), children: payment.charge_bearer },
-          { label: t('payments.settlement'), children: payment.settlement },
+          { label: t('payments.chargeBearer'), children: nameOf(t, 'bearer', payment.charge_bearer) },
+          { label: t('payments.settlement'), children: nameOf(t, 'settlement', payment.settlement) },
           { label: t('payments.received'), children: formatInstant(payment.received_at, locale) },
         ]}
       />
@@ -129,8 +129,9 @@ function Tracker({ tracking }: { readonly tracking: Tracking }) {
       <div data-testid="tracker-hop">
         <Space wrap>
           <Typography.Text strong>{t(`payments.role.${hop.role as 'debtor'}`)}</Typography.Text>
-          <span className="mono">{hop.name ? `${hop.name} (${hop.participant})` : hop.participant}</span>
-          <StatusTag status={hop.status} />
+          {/* The FX desk's name is the server's own English one; the role above already names it. */}
+          <span className="mono">{hop.name && hop.role !== 'fx' ? `${hop.name} (${hop.participant})` : hop.participant}</span>
+          <StatusTag kind="hop" status={hop.status} />
         </Space>
         <div>
           <Space size="large" wrap>
@@ -153,7 +154,7 @@ function Tracker({ tracking }: { readonly tracking: Tracking }) {
         {tracking.return_legs.length > 0 && (
           <>
             <Typography.Title level={5}>{t('payments.returnLegs')}</Typography.Title>
-            <Timeline items={tracking.return_legs.map((leg, index) => ({ key: `${leg.role}-${index}`, color: 'orange', title: formatTimeOfDay(leg.booked_at, locale), content: <><span className="mono">{leg.role}</span> <Money amount={leg.amount.amount} currency={leg.amount.currency} /></> }))} />
+            <Timeline items={tracking.return_legs.map((leg, index) => ({ key: `${leg.role}-${index}`, color: 'orange', title: formatTimeOfDay(leg.booked_at, locale), content: <><span>{nameOf(t, 'legRole', leg.role)}</span> <Money amount={leg.amount.amount} currency={leg.amount.currency} /></> }))} />
           </>
         )}
       </Col>
@@ -163,7 +164,7 @@ function Tracker({ tracking }: { readonly tracking: Tracking }) {
           items={tracking.events.map((event) => ({
             key: event.seq,
             color: event.status === 'RJCT' ? 'red' : event.status === 'ACCC' ? 'green' : 'blue',
-            content: <span data-testid="tracker-event"><StatusTag status={event.status} /> {formatTimeOfDay(event.at, locale)} {event.reason_code ?? ''}</span>,
+            content: <span data-testid="tracker-event"><StatusTag kind="payment" status={event.status} /> {formatTimeOfDay(event.at, locale)} {event.reason_code ?? ''}</span>,
           }))}
         />
       </Col>

@@ -25,7 +25,7 @@ export default function Payments({ route }: { readonly route: Route }) {
         <Typography.Title level={2} className="page-title">
           {t('nav.payments')}
         </Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} href={href('/payments/new')} data-testid="new-payment">
+        <Button type="primary" icon={<PlusOutlined aria-hidden />} href={href('/payments/new')} data-testid="new-payment">
           {t('payments.new')}
         </Button>
       </Space>
@@ -61,7 +61,7 @@ export default function Payments({ route }: { readonly route: Route }) {
             { title: t('payments.creditor'), render: (_, payment) => `${payment.creditor.name ?? payment.creditor.identifier} · ${payment.creditor.agent}` },
             { title: t('payments.instructed'), align: 'right', render: (_, payment) => <Money amount={payment.instructed_amount.amount} currency={payment.instructed_amount.currency} /> },
             { title: t('payments.credited'), align: 'right', render: (_, payment) => <MaybeMoney value={payment.credited} /> },
-            { title: t('payments.status'), dataIndex: 'status', render: (value: string) => <StatusTag status={value} /> },
+            { title: t('payments.status'), dataIndex: 'status', render: (value: string) => <StatusTag kind="payment" status={value} /> },
           ]}
         />
       )}
