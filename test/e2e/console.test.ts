@@ -135,7 +135,7 @@ describeWithChromium('web console', (chromiumPath) => {
 
     await page.waitForURL(/#\/payments\/[0-9a-f-]{36}$/, { timeout: UI_TIMEOUT_MS });
     const uetr = page.url().split('/').at(-1) as string;
-    await expect.poll(() => page.getByTestId('payment-status').textContent(), { timeout: TRACKER_TIMEOUT_MS }).toBe('ACCC');
+    await expect.poll(() => page.getByTestId('payment-status').textContent(), { timeout: TRACKER_TIMEOUT_MS }).toBe('credited (ACCC)');
     // Debtor, debtor agent, FX desk, creditor agent, creditor: every hop settled.
     await expect.poll(() => page.getByTestId('tracker-hop').count(), { timeout: UI_TIMEOUT_MS }).toBe(5);
     expect(await page.getByTestId('tracker-hop').filter({ hasText: 'settled' }).count()).toBe(5);
@@ -223,6 +223,47 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.getByRole('menuitem', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await page.evaluate(() => localStorage.getItem('sluice.locale'))).toBe('en-US');
+  });
+
+  it('names statuses in Chinese on a Chinese page, with the ISO code beside a payment\'s, and Ant Design\'s own texts too', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    const credited = await api.get('/v1/payments?status=ACCC&limit=1');
+    const uetr = credited.body.data[0].uetr as string;
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/payments/${uetr}`);
+      await page.reload();
+      await expect.poll(() => page.getByTestId('payment-status').textContent(), { timeout: UI_TIMEOUT_MS }).toBe('已入账 (ACCC)');
+      expect(await page.getByTestId('tracker-event').first().textContent()).toContain('已接收 (RCVD)');
+      expect(await page.getByTestId('tracker-hop').first().locator('.ant-tag').textContent()).toBe('已结算');
+      // The number input's step buttons are named by its own code, not by Ant Design's locale (web/src/components/NumberInput.tsx).
+      await page.goto(`${server.url}/#/risk/rules`);
+      const backtestDays = page.locator('.ant-input-number', { has: page.locator('#backtest-days') });
+      await backtestDays.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await backtestDays.getByRole('button').evaluateAll((buttons) => buttons.map((button) => button.getAttribute('aria-label')))).toEqual(['增加数值', '减少数值']);
+      expect(await page.locator('.ant-tag[data-status="live"]').first().textContent()).toBe('生效中');
+      // Ant Design's own texts follow the language: the confirmation of a payment's return.
+      await page.goto(`${server.url}/#/payments/${uetr}`);
+      await page.getByRole('button', { name: /^退\s?回$/ }).click({ timeout: UI_TIMEOUT_MS });
+      const confirm = page.locator('.ant-popconfirm');
+      await confirm.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect((await confirm.getByRole('button').allTextContents()).map((text) => text.replace(/\s/g, ''))).toEqual(['取消', '确定']);
+      await confirm.getByRole('button').first().click();
+    } finally {
+      // Back to the browser's language (English) for the tests that follow.
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
+  });
+
+  it('starts a new draft from the live ruleset with all its rules, though the list of versions holds only summaries', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    const rulesets = await api.get('/v1/risk/rulesets?limit=100');
+    const live = rulesets.body.data.find((ruleset: { stage: string }) => ruleset.stage === 'live');
+    await page.goto(`${server.url}/#/risk/rules`);
+    await page.getByRole('button', { name: 'New draft' }).click({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => page.getByRole('button', { name: 'Remove this rule' }).count(), { timeout: UI_TIMEOUT_MS }).toBe(live.rule_count);
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe(live.name);
   });
 
   it('opens the case raised by the planted mule ring and draws the accounts involved', { timeout: 120_000 }, async () => {

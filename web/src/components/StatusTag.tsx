@@ -14,11 +14,11 @@ const COLOURS: Readonly<Record<string, string>> = {
 };
 
 /** A status as a coloured tag, named in the reader's language. */
-export function StatusTag({ kind, status }: { readonly kind?: CodeKind; readonly status: string }) {
+export function StatusTag({ kind, status }: { readonly kind: CodeKind; readonly status: string }) {
   const { t } = useI18n();
   return (
     <Tag color={COLOURS[status] ?? 'default'} data-status={status}>
-      {kind ? nameOf(t, kind, status) : status}
+      {nameOf(t, kind, status)}
     </Tag>
   );
 }

@@ -106,14 +106,14 @@ function VerifyCard() {
     <Card title={t('journal.verify')}>
       <Space orientation="vertical" style={{ width: '100%' }}>
         <Typography.Paragraph type="secondary">{t('journal.verifyIntro')}</Typography.Paragraph>
-        <Button type="primary" icon={<SafetyCertificateOutlined />} onClick={start} loading={running} data-testid="verify-journal">
+        <Button type="primary" icon={<SafetyCertificateOutlined aria-hidden />} onClick={start} loading={running} data-testid="verify-journal">
           {t('journal.verifyNow')}
         </Button>
         {job && (
           <>
             <Progress percent={percent} status={job.status === 'failed' || job.report?.ok === false ? 'exception' : running ? 'active' : 'success'} aria-label={t('journal.progress')} />
             <Typography.Text data-testid="verify-progress">
-              {t('journal.checked', { checked: job.checked, total: job.total ?? '…' })} <StatusTag status={job.status} />
+              {t('journal.checked', { checked: job.checked, total: job.total ?? '…' })} <StatusTag kind="job" status={job.status} />
             </Typography.Text>
           </>
         )}
@@ -158,7 +158,7 @@ function Checkpoints() {
     }
   };
   return (
-    <Card title={t('journal.checkpoints')} extra={<Button icon={<SignatureOutlined />} onClick={sign}>{t('journal.signNow')}</Button>}>
+    <Card title={t('journal.checkpoints')} extra={<Button icon={<SignatureOutlined aria-hidden />} onClick={sign}>{t('journal.signNow')}</Button>}>
       {pages.error ? <ErrorState error={pages.error} /> : (
         <Table<Checkpoint>
           rowKey="treeSize" size="small" pagination={false} loading={pages.loading} dataSource={pages.rows} scroll={{ x: true }}

@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
 import { App, Button, Card, Checkbox, Col, Descriptions, Form, Input, Row, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { ApiError, api } from '../../api/client.ts';
-import { currentKey } from '../../api/session.ts';
 import { normaliseGraph, type CaseDetail as CaseView } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
@@ -10,6 +9,7 @@ import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
 import { ItemList } from '../../components/ItemList.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
+import { nameOf } from '../../lib/names.ts';
 import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { CASE_STATUSES } from './Cases.tsx';
@@ -67,7 +67,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
       <Descriptions
         column={{ xs: 1, md: 2, xl: 3 }}
         items={[
-          { label: t('cases.status'), children: <span data-testid="case-status"><StatusTag status={item.status} /></span> },
+          { label: t('cases.status'), children: <span data-testid="case-status"><StatusTag kind="case" status={item.status} /></span> },
           { label: t('cases.priority'), children: item.priority.toFixed(2) },
           { label: t('cases.source'), children: t(`cases.sourceName.${item.source as 'manual'}`) },
           { label: t('cases.assignee'), children: item.assignee ?? '—' },
@@ -88,7 +88,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
           </Col>
         </Row>
       )}
-      <Button style={{ marginTop: 12 }} onClick={() => void downloadReport(item.id)}>{t('cases.report')}</Button>
+      <Button style={{ marginTop: 12 }} onClick={() => downloadReport(item.id).catch((error: unknown) => void message.error(error instanceof ApiError ? error.message : String(error)))}>{t('cases.report')}</Button>
     </Card>
   );
 }
@@ -115,8 +115,9 @@ function TransitionForm({ item, busy, onSubmit }: { readonly item: CaseView; rea
 
 /** The report as readable Markdown, the form an analyst attaches to a filing. */
 async function downloadReport(id: string): Promise<void> {
-  const response = await fetch(`/v1/risk/cases/${id}/report?format=md`, { headers: { authorization: `Bearer ${currentKey() ?? ''}` } });
-  const url = URL.createObjectURL(new Blob([await response.text()], { type: 'text/markdown' }));
+  // Through the API client, so that a refused key ends the session as on any other request.
+  const text = await api.get<string>(`/v1/risk/cases/${id}/report`, { query: { format: 'md' } });
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/markdown' }));
   const link = document.createElement('a');
   link.href = url;
   link.download = `case-${id}.md`;
@@ -158,7 +159,7 @@ function Alerts({ item }: { readonly item: CaseView }) {
         empty={t('cases.noAlerts')}
         render={(alert) => ({
           key: alert.id,
-          title: <>{alert.title} <Tag>{alert.kind}</Tag> <Tag color="orange">{alert.score.toFixed(2)}</Tag></>,
+          title: <>{alert.title} <Tag>{nameOf(t, 'alertKind', alert.kind)}</Tag> <Tag color="orange">{alert.score.toFixed(2)}</Tag></>,
           description: <>{alert.reasons.join(' · ')} · {formatInstant(alert.raised_at, locale)}</>,
         })}
       />
@@ -193,7 +194,7 @@ function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChange
       <Timeline
         items={[
           ...item.notes.map((note) => ({ key: `note-${note.id}`, title: formatInstant(note.created_at, locale), content: <><Typography.Text strong>{note.author}</Typography.Text> {note.text}</> })),
-          ...item.audit.map((entry, index) => ({ key: `audit-${entry.seq ?? index}`, color: 'gray', title: formatInstant(entry.at, locale), content: <Typography.Text type="secondary">{entry.action} · {entry.actor}{typeof entry.detail === 'string' ? ` · ${entry.detail}` : ''}</Typography.Text> })),
+          ...item.audit.map((entry, index) => ({ key: `audit-${entry.seq ?? index}`, color: 'gray', title: formatInstant(entry.at, locale), content: <Typography.Text type="secondary">{nameOf(t, 'auditAction', entry.action)} · {entry.actor}{typeof entry.detail === 'string' ? ` · ${entry.detail}` : ''}</Typography.Text> })),
         ]}
       />
       <Form form={form} layout="vertical" onFinish={add}>

@@ -50,7 +50,7 @@ function Queue({ status, source }: { readonly status: string | undefined; readon
           columns={[
             { title: t('cases.title'), dataIndex: 'title', render: (title: string, item) => <a href={href(casePath(item.id))} data-testid="case-link">{title}</a> },
             { title: t('cases.priority'), dataIndex: 'priority', width: 140, render: (priority: number) => <Progress percent={Math.round(priority * 100)} size="small" status={priority >= 0.7 ? 'exception' : 'normal'} aria-label={t('cases.priority')} /> },
-            { title: t('cases.status'), dataIndex: 'status', render: (value: string) => <StatusTag status={value} /> },
+            { title: t('cases.status'), dataIndex: 'status', render: (value: string) => <StatusTag kind="case" status={value} /> },
             { title: t('cases.source'), dataIndex: 'source', render: (value: string) => <Tag>{t(`cases.sourceName.${value as 'manual'}`)}</Tag> },
             { title: t('cases.alerts'), dataIndex: 'alert_count', align: 'right' },
             { title: t('cases.assignee'), dataIndex: 'assignee', render: (assignee: string | null) => assignee ?? '—' },

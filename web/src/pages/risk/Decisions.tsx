@@ -9,6 +9,7 @@ import { Money } from '../../components/Money.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
+import { nameOf } from '../../lib/names.ts';
 import { formatInstant } from '../../lib/format.ts';
 import { useFeature } from '../../api/features.ts';
 import { usePaged } from '../../lib/usePaged.ts';
@@ -57,13 +58,13 @@ function Feed({ outcome }: { readonly outcome: string | undefined }) {
           expandable={{ expandedRowRender: (decision) => <DecisionDetail decision={decision} />, rowExpandable: (decision) => (decision.fired?.length ?? 0) > 0 || (decision.list_hits?.length ?? 0) > 0 }}
           columns={[
             { title: t('common.time'), dataIndex: 'decided_at', render: (at: string) => formatInstant(at, locale) },
-            { title: t('risk.outcome'), dataIndex: 'outcome', render: (value: string) => <StatusTag status={value} /> },
+            { title: t('risk.outcome'), dataIndex: 'outcome', render: (value: string) => <StatusTag kind="outcome" status={value} /> },
             { title: t('risk.score'), dataIndex: 'score', render: (score?: number) => (score === undefined ? '—' : score.toFixed(2)) },
             { title: t('ledger.amount'), align: 'right', render: (_, decision) => (decision.event?.amount && decision.event.currency ? <Money amount={decision.event.amount} currency={decision.event.currency} /> : '—') },
             { title: t('ledger.debitAccount'), render: (_, decision) => <IdLink id={decision.event?.debit_account_id} to={decision.event?.debit_account_id ? accountPath(decision.event.debit_account_id) : undefined} /> },
             { title: t('ledger.creditAccount'), render: (_, decision) => <IdLink id={decision.event?.credit_account_id} to={decision.event?.credit_account_id ? accountPath(decision.event.credit_account_id) : undefined} /> },
             { title: t('risk.reasons'), render: (_, decision) => (decision.reasons ?? []).slice(0, 3).map((reason) => <Tag key={reason}>{reason}</Tag>) },
-            { title: t('risk.source'), dataIndex: 'source' },
+            { title: t('risk.source'), dataIndex: 'source', render: (source: string) => nameOf(t, 'decisionSource', source) },
             { title: t('risk.elapsed'), dataIndex: 'elapsed_ms', render: (ms?: number) => (ms === undefined ? '—' : `${ms.toFixed(2)} ms`) },
           ]}
         />
@@ -79,12 +80,12 @@ function DecisionDetail({ decision }: { readonly decision: Decision }) {
     <Space orientation="vertical">
       {(decision.fired ?? []).map((rule) => (
         <span key={rule.rule_id}>
-          <Tag color="blue">{rule.name ?? rule.rule_id}</Tag> +{rule.score ?? 0} {rule.forces ? <StatusTag status={rule.forces} /> : null} {rule.reason}
+          <Tag color="blue">{rule.name ?? rule.rule_id}</Tag> +{rule.score ?? 0} {rule.forces ? <StatusTag kind="outcome" status={rule.forces} /> : null} {rule.reason}
         </span>
       ))}
       {(decision.list_hits ?? []).map((hit, index) => (
         <span key={index}>
-          <Tag color={hit.list === 'block' ? 'red' : 'green'}>{t('risk.listHit', { list: hit.list })}</Tag> {hit.kind}: {hit.value} {hit.reason}
+          <Tag color={hit.list === 'block' ? 'red' : 'green'}>{t('risk.listHit', { list: nameOf(t, 'listName', hit.list) })}</Tag> {nameOf(t, 'entryKind', hit.kind)}: {hit.value} {hit.reason}
         </span>
       ))}
     </Space>
@@ -115,7 +116,8 @@ function Holds() {
         rowKey="id" size="small" pagination={false} loading={holds.loading && holds.rows.length === 0} dataSource={[...holds.rows]} scroll={{ x: true }}
         columns={[
           { title: t('common.time'), dataIndex: 'created_at', render: (at: string) => formatInstant(at, locale) },
-          { title: t('risk.kind'), dataIndex: 'kind' },
+          { title: t('risk.kind'), dataIndex: 'kind', render: (kind: string) => nameOf(t, 'holdKind', kind) },
+          { title: t('common.status'), dataIndex: 'status', render: (status: string) => <StatusTag kind="hold" status={status} /> },
           { title: t('ledger.amount'), align: 'right', render: (_, hold) => <Money amount={hold.amount} currency={hold.currency} /> },
           { title: t('ledger.debitAccount'), dataIndex: 'debit_account_id', render: (id: string) => <IdLink id={id} to={accountPath(id)} /> },
           { title: t('ledger.creditAccount'), dataIndex: 'credit_account_id', render: (id: string) => <IdLink id={id} to={accountPath(id)} /> },

@@ -1,9 +1,12 @@
 import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Form, Input, Row, Select, Space, Typography } from 'antd';
 import { CheckCircleTwoTone, CloseCircleTwoTone, MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { ApiError, api } from '../../api/client.ts';
 import type { Rule, Ruleset, ValidationAnswer } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
+import { NumberInput } from '../../components/NumberInput.tsx';
+import { Loadable } from '../../components/States.tsx';
+import { useApi } from '../../lib/useApi.ts';
 
 /** An expression is checked this long after the last keystroke, not on every one. */
 const VALIDATE_DEBOUNCE_MS = 500;
@@ -47,8 +50,20 @@ function bodyOf(fields: DraftFields) {
   };
 }
 
+type EditorEvents = { readonly onCreated: (ruleset: Ruleset) => void; readonly onCancel: () => void };
+
+/**
+ * A new draft, starting from the ruleset `baseId` or, when it is null, from an example rule. The
+ * ruleset is read in full first: the list of versions holds only their summaries, without rules.
+ */
+export function NewDraft({ baseId, ...events }: { readonly baseId: string | null } & EditorEvents) {
+  const base = useApi<Ruleset>(baseId === null ? null : `/v1/risk/rulesets/${encodeURIComponent(baseId)}`);
+  if (baseId === null) return <RuleEditor base={null} {...events} />;
+  return <Loadable loaded={base}>{(ruleset) => <RuleEditor base={ruleset} {...events} />}</Loadable>;
+}
+
 /** Writes a new draft version, starting from an existing ruleset or from an example rule. */
-export function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | null; readonly onCreated: (ruleset: Ruleset) => void; readonly onCancel: () => void }) {
+function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | null } & EditorEvents) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<DraftFields>();
@@ -83,12 +98,12 @@ export function RuleEditor({ base, onCreated, onCancel }: { readonly base: Rules
           </Col>
           <Col xs={12} md={6}>
             <Form.Item label={t('rules.reviewAt')} name="review_at" rules={[{ required: true, message: t('form.required') }]}>
-              <InputNumber min={0} style={{ width: '100%' }} />
+              <NumberInput min={0} style={{ width: '100%' }} />
             </Form.Item>
           </Col>
           <Col xs={12} md={6}>
             <Form.Item label={t('rules.declineAt')} name="decline_at" rules={[{ required: true, message: t('form.required') }]}>
-              <InputNumber min={0} style={{ width: '100%' }} />
+              <NumberInput min={0} style={{ width: '100%' }} />
             </Form.Item>
           </Col>
         </Row>
@@ -96,7 +111,7 @@ export function RuleEditor({ base, onCreated, onCancel }: { readonly base: Rules
           {(fields, { add, remove }) => (
             <Space orientation="vertical" style={{ width: '100%' }}>
               {fields.map((field, index) => (
-                <Card key={field.key} size="small" title={t('rules.ruleNumber', { index: index + 1 })} extra={<Button size="small" icon={<MinusCircleOutlined />} onClick={() => remove(field.name)} aria-label={t('rules.removeRule')} />}>
+                <Card key={field.key} size="small" title={t('rules.ruleNumber', { index: index + 1 })} extra={<Button size="small" icon={<MinusCircleOutlined aria-hidden />} onClick={() => remove(field.name)} aria-label={t('rules.removeRule')} />}>
                   <Row gutter={12}>
                     <Col xs={24} md={8}>
                       <Form.Item label={t('rules.id')} name={[field.name, 'id']} rules={[{ required: true, message: t('form.required') }, { pattern: /^[a-z0-9_.-]{1,64}$/, message: t('rules.badId') }]}>
@@ -125,7 +140,7 @@ export function RuleEditor({ base, onCreated, onCancel }: { readonly base: Rules
                             </Form.Item>
                           ) : (
                             <Form.Item label={t('rules.points')} name={[field.name, 'points']}>
-                              <InputNumber min={0} max={1000} style={{ width: '100%' }} />
+                              <NumberInput min={0} max={1000} style={{ width: '100%' }} />
                             </Form.Item>
                           )
                         }
@@ -139,7 +154,7 @@ export function RuleEditor({ base, onCreated, onCancel }: { readonly base: Rules
                   </Row>
                 </Card>
               ))}
-              <Button type="dashed" icon={<PlusOutlined />} onClick={() => add({ ...EXAMPLE_RULE, id: `rule_${fields.length + 1}` })}>
+              <Button type="dashed" icon={<PlusOutlined aria-hidden />} onClick={() => add({ ...EXAMPLE_RULE, id: `rule_${fields.length + 1}` })}>
                 {t('rules.addRule')}
               </Button>
             </Space>

@@ -1,17 +1,19 @@
 import { useEffect, useState } from 'react';
-import { App, Button, Card, Col, Descriptions, InputNumber, Progress, Row, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Col, Descriptions, Progress, Row, Space, Table, Tag, Typography } from 'antd';
 import { ExperimentOutlined, PlusOutlined, RocketOutlined } from '@ant-design/icons';
 import { ApiError, api, type Page } from '../../api/client.ts';
 import type { Rule, Ruleset } from '../../api/risk.ts';
 import { useFeature } from '../../api/features.ts';
 import { useI18n } from '../../app/i18n.tsx';
+import { NumberInput } from '../../components/NumberInput.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
+import { nameOf } from '../../lib/names.ts';
 import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { BacktestView } from './BacktestView.tsx';
 import { FeatureMissing } from './FeatureMissing.tsx';
-import { RuleEditor } from './RuleEditor.tsx';
+import { NewDraft } from './RuleEditor.tsx';
 
 /** The longest history a backtest replays (the server refuses more). */
 const BACKTEST_DAYS_MAX = 90;
@@ -34,14 +36,15 @@ function RulesetsView() {
   const { t, locale } = useI18n();
   const list = useApi<Page<Ruleset>>('/v1/risk/rulesets?limit=100');
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [editing, setEditing] = useState<Ruleset | null | undefined>(undefined);
+  // The ruleset a new draft starts from (null: from an example); undefined while no draft is open.
+  const [editing, setEditing] = useState<string | null | undefined>(undefined);
   const rows = [...(list.data?.data ?? [])].sort((a, b) => b.version - a.version);
   const selected = rows.find((ruleset) => ruleset.id === selectedId) ?? rows.find((ruleset) => ruleset.stage === 'live') ?? rows[0];
 
   return (
     <Row gutter={[16, 16]}>
       <Col xs={24} xl={9}>
-        <Card title={t('rules.versions')} extra={<Button icon={<PlusOutlined />} onClick={() => setEditing(selected ?? null)}>{t('rules.newDraft')}</Button>}>
+        <Card title={t('rules.versions')} extra={<Button icon={<PlusOutlined aria-hidden />} onClick={() => setEditing(selected?.id ?? null)}>{t('rules.newDraft')}</Button>}>
           {list.error ? <ErrorState error={list.error} /> : (
             <Table<Ruleset>
               rowKey="id" size="small" pagination={false} loading={list.loading && !list.data} dataSource={rows}
@@ -53,7 +56,7 @@ function RulesetsView() {
                   // A button, so the list works from the keyboard: Tab to a version, Enter to open it.
                   render: (name: string, ruleset) => <Button type="link" style={{ padding: 0 }} aria-pressed={ruleset.id === selected?.id} onClick={() => setSelectedId(ruleset.id)}>{name}</Button>,
                 },
-                { title: t('rules.stage'), dataIndex: 'stage', render: (stage: string) => <StatusTag status={stage} /> },
+                { title: t('rules.stage'), dataIndex: 'stage', render: (stage: string) => <StatusTag kind="stage" status={stage} /> },
                 { title: t('common.createdAt'), dataIndex: 'created_at', render: (at?: string) => formatInstant(at, locale) },
               ]}
             />
@@ -62,7 +65,7 @@ function RulesetsView() {
       </Col>
       <Col xs={24} xl={15}>
         {editing !== undefined ? (
-          <RuleEditor base={editing} onCancel={() => setEditing(undefined)} onCreated={(created) => { setEditing(undefined); setSelectedId(created.id); list.reload(); }} />
+          <NewDraft key={editing} baseId={editing} onCancel={() => setEditing(undefined)} onCreated={(created) => { setEditing(undefined); setSelectedId(created.id); list.reload(); }} />
         ) : selected ? (
           <RulesetDetail key={selected.id} id={selected.id} onChanged={list.reload} />
         ) : (
@@ -84,7 +87,7 @@ function RulesetDetail({ id, onChanged }: { readonly id: string; readonly onChan
     <Loadable loaded={ruleset}>
       {(data) => (
         <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-          <Card title={<>{data.name} <Tag>v{data.version}</Tag> <StatusTag status={data.stage} /></>} extra={<Promote ruleset={data} onDone={refresh} />}>
+          <Card title={<>{data.name} <Tag>v{data.version}</Tag> <StatusTag kind="stage" status={data.stage} /></>} extra={<Promote ruleset={data} onDone={refresh} />}>
             <Descriptions size="small" column={2} items={[
               { label: t('rules.reviewAt'), children: data.thresholds.review_at },
               { label: t('rules.declineAt'), children: data.thresholds.decline_at },
@@ -111,7 +114,7 @@ function RulesetDetail({ id, onChanged }: { readonly id: string; readonly onChan
 
 function effectText(rule: Rule, t: ReturnType<typeof useI18n>['t']): string {
   const forced = rule.outcome ?? (rule.effect?.kind === 'force' ? rule.effect.outcome : undefined);
-  if (forced) return `${t('rules.forces')} ${forced}`;
+  if (forced) return `${t('rules.forces')} ${nameOf(t, 'outcome', forced)}`;
   return `+${rule.score ?? rule.effect?.points ?? 0}`;
 }
 
@@ -144,8 +147,8 @@ function Backtest({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onD
     <Space orientation="vertical" style={{ width: '100%' }}>
       <Space wrap>
         <label htmlFor="backtest-days">{t('rules.days')}</label>
-        <InputNumber id="backtest-days" min={1} max={BACKTEST_DAYS_MAX} value={days} onChange={(value) => setDays(value ?? 30)} />
-        <Button icon={<ExperimentOutlined />} onClick={run} loading={startedAt !== null} data-testid="run-backtest">{t('rules.runBacktest')}</Button>
+        <NumberInput id="backtest-days" min={1} max={BACKTEST_DAYS_MAX} value={days} onChange={(value) => setDays(value ?? 30)} />
+        <Button icon={<ExperimentOutlined aria-hidden />} onClick={run} loading={startedAt !== null} data-testid="run-backtest">{t('rules.runBacktest')}</Button>
       </Space>
       {startedAt !== null && (
         <Progress percent={99.9} status="active" showInfo={false} aria-label={t('rules.backtestRunning')} format={() => ''} />
@@ -175,8 +178,8 @@ function Promote({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onDo
   if (ruleset.stage === 'live' || ruleset.stage === 'retired') return null;
   return (
     <Space>
-      {ruleset.stage !== 'shadow' && <Button icon={<RocketOutlined />} onClick={() => promote('shadow')} loading={busy === 'shadow'}>{t('rules.toShadow')}</Button>}
-      <Button type="primary" icon={<RocketOutlined />} onClick={() => promote('live')} loading={busy === 'live'}>{t('rules.toLive')}</Button>
+      {ruleset.stage !== 'shadow' && <Button icon={<RocketOutlined aria-hidden />} onClick={() => promote('shadow')} loading={busy === 'shadow'}>{t('rules.toShadow')}</Button>}
+      <Button type="primary" icon={<RocketOutlined aria-hidden />} onClick={() => promote('live')} loading={busy === 'live'}>{t('rules.toLive')}</Button>
     </Space>
   );
 }

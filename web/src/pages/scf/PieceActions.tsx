@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { App, Button, Form, Input, InputNumber, Modal, Select, Space } from 'antd';
+import { App, Button, Form, Input, Modal, Select, Space } from 'antd';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { ApiError, api, newId } from '../../api/client.ts';
 import type { Piece, ScfProgram } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
+import { NumberInput } from '../../components/NumberInput.tsx';
 import { formatMinor, parseMajor } from '../../lib/money.ts';
 
 type Action = 'sign-off' | 'decline' | 'split' | 'transfer' | 'finance' | 'repurchase';
@@ -128,7 +129,7 @@ function SplitForm({ piece, scale, busy, onCancel, onSubmit }: { readonly piece:
                 </Space>
               ))}
               <Form.ErrorList errors={errors} />
-              <Button type="dashed" onClick={() => add({ amount: '' })} icon={<PlusOutlined />}>
+              <Button type="dashed" onClick={() => add({ amount: '' })} icon={<PlusOutlined aria-hidden />}>
                 {t('scf.addPart')}
               </Button>
             </>
@@ -153,7 +154,7 @@ function ChoiceForm({ title, label, options, withRate, busy, onCancel, onSubmit 
         </Form.Item>
         {withRate && (
           <Form.Item label={t('scf.rateBps')} name="rate" rules={[{ required: true, message: t('form.required') }]}>
-            <InputNumber min={0} max={10_000} step={5} style={{ width: 160 }} />
+            <NumberInput min={0} max={10_000} step={5} style={{ width: 160 }} />
           </Form.Item>
         )}
       </Form>

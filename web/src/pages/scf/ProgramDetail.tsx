@@ -118,7 +118,7 @@ function VoucherTable({ vouchers, ledger }: { readonly vouchers: readonly Vouche
         { title: t('scf.issued'), dataIndex: 'issue_date' },
         { title: t('scf.maturity'), dataIndex: 'maturity_date' },
         { title: t('scf.pieces'), dataIndex: 'piece_count' },
-        { title: t('common.status'), dataIndex: 'status', render: (status: string) => <StatusTag status={status} /> },
+        { title: t('common.status'), dataIndex: 'status', render: (status: string) => <StatusTag kind="voucher" status={status} /> },
       ]}
     />
   );

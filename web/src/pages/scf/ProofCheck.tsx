@@ -57,7 +57,7 @@ export default function ProofCheck() {
           }}
           data-testid="proof-upload"
         >
-          <p className="ant-upload-drag-icon"><InboxOutlined /></p>
+          <p className="ant-upload-drag-icon"><InboxOutlined aria-hidden /></p>
           <p className="ant-upload-text">{t('proof.drop')}</p>
         </Upload.Dragger>
         <div style={{ marginTop: 16 }}>

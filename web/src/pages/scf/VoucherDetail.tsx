@@ -43,7 +43,7 @@ function VoucherView({ voucher, program, onChanged }: { readonly voucher: Vouche
     title: (
       <div data-testid="piece" data-piece-id={piece.id} data-status={piece.status} data-amount={piece.amount} style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', padding: '2px 0' }}>
         {money(piece.amount)}
-        <StatusTag status={piece.status} />
+        <StatusTag kind="piece" status={piece.status} />
         <Tag>{t('scf.tier', { tier: piece.tier })}</Tag>
         <span>{t('scf.holder')}: <strong>{piece.holder_id}</strong></span>
         {piece.pending_holder_id && piece.pending_holder_id !== piece.holder_id && <span>→ {piece.pending_holder_id}</span>}
@@ -68,7 +68,7 @@ function VoucherView({ voucher, program, onChanged }: { readonly voucher: Vouche
             { label: t('scf.face'), children: money(voucher.face_amount) },
             { label: t('scf.issued'), children: voucher.issue_date },
             { label: t('scf.maturity'), children: <>{voucher.maturity_date} {voucher.overdue && <Tag color="red">{t('scf.overdue')}</Tag>}</> },
-            { label: t('common.status'), children: <StatusTag status={voucher.status} /> },
+            { label: t('common.status'), children: <StatusTag kind="voucher" status={voucher.status} /> },
             { label: t('scf.pieces'), children: voucher.piece_count },
           ]}
         />
@@ -86,7 +86,7 @@ function VoucherView({ voucher, program, onChanged }: { readonly voucher: Vouche
           columns={[
             { title: t('scf.holderColumn'), dataIndex: 'holder_id' },
             { title: t('ledger.amount'), dataIndex: 'amount', align: 'right', render: (amount: string) => money(amount) },
-            { title: t('common.status'), dataIndex: 'status', render: (status: string) => <StatusTag status={status} /> },
+            { title: t('common.status'), dataIndex: 'status', render: (status: string) => <StatusTag kind="piece" status={status} /> },
             { title: t('scf.chain'), dataIndex: 'chain', render: (chain: string[]) => chain.join(' → ') },
           ]}
         />
@@ -143,8 +143,8 @@ function ProofButtons({ voucherId }: { readonly voucherId: string }) {
   return (
     <Space orientation="vertical" style={{ width: '100%', marginTop: 8 }}>
       <Space wrap>
-        <Button icon={<DownloadOutlined />} onClick={download} loading={busy === 'download'}>{t('scf.downloadProof')}</Button>
-        <Button icon={<SafetyCertificateOutlined />} onClick={verify} loading={busy === 'verify'} data-testid="verify-voucher-proof">{t('scf.verifyProof')}</Button>
+        <Button icon={<DownloadOutlined aria-hidden />} onClick={download} loading={busy === 'download'}>{t('scf.downloadProof')}</Button>
+        <Button icon={<SafetyCertificateOutlined aria-hidden />} onClick={verify} loading={busy === 'verify'} data-testid="verify-voucher-proof">{t('scf.verifyProof')}</Button>
       </Space>
       {result && <ProofResult result={result} />}
     </Space>
