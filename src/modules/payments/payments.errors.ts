@@ -33,6 +33,8 @@ export const PAYMENT_ERRORS = Object.freeze({
   rejected_after_review: { status: 422, reason: 'FRAD' },
   // Refusals of a request that leave the payment as it was.
   payment_exists_with_different_fields: { status: 409, reason: null },
+  // A client's payment id in the layout of the ids Sluice derives (UUID version 8), kept for them.
+  payment_id_reserved: { status: 422, reason: null },
   uetr_already_used: { status: 409, reason: null },
   payment_not_found: { status: 404, reason: null },
   message_not_found: { status: 404, reason: null },

@@ -17,6 +17,13 @@ function shape(hex: string, version: '4' | '8'): string {
 export const derivePaymentsId = (...parts: readonly (string | number)[]): string => shape(digest(parts), '8');
 
 /**
+ * Whether an id is in the layout of the ids derived here (UUID version 8). A client names its own
+ * payment ids, but none in this layout: anyone can compute the id an import will derive for another
+ * customer's transfer, and a payment submitted under it would stand in that transfer's way.
+ */
+export const isDerivedLayout = (id: string): boolean => id.length === 36 && id[14] === '8';
+
+/**
  * A payment's UETR when the client names none: shaped as the UUID version 4 that SWIFT gpi and ISO
  * 20022 require, and derived from the payment id so that a retried request carries the same UETR.
  */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { type Api } from '../../../test/http/harness.ts';
+import { expectProblem, type Api } from '../../../test/http/harness.ts';
 import { loadXmlLibrary } from '../iso20022/index.ts';
 import { importedPaymentId, legacyImportedPaymentId } from './payments.ids.ts';
 import { ordersFromXml } from './payments.import.ts';
@@ -92,5 +92,25 @@ describeEachDialect('payment ids of imported transactions', ({ open }) => {
     expect(own.map((result) => [result.status, result.replayed, result.error])).toEqual([['ACCC', false, null]]);
     expect(own[0]!.payment_id).toBe(importedPaymentId(network.banks.cn, later.debtor.identifier, 'INV-0002', ''));
     expect(await recorded()).toBe(before! + 1n);
+  });
+
+  it('refuses an API payment under an id an import derives, so no customer can take another\'s id in advance', async () => {
+    const creditor = await network.customer(network.banks.cn, 'CNY', 0n, 'CNIDSC301');
+    const victim = await customerOf('A301', creditor.identifier);
+    const squatter = await customerOf('B301', creditor.identifier);
+    const derived = importedPaymentId(network.banks.cn, victim.debtor.identifier, 'INV-0003', '');
+    const before = await recorded();
+    const payment = { debtor_account: squatter.debtor.identifier, creditor_account: creditor.identifier, amount: '100', currency: 'CNY', end_to_end_id: 'INV-0003' };
+    // Upper case names the same id.
+    for (const id of [derived, derived.toUpperCase()]) {
+      const problem = expectProblem(await api.call('POST', '/v1/payments', { id, ...payment }, { key: squatter.key }), 422, 'payment_id_reserved', '/id');
+      expect(problem.detail).toMatch(/payment id reserved/);
+    }
+    expect(await recorded()).toBe(before);
+    // The customer's own file is booked under its id; any other UUID remains the client's to choose.
+    const own = results(await send(victim.file('IDS-A-3', 'INV-0003'), victim.key));
+    expect(own.map((result) => [result.payment_id, result.status, result.replayed])).toEqual([[derived, 'ACCC', false]]);
+    const chosen = derived.slice(0, 14) + '7' + derived.slice(15);
+    expect((await api.ok('POST', '/v1/payments', { id: chosen, ...payment }, 201, { key: squatter.key })).status).toBe('ACCC');
   });
 });

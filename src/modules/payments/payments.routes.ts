@@ -7,6 +7,7 @@ import { partyScope } from '../../http/auth.ts';
 import { decodeBigintCursor, decodeTextCursor, encodeCursor, page } from '../../http/pagination.ts';
 import { notFound, ProblemError } from '../../http/problem.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
+import { isDerivedLayout } from './payments.ids.ts';
 import type { ImportRefusal, ParsedFile } from './payments.import.ts';
 import { debtorAgentRefusal, senderRefusal, type ImportAccessRefusal } from './payments.import-access.ts';
 import { renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderStatement, renderTracking, renderWebhook } from './payments.render.ts';
@@ -28,7 +29,7 @@ const POINTERS: Partial<Record<PaymentError, string>> = {
   account_closed: '/debtor_account', insufficient_funds: '/amount', insufficient_liquidity: '/amount', unsupported_currency: '/currency',
   currency_mismatch: '/currency', fx_rate_not_available: '/currency', amount_below_charges: '/amount', amount_too_small_to_convert: '/amount',
   amount_out_of_range: '/amount', quote_not_found: '/quote_id', quote_expired: '/quote_id', quote_already_used: '/quote_id', quote_does_not_match: '/quote_id',
-  payment_exists_with_different_fields: '/id', uetr_already_used: '/uetr', unknown_participant: '/debtor_agent', account_not_held_at_agent: '/debtor_agent',
+  payment_exists_with_different_fields: '/id', payment_id_reserved: '/id', uetr_already_used: '/uetr', unknown_participant: '/debtor_agent', account_not_held_at_agent: '/debtor_agent',
   party_not_found: '/party_id', party_not_a_payment_institution: '/party_id', participant_exists_with_different_fields: '/bic', participant_not_found: '/bic',
   account_exists_with_different_fields: '/id', identifier_already_used: '/identifier', webhook_url_not_allowed: '/url', webhook_host_not_resolved: '/url',
   // A move the payment's state does not allow is about the payment named in the path.
@@ -163,6 +164,8 @@ export function paymentsRoutes(platform: Platform) {
 
     app.post('/payments', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Submit a payment (domestic or cross-border); 201 when booked, 200 when replayed', body: PaymentInput } }, async (request, reply) => {
       const order = orderOf(request.body);
+      // Version 8 ids are the ones imports derive: no client may take one a file will need.
+      if (isDerivedLayout(order.id)) throw paymentProblem('payment_id_reserved');
       await requireDebtorSide(request, [order]);
       try {
         return answer(reply, await payments.submit(order));

@@ -31,7 +31,7 @@ const XML_TEXT_PATTERN = '^(?!\\uFEFF)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u
 
 export const PaymentInput = Type.Object(
   {
-    id: Type.String({ pattern: UUID_PATTERN, description: 'Your id for this payment: its idempotency key. The same id and body again answers the first result.' }),
+    id: Type.String({ pattern: UUID_PATTERN, description: 'Your id for this payment: its idempotency key. The same id and body again answers the first result. Any UUID but version 8, which is kept for the ids Sluice derives (422 payment_id_reserved).' }),
     uetr: Type.Optional(Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$', description: 'A UUID version 4 in lower case; derived from the id when left out.' })),
     end_to_end_id: Type.Optional(Max35),
     instruction_id: Type.Optional(Max35),
