@@ -107,4 +107,52 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
       await page.evaluate(() => localStorage.removeItem('sluice.locale'));
     }
   });
+
+  it('shows Ant Design\'s own texts in the console\'s language, following the switch', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/payments`);
+    // A fresh load, in the language the browser asks for (English) since no choice is remembered.
+    await page.reload();
+    const empty = page.locator('.ant-table-placeholder .ant-empty-description');
+    await expect.poll(() => empty.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('No data');
+    await page.getByLabel('Language').click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await expect.poll(() => empty.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('暂无数据');
+    await page.getByLabel('语言').click();
+    await page.getByRole('menuitem', { name: 'English' }).click();
+    await expect.poll(() => empty.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('No data');
+  });
+
+  it('says a revoked key ended the session, in either language, and returns to the sign-in form', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const admin = sluiceClient(server.url);
+    const created = await admin.post('/v1/api-keys', { name: 'revoked in the console', role: 'analyst' });
+    expect(created.status).toBe(201);
+    await page.evaluate((key: string) => (sessionStorage.setItem('sluice.apiKey', key), localStorage.setItem('sluice.locale', 'zh-CN')), created.body.key as string);
+    try {
+      await page.goto(`${server.url}/#/ledger`);
+      await page.reload();
+      await page.getByRole('navigation', { name: '主菜单' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      expect((await admin.request('DELETE', `/v1/api-keys/${created.body.id}`)).status).toBe(204);
+      // The next request with the revoked key is refused (401), which ends the session.
+      await page.goto(`${server.url}/#/payments`);
+      const note = page.getByTestId('session-ended');
+      await note.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await note.textContent()).toBe('您的密钥已被吊销或已过期，请重新登录。');
+      expect(await page.getByLabel('API 密钥').isVisible()).toBe(true);
+      expect(await page.evaluate(() => sessionStorage.getItem('sluice.apiKey'))).toBeNull();
+      await page.getByLabel('语言').click();
+      await page.getByRole('menuitem', { name: 'English' }).click();
+      await expect.poll(() => note.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('Your key was revoked or expired — sign in again.');
+      // Signing in again clears the note along with the ended session.
+      await page.getByLabel('API key').fill(TEST_ADMIN_KEY);
+      await page.getByLabel('API key').press('Enter');
+      await page.getByRole('navigation', { name: 'Main menu' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await page.getByTestId('session-ended').count()).toBe(0);
+      // The browser logs the 401 answers, which are expected here.
+      browser.takeErrors();
+    } finally {
+      await page.evaluate((key) => (sessionStorage.setItem('sluice.apiKey', key), localStorage.removeItem('sluice.locale')), TEST_ADMIN_KEY);
+    }
+  });
 });

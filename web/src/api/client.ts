@@ -46,6 +46,15 @@ export function withQuery(path: string, query: RequestOptions['query']): string 
   return text ? `${path}${path.includes('?') ? '&' : '?'}${text}` : path;
 }
 
+/**
+ * A key the server stopped accepting (revoked, expired, or the server's data was replaced) ends the
+ * session, and the sign-in form says why. Only the session's current key: a late answer to a
+ * request made with an earlier key must not end a newer session.
+ */
+export function endSessionIfRefused(status: number, key: string | null): void {
+  if (status === 401 && key !== null && key === currentKey()) signOut('key_refused');
+}
+
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const key = currentKey();
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -76,8 +85,7 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
   if (!response.ok) {
     const problem: Problem = typeof parsed === 'object' && parsed !== null ? (parsed as Problem) : { status: response.status, detail: String(parsed ?? response.statusText) };
-    // A key that stopped working (revoked, or the server's data was replaced) ends the session.
-    if (response.status === 401 && key) signOut();
+    endSessionIfRefused(response.status, key);
     throw new ApiError(response.status, problem);
   }
   return parsed as T;

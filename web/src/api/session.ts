@@ -17,8 +17,20 @@ export function currentKey(): string | null {
 
 let memoryKey: string | null = null;
 
+/**
+ * Why the last session ended when the user did not sign out: the server stopped accepting its key
+ * (revoked, expired, or the server's data was replaced). The sign-in form says so.
+ */
+export type SessionEnd = 'key_refused';
+let lastEnd: SessionEnd | null = null;
+
+export function sessionEnd(): SessionEnd | null {
+  return lastEnd;
+}
+
 export function signIn(key: string): void {
   memoryKey = key;
+  lastEnd = null;
   try {
     sessionStorage.setItem(KEY_ITEM, key);
   } catch {
@@ -27,7 +39,9 @@ export function signIn(key: string): void {
   notify();
 }
 
-export function signOut(): void {
+/** Ends the session; `reason` when it was not the user's choice. */
+export function signOut(reason: SessionEnd | null = null): void {
+  lastEnd = reason;
   memoryKey = null;
   try {
     sessionStorage.removeItem(KEY_ITEM);

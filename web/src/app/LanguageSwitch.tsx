@@ -24,7 +24,7 @@ export function LanguageSwitch() {
       }}
     >
       <Button aria-label={t('header.language')} data-testid="language-switch" style={{ width: 120 }}>
-        {NAMES[locale]} <DownOutlined />
+        {NAMES[locale]} <DownOutlined aria-hidden />
       </Button>
     </Dropdown>
   );

@@ -14,6 +14,11 @@ import type { MessageKey } from '../i18n/en-US.ts';
 /** Each page's modules start the first time it is opened. */
 const pages = Object.fromEntries(Object.entries(PAGE_LOADERS).map(([name, load]) => [name, lazy(load)])) as Record<PageName, LazyExoticComponent<ComponentType<{ route: Route }>>>;
 
+/**
+ * Icons beside a text (here and on buttons throughout the console) are decoration, hidden from
+ * screen readers: Ant Design names each icon after itself in English ("logout"), which would be
+ * read before the label in every language.
+ */
 const MENU: readonly { key: string; label: MessageKey; icon?: ComponentType; children?: readonly { key: string; label: MessageKey }[] }[] = [
   { key: '/', label: 'nav.dashboard', icon: DashboardOutlined },
   { key: '/ledger', label: 'nav.ledger', icon: BankOutlined },
@@ -35,7 +40,7 @@ export function Shell() {
     () =>
       MENU.map((item) => ({
         key: item.key,
-        icon: item.icon ? <item.icon /> : undefined,
+        icon: item.icon ? <item.icon aria-hidden /> : undefined,
         label: item.children ? t(item.label) : <a href={href(item.key)}>{t(item.label)}</a>,
         children: item.children?.map((child) => ({ key: child.key, label: <a href={href(child.key)}>{t(child.label)}</a> })),
       })),
@@ -48,12 +53,12 @@ export function Shell() {
       </a>
       <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 20 }}>
         <span className="brand">
-          <AuditOutlined /> {t('app.name')}
+          <AuditOutlined aria-hidden /> {t('app.name')}
         </span>
         <div style={{ flex: 1 }} />
         <Space>
           <LanguageSwitch />
-          <Button icon={<LogoutOutlined />} onClick={signOut} data-testid="sign-out">
+          <Button icon={<LogoutOutlined aria-hidden />} onClick={() => signOut()} data-testid="sign-out">
             {t('header.signOut')}
           </Button>
         </Space>

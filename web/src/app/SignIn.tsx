@@ -1,18 +1,23 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { ApiError } from '../api/client.ts';
-import { signIn } from '../api/session.ts';
+import { sessionEnd, signIn } from '../api/session.ts';
+import type { MessageKey } from '../i18n/en-US.ts';
 import { useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 
 /**
  * Sign in with an API key. The key is checked against the server before the console opens, so a
- * typing mistake shows here rather than as errors on every page.
+ * typing mistake shows here rather than as errors on every page. A session the server ended (its
+ * key refused) lands here too, and is told why.
  */
 export function SignIn() {
   const { t } = useI18n();
   const [checking, setChecking] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  // A message key while the console has one, so that the note follows a change of language.
+  const [failure, setFailure] = useState<MessageKey | { readonly text: string } | null>(null);
+  // Read once: the note is about how this visit to the form began, not about later attempts.
+  const [ended] = useState(sessionEnd);
 
   const submit = async ({ key }: { key: string }) => {
     const text = key.trim();
@@ -23,7 +28,7 @@ export function SignIn() {
       signIn(text);
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 0;
-      setFailure(status === 401 ? t('signIn.invalid') : status === 0 ? t('signIn.unreachable') : (error as Error).message);
+      setFailure(status === 401 ? 'signIn.invalid' : status === 0 ? 'signIn.unreachable' : { text: (error as Error).message });
       setChecking(false);
     }
   };
@@ -38,7 +43,8 @@ export function SignIn() {
           <LanguageSwitch />
         </div>
         <Typography.Paragraph type="secondary">{t('signIn.intro')}</Typography.Paragraph>
-        {failure && <Alert type="error" showIcon title={failure} style={{ marginBottom: 16 }} data-testid="sign-in-error" />}
+        {ended === 'key_refused' && !failure && <Alert type="warning" showIcon title={t('signIn.sessionEnded')} style={{ marginBottom: 16 }} data-testid="session-ended" />}
+        {failure && <Alert type="error" showIcon title={typeof failure === 'string' ? t(failure) : failure.text} style={{ marginBottom: 16 }} data-testid="sign-in-error" />}
         <Form layout="vertical" onFinish={submit} requiredMark={false}>
           {/* Password managers expect a user name beside a secret; the key stands alone, so this one is fixed. */}
           <input type="text" name="username" autoComplete="username" value="api-key" readOnly hidden />

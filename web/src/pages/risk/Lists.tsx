@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Col, DatePicker, Form, Input, Popconfirm, Progress, Row, Select, Space, Table, Tabs, Tag, Typography, Upload } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import { ApiError, api, type Page } from '../../api/client.ts';
+import { ApiError, api, endSessionIfRefused, type Page } from '../../api/client.ts';
 import type { ListEntry } from '../../api/risk.ts';
 import { useFeature } from '../../api/features.ts';
 import { currentKey } from '../../api/session.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { ItemList } from '../../components/ItemList.tsx';
+import { nameOf } from '../../lib/names.ts';
 import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { formatInstant } from '../../lib/format.ts';
@@ -17,17 +18,6 @@ import { FeatureMissing } from './FeatureMissing.tsx';
 const LISTS = ['block', 'allow'] as const;
 const KINDS = ['account', 'party', 'country', 'ip', 'device'] as const;
 
-/**
- * The names of a list and a kind in the console's language, as the selects above the tables show
- * them; a value this console does not know (from a newer server) is shown as the server sent it.
- */
-function useListNames() {
-  const { t } = useI18n();
-  return {
-    listName: (list: string) => ((LISTS as readonly string[]).includes(list) ? t(`lists.listName.${list as 'block'}`) : list),
-    kindName: (kind: string) => ((KINDS as readonly string[]).includes(kind) ? t(`lists.kindName.${kind as 'account'}`) : kind),
-  };
-}
 const PAGE_SIZE = 50;
 /** Watch-list files above this size are refused before upload (the server has its own limit too). */
 const WATCH_LIST_MAX_BYTES = 64 * 1024 * 1024;
@@ -57,7 +47,6 @@ const ENTRY_FIELDS: Readonly<Record<string, string>> = { '/list': 'list', '/kind
 
 function Entries() {
   const { t, locale } = useI18n();
-  const names = useListNames();
   const { message } = App.useApp();
   const [filter, setFilter] = useState<{ list?: string; kind?: string }>({});
   const entries = usePaged<ListEntry>('/v1/risk/lists/entries', { ...filter, limit: PAGE_SIZE });
@@ -101,7 +90,7 @@ function Entries() {
           <Form.Item label={t('lists.value')} name="value" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 260 }} /></Form.Item>
           <Form.Item label={t('lists.reason')} name="reason" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 220 }} /></Form.Item>
           <Form.Item label={t('lists.expires')} name="expires"><DatePicker showTime /></Form.Item>
-          <Button type="primary" htmlType="submit" icon={<PlusOutlined />} loading={adding}>{t('lists.addButton')}</Button>
+          <Button type="primary" htmlType="submit" icon={<PlusOutlined aria-hidden />} loading={adding}>{t('lists.addButton')}</Button>
         </Form>
       </Card>
       <Card>
@@ -117,8 +106,8 @@ function Entries() {
           <Table<ListEntry>
             rowKey="id" size="small" pagination={false} loading={entries.loading && entries.rows.length === 0} dataSource={[...entries.rows]} scroll={{ x: true }}
             columns={[
-              { title: t('lists.list'), dataIndex: 'list', render: (list: string) => <Tag color={list === 'block' ? 'red' : 'green'}>{names.listName(list)}</Tag> },
-              { title: t('lists.kind'), dataIndex: 'kind', render: (kind: string) => names.kindName(kind) },
+              { title: t('lists.list'), dataIndex: 'list', render: (list: string) => <Tag color={list === 'block' ? 'red' : 'green'}>{nameOf(t, 'listName', list)}</Tag> },
+              { title: t('lists.kind'), dataIndex: 'kind', render: (kind: string) => nameOf(t, 'entryKind', kind) },
               { title: t('lists.value'), dataIndex: 'value', render: (value: string) => <span className="mono">{value}</span> },
               { title: t('lists.reason'), dataIndex: 'reason' },
               { title: t('lists.actor'), dataIndex: 'actor' },
@@ -170,7 +159,7 @@ function CsvImport({ onDone }: { readonly onDone: () => void }) {
   };
   return (
     <Upload accept=".csv,text/csv" showUploadList={false} beforeUpload={(file) => { void importFile(file); return Upload.LIST_IGNORE; }}>
-      <Button icon={<UploadOutlined />} loading={busy}>{t('lists.importCsv')}</Button>
+      <Button icon={<UploadOutlined aria-hidden />} loading={busy}>{t('lists.importCsv')}</Button>
     </Upload>
   );
 }
@@ -179,7 +168,6 @@ interface AuditRecord { readonly seq: string; readonly action?: string; readonly
 
 function Audit() {
   const { t, locale } = useI18n();
-  const names = useListNames();
   const audit = usePaged<AuditRecord>('/v1/risk/lists/audit', { limit: PAGE_SIZE });
   if (audit.error) return <ErrorState error={audit.error} />;
   return (
@@ -189,8 +177,8 @@ function Audit() {
         columns={[
           { title: t('common.time'), dataIndex: 'at', render: (at?: string) => formatInstant(at, locale) },
           { title: t('lists.action'), dataIndex: 'action' },
-          { title: t('lists.list'), dataIndex: 'list', render: (list?: string) => (list ? names.listName(list) : '') },
-          { title: t('lists.kind'), dataIndex: 'kind', render: (kind?: string) => (kind ? names.kindName(kind) : '') },
+          { title: t('lists.list'), dataIndex: 'list', render: (list?: string) => (list ? nameOf(t, 'listName', list) : '') },
+          { title: t('lists.kind'), dataIndex: 'kind', render: (kind?: string) => (kind ? nameOf(t, 'entryKind', kind) : '') },
           { title: t('lists.value'), dataIndex: 'value', render: (value?: string) => <span className="mono">{value}</span> },
           { title: t('lists.actor'), dataIndex: 'actor' },
           { title: t('lists.reason'), dataIndex: 'reason' },
@@ -260,7 +248,7 @@ function Screening() {
             <Form.Item label={t('lists.watchListName')} name="name" rules={[{ required: true, message: t('form.required') }, { pattern: /^[a-z0-9_.-]{1,64}$/, message: t('rules.badId') }]}><Input style={{ width: 160 }} /></Form.Item>
             <Form.Item label={t('lists.format')} name="format"><Select style={{ width: 120 }} options={[{ value: 'csv', label: 'CSV' }, { value: 'ftm-jsonl', label: 'FtM JSONL' }]} /></Form.Item>
             <Upload accept=".csv,.json,.jsonl,.ndjson" showUploadList={false} beforeUpload={(file) => { void importFile(file); return Upload.LIST_IGNORE; }}>
-              <Button icon={<UploadOutlined />} disabled={uploadPercent !== null}>{t('lists.importFile')}</Button>
+              <Button icon={<UploadOutlined aria-hidden />} disabled={uploadPercent !== null}>{t('lists.importFile')}</Button>
             </Upload>
           </Form>
           {uploadPercent !== null && <Progress percent={uploadPercent} status="active" aria-label={t('lists.importing')} />}
@@ -303,6 +291,7 @@ function uploadWithProgress(path: string, file: File, contentType: string, onPro
     request.setRequestHeader('content-type', contentType);
     request.upload.onprogress = (event) => event.lengthComputable && onProgress(Math.round((event.loaded * 100) / event.total));
     request.onload = () => {
+      endSessionIfRefused(request.status, key);
       if (request.status >= 200 && request.status < 300) return resolve(JSON.parse(request.responseText) as ImportReport);
       try {
         const problem = JSON.parse(request.responseText) as { detail?: string; code?: string };
