@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, type Api } from '../../../test/http/harness.ts';
 import { loadXmlLibrary } from '../iso20022/index.ts';
 import { importedPaymentId, legacyImportedPaymentId } from './payments.ids.ts';
-import { ordersFromXml } from './payments.import.ts';
+import { ordersFromXml, withLegacyIds } from './payments.import.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
+import type { PaymentOrder, PaymentRecord } from './payments.ts';
 import { startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
 
 /**
@@ -112,5 +114,35 @@ describeEachDialect('payment ids of imported transactions', ({ open }) => {
     expect(own.map((result) => [result.payment_id, result.status, result.replayed])).toEqual([[derived, 'ACCC', false]]);
     const chosen = derived.slice(0, 14) + '7' + derived.slice(15);
     expect((await api.ok('POST', '/v1/payments', { id: chosen, ...payment }, 201, { key: squatter.key })).status).toBe('ACCC');
+  });
+});
+
+describe('looking up the older ids of imported transactions', () => {
+  const BANK = 'HXCBCNSHXXX';
+  const order = (index: number, debtorAccount: string): PaymentOrder => ({
+    id: importedPaymentId(BANK, debtorAccount, `E2E-${index}`, ''), endToEndId: `E2E-${index}`, debtorAgent: BANK, debtorAccount, creditorAccount: 'CNCRED01',
+    amount: 100n, currency: 'CNY', chargeBearer: 'SHAR', remittance: [], settlement: 'immediate', source: 'pain.001',
+  });
+
+  it('takes the older id only for a payment of the same debtor account imported from a file, a bounded number of look-ups at a time', async () => {
+    const orders = Array.from({ length: 1_000 }, (_, index) => order(index, 'CNMINE01'));
+    const stored = new Map<string, PaymentRecord>([
+      [legacyImportedPaymentId(BANK, 'E2E-1', ''), { order: order(1, 'CNMINE01') } as PaymentRecord],
+      [legacyImportedPaymentId(BANK, 'E2E-2', ''), { order: order(2, 'CNOTHER01') } as PaymentRecord],
+      [legacyImportedPaymentId(BANK, 'E2E-3', ''), { order: { ...order(3, 'CNMINE01'), source: 'api' } } as PaymentRecord],
+    ]);
+    let running = 0;
+    let most = 0;
+    const mapped = await withLegacyIds(orders, async (id) => {
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      running -= 1;
+      return stored.get(id);
+    });
+    expect(most).toBeLessThanOrEqual(PAYMENT_LIMITS.importConcurrency);
+    expect(mapped.slice(0, 4).map((each) => each.id)).toEqual([
+      orders[0]!.id, legacyImportedPaymentId(BANK, 'E2E-1', ''), orders[2]!.id, orders[3]!.id,
+    ]);
+    expect(mapped.filter((each, index) => each.id !== orders[index]!.id)).toHaveLength(1);
   });
 });

@@ -213,25 +213,29 @@ export function duplicateRefusal(identity: MessageIdentity, importedAt: string):
  * under the older id from another debtor account is another customer's: the order keeps its own id.
  */
 export async function withLegacyIds(orders: readonly PaymentOrder[], load: (id: string) => Promise<PaymentRecord | undefined>): Promise<PaymentOrder[]> {
-  return Promise.all(orders.map(async (order) => {
+  return mapBounded(orders, async (order) => {
     if (!derivesFromEndToEndId(order.endToEndId, order.debtorAgent)) return order;
     const legacy = legacyImportedPaymentId(order.debtorAgent, order.endToEndId, order.instructionId ?? '');
     const stored = await load(legacy);
     return stored && stored.order.source !== 'api' && stored.order.debtorAccount === order.debtorAccount ? { ...order, id: legacy } : order;
-  }));
+  });
 }
 
 /** Submits the orders of one file, a bounded number at a time, and answers in file order. */
 export async function submitAll(orders: readonly PaymentOrder[], submit: (order: PaymentOrder) => Promise<Outcome>): Promise<ImportedResult['outcomes']> {
-  const outcomes: ImportedResult['outcomes'][number][] = new Array(orders.length);
+  return mapBounded(orders, async (order) => ({ order, outcome: await submit(order) }));
+}
+
+/** Maps the orders of one file in file order, at most PAYMENT_LIMITS.importConcurrency at a time. */
+async function mapBounded<T>(orders: readonly PaymentOrder[], map: (order: PaymentOrder) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(orders.length);
   let next = 0;
   const worker = async () => {
     while (next < orders.length) {
       const index = next++;
-      const order = orders[index] as PaymentOrder;
-      outcomes[index] = { order, outcome: await submit(order) };
+      results[index] = await map(orders[index] as PaymentOrder);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PAYMENT_LIMITS.importConcurrency, orders.length) }, worker));
-  return outcomes;
+  return results;
 }
