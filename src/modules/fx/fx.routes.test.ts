@@ -30,6 +30,12 @@ describeEachDialect('FX refusals name the field at fault', ({ open }) => {
     expectProblem(await api.call('POST', '/v1/fx/rates', { rates: [good, { base: 'HKD', quote: 'CNY', mid: '0.0' }] }), 422, 'invalid_rate', '/rates/1/mid');
   });
 
+  it('refuses a quote that would buy more than an amount can hold as amount_out_of_range, not a 500', async () => {
+    await api.ok('PUT', '/v1/fx/rates/CNY/HKD', { mid: '1.09' });
+    expectProblem(await api.call('POST', '/v1/fx/quotes', { sell_currency: 'CNY', buy_currency: 'HKD', sell_amount: '9223372036854775807' }), 422, 'amount_out_of_range', '/sell_amount');
+    await api.ok('POST', '/v1/fx/quotes', { sell_currency: 'CNY', buy_currency: 'HKD', sell_amount: '8000000000000000000' }, 201);
+  });
+
   it('names the buy currency of a quote when that is the one without a ledger', async () => {
     expectProblem(await api.call('POST', '/v1/fx/quotes', { sell_currency: 'CNY', buy_currency: 'EUR', sell_amount: '100' }), 422, 'unsupported_currency', '/buy_currency');
     expectProblem(await api.call('POST', '/v1/fx/quotes', { sell_currency: 'EUR', buy_currency: 'CNY', sell_amount: '100' }), 422, 'unsupported_currency', '/sell_currency');

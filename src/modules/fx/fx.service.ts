@@ -181,6 +181,8 @@ export function createFxService(deps: FxServiceDeps): FxService {
       if (sellAmount > AMOUNT_MAX) return err('amount_out_of_range');
       const { bought } = convert(sellAmount, minorRate);
       if (bought === 0n) return err('amount_too_small_to_convert');
+      // Selling up to the limit can buy more than the limit (a 64-bit column) at a rate above one.
+      if (bought > AMOUNT_MAX) return err('amount_out_of_range');
       const nowMs = clock.nowMs();
       const quote: Quote = {
         id: uuidv7(nowMs), sellCurrency: sell.code, buyCurrency: buy.code, sellAmount, buyAmount: bought, rate: priced.value.rate,
