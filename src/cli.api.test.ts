@@ -25,15 +25,17 @@ describe('sluice API helpers (command line)', () => {
   });
 
   /** Runs one command against the server and returns its exit code and what it printed. */
-  async function run(resource: string, ...args: string[]): Promise<{ code: number; body: any; printed: string }> {
+  async function run(resource: string, ...args: string[]): Promise<{ code: number; body: any; printed: string; stderr: string }> {
     let printed = '';
+    let stderr = '';
     const capture = (chunk: string | Uint8Array) => ((printed += String(chunk)), true);
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), capture(chunk)));
     try {
       const code = await apiCommand(resource, [...args, '--url', `${url}/`, '--key', api.adminKey]);
-      const text = printed.trim();
-      return { code, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text, printed };
+      // The answer alone: a page's way on is said on stderr beside it.
+      const text = printed.replace(/^next page: --cursor \S+\n/m, '').trim();
+      return { code, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text, printed, stderr };
     } finally {
       out.mockRestore();
       err.mockRestore();
@@ -52,6 +54,37 @@ describe('sluice API helpers (command line)', () => {
     expect((await run('accounts', 'balances', credit)).body).toMatchObject({ credits_posted: '1250', debits_posted: '0' });
     const listed = await run('transfers', 'list', '--account', credit);
     expect(listed.body.data.map((transfer: { id: string }) => transfer.id)).toEqual([id]);
+  });
+
+  it('pages through a list with --limit and the --cursor it names on stderr', async () => {
+    await run('ledgers', 'create', '--id', '42', '--asset-code', 'USD', '--name', 'Dollar');
+    const [from, to] = [crypto.randomUUID(), crypto.randomUUID()];
+    for (const id of [from, to]) expect((await run('accounts', 'create', '--id', id, '--ledger', '42', '--code', '1')).code).toBe(0);
+    const ids: string[] = [];
+    for (const amount of ['1', '2', '3']) {
+      const id = crypto.randomUUID();
+      ids.push(id);
+      expect((await run('transfers', 'create', '--id', id, '--debit', from, '--credit', to, '--amount', amount, '--ledger', '42', '--code', '1')).code).toBe(0);
+    }
+    const first = await run('transfers', 'list', '--account', to, '--limit', '2');
+    expect(first.code).toBe(0);
+    expect(first.body.data.map((transfer: { id: string }) => transfer.id)).toEqual(ids.slice(0, 2));
+    const cursor = /^next page: --cursor (\S+)$/m.exec(first.stderr)?.[1];
+    expect(cursor).toBe(first.body.next_cursor);
+    const last = await run('transfers', 'list', '--account', to, '--limit', '2', '--cursor', cursor as string);
+    expect(last.body.data.map((transfer: { id: string }) => transfer.id)).toEqual(ids.slice(2));
+    expect(last.stderr).toBe('');
+    const accounts = await run('accounts', 'list', '--ledger', '42', '--limit', '1');
+    expect(accounts.body.data).toHaveLength(1);
+    expect(accounts.stderr).toMatch(/^next page: --cursor \S+\n$/);
+  });
+
+  it('refuses a page size that is not 1 to 100 before asking the server', async () => {
+    for (const limit of ['0', '101', 'ten', '', '-1']) {
+      const answer = await run('transfers', 'list', `--limit=${limit}`);
+      expect(answer.code, limit).toBe(2);
+      expect(answer.stderr).toBe(`sluice: --limit must be a whole number of items per page, from 1 to 100, not "${limit}"\n`);
+    }
   });
 
   it('exits 1 with the problem on stderr when the server refuses, naming the field', async () => {

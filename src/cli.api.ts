@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { apiTarget, callApi, printAnswer } from './http/api-client.ts';
+import { apiTarget, callApi, printAnswer, printPage, withQuery } from './http/api-client.ts';
+import { LIMITS } from './kernel/index.ts';
 
 /**
  * Command-line helpers that talk to a running server over its HTTP API, so they respect its
@@ -14,15 +15,17 @@ export const API_HELP = `Usage: sluice <resource> <action> [options]     (server
   accounts create --ledger N --code N [--id UUID] [--flags a,b] [--party ID]
   accounts get ID
   accounts balances ID [--at INSTANT]
-  accounts list [--ledger N] [--party ID]
+  accounts list [--ledger N] [--party ID] [--limit N] [--cursor C]
   transfers create --debit UUID --credit UUID --amount MINOR --ledger N --code N [--id UUID] [--flags a,b] [--pending-id UUID] [--timeout S]
   transfers get ID
-  transfers list [--account UUID] [--code N]
+  transfers list [--account UUID] [--code N] [--limit N] [--cursor C]
   cases report ID [--format json|md|html]     the case report for filing (JSON by default)
   rules backtest ID [--days N]                 replay the last N days of decisions through a ruleset version
   rules promote ID --stage shadow|live|retired
   lists import FILE                            add block/allow list entries from a CSV file, all or nothing
 
+  --limit N    items per page of a list (1 to 100, 20 by default)
+  --cursor C   the page after the one that printed "next page: --cursor C" (on standard error)
   --url URL    server address (SLUICE_URL, default http://127.0.0.1:8080)
   --key KEY    API key (SLUICE_API_KEY)`;
 
@@ -46,7 +49,7 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     args,
     allowPositionals: true,
     options: Object.fromEntries(
-      ['url', 'key', 'id', 'asset-code', 'scale', 'name', 'kind', 'jurisdiction', 'ledger', 'code', 'flags', 'party', 'at', 'debit', 'credit', 'amount', 'pending-id', 'timeout', 'account', 'format', 'days', 'stage']
+      ['url', 'key', 'id', 'asset-code', 'scale', 'name', 'kind', 'jurisdiction', 'ledger', 'code', 'flags', 'party', 'at', 'debit', 'credit', 'amount', 'pending-id', 'timeout', 'account', 'format', 'days', 'stage', 'limit', 'cursor']
         .map((name) => [name, { type: 'string' as const }]),
     ),
   });
@@ -57,16 +60,20 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     process.stderr.write(`sluice: ${route} needs ${required}\n\n${API_HELP}\n`);
     return 2;
   }
+  // Sent as it is, a page size that is not a whole number would come back as the server's refusal,
+  // which reads as if the server had failed.
+  if (values.limit !== undefined && !(/^\d{1,6}$/.test(values.limit) && Number(values.limit) >= 1 && Number(values.limit) <= LIMITS.pageMaxItems)) {
+    process.stderr.write(`sluice: --limit must be a whole number of items per page, from 1 to ${LIMITS.pageMaxItems}, not "${values.limit}"\n`);
+    return 2;
+  }
   const server = apiTarget(values);
   if (!server) return 2;
   const int = (text: string | undefined) => (text === undefined ? undefined : Number(text));
   const flags = values.flags ? values.flags.split(',').map((flag) => flag.trim()) : undefined;
-  const query = (entries: Record<string, string | undefined>) => {
-    const search = new URLSearchParams(Object.entries(entries).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    return search.size ? `?${search}` : '';
-  };
   const request = async (method: string, path: string, body?: unknown) =>
     printAnswer(await callApi(server, method, path, body === undefined ? undefined : { json: body }));
+  const page = async (path: string, parameters: Record<string, string | undefined>) =>
+    printPage(await callApi(server, 'GET', withQuery(path, { ...parameters, limit: values.limit, cursor: values.cursor })));
   // Encoded, an id such as ../ledgers stays one path segment that the server refuses, instead of leading to another resource.
   const segment = encodeURIComponent(target ?? '');
   switch (route) {
@@ -81,9 +88,9 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     case 'accounts get':
       return request('GET', `/v1/accounts/${segment}`);
     case 'accounts balances':
-      return request('GET', `/v1/accounts/${segment}/balances${query({ at: values.at })}`);
+      return request('GET', withQuery(`/v1/accounts/${segment}/balances`, { at: values.at }));
     case 'accounts list':
-      return request('GET', `/v1/accounts${query({ ledger: values.ledger, party_id: values.party })}`);
+      return page('/v1/accounts', { ledger: values.ledger, party_id: values.party });
     case 'transfers create':
       return request('POST', '/v1/transfers', {
         id: values.id ?? crypto.randomUUID(), debit_account_id: values.debit, credit_account_id: values.credit, amount: values.amount,
@@ -92,7 +99,7 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     case 'transfers get':
       return request('GET', `/v1/transfers/${segment}`);
     case 'transfers list':
-      return request('GET', `/v1/transfers${query({ account_id: values.account, code: values.code })}`);
+      return page('/v1/transfers', { account_id: values.account, code: values.code });
     case 'rules backtest':
       return request('POST', `/v1/risk/rulesets/${segment}/backtest`, { days: int(values.days) ?? 30 });
     case 'rules promote':
@@ -100,7 +107,7 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
     case 'lists import':
       return request('POST', '/v1/risk/lists/import', { csv: readFileSync(target ?? '', 'utf8') });
     case 'cases report':
-      return request('GET', `/v1/risk/cases/${segment}/report${query({ format: values.format })}`);
+      return request('GET', withQuery(`/v1/risk/cases/${segment}/report`, { format: values.format }));
   }
   process.stderr.write(`sluice: unknown action "${route.trim()}"\n\n${API_HELP}\n`);
   return 2;

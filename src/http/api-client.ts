@@ -73,3 +73,31 @@ export function printAnswer(answer: ApiAnswer): number {
   process[answer.ok ? 'stdout' : 'stderr'].write(`${answer.text}\n`);
   return answer.ok ? 0 : 1;
 }
+
+/** A path with those of the query parameters that are set. */
+export function withQuery(path: string, parameters: Readonly<Record<string, string | undefined>>): string {
+  const search = new URLSearchParams(Object.entries(parameters).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return search.size > 0 ? `${path}?${search}` : path;
+}
+
+/**
+ * Prints one page of a list as printAnswer does. Standard output stays the answer as the server gave
+ * it (so that it can be piped to a JSON tool); the way to the next page, when there is one, is said
+ * beside it on standard error, as the option to pass: `next page: --cursor C`.
+ */
+export function printPage(answer: ApiAnswer): number {
+  const code = printAnswer(answer);
+  const next = answer.ok ? nextCursor(answer.text) : undefined;
+  if (next) process.stderr.write(`next page: --cursor ${next}\n`);
+  return code;
+}
+
+/** The `next_cursor` of a page, when there is a next page. */
+function nextCursor(text: string): string | undefined {
+  try {
+    const cursor = (JSON.parse(text) as { next_cursor?: unknown }).next_cursor;
+    return typeof cursor === 'string' && cursor.length > 0 ? cursor : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { apiTarget, callApi, printAnswer } from '../../http/api-client.ts';
+import { apiTarget, callApi, printAnswer, printPage, withQuery } from '../../http/api-client.ts';
 
 /**
  * `sluice scf …`: the voucher lifecycle from the command line, through a running server's HTTP API,
@@ -52,8 +52,7 @@ const int = (text: string | undefined) => (text === undefined ? undefined : Numb
 
 /** A list's path with the page asked for: the API's own `limit` and `cursor` query parameters. */
 function listRequest(path: string, values: Values): Request {
-  const query = new URLSearchParams(Object.entries({ limit: values.limit, cursor: values.cursor }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  return { method: 'GET', path: query.size > 0 ? `${path}?${query}` : path, paged: true };
+  return { method: 'GET', path: withQuery(path, { limit: values.limit, cursor: values.cursor }), paged: true };
 }
 
 /** Maps a command line to one API request, or undefined when the command is unknown. */
@@ -175,19 +174,5 @@ export async function scfCommand(args: readonly string[]): Promise<number> {
   const server = apiTarget(values as { url?: string; key?: string });
   if (!server) return 2;
   const answer = await callApi(server, request.method, request.path, request.body ? { json: request.body } : undefined);
-  const code = printAnswer(answer);
-  // Standard output stays the answer as the server gave it; the way on is said beside it.
-  const next = answer.ok && request.paged ? nextCursor(answer.text) : undefined;
-  if (next) process.stderr.write(`next page: --cursor ${next}\n`);
-  return code;
-}
-
-/** The `next_cursor` of a page, when there is a next page. */
-function nextCursor(text: string): string | undefined {
-  try {
-    const cursor = (JSON.parse(text) as { next_cursor?: unknown }).next_cursor;
-    return typeof cursor === 'string' && cursor.length > 0 ? cursor : undefined;
-  } catch {
-    return undefined;
-  }
+  return request.paged ? printPage(answer) : printAnswer(answer);
 }
