@@ -116,3 +116,15 @@ export async function startNetworkApi(open: () => Promise<Database>): Promise<{ 
   const api = await startApi(open);
   return { api, network: await setUpNetwork(api) };
 }
+
+/**
+ * What the import suites ask of their running API (reached through `api()`, as it is set in
+ * beforeAll): send a file, as a given key; count the payments recorded; make a participant's key.
+ */
+export function importTools(api: () => Api) {
+  return {
+    send: (file: string, key?: string) => api().call('POST', '/v1/payments/import', undefined, { key, raw: file, headers: { 'content-type': 'application/xml' } }),
+    recorded: async () => (await api().platform.db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM payments'))?.n,
+    participantKey: async (partyId: string) => (await api().ok('POST', '/v1/api-keys', { name: `key ${partyId}`, role: 'participant', party_ids: [partyId] }, 201)).key as string,
+  };
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, type Api } from '../../../test/http/harness.ts';
 import { buildPacs008, type HeaderInput, type InterbankCreditTransfer } from '../iso20022/index.ts';
-import { startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
+import { importTools, startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
 
 /**
  * A participant key imports only what it may have sent: a pacs.008 as its own bank (the header's
@@ -17,9 +17,7 @@ describeEachDialect('what a participant key may import', ({ open }) => {
   beforeAll(async () => ({ api, network } = await startNetworkApi(open)));
   afterAll(async () => api?.close());
 
-  const send = (file: string, key?: string) => api.call('POST', '/v1/payments/import', undefined, { key, raw: file, headers: { 'content-type': 'application/xml' } });
-  const recorded = async () => (await api.platform.db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM payments'))?.n;
-  const participantKey = async (partyId: string) => (await api.ok('POST', '/v1/api-keys', { name: `key ${partyId}`, role: 'participant', party_ids: [partyId] }, 201)).key as string;
+  const { send, recorded, participantKey } = importTools(() => api);
   const replays = (response: { json(): any }) => response.json().results.map((result: Record<string, unknown>) => [result.status, result.replayed]);
 
   async function pacs008Writer(tag: string) {

@@ -6,7 +6,7 @@ import { importedPaymentId, legacyImportedPaymentId } from './payments.ids.ts';
 import { ordersFromXml, withLegacyIds } from './payments.import.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import type { PaymentOrder, PaymentRecord } from './payments.ts';
-import { startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
+import { importTools, startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
 
 /**
  * An imported transaction's payment id derives from its debtor agent, its debtor account and its
@@ -20,9 +20,7 @@ describeEachDialect('payment ids of imported transactions', ({ open }) => {
   beforeAll(async () => ({ api, network } = await startNetworkApi(open)));
   afterAll(async () => api?.close());
 
-  const send = (file: string, key?: string) => api.call('POST', '/v1/payments/import', undefined, { key, raw: file, headers: { 'content-type': 'application/xml' } });
-  const recorded = async () => (await api.platform.db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM payments'))?.n;
-  const participantKey = async (partyId: string) => (await api.ok('POST', '/v1/api-keys', { name: `key ${partyId}`, role: 'participant', party_ids: [partyId] }, 201)).key as string;
+  const { send, recorded, participantKey } = importTools(() => api);
   const results = (response: { statusCode: number; body: string; json(): any }) => {
     expect(response.statusCode, response.body).toBe(200);
     return response.json().results as { payment_id: string; status: string; replayed: boolean; error: string | null }[];
