@@ -54,4 +54,4 @@ export { buildPacs008, type Pacs008Options } from './iso20022.pacs008.ts';
 export { buildPacs002 } from './iso20022.pacs002.ts';
 export { buildPacs004 } from './iso20022.pacs004.ts';
 export { buildCamt053 } from './iso20022.camt053.ts';
-export { amountToXml, bicProblem, ibanProblem, isUetr } from './iso20022.values.ts';
+export { amountToXml, bicProblem, ibanProblem, ISO_AMOUNT_MAX_MINOR, isUetr } from './iso20022.values.ts';

@@ -1,5 +1,6 @@
 import { AMOUNT_MAX, err, ok, uuidv7, type Result } from '../../kernel/index.ts';
 import { convert, minorUnitRate, sellAmountFor, type DeskAccounts, type Rate } from '../fx/index.ts';
+import { ISO_AMOUNT_MAX_MINOR } from '../iso20022/index.ts';
 import type { PaymentError } from './payments.errors.ts';
 import { PAYMENT_CODES } from './payments.limits.ts';
 import type { ChargeBearer, FxTerms, Leg, LegRole, Plan } from './payments.ts';
@@ -65,8 +66,13 @@ function leg(role: LegRole, debitAccountId: string, creditAccountId: string, amo
 const nonZero = (legs: readonly Draft[]): Draft[] => legs.filter((item) => item.amount > 0n);
 const withIds = (legs: readonly (Draft | Leg)[], newId: () => string): Leg[] => legs.map((item) => ({ transferId: newId(), ...item }));
 
+/**
+ * Every amount of a payment is written into its ISO 20022 messages, which carry at most 18 digits
+ * (below the ledger's own limit): one beyond that could be booked but never instructed, so it is
+ * refused here rather than failing as the pacs.008 is built.
+ */
 function checkAmounts(values: readonly bigint[]): PaymentError | null {
-  return values.some((value) => value > AMOUNT_MAX) ? 'amount_out_of_range' : null;
+  return values.some((value) => value > ISO_AMOUNT_MAX_MINOR) ? 'amount_out_of_range' : null;
 }
 
 function planDomestic(input: PlanInput): Result<Omit<Plan, 'legs'> & { legs: Draft[] }, PaymentError> {
@@ -95,7 +101,7 @@ function planDomestic(input: PlanInput): Result<Omit<Plan, 'legs'> & { legs: Dra
   // The debtor agent's charge is a leg from the debtor's account whoever bears it; under CRED it
   // comes out of the instructed amount, so the principal is that much smaller.
   const debited = principal + debtorFee;
-  const tooLarge = checkAmounts([debited, principal]);
+  const tooLarge = checkAmounts([input.amount, debited, principal]);
   if (tooLarge) return err(tooLarge);
   const side = { ledger: debtor.ledger, currency: debtor.currency };
   const legs = nonZero([
@@ -141,7 +147,7 @@ function planCrossBorder(input: PlanInput, fx: NonNullable<PlanInput['fx']>): Re
   const credited = conversion.bought - creditorFee;
   if (credited <= 0n) return err('amount_below_charges');
   const debited = sold + debtorFee;
-  const tooLarge = checkAmounts([debited, conversion.bought]);
+  const tooLarge = checkAmounts([input.amount, debited, conversion.bought]);
   if (tooLarge) return err(tooLarge);
   const sell = { ledger: debtor.ledger, currency: debtor.currency };
   const buy = { ledger: creditor.ledger, currency: creditor.currency };

@@ -43,6 +43,16 @@ describeEachDialect('payment refusals and idempotency over HTTP', ({ open }) => 
     });
   });
 
+  it('refuses an amount no ISO 20022 message can carry (more than 18 digits) as amount_out_of_range, not a 500', async () => {
+    const [from, to, abroad] = [await network.customer(network.banks.cn, 'USD'), await network.customer(network.banks.us, 'USD'), await network.customer(network.banks.us, 'CNY')];
+    await booksNothing([from.id, to.id, abroad.id], async () => {
+      // 10^18 minor units: 19 digits, within what the ledger holds but not what a pacs.008 can say.
+      expectProblem(await api.call('POST', '/v1/payments', payment(from.id, to.id, '1000000000000000000', 'USD')), 422, 'amount_out_of_range', '/amount');
+      // 18 digits sold, but what they buy in yuan has 19.
+      expectProblem(await api.call('POST', '/v1/payments', payment(from.id, abroad.id, '200000000000000000', 'USD')), 422, 'amount_out_of_range', '/amount');
+    });
+  });
+
   it('leaves a firm quote usable when the payment that claimed it moved nothing (refused by the ledger, or cancelled)', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY'), await network.customer(network.banks.us, 'USD')];
     const quote = await api.ok('POST', '/v1/fx/quotes', { sell_currency: 'CNY', buy_currency: 'USD', sell_amount: '50000' }, 201);
