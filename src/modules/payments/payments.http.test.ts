@@ -133,6 +133,13 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expect(await api.ok('GET', `/v1/payments/statements?account=${account.id}&date=2262-04-10&format=json`)).toMatchObject({ entries: [] });
   });
 
+  it('refuses to state an account holding more than a camt.053 can write (18 digits), instead of a 500', async () => {
+    const rich = await network.customer(network.banks.cn, 'CNY', 2_000_000_000_000_000_000n);
+    for (const format of ['xml', 'json']) {
+      expectProblem(await api.call('GET', `/v1/payments/statements?account=${rich.id}&date=2026-01-01&format=${format}`), 422, 'amount_out_of_range', '/query/account');
+    }
+  });
+
   it('shows a participant\'s key only the payments of its own parties', async () => {
     const [mine, theirs, payee] = [await network.customer(network.banks.cn, 'CNY', 50_000n), await network.customer(network.banks.cn, 'CNY', 50_000n), await network.customer(network.banks.cn, 'CNY')];
     const key = (await api.ok('POST', '/v1/api-keys', { name: 'customer', role: 'participant', party_ids: [mine.partyId] }, 201)).key as string;

@@ -243,7 +243,7 @@ export function paymentsRoutes(platform: Platform) {
       const account = await payments.directory.account(request.query.account);
       if (!account || (scope && !scope.includes(account.partyId))) throw paymentProblem('account_not_found', { field: '/query/account' });
       const built = await payments.statement(account.accountId, request.query.date);
-      if (!built.ok) throw paymentProblem(built.error, { field: '/query/date' });
+      if (!built.ok) throw paymentProblem(built.error, { field: built.error === 'amount_out_of_range' ? '/query/account' : '/query/date' });
       if (request.query.format === 'json') return renderStatement(built.value);
       return reply.type('application/xml; charset=utf-8').send(built.value.xml);
     });

@@ -129,6 +129,9 @@ export async function buildStatement(
       entries,
     },
   );
+  // The ledger holds amounts of up to 19 digits, a camt.053 at most 18: an account holding (or
+  // moving) that much cannot be stated, which is the account's doing, not a fault of Sluice.
+  if (!built.ok && built.problems.every((problem) => problem.code === 'amount_out_of_range')) return err('amount_out_of_range');
   if (!built.ok) throw new AssertionError(`statement of ${account.accountId} on ${date} does not build: ${built.problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`);
   return ok({ accountId: account.accountId, currency: account.currency, date, opening, closing, interim, entries, xml: built.value.document });
 }
