@@ -23,7 +23,7 @@ export function registerTracing(app: FastifyInstance): void {
   const tracer = trace.getTracer('sluice');
   app.decorateRequest('trace', null);
 
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     if (UNTRACED.test(request.url)) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracer.startSpan(
@@ -40,9 +40,11 @@ export function registerTracing(app: FastifyInstance): void {
       parent,
     );
     request.trace = span;
-    // The request's later log lines (its completion, its errors) name the trace, to go from one to the other.
+    // The request's later log lines (its completion, its errors) name the trace, to go from one to
+    // the other. Added to the request's own logger rather than a child of it: a pino child costs
+    // about three times as much, on every request whether or not a line is then written.
     const { traceId, spanId } = span.spanContext();
-    request.log = reply.log = request.log.child({ trace_id: traceId, span_id: spanId });
+    (request.log as { setBindings?: (bindings: Record<string, string>) => void }).setBindings?.({ trace_id: traceId, span_id: spanId });
     // The rest of the request's hooks and its handler run in the span's context, even when the body
     // trickles in later (tracing.test.ts sends one in two parts).
     context.with(trace.setSpan(parent, span), done);

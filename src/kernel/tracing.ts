@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 
 export type { Attributes, SpanContext } from '@opentelemetry/api';
 
@@ -35,23 +35,28 @@ export function currentTrace(): SpanContext | undefined {
 }
 
 /**
- * Starts a span of work done for several callers at once, linked to the spans they ran in (the
- * first TRACE_LINKS_MAX distinct ones), as the root of a trace of its own: it belongs to none of
- * them more than to the others. Undefined while tracing is off.
+ * Starts a span of work done for several callers at once (a group commit), when at least one of
+ * them is traced: it is a child of the first traced caller's span, so that it is kept exactly when
+ * that request's trace is (a sampler that keeps one trace in ten keeps its commits too, and no
+ * others), and it links to every traced caller's span (the first TRACE_LINKS_MAX), so that each of
+ * their traces can be followed to it. Undefined while tracing is off or no caller is traced.
  */
 export function startSharedSpan(name: string, callers: Iterable<SpanContext | undefined>, attributes: Attributes): Span | undefined {
   if (!enabled) return undefined;
   const links: Link[] = [];
   const seen = new Set<string>();
-  let callersCount = 0;
+  let first: SpanContext | undefined;
+  let traced = 0;
   for (const caller of callers) {
-    if (!caller) continue;
-    callersCount++;
+    if (!caller || (caller.traceFlags & TraceFlags.SAMPLED) === 0) continue;
+    traced++;
+    first ??= caller;
     if (links.length >= TRACE_LINKS_MAX || seen.has(caller.spanId)) continue;
     seen.add(caller.spanId);
     links.push({ context: caller });
   }
-  return trace.getTracer(TRACER_NAME).startSpan(name, { kind: SpanKind.INTERNAL, root: true, links, attributes: { ...attributes, 'sluice.traced_callers': callersCount } });
+  if (!first) return undefined;
+  return trace.getTracer(TRACER_NAME).startSpan(name, { kind: SpanKind.INTERNAL, links, attributes: { ...attributes, 'sluice.traced_callers': traced } }, trace.setSpanContext(ROOT_CONTEXT, first));
 }
 
 /** Ends a span, marking it failed when the work threw. */

@@ -86,7 +86,7 @@ const attribute = (span: OtlpSpan, key: string) => {
   return value === undefined ? undefined : (value.stringValue ?? Number(value.intValue));
 };
 
-it('sends a span per request in the caller\'s trace, and commit spans linked to them, before it stops', { timeout: TEST_TIMEOUT_MS }, async () => {
+it('sends a span per request in the caller\'s trace, and commit spans linked to the traced ones, before it stops', { timeout: TEST_TIMEOUT_MS }, async () => {
   const server = await startSluice({
     dataDir,
     env: {
@@ -117,6 +117,14 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
   const trickled = await trickle(server.url, { id: randomUUID(), debit_account_id: book.plain[0], credit_account_id: book.constrained[0], amount: '7', ledger: 1, code: 1 }, `00-${traceId}-${callerSpanId}-01`);
   expect(trickled).toMatch(/^HTTP\/1.1 201 /);
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  // A caller whose trace is not sampled (flags 00) gets no span, and neither does its commit.
+  const unsampledTrace = randomBytes(16).toString('hex');
+  const unsampled = await fetch(`${server.url}/v1/transfers`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json', traceparent: `00-${unsampledTrace}-${randomBytes(8).toString('hex')}-00` },
+    body: JSON.stringify({ id: randomUUID(), debit_account_id: book.plain[0], credit_account_id: book.constrained[0], amount: '3', ledger: 1, code: 1 }),
+  });
+  expect(unsampled.status).toBe(201);
   expect(received).toEqual([]);
 
   const logged = server.output();
@@ -138,7 +146,8 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
   for (const request of bookings) {
     const commits = received.filter(({ span }) => span.name === 'ledger.commit' && span.links?.some((link) => link.spanId === request.spanId)).map(({ span }) => span);
     expect(commits).toHaveLength(1);
-    expect(commits[0]?.traceId).not.toBe(traceId);
+    // Served alone, the request is its commit's first traced caller: the commit is in its trace.
+    expect([commits[0]?.traceId, commits[0]?.parentSpanId]).toEqual([traceId, request.spanId]);
     expect(commits[0]?.links?.find((link) => link.spanId === request.spanId)?.traceId).toBe(traceId);
     expect(attribute(commits[0] as OtlpSpan, 'sluice.ledger.items')).toBeGreaterThanOrEqual(1);
     // Risk control decided within the request, before the booking.
@@ -149,6 +158,10 @@ it('sends a span per request in the caller\'s trace, and commit spans linked to 
   // Each request's completion line in the log names its trace and span.
   const completions = logged.split('\n').filter((line) => line.includes('"request completed"') && line.includes(traceId)).map((line) => JSON.parse(line) as { trace_id: string; span_id: string });
   expect(completions.map((line) => line.span_id).sort()).toEqual(ours.map((span) => span.spanId).sort());
+
+  expect(received.filter(({ span }) => span.traceId === unsampledTrace || span.links?.some((link) => link.traceId === unsampledTrace))).toEqual([]);
+  // Every commit traced was a commit of a traced request.
+  expect(received.filter(({ span }) => span.name === 'ledger.commit').every(({ span }) => (span.links?.length ?? 0) > 0 && span.parentSpanId)).toBe(true);
 
   // Probes are not traced.
   expect(received.some(({ span }) => attribute(span, 'url.path') === '/healthz')).toBe(false);
