@@ -3,10 +3,11 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attribu
 export type { Attributes, SpanContext } from '@opentelemetry/api';
 
 /**
- * Spans for work that serves many requests at once, such as a group commit of the ledger. Modules
- * speak only to the OpenTelemetry API; whether spans go anywhere is decided by the composition root
- * (src/tracing.ts), which turns this switch on once an exporter is registered. While it is off, no
- * request pays for a context look-up or a span.
+ * The modules' spans: a step within a request (inSpan), and work that serves many requests at once,
+ * such as a group commit of the ledger (startSharedSpan). Modules speak only to the OpenTelemetry
+ * API; whether spans go anywhere is decided by the composition root (src/tracing.ts), which turns
+ * this switch on once an exporter is registered. While it is off, no request pays for a context
+ * look-up or a span.
  */
 let enabled = false;
 
