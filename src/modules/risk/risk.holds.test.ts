@@ -73,6 +73,16 @@ describeEachDialect('risk holds keep their first resolution', ({ open }) => {
     expect(resolver.calls).toEqual([`release ${id}`]);
   });
 
+  it('gives a hold whose resolution the ledger could not carry out back to the queue, naming no resolver', async () => {
+    const id = await held();
+    resolver.answer({ ok: false, gone: false, detail: 'the ledger is unavailable' });
+    expect(await holds.release(id, 'analyst-a', 'checked')).toEqual({ ok: false, error: 'hold_not_resolvable' });
+    expect(resolutionOf(await holds.get(id))).toEqual({ status: 'held', resolvedBy: null, resolvedAtMs: null, note: null, detail: 'the ledger is unavailable' });
+    resolver.answer({ ok: true, detail: 'done' });
+    expect(await holds.reject(id, 'analyst-b', 'second look')).toMatchObject({ ok: true });
+    expect(resolutionOf(await holds.get(id))).toEqual({ status: 'rejected', resolvedBy: 'analyst-b', resolvedAtMs: clock.nowMs(), note: 'second look', detail: 'done' });
+  });
+
   it('leaves a resolved hold alone when what it guarded ends elsewhere afterwards, and a closed one when an analyst comes later', async () => {
     const rejected = await held();
     expect(await holds.reject(rejected, 'analyst-a', 'fraud')).toMatchObject({ ok: true });

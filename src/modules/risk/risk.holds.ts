@@ -2,7 +2,7 @@ import type { Database, Queryable } from '../../db/index.ts';
 import { err, ok, type Clock, type Result } from '../../kernel/index.ts';
 import type { RiskError } from './risk.errors.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { claimHold, closeHeld, getHold, guardedTransfers, listHolds, moveHold, unfinishedHolds, type HoldFilter } from './risk.repository.ts';
+import { claimHold, closeHeld, getHold, guardedTransfers, listHolds, moveHold, unclaimHold, unfinishedHolds, type HoldFilter } from './risk.repository.ts';
 import type { Hold, HoldKind, HoldStatus } from './risk.ts';
 
 /**
@@ -68,7 +68,7 @@ export function createHolds(db: Database, clock: Clock, report: (message: string
       return err('hold_resolved_elsewhere');
     } else {
       // Nothing happened in the ledger: the hold waits for another try, by anyone.
-      await moveHold(db, hold.id, [ACTIONS[action].working], 'held', { detail: outcome.detail });
+      await unclaimHold(db, hold.id, ACTIONS[action].working, outcome.detail);
       return err('hold_not_resolvable');
     }
     return ok((await getHold(db, hold.id)) ?? hold);

@@ -139,6 +139,16 @@ export async function claimHold(q: Queryable, id: string, working: HoldStatus, r
 }
 
 /**
+ * Gives a claimed hold back to the queue when its resolution could not be carried out (the ledger
+ * refused or was unreachable): held again, with why in `detail`, and no longer naming as resolver
+ * the analyst whose attempt failed, since nothing was resolved; the next claim names its own.
+ */
+export async function unclaimHold(q: Queryable, id: string, working: HoldStatus, detail: string): Promise<boolean> {
+  const result = await q.run("UPDATE risk_holds SET status = 'held', resolved_by = NULL, note = NULL, detail = ? WHERE id = ? AND status = ?", [detail, id, working]);
+  return result.changes > 0;
+}
+
+/**
  * Moves a hold on if it is still in `from`; false when someone else moved it first. Who resolved
  * it and why are written only by claimHold and closeHeld, once.
  */
