@@ -40,6 +40,25 @@ describe('sluice payments (command line)', () => {
     }
   }
 
+  it('names a missing argument before asking for a key, and asks for the key when the arguments are there', async () => {
+    vi.stubEnv('SLUICE_API_KEY', '');
+    let printed = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((printed += String(chunk)), true));
+    try {
+      expect(await paymentsCommand('payments', ['export', '--url', url])).toBe(2);
+      expect(printed).toMatch(/^sluice: payments export needs --uetr\n/);
+      printed = '';
+      expect(await paymentsCommand('statement', ['--url', url])).toBe(2);
+      expect(printed).toMatch(/^sluice: statement needs --account and --date\n/);
+      printed = '';
+      expect(await paymentsCommand('payments', ['track', crypto.randomUUID(), '--url', url])).toBe(2);
+      expect(printed).toBe('sluice: set SLUICE_API_KEY or pass --key\n');
+    } finally {
+      err.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('sends an import file as its bytes, so a file that is not UTF-8 is refused and books nothing', async () => {
     const from = await network.customer(network.banks.cn, 'CNY', 100_000n, 'CNCLILATIN01');
     const to = await network.customer(network.banks.cn, 'CNY', 0n, 'CNCLILATIN02');

@@ -45,9 +45,28 @@ export async function paymentsCommand(command: 'payments' | 'statement', args: r
     allowPositionals: true,
     options: { ...STRING_OPTIONS, hold: { type: 'boolean' } },
   });
-  const server = apiTarget(values);
-  if (!server) return 2;
-  const request = (method: string, path: string, body?: { type: string; text: string | Uint8Array }) => callApi(server, method, path, body);
+  // The server and key are looked up only once a request is to be sent, so that a command missing
+  // its arguments says so first, as `sluice scf` does, rather than asking for a key.
+  const request = (method: string, path: string, body?: { type: string; text: string | Uint8Array }) => {
+    const server = apiTarget(values);
+    if (!server) throw new NoApiTarget();
+    return callApi(server, method, path, body);
+  };
+  try {
+    return await run(command, positionals, values, request);
+  } catch (error) {
+    if (error instanceof NoApiTarget) return 2;
+    throw error;
+  }
+}
+
+/** No key to send a request with: apiTarget has said so on stderr. */
+class NoApiTarget extends Error {}
+
+type Values = Partial<Record<(typeof STRING_NAMES)[number], string>> & { readonly hold?: boolean };
+type Send = (method: string, path: string, body?: { type: string; text: string | Uint8Array }) => Promise<ApiAnswer>;
+
+async function run(command: 'payments' | 'statement', positionals: readonly string[], values: Values, request: Send): Promise<number> {
   if (command === 'statement') {
     if (!values.account || !values.date) return usage('statement needs --account and --date');
     const query = new URLSearchParams({ account: values.account, date: values.date, format: values.format ?? 'xml' });
