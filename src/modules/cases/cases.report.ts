@@ -103,11 +103,14 @@ function reportBlocks(report: CaseReport): Block[] {
 }
 
 /**
- * Characters that start emphasis, code, links, HTML or table cells inside a line are escaped, so text
- * from alerts and notes cannot change the layout. Every value sits after a list marker, a heading
- * marker or a table pipe, so what only matters at the start of a line (#, -, 1.) needs no escape.
+ * Characters that start emphasis, code, links, HTML, entities, headings or table cells are escaped,
+ * and every line break (CR alone is one too) becomes a space, so text from alerts and notes cannot
+ * change the layout. A value that follows a list marker starts a block of its own, so a leading
+ * list marker (-, +, 1.) is escaped as well.
  */
-const md = (text: string) => text.replace(/[\\`*_[\]<>|~]/g, '\\$&').replace(/\r?\n/g, ' ');
+const md = (text: string) => text
+  .replace(/[\\`*_[\]<>|~#&]/g, '\\$&').replace(/\r\n?|\n/g, ' ')
+  .replace(/^(\s*)([-+])/, '$1\\$2').replace(/^(\s*\d{1,9})([.)])(?=\s|$)/, '$1\\$2');
 
 export function reportMarkdown(report: CaseReport): string {
   const lines: string[] = [];

@@ -80,6 +80,23 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     expectProblem(await api.call('GET', `${url}?format=pdf`), 400, 'validation_failed', '/query/format');
   });
 
+  it('escapes text that would start a block of its own in the Markdown report: a lone CR, a leading heading or list marker', async () => {
+    const created = await openCase({ title: 'Odd ##', reason: '# Shouted reason' });
+    const base = `/v1/risk/cases/${created.id}`;
+    await api.ok('POST', `${base}/notes`, { text: 'seen\r# Injected heading\r1. forged item\r---' }, 201, { key: analyst });
+    await api.ok('POST', `${base}/notes`, { text: '- looks like a list, &lt;b&gt; is not an entity' }, 201, { key: analyst });
+    const markdown = (await api.call('GET', `${base}/report?format=md`, undefined, { key: auditor })).body;
+    const lines = markdown.split(/\r\n|\r|\n/);
+    // The only headings are the report's own, and no line starts with what a note said.
+    expect(lines.filter((line) => line.startsWith('#'))).toEqual([
+      '# Case report: Odd \\#\\#', '## Summary', '## Alerts (1)', '### 1\\. Odd \\#\\#', '## Linked accounts, parties and transfers', '## Notes (2)', '## Audit trail',
+    ]);
+    expect(lines.some((line) => /^(\s*)(# Injected|1\. forged|---)/.test(line))).toBe(false);
+    expect(lines).toContain('- \\# Shouted reason');
+    expect(markdown).toContain('seen \\# Injected heading 1. forged item ---');
+    expect(markdown).toContain('**: \\- looks like a list, \\&lt;b\\&gt; is not an entity');
+  });
+
   it('draws the graph around the case\'s accounts', async () => {
     const at = api.clock.nowMs() - 3600_000;
     for (const [i, [from, to]] of [['g-a', 'g-b'], ['g-b', 'g-c'], ['g-c', 'g-d'], ['g-x', 'g-y']].entries()) {
