@@ -71,6 +71,13 @@ describeEachDialect('risk lists and features over HTTP', ({ open }) => {
     expect(result).toEqual({ added: 2, skipped: 0 });
     const refused = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,reason\nblock,ip,1.2.3.4/33,x\n' }), 422, 'import_invalid', '/csv');
     expect(refused.errors[0].detail).toMatch(/^line 2, value:/);
+    // expires_at is an ISO 8601 instant, as on POST /entries: no bare year, no local time, no 30 February.
+    const header = 'list,kind,value,reason,expires_at\n';
+    for (const expiry of ['2027', '2026-06-01T00:00:00', '2026-02-30T00:00:00Z', '06/01/2026']) {
+      const bad = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: `${header}block,account,mule-expiry,x,${expiry}\n` }), 422, 'import_invalid', '/csv');
+      expect(bad.errors[0].detail, expiry).toMatch(/^line 2, expires_at: .* is not an ISO 8601 instant$/);
+    }
+    expect((await api.ok('GET', '/v1/risk/lists/entries?kind=account&value=mule-expiry')).data).toEqual([]);
     const page1 = await api.ok('GET', '/v1/risk/lists/entries?list=block&limit=1');
     expect(page1.next_cursor).toEqual(expect.any(String));
     const page2 = await api.ok('GET', `/v1/risk/lists/entries?list=block&limit=1&cursor=${page1.next_cursor}`);

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../../db/index.ts';
-import { createSerialRunner, ok, uuidv7, type Clock } from '../../kernel/index.ts';
+import { createSerialRunner, isoToNs, NANOSECONDS_PER_MILLISECOND, ok, uuidv7, type Clock } from '../../kernel/index.ts';
 import { parseListCsv } from './lists.csv.ts';
 import { LISTS_ERROR_FIELD, type ListsError } from './lists.errors.ts';
 import { LISTS_LIMITS } from './lists.limits.ts';
@@ -245,8 +245,10 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
       const drafts: Draft[] = [];
       const problems: ImportProblem[] = [];
       for (const row of parsed.entries) {
-        const expiresAtMs = row.expiresAt === '' ? undefined : Date.parse(row.expiresAt);
-        if (expiresAtMs !== undefined && Number.isNaN(expiresAtMs)) {
+        // Parsed as the HTTP route parses it: Date.parse would take "2027", local times and 30 February.
+        const expiresNs = row.expiresAt === '' ? undefined : isoToNs(row.expiresAt);
+        const expiresAtMs = expiresNs === undefined ? undefined : Number(expiresNs / NANOSECONDS_PER_MILLISECOND);
+        if (row.expiresAt !== '' && expiresNs === undefined) {
           problems.push({ line: row.line, field: 'expires_at', code: 'expiry_not_in_future', detail: `'${row.expiresAt}' is not an ISO 8601 instant` });
           continue;
         }
