@@ -52,11 +52,14 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     if (!key || key.until < now) {
       let failed = failures.get(request.ip);
       if (failed && failed.until < now) failed = undefined;
-      if (failed && failed.count >= LIMITS.authFailuresMaxPerWindow) {
+      // A stale entry is a key this process accepted before: it is looked up again (a revocation
+      // elsewhere still takes effect) even from a throttled address, so keys in steady use keep working.
+      if (!key && failed && failed.count >= LIMITS.authFailuresMaxPerWindow) {
         throw new ProblemError(429, 'rate_limited', `more than ${LIMITS.authFailuresMaxPerWindow} invalid API keys from this address in ${LIMITS.rateLimitWindowMs / 1000} seconds; slow down`);
       }
       const found = await auth.authenticate(text);
       if (!found) {
+        cache.delete(text);
         failures.set(request.ip, { count: (failed?.count ?? 0) + 1, until: failed?.until ?? now + LIMITS.rateLimitWindowMs });
         throw new ProblemError(401, 'unauthenticated', 'the API key is not valid or was revoked', [{ pointer: '/headers/authorization', code: 'invalid', detail: 'is not a valid API key' }]);
       }
