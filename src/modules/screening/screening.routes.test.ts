@@ -52,6 +52,9 @@ describe('screening over HTTP', () => {
 
   it('answers bad input with a problem naming the field, and changes nothing', async () => {
     expectProblem(await api.call('POST', '/v1/risk/screening/screen', { name: '' }), 400, 'validation_failed', '/name');
+    for (const name of ['   ', '...', '\u{1F600}\u{1F600}', '- / -']) {
+      expectProblem(await api.call('POST', '/v1/risk/screening/screen', { name }), 422, 'name_not_screenable', '/name');
+    }
     expectProblem(await api.call('POST', '/v1/risk/screening/screen', { name: 'x', threshold: 0.1 }), 400, 'validation_failed', '/threshold');
     expectProblem(await api.call('POST', '/v1/risk/screening/screen', { name: 'x', extra: 1 }), 400, 'validation_failed');
     expectProblem(await api.call('POST', '/v1/risk/screening/lists', { name: 'UPPER', format: 'csv', content: 'name\nX\n' }), 400, 'validation_failed', '/name');

@@ -6,6 +6,7 @@ import { decodeTextCursor, page } from '../../http/pagination.ts';
 import { fieldProblem, ProblemError } from '../../http/problem.ts';
 import { SCREENING_ERROR_STATUS, type ScreeningError } from './screening.errors.ts';
 import { SCREENING_LIMITS, SCREENING_THRESHOLD_MIN } from './screening.limits.ts';
+import { tokenise } from './screening.normalise.ts';
 import { LIST_NAME_PATTERN, type ScreeningOutcome, type ScreeningService } from './screening.service.ts';
 import { LIST_FORMATS, type ImportReport, type ListFormat, type ScreeningResult, type WatchListSummary } from './screening.ts';
 
@@ -122,6 +123,8 @@ export function screeningRoutes(platform: { readonly screening: ScreeningService
       schema: { tags: TAGS, summary: 'Screen one name against every watch list, with an explanation of each match', body: ScreenBody },
     }, async (request) => {
       const { name, country, birth_year: birthYear, threshold } = request.body;
+      // A name of only spaces, punctuation or symbols matches nothing; answering "no match" would read as cleared.
+      if (tokenise(name).length === 0) throw fieldProblem(422, 'name_not_screenable', '/name', 'the name has no letters or digits to screen');
       return renderResult(screening.screen(name, { ...(country === undefined ? {} : { country }), ...(birthYear === undefined ? {} : { birthYear }), ...(threshold === undefined ? {} : { threshold }) }));
     });
   };
