@@ -65,6 +65,17 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     expect(audit).toEqual(['created', 'assigned', 'note_added', 'status_changed', 'status_changed', 'block_list_fed']);
   });
 
+  it('feeds the block list when closing as confirmed with a close reason longer than a list reason', async () => {
+    const created = await openCase({ title: 'long reason', account_ids: ['mule-long-reason'] });
+    const base = `/v1/risk/cases/${created.id}`;
+    await api.ok('POST', `${base}/transition`, { to: 'investigating', reason: 'looking' }, 200, { key: analyst });
+    const reason = `Confirmed by the customer in writing; ${'funds passed on within minutes to accounts abroad. '.repeat(12)}`;
+    const closed = await api.ok('POST', `${base}/transition`, { to: 'closed_confirmed', reason, block: { accounts: true } }, 200, { key: analyst });
+    expect(closed.blocked).toEqual({ accounts: ['mule-long-reason'], parties: [], refused: [] });
+    const listed = await api.ok('GET', '/v1/risk/lists/entries?list=block&kind=account&value=mule-long-reason');
+    expect(listed.data[0].reason).toMatch(new RegExp(`^confirmed in case ${created.id}: Confirmed by the customer in writing; .*…$`));
+  });
+
   it('exports the case report as JSON, Markdown and HTML', async () => {
     const created = await openCase({ title: 'Report me', account_ids: ['acct-report'] });
     const url = `/v1/risk/cases/${created.id}/report`;

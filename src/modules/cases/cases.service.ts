@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../../db/index.ts';
 import { AssertionError, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
-import type { ListEntryInput } from '../lists/index.ts';
+import { LISTS_LIMITS, type ListEntryInput } from '../lists/index.ts';
 import type { CasesError } from './cases.errors.ts';
 import { buildReport, type CaseReport, type ReportContext } from './cases.report.ts';
 import { CASES_LIMITS } from './cases.limits.ts';
@@ -134,7 +134,9 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
     const outcome: { accounts: string[]; parties: string[]; refused: { kind: string; value: string; error: string }[] } = { accounts: [], parties: [], refused: [] };
     if (wanted.length === 0) return outcome;
     const actor = `case:${record.id}`;
-    const listReason = `confirmed in case ${record.id}: ${reason}`.slice(0, CASES_LIMITS.reasonMaxLength);
+    // A list reason is shorter than a close reason: a long one is cut (the whole of it is in the case's trail).
+    const fullReason = `confirmed in case ${record.id}: ${reason}`;
+    const listReason = fullReason.length > LISTS_LIMITS.reasonMaxLength ? `${fullReason.slice(0, LISTS_LIMITS.reasonMaxLength - 1)}…` : fullReason;
     try {
       for (const [kind, value] of wanted) {
         const result = (await lists.add({ list: 'block', kind, value, reason: listReason, actor })) as { ok?: boolean; error?: string } | undefined;
