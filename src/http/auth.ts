@@ -25,7 +25,8 @@ const FAILURE_ADDRESSES_MAX = 16_384;
 
 export function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim();
+  // The scheme's name is case-insensitive (RFC 9110, section 11.1): "bearer sk_…" is the same.
+  if (typeof header === 'string' && header.slice(0, 7).toLowerCase() === 'bearer ') return header.slice(7).trim();
   const apiKey = request.headers['x-api-key'];
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }

@@ -181,5 +181,10 @@ describeEachDialect('HTTP API roles', ({ open }) => {
     const response = await api.call('GET', '/v1/ledgers', undefined, { key: null, headers: { 'x-api-key': keyOf('auditor') } });
     expect(response.statusCode).toBe(200);
     expectProblem(await api.call('GET', '/v1/ledgers', undefined, { key: null, headers: { authorization: `Basic ${keyOf('auditor')}` } }), 401, 'unauthenticated');
+    // The scheme's name is case-insensitive (RFC 9110, section 11.1).
+    for (const scheme of ['bearer', 'BEARER']) {
+      const answer = await api.call('GET', '/v1/ledgers', undefined, { key: null, headers: { authorization: `${scheme} ${keyOf('auditor')}` } });
+      expect(answer.statusCode, `${scheme}: ${answer.body}`).toBe(200);
+    }
   });
 });
