@@ -59,6 +59,15 @@ describeEachDialect('risk lists and features over HTTP', ({ open }) => {
     expect(await api.ok('GET', '/v1/risk/lists/audit?order=desc&limit=1')).toEqual(before);
   });
 
+  it('audits the replacement of an expired entry under the actor who replaced it', async () => {
+    const old = await api.ok('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'device', value: 'device-expiring', reason: 'fraud ring', expires_at: '2026-01-02T00:00:00Z' }, 201, { key: analystKey });
+    api.clock.advance(2 * 86_400_000);
+    const fresh = await api.ok('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'device', value: 'device-expiring', reason: 'seen again' }, 201);
+    expect(fresh.actor).not.toBe(old.actor);
+    const trail = await api.ok('GET', `/v1/risk/lists/audit?entry_id=${old.id}`, undefined, 200, { key: auditorKey });
+    expect(trail.data.map((record: { action: string; actor: string }) => [record.action, record.actor])).toEqual([['add', old.actor], ['remove', fresh.actor]]);
+  });
+
   it('lets analysts change the lists and auditors only read them', async () => {
     expectProblem(await api.call('POST', '/v1/risk/lists/entries', { list: 'block', kind: 'account', value: 'x', reason: 'x' }, { key: auditorKey }), 403, 'forbidden');
     expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,reason\n' }, { key: auditorKey }), 403, 'forbidden');

@@ -145,6 +145,8 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
     const now = clock.nowMs();
     const added: ListEntry[] = [];
     const replaced: ListEntry[] = [];
+    // Who replaced each expired entry: the actor of this change, not the one who listed the old entry.
+    const replacedBy: string[] = [];
     const inThisChange = new Set<string>();
     let skipped = 0;
     for (const draft of drafts) {
@@ -158,6 +160,7 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
       if (existing) {
         await deleteEntry(tx, existing.id);
         replaced.push(existing);
+        replacedBy.push(draft.actor);
       }
       const entry: ListEntry = { id: uuidv7(now), ...draft };
       await insertEntry(tx, entry);
@@ -167,7 +170,7 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
     const delta = added.length - replaced.length;
     if (head.entryCount + BigInt(delta) > BigInt(LISTS_LIMITS.entriesMax)) throw new RefusedChange('lists_full', `the lists hold at most ${LISTS_LIMITS.entriesMax} entries`);
     let seq = await reserveAudits(tx, head, added.length + replaced.length, delta);
-    for (const old of replaced) await insertAudit(tx, auditOf(old, 'remove', old.actor, 'expired; replaced by a new entry', now, seq++, head.version));
+    for (const [index, old] of replaced.entries()) await insertAudit(tx, auditOf(old, 'remove', replacedBy[index] as string, 'expired; replaced by a new entry', now, seq++, head.version));
     for (const entry of added) await insertAudit(tx, auditOf(entry, 'add', entry.actor, entry.reason, now, seq++, head.version));
     return { added, replaced, skipped };
   }
