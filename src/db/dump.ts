@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { boundedLines, type BoundedLine } from '../kernel/index.ts';
 import type { Database, SqlValue } from './port.ts';
 
 /**
@@ -18,6 +18,12 @@ export interface TableSpec {
 }
 
 export const DUMP_FORMAT = 'sluice-dump';
+/**
+ * The longest line an import reads: one row, whose largest values (a payment with its messages, a
+ * ruleset's definition, a screening list's entry) run to kilobytes, a few megabytes at most. A
+ * longer line is no row this version wrote; it is refused by its number without being held whole.
+ */
+export const DUMP_LINE_MAX_BYTES = 64 * 1024 * 1024;
 export const DUMP_VERSION = 1;
 /** Rows per export page and per import statement batch. */
 const PAGE_ROWS = 1000;
@@ -82,13 +88,19 @@ function parseHeader(text: string): Header {
   return header as unknown as Header;
 }
 
-export async function importDump(db: Database, tables: readonly TableSpec[], file: string, isEmpty: () => Promise<boolean>): Promise<Record<string, number>> {
+export async function importDump(
+  db: Database, tables: readonly TableSpec[], file: string, isEmpty: () => Promise<boolean>, options: { readonly maxLineBytes?: number } = {},
+): Promise<Record<string, number>> {
   if (!(await isEmpty())) throw new DumpError('the target database already holds ledger data; import only into a new installation');
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  const iterator = lines[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  const maxLineBytes = options.maxLineBytes ?? DUMP_LINE_MAX_BYTES;
+  const lines = boundedLines(createReadStream(file), maxLineBytes);
+  const textOf = (line: BoundedLine): string => {
+    if (line.text === null) throw new DumpError(`line ${line.number} is longer than ${maxLineBytes} bytes, more than any row this version writes; the dump is damaged`);
+    return line.text;
+  };
+  const first = await lines.next();
   if (first.done) throw new DumpError('the dump is empty');
-  const header = parseHeader(first.value);
+  const header = parseHeader(textOf(first.value));
   const specs = new Map(tables.map((table) => [table.name, table]));
   for (const table of header.tables) {
     const spec = specs.get(table.name);
@@ -106,11 +118,11 @@ export async function importDump(db: Database, tables: readonly TableSpec[], fil
       counts[table.name] = (counts[table.name] ?? 0) + rows.length;
       pending.rows = [];
     };
-    let lineNumber = 1;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-      lineNumber++;
-      if (next.value.trim() === '') continue;
-      const line = parseLine(next.value, lineNumber);
+    for await (const next of lines) {
+      const lineNumber = next.number;
+      const text = textOf(next);
+      if (text.trim() === '') continue;
+      const line = parseLine(text, lineNumber);
       const t = isRecord(line) ? line.t : undefined;
       const r = isRecord(line) ? line.r : undefined;
       const table = typeof t === 'string' ? specs.get(t) : undefined;

@@ -13,3 +13,4 @@ export * from './typed-arrays.ts';
 export * from './bounded-cache.ts';
 export * from './coalesced-lookups.ts';
 export * from './tracing.ts';
+export * from './bounded-lines.ts';

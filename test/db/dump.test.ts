@@ -86,6 +86,17 @@ describe('portable dump', () => {
       expect(await isEmptyInstallation(target), what).toBe(true);
       await target.close();
     }
+
+    // A line longer than any row is refused by its number without being read whole.
+    const longest = Math.max(...lines.map((line) => Buffer.byteLength(line)));
+    const target = await open(sqlite());
+    const long = join(scratch(), 'long.jsonl');
+    writeFileSync(long, [...lines, JSON.stringify({ t: row.t, r: row.r.map((value, index) => (index === 1 ? 'x'.repeat(longest) : value)) }), lines[last - 1]].join('\n'));
+    const failure = await importDump(target.db, ALL_TABLES, long, () => isEmptyInstallation(target), { maxLineBytes: longest }).then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(DumpError);
+    expect((failure as Error).message).toBe(`line ${last + 1} is longer than ${longest} bytes, more than any row this version writes; the dump is damaged`);
+    expect(await isEmptyInstallation(target)).toBe(true);
+    await target.close();
   });
 
   const pgDescribe = postgresUrl() ? describe : process.env.SLUICE_REQUIRE_ALL === '1' ? describe : describe.skip;

@@ -8,7 +8,7 @@ import { openSqlite } from '../../db/index.ts';
 import type { KeysFile } from '../../crypto/index.ts';
 import type { Platform } from '../../platform.ts';
 import { MAX_PROOF_ENTRIES, proofFileText, verifyProofFile, verifyProofFiles, type ProofFile } from './index.ts';
-import { boundedLines } from './journal.proof-stream.ts';
+import { boundedLines } from '../../kernel/index.ts';
 import { journaledPlatform } from './journal.test-support.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));

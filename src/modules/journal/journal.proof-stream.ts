@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { boundedLines, type BoundedLine } from '../../kernel/index.ts';
 import { MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, startProofCheck, verifyProofFile, type ProofFile, type ProofVerification } from './journal.proof.ts';
 
 /**
@@ -22,7 +23,6 @@ export const MAX_KEYS_FILE_BYTES = 8 * 1024 * 1024;
 const ENTRIES_OPEN = '"entries":[';
 /** Its last line closes them and the file. */
 const ENTRIES_CLOSE = ']}';
-const NEWLINE = 0x0a;
 
 export interface ProofStreamOptions {
   /** The longest line read; MAX_PROOF_LINE_BYTES unless a test needs a small one. */
@@ -34,48 +34,6 @@ export function proofFileText(file: ProofFile): string {
   const head = JSON.stringify({ format: file.format, checkpoint: file.checkpoint, entries: [] });
   // The head ends with `"entries":[]}`: its last two characters reappear alone on the closing line.
   return `${head.slice(0, -ENTRIES_CLOSE.length)}\n${file.entries.map((entry) => JSON.stringify(entry)).join(',\n')}\n${ENTRIES_CLOSE}\n`;
-}
-
-type Line = { readonly number: number; readonly text: string } | { readonly number: number; readonly text: null };
-
-/**
- * Splits a byte stream into UTF-8 lines (without "\n" or a trailing "\r"), numbered from 1. A line
- * longer than `maxLineBytes` is skipped as it streams past and comes out with text null, so no more
- * than one line and one chunk are ever held.
- */
-export async function* boundedLines(source: AsyncIterable<Uint8Array | string>, maxLineBytes: number): AsyncGenerator<Line> {
-  let parts: Buffer[] = [];
-  let size = 0;
-  let tooLong = false;
-  let number = 1;
-  const take = (): Line => {
-    const line: Line = tooLong ? { number, text: null } : { number, text: Buffer.concat(parts, size).toString('utf8').replace(/\r$/, '') };
-    parts = [];
-    size = 0;
-    tooLong = false;
-    number += 1;
-    return line;
-  };
-  for await (const chunk of source) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    for (let start = 0; start <= bytes.length;) {
-      const newline = bytes.indexOf(NEWLINE, start);
-      const end = newline === -1 ? bytes.length : newline;
-      if (!tooLong && size + (end - start) > maxLineBytes) {
-        tooLong = true;
-        parts = [];
-        size = 0;
-      }
-      if (!tooLong && end > start) {
-        parts.push(bytes.subarray(start, end));
-        size += end - start;
-      }
-      if (newline === -1) break;
-      yield take();
-      start = newline + 1;
-    }
-  }
-  if (size > 0 || tooLong) yield take();
 }
 
 const parseJson = (text: string): { value: unknown } | null => {
@@ -134,7 +92,7 @@ export async function verifyProofStream(source: AsyncIterable<Uint8Array | strin
 }
 
 /** A proof file not laid out one entry per line: read whole, as long as it stays within one line's limit. */
-async function verifyWhole(firstText: string, rest: AsyncGenerator<Line>, keysValue: unknown, maxLineBytes: number): Promise<ProofVerification> {
+async function verifyWhole(firstText: string, rest: AsyncGenerator<BoundedLine>, keysValue: unknown, maxLineBytes: number): Promise<ProofVerification> {
   const texts = [firstText];
   let size = Buffer.byteLength(firstText);
   for await (const line of rest) {
