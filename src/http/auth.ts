@@ -40,7 +40,10 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   app.decorateRequest('principal', null);
   // Other processes sharing the database still honour a revoked key until their entry expires
   // (CACHE_TTL_MS); the process that revoked it must not.
+  // Counts revocations, so that a lookup that began before one does not cache a key it may have revoked.
+  let revocations = 0;
   app.decorate('forgetApiKey', (id: string) => {
+    revocations += 1;
     for (const [text, entry] of cache.entries()) if (entry.key.id === id) cache.delete(text);
   });
   app.addHook('onRequest', async (request) => {
@@ -58,6 +61,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
       if (!key && failed && failed.count >= LIMITS.authFailuresMaxPerWindow) {
         throw new ProblemError(429, 'rate_limited', `more than ${LIMITS.authFailuresMaxPerWindow} invalid API keys from this address in ${LIMITS.rateLimitWindowMs / 1000} seconds; slow down`);
       }
+      const revocationsBefore = revocations;
       const found = await auth.authenticate(text);
       if (!found) {
         cache.delete(text);
@@ -65,7 +69,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
         throw new ProblemError(401, 'unauthenticated', 'the API key is not valid or was revoked', [{ pointer: '/headers/authorization', code: 'invalid', detail: 'is not a valid API key' }]);
       }
       key = { key: found, until: now + CACHE_TTL_MS };
-      cache.set(text, key);
+      if (revocations === revocationsBefore) cache.set(text, key);
     }
     if (!allows(key.key.role, permission)) throw new ProblemError(403, 'forbidden', `the ${key.key.role} role may not ${permission}`);
     request.principal = key.key;

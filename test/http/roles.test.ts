@@ -3,7 +3,7 @@
  * what its permissions say, a participant sees and moves only its own parties' money, and a
  * revoked key stops working at once.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { ROLES, type Role } from '../../src/modules/auth/index.ts';
 import { describeEachDialect } from '../support/databases.ts';
 import { expectProblem, startSeededApi, stateOf, uuid, type Api, type Fixture, type Method } from './harness.ts';
@@ -175,6 +175,32 @@ describeEachDialect('HTTP API roles', ({ open }) => {
     const list = await api.ok('GET', '/v1/api-keys');
     expect(list.data.find((key: { id: string }) => key.id === entry.id).revoked_at).toEqual(expect.any(String));
     await api.ok('GET', '/v1/ledgers', undefined, 200, { key: keyOf('auditor') });
+  });
+
+  it('does not keep a key revoked while a request with it was being authenticated', async () => {
+    const created = await api.ok('POST', '/v1/api-keys', { name: 'revoked in flight', role: 'analyst' }, 201);
+    const original = api.platform.auth.authenticate.bind(api.platform.auth);
+    let reached!: () => void;
+    let release!: () => void;
+    const lookedUp = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The lookup finds the key active, and answers only after the revocation has gone through.
+    const spy = vi.spyOn(api.platform.auth, 'authenticate').mockImplementationOnce(async (text) => {
+      const found = await original(text);
+      reached();
+      await gate;
+      return found;
+    });
+    try {
+      const inFlight = api.call('GET', '/v1/ledgers', undefined, { key: created.key });
+      await lookedUp;
+      expect((await api.call('DELETE', `/v1/api-keys/${created.id}`)).statusCode).toBe(204);
+      release();
+      await inFlight;
+      expectProblem(await api.call('GET', '/v1/ledgers', undefined, { key: created.key }), 401, 'unauthenticated', '/headers/authorization');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('accepts a key in the X-API-Key header as well as a bearer token', async () => {
