@@ -8,6 +8,7 @@ export const LISTS_ERROR_STATUS = Object.freeze({
   reason_required: 400,
   reason_too_long: 400,
   actor_required: 400,
+  invalid_instant: 400,
   expiry_not_in_future: 422,
   expiry_too_far: 422,
   entry_exists: 409,
@@ -20,5 +21,5 @@ export type ListsError = keyof typeof LISTS_ERROR_STATUS;
 
 export const LISTS_ERROR_FIELD: Readonly<Partial<Record<ListsError, string>>> = Object.freeze({
   unknown_list: 'list', unknown_kind: 'kind', invalid_value: 'value', invalid_country: 'value', invalid_ip_range: 'value', entry_exists: 'value',
-  reason_required: 'reason', reason_too_long: 'reason', expiry_not_in_future: 'expires_at', expiry_too_far: 'expires_at', import_invalid: 'csv', import_too_large: 'csv',
+  reason_required: 'reason', reason_too_long: 'reason', invalid_instant: 'expires_at', expiry_not_in_future: 'expires_at', expiry_too_far: 'expires_at', import_invalid: 'csv', import_too_large: 'csv',
 });

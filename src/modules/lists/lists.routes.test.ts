@@ -84,7 +84,7 @@ describeEachDialect('risk lists and features over HTTP', ({ open }) => {
     const header = 'list,kind,value,reason,expires_at\n';
     for (const expiry of ['2027', '2026-06-01T00:00:00', '2026-02-30T00:00:00Z', '06/01/2026']) {
       const bad = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: `${header}block,account,mule-expiry,x,${expiry}\n` }), 422, 'import_invalid', '/csv');
-      expect(bad.errors[0].detail, expiry).toMatch(/^line 2, expires_at: .* is not an ISO 8601 instant$/);
+      expect(bad.errors[0], expiry).toMatchObject({ code: 'invalid_instant', detail: expect.stringMatching(/^line 2, expires_at: .* is not an ISO 8601 instant$/) });
     }
     expect((await api.ok('GET', '/v1/risk/lists/entries?kind=account&value=mule-expiry')).data).toEqual([]);
     const page1 = await api.ok('GET', '/v1/risk/lists/entries?list=block&limit=1');

@@ -252,7 +252,7 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
         const expiresNs = row.expiresAt === '' ? undefined : isoToNs(row.expiresAt);
         const expiresAtMs = expiresNs === undefined ? undefined : Number(expiresNs / NANOSECONDS_PER_MILLISECOND);
         if (row.expiresAt !== '' && expiresNs === undefined) {
-          problems.push({ line: row.line, field: 'expires_at', code: 'expiry_not_in_future', detail: `'${row.expiresAt}' is not an ISO 8601 instant` });
+          problems.push({ line: row.line, field: 'expires_at', code: 'invalid_instant', detail: `'${row.expiresAt}' is not an ISO 8601 instant` });
           continue;
         }
         const draft = draftOf({ list: row.list as never, kind: row.kind as EntryKind, value: row.value, reason: row.reason, actor, expiresAtMs }, now);
