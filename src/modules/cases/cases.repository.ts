@@ -109,8 +109,9 @@ export async function appendAudit(q: Queryable, caseId: string, actor: string, a
   return seq;
 }
 
-export async function loadCase(q: Queryable, id: string): Promise<CaseRecord | undefined> {
-  const row = await q.get(`SELECT ${CASE_COLUMNS} FROM case_records WHERE id = ?`, [id]);
+/** With `lock`, PostgreSQL holds the row until the transaction ends (SQLite writers run one at a time anyway). */
+export async function loadCase(q: Queryable, id: string, lock = false): Promise<CaseRecord | undefined> {
+  const row = await q.get(`SELECT ${CASE_COLUMNS} FROM case_records WHERE id = ?${lock && q.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [id]);
   return row ? toCase(row) : undefined;
 }
 

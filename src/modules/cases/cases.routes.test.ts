@@ -76,6 +76,24 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     expect(listed.data[0].reason).toMatch(new RegExp(`^confirmed in case ${created.id}: Confirmed by the customer in writing; .*…$`));
   });
 
+  it('records each of several assignments sent at once with the assignee the one before left', async () => {
+    const created = await openCase({ title: 'assigned at once' });
+    const base = `/v1/risk/cases/${created.id}`;
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((who) => api.call('POST', `${base}/assign`, { assignee: `${who}${round}` }, { key: analyst })));
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    }
+    const view = await api.ok('GET', base);
+    const assigned = view.audit.filter((entry: { action: string }) => entry.action === 'assigned').map((entry: { detail: { from: string | null; to: string } }) => entry.detail);
+    expect(assigned).toHaveLength(18);
+    let current: string | null = null;
+    for (const { from, to } of assigned) {
+      expect(from).toBe(current);
+      current = to;
+    }
+    expect(view.assignee).toBe(current);
+  });
+
   it('exports the case report as JSON, Markdown and HTML', async () => {
     const created = await openCase({ title: 'Report me', account_ids: ['acct-report'] });
     const url = `/v1/risk/cases/${created.id}/report`;

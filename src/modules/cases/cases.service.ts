@@ -170,7 +170,8 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
     },
     async assign(id, assignee, actor) {
       return db.transaction(async (tx) => {
-        const before = await loadCase(tx, id);
+        // Locked, so that two assignments at once each record the assignee the other one left.
+        const before = await loadCase(tx, id, true);
         if (!before) return err('case_not_found');
         const nowMs = clock.nowMs();
         if (!(await updateAssignee(tx, id, assignee, nowMs))) return err('case_closed');
