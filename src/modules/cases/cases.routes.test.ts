@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, startApi, type Api } from '../../../test/http/harness.ts';
+import { CASES_LIMITS } from './cases.limits.ts';
 
 const MISSING = '00000000-0000-7000-8000-000000000000';
 
@@ -19,6 +20,7 @@ describeEachDialect('cases over HTTP', ({ open }) => {
 
   it('opens a case by hand and shows it with its alert, links and audit trail', async () => {
     const created = await openCase({ title: 'Customer reported a scam', priority: 0.7, reason: 'call from branch', account_ids: ['acct-1'], party_ids: ['party-1'], transfer_ids: ['t-1'] });
+    expect((await openCase({ title: 'longest reason', reason: 'r'.repeat(CASES_LIMITS.alertReasonMaxLength) })).alerts[0].reasons[0]).toHaveLength(CASES_LIMITS.alertReasonMaxLength);
     expect(created).toMatchObject({ title: 'Customer reported a scam', status: 'open', priority: 0.7, source: 'manual', assignee: null, alert_count: 1 });
     expect(created.links).toEqual({ transfers: [{ id: 't-1', linked_at: expect.any(String) }], accounts: [{ id: 'acct-1', linked_at: expect.any(String) }], parties: [{ id: 'party-1', linked_at: expect.any(String) }] });
     expect(created.audit).toEqual([expect.objectContaining({ seq: 1, action: 'created', actor: expect.stringMatching(/^key:/) })]);
@@ -148,6 +150,7 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     const cases: [string, string, unknown, number, string, string | undefined][] = [
       ['POST', '/v1/risk/cases', { title: 'x', colour: 'red' }, 400, 'validation_failed', '/colour'],
       ['POST', '/v1/risk/cases', { title: 'x', priority: 1.5 }, 400, 'validation_failed', '/priority'],
+      ['POST', '/v1/risk/cases', { title: 'x', reason: 'r'.repeat(CASES_LIMITS.alertReasonMaxLength + 1) }, 400, 'validation_failed', '/reason'],
       ['POST', '/v1/risk/cases', { title: '' }, 400, 'validation_failed', '/title'],
       ['POST', '/v1/risk/cases', { title: 'bad\u0000title' }, 400, 'validation_failed', '/title'],
       ['POST', '/v1/risk/cases', { title: 'x', account_ids: ['a b'] }, 400, 'validation_failed', '/account_ids/0'],

@@ -43,7 +43,8 @@ const ManualBody = Type.Object(
   {
     title: Line(CASES_LIMITS.titleMaxLength),
     priority: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '0..1, higher is more urgent; default 0.5.' })),
-    reason: Type.Optional(Reason),
+    // The reason becomes the reason of the case's first alert, which holds less than a close reason.
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: CASES_LIMITS.alertReasonMaxLength, pattern: TEXT_PATTERN })),
     transfer_ids: Type.Optional(Refs),
     account_ids: Type.Optional(Refs),
     party_ids: Type.Optional(Refs),
