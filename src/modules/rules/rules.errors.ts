@@ -6,6 +6,7 @@ export const RULES_ERROR_STATUS = Object.freeze({
   expression_too_deep: 422,
   list_literal_too_long: 422,
   expression_syntax_error: 422,
+  integer_literal_out_of_range: 422,
   unknown_variable: 422,
   expression_type_error: 422,
   expression_not_boolean: 422,

@@ -61,12 +61,16 @@ describeEachDialect('rulesets over HTTP', ({ open }) => {
     expectProblem(await api.call('POST', '/v1/risk/rules/validate', { expression: 'event.ip.matches("(?<=a)b")' }), 422, 'regex_refused', '/expression');
     expectProblem(await api.call('POST', '/v1/risk/rules/validate', { expression: `event.ip == "${'x'.repeat(2100)}"` }), 422, 'expression_too_long', '/expression');
     expectProblem(await api.call('POST', '/v1/risk/rules/validate', { expression: 'lists.hits.all(a, lists.hits.all(b, lists.hits.all(c, a == b)))' }), 422, 'macros_nested_too_deeply', '/expression');
+    const huge = expectProblem(await api.call('POST', '/v1/risk/rules/validate', { expression: 'event.amount > 99999999999999999999999' }), 422, 'integer_literal_out_of_range', '/expression');
+    expect(huge.detail).toContain('99999999999999999999999');
   });
 
   it('answers bad rulesets with the field at fault', async () => {
     const bad = body('bad');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, rules: [{ ...bad.rules[0], expression: 'evnt.amount > 1' }] }), 422, 'unknown_variable', '/rules/0/expression');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, rules: [{ ...bad.rules[0], outcome: 'decline' }] }), 422, 'one_effect_required', '/rules/0/score');
+    const wide = expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, rules: [bad.rules[0], { ...bad.rules[1], expression: 'uint(event.amount) > 0x10000000000000000u' }] }), 422, 'integer_literal_out_of_range', '/rules/1/expression');
+    expect(wide.detail).toContain('0x10000000000000000u');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, rules: [bad.rules[0], bad.rules[0]] }), 422, 'duplicate_rule_id', '/rules/1/id');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, thresholds: { review_at: 100, decline_at: 50 } }), 422, 'invalid_thresholds', '/thresholds/review_at');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, rules: [{ ...bad.rules[0], id: 'Has Spaces' }] }), 400, undefined, '/rules/0/id');

@@ -1,5 +1,6 @@
 import { compileExpression } from './rules.cel.ts';
 import { rulesProblem, type RulesProblem } from './rules.errors.ts';
+import { describeOutOfRangeLiteral, findOutOfRangeLiteral } from './rules.literals.ts';
 import { RULE_ID_PATTERN, RULES_LIMITS } from './rules.limits.ts';
 import type { RuleProbe } from './rules.probe.ts';
 import { OUTCOMES, type RuleDefinition, type Thresholds } from './rules.ts';
@@ -45,10 +46,22 @@ function checkThresholds(thresholds: Thresholds): RulesProblem | null {
   return null;
 }
 
+/**
+ * Compiles one expression, refusing what CEL makes a parse error but the library reads anyway (an
+ * integer literal beyond 64 bits). Only here, before an expression is stored: a version already
+ * stored still loads as it was written.
+ */
+function checkExpression(expression: string, pointer: string): RulesProblem | null {
+  const literal = findOutOfRangeLiteral(expression);
+  if (literal) return rulesProblem('integer_literal_out_of_range', pointer, describeOutOfRangeLiteral(literal));
+  const compiled = compileExpression(expression);
+  return compiled.ok ? null : rulesProblem(compiled.error, pointer, compiled.detail);
+}
+
 /** Compiles one expression and probes it; the pointer names where it came from. */
 export async function validateExpression(expression: string, pointer: string, probe: RuleProbe): Promise<RulesProblem | null> {
-  const compiled = compileExpression(expression);
-  if (!compiled.ok) return rulesProblem(compiled.error, pointer, compiled.detail);
+  const compiled = checkExpression(expression, pointer);
+  if (compiled) return compiled;
   const verdict = await probe.probe(expression);
   return verdict.ok ? null : rulesProblem(verdict.code, pointer, verdict.detail);
 }
@@ -67,8 +80,8 @@ export async function validateRuleset(input: RulesetInput, probe: RuleProbe): Pr
   // Static checks of every rule first: they are instant, and the probe is only worth running on
   // a ruleset that is otherwise acceptable.
   for (const [index, rule] of input.rules.entries()) {
-    const compiled = compileExpression(rule.expression);
-    if (!compiled.ok) return rulesProblem(compiled.error, `/rules/${index}/expression`, compiled.detail);
+    const compiled = checkExpression(rule.expression, `/rules/${index}/expression`);
+    if (compiled) return compiled;
   }
   for (const [index, rule] of input.rules.entries()) {
     const verdict = await probe.probe(rule.expression);
