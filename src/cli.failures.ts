@@ -10,6 +10,7 @@
 
 import { DatabaseUnavailableError } from './db/index.ts';
 import { ServerUnreachableError } from './http/api-client.ts';
+import { JournalAlgorithmError } from './modules/journal/index.ts';
 
 /** Error codes of the operator's kind, each with a hint, or '' where the message says enough. */
 const OPERATOR_FAILURES: Readonly<Record<string, string>> = {
@@ -43,6 +44,8 @@ export function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   // Its message already names the address, the cause and what to check.
   if (error instanceof ServerUnreachableError) return error.message;
+  // Its message names the algorithm and what to do: the installation was written by another version, or edited.
+  if (error instanceof JournalAlgorithmError) return error.message;
   // A lost or refused database connection is reported as unavailable, with the driver's error as its cause.
   const cause = error instanceof DatabaseUnavailableError && error.cause instanceof Error ? error.cause : undefined;
   const hint = hintFor(error) ?? (cause && hintFor(cause)) ?? (error instanceof DatabaseUnavailableError ? UNREACHABLE_DATABASE : undefined);

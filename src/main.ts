@@ -33,6 +33,15 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     webhookPrivateAddresses: config.webhookPrivateAddresses, webhookAllowedNetworks: config.webhookAllowedNetworks,
     importedMessageRetentionDays: config.importedMessageRetentionDays,
   });
+  // A process that cannot hash its journal cannot append to it: refuse to start rather than serve
+  // a ledger whose every write would fail. `sluice verify` still opens such an installation.
+  try {
+    await platform.journal.head();
+  } catch (error) {
+    await platform.close();
+    await tracing?.shutdown();
+    throw error;
+  }
   const bootstrapKey = await platform.auth.bootstrap(config.adminKey);
   let demoLoaded = false;
   if (bootstrapKey !== null && config.demoOnEmpty && (await platform.ledger.listLedgers()).length === 0) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../test/support/databases.ts';
 import { createProgramFixture, openHarness, uuid, type Harness } from '../modules/scf/scf.test-support.ts';
-import { verifyProofFile, type ProofFile } from '../modules/journal/index.ts';
+import { JournalAlgorithmError, verifyProofFile, type ProofFile } from '../modules/journal/index.ts';
 import { buildVoucherProof } from './voucher-proof.ts';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -34,5 +34,16 @@ describeEachDialect('voucher proofs checked offline', ({ open }) => {
     const forged = clone(proof) as unknown as { entries: { records: { line: string }[] }[] };
     forged.entries[0]!.records[0]!.line = forged.entries[0]!.records[0]!.line.replace('|applied|', '|refused|');
     expect(verifyProofFile(forged, keys).ok).toBe(false);
+  });
+
+  it('names a covering checkpoint whose hash algorithm this version does not know instead of failing on it', async () => {
+    const program = await createProgramFixture(harness, { fundCore: 1_000_000n, fundBanks: 1_000_000n });
+    const { voucherId } = await program.issued(10_000n, { days: 30 });
+    const latest = await harness.platform.checkpoints.checkpoint() ?? await harness.platform.checkpoints.latest();
+    await harness.platform.db.run('UPDATE journal_checkpoints SET algorithm = ? WHERE tree_size = ?', ['sha512', latest!.treeSize]);
+    const failure = await buildVoucherProof(harness.platform, voucherId).then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(JournalAlgorithmError);
+    expect((failure as JournalAlgorithmError).message).toMatch(new RegExp(`^the journal checkpoint ${latest!.treeSize} names hash algorithm "sha512", which this version does not know`));
+    await harness.platform.db.run('UPDATE journal_checkpoints SET algorithm = ? WHERE tree_size = ?', ['sha256', latest!.treeSize]);
   });
 });

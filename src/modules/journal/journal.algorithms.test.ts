@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { ALL_TABLES, createPlatform, isEmptyInstallation, type Platform } from '../../platform.ts';
 import { exportDump, importDump, type Database } from '../../db/index.ts';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { verifyProofFile, type ProofFile } from './index.ts';
+import { JournalAlgorithmError, verifyProofFile, type ProofFile } from './index.ts';
+import { startApi } from '../../../test/http/harness.ts';
+import { loadConfig } from '../../config.ts';
+import { startServer } from '../../main.ts';
+import { describeFailure } from '../../cli.failures.ts';
 import { journaledPlatform } from './journal.test-support.ts';
 
 /** Hash and signature names no version of Sluice knows. */
@@ -106,4 +110,56 @@ describeEachDialect('journal entries and checkpoints naming algorithms this vers
       await source.close();
     }
   });
+});
+
+describeEachDialect('requests meeting a journal algorithm this version does not know', ({ open }) => {
+  it('answers the head, proofs and appends with a named problem when the head names an unknown hash algorithm', async () => {
+    const api = await startApi(open);
+    await api.ok('POST', '/v1/ledgers', { id: 1, asset_code: 'CNY', name: 'Renminbi' }, 201);
+    await api.platform.db.run('UPDATE journal_head SET algorithm = ?', [UNKNOWN_HASH]);
+    for (const [method, url, body] of [['GET', '/v1/journal/head'], ['GET', '/v1/journal/proof?seq=1'], ['POST', '/v1/ledgers', { id: 2, asset_code: 'HKD', name: 'Hong Kong dollar' }]] as const) {
+      const response = await api.call(method, url, body);
+      expect(response.statusCode, url).toBe(500);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ code: 'journal_algorithm_unknown', algorithm: UNKNOWN_HASH, detail: expect.stringContaining(`names hash algorithm "${UNKNOWN_HASH}"`) });
+    }
+    await api.close();
+  });
+
+  it('proves entries against a checkpoint over the chain\'s algorithm, and names a covering checkpoint with an unknown one', async () => {
+    const api = await startApi(open);
+    await api.ok('POST', '/v1/ledgers', { id: 1, asset_code: 'CNY', name: 'Renminbi' }, 201);
+    await api.platform.checkpoints.checkpoint();
+    await api.ok('POST', '/v1/ledgers', { id: 2, asset_code: 'HKD', name: 'Hong Kong dollar' }, 201);
+    await api.platform.checkpoints.checkpoint();
+    await api.platform.db.run('UPDATE journal_checkpoints SET algorithm = ? WHERE tree_size = 2', [UNKNOWN_HASH]);
+    // Entry 1 is covered by checkpoint 1, over the chain's own algorithm.
+    const older = JSON.parse((await api.call('GET', '/v1/journal/proof?seq=1')).body) as ProofFile;
+    expect(older.checkpoint).toMatchObject({ treeSize: 1, algorithm: 'sha256' });
+    expect(verifyProofFile(older, await api.platform.checkpoints.keysFile()).ok).toBe(true);
+    // Only checkpoint 2 covers entry 2.
+    const response = await api.call('GET', '/v1/journal/proof?seq=2');
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({ code: 'journal_algorithm_unknown', algorithm: UNKNOWN_HASH, detail: expect.stringMatching(/^the journal checkpoint 2 names hash algorithm "sha512"/) });
+    // Once the journal grows, a new checkpoint over its algorithm covers the entry again.
+    await api.ok('POST', '/v1/ledgers', { id: 3, asset_code: 'USD', name: 'US dollar' }, 201);
+    const newer = JSON.parse((await api.call('GET', '/v1/journal/proof?seq=2')).body) as ProofFile;
+    expect(newer.checkpoint).toMatchObject({ treeSize: 3, algorithm: 'sha256' });
+    await api.close();
+  });
+});
+
+it('refuses to start on a journal whose head names an unknown hash algorithm, in one line naming it', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'sluice-start-'));
+  try {
+    const config = loadConfig({ data: folder, port: '0', host: '127.0.0.1', 'log-level': 'silent', demo: '0', 'key-secret': 'a-key-secret-for-this-test' }, {});
+    const running = await startServer(config);
+    await running.platform.db.run('UPDATE journal_head SET algorithm = ?', [UNKNOWN_HASH]);
+    await running.stop();
+    const failure = await startServer(config).then(async (again) => again.stop(), (error: unknown) => error);
+    expect(failure).toBeInstanceOf(JournalAlgorithmError);
+    expect(describeFailure(failure)).toBe(`the journal head names hash algorithm "${UNKNOWN_HASH}", which this version does not know (it knows sha256 and sm3): this version can neither extend nor prove it; run the version of Sluice that wrote it, and sluice verify to see what is stored`);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

@@ -27,7 +27,7 @@ import { assert } from '../../kernel/index.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier, JournalEntry } from './journal.ts';
 import {
-  CHECKPOINT_CONTEXT, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, checkpointMessage, provenEntry, unknownHashAlgorithm, unknownSignatureNames, type Checkpoint, type ProofFile,
+  CHECKPOINT_CONTEXT, JournalAlgorithmError, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, checkpointMessage, provenEntry, unknownHashAlgorithm, unknownSignatureNames, type Checkpoint, type ProofFile,
 } from './journal.proof.ts';
 
 /**
@@ -66,7 +66,7 @@ export interface CheckpointDeps {
 type CheckpointRow = { tree_size: bigint; root: string; head_hash: string; algorithm: string; created_at: string; envelope: string };
 const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
   treeSize: Number(row.tree_size), root: row.root, headHash: row.head_hash, algorithm: row.algorithm as Checkpoint['algorithm'],
-  createdAt: row.created_at, envelope: JSON.parse(row.envelope) as Checkpoint['envelope'],
+  createdAt: row.created_at, envelope: parseStoredEnvelope(row.envelope) as Checkpoint['envelope'],
 });
 const COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
 
@@ -155,6 +155,11 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     return row ? toCheckpoint(row) : undefined;
   }
 
+  async function latestWith(algorithm: string): Promise<Checkpoint | undefined> {
+    const row = await db.get<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints WHERE algorithm = ? ORDER BY tree_size DESC LIMIT 1`, [algorithm]);
+    return row ? toCheckpoint(row) : undefined;
+  }
+
   async function sign(): Promise<Checkpoint | null> {
     const current = await catchUp();
     const size = current.size();
@@ -202,10 +207,18 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
       return serial(async () => {
         const current = await catchUp();
         if (seqs.some((seq) => seq < 1n || seq > BigInt(current.size()))) return 'entry_not_found';
-        let checkpoint = await latest();
+        // Only a checkpoint over the chain's own hash algorithm can anchor a proof: one naming another
+        // (a newer version's, or an edited row) is passed over for the latest that does.
+        const usable = () => latestWith(current.algorithm);
+        let checkpoint = await usable();
         const needed = Number(seqs.reduce((max, seq) => (seq > max ? seq : max), 0n));
-        if (!checkpoint || checkpoint.treeSize < needed) checkpoint = (await sign()) ?? (await latest());
-        assert(checkpoint && checkpoint.treeSize >= needed, 'no checkpoint covers the requested entries');
+        if (!checkpoint || checkpoint.treeSize < needed) checkpoint = (await sign()) ?? (await usable());
+        if (!checkpoint || checkpoint.treeSize < needed) {
+          const blocking = await latest();
+          assert(blocking && blocking.algorithm !== current.algorithm, 'no checkpoint covers the requested entries');
+          throw new JournalAlgorithmError(`checkpoint ${blocking.treeSize}`, String(blocking.algorithm),
+            unknownHashAlgorithm(blocking.algorithm) ?? `names hash algorithm ${blocking.algorithm}, but the journal is chained with ${current.algorithm}`);
+        }
         const entries = [];
         for (const seq of seqs) {
           const entry = (await journal.list({ afterSeq: seq - 1n, limit: 1 }))[0] as JournalEntry;

@@ -112,6 +112,20 @@ export function unknownHashAlgorithm(algorithm: unknown): string | null {
 }
 
 /**
+ * A stored journal head or checkpoint names a hash algorithm this version cannot use: one it does not
+ * know (data written by a newer version, or an edited row), or, for a checkpoint, another than the
+ * chain's. Nothing can be appended to such a chain or proven from it; `sluice verify` still reports
+ * on it. The server refuses to start on such a head and answers requests that meet one with a named
+ * problem, never with a bare internal error.
+ */
+export class JournalAlgorithmError extends Error {
+  override readonly name = 'JournalAlgorithmError';
+  constructor(readonly where: string, readonly algorithm: string, reason: string) {
+    super(`the journal ${where} ${reason}: this version can neither extend nor prove it; run the version of Sluice that wrote it, and sluice verify to see what is stored`);
+  }
+}
+
+/**
  * A proof file checked piece by piece: the checkpoint first, then each entry as it is read, so that
  * a file too large to hold in memory can be streamed through it (journal.proof-stream.ts).
  */

@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/index.ts';
 import { assert, LIMITS } from '../../kernel/index.ts';
 import { isHashAlgorithm, type HashAlgorithm } from '../../crypto/index.ts';
-import { unknownHashAlgorithm } from './journal.proof.ts';
+import { JournalAlgorithmError, unknownHashAlgorithm } from './journal.proof.ts';
 import { GENESIS_HASH, entryHash, type ContentVerifier, type JournalEntry, type VerifyProblem, type VerifyReport } from './journal.ts';
 
 /** Problems listed in one report; past this the report says how many more there were. */
@@ -12,6 +12,7 @@ export interface JournalService {
   initialize(algorithm: HashAlgorithm): Promise<HashAlgorithm>;
   /** Appends one entry inside the caller's transaction, holding the head row until it commits. */
   append(tx: Queryable, entry: { readonly kind: string; readonly payload: string; readonly digest: string; readonly timestamp: bigint }): Promise<JournalEntry>;
+  /** The head; throws JournalAlgorithmError when it names a hash algorithm this version does not know. */
   head(): Promise<{ seq: bigint; hash: string; algorithm: HashAlgorithm }>;
   list(options: { afterSeq: bigint; limit: number }, q?: Queryable): Promise<JournalEntry[]>;
   /** Entries of one kind, in order (a scan: for occasional lookups such as building proofs). */
@@ -60,7 +61,7 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
   /** The head of a chain this version can extend and prove: an algorithm it does not know is refused. */
   async function readHead(q: Queryable, lock: boolean) {
     const head = await readStoredHead(q, lock);
-    assert(isHashAlgorithm(head.algorithm), `the journal is chained with hash algorithm ${head.algorithm}, which this version does not know: run sluice verify`);
+    if (!isHashAlgorithm(head.algorithm)) throw new JournalAlgorithmError('head', head.algorithm, unknownHashAlgorithm(head.algorithm) ?? '');
     return { ...head, algorithm: head.algorithm };
   }
 
