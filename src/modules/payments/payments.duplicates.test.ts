@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, type Api } from '../../../test/http/harness.ts';
-import { exportDump, importDump } from '../../db/index.ts';
+import { exportDump, importDump, migrate } from '../../db/index.ts';
 import { createManualClock } from '../../kernel/index.ts';
 import { ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
 import { buildPacs008, type HeaderInput, type InterbankCreditTransfer } from '../iso20022/index.ts';
+import { claimMessage, importerOf, type MessageIdentity } from './payments.duplicates.ts';
 import { startNetworkApi, pain001, type Network } from './payments.http.test-support.ts';
+import { paymentsMigrations } from './payments.migrations.ts';
+import { createPaymentsWriter } from './payments.writer.ts';
 
 /**
  * A sender's ISO 20022 message id names one file: the same file again is a replay that books
@@ -155,6 +158,33 @@ describeEachDialect('duplicate ISO 20022 message ids', ({ open }) => {
       expect(replayed.ok && replayed.value.outcomes.map(({ outcome }) => outcome.replayed)).toEqual([true]);
     } finally {
       await moved.close();
+    }
+  });
+});
+
+describeEachDialect('message ids recorded before they were counted per importer', ({ open }) => {
+  it('keeps them in the admin and operator namespace, still refusing other files there, and counts participant keys apart', async () => {
+    const db = await open();
+    await migrate(db, paymentsMigrations.filter((migration) => migration.id < 'payments/004'));
+    await db.transaction((tx) => tx.run(
+      'INSERT INTO payment_imported_messages (message_definition, sender, message_id, fingerprint, imported_at) VALUES (?, ?, ?, ?, ?)',
+      ['pain.001.001.09', 'Old Initiator', 'OLD-1', 'a'.repeat(64), '2026-01-01T00:00:00.000Z'],
+    ));
+    await migrate(db, paymentsMigrations);
+    const writer = createPaymentsWriter(db);
+    try {
+      const identity = (fingerprint: string, scope: readonly string[] | null): MessageIdentity => ({
+        definition: 'pain.001.001.09', importer: importerOf('pain.001.001.09', scope), sender: 'Old Initiator', messageId: 'OLD-1', fingerprint, path: '/',
+      });
+      const at = '2026-02-01T00:00:00.000Z';
+      expect(await claimMessage(writer, identity('a'.repeat(64), null), at)).toEqual({ kind: 'same_file' });
+      expect(await claimMessage(writer, identity('b'.repeat(64), null), at)).toEqual({ kind: 'other_file', importedAt: '2026-01-01T00:00:00.000Z' });
+      expect(await claimMessage(writer, identity('b'.repeat(64), ['cust_b', 'cust_a']), at)).toEqual({ kind: 'first' });
+      expect(await claimMessage(writer, identity('b'.repeat(64), ['cust_a', 'cust_b']), at)).toEqual({ kind: 'same_file' });
+      expect(importerOf('pacs.008.001.08', ['bank'])).toBe('');
+    } finally {
+      await writer.stop();
+      await db.close();
     }
   });
 });

@@ -11,6 +11,12 @@ import type { PaymentsWriter } from './payments.writer.ts';
 export interface MessageIdentity {
   /** pain.001.001.09 or pacs.008.001.08: customer and interbank senders are counted apart. */
   readonly definition: string;
+  /**
+   * Whose message ids these are among the callers (importerOf): empty for a pacs.008, whose sender
+   * a participant key must own, and for any file imported by an admin or operator key; the key's
+   * parties for a pain.001 imported by a participant key, whose sender is free text.
+   */
+  readonly importer: string;
   /** Who sent the message (see senderOf in payments.import.ts); empty when the file names nobody. */
   readonly sender: string;
   readonly messageId: string;
@@ -20,6 +26,21 @@ export interface MessageIdentity {
   readonly path: string;
   /** The path of the header's PssblDplct when it says true: the sender itself suspects a duplicate. */
   readonly possibleDuplicatePath?: string;
+}
+
+/**
+ * The namespace of a file's message ids among the callers. A pain.001's sender, its initiating
+ * party, is free text that no key is checked against, so a customer's key could name another
+ * customer there and, importing first, use up that customer's MsgId. A participant key's pain.001
+ * ids are therefore counted apart, under the key's parties (every key of the same parties shares
+ * them, so a replacement key still sees its predecessor's files); they can collide only with files
+ * of those same parties. Admin and operator keys import on anyone's behalf and share the empty
+ * namespace, which is also where rows recorded before namespaces existed stay. A pacs.008's sender
+ * is a bank a participant key must own (payments.import-access.ts), so it needs no namespace.
+ */
+export function importerOf(definition: string, partyScope: readonly string[] | null): string {
+  if (definition !== 'pain.001.001.09' || !partyScope) return '';
+  return `parties:${JSON.stringify([...new Set(partyScope)].sort())}`;
 }
 
 export type Claim =
@@ -43,18 +64,18 @@ export function fingerprintOf(xml: string | Uint8Array): string {
  */
 export async function claimMessage(writer: PaymentsWriter, identity: MessageIdentity, importedAt: string): Promise<Claim> {
   return writer.run(async ({ tx }) => {
-    const key = [identity.definition, identity.sender, identity.messageId];
+    const key = [identity.definition, identity.importer, identity.sender, identity.messageId];
     // Another process sharing a PostgreSQL database may prune the row the insert collided with
     // before it is read (its retention ran out that moment); the insert then wins on its second try.
     for (let attempt = 1; ; attempt += 1) {
       const inserted = await tx.run(
-        `INSERT INTO payment_imported_messages (message_definition, sender, message_id, fingerprint, imported_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (message_definition, sender, message_id) DO NOTHING`,
+        `INSERT INTO payment_imported_messages (message_definition, importer, sender, message_id, fingerprint, imported_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (message_definition, importer, sender, message_id) DO NOTHING`,
         [...key, identity.fingerprint, importedAt],
       );
       if (inserted.changes > 0) return { kind: 'first' } as const;
       const held = await tx.get<{ fingerprint: string; imported_at: string }>(
-        'SELECT fingerprint, imported_at FROM payment_imported_messages WHERE message_definition = ? AND sender = ? AND message_id = ?',
+        'SELECT fingerprint, imported_at FROM payment_imported_messages WHERE message_definition = ? AND importer = ? AND sender = ? AND message_id = ?',
         key,
       );
       if (held) return held.fingerprint === identity.fingerprint ? ({ kind: 'same_file' } as const) : ({ kind: 'other_file', importedAt: held.imported_at } as const);
@@ -78,8 +99,8 @@ export async function pruneImportedMessages(writer: PaymentsWriter, cutoff: stri
   let deleted = 0;
   for (let pass = 0; pass < limits.batches; pass += 1) {
     const removed = await writer.run(async ({ tx }) => (await tx.run(
-      `DELETE FROM payment_imported_messages WHERE (message_definition, sender, message_id) IN (
-         SELECT message_definition, sender, message_id FROM payment_imported_messages WHERE imported_at < ? ORDER BY imported_at LIMIT ?)`,
+      `DELETE FROM payment_imported_messages WHERE (message_definition, importer, sender, message_id) IN (
+         SELECT message_definition, importer, sender, message_id FROM payment_imported_messages WHERE imported_at < ? ORDER BY imported_at LIMIT ?)`,
       [cutoff, limits.batch],
     )).changes);
     deleted += removed;

@@ -104,6 +104,28 @@ describeEachDialect('what a participant key may import', ({ open }) => {
     expect(await recorded()).toBe(before! + 1n);
   });
 
+  it('counts a participant key\'s pain.001 MsgIds apart, so another customer naming the same initiating party cannot use them up', async () => {
+    const victim = await network.customer(network.banks.cn, 'CNY', 1_000_000n, 'CNACCNS0001');
+    const intruder = await network.customer(network.banks.cn, 'CNY', 1_000_000n, 'CNACCNS0002');
+    const creditor = await network.customer(network.banks.cn, 'CNY', 0n, 'CNACCNS0003');
+    // Both files name the victim as initiating party; each pays from its own key's account.
+    const file = (debtorAccount: string, amount: string) => pain001({
+      messageId: 'ACC-NS-1', debtorAccount, debtorAgent: network.banks.cn, debtorName: 'Victim Holdings',
+      transactions: [{ endToEndId: `NS-${amount}`, amount, currency: 'CNY', creditorAgent: network.banks.cn, creditorAccount: creditor.identifier, creditorName: 'Ningbo Axle' }],
+    });
+    const intruderKey = await participantKey(intruder.partyId);
+    const victimKey = await participantKey(victim.partyId);
+    expect(replays(await send(file(intruder.identifier, '1.00'), intruderKey))).toEqual([['ACCC', false]]);
+    // The victim's own file under its own MsgId is booked, and replays when sent again, also by
+    // another key of the same party.
+    const own = file(victim.identifier, '2.00');
+    expect(replays(await send(own, victimKey))).toEqual([['ACCC', false]]);
+    expect(replays(await send(own, await participantKey(victim.partyId)))).toEqual([['ACCC', true]]);
+    // Within its own namespace the MsgId still names one file.
+    expectProblem(await send(file(victim.identifier, '3.00'), victimKey), 409, 'duplicate_message_id', '/Document/CstmrCdtTrfInitn/GrpHdr/MsgId');
+    expect(await network.balance(creditor.id)).toBe(300n);
+  });
+
   it('points account_not_owned of a pacs.008 at the debtor account element of the transfer at fault', async () => {
     const build = await pacs008Writer('B4');
     const elsewhere = await network.customer(network.banks.us, 'CNY', 1_000n, 'USACCB401');

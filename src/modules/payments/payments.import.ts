@@ -160,7 +160,7 @@ export function ordersFromXml(xml: string | Uint8Array): ParsedFile | { ok: fals
   const message = imported.value;
   const messageId = message.kind === 'pain.001.001.09' ? message.initiation.messageId : message.message.messageId;
   const identity: MessageIdentity = {
-    definition: message.kind, sender: senderOf(message), messageId, fingerprint: fingerprintOf(xml), path: messageIdPath(message),
+    definition: message.kind, importer: '', sender: senderOf(message), messageId, fingerprint: fingerprintOf(xml), path: messageIdPath(message),
     ...(message.kind !== 'pain.001.001.09' && message.header?.possibleDuplicate ? { possibleDuplicatePath: `/${BUSINESS_MESSAGE_ELEMENT}/AppHdr/PssblDplct` } : {}),
   };
   if (message.kind === 'pain.001.001.09') {

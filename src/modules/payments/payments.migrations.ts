@@ -131,10 +131,34 @@ const importedMessagesByAge = `
 CREATE INDEX payment_imported_messages_imported_at ON payment_imported_messages (imported_at);
 `;
 
+/**
+ * A pain.001's message ids are counted per importing caller as well as per sender (importerOf in
+ * payments.duplicates.ts), so the key takes the importer. Neither dialect changes a primary key in
+ * place the same way, so the table is rebuilt; its rows keep their ids under the empty importer,
+ * the namespace of admin and operator keys, where they go on refusing other files as before.
+ */
+const importedMessagesByImporter = `
+CREATE TABLE payment_imported_messages_v2 (
+  message_definition TEXT NOT NULL,
+  importer TEXT NOT NULL DEFAULT '',
+  sender TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  PRIMARY KEY (message_definition, importer, sender, message_id)
+);
+INSERT INTO payment_imported_messages_v2 (message_definition, importer, sender, message_id, fingerprint, imported_at)
+  SELECT message_definition, '', sender, message_id, fingerprint, imported_at FROM payment_imported_messages;
+DROP TABLE payment_imported_messages;
+ALTER TABLE payment_imported_messages_v2 RENAME TO payment_imported_messages;
+CREATE INDEX payment_imported_messages_imported_at ON payment_imported_messages (imported_at);
+`;
+
 export const paymentsMigrations: readonly Migration[] = [
   { id: 'payments/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'payments/002_imported_messages', sql: { sqlite: importedMessages, postgres: importedMessages } },
   { id: 'payments/003_imported_messages_by_age', sql: { sqlite: importedMessagesByAge, postgres: importedMessagesByAge } },
+  { id: 'payments/004_imported_messages_by_importer', sql: { sqlite: importedMessagesByImporter, postgres: importedMessagesByImporter } },
 ];
 
 export const paymentsTables: readonly TableSpec[] = [
@@ -165,7 +189,7 @@ export const paymentsTables: readonly TableSpec[] = [
   { name: 'payment_webhook_attempts', columns: ['delivery_id', 'attempt', 'at_ms', 'status_code', 'error', 'duration_ms'], orderBy: 'delivery_id, attempt' },
   {
     name: 'payment_imported_messages',
-    columns: ['message_definition', 'sender', 'message_id', 'fingerprint', 'imported_at'],
-    orderBy: 'message_definition, sender, message_id',
+    columns: ['message_definition', 'importer', 'sender', 'message_id', 'fingerprint', 'imported_at'],
+    orderBy: 'message_definition, importer, sender, message_id',
   },
 ];

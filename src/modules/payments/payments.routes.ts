@@ -5,7 +5,7 @@ import { LIMITS, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
 import { decodeBigintCursor, decodeTextCursor, encodeCursor, page } from '../../http/pagination.ts';
-import { notFound, ProblemError } from '../../http/problem.ts';
+import { ProblemError, unknownId } from '../../http/problem.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
 import { isDerivedLayout } from './payments.ids.ts';
 import type { ImportRefusal, ParsedFile } from './payments.import.ts';
@@ -85,10 +85,10 @@ export function paymentsRoutes(platform: Platform) {
   const { payments } = platform;
 
   /** A participant's key sees payments of its own parties (as customer or as agent), and nothing of others. */
-  function visible(request: FastifyRequest, payment: PaymentRecord | undefined): PaymentRecord {
+  function visible(request: FastifyRequest, uetr: string, payment: PaymentRecord | undefined): PaymentRecord {
     const scope = partyScope(request);
     const parties = payment ? [payment.debtor?.partyId, payment.debtor?.agentPartyId, payment.creditor?.partyId, payment.creditor?.agentPartyId] : [];
-    if (!payment || (scope && !parties.some((id) => id && scope.includes(id)))) throw notFound('payment_not_found', 'no such payment');
+    if (!payment || (scope && !parties.some((id) => id && scope.includes(id)))) throw unknownId('payment_not_found', '/params/uetr', `no payment ${uetr}`);
     return payment;
   }
 
@@ -142,7 +142,7 @@ export function paymentsRoutes(platform: Platform) {
   }
 
   async function act(request: FastifyRequest, uetr: string, side: 'debtor' | 'creditor', action: (uetr: string) => Promise<{ ok: true; value: PaymentRecord } | { ok: false; error: PaymentError }>) {
-    requireSide(request, visible(request, await payments.get(uetr.toLowerCase())), side);
+    requireSide(request, visible(request, uetr, await payments.get(uetr.toLowerCase())), side);
     let result;
     try {
       result = await action(uetr.toLowerCase());
@@ -189,10 +189,10 @@ export function paymentsRoutes(platform: Platform) {
     });
 
     app.get('/payments/:uetr', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Get a payment by UETR', params: UetrParams } }, async (request) =>
-      renderPayment(visible(request, await payments.get(request.params.uetr.toLowerCase()))));
+      renderPayment(visible(request, request.params.uetr, await payments.get(request.params.uetr.toLowerCase()))));
 
     app.get('/payments/:uetr/track', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Every hop and every status change of a payment', params: UetrParams } }, async (request) => {
-      visible(request, await payments.get(request.params.uetr.toLowerCase()));
+      visible(request, request.params.uetr, await payments.get(request.params.uetr.toLowerCase()));
       return renderTracking((await payments.track(request.params.uetr.toLowerCase()))!);
     });
 
@@ -214,7 +214,7 @@ export function paymentsRoutes(platform: Platform) {
 
     app.get('/payments/:uetr/messages/:kind', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Export an ISO 20022 message of a payment (header and document)', params: MessageParams } }, async (request, reply) => {
       const uetr = request.params.uetr.toLowerCase();
-      visible(request, await payments.get(uetr));
+      visible(request, request.params.uetr, await payments.get(uetr));
       const exported = await payments.exportMessage(uetr, request.params.kind);
       if (!exported.ok) throw paymentProblem(exported.error, { field: '/params/kind' });
       return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.kind}-${exported.value.messageId}.xml"`).send(exported.value.xml);
@@ -224,7 +224,7 @@ export function paymentsRoutes(platform: Platform) {
       if (!Buffer.isBuffer(request.body)) throw new ProblemError(415, 'unsupported_media_type', 'send the ISO 20022 file with Content-Type: application/xml');
       let imported;
       try {
-        imported = await payments.importXml(request.body, (file) => requireImportSide(request, file));
+        imported = await payments.importXml(request.body, (file) => requireImportSide(request, file), partyScope(request));
       } catch (error) {
         throw serviceProblem(error);
       }
@@ -262,7 +262,7 @@ export function paymentsRoutes(platform: Platform) {
 
     app.get('/payments/participants/:bic', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'A participant with its accounts and charges per currency', params: BicParams } }, async (request) => {
       const participant = await payments.directory.participant(request.params.bic);
-      if (!participant) throw notFound('participant_not_found', `no participant ${request.params.bic}`);
+      if (!participant) throw unknownId('participant_not_found', '/params/bic', `no participant ${request.params.bic}`);
       return renderParticipant(participant, await payments.directory.currenciesOf(request.params.bic));
     });
 
@@ -292,13 +292,13 @@ export function paymentsRoutes(platform: Platform) {
     app.get('/payments/webhooks', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'List webhook subscriptions' } }, async () => ({ data: (await payments.webhooks.list()).map(renderWebhook) }));
 
     app.delete('/payments/webhooks/:id', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Stop a subscription (its delivery log stays)', params: WebhookParams } }, async (request, reply) => {
-      if (!(await payments.webhooks.remove(request.params.id.toLowerCase()))) throw paymentProblem('webhook_not_found', { field: '/params/id' });
+      if (!(await payments.webhooks.remove(request.params.id.toLowerCase()))) throw unknownId('webhook_not_found', '/params/id', `no webhook ${request.params.id}`);
       return reply.status(204).send();
     });
 
     app.get('/payments/webhooks/:id/deliveries', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'The delivery log of a subscription: every attempt with its answer', params: WebhookParams, querystring: EventsQuery } }, async (request) => {
       const id = request.params.id.toLowerCase();
-      if (!(await payments.webhooks.get(id))) throw paymentProblem('webhook_not_found', { field: '/params/id' });
+      if (!(await payments.webhooks.get(id))) throw unknownId('webhook_not_found', '/params/id', `no webhook ${request.params.id}`);
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
       const deliveries = await payments.webhooks.deliveries(id, { after: decodeBigintCursor(request.query.after, '/query/after') ?? 0n, limit: Math.min(limit, PAYMENT_LIMITS.pageMaxItems) });
       return page(deliveries, limit, (delivery) => delivery.eventSeq, renderDelivery);

@@ -8,7 +8,7 @@ import { createActions } from './payments.actions.ts';
 import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import type { PaymentGate } from './payments.gate.ts';
-import { claimMessage, pruneImportedMessages } from './payments.duplicates.ts';
+import { claimMessage, importerOf, pruneImportedMessages } from './payments.duplicates.ts';
 import { duplicateRefusal, ordersFromXml, submitAll, withLegacyIds, type ImportedResult, type ImportRefusal, type ParsedFile } from './payments.import.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import { DEFAULT_OPERATOR_BIC, exportMessage, issueMessage, type MessageKind } from './payments.messages.ts';
@@ -79,8 +79,12 @@ export interface PaymentsService {
   expireDue(): Promise<number>;
   /** Forgets imported messages past their retention, a bounded number per call; returns how many. */
   pruneImportedMessages(): Promise<number>;
-  /** Imports a pain.001 or pacs.008; `authorize` may refuse the file (a participant's key) before its MsgId is claimed or any order submitted. */
-  importXml(xml: string | Uint8Array, authorize?: (file: ParsedFile) => Promise<void>): Promise<ImportOutcome>;
+  /**
+   * Imports a pain.001 or pacs.008; `authorize` may refuse the file (a participant's key) before its
+   * MsgId is claimed or any order submitted. `partyScope` is the importing key's parties (null for
+   * an admin or operator key): a participant key's pain.001 ids are counted apart (importerOf).
+   */
+  importXml(xml: string | Uint8Array, authorize?: (file: ParsedFile) => Promise<void>, partyScope?: readonly string[] | null): Promise<ImportOutcome>;
   /** The stored messages of a payment, rebuilt and checked against their digests. */
   exportMessage(uetr: string, kind: MessageKind): Promise<Result<{ xml: string; messageId: string }, PaymentError>>;
   statement(account: string, date: string): Promise<Result<StatementView, PaymentError>>;
@@ -148,7 +152,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
     returnPayment: (uetr, reasonCode) => actions.returnPayment(uetr, reasonCode),
     expireDue: () => actions.expireDue(),
     pruneImportedMessages: () => pruneImported(),
-    async importXml(xml, authorize) {
+    async importXml(xml, authorize, partyScope = null) {
       // libxml2 is loaded on the first import, not at start (see iso20022.libxml.ts).
       await loadXmlLibrary();
       const parsed = ordersFromXml(xml);
@@ -156,8 +160,9 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       await authorize?.(parsed);
       // Claimed after authorisation, so a caller refused the orders can neither take a sender's
       // message id nor learn which ids are taken; and before any order, so a duplicate books nothing.
-      const claim = await claimMessage(writer, parsed.identity, new Date(clock.nowMs()).toISOString());
-      if (claim.kind === 'other_file') return { ok: false, refusal: duplicateRefusal(parsed.identity, claim.importedAt) };
+      const identity = { ...parsed.identity, importer: importerOf(parsed.identity.definition, partyScope) };
+      const claim = await claimMessage(writer, identity, new Date(clock.nowMs()).toISOString());
+      if (claim.kind === 'other_file') return { ok: false, refusal: duplicateRefusal(identity, claim.importedAt) };
       // A transaction imported before its id took in the debtor account keeps its older id.
       const orders = await withLegacyIds(parsed.orders, (id) => loadPayment(db, id));
       const outcomes = await submitAll(orders, (order) => submitter.submit(order));
