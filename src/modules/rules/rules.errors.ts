@@ -23,6 +23,7 @@ export const RULES_ERROR_STATUS = Object.freeze({
   ruleset_not_found: 404,
   ruleset_not_draft: 409,
   ruleset_not_backtested: 409,
+  ruleset_past_backtest: 409,
   invalid_stage_transition: 409,
   live_ruleset_cannot_be_retired: 409,
   too_many_shadow_rulesets: 409,

@@ -111,11 +111,13 @@ export async function updateDraft(tx: Queryable, id: string, name: string, defin
 
 /**
  * Stores a backtest result, and moves a draft to backtested, only if the definition is still the one
- * that was replayed: a draft edited meanwhile keeps its stage and gets no stale result.
+ * that was replayed and the version is still a draft or backtested: a draft edited meanwhile keeps
+ * its stage and gets no stale result, and a version promoted meanwhile keeps the backtest it was
+ * promoted on.
  */
 export async function storeBacktest(q: Queryable, id: string, replayed: string, result: BacktestResult, nowMs: number): Promise<number> {
   const changed = await q.run(
-    "UPDATE rules_rulesets SET backtest = ?, stage = CASE WHEN stage = 'draft' THEN 'backtested' ELSE stage END, updated_at_ms = ? WHERE id = ? AND definition = ?",
+    "UPDATE rules_rulesets SET backtest = ?, stage = CASE WHEN stage = 'draft' THEN 'backtested' ELSE stage END, updated_at_ms = ? WHERE id = ? AND definition = ? AND stage IN ('draft', 'backtested')",
     [JSON.stringify(result), nowMs, id, replayed],
   );
   return changed.changes;

@@ -40,6 +40,9 @@ describeEachDialect('rulesets over HTTP', ({ open }) => {
     expectProblem(await api.call('PUT', `/v1/risk/rulesets/${draft.id}`, body('too late')), 409, 'ruleset_not_draft', '/params/id');
     const live = await api.ok('POST', `/v1/risk/rulesets/${draft.id}/promote`, { stage: 'live' }, 200, { key: analystKey });
     expect(live.stage).toBe('live');
+    const again = expectProblem(await api.call('POST', `/v1/risk/rulesets/${draft.id}/backtest`, { days: 7 }, { key: analystKey }), 409, 'ruleset_past_backtest', '/params/id');
+    expect(again.detail).toContain('is live');
+    expect((await api.ok('GET', `/v1/risk/rulesets/${draft.id}`)).backtest).toEqual(backtested.backtest);
     expect(api.platform.rules.evaluate(sampleVariables()).live).toMatchObject({ rulesetId: draft.id, version: draft.version, outcome: 'review', score: 60 });
     expect(await api.ok('GET', `/v1/risk/rulesets/${draft.id}`, undefined, 200, { key: auditorKey })).toMatchObject({ id: draft.id, stage: 'live', rules: expect.any(Array) });
   });

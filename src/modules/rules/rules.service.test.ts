@@ -205,4 +205,69 @@ describeEachDialect('rules service', ({ dialect, open }) => {
     }
     expect(seen.some((result) => prefixOf.has(result.rulesetId))).toBe(true);
   });
+
+  // Earlier tests leave shadow versions; these need a free shadow place.
+  const retireShadows = async () => {
+    for (const record of await rules.list({ stage: 'shadow', order: 'asc', limit: 10 })) await rules.promote(record.id, 'retired');
+  };
+
+  it('keeps the backtest a version was promoted on: a version past backtested is refused another, naming its stage', async () => {
+    await retireShadows();
+    const created = await rules.createDraft(input('evidence'));
+    if (!created.ok) throw new Error('draft refused');
+    const id = created.value.id;
+    expect((await rules.backtest(id, 7)).ok).toBe(true);
+    clock.advance(DAY_MS);
+    const rerun = await rules.backtest(id, 1);
+    expect(rerun.ok && rerun.value).toMatchObject({ stage: 'backtested', backtest: { days: 1 } });
+    const evidence = (await rules.get(id))?.backtest;
+    for (const stage of ['shadow', 'live', 'retired'] as const) {
+      if (stage === 'retired') {
+        const successor = await rules.createDraft(input('successor'));
+        if (!successor.ok) throw new Error('draft refused');
+        await rules.backtest(successor.value.id, 1);
+        expect((await rules.promote(successor.value.id, 'live')).ok).toBe(true);
+        expect((await rules.get(id))?.stage).toBe('retired');
+      } else {
+        expect((await rules.promote(id, stage)).ok).toBe(true);
+      }
+      clock.advance(DAY_MS);
+      const refused = await rules.backtest(id, 30);
+      expect(refused).toMatchObject({ ok: false, problem: { code: 'ruleset_past_backtest', pointer: '/params/id' } });
+      expect(!refused.ok && refused.problem.detail).toContain(`is ${stage}`);
+      expect((await rules.get(id))?.backtest).toEqual(evidence);
+    }
+  });
+
+  it('keeps the backtest a version was promoted on while another replay of it was running', async () => {
+    let release = () => {};
+    let started = () => {};
+    const replayStarted = new Promise<void>((resolve) => (started = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowHistory: DecisionHistory = {
+      async *since(fromMs, limit) {
+        started();
+        await gate;
+        yield* history.since(fromMs, limit);
+      },
+    };
+    const slow = createRulesService({ db, clock, history: slowHistory, probe, pollIntervalMs: 0, budgetMs: 1000 });
+    await retireShadows();
+    try {
+      const created = await rules.createDraft(input('promoted mid-replay'));
+      if (!created.ok) throw new Error('draft refused');
+      const id = created.value.id;
+      expect((await rules.backtest(id, 7)).ok).toBe(true);
+      const evidence = (await rules.get(id))?.backtest;
+      const replay = slow.backtest(id, 1);
+      await replayStarted;
+      expect((await rules.promote(id, 'shadow')).ok).toBe(true);
+      release();
+      expect(await replay).toMatchObject({ ok: false, problem: { code: 'ruleset_past_backtest', pointer: '/params/id' } });
+      expect(await rules.get(id)).toMatchObject({ stage: 'shadow', backtest: evidence });
+      expect((await rules.promote(id, 'retired')).ok).toBe(true);
+    } finally {
+      await slow.stop();
+    }
+  });
 });

@@ -31,7 +31,10 @@ export interface RulesService extends RulesEngine {
   editDraft(id: string, input: RulesetInput): Promise<RulesResult<RulesetRecord>>;
   get(id: string): Promise<RulesetRecord | undefined>;
   list(query: ListQuery): Promise<RulesetRecord[]>;
-  /** Replays the last `days` of decisions, stores the result and moves a draft to backtested. */
+  /**
+   * Replays the last `days` of decisions, stores the result and moves a draft to backtested; a
+   * version past backtested keeps the backtest it was promoted on and is refused.
+   */
   backtest(id: string, days: number): Promise<RulesResult<RulesetRecord>>;
   promote(id: string, stage: PromotionStage): Promise<RulesResult<RulesetRecord>>;
   /** Which versions this process evaluates now. */
@@ -70,6 +73,15 @@ class Refusal extends Error {
 const refuse = (problem: RulesProblem): { ok: false; problem: RulesProblem } => ({ ok: false, problem });
 // Every caller names the ruleset by the id in its path.
 const notFound = (id: string) => rulesProblem('ruleset_not_found', '/params/id', `no ruleset ${id}`);
+
+/**
+ * Stages whose backtest may still be replaced. Past them the stored backtest is the evidence the
+ * version was promoted (or retired) on, and an audit must find it as it was then.
+ */
+const BACKTESTABLE: ReadonlySet<RulesetStage> = new Set(['draft', 'backtested']);
+
+const pastBacktest = (record: RulesetRecord) =>
+  rulesProblem('ruleset_past_backtest', '/params/id', `version ${record.version} is ${record.stage}; its backtest is kept as the evidence it moved on with. Create a new draft to backtest these rules again`);
 
 /** Why a version at `from` cannot move to `to`, or null when it can. */
 function transitionProblem(from: RulesetStage, to: PromotionStage): RulesProblem | null {
@@ -125,9 +137,13 @@ export function createRulesService(deps: RulesServiceDeps): RulesService {
     try {
       const record = await loadRuleset(db, id);
       if (!record) return refuse(notFound(id));
+      if (!BACKTESTABLE.has(record.stage)) return refuse(pastBacktest(record));
       const toMs = clock.nowMs();
       const result = await runBacktest(snapshots.compiled(record), history, { days, fromMs: toMs - days * DAY_MS, toMs }, deps.stopwatch);
       if ((await storeBacktest(db, id, definitionText(record), result, clock.nowMs())) === 0) {
+        // Promoted while the replay ran (the stored result stays the one it was promoted on), or edited.
+        const now = await loadRuleset(db, id);
+        if (now && !BACKTESTABLE.has(now.stage)) return refuse(pastBacktest(now));
         return refuse(rulesProblem('ruleset_not_draft', '/', 'the draft was edited while the backtest ran; run it again'));
       }
       return { ok: true, value: (await loadRuleset(db, id)) as RulesetRecord };
