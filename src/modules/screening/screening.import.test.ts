@@ -99,6 +99,17 @@ describe('reading CSV lists', () => {
     expect(parsed.ok && parsed.value.malformed.map((line) => line.line)).toEqual([3, 5]);
   });
 
+  it('reports a row whose name or alias is over the length limit by its line, and imports the rest', () => {
+    const long = 'y'.repeat(SCREENING_LIMITS.nameMaxLength + 1);
+    const text = `id,name,aliases\na,${long},\nb,Bravo,"Bee;${long}"\nc,Charlie,\n`;
+    const parsed = parseListFile(text, 'csv');
+    expect(parsed.ok && parsed.value.entities.map((entity) => entity.id)).toEqual(['c']);
+    expect(parsed.ok && parsed.value.malformed).toEqual([
+      { line: 2, reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` },
+      { line: 3, reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` },
+    ]);
+  });
+
   it('needs a name column', () => {
     expect(parseListFile('id,country\n1,cn\n', 'csv')).toMatchObject({ ok: false, error: 'csv_header_missing_name', line: 1 });
   });
