@@ -41,6 +41,9 @@ export type ProgramResult<T> = { readonly ok: true; readonly value: T } | { read
 
 const memberRefusal = (error: ScfError, partyId: string) => ({ ok: false, error, partyId }) as const;
 
+/** Advisory lock class of program claims on PostgreSQL; the second key is the hash of the program id. */
+const PROGRAM_CLAIM_LOCK_CLASS = 7_316_024;
+
 const ACCOUNT_CODE: Readonly<Record<MemberRole, number>> = { core: SCF_CODES.coreAccount, bank: SCF_CODES.bankAccount, supplier: SCF_CODES.supplierAccount };
 
 function programEvent(kind: 'create_program' | 'add_suppliers', programId: string, members: readonly Member[], program?: ProgramRecord): string {
@@ -96,11 +99,27 @@ export function createPrograms(deps: ProgramDeps) {
     return null;
   }
 
+  /**
+   * Runs a program's creation under its claim. The serial runner keeps one process's creations apart;
+   * processes sharing a PostgreSQL database also race, and both would open member accounts before one
+   * lost at the insert, leaving the loser's accounts behind. So the creation first takes a lock on
+   * the program id, held in a transaction of its own until the creation has committed: the second
+   * creator waits, then finds the program and opens nothing. SQLite has one writer process, and its
+   * writer cannot hold a transaction while the ledger opens the accounts.
+   */
+  function claimed<T>(programId: string, work: () => Promise<T>): Promise<T> {
+    if (db.dialect !== 'postgres') return work();
+    return db.transaction(async (claim) => {
+      await claim.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PROGRAM_CLAIM_LOCK_CLASS, programId]);
+      return work();
+    });
+  }
+
   const membersOf = (programId: string, role: MemberRole, ids: readonly string[], addedAt: string): Member[] =>
     ids.map((partyId) => ({ partyId, role, accountId: memberAccountId(programId, partyId), addedAt }));
 
   return {
-    create: (input: ProgramInput): Promise<ProgramResult<{ program: ProgramRecord; created: boolean }>> => oneAtATime(async () => {
+    create: (input: ProgramInput): Promise<ProgramResult<{ program: ProgramRecord; created: boolean }>> => oneAtATime(() => claimed(input.id, async () => {
       const now = deps.clock.nowMs();
       const createdAt = new Date(now).toISOString();
       const members = [
@@ -134,7 +153,7 @@ export function createPrograms(deps: ProgramDeps) {
         await deps.journal.append(tx, { kind: 'scf.event', payload: programEvent('create_program', program.id, members, program), digest: '', timestamp: msToNs(now) });
         return ok({ program, created: true });
       });
-    }),
+    })),
 
     /**
      * Adds suppliers to the network; naming a party that already supplies the program changes nothing.
