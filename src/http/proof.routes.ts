@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { UUID_PATTERN, normalizeUuid } from '../kernel/index.ts';
 import { buildVoucherProof } from '../flows/voucher-proof.ts';
 import { proofFileText } from '../modules/journal/index.ts';
+import { readsVoucher } from '../modules/scf/index.ts';
 import type { Platform } from '../platform.ts';
 import { partyScope } from './auth.ts';
 import { fieldProblem, notFound } from './problem.ts';
@@ -24,13 +25,9 @@ export function proofRoutes(platform: Platform) {
       const id = normalizeUuid(request.params.voucher_id);
       const view = await platform.scf.getVoucher(id);
       const scope = partyScope(request);
-      // A participant may prove only vouchers it holds or held, issued, or financed.
-      const involved = view && (
-        !scope ||
-        scope.includes(view.voucher.issuerId) ||
-        view.holdings.some((holding) => scope.includes(holding.holderId)) ||
-        view.pieces.some((piece) => piece.financing !== null && scope.includes(piece.financing.bankId))
-      );
+      // A participant may prove only the vouchers it may read: issued, held or financed by its
+      // parties, or offered to one of them and not yet accepted or declined.
+      const involved = view && (!scope || readsVoucher(view, scope));
       if (!view || !involved) throw fieldProblem(404, 'voucher_not_found', '/params/voucher_id', `no voucher ${id}`);
       const proof = await buildVoucherProof(platform, id);
       if (proof === 'voucher_has_no_events') throw notFound('voucher_has_no_events', `voucher ${id} has no journaled operations yet`);

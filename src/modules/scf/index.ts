@@ -7,6 +7,7 @@ export type { ProgramInput } from './scf.programs.ts';
 export type { Outcome, OperationKind, ScfOperation } from './scf.operations.ts';
 export type { ProgramRecord, VoucherRecord } from './scf.repository.ts';
 export { amountOf, discountInterest, daysBetween, isOverdue, type Piece, type PieceStatus, type Program, type Voucher, type Financing } from './scf.ts';
+export { readsVoucher } from './scf.visibility.ts';
 export { scfRoutes } from './scf.routes.ts';
 export { SCF_HELP, scfCommand } from './scf.cli.ts';
 export { loadScfDemo, type ScfDemoOptions, type ScfDemoParties } from './scf.demo.ts';

@@ -1,0 +1,19 @@
+import type { Holding, VoucherRecord } from './scf.repository.ts';
+import { isLive, type Piece } from './scf.ts';
+
+/**
+ * Who may read a voucher (its view, its pieces, its proof) with a participant key: the parties to
+ * it, not every member of its program. They are its issuer (the core enterprise), every holder that
+ * accepted a piece of it (current and past, down its lineage), the bank financing a piece of it, and
+ * the party a piece is offered to while the offer is open (awaiting its first sign-off, or a
+ * transfer awaiting acceptance), so that it can check what it is asked to accept. An offer turned
+ * down gives nothing more: a receiver that declined sees the voucher only if it held it before.
+ * Operator and admin keys see every voucher; anyone else is answered as for an unknown id.
+ */
+export function readsVoucher(view: { readonly voucher: Pick<VoucherRecord, 'issuerId'>; readonly pieces: readonly Piece[]; readonly holdings: readonly Holding[] }, partyIds: readonly string[]): boolean {
+  return partyIds.includes(view.voucher.issuerId) ||
+    view.holdings.some((holding) => partyIds.includes(holding.holderId)) ||
+    view.pieces.some((piece) =>
+      (piece.financing !== null && partyIds.includes(piece.financing.bankId)) ||
+      (piece.pendingHolderId !== null && isLive(piece) && partyIds.includes(piece.pendingHolderId)));
+}
