@@ -61,3 +61,11 @@ export function fieldProblem(status: number, code: string, pointer: string, deta
 }
 
 export const notFound = (code: string, detail: string) => new ProblemError(404, code, detail);
+
+/**
+ * The answer to a request naming an id that does not exist, or that the caller may not see: every
+ * route answers both through here, so the two cannot be told apart (give the id as the client sent
+ * it, whichever case it is). The pointer names the parameter that held the id (`/params/id`,
+ * `/query/account_id`), so a client can tell which id of a route was unknown.
+ */
+export const unknownId = (code: string, pointer: string, detail: string): ProblemError => fieldProblem(404, code, pointer, detail);

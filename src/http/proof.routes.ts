@@ -7,7 +7,7 @@ import { proofFileText } from '../modules/journal/index.ts';
 import { readsVoucher } from '../modules/scf/index.ts';
 import type { Platform } from '../platform.ts';
 import { partyScope } from './auth.ts';
-import { fieldProblem, notFound } from './problem.ts';
+import { fieldProblem, unknownId } from './problem.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -28,9 +28,9 @@ export function proofRoutes(platform: Platform) {
       // A participant may prove only the vouchers it may read: issued, held or financed by its
       // parties, or offered to one of them and not yet accepted or declined.
       const involved = view && (!scope || readsVoucher(view, scope));
-      if (!view || !involved) throw fieldProblem(404, 'voucher_not_found', '/params/voucher_id', `no voucher ${id}`);
+      if (!view || !involved) throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${id}`);
       const proof = await buildVoucherProof(platform, id);
-      if (proof === 'voucher_has_no_events') throw notFound('voucher_has_no_events', `voucher ${id} has no journaled operations yet`);
+      if (proof === 'voucher_has_no_events') throw fieldProblem(404, 'voucher_has_no_events', '/params/voucher_id', `voucher ${id} has no journaled operations yet`);
       // One entry per line, so that sluice verify --proof reads the saved file a line at a time.
       return reply.type('application/json; charset=utf-8').send(proofFileText(proof));
     });

@@ -5,7 +5,7 @@ import { ISO_4217_SCALES, LIMITS, isoToNs, msToNs, normalizeUuid, parseMinorUnit
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
 import { decodeBigintCursor, page, PageQuery } from '../../http/pagination.ts';
-import { fieldProblem, notFound, ProblemError, type FieldError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId, type FieldError } from '../../http/problem.ts';
 import { acceptSingleOrBatch, isSingle } from '../../http/single.ts';
 import { AccountFlags, TransferFlags, canonicalMetadata, flagsToBits, type AccountRequest, type Transfer, type TransferRequest } from './ledger.ts';
 import { LEDGER_ERROR_STATUS } from './ledger.errors.ts';
@@ -105,10 +105,11 @@ export function ledgerRoutes(platform: Platform) {
     if (errors.length > 0) throw new ProblemError(403, 'account_not_owned', 'a participant key may only debit accounts of its own parties', errors);
   }
 
-  async function visibleAccount(request: FastifyRequest, id: string) {
+  /** The account an id names, if the key may see it; `pointer` names where the request gave the id. */
+  async function visibleAccount(request: FastifyRequest, id: string, pointer = '/params/id') {
     const account = await ledger.getAccount(normalizeUuid(id));
     const scope = partyScope(request);
-    if (!account || (scope && (!account.partyId || !scope.includes(account.partyId)))) throw notFound('account_not_found', `no account ${id}`);
+    if (!account || (scope && (!account.partyId || !scope.includes(account.partyId)))) throw unknownId('account_not_found', pointer, `no account ${id}`);
     return account;
   }
 
@@ -138,7 +139,7 @@ export function ledgerRoutes(platform: Platform) {
       schema: { tags: ['ledger'], summary: 'Get a ledger', params: Type.Object({ id: LedgerId }) },
     }, async (request) => {
       const found = await ledger.getLedger(request.params.id);
-      if (!found) throw notFound('ledger_not_found', `no ledger ${request.params.id}`);
+      if (!found) throw unknownId('ledger_not_found', '/params/id', `no ledger ${request.params.id}`);
       return renderLedger(found);
     });
 
@@ -203,7 +204,7 @@ export function ledgerRoutes(platform: Platform) {
     }, async (request) => {
       const account = await visibleAccount(request, request.params.id);
       const result = await ledger.balancesAt(account.id, parseInstant(request.query.at, '/query/at'));
-      if (!result.ok) throw notFound(result.error, `no account ${account.id}`);
+      if (!result.ok) throw unknownId(result.error, '/params/id', `no account ${request.params.id}`);
       return { account_id: account.id, at: String(result.value.at), source: result.value.source, ...renderBalances(result.value) };
     });
 
@@ -227,7 +228,7 @@ export function ledgerRoutes(platform: Platform) {
       const count = BigInt(request.query.points ?? LIMITS.balanceSeriesDefaultPoints);
       const instants = Array.from({ length: Number(count) }, (_, index) => from + ((to - from) * BigInt(index)) / (count - 1n));
       const result = await ledger.balanceSeries(account.id, instants);
-      if (!result.ok) throw notFound(result.error, `no account ${account.id}`);
+      if (!result.ok) throw unknownId(result.error, '/params/id', `no account ${request.params.id}`);
       return { account_id: account.id, points: result.value.map((point) => ({ at: String(point.at), ...renderBalances(point) })) };
     });
 
@@ -284,7 +285,7 @@ export function ledgerRoutes(platform: Platform) {
       const { limit = LIMITS.pageDefaultItems, order = 'asc' } = request.query;
       if (partyScope(request)) {
         if (!request.query.account_id) throw fieldProblem(400, 'account_id_required', '/query/account_id', 'is required for participant keys');
-        await visibleAccount(request, request.query.account_id);
+        await visibleAccount(request, request.query.account_id, '/query/account_id');
       }
       const transfers = await ledger.listTransfers({
         accountId: request.query.account_id && normalizeUuid(request.query.account_id), code: request.query.code, ledger: request.query.ledger,
@@ -297,12 +298,12 @@ export function ledgerRoutes(platform: Platform) {
     app.get('/transfers/:id', { config: { permission: 'read' }, schema: { tags: ['ledger'], summary: 'Get a transfer', params: IdParams } }, async (request) => {
       const transfer = await ledger.getTransfer(normalizeUuid(request.params.id));
       const scope = partyScope(request);
+      let visible = transfer !== undefined;
       if (transfer && scope) {
         const [debit, credit] = [await ledger.getAccount(transfer.debitAccountId), await ledger.getAccount(transfer.creditAccountId)];
-        const mine = [debit, credit].some((account) => account?.partyId && scope.includes(account.partyId));
-        if (!mine) throw notFound('transfer_not_found', `no transfer ${request.params.id}`);
+        visible = [debit, credit].some((account) => account?.partyId && scope.includes(account.partyId));
       }
-      if (!transfer) throw notFound('transfer_not_found', `no transfer ${request.params.id}`);
+      if (!transfer || !visible) throw unknownId('transfer_not_found', '/params/id', `no transfer ${request.params.id}`);
       const pending = transfer.flags & TransferFlags.pending ? await ledger.pendingStatus(transfer.id) : undefined;
       return { ...renderTransfer(transfer), ...(pending ? { pending_status: pending.status } : {}) };
     });

@@ -5,7 +5,7 @@ import { LIMITS } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
 import { decodeTextCursor, page } from '../../http/pagination.ts';
-import { notFound, ProblemError } from '../../http/problem.ts';
+import { ProblemError, unknownId } from '../../http/problem.ts';
 import { canonicalMetadata, MetadataSchema as Metadata } from '../ledger/index.ts';
 import { PARTY_KINDS, type Party } from './parties.ts';
 
@@ -62,7 +62,7 @@ export function partiesRoutes(platform: Platform) {
     app.get('/parties/:id', { config: { permission: 'read' }, schema: { tags: ['parties'], summary: 'Get a party', params: Type.Object({ id: PartyId }) } }, async (request) => {
       const scope = partyScope(request);
       const party = scope && !scope.includes(request.params.id) ? undefined : await parties.get(request.params.id);
-      if (!party) throw notFound('party_not_found', `no party ${request.params.id}`);
+      if (!party) throw unknownId('party_not_found', '/params/id', `no party ${request.params.id}`);
       return render(party);
     });
   };

@@ -53,6 +53,28 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expectProblem(await api.call('GET', `/v1/payments/${uuid()}`), 404, 'payment_not_found');
   });
 
+  it('credits the creditor a DEBT payment exactly the buy amount of the quote it executes', async () => {
+    // One yen buys several fen, so the charge bought on top can come out above the charge itself.
+    const from = await network.customer(network.banks.us, 'JPY', 10_000_000n);
+    for (const [sellAmount, chargeBearer] of [['123457', 'DEBT'], ['98765', 'DEBT'], ['123457', 'SHAR']] as const) {
+      const to = await network.customer(network.banks.cn, 'CNY');
+      const quote = await api.ok('POST', '/v1/fx/quotes', { sell_currency: 'JPY', buy_currency: 'CNY', sell_amount: sellAmount }, 201);
+      const payment = await api.ok('POST', '/v1/payments', {
+        id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: sellAmount, currency: 'JPY', charge_bearer: chargeBearer, quote_id: quote.id,
+      }, 201);
+      const [credited, creditorCharge] = [BigInt(payment.credited.amount), BigInt(payment.charges.creditor_agent.amount)];
+      if (chargeBearer === 'DEBT') {
+        expect(credited).toBe(BigInt(quote.buy_amount));
+        // The creditor agent's charge (100 fen and 10 bp here) was bought on top, not taken from the credit.
+        expect(creditorCharge >= 100n + (credited * 10n) / 10_000n).toBe(true);
+      } else {
+        expect(payment.fx.bought.amount).toBe(quote.buy_amount);
+        expect(credited).toBe(BigInt(quote.buy_amount) - creditorCharge);
+      }
+      expect(await network.balance(to.id)).toBe(credited);
+    }
+  });
+
   it('holds a payment for the creditor agent, accepts one and cancels another', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'USD', 500_000n), await network.customer(network.banks.us, 'USD')];
     const hold = () => api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'USD', settlement: 'on_acceptance' }, 201);
@@ -147,7 +169,14 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expectProblem(await api.call('POST', '/v1/payments', { id: uuid(), debtor_account: theirs.id, creditor_account: payee.id, amount: '100', currency: 'CNY' }, { key }), 403, 'account_not_owned', '/debtor_account');
     const other = await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: theirs.id, creditor_account: payee.id, amount: '100', currency: 'CNY' }, 201);
     await api.ok('GET', `/v1/payments/${own.uetr}/track`, undefined, 200, { key });
-    expectProblem(await api.call('GET', `/v1/payments/${other.uetr}`, undefined, { key }), 404, 'payment_not_found');
+    // A payment of others answers exactly as an unknown UETR does, but for the UETR itself, on every route that names one.
+    const unknown = uuid();
+    for (const [method, tail, body] of [['GET', ''], ['GET', '/track'], ['GET', '/messages/pacs.008'], ['POST', '/cancel', {}], ['POST', '/accept']] as const) {
+      const [hidden, missing] = [await api.call(method, `/v1/payments/${other.uetr}${tail}`, body, { key }), await api.call(method, `/v1/payments/${unknown}${tail}`, body, { key })];
+      expectProblem(missing, 404, 'payment_not_found', '/params/uetr');
+      expectProblem(hidden, 404, 'payment_not_found', '/params/uetr');
+      expect(JSON.parse(hidden.body.replaceAll(other.uetr, 'UETR')), `${method} ${tail}`).toEqual(JSON.parse(missing.body.replaceAll(unknown, 'UETR')));
+    }
     const listed = await api.ok('GET', '/v1/payments?limit=100', undefined, 200, { key });
     expect(listed.data.map((payment: { uetr: string }) => payment.uetr)).toEqual([own.uetr]);
     expectProblem(await api.call('POST', '/v1/payments/webhooks', { url: 'http://127.0.0.1:9/x' }, { key }), 403, 'forbidden');

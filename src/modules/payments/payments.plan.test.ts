@@ -92,7 +92,12 @@ describe('payment plans', () => {
           const fxTerms = plan.fx!;
           expect(fxTerms.bought * minorRate.denominator <= fxTerms.sold * minorRate.numerator).toBe(true);
           expect(fxTerms.bought).toBe(convert(fxTerms.sold, minorRate).bought);
-          if (chargeBearer === 'DEBT') expect(plan.credited >= convert(amount, minorRate).bought).toBe(true);
+          // DEBT: the creditor receives exactly what the instructed amount buys (a firm quote's buy
+          // amount), and the creditor agent at least its charge on that.
+          if (chargeBearer === 'DEBT') {
+            expect(plan.credited).toBe(convert(amount, minorRate).bought);
+            expect(plan.creditorAgentFee >= feeOf(input.creditorAgent, plan.credited)).toBe(true);
+          }
           if (chargeBearer === 'CRED') expect(plan.debited).toBe(amount);
           expect(feeOf(input.debtorAgent, amount)).toBe(plan.debtorAgentFee);
         },

@@ -121,6 +121,8 @@ function planCrossBorder(input: PlanInput, fx: NonNullable<PlanInput['fx']>): Re
   const { amount, debtorAgent: da, creditorAgent: ca, debtor, creditor } = input;
   const minorRate = minorUnitRate(fx.rate, fx.sellScale, fx.buyScale);
   const debtorFee = feeOf(da, amount);
+  // What the instructed amount alone buys: a firm quote's buy amount, since the quote sold it.
+  const gross = convert(amount, minorRate).bought;
   let sold: bigint;
   switch (input.chargeBearer) {
     case 'SHAR':
@@ -130,11 +132,10 @@ function planCrossBorder(input: PlanInput, fx: NonNullable<PlanInput['fx']>): Re
       sold = amount - debtorFee;
       break;
     case 'DEBT': {
-      // The debtor also pays the creditor agent's charge: enough more is converted that the creditor
-      // still receives at least what the instructed amount alone would have bought.
-      const gross = convert(amount, minorRate).bought;
-      const target = gross + feeOf(ca, gross);
-      const needed = sellAmountFor(target, minorRate);
+      // The debtor also pays the creditor agent's charge: enough more is converted to buy it on top
+      // of what the instructed amount buys, so that the creditor receives exactly the latter.
+      if (gross === 0n) return err('amount_too_small_to_convert');
+      const needed = sellAmountFor(gross + feeOf(ca, gross), minorRate);
       sold = needed > amount ? needed : amount;
       break;
     }
@@ -143,7 +144,10 @@ function planCrossBorder(input: PlanInput, fx: NonNullable<PlanInput['fx']>): Re
   if (sold > AMOUNT_MAX) return err('amount_out_of_range');
   const conversion = convert(sold, minorRate);
   if (conversion.bought === 0n) return err('amount_too_small_to_convert');
-  const creditorFee = feeOf(ca, input.chargeBearer === 'DEBT' ? convert(amount, minorRate).bought : conversion.bought);
+  // Under DEBT the whole minor unit of the debit currency that buys the charge may buy a little more
+  // than the charge (at a rate above one minor unit per minor unit): that goes with the charge to the
+  // creditor agent, not to the creditor, whose credit stays what the instructed amount bought.
+  const creditorFee = input.chargeBearer === 'DEBT' ? conversion.bought - gross : feeOf(ca, conversion.bought);
   const credited = conversion.bought - creditorFee;
   if (credited <= 0n) return err('amount_below_charges');
   const debited = sold + debtorFee;

@@ -4,7 +4,7 @@ import { LIMITS, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
 import { decodeTextCursor, page } from '../../http/pagination.ts';
-import { fieldProblem, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { ScfContentionError, ScfOverloadedError, ScfStoppedError } from './scf.engine.ts';
 import { SCF_ERROR_STATUS, type ScfError } from './scf.errors.ts';
 import type { ProgramRecord } from './scf.repository.ts';
@@ -99,9 +99,6 @@ function programRefusal(result: { readonly error: ScfError; readonly partyId?: s
 
 const listed = (field: string, partyIds: readonly string[]) => partyIds.map((partyId, index) => [`/${field}/${index}`, partyId] as const);
 
-/** A read of an unknown (or, for a participant key, unseen) id: a 404 naming the path parameter. */
-const unknownId = (code: ScfError, param: string, noun: string, id: string) => fieldProblem(404, code, `/params/${param}`, `no ${noun} ${id}`);
-
 function engineProblem(error: unknown): unknown {
   if (error instanceof ScfOverloadedError) return new ProblemError(503, 'scf_overloaded', error.message, [], { retryable: true });
   if (error instanceof ScfContentionError) return new ProblemError(503, 'scf_contention', error.message, [], { retryable: true });
@@ -139,7 +136,7 @@ export function scfRoutes(platform: Platform) {
 
   async function visibleProgram(request: FastifyRequest, programId: string) {
     const program = await scf.getProgram(programId);
-    if (!sees(request, program)) throw unknownId('program_not_found', 'program_id', 'program', programId);
+    if (!sees(request, program)) throw unknownId('program_not_found', '/params/program_id', `no program ${programId}`);
     return program;
   }
 
@@ -169,9 +166,9 @@ export function scfRoutes(platform: Platform) {
   async function visiblePiece(request: FastifyRequest, pieceId: string) {
     const piece = await scf.getPiece(normalizeUuid(pieceId));
     const voucher = piece && (await scf.voucherRecord(piece.voucherId));
-    if (!piece || !voucher) throw unknownId('piece_not_found', 'piece_id', 'piece', pieceId);
+    if (!piece || !voucher) throw unknownId('piece_not_found', '/params/piece_id', `no piece ${pieceId}`);
     await visibleProgram(request, voucher.programId).catch(() => {
-      throw unknownId('piece_not_found', 'piece_id', 'piece', pieceId);
+      throw unknownId('piece_not_found', '/params/piece_id', `no piece ${pieceId}`);
     });
     return piece;
   }
@@ -213,7 +210,7 @@ export function scfRoutes(platform: Platform) {
     }, async (request) => {
       await visibleProgram(request, request.params.program_id);
       const overview = await scf.overview(request.params.program_id);
-      if (!overview) throw unknownId('program_not_found', 'program_id', 'program', request.params.program_id);
+      if (!overview) throw unknownId('program_not_found', '/params/program_id', `no program ${request.params.program_id}`);
       return renderOverview(overview);
     });
 
@@ -242,9 +239,9 @@ export function scfRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'A voucher with its tree, from issue to every current holder', params: VoucherParams },
     }, async (request) => {
       const view = await scf.getVoucher(normalizeUuid(request.params.voucher_id));
-      if (!view) throw unknownId('voucher_not_found', 'voucher_id', 'voucher', request.params.voucher_id);
+      if (!view) throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${request.params.voucher_id}`);
       await visibleProgram(request, view.voucher.programId).catch(() => {
-        throw unknownId('voucher_not_found', 'voucher_id', 'voucher', request.params.voucher_id);
+        throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${request.params.voucher_id}`);
       });
       return renderVoucher(view);
     });
@@ -311,7 +308,7 @@ export function scfRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'Live pieces a party holds or is asked to accept', params: PartyParams, querystring: PageQuery },
     }, async (request) => {
       const scope = partyScope(request);
-      if (scope && !scope.includes(request.params.party_id)) throw unknownId('party_not_found', 'party_id', 'party', request.params.party_id);
+      if (scope && !scope.includes(request.params.party_id)) throw unknownId('party_not_found', '/params/party_id', `no party ${request.params.party_id}`);
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
       const pieces = await scf.piecesOfParty(request.params.party_id, { after: decodeTextCursor(request.query.cursor), limit });
       return page(pieces, limit, (piece) => piece.id, renderPiece);
