@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AMOUNT_MAX, LIMITS, UUID_PATTERN, nsToIso } from '../kernel/index.ts';
-import { ROLES } from '../modules/auth/index.ts';
+import { apiKeyNameProblem, ROLES } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { notFound, fieldProblem } from './problem.ts';
 import { MAX_PROOF_ENTRIES, proofFileText, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
@@ -41,6 +41,8 @@ export function adminRoutes(platform: Platform) {
         }, { additionalProperties: false }),
       },
     }, async (request, reply) => {
+      const nameProblem = apiKeyNameProblem(request.body.name);
+      if (nameProblem) throw fieldProblem(422, 'invalid_key_name', '/name', nameProblem);
       const partyIds = request.body.party_ids ?? [];
       if (request.body.role === 'participant' && partyIds.length === 0) throw fieldProblem(400, 'party_ids_required', '/party_ids', 'must name at least one party for a participant key');
       if (request.body.role !== 'participant' && partyIds.length > 0) throw fieldProblem(400, 'party_ids_not_allowed', '/party_ids', 'only participant keys act for parties');
