@@ -31,6 +31,7 @@ import { PROBLEM_CONTENT_TYPE, ProblemError } from './problem.ts';
 import { pointerToNul, validationProblem, validatorCompiler } from './validation.ts';
 import { isSingle, unwrapPointer } from './single.ts';
 import { registerTracing } from './tracing.ts';
+import { registerDomainMetrics } from './domain-metrics.ts';
 
 export interface AppOptions {
   readonly platform: Platform;
@@ -45,6 +46,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { platform, metrics } = options;
+  registerDomainMetrics(metrics.registry, platform);
   const app = Fastify({
     logger: options.logger === false ? false : { ...(options.logger === true ? {} : options.logger), redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     bodyLimit: LIMITS.httpBodyMaxBytes,

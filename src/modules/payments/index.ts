@@ -1,4 +1,4 @@
-export { createPaymentsService, type PaymentsService, type PaymentsServiceDeps, type ImportOutcome } from './payments.service.ts';
+export { createPaymentsService, type PaymentsService, type PaymentsServiceDeps, type PaymentsStats, type ImportOutcome } from './payments.service.ts';
 export { paymentsMigrations, paymentsTables } from './payments.migrations.ts';
 export { PAYMENT_ERRORS, RETURN_REASONS, CANCELLATION_REASONS, REJECTION_REASONS, type PaymentError } from './payments.errors.ts';
 export { PAYMENT_CODES, PAYMENT_LIMITS, WEBHOOK_LIMITS } from './payments.limits.ts';

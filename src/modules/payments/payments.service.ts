@@ -19,7 +19,7 @@ import { createSubmitter } from './payments.saga.ts';
 import { buildStatement, type StatementView } from './payments.statement.ts';
 import type { Outcome, SagaContext } from './payments.steps.ts';
 import { trackPayment, type Tracking } from './payments.track.ts';
-import type { PaymentEvent, PaymentOrder, PaymentRecord } from './payments.ts';
+import type { PaymentEvent, PaymentOrder, PaymentRecord, PaymentStatus } from './payments.ts';
 import type { WebhookResolver } from './payments.webhook-target.ts';
 import { createWebhooks, type Webhooks } from './payments.webhooks.ts';
 import { createPaymentsWriter } from './payments.writer.ts';
@@ -61,6 +61,16 @@ export interface PaymentsServiceDeps {
 
 export type ImportOutcome = { readonly ok: true; readonly value: ImportedResult } | { readonly ok: false; readonly refusal: ImportRefusal };
 
+/** What this process has done since it started, for /metrics. */
+export interface PaymentsStats {
+  /** Status changes recorded (on disk), by status. */
+  readonly statusChanges: Readonly<Record<PaymentStatus, number>>;
+  /** Writes waiting for the payments writer or its flush. */
+  readonly writerQueued: number;
+  /** Webhook delivery attempts, by how they ended. */
+  readonly webhookAttempts: { readonly delivered: number; readonly failed: number; readonly retried: number };
+}
+
 export interface PaymentsService {
   readonly directory: Directory;
   readonly webhooks: Webhooks;
@@ -90,6 +100,7 @@ export interface PaymentsService {
   statement(account: string, date: string): Promise<Result<StatementView, PaymentError>>;
   /** Finishes payments a crash left half done; run once at start. Returns how many are still unfinished. */
   recover(): Promise<number>;
+  stats(): PaymentsStats;
   stop(): Promise<void>;
 }
 
@@ -177,6 +188,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
     },
     statement: (account, date) => buildStatement({ db, ledger: deps.ledger, directory, operatorBic, clock }, account, date),
     recover: () => recoverAll(context),
+    stats: () => ({ statusChanges: writer.statusChanges(), writerQueued: writer.queued(), webhookAttempts: webhooks.attempts() }),
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);

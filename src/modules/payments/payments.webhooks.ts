@@ -108,6 +108,8 @@ export function createWebhooks(deps: WebhooksDeps) {
   const resolve = deps.resolve ?? systemResolver;
   const send = deps.post ?? createWebhookPost({ policy, resolve });
   let running: Promise<{ delivered: number; failed: number; retried: number }> | null = null;
+  /** Attempts this process made since it started, by how they ended (for /metrics). */
+  const attempted = { delivered: 0, failed: 0, retried: 0 };
 
   async function fanOut(): Promise<void> {
     const hooks = (await db.all('SELECT id, url, active, cursor, created_at FROM payment_webhooks WHERE active = 1 ORDER BY id')).map(toWebhook);
@@ -179,7 +181,10 @@ export function createWebhooks(deps: WebhooksDeps) {
     const worker = async () => {
       while (next < rows.length) {
         const outcome = await attempt(rows[next++] as Row);
-        if (outcome !== 'skipped') counts[outcome] += 1;
+        if (outcome !== 'skipped') {
+          counts[outcome] += 1;
+          attempted[outcome] += 1;
+        }
       }
     };
     await Promise.all(Array.from({ length: WEBHOOK_LIMITS.concurrency }, worker));
@@ -232,6 +237,8 @@ export function createWebhooks(deps: WebhooksDeps) {
       }
       return deliveries;
     },
+    /** Delivery attempts since the process started: delivered, failed for good, or to be retried. */
+    attempts: (): Readonly<typeof attempted> => attempted,
     /** One dispatch pass: fan out new events, then attempt every delivery that is due. */
     dispatch(): Promise<{ delivered: number; failed: number; retried: number }> {
       running ??= (async () => {

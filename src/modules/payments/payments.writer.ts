@@ -2,7 +2,7 @@ import type { Database, Queryable } from '../../db/index.ts';
 import { assert, createBatchQueue } from '../../kernel/index.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { insertEvents, lockPayments, readLastEventSeq, writeLastEventSeq } from './payments.repository.ts';
-import type { PaymentEvent } from './payments.ts';
+import { PAYMENT_STATUSES, type PaymentEvent, type PaymentStatus } from './payments.ts';
 
 /**
  * Group commit for the payments tables. Every saga step that writes (an intent before the ledger is
@@ -47,6 +47,8 @@ export interface PaymentsWriter {
   /** Runs `work` in the next batch; answers once the batch has committed, with the promise of its flush. */
   runCommitted<T>(work: Work<T>): Promise<Committed<T>>;
   queued(): number;
+  /** Status changes this writer has recorded durably since the process started, by status (for /metrics). */
+  statusChanges(): Readonly<Record<PaymentStatus, number>>;
   stop(): Promise<void>;
 }
 
@@ -93,7 +95,14 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
     ? <T>(work: (tx: Queryable) => Promise<T>) => (db.pipelinedTransaction as NonNullable<Database['pipelinedTransaction']>)(work)
     : async <T>(work: (tx: Queryable) => Promise<T>) => ({ result: await db.transaction(work), durable: Promise.resolve() });
 
-  async function apply(items: readonly Item[]): Promise<{ readonly result: unknown[]; readonly durable: Promise<void> }> {
+  const statusChanges = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, 0])) as Record<PaymentStatus, number>;
+
+  interface Applied {
+    readonly answers: unknown[];
+    readonly recorded: readonly PaymentEvent[];
+  }
+
+  async function apply(items: readonly Item[]): Promise<{ readonly result: Applied; readonly durable: Promise<void> }> {
     return transaction(async (tx) => {
       await lockPayments(tx);
       let seq = await readLastEventSeq(tx);
@@ -126,14 +135,14 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
       for (const item of items) answers.push(await item.work(context));
       await insertEventsInChunks(tx, recorded);
       if (seq !== first) await writeLastEventSeq(tx, seq);
-      return answers;
+      return { answers, recorded };
     });
   }
 
   /** Returns once the batch has committed (or failed); its callers are answered as their mode says. */
   async function runBatch(items: readonly Item[]): Promise<void> {
     const started = performance.now();
-    let committed: { readonly result: unknown[]; readonly durable: Promise<void> };
+    let committed: { readonly result: Applied; readonly durable: Promise<void> };
     try {
       committed = await apply(items);
     } catch (error) {
@@ -143,7 +152,7 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
       for (const item of items) await runBatch([item]);
       return;
     }
-    const { result: answers, durable } = committed;
+    const { result: { answers, recorded }, durable } = committed;
     flushing += items.length;
     items.forEach((item, index) => {
       if (item.atCommit) item.resolve({ value: answers[index], durable });
@@ -155,6 +164,7 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
         items.forEach((item, index) => {
           if (!item.atCommit) item.resolve(answers[index]);
         });
+        for (const event of recorded) statusChanges[event.status] += 1;
         onBatch?.(items.length, (performance.now() - started) / 1000);
       },
       (error: unknown) => {
@@ -177,6 +187,7 @@ export function createPaymentsWriter(db: Database, onBatch?: (items: number, sec
     run: <T>(work: Work<T>) => enqueue<T>(work as Work<unknown>, false),
     runCommitted: <T>(work: Work<T>) => enqueue<Committed<T>>(work as Work<unknown>, true),
     queued: () => queue.length + flushing,
+    statusChanges: () => statusChanges,
     async stop() {
       stopped = true;
       await queue.idle();

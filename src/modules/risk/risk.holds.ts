@@ -2,7 +2,7 @@ import type { Database, Queryable } from '../../db/index.ts';
 import { err, ok, type Clock, type Result } from '../../kernel/index.ts';
 import type { RiskError } from './risk.errors.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
-import { claimHold, closeHeld, getHold, guardedTransfers, listHolds, moveHold, unclaimHold, unfinishedHolds, type HoldFilter } from './risk.repository.ts';
+import { claimHold, closeHeld, getHold, guardedTransfers, listHolds, moveHold, openHolds, unclaimHold, unfinishedHolds, type HoldFilter, type OpenHolds } from './risk.repository.ts';
 import type { Hold, HoldKind, HoldStatus } from './risk.ts';
 
 /**
@@ -41,6 +41,8 @@ export interface Holds {
    * news itself and closes the hold. Returns whether a hold was closed.
    */
   closeResolvedElsewhere(q: Queryable, kind: HoldKind, id: string, by: string, detail: string): Promise<boolean>;
+  /** How many holds wait for an analyst, and since when the oldest has (for /metrics). */
+  waiting(): Promise<OpenHolds>;
   /** True while the hold exists and still guards (held, releasing or rejecting). */
   isOpen(id: string): Promise<boolean>;
   /** Finishes releases and rejections a crash interrupted; returns how many are still unfinished. */
@@ -106,6 +108,7 @@ export function createHolds(db: Database, clock: Clock, report: (message: string
       await moveHold(db, id, ['held'], status, { atMs: clock.nowMs(), detail });
     },
     closeResolvedElsewhere: (q, kind, id, by, detail) => closeHeld(q, id, kind, { atMs: clock.nowMs(), by, detail }),
+    waiting: () => openHolds(db),
     async isOpen(id) {
       const hold = await getHold(db, id);
       return hold !== undefined && (hold.status === 'held' || hold.status === 'releasing' || hold.status === 'rejecting');

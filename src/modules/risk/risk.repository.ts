@@ -198,6 +198,19 @@ export async function unfinishedHolds(q: Queryable, limit: number): Promise<Hold
   return rows.map(toHold);
 }
 
+export interface OpenHolds {
+  /** Holds waiting for an analyst, across every process. */
+  readonly count: number;
+  /** When the oldest of them was opened; null when none waits. */
+  readonly oldestAtMs: number | null;
+}
+
+/** Read through the index on (status, created_at_ms): a count of the held range and its first key. */
+export async function openHolds(q: Queryable): Promise<OpenHolds> {
+  const row = await q.get<{ held: unknown; oldest: unknown }>("SELECT COUNT(*) AS held, MIN(created_at_ms) AS oldest FROM risk_holds WHERE status = 'held'");
+  return { count: Number(row?.held ?? 0), oldestAtMs: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
+}
+
 export async function loadSettings(q: Queryable): Promise<RiskSettings> {
   const row = await q.get<{ settings_json: string; updated_at: string; updated_by: string }>('SELECT settings_json, updated_at, updated_by FROM risk_settings WHERE id = 1');
   if (!row) return DEFAULT_SETTINGS;

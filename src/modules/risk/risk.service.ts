@@ -4,7 +4,7 @@ import type { AlertInput, AlertSink } from '../cases/index.ts';
 import type { FeatureSource, RiskEvent } from '../features/index.ts';
 import type { MuleScores } from '../graph/index.ts';
 import type { ListChecker } from '../lists/index.ts';
-import type { DecisionHistory, RulesEngine } from '../rules/index.ts';
+import { OUTCOMES, type DecisionHistory, type Outcome, type RulesEngine } from '../rules/index.ts';
 import type { NameScreener } from '../screening/index.ts';
 import type { RiskError } from './risk.errors.ts';
 import { createEvaluator } from './risk.evaluate.ts';
@@ -14,7 +14,7 @@ import { createDecisionLog } from './risk.log.ts';
 import { createFeatureSets, getDecision, historyPage, listDecisions, type DecisionFilter } from './risk.decisions.ts';
 import { createRecentDecisions } from './risk.recent.ts';
 import { createPriorLookup, loadSettings, saveSettings, type PriorDecision } from './risk.repository.ts';
-import { coverageOf, DEFAULT_SETTINGS, type Decision, type DecisionSource, type Hold, type RiskSettings } from './risk.ts';
+import { coverageOf, DECISION_SOURCES, DEFAULT_SETTINGS, FAIL_MODES, type Decision, type DecisionSource, type FailMode, type Hold, type RiskSettings } from './risk.ts';
 
 /**
  * The decision before money moves. The gates (src/flows/risk-gate.ts) turn a transfer or a payment
@@ -37,6 +37,16 @@ export interface RiskServiceDeps {
 }
 
 export type SettingsInput = Partial<Omit<RiskSettings, 'updatedAt' | 'updatedBy'>>;
+
+/** What this process has decided since it started, for /metrics. */
+export interface RiskStats {
+  /** Decisions logged, by what asked for them and their outcome. */
+  readonly decisions: Readonly<Record<DecisionSource, Readonly<Record<Outcome, number>>>>;
+  /** Of those, decisions whose evaluation failed or overran its budget, by the fail mode that decided them. */
+  readonly failed: Readonly<Record<FailMode, number>>;
+  /** Decisions taken and not yet written to the log. */
+  readonly logQueued: number;
+}
 
 export interface RiskService {
   /** Loads the settings; run once before the first decision. */
@@ -75,6 +85,7 @@ export interface RiskService {
   listDecisions(filter: DecisionFilter): Promise<Decision[]>;
   readonly history: DecisionHistory;
   readonly holds: Holds;
+  stats(): RiskStats;
   /** Writes every decision decided so far. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -160,8 +171,16 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
     void raised.finally(() => alerting.delete(raised));
   }
 
+  const counts = {
+    decisions: Object.fromEntries(DECISION_SOURCES.map((source) => [source, Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0]))])) as Record<DecisionSource, Record<Outcome, number>>,
+    failed: Object.fromEntries(FAIL_MODES.map((mode) => [mode, 0])) as Record<FailMode, number>,
+  };
+
+  /** Every decision that reaches the log passes here once: logged decisions are what is counted. */
   function remember(decisions: readonly Decision[]): void {
     for (const decision of decisions) {
+      counts.decisions[decision.source][decision.outcome] += 1;
+      if (decision.failMode) counts.failed[decision.failMode] += 1;
       if (decision.source === 'transfer') recent.remember(decision.eventId, { decisionId: decision.id, outcome: decision.outcome });
     }
   }
@@ -259,6 +278,7 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
       },
     },
     holds,
+    stats: () => ({ decisions: counts.decisions, failed: counts.failed, logQueued: log.queued() }),
     flush: () => log.flush(),
     async stop() {
       await log.stop();
