@@ -51,6 +51,24 @@ const UNKNOWN_IDS: Readonly<Record<string, () => Unknown[]>> = {
       ['GET', `/v1/payments/webhooks/${uuid()}/deliveries`, 'webhook_not_found', '/params/id'],
     ];
   },
+  fx: () => [['GET', `/v1/fx/quotes/${uuid()}`, 'quote_not_found', '/params/id']],
+  risk: () => {
+    const [hold, ruleset, entry] = [uuid(), uuid(), uuid()];
+    return [
+      ['GET', `/v1/risk/decisions/${uuid()}`, 'decision_not_found', '/params/id'],
+      ['GET', `/v1/risk/holds/${hold}`, 'hold_not_found', '/params/id'],
+      ['POST', `/v1/risk/holds/${hold}/release`, 'hold_not_found', '/params/id'],
+      ['POST', `/v1/risk/holds/${hold}/reject`, 'hold_not_found', '/params/id', { note: 'no such hold' }],
+      ['GET', `/v1/risk/rulesets/${ruleset}`, 'ruleset_not_found', '/params/id'],
+      ['PUT', `/v1/risk/rulesets/${ruleset}`, 'ruleset_not_found', '/params/id', { name: 'edited', rules: [], thresholds: { review_at: 1, decline_at: 2 } }],
+      ['POST', `/v1/risk/rulesets/${ruleset}/backtest`, 'ruleset_not_found', '/params/id', { days: 1 }],
+      ['POST', `/v1/risk/rulesets/${ruleset}/promote`, 'ruleset_not_found', '/params/id', { stage: 'shadow' }],
+      ['GET', `/v1/risk/lists/entries/${entry}`, 'entry_not_found', '/params/id'],
+      ['DELETE', `/v1/risk/lists/entries/${entry}?reason=gone`, 'entry_not_found', '/params/id'],
+      ['DELETE', '/v1/risk/screening/lists/no-such-list', 'list_not_found', '/params/name'],
+      ['GET', '/v1/risk/graph/accounts/no-such-account', 'account_not_scored', '/params/id'],
+    ];
+  },
 };
 
 const unknownIds = (): Unknown[] => Object.values(UNKNOWN_IDS).flatMap((calls) => calls());

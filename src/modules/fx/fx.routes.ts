@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { parseMinorUnits, UUID_PATTERN } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
-import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { FX_ERROR_STATUS, type FxError } from './fx.errors.ts';
 import { FX_LIMITS } from './fx.limits.ts';
 import type { Quote, RateRecord } from './fx.repository.ts';
@@ -136,7 +136,7 @@ export function fxRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'Get a quote', params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }) },
     }, async (request) => {
       const quote = await fx.getQuote(request.params.id.toLowerCase());
-      if (!quote) throw notFound('quote_not_found', `no quote ${request.params.id}`);
+      if (!quote) throw unknownId('quote_not_found', '/params/id', `no quote ${request.params.id}`);
       return renderQuote(quote);
     });
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isoToNs, NANOSECONDS_PER_MILLISECOND } from '../../kernel/index.ts';
-import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { GRAPH_ERROR_STATUS, type GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import type { Neighbourhood } from './graph.neighbourhood.ts';
@@ -109,7 +109,7 @@ export function graphRoutes(platform: { readonly graph: GraphService; readonly c
       schema: { tags: TAGS, summary: 'An account\'s mule score from the latest scan, with the signals behind it', params: AccountId },
     }, async (request) => {
       const score = await graph.account(request.params.id);
-      if (!score) throw notFound('account_not_scored', `account ${request.params.id} was in no scan yet`);
+      if (!score) throw unknownId('account_not_scored', '/params/id', `account ${request.params.id} was in no scan yet`);
       return renderScore(score);
     });
   };

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isoToNs, LIMITS, NANOSECONDS_PER_MILLISECOND, UUID_PATTERN } from '../../kernel/index.ts';
 import { decodeBigintCursor, decodeTextCursor, page, PageQuery } from '../../http/pagination.ts';
-import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { LISTS_ERROR_FIELD, LISTS_ERROR_STATUS } from './lists.errors.ts';
 import { LISTS_LIMITS } from './lists.limits.ts';
 import type { ListsService, Refusal } from './lists.service.ts';
@@ -89,7 +89,7 @@ export function listsRoutes(platform: { readonly lists: ListsService; readonly c
       schema: { tags: TAGS, summary: 'Get a list entry', params: EntryId },
     }, async (request) => {
       const entry = await lists.get(request.params.id.toLowerCase());
-      if (!entry) throw notFound('entry_not_found', `no list entry ${request.params.id}`);
+      if (!entry) throw unknownId('entry_not_found', '/params/id', `no list entry ${request.params.id}`);
       return renderEntry(entry, clock.nowMs());
     });
 
@@ -104,7 +104,7 @@ export function listsRoutes(platform: { readonly lists: ListsService; readonly c
       const reason = request.body?.reason ?? request.query.reason;
       if (reason === undefined) throw fieldProblem(400, 'reason_required', '/reason', 'say why the entry is removed, in the body or as ?reason=');
       const removed = await lists.remove(request.params.id.toLowerCase(), actorOf(request), reason);
-      if (!removed.ok) throw listsProblem(removed);
+      if (!removed.ok) throw removed.error === 'entry_not_found' ? unknownId('entry_not_found', '/params/id', `no list entry ${request.params.id}`) : listsProblem(removed);
       return renderEntry(removed.value, clock.nowMs());
     });
 

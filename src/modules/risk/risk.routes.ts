@@ -5,7 +5,7 @@ import { LIMITS, NANOSECONDS_PER_MILLISECOND, isoToNs, normalizeUuid, parseMinor
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
 import { decodeTextCursor, page } from '../../http/pagination.ts';
-import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import type { RiskEvent } from '../features/index.ts';
 import { RISK_ERROR_STATUS, type RiskError } from './risk.errors.ts';
 import { renderDecision, renderHold, renderSettings } from './risk.render.ts';
@@ -95,7 +95,7 @@ export function riskRoutes(platform: Platform) {
 
     app.get('/risk/decisions/:id', { config: { permission: 'risk' }, schema: { tags: TAGS, summary: 'One decision with the variables its rules saw', params: IdParams } }, async (request) => {
       const decision = await risk.getDecision(request.params.id.toLowerCase());
-      if (!decision) throw notFound('decision_not_found', `no decision ${request.params.id}`);
+      if (!decision) throw unknownId('decision_not_found', '/params/id', `no decision ${request.params.id}`);
       return renderDecision(decision, true);
     });
 
@@ -111,7 +111,7 @@ export function riskRoutes(platform: Platform) {
 
     app.get('/risk/holds/:id', { config: { permission: 'risk' }, schema: { tags: TAGS, summary: 'One hold', params: IdParams } }, async (request) => {
       const hold = await risk.holds.get(request.params.id.toLowerCase());
-      if (!hold) throw notFound('hold_not_found', `no hold ${request.params.id}`);
+      if (!hold) throw unknownId('hold_not_found', '/params/id', `no hold ${request.params.id}`);
       return renderHold(hold);
     });
 
@@ -130,6 +130,7 @@ export function riskRoutes(platform: Platform) {
         const id = request.params.id.toLowerCase();
         const result = await risk.holds[action](id, actorOf(request), request.body?.note);
         if (!result.ok) {
+          if (result.error === 'hold_not_found') throw unknownId(result.error, '/params/id', `no hold ${request.params.id}`);
           const hold = await risk.holds.get(id);
           throw new ProblemError(RISK_ERROR_STATUS[result.error], result.error, `cannot ${action} hold ${id}: ${result.error.replace(/_/g, ' ')}${hold?.detail ? ` (${hold.detail})` : ''}`, [], hold ? { hold: renderHold(hold) } : {});
         }

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { LIMITS, UUID_PATTERN } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
-import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { decodeBigintCursor, page, PageQuery } from '../../http/pagination.ts';
 import type { BacktestResult } from './rules.backtest.ts';
 import { RULES_ERROR_STATUS, type RulesProblem } from './rules.errors.ts';
@@ -119,7 +119,7 @@ export function rulesRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'A ruleset version with its rules and last backtest', params: IdParams },
     }, async (request) => {
       const record = await rules.get(request.params.id.toLowerCase());
-      if (!record) throw notFound('ruleset_not_found', `no ruleset ${request.params.id}`);
+      if (!record) throw unknownId('ruleset_not_found', '/params/id', `no ruleset ${request.params.id}`);
       return renderRuleset(record);
     });
 
