@@ -28,6 +28,27 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     expect(fetched.alerts[0]).toMatchObject({ source: 'manual', kind: 'manual', reasons: ['call from branch'], account_ids: ['acct-1'] });
   });
 
+  it('refuses blank titles, reasons, notes and assignees with 422 naming the field, and changes nothing', async () => {
+    // Titles and assignees are single lines: a tab or a line break is refused by the schema already.
+    const blanks = ['', ' ', '\t\n ', '\u3000\u00a0'];
+    const lineBlanks = [' ', '\u3000\u00a0'];
+    const before = (await api.ok('GET', '/v1/risk/cases?limit=100')).data.length;
+    for (const blank of lineBlanks) expectProblem(await api.call('POST', '/v1/risk/cases', { title: blank }, { key: analyst }), 422, 'blank_text', '/title');
+    for (const blank of blanks) expectProblem(await api.call('POST', '/v1/risk/cases', { title: 'a title', reason: blank }, { key: analyst }), blank === '' ? 400 : 422, blank === '' ? undefined : 'blank_text', '/reason');
+    expect((await api.ok('GET', '/v1/risk/cases?limit=100')).data).toHaveLength(before);
+    const created = await openCase({ title: 'kept whole' });
+    const base = `/v1/risk/cases/${created.id}`;
+    for (const blank of blanks.slice(1)) {
+      expectProblem(await api.call('POST', `${base}/notes`, { text: blank }, { key: analyst }), 422, 'blank_text', '/text');
+      expectProblem(await api.call('POST', `${base}/transition`, { to: 'investigating', reason: blank }, { key: analyst }), 422, 'blank_text', '/reason');
+    }
+    for (const blank of lineBlanks) expectProblem(await api.call('POST', `${base}/assign`, { assignee: blank }, { key: analyst }), 422, 'blank_text', '/assignee');
+    const after = await api.ok('GET', base);
+    expect(after).toMatchObject({ status: 'open', assignee: null, notes: [] });
+    expect(after.audit).toHaveLength(1);
+    expect(await api.ok('POST', `${base}/assign`, { assignee: null }, 200, { key: analyst })).toMatchObject({ assignee: null });
+  });
+
   it('pages through the queue by priority, then age, with filters', async () => {
     for (const priority of [0.2, 0.95, 0.5, 0.95]) {
       await openCase({ title: `p${priority}`, priority });

@@ -74,6 +74,15 @@ export function casesProblem(code: CasesError, detail?: string, pointer = POINTE
   return new ProblemError(CASES_ERROR_STATUS[code], code, words, pointer ? [{ pointer, code, detail: words }] : []);
 }
 
+/**
+ * Free text that is empty once its spaces are trimmed says nothing: a case titled, closed or noted
+ * with blanks leaves the audit trail without the words it exists for. The schemas bound length and
+ * characters; this refuses what they cannot, naming the field.
+ */
+function requireText(value: string | undefined, pointer: string): void {
+  if (value !== undefined && value.trim().length === 0) throw fieldProblem(422, 'blank_text', pointer, 'must hold more than spaces');
+}
+
 const actorOf = (request: FastifyRequest): string => `key:${request.principal?.id ?? 'unknown'}`;
 
 /** A queue position: priority, age and id of the last case of a page. */
@@ -116,6 +125,8 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       schema: { tags: TAGS, summary: 'Open a case by hand', body: ManualBody },
     }, async (request, reply) => {
       const body = request.body;
+      requireText(body.title, '/title');
+      requireText(body.reason, '/reason');
       const opened = await cases.open({
         title: body.title, priority: body.priority ?? 0.5, reason: body.reason, transferIds: body.transfer_ids, accountIds: body.account_ids, partyIds: body.party_ids,
       }, actorOf(request));
@@ -131,6 +142,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       config: { permission: 'risk' },
       schema: { tags: TAGS, summary: 'Assign a case (or put it back in the queue with null)', params: CaseId, body: AssignBody },
     }, async (request) => {
+      requireText(request.body.assignee ?? undefined, '/assignee');
       const result = await cases.assign(request.params.id.toLowerCase(), request.body.assignee, actorOf(request));
       if (!result.ok) throw casesProblem(result.error, result.error === 'case_closed' ? 'a closed case is not assigned any more' : undefined);
       return renderCase(result.value);
@@ -140,6 +152,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       config: { permission: 'risk' },
       schema: { tags: TAGS, summary: 'Add a note to a case', params: CaseId, body: NoteBody },
     }, async (request, reply) => {
+      requireText(request.body.text, '/text');
       const result = await cases.addNote(request.params.id.toLowerCase(), request.body.text, actorOf(request));
       if (!result.ok) throw casesProblem(result.error);
       return reply.status(201).send(renderNote(result.value));
@@ -151,6 +164,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     }, async (request) => {
       const id = request.params.id.toLowerCase();
       const { to, reason, block } = request.body;
+      requireText(reason, '/reason');
       const result = await cases.transition(id, { to, reason, block: block && { accounts: block.accounts ?? false, parties: block.parties ?? false } }, actorOf(request));
       if (!result.ok) {
         if (result.error !== 'transition_not_allowed') throw casesProblem(result.error);

@@ -82,7 +82,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
           <Col xs={24} xl={14}><TransitionForm item={item} busy={busy === 'transition'} onSubmit={(body) => act('transition', body)} /></Col>
           <Col xs={24} xl={10}>
             <Form layout="inline" onFinish={({ assignee }: { assignee: string }) => void act('assign', { assignee })}>
-              <Form.Item label={t('cases.assignTo')} name="assignee" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 160 }} /></Form.Item>
+              <Form.Item label={t('cases.assignTo')} name="assignee" rules={[{ required: true, whitespace: true, message: t('form.required') }]}><Input style={{ width: 160 }} /></Form.Item>
               <Button htmlType="submit" loading={busy === 'assign'}>{t('cases.assign')}</Button>
             </Form>
           </Col>
@@ -106,7 +106,7 @@ function TransitionForm({ item, busy, onSubmit }: { readonly item: CaseView; rea
       <Form.Item label={t('cases.moveTo')} name="to" rules={[{ required: true, message: t('form.required') }]}>
         <Select style={{ width: 200 }} placeholder={t('cases.chooseStatus')} options={CASE_STATUSES.filter((status) => status !== item.status).map((value) => ({ value, label: t(`cases.statusName.${value}`) }))} />
       </Form.Item>
-      <Form.Item label={t('cases.reason')} name="reason" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 200 }} /></Form.Item>
+      <Form.Item label={t('cases.reason')} name="reason" rules={[{ required: true, whitespace: true, message: t('form.required') }]}><Input style={{ width: 200 }} /></Form.Item>
       {to === 'closed_confirmed' && <Form.Item name="block" valuePropName="checked"><Checkbox>{t('cases.blockAccounts')}</Checkbox></Form.Item>}
       <Button htmlType="submit" type="primary" loading={busy}>{t('cases.move')}</Button>
     </Form>
@@ -198,7 +198,7 @@ function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChange
         ]}
       />
       <Form form={form} layout="vertical" onFinish={add}>
-        <Form.Item label={t('cases.addNote')} name="text" rules={[{ required: true, message: t('form.required') }]}>
+        <Form.Item label={t('cases.addNote')} name="text" rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
           <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={2000} />
         </Form.Item>
         <Button htmlType="submit" loading={saving}>{t('cases.saveNote')}</Button>
