@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/index.ts';
 import { toPiece, toVoucher, type Holding, type VoucherRecord } from './scf.repository.ts';
 import type { Piece } from './scf.ts';
+import { readableVoucherCondition } from './scf.visibility.ts';
 
 /**
  * Read-side SQL for the API and the console: lists with keyset pagination and the program overview.
@@ -22,10 +23,13 @@ export async function listProgramIds(q: Queryable, options: { after?: string; li
   return rows.map((row) => row.id);
 }
 
-export async function listVouchers(q: Queryable, programId: string, options: { after?: string; limit: number }): Promise<VoucherRecord[]> {
+/** A program's vouchers by id; with `partyIds`, only those these parties may read (scf.visibility.ts). */
+export async function listVouchers(q: Queryable, programId: string, options: { after?: string; limit: number; partyIds?: readonly string[] }): Promise<VoucherRecord[]> {
+  if (options.partyIds?.length === 0) return [];
+  const readable = options.partyIds ? readableVoucherCondition(q.dialect, options.partyIds) : undefined;
   const rows = await q.all(
-    `SELECT * FROM scf_vouchers WHERE program_id = ?${options.after === undefined ? '' : ' AND id > ?'} ORDER BY id LIMIT ?`,
-    options.after === undefined ? [programId, options.limit] : [programId, options.after, options.limit],
+    `SELECT v.* FROM scf_vouchers v WHERE v.program_id = ?${options.after === undefined ? '' : ' AND v.id > ?'}${readable ? ` AND ${readable.sql}` : ''} ORDER BY v.id LIMIT ?`,
+    [programId, ...(options.after === undefined ? [] : [options.after]), ...(readable?.params ?? []), options.limit],
   );
   return rows.map(toVoucher);
 }

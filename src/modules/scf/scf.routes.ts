@@ -8,6 +8,7 @@ import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { ScfContentionError, ScfOverloadedError, ScfStoppedError } from './scf.engine.ts';
 import { SCF_ERROR_STATUS, type ScfError } from './scf.errors.ts';
 import type { ProgramRecord } from './scf.repository.ts';
+import { readsVoucher } from './scf.visibility.ts';
 import type { OperationKind, ScfOperation } from './scf.operations.ts';
 import { renderOutcome, renderOverview, renderPiece, renderProgram, renderVoucher, renderVoucherSummary } from './scf.render.ts';
 import {
@@ -147,29 +148,28 @@ export function scfRoutes(platform: Platform) {
    */
   async function requireVisibleTarget(request: FastifyRequest, operation: ScfOperation): Promise<void> {
     if (!partyScope(request)) return;
-    let programId: string | undefined;
-    let hidden: ScfError;
     if ('pieceId' in operation) {
-      const piece = await scf.getPiece(operation.pieceId);
-      programId = piece && (await scf.voucherRecord(piece.voucherId))?.programId;
-      hidden = 'piece_not_found';
+      if (!(await readable(request, (await scf.getPiece(operation.pieceId))?.voucherId))) throw refusalProblem('piece_not_found', operation.kind);
     } else if ('voucherId' in operation) {
-      programId = (await scf.voucherRecord(operation.voucherId))?.programId;
-      hidden = 'voucher_not_found';
-    } else {
-      programId = operation.programId;
-      hidden = 'program_not_found';
+      if (!(await readable(request, operation.voucherId))) throw refusalProblem('voucher_not_found', operation.kind);
+    } else if (!sees(request, await scf.getProgram(operation.programId))) {
+      throw refusalProblem('program_not_found', operation.kind);
     }
-    if (!sees(request, programId === undefined ? undefined : await scf.getProgram(programId))) throw refusalProblem(hidden, operation.kind);
+  }
+
+  /**
+   * Whether the key may read a voucher: a participant key only one its parties are party to
+   * (readsVoucher), not every voucher of its programs; other keys every voucher that exists.
+   */
+  async function readable(request: FastifyRequest, voucherId: string | undefined): Promise<boolean> {
+    const view = voucherId === undefined ? undefined : await scf.getVoucher(voucherId);
+    const scope = partyScope(request);
+    return view !== undefined && (!scope || readsVoucher(view, scope));
   }
 
   async function visiblePiece(request: FastifyRequest, pieceId: string) {
     const piece = await scf.getPiece(normalizeUuid(pieceId));
-    const voucher = piece && (await scf.voucherRecord(piece.voucherId));
-    if (!piece || !voucher) throw unknownId('piece_not_found', '/params/piece_id', `no piece ${pieceId}`);
-    await visibleProgram(request, voucher.programId).catch(() => {
-      throw unknownId('piece_not_found', '/params/piece_id', `no piece ${pieceId}`);
-    });
+    if (!piece || !(await readable(request, piece.voucherId))) throw unknownId('piece_not_found', '/params/piece_id', `no piece ${pieceId}`);
     return piece;
   }
 
@@ -220,7 +220,8 @@ export function scfRoutes(platform: Platform) {
     }, async (request) => {
       await visibleProgram(request, request.params.program_id);
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
-      const vouchers = await scf.listVouchers(request.params.program_id, { after: decodeTextCursor(request.query.cursor), limit });
+      // A participant key lists only the vouchers it may read, so every one listed also opens.
+      const vouchers = await scf.listVouchers(request.params.program_id, { after: decodeTextCursor(request.query.cursor), limit, partyIds: partyScope(request) ?? undefined });
       return page(vouchers, limit, (voucher) => voucher.id, renderVoucherSummary);
     });
 
@@ -239,10 +240,8 @@ export function scfRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'A voucher with its tree, from issue to every current holder', params: VoucherParams },
     }, async (request) => {
       const view = await scf.getVoucher(normalizeUuid(request.params.voucher_id));
-      if (!view) throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${request.params.voucher_id}`);
-      await visibleProgram(request, view.voucher.programId).catch(() => {
-        throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${request.params.voucher_id}`);
-      });
+      const scope = partyScope(request);
+      if (!view || (scope && !readsVoucher(view, scope))) throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${request.params.voucher_id}`);
       return renderVoucher(view);
     });
 

@@ -51,7 +51,8 @@ export interface ScfService {
   getVoucher(id: string): Promise<VoucherView | undefined>;
   /** The voucher alone, without its pieces. */
   voucherRecord(id: string): Promise<VoucherRecord | undefined>;
-  listVouchers(programId: string, options: { after?: string; limit: number }): Promise<VoucherRecord[]>;
+  /** With `partyIds`, only the vouchers these parties may read (readsVoucher). */
+  listVouchers(programId: string, options: { after?: string; limit: number; partyIds?: readonly string[] }): Promise<VoucherRecord[]>;
   getPiece(id: string): Promise<Piece | undefined>;
   piecesOfParty(partyId: string, options: { after?: string; limit: number }): Promise<Piece[]>;
   overview(programId: string): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string }) | undefined>;

@@ -31,7 +31,14 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
       const issued = await api.ok('POST', '/v1/scf/vouchers', { id: uuid(), program_id: id, acting_party_id: party.core, supplier_id: party.s1, face_amount: '1000', maturity_date: maturity, contract_hash: hash(), invoice_hashes: [hash()] }, 201);
       return { voucherId: issued.result.voucher_id as string, pieceId: issued.result.piece_id as string };
     };
-    return { id, party, key, issue };
+    /** Credits a member's account from a fresh account without limits. */
+    const fund = async (name: (typeof names)[number], amount: string) => {
+      const source = uuid();
+      const account = (await api.ok('GET', `/v1/scf/programs/${id}`)).accounts.find((entry: { party_id: string }) => entry.party_id === party[name]).account_id as string;
+      await api.ok('POST', '/v1/accounts', { id: source, ledger: 1, code: 100 }, 201);
+      await api.ok('POST', '/v1/transfers', { id: uuid(), debit_account_id: source, credit_account_id: account, amount, ledger: 1, code: 1 }, 201);
+    };
+    return { id, party, key, issue, fund };
   }
 
   const proofStatus = async (voucherId: string, key: string) => (await api.call('GET', `/v1/scf/vouchers/${voucherId}/proof`, undefined, { key })).statusCode;
@@ -57,5 +64,77 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
     await api.ok('POST', `/v1/scf/pieces/${declined.pieceId}/decline`, { id: uuid(), acting_party_id: p.party.s1 }, 201);
     expect(await proofStatus(declined.voucherId, p.key.s1!)).toBe(404);
     expect(await proofStatus(declined.voucherId, p.key.core!)).toBe(200);
+  });
+
+  it('answers a member that is no party to a voucher as for an unknown id, and lets each party read it', async () => {
+    const p = await program();
+    const { voucherId, pieceId } = await p.issue();
+    await api.ok('POST', `/v1/scf/pieces/${pieceId}/sign-off`, { id: uuid(), acting_party_id: p.party.s1 }, 201);
+    const reads: [path: string, unknown: string, code: string, pointer: string][] = [
+      [`/v1/scf/vouchers/${voucherId}`, `/v1/scf/vouchers/${uuid()}`, 'voucher_not_found', '/params/voucher_id'],
+      [`/v1/scf/vouchers/${voucherId}/proof`, `/v1/scf/vouchers/${uuid()}/proof`, 'voucher_not_found', '/params/voucher_id'],
+      [`/v1/scf/pieces/${pieceId}`, `/v1/scf/pieces/${uuid()}`, 'piece_not_found', '/params/piece_id'],
+    ];
+    const readers = async () => {
+      const allowed: string[] = [];
+      for (const name of ['core', 'bank', 's1', 's2', 's3']) {
+        const answers = await Promise.all(reads.map(async ([path]) => (await api.call('GET', path, undefined, { key: p.key[name]! })).statusCode));
+        expect(new Set(answers).size, name).toBe(1);
+        if (answers[0] === 200) allowed.push(name);
+      }
+      return allowed;
+    };
+    expect(await readers()).toEqual(['core', 's1']);
+    for (const [path, unknown, code, pointer] of reads) {
+      const hidden = expectProblem(await api.call('GET', path, undefined, { key: p.key.s3! }), 404, code, pointer);
+      expect(Object.keys(hidden).sort(), path).toEqual(Object.keys(expectProblem(await api.call('GET', unknown, undefined, { key: p.key.s3! }), 404, code, pointer)).sort());
+    }
+    // Acting on it is answered alike, and changes nothing.
+    expectProblem(await api.call('POST', `/v1/scf/pieces/${pieceId}/sign-off`, { id: uuid(), acting_party_id: p.party.s3 }, { key: p.key.s3! }), 404, 'piece_not_found');
+    expectProblem(await api.call('POST', `/v1/scf/vouchers/${voucherId}/settle`, { id: uuid(), acting_party_id: p.party.s3 }, { key: p.key.s3! }), 404, 'voucher_not_found');
+
+    // The bank that finances a piece, and a holder down the lineage, may read it too.
+    await p.fund('bank', '1000000');
+    await api.ok('POST', `/v1/scf/pieces/${pieceId}/finance`, { id: uuid(), acting_party_id: p.party.s1, bank_id: p.party.bank, annual_rate_bps: 450 }, 201);
+    expect(await readers()).toEqual(['core', 'bank', 's1']);
+  });
+
+  it('lists to a participant only the vouchers it may read, page by page', async () => {
+    const p = await program();
+    const vouchers: string[] = [];
+    const pieces: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      const { voucherId, pieceId } = await p.issue();
+      vouchers.push(voucherId);
+      pieces.push(pieceId);
+      await api.ok('POST', `/v1/scf/pieces/${pieceId}/sign-off`, { id: uuid(), acting_party_id: p.party.s1 }, 201);
+      // Every other voucher passes on to s2; the last is only offered to it.
+      if (index % 2 === 0) {
+        await api.ok('POST', `/v1/scf/pieces/${pieceId}/transfer`, { id: uuid(), acting_party_id: p.party.s1, to_party_id: p.party.s2 }, 201);
+        if (index < 4) await api.ok('POST', `/v1/scf/pieces/${pieceId}/sign-off`, { id: uuid(), acting_party_id: p.party.s2 }, 201);
+      }
+    }
+    const listed = async (name: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 10; pages++) {
+        const body: { data: { id: string }[]; next_cursor: string | null } = await api.ok('GET', `/v1/scf/programs/${p.id}/vouchers?limit=1${cursor ? `&cursor=${cursor}` : ''}`, undefined, 200, { key: p.key[name]! });
+        seen.push(...body.data.map((voucher: { id: string }) => voucher.id));
+        cursor = body.next_cursor;
+        if (!cursor) break;
+      }
+      return seen;
+    };
+    // The bank finances the piece s1 kept of the second voucher.
+    await p.fund('bank', '1000000');
+    await api.ok('POST', `/v1/scf/pieces/${pieces[1]}/finance`, { id: uuid(), acting_party_id: p.party.s1, bank_id: p.party.bank, annual_rate_bps: 450 }, 201);
+    const sorted = [...vouchers].sort();
+    expect(await listed('core')).toEqual(sorted);
+    expect(await listed('s1')).toEqual(sorted);
+    expect(await listed('s2')).toEqual([vouchers[0], vouchers[2], vouchers[4]].sort());
+    expect(await listed('s3')).toEqual([]);
+    expect(await listed('bank')).toEqual([vouchers[1]]);
+    // Every voucher listed opens.
+    for (const id of await listed('s2')) await api.ok('GET', `/v1/scf/vouchers/${id}`, undefined, 200, { key: p.key.s2! });
   });
 });

@@ -1,3 +1,4 @@
+import type { Dialect } from '../../db/index.ts';
 import type { Holding, VoucherRecord } from './scf.repository.ts';
 import { isLive, type Piece } from './scf.ts';
 
@@ -16,4 +17,18 @@ export function readsVoucher(view: { readonly voucher: Pick<VoucherRecord, 'issu
     view.pieces.some((piece) =>
       (piece.financing !== null && partyIds.includes(piece.financing.bankId)) ||
       (piece.pendingHolderId !== null && isLive(piece) && partyIds.includes(piece.pendingHolderId)));
+}
+
+/**
+ * The same rule in SQL, for lists: a condition on the voucher row aliased `v`, with its parameters.
+ * Kept beside readsVoucher so that a list never shows a voucher its page would answer 404 for.
+ */
+export function readableVoucherCondition(dialect: Dialect, partyIds: readonly string[]): { readonly sql: string; readonly params: readonly string[] } {
+  const list = partyIds.map(() => '?').join(', ');
+  const bank = dialect === 'postgres' ? "(p.financing::jsonb ->> 'bankId')" : "json_extract(p.financing, '$.bankId')";
+  const sql = `(v.issuer_id IN (${list})
+    OR EXISTS (SELECT 1 FROM scf_pieces p JOIN scf_holdings h ON h.piece_id = p.id WHERE p.voucher_id = v.id AND h.holder_id IN (${list}))
+    OR EXISTS (SELECT 1 FROM scf_pieces p WHERE p.voucher_id = v.id AND (${bank} IN (${list})
+      OR (p.pending_holder_id IN (${list}) AND p.status NOT IN ('split', 'settled', 'cancelled')))))`;
+  return { sql, params: [...partyIds, ...partyIds, ...partyIds, ...partyIds] };
 }
