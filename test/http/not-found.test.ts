@@ -69,6 +69,17 @@ const UNKNOWN_IDS: Readonly<Record<string, () => Unknown[]>> = {
       ['GET', '/v1/risk/graph/accounts/no-such-account', 'account_not_scored', '/params/id'],
     ];
   },
+  cases: () => {
+    const id = uuid();
+    return [
+      ['GET', `/v1/risk/cases/${id}`, 'case_not_found', '/params/id'],
+      ['POST', `/v1/risk/cases/${id}/assign`, 'case_not_found', '/params/id', { assignee: 'analyst' }],
+      ['POST', `/v1/risk/cases/${id}/notes`, 'case_not_found', '/params/id', { text: 'a note' }],
+      ['POST', `/v1/risk/cases/${id}/transition`, 'case_not_found', '/params/id', { to: 'investigating', reason: 'looking' }],
+      ['GET', `/v1/risk/cases/${id}/report`, 'case_not_found', '/params/id'],
+      ['GET', `/v1/risk/cases/${id}/graph`, 'case_not_found', '/params/id'],
+    ];
+  },
 };
 
 const unknownIds = (): Unknown[] => Object.values(UNKNOWN_IDS).flatMap((calls) => calls());

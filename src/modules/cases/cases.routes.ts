@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { LIMITS, UUID_PATTERN } from '../../kernel/index.ts';
 import { decodeTextCursor, page } from '../../http/pagination.ts';
-import { fieldProblem, notFound, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { CASES_ERROR_STATUS, type CasesError } from './cases.errors.ts';
 import { CASES_LIMITS } from './cases.limits.ts';
 import { renderCase, renderNote, renderView } from './cases.render.ts';
@@ -98,10 +98,13 @@ function decodePosition(cursor: string | undefined) {
 
 export function casesRoutes(platform: { readonly cases: CasesService; readonly graph?: CaseGraphSource }) {
   const { cases } = platform;
+  const unknownCase = (id: string) => unknownId('case_not_found', '/params/id', `no case ${id}`);
   const found = <T>(value: T | undefined, id: string): T => {
-    if (value === undefined) throw notFound('case_not_found', `no case ${id}`);
+    if (value === undefined) throw unknownCase(id);
     return value;
   };
+  /** A refusal of a change to the case in the path: an unknown case answers as a read of one does. */
+  const refusal = (error: CasesError, id: string, detail?: string) => (error === 'case_not_found' ? unknownCase(id) : casesProblem(error, detail));
   return async function register(app: App) {
     app.get('/risk/cases', {
       config: { permission: 'oversee' },
@@ -144,7 +147,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     }, async (request) => {
       requireText(request.body.assignee ?? undefined, '/assignee');
       const result = await cases.assign(request.params.id.toLowerCase(), request.body.assignee, actorOf(request));
-      if (!result.ok) throw casesProblem(result.error, result.error === 'case_closed' ? 'a closed case is not assigned any more' : undefined);
+      if (!result.ok) throw refusal(result.error, request.params.id, result.error === 'case_closed' ? 'a closed case is not assigned any more' : undefined);
       return renderCase(result.value);
     });
 
@@ -154,7 +157,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     }, async (request, reply) => {
       requireText(request.body.text, '/text');
       const result = await cases.addNote(request.params.id.toLowerCase(), request.body.text, actorOf(request));
-      if (!result.ok) throw casesProblem(result.error);
+      if (!result.ok) throw refusal(result.error, request.params.id);
       return reply.status(201).send(renderNote(result.value));
     });
 
@@ -167,7 +170,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       requireText(reason, '/reason');
       const result = await cases.transition(id, { to, reason, block: block && { accounts: block.accounts ?? false, parties: block.parties ?? false } }, actorOf(request));
       if (!result.ok) {
-        if (result.error !== 'transition_not_allowed') throw casesProblem(result.error);
+        if (result.error !== 'transition_not_allowed') throw refusal(result.error, request.params.id);
         const current = (await cases.get(id, 0))?.case.status;
         const allowed = current ? CASE_TRANSITIONS[current] : [];
         throw casesProblem('transition_not_allowed', `a case in status ${current} cannot move to ${to}; it may move to ${allowed.length ? allowed.join(', ') : 'nothing (closed cases are final)'}`);
@@ -184,7 +187,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     }, async (request, reply) => {
       const id = request.params.id.toLowerCase();
       const graph = platform.graph;
-      const report = found(await cases.report(id, { generatedBy: actorOf(request), accountScore: graph && ((accountId) => graph.scoreOf(accountId)) }), id);
+      const report = found(await cases.report(id, { generatedBy: actorOf(request), accountScore: graph && ((accountId) => graph.scoreOf(accountId)) }), request.params.id);
       const format = request.query.format ?? 'json';
       if (format === 'json') return report;
       const disposition = `inline; filename="case-${id}.${format}"`;
@@ -203,7 +206,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       },
     }, async (request) => {
       const id = request.params.id.toLowerCase();
-      const view = found(await cases.get(id, 0), id);
+      const view = found(await cases.get(id, 0), request.params.id);
       const graph = platform.graph;
       if (!graph) throw new ProblemError(503, 'graph_unavailable', 'mule-ring detection is not running on this server');
       const accounts = view.links.filter((link) => link.kind === 'account').map((link) => link.refId);
