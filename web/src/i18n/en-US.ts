@@ -293,6 +293,7 @@ export const enUS = {
   'rules.backtestElapsed': 'Replaying past decisions… {seconds} s',
   'rules.backtestDone': 'Backtest finished',
   'rules.noBacktest': 'Not backtested yet.',
+  'rules.backtestKept': 'This version moved on with the backtest below, which is kept as it was. To replay these rules again, create a new draft of them.',
   'rules.decisions': 'Decisions replayed',
   'rules.changed': 'Changed',
   'rules.withErrors': 'With rule errors',

@@ -292,6 +292,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'rules.backtestElapsed': '正在重放历史决策… {seconds} 秒',
   'rules.backtestDone': '回测完成',
   'rules.noBacktest': '尚未回测。',
+  'rules.backtestKept': '此版本依据下方的回测结果晋级，该结果保持原样。如需再次回放这些规则，请以它们新建草稿。',
   'rules.decisions': '重放决策数',
   'rules.changed': '结果改变',
   'rules.withErrors': '规则出错',

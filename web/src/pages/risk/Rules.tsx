@@ -143,13 +143,16 @@ function Backtest({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onD
       setStartedAt(null);
     }
   };
+  // Past backtested, the stored backtest is the evidence the version was promoted on; the server keeps it.
+  const kept = ruleset.stage !== 'draft' && ruleset.stage !== 'backtested';
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
       <Space wrap>
         <label htmlFor="backtest-days">{t('rules.days')}</label>
         <NumberInput id="backtest-days" min={1} max={BACKTEST_DAYS_MAX} value={days} onChange={(value) => setDays(value ?? 30)} />
-        <Button icon={<ExperimentOutlined aria-hidden />} onClick={run} loading={startedAt !== null} data-testid="run-backtest">{t('rules.runBacktest')}</Button>
+        <Button icon={<ExperimentOutlined aria-hidden />} onClick={run} loading={startedAt !== null} disabled={kept} data-testid="run-backtest">{t('rules.runBacktest')}</Button>
       </Space>
+      {kept && <Typography.Text type="secondary">{t('rules.backtestKept')}</Typography.Text>}
       {startedAt !== null && (
         <Progress percent={99.9} status="active" showInfo={false} aria-label={t('rules.backtestRunning')} format={() => ''} />
       )}
