@@ -132,7 +132,7 @@ export function rulesRoutes(platform: Platform) {
       config: { permission: 'risk' },
       schema: {
         tags: TAGS,
-        summary: 'Replay the last N days of decisions through this version; a draft becomes backtested',
+        summary: 'Replay the last N days of decisions through this version; a draft becomes backtested, a version past backtested keeps the backtest it was promoted on (409)',
         params: IdParams,
         body: Type.Object({ days: Type.Integer({ minimum: 1, maximum: RULES_LIMITS.backtestDaysMax }) }, { additionalProperties: false }),
       },
