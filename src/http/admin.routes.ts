@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { AMOUNT_MAX, LIMITS, UUID_PATTERN, nsToIso } from '../kernel/index.ts';
 import { apiKeyNameProblem, ROLES } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
-import { notFound, fieldProblem } from './problem.ts';
+import { fieldProblem, unknownId } from './problem.ts';
 import { MAX_PROOF_ENTRIES, proofFileText, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
 import { SIGNATURE_ALGORITHMS } from '../crypto/index.ts';
 import { createVerifyJobs, type VerifyJob } from './verify-jobs.ts';
@@ -60,7 +60,7 @@ export function adminRoutes(platform: Platform) {
       schema: { tags: ['access'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }) },
     }, async (request, reply) => {
       const revoked = await platform.auth.revoke(request.params.id);
-      if (revoked === 'api_key_not_found') throw notFound('api_key_not_found', `no active API key ${request.params.id}`);
+      if (revoked === 'api_key_not_found') throw unknownId('api_key_not_found', '/params/id', `no active API key ${request.params.id}`);
       if (revoked === 'last_admin_key') throw fieldProblem(409, 'last_admin_key', '/params/id', 'is the last active admin key; create another admin key before revoking it');
       request.server.forgetApiKey(request.params.id);
       return reply.status(204).send();
@@ -104,7 +104,7 @@ export function adminRoutes(platform: Platform) {
       schema: { tags: ['journal'], summary: 'Progress and report of a background verification', params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }) },
     }, async (request) => {
       const job = verifyJobs.get(request.params.id.toLowerCase());
-      if (!job) throw notFound('verify_job_not_found', `no verification job ${request.params.id} (the server keeps the latest few)`);
+      if (!job) throw unknownId('verify_job_not_found', '/params/id', `no verification job ${request.params.id} (the server keeps the latest few)`);
       return renderJob(job);
     });
     app.post('/journal/proofs/verify', {

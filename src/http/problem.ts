@@ -60,8 +60,6 @@ export function fieldProblem(status: number, code: string, pointer: string, deta
   return new ProblemError(status, code, detail, [{ pointer, code, detail }]);
 }
 
-export const notFound = (code: string, detail: string) => new ProblemError(404, code, detail);
-
 /**
  * The answer to a request naming an id that does not exist, or that the caller may not see: every
  * route answers both through here, so the two cannot be told apart (give the id as the client sent

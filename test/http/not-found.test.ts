@@ -80,6 +80,18 @@ const UNKNOWN_IDS: Readonly<Record<string, () => Unknown[]>> = {
       ['GET', `/v1/risk/cases/${id}/graph`, 'case_not_found', '/params/id'],
     ];
   },
+  admin: () => [
+    ['DELETE', '/v1/api-keys/0123456789abcdef', 'api_key_not_found', '/params/id'],
+    ['GET', `/v1/journal/verify-jobs/${uuid()}`, 'verify_job_not_found', '/params/id'],
+  ],
+};
+
+/** Routes with a path parameter that is not an id looked up, each with what it answers instead (docs/errors.md#not-found). */
+const NOT_LOOKED_UP: Readonly<Record<string, string>> = {
+  'PUT /v1/fx/rates/{base}/{quote}': 'sets a rate: a currency it does not know is 422 unsupported_currency',
+  'GET /v1/fx/desk/{currency}': 'a currency the desk does not trade is 422 unsupported_currency at /params/currency',
+  'GET /v1/risk/features/accounts/{id}': 'features of any account id, zero for one never seen',
+  'GET /v1/scf/parties/{party_id}/pieces': 'a filter: an unknown party holds no pieces (a participant key gets 404 for a party not its own)',
 };
 
 const unknownIds = (): Unknown[] => Object.values(UNKNOWN_IDS).flatMap((calls) => calls());
@@ -123,5 +135,18 @@ describeEachDialect('a route naming an unknown id', ({ open }) => {
       expectProblem(hiddenAnswer, 404, code, pointer);
       expect(JSON.parse(hiddenAnswer.body.replaceAll(hidden, 'ID')), path(hidden)).toEqual(JSON.parse(unknownAnswer.body.replaceAll(unknown, 'ID')));
     }
+  });
+
+  it('walks every route of the API with a path parameter', async () => {
+    const spec = (await api.ok('GET', '/openapi.json')) as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(spec.paths).filter(([path]) => path.includes('{'))
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+    const called = unknownIds().map(([method, path]) => `${method} ${path.replace(/\?.*$/, '')}`);
+    const walked = (route: string) => {
+      const pattern = new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      return called.some((call) => pattern.test(call));
+    };
+    expect(routes.length).toBeGreaterThan(50);
+    expect(routes.filter((route) => !walked(route) && !Object.hasOwn(NOT_LOOKED_UP, route))).toEqual([]);
   });
 });
