@@ -52,6 +52,30 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     browser.takeErrors();
   });
 
+  it('says refusals of a Chinese page in Chinese, under the field or in the message bar, not in the server\'s English', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/risk/lists`);
+      await page.reload();
+      await page.getByLabel('值', { exact: true }).fill('f'.repeat(200), { timeout: UI_TIMEOUT_MS });
+      await page.getByLabel('原因', { exact: true }).fill('seen with a mule ring');
+      await page.getByLabel('原因', { exact: true }).press('Enter');
+      const valueField = page.locator('.ant-form-item', { has: page.getByLabel('值', { exact: true }) });
+      await expect.poll(() => valueField.locator('.ant-form-item-explain-error').textContent(), { timeout: UI_TIMEOUT_MS }).toBe('最多 128 个字符');
+      // A file of entries with a line that is not one is refused whole; the message bar says so.
+      await page.locator('input[type=file]').first().setInputFiles({ name: 'entries.csv', mimeType: 'text/csv', buffer: Buffer.from('list,kind,value,reason\nblock,country,XX1,bad\n') });
+      const notice = page.locator('.ant-message-notice');
+      await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toEqual(['CSV 文件中有无效条目，未导入任何内容。']);
+      // The browser logs the refusals, which are expected here.
+      browser.takeErrors();
+    } finally {
+      // Back to English for the tests after this one, which do not reload the page.
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
+  });
+
   it('says there are no programs on the supply-chain finance page of an empty installation instead of showing only its title', { timeout: 90_000 }, async () => {
     const { page } = browser;
     await page.goto(`${server.url}/#/scf`);

@@ -155,7 +155,7 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.keyboard.type('99999999999');
     await page.keyboard.press('Enter');
     const amountField = page.locator('.ant-form-item', { has: page.getByText('Amount in CNY', { exact: true }) });
-    await expect.poll(() => amountField.locator('.ant-form-item-explain-error').textContent(), { timeout: UI_TIMEOUT_MS }).toBe('insufficient funds');
+    await expect.poll(() => amountField.locator('.ant-form-item-explain-error').textContent(), { timeout: UI_TIMEOUT_MS }).toBe('Insufficient funds.');
     expect(page.url()).toMatch(/#\/payments\/new$/);
     // The browser logs the 422 answer, which is expected here.
     browser.takeErrors();

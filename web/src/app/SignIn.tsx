@@ -3,6 +3,7 @@ import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { ApiError } from '../api/client.ts';
 import { sessionEnd, signIn } from '../api/session.ts';
 import type { MessageKey } from '../i18n/en-US.ts';
+import { problemText } from '../lib/problems.ts';
 import { useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 
@@ -12,10 +13,10 @@ import { LanguageSwitch } from './LanguageSwitch.tsx';
  * key refused) lands here too, and is told why.
  */
 export function SignIn() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [checking, setChecking] = useState(false);
   // A message key while the console has one, so that the note follows a change of language.
-  const [failure, setFailure] = useState<MessageKey | { readonly text: string } | null>(null);
+  const [failure, setFailure] = useState<MessageKey | { readonly error: unknown } | null>(null);
   // Read once: the note is about how this visit to the form began, not about later attempts.
   const [ended] = useState(sessionEnd);
 
@@ -28,7 +29,7 @@ export function SignIn() {
       signIn(text);
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 0;
-      setFailure(status === 401 ? 'signIn.invalid' : status === 0 ? 'signIn.unreachable' : { text: (error as Error).message });
+      setFailure(status === 401 ? 'signIn.invalid' : status === 0 ? 'signIn.unreachable' : { error });
       setChecking(false);
     }
   };
@@ -44,7 +45,7 @@ export function SignIn() {
         </div>
         <Typography.Paragraph type="secondary">{t('signIn.intro')}</Typography.Paragraph>
         {ended === 'key_refused' && !failure && <Alert type="warning" showIcon title={t('signIn.sessionEnded')} style={{ marginBottom: 16 }} data-testid="session-ended" />}
-        {failure && <Alert type="error" showIcon title={typeof failure === 'string' ? t(failure) : failure.text} style={{ marginBottom: 16 }} data-testid="sign-in-error" />}
+        {failure && <Alert type="error" showIcon title={typeof failure === 'string' ? t(failure) : problemText(t, locale, failure.error)} style={{ marginBottom: 16 }} data-testid="sign-in-error" />}
         <Form layout="vertical" onFinish={submit} requiredMark={false}>
           {/* Password managers expect a user name beside a secret; the key stands alone, so this one is fixed. */}
           <input type="text" name="username" autoComplete="username" value="api-key" readOnly hidden />

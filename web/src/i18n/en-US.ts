@@ -1,4 +1,5 @@
 import { enUSCodes } from './en-US.codes.ts';
+import { enUSProblems } from './en-US.problems.ts';
 
 /**
  * English messages of the console. Keys are flat and grouped by page; `{name}` is replaced by a
@@ -8,6 +9,8 @@ import { enUSCodes } from './en-US.codes.ts';
 export const enUS = {
   // The names of the server's code words (statuses, kinds, flags) are in a file of their own.
   ...enUSCodes,
+  // Messages for the API's problem codes, shown instead of the server's English `detail`.
+  ...enUSProblems,
 
   'app.name': 'Sluice console',
   'app.skipToContent': 'Skip to content',

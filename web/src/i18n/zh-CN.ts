@@ -1,5 +1,6 @@
 import type { MessageKey } from './en-US.ts';
 import { zhCNCodes } from './zh-CN.codes.ts';
+import { zhCNProblems } from './zh-CN.problems.ts';
 
 /**
  * 控制台简体中文文案。键与英文文案完全相同：类型保证不缺不多，测试在运行时再比对一次。
@@ -7,6 +8,7 @@ import { zhCNCodes } from './zh-CN.codes.ts';
  */
 export const zhCN: Readonly<Record<MessageKey, string>> = {
   ...zhCNCodes,
+  ...zhCNProblems,
 
   'app.name': 'Sluice 控制台',
   'app.skipToContent': '跳到正文',

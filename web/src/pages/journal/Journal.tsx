@@ -10,6 +10,7 @@ import { ErrorState, Loadable } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
 import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 const PAGE_SIZE = 50;
 /** How often a running verification is asked for its progress. */
@@ -137,6 +138,7 @@ function VerifyCard() {
 function Checkpoints() {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [pages, setPages] = useState<{ rows: Checkpoint[]; more: boolean; loading: boolean; error?: ApiError }>({ rows: [], more: false, loading: true });
   const load = async (after: number, append: boolean) => {
     setPages((previous) => ({ ...previous, loading: true }));
@@ -154,7 +156,7 @@ function Checkpoints() {
       void message.success(t('journal.signed'));
       void load(0, false);
     } catch (error) {
-      void message.error(error instanceof ApiError ? error.message : String(error));
+      showFailure(error);
     }
   };
   return (

@@ -11,6 +11,8 @@ import { formatTimeOfDay } from '../../lib/format.ts';
 import { useLedgers } from '../../lib/ledgers.ts';
 import { parseMajor } from '../../lib/money.ts';
 import { useApi } from '../../lib/useApi.ts';
+import { fieldErrorText } from '../../lib/problems.ts';
+import { useProblemText } from '../../lib/useProblems.ts';
 
 /** Ledger account code of customer accounts held at a payment participant. */
 const CUSTOMER_ACCOUNT_CODE = 820;
@@ -75,7 +77,8 @@ export default function NewPayment() {
 }
 
 function PaymentForm({ customers }: { readonly customers: readonly CustomerAccount[] }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
+  const describe = useProblemText();
   const { message } = App.useApp();
   const [form] = Form.useForm<FormValues>();
   const debtorId = Form.useWatch('debtor_account', form);
@@ -116,7 +119,7 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
       // The server names the fields it refused (JSON pointers into the request); those that are
       // fields of this form show the server's message under the field, where the operator corrects it.
       const named = (problem.problem.errors ?? []).filter((entry) => FIELD_NAMES.has(entry.pointer.slice(1)));
-      form.setFields(named.map((entry) => ({ name: entry.pointer.slice(1) as keyof FormValues, errors: [entry.detail] })));
+      form.setFields(named.map((entry) => ({ name: entry.pointer.slice(1) as keyof FormValues, errors: [fieldErrorText(t, locale, entry)] })));
       setFailure(named.length > 0 ? null : problem);
       setSubmitting(false);
     }
@@ -161,7 +164,7 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
             <Form.Item label={t('payments.remittance')} name="remittance_information">
               <Input maxLength={140} />
             </Form.Item>
-            {failure && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={failure.problem.code ?? t('state.failed')} description={failure.message} data-testid="payment-error" />}
+            {failure && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={t('state.failed')} description={describe(failure)} data-testid="payment-error" />}
             <Button type="primary" htmlType="submit" loading={submitting} data-testid="submit-payment">
               {t('payments.submit')}
             </Button>

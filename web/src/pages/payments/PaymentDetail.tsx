@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { App, Button, Card, Col, Descriptions, Popconfirm, Row, Space, Steps, Tag, Timeline, Typography } from 'antd';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { Hop, Payment, Tracking } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
@@ -11,6 +11,7 @@ import { StatusTag } from '../../components/StatusTag.tsx';
 import { nameOf } from '../../lib/names.ts';
 import { formatInstant, formatTimeOfDay } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 /** Statuses after which nothing changes any more, so the tracker stops polling. */
 const FINAL = new Set(['ACCC', 'RJCT', 'CANC', 'RTND']);
@@ -60,6 +61,7 @@ export default function PaymentDetail({ route }: { readonly route: Route }) {
 function Summary({ payment, status, onChanged }: { readonly payment: Payment; readonly status: string; readonly onChanged: () => void }) {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [busy, setBusy] = useState<string | null>(null);
   const act = async (action: 'accept' | 'cancel' | 'return', body?: unknown) => {
     setBusy(action);
@@ -68,7 +70,7 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
       void message.success(t('payments.actionDone'));
       onChanged();
     } catch (error) {
-      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      showFailure(error);
     } finally {
       setBusy(null);
     }

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { App, Button, Card, Checkbox, Col, Descriptions, Form, Input, Row, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import { normaliseGraph, type CaseDetail as CaseView } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
@@ -13,6 +13,7 @@ import { nameOf } from '../../lib/names.ts';
 import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { CASE_STATUSES } from './Cases.tsx';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 /** One case: what raised it, the accounts involved as a graph, notes, the audit trail and the actions on it. */
 export default function CaseDetail({ route }: { readonly route: Route }) {
@@ -46,6 +47,7 @@ export default function CaseDetail({ route }: { readonly route: Route }) {
 function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChanged: () => void }) {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [busy, setBusy] = useState<string | null>(null);
   const act = async (what: string, body: unknown) => {
     setBusy(what);
@@ -55,7 +57,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
       onChanged();
       return true;
     } catch (error) {
-      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      showFailure(error);
       return false;
     } finally {
       setBusy(null);
@@ -88,7 +90,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
           </Col>
         </Row>
       )}
-      <Button style={{ marginTop: 12 }} onClick={() => downloadReport(item.id).catch((error: unknown) => void message.error(error instanceof ApiError ? error.message : String(error)))}>{t('cases.report')}</Button>
+      <Button style={{ marginTop: 12 }} onClick={() => downloadReport(item.id).catch((error: unknown) => showFailure(error))}>{t('cases.report')}</Button>
     </Card>
   );
 }
@@ -175,6 +177,7 @@ function Alerts({ item }: { readonly item: CaseView }) {
 function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChanged: () => void }) {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [form] = Form.useForm<{ text: string }>();
   const [saving, setSaving] = useState(false);
   const add = async ({ text }: { text: string }) => {
@@ -184,7 +187,7 @@ function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChange
       form.resetFields();
       onChanged();
     } catch (error) {
-      void message.error(error instanceof ApiError ? error.message : String(error));
+      showFailure(error, { '/text': t('cases.addNote') });
     } finally {
       setSaving(false);
     }

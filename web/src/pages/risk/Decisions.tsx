@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { App, Button, Card, Form, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { Decision, Hold } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
@@ -14,6 +14,7 @@ import { formatInstant } from '../../lib/format.ts';
 import { useFeature } from '../../api/features.ts';
 import { usePaged } from '../../lib/usePaged.ts';
 import { FeatureMissing } from './FeatureMissing.tsx';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 const OUTCOMES = ['approve', 'review', 'decline'] as const;
 const PAGE_SIZE = 50;
@@ -95,6 +96,7 @@ function DecisionDetail({ decision }: { readonly decision: Decision }) {
 function Holds() {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const holds = usePaged<Hold>('/v1/risk/holds', { limit: PAGE_SIZE }, { refreshMs: FEED_REFRESH_MS });
   const [busy, setBusy] = useState<string | null>(null);
   const resolve = async (hold: Hold, action: 'release' | 'reject') => {
@@ -104,7 +106,7 @@ function Holds() {
       void message.success(t('risk.holdResolved'));
       holds.reload();
     } catch (error) {
-      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      showFailure(error);
     } finally {
       setBusy(null);
     }

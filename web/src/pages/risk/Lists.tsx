@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Col, DatePicker, Form, Input, Popconfirm, Progress, Row, Select, Space, Table, Tabs, Tag, Typography, Upload } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import { ApiError, api, endSessionIfRefused, type Page } from '../../api/client.ts';
+import { ApiError, api, endSessionIfRefused, type Page, type Problem } from '../../api/client.ts';
 import type { ListEntry } from '../../api/risk.ts';
 import { useFeature } from '../../api/features.ts';
 import { currentKey } from '../../api/session.ts';
@@ -14,6 +14,8 @@ import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { usePaged } from '../../lib/usePaged.ts';
 import { FeatureMissing } from './FeatureMissing.tsx';
+import { fieldErrorText } from '../../lib/problems.ts';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 const LISTS = ['block', 'allow'] as const;
 const KINDS = ['account', 'party', 'country', 'ip', 'device'] as const;
@@ -48,11 +50,12 @@ const ENTRY_FIELDS: Readonly<Record<string, string>> = { '/list': 'list', '/kind
 function Entries() {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [filter, setFilter] = useState<{ list?: string; kind?: string }>({});
   const entries = usePaged<ListEntry>('/v1/risk/lists/entries', { ...filter, limit: PAGE_SIZE });
   const [form] = Form.useForm<{ list: string; kind: string; value: string; reason: string; expires?: { toISOString(): string } }>();
   const [adding, setAdding] = useState(false);
-  const fail = (error: unknown) => void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+  const fail = showFailure;
 
   const add = async (values: { list: string; kind: string; value: string; reason: string; expires?: { toISOString(): string } }) => {
     setAdding(true);
@@ -65,7 +68,7 @@ function Entries() {
       // A refusal that names a field of this form (a JSON pointer into the request) is shown under
       // that field, where the analyst corrects it; anything else goes to the message bar.
       const named = error instanceof ApiError ? (error.problem.errors ?? []).filter((entry) => ENTRY_FIELDS[entry.pointer]) : [];
-      if (named.length > 0) form.setFields(named.map((entry) => ({ name: ENTRY_FIELDS[entry.pointer] as 'value', errors: [entry.detail] })));
+      if (named.length > 0) form.setFields(named.map((entry) => ({ name: ENTRY_FIELDS[entry.pointer] as 'value', errors: [fieldErrorText(t, locale, entry)] })));
       else fail(error);
     } finally {
       setAdding(false);
@@ -143,6 +146,7 @@ function RemoveButton({ onRemove }: { readonly onRemove: (reason: string) => Pro
 function CsvImport({ onDone }: { readonly onDone: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [busy, setBusy] = useState(false);
   const importFile = async (file: File) => {
     setBusy(true);
@@ -151,8 +155,7 @@ function CsvImport({ onDone }: { readonly onDone: () => void }) {
       void message.success(t('lists.csvImported', { added: result.added, skipped: result.skipped }));
       onDone();
     } catch (error) {
-      const first = error instanceof ApiError ? error.problem.errors?.[0]?.detail : undefined;
-      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${first ?? error.message}` : String(error));
+      showFailure(error);
     } finally {
       setBusy(false);
     }
@@ -196,6 +199,7 @@ interface ScreenAnswer { readonly query: string; readonly top_score: number; rea
 function Screening() {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const lists = useApi<Page<WatchList> | { data: WatchList[] }>('/v1/risk/screening/lists');
   const [uploadPercent, setUploadPercent] = useState<number | null>(null);
   const [importForm] = Form.useForm<{ name: string; format: string }>();
@@ -211,7 +215,7 @@ function Screening() {
       void message.success(t('lists.imported', { imported: report.imported, skipped: report.skipped, malformed: report.malformed.length }));
       lists.reload();
     } catch (error) {
-      void message.error(error instanceof Error ? error.message : String(error));
+      showFailure(error);
     } finally {
       setUploadPercent(null);
     }
@@ -221,7 +225,7 @@ function Screening() {
     try {
       setAnswer(await api.post<ScreenAnswer>('/v1/risk/screening/screen', { name }));
     } catch (error) {
-      void message.error(error instanceof ApiError ? error.message : String(error));
+      showFailure(error);
     } finally {
       setScreening(false);
     }
@@ -294,13 +298,12 @@ function uploadWithProgress(path: string, file: File, contentType: string, onPro
       endSessionIfRefused(request.status, key);
       if (request.status >= 200 && request.status < 300) return resolve(JSON.parse(request.responseText) as ImportReport);
       try {
-        const problem = JSON.parse(request.responseText) as { detail?: string; code?: string };
-        reject(new Error(`${problem.code ?? request.status}: ${problem.detail ?? ''}`));
+        reject(new ApiError(request.status, { ...(JSON.parse(request.responseText) as Problem), status: request.status }));
       } catch {
-        reject(new Error(`HTTP ${request.status}`));
+        reject(new ApiError(request.status, { status: request.status }));
       }
     };
-    request.onerror = () => reject(new Error('network error'));
+    request.onerror = () => reject(new ApiError(0, { status: 0, code: 'unreachable' }));
     request.send(file);
   });
 }

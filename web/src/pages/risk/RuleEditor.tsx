@@ -7,6 +7,7 @@ import { useI18n } from '../../app/i18n.tsx';
 import { NumberInput } from '../../components/NumberInput.tsx';
 import { Loadable } from '../../components/States.tsx';
 import { useApi } from '../../lib/useApi.ts';
+import { useProblemText } from '../../lib/useProblems.ts';
 
 /** An expression is checked this long after the last keystroke, not on every one. */
 const VALIDATE_DEBOUNCE_MS = 500;
@@ -69,6 +70,13 @@ function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | nu
   const [form] = Form.useForm<DraftFields>();
   const [failure, setFailure] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
+  const describe = useProblemText();
+  // A refusal names the field at fault; one inside a rule (`/rules/3/expression`) is told by its pointer.
+  const failureText = (error: ApiError) => {
+    const text = describe(error, { '/name': t('rules.name'), '/thresholds/review_at': t('rules.reviewAt'), '/thresholds/decline_at': t('rules.declineAt') });
+    const pointer = error.problem.errors?.[0]?.pointer;
+    return pointer && pointer.startsWith('/rules/') && !text.includes(pointer) ? `${text} (${pointer})` : text;
+  };
   const initial: DraftFields = base
     ? { name: base.name, review_at: base.thresholds.review_at, decline_at: base.thresholds.decline_at, rules: base.rules.map(fieldsOf) }
     : { name: 'New ruleset', review_at: 50, decline_at: 80, rules: [EXAMPLE_RULE] };
@@ -160,7 +168,7 @@ function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | nu
             </Space>
           )}
         </Form.List>
-        {failure && <Alert style={{ marginTop: 16 }} type="error" showIcon title={failure.problem.code ?? t('state.failed')} description={`${failure.message}${failure.problem.errors?.[0] ? ` (${failure.problem.errors[0].pointer})` : ''}`} />}
+        {failure && <Alert style={{ marginTop: 16 }} type="error" showIcon title={t('state.failed')} description={failureText(failure)} />}
         <Space style={{ marginTop: 16 }}>
           <Button type="primary" htmlType="submit" loading={saving}>{t('rules.saveDraft')}</Button>
           <Button onClick={onCancel}>{t('common.cancel')}</Button>
@@ -173,6 +181,7 @@ function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | nu
 /** A CEL expression with the server's verdict under it: compiled, type-checked and probed. */
 function ExpressionField({ name }: { readonly name: number }) {
   const { t } = useI18n();
+  const describe = useProblemText();
   const form = Form.useFormInstance<DraftFields>();
   const expression = Form.useWatch(['rules', name, 'expression'], form) as string | undefined;
   const [verdict, setVerdict] = useState<{ ok: boolean; text: string } | null>(null);
@@ -187,7 +196,7 @@ function ExpressionField({ name }: { readonly name: number }) {
           const why = typeof first === 'string' ? first : first?.message ?? first?.detail ?? answer.detail ?? '';
           setVerdict({ ok, text: ok ? t('rules.valid', { type: answer.type ?? 'bool' }) : why });
         },
-        (error: unknown) => !controller.signal.aborted && setVerdict({ ok: false, text: error instanceof ApiError ? error.message : String(error) }),
+        (error: unknown) => !controller.signal.aborted && setVerdict({ ok: false, text: describe(error) }),
       );
     }, VALIDATE_DEBOUNCE_MS);
     return () => {

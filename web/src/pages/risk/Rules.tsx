@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { App, Button, Card, Col, Descriptions, Progress, Row, Space, Table, Tag, Typography } from 'antd';
 import { ExperimentOutlined, PlusOutlined, RocketOutlined } from '@ant-design/icons';
-import { ApiError, api, type Page } from '../../api/client.ts';
+import { api, type Page } from '../../api/client.ts';
 import type { Rule, Ruleset } from '../../api/risk.ts';
 import { useFeature } from '../../api/features.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -14,6 +14,7 @@ import { useApi } from '../../lib/useApi.ts';
 import { BacktestView } from './BacktestView.tsx';
 import { FeatureMissing } from './FeatureMissing.tsx';
 import { NewDraft } from './RuleEditor.tsx';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 /** The longest history a backtest replays (the server refuses more). */
 const BACKTEST_DAYS_MAX = 90;
@@ -122,6 +123,7 @@ function effectText(rule: Rule, t: ReturnType<typeof useI18n>['t']): string {
 function Backtest({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onDone: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [days, setDays] = useState(30);
   const [startedAt, setStartedAt] = useState<number | null>(null);
   const [elapsed, setElapsed] = useState(0);
@@ -138,7 +140,7 @@ function Backtest({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onD
       void message.success(t('rules.backtestDone'));
       onDone();
     } catch (error) {
-      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      showFailure(error);
     } finally {
       setStartedAt(null);
     }
@@ -165,6 +167,7 @@ function Backtest({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onD
 function Promote({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onDone: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [busy, setBusy] = useState<string | null>(null);
   const promote = async (stage: 'shadow' | 'live') => {
     setBusy(stage);
@@ -173,7 +176,7 @@ function Promote({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onDo
       void message.success(t('rules.promoted', { stage }));
       onDone();
     } catch (error) {
-      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      showFailure(error);
     } finally {
       setBusy(null);
     }

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { App, Button, Form, Input, Modal, Select, Space } from 'antd';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
-import { ApiError, api, newId } from '../../api/client.ts';
+import { api, newId } from '../../api/client.ts';
 import type { Piece, ScfProgram } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { NumberInput } from '../../components/NumberInput.tsx';
 import { formatMinor, parseMajor } from '../../lib/money.ts';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 type Action = 'sign-off' | 'decline' | 'split' | 'transfer' | 'finance' | 'repurchase';
 
@@ -29,6 +30,7 @@ const actingParty = (piece: Piece, action: Action) => (action === 'sign-off' || 
 export function PieceActions({ piece, program, scale, onDone }: { readonly piece: Piece; readonly program: ScfProgram | undefined; readonly scale: number; readonly onDone: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [open, setOpen] = useState<Action | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -40,7 +42,7 @@ export function PieceActions({ piece, program, scale, onDone }: { readonly piece
       setOpen(null);
       onDone();
     } catch (error) {
-      void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      showFailure(error, { '/to_party_id': t('scf.receiver'), '/bank_id': t('scf.bank'), '/annual_rate_bps': t('scf.rateBps') });
     } finally {
       setBusy(false);
     }

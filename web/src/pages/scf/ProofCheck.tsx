@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { Alert, Card, Typography, Upload } from 'antd';
 import { InboxOutlined } from '@ant-design/icons';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { ProofResult, type ProofVerification } from './ProofResult.tsx';
+import { useProblemText } from '../../lib/useProblems.ts';
 
 /** Proof files larger than this are not read: a voucher's proof is a few hundred kilobytes at most. */
 const PROOF_MAX_BYTES = 4 * 1024 * 1024;
@@ -14,6 +15,7 @@ const PROOF_MAX_BYTES = 4 * 1024 * 1024;
  */
 export default function ProofCheck() {
   const { t } = useI18n();
+  const describe = useProblemText();
   const [result, setResult] = useState<ProofVerification | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -32,7 +34,7 @@ export default function ProofCheck() {
     try {
       setResult(await api.post<ProofVerification>('/v1/journal/proofs/verify', { proof }));
     } catch (error) {
-      setFailure(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+      setFailure(describe(error));
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
-import { App, Button, Card, Descriptions, Space, Table, Tag, Tree, Typography } from 'antd';
+import { Button, Card, Descriptions, Space, Table, Tag, Tree, Typography } from 'antd';
 import { DownloadOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { Piece, ScfProgram, VoucherView } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { href, type Route } from '../../app/router.ts';
@@ -13,6 +13,7 @@ import { useLedgers } from '../../lib/ledgers.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { PieceActions } from './PieceActions.tsx';
 import { ProofResult, type ProofVerification } from './ProofResult.tsx';
+import { useFailureToast } from '../../lib/useProblems.ts';
 
 /** A voucher's tree from issue to every current holder, with the operations each piece allows. */
 export default function VoucherDetail({ route }: { readonly route: Route }) {
@@ -108,11 +109,11 @@ function collectKeys(piece: Piece): string[] {
 /** Download the voucher's proof file, or have the server check it against its public keys right away. */
 function ProofButtons({ voucherId }: { readonly voucherId: string }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const showFailure = useFailureToast();
   const [busy, setBusy] = useState<'download' | 'verify' | null>(null);
   const [result, setResult] = useState<ProofVerification | null>(null);
   const fetchProof = () => api.get<unknown>(`/v1/scf/vouchers/${voucherId}/proof`);
-  const fail = (error: unknown) => void message.error(error instanceof ApiError ? `${error.problem.code ?? error.status}: ${error.message}` : String(error));
+  const fail = showFailure;
 
   const download = async () => {
     setBusy('download');

@@ -1,0 +1,97 @@
+/**
+ * What the console says about a refused request (web/src/lib/problems.ts): a message from its own
+ * catalogues for the problem's code, in the reader's language, never the server's English detail
+ * on a Chinese page; a field error after the field's name as the form labels it; a generic message
+ * with the code for a code without a message. And every code the console's pages can meet has a
+ * message, in both languages.
+ */
+import { describe, expect, it } from 'vitest';
+import { CASES_ERROR_STATUS } from '../../src/modules/cases/index.ts';
+import { LISTS_ERROR_STATUS } from '../../src/modules/lists/index.ts';
+import { PAYMENT_ERRORS } from '../../src/modules/payments/index.ts';
+import { RISK_ERROR_STATUS } from '../../src/modules/risk/index.ts';
+import { RULES_ERROR_STATUS } from '../../src/modules/rules/index.ts';
+import { SCF_ERROR_STATUS } from '../../src/modules/scf/index.ts';
+import { SCREENING_ERROR_STATUS } from '../../src/modules/screening/index.ts';
+import { enUS, type MessageKey } from '../../web/src/i18n/en-US.ts';
+import { enUSProblems } from '../../web/src/i18n/en-US.problems.ts';
+import { zhCN } from '../../web/src/i18n/zh-CN.ts';
+import { zhCNProblems } from '../../web/src/i18n/zh-CN.problems.ts';
+import { fieldErrorText, problemText } from '../../web/src/lib/problems.ts';
+
+type Locale = 'en-US' | 'zh-CN';
+interface Problem { readonly status: number; readonly code?: string; readonly detail?: string; readonly errors?: readonly { readonly pointer: string; readonly code: string; readonly detail: string }[] }
+
+const CATALOGUES: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = { 'en-US': enUS, 'zh-CN': zhCN };
+/** The console's `t` (app/i18n.tsx): the message of a key with its `{names}` filled in. */
+const translate = (locale: Locale) => (key: MessageKey, values: Readonly<Record<string, string | number>> = {}) =>
+  CATALOGUES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+/** A refused request as the console's api/client.ts throws it (an ApiError: an Error with the status and the problem). */
+const refused = (problem: Problem) => Object.assign(new Error(problem.detail ?? ''), { status: problem.status, problem });
+const say = (locale: Locale, problem: Problem, labels?: Readonly<Record<string, string>>) => problemText(translate(locale), locale, refused(problem), labels);
+
+/** Payment codes no page of the console can meet: ISO 20022 files, webhooks, statements and the participant directory have no console pages. */
+const PAYMENT_CODES_OUTSIDE_CONSOLE = new Set([
+  'xml_malformed', 'xml_entity_forbidden', 'xml_too_large', 'xml_unsupported_message', 'duplicate_message_id', 'possible_duplicate_conflict',
+  'webhook_not_found', 'webhook_url_not_allowed', 'webhook_host_not_resolved', 'too_many_webhooks', 'statement_too_large', 'statement_date_invalid',
+  'party_not_a_payment_institution', 'participant_exists_with_different_fields', 'participant_not_found', 'account_exists_with_different_fields', 'identifier_already_used', 'message_not_found',
+]);
+/** Risk codes of requests the console does not send: its settings, and alerts raised by other systems. */
+const RISK_CODES_OUTSIDE_CONSOLE = new Set(['invalid_settings', 'invalid_alert']);
+
+const ACCESS_CODES = ['validation_failed', 'unauthenticated', 'forbidden', 'rate_limited', 'account_not_found', 'payment_not_found', 'voucher_not_found', 'piece_not_found', 'case_not_found', 'hold_not_found', 'ruleset_not_found', 'entry_not_found'];
+
+describe('console problem messages', () => {
+  it('has a Chinese message for every problem message in English', () => {
+    const missing = Object.keys(enUSProblems).filter((key) => !(zhCNProblems as Readonly<Record<string, string>>)[key]?.trim());
+    expect(missing).toEqual([]);
+  });
+
+  it('has a message for every code the console\'s pages and actions can meet', () => {
+    const codes = [
+      ...ACCESS_CODES,
+      ...Object.keys(PAYMENT_ERRORS).filter((code) => !PAYMENT_CODES_OUTSIDE_CONSOLE.has(code)),
+      ...Object.keys(SCF_ERROR_STATUS),
+      ...Object.keys(RISK_ERROR_STATUS).filter((code) => !RISK_CODES_OUTSIDE_CONSOLE.has(code)),
+      ...Object.keys(RULES_ERROR_STATUS),
+      ...Object.keys(LISTS_ERROR_STATUS),
+      ...Object.keys(SCREENING_ERROR_STATUS),
+      ...Object.keys(CASES_ERROR_STATUS).filter((code) => !RISK_CODES_OUTSIDE_CONSOLE.has(code)),
+    ];
+    expect(codes.filter((code) => !Object.hasOwn(enUSProblems, `problem.code.${code}`))).toEqual([]);
+  });
+
+  it('says a refusal in the reader\'s language, not the server\'s English detail', () => {
+    const refusal: Problem = { status: 422, code: 'insufficient_funds', detail: 'refused: insufficient funds', errors: [{ pointer: '/acting_party_id', code: 'insufficient_funds', detail: 'insufficient funds' }] };
+    expect(say('zh-CN', refusal)).toBe('余额不足。');
+    expect(say('en-US', refusal)).toBe('Insufficient funds.');
+    // As the server answers it: with the header named, under a code of its own.
+    const revoked: Problem = { status: 401, code: 'unauthenticated', detail: 'the API key is not valid or was revoked', errors: [{ pointer: '/headers/authorization', code: 'invalid', detail: 'is not a valid API key' }] };
+    expect(say('zh-CN', revoked)).toBe('您的密钥不被接受，请重新登录。');
+    expect(say('zh-CN', { status: 422, code: 'risk_declined', detail: 'risk control declined the payment' })).toBe('风控拒绝了此笔支付。');
+  });
+
+  it('names the field of a field error as the form labels it, with the limit the server gave', () => {
+    const tooLong: Problem = { status: 400, code: 'validation_failed', detail: '/value must NOT have more than 128 characters', errors: [{ pointer: '/value', code: 'invalid_maxLength', detail: 'must NOT have more than 128 characters' }] };
+    expect(say('zh-CN', tooLong, { '/value': '值' })).toBe('值：最多 128 个字符');
+    expect(say('en-US', tooLong, { '/value': 'Value' })).toBe('Value: at most 128 characters');
+    // A field the form does not label is named by its pointer.
+    expect(say('zh-CN', { ...tooLong, errors: [{ pointer: '/reason', code: 'invalid_required', detail: 'is required' }] })).toBe('/reason：必填');
+    // A refusal of the rule that names a labelled field says which.
+    expect(say('zh-CN', { status: 409, code: 'entry_exists', detail: 'already listed', errors: [{ pointer: '/value', code: 'entry_exists', detail: 'already listed' }] }, { '/value': '值' })).toBe('值：该值已在名单中。');
+  });
+
+  it('says a field error under its field in the reader\'s language', () => {
+    expect(fieldErrorText(translate('zh-CN'), 'zh-CN', { pointer: '/value', code: 'invalid_maxLength', detail: 'must NOT have more than 128 characters' })).toBe('最多 128 个字符');
+    expect(fieldErrorText(translate('zh-CN'), 'zh-CN', { pointer: '/value', code: 'invalid_country', detail: 'not a country code' })).toBe('不是 ISO 3166-1 二字母国家代码。');
+    expect(fieldErrorText(translate('zh-CN'), 'zh-CN', { pointer: '/value', code: 'brand_new_code', detail: 'an English sentence' })).toBe('服务器拒绝了请求（brand_new_code）。');
+  });
+
+  it('says a code without a message with a generic message and the code, and only in English with the English detail', () => {
+    const unknown: Problem = { status: 409, code: 'brand_new_code', detail: 'an English sentence' };
+    expect(say('zh-CN', unknown)).toBe('服务器拒绝了请求（brand_new_code）。');
+    expect(say('en-US', unknown)).toBe('The server refused the request (brand_new_code). an English sentence');
+    expect(say('zh-CN', { status: 502, detail: 'Bad Gateway' })).toBe('服务器拒绝了请求（HTTP 502）。');
+    expect(say('zh-CN', { status: 0, code: 'unreachable', detail: 'Failed to fetch' })).toBe('无法连接服务器。');
+  });
+});

@@ -1,0 +1,67 @@
+import { enUS, type MessageKey } from '../i18n/en-US.ts';
+
+/**
+ * What the console says about a refused request, in the reader's language. The server's `detail`
+ * is an English sentence whose wording may change (docs/errors.md); its `code` is stable, and each
+ * code the console can meet has a message in both catalogues (`problem.code.<code>`,
+ * web/src/i18n/*.problems.ts). A field error of a `validation_failed` answer is said after the
+ * field's name, as the form labels it. A code without a message is said with a generic message
+ * and the code: in English with the server's detail, which is English too, in Chinese without it.
+ */
+
+/** A form's field labels (in the reader's language), by the JSON pointer of the field's value in the request. */
+export type FieldLabels = Readonly<Record<string, string>>;
+
+/** The parts of the console's `ApiError` (api/client.ts) read here; this file stays free of the browser's APIs so that tests can run it. */
+interface FieldError { readonly pointer: string; readonly code: string; readonly detail?: string }
+interface RefusedRequest extends Error {
+  readonly status: number;
+  readonly problem: { readonly code?: string; readonly detail?: string; readonly errors?: readonly FieldError[] };
+}
+type Translate = (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
+type Locale = 'en-US' | 'zh-CN';
+
+const isMessageKey = (key: string): key is MessageKey => Object.hasOwn(enUS, key);
+const isRefusedRequest = (error: unknown): error is RefusedRequest =>
+  error instanceof Error && typeof (error as Partial<RefusedRequest>).status === 'number' && typeof (error as Partial<RefusedRequest>).problem === 'object';
+
+/** Field codes whose message names a limit (`{limit}`), which only the server's detail carries. */
+const LIMITED = new Set(['invalid_minLength', 'invalid_maxLength', 'invalid_minimum', 'invalid_maximum', 'invalid_exclusiveMinimum', 'invalid_exclusiveMaximum', 'invalid_minItems', 'invalid_maxItems']);
+
+function codeMessage(t: Translate, code: string | undefined): string | null {
+  const key = `problem.code.${code}`;
+  return code !== undefined && isMessageKey(key) ? t(key) : null;
+}
+
+/** A schema error of one field, as a phrase said after the field's name ("at most 128 characters"); null for another code. */
+function schemaPhrase(t: Translate, entry: FieldError): string | null {
+  const key = `problem.field.${entry.code}`;
+  if (!isMessageKey(key)) return null;
+  if (!LIMITED.has(entry.code)) return t(key);
+  const limit = /(-?\d+(?:\.\d+)?)\D*$/.exec(entry.detail ?? '')?.[1];
+  return limit === undefined ? t('problem.fieldInvalid') : t(key, { limit });
+}
+
+function fallback(t: Translate, locale: Locale, code: string, detail: string | undefined): string {
+  const generic = t('problem.unknown', { code });
+  return locale === 'en-US' && detail ? `${generic} ${detail}` : generic;
+}
+
+/** The message for one field's error, shown under that field of the form. */
+export function fieldErrorText(t: Translate, locale: Locale, entry: FieldError): string {
+  return schemaPhrase(t, entry) ?? codeMessage(t, entry.code) ?? fallback(t, locale, entry.code, entry.detail);
+}
+
+/** The message for a failed request; `labels` names the fields of the form that sent it. */
+export function problemText(t: Translate, locale: Locale, error: unknown, labels: FieldLabels = {}): string {
+  if (!isRefusedRequest(error)) return error instanceof Error ? error.message : String(error);
+  if (error.status === 0) return t('problem.unreachable');
+  const { problem } = error;
+  const first = problem.errors?.[0];
+  const phrase = first ? schemaPhrase(t, first) : null;
+  if (first && phrase) return t('problem.withField', { field: labels[first.pointer] ?? first.pointer, message: phrase });
+  const code = problem.code ?? `HTTP ${error.status}`;
+  const message = codeMessage(t, problem.code) ?? (first && codeMessage(t, first.code)) ?? fallback(t, locale, code, problem.detail);
+  const label = first ? labels[first.pointer] : undefined;
+  return label ? t('problem.withField', { field: label, message }) : message;
+}
