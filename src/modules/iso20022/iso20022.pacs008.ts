@@ -113,6 +113,7 @@ function readTransaction(transaction: XmlNode, context: TransactionContext): Cre
     ...(instructionId !== undefined ? { instructionId } : {}),
     ...(transactionId !== undefined ? { transactionId } : {}),
     uetr: givenUetr ?? deriveUetr([MESSAGE_DEFINITIONS.customerCreditTransfer, context.sender, context.messageId, endToEndId, transactionId ?? '']),
+    ...(givenUetr === undefined ? { uetrDerived: true as const } : {}),
     amount: instructedAmount,
     settlementAmount,
     ...(exchangeRate !== undefined ? { exchangeRate } : {}),

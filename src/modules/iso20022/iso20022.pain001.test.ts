@@ -30,7 +30,7 @@ const expected: PaymentInitiation = {
       debtor: europeDebtor,
       transactions: [
         {
-          endToEndId: 'INV-2024-117', instructionId: 'EUR-0001', uetr: anyUetr,
+          endToEndId: 'INV-2024-117', instructionId: 'EUR-0001', uetr: anyUetr, uetrDerived: true,
           amount: { amount: 125_000n, currency: 'EUR' }, chargeBearer: 'SLEV', charges: [], debtor: europeDebtor,
           creditor: { name: 'Société Lyonnaise de Mécanique', account: { kind: 'iban', iban: 'FR1420041010050500013M02606' }, agentBic: 'PSSTFRPPPAR' },
           purposeCode: 'SUPP', remittanceInformation: ['Invoice 2024-117', 'Order PO-5531, 12 units'], requestedExecutionDate: '2024-05-03',
@@ -42,7 +42,7 @@ const expected: PaymentInitiation = {
           remittanceInformation: [`R&D licence <Q2> "annual" 'renewal'`], requestedExecutionDate: '2024-05-03',
         },
         {
-          endToEndId: 'RENT-2024-05', uetr: anyUetr,
+          endToEndId: 'RENT-2024-05', uetr: anyUetr, uetrDerived: true,
           amount: { amount: 1_500_000n, currency: 'EUR' }, chargeBearer: 'SHAR', charges: [], debtor: europeDebtor,
           creditor: { name: 'Thames Property Holdings Ltd', account: { kind: 'iban', iban: 'GB29NWBK60161331926819' }, agentBic: 'NWBKGB2L' },
           remittanceInformation: [], requestedExecutionDate: '2024-05-03',
@@ -55,19 +55,19 @@ const expected: PaymentInitiation = {
       debtor: ukDebtor,
       transactions: [
         {
-          endToEndId: 'JP-PARTS-0042', uetr: anyUetr,
+          endToEndId: 'JP-PARTS-0042', uetr: anyUetr, uetrDerived: true,
           amount: { amount: 1_500_000n, currency: 'JPY' }, chargeBearer: 'DEBT', charges: [], debtor: ukDebtor,
           creditor: { name: '株式会社サクラ精機', account: { kind: 'other', id: '0012345678' }, agentBic: 'BOTKJPJT' },
           purposeCode: 'GDDS', remittanceInformation: [], requestedExecutionDate: '2024-05-03T10:00:00+01:00',
         },
         {
-          endToEndId: 'KW-FEE-7', uetr: anyUetr,
+          endToEndId: 'KW-FEE-7', uetr: anyUetr, uetrDerived: true,
           amount: { amount: 12_345n, currency: 'KWD' }, chargeBearer: 'SHAR', charges: [], debtor: ukDebtor,
           creditor: { name: 'Gulf Logistics W.L.L.', account: { kind: 'iban', iban: 'KW81CBKU0000000000001234560101' }, agentBic: 'CBKUKWKW' },
           remittanceInformation: [], requestedExecutionDate: '2024-05-03T10:00:00+01:00',
         },
         {
-          endToEndId: 'CN-SAMPLES-19', uetr: anyUetr,
+          endToEndId: 'CN-SAMPLES-19', uetr: anyUetr, uetrDerived: true,
           amount: { amount: 888_888n, currency: 'CNY' }, chargeBearer: 'SHAR', charges: [], debtor: ukDebtor,
           creditor: { name: '上海华信贸易有限公司', account: { kind: 'other', id: '6217000010001234567' }, agentBic: 'BKCHCNBJ300' },
           remittanceInformation: ['样品费 2024年5月'], requestedExecutionDate: '2024-05-03T10:00:00+01:00',

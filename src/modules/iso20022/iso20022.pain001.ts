@@ -163,6 +163,7 @@ function readTransaction(
     uetr:
       givenUetr ??
       deriveUetr([MESSAGE_DEFINITIONS.customerCreditTransferInitiation, context.initiatorKey, context.messageId, paymentInformationId, endToEndId]),
+    ...(givenUetr === undefined ? { uetrDerived: true as const } : {}),
     amount,
     ...(exchangeRate !== undefined ? { exchangeRate } : {}),
     chargeBearer: readChargeBearer(child(transaction, 'ChrgBr')) ?? blockBearer ?? DEFAULT_CHARGE_BEARER,

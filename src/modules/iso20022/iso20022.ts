@@ -94,6 +94,8 @@ export interface CreditTransfer {
    * yields the same references.
    */
   readonly uetr: string;
+  /** Set when the message carried no UETR and `uetr` is the one the reader derived. */
+  readonly uetrDerived?: true;
   /** The amount the debtor instructed, in its currency (InstdAmt). */
   readonly amount: Money;
   /** The interbank settlement amount (IntrBkSttlmAmt); present once the transfer is between banks. */

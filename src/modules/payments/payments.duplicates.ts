@@ -92,7 +92,7 @@ const CLAIM_ATTEMPTS_MAX = 2;
  * and `batches` statements, oldest first, each in the writer so that no claim of this process runs
  * between. Returns how many were deleted; fewer than `batch` × `batches` means none is left.
  * A file whose row is gone is checked as a new message again. Its payments are not booked twice:
- * their ids derive from the debtor agent and end-to-end id (or from the sender and MsgId), so the
+ * their ids derive from the debtor agent and end-to-end id (or from a UETR bound to the file), so the
  * same transactions again answer as replays of the payments already booked.
  */
 export async function pruneImportedMessages(writer: PaymentsWriter, cutoff: string, limits: { readonly batch: number; readonly batches: number }): Promise<number> {

@@ -30,6 +30,16 @@ export const isDerivedLayout = (id: string): boolean => id.length === 36 && id[1
 export const uetrFor = (paymentId: string): string => shape(digest(['uetr', paymentId]), '4');
 
 /**
+ * The UETR of an imported transaction whose file carried none. The reader derives one from the
+ * message's identity (sender, MsgId, block and end-to-end ids), all of which anyone can write into a
+ * file or guess; a UETR is unique, so another caller who took that UETR first (in a file of its own
+ * naming the same sender and ids, or in a payment naming it) would have the real file's transaction
+ * refused as uetr_already_used. Bound to the SHA-256 of the file's bytes as well, the UETR is the
+ * same on every import of that file, and nobody without those bytes can compute it.
+ */
+export const fileBoundUetr = (readerUetr: string, fileFingerprint: string): string => shape(digest(['file-uetr', readerUetr, fileFingerprint]), '4');
+
+/**
  * The payment an imported transaction becomes: one per debtor agent, debtor account (as the file
  * names it), end-to-end id and instruction id. The debtor account keeps the customers of one bank
  * apart: each numbers its own end-to-end ids, so one customer's transfer can never take the id of

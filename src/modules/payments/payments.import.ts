@@ -5,7 +5,7 @@ import {
 import { primaryOffice } from './payments.checks.ts';
 import { fingerprintOf, type MessageIdentity } from './payments.duplicates.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
-import { derivePaymentsId, importedPaymentId, legacyImportedPaymentId } from './payments.ids.ts';
+import { derivePaymentsId, fileBoundUetr, importedPaymentId, legacyImportedPaymentId } from './payments.ids.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import type { Outcome } from './payments.steps.ts';
 import type { ChargeBearer, PaymentOrder, PaymentRecord } from './payments.ts';
@@ -61,14 +61,18 @@ const accountPath = (identification: AccountIdentification): string => (identifi
 /** Whether an order's id derives from its debtor agent and end-to-end id (else from its UETR). */
 const derivesFromEndToEndId = (endToEndId: string, debtorAgent: string | undefined): debtorAgent is string => endToEndId !== 'NOTPROVIDED' && !!debtorAgent;
 
-function orderOf(transfer: CreditTransfer, debtorAgent: string | undefined, debtorAccount: string, source: PaymentOrder['sourceMessage'] & object, kind: 'pain.001' | 'pacs.008'): PaymentOrder {
+/** Where a file names its transactions' UETRs: the reader derives those it does not (fileBoundUetr). */
+const uetrOf = (transfer: CreditTransfer, fingerprint: string): string => (transfer.uetrDerived ? fileBoundUetr(transfer.uetr, fingerprint) : transfer.uetr);
+
+function orderOf(transfer: CreditTransfer, debtorAgent: string | undefined, debtorAccount: string, source: PaymentOrder['sourceMessage'] & object, kind: 'pain.001' | 'pacs.008', fingerprint: string): PaymentOrder {
   const endToEndId = transfer.endToEndId;
+  const uetr = uetrOf(transfer, fingerprint);
   const id = derivesFromEndToEndId(endToEndId, debtorAgent)
     ? importedPaymentId(debtorAgent, debtorAccount, endToEndId, transfer.instructionId ?? '')
-    : derivePaymentsId('import', transfer.uetr);
+    : derivePaymentsId('import', uetr);
   return {
     id,
-    uetr: transfer.uetr,
+    uetr,
     endToEndId,
     ...(transfer.instructionId ? { instructionId: transfer.instructionId } : {}),
     debtorAccount,
@@ -143,6 +147,8 @@ export interface ParsedFile {
   readonly debtorAgentPaths: readonly (string | undefined)[];
   /** Per order, in order: the path of the element naming the debtor account. */
   readonly debtorAccountPaths: readonly string[];
+  /** Per order, in order: the UETR the reader derived, which releases before fileBoundUetr kept; undefined when the file names one. */
+  readonly earlierUetrs: readonly (string | undefined)[];
 }
 
 /** Parses a file into orders, or refuses it whole. */
@@ -159,29 +165,38 @@ export function ordersFromXml(xml: string | Uint8Array): ParsedFile | { ok: fals
   if (!imported.ok) return { ok: false, refusal: refusal(imported.error, imported.problems) };
   const message = imported.value;
   const messageId = message.kind === 'pain.001.001.09' ? message.initiation.messageId : message.message.messageId;
+  const fingerprint = fingerprintOf(xml);
   const identity: MessageIdentity = {
-    definition: message.kind, importer: '', sender: senderOf(message), messageId, fingerprint: fingerprintOf(xml), path: messageIdPath(message),
+    definition: message.kind, importer: '', sender: senderOf(message), messageId, fingerprint, path: messageIdPath(message),
     ...(message.kind !== 'pain.001.001.09' && message.header?.possibleDuplicate ? { possibleDuplicatePath: `/${BUSINESS_MESSAGE_ELEMENT}/AppHdr/PssblDplct` } : {}),
   };
   if (message.kind === 'pain.001.001.09') {
     const { initiation } = message;
     const source = { id: initiation.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransferInitiation, createdAt: initiation.createdAt };
     const orders = initiation.paymentInformation.flatMap((block) =>
-      block.transactions.map((transfer) => orderOf(transfer, block.debtor.agentBic, accountOf(block.debtor.account), source, 'pain.001')));
+      block.transactions.map((transfer) => orderOf(transfer, block.debtor.agentBic, accountOf(block.debtor.account), source, 'pain.001', fingerprint)));
+    const earlierUetrs = initiation.paymentInformation.flatMap((block) => block.transactions.map(earlierUetrOf));
     // The debtor agent is named once per payment information block, for all its transactions.
     const debtorAgentPaths = initiation.paymentInformation.flatMap((block, index) =>
       block.transactions.map(() => (block.debtor.agentBic ? `/Document/CstmrCdtTrfInitn/PmtInf[${index + 1}]/DbtrAgt/FinInstnId/BICFI` : undefined)));
     const debtorAccountPaths = initiation.paymentInformation.flatMap((block, index) =>
       block.transactions.map(() => `/Document/CstmrCdtTrfInitn/PmtInf[${index + 1}]/${accountPath(block.debtor.account)}`));
-    return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: [], senderPath: '/Document/CstmrCdtTrfInitn/GrpHdr/InitgPty', debtorAgentPaths, debtorAccountPaths };
+    return {
+      ok: true, kind: message.kind, messageId, identity, orders, senderBics: [], senderPath: '/Document/CstmrCdtTrfInitn/GrpHdr/InitgPty', debtorAgentPaths, debtorAccountPaths, earlierUetrs,
+    };
   }
   const source = { id: message.message.messageId, definition: MESSAGE_DEFINITIONS.customerCreditTransfer, createdAt: message.message.createdAt };
-  const orders = message.message.transfers.map((transfer) => orderOf(transfer, transfer.debtor.agentBic, accountOf(transfer.debtor.account), source, 'pacs.008'));
+  const orders = message.message.transfers.map((transfer) => orderOf(transfer, transfer.debtor.agentBic, accountOf(transfer.debtor.account), source, 'pacs.008', fingerprint));
   const root = pacs008Root(message);
   const debtorAgentPaths = message.message.transfers.map((transfer, index) => (transfer.debtor.agentBic ? `${root}/CdtTrfTxInf[${index + 1}]/DbtrAgt/FinInstnId/BICFI` : undefined));
   const debtorAccountPaths = message.message.transfers.map((transfer, index) => `${root}/CdtTrfTxInf[${index + 1}]/${accountPath(transfer.debtor.account)}`);
-  return { ok: true, kind: message.kind, messageId, identity, orders, senderBics: senderBicsOf(message), senderPath: `${root}/GrpHdr/InstgAgt`, debtorAgentPaths, debtorAccountPaths };
+  return {
+    ok: true, kind: message.kind, messageId, identity, orders, senderBics: senderBicsOf(message), senderPath: `${root}/GrpHdr/InstgAgt`, debtorAgentPaths, debtorAccountPaths,
+    earlierUetrs: message.message.transfers.map(earlierUetrOf),
+  };
 }
+
+const earlierUetrOf = (transfer: CreditTransfer): string | undefined => (transfer.uetrDerived ? transfer.uetr : undefined);
 
 /**
  * The refusal of a file whose sender already used its MsgId for another file. A file whose header
@@ -211,13 +226,28 @@ export function duplicateRefusal(identity: MessageIdentity, importedAt: string):
  * from the same debtor account is that payment sent again: it takes the older id, so that it replays
  * (or, with other content, conflicts) as it did before, and is never booked a second time. A payment
  * under the older id from another debtor account is another customer's: the order keeps its own id.
+ *
+ * Likewise a transaction whose file named no UETR was recorded, before UETRs were bound to the file
+ * (fileBoundUetr), under the UETR the reader derived (`earlierUetrs`, per order), and, without an
+ * end-to-end id or debtor agent, under the id derived from it. A payment there from the same debtor
+ * account under that UETR is this transaction: the order takes its id and UETR, and replays.
  */
-export async function withLegacyIds(orders: readonly PaymentOrder[], load: (id: string) => Promise<PaymentRecord | undefined>): Promise<PaymentOrder[]> {
-  return mapBounded(orders, async (order) => {
-    if (!derivesFromEndToEndId(order.endToEndId, order.debtorAgent)) return order;
-    const legacy = legacyImportedPaymentId(order.debtorAgent, order.endToEndId, order.instructionId ?? '');
-    const stored = await load(legacy);
-    return stored && stored.order.source !== 'api' && stored.order.debtorAccount === order.debtorAccount ? { ...order, id: legacy } : order;
+export async function withLegacyIds(
+  orders: readonly PaymentOrder[], load: (id: string) => Promise<PaymentRecord | undefined>, earlierUetrs: readonly (string | undefined)[] = [],
+): Promise<PaymentOrder[]> {
+  const sameTransfer = (stored: PaymentRecord | undefined, order: PaymentOrder): stored is PaymentRecord =>
+    !!stored && stored.order.source !== 'api' && stored.order.debtorAccount === order.debtorAccount;
+  return mapBounded(orders.map((order, index) => ({ order, earlier: earlierUetrs[index] })), async ({ order, earlier }) => {
+    const fromEndToEndId = derivesFromEndToEndId(order.endToEndId, order.debtorAgent);
+    if (fromEndToEndId) {
+      const legacy = legacyImportedPaymentId(order.debtorAgent, order.endToEndId, order.instructionId ?? '');
+      const stored = await load(legacy);
+      if (sameTransfer(stored, order)) return { ...order, id: legacy, ...(earlier && stored.uetr === earlier ? { uetr: earlier } : {}) };
+    }
+    if (!earlier) return order;
+    const id = fromEndToEndId ? order.id : derivePaymentsId('import', earlier);
+    const stored = await load(id);
+    return sameTransfer(stored, order) && stored.uetr === earlier ? { ...order, id, uetr: earlier } : order;
   });
 }
 
@@ -227,13 +257,13 @@ export async function submitAll(orders: readonly PaymentOrder[], submit: (order:
 }
 
 /** Maps the orders of one file in file order, at most PAYMENT_LIMITS.importConcurrency at a time. */
-async function mapBounded<T>(orders: readonly PaymentOrder[], map: (order: PaymentOrder) => Promise<T>): Promise<T[]> {
+async function mapBounded<I, T>(orders: readonly I[], map: (order: I) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(orders.length);
   let next = 0;
   const worker = async () => {
     while (next < orders.length) {
       const index = next++;
-      results[index] = await map(orders[index] as PaymentOrder);
+      results[index] = await map(orders[index] as I);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PAYMENT_LIMITS.importConcurrency, orders.length) }, worker));

@@ -174,8 +174,9 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       const identity = { ...parsed.identity, importer: importerOf(parsed.identity.definition, partyScope) };
       const claim = await claimMessage(writer, identity, new Date(clock.nowMs()).toISOString());
       if (claim.kind === 'other_file') return { ok: false, refusal: duplicateRefusal(identity, claim.importedAt) };
-      // A transaction imported before its id took in the debtor account keeps its older id.
-      const orders = await withLegacyIds(parsed.orders, (id) => loadPayment(db, id));
+      // A transaction imported before its id took in the debtor account, or before its derived UETR
+      // was bound to the file, keeps its older id and UETR.
+      const orders = await withLegacyIds(parsed.orders, (id) => loadPayment(db, id), parsed.earlierUetrs);
       const outcomes = await submitAll(orders, (order) => submitter.submit(order));
       return ok({ kind: parsed.kind, messageId: parsed.messageId, outcomes });
     },
