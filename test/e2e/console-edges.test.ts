@@ -179,4 +179,31 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
       await page.evaluate((key) => (sessionStorage.setItem('sluice.apiKey', key), localStorage.removeItem('sluice.locale')), TEST_ADMIN_KEY);
     }
   });
+
+  it('leads a key revoked while a form is open only to the sign-in note, with no error message beside it, in either language', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const admin = sluiceClient(server.url);
+    const labels = { 'zh-CN': { value: '值', reason: '原因' }, 'en-US': { value: 'Value', reason: 'Reason' } } as const;
+    try {
+      for (const locale of ['zh-CN', 'en-US'] as const) {
+        const created = await admin.post('/v1/api-keys', { name: `revoked on a form (${locale})`, role: 'admin' });
+        expect(created.status).toBe(201);
+        await page.evaluate(([key, chosen]) => (sessionStorage.setItem('sluice.apiKey', key), localStorage.setItem('sluice.locale', chosen)), [created.body.key as string, locale] as const);
+        await page.goto(`${server.url}/#/risk/lists`);
+        await page.reload();
+        await page.getByLabel(labels[locale].value, { exact: true }).fill('device-revoked-1', { timeout: UI_TIMEOUT_MS });
+        await page.getByLabel(labels[locale].reason, { exact: true }).fill('seen with a mule ring');
+        expect((await admin.request('DELETE', `/v1/api-keys/${created.body.id}`)).status).toBe(204);
+        // Adding the entry is refused (401): the session ends, and that is all the user is told.
+        await page.getByLabel(labels[locale].reason, { exact: true }).press('Enter');
+        await page.getByTestId('session-ended').waitFor({ timeout: UI_TIMEOUT_MS });
+        await page.waitForTimeout(1_000);
+        expect(await page.locator('.ant-message-notice').allTextContents(), locale).toEqual([]);
+      }
+      // The browser logs the 401 answers, which are expected here.
+      browser.takeErrors();
+    } finally {
+      await page.evaluate((key) => (sessionStorage.setItem('sluice.apiKey', key), localStorage.removeItem('sluice.locale')), TEST_ADMIN_KEY);
+    }
+  });
 });
