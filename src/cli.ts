@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, resolveKeySecret, type Config, type Flags } from './config.ts';
 import { isSignatureAlgorithm } from './crypto/index.ts';
-import { verifyProofFiles } from './modules/journal/index.ts';
+import { verifyConsistencyFiles, verifyProofFiles } from './modules/journal/index.ts';
 import { DumpError, exportDump, importDump, migrate, openDatabase } from './db/index.ts';
 import { systemClock } from './kernel/index.ts';
 import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from './platform.ts';
@@ -71,15 +71,22 @@ Loads the demo dataset: ledgers in CNY, HKD, SGD, THB, AED and USD, banks, a cor
 suppliers, customers and a few hundred payments. Loading it twice books nothing twice.${COMMON}`,
   verify: `Usage: sluice verify [options]
        sluice verify --proof FILE --keys FILE
+       sluice verify --consistency FILE --keys FILE [--checkpoint KEPT]
 
 Recomputes the journal's hash chain, each batch's digest from the ledger tables, every account's
 balances from its transfers, and every signed checkpoint. With --proof and --keys it needs no
 database: it checks a proof file (GET /v1/journal/proof, or a voucher's proof) against a keys file
 (GET /v1/journal/keys): entry hashes, audit paths, and the checkpoint's hybrid signature. The
 proof file is read a line at a time (one entry per line, as the server writes it; 16 MiB a line).
+With --consistency it checks a consistency file (GET /v1/journal/consistency?from=N) the same way:
+both checkpoints' signatures, and that the later one extends the earlier, so nothing journaled
+before the earlier checkpoint was changed since. --checkpoint names the checkpoint you kept (as
+JSON); the file's earlier checkpoint must then be that one.
 Exits 0 when everything verifies, 1 when anything does not.
 
   --proof FILE        a proof file to check offline
+  --consistency FILE  a consistency file to check offline
+  --checkpoint FILE   the checkpoint kept earlier, which the consistency file must start from
   --keys FILE         the platform's public keys file
   --json              print the report as JSON
   --key-secret S      secret the signing keys are sealed under     SLUICE_KEY_SECRET${COMMON}`,
@@ -147,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' },
       'log-level': { type: 'string' }, 'journal-hash': { type: 'string' }, 'rate-limit': { type: 'string' },
       'admin-key': { type: 'string' }, demo: { type: 'string' }, 'key-secret': { type: 'string' }, 'signature-suite': { type: 'string' },
-      'checkpoint-interval': { type: 'string' }, 'graph-scan-interval': { type: 'string' }, 'pg-named-statements': { type: 'string' }, 'webhook-private-addresses': { type: 'string' }, 'webhook-allowed-networks': { type: 'string' }, proof: { type: 'string' }, keys: { type: 'string' }, out: { type: 'string' },
+      'checkpoint-interval': { type: 'string' }, 'graph-scan-interval': { type: 'string' }, 'pg-named-statements': { type: 'string' }, 'webhook-private-addresses': { type: 'string' }, 'webhook-allowed-networks': { type: 'string' }, proof: { type: 'string' }, consistency: { type: 'string' }, checkpoint: { type: 'string' }, keys: { type: 'string' }, out: { type: 'string' },
     },
   });
   if (values.help) return print(help);
@@ -187,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'verify': {
+      if (values.consistency !== undefined) return verifyConsistencyOffline(values.consistency, values.keys, values.checkpoint, values.json === true);
       if (values.proof !== undefined || values.keys !== undefined) return verifyOffline(values.proof, values.keys, values.json === true);
       const platform = await openPlatform(config);
       try {
@@ -298,6 +306,28 @@ async function verifyOffline(proofPath: string | undefined, keysPath: string | u
   else {
     const where = result.checkpoint ? ` against checkpoint ${result.checkpoint.treeSize} of ${result.checkpoint.createdAt} (${result.checkpoint.suite ?? 'unknown suite'})` : '';
     print(`${result.ok ? 'OK' : 'FAILED'}: ${result.entries} entries${where}`);
+    for (const problem of result.problems) print(`  ${problem}`);
+  }
+  return result.ok ? 0 : 1;
+}
+
+/** Checks a consistency file against a keys file (and the checkpoint kept, if given) without any database. */
+async function verifyConsistencyOffline(consistencyPath: string, keysPath: string | undefined, keptPath: string | undefined, json: boolean): Promise<number> {
+  if (!keysPath) {
+    process.stderr.write('sluice: offline verification needs both --consistency FILE and --keys FILE\n');
+    return 2;
+  }
+  let result;
+  try {
+    result = await verifyConsistencyFiles(consistencyPath, keysPath, keptPath);
+  } catch (error) {
+    throw new ConfigError(`cannot verify ${consistencyPath} with ${keysPath}: ${(error as Error).message}`);
+  }
+  if (json) print(JSON.stringify(result, null, 2));
+  else {
+    const relation = result.ok ? 'extends' : 'is not shown to extend';
+    const span = result.from && result.to ? ` checkpoint ${result.to.treeSize} of ${result.to.createdAt} ${relation} checkpoint ${result.from.treeSize} of ${result.from.createdAt}` : '';
+    print(`${result.ok ? 'OK' : 'FAILED'}:${span || ' the consistency file could not be checked'}`);
     for (const problem of result.problems) print(`  ${problem}`);
   }
   return result.ok ? 0 : 1;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildMerkleTree, inclusionProof, leafHash, merkleRoot, verifyInclusion } from './merkle.ts';
+import { consistencyProof, verifyConsistency } from './merkle-consistency.ts';
 import { createMerkleLog } from './merkle-log.ts';
 
 const leaves = (n: number) => Array.from({ length: n }, (_, index) => `entry-${index}`);
@@ -32,12 +33,38 @@ describe('append-only Merkle log', () => {
     );
   });
 
+  it('gives the consistency proofs of a tree built at once, between any two sizes, and they verify', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(), fc.nat(), fc.constantFrom('sha256' as const, 'sm3' as const), (total, newSeed, oldSeed, algorithm) => {
+        const all = leaves(total);
+        const log = createMerkleLog(algorithm);
+        all.forEach((leaf) => log.append(leaf));
+        const newSize = 1 + (newSeed % total);
+        const oldSize = 1 + (oldSeed % newSize);
+        const proof = log.consistencyProof(oldSize, newSize);
+        expect(proof).toEqual(consistencyProof(buildMerkleTree(all.slice(0, newSize), algorithm), oldSize));
+        const head = (size: number) => ({ treeSize: size, root: log.root(size), algorithm });
+        expect(verifyConsistency(head(oldSize), head(newSize), proof)).toBe(true);
+        // A log whose first leaves were rewritten has no proof that passes against the old head.
+        if (oldSize < newSize) {
+          const forged = createMerkleLog(algorithm);
+          all.forEach((leaf, index) => forged.append(index === 0 ? 'rewritten' : leaf));
+          expect(verifyConsistency(head(oldSize), { treeSize: newSize, root: forged.root(newSize), algorithm }, forged.consistencyProof(oldSize, newSize))).toBe(false);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('refuses sizes and leaves it does not have', () => {
     const log = createMerkleLog('sha256');
     expect(() => log.root(1)).toThrow(RangeError);
     log.append('a');
     expect(() => log.inclusionProof(1, 1)).toThrow(RangeError);
     expect(() => log.root(2)).toThrow(RangeError);
+    expect(() => log.consistencyProof(2, 1)).toThrow(RangeError);
+    expect(() => log.consistencyProof(0, 1)).toThrow(RangeError);
+    expect(log.consistencyProof(1, 1)).toEqual([]);
   });
 });
 

@@ -16,6 +16,11 @@ export interface MerkleLog {
   root(treeSize?: number): Uint8Array;
   /** Audit path for leaf `index` in the tree of the first `treeSize` leaves. */
   inclusionProof(index: number, treeSize?: number): InclusionProof;
+  /**
+   * Consistency proof (RFC 6962 §2.1.2) that the tree of the first `oldSize` leaves is a prefix of
+   * the tree of the first `treeSize` (default: all), as lower-case hex nodes; verifyConsistency checks it.
+   */
+  consistencyProof(oldSize: number, treeSize?: number): string[];
 }
 
 /** Growable array of 32-byte nodes, one per level, doubling its buffer as it fills. */
@@ -98,6 +103,33 @@ export function createMerkleLog(algorithm: HashAlgorithm): MerkleLog {
         }
       }
       return { index, treeSize, path: topDown.reverse().map((hash) => Buffer.from(hash).toString('hex')) };
+    },
+    consistencyProof(oldSize, treeSize = levels[0]?.count ?? 0) {
+      checkSize(treeSize);
+      checkSize(oldSize);
+      if (oldSize > treeSize) throw new RangeError(`tree size ${oldSize} is larger than ${treeSize}`);
+      // SUBPROOF(m, D[start : start + width], complete) of RFC 6962 §2.1.2, iteratively: each step
+      // keeps one half of the range and emits the other half's root, collected top-down.
+      const topDown: Uint8Array[] = [];
+      let start = 0;
+      let width = treeSize;
+      let m = oldSize;
+      let complete = true;
+      while (m !== width) {
+        const split = largestPowerOfTwoBelow(width);
+        if (m <= split) {
+          topDown.push(subtreeRoot(start + split, width - split));
+          width = split;
+        } else {
+          topDown.push(subtreeRoot(start, split));
+          start += split;
+          m -= split;
+          width -= split;
+          complete = false;
+        }
+      }
+      if (!complete) topDown.push(subtreeRoot(start, width));
+      return topDown.reverse().map((hash) => Buffer.from(hash).toString('hex'));
     },
   };
 }

@@ -5,7 +5,7 @@ import { AMOUNT_MAX, LIMITS, UUID_PATTERN, nsToIso } from '../kernel/index.ts';
 import { apiKeyNameProblem, ROLES } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { fieldProblem, unknownId } from './problem.ts';
-import { MAX_PROOF_ENTRIES, proofFileText, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
+import { CONSISTENCY_FILE_FORMAT, MAX_PROOF_ENTRIES, proofFileText, verifyConsistencyFile, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
 import { SIGNATURE_ALGORITHMS } from '../crypto/index.ts';
 import { createVerifyJobs, type VerifyJob } from './verify-jobs.ts';
 
@@ -110,10 +110,34 @@ export function adminRoutes(platform: Platform) {
     app.post('/journal/proofs/verify', {
       config: { permission: 'read' },
       schema: {
-        tags: ['journal'], summary: "Check a proof file (a voucher's, or GET /journal/proof) against this platform's public keys, as sluice verify --proof does",
-        body: Type.Object({ proof: Type.Unknown({ description: 'The proof file, as downloaded.' }) }, { additionalProperties: false }),
+        tags: ['journal'],
+        summary: "Check a proof file (a voucher's, or GET /journal/proof) or a consistency file (GET /journal/consistency) against this platform's public keys, as sluice verify does",
+        body: Type.Object({ proof: Type.Unknown({ description: 'The proof or consistency file, as downloaded.' }) }, { additionalProperties: false }),
       },
-    }, async (request) => verifyProofFile(request.body.proof, await platform.checkpoints.keysFile()));
+    }, async (request) => {
+      const file = request.body.proof;
+      const keys = await platform.checkpoints.keysFile();
+      const consistency = typeof file === 'object' && file !== null && (file as { format?: unknown }).format === CONSISTENCY_FILE_FORMAT;
+      return consistency ? verifyConsistencyFile(file, keys) : verifyProofFile(file, keys);
+    });
+    app.get('/journal/consistency', {
+      config: { permission: 'verify' },
+      schema: {
+        tags: ['journal'],
+        summary: 'Proof that a later signed checkpoint extends an earlier one (the journal between them was only appended to), checkable offline',
+        querystring: Type.Object({
+          from: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Entries covered by the earlier checkpoint: the one a holder kept.' }),
+          to: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Entries covered by the later checkpoint; the latest by default.' })),
+        }, { additionalProperties: false }),
+      },
+    }, async (request) => {
+      const { from, to } = request.query;
+      const file = await platform.checkpoints.consistency(from, to);
+      if (file === 'from_not_found') throw unknownId('checkpoint_not_found', '/query/from', `no signed checkpoint covers exactly ${from} entries`);
+      if (file === 'to_not_found') throw unknownId('checkpoint_not_found', '/query/to', `no signed checkpoint covers exactly ${to} entries`);
+      if (file === 'range_reversed') throw fieldProblem(400, 'checkpoint_range_reversed', '/query/to', `names a checkpoint earlier than from (${from} entries)`);
+      return file;
+    });
 
     app.get('/journal/keys', { config: { permission: 'read' }, schema: { tags: ['journal'], summary: 'Public keys that sign checkpoints (a keys file for offline verification)' } }, async () =>
       platform.checkpoints.keysFile());

@@ -24,6 +24,7 @@ import {
   HYBRID_SUITES,
 } from '../../crypto/index.ts';
 import { assert } from '../../kernel/index.ts';
+import { CONSISTENCY_FILE_FORMAT, type ConsistencyFile } from './journal.consistency.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier, JournalEntry } from './journal.ts';
 import {
@@ -47,6 +48,11 @@ export interface CheckpointService {
   rotateKey(algorithm: SignatureAlgorithm): Promise<KeysFile>;
   /** A proof file for the given journal entries against a checkpoint that covers them all. */
   proof(seqs: readonly bigint[]): Promise<ProofFile | 'entry_not_found' | 'too_many_entries'>;
+  /**
+   * A consistency file from the checkpoint of `fromSize` entries to the one of `toSize` (default:
+   * the latest); both must be stored checkpoints, the first no larger than the second.
+   */
+  consistency(fromSize: number, toSize?: number): Promise<ConsistencyFile | 'from_not_found' | 'to_not_found' | 'range_reversed'>;
   /** Checks every stored checkpoint against the chain as read in one verification run. */
   verifier(q: Queryable): ContentVerifier;
   /** Starts signing a checkpoint every `intervalMs` while there is something new; returns a stop function. */
@@ -225,6 +231,28 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
           entries.push(provenEntry(entry, current.inclusionProof(Number(seq) - 1, checkpoint.treeSize)));
         }
         return { format: PROOF_FILE_FORMAT, checkpoint, entries };
+      });
+    },
+    async consistency(fromSize, toSize) {
+      // Read before the log catches up, so that the log covers both even if another process signs meanwhile.
+      const at = async (size: number) => {
+        const row = await db.get<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints WHERE tree_size = ?`, [size]);
+        return row ? toCheckpoint(row) : undefined;
+      };
+      const from = await at(fromSize);
+      if (!from) return 'from_not_found';
+      const to = toSize === undefined ? await latest() : await at(toSize);
+      if (!to) return 'to_not_found';
+      if (from.treeSize > to.treeSize) return 'range_reversed';
+      return serial(async () => {
+        const current = await catchUp();
+        for (const checkpoint of [from, to]) {
+          if (checkpoint.algorithm !== current.algorithm) {
+            throw new JournalAlgorithmError(`checkpoint ${checkpoint.treeSize}`, String(checkpoint.algorithm),
+              unknownHashAlgorithm(checkpoint.algorithm) ?? `names hash algorithm ${checkpoint.algorithm}, but the journal is chained with ${current.algorithm}`);
+          }
+        }
+        return { format: CONSISTENCY_FILE_FORMAT, from, to, proof: current.consistencyProof(from.treeSize, to.treeSize) };
       });
     },
     verifier(q) {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { boundedLines, type BoundedLine } from '../../kernel/index.ts';
+import { verifyConsistencyFile, type ConsistencyVerification } from './journal.consistency.ts';
 import { MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, startProofCheck, verifyProofFile, type ProofFile, type ProofVerification } from './journal.proof.ts';
 
 /**
@@ -18,6 +19,8 @@ import { MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, startProofCheck, verifyProofFile,
 export const MAX_PROOF_LINE_BYTES = 16 * 1024 * 1024;
 /** A keys file lists at most MAX_RING_KEYS keys of a few kilobytes each; anything larger is not one. */
 export const MAX_KEYS_FILE_BYTES = 8 * 1024 * 1024;
+/** A consistency file or a kept checkpoint: two signed checkpoints and at most 64 hashes fit many times over. */
+export const MAX_CONSISTENCY_FILE_BYTES = 1024 * 1024;
 
 /** The first line of a proof file laid out one entry per line ends with the opening of its entries. */
 const ENTRIES_OPEN = '"entries":[';
@@ -107,15 +110,17 @@ async function verifyWhole(firstText: string, rest: AsyncGenerator<BoundedLine>,
   return verifyProofFile(parsed.value, keysValue);
 }
 
-/** Reads a keys file, refusing one larger than any keys file can be. */
-async function readKeysFile(path: string): Promise<unknown> {
+/** Reads a small JSON file whole, refusing one larger than `maxBytes`. */
+async function readJsonFile(path: string, what: string, maxBytes: number): Promise<unknown> {
   const { size } = await stat(path);
-  if (size > MAX_KEYS_FILE_BYTES) throw new Error(`${path} holds ${size} bytes; a keys file holds at most ${MAX_KEYS_FILE_BYTES}`);
+  if (size > maxBytes) throw new Error(`${path} holds ${size} bytes; ${what} holds at most ${maxBytes}`);
   const text = await readFile(path, 'utf8');
   const parsed = parseJson(text);
   if (!parsed) throw new Error(`${path} is not JSON`);
   return parsed.value;
 }
+
+const readKeysFile = (path: string) => readJsonFile(path, 'a keys file', MAX_KEYS_FILE_BYTES);
 
 /**
  * `sluice verify --proof FILE --keys FILE`: the keys file read whole (it is small), the proof file
@@ -124,4 +129,15 @@ async function readKeysFile(path: string): Promise<unknown> {
 export async function verifyProofFiles(proofPath: string, keysPath: string, options: ProofStreamOptions = {}): Promise<ProofVerification> {
   const keys = await readKeysFile(keysPath);
   return verifyProofStream(createReadStream(proofPath), keys, options);
+}
+
+/**
+ * `sluice verify --consistency FILE --keys FILE [--checkpoint KEPT]`: all three are small and read
+ * whole. Throws only when a file cannot be read or is not JSON.
+ */
+export async function verifyConsistencyFiles(consistencyPath: string, keysPath: string, keptPath?: string): Promise<ConsistencyVerification> {
+  const keys = await readKeysFile(keysPath);
+  const file = await readJsonFile(consistencyPath, 'a consistency file', MAX_CONSISTENCY_FILE_BYTES);
+  const kept = keptPath === undefined ? undefined : await readJsonFile(keptPath, 'a checkpoint file', MAX_CONSISTENCY_FILE_BYTES);
+  return verifyConsistencyFile(file, keys, kept);
 }

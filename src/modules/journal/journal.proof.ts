@@ -126,6 +126,19 @@ export class JournalAlgorithmError extends Error {
 }
 
 /**
+ * Verifies a checkpoint's signature envelope completely, with the keys that were active when it was
+ * made. `problem` says why it does not verify ("signature does not verify (…)"), null when it does.
+ */
+export function checkCheckpointSignature(checkpoint: Checkpoint, keys: readonly TrustedKey[]): { readonly problem: string | null; readonly suite: SignatureSuite | string | null } {
+  const trusted = keys.filter((key) => typeof checkpoint.createdAt === 'string' && activeAt(key, checkpoint.createdAt));
+  const signature = verifyEnvelope(checkpointMessage(checkpoint), checkpoint.envelope, trusted, { context: CHECKPOINT_CONTEXT });
+  if (signature.ok) return { problem: null, suite: signature.suite };
+  const parts = signature.parts.map((part) => `${part.algorithm}:${part.ok ? 'ok' : (part.reason ?? 'failed')}`).join(', ');
+  const unknown = unknownSignatureNames(signature);
+  return { problem: `signature does not verify (${signature.reason ?? 'failed'}${parts ? `; ${parts}` : ''})${unknown ? `: ${unknown}` : ''}`, suite: signature.suite };
+}
+
+/**
  * A proof file checked piece by piece: the checkpoint first, then each entry as it is read, so that
  * a file too large to hold in memory can be streamed through it (journal.proof-stream.ts).
  */
@@ -158,13 +171,8 @@ export function startProofCheck(fileHead: unknown, keysValue: unknown): ProofChe
     return { ok: false, problems: ['the checkpoint is malformed'], entries: 0 };
   }
   const problems: string[] = [];
-  const trusted = keys.value.filter((key) => typeof checkpoint.createdAt === 'string' && activeAt(key, checkpoint.createdAt));
-  const signature = verifyEnvelope(checkpointMessage(checkpoint), checkpoint.envelope, trusted, { context: CHECKPOINT_CONTEXT });
-  if (!signature.ok) {
-    const parts = signature.parts.map((part) => `${part.algorithm}:${part.ok ? 'ok' : (part.reason ?? 'failed')}`).join(', ');
-    const unknown = unknownSignatureNames(signature);
-    problems.push(`the checkpoint signature does not verify (${signature.reason ?? 'failed'}${parts ? `; ${parts}` : ''})${unknown ? `: ${unknown}` : ''}`);
-  }
+  const signature = checkCheckpointSignature(checkpoint, keys.value);
+  if (signature.problem) problems.push(`the checkpoint ${signature.problem}`);
   const treeHead = { treeSize: checkpoint.treeSize, root: checkpoint.root, algorithm: checkpoint.algorithm };
   let entries = 0;
   let records = 0;
