@@ -60,6 +60,31 @@ export function createMerkleLog(algorithm: HashAlgorithm): MerkleLog {
     return nodeHash(algorithm, subtreeRoot(start, split), subtreeRoot(start + split, width - split));
   };
 
+  /**
+   * RFC 6962's recursions, iteratively: from the whole range of `width` leaves down towards position
+   * `m`, keeping one half at each step (the left one while `keepLeft`) and collecting the root of the
+   * other, top-down, until `done`. Returns where it stopped and whether it ever kept a right half.
+   */
+  const descend = (m: number, width: number, keepLeft: (m: number, split: number) => boolean, done: (m: number, width: number) => boolean) => {
+    const siblings: Uint8Array[] = [];
+    let start = 0;
+    let wentRight = false;
+    while (!done(m, width)) {
+      const split = largestPowerOfTwoBelow(width);
+      if (keepLeft(m, split)) {
+        siblings.push(subtreeRoot(start + split, width - split));
+        width = split;
+      } else {
+        siblings.push(subtreeRoot(start, split));
+        start += split;
+        m -= split;
+        width -= split;
+        wentRight = true;
+      }
+    }
+    return { siblings, start, width, wentRight };
+  };
+
   const checkSize = (treeSize: number): void => {
     if (!Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > (levels[0]?.count ?? 0)) {
       throw new RangeError(`tree size ${treeSize} is not between 1 and ${levels[0]?.count ?? 0}`);
@@ -85,51 +110,19 @@ export function createMerkleLog(algorithm: HashAlgorithm): MerkleLog {
     inclusionProof(index, treeSize = levels[0]?.count ?? 0) {
       checkSize(treeSize);
       if (!Number.isSafeInteger(index) || index < 0 || index >= treeSize) throw new RangeError(`leaf ${index} is not in a tree of ${treeSize}`);
-      // PATH(m, D[start : start + width]) of RFC 6962 §2.1.1, iteratively, collected top-down.
-      const topDown: Uint8Array[] = [];
-      let start = 0;
-      let width = treeSize;
-      let m = index;
-      while (width > 1) {
-        const split = largestPowerOfTwoBelow(width);
-        if (m < split) {
-          topDown.push(subtreeRoot(start + split, width - split));
-          width = split;
-        } else {
-          topDown.push(subtreeRoot(start, split));
-          start += split;
-          m -= split;
-          width -= split;
-        }
-      }
-      return { index, treeSize, path: topDown.reverse().map((hash) => Buffer.from(hash).toString('hex')) };
+      // PATH(m, D[start : start + width]) of RFC 6962 §2.1.1: down to the leaf itself.
+      const { siblings } = descend(index, treeSize, (m, split) => m < split, (_m, width) => width <= 1);
+      return { index, treeSize, path: siblings.reverse().map((hash) => Buffer.from(hash).toString('hex')) };
     },
     consistencyProof(oldSize, treeSize = levels[0]?.count ?? 0) {
       checkSize(treeSize);
       checkSize(oldSize);
       if (oldSize > treeSize) throw new RangeError(`tree size ${oldSize} is larger than ${treeSize}`);
-      // SUBPROOF(m, D[start : start + width], complete) of RFC 6962 §2.1.2, iteratively: each step
-      // keeps one half of the range and emits the other half's root, collected top-down.
-      const topDown: Uint8Array[] = [];
-      let start = 0;
-      let width = treeSize;
-      let m = oldSize;
-      let complete = true;
-      while (m !== width) {
-        const split = largestPowerOfTwoBelow(width);
-        if (m <= split) {
-          topDown.push(subtreeRoot(start + split, width - split));
-          width = split;
-        } else {
-          topDown.push(subtreeRoot(start, split));
-          start += split;
-          m -= split;
-          width -= split;
-          complete = false;
-        }
-      }
-      if (!complete) topDown.push(subtreeRoot(start, width));
-      return topDown.reverse().map((hash) => Buffer.from(hash).toString('hex'));
+      // SUBPROOF(m, D[start : start + width], complete) of RFC 6962 §2.1.2: down to the range the
+      // old tree ends with; unless that range is the old tree's whole left edge, its root is a node too.
+      const walked = descend(oldSize, treeSize, (m, split) => m <= split, (m, width) => m === width);
+      const nodes = walked.wentRight ? [...walked.siblings, subtreeRoot(walked.start, walked.width)] : walked.siblings;
+      return nodes.reverse().map((hash) => Buffer.from(hash).toString('hex'));
     },
   };
 }
