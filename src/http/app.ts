@@ -9,9 +9,9 @@ import { securityHeaders } from './security-headers.ts';
 import { DatabaseUnavailableError } from '../db/index.ts';
 import { LedgerOverloadedError, LedgerStoppedError, ledgerRoutes } from '../modules/ledger/index.ts';
 import { partiesRoutes } from '../modules/parties/index.ts';
-import { scfRoutes } from '../modules/scf/index.ts';
+import { SCF_LIMITS, scfRoutes } from '../modules/scf/index.ts';
 import { fxRoutes } from '../modules/fx/index.ts';
-import { paymentsRoutes } from '../modules/payments/index.ts';
+import { PAYMENT_LIMITS, paymentsRoutes } from '../modules/payments/index.ts';
 import { featuresRoutes, FeaturesOverloadedError } from '../modules/features/index.ts';
 import { listsRoutes } from '../modules/lists/index.ts';
 import { rulesRoutes } from '../modules/rules/index.ts';
@@ -148,11 +148,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const database = await platform.db.ping();
-    const queued = platform.ledger.queuedItems();
-    const ready = database && queued < LIMITS.engineQueueMaxItems;
-    if (!ready) return reply.status(503).type(PROBLEM_CONTENT_TYPE).send(new ProblemError(503, 'not_ready', database ? 'the ledger queue is full' : 'the database does not answer').toProblem());
-    return { status: 'ready', database: platform.db.dialect, queued_items: queued };
+    if (!(await platform.db.ping())) return reply.status(503).type(PROBLEM_CONTENT_TYPE).send(new ProblemError(503, 'not_ready', 'the database does not answer').toProblem());
+    const queues = queueFill(platform);
+    // A full queue turns new requests away with 503 at once, so the process is not ready for more of them.
+    const full = queues.filter((queue) => queue.queued >= queue.limit);
+    if (full.length > 0) {
+      const detail = full.map((queue) => `the ${queue.label} queue (${queue.name}) is full (${queue.queued} waiting, limit ${queue.limit})`).join('; ');
+      return reply.status(503).type(PROBLEM_CONTENT_TYPE).send(new ProblemError(503, 'not_ready', detail, [], { full_queues: full.map((queue) => queue.name) }).toProblem());
+    }
+    return { status: 'ready', database: platform.db.dialect, queued_items: queues[0]?.queued ?? 0, queues: Object.fromEntries(queues.map((queue) => [queue.name, queue.queued])) };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     void reply.type(metrics.registry.contentType);
@@ -180,6 +184,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+/**
+ * The in-process queues that refuse new work once full, each against its own limit: the ledger
+ * engine's items, the supply-chain finance engine's operations and the payments writer's writes.
+ */
+function queueFill(platform: Platform): { readonly name: 'ledger' | 'scf' | 'payments'; readonly label: string; readonly queued: number; readonly limit: number }[] {
+  return [
+    { name: 'ledger', label: 'ledger engine', queued: platform.ledger.queuedItems(), limit: LIMITS.engineQueueMaxItems },
+    { name: 'scf', label: 'supply-chain finance engine', queued: platform.scf.queuedOperations(), limit: SCF_LIMITS.queueMaxOperations },
+    { name: 'payments', label: 'payments writer', queued: platform.payments.stats().writerQueued, limit: PAYMENT_LIMITS.writerQueueMax },
+  ];
 }
 
 /** Maps anything thrown to a problem. Only bugs become 500; an unreachable database is 503. */
