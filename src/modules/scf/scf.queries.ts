@@ -58,24 +58,33 @@ export interface Overview {
   readonly maturityLadder: readonly { readonly month: string; readonly amount: bigint; readonly vouchers: number }[];
 }
 
-export async function overviewOf(q: Queryable, programId: string, today: string): Promise<Overview> {
-  const fromLive = `FROM scf_pieces p JOIN scf_vouchers v ON v.id = p.voucher_id WHERE v.program_id = ? AND v.status = 'active' AND ${LIVE}`;
+/**
+ * Totals over a program's active vouchers; with `partyIds`, only over those these parties may read
+ * (the rule of the voucher list, scf.visibility.ts), so that a participant's overview adds up to what
+ * it can list and open. The party list is bounded by a key's limit on parties, so are the parameters.
+ */
+export async function overviewOf(q: Queryable, programId: string, today: string, partyIds?: readonly string[]): Promise<Overview> {
+  if (partyIds?.length === 0) return { outstanding: 0n, financed: 0n, overdue: { amount: 0n, vouchers: 0 }, byTier: [], maturityLadder: [] };
+  const readable = partyIds ? readableVoucherCondition(q.dialect, partyIds) : undefined;
+  const vouchers = `v.program_id = ? AND v.status = 'active'${readable ? ` AND ${readable.sql}` : ''}`;
+  const params = [programId, ...(readable?.params ?? [])];
+  const fromLive = `FROM scf_pieces p JOIN scf_vouchers v ON v.id = p.voucher_id WHERE ${vouchers} AND ${LIVE}`;
   const tiers = await q.all<{ tier: bigint; amount: unknown; pieces: bigint }>(
     `SELECT p.tier AS tier, SUM(p.range_end - p.range_start) AS amount, COUNT(*) AS pieces ${fromLive} GROUP BY p.tier ORDER BY p.tier`,
-    [programId],
+    params,
   );
   const financed = await q.get<{ amount: unknown }>(
     `SELECT SUM(p.range_end - p.range_start) AS amount ${fromLive} AND (p.status = 'financed' OR (p.status = 'frozen' AND p.frozen_from = 'financed'))`,
-    [programId],
+    params,
   );
   const ladder = await q.all<{ month: string; amount: unknown; vouchers: bigint }>(
-    `SELECT substr(maturity_date, 1, 7) AS month, SUM(face_amount) AS amount, COUNT(*) AS vouchers FROM scf_vouchers
-     WHERE program_id = ? AND status = 'active' GROUP BY substr(maturity_date, 1, 7) ORDER BY substr(maturity_date, 1, 7)`,
-    [programId],
+    `SELECT substr(v.maturity_date, 1, 7) AS month, SUM(v.face_amount) AS amount, COUNT(*) AS vouchers FROM scf_vouchers v
+     WHERE ${vouchers} GROUP BY substr(v.maturity_date, 1, 7) ORDER BY substr(v.maturity_date, 1, 7)`,
+    params,
   );
   const overdue = await q.get<{ amount: unknown; vouchers: bigint }>(
-    "SELECT SUM(face_amount) AS amount, COUNT(*) AS vouchers FROM scf_vouchers WHERE program_id = ? AND status = 'active' AND maturity_date <= ?",
-    [programId, today],
+    `SELECT SUM(v.face_amount) AS amount, COUNT(*) AS vouchers FROM scf_vouchers v WHERE ${vouchers} AND v.maturity_date <= ?`,
+    [...params, today],
   );
   const byTier = tiers.map((row) => ({ tier: Number(row.tier), amount: sum(row.amount), pieces: Number(row.pieces) }));
   return {

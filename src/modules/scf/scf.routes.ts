@@ -209,7 +209,8 @@ export function scfRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'Outstanding by tier, financed share, overdue amount and maturity ladder', params: ProgramParams },
     }, async (request) => {
       await visibleProgram(request, request.params.program_id);
-      const overview = await scf.overview(request.params.program_id);
+      // A participant key's totals cover only the vouchers it may read, as its voucher list does.
+      const overview = await scf.overview(request.params.program_id, partyScope(request) ?? undefined);
       if (!overview) throw unknownId('program_not_found', '/params/program_id', `no program ${request.params.program_id}`);
       return renderOverview(overview);
     });

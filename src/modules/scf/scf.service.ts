@@ -55,7 +55,8 @@ export interface ScfService {
   listVouchers(programId: string, options: { after?: string; limit: number; partyIds?: readonly string[] }): Promise<VoucherRecord[]>;
   getPiece(id: string): Promise<Piece | undefined>;
   piecesOfParty(partyId: string, options: { after?: string; limit: number }): Promise<Piece[]>;
-  overview(programId: string): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string }) | undefined>;
+  /** With `partyIds`, totals over only the vouchers these parties may read (readsVoucher). */
+  overview(programId: string, partyIds?: readonly string[]): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string }) | undefined>;
   /** Fresh verifiers for one journal verification run (they keep running totals), of a journal chained with `algorithm` (by default this one's). */
   verifiers(q?: Queryable, algorithm?: HashAlgorithm): ContentVerifier[];
   /** Numbers of the applied operations that concern a voucher (at most `limit`), oldest first. */
@@ -96,11 +97,11 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
     listVouchers: (programId, options) => listVouchers(db, programId, options),
     getPiece: (id) => loadPiece(db, id),
     piecesOfParty: (partyId, options) => piecesOfParty(db, partyId, options),
-    async overview(programId) {
+    async overview(programId, partyIds) {
       const program = await loadProgram(db, programId);
       if (!program) return undefined;
       const today = dateOf(clock.nowMs());
-      return { program, today, ...(await overviewOf(db, programId, today)) };
+      return { program, today, ...(await overviewOf(db, programId, today, partyIds)) };
     },
     verifiers: (q: Queryable = db, algorithm: HashAlgorithm = deps.hashAlgorithm) => createScfVerifiers(q, algorithm),
     async voucherOperationSeqs(voucherId, limit) {

@@ -19,16 +19,16 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
   /** A program of its own, a participant key per member, and a helper issuing vouchers to s1. */
   async function program() {
     const prefix = `v${randomBytes(4).toString('hex')}`;
-    const names = ['core', 'bank', 's1', 's2', 's3'] as const;
+    const names = ['core', 'bank', 'bank2', 's1', 's2', 's3'] as const;
     const party = Object.fromEntries(names.map((name) => [name, `${prefix}-${name}`])) as Record<(typeof names)[number], string>;
-    for (const name of names) await api.ok('POST', '/v1/parties', { id: party[name], name: party[name], kind: name === 'bank' ? 'bank' : 'enterprise', jurisdiction: 'CN' }, 201);
+    for (const name of names) await api.ok('POST', '/v1/parties', { id: party[name], name: party[name], kind: name.startsWith('bank') ? 'bank' : 'enterprise', jurisdiction: 'CN' }, 201);
     const id = `${prefix}-program`;
-    await api.ok('POST', '/v1/scf/programs', { id, name: id, core_enterprise_id: party.core, funding_bank_ids: [party.bank], supplier_ids: [party.s1, party.s2, party.s3], ledger: 1, credit_limit: '100000000' }, 201);
+    await api.ok('POST', '/v1/scf/programs', { id, name: id, core_enterprise_id: party.core, funding_bank_ids: [party.bank, party.bank2], supplier_ids: [party.s1, party.s2, party.s3], ledger: 1, credit_limit: '100000000' }, 201);
     const key: Record<string, string> = {};
     for (const name of names) key[name] = (await api.ok('POST', '/v1/api-keys', { name: party[name], role: 'participant', party_ids: [party[name]] }, 201)).key as string;
-    const issue = async () => {
-      const maturity = new Date(api.clock.nowMs() + 90 * DAY_MS).toISOString().slice(0, 10);
-      const issued = await api.ok('POST', '/v1/scf/vouchers', { id: uuid(), program_id: id, acting_party_id: party.core, supplier_id: party.s1, face_amount: '1000', maturity_date: maturity, contract_hash: hash(), invoice_hashes: [hash()] }, 201);
+    const issue = async (faceAmount = '1000', termDays = 90) => {
+      const maturity = new Date(api.clock.nowMs() + termDays * DAY_MS).toISOString().slice(0, 10);
+      const issued = await api.ok('POST', '/v1/scf/vouchers', { id: uuid(), program_id: id, acting_party_id: party.core, supplier_id: party.s1, face_amount: faceAmount, maturity_date: maturity, contract_hash: hash(), invoice_hashes: [hash()] }, 201);
       return { voucherId: issued.result.voucher_id as string, pieceId: issued.result.piece_id as string };
     };
     /** Credits a member's account from a fresh account without limits. */
@@ -39,6 +39,48 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
       await api.ok('POST', '/v1/transfers', { id: uuid(), debit_account_id: source, credit_account_id: account, amount, ledger: 1, code: 1 }, 201);
     };
     return { id, party, key, issue, fund };
+  }
+
+  /** Every voucher id a key lists in a program, page by page. */
+  async function listed(programId: string, key: string): Promise<string[]> {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 50; pages++) {
+      const body: { data: { id: string }[]; next_cursor: string | null } = await api.ok('GET', `/v1/scf/programs/${programId}/vouchers?limit=1${cursor ? `&cursor=${cursor}` : ''}`, undefined, 200, { key });
+      seen.push(...body.data.map((voucher) => voucher.id));
+      cursor = body.next_cursor;
+      if (!cursor) return seen;
+    }
+    throw new Error('more pages than a test program has');
+  }
+
+  /** The overview a key should get: the totals of the vouchers it lists, each opened with the same key. */
+  async function totalsOfListed(programId: string, key: string, today: string) {
+    type Current = { amount: string; status: string; tier: number };
+    const byTier = new Map<number, { amount: bigint; pieces: number }>();
+    const ladder = new Map<string, { amount: bigint; vouchers: number }>();
+    let [outstanding, financed, overdueAmount, overdueVouchers] = [0n, 0n, 0n, 0];
+    for (const id of await listed(programId, key)) {
+      const voucher: { status: string; face_amount: string; maturity_date: string; current_pieces: Current[] } = await api.ok('GET', `/v1/scf/vouchers/${id}`, undefined, 200, { key });
+      if (voucher.status !== 'active') continue;
+      const face = BigInt(voucher.face_amount);
+      const month = voucher.maturity_date.slice(0, 7);
+      const rung = ladder.get(month) ?? { amount: 0n, vouchers: 0 };
+      ladder.set(month, { amount: rung.amount + face, vouchers: rung.vouchers + 1 });
+      if (voucher.maturity_date <= today) [overdueAmount, overdueVouchers] = [overdueAmount + face, overdueVouchers + 1];
+      for (const piece of voucher.current_pieces) {
+        const amount = BigInt(piece.amount);
+        outstanding += amount;
+        if (piece.status === 'financed') financed += amount;
+        const tier = byTier.get(piece.tier) ?? { amount: 0n, pieces: 0 };
+        byTier.set(piece.tier, { amount: tier.amount + amount, pieces: tier.pieces + 1 });
+      }
+    }
+    return {
+      outstanding: String(outstanding), financed: String(financed), overdue: { amount: String(overdueAmount), vouchers: overdueVouchers },
+      by_tier: [...byTier].sort(([a], [b]) => a - b).map(([tier, row]) => ({ tier, amount: String(row.amount), pieces: row.pieces })),
+      maturity_ladder: [...ladder].sort(([a], [b]) => a.localeCompare(b)).map(([month, row]) => ({ month, amount: String(row.amount), vouchers: row.vouchers })),
+    };
   }
 
   const proofStatus = async (voucherId: string, key: string) => (await api.call('GET', `/v1/scf/vouchers/${voucherId}/proof`, undefined, { key })).statusCode;
@@ -114,27 +156,56 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
         if (index < 4) await api.ok('POST', `/v1/scf/pieces/${pieceId}/sign-off`, { id: uuid(), acting_party_id: p.party.s2 }, 201);
       }
     }
-    const listed = async (name: string) => {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      for (let pages = 0; pages < 10; pages++) {
-        const body: { data: { id: string }[]; next_cursor: string | null } = await api.ok('GET', `/v1/scf/programs/${p.id}/vouchers?limit=1${cursor ? `&cursor=${cursor}` : ''}`, undefined, 200, { key: p.key[name]! });
-        seen.push(...body.data.map((voucher: { id: string }) => voucher.id));
-        cursor = body.next_cursor;
-        if (!cursor) break;
-      }
-      return seen;
-    };
     // The bank finances the piece s1 kept of the second voucher.
     await p.fund('bank', '1000000');
     await api.ok('POST', `/v1/scf/pieces/${pieces[1]}/finance`, { id: uuid(), acting_party_id: p.party.s1, bank_id: p.party.bank, annual_rate_bps: 450 }, 201);
     const sorted = [...vouchers].sort();
-    expect(await listed('core')).toEqual(sorted);
-    expect(await listed('s1')).toEqual(sorted);
-    expect(await listed('s2')).toEqual([vouchers[0], vouchers[2], vouchers[4]].sort());
-    expect(await listed('s3')).toEqual([]);
-    expect(await listed('bank')).toEqual([vouchers[1]]);
+    expect(await listed(p.id, p.key.core!)).toEqual(sorted);
+    expect(await listed(p.id, p.key.s1!)).toEqual(sorted);
+    expect(await listed(p.id, p.key.s2!)).toEqual([vouchers[0], vouchers[2], vouchers[4]].sort());
+    expect(await listed(p.id, p.key.s3!)).toEqual([]);
+    expect(await listed(p.id, p.key.bank!)).toEqual([vouchers[1]]);
     // Every voucher listed opens.
-    for (const id of await listed('s2')) await api.ok('GET', `/v1/scf/vouchers/${id}`, undefined, 200, { key: p.key.s2! });
+    for (const id of await listed(p.id, p.key.s2!)) await api.ok('GET', `/v1/scf/vouchers/${id}`, undefined, 200, { key: p.key.s2! });
+  });
+
+  it('sums a participant\'s program overview over the vouchers it may read, and the whole program for other keys', async () => {
+    const p = await program();
+    await p.fund('bank', '1000000');
+    await p.fund('bank2', '1000000');
+    const act = (path: string, body: Record<string, unknown>) => api.ok('POST', path, { id: uuid(), ...body }, 201);
+    // Passed on to s2, which signs off; due first, so that it is overdue below.
+    const passed = await p.issue('1000', 30);
+    await act(`/v1/scf/pieces/${passed.pieceId}/sign-off`, { acting_party_id: p.party.s1 });
+    await act(`/v1/scf/pieces/${passed.pieceId}/transfer`, { acting_party_id: p.party.s1, to_party_id: p.party.s2 });
+    await act(`/v1/scf/pieces/${passed.pieceId}/sign-off`, { acting_party_id: p.party.s2 });
+    // Split by s1, one part financed by the bank.
+    const split = await p.issue('2000', 60);
+    await act(`/v1/scf/pieces/${split.pieceId}/sign-off`, { acting_party_id: p.party.s1 });
+    const parts = (await act(`/v1/scf/pieces/${split.pieceId}/split`, { acting_party_id: p.party.s1, amounts: ['1200', '800'] })).result.children as { piece_id: string }[];
+    await act(`/v1/scf/pieces/${parts[1]!.piece_id}/finance`, { acting_party_id: p.party.s1, bank_id: p.party.bank, annual_rate_bps: 400 });
+    // Offered to s3 and not yet accepted; financed whole by the second bank; awaiting s1's first sign-off.
+    const offered = await p.issue('4000', 120);
+    await act(`/v1/scf/pieces/${offered.pieceId}/sign-off`, { acting_party_id: p.party.s1 });
+    await act(`/v1/scf/pieces/${offered.pieceId}/transfer`, { acting_party_id: p.party.s1, to_party_id: p.party.s3 });
+    const other = await p.issue('8000', 150);
+    await act(`/v1/scf/pieces/${other.pieceId}/sign-off`, { acting_party_id: p.party.s1 });
+    await act(`/v1/scf/pieces/${other.pieceId}/finance`, { acting_party_id: p.party.s1, bank_id: p.party.bank2, annual_rate_bps: 500 });
+    await p.issue('16000', 90);
+    api.clock.advance(45 * DAY_MS);
+
+    const auditor = (await api.ok('POST', '/v1/api-keys', { name: `${p.id}-auditor`, role: 'auditor' }, 201)).key as string;
+    const overviewOf = async (key: string) => api.ok('GET', `/v1/scf/programs/${p.id}/overview`, undefined, 200, { key });
+    const totals: Record<string, string> = {};
+    for (const [name, key] of [...Object.entries(p.key), ['admin', api.adminKey], ['auditor', auditor]] as [string, string][]) {
+      const overview = await overviewOf(key);
+      expect(overview, name).toMatchObject(await totalsOfListed(p.id, key, overview.today));
+      totals[name] = overview.outstanding;
+    }
+    // The issuer, admin and auditor keys see the whole program; each other member only its vouchers.
+    expect(totals).toEqual({ core: '31000', admin: '31000', auditor: '31000', s1: '31000', s2: '1000', s3: '4000', bank: '2000', bank2: '8000' });
+    expect(await overviewOf(p.key.s2!)).toMatchObject({ financed: '0', overdue: { amount: '1000', vouchers: 1 }, maturity_ladder: [{ amount: '1000', vouchers: 1 }] });
+    expect(await overviewOf(p.key.bank!)).toMatchObject({ financed: '800', financed_share_bps: 4000, overdue: { amount: '0', vouchers: 0 }, by_tier: [{ tier: 1, amount: '2000', pieces: 2 }] });
+    expect((await overviewOf(api.adminKey)).financed).toBe('8800');
   });
 });
