@@ -131,6 +131,8 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.getByTestId('fx-quote').waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles in the payment form').toEqual([]);
     expect(await page.getByTestId('fx-quote').textContent()).toMatch(/HKD/);
+    // Shared charges (the form's default): the creditor's bank takes its charge from the converted amount.
+    expect(await page.getByTestId('fx-quote-credited').textContent()).toBe("the converted amount less the creditor's bank's charge");
     await page.keyboard.press('Enter');
 
     await page.waitForURL(/#\/payments\/[0-9a-f-]{36}$/, { timeout: UI_TIMEOUT_MS });

@@ -84,6 +84,7 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
   const debtorId = Form.useWatch('debtor_account', form);
   const creditorId = Form.useWatch('creditor_account', form);
   const amountText = Form.useWatch('amount', form);
+  const chargeBearer = Form.useWatch('charge_bearer', form);
   const debtor = customers.find((account) => account.id === debtorId);
   const creditor = customers.find((account) => account.id === creditorId);
   const amountMinor = debtor && amountText ? parseMajor(amountText, debtor.scale) : null;
@@ -172,7 +173,7 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
         </Card>
       </Col>
       <Col xs={24} lg={10}>
-        <QuoteCard debtor={debtor} creditor={creditor} amountMinor={amountMinor} state={quote} />
+        <QuoteCard debtor={debtor} creditor={creditor} amountMinor={amountMinor} chargeBearer={chargeBearer ?? 'SHAR'} state={quote} />
       </Col>
     </Row>
   );
@@ -220,7 +221,16 @@ function useLiveQuote(sell: string | undefined, buy: string | undefined, amountM
   return state;
 }
 
-function QuoteCard({ debtor, creditor, amountMinor, state }: { readonly debtor?: CustomerAccount | undefined; readonly creditor?: CustomerAccount | undefined; readonly amountMinor: string | null; readonly state: QuoteState }) {
+interface QuoteCardProps {
+  readonly debtor?: CustomerAccount | undefined;
+  readonly creditor?: CustomerAccount | undefined;
+  readonly amountMinor: string | null;
+  /** Who bears the charges decides whether the creditor gets the converted amount whole. */
+  readonly chargeBearer: FormValues['charge_bearer'];
+  readonly state: QuoteState;
+}
+
+function QuoteCard({ debtor, creditor, amountMinor, chargeBearer, state }: QuoteCardProps) {
   const { t, locale } = useI18n();
   let body;
   if (!debtor || !creditor || !amountMinor) body = <Typography.Text type="secondary">{t('payments.quoteHint')}</Typography.Text>;
@@ -236,6 +246,7 @@ function QuoteCard({ debtor, creditor, amountMinor, state }: { readonly debtor?:
         items={[
           { label: t('payments.sell'), children: <Money amount={state.quote.sell.amount} currency={state.quote.sell.currency} /> },
           { label: t('payments.buy'), children: <Money amount={state.quote.buy.amount} currency={state.quote.buy.currency} /> },
+          { label: t('payments.creditorReceives'), children: <span data-testid="fx-quote-credited">{t(`payments.creditedUnder.${chargeBearer}`)}</span> },
           { label: t('payments.rate'), children: <span className="mono">{state.quote.rate}</span> },
           { label: t('payments.expires'), children: formatTimeOfDay(state.quote.expires_at, locale) },
         ]}
