@@ -213,6 +213,7 @@ async function finance(state: BatchState, op: FinanceOperation, attempt: number,
   piece.status = 'financed';
   piece.financing = financing;
   touch(state, piece);
+  state.addFinancing({ operationId: op.id, pieceId: piece.id, voucherId: voucher.id, bankId: op.bankId, financedOn: financing.financedOn });
   return applied({
     pieceId: piece.id, voucherId: voucher.id, bankId: op.bankId, sellerId: op.actingPartyId, amount: String(amountOf(piece)),
     annualRateBps: financing.annualRateBps, dayCountBasis: program.dayCountBasis, days: financing.days, interest: String(financing.interest),

@@ -105,7 +105,32 @@ CREATE TABLE scf_ledger_work (
 CREATE INDEX scf_ledger_work_unresolved ON scf_ledger_work (updated_at) WHERE state IN ('reserved', 'post', 'void');
 `;
 
-export const scfMigrations: readonly Migration[] = [{ id: 'scf/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } }];
+/**
+ * Every financing of a piece, kept after a repurchase clears the piece's own financing: a bank that
+ * financed a piece was a party to its history and keeps reading its voucher (scf.visibility.ts).
+ * Filled from the applied finance operations already decided, whose results name piece, voucher and bank.
+ */
+const financings = (field: (name: string) => string) => `
+CREATE TABLE scf_financings (
+  operation_id TEXT PRIMARY KEY,
+  piece_id TEXT NOT NULL,
+  voucher_id TEXT NOT NULL,
+  bank_id TEXT NOT NULL,
+  financed_on TEXT NOT NULL
+);
+CREATE INDEX scf_financings_voucher ON scf_financings (voucher_id, bank_id);
+INSERT INTO scf_financings (operation_id, piece_id, voucher_id, bank_id, financed_on)
+  SELECT id, ${field('pieceId')}, ${field('voucherId')}, ${field('bankId')}, substr(created_at, 1, 10)
+  FROM scf_operations WHERE kind = 'finance' AND outcome = 'applied';
+`;
+
+export const scfMigrations: readonly Migration[] = [
+  { id: 'scf/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
+  {
+    id: 'scf/002_financings',
+    sql: { sqlite: financings((name) => `json_extract(result, '$.${name}')`), postgres: financings((name) => `(result::jsonb ->> '${name}')`) },
+  },
+];
 
 export const scfTables: readonly TableSpec[] = [
   {
@@ -126,6 +151,7 @@ export const scfTables: readonly TableSpec[] = [
   },
   { name: 'scf_holdings', columns: ['piece_id', 'tier', 'holder_id', 'operation_id', 'since'], orderBy: 'piece_id, tier' },
   { name: 'scf_invoices', columns: ['hash', 'voucher_id'], orderBy: 'hash' },
+  { name: 'scf_financings', columns: ['operation_id', 'piece_id', 'voucher_id', 'bank_id', 'financed_on'], orderBy: 'operation_id' },
   { name: 'scf_head', columns: ['id', 'last_seq'], orderBy: 'id', replaceOnImport: true },
   { name: 'scf_operations', columns: ['seq', 'id', 'kind', 'fingerprint', 'outcome', 'result', 'attempt', 'created_at'], orderBy: 'seq' },
   { name: 'scf_ledger_work', columns: ['operation_id', 'kind', 'fingerprint', 'attempt', 'state', 'transfers', 'updated_at'], orderBy: 'operation_id' },

@@ -42,6 +42,12 @@ export async function holdingsOfVoucher(q: Queryable, voucherId: string): Promis
   return rows.map((row) => ({ pieceId: row.piece_id, tier: Number(row.tier), holderId: row.holder_id, operationId: row.operation_id, since: row.since }));
 }
 
+/** The banks that financed a piece of a voucher at any time, repurchased since or not. */
+export async function financiersOfVoucher(q: Queryable, voucherId: string): Promise<string[]> {
+  const rows = await q.all<{ bank_id: string }>('SELECT DISTINCT bank_id FROM scf_financings WHERE voucher_id = ? ORDER BY bank_id', [voucherId]);
+  return rows.map((row) => row.bank_id);
+}
+
 /** Live pieces a party holds or is asked to sign off, by piece id. */
 export async function piecesOfParty(q: Queryable, partyId: string, options: { after?: string; limit: number }): Promise<Piece[]> {
   const after = options.after === undefined ? '' : ' AND p.id > ?';

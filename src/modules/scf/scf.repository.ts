@@ -31,6 +31,14 @@ export interface Holding {
   readonly operationId: string;
   readonly since: string;
 }
+/** One financing of a piece by a bank; kept when a repurchase ends it. */
+export interface Financed {
+  readonly operationId: string;
+  readonly pieceId: string;
+  readonly voucherId: string;
+  readonly bankId: string;
+  readonly financedOn: string;
+}
 export interface PlannedTransfer {
   readonly id: string;
   readonly debitAccountId: string;
@@ -75,6 +83,7 @@ export interface Changes {
   readonly invoicesUsed: readonly (readonly [hash: string, voucherId: string])[];
   readonly invoicesFreed: readonly string[];
   readonly holdings: readonly Holding[];
+  readonly financings: readonly Financed[];
   readonly operations: readonly OperationRecord[];
   readonly ledgerWork: readonly LedgerWorkRecord[];
   /** Pieces whose holder or receiver changed (their indexes must be rewritten). */
@@ -288,6 +297,7 @@ export async function persist(q: Queryable, changes: Changes): Promise<void> {
   for (const hash of changes.invoicesFreed) await q.run('DELETE FROM scf_invoices WHERE hash = ?', [hash]);
   await insertMany(q, 'scf_invoices', 'hash, voucher_id', changes.invoicesUsed.map(([hash, voucherId]) => [hash, voucherId]));
   await insertMany(q, 'scf_holdings', 'piece_id, tier, holder_id, operation_id, since', changes.holdings.map((h) => [h.pieceId, h.tier, h.holderId, h.operationId, h.since]));
+  await insertMany(q, 'scf_financings', 'operation_id, piece_id, voucher_id, bank_id, financed_on', changes.financings.map((f) => [f.operationId, f.pieceId, f.voucherId, f.bankId, f.financedOn]));
 }
 
 export async function insertProgram(q: Queryable, program: ProgramRecord): Promise<void> {

@@ -7,7 +7,7 @@ import type { PartiesService } from '../parties/index.ts';
 import { createScfEngine } from './scf.engine.ts';
 import { memberAccountId, type Outcome, type ScfOperation } from './scf.operations.ts';
 import { createPrograms, type ProgramInput, type ProgramResult } from './scf.programs.ts';
-import { holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, type Overview } from './scf.queries.ts';
+import { financiersOfVoucher, holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, type Overview } from './scf.queries.ts';
 import { eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange, type Holding, type ProgramRecord, type VoucherRecord } from './scf.repository.ts';
 import { createScfVerifiers } from './scf.verify.ts';
 import { dateOf, isOverdue, type Piece } from './scf.ts';
@@ -37,6 +37,8 @@ export interface VoucherView {
   readonly pieces: readonly Piece[];
   /** Every accepted hand of every piece: the chain from the first supplier to each holder. */
   readonly holdings: readonly Holding[];
+  /** Every bank that financed a piece of it, including financings ended by a repurchase. */
+  readonly financiers: readonly string[];
 }
 
 export interface ScfService {
@@ -90,8 +92,8 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
     async getVoucher(id) {
       const voucher = await loadVoucher(db, id);
       if (!voucher) return undefined;
-      const [pieces, holdings] = [await loadPiecesOfVoucher(db, id), await holdingsOfVoucher(db, id)];
-      return { voucher, overdue: isOverdue(voucher, dateOf(clock.nowMs())), pieces, holdings };
+      const [pieces, holdings, financiers] = [await loadPiecesOfVoucher(db, id), await holdingsOfVoucher(db, id), await financiersOfVoucher(db, id)];
+      return { voucher, overdue: isOverdue(voucher, dateOf(clock.nowMs())), pieces, holdings, financiers };
     },
     voucherRecord: (id) => loadVoucher(db, id),
     listVouchers: (programId, options) => listVouchers(db, programId, options),

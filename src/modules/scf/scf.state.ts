@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/index.ts';
 import { assert } from '../../kernel/index.ts';
 import {
   loadInvoiceOwner, loadInvoiceOwners, loadLedgerWork, loadLedgerWorks, loadOperation, loadOperations, loadPiece, loadPieces, loadPiecesOfVoucher, loadProgram,
-  loadVoucher, loadVouchers, type Changes, type Holding, type LedgerWorkRecord, type OperationRecord, type ProgramRecord, type VoucherRecord,
+  loadVoucher, loadVouchers, type Changes, type Financed, type Holding, type LedgerWorkRecord, type OperationRecord, type ProgramRecord, type VoucherRecord,
 } from './scf.repository.ts';
 import { rootPieceId, type ScfOperation } from './scf.operations.ts';
 import type { Piece } from './scf.ts';
@@ -42,6 +42,7 @@ export interface BatchState {
   useInvoice(hash: string, voucherId: string): void;
   freeInvoice(hash: string): void;
   addHolding(holding: Holding): void;
+  addFinancing(financing: Financed): void;
   recordOperation(operation: OperationRecord): void;
   recordLedgerWork(work: LedgerWorkRecord): void;
   changes(): Changes;
@@ -64,6 +65,7 @@ export function createBatchState(q: Queryable, today: string, nowIso: string): B
   const invoicesUsed = new Map<string, string>();
   const invoicesFreed = new Set<string>();
   const holdings: Holding[] = [];
+  const financings: Financed[] = [];
   const movedPieces = new Set<string>();
   const newOperations: OperationRecord[] = [];
   const changedWork = new Set<string>();
@@ -164,6 +166,9 @@ export function createBatchState(q: Queryable, today: string, nowIso: string): B
     addHolding(holding) {
       holdings.push(holding);
     },
+    addFinancing(financing) {
+      financings.push(financing);
+    },
     recordOperation(operation) {
       assert(!operations.get(operation.id), `operation ${operation.id} is decided already`);
       operations.set(operation.id, operation);
@@ -184,6 +189,7 @@ export function createBatchState(q: Queryable, today: string, nowIso: string): B
         invoicesUsed: [...invoicesUsed],
         invoicesFreed: [...invoicesFreed],
         holdings,
+        financings,
         operations: newOperations,
         ledgerWork: pick(works, changedWork),
         movedPieces,

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, startApi, uuid, type Api } from '../../../test/http/harness.ts';
+import { migrate } from '../../db/index.ts';
 import { verifyProofFile } from '../journal/index.ts';
+import { scfMigrations } from './index.ts';
 import { hash } from './scf.test-support.ts';
 
 const DAY_MS = 86_400_000;
@@ -207,5 +209,43 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
     expect(await overviewOf(p.key.s2!)).toMatchObject({ financed: '0', overdue: { amount: '1000', vouchers: 1 }, maturity_ladder: [{ amount: '1000', vouchers: 1 }] });
     expect(await overviewOf(p.key.bank!)).toMatchObject({ financed: '800', financed_share_bps: 4000, overdue: { amount: '0', vouchers: 0 }, by_tier: [{ tier: 1, amount: '2000', pieces: 2 }] });
     expect((await overviewOf(api.adminKey)).financed).toBe('8800');
+  });
+
+  it('keeps a bank that financed a piece reading it, its voucher and its proof after the piece is repurchased, and no other bank', async () => {
+    const p = await program();
+    await p.fund('bank', '1000000');
+    await p.fund('s1', '1000000');
+    const { voucherId, pieceId } = await p.issue();
+    await api.ok('POST', `/v1/scf/pieces/${pieceId}/sign-off`, { id: uuid(), acting_party_id: p.party.s1 }, 201);
+    await api.ok('POST', `/v1/scf/pieces/${pieceId}/finance`, { id: uuid(), acting_party_id: p.party.s1, bank_id: p.party.bank, annual_rate_bps: 450 }, 201);
+    api.clock.advance(10 * DAY_MS);
+    await api.ok('POST', `/v1/scf/pieces/${pieceId}/repurchase`, { id: uuid(), acting_party_id: p.party.s1 }, 201);
+    expect(await api.ok('GET', `/v1/scf/pieces/${pieceId}`)).toMatchObject({ status: 'held', financing: null });
+
+    const reads: [path: string, unknown: string, code: string, pointer: string][] = [
+      [`/v1/scf/vouchers/${voucherId}`, `/v1/scf/vouchers/${uuid()}`, 'voucher_not_found', '/params/voucher_id'],
+      [`/v1/scf/vouchers/${voucherId}/proof`, `/v1/scf/vouchers/${uuid()}/proof`, 'voucher_not_found', '/params/voucher_id'],
+      [`/v1/scf/pieces/${pieceId}`, `/v1/scf/pieces/${uuid()}`, 'piece_not_found', '/params/piece_id'],
+    ];
+    const expectFinancierReads = async () => {
+      for (const [path, unknown, code, pointer] of reads) {
+        await api.ok('GET', path, undefined, 200, { key: p.key.bank! });
+        // Another funding bank of the program, which financed nothing of it, learns nothing.
+        const hidden = expectProblem(await api.call('GET', path, undefined, { key: p.key.bank2! }), 404, code, pointer);
+        expect(Object.keys(hidden).sort(), path).toEqual(Object.keys(expectProblem(await api.call('GET', unknown, undefined, { key: p.key.bank2! }), 404, code, pointer)).sort());
+      }
+      const proof = await api.call('GET', `/v1/scf/vouchers/${voucherId}/proof`, undefined, { key: p.key.bank! });
+      expect(verifyProofFile(JSON.parse(proof.body), await api.platform.checkpoints.keysFile())).toMatchObject({ ok: true });
+      expect(await listed(p.id, p.key.bank!)).toEqual([voucherId]);
+      expect(await listed(p.id, p.key.bank2!)).toEqual([]);
+      expect((await api.ok('GET', `/v1/scf/programs/${p.id}/overview`, undefined, 200, { key: p.key.bank! })).outstanding).toBe('1000');
+    };
+    await expectFinancierReads();
+
+    // A database whose financings were decided before their table existed fills it from the decided operations.
+    await api.platform.db.run('DROP TABLE scf_financings');
+    await api.platform.db.run("DELETE FROM schema_migrations WHERE id = 'scf/002_financings'");
+    expect(await migrate(api.platform.db, scfMigrations)).toEqual(['scf/002_financings']);
+    await expectFinancierReads();
   });
 });
