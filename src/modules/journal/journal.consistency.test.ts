@@ -71,10 +71,10 @@ describeEachDialect('journal consistency between checkpoints', ({ open }) => {
       return result.problems.join('\n');
     };
 
-    const editedProof = clone(file) as { proof: string[] };
+    const editedProof = clone(file) as unknown as { proof: string[] };
     editedProof.proof[0] = '0'.repeat(64);
     expect(problemsOf(editedProof)).toMatch(/does not extend the from checkpoint/);
-    const shortProof = clone(file) as { proof: string[] };
+    const shortProof = clone(file) as unknown as { proof: string[] };
     shortProof.proof.pop();
     expect(problemsOf(shortProof)).toMatch(/does not extend/);
 
