@@ -7,6 +7,12 @@ export interface FieldError {
   readonly pointer: string;
   readonly code: string;
   readonly detail: string;
+  /**
+   * For a fault inside a file sent in the request (a CSV in `/csv`, a watch list in `/content`): the
+   * file's line, counting from 1, and the file's own name for the column at fault when there is one.
+   */
+  readonly line?: number;
+  readonly field?: string;
 }
 
 export interface Problem {
@@ -58,6 +64,18 @@ function titleOf(code: string): string {
 
 export function fieldProblem(status: number, code: string, pointer: string, detail: string): ProblemError {
   return new ProblemError(status, code, detail, [{ pointer, code, detail }]);
+}
+
+/**
+ * One faulty line of a file sent in the request field `pointer`: `line` and `field` for programs, and
+ * the same said in the detail ("line 7, value: …") for people. A fault of the whole file (line 0 or
+ * none) names no line.
+ */
+export function fileLineError(pointer: string, fault: { readonly line?: number; readonly field?: string; readonly code: string; readonly detail: string }): FieldError {
+  const line = fault.line !== undefined && fault.line >= 1 ? fault.line : undefined;
+  if (line === undefined) return { pointer, code: fault.code, detail: fault.detail };
+  const where = fault.field === undefined ? `line ${line}` : `line ${line}, ${fault.field}`;
+  return { pointer, code: fault.code, detail: `${where}: ${fault.detail}`, line, ...(fault.field === undefined ? {} : { field: fault.field }) };
 }
 
 /**

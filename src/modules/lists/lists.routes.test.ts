@@ -93,6 +93,20 @@ describeEachDialect('risk lists and features over HTTP', ({ open }) => {
     expect(page2.data[0].id > page1.data[0].id).toBe(true);
   });
 
+  it('names each bad line of a refused CSV by number, column and code, for programs as well as people', async () => {
+    const csv = 'list,kind,value,reason,expires_at\nblock,account,fine-1,ok,\nblock,ip,10.0.0.1/8,x,\nblock,account,fine-2,ok,\nblock,account,late-1,x,tomorrow\n';
+    const refused = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv }), 422, 'import_invalid', '/csv');
+    expect(refused.errors).toEqual([
+      { pointer: '/csv', line: 3, field: 'value', code: 'invalid_ip_range', detail: expect.stringMatching(/^line 3, value: /) },
+      { pointer: '/csv', line: 5, field: 'expires_at', code: 'invalid_instant', detail: "line 5, expires_at: 'tomorrow' is not an ISO 8601 instant" },
+    ]);
+    expect(refused.invalid_lines).toBe(2);
+    // A fault of the file's shape names its line but no column.
+    const shape = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,reason\nblock,account,x\n' }), 422, 'import_invalid', '/csv');
+    expect(shape.errors).toEqual([{ pointer: '/csv', line: 2, code: 'import_invalid', detail: 'line 2: 3 fields where the header names 4' }]);
+    expect((await api.ok('GET', '/v1/risk/lists/entries?kind=account&value=fine-1')).data).toEqual([]);
+  });
+
   it('publishes the risk routes in the OpenAPI document', async () => {
     const document = await api.ok('GET', '/openapi.json', undefined, 200, { key: null });
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining([

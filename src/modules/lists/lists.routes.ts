@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isoToNs, LIMITS, NANOSECONDS_PER_MILLISECOND, UUID_PATTERN } from '../../kernel/index.ts';
 import { decodeBigintCursor, decodeTextCursor, page, PageQuery } from '../../http/pagination.ts';
-import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
+import { fieldProblem, fileLineError, ProblemError, unknownId } from '../../http/problem.ts';
 import { LISTS_ERROR_FIELD, LISTS_ERROR_STATUS } from './lists.errors.ts';
 import { LISTS_LIMITS } from './lists.limits.ts';
 import type { ListsService, Refusal } from './lists.service.ts';
@@ -126,8 +126,12 @@ export function listsRoutes(platform: { readonly lists: ListsService; readonly c
     }, async (request) => {
       const imported = await lists.importCsv(request.body.csv, actorOf(request));
       if (imported.ok) return { added: imported.value.added, skipped: imported.value.skipped };
-      const errors = imported.problems.slice(0, LISTS_LIMITS.importProblemsShownMax).map((problem) => ({ pointer: '/csv', code: problem.code, detail: `line ${problem.line}, ${problem.field}: ${problem.detail}` }));
-      throw new ProblemError(LISTS_ERROR_STATUS[imported.error], imported.error, imported.detail, errors.length > 0 ? errors : [{ pointer: '/csv', code: imported.error, detail: imported.detail }]);
+      // Each faulty line with its number, column and code, so a client can say it in its own words;
+      // `invalid_lines` counts them all, since no more than importProblemsShownMax are listed.
+      const errors = imported.problems.slice(0, LISTS_LIMITS.importProblemsShownMax).map((problem) => fileLineError('/csv', problem));
+      const lined = imported.problems.filter((problem) => problem.line >= 1).length;
+      const counted = lined > 0 ? { invalid_lines: lined } : {};
+      throw new ProblemError(LISTS_ERROR_STATUS[imported.error], imported.error, imported.detail, errors.length > 0 ? errors : [{ pointer: '/csv', code: imported.error, detail: imported.detail }], counted);
     });
   };
 }

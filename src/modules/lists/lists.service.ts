@@ -20,9 +20,10 @@ import { isEntryKind, isListName, normalizeValue } from './lists.values.ts';
 export type Refusal = { readonly ok: false; readonly error: ListsError; readonly detail: string };
 export type ListsResult<T> = { readonly ok: true; readonly value: T } | Refusal;
 
+/** A fault of the CSV: its line (1 is the header; 0 for the file as a whole) and the column at fault, if one is. */
 export interface ImportProblem {
   readonly line: number;
-  readonly field: string;
+  readonly field?: string;
   readonly code: ListsError;
   readonly detail: string;
 }
@@ -242,7 +243,7 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
       const parsed = parseListCsv(text);
       if (!parsed.ok) {
         const code: ListsError = parsed.tooLarge ? 'import_too_large' : 'import_invalid';
-        return { ...refuse(code, parsed.detail), problems: [{ line: parsed.line, field: 'csv', code, detail: parsed.detail }] };
+        return { ...refuse(code, parsed.detail), problems: [{ line: parsed.line, code, detail: parsed.detail }] };
       }
       const now = clock.nowMs();
       const drafts: Draft[] = [];

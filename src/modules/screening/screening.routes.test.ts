@@ -64,6 +64,8 @@ describe('screening over HTTP', () => {
     const tooMany = 'x\n'.repeat(1002);
     const refused = expectProblem(await api.call('POST', '/v1/risk/screening/lists', { name: 'un_sc', format: 'ftm-jsonl', content: tooMany }), 422, 'too_many_malformed_lines', '/content');
     expect(refused.line).toBe(1001);
+    // The line where the file broke the limit is in its field error too, as the lists' CSV import names its lines.
+    expect(refused.errors).toEqual([{ pointer: '/content', line: 1001, code: 'too_many_malformed_lines', detail: expect.stringMatching(/^line 1001: more than 1000 lines could not be read/) }]);
     expectProblem(await api.call('DELETE', '/v1/risk/screening/lists/nothing_here'), 404, 'list_not_found', '/params/name');
     const lists = await api.ok('GET', '/v1/risk/screening/lists');
     expect(lists.data.find((list: { name: string }) => list.name === 'un_sc')).toMatchObject({ entity_count: 2 });

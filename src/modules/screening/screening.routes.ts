@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { LIMITS } from '../../kernel/index.ts';
 import { decodeTextCursor, page } from '../../http/pagination.ts';
-import { fieldProblem, ProblemError } from '../../http/problem.ts';
+import { fieldProblem, fileLineError, ProblemError } from '../../http/problem.ts';
 import { SCREENING_ERROR_STATUS, type ScreeningError } from './screening.errors.ts';
 import { SCREENING_LIMITS, SCREENING_THRESHOLD_MIN } from './screening.limits.ts';
 import { tokenise } from './screening.normalise.ts';
@@ -43,7 +43,9 @@ const POINTERS: Partial<Record<ScreeningError, string>> = { invalid_list_name: '
 function screeningProblem(refusal: Exclude<ScreeningOutcome<unknown>, { ok: true }>): ProblemError {
   const pointer = POINTERS[refusal.error] ?? '/content';
   const where = refusal.line === undefined ? '' : ` (line ${refusal.line})`;
-  return new ProblemError(SCREENING_ERROR_STATUS[refusal.error], refusal.error, `${refusal.detail}${where}`, [{ pointer, code: refusal.error, detail: refusal.detail }], refusal.line === undefined ? {} : { line: refusal.line });
+  // The line where the file broke a limit is in its field error too, as the lists' CSV import names its lines.
+  const error = fileLineError(pointer, { line: refusal.line, code: refusal.error, detail: refusal.detail });
+  return new ProblemError(SCREENING_ERROR_STATUS[refusal.error], refusal.error, `${refusal.detail}${where}`, [error], refusal.line === undefined ? {} : { line: refusal.line });
 }
 
 export const renderList = (summary: WatchListSummary) => ({
