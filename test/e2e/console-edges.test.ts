@@ -66,11 +66,45 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
       // A file of entries with a line that is not one is refused whole; the message bar says so.
       await page.locator('input[type=file]').first().setInputFiles({ name: 'entries.csv', mimeType: 'text/csv', buffer: Buffer.from('list,kind,value,reason\nblock,country,XX1,bad\n') });
       const notice = page.locator('.ant-message-notice');
-      await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toEqual(['CSV 文件中有无效条目，未导入任何内容。']);
+      await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toEqual(['CSV 文件中有无效条目，未导入任何内容。第 2 行：值：不是 ISO 3166-1 二字母国家代码。']);
       // The browser logs the refusals, which are expected here.
       browser.takeErrors();
     } finally {
       // Back to English for the tests after this one, which do not reload the page.
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
+  });
+
+  it('names the bad lines of a refused CSV import on a Chinese page, their column and reason in Chinese, then how many more', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/risk/lists`);
+      await page.reload();
+      const csv = [
+        'list,kind,value,reason,expires_at',
+        'block,account,csv-good-1,fine,',
+        'block,ip,10.0.0.1/8,bits past the prefix,',
+        'block,account,csv-good-2,fine,',
+        'block,account,csv-late-1,bad expiry,tomorrow',
+        'block,phone,13800000000,no such kind,',
+        'block,country,XX1,not a country,',
+        'grey,account,csv-grey-1,no such list,',
+      ].join('\n');
+      await page.locator('input[type=file]').first().setInputFiles({ name: 'entries.csv', mimeType: 'text/csv', buffer: Buffer.from(`${csv}\n`) });
+      const notice = page.locator('.ant-message-notice').first();
+      await expect.poll(() => notice.innerText().catch(() => ''), { timeout: UI_TIMEOUT_MS }).toBe([
+        'CSV 文件中有无效条目，未导入任何内容。',
+        '第 3 行：值：不是 IP 地址或 CIDR 网段。',
+        '第 5 行：到期时间：时间不是有效的时刻。',
+        '第 6 行：类型：条目类型不存在。',
+        '另有 2 行',
+      ].join('\n'));
+      // All or nothing: the good lines of the file were not imported either.
+      expect((await sluiceClient(server.url).get('/v1/risk/lists/entries?kind=account&value=csv-good-1')).body.data).toEqual([]);
+      browser.takeErrors();
+    } finally {
       await page.evaluate(() => localStorage.removeItem('sluice.locale'));
       await page.reload();
     }

@@ -17,10 +17,13 @@ import { enUS, type MessageKey } from '../../web/src/i18n/en-US.ts';
 import { enUSProblems } from '../../web/src/i18n/en-US.problems.ts';
 import { zhCN } from '../../web/src/i18n/zh-CN.ts';
 import { zhCNProblems } from '../../web/src/i18n/zh-CN.problems.ts';
-import { fieldErrorText, problemText } from '../../web/src/lib/problems.ts';
+import { fieldErrorText, fileLineTexts, problemText } from '../../web/src/lib/problems.ts';
 
 type Locale = 'en-US' | 'zh-CN';
-interface Problem { readonly status: number; readonly code?: string; readonly detail?: string; readonly errors?: readonly { readonly pointer: string; readonly code: string; readonly detail: string }[] }
+interface Problem {
+  readonly status: number; readonly code?: string; readonly detail?: string; readonly invalid_lines?: number;
+  readonly errors?: readonly { readonly pointer: string; readonly code: string; readonly detail: string; readonly line?: number; readonly field?: string }[];
+}
 
 const CATALOGUES: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = { 'en-US': enUS, 'zh-CN': zhCN };
 /** The console's `t` (app/i18n.tsx): the message of a key with its `{names}` filled in. */
@@ -40,6 +43,10 @@ const PAYMENT_CODES_OUTSIDE_CONSOLE = new Set([
 const RISK_CODES_OUTSIDE_CONSOLE = new Set(['invalid_settings', 'invalid_alert']);
 
 const ACCESS_CODES = ['validation_failed', 'unauthenticated', 'forbidden', 'rate_limited', 'account_not_found', 'payment_not_found', 'voucher_not_found', 'piece_not_found', 'case_not_found', 'hold_not_found', 'ruleset_not_found', 'entry_not_found'];
+
+/** What the console says of line 2 of a refused file, for a code. */
+const lineTextOf = (locale: Locale, code: string) =>
+  fileLineTexts(translate(locale), locale, refused({ status: 422, code: 'import_invalid', errors: [{ pointer: '/csv', code, detail: `line 2: ${code}`, line: 2 }] })).join();
 
 describe('console problem messages', () => {
   it('has a Chinese message for every problem message in English', () => {
@@ -85,6 +92,31 @@ describe('console problem messages', () => {
     expect(fieldErrorText(translate('zh-CN'), 'zh-CN', { pointer: '/value', code: 'invalid_maxLength', detail: 'must NOT have more than 128 characters' })).toBe('最多 128 个字符');
     expect(fieldErrorText(translate('zh-CN'), 'zh-CN', { pointer: '/value', code: 'invalid_country', detail: 'not a country code' })).toBe('不是 ISO 3166-1 二字母国家代码。');
     expect(fieldErrorText(translate('zh-CN'), 'zh-CN', { pointer: '/value', code: 'brand_new_code', detail: 'an English sentence' })).toBe('服务器拒绝了请求（brand_new_code）。');
+  });
+
+  it('names the faulty lines of a refused CSV import by number, column and reason, then how many more', () => {
+    const row = (line: number, field: string | undefined, code: string) => ({ pointer: '/csv', code, detail: `line ${line}, ${field}: an English sentence`, line, ...(field ? { field } : {}) });
+    const refusal: Problem = {
+      status: 422, code: 'import_invalid', detail: '5 line(s) of the CSV are not valid entries; nothing was imported', invalid_lines: 105,
+      errors: [row(3, 'value', 'invalid_ip_range'), row(7, 'expires_at', 'invalid_instant'), row(9, undefined, 'import_invalid'), row(12, 'kind', 'unknown_kind')],
+    };
+    const columns = { 'zh-CN': { value: '值', expires_at: '到期时间' }, 'en-US': { value: 'Value', expires_at: 'Expires' } } as const;
+    const lines = (locale: Locale, problem: Problem) => fileLineTexts(translate(locale), locale, refused(problem), columns[locale]);
+    expect(lines('zh-CN', refusal)).toEqual(['第 3 行：值：不是 IP 地址或 CIDR 网段。', '第 7 行：到期时间：时间不是有效的时刻。', '第 9 行：不是格式正确的 CSV 行（请检查字段数、引号和表头）', '另有 102 行']);
+    expect(lines('en-US', refusal)).toEqual(['line 3: Value: Not an IP address or CIDR range.', 'line 7: Expires: The time is not a valid instant.', 'line 9: not a well-formed CSV line (check its fields, its quotes and the header)', 'and 102 more']);
+    // Without a count from the server, the lines listed are all there are; a column the page does not label goes by its name.
+    expect(lines('zh-CN', { ...refusal, invalid_lines: undefined, errors: refusal.errors?.slice(2) })).toEqual(['第 9 行：不是格式正确的 CSV 行（请检查字段数、引号和表头）', '第 12 行：kind：条目类型不存在。']);
+    // A refusal that names no line (a file too large as a whole, any other request) has no lines to add.
+    expect(lines('zh-CN', { status: 413, code: 'import_too_large', errors: [{ pointer: '/csv', code: 'import_too_large', detail: 'too large' }] })).toEqual([]);
+    expect(lines('zh-CN', { status: 422, code: 'insufficient_funds' })).toEqual([]);
+  });
+
+  it('has a message in both languages for every reason an imported line can be refused for', () => {
+    const reasons = [...Object.keys(LISTS_ERROR_STATUS), ...Object.keys(SCREENING_ERROR_STATUS)];
+    for (const locale of ['en-US', 'zh-CN'] as const) {
+      const unsaid = reasons.filter((code) => lineTextOf(locale, code).includes(code));
+      expect(unsaid, locale).toEqual([]);
+    }
   });
 
   it('says a code without a message with a generic message and the code, and only in English with the English detail', () => {

@@ -9,6 +9,11 @@ export const enUSProblems = {
   'problem.unknown': 'The server refused the request ({code}).',
   'problem.withField': '{field}: {message}',
   'problem.unreachable': 'The server cannot be reached.',
+  'problem.fileLine': 'line {line}: {message}',
+  'problem.moreLines': 'and {count} more',
+  // One line of a refused file, where the code's own message speaks of the whole file.
+  'problem.line.import_invalid': 'not a well-formed CSV line (check its fields, its quotes and the header)',
+  'problem.line.import_too_large': 'one entry more than an import takes',
 
   'problem.fieldInvalid': 'not valid',
   'problem.field.invalid_required': 'required',

@@ -8,6 +8,10 @@ export const zhCNProblems: Readonly<Record<ProblemMessageKey, string>> = {
   'problem.unknown': '服务器拒绝了请求（{code}）。',
   'problem.withField': '{field}：{message}',
   'problem.unreachable': '无法连接服务器。',
+  'problem.fileLine': '第 {line} 行：{message}',
+  'problem.moreLines': '另有 {count} 行',
+  'problem.line.import_invalid': '不是格式正确的 CSV 行（请检查字段数、引号和表头）',
+  'problem.line.import_too_large': '超出单次导入的条目上限',
 
   'problem.fieldInvalid': '无效',
   'problem.field.invalid_required': '必填',

@@ -13,10 +13,10 @@ import { enUS, type MessageKey } from '../i18n/en-US.ts';
 export type FieldLabels = Readonly<Record<string, string>>;
 
 /** The parts of the console's `ApiError` (api/client.ts) read here; this file stays free of the browser's APIs so that tests can run it. */
-interface FieldError { readonly pointer: string; readonly code: string; readonly detail?: string }
+interface FieldError { readonly pointer: string; readonly code: string; readonly detail?: string; readonly line?: number; readonly field?: string }
 interface RefusedRequest extends Error {
   readonly status: number;
-  readonly problem: { readonly code?: string; readonly detail?: string; readonly errors?: readonly FieldError[] };
+  readonly problem: { readonly code?: string; readonly detail?: string; readonly errors?: readonly FieldError[]; readonly invalid_lines?: unknown };
 }
 type Translate = (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
 type Locale = 'en-US' | 'zh-CN';
@@ -64,4 +64,32 @@ export function problemText(t: Translate, locale: Locale, error: unknown, labels
   const message = codeMessage(t, problem.code) ?? (first && codeMessage(t, first.code)) ?? fallback(t, locale, code, problem.detail);
   const label = first ? labels[first.pointer] : undefined;
   return label ? t('problem.withField', { field: label, message }) : message;
+}
+
+/** Faulty lines of a refused file the console names before saying how many more there are. */
+export const FILE_LINES_SHOWN_MAX = 3;
+
+/** Why one line of a file was refused: a phrase of its own when the code's message speaks of the whole file. */
+function lineReason(t: Translate, locale: Locale, entry: FieldError): string {
+  const key = `problem.line.${entry.code}`;
+  return isMessageKey(key) ? t(key) : fieldErrorText(t, locale, entry);
+}
+
+/**
+ * The faulty lines of a refused file upload (the field errors that carry a `line`, docs/errors.md),
+ * one phrase each, "line 7: Value: …", the column named as `columns` labels it (by the file's column
+ * name); at most `shownMax` of them, then "and N more", counting the problem's `invalid_lines` when
+ * the server listed fewer lines than it found. Empty when the refusal names no line.
+ */
+export function fileLineTexts(t: Translate, locale: Locale, error: unknown, columns: FieldLabels = {}, shownMax = FILE_LINES_SHOWN_MAX): string[] {
+  if (!isRefusedRequest(error)) return [];
+  const lined = (error.problem.errors ?? []).filter((entry) => typeof entry.line === 'number');
+  const shown = lined.slice(0, shownMax).map((entry) => {
+    const reason = lineReason(t, locale, entry);
+    const message = entry.field === undefined ? reason : t('problem.withField', { field: columns[entry.field] ?? entry.field, message: reason });
+    return t('problem.fileLine', { line: entry.line as number, message });
+  });
+  const counted = error.problem.invalid_lines;
+  const total = Math.max(lined.length, typeof counted === 'number' && Number.isSafeInteger(counted) ? counted : 0);
+  return total > shown.length && shown.length > 0 ? [...shown, t('problem.moreLines', { count: total - shown.length })] : shown;
 }

@@ -155,7 +155,7 @@ function CsvImport({ onDone }: { readonly onDone: () => void }) {
       void message.success(t('lists.csvImported', { added: result.added, skipped: result.skipped }));
       onDone();
     } catch (error) {
-      showFailure(error);
+      showFailure(error, {}, { list: t('lists.list'), kind: t('lists.kind'), value: t('lists.value'), reason: t('lists.reason'), expires_at: t('lists.expires') });
     } finally {
       setBusy(false);
     }
