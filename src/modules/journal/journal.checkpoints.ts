@@ -14,8 +14,10 @@ import {
   verificationKeys,
   verifyEnvelope,
   isKdfParams,
+  type KdfParams,
   type KeyRing,
   type KeysFile,
+  type MasterKey,
   type MerkleLog,
   type SealCipher,
   type SignatureAlgorithm,
@@ -75,6 +77,10 @@ const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
   createdAt: row.created_at, envelope: parseStoredEnvelope(row.envelope) as Checkpoint['envelope'],
 });
 const COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
+/** Writes of the key ring retried when another process created or changed it in between. */
+const KEY_RING_WRITE_ATTEMPTS = 8;
+/** A ring together with the sealed text it was opened from, as stored. */
+type StoredRing = { readonly ring: KeyRing; readonly sealed: string };
 
 /** The envelope of a stored checkpoint, or null when the column no longer holds JSON. */
 function parseStoredEnvelope(text: string): unknown {
@@ -90,6 +96,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
   let log: MerkleLog | undefined;
   let ring: KeyRing | undefined;
   let ringBox = '';
+  let master: { readonly id: string; readonly key: MasterKey } | undefined;
   let busy: Promise<unknown> = Promise.resolve();
 
   /** Runs one at a time: catching up the log and signing must not interleave. */
@@ -99,27 +106,58 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     return next;
   };
 
-  async function loadRing(): Promise<KeyRing> {
-    const row = await db.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1');
-    if (row && row.sealed === ringBox && ring) return ring;
+  /** The master key of the ring's sealed box, derived (scrypt, about half a second) once per salt. */
+  function masterKeyFor(kdf: KdfParams): MasterKey {
+    const id = JSON.stringify(kdf);
+    if (master?.id !== id) master = { id, key: deriveMasterKey(deps.keySecret, kdf) };
+    return master.key;
+  }
+
+  /**
+   * The ring as stored now, read through `q`: the one in memory while the stored text is the one it
+   * was opened from, otherwise opened again (another process rotated it), created when missing, and
+   * resealed when the configuration adds an algorithm or changes the cipher. Every write is a
+   * compare-and-set on the text read, so a ring another process wrote in between is read again, never
+   * overwritten, and never passed over for one that was not stored. With `lock` (PostgreSQL, inside a
+   * transaction) the row stays locked until the transaction ends, so no rotation commits meanwhile.
+   */
+  async function ringAt(q: Queryable, lock = false, attempt = 1): Promise<StoredRing> {
+    const row = await q.get<{ sealed: string }>(`SELECT sealed FROM journal_keyring WHERE id = 1${lock && q.dialect === 'postgres' ? ' FOR UPDATE' : ''}`);
+    if (row && row.sealed === ringBox && ring) return { ring, sealed: row.sealed };
     const opened = openOrCreateKeyRing(row ? (JSON.parse(row.sealed) as unknown) : null, deps.keySecret, {
       algorithms: SUITE_ALGORITHMS[deps.suite], nowMs: deps.clock.nowMs(), cipher: deps.cipher,
     });
     if (!opened.ok) throw new Error(`cannot open the signing key ring (${opened.error}): is SLUICE_KEY_SECRET the one it was sealed with?`);
-    const sealed = JSON.stringify(opened.value.box);
-    if (!row) {
-      const insert = db.dialect === 'postgres'
+    const sealed = row && !opened.value.changed ? row.sealed : JSON.stringify(opened.value.box);
+    if (!row || opened.value.changed) {
+      const insert = q.dialect === 'postgres'
         ? 'INSERT INTO journal_keyring (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING'
         : 'INSERT OR IGNORE INTO journal_keyring (id, sealed) VALUES (1, ?)';
-      const { changes } = await db.run(insert, [sealed]);
-      // Another process created the ring first: use theirs.
-      if (changes === 0) return loadRing();
-    } else if (opened.value.changed) {
-      await db.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1 AND sealed = ?', [sealed, row.sealed]);
+      const { changes } = row
+        ? await q.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1 AND sealed = ?', [sealed, row.sealed])
+        : await q.run(insert, [sealed]);
+      if (changes === 0) {
+        // Another process created or changed the ring first: use theirs.
+        assert(attempt < KEY_RING_WRITE_ATTEMPTS, `the signing key ring kept changing while it was written (${attempt} attempts)`);
+        return ringAt(q, lock, attempt + 1);
+      }
     }
     ring = opened.value.ring;
     ringBox = sealed;
-    return ring;
+    return { ring, sealed };
+  }
+
+  const loadRing = async (): Promise<KeyRing> => (await ringAt(db)).ring;
+
+  /**
+   * Runs `work` with the ring as stored. In a transaction (always on PostgreSQL, where processes
+   * share the ring) the row stays locked until `work` is done: a checkpoint is signed with the key
+   * active when it is dated, and a rotation starts from the ring as the last one left it. On SQLite
+   * a checkpoint is signed outside a transaction, since one would stop the ledger while signing.
+   */
+  function withStoredRing<T>(transaction: boolean, work: (q: Queryable, stored: StoredRing) => Promise<T>): Promise<T> {
+    if (!transaction) return ringAt(db).then((stored) => work(db, stored));
+    return db.transaction(async (tx) => work(tx, await ringAt(tx, true)));
   }
 
   /**
@@ -171,14 +209,16 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     const size = current.size();
     const previous = await latest();
     if (size === 0 || (previous && previous.treeSize >= size)) return null;
-    const keys = signingKeys(await loadRing(), deps.suite);
     const entry = (await journal.list({ afterSeq: BigInt(size - 1), limit: 1 }))[0];
     assert(entry, `journal entry ${size} missing`);
-    const unsigned = { treeSize: size, root: toHex(current.root(size)), headHash: entry.hash, algorithm: current.algorithm, createdAt: new Date(deps.clock.nowMs()).toISOString() };
-    const checkpoint: Checkpoint = { ...unsigned, envelope: signEnvelope(checkpointMessage(unsigned), keys, { context: CHECKPOINT_CONTEXT, suite: deps.suite }) };
-    const insert = `INSERT INTO journal_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING`;
-    await db.run(insert, [checkpoint.treeSize, checkpoint.root, checkpoint.headHash, checkpoint.algorithm, checkpoint.createdAt, JSON.stringify(checkpoint.envelope)]);
-    return checkpoint;
+    return withStoredRing(db.dialect === 'postgres', async (q, stored) => {
+      const keys = signingKeys(stored.ring, deps.suite);
+      const unsigned = { treeSize: size, root: toHex(current.root(size)), headHash: entry.hash, algorithm: current.algorithm, createdAt: new Date(deps.clock.nowMs()).toISOString() };
+      const checkpoint: Checkpoint = { ...unsigned, envelope: signEnvelope(checkpointMessage(unsigned), keys, { context: CHECKPOINT_CONTEXT, suite: deps.suite }) };
+      const insert = `INSERT INTO journal_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING`;
+      await q.run(insert, [checkpoint.treeSize, checkpoint.root, checkpoint.headHash, checkpoint.algorithm, checkpoint.createdAt, JSON.stringify(checkpoint.envelope)]);
+      return checkpoint;
+    });
   }
 
   return {
@@ -195,17 +235,27 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
       return exportPublicKeys(await loadRing());
     },
     async rotateKey(algorithm) {
+      const boxOf = (sealed: string) => {
+        const box = JSON.parse(sealed) as { kdf?: unknown; cipher?: SealCipher };
+        assert(isKdfParams(box.kdf), 'stored key ring has no key derivation parameters');
+        return { kdf: box.kdf, cipher: box.cipher };
+      };
       return serial(async () => {
-        const current = await loadRing();
-        const row = await db.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1');
-        const stored = JSON.parse(row?.sealed ?? '{}') as { kdf?: unknown; cipher?: SealCipher };
-        assert(isKdfParams(stored.kdf), 'stored key ring has no key derivation parameters');
-        const next = rotate(current, algorithm, deps.clock.nowMs());
-        const sealed = JSON.stringify(sealKeys(next, deriveMasterKey(deps.keySecret, stored.kdf), stored.cipher ?? deps.cipher));
-        await db.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1', [sealed]);
-        ring = next;
-        ringBox = sealed;
-        return exportPublicKeys(next);
+        // The master key is derived before the ring is locked, so the lock is not held through scrypt.
+        masterKeyFor(boxOf((await ringAt(db)).sealed).kdf);
+        // Rotated from the ring as stored, under its lock, and written only over the text it was read
+        // from: a rotation by another process is kept, never overwritten or undone by this one.
+        const rotated = await withStoredRing(true, async (q, stored) => {
+          const box = boxOf(stored.sealed);
+          const next = rotate(stored.ring, algorithm, deps.clock.nowMs());
+          const sealed = JSON.stringify(sealKeys(next, masterKeyFor(box.kdf), box.cipher ?? deps.cipher));
+          const { changes } = await q.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1 AND sealed = ?', [sealed, stored.sealed]);
+          assert(changes === 1, 'the signing key ring changed while it was locked for rotation');
+          return { ring: next, sealed };
+        });
+        ring = rotated.ring;
+        ringBox = rotated.sealed;
+        return exportPublicKeys(rotated.ring);
       });
     },
     async proof(seqs) {
