@@ -162,6 +162,21 @@ describeEachDialect('journal checkpoints and proofs', ({ open, dialect }) => {
     await platform.close();
   });
 
+  it('keeps checkpoints signed in the same millisecond as a rotation verifiable offline, on either side of it', async () => {
+    const platform = await seeded(open);
+    // The clock stands still from here: the checkpoints and the rotation all happen in one millisecond.
+    await platform.checkpoints.checkpoint();
+    const before = (await platform.checkpoints.proof([2n])) as ProofFile;
+    await platform.checkpoints.rotateKey('sm2-sm3');
+    await platform.ledger.createLedger({ id: 2, assetCode: 'HKD', scale: 2, name: 'Hong Kong dollar' });
+    const after = (await platform.checkpoints.proof([8n])) as ProofFile;
+    expect(after.checkpoint.treeSize).toBe(8);
+    const keys = await platform.checkpoints.keysFile();
+    expect(verifyProofFile(clone(before), clone(keys))).toMatchObject({ ok: true, problems: [] });
+    expect(verifyProofFile(clone(after), clone(keys))).toMatchObject({ ok: true, problems: [] });
+    await platform.close();
+  });
+
   it('keeps old checkpoints verifiable after a key rotation and signs new ones with the new key', async () => {
     const platform = await seeded(open);
     const clock = platform.clock as ReturnType<typeof createManualClock>;

@@ -79,6 +79,8 @@ const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
 const COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
 /** Writes of the key ring retried when another process created or changed it in between. */
 const KEY_RING_WRITE_ATTEMPTS = 8;
+/** How far past the clock a rotation may be dated to follow the latest checkpoint. */
+const ROTATION_DEFERRAL_MAX_MS = 1_000;
 /** A ring together with the sealed text it was opened from, as stored. */
 type StoredRing = { readonly ring: KeyRing; readonly sealed: string };
 
@@ -150,6 +152,20 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
   const loadRing = async (): Promise<KeyRing> => (await ringAt(db)).ring;
 
   /**
+   * When a rotation takes effect: now, but after every checkpoint signed so far. A key retired in the
+   * millisecond a checkpoint names was not active at that instant for an offline verifier, so a
+   * checkpoint signed just before the rotation, in the same millisecond, would never verify.
+   */
+  async function rotationInstant(q: Queryable): Promise<number> {
+    const row = await q.get<{ created_at: string | null }>('SELECT MAX(created_at) AS created_at FROM journal_checkpoints');
+    const lastSignedMs = Date.parse(row?.created_at ?? '');
+    const nowMs = deps.clock.nowMs();
+    // A checkpoint dated far ahead (an edited row, a clock set wrong) does not carry rotations with it.
+    if (!Number.isFinite(lastSignedMs) || lastSignedMs >= nowMs + ROTATION_DEFERRAL_MAX_MS) return nowMs;
+    return Math.max(nowMs, lastSignedMs + 1);
+  }
+
+  /**
    * Runs `work` with the ring as stored. In a transaction (always on PostgreSQL, where processes
    * share the ring) the row stays locked until `work` is done: a checkpoint is signed with the key
    * active when it is dated, and a rotation starts from the ring as the last one left it. On SQLite
@@ -213,7 +229,9 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     assert(entry, `journal entry ${size} missing`);
     return withStoredRing(db.dialect === 'postgres', async (q, stored) => {
       const keys = signingKeys(stored.ring, deps.suite);
-      const unsigned = { treeSize: size, root: toHex(current.root(size)), headHash: entry.hash, algorithm: current.algorithm, createdAt: new Date(deps.clock.nowMs()).toISOString() };
+      // Dated no earlier than its keys became active: a rotation in this very millisecond starts them at the next one.
+      const createdMs = Math.max(deps.clock.nowMs(), ...stored.ring.active.map((key) => Date.parse(key.activeFrom)));
+      const unsigned = { treeSize: size, root: toHex(current.root(size)), headHash: entry.hash, algorithm: current.algorithm, createdAt: new Date(createdMs).toISOString() };
       const checkpoint: Checkpoint = { ...unsigned, envelope: signEnvelope(checkpointMessage(unsigned), keys, { context: CHECKPOINT_CONTEXT, suite: deps.suite }) };
       const insert = `INSERT INTO journal_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING`;
       await q.run(insert, [checkpoint.treeSize, checkpoint.root, checkpoint.headHash, checkpoint.algorithm, checkpoint.createdAt, JSON.stringify(checkpoint.envelope)]);
@@ -247,7 +265,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
         // from: a rotation by another process is kept, never overwritten or undone by this one.
         const rotated = await withStoredRing(true, async (q, stored) => {
           const box = boxOf(stored.sealed);
-          const next = rotate(stored.ring, algorithm, deps.clock.nowMs());
+          const next = rotate(stored.ring, algorithm, await rotationInstant(q));
           const sealed = JSON.stringify(sealKeys(next, masterKeyFor(box.kdf), box.cipher ?? deps.cipher));
           const { changes } = await q.run('UPDATE journal_keyring SET sealed = ? WHERE id = 1 AND sealed = ?', [sealed, stored.sealed]);
           assert(changes === 1, 'the signing key ring changed while it was locked for rotation');
