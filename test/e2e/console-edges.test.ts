@@ -110,6 +110,27 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     }
   });
 
+  it('names the lines a watch-list import skipped on a Chinese page, with their reason in Chinese', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/risk/lists`);
+      await page.reload();
+      await page.getByRole('tab', { name: '制裁名单筛查' }).click({ timeout: UI_TIMEOUT_MS });
+      await page.getByLabel('名单名称', { exact: true }).fill('edge_watch', { timeout: UI_TIMEOUT_MS });
+      const csv = 'name,country\nAlice One,us\nBob Two,us,extra\nCarol Three,us\n"Dan Four,us\n';
+      await page.locator('form', { has: page.getByLabel('名单名称', { exact: true }) }).locator('input[type=file]').setInputFiles({ name: 'watch.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      const notice = page.locator('.ant-message-notice').first();
+      await expect.poll(() => notice.innerText().catch(() => ''), { timeout: UI_TIMEOUT_MS }).toBe(
+        ['名单已导入：2 个实体，跳过 0 个，2 行无法读取', '第 3 行：单元格数与表头不符', '第 5 行：引号内的单元格未闭合'].join('\n'),
+      );
+      browser.takeErrors();
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
+  });
+
   it('says there are no programs on the supply-chain finance page of an empty installation instead of showing only its title', { timeout: 90_000 }, async () => {
     const { page } = browser;
     await page.goto(`${server.url}/#/scf`);

@@ -12,12 +12,12 @@ import { PAYMENT_ERRORS } from '../../src/modules/payments/index.ts';
 import { RISK_ERROR_STATUS } from '../../src/modules/risk/index.ts';
 import { RULES_ERROR_STATUS } from '../../src/modules/rules/index.ts';
 import { SCF_ERROR_STATUS } from '../../src/modules/scf/index.ts';
-import { SCREENING_ERROR_STATUS } from '../../src/modules/screening/index.ts';
+import { MALFORMED_LINE_CODES, SCREENING_ERROR_STATUS } from '../../src/modules/screening/index.ts';
 import { enUS, type MessageKey } from '../../web/src/i18n/en-US.ts';
 import { enUSProblems } from '../../web/src/i18n/en-US.problems.ts';
 import { zhCN } from '../../web/src/i18n/zh-CN.ts';
 import { zhCNProblems } from '../../web/src/i18n/zh-CN.problems.ts';
-import { fieldErrorText, fileLineTexts, problemText } from '../../web/src/lib/problems.ts';
+import { fieldErrorText, fileLineTexts, lineTexts, problemText } from '../../web/src/lib/problems.ts';
 
 type Locale = 'en-US' | 'zh-CN';
 interface Problem {
@@ -111,12 +111,19 @@ describe('console problem messages', () => {
     expect(lines('zh-CN', { status: 422, code: 'insufficient_funds' })).toEqual([]);
   });
 
-  it('has a message in both languages for every reason an imported line can be refused for', () => {
-    const reasons = [...Object.keys(LISTS_ERROR_STATUS), ...Object.keys(SCREENING_ERROR_STATUS)];
+  it('has a message in both languages for every reason an imported line can be refused or skipped for', () => {
+    const reasons = [...Object.keys(LISTS_ERROR_STATUS), ...Object.keys(SCREENING_ERROR_STATUS), ...MALFORMED_LINE_CODES];
     for (const locale of ['en-US', 'zh-CN'] as const) {
       const unsaid = reasons.filter((code) => lineTextOf(locale, code).includes(code));
       expect(unsaid, locale).toEqual([]);
     }
+  });
+
+  it('names the lines a watch-list import skipped by number and reason, then how many more', () => {
+    const skipped = [{ line: 2, code: 'not_json' }, { line: 5, code: 'cell_count_mismatch' }, { line: 9, code: 'unclosed_quote' }, { line: 11, code: 'name_missing' }];
+    expect(lineTexts(translate('zh-CN'), 'zh-CN', skipped, 4)).toEqual(['第 2 行：不是 JSON', '第 5 行：单元格数与表头不符', '第 9 行：引号内的单元格未闭合', '另有 1 行']);
+    expect(lineTexts(translate('en-US'), 'en-US', skipped.slice(0, 2), 2)).toEqual(['line 2: not JSON', 'line 5: not as many cells as the header names']);
+    expect(lineTexts(translate('en-US'), 'en-US', [], 0)).toEqual([]);
   });
 
   it('says a code without a message with a generic message and the code, and only in English with the English detail', () => {

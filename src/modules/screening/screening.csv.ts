@@ -3,7 +3,7 @@
  * quotes or line breaks, a doubled quote for a quote inside. Each record carries the line it started
  * on, so a malformed record can be reported by line number.
  */
-export type CsvRecord = { readonly line: number; readonly cells: string[] } | { readonly line: number; readonly error: string };
+export type CsvRecord = { readonly line: number; readonly cells: string[] } | { readonly line: number; readonly code: 'stray_quote' | 'unclosed_quote'; readonly error: string };
 
 export function* readCsv(text: string): Generator<CsvRecord> {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -36,7 +36,7 @@ export function* readCsv(text: string): Generator<CsvRecord> {
         line++;
         finished = true;
       } else if (character === '"') {
-        yield { line: start, error: 'a quote inside an unquoted cell' };
+        yield { line: start, code: 'stray_quote', error: 'a quote inside an unquoted cell' };
         position = skipLine(body, position);
         line++;
         cells.length = 0;
@@ -46,7 +46,7 @@ export function* readCsv(text: string): Generator<CsvRecord> {
       } else (cell += character), position++;
     }
     if (quoted) {
-      yield { line: start, error: 'a quoted cell is never closed' };
+      yield { line: start, code: 'unclosed_quote', error: 'a quoted cell is never closed' };
       // The stray quote swallowed every line after its own, which would vanish from the import
       // unreported. They are read again as records of their own. Every quote after the stray one
       // comes in pairs (a lone one would have closed the cell), so the second reading cannot run

@@ -32,10 +32,10 @@ describe('reading FollowTheMoney entity lines', () => {
     const parsed = parseListFile(text, 'ftm-jsonl', { ...SCREENING_LIMITS, malformedLinesMax: 10 });
     expect(parsed.ok && parsed.value.entities.map((entity) => entity.id)).toEqual(['A', 'C']);
     expect(parsed.ok && parsed.value.malformed).toEqual([
-      { line: 2, reason: 'not JSON' },
-      { line: 4, reason: 'no name' },
-      { line: 5, reason: 'not a JSON object' },
-      { line: 6, reason: 'entity id A appears twice' },
+      { line: 2, code: 'not_json', reason: 'not JSON' },
+      { line: 4, code: 'name_missing', reason: 'no name' },
+      { line: 5, code: 'not_json_object', reason: 'not a JSON object' },
+      { line: 6, code: 'duplicate_entity_id', reason: 'entity id A appears twice' },
     ]);
   });
 
@@ -56,7 +56,7 @@ describe('reading FollowTheMoney entity lines', () => {
 
   it('treats an overlong name as a malformed line, not as an entity', () => {
     const parsed = parseListFile([person('A', ['y'.repeat(SCREENING_LIMITS.nameMaxLength + 1)]), person('B', ['Bravo'])].join('\n'), 'ftm-jsonl');
-    expect(parsed.ok && parsed.value.malformed).toEqual([{ line: 1, reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` }]);
+    expect(parsed.ok && parsed.value.malformed).toEqual([{ line: 1, code: 'name_too_long', reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` }]);
   });
 });
 
@@ -82,14 +82,20 @@ describe('reading CSV lists', () => {
     const text = 'id,name\n1,Alpha\n2,Beta,extra\n3,Ga"mma\n4,Delta\n5,"Epsilon\n';
     const parsed = parseListFile(text, 'csv', { ...SCREENING_LIMITS, malformedLinesMax: 10 });
     expect(parsed.ok && parsed.value.entities.map((entity) => entity.names[0])).toEqual(['Alpha', 'Delta']);
-    expect(parsed.ok && parsed.value.malformed.map((line) => line.line)).toEqual([3, 4, 6]);
+    expect(parsed.ok && parsed.value.malformed.map((line) => [line.line, line.code])).toEqual([[3, 'cell_count_mismatch'], [4, 'stray_quote'], [6, 'unclosed_quote']]);
+  });
+
+  it('names each unreadable line of FollowTheMoney JSON by a code as well as in words', () => {
+    const text = [JSON.stringify({ id: 'A', properties: {} }), JSON.stringify({ id: 'B', schema: 'Person', properties: [] }), JSON.stringify({ id: '', schema: 'Person', properties: { name: ['Bravo'] } }), person('C', ['Charlie'])].join('\n');
+    const parsed = parseListFile(text, 'ftm-jsonl', { ...SCREENING_LIMITS, malformedLinesMax: 10 });
+    expect(parsed.ok && parsed.value.malformed.map((line) => [line.line, line.code])).toEqual([[1, 'schema_missing'], [2, 'properties_missing'], [3, 'invalid_entity_id']]);
   });
 
   it('skips only the line of a quote that is never closed and reads the lines after it', () => {
     const text = 'name,country\nAlice One,us\n"Bob Two,us\nCarol Three,us\n""Dan Four"",us\n';
     const parsed = parseListFile(text, 'csv', { ...SCREENING_LIMITS, malformedLinesMax: 10 });
     expect(parsed.ok && parsed.value.entities.map((entity) => entity.names[0])).toEqual(['Alice One', 'Carol Three']);
-    expect(parsed.ok && parsed.value.malformed).toEqual([{ line: 3, reason: 'a quoted cell is never closed' }, { line: 5, reason: 'a quote inside an unquoted cell' }]);
+    expect(parsed.ok && parsed.value.malformed).toEqual([{ line: 3, code: 'unclosed_quote', reason: 'a quoted cell is never closed' }, { line: 5, code: 'stray_quote', reason: 'a quote inside an unquoted cell' }]);
   });
 
   it('skips only the line of a stray quote when lines end with a carriage return alone', () => {
@@ -105,8 +111,8 @@ describe('reading CSV lists', () => {
     const parsed = parseListFile(text, 'csv');
     expect(parsed.ok && parsed.value.entities.map((entity) => entity.id)).toEqual(['c']);
     expect(parsed.ok && parsed.value.malformed).toEqual([
-      { line: 2, reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` },
-      { line: 3, reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` },
+      { line: 2, code: 'name_too_long', reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` },
+      { line: 3, code: 'name_too_long', reason: `a name is longer than ${SCREENING_LIMITS.nameMaxLength} characters` },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readCsv } from './screening.csv.ts';
 import { SCREENING_LIMITS } from './screening.limits.ts';
-import type { ListFormat, MalformedLine, WatchListEntity } from './screening.ts';
+import type { ListFormat, MalformedLine, MalformedLineCode, WatchListEntity } from './screening.ts';
 
 /**
  * Reading list files. Two formats:
@@ -52,7 +52,7 @@ interface Collector {
   skipped: number;
 }
 
-type LineOutcome = WatchListEntity | { readonly malformed: string } | 'skip';
+type LineOutcome = WatchListEntity | { readonly code: MalformedLineCode; readonly malformed: string } | 'skip';
 
 export function parseListFile(content: string, format: ListFormat, limits: ImportLimits = SCREENING_LIMITS): ParseResult {
   const bytes = Buffer.byteLength(content, 'utf8');
@@ -71,7 +71,7 @@ function collect(collector: Collector, line: number, outcome: LineOutcome): Impo
     return undefined;
   }
   if ('malformed' in outcome) {
-    collector.malformed.push({ line, reason: outcome.malformed });
+    collector.malformed.push({ line, code: outcome.code, reason: outcome.malformed });
     if (collector.malformed.length > collector.limits.malformedLinesMax) {
       return { code: 'too_many_malformed_lines', line, detail: `more than ${collector.limits.malformedLinesMax} lines could not be read: this is not a file of the format named` };
     }
@@ -81,7 +81,7 @@ function collect(collector: Collector, line: number, outcome: LineOutcome): Impo
   if (nameCount > collector.limits.namesPerEntityMax) {
     return { code: 'too_many_names', line, detail: `entity ${outcome.id} has ${nameCount} names; at most ${collector.limits.namesPerEntityMax} per entity` };
   }
-  if (collector.ids.has(outcome.id)) return collect(collector, line, { malformed: `entity id ${outcome.id} appears twice` });
+  if (collector.ids.has(outcome.id)) return collect(collector, line, { code: 'duplicate_entity_id', malformed: `entity id ${outcome.id} appears twice` });
   if (collector.entities.length >= collector.limits.entitiesPerListMax) {
     return { code: 'too_many_entities', line, detail: `more than ${collector.limits.entitiesPerListMax} entities in one list` };
   }
@@ -114,14 +114,14 @@ function entityFromJson(text: string, limits: ImportLimits): LineOutcome {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { malformed: 'not JSON' };
+    return { code: 'not_json', malformed: 'not JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { malformed: 'not a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { code: 'not_json_object', malformed: 'not a JSON object' };
   const record = parsed as Record<string, unknown>;
-  if (typeof record.schema !== 'string') return { malformed: 'no schema' };
+  if (typeof record.schema !== 'string') return { code: 'schema_missing', malformed: 'no schema' };
   if (!SCREENED_SCHEMATA.has(record.schema)) return 'skip';
   const properties = record.properties;
-  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return { malformed: 'no properties object' };
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return { code: 'properties_missing', malformed: 'no properties object' };
   const property = (name: string) => strings((properties as Record<string, unknown>)[name]);
   return checkedEntity({
     id: typeof record.id === 'string' ? record.id : '',
@@ -137,10 +137,10 @@ function entityFromJson(text: string, limits: ImportLimits): LineOutcome {
 
 /** Checks what every format shares: an id, at least one name, names of bounded length. */
 function checkedEntity(entity: WatchListEntity, limits: ImportLimits): LineOutcome {
-  if (entity.id === '' || entity.id.length > limits.entityIdMaxLength) return { malformed: `the id is empty or longer than ${limits.entityIdMaxLength} characters` };
-  if (entity.names.length === 0 && entity.aliases.length === 0) return { malformed: 'no name' };
+  if (entity.id === '' || entity.id.length > limits.entityIdMaxLength) return { code: 'invalid_entity_id', malformed: `the id is empty or longer than ${limits.entityIdMaxLength} characters` };
+  if (entity.names.length === 0 && entity.aliases.length === 0) return { code: 'name_missing', malformed: 'no name' };
   const long = [...entity.names, ...entity.aliases, ...entity.weakAliases].find((name) => name.length > limits.nameMaxLength);
-  if (long !== undefined) return { malformed: `a name is longer than ${limits.nameMaxLength} characters` };
+  if (long !== undefined) return { code: 'name_too_long', malformed: `a name is longer than ${limits.nameMaxLength} characters` };
   return {
     ...entity,
     names: dedupe(entity.names),
@@ -170,7 +170,7 @@ function readCsvList(content: string, collector: Collector): ImportProblem | und
   let columns: (keyof WatchListEntity | 'list' | undefined)[] | undefined;
   for (const record of readCsv(content)) {
     if ('error' in record) {
-      const refused = collect(collector, record.line, { malformed: record.error });
+      const refused = collect(collector, record.line, { code: record.code, malformed: record.error });
       if (refused) return refused;
       continue;
     }
@@ -180,7 +180,7 @@ function readCsvList(content: string, collector: Collector): ImportProblem | und
       continue;
     }
     if (record.cells.length !== columns.length) {
-      const refused = collect(collector, record.line, { malformed: `${record.cells.length} cells where the header has ${columns.length}` });
+      const refused = collect(collector, record.line, { code: 'cell_count_mismatch', malformed: `${record.cells.length} cells where the header has ${columns.length}` });
       if (refused) return refused;
       continue;
     }

@@ -25,7 +25,7 @@ describe('screening over HTTP', () => {
 
   it('imports a list sent inside JSON, reporting malformed lines by number', async () => {
     const report = await api.ok('POST', '/v1/risk/screening/lists', { name: 'un_sc', format: 'ftm-jsonl', content: FTM }, 201, { key: analystKey });
-    expect(report).toMatchObject({ imported: 2, skipped: 0, replaced: false, malformed: [{ line: 3, reason: 'not JSON' }], list: { name: 'un_sc', entity_count: 2, format: 'ftm-jsonl' } });
+    expect(report).toMatchObject({ imported: 2, skipped: 0, replaced: false, malformed: [{ line: 3, code: 'not_json', reason: 'not JSON' }], list: { name: 'un_sc', entity_count: 2, format: 'ftm-jsonl' } });
   });
 
   it('imports a raw CSV file named in the query, and replaces it on a second import', async () => {

@@ -55,7 +55,7 @@ export const renderList = (summary: WatchListSummary) => ({
 
 const renderReport = (report: ImportReport) => ({
   list: renderList(report.list), imported: report.imported, skipped: report.skipped, replaced: report.replaced,
-  malformed: report.malformed.map((line) => ({ line: line.line, reason: line.reason })),
+  malformed: report.malformed.map((line) => ({ line: line.line, code: line.code, reason: line.reason })),
 });
 
 export const renderResult = (result: ScreeningResult) => ({

@@ -62,9 +62,17 @@ export interface WatchListSummary {
   readonly version: number;
 }
 
+/** Why a line of an imported file could not be read, for programs (the `reason` beside it says it for people). */
+export const MALFORMED_LINE_CODES = [
+  'not_json', 'not_json_object', 'schema_missing', 'properties_missing', 'invalid_entity_id', 'name_missing', 'name_too_long',
+  'duplicate_entity_id', 'cell_count_mismatch', 'unclosed_quote', 'stray_quote',
+] as const;
+export type MalformedLineCode = (typeof MALFORMED_LINE_CODES)[number];
+
 /** A line of an imported file that could not be read, with why. */
 export interface MalformedLine {
   readonly line: number;
+  readonly code: MalformedLineCode;
   readonly reason: string;
 }
 

@@ -14,6 +14,18 @@ export const enUSProblems = {
   // One line of a refused file, where the code's own message speaks of the whole file.
   'problem.line.import_invalid': 'not a well-formed CSV line (check its fields, its quotes and the header)',
   'problem.line.import_too_large': 'one entry more than an import takes',
+  // A line a watch-list import skipped (malformed[].code).
+  'problem.line.not_json': 'not JSON',
+  'problem.line.not_json_object': 'not a JSON object',
+  'problem.line.schema_missing': 'no schema',
+  'problem.line.properties_missing': 'no properties object',
+  'problem.line.invalid_entity_id': 'the id is empty or too long',
+  'problem.line.name_missing': 'no name',
+  'problem.line.name_too_long': 'a name is too long',
+  'problem.line.duplicate_entity_id': 'an id that appears twice',
+  'problem.line.cell_count_mismatch': 'not as many cells as the header names',
+  'problem.line.unclosed_quote': 'a quoted cell that is never closed',
+  'problem.line.stray_quote': 'a quote inside an unquoted cell',
 
   'problem.fieldInvalid': 'not valid',
   'problem.field.invalid_required': 'required',

@@ -14,6 +14,8 @@ export type FieldLabels = Readonly<Record<string, string>>;
 
 /** The parts of the console's `ApiError` (api/client.ts) read here; this file stays free of the browser's APIs so that tests can run it. */
 interface FieldError { readonly pointer: string; readonly code: string; readonly detail?: string; readonly line?: number; readonly field?: string }
+/** What a field error's message is made from: its code, and its detail for a limit (`pointer` is read elsewhere). */
+type FieldFault = { readonly pointer?: string; readonly code: string; readonly detail?: string };
 interface RefusedRequest extends Error {
   readonly status: number;
   readonly problem: { readonly code?: string; readonly detail?: string; readonly errors?: readonly FieldError[]; readonly invalid_lines?: unknown };
@@ -34,7 +36,7 @@ function codeMessage(t: Translate, code: string | undefined): string | null {
 }
 
 /** A schema error of one field, as a phrase said after the field's name ("at most 128 characters"); null for another code. */
-function schemaPhrase(t: Translate, entry: FieldError): string | null {
+function schemaPhrase(t: Translate, entry: FieldFault): string | null {
   const key = `problem.field.${entry.code}`;
   if (!isMessageKey(key)) return null;
   if (!LIMITED.has(entry.code)) return t(key);
@@ -48,7 +50,7 @@ function fallback(t: Translate, locale: Locale, code: string, detail: string | u
 }
 
 /** The message for one field's error, shown under that field of the form. */
-export function fieldErrorText(t: Translate, locale: Locale, entry: FieldError): string {
+export function fieldErrorText(t: Translate, locale: Locale, entry: FieldFault): string {
   return schemaPhrase(t, entry) ?? codeMessage(t, entry.code) ?? fallback(t, locale, entry.code, entry.detail);
 }
 
@@ -70,26 +72,37 @@ export function problemText(t: Translate, locale: Locale, error: unknown, labels
 export const FILE_LINES_SHOWN_MAX = 3;
 
 /** Why one line of a file was refused: a phrase of its own when the code's message speaks of the whole file. */
-function lineReason(t: Translate, locale: Locale, entry: FieldError): string {
+function lineReason(t: Translate, locale: Locale, entry: FileLine): string {
   const key = `problem.line.${entry.code}`;
   return isMessageKey(key) ? t(key) : fieldErrorText(t, locale, entry);
 }
 
+/** One line of a file the server found fault with: a field error with a `line`, or a line a watch-list import skipped. */
+export interface FileLine { readonly line: number; readonly code: string; readonly field?: string; readonly detail?: string }
+
+/**
+ * Lines of a file the server found fault with, one phrase each, "line 7: Value: …", the column named
+ * as `columns` labels it (by the file's column name); at most `shownMax` of them, then "and N more"
+ * out of `total` (the lines found, which may be more than the lines listed).
+ */
+export function lineTexts(t: Translate, locale: Locale, lines: readonly FileLine[], total: number, columns: FieldLabels = {}, shownMax = FILE_LINES_SHOWN_MAX): string[] {
+  const shown = lines.slice(0, shownMax).map((entry) => {
+    const reason = lineReason(t, locale, entry);
+    const message = entry.field === undefined ? reason : t('problem.withField', { field: columns[entry.field] ?? entry.field, message: reason });
+    return t('problem.fileLine', { line: entry.line, message });
+  });
+  const more = Math.max(total, lines.length) - shown.length;
+  return more > 0 && shown.length > 0 ? [...shown, t('problem.moreLines', { count: more })] : shown;
+}
+
 /**
  * The faulty lines of a refused file upload (the field errors that carry a `line`, docs/errors.md),
- * one phrase each, "line 7: Value: …", the column named as `columns` labels it (by the file's column
- * name); at most `shownMax` of them, then "and N more", counting the problem's `invalid_lines` when
- * the server listed fewer lines than it found. Empty when the refusal names no line.
+ * said by `lineTexts`, counting the problem's `invalid_lines` when the server listed fewer lines than
+ * it found. Empty when the refusal names no line.
  */
 export function fileLineTexts(t: Translate, locale: Locale, error: unknown, columns: FieldLabels = {}, shownMax = FILE_LINES_SHOWN_MAX): string[] {
   if (!isRefusedRequest(error)) return [];
-  const lined = (error.problem.errors ?? []).filter((entry) => typeof entry.line === 'number');
-  const shown = lined.slice(0, shownMax).map((entry) => {
-    const reason = lineReason(t, locale, entry);
-    const message = entry.field === undefined ? reason : t('problem.withField', { field: columns[entry.field] ?? entry.field, message: reason });
-    return t('problem.fileLine', { line: entry.line as number, message });
-  });
+  const lined = (error.problem.errors ?? []).filter((entry): entry is FieldError & FileLine => typeof entry.line === 'number');
   const counted = error.problem.invalid_lines;
-  const total = Math.max(lined.length, typeof counted === 'number' && Number.isSafeInteger(counted) ? counted : 0);
-  return total > shown.length && shown.length > 0 ? [...shown, t('problem.moreLines', { count: total - shown.length })] : shown;
+  return lineTexts(t, locale, lined, typeof counted === 'number' && Number.isSafeInteger(counted) ? counted : 0, columns, shownMax);
 }

@@ -10,6 +10,9 @@ export function useProblemText(): (error: unknown, labels?: FieldLabels) => stri
   return useCallback((error: unknown, labels?: FieldLabels) => problemText(t, locale, error, labels), [t, locale]);
 }
 
+/** How long a refusal that names faulty lines of a file stays up: they take longer to read than one sentence. */
+export const FILE_LINES_TOAST_SECONDS = 10;
+
 /**
  * Shows a failed request in the message bar, in the reader's language. A key the server refuses
  * (401) is not shown there: the refusal has ended the session (api/client.ts), and the sign-in
@@ -30,5 +33,3 @@ export function useFailureToast(): (error: unknown, labels?: FieldLabels, column
   }, [message, describe, t, locale]);
 }
 
-/** How long a refusal that names faulty lines of a file stays up: they take longer to read than one sentence. */
-const FILE_LINES_TOAST_SECONDS = 10;

@@ -14,8 +14,8 @@ import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { usePaged } from '../../lib/usePaged.ts';
 import { FeatureMissing } from './FeatureMissing.tsx';
-import { fieldErrorText } from '../../lib/problems.ts';
-import { useFailureToast } from '../../lib/useProblems.ts';
+import { fieldErrorText, lineTexts } from '../../lib/problems.ts';
+import { FILE_LINES_TOAST_SECONDS, useFailureToast } from '../../lib/useProblems.ts';
 
 const LISTS = ['block', 'allow'] as const;
 const KINDS = ['account', 'party', 'country', 'ip', 'device'] as const;
@@ -212,7 +212,11 @@ function Screening() {
     setUploadPercent(0);
     try {
       const report = await uploadWithProgress(`/v1/risk/screening/lists?${new URLSearchParams({ name, format })}`, file, format === 'csv' ? 'text/csv' : 'application/x-ndjson', setUploadPercent);
-      void message.success(t('lists.imported', { imported: report.imported, skipped: report.skipped, malformed: report.malformed.length }));
+      // The lines skipped as unreadable are named too (the first few, by line and reason), so the file can be fixed.
+      const unreadable = lineTexts(t, locale, report.malformed.filter((line) => typeof line.code === 'string').map((line) => ({ line: line.line, code: line.code, detail: line.reason })), report.malformed.length);
+      const summary = t('lists.imported', { imported: report.imported, skipped: report.skipped, malformed: report.malformed.length });
+      if (unreadable.length === 0) void message.success(summary);
+      else void message.warning({ content: <div style={{ display: 'inline-block', textAlign: 'left' }}>{[summary, ...unreadable].map((text, index) => <div key={index}>{text}</div>)}</div>, duration: FILE_LINES_TOAST_SECONDS });
       lists.reload();
     } catch (error) {
       showFailure(error);
@@ -284,7 +288,7 @@ function Screening() {
 }
 
 /** fetch cannot report upload progress; XMLHttpRequest can, which matters for a large list file. */
-interface ImportReport { readonly imported: number; readonly skipped: number; readonly malformed: readonly unknown[] }
+interface ImportReport { readonly imported: number; readonly skipped: number; readonly malformed: readonly { readonly line: number; readonly code: string; readonly reason?: string }[] }
 
 function uploadWithProgress(path: string, file: File, contentType: string, onProgress: (percent: number) => void): Promise<ImportReport> {
   return new Promise((resolve, reject) => {
