@@ -56,6 +56,11 @@ describeEachDialect('domain metrics', ({ open }) => {
     expect(valueOf(after, 'sluice_risk_evaluation_failures_total{fail_mode="closed"}')).toBe(0);
     expect(valueOf(after, 'sluice_risk_holds_waiting')).toBe(1);
     expect(valueOf(after, 'sluice_risk_holds_oldest_wait_seconds')).toBe(90);
+    // The review and the decline raised alerts, which opened cases for analysts.
+    const openCases = (await api.ok('GET', '/v1/risk/cases?status=open&limit=100')).data.length;
+    expect(openCases).toBeGreaterThan(0);
+    expect(valueOf(after, 'sluice_risk_cases_unclosed{status="open"}')).toBe(openCases);
+    expect(valueOf(after, 'sluice_risk_cases_unclosed{status="escalated"}')).toBe(0);
 
     const [hold] = (await api.ok('GET', '/v1/risk/holds?status=held')).data;
     await api.ok('POST', `/v1/risk/holds/${hold.id}/release`, { note: 'known customer' });
@@ -115,6 +120,7 @@ describe('a database read that does not answer', () => {
       features: { stats: () => ({ queued: 0, failedEvents: 0 }) },
       graph: { stats: () => ({ queuedEvents: 0, failedEvents: 0, scheduledScans: 0, scheduledScanFailures: 0 }) },
       lists: { stats: () => ({ entries: 0 }) },
+      cases: { unclosed: never },
       payments: { stats: () => ({ statusChanges: {}, writerQueued: 0, webhookAttempts: {} }) },
       journal: { head: never },
       checkpoints: { latest: never },

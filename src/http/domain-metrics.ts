@@ -39,15 +39,20 @@ export function registerDomainMetrics(registry: client.Registry, platform: Platf
   const reading = new Set<Promise<unknown>>();
   let readFailures: Counter | undefined;
 
-  /** A gauge of the installation's state, read from the database at each scrape. */
-  function stateGauge(name: string, help: string, read: () => Promise<number>): void {
+  /**
+   * A gauge of the installation's state, read from the database at each scrape: one value, or one
+   * per value of `labelName` when the read gives a record.
+   */
+  function stateGauge(name: string, help: string, read: () => Promise<number | Record<string, number>>, labelName?: string): void {
     new client.Gauge({
-      name, help, registers,
+      name, help, registers, labelNames: labelName ? [labelName] : [],
       async collect(this: Gauge) {
         const value = withDeadline(read, DB_READ_DEADLINE_MS);
         reading.add(value);
         try {
-          this.set(await value);
+          const read = await value;
+          if (typeof read === 'number') this.set(read);
+          else for (const [label, count] of Object.entries(read)) this.set({ [labelName as string]: label }, count);
         } catch {
           readFailures?.inc({ metric: name });
         } finally {
@@ -95,6 +100,7 @@ export function registerDomainMetrics(registry: client.Registry, platform: Platf
     const { oldestAtMs } = await platform.risk.holds.waiting();
     return oldestAtMs === null ? 0 : Math.max(0, (platform.clock.nowMs() - oldestAtMs) / 1000);
   });
+  stateGauge('sluice_risk_cases_unclosed', 'Cases for analysts not yet closed, by status, in the whole installation', () => platform.cases.unclosed(), 'status');
   processGauge('sluice_risk_feature_events_queued', 'Booked events recorded to the feature windows and not yet written', () => platform.features.stats().queued);
   processCounter('sluice_risk_feature_events_failed_total', 'Booked events the feature windows could not write', [], function* () {
     yield [{}, platform.features.stats().failedEvents];

@@ -1,5 +1,5 @@
 import type { Queryable, SqlValue } from '../../db/index.ts';
-import type { AlertSource, AuditAction, AuditEntry, CaseLink, CaseNote, CaseRecord, CaseStatus, LinkKind, StoredAlert } from './cases.ts';
+import { CASE_STATUSES, isClosed, type AlertSource, type AuditAction, type AuditEntry, type CaseLink, type CaseNote, type CaseRecord, type CaseStatus, type LinkKind, type StoredAlert } from './cases.ts';
 
 /** SQL of case management, the same text on both dialects. */
 type Row = Record<string, unknown>;
@@ -178,4 +178,15 @@ export async function listAudit(q: Queryable, caseId: string, limit: number): Pr
 export async function listLinks(q: Queryable, caseId: string, limit: number): Promise<CaseLink[]> {
   const rows = await q.all<{ kind: LinkKind; ref_id: string; added_at_ms: bigint }>('SELECT kind, ref_id, added_at_ms FROM case_links WHERE case_id = ? ORDER BY kind, added_at_ms, ref_id LIMIT ?', [caseId, limit]);
   return rows.map((row) => ({ kind: row.kind, refId: row.ref_id, addedAtMs: Number(row.added_at_ms) }));
+}
+
+/** Cases not yet closed, by status, read through the index on (status, …): the analysts' queue. */
+export async function countUnclosed(q: Queryable): Promise<Record<string, number>> {
+  const unclosed = CASE_STATUSES.filter((status) => !isClosed(status));
+  const rows = await q.all<{ status: string; cases: unknown }>(
+    `SELECT status, COUNT(*) AS cases FROM case_records WHERE status IN (${unclosed.map(() => '?').join(', ')}) GROUP BY status`, unclosed,
+  );
+  const counts: Record<string, number> = Object.fromEntries(unclosed.map((status) => [status, 0]));
+  for (const row of rows) counts[row.status] = Number(row.cases);
+  return counts;
 }

@@ -5,7 +5,7 @@ import type { CasesError } from './cases.errors.ts';
 import { buildReport, type CaseReport, type ReportContext } from './cases.report.ts';
 import { CASES_LIMITS } from './cases.limits.ts';
 import {
-  addAlertToCase, addLinks, appendAudit, findOpenCaseId, insertAlert, insertCase, insertNote, listAlerts, listAudit, listCases, listLinks, listNotes,
+  addAlertToCase, addLinks, appendAudit, countUnclosed, findOpenCaseId, insertAlert, insertCase, insertNote, listAlerts, listAudit, listCases, listLinks, listNotes,
   loadCase, updateAssignee, updateStatus, type CaseQuery,
 } from './cases.repository.ts';
 import { canTransition, isClosed, scoreToBp, type AlertInput, type AlertSink, type CaseNote, type CaseRecord, type CaseStatus, type CaseView, type LinkKind, type StoredAlert } from './cases.ts';
@@ -58,6 +58,8 @@ export interface CasesService extends AlertSink {
   transition(id: string, input: TransitionInput, actor: string): Promise<Result<TransitionOutcome, CasesError>>;
   /** Everything about the case for filing, up to CASES_LIMITS.reportItemsMax alerts, notes and audit entries. */
   report(id: string, context: Omit<ReportContext, 'generatedAtMs'>): Promise<CaseReport | undefined>;
+  /** Cases not yet closed, by status, across every process (for /metrics). */
+  unclosed(): Promise<Record<string, number>>;
 }
 
 export interface CasesServiceDeps {
@@ -210,6 +212,7 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
       const view = await service.get(id, CASES_LIMITS.reportItemsMax);
       return view && buildReport(view, { ...context, generatedAtMs: clock.nowMs() });
     },
+    unclosed: () => countUnclosed(db),
   };
   return service;
 }
