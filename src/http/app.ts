@@ -10,13 +10,13 @@ import { DatabaseUnavailableError } from '../db/index.ts';
 import { LedgerOverloadedError, LedgerStoppedError, ledgerRoutes } from '../modules/ledger/index.ts';
 import { partiesRoutes } from '../modules/parties/index.ts';
 import { SCF_LIMITS, scfRoutes } from '../modules/scf/index.ts';
-import { fxRoutes } from '../modules/fx/index.ts';
+import { FX_LIMITS, fxRoutes } from '../modules/fx/index.ts';
 import { PAYMENT_LIMITS, paymentsRoutes } from '../modules/payments/index.ts';
 import { featuresRoutes, FeaturesOverloadedError } from '../modules/features/index.ts';
 import { listsRoutes } from '../modules/lists/index.ts';
 import { rulesRoutes } from '../modules/rules/index.ts';
 import { screeningRoutes } from '../modules/screening/index.ts';
-import { riskRoutes, RiskOverloadedError, RiskStoppedError } from '../modules/risk/index.ts';
+import { RISK_LIMITS, riskRoutes, RiskOverloadedError, RiskStoppedError } from '../modules/risk/index.ts';
 import { casesRoutes, CasesOverloadedError } from '../modules/cases/index.ts';
 import { caseGraphSource, graphRoutes } from '../modules/graph/index.ts';
 import { JournalAlgorithmError } from '../modules/journal/index.ts';
@@ -186,15 +186,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
+type QueueName = 'ledger' | 'scf' | 'payments' | 'risk' | 'fx';
+
 /**
  * The in-process queues that refuse new work once full, each against its own limit: the ledger
- * engine's items, the supply-chain finance engine's operations and the payments writer's writes.
+ * engine's items, the supply-chain finance engine's operations, the payments writer's writes, the
+ * risk decision log (a transfer or payment it cannot log is refused) and the FX quote writer. The
+ * feature windows' and graph's writers are left out: a full one drops what it cannot write
+ * (counted in /metrics) and refuses nobody.
  */
-function queueFill(platform: Platform): { readonly name: 'ledger' | 'scf' | 'payments'; readonly label: string; readonly queued: number; readonly limit: number }[] {
+function queueFill(platform: Platform): { readonly name: QueueName; readonly label: string; readonly queued: number; readonly limit: number }[] {
   return [
     { name: 'ledger', label: 'ledger engine', queued: platform.ledger.queuedItems(), limit: LIMITS.engineQueueMaxItems },
     { name: 'scf', label: 'supply-chain finance engine', queued: platform.scf.queuedOperations(), limit: SCF_LIMITS.queueMaxOperations },
     { name: 'payments', label: 'payments writer', queued: platform.payments.stats().writerQueued, limit: PAYMENT_LIMITS.writerQueueMax },
+    { name: 'risk', label: 'risk decision log', queued: platform.risk.stats().logQueued, limit: RISK_LIMITS.logQueueHardMax },
+    { name: 'fx', label: 'FX quote writer', queued: platform.fx.queuedQuotes(), limit: FX_LIMITS.writerQueueMax },
   ];
 }
 

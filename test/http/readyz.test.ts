@@ -1,11 +1,14 @@
 /**
  * /readyz against the in-process queues that refuse new work once full: a process whose ledger
- * engine, supply-chain finance engine or payments writer turns requests away must not report ready,
+ * engine, supply-chain finance engine, payments writer, risk decision log or FX quote writer turns
+ * requests away must not report ready,
  * and must name the queue that is full.
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { LIMITS } from '../../src/kernel/index.ts';
+import { FX_LIMITS } from '../../src/modules/fx/index.ts';
 import { PAYMENT_LIMITS } from '../../src/modules/payments/index.ts';
+import { RISK_LIMITS } from '../../src/modules/risk/index.ts';
 import { SCF_LIMITS } from '../../src/modules/scf/index.ts';
 import { describeEachDialect } from '../support/databases.ts';
 import { expectProblem, startApi, type Api } from './harness.ts';
@@ -27,11 +30,16 @@ describeEachDialect('/readyz and full queues', ({ open }) => {
       const stats = api.platform.payments.stats();
       return vi.spyOn(api.platform.payments, 'stats').mockReturnValue({ ...stats, writerQueued: queued });
     },
+    risk: (queued: number) => {
+      const stats = api.platform.risk.stats();
+      return vi.spyOn(api.platform.risk, 'stats').mockReturnValue({ ...stats, logQueued: queued });
+    },
+    fx: (queued: number) => vi.spyOn(api.platform.fx, 'queuedQuotes').mockReturnValue(queued),
   };
-  const limits = { ledger: LIMITS.engineQueueMaxItems, scf: SCF_LIMITS.queueMaxOperations, payments: PAYMENT_LIMITS.writerQueueMax };
-  const labels = { ledger: 'ledger engine', scf: 'supply-chain finance engine', payments: 'payments writer' };
+  const limits = { ledger: LIMITS.engineQueueMaxItems, scf: SCF_LIMITS.queueMaxOperations, payments: PAYMENT_LIMITS.writerQueueMax, risk: RISK_LIMITS.logQueueHardMax, fx: FX_LIMITS.writerQueueMax };
+  const labels = { ledger: 'ledger engine', scf: 'supply-chain finance engine', payments: 'payments writer', risk: 'risk decision log', fx: 'FX quote writer' };
 
-  for (const name of ['ledger', 'scf', 'payments'] as const) {
+  for (const name of ['ledger', 'scf', 'payments', 'risk', 'fx'] as const) {
     it(`answers 503 naming the ${name} queue while it is full, and 200 once it has room`, async () => {
       const stub = fill[name](limits[name] - 1);
       const roomy = await api.ok('GET', '/readyz', undefined, 200, { key: null });
@@ -44,7 +52,7 @@ describeEachDialect('/readyz and full queues', ({ open }) => {
       expect(problem.detail).toBe(`the ${labels[name]} queue (${name}) is full (${limits[name]} waiting, limit ${limits[name]})`);
 
       full.mockRestore();
-      expect(await api.ok('GET', '/readyz', undefined, 200, { key: null })).toMatchObject({ status: 'ready', queues: { ledger: 0, scf: 0, payments: 0 } });
+      expect(await api.ok('GET', '/readyz', undefined, 200, { key: null })).toMatchObject({ status: 'ready', queues: { ledger: 0, scf: 0, payments: 0, risk: 0, fx: 0 } });
     });
   }
 

@@ -66,6 +66,8 @@ export interface FxService {
   currency(code: string): Promise<Currency | undefined>;
   /** The desk's accounts in a currency, opened on first use. */
   desk(code: string): Promise<Result<DeskAccounts, 'unsupported_currency'>>;
+  /** Quotes waiting to be written (FX_LIMITS.writerQueueMax refuses more): for /readyz. */
+  queuedQuotes(): number;
   stop(): Promise<void>;
 }
 
@@ -205,6 +207,7 @@ export function createFxService(deps: FxServiceDeps): FxService {
     releaseQuote: (tx, id, claimant) => releaseQuote(tx, id, claimant),
     currency,
     desk,
+    queuedQuotes: () => writer.queued(),
     stop: () => writer.stop(),
   };
   return service;
@@ -250,6 +253,7 @@ function createQuoteWriter(db: Database) {
   });
 
   return {
+    queued: () => queue.length + flushing,
     insert(quote: Quote): Promise<void> {
       if (queue.length + flushing >= FX_LIMITS.writerQueueMax) return Promise.reject(new FxOverloadedError(`more than ${FX_LIMITS.writerQueueMax} quotes are waiting to be written`));
       return new Promise<void>((resolve, reject) => queue.push({ quote, resolve, reject }));
