@@ -56,11 +56,13 @@ describeEachDialect('domain metrics', ({ open }) => {
     expect(valueOf(after, 'sluice_risk_evaluation_failures_total{fail_mode="closed"}')).toBe(0);
     expect(valueOf(after, 'sluice_risk_holds_waiting')).toBe(1);
     expect(valueOf(after, 'sluice_risk_holds_oldest_wait_seconds')).toBe(90);
-    // The review and the decline raised alerts, which opened cases for analysts.
-    const openCases = (await api.ok('GET', '/v1/risk/cases?status=open&limit=100')).data.length;
-    expect(openCases).toBeGreaterThan(0);
-    expect(valueOf(after, 'sluice_risk_cases_unclosed{status="open"}')).toBe(openCases);
-    expect(valueOf(after, 'sluice_risk_cases_unclosed{status="escalated"}')).toBe(0);
+    // The review and the decline raise alerts, which open cases for analysts once filed (the
+    // decision does not wait for the filing).
+    const openCases = async () => (await api.ok('GET', '/v1/risk/cases?status=open&limit=100')).data.length as number;
+    await expect.poll(openCases).toBeGreaterThan(0);
+    const cases = await scrape(api);
+    expect(valueOf(cases, 'sluice_risk_cases_unclosed{status="open"}')).toBe(await openCases());
+    expect(valueOf(cases, 'sluice_risk_cases_unclosed{status="escalated"}')).toBe(0);
 
     const [hold] = (await api.ok('GET', '/v1/risk/holds?status=held')).data;
     await api.ok('POST', `/v1/risk/holds/${hold.id}/release`, { note: 'known customer' });
