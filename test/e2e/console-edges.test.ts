@@ -31,6 +31,22 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     await killAllSluice();
   });
 
+  /**
+   * Runs `steps` on the Lists page with the console in Chinese, then puts the console back in
+   * English and reloads, since the tests after it do not reload the page themselves.
+   */
+  async function onChineseListsPage(page: Browser['page'], steps: () => Promise<void>): Promise<void> {
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/risk/lists`);
+      await page.reload();
+      await steps();
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
+  }
+
   it('says there are no customer accounts on the payment form of an empty installation instead of loading forever', { timeout: 90_000 }, async () => {
     const { page } = browser;
     await page.goto(`${server.url}/#/payments/new`);
@@ -54,10 +70,7 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
 
   it('says refusals of a Chinese page in Chinese, under the field or in the message bar, not in the server\'s English', { timeout: 90_000 }, async () => {
     const { page } = browser;
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/risk/lists`);
-      await page.reload();
+    await onChineseListsPage(page, async () => {
       await page.getByLabel('值', { exact: true }).fill('f'.repeat(200), { timeout: UI_TIMEOUT_MS });
       await page.getByLabel('原因', { exact: true }).fill('seen with a mule ring');
       await page.getByLabel('原因', { exact: true }).press('Enter');
@@ -69,19 +82,12 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
       await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toEqual(['CSV 文件中有无效条目，未导入任何内容。第 2 行：值：不是 ISO 3166-1 二字母国家代码。']);
       // The browser logs the refusals, which are expected here.
       browser.takeErrors();
-    } finally {
-      // Back to English for the tests after this one, which do not reload the page.
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+    });
   });
 
   it('names the bad lines of a refused CSV import on a Chinese page, their column and reason in Chinese, then how many more', { timeout: 90_000 }, async () => {
     const { page } = browser;
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/risk/lists`);
-      await page.reload();
+    await onChineseListsPage(page, async () => {
       const csv = [
         'list,kind,value,reason,expires_at',
         'block,account,csv-good-1,fine,',
@@ -104,18 +110,12 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
       // All or nothing: the good lines of the file were not imported either.
       expect((await sluiceClient(server.url).get('/v1/risk/lists/entries?kind=account&value=csv-good-1')).body.data).toEqual([]);
       browser.takeErrors();
-    } finally {
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+    });
   });
 
   it('names the lines a watch-list import skipped on a Chinese page, with their reason in Chinese', { timeout: 90_000 }, async () => {
     const { page } = browser;
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/risk/lists`);
-      await page.reload();
+    await onChineseListsPage(page, async () => {
       await page.getByRole('tab', { name: '制裁名单筛查' }).click({ timeout: UI_TIMEOUT_MS });
       await page.getByLabel('名单名称', { exact: true }).fill('edge_watch', { timeout: UI_TIMEOUT_MS });
       const csv = 'name,country\nAlice One,us\nBob Two,us,extra\nCarol Three,us\n"Dan Four,us\n';
@@ -125,10 +125,7 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
         ['名单已导入：2 个实体，跳过 0 个，2 行无法读取', '第 3 行：单元格数与表头不符', '第 5 行：引号内的单元格未闭合'].join('\n'),
       );
       browser.takeErrors();
-    } finally {
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+    });
   });
 
   it('says there are no programs on the supply-chain finance page of an empty installation instead of showing only its title', { timeout: 90_000 }, async () => {
@@ -174,17 +171,12 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     const { page } = browser;
     const added = await sluiceClient(server.url).post('/v1/risk/lists/entries', { list: 'block', kind: 'device', value: 'device-edge-1', reason: 'stolen phone' });
     expect(added.status).toBe(201);
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/risk/lists`);
-      await page.reload();
+    await onChineseListsPage(page, async () => {
       const row = page.locator('.ant-table-row', { hasText: 'device-edge-1' });
       await row.waitFor({ timeout: UI_TIMEOUT_MS });
       const cells = await row.locator('td').allTextContents();
       expect(cells.slice(0, 2)).toEqual(['黑名单', '设备']);
-    } finally {
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-    }
+    });
   });
 
   it('shows Ant Design\'s own texts in the console\'s language, following the switch', { timeout: 90_000 }, async () => {
