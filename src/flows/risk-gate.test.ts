@@ -90,7 +90,9 @@ describeEachDialect('risk gate on POST /v1/transfers', ({ open }) => {
     expect(released).toMatchObject({ status: 'released', resolved_by: expect.any(String), note: 'customer confirmed by phone', detail: 'posted 1 transfer(s)' });
     expect(await balancesOf(api, fixture.alice)).toMatchObject({ debitsPending: alice.debitsPending, debitsPosted: alice.debitsPosted + 3_500n });
     expect((await api.ok('GET', `/v1/transfers/${request.id}`)).pending_status).toBe('posted');
-    expectProblem(await api.call('POST', `/v1/risk/holds/${request.id}/release`, {}), 409, 'hold_not_held');
+    // The same key asking again gets the release as kept; a rejection now is refused.
+    expect(await api.ok('POST', `/v1/risk/holds/${request.id}/release`, {})).toEqual(released);
+    expectProblem(await api.call('POST', `/v1/risk/holds/${request.id}/reject`, {}), 409, 'hold_not_held');
   });
 
   it('voids a reviewed transfer that is rejected, giving the funds back', async () => {

@@ -60,7 +60,7 @@ describeEachDialect('risk holds keep their first resolution', ({ open }) => {
     return id;
   }
 
-  it('answers a second release or rejection after a resolution 409 hold_not_held and keeps who, when, outcome and note of the first', async () => {
+  it('answers another release or rejection after a resolution 409 hold_not_held, the same one by the same analyst alike, and keeps who, when, outcome and note of the first', async () => {
     const id = await held();
     expect(await holds.release(id, 'analyst-a', 'checked the beneficiary')).toMatchObject({ ok: true });
     const first = resolutionOf(await holds.get(id));
@@ -68,7 +68,9 @@ describeEachDialect('risk holds keep their first resolution', ({ open }) => {
     clock.advance(60_000);
     expect(await holds.reject(id, 'analyst-b', 'looks like a mule')).toEqual({ ok: false, error: 'hold_not_held' });
     expect(await holds.release(id, 'analyst-b', 'second look')).toEqual({ ok: false, error: 'hold_not_held' });
-    expect(await holds.release(id, 'analyst-a', 'again')).toEqual({ ok: false, error: 'hold_not_held' });
+    expect(await holds.reject(id, 'analyst-a', 'changed my mind')).toEqual({ ok: false, error: 'hold_not_held' });
+    const again = await holds.release(id, 'analyst-a', 'again');
+    expect(again.ok && resolutionOf(again.value)).toEqual(first);
     expect(resolutionOf(await holds.get(id))).toEqual(first);
     expect(resolver.calls).toEqual([`release ${id}`]);
   });

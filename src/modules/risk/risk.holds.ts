@@ -79,7 +79,7 @@ export function createHolds(db: Database, clock: Clock, report: (message: string
   async function resolve(id: string, action: Action, actor: string, note: string | undefined): Promise<Result<Hold, RiskError>> {
     const hold = await getHold(db, id);
     if (!hold) return err('hold_not_found');
-    const { working } = ACTIONS[action];
+    const { working, done } = ACTIONS[action];
     // Who resolves a hold and why are written once, by the attempt that moves it out of held.
     if (hold.status === 'held' && (await claimHold(db, id, working, { by: actor, note: note ?? null }))) {
       return carryOut({ ...hold, status: working, resolvedBy: actor, note: note ?? null }, action);
@@ -91,7 +91,12 @@ export function createHolds(db: Database, clock: Clock, report: (message: string
     // request sent twice at once) has it carried out as first asked: resolvers are idempotent, and
     // what was recorded of it stays as it was.
     if (current.status === working && current.resolvedBy === actor) return carryOut(current, action);
-    // Anyone else's release or rejection of a hold being resolved, or resolved, changes nothing.
+    // The same analyst asking again for the resolution already carried out gets it as it was kept: a
+    // request sent twice at once cannot tell whether the other copy has finished, nor can a retry
+    // after a lost answer.
+    if (current.status === done && current.resolvedBy === actor) return ok(current);
+    // Anyone else's release or rejection of a hold being resolved, or resolved, changes nothing; so
+    // does the other resolution asked by the same analyst.
     return err('hold_not_held');
   }
 
