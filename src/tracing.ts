@@ -1,6 +1,6 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { ConfigError } from './config.ts';
-import { setTracingEnabled } from './kernel/index.ts';
+import { setTracingEnabled, withDeadline } from './kernel/index.ts';
 
 /**
  * OpenTelemetry traces, sent over OTLP/HTTP to a collector, when one is configured with the
@@ -75,10 +75,8 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string): Pro
   return {
     async shutdown() {
       setTracingEnabled(false);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, TRACING_SHUTDOWN_MAX_MS)));
-      await Promise.race([provider.shutdown().catch(() => undefined), late]);
-      clearTimeout(timer);
+      // Spans a hung collector still holds after the bound are dropped.
+      await withDeadline(() => provider.shutdown(), TRACING_SHUTDOWN_MAX_MS).catch(() => undefined);
       // Unregistered, so that a server started again in this process can register its own.
       trace.disable();
       context.disable();

@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import { withDeadline } from '../kernel/index.ts';
 import type { Platform } from '../platform.ts';
 
 /**
@@ -21,18 +22,6 @@ export const DB_READ_DEADLINE_MS = 2_000;
 type Gauge = client.Gauge<string>;
 type Counter = client.Counter<string>;
 
-async function withDeadline<T>(read: () => Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([read(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function registerDomainMetrics(registry: client.Registry, platform: Platform): void {
   const registers = [registry];
   /** Database reads of the scrape under way; the failure counter, collected last, waits for them. */
@@ -50,9 +39,9 @@ export function registerDomainMetrics(registry: client.Registry, platform: Platf
         const value = withDeadline(read, DB_READ_DEADLINE_MS);
         reading.add(value);
         try {
-          const read = await value;
-          if (typeof read === 'number') this.set(read);
-          else for (const [label, count] of Object.entries(read)) this.set({ [labelName as string]: label }, count);
+          const got = await value;
+          if (typeof got === 'number') this.set(got);
+          else for (const [label, count] of Object.entries(got)) this.set({ [labelName as string]: label }, count);
         } catch {
           readFailures?.inc({ metric: name });
         } finally {

@@ -14,3 +14,4 @@ export * from './bounded-cache.ts';
 export * from './coalesced-lookups.ts';
 export * from './tracing.ts';
 export * from './bounded-lines.ts';
+export { withDeadline } from './deadline.ts';

@@ -2,7 +2,7 @@ import { promises as dns, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { err, ok, type Result } from '../../kernel/index.ts';
+import { err, ok, withDeadline, type Result } from '../../kernel/index.ts';
 import type { PaymentError } from './payments.errors.ts';
 import { createAllowedNetworks, isMetadataAddress, normalizeHostName, parseIpAddress, type AllowedNetworks } from './payments.webhook-networks.ts';
 
@@ -136,18 +136,12 @@ export async function checkWebhookTarget(
   const host = hostOf(url);
   // Local development reaches everything, so there is nothing to check the addresses against.
   if (policy.allowPrivate || isIP(host) !== 0) return ok(null);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-  });
   let addresses: readonly LookupAddress[];
   try {
     // getaddrinfo cannot be cancelled; a late answer is ignored.
-    addresses = await Promise.race([options.resolve(host), late]);
+    addresses = await withDeadline(() => options.resolve(host), options.timeoutMs);
   } catch {
     return err('webhook_host_not_resolved');
-  } finally {
-    clearTimeout(timer);
   }
   if (addresses.length === 0) return err('webhook_host_not_resolved');
   return refusedAmong(host, addresses, policy) === undefined ? ok(null) : err('webhook_url_not_allowed');
