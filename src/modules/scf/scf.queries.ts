@@ -34,6 +34,24 @@ export async function listVouchers(q: Queryable, programId: string, options: { a
   return rows.map(toVoucher);
 }
 
+/**
+ * Face value of the active vouchers of each program that these parties may read (the rule of the
+ * voucher list): the outstanding amount a participant key is shown in a program's view. One query
+ * for a page of programs; a page and a key's parties are both bounded, so are the parameters.
+ */
+export async function readableOutstanding(q: Queryable, programIds: readonly string[], partyIds: readonly string[]): Promise<Map<string, bigint>> {
+  const totals = new Map<string, bigint>(programIds.map((id) => [id, 0n]));
+  if (programIds.length === 0 || partyIds.length === 0) return totals;
+  const readable = readableVoucherCondition(q.dialect, partyIds);
+  const rows = await q.all<{ program_id: string; amount: unknown }>(
+    `SELECT v.program_id AS program_id, SUM(v.face_amount) AS amount FROM scf_vouchers v
+     WHERE v.program_id IN (${programIds.map(() => '?').join(', ')}) AND v.status = 'active' AND ${readable.sql} GROUP BY v.program_id`,
+    [...programIds, ...readable.params],
+  );
+  for (const row of rows) totals.set(row.program_id, sum(row.amount));
+  return totals;
+}
+
 export async function holdingsOfVoucher(q: Queryable, voucherId: string): Promise<Holding[]> {
   const rows = await q.all<{ piece_id: string; tier: bigint; holder_id: string; operation_id: string; since: string }>(
     'SELECT h.piece_id, h.tier, h.holder_id, h.operation_id, h.since FROM scf_holdings h JOIN scf_pieces p ON p.id = h.piece_id WHERE p.voucher_id = ? ORDER BY h.piece_id, h.tier',

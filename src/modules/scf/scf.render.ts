@@ -17,10 +17,14 @@ export function renderOutcome(outcome: Outcome & { ok: true }) {
   return { operation_id: outcome.id, kind: outcome.kind, status: 'applied', replayed: outcome.replayed, result: snakeKeys(outcome.result) };
 }
 
-export function renderProgram(program: ProgramRecord) {
+/**
+ * `seen` is what the asking key may see of the program's use of its limit (creditSeen in
+ * scf.visibility.ts); without it, the whole program's figures (for keys that manage programs).
+ */
+export function renderProgram(program: ProgramRecord, seen: { readonly outstanding: bigint; readonly available: bigint | null } = { outstanding: program.outstanding, available: program.creditLimit - program.outstanding }) {
   return {
     id: program.id, name: program.name, core_enterprise_id: program.coreEnterpriseId, funding_bank_ids: program.fundingBankIds, supplier_ids: program.supplierIds,
-    ledger: program.ledger, credit_limit: String(program.creditLimit), outstanding: String(program.outstanding), available: String(program.creditLimit - program.outstanding),
+    ledger: program.ledger, credit_limit: String(program.creditLimit), outstanding: String(seen.outstanding), available: seen.available === null ? null : String(seen.available),
     max_term_days: program.maxTermDays, min_split_amount: String(program.minSplitAmount), max_split_depth: program.maxSplitDepth, day_count_basis: program.dayCountBasis,
     created_at: program.createdAt,
     accounts: [...program.members.values()].map((member) => ({ party_id: member.partyId, role: member.role, account_id: member.accountId })),
@@ -81,12 +85,12 @@ export function renderVoucher(view: VoucherView) {
   return { ...renderVoucherSummary(view.voucher), overdue: view.overdue, tree: root ?? null, current_pieces: current };
 }
 
-export function renderOverview(overview: Overview & { program: ProgramRecord; today: string }) {
+export function renderOverview(overview: Overview & { program: ProgramRecord; today: string; available: bigint | null }) {
   const { program } = overview;
   const shareBps = overview.outstanding > 0n ? Number((overview.financed * 10_000n) / overview.outstanding) : 0;
   return {
     program_id: program.id, today: overview.today, ledger: program.ledger, credit_limit: String(program.creditLimit), outstanding: String(overview.outstanding),
-    available: String(program.creditLimit - program.outstanding), financed: String(overview.financed), financed_share_bps: shareBps,
+    available: overview.available === null ? null : String(overview.available), financed: String(overview.financed), financed_share_bps: shareBps,
     overdue: { amount: String(overview.overdue.amount), vouchers: overview.overdue.vouchers },
     by_tier: overview.byTier.map((row) => ({ tier: row.tier, amount: String(row.amount), pieces: row.pieces })),
     maturity_ladder: overview.maturityLadder.map((row) => ({ month: row.month, amount: String(row.amount), vouchers: row.vouchers })),

@@ -167,6 +167,11 @@ export function scfRoutes(platform: Platform) {
     return view !== undefined && (!scope || readsVoucher(view, scope));
   }
 
+  /** A program as the key may see it: a participant's figures cover only the vouchers it may read. */
+  async function renderSeenProgram(request: FastifyRequest, program: ProgramRecord) {
+    return renderProgram(program, (await scf.creditSeen([program], partyScope(request) ?? undefined)).get(program.id));
+  }
+
   async function visiblePiece(request: FastifyRequest, pieceId: string) {
     const piece = await scf.getPiece(normalizeUuid(pieceId));
     if (!piece || !(await readable(request, piece.voucherId))) throw unknownId('piece_not_found', '/params/piece_id', `no piece ${pieceId}`);
@@ -189,11 +194,12 @@ export function scfRoutes(platform: Platform) {
     app.get('/scf/programs', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'List programs by id', querystring: PageQuery } }, async (request) => {
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
       const programs = await scf.listPrograms({ after: decodeTextCursor(request.query.cursor), limit, partyIds: partyScope(request) ?? undefined });
-      return page(programs, limit, (program) => program.id, renderProgram);
+      const seen = await scf.creditSeen(programs, partyScope(request) ?? undefined);
+      return page(programs, limit, (program) => program.id, (program) => renderProgram(program, seen.get(program.id)));
     });
 
     app.get('/scf/programs/:program_id', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Get a program with its members\' ledger accounts', params: ProgramParams } }, async (request) =>
-      renderProgram(await visibleProgram(request, request.params.program_id)));
+      renderSeenProgram(request, await visibleProgram(request, request.params.program_id)));
 
     app.post('/scf/programs/:program_id/suppliers', {
       config: { permission: 'manage' },

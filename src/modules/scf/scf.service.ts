@@ -7,9 +7,10 @@ import type { PartiesService } from '../parties/index.ts';
 import { createScfEngine } from './scf.engine.ts';
 import { memberAccountId, type Outcome, type ScfOperation } from './scf.operations.ts';
 import { createPrograms, type ProgramInput, type ProgramResult } from './scf.programs.ts';
-import { financiersOfVoucher, holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, type Overview } from './scf.queries.ts';
+import { financiersOfVoucher, holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, readableOutstanding, type Overview } from './scf.queries.ts';
 import { eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange, type Holding, type ProgramRecord, type VoucherRecord } from './scf.repository.ts';
 import { createScfVerifiers } from './scf.verify.ts';
+import { creditSeen } from './scf.visibility.ts';
 import { dateOf, isOverdue, type Piece } from './scf.ts';
 
 /**
@@ -41,11 +42,19 @@ export interface VoucherView {
   readonly financiers: readonly string[];
 }
 
+export type CreditSeen = ReturnType<typeof creditSeen>;
+
 export interface ScfService {
   createProgram(input: ProgramInput): Promise<ProgramResult<{ program: ProgramRecord; created: boolean }>>;
   addSuppliers(programId: string, partyIds: readonly string[]): Promise<ProgramResult<ProgramRecord>>;
   getProgram(id: string): Promise<ProgramRecord | undefined>;
   listPrograms(options: { after?: string; limit: number; partyIds?: readonly string[] }): Promise<ProgramRecord[]>;
+  /**
+   * What a key is shown of each program's use of its credit limit (creditSeen): with `partyIds`,
+   * `outstanding` over only the vouchers these parties may read, and `available` only for a key that
+   * sees the whole program.
+   */
+  creditSeen(programs: readonly ProgramRecord[], partyIds?: readonly string[]): Promise<Map<string, CreditSeen>>;
   /** The ledger account of a program member (deterministic, so it can be funded before first use). */
   accountOf(programId: string, partyId: string): string;
   /** Queues one operation; answers after its batch has committed and its cash has moved. */
@@ -58,7 +67,7 @@ export interface ScfService {
   getPiece(id: string): Promise<Piece | undefined>;
   piecesOfParty(partyId: string, options: { after?: string; limit: number }): Promise<Piece[]>;
   /** With `partyIds`, totals over only the vouchers these parties may read (readsVoucher). */
-  overview(programId: string, partyIds?: readonly string[]): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string }) | undefined>;
+  overview(programId: string, partyIds?: readonly string[]): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string; readonly available: bigint | null }) | undefined>;
   /** Fresh verifiers for one journal verification run (they keep running totals), of a journal chained with `algorithm` (by default this one's). */
   verifiers(q?: Queryable, algorithm?: HashAlgorithm): ContentVerifier[];
   /** Numbers of the applied operations that concern a voucher (at most `limit`), oldest first. */
@@ -87,6 +96,10 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
       }
       return found;
     },
+    async creditSeen(programs, partyIds) {
+      const readable = partyIds ? await readableOutstanding(db, programs.map((program) => program.id), partyIds) : undefined;
+      return new Map(programs.map((program) => [program.id, creditSeen(program, partyIds, readable ? (readable.get(program.id) ?? 0n) : program.outstanding)]));
+    },
     accountOf: memberAccountId,
     submit: (operation) => engine.submit(operation),
     async getVoucher(id) {
@@ -103,7 +116,8 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
       const program = await loadProgram(db, programId);
       if (!program) return undefined;
       const today = dateOf(clock.nowMs());
-      return { program, today, ...(await overviewOf(db, programId, today, partyIds)) };
+      const overview = await overviewOf(db, programId, today, partyIds);
+      return { program, today, ...overview, available: creditSeen(program, partyIds, overview.outstanding).available };
     },
     verifiers: (q: Queryable = db, algorithm: HashAlgorithm = deps.hashAlgorithm) => createScfVerifiers(q, algorithm),
     async voucherOperationSeqs(voucherId, limit) {

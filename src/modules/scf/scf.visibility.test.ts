@@ -211,6 +211,50 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
     expect((await overviewOf(api.adminKey)).financed).toBe('8800');
   });
 
+  it('shows the program\'s remaining credit limit only to keys that see the whole program, and figures that add up to every key', async () => {
+    const p = await program();
+    await p.fund('bank', '1000000');
+    const act = (path: string, body: Record<string, unknown>) => api.ok('POST', path, { id: uuid(), ...body }, 201);
+    // s1 keeps one voucher, passes another to s2, and has a third financed by the bank; s3 has none.
+    const kept = await p.issue('1000');
+    await act(`/v1/scf/pieces/${kept.pieceId}/sign-off`, { acting_party_id: p.party.s1 });
+    const passed = await p.issue('20000');
+    await act(`/v1/scf/pieces/${passed.pieceId}/sign-off`, { acting_party_id: p.party.s1 });
+    await act(`/v1/scf/pieces/${passed.pieceId}/transfer`, { acting_party_id: p.party.s1, to_party_id: p.party.s2 });
+    await act(`/v1/scf/pieces/${passed.pieceId}/sign-off`, { acting_party_id: p.party.s2 });
+    const financed = await p.issue('300000');
+    await act(`/v1/scf/pieces/${financed.pieceId}/sign-off`, { acting_party_id: p.party.s1 });
+    await act(`/v1/scf/pieces/${financed.pieceId}/finance`, { acting_party_id: p.party.s1, bank_id: p.party.bank, annual_rate_bps: 400 });
+
+    const auditor = (await api.ok('POST', '/v1/api-keys', { name: `${p.id}-auditor`, role: 'auditor' }, 201)).key as string;
+    const keys = { ...p.key, admin: api.adminKey, auditor } as Record<string, string>;
+    const expected: Record<string, { outstanding: string; available: string | null }> = {
+      admin: { outstanding: '321000', available: '99679000' },
+      auditor: { outstanding: '321000', available: '99679000' },
+      core: { outstanding: '321000', available: '99679000' },
+      s1: { outstanding: '321000', available: null },
+      s2: { outstanding: '20000', available: null },
+      s3: { outstanding: '0', available: null },
+      bank: { outstanding: '300000', available: null },
+      bank2: { outstanding: '0', available: null },
+    };
+    for (const [name, key] of Object.entries(keys)) {
+      const overview = await api.ok('GET', `/v1/scf/programs/${p.id}/overview`, undefined, 200, { key });
+      const view = await api.ok('GET', `/v1/scf/programs/${p.id}`, undefined, 200, { key });
+      const listedPrograms: { id: string }[] = (await api.ok('GET', '/v1/scf/programs?limit=100', undefined, 200, { key })).data;
+      const inList = listedPrograms.find((entry) => entry.id === p.id);
+      for (const [where, body] of [['overview', overview], ['program', view], ['list', inList]] as const) {
+        expect({ outstanding: body.outstanding, available: body.available }, `${name} ${where}`).toEqual(expected[name]);
+        expect(body.credit_limit, `${name} ${where}`).toBe('100000000');
+        if (body.available !== null) expect(BigInt(body.outstanding) + BigInt(body.available), `${name} ${where}`).toBe(BigInt(body.credit_limit));
+      }
+      // A key that does not see the whole program finds neither its headroom nor its total anywhere.
+      if (expected[name]!.available === null && name !== 's1') {
+        for (const body of [overview, view, inList]) expect(JSON.stringify(body), name).not.toMatch(/"(99679000|321000)"/);
+      }
+    }
+  });
+
   it('keeps a bank that financed a piece reading it, its voucher and its proof after the piece is repurchased, and no other bank', async () => {
     const p = await program();
     await p.fund('bank', '1000000');

@@ -38,3 +38,24 @@ export function readableVoucherCondition(dialect: Dialect, partyIds: readonly st
       OR (p.pending_holder_id IN (${list}) AND p.status NOT IN ('split', 'settled', 'cancelled')))))`;
   return { sql, params: [...partyIds, ...partyIds, ...partyIds, ...partyIds, ...partyIds] };
 }
+
+/**
+ * What a key is shown of a program's use of its credit limit. The program-wide headroom is the
+ * credit limit minus the face value of every active voucher of the program, so whoever reads it
+ * learns how much the core enterprise owes on vouchers to other suppliers, or financed by other
+ * banks: exactly what the read rule above hides from a participant. It is therefore shown only to
+ * keys that see the whole program: staff keys, and a participant key of the program's core
+ * enterprise (the issuer of every voucher of the program, so it reads them all). Any other
+ * participant key gets `available: null`. The limit minus its own vouchers would leak nothing, but
+ * it would overstate the headroom, and a supplier reading it would ask for vouchers the program
+ * refuses. `outstanding` is the figure the key is shown (over the vouchers it may read); wherever
+ * `available` is given, `outstanding + available` is the credit limit.
+ */
+export function creditSeen(
+  program: { readonly creditLimit: bigint; readonly coreEnterpriseId: string },
+  partyIds: readonly string[] | undefined,
+  outstanding: bigint,
+): { readonly outstanding: bigint; readonly available: bigint | null } {
+  const wholeProgram = partyIds === undefined || partyIds.includes(program.coreEnterpriseId);
+  return { outstanding, available: wholeProgram ? program.creditLimit - outstanding : null };
+}

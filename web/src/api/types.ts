@@ -168,7 +168,8 @@ export interface ScfProgram {
   readonly ledger: number;
   readonly credit_limit: string;
   readonly outstanding: string;
-  readonly available: string;
+  /** Null for a participant key that does not see the whole program (it would reveal others' vouchers). */
+  readonly available: string | null;
   readonly max_term_days: number;
   readonly min_split_amount: string;
 }
@@ -179,7 +180,8 @@ export interface ScfOverview {
   readonly ledger: number;
   readonly credit_limit: string;
   readonly outstanding: string;
-  readonly available: string;
+  /** Null for a participant key that does not see the whole program (it would reveal others' vouchers). */
+  readonly available: string | null;
   readonly financed: string;
   readonly financed_share_bps: number;
   readonly overdue: { readonly amount: string; readonly vouchers: number };

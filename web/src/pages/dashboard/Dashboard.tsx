@@ -72,7 +72,7 @@ export default function Dashboard() {
       yAxis: { type: 'value', axisLabel: { formatter: (value: number) => formatCompact(value, locale) } },
       series: [
         { type: 'bar', stack: 'limit', name: t('scf.outstanding'), data: rows.map((program) => toChartNumber(program.outstanding, ledgers.scaleOf(program.ledger))), itemStyle: { color: '#722ed1' } },
-        { type: 'bar', stack: 'limit', name: t('scf.available'), data: rows.map((program) => toChartNumber(program.available, ledgers.scaleOf(program.ledger))), itemStyle: { color: '#d3adf7' } },
+        { type: 'bar', stack: 'limit', name: t('scf.available'), data: rows.map((program) => (program.available === null ? null : toChartNumber(program.available, ledgers.scaleOf(program.ledger)))), itemStyle: { color: '#d3adf7' } },
       ],
     };
   }, [programs.data, locale, t, ledgers]);

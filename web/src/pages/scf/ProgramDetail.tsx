@@ -76,7 +76,7 @@ function OverviewCards({ overview, program }: { readonly overview: ScfOverview; 
             items={[
               { label: t('scf.creditLimit'), children: money(overview.credit_limit) },
               { label: t('scf.outstanding'), children: money(overview.outstanding) },
-              { label: t('scf.available'), children: money(overview.available) },
+              { label: t('scf.available'), children: overview.available === null ? '—' : money(overview.available) },
               { label: t('scf.financed'), children: <>{money(overview.financed)} ({(overview.financed_share_bps / 100).toFixed(2)}%)</> },
               { label: t('scf.overdue'), children: <>{money(overview.overdue.amount)} · {t('scf.voucherCount', { count: overview.overdue.vouchers })}</> },
               { label: t('scf.today'), children: overview.today },
