@@ -81,11 +81,22 @@ describe('screening over HTTP', () => {
     expect(JSON.stringify(view)).not.toContain('onboard-2');
   });
 
-  it('lets readers screen and list, and only risk roles import or remove', async () => {
+  it('lets staff roles screen and list, and only risk roles import or remove', async () => {
     expectProblem(await api.call('POST', '/v1/risk/screening/lists', { name: 'x', format: 'csv', content: 'name\nX\n' }, { key: auditorKey }), 403);
     expectProblem(await api.call('DELETE', '/v1/risk/screening/lists/bank_internal', undefined, { key: auditorKey }), 403);
     const removed = await api.ok('DELETE', '/v1/risk/screening/lists/bank_internal', undefined, 200, { key: analystKey });
     expect(removed).toMatchObject({ name: 'bank_internal' });
+  });
+
+  it('keeps watch lists from participant keys: they can neither list them nor screen a name against them', async () => {
+    await api.ok('POST', '/v1/parties', { id: 'party-screened', name: 'Screened Customer', kind: 'individual', jurisdiction: 'CN' }, 201);
+    const participantKey = (await api.ok('POST', '/v1/api-keys', { name: 'customer', role: 'participant', party_ids: ['party-screened'] }, 201)).key as string;
+    const listed = await api.call('GET', '/v1/risk/screening/lists', undefined, { key: participantKey });
+    expectProblem(listed, 403, 'forbidden');
+    expect(listed.body).not.toContain('un_sc');
+    const screened = await api.call('POST', '/v1/risk/screening/screen', { name: 'Kim Sko Chol' }, { key: participantKey });
+    expectProblem(screened, 403, 'forbidden');
+    expect(screened.body).not.toContain('NK-1');
   });
 
   it('imports and screens from the command line', async () => {

@@ -95,8 +95,11 @@ export function screeningRoutes(platform: { readonly screening: ScreeningService
       return reply.status(outcome.value.replaced ? 200 : 201).send(renderReport(outcome.value));
     });
 
+    // Watch lists, and screening against them, are for the bank's staff: a participant could list
+    // an internal list or try spellings of a name until it no longer matches, and so learn how to
+    // steer around screening (the reason the other cross-party risk reads need `oversee`).
     app.get('/risk/screening/lists', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: {
         tags: TAGS, summary: 'The watch lists loaded, by name',
         querystring: Type.Object({
@@ -121,7 +124,7 @@ export function screeningRoutes(platform: { readonly screening: ScreeningService
     });
 
     app.post('/risk/screening/screen', {
-      config: { permission: 'read' },
+      config: { permission: 'oversee' },
       schema: { tags: TAGS, summary: 'Screen one name against every watch list, with an explanation of each match', body: ScreenBody },
     }, async (request) => {
       const { name, country, birth_year: birthYear, threshold } = request.body;
