@@ -30,7 +30,7 @@ describe('console early requests', () => {
 
   it('lists exactly the paths the pages ask for on their first, unfiltered view', () => {
     // Built the way the pages build them (usePaged and useApi through withQuery), so a changed page shows here.
-    expect(prefetchPaths('/payments')).toEqual([withQuery('/v1/payments', { status: undefined, limit: 25 })]);
+    expect(prefetchPaths('/payments')).toEqual([withQuery('/v1/payments', { status: undefined, order: 'desc', limit: 25 })]);
     expect(prefetchPaths('/ledger')).toEqual(['/v1/ledgers', withQuery('/v1/accounts', { ledger: undefined, code: undefined, party_id: undefined, limit: 25 })]);
     expect(prefetchPaths('/ledger/accounts/a%2Fb')).toEqual([
       '/v1/ledgers', '/v1/accounts/a%2Fb', withQuery('/v1/transfers', { account_id: 'a/b', order: 'desc', limit: 25 }), withQuery('/v1/accounts/a%2Fb/balances/series', { points: 24 }),
@@ -42,10 +42,10 @@ describe('console early requests', () => {
 
   it('hands a started answer to the matching request once, then asks the server again', async () => {
     prefetchFor('/payments', '');
-    expect(fetched).toEqual([{ url: '/v1/payments?limit=25', authorization: `Bearer ${KEY}` }]);
-    expect(await request('GET', '/v1/payments', { query: { limit: 25 } })).toEqual({ url: '/v1/payments?limit=25', count: 1 });
+    expect(fetched).toEqual([{ url: '/v1/payments?order=desc&limit=25', authorization: `Bearer ${KEY}` }]);
+    expect(await request('GET', '/v1/payments', { query: { order: 'desc', limit: 25 } })).toEqual({ url: '/v1/payments?order=desc&limit=25', count: 1 });
     expect(fetched).toHaveLength(1);
-    expect(await request('GET', '/v1/payments', { query: { limit: 25 } })).toEqual({ url: '/v1/payments?limit=25', count: 2 });
+    expect(await request('GET', '/v1/payments', { query: { order: 'desc', limit: 25 } })).toEqual({ url: '/v1/payments?order=desc&limit=25', count: 2 });
     expect(fetched).toHaveLength(2);
   });
 
@@ -57,15 +57,15 @@ describe('console early requests', () => {
     expect(fetched).toEqual([]);
     signIn(KEY);
     prefetchFor('/payments', '');
-    expect(takePrefetched('/v1/payments?limit=25', 'sk_someone_else')).toBeUndefined();
+    expect(takePrefetched('/v1/payments?order=desc&limit=25', 'sk_someone_else')).toBeUndefined();
     // The mismatched attempt used it up: nobody gets an answer fetched under another key.
-    expect(takePrefetched('/v1/payments?limit=25', KEY)).toBeUndefined();
+    expect(takePrefetched('/v1/payments?order=desc&limit=25', KEY)).toBeUndefined();
   });
 
   it('does not hand an answer to a request that is not a GET', async () => {
     prefetchFor('/payments', '');
-    await request('POST', '/v1/payments?limit=25', { body: {} });
-    expect(fetched.map((entry) => entry.url)).toEqual(['/v1/payments?limit=25', '/v1/payments?limit=25']);
+    await request('POST', '/v1/payments?order=desc&limit=25', { body: {} });
+    expect(fetched.map((entry) => entry.url)).toEqual(['/v1/payments?order=desc&limit=25', '/v1/payments?order=desc&limit=25']);
   });
 
   it('hands a request the early bundle started to the main bundle, each with its own copy of the module', async () => {
@@ -80,8 +80,8 @@ describe('console early requests', () => {
     expect(mainCopy).not.toBe(earlyCopy);
     earlyCopy.prefetchFor('/payments', '');
     expect(fetched).toHaveLength(1);
-    expect(mainCopy.takePrefetched('/v1/payments?limit=25', KEY)).toBeDefined();
-    expect(earlyCopy.takePrefetched('/v1/payments?limit=25', KEY)).toBeUndefined();
+    expect(mainCopy.takePrefetched('/v1/payments?order=desc&limit=25', KEY)).toBeDefined();
+    expect(earlyCopy.takePrefetched('/v1/payments?order=desc&limit=25', KEY)).toBeUndefined();
   });
 
   // Last: the flag it sets stays set for the page's lifetime, as in the browser.

@@ -147,6 +147,31 @@ describeEachDialect('payments over HTTP', ({ open }) => {
     expect(second.data[0].id).not.toBe(first.data[1].id);
   });
 
+  it('lists payments newest first with order=desc, page by page, exactly the reverse of oldest first', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.cn, 'CNY')];
+    for (const amount of ['101', '102', '103', '104', '105']) {
+      await api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount, currency: 'CNY' }, 201);
+    }
+    const walk = async (order: string): Promise<string[]> => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 1_000; pages += 1) {
+        const listed: { data: { id: string }[]; next_cursor: string | null } = await api.ok('GET', `/v1/payments?order=${order}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        ids.push(...listed.data.map((payment) => payment.id));
+        cursor = listed.next_cursor;
+        if (cursor === null) return ids;
+      }
+      throw new Error('the listing did not end');
+    };
+    const oldestFirst = await walk('asc');
+    const newestFirst = await walk('desc');
+    expect(oldestFirst.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(newestFirst).size).toBe(newestFirst.length);
+    expect(newestFirst).toEqual([...oldestFirst].reverse());
+    expect(await walk('asc')).toEqual(oldestFirst);
+    expectProblem(await api.call('GET', '/v1/payments?order=newest'), 400, 'validation_failed', '/query/order');
+  });
+
   it('refuses a statement day the ledger\'s clock cannot hold as statement_date_invalid, not a 500', async () => {
     const account = await network.customer(network.banks.cn, 'CNY', 1_000n);
     for (const date of ['9999-12-31', '2262-04-11', '0001-01-01', '1969-12-31']) {

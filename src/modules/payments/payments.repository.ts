@@ -110,6 +110,8 @@ export interface PaymentFilter {
   /** Only payments involving one of these parties (a participant's view). */
   readonly partyIds?: readonly string[];
   readonly after?: string;
+  /** By received time, then id: `asc` oldest first, `desc` newest first (both read the `payments_created` index). */
+  readonly order?: 'asc' | 'desc';
   readonly limit: number;
 }
 
@@ -122,12 +124,17 @@ export async function listPayments(q: Queryable, filter: PaymentFilter): Promise
     where.push(`(${filter.partyIds.map(() => "parties LIKE ? ESCAPE '\\'").join(' OR ')})`);
     values.push(...filter.partyIds.map(partyPattern));
   }
+  const descending = filter.order === 'desc';
   if (filter.after) {
     const [createdAt, id] = filter.after.split(' ');
-    where.push('(created_at > ? OR (created_at = ? AND id > ?))');
+    where.push(descending ? '(created_at < ? OR (created_at = ? AND id < ?))' : '(created_at > ? OR (created_at = ? AND id > ?))');
     values.push(createdAt ?? '', createdAt ?? '', id ?? '');
   }
-  const rows = await q.all(`SELECT ${COLUMNS} FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`, [...values, filter.limit]);
+  const direction = descending ? 'DESC' : 'ASC';
+  const rows = await q.all(
+    `SELECT ${COLUMNS} FROM payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at ${direction}, id ${direction} LIMIT ?`,
+    [...values, filter.limit],
+  );
   return rows.map(toPayment);
 }
 

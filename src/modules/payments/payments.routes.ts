@@ -174,10 +174,13 @@ export function paymentsRoutes(platform: Platform) {
       }
     });
 
-    app.get('/payments', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'List payments, oldest first', querystring: ListQuery } }, async (request) => {
+    app.get('/payments', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'List payments by the time they were received, oldest first unless order=desc', querystring: ListQuery } }, async (request) => {
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
       const scope = partyScope(request);
-      const list = await payments.list({ ...(request.query.status ? { status: request.query.status } : {}), ...(scope ? { partyIds: scope } : {}), after: decodeTextCursor(request.query.cursor), limit });
+      const list = await payments.list({
+        ...(request.query.status ? { status: request.query.status } : {}), ...(scope ? { partyIds: scope } : {}),
+        after: decodeTextCursor(request.query.cursor), order: request.query.order ?? 'asc', limit,
+      });
       return page(list, limit, (payment) => `${payment.createdAt} ${payment.id}`, (payment) => renderPayment(payment));
     });
 

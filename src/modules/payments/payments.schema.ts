@@ -11,7 +11,7 @@ import { BIC_PATTERN, CHARGE_BEARERS, MAX35_PATTERN, PAYMENT_STATUSES, PURPOSE_P
  * check shape and size; the rules (a participant that exists, a quote still firm) are the
  * service's, so that each broken rule is refused with its own code.
  */
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
+const literals = <T extends string>(values: readonly T[], options: { readonly description?: string } = {}) => Type.Union(values.map((value) => Type.Literal(value)), options);
 
 export const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'A UUID.' });
 export const Bic = Type.String({ pattern: BIC_PATTERN, description: 'A BIC (ISO 9362): 8 or 11 characters.' });
@@ -89,7 +89,15 @@ const Cursor = Type.Optional(Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9
 
 export const UetrParams = Type.Object({ uetr: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false });
 export const BicParams = Type.Object({ bic: Bic }, { additionalProperties: false });
-export const ListQuery = Type.Object({ status: Type.Optional(literals(PAYMENT_STATUSES)), limit: Limit, cursor: Cursor }, { additionalProperties: false });
+export const ListQuery = Type.Object(
+  {
+    status: Type.Optional(literals(PAYMENT_STATUSES)),
+    order: Type.Optional(literals(['asc', 'desc'] as const, { description: 'By the time each payment was received: `asc` (the default) oldest first, `desc` newest first. A cursor continues in the order of the request that gave it out.' })),
+    limit: Limit,
+    cursor: Cursor,
+  },
+  { additionalProperties: false },
+);
 export const EventsQuery = Type.Object({ after: Cursor, limit: Limit }, { additionalProperties: false });
 export const PageQuery = Type.Object({ limit: Limit, cursor: Cursor }, { additionalProperties: false });
 export const StatementQuery = Type.Object(

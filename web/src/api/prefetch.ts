@@ -24,7 +24,7 @@ const ROUTES: readonly { readonly pattern: RegExp; readonly paths: Paths }[] = [
       `/v1/accounts/${id(segments, 2)}/balances/series?points=24`,
     ],
   },
-  { pattern: /^\/payments\/?$/, paths: () => ['/v1/payments?limit=25'] },
+  { pattern: /^\/payments\/?$/, paths: () => ['/v1/payments?order=desc&limit=25'] },
   { pattern: /^\/payments\/new$/, paths: () => ['/v1/ledgers', '/v1/accounts?code=820&limit=100', '/v1/parties?limit=100'] },
   { pattern: /^\/payments\/[^/]+$/, paths: (segments) => [`/v1/payments/${id(segments, 1)}`, `/v1/payments/${id(segments, 1)}/track`] },
   { pattern: /^\/scf\/?$/, paths: () => ['/v1/ledgers', '/v1/scf/programs?limit=100'] },

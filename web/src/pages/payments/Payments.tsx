@@ -14,11 +14,11 @@ import { usePaged } from '../../lib/usePaged.ts';
 export const PAYMENT_STATUSES = ['RCVD', 'ACTC', 'ACSP', 'ACCC', 'RJCT', 'CANC', 'RTND'] as const;
 const PAGE_SIZE = 25;
 
-/** Payments, oldest first as the API lists them, filtered by status. */
+/** Payments, newest first (an operator looks for what just happened), filtered by status. */
 export default function Payments({ route }: { readonly route: Route }) {
   const { t, locale } = useI18n();
   const status = route.query.get('status') ?? undefined;
-  const list = usePaged<Payment>('/v1/payments', { status, limit: PAGE_SIZE });
+  const list = usePaged<Payment>('/v1/payments', { status, order: 'desc', limit: PAGE_SIZE });
   return (
     <>
       <Space style={{ width: '100%', justifyContent: 'space-between' }} align="start">
