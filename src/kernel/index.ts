@@ -14,4 +14,5 @@ export * from './bounded-cache.ts';
 export * from './coalesced-lookups.ts';
 export * from './tracing.ts';
 export * from './bounded-lines.ts';
+export * from './csv.ts';
 export { withDeadline } from './deadline.ts';

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CASES_ERROR_STATUS } from '../../src/modules/cases/index.ts';
-import { LISTS_ERROR_STATUS } from '../../src/modules/lists/index.ts';
+import { LIST_IMPORT_LINE_CODES, LISTS_ERROR_STATUS } from '../../src/modules/lists/index.ts';
 import { PAYMENT_ERRORS } from '../../src/modules/payments/index.ts';
 import { RISK_ERROR_STATUS } from '../../src/modules/risk/index.ts';
 import { RULES_ERROR_STATUS } from '../../src/modules/rules/index.ts';
@@ -112,7 +112,7 @@ describe('console problem messages', () => {
   });
 
   it('has a message in both languages for every reason an imported line can be refused or skipped for', () => {
-    const reasons = [...Object.keys(LISTS_ERROR_STATUS), ...Object.keys(SCREENING_ERROR_STATUS), ...MALFORMED_LINE_CODES];
+    const reasons = [...Object.keys(LISTS_ERROR_STATUS), ...LIST_IMPORT_LINE_CODES, ...Object.keys(SCREENING_ERROR_STATUS), ...MALFORMED_LINE_CODES];
     for (const locale of ['en-US', 'zh-CN'] as const) {
       const unsaid = reasons.filter((code) => lineTextOf(locale, code).includes(code));
       expect(unsaid, locale).toEqual([]);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, seed, startApi, type Api, type Fixture } from '../../../test/http/harness.ts';
+import { LISTS_LIMITS } from './lists.limits.ts';
 
 describeEachDialect('risk lists and features over HTTP', ({ open }) => {
   let api: Api;
@@ -101,10 +102,49 @@ describeEachDialect('risk lists and features over HTTP', ({ open }) => {
       { pointer: '/csv', line: 5, field: 'expires_at', code: 'invalid_instant', detail: "line 5, expires_at: 'tomorrow' is not an ISO 8601 instant" },
     ]);
     expect(refused.invalid_lines).toBe(2);
-    // A fault of the file's shape names its line but no column.
+    // A fault of the file's shape names its line, with a code of its own, and no column.
     const shape = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,reason\nblock,account,x\n' }), 422, 'import_invalid', '/csv');
-    expect(shape.errors).toEqual([{ pointer: '/csv', line: 2, code: 'import_invalid', detail: 'line 2: 3 fields where the header names 4' }]);
+    expect(shape.errors).toEqual([{ pointer: '/csv', line: 2, code: 'cell_count_mismatch', detail: 'line 2: 3 fields where the header names 4' }]);
     expect((await api.ok('GET', '/v1/risk/lists/entries?kind=account&value=fine-1')).data).toEqual([]);
+  });
+
+  it('names every malformed line of a refused CSV, reading on after each, among the lines with bad values', async () => {
+    const csv = [
+      'list,kind,value,reason',
+      'block,account,shape-ok-1,fine',
+      'block,account,too,many,fields',
+      'block,planet,mars,bad kind',
+      'block,account',
+      `block,account,${'v'.repeat(2000)},far too long`,
+      'block,account,"never closed,reason',
+      'block,account,shape-ok-2,fine',
+      'block,ip,10.0.0.1/8,host bits',
+    ].join('\n');
+    const refused = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv }), 422, 'import_invalid', '/csv');
+    expect(refused.errors.map((error: { line: number; field?: string; code: string }) => [error.line, error.field, error.code])).toEqual([
+      [3, undefined, 'cell_count_mismatch'],
+      [4, 'kind', 'unknown_kind'],
+      [5, undefined, 'cell_count_mismatch'],
+      [6, 'value', 'cell_too_long'],
+      [7, undefined, 'unclosed_quote'],
+      [9, 'value', 'invalid_ip_range'],
+    ]);
+    expect(refused.invalid_lines).toBe(6);
+    // All or nothing: the good lines around the bad ones are not imported either.
+    expect((await api.ok('GET', '/v1/risk/lists/entries?kind=account&value=shape-ok-1')).data).toEqual([]);
+    expect((await api.ok('GET', '/v1/risk/lists/entries?kind=account&value=shape-ok-2')).data).toEqual([]);
+    // Faults of the header name the column at fault, under codes of their own.
+    const header = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: 'list,kind,value,colour\nblock,account,x,red\n' }), 422, 'import_invalid', '/csv');
+    expect(header.errors).toEqual([{ pointer: '/csv', line: 1, field: 'colour', code: 'unknown_column', detail: expect.stringMatching(/^line 1, colour: /) }]);
+  });
+
+  it('lists at most importProblemsShownMax faulty lines of a refused CSV and counts them all', async () => {
+    const bad = Array.from({ length: LISTS_LIMITS.importProblemsShownMax + 30 }, (_, index) => (index % 2 === 0 ? `block,account,x${index}` : `block,planet,p${index},r`));
+    const refused = expectProblem(await api.call('POST', '/v1/risk/lists/import', { csv: `list,kind,value,reason\n${bad.join('\n')}\n` }), 422, 'import_invalid', '/csv');
+    expect(refused.errors).toHaveLength(LISTS_LIMITS.importProblemsShownMax);
+    expect(refused.errors[0]).toMatchObject({ line: 2, code: 'cell_count_mismatch' });
+    expect(refused.errors[1]).toMatchObject({ line: 3, field: 'kind', code: 'unknown_kind' });
+    expect(refused.invalid_lines).toBe(LISTS_LIMITS.importProblemsShownMax + 30);
   });
 
   it('publishes the risk routes in the OpenAPI document', async () => {

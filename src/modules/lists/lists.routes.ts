@@ -129,8 +129,7 @@ export function listsRoutes(platform: { readonly lists: ListsService; readonly c
       // Each faulty line with its number, column and code, so a client can say it in its own words;
       // `invalid_lines` counts them all, since no more than importProblemsShownMax are listed.
       const errors = imported.problems.slice(0, LISTS_LIMITS.importProblemsShownMax).map((problem) => fileLineError('/csv', problem));
-      const lined = imported.problems.filter((problem) => problem.line >= 1).length;
-      const counted = lined > 0 ? { invalid_lines: lined } : {};
+      const counted = imported.invalidLines > 0 ? { invalid_lines: imported.invalidLines } : {};
       throw new ProblemError(LISTS_ERROR_STATUS[imported.error], imported.error, imported.detail, errors.length > 0 ? errors : [{ pointer: '/csv', code: imported.error, detail: imported.detail }], counted);
     });
   };

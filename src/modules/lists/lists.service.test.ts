@@ -111,6 +111,20 @@ describeEachDialect('lists service', ({ open }) => {
     expect(await left.importCsv('kind,value\naccount,x\n', 'key:importer')).toMatchObject({ ok: false, error: 'import_invalid' });
   });
 
+  it('refuses a CSV whose header is at fault with a code naming the fault and the column', async () => {
+    const codeOf = async (csv: string) => {
+      const result = await left.importCsv(csv, 'key:importer');
+      return result.ok ? result : { error: result.error, problems: result.problems.map((problem) => [problem.line, problem.field, problem.code]), invalidLines: result.invalidLines };
+    };
+    expect(await codeOf('kind,value\naccount,x\n')).toEqual({ error: 'import_invalid', problems: [[1, 'list', 'missing_column']], invalidLines: 1 });
+    expect(await codeOf('list,kind,value,reason,note\n')).toEqual({ error: 'import_invalid', problems: [[1, 'note', 'unknown_column']], invalidLines: 1 });
+    expect(await codeOf('list,kind,value,reason,Kind\n')).toEqual({ error: 'import_invalid', problems: [[1, 'kind', 'duplicate_column']], invalidLines: 1 });
+    expect(await codeOf('\n\n')).toEqual({ error: 'import_invalid', problems: [[1, undefined, 'header_missing']], invalidLines: 1 });
+    expect(await codeOf('"list,kind,value,reason\nblock,account,x,y\n')).toEqual({ error: 'import_invalid', problems: [[1, undefined, 'unclosed_quote']], invalidLines: 1 });
+    // A header written with a byte order mark, as spreadsheets save "CSV UTF-8", is read as any other.
+    expect(await codeOf('\ufefflist,kind,value,reason\nblock,device,bom-device,spreadsheet\n')).toEqual({ ok: true, value: { added: 1, skipped: 0 } });
+  });
+
   it('names the line of the first entry past the import limit, with or without a final line break', async () => {
     const rows = Array.from({ length: 10_001 }, (_, index) => `block,device,limit-${index},too many`);
     for (const csv of [`list,kind,value,reason\n${rows.join('\n')}\n`, `list,kind,value,reason\n${rows.join('\n')}`]) {

@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/index.ts';
 import { createSerialRunner, isoToNs, NANOSECONDS_PER_MILLISECOND, ok, uuidv7, type Clock } from '../../kernel/index.ts';
 import { parseListCsv } from './lists.csv.ts';
-import { LISTS_ERROR_FIELD, type ListsError } from './lists.errors.ts';
+import { LISTS_ERROR_FIELD, type ListImportLineCode, type ListsError } from './lists.errors.ts';
 import { LISTS_LIMITS } from './lists.limits.ts';
 import { createListMatcher, type ListMatcher } from './lists.matcher.ts';
 import {
@@ -20,14 +20,24 @@ import { isEntryKind, isListName, normalizeValue } from './lists.values.ts';
 export type Refusal = { readonly ok: false; readonly error: ListsError; readonly detail: string };
 export type ListsResult<T> = { readonly ok: true; readonly value: T } | Refusal;
 
-/** A fault of the CSV: its line (1 is the header; 0 for the file as a whole) and the column at fault, if one is. */
+/**
+ * A fault of the CSV: its line (1 is the header; 0 for the file as a whole), the column at fault if
+ * one is, and its code: a value's fault has the code adding that value alone would get, a fault of
+ * the line's shape one of LIST_IMPORT_LINE_CODES.
+ */
 export interface ImportProblem {
   readonly line: number;
   readonly field?: string;
-  readonly code: ListsError;
+  readonly code: ListsError | ListImportLineCode;
   readonly detail: string;
 }
-export type ImportResult = { readonly ok: true; readonly value: { readonly added: number; readonly skipped: number } } | (Refusal & { readonly problems: readonly ImportProblem[] });
+/**
+ * A refused import names its first `importProblemsShownMax` faulty lines, in line order, and counts
+ * them all in `invalidLines`.
+ */
+export type ImportResult =
+  | { readonly ok: true; readonly value: { readonly added: number; readonly skipped: number } }
+  | (Refusal & { readonly problems: readonly ImportProblem[]; readonly invalidLines: number });
 
 export interface ListsService extends ListChecker {
   /** Loads the lists and starts polling for changes made by other processes. */
@@ -41,7 +51,7 @@ export interface ListsService extends ListChecker {
   get(id: string): Promise<ListEntry | undefined>;
   entries(query: EntryQuery): Promise<ListEntry[]>;
   audit(query: AuditQuery): Promise<ListAuditRecord[]>;
-  /** Adds every entry of a CSV (see lists.csv.ts), all or nothing; values already listed are skipped. */
+  /** Adds every entry of a CSV (see lists.csv.ts), all or nothing: one bad line refuses the file; values already listed are skipped. */
   importCsv(text: string, actor: string): Promise<ImportResult>;
   stats(): { entries: number; version: bigint };
 }
@@ -241,28 +251,35 @@ export function createListsService(deps: ListsServiceDeps): ListsService {
     audit: (query) => listAudit(db, query),
     async importCsv(text, actor) {
       const parsed = parseListCsv(text);
-      if (!parsed.ok) {
-        const code: ListsError = parsed.tooLarge ? 'import_too_large' : 'import_invalid';
-        return { ...refuse(code, parsed.detail), problems: [{ line: parsed.line, code, detail: parsed.detail }] };
-      }
+      if (!parsed.ok) return { ...refuse('import_too_large', parsed.detail), problems: [{ line: parsed.line, code: 'import_too_large', detail: parsed.detail }], invalidLines: parsed.line >= 1 ? 1 : 0 };
       const now = clock.nowMs();
       const drafts: Draft[] = [];
+      // Faults of the file's shape and of the values, in the order of their lines.
       const problems: ImportProblem[] = [];
+      let faults = 0;
+      let invalidLines = 0;
+      const note = (problem: ImportProblem) => {
+        invalidLines += 1;
+        if (problems.length < LISTS_LIMITS.importProblemsShownMax) problems.push(problem);
+      };
       for (const row of parsed.entries) {
+        while (faults < parsed.faults.length && (parsed.faults[faults] as ImportProblem).line < row.line) note(parsed.faults[faults++] as ImportProblem);
         // Parsed as the HTTP route parses it: Date.parse would take "2027", local times and 30 February.
         const expiresNs = row.expiresAt === '' ? undefined : isoToNs(row.expiresAt);
         const expiresAtMs = expiresNs === undefined ? undefined : Number(expiresNs / NANOSECONDS_PER_MILLISECOND);
         if (row.expiresAt !== '' && expiresNs === undefined) {
-          problems.push({ line: row.line, field: 'expires_at', code: 'invalid_instant', detail: `'${row.expiresAt}' is not an ISO 8601 instant` });
+          note({ line: row.line, field: 'expires_at', code: 'invalid_instant', detail: `'${row.expiresAt}' is not an ISO 8601 instant` });
           continue;
         }
         const draft = draftOf({ list: row.list as never, kind: row.kind as EntryKind, value: row.value, reason: row.reason, actor, expiresAtMs }, now);
         if (draft.ok) drafts.push(draft.value);
-        else problems.push({ line: row.line, field: LISTS_ERROR_FIELD[draft.error] ?? 'value', code: draft.error, detail: draft.detail });
+        else note({ line: row.line, field: LISTS_ERROR_FIELD[draft.error] ?? 'value', code: draft.error, detail: draft.detail });
       }
-      if (problems.length > 0) return { ...refuse('import_invalid', `${problems.length} line(s) of the CSV are not valid entries; nothing was imported`), problems };
+      while (faults < parsed.faults.length) note(parsed.faults[faults++] as ImportProblem);
+      // All or nothing: one bad line, of shape or of value, and no line is imported.
+      if (invalidLines > 0) return { ...refuse('import_invalid', `${invalidLines} line(s) of the CSV are not valid entries; nothing was imported`), problems, invalidLines };
       const written = await change((tx, head) => writeDrafts(tx, head, drafts, 'skip'));
-      if (!written.ok) return { ...written, problems: [] };
+      if (!written.ok) return { ...written, problems: [], invalidLines: 0 };
       await applyOwn(written.value);
       return ok({ added: written.value.added.length, skipped: written.value.skipped });
     },

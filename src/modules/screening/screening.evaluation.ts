@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from './screening.csv.ts';
+import { readCsv } from '../../kernel/index.ts';
 import { parseListFile } from './screening.import.ts';
 import { buildListIndex, type ListIndex } from './screening.index.ts';
 import { screenAgainst } from './screening.matcher.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCsv } from './screening.csv.ts';
+import { readCsv } from '../../kernel/index.ts';
 import { parseListFile, type ImportLimits } from './screening.import.ts';
 import { SCREENING_LIMITS } from './screening.limits.ts';
 

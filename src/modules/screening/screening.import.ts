@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readCsv } from './screening.csv.ts';
+import { readCsv, type CsvFaultCode } from '../../kernel/index.ts';
 import { SCREENING_LIMITS } from './screening.limits.ts';
 import type { ListFormat, MalformedLine, MalformedLineCode, WatchListEntity } from './screening.ts';
 
@@ -170,7 +170,8 @@ function readCsvList(content: string, collector: Collector): ImportProblem | und
   let columns: (keyof WatchListEntity | 'list' | undefined)[] | undefined;
   for (const record of readCsv(content)) {
     if ('error' in record) {
-      const refused = collect(collector, record.line, { code: record.code, malformed: record.error });
+      // No cell length limit is passed to the reader (names are checked for length as names), so a fault is a quote's.
+      const refused = collect(collector, record.line, { code: record.code as Exclude<CsvFaultCode, 'cell_too_long'>, malformed: record.error });
       if (refused) return refused;
       continue;
     }

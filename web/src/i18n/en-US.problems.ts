@@ -26,6 +26,12 @@ export const enUSProblems = {
   'problem.line.cell_count_mismatch': 'not as many cells as the header names',
   'problem.line.unclosed_quote': 'a quoted cell that is never closed',
   'problem.line.stray_quote': 'a quote inside an unquoted cell',
+  // A line a block/allow list import refused for its shape (LIST_IMPORT_LINE_CODES); said after the column, when one is named.
+  'problem.line.header_missing': 'no first line naming the columns list, kind, value, reason (and expires_at)',
+  'problem.line.unknown_column': 'not a column of the import (list, kind, value, reason, expires_at)',
+  'problem.line.missing_column': 'a required column that is missing',
+  'problem.line.duplicate_column': 'a column named twice',
+  'problem.line.cell_too_long': 'a field far longer than any value or reason',
 
   'problem.fieldInvalid': 'not valid',
   'problem.field.invalid_required': 'required',

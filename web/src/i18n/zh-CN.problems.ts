@@ -23,6 +23,11 @@ export const zhCNProblems: Readonly<Record<ProblemMessageKey, string>> = {
   'problem.line.cell_count_mismatch': '单元格数与表头不符',
   'problem.line.unclosed_quote': '引号内的单元格未闭合',
   'problem.line.stray_quote': '未加引号的单元格中有引号',
+  'problem.line.header_missing': '缺少列名行（第一行应为 list、kind、value、reason，可加 expires_at）',
+  'problem.line.unknown_column': '不是可导入的列（list、kind、value、reason、expires_at）',
+  'problem.line.missing_column': '缺少必需的列',
+  'problem.line.duplicate_column': '列名重复',
+  'problem.line.cell_too_long': '字段过长，超出任何值或原因的长度',
 
   'problem.fieldInvalid': '无效',
   'problem.field.invalid_required': '必填',
