@@ -32,13 +32,13 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
   });
 
   /**
-   * Runs `steps` on the Lists page with the console in Chinese, then puts the console back in
-   * English and reloads, since the tests after it do not reload the page themselves.
+   * Runs `steps` on the Lists page (or the page at `route`) with the console in Chinese, then puts
+   * the console back in English and reloads, since the tests after it do not reload the page themselves.
    */
-  async function onChineseListsPage(page: Browser['page'], steps: () => Promise<void>): Promise<void> {
+  async function onChineseListsPage(page: Browser['page'], steps: () => Promise<void>, route = '/risk/lists'): Promise<void> {
     await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
     try {
-      await page.goto(`${server.url}/#/risk/lists`);
+      await page.goto(`${server.url}/#${route}`);
       await page.reload();
       await steps();
     } finally {
@@ -83,6 +83,23 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
       // The browser logs the refusals, which are expected here.
       browser.takeErrors();
     });
+  });
+
+  it('says where and why a rule expression does not parse as it is typed on a Chinese page, in Chinese', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await onChineseListsPage(page, async () => {
+      await page.getByRole('button', { name: '新建草稿' }).click({ timeout: UI_TIMEOUT_MS });
+      const expression = page.getByLabel('CEL 表达式', { exact: true });
+      await expression.fill('event.amount > 5000000 &&\n  (event.currency == "CNY"', { timeout: UI_TIMEOUT_MS });
+      const verdict = page.getByTestId('expression-verdict');
+      await expect.poll(() => verdict.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('第 2 行第 27 列');
+      expect((await verdict.textContent())?.trim()).toBe('语法错误（第 2 行第 27 列）：此处应为“)”，实际为表达式结尾。');
+      // Mended, the same field says the expression is valid.
+      await expression.fill('event.amount > 5000000');
+      await expect.poll(() => verdict.textContent(), { timeout: UI_TIMEOUT_MS }).not.toContain('语法错误');
+      // The browser logs the 422 answer, which is expected here.
+      browser.takeErrors();
+    }, '/risk/rules');
   });
 
   it('names the bad lines of a refused CSV import on a Chinese page, their column and reason in Chinese, then how many more', { timeout: 90_000 }, async () => {

@@ -10,14 +10,14 @@ import { CASES_ERROR_STATUS } from '../../src/modules/cases/index.ts';
 import { LIST_IMPORT_LINE_CODES, LISTS_ERROR_STATUS } from '../../src/modules/lists/index.ts';
 import { PAYMENT_ERRORS } from '../../src/modules/payments/index.ts';
 import { RISK_ERROR_STATUS } from '../../src/modules/risk/index.ts';
-import { RULES_ERROR_STATUS } from '../../src/modules/rules/index.ts';
+import { compileExpression, EXPECTED_KINDS, RULES_ERROR_STATUS, SYNTAX_REASONS } from '../../src/modules/rules/index.ts';
 import { SCF_ERROR_STATUS } from '../../src/modules/scf/index.ts';
 import { MALFORMED_LINE_CODES, SCREENING_ERROR_STATUS } from '../../src/modules/screening/index.ts';
 import { enUS, type MessageKey } from '../../web/src/i18n/en-US.ts';
 import { enUSProblems } from '../../web/src/i18n/en-US.problems.ts';
 import { zhCN } from '../../web/src/i18n/zh-CN.ts';
 import { zhCNProblems } from '../../web/src/i18n/zh-CN.problems.ts';
-import { fieldErrorText, fileLineTexts, lineTexts, problemText } from '../../web/src/lib/problems.ts';
+import { fieldErrorText, fileLineTexts, lineTexts, problemText, syntaxText } from '../../web/src/lib/problems.ts';
 
 type Locale = 'en-US' | 'zh-CN';
 interface Problem {
@@ -124,6 +124,32 @@ describe('console problem messages', () => {
     expect(lineTexts(translate('zh-CN'), 'zh-CN', skipped, 4)).toEqual(['第 2 行：不是 JSON', '第 5 行：单元格数与表头不符', '第 9 行：引号内的单元格未闭合', '另有 1 行']);
     expect(lineTexts(translate('en-US'), 'en-US', skipped.slice(0, 2), 2)).toEqual(['line 2: not JSON', 'line 5: not as many cells as the header names']);
     expect(lineTexts(translate('en-US'), 'en-US', [], 0)).toEqual([]);
+  });
+
+  it('says where and why an expression does not parse in the reader\'s language, from the server\'s syntax member', () => {
+    /** The refusal the server gives for an expression (rules.cel.ts), as the validate route answers it. */
+    const refusalOf = (expression: string): Problem & { syntax?: unknown } => {
+      const compiled = compileExpression(expression);
+      if (compiled.ok) throw new Error(`${expression} was accepted`);
+      return { status: 422, code: compiled.error, detail: compiled.detail, errors: [{ pointer: '/expression', code: compiled.error, detail: compiled.detail }], syntax: compiled.syntax };
+    };
+    expect(say('zh-CN', refusalOf('(event.amount > 5'))).toBe('语法错误（第 1 行第 18 列）：此处应为“)”，实际为表达式结尾。');
+    expect(say('en-US', refusalOf('(event.amount > 5'))).toBe('Syntax error at line 1, column 18: expected “)”, found the end of the expression.');
+    expect(say('zh-CN', refusalOf('event.amount > 5 &&\n  event.currency == @'))).toBe('语法错误（第 2 行第 21 列）：不应出现的“@”。');
+    expect(say('zh-CN', refusalOf('event. > 5'))).toBe('语法错误（第 1 行第 8 列）：此处应为名称，实际为“>”。');
+    expect(say('en-US', refusalOf('event.amount >'))).toBe('Syntax error at line 1, column 15: the expression ends where more is needed.');
+    expect(say('zh-CN', refusalOf("event.device == 'dev-1"))).toBe('语法错误（第 1 行第 17 列）：字符串“\'dev-1”缺少结束引号。');
+    // Without a syntax member (an older server), or with a reason this console does not know, the code's message.
+    expect(say('zh-CN', { status: 422, code: 'expression_syntax_error', detail: 'Unexpected token: EOF (at characters 14–14)' })).toBe('表达式有语法错误。');
+    expect(say('zh-CN', { status: 422, code: 'expression_syntax_error', detail: 'x', syntax: { reason: 'brand_new', line: 1, column: 1, found: null } } as Problem)).toBe('表达式有语法错误。');
+  });
+
+  it('has a message in both languages for every syntax reason and every kind of expected token the server names', () => {
+    for (const reason of SYNTAX_REASONS) {
+      expect(Object.hasOwn(enUSProblems, `problem.syntax.${reason}`), reason).toBe(true);
+      for (const locale of ['en-US', 'zh-CN'] as const) expect(syntaxText(translate(locale), { code: 'expression_syntax_error', syntax: { reason, line: 1, column: 2, found: 'x' } }), `${locale} ${reason}`).toMatch(/2/);
+    }
+    for (const kind of EXPECTED_KINDS) expect(Object.hasOwn(enUSProblems, `problem.syntaxKind.${kind}`), kind).toBe(true);
   });
 
   it('says a code without a message with a generic message and the code, and only in English with the English detail', () => {

@@ -11,3 +11,4 @@ export type { RulesetRecord } from './rules.repository.ts';
 export type { BacktestResult, BacktestChange } from './rules.backtest.ts';
 export type { RulesetInput } from './rules.validation.ts';
 export { rulesRoutes, rulesProblemError, renderRuleset, renderBacktest } from './rules.routes.ts';
+export { SYNTAX_REASONS, EXPECTED_KINDS, type SyntaxFault, type SyntaxReason, type ExpectedKind } from './rules.syntax.ts';

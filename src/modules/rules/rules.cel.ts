@@ -2,6 +2,7 @@ import { Environment } from '@marcbachmann/cel-js';
 import { compileProgram } from './rules.cel-compile.ts';
 import { RULES_LIMITS } from './rules.limits.ts';
 import { assertRe2MatchesInEffect, registerRe2Matches } from './rules.re2.ts';
+import { syntaxFault, type SyntaxFault } from './rules.syntax.ts';
 import { VARIABLE_DESCRIPTIONS, VARIABLE_NAMES, VARIABLE_TYPES, type CelContext } from './rules.variables.ts';
 
 /**
@@ -33,7 +34,10 @@ export interface CompiledExpression {
   readonly featureNames: readonly string[];
 }
 
-export type CompileResult = { readonly ok: true; readonly value: CompiledExpression } | { readonly ok: false; readonly error: ExpressionError; readonly detail: string };
+/** A refusal; one for a syntax error also says where and why in `syntax` (rules.syntax.ts). */
+export type CompileResult =
+  | { readonly ok: true; readonly value: CompiledExpression }
+  | { readonly ok: false; readonly error: ExpressionError; readonly detail: string; readonly syntax?: SyntaxFault };
 
 /** Macros that iterate or bind; nesting them multiplies work, so their nesting is bounded. */
 const MACROS = new Set(['map', 'filter', 'all', 'exists', 'exists_one', 'bind']);
@@ -75,7 +79,7 @@ function describeError(error: CelError): string {
   return error.range ? `${summary} (at characters ${error.range.start}–${error.range.end})` : summary;
 }
 
-function parseProblem(error: CelError): CompileResult {
+function parseProblem(expression: string, error: CelError): CompileResult {
   const summary = error.summary ?? '';
   if (error.code === 'limit_exceeded') {
     if (summary.includes('maxDepth')) return { ok: false, error: 'expression_too_deep', detail: `the expression nests deeper than ${RULES_LIMITS.parseDepthMax} levels` };
@@ -84,7 +88,8 @@ function parseProblem(error: CelError): CompileResult {
     }
     return { ok: false, error: 'expression_too_complex', detail: `the expression has more than ${RULES_LIMITS.astNodesMax} parts (or a call more than ${RULES_LIMITS.callArgumentsMax} arguments)` };
   }
-  return { ok: false, error: 'expression_syntax_error', detail: describeError(error) };
+  const syntax = syntaxFault(expression, error);
+  return { ok: false, error: 'expression_syntax_error', detail: describeError(error), ...(syntax ? { syntax } : {}) };
 }
 
 function checkProblem(error: CelError): CompileResult {
@@ -152,7 +157,7 @@ export function compileExpression(expression: string): CompileResult {
   try {
     parsed = env.parse(expression);
   } catch (error) {
-    return parseProblem(error as CelError);
+    return parseProblem(expression, error as CelError);
   }
   const shape = measure(parsed.ast as unknown as Node);
   if (shape.nesting > RULES_LIMITS.macroNestingMax) {

@@ -1,3 +1,5 @@
+import type { SyntaxFault } from './rules.syntax.ts';
+
 /** Every refusal of the rules module, with the HTTP status it answers. */
 export const RULES_ERROR_STATUS = Object.freeze({
   // A rule's expression: refused when it is validated, before it can be stored.
@@ -36,11 +38,15 @@ export const RULES_ERROR_STATUS = Object.freeze({
 });
 export type RulesError = keyof typeof RULES_ERROR_STATUS;
 
-/** A refusal with the field at fault (a JSON pointer into the request) and a sentence for people. */
+/**
+ * A refusal with the field at fault (a JSON pointer into the request) and a sentence for people; an
+ * expression that does not parse also says where and why in `syntax`, for programs.
+ */
 export interface RulesProblem {
   readonly code: RulesError;
   readonly pointer: string;
   readonly detail: string;
+  readonly syntax?: SyntaxFault;
 }
 
-export const rulesProblem = (code: RulesError, pointer: string, detail: string): RulesProblem => ({ code, pointer, detail });
+export const rulesProblem = (code: RulesError, pointer: string, detail: string, syntax?: SyntaxFault): RulesProblem => ({ code, pointer, detail, ...(syntax ? { syntax } : {}) });

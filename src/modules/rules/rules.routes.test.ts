@@ -68,6 +68,16 @@ describeEachDialect('rulesets over HTTP', ({ open }) => {
     expect(huge.detail).toContain('99999999999999999999999');
   });
 
+  it('says where and why an expression does not parse, beside the English detail', async () => {
+    const open = expectProblem(await api.call('POST', '/v1/risk/rules/validate', { expression: '(event.amount > 5' }, { key: analystKey }), 422, 'expression_syntax_error', '/expression');
+    expect(open.syntax).toEqual({ reason: 'expected_token', offset: 17, line: 1, column: 18, found: null, expected: ')' });
+    expect(open.detail).toContain('at characters 17');
+    const inRuleset = expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...body('bad'), rules: [body('bad').rules[0], { ...body('bad').rules[1], expression: 'lists.blocked &&\n  @' }] }), 422, 'expression_syntax_error', '/rules/1/expression');
+    expect(inRuleset.syntax).toEqual({ reason: 'unexpected_character', offset: 19, line: 2, column: 3, found: '@' });
+    // Other refusals carry no syntax member.
+    expect(expectProblem(await api.call('POST', '/v1/risk/rules/validate', { expression: 'user.age > 18' }), 422, 'unknown_variable', '/expression')).not.toHaveProperty('syntax');
+  });
+
   it('answers bad rulesets with the field at fault', async () => {
     const bad = body('bad');
     expectProblem(await api.call('POST', '/v1/risk/rulesets', { ...bad, rules: [{ ...bad.rules[0], expression: 'evnt.amount > 1' }] }), 422, 'unknown_variable', '/rules/0/expression');

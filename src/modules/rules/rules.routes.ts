@@ -45,7 +45,8 @@ const IdParams = Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }, { a
 
 export function rulesProblemError(problem: RulesProblem): ProblemError {
   const status = RULES_ERROR_STATUS[problem.code];
-  return new ProblemError(status, problem.code, problem.detail, [{ pointer: problem.pointer, code: problem.code, detail: problem.detail }], status === 503 ? { retryable: true } : {});
+  const extensions = { ...(status === 503 ? { retryable: true } : {}), ...(problem.syntax ? { syntax: problem.syntax } : {}) };
+  return new ProblemError(status, problem.code, problem.detail, [{ pointer: problem.pointer, code: problem.code, detail: problem.detail }], extensions);
 }
 
 function unwrap<T>(result: RulesResult<T>): T {

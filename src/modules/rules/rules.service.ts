@@ -166,7 +166,7 @@ export function createRulesService(deps: RulesServiceDeps): RulesService {
       const problem = await validateExpression(expression, '/expression', probe);
       if (problem) return refuse(problem);
       const compiled = compileExpression(expression);
-      return compiled.ok ? { ok: true, value: { type: compiled.value.type } } : refuse(rulesProblem(compiled.error, '/expression', compiled.detail));
+      return compiled.ok ? { ok: true, value: { type: compiled.value.type } } : refuse(rulesProblem(compiled.error, '/expression', compiled.detail, compiled.syntax));
     },
 
     async createDraft(input) {

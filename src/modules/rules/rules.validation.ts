@@ -55,7 +55,7 @@ function checkExpression(expression: string, pointer: string): RulesProblem | nu
   const literal = findOutOfRangeLiteral(expression);
   if (literal) return rulesProblem('integer_literal_out_of_range', pointer, describeOutOfRangeLiteral(literal));
   const compiled = compileExpression(expression);
-  return compiled.ok ? null : rulesProblem(compiled.error, pointer, compiled.detail);
+  return compiled.ok ? null : rulesProblem(compiled.error, pointer, compiled.detail, compiled.syntax);
 }
 
 /** Compiles one expression and probes it; the pointer names where it came from. */

@@ -225,6 +225,27 @@ export const enUSProblems = {
   'problem.code.regex_too_long': 'The regular expression is too long.',
   'problem.code.ruleset_past_backtest': 'The ruleset has moved past its backtest.',
   'problem.code.actor_required': 'The request does not say who acts.',
+
+  // An expression that does not parse (expression_syntax_error): where, then why by the server's
+  // `syntax.reason`, with the text found there and what the parser expected.
+  'problem.syntaxAt': 'Syntax error at line {line}, column {column}: {message}.',
+  'problem.syntaxQuoted': '“{text}”',
+  'problem.syntaxEnd': 'the end of the expression',
+  'problem.syntaxKind.identifier': 'a name',
+  'problem.syntaxKind.number': 'a number',
+  'problem.syntaxKind.string': 'a string',
+  'problem.syntaxKind.end': 'the end of the expression',
+  'problem.syntax.unexpected_token': '{found} cannot stand here',
+  'problem.syntax.unexpected_end': 'the expression ends where more is needed',
+  'problem.syntax.expected_token': 'expected {expected}, found {found}',
+  'problem.syntax.unexpected_character': 'unexpected {found}',
+  'problem.syntax.unterminated_string': 'the string {found} has no closing quote',
+  'problem.syntax.newline_in_string': 'a single-quoted string may not span lines',
+  'problem.syntax.invalid_number': '{found} is not a valid number',
+  'problem.syntax.invalid_escape': '{found} is not a valid escape sequence',
+  'problem.syntax.reserved_identifier': '{found} is a reserved word',
+  'problem.syntax.invalid_macro_argument': 'the macro needs a variable name here, not {found}',
+  'problem.syntax.other': 'the expression cannot be read from here on',
 } as const;
 
 export type ProblemMessageKey = keyof typeof enUSProblems;

@@ -18,7 +18,7 @@ interface FieldError { readonly pointer: string; readonly code: string; readonly
 type FieldFault = { readonly pointer?: string; readonly code: string; readonly detail?: string };
 interface RefusedRequest extends Error {
   readonly status: number;
-  readonly problem: { readonly code?: string; readonly detail?: string; readonly errors?: readonly FieldError[]; readonly invalid_lines?: unknown };
+  readonly problem: { readonly code?: string; readonly detail?: string; readonly errors?: readonly FieldError[]; readonly invalid_lines?: unknown; readonly syntax?: unknown };
 }
 type Translate = (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
 type Locale = 'en-US' | 'zh-CN';
@@ -44,6 +44,33 @@ function schemaPhrase(t: Translate, entry: FieldFault): string | null {
   return limit === undefined ? t('problem.fieldInvalid') : t(key, { limit });
 }
 
+/** The `syntax` member of an `expression_syntax_error` problem (src/modules/rules/rules.syntax.ts). */
+interface SyntaxFault { readonly reason: string; readonly line: number; readonly column: number; readonly found: string | null; readonly expected?: string; readonly expected_kind?: string }
+
+const isSyntaxFault = (value: unknown): value is SyntaxFault => {
+  const fault = value as Partial<SyntaxFault> | null;
+  return typeof fault === 'object' && fault !== null && typeof fault.reason === 'string' && Number.isSafeInteger(fault.line) && Number.isSafeInteger(fault.column)
+    && (fault.found === null || typeof fault.found === 'string');
+};
+
+/**
+ * Where and why an expression does not parse, in the reader's language ("Syntax error at line 1,
+ * column 18: expected “)”, found the end of the expression."), from the problem's `syntax` member
+ * rather than the parser's English. Null when the problem has none or names a reason this console
+ * does not know, so the code's own message is said instead.
+ */
+export function syntaxText(t: Translate, problem: { readonly code?: string; readonly syntax?: unknown }): string | null {
+  const fault = problem.syntax;
+  if (problem.code !== 'expression_syntax_error' || !isSyntaxFault(fault)) return null;
+  const reasonKey = `problem.syntax.${fault.reason}`;
+  if (!isMessageKey(reasonKey)) return null;
+  const quoted = (text: string) => t('problem.syntaxQuoted', { text });
+  const kindKey = `problem.syntaxKind.${fault.expected_kind}`;
+  const expected = typeof fault.expected === 'string' ? quoted(fault.expected) : isMessageKey(kindKey) ? t(kindKey) : t('problem.syntaxEnd');
+  const found = fault.found === null ? t('problem.syntaxEnd') : quoted(fault.found);
+  return t('problem.syntaxAt', { line: fault.line, column: fault.column, message: t(reasonKey, { found, expected }) });
+}
+
 function fallback(t: Translate, locale: Locale, code: string, detail: string | undefined): string {
   const generic = t('problem.unknown', { code });
   return locale === 'en-US' && detail ? `${generic} ${detail}` : generic;
@@ -63,7 +90,7 @@ export function problemText(t: Translate, locale: Locale, error: unknown, labels
   const phrase = first ? schemaPhrase(t, first) : null;
   if (first && phrase) return t('problem.withField', { field: labels[first.pointer] ?? first.pointer, message: phrase });
   const code = problem.code ?? `HTTP ${error.status}`;
-  const message = codeMessage(t, problem.code) ?? (first && codeMessage(t, first.code)) ?? fallback(t, locale, code, problem.detail);
+  const message = syntaxText(t, problem) ?? codeMessage(t, problem.code) ?? (first && codeMessage(t, first.code)) ?? fallback(t, locale, code, problem.detail);
   const label = first ? labels[first.pointer] : undefined;
   return label ? t('problem.withField', { field: label, message }) : message;
 }
