@@ -110,6 +110,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
     done();
   });
+  // A path no route serves never needs its body: refusing it before the body is read keeps anyone,
+  // without a key and outside every rate limit, from making the server parse megabytes of JSON.
+  // Only GET and HEAD go on to the not-found handler, which may answer them with the console.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404 || request.method === 'GET' || request.method === 'HEAD') return;
+    return reply.status(404).type(PROBLEM_CONTENT_TYPE).send(routeNotFound(request.method, request.url));
+  });
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? LIMITS.rateLimitMax,
     timeWindow: LIMITS.rateLimitWindowMs,
@@ -142,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => {
     if (webConsole.fallback(request, reply)) return;
-    void reply.status(404).type(PROBLEM_CONTENT_TYPE).send(new ProblemError(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toProblem());
+    void reply.status(404).type(PROBLEM_CONTENT_TYPE).send(routeNotFound(request.method, request.url));
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -185,6 +192,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   return app;
 }
+
+const routeNotFound = (method: string, url: string) => new ProblemError(404, 'route_not_found', `no route ${method} ${url.split('?')[0]}`).toProblem();
 
 type QueueName = 'ledger' | 'scf' | 'payments' | 'risk' | 'fx';
 

@@ -159,6 +159,16 @@ describeEachDialect('HTTP API bad input', ({ open }) => {
     await refuses({ method: 'POST', url: '/v1/transfers', options: { raw }, status: 413, code: 'body_too_large' });
   });
 
+  it('answers a body sent to a path no route serves with 404 before reading it, so no client can make the server parse it', async () => {
+    for (const url of ['/nothing-here', '/v1/nothing-here', '/healthz']) {
+      for (const key of [null, api.adminKey]) {
+        const response = await api.call('POST', url, undefined, { key, raw: '{"not": json' });
+        expectProblem(response, 404, 'route_not_found');
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
+      }
+    }
+  });
+
   it('answers 409 and points at the amount when a transfer id is reused with another amount', async () => {
     const body = transfer({ amount: '25' });
     await api.ok('POST', '/v1/transfers', body, 201);
