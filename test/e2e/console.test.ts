@@ -59,6 +59,9 @@ describeWithChromium('web console', (chromiumPath) => {
     await expect.poll(() => page.getByTestId('sign-in-error').isVisible(), { timeout: UI_TIMEOUT_MS }).toBe(true);
     expect(await antClassesWithoutStyles(page), 'Ant Design classes without their styles on the sign-in page').toEqual([]);
     browser.takeErrors();
+    // The form's grey backdrop fills the window: Ant Design's App wrapper has no height of its own to fill.
+    const backdrop = await page.locator('main').boundingBox();
+    expect(backdrop?.height, 'height of the sign-in backdrop').toBeGreaterThanOrEqual(page.viewportSize()?.height ?? Infinity);
 
     await page.getByLabel('API key').fill(TEST_ADMIN_KEY);
     await page.getByLabel('API key').press('Enter');

@@ -35,7 +35,7 @@ export function SignIn() {
   };
 
   return (
-    <main style={{ minHeight: '100%', display: 'grid', placeItems: 'center', background: '#f0f2f5', padding: 16 }}>
+    <main style={{ minHeight: '100vh', boxSizing: 'border-box', display: 'grid', placeItems: 'center', background: '#f0f2f5', padding: 16 }}>
       <Card style={{ width: 420, maxWidth: '100%' }}>
         <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', marginBottom: 16 }}>
           <Typography.Title level={3} style={{ margin: 0 }}>
