@@ -97,6 +97,12 @@ describe('screening over HTTP', () => {
     const screened = await api.call('POST', '/v1/risk/screening/screen', { name: 'Kim Sko Chol' }, { key: participantKey });
     expectProblem(screened, 403, 'forbidden');
     expect(screened.body).not.toContain('NK-1');
+    // The same requests with an admin key see the list and the match, explanation and all.
+    const asAdmin = await api.ok('GET', '/v1/risk/screening/lists', undefined, 200, { key: api.adminKey });
+    expect(asAdmin.data.map((list: { name: string }) => list.name)).toContain('un_sc');
+    const match = (await api.ok('POST', '/v1/risk/screening/screen', { name: 'Kim Sko Chol' }, 200, { key: api.adminKey })).matches[0];
+    expect(match).toMatchObject({ entity_id: 'NK-1', list: 'un_sc', matched_name: 'KIM SOK CHOL' });
+    expect(match.explanation.join('\n')).toContain('KIM SOK CHOL');
   });
 
   it('imports and screens from the command line', async () => {
