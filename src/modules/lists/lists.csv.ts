@@ -44,13 +44,13 @@ const KNOWN = new Set<string>([...REQUIRED, 'expires_at']);
 const FIELD_MAX_LENGTH = 1024;
 const COLUMNS_SAID = 'list, kind, value, reason and expires_at';
 
-function headerFault(columns: readonly string[]): CsvLineFault | undefined {
+function headerFault(columns: readonly string[], line: number): CsvLineFault | undefined {
   const unknown = columns.find((name) => !KNOWN.has(name));
-  if (unknown !== undefined) return { line: 1, field: unknown, code: 'unknown_column', detail: `unknown column '${unknown}'; columns are ${COLUMNS_SAID}` };
+  if (unknown !== undefined) return { line, field: unknown, code: 'unknown_column', detail: `unknown column '${unknown}'; columns are ${COLUMNS_SAID}` };
   const missing = REQUIRED.find((name) => !columns.includes(name));
-  if (missing) return { line: 1, field: missing, code: 'missing_column', detail: `column '${missing}' is missing` };
+  if (missing) return { line, field: missing, code: 'missing_column', detail: `column '${missing}' is missing` };
   const twice = columns.find((name, position) => columns.indexOf(name) !== position);
-  if (twice !== undefined) return { line: 1, field: twice, code: 'duplicate_column', detail: `column '${twice}' is named twice` };
+  if (twice !== undefined) return { line, field: twice, code: 'duplicate_column', detail: `column '${twice}' is named twice` };
   return undefined;
 }
 
@@ -77,7 +77,7 @@ export function parseListCsv(text: string): CsvResult {
     }
     if (columns === undefined) {
       columns = record.cells.map((name) => name.trim().toLowerCase());
-      const fault = headerFault(columns);
+      const fault = headerFault(columns, record.line);
       if (fault) return { ok: true, entries: [], faults: [fault] };
       continue;
     }

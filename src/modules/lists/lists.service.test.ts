@@ -120,6 +120,8 @@ describeEachDialect('lists service', ({ open }) => {
     expect(await codeOf('list,kind,value,reason,note\n')).toEqual({ error: 'import_invalid', problems: [[1, 'note', 'unknown_column']], invalidLines: 1 });
     expect(await codeOf('list,kind,value,reason,Kind\n')).toEqual({ error: 'import_invalid', problems: [[1, 'kind', 'duplicate_column']], invalidLines: 1 });
     expect(await codeOf('\n\n')).toEqual({ error: 'import_invalid', problems: [[1, undefined, 'header_missing']], invalidLines: 1 });
+    // Blank lines before the header are skipped; a fault of the header names the line it is on.
+    expect(await codeOf('\n\nlist,kind,value\n')).toEqual({ error: 'import_invalid', problems: [[3, 'reason', 'missing_column']], invalidLines: 1 });
     expect(await codeOf('"list,kind,value,reason\nblock,account,x,y\n')).toEqual({ error: 'import_invalid', problems: [[1, undefined, 'unclosed_quote']], invalidLines: 1 });
     // A header written with a byte order mark, as spreadsheets save "CSV UTF-8", is read as any other.
     expect(await codeOf('\ufefflist,kind,value,reason\nblock,device,bom-device,spreadsheet\n')).toEqual({ ok: true, value: { added: 1, skipped: 0 } });
