@@ -19,7 +19,7 @@ import { screeningRoutes } from '../modules/screening/index.ts';
 import { RISK_LIMITS, riskRoutes, RiskOverloadedError, RiskStoppedError } from '../modules/risk/index.ts';
 import { casesRoutes, CasesOverloadedError } from '../modules/cases/index.ts';
 import { caseGraphSource, graphRoutes } from '../modules/graph/index.ts';
-import { JournalAlgorithmError } from '../modules/journal/index.ts';
+import { JournalAlgorithmError, UnverifiableCheckpointError } from '../modules/journal/index.ts';
 import type { Platform } from '../platform.ts';
 import { registerAuth } from './auth.ts';
 import { adminRoutes } from './admin.routes.ts';
@@ -226,6 +226,7 @@ export function toProblem(error: unknown): ProblemError {
   if (error instanceof CasesOverloadedError) return new ProblemError(503, 'cases_overloaded', error.message, [], { retryable: true });
   // Stored data this version cannot use, not a bug: named, so that the operator knows what to do.
   if (error instanceof JournalAlgorithmError) return new ProblemError(500, 'journal_algorithm_unknown', error.message, [], { algorithm: error.algorithm });
+  if (error instanceof UnverifiableCheckpointError) return new ProblemError(500, 'journal_checkpoint_unverifiable', error.message, [], { tree_size: error.treeSize });
   if (error instanceof AssertionError) return new ProblemError(500, 'internal_error', 'an internal invariant failed; the incident is logged');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationProblem(fastifyError.validation as never, fastifyError.validationContext ?? 'body');

@@ -86,7 +86,7 @@ export interface ProofVerification {
 }
 
 /** A key vouches for checkpoints made while it was active. */
-function activeAt(key: TrustedKey, instant: string): boolean {
+export function activeAt(key: TrustedKey, instant: string): boolean {
   return key.activeFrom <= instant && (key.retiredAt === null || instant < key.retiredAt);
 }
 
@@ -122,6 +122,20 @@ export class JournalAlgorithmError extends Error {
   override readonly name = 'JournalAlgorithmError';
   constructor(readonly where: string, readonly algorithm: string, reason: string) {
     super(`the journal ${where} ${reason}: this version can neither extend nor prove it; run the version of Sluice that wrote it, and sluice verify to see what is stored`);
+  }
+}
+
+/**
+ * A stored checkpoint this server cannot verify itself: its envelope names a signature suite or
+ * algorithm this version does not know (a newer version's row, or an edited one), is not an envelope,
+ * or does not verify under the keys of the ring that were active at the instant it names. No proof
+ * or consistency file is built on it, since an offline verifier would refuse it; `sluice verify`
+ * reports it. Requests that meet one get a named problem, never a bare internal error.
+ */
+export class UnverifiableCheckpointError extends Error {
+  override readonly name = 'UnverifiableCheckpointError';
+  constructor(readonly treeSize: number, reason: string) {
+    super(`the journal checkpoint ${treeSize} cannot be verified by this server: ${reason}; no proof is built on it, and a checkpoint that verifies is signed once the journal grows; run sluice verify to see what is stored`);
   }
 }
 
