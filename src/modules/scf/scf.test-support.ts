@@ -31,10 +31,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(open: () => Promise<Database>): Promise<Harness> {
+export async function openHarness(open: () => Promise<Database>, options: { keySecret?: string } = {}): Promise<Harness> {
   const db = await open();
   const clock = createManualClock(START_MS);
-  const platform = await createPlatform({ db, clock, expiryIntervalMs: 0 });
+  const platform = await createPlatform({ db, clock, expiryIntervalMs: 0, ...options });
   const created = await platform.ledger.createLedger({ id: LEDGER, assetCode: 'CNY', scale: 2, name: 'Renminbi' });
   expect(created.ok).toBe(true);
   const settlement = uuid();

@@ -4,11 +4,13 @@ import type { ContentVerifier, JournalEntry } from '../journal/index.ts';
 import { eventLine, loadPiecesOfVoucher, loadProgram, operationsInRange, readLastSeq, toVoucher } from './scf.repository.ts';
 import { createReplay } from './scf.replay.ts';
 import { partitionsFace } from './scf.rules.ts';
-import { isLive } from './scf.ts';
+import { dateOf, isLive } from './scf.ts';
 
 /** Problems of one kind listed per report; a corrupted table would otherwise flood it. */
 const MAX_PROBLEMS_PER_CHECK = 20;
 const VOUCHER_PAGE = 500;
+/** The largest time a JavaScript date holds, in milliseconds either side of 1970. */
+const MAX_DATE_MS = 8.64e15;
 
 /**
  * Checks supply-chain-finance records against the journal.
@@ -16,7 +18,8 @@ const VOUCHER_PAGE = 500;
  * `scf.batch` entries: each covers the decided operations (applied and refused) numbered
  * first..last, and its digest is recomputed from their stored records, so an edited, removed or
  * invented decision is found. Applied operations are replayed in order; after the chain every piece
- * must be what the replay made it, every voucher's pieces must partition its face value, every
+ * must be what the replay made it, and so must every row of scf_holdings and scf_financings (which
+ * decide who may read a voucher), every voucher's pieces must partition its face value, every
  * program's outstanding amount must equal its active vouchers, and no decision may lie outside an entry.
  *
  * `scf.event` entries: program creations and new suppliers, inline; the members table must hold
@@ -44,11 +47,13 @@ export function createScfVerifiers(db: Queryable, algorithm: HashAlgorithm): Con
       lastSeq = last;
       journaledOperations += Number(last - first + 1n);
       const operations = await operationsInRange(db, first, last);
+      // Sign-offs and financings are dated by their batch, whose entry's hash covers its timestamp.
+      const day = dayOf(entry.timestamp);
       const lines: string[] = [];
       for (const operation of operations) {
         lines.push(eventLine(operation));
         if (operation.outcome !== 'applied') continue;
-        const replayed = replay.apply(operation.kind, JSON.parse(operation.result) as Record<string, unknown>);
+        const replayed = replay.apply(operation, day);
         if (replayed) problems.push(replayed);
       }
       if (operations.length !== Number(last - first + 1n) || (lines.length === 0 || merkleRoot(lines, algorithm) !== entry.digest)) {
@@ -96,6 +101,12 @@ export function createScfVerifiers(db: Queryable, algorithm: HashAlgorithm): Con
     },
   };
   return [batches, programs];
+}
+
+/** The UTC day of a journal timestamp (nanoseconds); one no date can hold (an edited entry) matches no row. */
+function dayOf(timestampNs: bigint): string {
+  const ms = Number(timestampNs / 1_000_000n);
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? dateOf(ms) : `an impossible time (${timestampNs} ns)`;
 }
 
 /** Every voucher's pieces partition its face value; programs' outstanding amounts add up. */
