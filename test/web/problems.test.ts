@@ -43,6 +43,8 @@ const PAYMENT_CODES_OUTSIDE_CONSOLE = new Set([
 const RISK_CODES_OUTSIDE_CONSOLE = new Set(['invalid_settings', 'invalid_alert']);
 
 const ACCESS_CODES = ['validation_failed', 'unauthenticated', 'forbidden', 'rate_limited', 'account_not_found', 'payment_not_found', 'voucher_not_found', 'piece_not_found', 'case_not_found', 'hold_not_found', 'ruleset_not_found', 'entry_not_found'];
+/** Codes a voucher's proof can meet when the stored journal holds what this server cannot prove from. */
+const JOURNAL_CODES = ['journal_algorithm_unknown', 'journal_checkpoint_unverifiable'];
 
 /** What the console says of line 2 of a refused file, for a code. */
 const lineTextOf = (locale: Locale, code: string) =>
@@ -57,6 +59,7 @@ describe('console problem messages', () => {
   it('has a message for every code the console\'s pages and actions can meet', () => {
     const codes = [
       ...ACCESS_CODES,
+      ...JOURNAL_CODES,
       ...Object.keys(PAYMENT_ERRORS).filter((code) => !PAYMENT_CODES_OUTSIDE_CONSOLE.has(code)),
       ...Object.keys(SCF_ERROR_STATUS),
       ...Object.keys(RISK_ERROR_STATUS).filter((code) => !RISK_CODES_OUTSIDE_CONSOLE.has(code)),

@@ -65,6 +65,8 @@ export const enUSProblems = {
   'problem.code.party_not_owned': 'The party is not one of your key’s parties.',
   'problem.code.rate_limited': 'Too many requests: wait a moment and try again.',
   'problem.code.internal_error': 'The server failed; the details are in its log.',
+  'problem.code.journal_algorithm_unknown': 'The journal was written with a hash algorithm this server version does not know: run the version that wrote it.',
+  'problem.code.journal_checkpoint_unverifiable': 'The signed checkpoint this proof needs cannot be verified by the server; a new one is signed once the journal grows. Run a journal verification to see why.',
   'problem.code.database_unavailable': 'The database is unavailable: try again shortly.',
   'problem.code.ledger_overloaded': 'The ledger is busy: try again shortly.',
   'problem.code.shutting_down': 'The server is stopping: try again shortly.',

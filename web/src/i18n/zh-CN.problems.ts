@@ -60,6 +60,8 @@ export const zhCNProblems: Readonly<Record<ProblemMessageKey, string>> = {
   'problem.code.party_not_owned': '该参与方不属于您的密钥。',
   'problem.code.rate_limited': '请求过于频繁，请稍后再试。',
   'problem.code.internal_error': '服务器出错，详情见服务器日志。',
+  'problem.code.journal_algorithm_unknown': '日志使用了此版本服务器不认识的哈希算法：请运行写入该日志的版本。',
+  'problem.code.journal_checkpoint_unverifiable': '此证明所需的签名检查点无法由服务器验证；日志增长后会签署新的检查点。请运行日志校验查看原因。',
   'problem.code.database_unavailable': '数据库暂不可用，请稍后再试。',
   'problem.code.ledger_overloaded': '账本繁忙，请稍后再试。',
   'problem.code.shutting_down': '服务器正在停止，请稍后再试。',
