@@ -11,7 +11,6 @@ import {
   signEnvelope,
   signingKeys,
   toHex,
-  verifyEnvelope,
   isKdfParams,
   type KdfParams,
   type KeyRing,
@@ -21,16 +20,15 @@ import {
   type SealCipher,
   type SignatureAlgorithm,
   type SignatureSuite,
-  type TrustedKey,
   SUITE_ALGORITHMS,
-  HYBRID_SUITES,
 } from '../../crypto/index.ts';
 import { assert } from '../../kernel/index.ts';
+import { acceptedSuitesFor, createCheckpointTrust, parseStoredEnvelope, signatureProblem, storedRing, trustedKeys, type StoredRing } from './journal.checkpoint-trust.ts';
 import { CONSISTENCY_FILE_FORMAT, type ConsistencyFile } from './journal.consistency.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier, JournalEntry } from './journal.ts';
 import {
-  CHECKPOINT_CONTEXT, JournalAlgorithmError, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, UnverifiableCheckpointError, activeAt, checkpointMessage, provenEntry, unknownHashAlgorithm, unknownSignatureNames,
+  CHECKPOINT_CONTEXT, JournalAlgorithmError, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, UnverifiableCheckpointError, checkpointMessage, provenEntry, unknownHashAlgorithm,
   type Checkpoint, type ProofFile,
 } from './journal.proof.ts';
 
@@ -82,53 +80,8 @@ const COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
 const KEY_RING_WRITE_ATTEMPTS = 8;
 /** How far past the clock a rotation may be dated to follow the latest checkpoint. */
 const ROTATION_DEFERRAL_MAX_MS = 1_000;
-/** A ring together with the sealed text it was opened from, as stored. */
-type StoredRing = { readonly ring: KeyRing; readonly sealed: string };
 /** Stored checkpoints read at a time while looking for the latest this server verifies. */
 const CHECKPOINT_SCAN_PAGE = 32;
-/** Verification results of stored checkpoints kept, so that a proof does not verify its checkpoint again. */
-const VERIFIED_CACHE_MAX = 1_024;
-
-/** Every key of a ring, public halves only, with the period it was active: what a keys file lists. */
-function trustedKeys(ring: KeyRing): TrustedKey[] {
-  return [
-    ...ring.retired.map((key) => ({ algorithm: key.algorithm, keyId: key.keyId, publicKey: key.publicKey, activeFrom: key.activeFrom, retiredAt: key.retiredAt })),
-    ...ring.active.map((key) => ({ algorithm: key.algorithm, keyId: key.keyId, publicKey: key.publicKey, activeFrom: key.activeFrom, retiredAt: null })),
-  ];
-}
-
-/**
- * Why a stored checkpoint's signature does not verify as an offline verifier checks it with the keys
- * file (every part, under keys active at the instant the checkpoint names), in words; null when it
- * verifies. A checkpoint signed by a key of the ring but dated outside the period that key was
- * active says so, with the period.
- */
-function signatureProblem(checkpoint: Omit<Checkpoint, 'envelope'>, envelope: unknown, keys: readonly TrustedKey[], suites: readonly SignatureSuite[]): string | null {
-  const message = checkpointMessage(checkpoint);
-  const options = { context: CHECKPOINT_CONTEXT, suites };
-  const createdAt = checkpoint.createdAt;
-  const activeThen = typeof createdAt === 'string' ? keys.filter((key) => activeAt(key, createdAt)) : [];
-  const verified = verifyEnvelope(message, envelope, activeThen, options);
-  if (verified.ok) return null;
-  const failed = `its signature does not verify (${verified.reason ?? 'failed'})`;
-  const unknown = unknownSignatureNames(verified);
-  if (unknown) return `${failed}: ${unknown}`;
-  const outside = verified.parts.flatMap((part) => (part.ok ? [] : keys.filter((key) => key.keyId === part.keyId && key.algorithm === part.algorithm)));
-  if (outside.length > 0 && verifyEnvelope(message, envelope, keys, options).ok) {
-    const periods = outside.map((key) => `the ${key.algorithm} key ${key.keyId} (active from ${key.activeFrom}${key.retiredAt === null ? '' : ` until ${key.retiredAt}`})`);
-    return `${failed}: it is dated ${String(createdAt)}, when ${periods.join(' and ')} that signed it ${outside.length === 1 ? 'was' : 'were'} not active`;
-  }
-  return failed;
-}
-
-/** The envelope of a stored checkpoint, or null when the column no longer holds JSON. */
-function parseStoredEnvelope(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
 
 export function createCheckpointService(deps: CheckpointDeps): CheckpointService {
   const { db, journal } = deps;
@@ -212,25 +165,8 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     return db.transaction(async (tx) => work(tx, await ringAt(tx, true)));
   }
 
-  const acceptedSuites: readonly SignatureSuite[] = [...new Set([deps.suite, ...HYBRID_SUITES])];
-  /** Whether each stored checkpoint verifies, by its signed message and envelope, under the ring `verifiedUnder`. */
-  const verified = new Map<string, string | null>();
-  let verifiedUnder = '';
-
-  /** Why this server cannot verify a stored checkpoint with its own ring, as an offline verifier would; null when it can. */
-  function unverifiable(checkpoint: Checkpoint, stored: StoredRing): string | null {
-    if (verifiedUnder !== stored.sealed || verified.size >= VERIFIED_CACHE_MAX) {
-      verified.clear();
-      verifiedUnder = stored.sealed;
-    }
-    const key = `${checkpointMessage(checkpoint)}\n${JSON.stringify(checkpoint.envelope)}`;
-    let problem = verified.get(key);
-    if (problem === undefined) {
-      problem = signatureProblem(checkpoint, checkpoint.envelope, trustedKeys(stored.ring), acceptedSuites);
-      verified.set(key, problem);
-    }
-    return problem;
-  }
+  const acceptedSuites = acceptedSuitesFor(deps.suite);
+  const unverifiable = createCheckpointTrust(deps.suite);
 
   /** Refuses a checkpoint no proof may be built on: over another hash algorithm than the chain's, or one this server cannot verify. */
   function assertUsable(checkpoint: Checkpoint, algorithm: string, stored: StoredRing): void {
@@ -263,26 +199,6 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
       if (rows.length < CHECKPOINT_SCAN_PAGE) return { passedOver };
       below = Number(rows[rows.length - 1]?.tree_size);
     }
-  }
-
-  /**
-   * The ring as stored, for verification: read through the verifier's snapshot and never written.
-   * A verification that created a missing ring, or saved a rotation it opened, would change what it
-   * was asked to check: a ring deleted by accident or by an intruder would come back as new keys
-   * under which no checkpoint verifies, and the report could not say why.
-   */
-  async function storedRing(q: Queryable): Promise<KeyRing> {
-    const row = await q.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1');
-    if (!row) throw new Error('the signing key ring is missing from the database (journal_keyring has no row)');
-    let box: unknown;
-    try {
-      box = JSON.parse(row.sealed) as unknown;
-    } catch {
-      throw new Error('the stored signing key ring is not JSON');
-    }
-    const opened = openOrCreateKeyRing(box, deps.keySecret, { algorithms: SUITE_ALGORITHMS[deps.suite], nowMs: deps.clock.nowMs(), cipher: deps.cipher });
-    if (!opened.ok) throw new Error(`cannot open the signing key ring (${opened.error}): is SLUICE_KEY_SECRET the one it was sealed with?`);
-    return opened.value.ring;
   }
 
   /** Appends to the in-memory log every entry journaled since it was last caught up. */
@@ -467,7 +383,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
           if (rows.length === 0) return problems;
           let keys;
           try {
-            keys = trustedKeys(await storedRing(q));
+            keys = trustedKeys(await storedRing(q, deps));
           } catch (error) {
             return [`${rows.length} checkpoints not verified: ${(error as Error).message}`];
           }
