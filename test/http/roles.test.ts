@@ -74,7 +74,7 @@ describeEachDialect('HTTP API roles', ({ open }) => {
     },
     {
       name: 'open an account for alice', method: 'POST',
-      request: () => ({ url: '/v1/accounts', body: { id: uuid(), ledger: 1, code: 9, party_id: 'party-alice' } }),
+      request: () => ({ url: '/v1/accounts', body: { id: uuid(), ledger: 1, code: 9, party_id: 'party-alice', flags: ['debits_must_not_exceed_credits'] } }),
       roles: ['admin', 'operator', 'participant'],
     },
     { name: 'define a ledger', method: 'POST', request: () => ({ url: '/v1/ledgers', body: { id: 30, asset_code: 'EUR', name: 'Euro' } }), roles: ['admin', 'operator'] },
@@ -161,6 +161,27 @@ describeEachDialect('HTTP API roles', ({ open }) => {
     expect(BigInt(after.debits_posted) - BigInt(before.debits_posted)).toBe(7n);
     expect(after.debits_pending).toBe(before.debits_pending);
     expectProblem(await api.call('POST', '/v1/accounts', { id: uuid(), ledger: 1, code: 9 }, { key }), 403, 'party_not_owned', '/party_id');
+  });
+
+  it('lets a participant open only accounts that cannot be overdrawn, so it cannot pay out money nobody lent it', async () => {
+    const key = keyOf('participant');
+    const state = await stateOf(api);
+    // Without debits_must_not_exceed_credits an account can be debited without bound: opened by the
+    // participant, it would credit alice with any amount, which alice could then pay on.
+    for (const flags of [[], ['history'], ['credits_must_not_exceed_debits']]) {
+      expectProblem(await api.call('POST', '/v1/accounts', { id: uuid(), ledger: 1, code: 9, party_id: 'party-alice', flags }, { key }), 403, 'overdraft_not_allowed', '/flags');
+    }
+    const batch = await api.call('POST', '/v1/accounts', { accounts: [
+      { id: uuid(), ledger: 1, code: 9, party_id: 'party-alice', flags: ['debits_must_not_exceed_credits'] },
+      { id: uuid(), ledger: 1, code: 9, party_id: 'party-alice' },
+    ] }, { key });
+    expectProblem(batch, 403, 'overdraft_not_allowed', '/accounts/1/flags');
+    expect(await stateOf(api)).toEqual(state);
+    const limited = uuid();
+    await api.ok('POST', '/v1/accounts', { id: limited, ledger: 1, code: 9, party_id: 'party-alice', flags: ['debits_must_not_exceed_credits', 'history'] }, 201, { key });
+    expectProblem(await api.call('POST', '/v1/transfers', { id: uuid(), debit_account_id: limited, credit_account_id: fixture.alice, amount: '1000000', ledger: 1, code: 1 }, { key }), 422, 'exceeds_credits', '/amount');
+    // The bank's staff may still open accounts that can be overdrawn, for any party.
+    await api.ok('POST', '/v1/accounts', { id: uuid(), ledger: 1, code: 9, party_id: 'party-alice' }, 201);
   });
 
   it('rejects a revoked key with 401 at once, even right after it was used, and leaves other keys working', async () => {

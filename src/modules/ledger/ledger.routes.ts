@@ -157,6 +157,10 @@ export function ledgerRoutes(platform: Platform) {
       if (scope) {
         const foreign = requests.findIndex((item) => !item.partyId || !scope.includes(item.partyId));
         if (foreign >= 0) throw fieldProblem(403, 'party_not_owned', `${isSingle(request) ? '' : `/accounts/${foreign}`}/party_id`, 'must be one of your parties');
+        // An account without this flag can be debited without bound: a participant could open one and
+        // pay out of it money nobody lent it. Accounts that may be overdrawn are opened by the bank's staff.
+        const unlimited = requests.findIndex((item) => (item.flags & AccountFlags.debits_must_not_exceed_credits) === 0);
+        if (unlimited >= 0) throw fieldProblem(403, 'overdraft_not_allowed', `${isSingle(request) ? '' : `/accounts/${unlimited}`}/flags`, 'a participant key may only open accounts with debits_must_not_exceed_credits');
       }
       // Through the risk gate, which remembers each new account's owner for the transfers to come.
       const results = await platform.transferGate.createAccounts(requests);
