@@ -4,7 +4,7 @@
  * answer is written by the command line's outermost handler.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,5 +45,36 @@ describe('sluice with arguments it cannot use', () => {
       'sluice: SLUICE_WEBHOOK_ALLOWED_NETWORKS (--webhook-allowed-networks): entry "10.1.2.3/16" has bits set past its /16 prefix; the range starting there is 10.1.0.0/16\n'
       + 'Run "sluice start --help" for the options.\n',
     );
+  });
+
+  it('takes the message retention setting its guide documents as a flag, and names it when out of range', { timeout: RUN_TIMEOUT_MS }, () => {
+    const answer = sluice('start', '--port', '0', '--imported-message-retention-days', '0');
+    expect(answer.status).toBe(2);
+    expect(answer.stderr).toBe(
+      'sluice: SLUICE_IMPORTED_MESSAGE_RETENTION_DAYS (--imported-message-retention-days) must be a whole number from 1 to 36500, not "0"\n'
+      + 'Run "sluice start --help" for the options.\n',
+    );
+  });
+
+  it('refuses a key algorithm it does not know before it opens, let alone creates, a database', { timeout: RUN_TIMEOUT_MS }, () => {
+    const folder = join(dataDir, 'never-created');
+    const answer = sluice('keys', 'rotate', 'rsa', '--data', folder);
+    expect(answer.status).toBe(2);
+    expect(answer.stderr).toBe('sluice: keys rotate needs ml-dsa-65, sm2-sm3 or ed25519, not "rsa"\nRun "sluice keys --help" for the options.\n');
+    const typo = sluice('keys', 'exprot', '--data', folder);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr.split('\n')[0]).toBe('sluice: keys needs "export" or "rotate ml-dsa-65|sm2-sm3|ed25519"');
+    expect(existsSync(folder)).toBe(false);
+  });
+
+  it('says a client command was given no action, and exits 2 rather than 0', { timeout: RUN_TIMEOUT_MS * 4 }, () => {
+    for (const command of ['accounts', 'scf', 'screening', 'payments']) {
+      const answer = sluice(command);
+      expect(answer.status, command).toBe(2);
+      expect(answer.stderr.split('\n')[0], command).toBe(`sluice: ${command} needs an action`);
+    }
+    const statement = sluice('statement');
+    expect(statement.status).toBe(2);
+    expect(statement.stderr.split('\n')[0]).toBe('sluice: statement needs --account and --date');
   });
 });

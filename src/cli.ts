@@ -19,6 +19,7 @@ import { describeFailure } from './cli.failures.ts';
 
 /** The `sluice` command line. Each command says what it does with --help. */
 const COMMON = `
+
 Options (also read from environment variables):
   --data DIR          data folder for the embedded database   SLUICE_DATA_DIR (default ./data)
   --database URL      run on PostgreSQL instead               SLUICE_DATABASE_URL
@@ -126,19 +127,24 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'help' || command === '--help' || command === '-h') return print(HELP.main as string);
   if (command === '--version' || command === 'version') return print(VERSION);
   if (command === 'scf') {
-    if (rest.includes('--help') || rest.length === 0) return print(SCF_HELP);
+    if (rest.includes('--help')) return print(SCF_HELP);
+    if (rest.length === 0) return missingAction(command, SCF_HELP);
     return scfCommand(rest);
   }
   if (command === 'screening') {
-    if (rest.includes('--help') || rest.length === 0) return print(SCREENING_HELP);
+    if (rest.includes('--help')) return print(SCREENING_HELP);
+    if (rest.length === 0) return missingAction(command, SCREENING_HELP);
     return screeningCommand(rest);
   }
   if (['ledgers', 'accounts', 'transfers', 'parties', 'cases', 'rules', 'lists'].includes(command)) {
-    if (rest.includes('--help') || rest.length === 0) return print(API_HELP);
+    if (rest.includes('--help')) return print(API_HELP);
+    if (rest.length === 0) return missingAction(command, API_HELP);
     return apiCommand(command, rest);
   }
   if (command === 'payments' || command === 'statement') {
-    if (rest.includes('--help') || rest.length === 0) return print(PAYMENTS_HELP);
+    if (rest.includes('--help')) return print(PAYMENTS_HELP);
+    // statement takes no action; without its options it says which it needs.
+    if (rest.length === 0 && command === 'payments') return missingAction(command, PAYMENTS_HELP);
     return paymentsCommand(command, rest);
   }
   const help = HELP[command];
@@ -154,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' },
       'log-level': { type: 'string' }, 'journal-hash': { type: 'string' }, 'rate-limit': { type: 'string' },
       'admin-key': { type: 'string' }, demo: { type: 'string' }, 'key-secret': { type: 'string' }, 'signature-suite': { type: 'string' },
-      'checkpoint-interval': { type: 'string' }, 'graph-scan-interval': { type: 'string' }, 'pg-named-statements': { type: 'string' }, 'webhook-private-addresses': { type: 'string' }, 'webhook-allowed-networks': { type: 'string' }, proof: { type: 'string' }, consistency: { type: 'string' }, checkpoint: { type: 'string' }, keys: { type: 'string' }, out: { type: 'string' },
+      'checkpoint-interval': { type: 'string' }, 'graph-scan-interval': { type: 'string' }, 'pg-named-statements': { type: 'string' }, 'imported-message-retention-days': { type: 'string' }, 'webhook-private-addresses': { type: 'string' }, 'webhook-allowed-networks': { type: 'string' }, proof: { type: 'string' }, consistency: { type: 'string' }, checkpoint: { type: 'string' }, keys: { type: 'string' }, out: { type: 'string' },
     },
   });
   if (values.help) return print(help);
@@ -250,13 +256,24 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'checkpoint':
     case 'keys': {
+      const [action, algorithm] = positionals;
+      // Checked before the database is opened, so a mistyped action creates no data folder.
+      if (command === 'keys') {
+        if (action === 'rotate' && algorithm !== undefined && !isSignatureAlgorithm(algorithm)) {
+          process.stderr.write(`sluice: keys rotate needs ml-dsa-65, sm2-sm3 or ed25519, not "${algorithm}"\nRun "sluice keys --help" for the options.\n`);
+          return 2;
+        }
+        if (!((action === 'export' && algorithm === undefined) || (action === 'rotate' && algorithm !== undefined))) {
+          process.stderr.write(`sluice: keys needs "export" or "rotate ml-dsa-65|sm2-sm3|ed25519"\n\n${help}\n`);
+          return 2;
+        }
+      }
       const platform = await openPlatform(config);
       try {
         if (command === 'checkpoint') {
           const made = await platform.checkpoints.checkpoint();
           return print(made ? `Signed checkpoint of ${made.treeSize} entries, root ${made.root}` : 'The latest checkpoint already covers the whole journal.');
         }
-        const [action, algorithm] = positionals;
         if (action === 'export') {
           const text = `${JSON.stringify(await platform.checkpoints.keysFile(), null, 2)}\n`;
           if (values.out) writeFileSync(values.out, text);
@@ -346,6 +363,12 @@ function keepServingWithoutOutput(): void {
       if (error.code !== 'EPIPE') throw error;
     });
   }
+}
+
+/** A client command given no action: one line saying so, then its usage, on standard error. */
+function missingAction(command: string, help: string): number {
+  process.stderr.write(`sluice: ${command} needs an action\n\n${help}\n`);
+  return 2;
 }
 
 function print(text: string): number {
