@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from './db/index.ts';
 import { HYBRID_SUITES, isHashAlgorithm, type HashAlgorithm, type SignatureSuite } from './crypto/index.ts';
 import { LIMITS } from './kernel/index.ts';
 import { PAYMENT_LIMITS, parseWebhookAllowedNetworks } from './modules/payments/index.ts';
@@ -117,9 +118,9 @@ export function resolveKeySecret(config: Config): string {
   if (config.keySecret) return config.keySecret;
   const file = join(config.dataDir, 'key-secret');
   if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
     try {
-      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     } catch (error) {
       // Another process starting at the same moment wrote it first; read theirs.
       if ((error as { code?: string }).code !== 'EEXIST') throw error;

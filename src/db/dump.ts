@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { PRIVATE_FILE_MODE } from './sqlite.ts';
 import { once } from 'node:events';
 import { boundedLines, type BoundedLine } from '../kernel/index.ts';
 import type { Database, SqlValue } from './port.ts';
@@ -31,7 +32,8 @@ const PAGE_ROWS = 1000;
 type Header = { format: string; version: number; source: string; tables: { name: string; columns: string[] }[] };
 
 export async function exportDump(db: Database, tables: readonly TableSpec[], file: string): Promise<Record<string, number>> {
-  const out = createWriteStream(file, { encoding: 'utf8' });
+  // A dump is the whole installation: only its owner may read a new one.
+  const out = createWriteStream(file, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   const write = async (line: string) => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { DatabaseUnavailableError, type Database, type Queryable, type Row, type SqlValue } from './port.ts';
@@ -54,9 +54,19 @@ function directQueryable(db: BetterSqlite3.Database): Queryable {
  * settles once every commit it could have seen is flushed, so nobody hears of anything a power cut
  * could take back. Checkpoints run in a worker thread for the same reason.
  */
+/** Modes of what Sluice creates to hold an installation's data: readable by its owner only. */
+export const PRIVATE_DIRECTORY_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
 export function openSqlite(file: string): Database {
   const inMemory = file === ':memory:';
-  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  if (!inMemory) {
+    // The file holds every balance, party and key hash: only its owner may read it. A folder made
+    // here is the owner's alone; a new file is made 0600 before SQLite opens it, and SQLite gives
+    // the WAL and its index the database file's mode. Existing files keep what their owner chose.
+    mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+    closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
+  }
   const db = new BetterSqlite3(file);
   db.defaultSafeIntegers(true);
   db.pragma('journal_mode = WAL');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,8 @@ describe('portable dump', () => {
     await loadDemo(source, { payments: 10, history: false });
     const file = join(scratch(), 'dump.jsonl');
     await exportDump(source.db, ALL_TABLES, file);
+    // The dump holds the whole installation: a new one is its owner's alone.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const headBefore = await source.journal.head();
     await expect(importDump(source.db, ALL_TABLES, file, () => isEmptyInstallation(source))).rejects.toBeInstanceOf(DumpError);
     expect(await source.journal.head()).toEqual(headBefore);

@@ -122,4 +122,19 @@ describe('SQLite adapter on a file', () => {
     await pipelined.durable;
     await db.close();
   });
+
+  it('makes a new data folder and database readable by their owner only, the WAL included', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'sluice-modes-'));
+    const file = join(parent, 'nested', 'data', 'sluice.db');
+    const db = openSqlite(file);
+    await db.exec('CREATE TABLE secrets (value TEXT)');
+    await db.run("INSERT INTO secrets (value) VALUES ('balance')");
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(join(parent, 'nested', 'data'))).toBe(0o700);
+    expect(mode(join(parent, 'nested'))).toBe(0o700);
+    expect(mode(file)).toBe(0o600);
+    expect(mode(`${file}-wal`)).toBe(0o600);
+    expect(mode(`${file}-shm`)).toBe(0o600);
+    await db.close();
+  });
 });
