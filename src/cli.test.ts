@@ -77,4 +77,25 @@ describe('sluice with arguments it cannot use', () => {
     expect(statement.status).toBe(2);
     expect(statement.stderr.split('\n')[0]).toBe('sluice: statement needs --account and --date');
   });
+
+  it('refuses to read an installation from a data folder that holds none, and creates nothing there', { timeout: RUN_TIMEOUT_MS * 5 }, () => {
+    const folder = join(dataDir, 'mistyped-backup');
+    const refusal = `sluice: no installation in ${folder} (it holds no sluice.db); check SLUICE_DATA_DIR or --data\n`;
+    for (const args of [['verify'], ['checkpoint'], ['keys', 'export'], ['export', join(dataDir, 'dump.jsonl')]]) {
+      const answer = sluice(...args, '--data', folder);
+      expect(answer.status, args.join(' ')).toBe(2);
+      expect(answer.stderr, args.join(' ')).toBe(`${refusal}Run "sluice ${args[0]} --help" for the options.\n`);
+    }
+    expect(existsSync(folder)).toBe(false);
+    expect(existsSync(join(dataDir, 'dump.jsonl'))).toBe(false);
+  });
+
+  it('names a dump it cannot read before it makes an installation to load it into', { timeout: RUN_TIMEOUT_MS }, () => {
+    const folder = join(dataDir, 'import-target');
+    const missing = join(dataDir, 'no-such-dump.jsonl');
+    const answer = sluice('import', missing, '--data', folder);
+    expect(answer.status).toBe(1);
+    expect(answer.stderr).toBe(`sluice: ENOENT: no such file or directory, access '${missing}'\n`);
+    expect(existsSync(folder)).toBe(false);
+  });
 });

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, resolveKeySecret, type Config, type Flags } from './config.ts';
 import { isSignatureAlgorithm } from './crypto/index.ts';
 import { verifyConsistencyFiles, verifyProofFiles } from './modules/journal/index.ts';
@@ -202,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
     case 'verify': {
       if (values.consistency !== undefined) return verifyConsistencyOffline(values.consistency, values.keys, values.checkpoint, values.json === true);
       if (values.proof !== undefined || values.keys !== undefined) return verifyOffline(values.proof, values.keys, values.json === true);
+      requireInstallation(config);
       const platform = await openPlatform(config);
       try {
         const report = await platform.verify((checked, total) => process.stderr.write(`\rchecked ${checked} of ${total} journal entries`));
@@ -232,6 +234,9 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`sluice: ${command} needs a FILE\n\n${help}\n`);
         return 2;
       }
+      // A dump that cannot be read is named before an empty installation is made to receive it.
+      if (command === 'import') accessSync(file, constants.R_OK);
+      else requireInstallation(config);
       const platform = await openPlatform(config);
       try {
         if (command === 'export') {
@@ -268,6 +273,7 @@ async function main(argv: string[]): Promise<number> {
           return 2;
         }
       }
+      requireInstallation(config);
       const platform = await openPlatform(config);
       try {
         if (command === 'checkpoint') {
@@ -363,6 +369,16 @@ function keepServingWithoutOutput(): void {
       if (error.code !== 'EPIPE') throw error;
     });
   }
+}
+
+/**
+ * The commands that read an installation (verify, checkpoint, keys, export) refuse an embedded data
+ * folder that holds no database, rather than creating an empty one there: a mistyped --data would
+ * otherwise be verified as a clean journal of 0 entries, or exported as an empty dump.
+ */
+function requireInstallation(config: Config): void {
+  if (config.databaseUrl || existsSync(join(config.dataDir, 'sluice.db'))) return;
+  throw new ConfigError(`no installation in ${config.dataDir} (it holds no sluice.db); check SLUICE_DATA_DIR or --data`);
 }
 
 /** A client command given no action: one line saying so, then its usage, on standard error. */
