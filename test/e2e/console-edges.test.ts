@@ -102,6 +102,34 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     }, '/risk/rules');
   });
 
+  it('names the field of a refused action by its label, in Chinese, not by the request\'s JSON pointer', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await onChineseListsPage(page, async () => {
+      await page.getByRole('tab', { name: '制裁名单筛查' }).click({ timeout: UI_TIMEOUT_MS });
+      // Longer than the 300 characters the server screens; the form itself sets no limit.
+      // By its card: the watch-list import form beside it has a field of the same id.
+      const card = page.locator('.ant-card', { hasText: '筛查姓名' });
+      await card.locator('input').fill('王'.repeat(301), { timeout: UI_TIMEOUT_MS });
+      await card.locator('button[type=submit]').click();
+      const notice = page.locator('.ant-message-notice');
+      await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toEqual(['姓名：最多 300 个字符']);
+      // The browser logs the 400 answer, which is expected here.
+      browser.takeErrors();
+    });
+  });
+
+  it('names the field of a rule a draft is refused for by its label and the rule\'s number', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/risk/rules`);
+    await page.getByRole('button', { name: 'New draft' }).click({ timeout: UI_TIMEOUT_MS });
+    // Longer than the 200 characters the server takes for a rule's name; the form itself sets no limit.
+    await page.getByLabel('Rule name', { exact: true }).fill('n'.repeat(201), { timeout: UI_TIMEOUT_MS });
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    const alert = page.getByTestId('rule-editor').locator('.ant-alert-description');
+    await expect.poll(() => alert.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('Rule name (item 1): at most 200 characters');
+    browser.takeErrors();
+  });
+
   it('names the bad lines of a refused CSV import on a Chinese page, their column and reason in Chinese, then how many more', { timeout: 90_000 }, async () => {
     const { page } = browser;
     await onChineseListsPage(page, async () => {

@@ -14,6 +14,8 @@ export interface Problem {
 /** Any answer other than 2xx. `status` 0 means the server could not be reached. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  /** The labels (message keys, by pointer) of the fields of the action that was refused (api/actions.ts). */
+  fieldLabels?: Readonly<Record<string, string>>;
   constructor(
     readonly status: number,
     readonly problem: Problem,

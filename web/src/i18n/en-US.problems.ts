@@ -8,6 +8,7 @@
 export const enUSProblems = {
   'problem.unknown': 'The server refused the request ({code}).',
   'problem.withField': '{field}: {message}',
+  'problem.fieldOfItem': '{field} (item {index})',
   'problem.unreachable': 'The server cannot be reached.',
   'problem.fileLine': 'line {line}: {message}',
   'problem.moreLines': 'and {count} more',

@@ -7,6 +7,7 @@ import type { ProblemMessageKey } from './en-US.problems.ts';
 export const zhCNProblems: Readonly<Record<ProblemMessageKey, string>> = {
   'problem.unknown': '服务器拒绝了请求（{code}）。',
   'problem.withField': '{field}：{message}',
+  'problem.fieldOfItem': '{field}（第 {index} 项）',
   'problem.unreachable': '无法连接服务器。',
   'problem.fileLine': '第 {line} 行：{message}',
   'problem.moreLines': '另有 {count} 行',

@@ -18,6 +18,8 @@ interface FieldError { readonly pointer: string; readonly code: string; readonly
 type FieldFault = { readonly pointer?: string; readonly code: string; readonly detail?: string };
 interface RefusedRequest extends Error {
   readonly status: number;
+  /** The labels of the fields of the action that sent the request, as message keys (api/actions.ts). */
+  readonly fieldLabels?: Readonly<Record<string, string>>;
   readonly problem: { readonly code?: string; readonly detail?: string; readonly errors?: readonly FieldError[]; readonly invalid_lines?: unknown; readonly syntax?: unknown };
 }
 type Translate = (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
@@ -81,17 +83,50 @@ export function fieldErrorText(t: Translate, locale: Locale, entry: FieldFault):
   return schemaPhrase(t, entry) ?? codeMessage(t, entry.code) ?? fallback(t, locale, entry.code, entry.detail);
 }
 
-/** The message for a failed request; `labels` names the fields of the form that sent it. */
+/** An array index in a pointer (`/rules/3/expression`), which a label's pointer writes as `*`. */
+const INDEX_SEGMENT = /\/(\d+)(?=\/|$)/g;
+
+/**
+ * The label of the field at `pointer`: from the page's `labels`, else from the labels of the action
+ * that sent the request (message keys). A label found through `*` for an array index says which item
+ * ("CEL expression (item 4)"). Undefined for a field neither labels.
+ */
+export function fieldLabel(t: Translate, pointer: string, labels: FieldLabels = {}, keys: Readonly<Record<string, string>> = {}): string | undefined {
+  const exact = labels[pointer] ?? (isMessageKey(keys[pointer] ?? '') ? t(keys[pointer] as MessageKey) : undefined);
+  if (exact !== undefined) return exact;
+  const pattern = pointer.replace(INDEX_SEGMENT, '/*');
+  if (pattern === pointer) return undefined;
+  const key = keys[pattern];
+  const label = labels[pattern] ?? (key !== undefined && isMessageKey(key) ? t(key) : undefined);
+  const index = Number(/\/(\d+)(?=\/|$)/.exec(pointer)?.[1] ?? Number.NaN);
+  if (label === undefined) return undefined;
+  return Number.isSafeInteger(index) ? t('problem.fieldOfItem', { field: label, index: index + 1 }) : label;
+}
+
+/** The message for a failed request; `labels` names the fields of the form that sent it, over those of the action that sent it. */
 export function problemText(t: Translate, locale: Locale, error: unknown, labels: FieldLabels = {}): string {
+  return refusalText(t, locale, error, labels, true);
+}
+
+/** The message for a failed request shown under the one field it was about, which needs no naming. */
+export function problemTextUnderField(t: Translate, locale: Locale, error: unknown): string {
+  return refusalText(t, locale, error, {}, false);
+}
+
+function refusalText(t: Translate, locale: Locale, error: unknown, labels: FieldLabels, named: boolean): string {
   if (!isRefusedRequest(error)) return error instanceof Error ? error.message : String(error);
   if (error.status === 0) return t('problem.unreachable');
   const { problem } = error;
   const first = problem.errors?.[0];
   const phrase = first ? schemaPhrase(t, first) : null;
-  if (first && phrase) return t('problem.withField', { field: labels[first.pointer] ?? first.pointer, message: phrase });
+  // A schema error is a phrase about a field ("at most 300 characters"), said after the field's
+  // label: the form's, else the one of the action that sent the request, never the raw pointer.
+  if (first && phrase) return named ? t('problem.withField', { field: fieldLabel(t, first.pointer, labels, error.fieldLabels) ?? first.pointer, message: phrase }) : phrase;
   const code = problem.code ?? `HTTP ${error.status}`;
   const message = syntaxText(t, problem) ?? codeMessage(t, problem.code) ?? (first && codeMessage(t, first.code)) ?? fallback(t, locale, code, problem.detail);
-  const label = first ? labels[first.pointer] : undefined;
+  // A code's message is a sentence of its own ("The CSV file has lines that are not valid
+  // entries"); the form names the field before it where that helps.
+  const label = first && named ? fieldLabel(t, first.pointer, labels) : undefined;
   return label ? t('problem.withField', { field: label, message }) : message;
 }
 

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Progress, Row, Space, Table, Tag, Typography } from 'antd';
 import { SafetyCertificateOutlined, SignatureOutlined } from '@ant-design/icons';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
 import { ApiError, api } from '../../api/client.ts';
 import type { Checkpoint, VerifyJob } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -94,7 +96,7 @@ function VerifyCard() {
   const start = async () => {
     setFailure(null);
     try {
-      const started = await api.post<VerifyJob>('/v1/journal/verify-jobs');
+      const started = await callAction<VerifyJob>(ACTIONS.verifyJournal);
       setJob(started);
       if (started.status === 'running') follow(started.id);
     } catch (error) {
@@ -152,7 +154,7 @@ function Checkpoints() {
   useEffect(() => void load(0, false), []);
   const sign = async () => {
     try {
-      await api.post('/v1/journal/checkpoints');
+      await callAction(ACTIONS.signCheckpoint);
       void message.success(t('journal.signed'));
       void load(0, false);
     } catch (error) {

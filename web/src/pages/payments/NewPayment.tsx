@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Form, Input, Row, Select, Space, Typography } from 'antd';
-import { ApiError, api, newId, type Page } from '../../api/client.ts';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
+import { ApiError, newId, type Page } from '../../api/client.ts';
 import type { Account, FxQuote, Party, Payment } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate } from '../../app/router.ts';
@@ -102,7 +104,7 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
     setFailure(null);
     const firm = quote.quote && quote.forAmount === amountMinor && Date.parse(quote.quote.expires_at) - Date.now() > QUOTE_MARGIN_MS ? quote.quote.id : undefined;
     try {
-      const payment = await api.post<Payment>('/v1/payments', {
+      const payment = await callAction<Payment>(ACTIONS.sendPayment, { body: {
         id: newId(),
         debtor_account: values.debtor_account,
         creditor_account: values.creditor_account,
@@ -112,7 +114,7 @@ function PaymentForm({ customers }: { readonly customers: readonly CustomerAccou
         ...(values.purpose ? { purpose: values.purpose } : {}),
         ...(values.remittance_information ? { remittance_information: values.remittance_information } : {}),
         ...(firm ? { quote_id: firm } : {}),
-      });
+      } });
       void message.success(t('payments.submitted', { status: payment.status }));
       navigate(paymentPath(payment.uetr));
     } catch (error) {
@@ -197,10 +199,9 @@ function useLiveQuote(sell: string | undefined, buy: string | undefined, amountM
     const controller = new AbortController();
     let renew: number | undefined;
     const timer = window.setTimeout(() => {
-      api
-        .post<FxQuote & { sell_amount: string; buy_amount: string; sell_currency: string; buy_currency: string }>(
-          '/v1/fx/quotes', { sell_currency: sell, buy_currency: buy, sell_amount: amountMinor, ttl_seconds: QUOTE_TTL_SECONDS }, { signal: controller.signal },
-        )
+      callAction<FxQuote & { sell_amount: string; buy_amount: string; sell_currency: string; buy_currency: string }>(ACTIONS.quoteFx, {
+        body: { sell_currency: sell, buy_currency: buy, sell_amount: amountMinor, ttl_seconds: QUOTE_TTL_SECONDS }, signal: controller.signal,
+      })
         .then(
           (answer) => {
             if (controller.signal.aborted) return;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { App, Button, Card, Col, Descriptions, Popconfirm, Row, Space, Steps, Tag, Timeline, Typography } from 'antd';
-import { api } from '../../api/client.ts';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
 import type { Hop, Payment, Tracking } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
@@ -58,6 +59,9 @@ export default function PaymentDetail({ route }: { readonly route: Route }) {
   );
 }
 
+/** The console's action (api/actions.ts) for each operation on a payment. */
+const PAYMENT_ACTIONS = { accept: ACTIONS.acceptPayment, cancel: ACTIONS.cancelPayment, return: ACTIONS.returnPayment } as const;
+
 function Summary({ payment, status, onChanged }: { readonly payment: Payment; readonly status: string; readonly onChanged: () => void }) {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
@@ -66,7 +70,7 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
   const act = async (action: 'accept' | 'cancel' | 'return', body?: unknown) => {
     setBusy(action);
     try {
-      await api.post(`/v1/payments/${payment.uetr}/${action}`, body);
+      await callAction(PAYMENT_ACTIONS[action], { params: { uetr: payment.uetr }, body });
       void message.success(t('payments.actionDone'));
       onChanged();
     } catch (error) {

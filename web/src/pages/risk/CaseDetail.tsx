@@ -1,5 +1,7 @@
 import { useMemo, useState } from 'react';
 import { App, Button, Card, Checkbox, Col, Descriptions, Form, Input, Row, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
 import { api } from '../../api/client.ts';
 import { normaliseGraph, type CaseDetail as CaseView } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -49,10 +51,10 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
   const { message } = App.useApp();
   const showFailure = useFailureToast();
   const [busy, setBusy] = useState<string | null>(null);
-  const act = async (what: string, body: unknown) => {
+  const act = async (what: 'moveCase' | 'assignCase', body: unknown) => {
     setBusy(what);
     try {
-      await api.post(`/v1/risk/cases/${item.id}/${what}`, body);
+      await callAction(ACTIONS[what], { params: { id: item.id }, body });
       void message.success(t('cases.updated'));
       onChanged();
       return true;
@@ -81,11 +83,11 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
       />
       {!closed && (
         <Row gutter={[24, 8]} style={{ marginTop: 8 }}>
-          <Col xs={24} xl={14}><TransitionForm item={item} busy={busy === 'transition'} onSubmit={(body) => act('transition', body)} /></Col>
+          <Col xs={24} xl={14}><TransitionForm item={item} busy={busy === 'moveCase'} onSubmit={(body) => act('moveCase', body)} /></Col>
           <Col xs={24} xl={10}>
-            <Form layout="inline" onFinish={({ assignee }: { assignee: string }) => void act('assign', { assignee })}>
+            <Form layout="inline" onFinish={({ assignee }: { assignee: string }) => void act('assignCase', { assignee })}>
               <Form.Item label={t('cases.assignTo')} name="assignee" rules={[{ required: true, whitespace: true, message: t('form.required') }]}><Input style={{ width: 160 }} /></Form.Item>
-              <Button htmlType="submit" loading={busy === 'assign'}>{t('cases.assign')}</Button>
+              <Button htmlType="submit" loading={busy === 'assignCase'}>{t('cases.assign')}</Button>
             </Form>
           </Col>
         </Row>
@@ -183,7 +185,7 @@ function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChange
   const add = async ({ text }: { text: string }) => {
     setSaving(true);
     try {
-      await api.post(`/v1/risk/cases/${item.id}/notes`, { text });
+      await callAction(ACTIONS.addCaseNote, { params: { id: item.id }, body: { text } });
       form.resetFields();
       onChanged();
     } catch (error) {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { App, Button, Card, Form, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { api } from '../../api/client.ts';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
 import type { Decision, Hold } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
@@ -102,7 +103,7 @@ function Holds() {
   const resolve = async (hold: Hold, action: 'release' | 'reject') => {
     setBusy(`${hold.id}:${action}`);
     try {
-      await api.post(`/v1/risk/holds/${hold.id}/${action}`, {});
+      await callAction(action === 'release' ? ACTIONS.releaseHold : ACTIONS.rejectHold, { params: { id: hold.id }, body: {} });
       void message.success(t('risk.holdResolved'));
       holds.reload();
     } catch (error) {

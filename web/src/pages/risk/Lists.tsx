@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Col, DatePicker, Form, Input, Popconfirm, Progress, Row, Select, Space, Table, Tabs, Tag, Typography, Upload } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import { ApiError, api, endSessionIfRefused, type Page, type Problem } from '../../api/client.ts';
+import { callAction, labelled } from '../../api/act.ts';
+import { ACTIONS, actionPath, type ConsoleAction } from '../../api/actions.ts';
+import { ApiError, endSessionIfRefused, withQuery, type Page, type Problem } from '../../api/client.ts';
 import type { ListEntry } from '../../api/risk.ts';
 import { useFeature } from '../../api/features.ts';
 import { currentKey } from '../../api/session.ts';
@@ -60,7 +62,7 @@ function Entries() {
   const add = async (values: { list: string; kind: string; value: string; reason: string; expires?: { toISOString(): string } }) => {
     setAdding(true);
     try {
-      await api.post('/v1/risk/lists/entries', { list: values.list, kind: values.kind, value: values.value.trim(), reason: values.reason, ...(values.expires ? { expires_at: values.expires.toISOString() } : {}) });
+      await callAction(ACTIONS.addListEntry, { body: { list: values.list, kind: values.kind, value: values.value.trim(), reason: values.reason, ...(values.expires ? { expires_at: values.expires.toISOString() } : {}) } });
       void message.success(t('lists.added'));
       form.resetFields(['value', 'reason', 'expires']);
       entries.reload();
@@ -76,7 +78,7 @@ function Entries() {
   };
   const remove = async (entry: ListEntry, reason: string) => {
     try {
-      await api.delete(`/v1/risk/lists/entries/${entry.id}`, { query: { reason } });
+      await callAction(ACTIONS.removeListEntry, { params: { id: entry.id }, query: { reason } });
       void message.success(t('lists.removed'));
       entries.reload();
     } catch (error) {
@@ -151,7 +153,7 @@ function CsvImport({ onDone }: { readonly onDone: () => void }) {
   const importFile = async (file: File) => {
     setBusy(true);
     try {
-      const result = await api.post<{ added: number; skipped: number }>('/v1/risk/lists/import', { csv: await file.text() });
+      const result = await callAction<{ added: number; skipped: number }>(ACTIONS.importListEntries, { body: { csv: await file.text() } });
       void message.success(t('lists.csvImported', { added: result.added, skipped: result.skipped }));
       onDone();
     } catch (error) {
@@ -211,7 +213,7 @@ function Screening() {
     if (file.size > WATCH_LIST_MAX_BYTES) return void message.error(t('lists.fileTooLarge'));
     setUploadPercent(0);
     try {
-      const report = await uploadWithProgress(`/v1/risk/screening/lists?${new URLSearchParams({ name, format })}`, file, format === 'csv' ? 'text/csv' : 'application/x-ndjson', setUploadPercent);
+      const report = await uploadWithProgress(ACTIONS.importWatchList, { name, format }, file, format === 'csv' ? 'text/csv' : 'application/x-ndjson', setUploadPercent);
       // The lines skipped as unreadable are named too (the first few, by line and reason), so the file can be fixed.
       const unreadable = lineTexts(t, locale, report.malformed.filter((line) => typeof line.code === 'string').map((line) => ({ line: line.line, code: line.code, detail: line.reason })), report.malformed.length);
       const summary = t('lists.imported', { imported: report.imported, skipped: report.skipped, malformed: report.malformed.length });
@@ -227,7 +229,7 @@ function Screening() {
   const screen = async ({ name }: { name: string }) => {
     setScreening(true);
     try {
-      setAnswer(await api.post<ScreenAnswer>('/v1/risk/screening/screen', { name }));
+      setAnswer(await callAction<ScreenAnswer>(ACTIONS.screenName, { body: { name } }));
     } catch (error) {
       showFailure(error);
     } finally {
@@ -290,10 +292,10 @@ function Screening() {
 /** fetch cannot report upload progress; XMLHttpRequest can, which matters for a large list file. */
 interface ImportReport { readonly imported: number; readonly skipped: number; readonly malformed: readonly { readonly line: number; readonly code: string; readonly reason?: string }[] }
 
-function uploadWithProgress(path: string, file: File, contentType: string, onProgress: (percent: number) => void): Promise<ImportReport> {
+function uploadWithProgress(action: ConsoleAction, query: Readonly<Record<string, string>>, file: File, contentType: string, onProgress: (percent: number) => void): Promise<ImportReport> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
-    request.open('POST', path);
+    request.open(action.method, withQuery(actionPath(action), query));
     const key = currentKey();
     if (key) request.setRequestHeader('authorization', `Bearer ${key}`);
     request.setRequestHeader('content-type', contentType);
@@ -302,9 +304,9 @@ function uploadWithProgress(path: string, file: File, contentType: string, onPro
       endSessionIfRefused(request.status, key);
       if (request.status >= 200 && request.status < 300) return resolve(JSON.parse(request.responseText) as ImportReport);
       try {
-        reject(new ApiError(request.status, { ...(JSON.parse(request.responseText) as Problem), status: request.status }));
+        reject(labelled(new ApiError(request.status, { ...(JSON.parse(request.responseText) as Problem), status: request.status }), action));
       } catch {
-        reject(new ApiError(request.status, { status: request.status }));
+        reject(labelled(new ApiError(request.status, { status: request.status }), action));
       }
     };
     request.onerror = () => reject(new ApiError(0, { status: 0, code: 'unreachable' }));

@@ -1,12 +1,15 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, Form, Input, Row, Select, Space, Typography } from 'antd';
 import { CheckCircleTwoTone, CloseCircleTwoTone, MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
-import { ApiError, api } from '../../api/client.ts';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS, actionLabels } from '../../api/actions.ts';
+import { ApiError } from '../../api/client.ts';
 import type { Rule, Ruleset, ValidationAnswer } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { NumberInput } from '../../components/NumberInput.tsx';
 import { Loadable } from '../../components/States.tsx';
 import { useApi } from '../../lib/useApi.ts';
+import { problemTextUnderField } from '../../lib/problems.ts';
 import { useProblemText } from '../../lib/useProblems.ts';
 
 /** An expression is checked this long after the last keystroke, not on every one. */
@@ -70,13 +73,9 @@ function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | nu
   const [form] = Form.useForm<DraftFields>();
   const [failure, setFailure] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
+  // A refusal names the field at fault by its label; one inside a rule (`/rules/3/expression`) says which rule.
   const describe = useProblemText();
-  // A refusal names the field at fault; one inside a rule (`/rules/3/expression`) is told by its pointer.
-  const failureText = (error: ApiError) => {
-    const text = describe(error, { '/name': t('rules.name'), '/thresholds/review_at': t('rules.reviewAt'), '/thresholds/decline_at': t('rules.declineAt') });
-    const pointer = error.problem.errors?.[0]?.pointer;
-    return pointer && pointer.startsWith('/rules/') && !text.includes(pointer) ? `${text} (${pointer})` : text;
-  };
+  const failureText = (error: ApiError) => describe(error, actionLabels(t, ACTIONS.createRuleset));
   const initial: DraftFields = base
     ? { name: base.name, review_at: base.thresholds.review_at, decline_at: base.thresholds.decline_at, rules: base.rules.map(fieldsOf) }
     : { name: 'New ruleset', review_at: 50, decline_at: 80, rules: [EXAMPLE_RULE] };
@@ -85,7 +84,7 @@ function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | nu
     setSaving(true);
     setFailure(null);
     try {
-      const created = await api.post<Ruleset>('/v1/risk/rulesets', bodyOf(fields));
+      const created = await callAction<Ruleset>(ACTIONS.createRuleset, { body: bodyOf(fields) });
       void message.success(t('rules.draftSaved', { version: created.version }));
       onCreated(created);
     } catch (error) {
@@ -180,8 +179,7 @@ function RuleEditor({ base, onCreated, onCancel }: { readonly base: Ruleset | nu
 
 /** A CEL expression with the server's verdict under it: compiled, type-checked and probed. */
 function ExpressionField({ name }: { readonly name: number }) {
-  const { t } = useI18n();
-  const describe = useProblemText();
+  const { t, locale } = useI18n();
   const form = Form.useFormInstance<DraftFields>();
   const expression = Form.useWatch(['rules', name, 'expression'], form) as string | undefined;
   const [verdict, setVerdict] = useState<{ ok: boolean; text: string } | null>(null);
@@ -189,21 +187,22 @@ function ExpressionField({ name }: { readonly name: number }) {
     if (!expression?.trim()) return setVerdict(null);
     const controller = new AbortController();
     const timer = window.setTimeout(() => {
-      api.post<ValidationAnswer>('/v1/risk/rules/validate', { expression }, { signal: controller.signal }).then(
+      callAction<ValidationAnswer>(ACTIONS.validateExpression, { body: { expression }, signal: controller.signal }).then(
         (answer) => {
           const ok = answer.valid ?? answer.ok ?? true;
           const first = answer.errors?.[0];
           const why = typeof first === 'string' ? first : first?.message ?? first?.detail ?? answer.detail ?? '';
           setVerdict({ ok, text: ok ? t('rules.valid', { type: answer.type ?? 'bool' }) : why });
         },
-        (error: unknown) => !controller.signal.aborted && setVerdict({ ok: false, text: describe(error) }),
+        // Said under the expression it is about, in the reader's language.
+        (error: unknown) => !controller.signal.aborted && setVerdict({ ok: false, text: problemTextUnderField(t, locale, error) }),
       );
     }, VALIDATE_DEBOUNCE_MS);
     return () => {
       controller.abort();
       window.clearTimeout(timer);
     };
-  }, [expression, t]);
+  }, [expression, t, locale]);
   return (
     <Form.Item label={t('rules.expression')} name={[name, 'expression']} rules={[{ required: true, message: t('form.required') }]} extra={verdict && (
       <Typography.Text type={verdict.ok ? 'success' : 'danger'} data-testid="expression-verdict">

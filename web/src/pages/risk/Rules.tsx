@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { App, Button, Card, Col, Descriptions, Progress, Row, Space, Table, Tag, Typography } from 'antd';
 import { ExperimentOutlined, PlusOutlined, RocketOutlined } from '@ant-design/icons';
-import { api, type Page } from '../../api/client.ts';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
+import type { Page } from '../../api/client.ts';
 import type { Rule, Ruleset } from '../../api/risk.ts';
 import { useFeature } from '../../api/features.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -136,7 +138,7 @@ function Backtest({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onD
     setStartedAt(Date.now());
     setElapsed(0);
     try {
-      await api.post(`/v1/risk/rulesets/${ruleset.id}/backtest`, { days });
+      await callAction(ACTIONS.backtestRuleset, { params: { id: ruleset.id }, body: { days } });
       void message.success(t('rules.backtestDone'));
       onDone();
     } catch (error) {
@@ -172,7 +174,7 @@ function Promote({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onDo
   const promote = async (stage: 'shadow' | 'live') => {
     setBusy(stage);
     try {
-      await api.post(`/v1/risk/rulesets/${ruleset.id}/promote`, { stage });
+      await callAction(ACTIONS.promoteRuleset, { params: { id: ruleset.id }, body: { stage } });
       void message.success(t('rules.promoted', { stage }));
       onDone();
     } catch (error) {

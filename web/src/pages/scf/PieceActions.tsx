@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { App, Button, Form, Input, Modal, Select, Space } from 'antd';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
-import { api, newId } from '../../api/client.ts';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS, type ActionName } from '../../api/actions.ts';
+import { newId } from '../../api/client.ts';
 import type { Piece, ScfProgram } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { NumberInput } from '../../components/NumberInput.tsx';
@@ -21,6 +23,11 @@ export function actionsFor(piece: Piece): readonly Action[] {
   }
 }
 
+/** The console's action (api/actions.ts) for each operation on a piece. */
+const PIECE_ACTIONS = {
+  'sign-off': 'signOffPiece', decline: 'declinePiece', split: 'splitPiece', transfer: 'transferPiece', finance: 'financePiece', repurchase: 'repurchasePiece',
+} as const satisfies Readonly<Record<Action, ActionName>>;
+
 const actingParty = (piece: Piece, action: Action) => (action === 'sign-off' || action === 'decline' ? piece.pending_holder_id ?? piece.holder_id : piece.holder_id);
 
 /**
@@ -37,7 +44,7 @@ export function PieceActions({ piece, program, scale, onDone }: { readonly piece
   const run = async (action: Action, fields: Record<string, unknown> = {}) => {
     setBusy(true);
     try {
-      await api.post(`/v1/scf/pieces/${piece.id}/${action}`, { id: newId(), acting_party_id: actingParty(piece, action), ...fields });
+      await callAction(ACTIONS[PIECE_ACTIONS[action]], { params: { piece_id: piece.id }, body: { id: newId(), acting_party_id: actingParty(piece, action), ...fields } });
       void message.success(t('scf.operationDone', { action: t(`scf.action.${action}`) }));
       setOpen(null);
       onDone();

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Alert, Card, Typography, Upload } from 'antd';
 import { InboxOutlined } from '@ant-design/icons';
-import { api } from '../../api/client.ts';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { ProofResult, type ProofVerification } from './ProofResult.tsx';
 import { useProblemText } from '../../lib/useProblems.ts';
@@ -32,7 +33,7 @@ export default function ProofCheck() {
     }
     setBusy(true);
     try {
-      setResult(await api.post<ProofVerification>('/v1/journal/proofs/verify', { proof }));
+      setResult(await callAction<ProofVerification>(ACTIONS.verifyProof, { body: { proof } }));
     } catch (error) {
       setFailure(describe(error));
     } finally {

@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { Button, Card, Descriptions, Space, Table, Tag, Tree, Typography } from 'antd';
 import { DownloadOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
+import { callAction } from '../../api/act.ts';
+import { ACTIONS } from '../../api/actions.ts';
 import { api } from '../../api/client.ts';
 import type { Piece, ScfProgram, VoucherView } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -134,7 +136,7 @@ function ProofButtons({ voucherId }: { readonly voucherId: string }) {
   const verify = async () => {
     setBusy('verify');
     try {
-      setResult(await api.post<ProofVerification>('/v1/journal/proofs/verify', { proof: await fetchProof() }));
+      setResult(await callAction<ProofVerification>(ACTIONS.verifyProof, { body: { proof: await fetchProof() } }));
     } catch (error) {
       fail(error);
     } finally {
