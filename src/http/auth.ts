@@ -71,6 +71,11 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
       key = { key: found, until: now + CACHE_TTL_MS };
       if (revocations === revocationsBefore) cache.set(text, key);
     }
+    // The request's later log lines (its completion, a refusal, an error) name the key that made it,
+    // so an operator can tell from the logs which key did what. Its id only: the id is shown in key
+    // listings and is no use without the key's text. Bound to the request's own logger, as the
+    // trace ids are (tracing.ts), which costs less than a child logger.
+    (request.log as { setBindings?: (bindings: Record<string, string>) => void }).setBindings?.({ key_id: key.key.id });
     if (!allows(key.key.role, permission)) throw new ProblemError(403, 'forbidden', `the ${key.key.role} role may not ${permission}`);
     request.principal = key.key;
   });

@@ -42,6 +42,8 @@ export interface ApiOptions {
   readonly webhookAllowedNetworks?: readonly string[];
   /** Answers webhook host names instead of DNS, so that no test depends on the network. */
   readonly webhookResolver?: WebhookResolver;
+  /** pino options for the app's logger (a `stream` captures its lines); silent by default. */
+  readonly logger?: object;
 }
 
 export async function startApi(open: () => Promise<Database>, options: ApiOptions = {}): Promise<Api> {
@@ -54,7 +56,7 @@ export async function startApi(open: () => Promise<Database>, options: ApiOption
   });
   const adminKey = await platform.auth.bootstrap();
   if (!adminKey) throw new Error('a fresh database must hand out a bootstrap key');
-  const app = await buildApp({ platform, metrics, logger: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000, version: 'test' });
+  const app = await buildApp({ platform, metrics, logger: options.logger ?? false, rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000, version: 'test' });
   await app.ready();
 
   const call: Api['call'] = (method, url, body, callOptions = {}) => {
