@@ -16,6 +16,17 @@ export const CASES_LIMITS = Object.freeze({
   alertRefsMax: 500,
   /** Details of an alert, as JSON text: enough for an explanation, not a data dump. */
   alertDetailsMaxBytes: 16 * 1024,
+  /** A fingerprint is a hash or a few short values, not content. */
+  fingerprintMaxLength: 200,
+  /** The values a title is made of, as JSON text: a count, a name or two; shown in every row of the queue. */
+  titleValuesMaxBytes: 1024,
+  /**
+   * Alerts stored per case. Alerts that repeat the latest one are not stored at all; this bounds a
+   * detector whose findings keep changing: a ring that changes at every ten-minute scan reaches it in
+   * a week, by when the case should have been worked (the report carries all of them). Beyond it,
+   * an alert still counts and can raise the priority, but adds no alert, audit entry or link.
+   */
+  caseAlertsMax: 1000,
   /**
    * Links one case holds. A ring of mules spans tens of accounts; beyond this, further alerts still
    * join the case but add no links, so a noisy detector cannot grow a case without bound.

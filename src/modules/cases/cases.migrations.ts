@@ -68,7 +68,24 @@ CREATE TABLE case_audit (
 );
 `;
 
-export const casesMigrations: readonly Migration[] = [{ id: 'cases/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } }];
+/**
+ * What a repeated alert is compared with, and what the console words a title from: an alert's
+ * fingerprint (the latest of its kind on a case is read through the new index), and the kind and
+ * title values of the alert that opened a case. These columns are not in the dump (casesTables), so
+ * that dumps of earlier versions still import: a restored case falls back to its stored title, and
+ * its next alert is stored even if it repeats the last one.
+ */
+const repeatsAndTitles = `
+ALTER TABLE case_alerts ADD COLUMN fingerprint TEXT;
+ALTER TABLE case_records ADD COLUMN kind TEXT;
+ALTER TABLE case_records ADD COLUMN title_values TEXT;
+CREATE INDEX case_alerts_case_kind ON case_alerts (case_id, kind, id);
+`;
+
+export const casesMigrations: readonly Migration[] = [
+  { id: 'cases/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
+  { id: 'cases/002_repeats_and_titles', sql: { sqlite: repeatsAndTitles, postgres: repeatsAndTitles } },
+];
 
 export const casesTables: readonly TableSpec[] = [
   {

@@ -10,6 +10,10 @@ export const renderCase = (record: CaseRecord) => ({
   status: record.status,
   priority: score(record.priorityBp),
   source: record.source,
+  // The kind of the alert that opened the case and the values its title is made of, so that a
+  // reader can word the title in its own language (the title itself is English).
+  kind: record.kind,
+  title_values: record.titleValues,
   dedupe_key: record.dedupeKey,
   assignee: record.assignee,
   alert_count: record.alertCount,

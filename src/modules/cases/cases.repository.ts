@@ -4,8 +4,8 @@ import { CASE_STATUSES, isClosed, type AlertSource, type AuditAction, type Audit
 /** SQL of case management, the same text on both dialects. */
 type Row = Record<string, unknown>;
 
-const CASE_COLUMNS = 'id, title, status, priority_bp, source, dedupe_key, assignee, alert_count, created_at_ms, updated_at_ms, closed_at_ms';
-const ALERT_COLUMNS = 'id, case_id, source, kind, title, score_bp, reasons, dedupe_key, transfer_ids, account_ids, party_ids, details, raised_at_ms';
+const CASE_COLUMNS = 'id, title, status, priority_bp, source, kind, title_values, dedupe_key, assignee, alert_count, created_at_ms, updated_at_ms, closed_at_ms';
+const ALERT_COLUMNS = 'id, case_id, source, kind, title, score_bp, reasons, dedupe_key, transfer_ids, account_ids, party_ids, details, fingerprint, raised_at_ms';
 
 const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const json = <T>(value: unknown): T => JSON.parse(value as string) as T;
@@ -16,6 +16,8 @@ const toCase = (row: Row): CaseRecord => ({
   status: row.status as CaseStatus,
   priorityBp: Number(row.priority_bp),
   source: row.source as AlertSource,
+  kind: (row.kind as string | null) ?? null,
+  titleValues: row.title_values === null || row.title_values === undefined ? null : json<Record<string, string | number>>(row.title_values),
   dedupeKey: (row.dedupe_key as string | null) ?? null,
   assignee: (row.assignee as string | null) ?? null,
   alertCount: Number(row.alert_count),
@@ -37,6 +39,7 @@ const toAlert = (row: Row): StoredAlert => ({
   accountIds: json<string[]>(row.account_ids),
   partyIds: json<string[]>(row.party_ids),
   details: json<Record<string, unknown>>(row.details),
+  fingerprint: (row.fingerprint as string | null) ?? null,
   raisedAtMs: Number(row.raised_at_ms),
 });
 
@@ -52,9 +55,12 @@ const toAudit = (row: Row): AuditEntry => ({
 /** Inserts a new case; false when an open case already holds its dedupe key (nothing is written then). */
 export async function insertCase(q: Queryable, record: CaseRecord): Promise<boolean> {
   const result = await q.run(
-    `INSERT INTO case_records (id, title, status, priority_bp, source, dedupe_key, open_dedupe_key, assignee, alert_count, link_count, audit_seq, created_at_ms, updated_at_ms, closed_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, NULL) ON CONFLICT (open_dedupe_key) DO NOTHING`,
-    [record.id, record.title, record.status, record.priorityBp, record.source, record.dedupeKey, record.dedupeKey, record.assignee, record.alertCount, record.createdAtMs, record.updatedAtMs],
+    `INSERT INTO case_records (id, title, status, priority_bp, source, kind, title_values, dedupe_key, open_dedupe_key, assignee, alert_count, link_count, audit_seq, created_at_ms, updated_at_ms, closed_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, NULL) ON CONFLICT (open_dedupe_key) DO NOTHING`,
+    [
+      record.id, record.title, record.status, record.priorityBp, record.source, record.kind, record.titleValues === null ? null : JSON.stringify(record.titleValues),
+      record.dedupeKey, record.dedupeKey, record.assignee, record.alertCount, record.createdAtMs, record.updatedAtMs,
+    ],
   );
   return result.changes > 0;
 }
@@ -62,6 +68,27 @@ export async function insertCase(q: Queryable, record: CaseRecord): Promise<bool
 export async function findOpenCaseId(q: Queryable, dedupeKey: string): Promise<string | undefined> {
   const row = await q.get<{ id: string }>('SELECT id FROM case_records WHERE open_dedupe_key = ?', [dedupeKey]);
   return row?.id;
+}
+
+/**
+ * Locks a case that is still open under `dedupeKey` until the transaction ends, and returns its
+ * alert count; undefined when it closed meanwhile. On PostgreSQL a second raise for the case waits
+ * here, and then reads (read committed) the alert the first one stored; SQLite's writers run one at
+ * a time anyway.
+ */
+export async function lockOpenCase(q: Queryable, caseId: string, dedupeKey: string): Promise<{ alertCount: number } | undefined> {
+  const row = await q.get<{ alert_count: bigint }>(
+    `SELECT alert_count FROM case_records WHERE id = ? AND open_dedupe_key = ?${q.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [caseId, dedupeKey],
+  );
+  return row ? { alertCount: Number(row.alert_count) } : undefined;
+}
+
+/** The newest alert of a case, of one kind when `kind` is given: its id and fingerprint. */
+export async function latestAlert(q: Queryable, caseId: string, kind?: string): Promise<{ id: string; fingerprint: string | null } | undefined> {
+  const row = kind === undefined
+    ? await q.get<{ id: string; fingerprint: string | null }>('SELECT id, fingerprint FROM case_alerts WHERE case_id = ? ORDER BY id DESC LIMIT 1', [caseId])
+    : await q.get<{ id: string; fingerprint: string | null }>('SELECT id, fingerprint FROM case_alerts WHERE case_id = ? AND kind = ? ORDER BY id DESC LIMIT 1', [caseId, kind]);
+  return row ? { id: row.id, fingerprint: row.fingerprint ?? null } : undefined;
 }
 
 /** Counts one more alert on a case that is still open under `dedupeKey`; false when it closed meanwhile. */
@@ -76,9 +103,9 @@ export async function addAlertToCase(q: Queryable, caseId: string, dedupeKey: st
 }
 
 export async function insertAlert(q: Queryable, alert: StoredAlert): Promise<void> {
-  await q.run(`INSERT INTO case_alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+  await q.run(`INSERT INTO case_alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
     alert.id, alert.caseId, alert.source, alert.kind, alert.title, alert.scoreBp, JSON.stringify(alert.reasons), alert.dedupeKey,
-    JSON.stringify(alert.transferIds), JSON.stringify(alert.accountIds), JSON.stringify(alert.partyIds), JSON.stringify(alert.details), alert.raisedAtMs,
+    JSON.stringify(alert.transferIds), JSON.stringify(alert.accountIds), JSON.stringify(alert.partyIds), JSON.stringify(alert.details), alert.fingerprint, alert.raisedAtMs,
   ]);
 }
 

@@ -3,6 +3,7 @@ import { describeEachDialect } from '../../../test/support/databases.ts';
 import { AssertionError, createManualClock, type ManualClock } from '../../kernel/index.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import { reportHtml, reportMarkdown } from './cases.report.ts';
+import { CASES_LIMITS } from './cases.limits.ts';
 import { createCasesService } from './cases.service.ts';
 import type { AlertInput } from './cases.ts';
 
@@ -40,6 +41,58 @@ describeEachDialect('cases', ({ open }) => {
     const view = await platform.cases.get(raised[0]?.caseId as string);
     expect(view?.case.alertCount).toBe(8);
     expect(view?.audit.map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('stores an alert that repeats the latest of its kind on the open case once: the repeat writes nothing, a change is added', async () => {
+    const first = await platform.cases.raise(alert({ dedupeKey: 'ring:a', fingerprint: 'members 3, 7 transfers', transferIds: ['t-a1'] }));
+    expect(first.outcome).toBe('opened');
+    clock.advance(1000);
+    const repeat = await platform.cases.raise(alert({ dedupeKey: 'ring:a', fingerprint: 'members 3, 7 transfers', transferIds: ['t-a1', 't-a2'] }));
+    expect(repeat).toEqual({ caseId: first.caseId, alertId: first.alertId, outcome: 'unchanged' });
+    const unchanged = await platform.cases.get(first.caseId);
+    expect(unchanged?.case).toMatchObject({ alertCount: 1, updatedAtMs: clock.nowMs() - 1000 });
+    expect(unchanged?.alerts).toHaveLength(1);
+    expect(unchanged?.audit.map((entry) => entry.action)).toEqual(['created']);
+    expect(unchanged?.links.map((link) => link.refId)).toEqual(['t-a1']);
+    // Another kind is compared with its own latest alert, and an alert without a fingerprint is always stored.
+    const otherKind = await platform.cases.raise(alert({ dedupeKey: 'ring:a', kind: 'rule:other', fingerprint: 'members 3, 7 transfers' }));
+    const unprinted = await platform.cases.raise(alert({ dedupeKey: 'ring:a' }));
+    const changed = await platform.cases.raise(alert({ dedupeKey: 'ring:a', fingerprint: 'members 3, 8 transfers' }));
+    expect([otherKind.outcome, unprinted.outcome, changed.outcome]).toEqual(['added', 'added', 'added']);
+    // Compared with the latest alert of the kind, not any earlier one: going back is a change too.
+    expect((await platform.cases.raise(alert({ dedupeKey: 'ring:a', fingerprint: 'members 3, 7 transfers' }))).outcome).toBe('added');
+    expect((await platform.cases.get(first.caseId))?.case.alertCount).toBe(5);
+  });
+
+  it('stores one of equal alerts raised at once on a case, even when each says something new', async () => {
+    const first = await platform.cases.raise(alert({ dedupeKey: 'ring:b', fingerprint: 'v1' }));
+    const raised = await Promise.all(Array.from({ length: 6 }, () => platform.cases.raise(alert({ dedupeKey: 'ring:b', fingerprint: 'v2' }))));
+    expect(raised.map((item) => item.caseId)).toEqual(Array(6).fill(first.caseId));
+    expect(raised.filter((item) => item.outcome === 'added')).toHaveLength(1);
+    const view = await platform.cases.get(first.caseId);
+    expect(view?.case.alertCount).toBe(2);
+    expect(view?.audit.map((entry) => entry.action)).toEqual(['created', 'alert_added']);
+  });
+
+  it('stores at most the named number of alerts per case; later ones only count and weigh into the priority', async () => {
+    const first = await platform.cases.raise(alert({ dedupeKey: 'noisy', score: 0.2 }));
+    // Filled to the limit directly: raising a thousand alerts one by one adds nothing to the test.
+    await platform.db.run('UPDATE case_records SET alert_count = ? WHERE id = ?', [CASES_LIMITS.caseAlertsMax, first.caseId]);
+    const over = await platform.cases.raise(alert({ dedupeKey: 'noisy', score: 0.95, accountIds: ['acct-over'] }));
+    expect(over).toEqual({ caseId: first.caseId, alertId: first.alertId, outcome: 'capped' });
+    const view = await platform.cases.get(first.caseId);
+    expect(view?.case).toMatchObject({ alertCount: CASES_LIMITS.caseAlertsMax + 1, priorityBp: 9500 });
+    expect(view?.alerts).toHaveLength(1);
+    expect(view?.audit).toHaveLength(1);
+    expect(view?.links).toEqual([]);
+  });
+
+  it('keeps the kind and title values of the alert that opened a case, for readers that word the title themselves', async () => {
+    const raised = await platform.cases.raise(alert({ dedupeKey: 'titled', kind: 'graph:mule_ring', title: 'Possible mule ring of 5 accounts', titleValues: { members: 5, account: 'a1' } }));
+    await platform.cases.raise(alert({ dedupeKey: 'titled', kind: 'rule:other', titleValues: { members: 9 } }));
+    expect((await platform.cases.get(raised.caseId))?.case).toMatchObject({ kind: 'graph:mule_ring', titleValues: { members: 5, account: 'a1' } });
+    const manual = await platform.cases.open({ title: 'Called by the branch', priority: 0.5 }, 'key:li');
+    expect(manual).toMatchObject({ kind: 'manual', titleValues: null });
   });
 
   it('opens a new case for a key once the earlier case is closed', async () => {

@@ -5,10 +5,10 @@ import type { CasesError } from './cases.errors.ts';
 import { buildReport, type CaseReport, type ReportContext } from './cases.report.ts';
 import { CASES_LIMITS } from './cases.limits.ts';
 import {
-  addAlertToCase, addLinks, appendAudit, countUnclosed, findOpenCaseId, insertAlert, insertCase, insertNote, listAlerts, listAudit, listCases, listLinks, listNotes,
-  loadCase, updateAssignee, updateStatus, type CaseQuery,
+  addAlertToCase, addLinks, appendAudit, countUnclosed, findOpenCaseId, insertAlert, insertCase, insertNote, latestAlert, listAlerts, listAudit, listCases, listLinks, listNotes,
+  loadCase, lockOpenCase, updateAssignee, updateStatus, type CaseQuery,
 } from './cases.repository.ts';
-import { canTransition, isClosed, scoreToBp, type AlertInput, type AlertSink, type CaseNote, type CaseRecord, type CaseStatus, type CaseView, type LinkKind, type StoredAlert } from './cases.ts';
+import { canTransition, isClosed, scoreToBp, type AlertInput, type AlertSink, type CaseNote, type RaisedAlert, type RaiseOutcome, type CaseRecord, type CaseStatus, type CaseView, type LinkKind, type StoredAlert } from './cases.ts';
 
 /** What closing a case as confirmed may add to the block list. */
 export interface BlockRequest {
@@ -46,8 +46,12 @@ export interface ManualCaseInput {
 }
 
 export interface CasesService extends AlertSink {
-  /** Raises an alert on behalf of `actor` (detectors act as `detector:<source>`). */
-  raise(alert: AlertInput, actor?: string): Promise<{ readonly caseId: string; readonly alertId: string }>;
+  /**
+   * Raises an alert on behalf of `actor` (detectors act as `detector:<source>`). An alert with a
+   * fingerprint equal to that of the latest alert of its kind on the open case it joins writes
+   * nothing; beyond CASES_LIMITS.caseAlertsMax alerts a case only counts further alerts.
+   */
+  raise(alert: AlertInput, actor?: string): Promise<RaisedAlert>;
   /** A case an analyst opens by hand: one manual alert carries its links. */
   open(input: ManualCaseInput, actor: string): Promise<CaseRecord>;
   list(query: CaseQuery): Promise<CaseRecord[]>;
@@ -76,37 +80,53 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
   const { db, clock } = deps;
   let raisesInFlight = 0;
 
-  async function raiseOnce(tx: Queryable, alert: AlertInput, actor: string): Promise<{ caseId: string; alertId: string } | undefined> {
+  async function raiseOnce(tx: Queryable, alert: AlertInput, actor: string): Promise<RaisedAlert | undefined> {
     const nowMs = clock.nowMs();
     const scoreBp = scoreToBp(alert.score);
     const dedupeKey = alert.dedupeKey ?? null;
     const alertId = uuidv7(nowMs);
     let caseId: string;
+    let outcome: RaiseOutcome;
     const fresh: CaseRecord = {
-      id: uuidv7(nowMs), title: alert.title, status: 'open', priorityBp: scoreBp, source: alert.source, dedupeKey, assignee: null,
-      alertCount: 1, createdAtMs: nowMs, updatedAtMs: nowMs, closedAtMs: null,
+      id: uuidv7(nowMs), title: alert.title, status: 'open', priorityBp: scoreBp, source: alert.source, kind: alert.kind, titleValues: alert.titleValues ?? null,
+      dedupeKey, assignee: null, alertCount: 1, createdAtMs: nowMs, updatedAtMs: nowMs, closedAtMs: null,
     };
     if (await insertCase(tx, fresh)) {
       caseId = fresh.id;
+      outcome = 'opened';
       await appendAudit(tx, caseId, actor, nowMs, 'created', { alert_id: alertId, source: alert.source, kind: alert.kind, score: scoreBp / 10_000 });
     } else {
-      const existing = await findOpenCaseId(tx, dedupeKey as string);
-      // The open case closed between the insert and the lookup: try again, which opens a new one.
-      if (!existing || !(await addAlertToCase(tx, existing, dedupeKey as string, scoreBp, nowMs))) return undefined;
+      const key = dedupeKey as string;
+      const existing = await findOpenCaseId(tx, key);
+      // Locked before its alerts are read, so that of two equal alerts raised at once (two processes
+      // scanning the same ring) the second sees the first. Gone: the open case closed between the
+      // insert and the lookup; try again, which opens a new one.
+      const locked = existing === undefined ? undefined : await lockOpenCase(tx, existing, key);
+      if (!existing || !locked) return undefined;
+      if (alert.fingerprint !== undefined) {
+        const latest = await latestAlert(tx, existing, alert.kind);
+        if (latest && latest.fingerprint === alert.fingerprint) return { caseId: existing, alertId: latest.id, outcome: 'unchanged' };
+      }
+      if (!(await addAlertToCase(tx, existing, key, scoreBp, nowMs))) return undefined;
       caseId = existing;
+      if (locked.alertCount >= CASES_LIMITS.caseAlertsMax) {
+        const latest = await latestAlert(tx, existing);
+        return { caseId, alertId: (latest as { id: string }).id, outcome: 'capped' };
+      }
+      outcome = 'added';
       await appendAudit(tx, caseId, actor, nowMs, 'alert_added', { alert_id: alertId, source: alert.source, kind: alert.kind, score: scoreBp / 10_000 });
     }
     const stored: StoredAlert = {
       id: alertId, caseId, source: alert.source, kind: alert.kind, title: alert.title, scoreBp, reasons: [...alert.reasons], dedupeKey,
       transferIds: [...(alert.transferIds ?? [])], accountIds: [...(alert.accountIds ?? [])], partyIds: [...(alert.partyIds ?? [])],
-      details: alert.details ?? {}, raisedAtMs: nowMs,
+      details: alert.details ?? {}, fingerprint: alert.fingerprint ?? null, raisedAtMs: nowMs,
     };
     await insertAlert(tx, stored);
     await addLinks(tx, caseId, linksOf(stored), nowMs, CASES_LIMITS.caseLinksMax);
-    return { caseId, alertId };
+    return { caseId, alertId, outcome };
   }
 
-  async function raise(alert: AlertInput, actor = `detector:${alert.source}`) {
+  async function raise(alert: AlertInput, actor = `detector:${alert.source}`): Promise<RaisedAlert> {
     checkAlert(alert);
     if (raisesInFlight >= CASES_LIMITS.raiseQueueMax) throw new CasesOverloadedError(`more than ${CASES_LIMITS.raiseQueueMax} alerts are waiting to be filed`);
     raisesInFlight += 1;
@@ -236,6 +256,8 @@ function checkAlert(alert: AlertInput): void {
   if (alert.reasons.length > L.alertReasonsMax || alert.reasons.some((reason) => reason.length > L.alertReasonMaxLength)) problems.push('too many or too long reasons');
   for (const refs of [alert.transferIds, alert.accountIds, alert.partyIds]) if (refs && refs.length > L.alertRefsMax) problems.push(`more than ${L.alertRefsMax} references`);
   if (alert.details && JSON.stringify(alert.details).length > L.alertDetailsMaxBytes) problems.push('details too large');
+  if (alert.fingerprint !== undefined && (alert.fingerprint.length === 0 || alert.fingerprint.length > L.fingerprintMaxLength)) problems.push('fingerprint is empty or too long');
+  if (alert.titleValues && JSON.stringify(alert.titleValues).length > L.titleValuesMaxBytes) problems.push('title values too large');
   if (problems.length > 0) throw new AssertionError(`invalid alert from ${alert.source}: ${problems.join('; ')}`);
 }
 

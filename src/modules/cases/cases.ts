@@ -19,6 +19,34 @@ export interface AlertInput {
   readonly accountIds?: readonly string[];
   readonly partyIds?: readonly string[];
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * What the alert says, reduced to a short text by its detector (a hash of the members, counts and
+   * score it reports, not of when it was seen). An alert whose fingerprint equals that of the latest
+   * alert of its kind on the open case it joins says nothing new: it is not stored (see raise).
+   * Without one, every alert is stored.
+   */
+  readonly fingerprint?: string;
+  /**
+   * The values the title is made of, by name (e.g. { members: 5 }), so that a reader can word the
+   * title in its own language; the console does for the kinds it knows. Kept with the case the
+   * alert opens; by convention the same names appear in `details`.
+   */
+  readonly titleValues?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * What became of a raised alert: it opened a case, was added to the open case, said nothing new
+ * (the latest alert of its kind on the case has its fingerprint; nothing was written), or found
+ * the case holding CASES_LIMITS.caseAlertsMax alerts (counted and weighed into the priority, not stored).
+ */
+export const RAISE_OUTCOMES = ['opened', 'added', 'unchanged', 'capped'] as const;
+export type RaiseOutcome = (typeof RAISE_OUTCOMES)[number];
+
+export interface RaisedAlert {
+  readonly caseId: string;
+  /** The alert stored; for an unchanged or capped alert, the case's latest alert (of the same kind when unchanged). */
+  readonly alertId: string;
+  readonly outcome: RaiseOutcome;
 }
 
 /** What detectors need of the cases module: raising an alert, which opens or joins a case. */
@@ -83,6 +111,10 @@ export interface CaseRecord {
   readonly priorityBp: number;
   /** Source of the alert that opened the case, or manual. */
   readonly source: AlertSource;
+  /** Kind of the alert that opened the case (null for cases stored before kinds were kept). */
+  readonly kind: string | null;
+  /** The values the title is made of (AlertInput.titleValues of the opening alert), or null. */
+  readonly titleValues: Readonly<Record<string, string | number>> | null;
   readonly dedupeKey: string | null;
   readonly assignee: string | null;
   readonly alertCount: number;
@@ -104,6 +136,7 @@ export interface StoredAlert {
   readonly accountIds: readonly string[];
   readonly partyIds: readonly string[];
   readonly details: Readonly<Record<string, unknown>>;
+  readonly fingerprint: string | null;
   readonly raisedAtMs: number;
 }
 

@@ -41,6 +41,12 @@ export const GRAPH_LIMITS = Object.freeze({
   ringAccountsInAlertMax: 200,
   /** Money movements counted per ring. */
   ringEdgesMax: 10_000,
+  /**
+   * Transfers among a ring's members linked to its alert, the newest (the cases module accepts 500
+   * references, and a case holds 2,000 links): enough to follow the money of any ring an analyst
+   * can work; the edge count says how many there were in all.
+   */
+  ringTransfersInAlertMax: 200,
   /** Accounts scored and kept from the latest scan (in memory and on disk). */
   scoresKeptMax: 1_000_000,
   /** The neighbourhood drawn around accounts: hops, nodes and edges. */

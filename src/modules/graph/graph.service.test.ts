@@ -5,8 +5,8 @@ import { createPlatform, type Platform } from '../../platform.ts';
 import type { RiskEvent } from '../features/index.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { GRAPH_SCORING } from './graph.scoring.ts';
-import { createGraphService } from './graph.service.ts';
-import { DAY_MS, plantedWorld, T0 } from './graph.test-support.ts';
+import { createGraphService, type ScanSummary } from './graph.service.ts';
+import { DAY_MS, HOUR_MS, plantedWorld, T0 } from './graph.test-support.ts';
 import type { GraphEdge } from './graph.ts';
 
 const RING = ['r1', 'r2', 'r3', 'r4'];
@@ -32,7 +32,7 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
   });
   afterAll(async () => platform?.close());
 
-  it('scans a window, scores its accounts and opens one case for the ring; a rescan joins that case', async () => {
+  it('scans a window, scores its accounts and opens one case for the ring, linking its members, parties and the transfers among them', async () => {
     const scanned = await platform.graph.scan(WINDOW);
     if (!scanned.ok) throw new Error(scanned.error);
     expect(scanned.value.scan.edges).toBe(plantedWorld().length);
@@ -46,10 +46,46 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
     expect(linked('account')).toEqual(expect.arrayContaining(RING));
     expect(linked('party')).toEqual(expect.arrayContaining(RING.map((id) => `party-${id}`)));
 
-    const again = await platform.graph.scan(WINDOW);
-    if (!again.ok) throw new Error(again.error);
-    expect(again.value.alerted.find((item) => item.ring.accountIds.includes('r1'))?.caseId).toBe(caseId);
-    expect((await platform.cases.get(caseId))?.case.alertCount).toBe(2);
+    // The transfers among the ring's members are linked too: the events whose payer and payee are both in the ring.
+    const members = new Set(ringAlerts[0]?.ring.accountIds);
+    const ringTransfers = plantedWorld().map(toEvent).filter((event) => members.has(event.debitAccountId) && members.has(event.creditAccountId)).map((event) => event.id);
+    expect(ringTransfers.length).toBeGreaterThanOrEqual(20);
+    expect(linked('transfer').sort()).toEqual([...ringTransfers].sort());
+    expect(view?.alerts[0]?.transferIds.slice().sort()).toEqual([...ringTransfers].sort());
+    expect(view?.alerts[0]?.details).toMatchObject({ members: members.size, edge_count: ringTransfers.length, threshold: GRAPH_SCORING.alertThreshold, transfers_linked: ringTransfers.length });
+    expect(view?.case).toMatchObject({ kind: 'graph:mule_ring', titleValues: { members: members.size } });
+  });
+
+  it('adds nothing to the case when a rescan finds the ring unchanged, and adds an alert once it gains a transfer', async () => {
+    const first = (await platform.graph.scan(WINDOW)) as { ok: true; value: ScanSummary };
+    const ringCase = first.value.alerted.find((item) => item.ring.accountIds.includes('r1'));
+    const caseId = ringCase?.caseId as string;
+    const before = await platform.cases.get(caseId);
+    for (let scan = 0; scan < 2; scan++) {
+      clock.advance(10 * 60 * 1000);
+      const again = await platform.graph.scan(WINDOW);
+      if (!again.ok) throw new Error(again.error);
+      expect(again.value.alerted.find((item) => item.ring.accountIds.includes('r1'))).toMatchObject({ caseId, alertId: ringCase?.alertId });
+    }
+    const unchanged = await platform.cases.get(caseId);
+    expect(unchanged?.case.alertCount).toBe(before?.case.alertCount);
+    expect(unchanged?.alerts.map((alert) => alert.id)).toEqual(before?.alerts.map((alert) => alert.id));
+    expect(unchanged?.audit).toEqual(before?.audit);
+
+    // One more round of money through the ring: something new, so the case gets an alert naming it.
+    const round = [['victim9', 'r1'], ['r1', 'r2'], ['r2', 'r3'], ['r3', 'r4'], ['r4', 'r1']] as const;
+    await Promise.all(round.map(([from, to], hop) => platform.graph.observe({
+      id: hop === 2 ? 'ring-more' : `ring-more-${hop}`, atMs: T0 + 28 * DAY_MS + hop * HOUR_MS, amountMinor: 100_000n - BigInt(hop) * 2_000n, currency: 'CNY', debitAccountId: from, creditAccountId: to,
+    })));
+    const grown = await platform.graph.scan(WINDOW);
+    if (!grown.ok) throw new Error(grown.error);
+    const added = await platform.cases.get(caseId);
+    expect(added?.case.alertCount).toBe((before?.case.alertCount ?? 0) + 1);
+    expect(added?.audit.map((entry) => entry.action)).toEqual([...(before?.audit ?? []).map((entry) => entry.action), 'alert_added']);
+    expect(added?.alerts.at(-1)?.transferIds).toContain('ring-more');
+    expect(added?.links.filter((link) => link.kind === 'transfer').map((link) => link.refId)).toContain('ring-more');
+    await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'ring-more%'");
+    await platform.graph.scan(WINDOW);
   });
 
   it('answers scores from memory, explains them, and hands them to the features', async () => {

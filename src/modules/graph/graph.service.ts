@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database } from '../../db/index.ts';
 import { createLingeringWriter, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
 import type { AlertSink } from '../cases/index.ts';
@@ -5,7 +6,7 @@ import type { RiskEvent } from '../features/index.ts';
 import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
-import { defersAccountIndex, indexEdgesByAccount, insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredScore } from './graph.repository.ts';
+import { defersAccountIndex, indexEdgesByAccount, insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredEdge, type StoredScore } from './graph.repository.ts';
 import { createScanSchedule, recordScanFinished, type ScheduledScanOutcome } from './graph.schedule.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
 import type { AccountScore, MuleScores, Ring } from './graph.ts';
@@ -69,19 +70,59 @@ export interface GraphServiceDeps {
 }
 
 const TOP_ACCOUNTS = 10;
-/** Members of a ring whose signals an alert spells out, strongest first. */
+const BP = 10_000;
+/** Members of a ring whose signals an alert spells out, strongest first, and the signals of each. */
 const MEMBERS_EXPLAINED_MAX = 5;
+const SIGNALS_EXPLAINED_MAX = 3;
 
-/** "r2 scored 0.71: pass_through 0.98 (forwarded_share 0.98, similar_forwards 5); cycles 0.16 (…)". */
-function explainMembers(ring: Ring, scoreById: ReadonlyMap<string, AccountScore>): string[] {
+/** The members whose signals an alert spells out: the strongest, at most MEMBERS_EXPLAINED_MAX. */
+function explainedMembers(ring: Ring, scoreById: ReadonlyMap<string, AccountScore>): AccountScore[] {
   return ring.accountIds
     .map((id) => scoreById.get(id))
     .filter((score): score is AccountScore => score !== undefined)
     .sort((x, y) => y.score - x.score)
-    .slice(0, MEMBERS_EXPLAINED_MAX)
-    .map((score) => `${score.accountId} scored ${score.score}: ${score.signals.slice(0, 3).map((reading) => `${reading.signal} ${reading.strength} (${Object.entries(reading.values).map(([key, value]) => `${key} ${value}`).join(', ')})`).join('; ')}`.slice(0, 480));
+    .slice(0, MEMBERS_EXPLAINED_MAX);
 }
-const BP = 10_000;
+
+/** "r2 scored 0.71: pass_through 0.98 (forwarded_share 0.98, similar_forwards 5); cycles 0.16 (…)". */
+function explainMember(score: AccountScore): string {
+  return `${score.accountId} scored ${score.score}: ${score.signals.slice(0, SIGNALS_EXPLAINED_MAX).map((reading) => `${reading.signal} ${reading.strength} (${Object.entries(reading.values).map(([key, value]) => `${key} ${value}`).join(', ')})`).join('; ')}`.slice(0, 480);
+}
+
+/** The same explanation as data, for readers that word it themselves (the console, in either language). */
+function memberDetails(score: AccountScore) {
+  return {
+    account_id: score.accountId, score: score.score,
+    signals: score.signals.slice(0, SIGNALS_EXPLAINED_MAX).map((reading) => ({ signal: reading.signal, strength: reading.strength, values: reading.values })),
+  };
+}
+
+/**
+ * The ids of the transfers among each ring's members in the scanned window, oldest first: the edges
+ * whose payer and payee are both in the ring, as the ring's edge count counts them. An edge's id is
+ * the id of the event the graph observed: the transfer id, or the UETR of a payment.
+ */
+function ringTransfers(rings: readonly Ring[], window: readonly StoredEdge[]): string[][] {
+  const ringOf = new Map<string, number>();
+  rings.forEach((ring, index) => ring.accountIds.forEach((id) => ringOf.set(id, index)));
+  const transfers = rings.map((): string[] => []);
+  for (const edge of window) {
+    const index = ringOf.get(edge.source);
+    if (index === undefined || ringOf.get(edge.target) !== index) continue;
+    const list = transfers[index] as string[];
+    if (list.length < GRAPH_LIMITS.ringEdgesMax) list.push(edge.id);
+  }
+  return transfers;
+}
+
+/** A hash of what a ring alert says: members, transfers among them and score in basis points (as cases store it). */
+function ringFingerprint(ring: Ring, transfers: readonly string[]): string {
+  const hash = createHash('sha256');
+  hash.update(`${ring.key}\n${ring.edgeCount}\n${Math.round(ring.score * BP)}\n`);
+  for (const id of [...transfers].sort()) hash.update(`${id}\n`);
+  return hash.digest('hex');
+}
+
 
 export class GraphOverloadedError extends Error {
   override readonly name = 'GraphOverloadedError';
@@ -136,27 +177,40 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     onError: (_error, events) => void (failedEvents += events.length),
   });
 
-  async function raiseAlerts(rings: readonly Ring[], scanId: string, partiesOf: Map<string, Set<string>>, scoreById: ReadonlyMap<string, AccountScore>) {
+  async function raiseAlerts(rings: readonly Ring[], scanId: string, window: readonly StoredEdge[], partiesOf: Map<string, Set<string>>, scoreById: ReadonlyMap<string, AccountScore>) {
     const alerted: { ring: Ring; caseId: string | null; alertId: string | null }[] = [];
-    for (const ring of rings.filter((candidate) => isAlertable(candidate)).slice(0, GRAPH_LIMITS.alertsPerScanMax)) {
+    const chosen = rings.filter((candidate) => isAlertable(candidate)).slice(0, GRAPH_LIMITS.alertsPerScanMax);
+    const transfersOf = ringTransfers(chosen, window);
+    for (const [index, ring] of chosen.entries()) {
       if (!deps.alerts) {
         alerted.push({ ring, caseId: null, alertId: null });
         continue;
       }
+      const transfers = transfersOf[index] as string[];
       const named = ring.accountIds.slice(0, GRAPH_LIMITS.ringAccountsInAlertMax);
       const parties = [...new Set(named.flatMap((id) => [...(partiesOf.get(id) ?? [])]))].slice(0, GRAPH_LIMITS.ringAccountsInAlertMax);
+      // The newest transfers are named when there are more than an alert holds.
+      const linked = transfers.slice(-GRAPH_LIMITS.ringTransfersInAlertMax);
+      const members = explainedMembers(ring, scoreById);
       const raised = await deps.alerts.raise({
         source: 'graph', kind: 'graph:mule_ring',
         title: ring.accountIds.length > 1 ? `Possible mule ring of ${ring.accountIds.length} accounts` : `Possible mule account ${ring.accountIds[0]}`,
         score: ring.score,
         reasons: [
           `${ring.accountIds.length} account(s) scoring at least ${GRAPH_SCORING.alertThreshold}, joined by split payments, money passed on or short cycles; ${ring.edgeCount} transfer(s) among them`,
-          ...explainMembers(ring, scoreById),
+          ...members.map(explainMember),
         ],
         // Keyed on the ring's lowest account id: the same ring seen again, grown or shrunk, joins its open case.
         dedupeKey: `graph:mule_ring:${ring.accountIds[0]}`,
-        accountIds: named, partyIds: parties,
-        details: { ring_key: ring.key, members: ring.accountIds.length, edge_count: ring.edgeCount, scan_id: scanId },
+        // What the alert says: the members, the transfers among them and the score as the case stores
+        // it. A later scan that finds the same says nothing new and adds nothing to the case.
+        fingerprint: ringFingerprint(ring, transfers),
+        titleValues: { members: ring.accountIds.length, account: ring.accountIds[0] as string },
+        accountIds: named, partyIds: parties, transferIds: linked,
+        details: {
+          ring_key: ring.key, members: ring.accountIds.length, account: ring.accountIds[0], edge_count: ring.edgeCount, threshold: GRAPH_SCORING.alertThreshold,
+          score: ring.score, transfers_linked: linked.length, member_signals: members.map(memberDetails), scan_id: scanId,
+        },
       });
       alerted.push({ ring, caseId: raised.caseId, alertId: raised.alertId });
     }
@@ -189,7 +243,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
         if (party && ringOf.has(account)) partiesOf.set(account, (partiesOf.get(account) ?? new Set()).add(party));
       }
     }
-    const alerted = await raiseAlerts(result.rings, scanId, partiesOf, new Map(result.scores.map((score) => [score.accountId, score])));
+    const alerted = await raiseAlerts(result.rings, scanId, window, partiesOf, new Map(result.scores.map((score) => [score.accountId, score])));
     const scan: ScanRecord = {
       id: scanId, startedAtMs, sinceMs, untilMs, accounts: result.stats.accounts, edges: result.stats.edges, edgesTruncated, cycles: result.stats.cycles,
       cycleSearchTruncated: result.stats.cycleSearchTruncated, rings: result.rings.length, alerts: alerted.length,

@@ -5,7 +5,8 @@ import type { NameScreener, ScreeningResult } from './screening.ts';
  * Screening at onboarding: a party's name is screened when it is registered, with its jurisdiction
  * as the country and a birth year when its metadata carries one (birth_date, date_of_birth or
  * birth_year). A match raises one alert for the party, whose reasons are the explanation of the best
- * match; repeated registrations of the same party join the same open case through the dedupe key.
+ * match; repeated registrations of the same party join the same open case through the dedupe key,
+ * and the same best match found again adds nothing to it (its fingerprint).
  */
 export interface RegisteredParty {
   readonly id: string;
@@ -45,8 +46,13 @@ export async function screenRegisteredParty(screener: NameScreener, alerts: Aler
     score: best.score,
     reasons: best.explanation,
     dedupeKey: `screening:party:${party.id}`,
+    // The same best match again (a party screened twice) says nothing new to its open case.
+    fingerprint: `${best.listName}\n${best.entityId}\n${best.matchedName}\n${Math.round(best.score * 10_000)}`,
+    titleValues: { party_id: party.id, party_name: party.name, matched_name: best.matchedName, list: best.listName },
     partyIds: [party.id],
     details: {
+      // The best match by name, for readers that word the title and reasons themselves.
+      party_id: party.id, party_name: party.name, matched_name: best.matchedName, list: best.listName, score: best.score,
       query: result.query,
       threshold: result.threshold,
       matches: result.matches.slice(0, MATCHES_IN_ALERT_MAX).map((match) => ({

@@ -118,6 +118,11 @@ describeEachDialect('screening at onboarding', ({ open }) => {
     expect(raised[0]?.score).toBeGreaterThanOrEqual(platform.screening.threshold);
     expect(raised[0]?.reasons).toContain('birth year 1965 agrees with listed 1965 (+0.03)');
     expect(raised[0]?.details).toMatchObject({ matches: [{ entity_id: 'un-1', list: 'un_sc' }] });
+    // What the console words the title and reasons from, in either language.
+    const matchedName = (raised[0]?.details as { matches: { matched_name: string }[] }).matches[0]?.matched_name;
+    expect(raised[0]?.details).toMatchObject({ party_id: 'cust-1', party_name: 'Abdul Hai Salek', matched_name: matchedName, list: 'un_sc', score: raised[0]?.score });
+    expect(raised[0]?.titleValues).toEqual({ party_id: 'cust-1', party_name: 'Abdul Hai Salek', matched_name: matchedName, list: 'un_sc' });
+    expect(raised[0]?.fingerprint).toEqual(expect.stringContaining('un-1'));
   });
 
   it('raises nothing for a party that resembles no one, nor for a repeated registration', async () => {
