@@ -118,6 +118,9 @@ export interface Case {
   /** 0..1, higher is more urgent. */
   readonly priority: number;
   readonly source: string;
+  /** Kind of the alert that opened the case, and the values its title is made of (lib/alerts.ts words it). */
+  readonly kind?: string | null;
+  readonly title_values?: Readonly<Record<string, unknown>> | null;
   readonly assignee: string | null;
   readonly alert_count: number;
   readonly created_at: string;
@@ -133,6 +136,8 @@ export interface CaseAlert {
   readonly score: number;
   readonly reasons: readonly string[];
   readonly account_ids?: readonly string[];
+  /** What the detector found, as data: lib/alerts.ts words the title and reasons from it for the kinds it knows. */
+  readonly details?: Readonly<Record<string, unknown>>;
   readonly raised_at: string;
 }
 

@@ -1,3 +1,4 @@
+import { enUSAlerts } from './en-US.alerts.ts';
 import { enUSCodes } from './en-US.codes.ts';
 import { enUSProblems } from './en-US.problems.ts';
 
@@ -11,6 +12,8 @@ export const enUS = {
   ...enUSCodes,
   // Messages for the API's problem codes, shown instead of the server's English `detail`.
   ...enUSProblems,
+  // Case titles and alert reasons the console words itself, for the kinds of alert it knows.
+  ...enUSAlerts,
 
   'app.name': 'Sluice console',
   'app.skipToContent': 'Skip to content',

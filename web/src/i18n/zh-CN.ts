@@ -1,4 +1,5 @@
 import type { MessageKey } from './en-US.ts';
+import { zhCNAlerts } from './zh-CN.alerts.ts';
 import { zhCNCodes } from './zh-CN.codes.ts';
 import { zhCNProblems } from './zh-CN.problems.ts';
 
@@ -9,6 +10,7 @@ import { zhCNProblems } from './zh-CN.problems.ts';
 export const zhCN: Readonly<Record<MessageKey, string>> = {
   ...zhCNCodes,
   ...zhCNProblems,
+  ...zhCNAlerts,
 
   'app.name': 'Sluice 控制台',
   'app.skipToContent': '跳到正文',

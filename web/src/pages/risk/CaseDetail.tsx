@@ -11,6 +11,7 @@ import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
 import { ItemList } from '../../components/ItemList.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
+import { alertTitle, alertWords, caseTitle } from '../../lib/alerts.ts';
 import { nameOf } from '../../lib/names.ts';
 import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
@@ -26,7 +27,7 @@ export default function CaseDetail({ route }: { readonly route: Route }) {
   return (
     <>
       <Typography.Title level={2} className="page-title">
-        {item.data?.title ?? t('cases.case')}
+        {item.data ? caseTitle(t, item.data) : t('cases.case')}
       </Typography.Title>
       <Loadable loaded={item}>
         {(data) => (
@@ -161,11 +162,19 @@ function Alerts({ item }: { readonly item: CaseView }) {
       <ItemList
         items={item.alerts}
         empty={t('cases.noAlerts')}
-        render={(alert) => ({
-          key: alert.id,
-          title: <>{alert.title} <Tag>{nameOf(t, 'alertKind', alert.kind)}</Tag> <Tag color="orange">{alert.score.toFixed(2)}</Tag></>,
-          description: <>{alert.reasons.join(' · ')} · {formatInstant(alert.raised_at, locale)}</>,
-        })}
+        render={(alert) => {
+          const words = alertWords(t, alert);
+          return {
+            key: alert.id,
+            title: <>{alertTitle(t, alert)} <Tag>{nameOf(t, 'alertKind', alert.kind)}</Tag> <Tag color="orange">{alert.score.toFixed(2)}</Tag></>,
+            description: (
+              <>
+                <span data-testid="alert-reasons">{words.reasons.join(' · ')}</span> · {formatInstant(alert.raised_at, locale)}
+                {words.explanation.length > 0 && <div><Typography.Text type="secondary">{t('alerts.explanation')}: {words.explanation.join(' · ')}</Typography.Text></div>}
+              </>
+            ),
+          };
+        }}
       />
       {item.links.transfers.length > 0 && (
         <Space wrap>

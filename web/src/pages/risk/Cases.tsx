@@ -7,6 +7,7 @@ import { casePath } from '../../components/Ids.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
 import { ErrorState, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
+import { caseTitle } from '../../lib/alerts.ts';
 import { formatInstant } from '../../lib/format.ts';
 import { usePaged } from '../../lib/usePaged.ts';
 import { FeatureMissing } from './FeatureMissing.tsx';
@@ -48,7 +49,7 @@ function Queue({ status, source }: { readonly status: string | undefined; readon
           rowKey="id" size="middle" pagination={false} loading={cases.loading && cases.rows.length === 0} dataSource={[...cases.rows]} scroll={{ x: true }}
           locale={{ emptyText: t('cases.empty') }}
           columns={[
-            { title: t('cases.title'), dataIndex: 'title', render: (title: string, item) => <a href={href(casePath(item.id))} data-testid="case-link">{title}</a> },
+            { title: t('cases.title'), dataIndex: 'title', render: (_: string, item) => <a href={href(casePath(item.id))} data-testid="case-link">{caseTitle(t, item)}</a> },
             { title: t('cases.priority'), dataIndex: 'priority', width: 140, render: (priority: number) => <Progress percent={Math.round(priority * 100)} size="small" status={priority >= 0.7 ? 'exception' : 'normal'} aria-label={t('cases.priority')} /> },
             { title: t('cases.status'), dataIndex: 'status', render: (value: string) => <StatusTag kind="case" status={value} /> },
             { title: t('cases.source'), dataIndex: 'source', render: (value: string) => <Tag>{t(`cases.sourceName.${value as 'manual'}`)}</Tag> },
