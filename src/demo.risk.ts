@@ -4,7 +4,8 @@ import type { Platform } from './platform.ts';
  * Risk control for the demo: a small watch list (invented names, one of them a demo customer's),
  * a live ruleset an analyst would start from, and a scan of the payment graph that finds the planted
  * mule ring and opens its case. Loading it twice changes nothing: the list is replaced whole, a
- * ruleset is only created when none exists, and a rescan joins the ring's open case.
+ * ruleset is only created when none exists, and a rescan finds the ring unchanged, which adds nothing
+ * to its open case.
  */
 export const DEMO_WATCH_LIST_NAME = 'demo_sanctions';
 
