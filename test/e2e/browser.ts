@@ -130,6 +130,18 @@ export function unlabelledControls(page: Page): Promise<string[]> {
   });
 }
 
+/**
+ * Ids that more than one element of the page carries. A label's `for` and a control's
+ * `aria-labelledby` find the first element with the id, so a second one is named by the wrong label.
+ */
+export function duplicateIds(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const seen = new Map<string, number>();
+    for (const element of document.querySelectorAll('[id]')) seen.set(element.id, (seen.get(element.id) ?? 0) + 1);
+    return [...seen].filter(([, count]) => count > 1).map(([id, count]) => `${id} (${count} times)`);
+  });
+}
+
 /** A class name of Ant Design's: `ant-` at the start of a name (not inside another, such as `x-ant-y`). */
 const ANT_CLASS_SOURCE = '(?<![\\w-])ant-[\\w-]+';
 let antdStyledClasses: string[] | undefined;

@@ -6,7 +6,7 @@
 import { expect, it, afterAll, beforeAll } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
 import { TEST_ADMIN_KEY, killAllSluice, sluiceClient, startSluice, type SluiceProcess } from '../support/server-process.ts';
-import { buildConsole, launchBrowser, type Browser } from './browser.ts';
+import { buildConsole, duplicateIds, launchBrowser, type Browser } from './browser.ts';
 
 const UI_TIMEOUT_MS = 30_000;
 /** Long enough for a page that polls every second to have asked several times. */
@@ -106,11 +106,12 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     const { page } = browser;
     await onChineseListsPage(page, async () => {
       await page.getByRole('tab', { name: '制裁名单筛查' }).click({ timeout: UI_TIMEOUT_MS });
+      // Both forms of this tab have a field called name; each label must lead to its own.
+      await page.getByLabel('姓名', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await duplicateIds(page), 'ids used twice on the screening tab').toEqual([]);
       // Longer than the 300 characters the server screens; the form itself sets no limit.
-      // By its card: the watch-list import form beside it has a field of the same id.
-      const card = page.locator('.ant-card', { hasText: '筛查姓名' });
-      await card.locator('input').fill('王'.repeat(301), { timeout: UI_TIMEOUT_MS });
-      await card.locator('button[type=submit]').click();
+      await page.getByLabel('姓名', { exact: true }).fill('王'.repeat(301), { timeout: UI_TIMEOUT_MS });
+      await page.locator('.ant-card', { hasText: '筛查姓名' }).locator('button[type=submit]').click();
       const notice = page.locator('.ant-message-notice');
       await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toEqual(['姓名：最多 300 个字符']);
       // The browser logs the 400 answer, which is expected here.

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
 import { TEST_ADMIN_KEY, killAllSluice, sluiceClient, startSluice, type Client, type SluiceProcess } from '../support/server-process.ts';
-import { RESULTS_DIR, antClassesWithoutStyles, buildConsole, launchBrowser, loadDemoInto, measureLoad, unlabelledControls, type Browser, type PageLoad } from './browser.ts';
+import { RESULTS_DIR, antClassesWithoutStyles, buildConsole, launchBrowser, loadDemoInto, measureLoad, duplicateIds, unlabelledControls, type Browser, type PageLoad } from './browser.ts';
 
 /** Long enough for a payment's legs to post on a busy machine; the tracker polls every second. */
 const TRACKER_TIMEOUT_MS = 30_000;
@@ -107,6 +107,7 @@ describeWithChromium('web console', (chromiumPath) => {
       const load = await measureLoad(page, server.url, path, ready, targets);
       loads.push(load);
       expect(await unlabelledControls(page), `unlabelled controls on ${path}`).toEqual([]);
+      expect(await duplicateIds(page), `ids used twice on ${path}`).toEqual([]);
       // The build keeps only the Ant Design rules of the components the console uses (web/antd-styles.ts).
       expect(await antClassesWithoutStyles(page), `Ant Design classes without their styles on ${path}`).toEqual([]);
       expect(browser.takeErrors(), `errors on ${path}`).toEqual([]);

@@ -254,7 +254,8 @@ function Screening() {
               />
             )}
           </Loadable>
-          <Form form={importForm} layout="inline" style={{ marginTop: 16 }} initialValues={{ format: 'csv' }}>
+          {/* Named forms prefix their fields' ids, so the two `name` fields of this tab do not share one. */}
+          <Form form={importForm} name="watch-list-import" layout="inline" style={{ marginTop: 16 }} initialValues={{ format: 'csv' }}>
             <Form.Item label={t('lists.watchListName')} name="name" rules={[{ required: true, message: t('form.required') }, { pattern: /^[a-z0-9_.-]{1,64}$/, message: t('rules.badId') }]}><Input style={{ width: 160 }} /></Form.Item>
             <Form.Item label={t('lists.format')} name="format"><Select style={{ width: 120 }} options={[{ value: 'csv', label: 'CSV' }, { value: 'ftm-jsonl', label: 'FtM JSONL' }]} /></Form.Item>
             <Upload accept=".csv,.json,.jsonl,.ndjson" showUploadList={false} beforeUpload={(file) => { void importFile(file); return Upload.LIST_IGNORE; }}>
@@ -266,7 +267,7 @@ function Screening() {
       </Col>
       <Col xs={24} xl={12}>
         <Card title={t('lists.screenName')}>
-          <Form layout="inline" onFinish={screen}>
+          <Form name="screen-name" layout="inline" onFinish={screen}>
             <Form.Item label={t('lists.name')} name="name" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 260 }} /></Form.Item>
             <Button type="primary" htmlType="submit" loading={screening}>{t('lists.screen')}</Button>
           </Form>
