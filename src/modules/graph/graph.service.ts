@@ -98,11 +98,13 @@ function memberDetails(score: AccountScore) {
 }
 
 /**
- * The ids of the transfers among each ring's members in the scanned window, oldest first: the edges
- * whose payer and payee are both in the ring, as the ring's edge count counts them. An edge's id is
- * the id of the event the graph observed: the transfer id, or the UETR of a payment.
+ * The ids of the transfers among each ring's members in the scanned window, the newest
+ * GRAPH_LIMITS.ringEdgesMax, oldest first: the edges whose payer and payee are both in the ring, as
+ * the ring's edge count counts them. An edge's id is the id of the event the graph observed: the
+ * transfer id, or the UETR of a payment.
  */
 function ringTransfers(rings: readonly Ring[], window: readonly StoredEdge[]): string[][] {
+  const kept = GRAPH_LIMITS.ringEdgesMax;
   const ringOf = new Map<string, number>();
   rings.forEach((ring, index) => ring.accountIds.forEach((id) => ringOf.set(id, index)));
   const transfers = rings.map((): string[] => []);
@@ -110,9 +112,11 @@ function ringTransfers(rings: readonly Ring[], window: readonly StoredEdge[]): s
     const index = ringOf.get(edge.source);
     if (index === undefined || ringOf.get(edge.target) !== index) continue;
     const list = transfers[index] as string[];
-    if (list.length < GRAPH_LIMITS.ringEdgesMax) list.push(edge.id);
+    list.push(edge.id);
+    // The window is oldest first: the oldest go, in batches, so that a list holds at most twice the bound.
+    if (list.length >= 2 * kept) list.splice(0, list.length - kept);
   }
-  return transfers;
+  return transfers.map((list) => list.slice(-kept));
 }
 
 /** A hash of what a ring alert says: members, transfers among them and score in basis points (as cases store it). */
