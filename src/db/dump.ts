@@ -16,6 +16,26 @@ export interface TableSpec {
   readonly orderBy: string;
   /** Rows a fresh installation already holds (singleton rows): replaced rather than added. */
   readonly replaceOnImport?: boolean;
+  /**
+   * The last columns of `columns`, added by a later migration, that dumps of earlier versions lack.
+   * Such a dump still imports: its rows leave these columns NULL, so each must mean something when
+   * NULL. Dumps of this version carry them like any other column.
+   */
+  readonly addedColumns?: readonly string[];
+}
+
+/**
+ * The columns a dump's table may list: this version's, or an earlier version's without some of the
+ * columns added since (always the last ones, in the order they were added). Undefined if neither.
+ */
+function importedColumns(spec: TableSpec, listed: readonly string[]): readonly string[] | undefined {
+  const added = spec.addedColumns ?? [];
+  const original = spec.columns.length - added.length;
+  for (let kept = added.length; kept >= 0; kept -= 1) {
+    const columns = spec.columns.slice(0, original + kept);
+    if (columns.join(',') === listed.join(',')) return columns;
+  }
+  return undefined;
 }
 
 export const DUMP_FORMAT = 'sluice-dump';
@@ -106,7 +126,10 @@ export async function importDump(
   const specs = new Map(tables.map((table) => [table.name, table]));
   for (const table of header.tables) {
     const spec = specs.get(table.name);
-    if (!spec || spec.columns.join(',') !== table.columns.join(',')) throw new DumpError(`table ${table.name} in the dump does not match this version's schema`);
+    const columns = spec && importedColumns(spec, table.columns);
+    if (!spec || !columns) throw new DumpError(`table ${table.name} in the dump does not match this version's schema`);
+    // Rows are read and inserted with the columns the dump has; added columns it lacks stay NULL.
+    specs.set(table.name, { ...spec, columns });
   }
   const counts: Record<string, number> = {};
   await db.transaction(async (tx) => {

@@ -38,6 +38,34 @@ async function move(source: Database, target: Database, history = false) {
   return { before, after, report, next, reportAfterWrite };
 }
 
+const KEY_ID = '0123456789abcdef';
+
+/** A demo installation with two FX quotes, one asked by a key and one without, dumped to a file. */
+async function dumpWithQuotes() {
+  const source = await open(sqlite());
+  await loadDemo(source, { payments: 5, history: false });
+  const quote = async (requestedBy: string | null) => {
+    const result = await source.fx.quote({ sellCurrency: 'USD', buyCurrency: 'CNY', sellAmount: 10_000n, requestedBy });
+    if (!result.ok) throw new Error(result.error);
+    return result.value.id;
+  };
+  const [asked, anonymous] = [await quote(KEY_ID), await quote(null)];
+  const file = join(scratch(), 'dump.jsonl');
+  await exportDump(source.db, ALL_TABLES, file);
+  await source.close();
+  return { file, asked, anonymous };
+}
+
+/** Imports `file` into `db` and answers who asked for each of the quotes named. */
+async function quotesAfterImport(db: Database, file: string, ids: readonly string[]) {
+  const target = await open(db);
+  await importDump(target.db, ALL_TABLES, file, () => isEmptyInstallation(target));
+  const owners = [];
+  for (const id of ids) owners.push((await target.fx.getQuote(id))?.requestedBy);
+  await target.close();
+  return owners;
+}
+
 describe('portable dump', () => {
   it('moves an installation between two SQLite files with every balance, transfer and journal entry intact', async () => {
     const { before, after, report, next, reportAfterWrite } = await move(sqlite(), sqlite(), true);
@@ -101,6 +129,23 @@ describe('portable dump', () => {
     await target.close();
   });
 
+  it('carries the key that asked for each FX quote, and imports a dump of a version without it as asked by no key', async () => {
+    const { file, asked, anonymous } = await dumpWithQuotes();
+    const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { tables: { name: string; columns: string[] }[] };
+    expect(header.tables.find((table) => table.name === 'fx_quotes')?.columns.at(-1)).toBe('requested_by');
+    const moved = await quotesAfterImport(sqlite(), file, [asked, anonymous]);
+    expect(moved).toEqual([KEY_ID, null]);
+
+    // A dump written before the column existed: header and rows of fx_quotes without it.
+    const older = join(scratch(), 'older.jsonl');
+    writeFileSync(older, `${readFileSync(file, 'utf8').trimEnd().split('\n').map((line, index) => {
+      const parsed = JSON.parse(line) as { tables?: { name: string; columns: string[] }[]; t?: string; r?: unknown[] };
+      if (index === 0) return JSON.stringify({ ...parsed, tables: parsed.tables!.map((table) => (table.name === 'fx_quotes' ? { ...table, columns: table.columns.slice(0, -1) } : table)) });
+      return parsed.t === 'fx_quotes' ? JSON.stringify({ t: parsed.t, r: parsed.r!.slice(0, -1) }) : line;
+    }).join('\n')}\n`);
+    expect(await quotesAfterImport(sqlite(), older, [asked, anonymous])).toEqual([null, null]);
+  });
+
   const pgDescribe = postgresUrl() ? describe : process.env.SLUICE_REQUIRE_ALL === '1' ? describe : describe.skip;
   pgDescribe(`between SQLite and PostgreSQL${postgresUrl() ? '' : ` [postgres skipped: ${postgresSkipReason()}]`}`, () => {
     it('moves SQLite to PostgreSQL and verifies there', async () => {
@@ -108,6 +153,11 @@ describe('portable dump', () => {
       expect(report.problems).toEqual([]);
       expect(after).toEqual(before);
       expect(reportAfterWrite.ok).toBe(true);
+    });
+
+    it('moves who asked for each FX quote from SQLite to PostgreSQL', async () => {
+      const { file, asked, anonymous } = await dumpWithQuotes();
+      expect(await quotesAfterImport(openPostgres(await freshPostgresUrl()), file, [asked, anonymous])).toEqual([KEY_ID, null]);
     });
 
     it('moves PostgreSQL back to SQLite and verifies there', async () => {

@@ -25,6 +25,8 @@ export interface AuthService {
   createKey(input: { name: string; role: Role; partyIds: readonly string[] }): Promise<{ key: ApiKey; secret: string }>;
   authenticate(presented: string): Promise<ApiKey | undefined>;
   list(): Promise<ApiKey[]>;
+  /** The key with this id, revoked or not, without its hash; undefined if there is none. */
+  find(id: string): Promise<ApiKey | undefined>;
   /** Revokes an active key; the last active admin key stays, or nobody could ever manage keys again. */
   revoke(id: string): Promise<'revoked' | 'api_key_not_found' | 'last_admin_key'>;
 }
@@ -74,6 +76,10 @@ export function createAuthService(deps: { readonly db: Database; readonly clock:
     },
     async list() {
       return (await db.all<KeyRow>('SELECT * FROM auth_api_keys ORDER BY created_at, id')).map(toKey);
+    },
+    async find(id) {
+      const row = await db.get<KeyRow>('SELECT * FROM auth_api_keys WHERE id = ?', [id]);
+      return row ? toKey(row) : undefined;
     },
     async revoke(id) {
       return db.transaction(async (tx) => {

@@ -26,10 +26,15 @@ export interface Quote {
   readonly expiresAtMs: number;
   /** Who executed the quote (a payment), once it is used; a quote is good for one execution. */
   readonly usedBy: string | null;
+  /**
+   * The id of the API key that asked for the quote, which decides who else may read or spend it
+   * (fx.access.ts); null when it was asked without a key (in process) or before this was recorded.
+   */
+  readonly requestedBy: string | null;
 }
 
 type Row = Record<string, unknown>;
-const QUOTE_COLUMNS = 'id, sell_currency, buy_currency, sell_amount, buy_amount, rate_numerator, rate_denominator, mid, spread_bps, created_at_ms, expires_at_ms, used_by';
+const QUOTE_COLUMNS = 'id, sell_currency, buy_currency, sell_amount, buy_amount, rate_numerator, rate_denominator, mid, spread_bps, created_at_ms, expires_at_ms, used_by, requested_by';
 
 const toRate = (row: Row): RateRecord => ({
   base: row.base as string, quote: row.quote as string, mid: row.mid as string, spreadBps: Number(row.spread_bps),
@@ -48,6 +53,7 @@ const toQuote = (row: Row): Quote => ({
   createdAtMs: Number(row.created_at_ms),
   expiresAtMs: Number(row.expires_at_ms),
   usedBy: (row.used_by as string | null) ?? null,
+  requestedBy: (row.requested_by as string | null) ?? null,
 });
 
 export async function loadRate(q: Queryable, base: string, quote: string): Promise<RateRecord | undefined> {
@@ -68,9 +74,9 @@ export async function upsertRate(q: Queryable, record: RateRecord): Promise<void
 }
 
 export async function insertQuote(q: Queryable, quote: Quote): Promise<void> {
-  await q.run(`INSERT INTO fx_quotes (${QUOTE_COLUMNS}, used_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`, [
+  await q.run(`INSERT INTO fx_quotes (${QUOTE_COLUMNS}, used_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`, [
     quote.id, quote.sellCurrency, quote.buyCurrency, quote.sellAmount, quote.buyAmount, String(quote.rate.numerator), String(quote.rate.denominator),
-    quote.mid, quote.spreadBps, quote.createdAtMs, quote.expiresAtMs, quote.usedBy,
+    quote.mid, quote.spreadBps, quote.createdAtMs, quote.expiresAtMs, quote.usedBy, quote.requestedBy,
   ]);
 }
 

@@ -9,6 +9,7 @@ import { FX_LIMITS } from './fx.limits.ts';
 import type { Quote, RateRecord } from './fx.repository.ts';
 import { CURRENCY_PATTERN, formatRate, parseRate, SPREAD_BPS_MAX } from './fx.ts';
 import { FxOverloadedError, type FxService } from './fx.service.ts';
+import { mayUseQuote } from './fx.access.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 const TAGS = ['fx'];
@@ -80,6 +81,7 @@ function overloaded(error: unknown): unknown {
 
 export function fxRoutes(platform: Platform) {
   const { fx } = platform;
+  const access = { findKey: (id: string) => platform.auth.find(id) };
   return async function register(app: App) {
     app.get('/fx/rates', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'List mid rates and spreads' } }, async () => ({
       data: (await fx.listRates()).map(renderRate),
@@ -120,7 +122,10 @@ export function fxRoutes(platform: Platform) {
       const amount = (text: string | undefined) => (text === undefined ? undefined : parseMinorUnits(text));
       let result;
       try {
-        result = await fx.quote({ sellCurrency: body.sell_currency, buyCurrency: body.buy_currency, sellAmount: amount(body.sell_amount), buyAmount: amount(body.buy_amount), ttlSeconds: body.ttl_seconds });
+        result = await fx.quote({
+          sellCurrency: body.sell_currency, buyCurrency: body.buy_currency, sellAmount: amount(body.sell_amount), buyAmount: amount(body.buy_amount), ttlSeconds: body.ttl_seconds,
+          requestedBy: request.principal?.id ?? null,
+        });
       } catch (error) {
         throw overloaded(error);
       }
@@ -136,7 +141,8 @@ export function fxRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'Get a quote', params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }) },
     }, async (request) => {
       const quote = await fx.getQuote(request.params.id.toLowerCase());
-      if (!quote) throw unknownId('quote_not_found', '/params/id', `no quote ${request.params.id}`);
+      // Another client's quote answers as one that does not exist (fx.access.ts).
+      if (!quote || !(await mayUseQuote(access, request.principal, quote))) throw unknownId('quote_not_found', '/params/id', `no quote ${request.params.id}`);
       return renderQuote(quote);
     });
 

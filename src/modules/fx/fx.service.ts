@@ -43,6 +43,8 @@ export interface QuoteInput {
   readonly sellAmount?: bigint;
   readonly buyAmount?: bigint;
   readonly ttlSeconds?: number;
+  /** The id of the API key asking, recorded so that the quote is good only for it and its parties. */
+  readonly requestedBy?: string | null;
 }
 
 export type ClaimResult = 'ok' | 'quote_not_found' | 'quote_already_used';
@@ -189,6 +191,7 @@ export function createFxService(deps: FxServiceDeps): FxService {
       const quote: Quote = {
         id: uuidv7(nowMs), sellCurrency: sell.code, buyCurrency: buy.code, sellAmount, buyAmount: bought, rate: priced.value.rate,
         mid: priced.value.mid, spreadBps: priced.value.spreadBps, createdAtMs: nowMs, expiresAtMs: nowMs + ttl * 1000, usedBy: null,
+        requestedBy: input.requestedBy ?? null,
       };
       await writer.insert(quote);
       quotes.set(quote.id, quote);

@@ -9,3 +9,4 @@ export {
   CURRENCY_PATTERN, SPREAD_BPS_MAX, type Conversion, type Rate,
 } from './fx.ts';
 export { fxRoutes, fxProblem, renderQuote } from './fx.routes.ts';
+export { mayUseQuote, type QuoteAccessDeps } from './fx.access.ts';

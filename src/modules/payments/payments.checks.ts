@@ -31,6 +31,13 @@ export interface CheckDeps {
   readonly fx: Pick<FxService, 'getQuote' | 'price' | 'currency' | 'desk'>;
 }
 
+/**
+ * Whether whoever submits the order may spend this quote on a payment from `debtor`'s side; when
+ * not, the quote is refused exactly as one that does not exist, so its existence is not told. The
+ * API passes the rule of fx.access.ts for the request's key; callers in process pass none.
+ */
+export type QuoteAccess = (quote: Quote, debtor: Party) => Promise<boolean>;
+
 const FX_ERRORS: Partial<Record<FxError, PaymentError>> = {
   unsupported_currency: 'unsupported_currency',
   fx_rate_not_available: 'fx_rate_not_available',
@@ -49,7 +56,7 @@ export function participantAt(directory: Directory, bic: string) {
   return directory.participant(office).then((found) => found ?? (office.length === 8 ? directory.participant(`${office}XXX`) : undefined));
 }
 
-export async function checkOrder(deps: CheckDeps, order: PaymentOrder, receivedAtMs: number): Promise<{ ok: true; value: Checked } | { ok: false; value: Refused }> {
+export async function checkOrder(deps: CheckDeps, order: PaymentOrder, receivedAtMs: number, quoteAccess?: QuoteAccess): Promise<{ ok: true; value: Checked } | { ok: false; value: Refused }> {
   const { directory } = deps;
   let debtor: Party | null = null;
   let creditor: Party | null = null;
@@ -86,7 +93,7 @@ export async function checkOrder(deps: CheckDeps, order: PaymentOrder, receivedA
   };
   let quoteId: string | null = null;
   if (debtorAccount.currency !== creditorAccount.currency) {
-    const fx = await fxTerms(deps, order, debtorAccount, creditorAccount, receivedAtMs);
+    const fx = await fxTerms(deps, order, debtorAccount, creditorAccount, receivedAtMs, (quote) => (quoteAccess ? quoteAccess(quote, debtor as Party) : Promise.resolve(true)));
     if (!fx.ok) return refuse(fx.error);
     quoteId = fx.value.quoteId;
     (input as { fx?: PlanInput['fx'] }).fx = fx.value;
@@ -109,13 +116,16 @@ const agentTerms = (terms: { bic: string; settlementAccountId: string; feeAccoun
 type FxResult = { ok: true; value: NonNullable<PlanInput['fx']> } | { ok: false; error: PaymentError };
 
 /** The price of the conversion: the firm quote the client executes, or the desk's price now. */
-async function fxTerms(deps: CheckDeps, order: PaymentOrder, debtor: CustomerAccount, creditor: CustomerAccount, receivedAtMs: number): Promise<FxResult> {
+async function fxTerms(
+  deps: CheckDeps, order: PaymentOrder, debtor: CustomerAccount, creditor: CustomerAccount, receivedAtMs: number, mayUse: (quote: Quote) => Promise<boolean>,
+): Promise<FxResult> {
   const [sell, buy] = [await deps.fx.currency(debtor.currency), await deps.fx.currency(creditor.currency)];
   if (!sell || !buy) return { ok: false, error: 'unsupported_currency' };
   let priced: { quoteId: string | null; rate: Quote['rate']; mid: string; spreadBps: number };
   if (order.quoteId) {
     const quote = await deps.fx.getQuote(order.quoteId);
-    if (!quote) return { ok: false, error: 'quote_not_found' };
+    // Before any other check of the quote, so that nothing about another's quote is told.
+    if (!quote || !(await mayUse(quote))) return { ok: false, error: 'quote_not_found' };
     if (quote.sellCurrency !== debtor.currency || quote.buyCurrency !== creditor.currency || quote.sellAmount !== order.amount) return { ok: false, error: 'quote_does_not_match' };
     if (receivedAtMs >= quote.expiresAtMs) return { ok: false, error: 'quote_expired' };
     if (quote.usedBy !== null && quote.usedBy !== order.id) return { ok: false, error: 'quote_already_used' };

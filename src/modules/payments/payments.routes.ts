@@ -4,11 +4,13 @@ import type { Static } from 'typebox';
 import { LIMITS, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
+import { mayUseQuote } from '../fx/index.ts';
 import { decodeBigintCursor, decodeTextCursor, encodeCursor, page } from '../../http/pagination.ts';
 import { ProblemError, unknownId } from '../../http/problem.ts';
 import { PAYMENT_ERRORS, type PaymentError } from './payments.errors.ts';
 import { isDerivedLayout } from './payments.ids.ts';
 import type { ImportRefusal, ParsedFile } from './payments.import.ts';
+import type { QuoteAccess } from './payments.checks.ts';
 import { debtorAgentRefusal, senderRefusal, type ImportAccessRefusal } from './payments.import-access.ts';
 import { renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderStatement, renderTracking, renderWebhook } from './payments.render.ts';
 import {
@@ -83,6 +85,10 @@ function orderOf(body: Static<typeof PaymentInput>): PaymentOrder {
 
 export function paymentsRoutes(platform: Platform) {
   const { payments } = platform;
+  const quoteOwners = { findKey: (id: string) => platform.auth.find(id) };
+
+  /** The request's key spends only quotes it may (fx.access.ts), for the parties of the payment's debtor side. */
+  const quoteAccess = (request: FastifyRequest): QuoteAccess => (quote, debtor) => mayUseQuote(quoteOwners, request.principal, quote, [debtor.partyId, debtor.agentPartyId]);
 
   /** A participant's key sees payments of its own parties (as customer or as agent), and nothing of others. */
   function visible(request: FastifyRequest, uetr: string, payment: PaymentRecord | undefined): PaymentRecord {
@@ -168,7 +174,7 @@ export function paymentsRoutes(platform: Platform) {
       if (isDerivedLayout(order.id)) throw paymentProblem('payment_id_reserved');
       await requireDebtorSide(request, [order]);
       try {
-        return answer(reply, await payments.submit(order));
+        return answer(reply, await payments.submit(order, quoteAccess(request)));
       } catch (error) {
         throw serviceProblem(error);
       }

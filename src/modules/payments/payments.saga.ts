@@ -1,5 +1,5 @@
 import { inSpan, msToNs, NANOSECONDS_PER_MILLISECOND, type Attributes } from '../../kernel/index.ts';
-import { checkOrder } from './payments.checks.ts';
+import { checkOrder, type QuoteAccess } from './payments.checks.ts';
 import { TIMEOUT_REASON } from './payments.errors.ts';
 import { uetrFor } from './payments.ids.ts';
 import { allOk, chainTimestamp, postRequests, refusalOf, reservationRequests } from './payments.ledger.ts';
@@ -70,10 +70,10 @@ export function createSubmitter(context: SagaContext) {
     return field && !outcome.ok ? { ...outcome, field } : outcome;
   }
 
-  async function execute(order: PaymentOrder): Promise<Outcome> {
+  async function execute(order: PaymentOrder, quoteAccess: QuoteAccess | undefined): Promise<Outcome> {
     const receivedMs = context.clock.nowMs();
     const base = draft(order, receivedMs);
-    const checked = await checkOrder(context, order, receivedMs);
+    const checked = await checkOrder(context, order, receivedMs, quoteAccess);
     if (!checked.ok) {
       const { error, debtor, creditor, field } = checked.value;
       return refuseAtChecks(rejected(context, { ...base, debtor, creditor }, error, base.receivedAt), field);
@@ -189,14 +189,17 @@ export function createSubmitter(context: SagaContext) {
   }
 
   return {
-    /** Submits an order; the same id again answers from the first submission. */
-    async submit(order: PaymentOrder): Promise<Outcome> {
+    /**
+     * Submits an order; the same id again answers from the first submission. `quoteAccess` says
+     * whether the submitter may spend the order's quote (payments.checks.ts); without it, it may.
+     */
+    async submit(order: PaymentOrder, quoteAccess?: QuoteAccess): Promise<Outcome> {
       const running = context.inFlight.get(order.id);
       if (running) {
         await running.catch(() => undefined);
         return replay(order);
       }
-      const run = inSpan('payments.submit', { 'sluice.payment.id': order.id, 'sluice.payment.currency': order.currency }, () => execute(order), describeOutcome);
+      const run = inSpan('payments.submit', { 'sluice.payment.id': order.id, 'sluice.payment.currency': order.currency }, () => execute(order, quoteAccess), describeOutcome);
       context.inFlight.set(order.id, run);
       try {
         return await run;

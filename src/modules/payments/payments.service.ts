@@ -5,6 +5,7 @@ import type { LedgerService } from '../ledger/index.ts';
 import type { PartiesService } from '../parties/index.ts';
 import { loadXmlLibrary } from '../iso20022/index.ts';
 import { createActions } from './payments.actions.ts';
+import type { QuoteAccess } from './payments.checks.ts';
 import { createDirectory, type Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import type { PaymentGate } from './payments.gate.ts';
@@ -74,7 +75,8 @@ export interface PaymentsStats {
 export interface PaymentsService {
   readonly directory: Directory;
   readonly webhooks: Webhooks;
-  submit(order: PaymentOrder): Promise<Outcome>;
+  /** `quoteAccess`: whether the submitter may spend the order's FX quote (payments.checks.ts); by default it may. */
+  submit(order: PaymentOrder, quoteAccess?: QuoteAccess): Promise<Outcome>;
   get(uetr: string): Promise<PaymentRecord | undefined>;
   getById(id: string): Promise<PaymentRecord | undefined>;
   list(filter: PaymentFilter): Promise<PaymentRecord[]>;
@@ -148,7 +150,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
   return {
     directory,
     webhooks,
-    submit: (order) => submitter.submit(order),
+    submit: (order, quoteAccess) => submitter.submit(order, quoteAccess),
     get: (uetr) => loadByUetr(db, uetr),
     getById: (id) => loadPayment(db, id),
     list: (filter) => listPayments(db, filter),
