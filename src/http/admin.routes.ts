@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AMOUNT_MAX, LIMITS, UUID_PATTERN, nsToIso } from '../kernel/index.ts';
-import { apiKeyNameProblem, ROLES } from '../modules/auth/index.ts';
+import { allows, apiKeyNameProblem, PERMISSIONS, ROLES, type Permission, type Role } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { fieldProblem, unknownId } from './problem.ts';
 import { CONSISTENCY_FILE_FORMAT, MAX_PROOF_ENTRIES, proofFileText, verifyConsistencyFile, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
@@ -10,6 +10,8 @@ import { SIGNATURE_ALGORITHMS } from '../crypto/index.ts';
 import { createVerifyJobs, type VerifyJob } from './verify-jobs.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
 
 const renderEntry = (entry: JournalEntry) => ({
   seq: String(entry.seq), timestamp: String(entry.timestamp), created_at: nsToIso(entry.timestamp), kind: entry.kind,
@@ -55,6 +57,29 @@ export function adminRoutes(platform: Platform) {
     app.get('/api-keys', { config: { permission: 'admin' }, schema: { tags: ['access'], summary: 'List API keys (never their text)' } }, async () => ({
       data: (await platform.auth.list()).map((key) => ({ id: key.id, name: key.name, role: key.role, party_ids: key.partyIds, created_at: key.createdAt, revoked_at: key.revokedAt })),
     }));
+    // Every role has `read`, so any valid key may ask who it is; the console shows only what the
+    // key's role may use. The answer names the key, never its text or hash.
+    app.get('/api-keys/current', {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['access'], summary: "The calling key: its id, name, role, parties and its role's permissions (never its text)",
+        response: {
+          200: Type.Object({
+            id: Type.String(), name: Type.String(), role: Type.Unsafe<Role>(Type.String({ enum: [...ROLES] })),
+            party_ids: Type.Array(Type.String(), { description: 'Parties a participant key acts for; empty for other roles.' }),
+            permissions: Type.Array(Type.Unsafe<Permission>(Type.String({ enum: PERMISSION_NAMES })), { description: "What the key's role may do; each route needs one of these." }),
+            created_at: Type.String(),
+          }, { additionalProperties: false }),
+        },
+      },
+    }, async (request) => {
+      const key = request.principal;
+      if (!key) throw new Error('an authenticated route ran without a key');
+      return {
+        id: key.id, name: key.name, role: key.role, party_ids: [...key.partyIds],
+        permissions: PERMISSION_NAMES.filter((permission) => allows(key.role, permission)), created_at: key.createdAt,
+      };
+    });
     app.delete('/api-keys/:id', {
       config: { permission: 'admin' },
       schema: { tags: ['access'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }) },
