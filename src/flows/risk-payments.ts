@@ -79,7 +79,7 @@ export function createPaymentGate(deps: { readonly risk: RiskService; readonly d
     const creditor = payment.creditor!;
     const [debitCountry, creditCountry] = await Promise.all([directory.country(debtor.partyId), directory.country(creditor.partyId)]);
     return {
-      id: payment.uetr, atMs, amountMinor: payment.order.amount, currency: payment.order.currency,
+      id: payment.uetr, payment: true, atMs, amountMinor: payment.order.amount, currency: payment.order.currency,
       debitAccountId: debtor.accountId, creditAccountId: creditor.accountId, debitPartyId: debtor.partyId, creditPartyId: creditor.partyId,
       channel, code: PAYMENT_CODES.customerDebit, debitName: debtor.name, creditName: creditor.name,
       ...(debitCountry ? { debitCountry } : {}), ...(creditCountry ? { creditCountry } : {}),

@@ -1,6 +1,6 @@
 /**
  * The demo's cases in a real browser, as a Chinese-speaking analyst meets them: the planted mule
- * ring's case links the transfers among its members and keeps one alert however often the ring is
+ * ring's case links the payments among its members and keeps one alert however often the ring is
  * scanned again unchanged, and the queue and the case page word the ring's and the name match's
  * titles and reasons in Chinese rather than the server's English sentences.
  */
@@ -43,13 +43,16 @@ describeWithChromium('cases of the demo in the console', (chromiumPath) => {
 
   const casesOf = async (source: string): Promise<CaseRow[]> => (await api.get(`/v1/risk/cases?source=${source}&limit=100`)).body.data as CaseRow[];
 
-  it('links the ring\'s transfers to its case, and rescans of the unchanged ring add nothing', async () => {
+  it('links the ring\'s payments to its case, and rescans of the unchanged ring add nothing', async () => {
     const [ring] = await casesOf('graph');
     expect(ring, 'a case raised by ring detection in the demo data').toBeDefined();
     const before = (await api.get(`/v1/risk/cases/${ring!.id}`)).body;
     const edges = before.alerts[0].details.edge_count as number;
     expect(edges).toBeGreaterThan(0);
-    expect(before.links.transfers.length).toBe(Math.min(edges, 200));
+    // The demo's ring moves its money as payments: each is linked as the payment it is, by its UETR.
+    expect(before.links.transfers.length + before.links.payments.length).toBe(Math.min(edges, 200));
+    expect(before.links.payments.length).toBeGreaterThan(0);
+    expect((await api.get(`/v1/payments/${before.links.payments[0].id}`)).status).toBe(200);
     for (let scan = 0; scan < 2; scan++) expect((await api.post('/v1/risk/graph/scan', {})).status).toBe(200);
     const after = (await api.get(`/v1/risk/cases/${ring!.id}`)).body;
     expect(after.alert_count).toBe(before.alert_count);
@@ -71,6 +74,7 @@ describeWithChromium('cases of the demo in the console', (chromiumPath) => {
     const reasons = page.getByTestId('alert-reasons').first();
     await reasons.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await page.locator('h2.page-title').textContent()).toBe(ringTitle);
+    await page.getByTestId('case-payments').locator('a[href^="#/payments/"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
     const text = await reasons.textContent();
     expect(text).toMatch(/个账户的评分不低于 0\.6/);
     expect(text).not.toMatch(/scored|scoring|transfer\(s\)|pass_through/);

@@ -82,9 +82,18 @@ ALTER TABLE case_records ADD COLUMN title_values TEXT;
 CREATE INDEX case_alerts_case_kind ON case_alerts (case_id, kind, id);
 `;
 
+/**
+ * Payments an alert names, by UETR, as JSON text like the other references; null for alerts stored
+ * before (and in an imported dump, which leaves the column out like those of 002).
+ */
+const alertPayments = `
+ALTER TABLE case_alerts ADD COLUMN payment_ids TEXT;
+`;
+
 export const casesMigrations: readonly Migration[] = [
   { id: 'cases/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'cases/002_repeats_and_titles', sql: { sqlite: repeatsAndTitles, postgres: repeatsAndTitles } },
+  { id: 'cases/003_alert_payments', sql: { sqlite: alertPayments, postgres: alertPayments } },
 ];
 
 export const casesTables: readonly TableSpec[] = [

@@ -31,6 +31,7 @@ export const renderAlert = (alert: StoredAlert) => ({
   reasons: alert.reasons,
   dedupe_key: alert.dedupeKey,
   transfer_ids: alert.transferIds,
+  payment_ids: alert.paymentIds,
   account_ids: alert.accountIds,
   party_ids: alert.partyIds,
   details: alert.details,
@@ -44,7 +45,7 @@ export const renderAudit = (entry: AuditEntry) => ({ seq: entry.seq, actor: entr
 /** Links grouped by kind, each id with the instant it was linked. */
 export function renderLinks(links: readonly CaseLink[]) {
   const of = (kind: CaseLink['kind']) => links.filter((link) => link.kind === kind).map((link) => ({ id: link.refId, linked_at: iso(link.addedAtMs) }));
-  return { transfers: of('transfer'), accounts: of('account'), parties: of('party') };
+  return { transfers: of('transfer'), payments: of('payment'), accounts: of('account'), parties: of('party') };
 }
 
 export const renderView = (view: CaseView) => ({

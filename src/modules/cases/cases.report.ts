@@ -34,7 +34,7 @@ export function buildReport(view: CaseView, context: ReportContext) {
       highest_score: view.alerts.reduce((max, alert) => Math.max(max, alert.scoreBp), 0) / SCORE_SCALE_BP,
       first_alert_at: times.length ? new Date(Math.min(...times)).toISOString() : null,
       last_alert_at: times.length ? new Date(Math.max(...times)).toISOString() : null,
-      linked: { transfers: links.transfers.length, accounts: links.accounts.length, parties: links.parties.length },
+      linked: { transfers: links.transfers.length, payments: links.payments.length, accounts: links.accounts.length, parties: links.parties.length },
       notes: view.notes.length,
       status_history: view.audit.filter((entry) => entry.action === 'status_changed').map((entry) => ({ at: new Date(entry.atMs).toISOString(), actor: entry.actor, ...entry.detail })),
     },
@@ -77,7 +77,7 @@ function reportBlocks(report: CaseReport): Block[] {
         `By source: ${orNone(compact(summary.by_source))}`,
         `By kind: ${orNone(compact(summary.by_kind))}`,
         `Alerts from ${orNone(summary.first_alert_at)} to ${orNone(summary.last_alert_at)}`,
-        `Linked: ${summary.linked.accounts} account(s), ${summary.linked.parties} part(ies), ${summary.linked.transfers} transfer(s); ${summary.notes} note(s)`,
+        `Linked: ${summary.linked.accounts} account(s), ${summary.linked.parties} part(ies), ${summary.linked.transfers} transfer(s), ${summary.linked.payments} payment(s); ${summary.notes} note(s)`,
       ],
     },
     { kind: 'heading', level: 2, text: `Alerts (${report.alerts.length})` },
@@ -87,11 +87,12 @@ function reportBlocks(report: CaseReport): Block[] {
     blocks.push({ kind: 'fields', rows: [['Alert', alert.id], ['Raised', orNone(alert.raised_at)], ['Source / kind', `${alert.source} / ${alert.kind}`], ['Score', alert.score.toFixed(2)]] });
     if (alert.reasons.length) blocks.push({ kind: 'list', items: alert.reasons });
   });
-  blocks.push({ kind: 'heading', level: 2, text: 'Linked accounts, parties and transfers' });
+  blocks.push({ kind: 'heading', level: 2, text: 'Linked accounts, parties, transfers and payments' });
   const linkRows = [
     ...report.links.accounts.map((account) => ['account', account.id, account.graph_score === null ? '—' : account.graph_score.toFixed(2), orNone(account.linked_at)]),
     ...report.links.parties.map((party) => ['party', party.id, '—', orNone(party.linked_at)]),
     ...report.links.transfers.map((transfer) => ['transfer', transfer.id, '—', orNone(transfer.linked_at)]),
+    ...report.links.payments.map((payment) => ['payment', payment.id, '—', orNone(payment.linked_at)]),
   ];
   blocks.push(linkRows.length ? { kind: 'table', header: ['Kind', 'Id', 'Graph score', 'Linked'], rows: linkRows } : { kind: 'text', text: 'Nothing linked.' });
   blocks.push({ kind: 'heading', level: 2, text: `Notes (${report.notes.length})` });

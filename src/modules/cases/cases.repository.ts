@@ -5,7 +5,7 @@ import { CASE_STATUSES, isClosed, type AlertSource, type AuditAction, type Audit
 type Row = Record<string, unknown>;
 
 const CASE_COLUMNS = 'id, title, status, priority_bp, source, kind, title_values, dedupe_key, assignee, alert_count, created_at_ms, updated_at_ms, closed_at_ms';
-const ALERT_COLUMNS = 'id, case_id, source, kind, title, score_bp, reasons, dedupe_key, transfer_ids, account_ids, party_ids, details, fingerprint, raised_at_ms';
+const ALERT_COLUMNS = 'id, case_id, source, kind, title, score_bp, reasons, dedupe_key, transfer_ids, account_ids, party_ids, details, fingerprint, payment_ids, raised_at_ms';
 
 const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const json = <T>(value: unknown): T => JSON.parse(value as string) as T;
@@ -36,6 +36,7 @@ const toAlert = (row: Row): StoredAlert => ({
   reasons: json<string[]>(row.reasons),
   dedupeKey: (row.dedupe_key as string | null) ?? null,
   transferIds: json<string[]>(row.transfer_ids),
+  paymentIds: row.payment_ids === null || row.payment_ids === undefined ? [] : json<string[]>(row.payment_ids),
   accountIds: json<string[]>(row.account_ids),
   partyIds: json<string[]>(row.party_ids),
   details: json<Record<string, unknown>>(row.details),
@@ -103,9 +104,9 @@ export async function addAlertToCase(q: Queryable, caseId: string, dedupeKey: st
 }
 
 export async function insertAlert(q: Queryable, alert: StoredAlert): Promise<void> {
-  await q.run(`INSERT INTO case_alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+  await q.run(`INSERT INTO case_alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
     alert.id, alert.caseId, alert.source, alert.kind, alert.title, alert.scoreBp, JSON.stringify(alert.reasons), alert.dedupeKey,
-    JSON.stringify(alert.transferIds), JSON.stringify(alert.accountIds), JSON.stringify(alert.partyIds), JSON.stringify(alert.details), alert.fingerprint, alert.raisedAtMs,
+    JSON.stringify(alert.transferIds), JSON.stringify(alert.accountIds), JSON.stringify(alert.partyIds), JSON.stringify(alert.details), alert.fingerprint, JSON.stringify(alert.paymentIds), alert.raisedAtMs,
   ]);
 }
 

@@ -22,7 +22,7 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     const created = await openCase({ title: 'Customer reported a scam', priority: 0.7, reason: 'call from branch', account_ids: ['acct-1'], party_ids: ['party-1'], transfer_ids: ['t-1'] });
     expect((await openCase({ title: 'longest reason', reason: 'r'.repeat(CASES_LIMITS.alertReasonMaxLength) })).alerts[0].reasons[0]).toHaveLength(CASES_LIMITS.alertReasonMaxLength);
     expect(created).toMatchObject({ title: 'Customer reported a scam', status: 'open', priority: 0.7, source: 'manual', assignee: null, alert_count: 1 });
-    expect(created.links).toEqual({ transfers: [{ id: 't-1', linked_at: expect.any(String) }], accounts: [{ id: 'acct-1', linked_at: expect.any(String) }], parties: [{ id: 'party-1', linked_at: expect.any(String) }] });
+    expect(created.links).toEqual({ transfers: [{ id: 't-1', linked_at: expect.any(String) }], payments: [], accounts: [{ id: 'acct-1', linked_at: expect.any(String) }], parties: [{ id: 'party-1', linked_at: expect.any(String) }] });
     expect(created.audit).toEqual([expect.objectContaining({ seq: 1, action: 'created', actor: expect.stringMatching(/^key:/) })]);
     const fetched = await api.ok('GET', `/v1/risk/cases/${created.id}`, undefined, 200, { key: auditor });
     expect(fetched.alerts[0]).toMatchObject({ source: 'manual', kind: 'manual', reasons: ['call from branch'], account_ids: ['acct-1'] });
@@ -141,7 +141,7 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     const lines = markdown.split(/\r\n|\r|\n/);
     // The only headings are the report's own, and no line starts with what a note said.
     expect(lines.filter((line) => line.startsWith('#'))).toEqual([
-      '# Case report: Odd \\#\\#', '## Summary', '## Alerts (1)', '### 1\\. Odd \\#\\#', '## Linked accounts, parties and transfers', '## Notes (2)', '## Audit trail',
+      '# Case report: Odd \\#\\#', '## Summary', '## Alerts (1)', '### 1\\. Odd \\#\\#', '## Linked accounts, parties, transfers and payments', '## Notes (2)', '## Audit trail',
     ]);
     expect(lines.some((line) => /^(\s*)(# Injected|1\. forged|---)/.test(line))).toBe(false);
     expect(lines).toContain('- \\# Shouted reason');

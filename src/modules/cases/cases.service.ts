@@ -118,7 +118,7 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
     }
     const stored: StoredAlert = {
       id: alertId, caseId, source: alert.source, kind: alert.kind, title: alert.title, scoreBp, reasons: [...alert.reasons], dedupeKey,
-      transferIds: [...(alert.transferIds ?? [])], accountIds: [...(alert.accountIds ?? [])], partyIds: [...(alert.partyIds ?? [])],
+      transferIds: [...(alert.transferIds ?? [])], paymentIds: [...(alert.paymentIds ?? [])], accountIds: [...(alert.accountIds ?? [])], partyIds: [...(alert.partyIds ?? [])],
       details: alert.details ?? {}, fingerprint: alert.fingerprint ?? null, raisedAtMs: nowMs,
     };
     await insertAlert(tx, stored);
@@ -242,6 +242,7 @@ function linksOf(alert: StoredAlert): { kind: LinkKind; refId: string }[] {
     ...alert.accountIds.map((refId) => ({ kind: 'account' as const, refId })),
     ...alert.partyIds.map((refId) => ({ kind: 'party' as const, refId })),
     ...alert.transferIds.map((refId) => ({ kind: 'transfer' as const, refId })),
+    ...alert.paymentIds.map((refId) => ({ kind: 'payment' as const, refId })),
   ];
 }
 
@@ -254,7 +255,7 @@ function checkAlert(alert: AlertInput): void {
   if (alert.kind.length === 0 || alert.kind.length > L.kindMaxLength) problems.push(`kind must have 1..${L.kindMaxLength} characters`);
   if (alert.dedupeKey !== undefined && (alert.dedupeKey.length === 0 || alert.dedupeKey.length > L.dedupeKeyMaxLength)) problems.push('dedupeKey is empty or too long');
   if (alert.reasons.length > L.alertReasonsMax || alert.reasons.some((reason) => reason.length > L.alertReasonMaxLength)) problems.push('too many or too long reasons');
-  for (const refs of [alert.transferIds, alert.accountIds, alert.partyIds]) if (refs && refs.length > L.alertRefsMax) problems.push(`more than ${L.alertRefsMax} references`);
+  for (const refs of [alert.transferIds, alert.paymentIds, alert.accountIds, alert.partyIds]) if (refs && refs.length > L.alertRefsMax) problems.push(`more than ${L.alertRefsMax} references`);
   if (alert.details && JSON.stringify(alert.details).length > L.alertDetailsMaxBytes) problems.push('details too large');
   if (alert.fingerprint !== undefined && (alert.fingerprint.length === 0 || alert.fingerprint.length > L.fingerprintMaxLength)) problems.push('fingerprint is empty or too long');
   if (alert.titleValues && JSON.stringify(alert.titleValues).length > L.titleValuesMaxBytes) problems.push('title values too large');

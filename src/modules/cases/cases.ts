@@ -16,6 +16,8 @@ export interface AlertInput {
   readonly reasons: readonly string[];
   readonly dedupeKey?: string;
   readonly transferIds?: readonly string[];
+  /** Payments, by UETR (a payment is not a ledger transfer: its legs are). */
+  readonly paymentIds?: readonly string[];
   readonly accountIds?: readonly string[];
   readonly partyIds?: readonly string[];
   readonly details?: Readonly<Record<string, unknown>>;
@@ -94,7 +96,7 @@ export function scoreToBp(score: number): number {
   return Math.min(SCORE_SCALE_BP, Math.max(0, Math.round(score * SCORE_SCALE_BP)));
 }
 
-export const LINK_KINDS = ['transfer', 'account', 'party'] as const;
+export const LINK_KINDS = ['transfer', 'payment', 'account', 'party'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 export interface CaseLink {
@@ -133,6 +135,7 @@ export interface StoredAlert {
   readonly reasons: readonly string[];
   readonly dedupeKey: string | null;
   readonly transferIds: readonly string[];
+  readonly paymentIds: readonly string[];
   readonly accountIds: readonly string[];
   readonly partyIds: readonly string[];
   readonly details: Readonly<Record<string, unknown>>;

@@ -6,6 +6,8 @@
 export interface RiskEvent {
   /** Transfer id or payment UETR; the key decisions and holds are filed under. */
   readonly id: string;
+  /** True when the event is a payment, whose id is then its UETR; absent for a ledger transfer. */
+  readonly payment?: boolean;
   /** When it happened, epoch milliseconds from the platform clock. */
   readonly atMs: number;
   readonly amountMinor: bigint;

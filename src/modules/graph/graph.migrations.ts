@@ -79,10 +79,20 @@ CREATE INDEX graph_edges_target_indexed ON graph_edges (target_account, at_ms) W
 CREATE INDEX graph_edges_unindexed ON graph_edges (at_ms, id) WHERE account_indexed = 0;
 `;
 
+/**
+ * Whether an edge is a payment (its id is the payment's UETR) or a ledger transfer (its id is the
+ * transfer id), so that an alert links each to what it is. Not in the dump (graphTables), so that
+ * dumps of earlier versions still import; imported edges count as transfers.
+ */
+const edgePayments = `
+ALTER TABLE graph_edges ADD COLUMN payment INTEGER NOT NULL DEFAULT 0;
+`;
+
 export const graphMigrations: readonly Migration[] = [
   { id: 'graph/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'graph/002_scan_lease', sql: { sqlite: lease('INTEGER'), postgres: lease('BIGINT') } },
   { id: 'graph/003_deferred_account_index', sql: { sqlite: deferredAccountIndex, postgres: deferredAccountIndex } },
+  { id: 'graph/004_edge_payments', sql: { sqlite: edgePayments, postgres: edgePayments } },
 ];
 
 export const graphTables: readonly TableSpec[] = [

@@ -13,6 +13,8 @@ export interface StoredEdge {
   readonly deviceId: string | null;
   readonly sourceParty: string | null;
   readonly targetParty: string | null;
+  /** A payment (the id is its UETR), not a ledger transfer. */
+  readonly payment: boolean;
 }
 
 export interface StoredScore {
@@ -39,7 +41,7 @@ export interface ScanRecord {
 }
 
 type Row = Record<string, unknown>;
-const EDGE_COLUMNS = 'id, at_ms, source_account, target_account, amount_minor, currency, device_id, source_party, target_party';
+const EDGE_COLUMNS = 'id, at_ms, source_account, target_account, amount_minor, currency, device_id, source_party, target_party, payment';
 
 const toEdge = (row: Row): StoredEdge => ({
   id: row.id as string,
@@ -51,6 +53,7 @@ const toEdge = (row: Row): StoredEdge => ({
   deviceId: (row.device_id as string | null) ?? null,
   sourceParty: (row.source_party as string | null) ?? null,
   targetParty: (row.target_party as string | null) ?? null,
+  payment: Number(row.payment) === 1,
 });
 
 const toScore = (row: Row): StoredScore => ({
@@ -73,7 +76,7 @@ const toScore = (row: Row): StoredScore => ({
 export const defersAccountIndex = (q: Pick<Queryable, 'dialect'>): boolean => q.dialect === 'sqlite';
 const EDGE_INSERT = defineBulkInsert('graph_edges', [
   ['id', 'text'], ['at_ms', 'int8'], ['source_account', 'text'], ['target_account', 'text'], ['amount_minor', 'int8'], ['currency', 'text'],
-  ['device_id', 'text'], ['source_party', 'text'], ['target_party', 'text'], ['account_indexed', 'int8'],
+  ['device_id', 'text'], ['source_party', 'text'], ['target_party', 'text'], ['account_indexed', 'int8'], ['payment', 'int8'],
 ], ['id']);
 const SCORE_INSERT = defineBulkInsert('graph_scores', [
   ['account_id', 'text'], ['score_bp', 'int8'], ['signals', 'text'], ['ring_key', 'text'], ['scan_id', 'text'], ['scanned_at_ms', 'int8'],
@@ -87,7 +90,7 @@ export async function insertEventEdges(q: Queryable, events: readonly RiskEvent[
   const indexed = defersAccountIndex(q) ? 0 : 1;
   const cut = (text: string | undefined) => (text === undefined ? null : text.length > idMaxLength ? text.slice(0, idMaxLength) : text);
   const rows = events.map((event): SqlValue[] => [
-    event.id, event.atMs, event.debitAccountId, event.creditAccountId, event.amountMinor, event.currency, cut(event.deviceId), cut(event.debitPartyId), cut(event.creditPartyId), indexed,
+    event.id, event.atMs, event.debitAccountId, event.creditAccountId, event.amountMinor, event.currency, cut(event.deviceId), cut(event.debitPartyId), cut(event.creditPartyId), indexed, event.payment ? 1 : 0,
   ]);
   await insertMany(q, EDGE_INSERT, rows);
 }

@@ -56,7 +56,7 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
     expect(view?.case).toMatchObject({ kind: 'graph:mule_ring', titleValues: { members: members.size } });
   });
 
-  it('adds nothing to the case when a rescan finds the ring unchanged, and adds an alert once it gains a transfer', async () => {
+  it('adds nothing to the case when a rescan finds the ring unchanged, and adds an alert once it gains transfers, linking payments as payments', async () => {
     const first = (await platform.graph.scan(WINDOW)) as { ok: true; value: ScanSummary };
     const ringCase = first.value.alerted.find((item) => item.ring.accountIds.includes('r1'));
     const caseId = ringCase?.caseId as string;
@@ -73,9 +73,11 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
     expect(unchanged?.audit).toEqual(before?.audit);
 
     // One more round of money through the ring: something new, so the case gets an alert naming it.
+    // Two hops are payments, whose ids are UETRs: they are linked as payments, not as transfers.
     const round = [['victim9', 'r1'], ['r1', 'r2'], ['r2', 'r3'], ['r3', 'r4'], ['r4', 'r1']] as const;
     await Promise.all(round.map(([from, to], hop) => platform.graph.observe({
       id: hop === 2 ? 'ring-more' : `ring-more-${hop}`, atMs: T0 + 28 * DAY_MS + hop * HOUR_MS, amountMinor: 100_000n - BigInt(hop) * 2_000n, currency: 'CNY', debitAccountId: from, creditAccountId: to,
+      ...(hop >= 3 ? { payment: true } : {}),
     })));
     const grown = await platform.graph.scan(WINDOW);
     if (!grown.ok) throw new Error(grown.error);
@@ -84,6 +86,9 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
     expect(added?.audit.map((entry) => entry.action)).toEqual([...(before?.audit ?? []).map((entry) => entry.action), 'alert_added']);
     expect(added?.alerts.at(-1)?.transferIds).toContain('ring-more');
     expect(added?.links.filter((link) => link.kind === 'transfer').map((link) => link.refId)).toContain('ring-more');
+    expect(added?.alerts.at(-1)?.paymentIds.slice().sort()).toEqual(['ring-more-3', 'ring-more-4']);
+    expect(added?.links.filter((link) => link.kind === 'payment').map((link) => link.refId).sort()).toEqual(['ring-more-3', 'ring-more-4']);
+    expect(added?.links.map((link) => link.refId).filter((id) => id.startsWith('ring-more-')).length).toBe(3);
     await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'ring-more%'");
     await platform.graph.scan(WINDOW);
   });

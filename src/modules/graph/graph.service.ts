@@ -103,16 +103,16 @@ function memberDetails(score: AccountScore) {
  * the ring's edge count counts them. An edge's id is the id of the event the graph observed: the
  * transfer id, or the UETR of a payment.
  */
-function ringTransfers(rings: readonly Ring[], window: readonly StoredEdge[]): string[][] {
+function ringTransfers(rings: readonly Ring[], window: readonly StoredEdge[]): StoredEdge[][] {
   const kept = GRAPH_LIMITS.ringEdgesMax;
   const ringOf = new Map<string, number>();
   rings.forEach((ring, index) => ring.accountIds.forEach((id) => ringOf.set(id, index)));
-  const transfers = rings.map((): string[] => []);
+  const transfers = rings.map((): StoredEdge[] => []);
   for (const edge of window) {
     const index = ringOf.get(edge.source);
     if (index === undefined || ringOf.get(edge.target) !== index) continue;
-    const list = transfers[index] as string[];
-    list.push(edge.id);
+    const list = transfers[index] as StoredEdge[];
+    list.push(edge);
     // The window is oldest first: the oldest go, in batches, so that a list holds at most twice the bound.
     if (list.length >= 2 * kept) list.splice(0, list.length - kept);
   }
@@ -120,10 +120,10 @@ function ringTransfers(rings: readonly Ring[], window: readonly StoredEdge[]): s
 }
 
 /** A hash of what a ring alert says: members, transfers among them and score in basis points (as cases store it). */
-function ringFingerprint(ring: Ring, transfers: readonly string[]): string {
+function ringFingerprint(ring: Ring, transfers: readonly StoredEdge[]): string {
   const hash = createHash('sha256');
   hash.update(`${ring.key}\n${ring.edgeCount}\n${Math.round(ring.score * BP)}\n`);
-  for (const id of [...transfers].sort()) hash.update(`${id}\n`);
+  for (const id of transfers.map((edge) => edge.id).sort()) hash.update(`${id}\n`);
   return hash.digest('hex');
 }
 
@@ -190,11 +190,13 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
         alerted.push({ ring, caseId: null, alertId: null });
         continue;
       }
-      const transfers = transfersOf[index] as string[];
+      const transfers = transfersOf[index] as StoredEdge[];
       const named = ring.accountIds.slice(0, GRAPH_LIMITS.ringAccountsInAlertMax);
       const parties = [...new Set(named.flatMap((id) => [...(partiesOf.get(id) ?? [])]))].slice(0, GRAPH_LIMITS.ringAccountsInAlertMax);
-      // The newest transfers are named when there are more than an alert holds.
+      // The newest are named when there are more than an alert holds; payments by their UETR.
       const linked = transfers.slice(-GRAPH_LIMITS.ringTransfersInAlertMax);
+      const transferIds = linked.filter((edge) => !edge.payment).map((edge) => edge.id);
+      const paymentIds = linked.filter((edge) => edge.payment).map((edge) => edge.id);
       const members = explainedMembers(ring, scoreById);
       const raised = await deps.alerts.raise({
         source: 'graph', kind: 'graph:mule_ring',
@@ -210,7 +212,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
         // it. A later scan that finds the same says nothing new and adds nothing to the case.
         fingerprint: ringFingerprint(ring, transfers),
         titleValues: { members: ring.accountIds.length, account: ring.accountIds[0] as string },
-        accountIds: named, partyIds: parties, transferIds: linked,
+        accountIds: named, partyIds: parties, transferIds, paymentIds,
         details: {
           ring_key: ring.key, members: ring.accountIds.length, account: ring.accountIds[0], edge_count: ring.edgeCount, threshold: GRAPH_SCORING.alertThreshold,
           score: ring.score, transfers_linked: linked.length, member_signals: members.map(memberDetails), scan_id: scanId,

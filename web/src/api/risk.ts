@@ -151,7 +151,8 @@ export interface CaseNote {
 export interface CaseDetail extends Case {
   readonly alerts: readonly CaseAlert[];
   readonly notes: readonly CaseNote[];
-  readonly links: { readonly transfers: readonly { id: string }[]; readonly accounts: readonly { id: string }[]; readonly parties: readonly { id: string }[] };
+  /** Payments (by UETR) are linked by servers that tell them from ledger transfers. */
+  readonly links: { readonly transfers: readonly { id: string }[]; readonly payments?: readonly { id: string }[]; readonly accounts: readonly { id: string }[]; readonly parties: readonly { id: string }[] };
   readonly audit: readonly { readonly seq?: number | string; readonly action: string; readonly actor: string; readonly at: string; readonly detail?: unknown }[];
 }
 

@@ -386,6 +386,7 @@ export const enUS = {
   'cases.sourceName.manual': 'an analyst',
   'cases.priority': 'Priority',
   'cases.transfers': 'Transfers',
+  'cases.payments': 'Payments',
   'cases.reason': 'Reason',
   'cases.blockAccounts': 'Add its accounts to the block list',
   'cases.move': 'Move',

@@ -382,6 +382,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'cases.sourceName.manual': '分析员',
   'cases.priority': '优先级',
   'cases.transfers': '转账',
+  'cases.payments': '支付',
   'cases.reason': '原因',
   'cases.blockAccounts': '将涉案账户加入黑名单',
   'cases.move': '变更',

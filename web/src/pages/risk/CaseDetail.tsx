@@ -7,7 +7,7 @@ import { normaliseGraph, type CaseDetail as CaseView } from '../../api/risk.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
 import { AccountGraph } from '../../components/AccountGraph.tsx';
-import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
+import { IdLink, accountPath, paymentPath, transferPath } from '../../components/Ids.tsx';
 import { ItemList } from '../../components/ItemList.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
@@ -79,6 +79,7 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
           { label: t('common.createdAt'), children: formatInstant(item.created_at, locale) },
           { label: t('cases.accounts'), children: item.links.accounts.length },
           { label: t('cases.transfers'), children: item.links.transfers.length },
+          { label: t('cases.payments'), children: item.links.payments?.length ?? 0 },
           { label: t('cases.parties'), span: 'filled', children: item.links.parties.map((party) => party.id).join(', ') || '—' },
         ]}
       />
@@ -179,6 +180,11 @@ function Alerts({ item }: { readonly item: CaseView }) {
       {item.links.transfers.length > 0 && (
         <Space wrap>
           {t('cases.transfers')}: {item.links.transfers.slice(0, 20).map((transfer) => <IdLink key={transfer.id} id={transfer.id} to={transferPath(transfer.id)} />)}
+        </Space>
+      )}
+      {(item.links.payments?.length ?? 0) > 0 && (
+        <Space wrap data-testid="case-payments">
+          {t('cases.payments')}: {(item.links.payments ?? []).slice(0, 20).map((payment) => <IdLink key={payment.id} id={payment.id} to={paymentPath(payment.id)} />)}
         </Space>
       )}
     </Card>
