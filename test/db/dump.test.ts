@@ -19,6 +19,24 @@ async function fingerprint(platform: Platform) {
   return { accounts, transfers, head: await platform.journal.head(), totals: await platform.ledger.totalsByLedger() };
 }
 
+/**
+ * Every row of every table, every column the database has (not only those the dump lists): a column a
+ * migration added and the dump's table left out shows here as lost. Values are compared as text, since
+ * the two databases type them apart (bigint against number, for one).
+ */
+/** Columns a dump leaves out by design: where an edge waits to be indexed is the store's own business (imported edges are indexed). */
+const NOT_CARRIED = new Set(['graph_edges.account_indexed']);
+
+async function everyRow(db: Database) {
+  const tables: Record<string, string[][]> = {};
+  for (const spec of ALL_TABLES) {
+    const rows = await db.all(`SELECT * FROM ${spec.name} ORDER BY ${spec.orderBy}`);
+    const carried = (column: string) => !NOT_CARRIED.has(`${spec.name}.${column}`);
+    tables[spec.name] = rows.map((row) => Object.keys(row).filter(carried).sort().map((column) => `${column}=${row[column] === null ? 'null' : String(row[column])}`));
+  }
+  return tables;
+}
+
 /** `history` adds the demo's month of payments and risk records: slower, so only one move carries it. */
 async function move(source: Database, target: Database, history = false) {
   const from = await open(source);
@@ -26,16 +44,18 @@ async function move(source: Database, target: Database, history = false) {
   const file = join(scratch(), 'dump.jsonl');
   await exportDump(from.db, ALL_TABLES, file);
   const before = await fingerprint(from);
+  const rowsBefore = await everyRow(from.db);
   await from.close();
   const to = await open(target);
   await importDump(to.db, ALL_TABLES, file, () => isEmptyInstallation(to));
+  const rowsAfter = await everyRow(to.db);
   const report = await to.verify();
   const after = await fingerprint(to);
   // The moved installation keeps working: the next transfer continues the same chain and clock.
   const next = await to.ledger.createTransfers([{ ...after.transfers[0]!, id: '0190a000-0000-7000-8000-00000000abcd', pendingId: undefined, flags: 0, timeoutSeconds: 0 }]);
   const reportAfterWrite = await to.verify();
   await to.close();
-  return { before, after, report, next, reportAfterWrite };
+  return { before, after, report, next, reportAfterWrite, rowsBefore, rowsAfter };
 }
 
 const KEY_ID = '0123456789abcdef';
@@ -68,9 +88,12 @@ async function quotesAfterImport(db: Database, file: string, ids: readonly strin
 
 describe('portable dump', () => {
   it('moves an installation between two SQLite files with every balance, transfer and journal entry intact', async () => {
-    const { before, after, report, next, reportAfterWrite } = await move(sqlite(), sqlite(), true);
+    const { before, after, report, next, reportAfterWrite, rowsBefore, rowsAfter } = await move(sqlite(), sqlite(), true);
     expect(report.ok).toBe(true);
     expect(after).toEqual(before);
+    // The demo's history holds a mule-ring case whose alert links payments, and graph edges of payments.
+    expect(rowsBefore.case_alerts?.some((row) => row.some((cell) => cell.startsWith('payment_ids=[')))).toBe(true);
+    for (const table of Object.keys(rowsBefore)) expect(rowsAfter[table], `rows of ${table} after the move`).toEqual(rowsBefore[table]);
     expect(next[0]?.result).toBe('ok');
     expect(reportAfterWrite.ok).toBe(true);
   });

@@ -71,9 +71,9 @@ CREATE TABLE case_audit (
 /**
  * What a repeated alert is compared with, and what the console words a title from: an alert's
  * fingerprint (the latest of its kind on a case is read through the new index), and the kind and
- * title values of the alert that opened a case. These columns are not in the dump (casesTables), so
- * that dumps of earlier versions still import: a restored case falls back to its stored title, and
- * its next alert is stored even if it repeats the last one.
+ * title values of the alert that opened a case. A dump carries them; one written before they existed
+ * still imports (they are `addedColumns` in casesTables): such a case falls back to its stored title,
+ * and its next alert is stored even if it repeats the last one.
  */
 const repeatsAndTitles = `
 ALTER TABLE case_alerts ADD COLUMN fingerprint TEXT;
@@ -84,7 +84,7 @@ CREATE INDEX case_alerts_case_kind ON case_alerts (case_id, kind, id);
 
 /**
  * Payments an alert names, by UETR, as JSON text like the other references; null for alerts stored
- * before (and in an imported dump, which leaves the column out like those of 002).
+ * before (and for alerts of a dump written before the column existed).
  */
 const alertPayments = `
 ALTER TABLE case_alerts ADD COLUMN payment_ids TEXT;
@@ -99,13 +99,15 @@ export const casesMigrations: readonly Migration[] = [
 export const casesTables: readonly TableSpec[] = [
   {
     name: 'case_records',
-    columns: ['id', 'title', 'status', 'priority_bp', 'source', 'dedupe_key', 'open_dedupe_key', 'assignee', 'alert_count', 'link_count', 'audit_seq', 'created_at_ms', 'updated_at_ms', 'closed_at_ms'],
+    columns: ['id', 'title', 'status', 'priority_bp', 'source', 'dedupe_key', 'open_dedupe_key', 'assignee', 'alert_count', 'link_count', 'audit_seq', 'created_at_ms', 'updated_at_ms', 'closed_at_ms', 'kind', 'title_values'],
     orderBy: 'id',
+    addedColumns: ['kind', 'title_values'],
   },
   {
     name: 'case_alerts',
-    columns: ['id', 'case_id', 'source', 'kind', 'title', 'score_bp', 'reasons', 'dedupe_key', 'transfer_ids', 'account_ids', 'party_ids', 'details', 'raised_at_ms'],
+    columns: ['id', 'case_id', 'source', 'kind', 'title', 'score_bp', 'reasons', 'dedupe_key', 'transfer_ids', 'account_ids', 'party_ids', 'details', 'raised_at_ms', 'fingerprint', 'payment_ids'],
     orderBy: 'id',
+    addedColumns: ['fingerprint', 'payment_ids'],
   },
   { name: 'case_notes', columns: ['id', 'case_id', 'author', 'text', 'created_at_ms'], orderBy: 'id' },
   { name: 'case_links', columns: ['case_id', 'kind', 'ref_id', 'added_at_ms'], orderBy: 'case_id, kind, ref_id' },

@@ -81,8 +81,8 @@ CREATE INDEX graph_edges_unindexed ON graph_edges (at_ms, id) WHERE account_inde
 
 /**
  * Whether an edge is a payment (its id is the payment's UETR) or a ledger transfer (its id is the
- * transfer id), so that an alert links each to what it is. Not in the dump (graphTables), so that
- * dumps of earlier versions still import; imported edges count as transfers.
+ * transfer id), so that an alert links each to what it is. A dump carries it; edges of a dump written
+ * before it existed count as transfers.
  */
 const edgePayments = `
 ALTER TABLE graph_edges ADD COLUMN payment INTEGER NOT NULL DEFAULT 0;
@@ -96,7 +96,7 @@ export const graphMigrations: readonly Migration[] = [
 ];
 
 export const graphTables: readonly TableSpec[] = [
-  { name: 'graph_edges', columns: ['id', 'at_ms', 'source_account', 'target_account', 'amount_minor', 'currency', 'device_id', 'source_party', 'target_party'], orderBy: 'id' },
+  { name: 'graph_edges', columns: ['id', 'at_ms', 'source_account', 'target_account', 'amount_minor', 'currency', 'device_id', 'source_party', 'target_party', 'payment'], orderBy: 'id', addedColumns: ['payment'] },
   { name: 'graph_scores', columns: ['account_id', 'score_bp', 'signals', 'ring_key', 'scan_id', 'scanned_at_ms'], orderBy: 'account_id' },
   { name: 'graph_scan_lease', columns: ['name', 'holder', 'taken_at_ms', 'expires_at_ms', 'scanned_at_ms'], orderBy: 'name', replaceOnImport: true },
   { name: 'graph_scans', columns: ['id', 'started_at_ms', 'since_ms', 'until_ms', 'accounts', 'edges', 'edges_truncated', 'cycles', 'cycle_search_truncated', 'rings', 'alerts'], orderBy: 'id' },
