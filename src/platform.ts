@@ -15,6 +15,7 @@ import { createListsService, listsMigrations, listsTables, type ListsService } f
 import { createScreeningService, screeningMigrations, screeningTables, type ScreeningService } from './modules/screening/index.ts';
 import { casesMigrations, casesTables, createCasesService, type AlertSink, type CasesService } from './modules/cases/index.ts';
 import { createGraphService, GRAPH_LIMITS, graphMigrations, graphTables, type GraphService } from './modules/graph/index.ts';
+import { auditMigrations, auditTables, createAuditService, type AuditService } from './modules/audit/index.ts';
 import type { FeatureSource } from './modules/features/index.ts';
 import { createTransferGate, type TransferGate } from './flows/risk-gate.ts';
 import { createPaymentGate } from './flows/risk-payments.ts';
@@ -51,6 +52,8 @@ export interface Platform {
   readonly cases: CasesService;
   /** Mule-ring detection over the graph of booked money movements. */
   readonly graph: GraphService;
+  /** Which API key did which control-plane action: a hash chain that verify checks. */
+  readonly audit: AuditService;
   /** POST /v1/transfers books through this: risk control decides each new transfer first. */
   readonly transferGate: TransferGate;
   readonly checkpoints: CheckpointService;
@@ -88,10 +91,10 @@ export interface PlatformOptions {
 /** For tests and library use only: sealing under a known secret protects nothing. */
 const DEVELOPMENT_KEY_SECRET = 'sluice-development-key-secret-not-for-production';
 
-export const ALL_MIGRATIONS = [...journalMigrations, ...partiesMigrations, ...ledgerMigrations, ...authMigrations, ...scfMigrations, ...fxMigrations, ...paymentsMigrations, ...featuresMigrations, ...listsMigrations, ...riskMigrations, ...rulesMigrations, ...screeningMigrations, ...casesMigrations, ...graphMigrations];
+export const ALL_MIGRATIONS = [...journalMigrations, ...partiesMigrations, ...ledgerMigrations, ...authMigrations, ...scfMigrations, ...fxMigrations, ...paymentsMigrations, ...featuresMigrations, ...listsMigrations, ...riskMigrations, ...rulesMigrations, ...screeningMigrations, ...casesMigrations, ...graphMigrations, ...auditMigrations];
 
 /** Every table of an installation, in the order a dump writes and an import restores them. */
-export const ALL_TABLES = [...journalTables, ...partiesTables, ...ledgerTables, ...authTables, ...scfTables, ...fxTables, ...paymentsTables, ...featuresTables, ...listsTables, ...riskTables, ...rulesTables, ...screeningTables, ...casesTables, ...graphTables];
+export const ALL_TABLES = [...journalTables, ...partiesTables, ...ledgerTables, ...authTables, ...scfTables, ...fxTables, ...paymentsTables, ...featuresTables, ...listsTables, ...riskTables, ...rulesTables, ...screeningTables, ...casesTables, ...graphTables, ...auditTables];
 
 /** An installation is empty when nothing was ever journaled: no ledger, account or transfer exists. */
 export async function isEmptyInstallation(platform: Platform): Promise<boolean> {
@@ -123,6 +126,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     expiryIntervalMs: options.expiryIntervalMs ?? 1000,
   });
   const auth = createAuthService({ db, clock });
+  const audit = createAuditService({ db, clock });
   const scf = createScfService({ db, journal, ledger, parties, clock, hashAlgorithm });
   const checkpoints = createCheckpointService({
     db, journal, clock, keySecret: options.keySecret ?? DEVELOPMENT_KEY_SECRET, suite: options.signatureSuite ?? 'hybrid-mldsa65-sm2',
@@ -194,10 +198,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     screening,
     cases,
     graph,
+    audit,
     transferGate,
     checkpoints,
     // One snapshot for the whole run: a batch committing meanwhile is either wholly seen or not at all.
-    verify: (onProgress) => db.snapshot((q) => journal.verify((algorithm) => [...ledger.verifiers(q, algorithm), ...scf.verifiers(q, algorithm), checkpoints.verifier(q)], onProgress, q)),
+    verify: (onProgress) => db.snapshot((q) => journal.verify((algorithm) => [...ledger.verifiers(q, algorithm), ...scf.verifiers(q, algorithm), checkpoints.verifier(q), audit.verifier(q)], onProgress, q)),
     async close() {
       await scf.stop();
       await payments.stop();

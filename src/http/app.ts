@@ -20,6 +20,7 @@ import { RISK_LIMITS, riskRoutes, RiskOverloadedError, RiskStoppedError } from '
 import { casesRoutes, CasesOverloadedError } from '../modules/cases/index.ts';
 import { caseGraphSource, graphRoutes } from '../modules/graph/index.ts';
 import { JournalAlgorithmError, UnverifiableCheckpointError } from '../modules/journal/index.ts';
+import { auditRoutes, registerAuditTrail } from '../modules/audit/index.ts';
 import type { Platform } from '../platform.ts';
 import { registerAuth } from './auth.ts';
 import { adminRoutes } from './admin.routes.ts';
@@ -140,6 +141,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const webConsole = await registerConsole(app);
 
   registerAuth(app, platform.auth);
+  // After authentication, which names the key, and before the routes, so that its hooks see them all.
+  registerAuditTrail(app, platform.audit);
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const problem = toProblem(error).toProblem();
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -187,6 +190,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(adminRoutes(platform));
       await v1.register(proofRoutes(platform));
       await v1.register(overviewRoutes(platform));
+      await v1.register(auditRoutes(platform.audit));
     },
     { prefix: '/v1' },
   );

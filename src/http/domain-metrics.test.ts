@@ -126,6 +126,7 @@ describe('a database read that does not answer', () => {
       payments: { stats: () => ({ statusChanges: {}, writerQueued: 0, webhookAttempts: {} }) },
       journal: { head: never },
       checkpoints: { latest: never },
+      audit: { stats: () => ({ appended: 0, appendFailures: 0 }) },
     };
     registerDomainMetrics(registry, platform as never);
     const body = await registry.metrics();

@@ -125,6 +125,13 @@ export function registerDomainMetrics(registry: client.Registry, platform: Platf
     return latest ? Math.max(0, (platform.clock.nowMs() - Date.parse(latest.createdAt)) / 1000) : 0;
   });
 
+  // The audit trail of control-plane actions.
+  processCounter('sluice_audit_events_total', 'Control-plane actions this process recorded in the audit trail, by result (failed: the action was done but not recorded)', ['result'], function* () {
+    const { appended, appendFailures } = platform.audit.stats();
+    yield [{ result: 'recorded' }, appended];
+    yield [{ result: 'failed' }, appendFailures];
+  });
+
   // Registered last: Prometheus's registry starts every collector of a scrape in order and waits for
   // them together, so by the time this one runs, the reads above have started and it can wait for them.
   readFailures = new client.Counter({

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freshPostgresUrl } from '../../../test/support/databases.ts';
+import { describeWithPostgres } from '../../../test/process/postgres-server.ts';
+import { migrate, openPostgres, type Database } from '../../db/index.ts';
+import { createManualClock } from '../../kernel/index.ts';
+import { auditMigrations } from './audit.migrations.ts';
+import { createAuditService, type AuditService } from './audit.service.ts';
+import type { AuditAction } from './audit.ts';
+
+const action = (process: string, n: number): AuditAction => ({
+  keyId: process.padEnd(16, '0'), keyName: process, role: 'admin', method: 'POST', route: '/v1/api-keys', params: '{}', targetId: `${process}-${n}`, status: 201, requestId: `${process}-${n}`,
+});
+
+/** Two Sluice processes on one PostgreSQL database, as two services each with its own connection pool. */
+describeWithPostgres('audit trail appended by two processes at once', () => {
+  const pools: Database[] = [];
+  let first: AuditService;
+  let second: AuditService;
+  beforeAll(async () => {
+    const url = await freshPostgresUrl();
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    pools.push(openPostgres(url), openPostgres(url));
+    await migrate(pools[0]!, auditMigrations);
+    first = createAuditService({ db: pools[0]!, clock });
+    second = createAuditService({ db: pools[1]!, clock });
+  });
+  afterAll(async () => {
+    for (const pool of pools) await pool.close();
+  });
+
+  it('keeps one unbroken chain, each event linked to the one committed before it', async () => {
+    const appends: Promise<unknown>[] = [];
+    for (let n = 0; n < 25; n++) appends.push(first.append(action('aaaa', n)), second.append(action('bbbb', n)));
+    const settled = await Promise.allSettled(appends);
+    expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
+    const events = await first.list({ order: 'asc', limit: 100 });
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 50 }, (_, index) => BigInt(index + 1)));
+    expect(new Set(events.map((event) => event.keyName))).toEqual(new Set(['aaaa', 'bbbb']));
+    expect(await second.verify()).toEqual([]);
+    expect(first.stats()).toEqual({ appended: 25, appendFailures: 0 });
+  });
+});

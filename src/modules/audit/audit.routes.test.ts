@@ -1,0 +1,149 @@
+/**
+ * The audit trail over HTTP: done control-plane actions are recorded with the key, role, route and
+ * target and no secret; refusals, reads and money routes are not; the listing filters and pages;
+ * verification finds an edited or removed event; a failed write leaves the action done and counted.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { expectProblem, seed, startApi, uuid, type Api, type Fixture } from '../../../test/http/harness.ts';
+
+const ruleset = (name: string) => ({
+  name,
+  rules: [{ id: 'large', name: 'Large amount', expression: 'event.amount > 100000', score: 60, reason: 'amount over 1,000.00' }],
+  thresholds: { review_at: 50, decline_at: 100 },
+});
+
+type Event = { id: string; seq: string; key_id: string; key_name: string; role: string; method: string; route: string; params: Record<string, string>; target_id: string | null; status: number; request_id: string };
+
+describeEachDialect('audit trail over HTTP', ({ open }) => {
+  let api: Api;
+  let fixture: Fixture;
+  let adminKeyId: string;
+  let analyst: { id: string; key: string };
+  let auditorKey: string;
+
+  const events = async (query = ''): Promise<Event[]> => (await api.ok('GET', `/v1/audit-events${query}`, undefined, 200, { key: auditorKey })).data;
+  const allRows = () => api.platform.db.all('SELECT * FROM audit_events ORDER BY seq');
+
+  beforeAll(async () => {
+    api = await startApi(open);
+    fixture = await seed(api);
+    adminKeyId = (await api.platform.auth.authenticate(api.adminKey))!.id;
+    const created = await api.ok('POST', '/v1/api-keys', { name: 'analyst on duty', role: 'analyst' }, 201);
+    analyst = { id: created.id, key: created.key };
+    auditorKey = (await api.ok('POST', '/v1/api-keys', { name: 'auditor', role: 'auditor' }, 201)).key;
+  });
+  afterAll(async () => api?.close());
+
+  it('records an admin creating an API key with its key, role, route and target, and keeps no secret', async () => {
+    const created = (await events('?order=asc')).find((event) => event.route === '/v1/api-keys');
+    expect(created).toMatchObject({
+      key_id: adminKeyId, role: 'admin', method: 'POST', route: '/v1/api-keys', params: {}, target_id: analyst.id, status: 201, request_id: expect.any(String),
+    });
+    // Nothing of any new key's text, in any column of any row.
+    const stored = JSON.stringify(await allRows(), (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+    expect(stored).not.toContain(analyst.key);
+    expect(stored).not.toContain(auditorKey);
+    expect(stored).not.toContain(analyst.key.slice(3, 20));
+  });
+
+  it('records an analyst editing, backtesting and promoting a ruleset, with the route pattern and its params', async () => {
+    const draft = await api.ok('POST', '/v1/risk/rulesets', ruleset('watched'), 201, { key: analyst.key });
+    await api.ok('POST', `/v1/risk/rulesets/${draft.id}/backtest`, { days: 7 }, 200, { key: analyst.key });
+    await api.ok('POST', `/v1/risk/rulesets/${draft.id}/promote`, { stage: 'live' }, 200, { key: analyst.key });
+    const [promoted, backtested, drafted] = await events('?limit=3');
+    expect(promoted).toMatchObject({
+      key_id: analyst.id, key_name: 'analyst on duty', role: 'analyst', method: 'POST', route: '/v1/risk/rulesets/:id/promote', params: { id: draft.id }, target_id: draft.id, status: 200,
+    });
+    expect(backtested).toMatchObject({ route: '/v1/risk/rulesets/:id/backtest', key_id: analyst.id });
+    expect(drafted).toMatchObject({ route: '/v1/risk/rulesets', params: {}, target_id: draft.id, status: 201 });
+  });
+
+  it('records no refusal, no read and no money route', async () => {
+    const before = await allRows();
+    const draft = await api.ok('POST', '/v1/risk/rulesets', ruleset('refused'), 201, { key: analyst.key });
+    const afterDraft = await allRows();
+    expect(afterDraft).toHaveLength(before.length + 1);
+    // 409: not backtested; 403: an auditor may not; 400: bad body.
+    expectProblem(await api.call('POST', `/v1/risk/rulesets/${draft.id}/promote`, { stage: 'live' }, { key: analyst.key }), 409, 'ruleset_not_backtested');
+    expectProblem(await api.call('POST', '/v1/risk/rulesets', ruleset('no'), { key: auditorKey }), 403, 'forbidden');
+    expectProblem(await api.call('POST', '/v1/api-keys', { name: 'x', role: 'emperor' }), 400);
+    // Money routes (permission write) and reads.
+    await api.ok('POST', '/v1/transfers', { id: uuid(), debit_account_id: fixture.bank, credit_account_id: fixture.alice, amount: '5', ledger: 1, code: 1 }, 201);
+    await api.ok('POST', '/v1/accounts', { accounts: [{ id: uuid(), ledger: 1, code: 100 }] });
+    await api.ok('GET', `/v1/risk/rulesets/${draft.id}`);
+    expect(await allRows()).toEqual(afterDraft);
+  });
+
+  it('lists newest first by default, filters by key, route prefix and instant, and pages with a cursor', async () => {
+    const newest = await events();
+    const oldest = await events('?order=asc');
+    expect(newest.map((event) => event.seq)).toEqual([...oldest].reverse().map((event) => event.seq));
+    const byAnalyst = await events(`?key_id=${analyst.id}&limit=100`);
+    expect(byAnalyst.length).toBeGreaterThan(0);
+    expect(byAnalyst.every((event) => event.key_id === analyst.id)).toBe(true);
+    const rulesets = await events(`?route=${encodeURIComponent('/v1/risk/rulesets/')}&limit=100`);
+    expect(new Set(rulesets.map((event) => event.route))).toEqual(new Set(['/v1/risk/rulesets/:id/backtest', '/v1/risk/rulesets/:id/promote']));
+    expect(await events('?since=2030-01-01T00:00:00Z')).toEqual([]);
+    expect((await events('?since=2025-12-31T00:00:00Z&limit=100')).length).toBe(oldest.length);
+
+    const first = await api.ok('GET', '/v1/audit-events?order=asc&limit=2', undefined, 200, { key: auditorKey });
+    const second = await api.ok('GET', `/v1/audit-events?order=asc&limit=2&cursor=${first.next_cursor}`, undefined, 200, { key: auditorKey });
+    expect([...first.data, ...second.data].map((event: Event) => event.seq)).toEqual(oldest.slice(0, 4).map((event) => event.seq));
+    const back = await api.ok('GET', `/v1/audit-events?limit=1&cursor=${second.next_cursor}`, undefined, 200, { key: auditorKey });
+    expect(back.data.map((event: Event) => event.seq)).toEqual([oldest[2]!.seq]);
+  });
+
+  it('answers bad queries with a 4xx naming the field, and only to keys that may verify', async () => {
+    const bad = (query: string) => api.call('GET', `/v1/audit-events${query}`, undefined, { key: auditorKey });
+    expectProblem(await bad('?key_id=nope'), 400, undefined, '/query/key_id');
+    expectProblem(await bad('?route=v1'), 400, undefined, '/query/route');
+    expectProblem(await bad(`?route=/${'x'.repeat(300)}`), 400, undefined, '/query/route');
+    expectProblem(await bad('?since=yesterday'), 400, 'invalid_instant', '/query/since');
+    expectProblem(await bad('?order=sideways'), 400, undefined, '/query/order');
+    expectProblem(await bad('?limit=101'), 400, undefined, '/query/limit');
+    expectProblem(await bad('?cursor=bm90LWEtY3Vyc29y'), 400, 'invalid_cursor', '/query/cursor');
+    expectProblem(await bad('?colour=red'), 400, undefined, '/query/colour');
+    expectProblem(await api.call('GET', '/v1/audit-events', undefined, { key: analyst.key }), 403, 'forbidden');
+  });
+
+  it('keeps the action done and counts the failure when the event cannot be written', async () => {
+    const metric = async () => /sluice_audit_events_total\{result="failed"\} (\d+)/.exec((await api.call('GET', '/metrics', undefined, { key: null })).body)?.[1];
+    expect(await metric()).toBe('0');
+    await api.platform.db.run('ALTER TABLE audit_head RENAME TO audit_head_away');
+    try {
+      const created = await api.ok('POST', '/v1/api-keys', { name: 'made while the trail was down', role: 'auditor' }, 201);
+      expect(created.key).toMatch(/^sk_/);
+    } finally {
+      await api.platform.db.run('ALTER TABLE audit_head_away RENAME TO audit_head');
+    }
+    expect(await metric()).toBe('1');
+    expect((await api.platform.verify()).ok).toBe(true);
+  });
+
+  // Last: it edits the table.
+  it('makes verify report an edited and a removed event, over HTTP too', async () => {
+    expect((await api.platform.verify()).ok).toBe(true);
+    const rows = await allRows();
+    const second = rows[1] as { seq: bigint; id: string; route: string };
+    await api.platform.db.run("UPDATE audit_events SET route = '/v1/nothing' WHERE seq = ?", [second.seq]);
+    const edited = await api.platform.verify();
+    expect(edited.ok).toBe(false);
+    expect(edited.problems.map((problem) => problem.problem)).toEqual([expect.stringMatching(new RegExp(`^the audit trail is broken at audit event #2 \\(id ${second.id}, .*: its hash does not match its content: it was edited$`))]);
+    const overHttp = await api.ok('GET', '/v1/journal/verify', undefined, 200, { key: auditorKey });
+    expect(overHttp.ok).toBe(false);
+    expect(overHttp.problems[0].problem).toContain(`audit event #2 (id ${second.id}`);
+    await api.platform.db.run('UPDATE audit_events SET route = ? WHERE seq = ?', [second.route, second.seq]);
+    expect((await api.platform.verify()).ok).toBe(true);
+
+    await api.platform.db.run('DELETE FROM audit_events WHERE seq = 3');
+    const removed = await api.platform.verify();
+    expect(removed.problems.map((problem) => problem.problem)).toEqual([
+      expect.stringMatching(/^the audit trail is broken at audit event #4 .*: expected event #3 here: an event was removed or inserted; its previous hash does not match the event before it$/),
+    ]);
+    const last = rows.at(-1) as { seq: bigint };
+    await api.platform.db.run('DELETE FROM audit_events WHERE seq = ?', [last.seq]);
+    const cut = await api.platform.verify();
+    expect(cut.problems.map((problem) => problem.problem)).toContain(`the audit trail's head records event #${last.seq} but the chain ends at #${last.seq - 1n}: events were removed from its end or added past it`);
+  });
+});
