@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,12 +18,12 @@ const RUN_TIMEOUT_MS = 60_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function sluice(...args: string[]): { status: number | null; stderr: string } {
+function sluice(...args: string[]): { status: number | null; stderr: string; stdout: string } {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: REPO_ROOT, encoding: 'utf8', timeout: RUN_TIMEOUT_MS,
     env: { ...process.env, SLUICE_DATA_DIR: dataDir, SLUICE_API_KEY: 'unused-key', SLUICE_URL: 'http://127.0.0.1:9' },
   });
-  return { status: run.status, stderr: run.stderr };
+  return { status: run.status, stderr: run.stderr, stdout: run.stdout };
 }
 
 describe('sluice with arguments it cannot use', () => {
@@ -97,5 +98,21 @@ describe('sluice with arguments it cannot use', () => {
     expect(answer.status).toBe(1);
     expect(answer.stderr).toBe(`sluice: ENOENT: no such file or directory, access '${missing}'\n`);
     expect(existsSync(folder)).toBe(false);
+  });
+
+  it('exits when the first start of a new installation cannot listen, and shows the admin key it made', { timeout: RUN_TIMEOUT_MS * 2 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      // The demo is loaded before the server listens: its background work kept the process alive.
+      const answer = sluice('start', '--port', port, '--data', join(dataDir, 'first-start'), '--demo', '1');
+      expect(answer.status).toBe(1);
+      expect(answer.stderr).toBe(`sluice: listen EADDRINUSE: address already in use 127.0.0.1:${port} (another process is listening there; choose another port with SLUICE_PORT or --port)\n`);
+      // No later start prints the key of an installation that has one.
+      expect(answer.stdout).toMatch(/^Bootstrap admin API key of the new installation \(shown once, store it now\):\n {2}sk_[A-Za-z0-9_-]{43}\n$/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

@@ -11,7 +11,7 @@ import { systemClock } from './kernel/index.ts';
 import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from './platform.ts';
 import { tracingSettings } from './tracing.ts';
 import { loadDemo } from './demo.ts';
-import { VERSION, startServer } from './main.ts';
+import { StartAfterBootstrapError, VERSION, startServer } from './main.ts';
 import { apiCommand, API_HELP } from './cli.api.ts';
 import { SCF_HELP, scfCommand } from './modules/scf/index.ts';
 import { SCREENING_HELP, screeningCommand } from './modules/screening/index.ts';
@@ -170,7 +170,15 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       keepServingWithoutOutput();
-      const running = await startServer(config);
+      let running;
+      try {
+        running = await startServer(config);
+      } catch (error) {
+        if (!(error instanceof StartAfterBootstrapError)) throw error;
+        // The installation and its admin key were made before the start failed; no later start prints the key.
+        if (!config.adminKey) process.stdout.write(`Bootstrap admin API key of the new installation (shown once, store it now):\n  ${error.bootstrapKey}\n`);
+        throw error.failure;
+      }
       process.stdout.write(`Sluice ${VERSION} listening on ${running.url}\n`);
       process.stdout.write(`Console: ${running.url}/   (sign in with an API key)\n`);
       process.stdout.write(`API reference: ${running.url}/docs   OpenAPI: ${running.url}/openapi.json\n`);

@@ -21,6 +21,17 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * A start that failed after it had created the installation's bootstrap admin key (the port was
+ * taken, say). The key is kept, and no later start prints it, so the caller must show it now.
+ */
+export class StartAfterBootstrapError extends Error {
+  override readonly name = 'StartAfterBootstrapError';
+  constructor(readonly failure: unknown, readonly bootstrapKey: string) {
+    super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
+  }
+}
+
 /** The composition root: config → database → modules → HTTP → listen. */
 export async function startServer(config: Config, options: { clock?: Clock; logger?: boolean | object; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
   // Before anything that makes spans; off unless an OTLP endpoint is configured (src/tracing.ts).
@@ -42,20 +53,33 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     await tracing?.shutdown();
     throw error;
   }
-  const bootstrapKey = await platform.auth.bootstrap(config.adminKey);
+  let bootstrapKey: string | null = null;
   let demoLoaded = false;
-  if (bootstrapKey !== null && config.demoOnEmpty && (await platform.ledger.listLedgers()).length === 0) {
-    await loadDemo(platform);
-    demoLoaded = true;
+  let app: FastifyInstance | undefined;
+  let address: string;
+  try {
+    bootstrapKey = await platform.auth.bootstrap(config.adminKey);
+    if (bootstrapKey !== null && config.demoOnEmpty && (await platform.ledger.listLedgers()).length === 0) {
+      await loadDemo(platform);
+      demoLoaded = true;
+    }
+    const logger = options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel });
+    app = await buildApp({ platform, metrics, logger, rateLimitPerMinute: config.rateLimitPerMinute, version: VERSION });
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // Left open, the platform's background work (the demo's writers among it) kept the failed
+    // process alive after it had said why it could not start.
+    await app?.close().catch(() => undefined);
+    await platform.close();
+    await tracing?.shutdown();
+    throw bootstrapKey === null ? error : new StartAfterBootstrapError(error, bootstrapKey);
   }
-  const logger = options.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel });
-  const app = await buildApp({ platform, metrics, logger, rateLimitPerMinute: config.rateLimitPerMinute, version: VERSION });
-  const address = await app.listen({ host: config.host, port: config.port });
+  const server = app;
   // Signed checkpoints while the journal grows; a failure is logged and retried at the next tick.
-  const stopCheckpoints = platform.checkpoints.start(config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint failed'));
+  const stopCheckpoints = platform.checkpoints.start(config.checkpointIntervalMs, (error) => server.log.error({ err: error }, 'checkpoint failed'));
   let stopping: Promise<void> | undefined;
   return {
-    app,
+    app: server,
     platform,
     url: address.replace('[::1]', 'localhost'),
     bootstrapKey,
@@ -63,7 +87,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     stop() {
       // Stop taking requests, let the ledger finish its batch in flight, then close the database.
       stopping ??= (async () => {
-        await app.close();
+        await server.close();
         await stopCheckpoints();
         await platform.close();
         await tracing?.shutdown();
