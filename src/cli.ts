@@ -70,7 +70,8 @@ variables as every OpenTelemetry SDK reads them (docs/operations.md, "Traces").`
   demo: `Usage: sluice demo [options]
 
 Loads the demo dataset: ledgers in CNY, HKD, SGD, THB, AED and USD, banks, a core enterprise with
-suppliers, customers and a few hundred payments. Loading it twice books nothing twice.${COMMON}`,
+suppliers and vouchers, some sixty customers with two thousand payments over the last month, a
+planted mule ring and a customer on the demo watch list. Loading it twice books nothing twice.${COMMON}`,
   verify: `Usage: sluice verify [options]
        sluice verify --proof FILE --keys FILE
        sluice verify --consistency FILE --keys FILE [--checkpoint KEPT]
