@@ -14,7 +14,7 @@ const action = (n: number): AuditAction => ({
 });
 
 describeEachDialect('audit trail in a dump', ({ open }) => {
-  it('carries every event and the head, so that the moved chain verifies and the next event links on', async () => {
+  it('carries every event and the head, replacing the new installation\'s own, so that the moved chain verifies and the next event links on', async () => {
     const clock = createManualClock(Date.UTC(2026, 0, 1));
     const source = await createPlatform({ db: openSqlite(join(mkdtempSync(join(tmpdir(), 'sluice-audit-')), 'sluice.db')), clock, expiryIntervalMs: 0 });
     for (let n = 0; n < 3; n++) await source.audit.append(action(n));
@@ -24,6 +24,8 @@ describeEachDialect('audit trail in a dump', ({ open }) => {
     await source.close();
 
     const target = await createPlatform({ db: await open(), clock, expiryIntervalMs: 0 });
+    // Done on the new installation before the import, with a key the import replaces.
+    await target.audit.append({ ...action(9), keyId: 'fedcba9876543210' });
     await importDump(target.db, ALL_TABLES, file, () => isEmptyInstallation(target));
     expect(await target.audit.list({ order: 'asc', limit: 100 })).toEqual(before);
     const next = await target.audit.append(action(3));

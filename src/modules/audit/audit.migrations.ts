@@ -40,6 +40,10 @@ export const auditTables: readonly TableSpec[] = [
     name: 'audit_events',
     columns: ['seq', 'id', 'at_ms', 'key_id', 'key_name', 'role', 'method', 'route', 'params', 'target_id', 'status', 'request_id', 'prev_hash', 'hash'],
     orderBy: 'seq',
+    // An import goes into a new installation, whose keys the dump's replace (auth_api_keys): the
+    // events of what was done there before, with those keys, make way for the dump's whole chain,
+    // which must match the dump's head.
+    replaceOnImport: true,
   },
   { name: 'audit_head', columns: ['id', 'seq', 'hash'], orderBy: 'id', replaceOnImport: true },
 ];
