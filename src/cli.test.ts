@@ -115,4 +115,14 @@ describe('sluice with arguments it cannot use', () => {
       await new Promise((resolve) => taken.close(resolve));
     }
   });
+
+  it('refuses a kept checkpoint given without a consistency file rather than verifying the database instead', { timeout: RUN_TIMEOUT_MS * 2 }, () => {
+    const kept = sluice('verify', '--checkpoint', join(dataDir, 'kept.json'));
+    expect(kept.status).toBe(2);
+    expect(kept.stderr).toBe('sluice: --checkpoint names the checkpoint a consistency file must start from; give it with --consistency FILE --keys FILE\n');
+    expect(kept.stdout).toBe('');
+    const both = sluice('verify', '--proof', 'proof.json', '--consistency', 'consistency.json', '--keys', 'keys.json');
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe('sluice: check --proof and --consistency files one at a time\n');
+  });
 });

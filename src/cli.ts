@@ -210,6 +210,15 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'verify': {
+      // Without --consistency a kept checkpoint would be ignored, and the database verified instead.
+      if (values.checkpoint !== undefined && values.consistency === undefined) {
+        process.stderr.write('sluice: --checkpoint names the checkpoint a consistency file must start from; give it with --consistency FILE --keys FILE\n');
+        return 2;
+      }
+      if (values.consistency !== undefined && values.proof !== undefined) {
+        process.stderr.write('sluice: check --proof and --consistency files one at a time\n');
+        return 2;
+      }
       if (values.consistency !== undefined) return verifyConsistencyOffline(values.consistency, values.keys, values.checkpoint, values.json === true);
       if (values.proof !== undefined || values.keys !== undefined) return verifyOffline(values.proof, values.keys, values.json === true);
       requireInstallation(config);
