@@ -26,7 +26,8 @@ describeEachDialect('audit trail over HTTP', ({ open }) => {
   const allRows = () => api.platform.db.all('SELECT * FROM audit_events ORDER BY seq');
 
   beforeAll(async () => {
-    api = await startApi(open);
+    // Loopback webhooks are allowed so that one can be registered; nothing is delivered to it.
+    api = await startApi(open, { webhookAllowedNetworks: ['127.0.0.1'] });
     fixture = await seed(api);
     adminKeyId = (await api.platform.auth.authenticate(api.adminKey))!.id;
     const created = await api.ok('POST', '/v1/api-keys', { name: 'analyst on duty', role: 'analyst' }, 201);
@@ -45,6 +46,21 @@ describeEachDialect('audit trail over HTTP', ({ open }) => {
     expect(stored).not.toContain(analyst.key);
     expect(stored).not.toContain(auditorKey);
     expect(stored).not.toContain(analyst.key.slice(3, 20));
+  });
+
+  it('records a webhook registration and its removal with the webhook id, and keeps neither secret', async () => {
+    const given = 'a-webhook-secret-of-the-operators-own-choosing';
+    const hook = await api.ok('POST', '/v1/payments/webhooks', { url: 'http://127.0.0.1:9/hook', secret: given }, 201);
+    const generated = await api.ok('POST', '/v1/payments/webhooks', { url: 'http://127.0.0.1:9/other' }, 201);
+    expect(generated.secret).toMatch(/^whsec_/);
+    await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
+    const [removed, second, first] = await events('?limit=3');
+    expect(first).toMatchObject({ key_id: adminKeyId, method: 'POST', route: '/v1/payments/webhooks', target_id: hook.id, status: 201 });
+    expect(second).toMatchObject({ route: '/v1/payments/webhooks', target_id: generated.id });
+    expect(removed).toMatchObject({ method: 'DELETE', route: '/v1/payments/webhooks/:id', params: { id: hook.id }, target_id: null, status: 204 });
+    const stored = JSON.stringify(await allRows(), (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+    expect(stored).not.toContain(given);
+    expect(stored).not.toContain(generated.secret);
   });
 
   it('records an analyst editing, backtesting and promoting a ruleset, with the route pattern and its params', async () => {
