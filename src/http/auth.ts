@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission a route needs; routes without one are public (health, metrics, docs). */
     permission?: Permission;
+    /** False for a POST that only checks and changes nothing: the audit trail leaves it out. */
+    audit?: boolean;
   }
 }
 

@@ -14,9 +14,11 @@ const principalOf = (request: FastifyRequest): Principal | null => (request as u
 
 /** Whether this request, answered with this status, is a done control-plane action to record. */
 function audited(request: FastifyRequest, reply: FastifyReply): boolean {
-  const permission = (request.routeOptions.config as { permission?: string } | undefined)?.permission;
+  const config = request.routeOptions.config as { permission?: string; audit?: boolean } | undefined;
+  const permission = config?.permission;
   const route = request.routeOptions.url;
-  return reply.statusCode >= 200 && reply.statusCode < 300 && AUDITED_METHODS.has(request.method)
+  // `audit: false` marks a POST that only checks and changes nothing (the rule editor calls one as its user types).
+  return config?.audit !== false && reply.statusCode >= 200 && reply.statusCode < 300 && AUDITED_METHODS.has(request.method)
     && permission !== undefined && AUDITED_PERMISSIONS.has(permission) && route !== undefined && route.startsWith('/v1/');
 }
 

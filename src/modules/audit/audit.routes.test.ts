@@ -88,6 +88,8 @@ describeEachDialect('audit trail over HTTP', ({ open }) => {
     await api.ok('POST', '/v1/transfers', { id: uuid(), debit_account_id: fixture.bank, credit_account_id: fixture.alice, amount: '5', ledger: 1, code: 1 }, 201);
     await api.ok('POST', '/v1/accounts', { accounts: [{ id: uuid(), ledger: 1, code: 100 }] });
     await api.ok('GET', `/v1/risk/rulesets/${draft.id}`);
+    // A check that changes nothing, which the console's rule editor asks as the analyst types.
+    await api.ok('POST', '/v1/risk/rules/validate', { expression: 'event.amount > 1' }, 200, { key: analyst.key });
     expect(await allRows()).toEqual(afterDraft);
   });
 
