@@ -51,6 +51,7 @@ const COMPONENT_CLASSES: Readonly<Record<string, readonly string[]>> = {
   Tabs: ['tabs', 'dropdown'],
   Tag: ['tag'],
   Timeline: ['timeline'],
+  Tooltip: ['tooltip'],
   Tree: ['tree'],
   Typography: ['typography', 'tooltip', 'input'],
   Upload: ['upload', 'progress', 'tooltip', 'btn'],

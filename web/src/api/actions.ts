@@ -1,4 +1,5 @@
 import type { MessageKey } from '../i18n/en-US.ts';
+import type { Permission } from './permissions.ts';
 
 /**
  * Every request of the console that asks the server to do something (all but reads), with the
@@ -13,6 +14,8 @@ import type { MessageKey } from '../i18n/en-US.ts';
  */
 export interface ConsoleAction {
   readonly method: 'POST' | 'PUT' | 'DELETE';
+  /** The permission the server asks of the route (api/permissions.ts): the console disables the action for a key without it. */
+  readonly permission: Permission;
   /** The route as the OpenAPI document names it, `{name}` for a path parameter. */
   readonly route: string;
   /** What the body is: JSON, a file sent as it is (its pointer is `/`), or nothing. */
@@ -30,48 +33,48 @@ const RULESET_BODY = {
 } as const;
 
 export const ACTIONS = {
-  verifyJournal: { method: 'POST', route: '/v1/journal/verify-jobs', body: 'none', labels: {} },
-  signCheckpoint: { method: 'POST', route: '/v1/journal/checkpoints', body: 'none', labels: {} },
-  verifyProof: { method: 'POST', route: '/v1/journal/proofs/verify', body: 'json', labels: { '/proof': 'field.proofFile' } },
+  verifyJournal: { method: 'POST', permission: 'verify', route: '/v1/journal/verify-jobs', body: 'none', labels: {} },
+  signCheckpoint: { method: 'POST', permission: 'manage', route: '/v1/journal/checkpoints', body: 'none', labels: {} },
+  verifyProof: { method: 'POST', permission: 'read', route: '/v1/journal/proofs/verify', body: 'json', labels: { '/proof': 'field.proofFile' } },
 
   addListEntry: {
-    method: 'POST', route: '/v1/risk/lists/entries', body: 'json',
+    method: 'POST', permission: 'risk', route: '/v1/risk/lists/entries', body: 'json',
     labels: { '/list': 'lists.list', '/kind': 'lists.kind', '/value': 'lists.value', '/reason': 'lists.reason', '/expires_at': 'lists.expires' },
   },
-  removeListEntry: { method: 'DELETE', route: '/v1/risk/lists/entries/{id}', body: 'none', labels: { '/params/id': 'field.listEntry', '/query/reason': 'lists.reason', '/reason': 'lists.reason' } },
-  importListEntries: { method: 'POST', route: '/v1/risk/lists/import', body: 'json', labels: { '/csv': 'field.csvFile' } },
+  removeListEntry: { method: 'DELETE', permission: 'risk', route: '/v1/risk/lists/entries/{id}', body: 'none', labels: { '/params/id': 'field.listEntry', '/query/reason': 'lists.reason', '/reason': 'lists.reason' } },
+  importListEntries: { method: 'POST', permission: 'risk', route: '/v1/risk/lists/import', body: 'json', labels: { '/csv': 'field.csvFile' } },
   importWatchList: {
-    method: 'POST', route: '/v1/risk/screening/lists', body: 'file',
+    method: 'POST', permission: 'risk', route: '/v1/risk/screening/lists', body: 'file',
     labels: { '/': 'field.watchListFile', '/content': 'field.watchListFile', '/query/name': 'lists.watchListName', '/name': 'lists.watchListName', '/query/format': 'lists.format', '/format': 'lists.format' },
   },
   screenName: {
-    method: 'POST', route: '/v1/risk/screening/screen', body: 'json',
+    method: 'POST', permission: 'oversee', route: '/v1/risk/screening/screen', body: 'json',
     labels: { '/name': 'lists.name', '/country': 'field.country', '/birth_year': 'field.birthYear', '/threshold': 'field.matchThreshold' },
   },
 
   moveCase: {
-    method: 'POST', route: '/v1/risk/cases/{id}/transition', body: 'json',
+    method: 'POST', permission: 'risk', route: '/v1/risk/cases/{id}/transition', body: 'json',
     labels: { '/params/id': 'cases.case', '/to': 'cases.moveTo', '/reason': 'cases.reason', '/block': 'cases.blockAccounts', '/block/accounts': 'cases.blockAccounts', '/block/parties': 'cases.blockAccounts' },
   },
-  assignCase: { method: 'POST', route: '/v1/risk/cases/{id}/assign', body: 'json', labels: { '/params/id': 'cases.case', '/assignee': 'cases.assignTo' } },
-  addCaseNote: { method: 'POST', route: '/v1/risk/cases/{id}/notes', body: 'json', labels: { '/params/id': 'cases.case', '/text': 'cases.addNote' } },
-  releaseHold: { method: 'POST', route: '/v1/risk/holds/{id}/release', body: 'json', labels: HOLD },
-  rejectHold: { method: 'POST', route: '/v1/risk/holds/{id}/reject', body: 'json', labels: HOLD },
+  assignCase: { method: 'POST', permission: 'risk', route: '/v1/risk/cases/{id}/assign', body: 'json', labels: { '/params/id': 'cases.case', '/assignee': 'cases.assignTo' } },
+  addCaseNote: { method: 'POST', permission: 'risk', route: '/v1/risk/cases/{id}/notes', body: 'json', labels: { '/params/id': 'cases.case', '/text': 'cases.addNote' } },
+  releaseHold: { method: 'POST', permission: 'risk', route: '/v1/risk/holds/{id}/release', body: 'json', labels: HOLD },
+  rejectHold: { method: 'POST', permission: 'risk', route: '/v1/risk/holds/{id}/reject', body: 'json', labels: HOLD },
 
-  validateExpression: { method: 'POST', route: '/v1/risk/rules/validate', body: 'json', labels: { '/expression': 'rules.expression' } },
-  createRuleset: { method: 'POST', route: '/v1/risk/rulesets', body: 'json', labels: RULESET_BODY },
-  backtestRuleset: { method: 'POST', route: '/v1/risk/rulesets/{id}/backtest', body: 'json', labels: { '/params/id': 'field.ruleset', '/days': 'rules.days' } },
-  promoteRuleset: { method: 'POST', route: '/v1/risk/rulesets/{id}/promote', body: 'json', labels: { '/params/id': 'field.ruleset', '/stage': 'rules.stage' } },
+  validateExpression: { method: 'POST', permission: 'risk', route: '/v1/risk/rules/validate', body: 'json', labels: { '/expression': 'rules.expression' } },
+  createRuleset: { method: 'POST', permission: 'risk', route: '/v1/risk/rulesets', body: 'json', labels: RULESET_BODY },
+  backtestRuleset: { method: 'POST', permission: 'risk', route: '/v1/risk/rulesets/{id}/backtest', body: 'json', labels: { '/params/id': 'field.ruleset', '/days': 'rules.days' } },
+  promoteRuleset: { method: 'POST', permission: 'risk', route: '/v1/risk/rulesets/{id}/promote', body: 'json', labels: { '/params/id': 'field.ruleset', '/stage': 'rules.stage' } },
 
-  signOffPiece: { method: 'POST', route: '/v1/scf/pieces/{piece_id}/sign-off', body: 'json', labels: PIECE_OPERATION },
-  declinePiece: { method: 'POST', route: '/v1/scf/pieces/{piece_id}/decline', body: 'json', labels: PIECE_OPERATION },
-  repurchasePiece: { method: 'POST', route: '/v1/scf/pieces/{piece_id}/repurchase', body: 'json', labels: PIECE_OPERATION },
-  splitPiece: { method: 'POST', route: '/v1/scf/pieces/{piece_id}/split', body: 'json', labels: { ...PIECE_OPERATION, '/amounts': 'field.splitParts', '/amounts/*': 'field.splitPart' } },
-  transferPiece: { method: 'POST', route: '/v1/scf/pieces/{piece_id}/transfer', body: 'json', labels: { ...PIECE_OPERATION, '/to_party_id': 'scf.receiver' } },
-  financePiece: { method: 'POST', route: '/v1/scf/pieces/{piece_id}/finance', body: 'json', labels: { ...PIECE_OPERATION, '/bank_id': 'scf.bank', '/annual_rate_bps': 'scf.rateBps' } },
+  signOffPiece: { method: 'POST', permission: 'write', route: '/v1/scf/pieces/{piece_id}/sign-off', body: 'json', labels: PIECE_OPERATION },
+  declinePiece: { method: 'POST', permission: 'write', route: '/v1/scf/pieces/{piece_id}/decline', body: 'json', labels: PIECE_OPERATION },
+  repurchasePiece: { method: 'POST', permission: 'write', route: '/v1/scf/pieces/{piece_id}/repurchase', body: 'json', labels: PIECE_OPERATION },
+  splitPiece: { method: 'POST', permission: 'write', route: '/v1/scf/pieces/{piece_id}/split', body: 'json', labels: { ...PIECE_OPERATION, '/amounts': 'field.splitParts', '/amounts/*': 'field.splitPart' } },
+  transferPiece: { method: 'POST', permission: 'write', route: '/v1/scf/pieces/{piece_id}/transfer', body: 'json', labels: { ...PIECE_OPERATION, '/to_party_id': 'scf.receiver' } },
+  financePiece: { method: 'POST', permission: 'write', route: '/v1/scf/pieces/{piece_id}/finance', body: 'json', labels: { ...PIECE_OPERATION, '/bank_id': 'scf.bank', '/annual_rate_bps': 'scf.rateBps' } },
 
   sendPayment: {
-    method: 'POST', route: '/v1/payments', body: 'json',
+    method: 'POST', permission: 'write', route: '/v1/payments', body: 'json',
     labels: {
       '/id': 'field.operationId', '/uetr': 'field.uetr', '/end_to_end_id': 'field.endToEndId', '/instruction_id': 'field.instructionId',
       '/debtor_account': 'payments.debtorAccount', '/creditor_account': 'payments.creditorAccount', '/debtor_agent': 'payments.role.debtor_agent', '/creditor_agent': 'payments.role.creditor_agent',
@@ -80,12 +83,12 @@ export const ACTIONS = {
     },
   },
   quoteFx: {
-    method: 'POST', route: '/v1/fx/quotes', body: 'json',
+    method: 'POST', permission: 'write', route: '/v1/fx/quotes', body: 'json',
     labels: { '/sell_currency': 'payments.sell', '/buy_currency': 'payments.buy', '/sell_amount': 'payments.amount', '/buy_amount': 'payments.creditorReceives', '/ttl_seconds': 'payments.expires' },
   },
-  acceptPayment: { method: 'POST', route: '/v1/payments/{uetr}/accept', body: 'none', labels: { '/params/uetr': 'payments.payment' } },
-  cancelPayment: { method: 'POST', route: '/v1/payments/{uetr}/cancel', body: 'json', labels: { '/params/uetr': 'payments.payment', '/reason': 'field.reasonCode' } },
-  returnPayment: { method: 'POST', route: '/v1/payments/{uetr}/return', body: 'json', labels: { '/params/uetr': 'payments.payment', '/reason': 'field.reasonCode' } },
+  acceptPayment: { method: 'POST', permission: 'write', route: '/v1/payments/{uetr}/accept', body: 'none', labels: { '/params/uetr': 'payments.payment' } },
+  cancelPayment: { method: 'POST', permission: 'write', route: '/v1/payments/{uetr}/cancel', body: 'json', labels: { '/params/uetr': 'payments.payment', '/reason': 'field.reasonCode' } },
+  returnPayment: { method: 'POST', permission: 'write', route: '/v1/payments/{uetr}/return', body: 'json', labels: { '/params/uetr': 'payments.payment', '/reason': 'field.reasonCode' } },
 } as const satisfies Readonly<Record<string, ConsoleAction>>;
 
 export type ActionName = keyof typeof ACTIONS;

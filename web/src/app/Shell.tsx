@@ -1,10 +1,12 @@
-import { Suspense, lazy, useMemo, type ComponentType, type LazyExoticComponent } from 'react';
+import { Suspense, lazy, useEffect, useMemo, type ComponentType, type LazyExoticComponent } from 'react';
 import { Button, Layout, Menu, Space, Typography } from 'antd';
 import {
   AlertOutlined, ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, LogoutOutlined, SafetyCertificateOutlined, SwapOutlined,
 } from '@ant-design/icons';
+import { allowedMenu, mayOpen, mayOpenPath } from '../api/permissions.ts';
 import { signOut } from '../api/session.ts';
 import { Loading } from '../components/States.tsx';
+import { PageForbidden, useAccess } from './access.tsx';
 import { useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { PAGE_LOADERS, matchRoute, preparedPage, type PageName } from './pages.ts';
@@ -36,15 +38,24 @@ export function Shell() {
   const route = useRoute();
   const match = matchRoute(route.path);
   const Page = match ? (preparedPage(match.page) ?? pages[match.page]) : null;
+  const { state, access, roleName } = useAccess();
+  // The menu holds only pages the key's role may use (api/permissions.ts); a page opened by its
+  // address that the role may not use says so instead of showing the server's 403.
+  const allowed = match ? mayOpen(access, match.page) : true;
+  // The dashboard covers every party, which a participant may not see: it lands on the first page it may use.
+  const landing = route.path === '/' && allowed === false ? MENU.flatMap((item) => (item.children ? item.children : [item])).find((item) => mayOpenPath(access, item.key) === true)?.key : undefined;
+  useEffect(() => {
+    if (landing) navigate(landing);
+  }, [landing]);
   const items = useMemo(
     () =>
-      MENU.map((item) => ({
+      allowedMenu(MENU, access).map((item) => ({
         key: item.key,
         icon: item.icon ? <item.icon aria-hidden /> : undefined,
         label: item.children ? t(item.label) : <a href={href(item.key)}>{t(item.label)}</a>,
         children: item.children?.map((child) => ({ key: child.key, label: <a href={href(child.key)}>{t(child.label)}</a> })),
       })),
-    [t],
+    [t, access],
   );
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -57,6 +68,11 @@ export function Shell() {
         </span>
         <div style={{ flex: 1 }} />
         <Space>
+          {state.status === 'known' && (
+            <Typography.Text title={t('header.key')} data-testid="key-identity" style={{ color: 'rgba(255, 255, 255, 0.85)' }}>
+              {t('header.keyRole', { name: state.identity.name, role: roleName })}
+            </Typography.Text>
+          )}
           <LanguageSwitch />
           <Button icon={<LogoutOutlined aria-hidden />} onClick={() => signOut()} data-testid="sign-out">
             {t('header.signOut')}
@@ -72,7 +88,15 @@ export function Shell() {
         </Layout.Sider>
         <Layout.Content id="main-content" tabIndex={-1} style={{ padding: 24, outline: 'none' }}>
           <Suspense fallback={<Loading />}>
-            {Page ? <Page route={route} /> : <Typography.Title level={3} data-testid="no-such-page">{t('state.noSuchPage')}</Typography.Title>}
+            {!Page ? (
+              <Typography.Title level={3} data-testid="no-such-page">{t('state.noSuchPage')}</Typography.Title>
+            ) : allowed === undefined || landing ? (
+              <Loading />
+            ) : allowed ? (
+              <Page route={route} />
+            ) : (
+              <PageForbidden />
+            )}
           </Suspense>
         </Layout.Content>
       </Layout>

@@ -20,6 +20,18 @@ export const enUS = {
 
   'header.language': 'Language',
   'header.signOut': 'Sign out',
+  'header.key': 'Signed-in key',
+  'header.keyRole': '{name} · {role}',
+
+  // The roles of API keys, as GET /v1/api-keys/current names them.
+  'role.admin': 'Administrator',
+  'role.operator': 'Operator',
+  'role.analyst': 'Analyst',
+  'role.auditor': 'Auditor',
+  'role.participant': 'Participant',
+  'access.pageForbidden': 'Your key’s role cannot use this page',
+  'access.pageForbiddenDetail': 'This page needs a permission that a key of the {role} role does not have. An administrator can give you a key of another role.',
+  'access.actionForbidden': 'Your key’s role ({role}) may not do this.',
 
   'nav.label': 'Main menu',
   'nav.dashboard': 'Dashboard',

@@ -17,6 +17,17 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
 
   'header.language': '语言',
   'header.signOut': '退出登录',
+  'header.key': '当前密钥',
+  'header.keyRole': '{name} · {role}',
+
+  'role.admin': '管理员',
+  'role.operator': '运营人员',
+  'role.analyst': '风控分析员',
+  'role.auditor': '审计员',
+  'role.participant': '参与机构',
+  'access.pageForbidden': '您的密钥角色无法使用此页面',
+  'access.pageForbiddenDetail': '此页面需要的权限，{role}角色的密钥没有。管理员可以为您发放其他角色的密钥。',
+  'access.actionForbidden': '您的密钥角色（{role}）不能执行此操作。',
 
   'nav.label': '主菜单',
   'nav.dashboard': '总览',

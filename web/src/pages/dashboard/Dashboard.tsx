@@ -12,6 +12,8 @@ import { formatCompact, formatMinor, toChartNumber } from '../../lib/money.ts';
 import { useLedgers } from '../../lib/ledgers.ts';
 import { nameOf } from '../../lib/names.ts';
 import { useApi, useOptionalApi } from '../../lib/useApi.ts';
+import { DASHBOARD_REQUESTS, mayRequest } from '../../api/permissions.ts';
+import { useAccess } from '../../app/access.tsx';
 
 /** How often the dashboard asks again; the server caches its overview for about this long. */
 const REFRESH_MS = 5_000;
@@ -25,8 +27,12 @@ export default function Dashboard() {
   const ledgers = useLedgers();
   const overview = useApi<Overview>('/v1/overview', { refreshMs: REFRESH_MS });
   const programs = useApi<Page<ScfProgram>>('/v1/scf/programs?limit=100', { refreshMs: REFRESH_MS });
-  const decisions = useOptionalApi<Page<Decision>>('/v1/risk/decisions', '/v1/risk/decisions?order=desc&limit=100', { refreshMs: REFRESH_MS });
-  const cases = useOptionalApi<Page<Case>>('/v1/risk/cases', '/v1/risk/cases?status=open&limit=100', { refreshMs: REFRESH_MS });
+  // Risk work a key's role may not see (an auditor's decisions) is not asked for.
+  const { access } = useAccess();
+  const seesDecisions = mayRequest(access, DASHBOARD_REQUESTS.decisions);
+  const seesCases = mayRequest(access, DASHBOARD_REQUESTS.cases);
+  const decisions = useOptionalApi<Page<Decision>>('/v1/risk/decisions', seesDecisions ? '/v1/risk/decisions?order=desc&limit=100' : null, { refreshMs: REFRESH_MS });
+  const cases = useOptionalApi<Page<Case>>('/v1/risk/cases', seesCases ? '/v1/risk/cases?status=open&limit=100' : null, { refreshMs: REFRESH_MS });
 
   const valueOption = useMemo(() => {
     const rows = overview.data?.ledgers ?? [];
@@ -97,8 +103,8 @@ export default function Dashboard() {
         </Col>
         <Col xs={12} lg={6}>
           <Card>
-            <Statistic title={t('dashboard.openCases')} value={cases.missing ? t('state.notInstalled') : openCases} />
-            {!cases.missing && <a href={href('/risk/cases')}>{t('dashboard.toCases')}</a>}
+            <Statistic title={t('dashboard.openCases')} value={cases.missing ? t('state.notInstalled') : seesCases === false ? '—' : openCases} />
+            {!cases.missing && seesCases !== false && <a href={href('/risk/cases')}>{t('dashboard.toCases')}</a>}
           </Card>
         </Col>
         <Col xs={12} lg={6}>
@@ -115,7 +121,7 @@ export default function Dashboard() {
         </Col>
         <Col xs={24} md={12} xl={8}>
           <Card title={t('dashboard.decisionOutcomes')}>
-            {decisions.missing ? <Empty description={t('state.featureMissing')} /> : decisions.data ? (decisions.data.data.length ? <AfterPaint height={CHART_HEIGHT}><EChart option={outcomeOption} label={t('dashboard.decisionOutcomes')} /></AfterPaint> : <Empty description={t('dashboard.noDecisions')} />) : decisions.error ? <ErrorState error={decisions.error} /> : <Loading />}
+            {seesDecisions === false ? <Empty description={t('state.forbidden')} /> : decisions.missing ? <Empty description={t('state.featureMissing')} /> : decisions.data ? (decisions.data.data.length ? <AfterPaint height={CHART_HEIGHT}><EChart option={outcomeOption} label={t('dashboard.decisionOutcomes')} /></AfterPaint> : <Empty description={t('dashboard.noDecisions')} />) : decisions.error ? <ErrorState error={decisions.error} /> : <Loading />}
           </Card>
         </Col>
         <Col xs={24} xl={8}>

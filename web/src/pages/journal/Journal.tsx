@@ -13,6 +13,7 @@ import { StatusTag } from '../../components/StatusTag.tsx';
 import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { useFailureToast } from '../../lib/useProblems.ts';
+import { Permitted } from '../../app/access.tsx';
 
 const PAGE_SIZE = 50;
 /** How often a running verification is asked for its progress. */
@@ -109,9 +110,11 @@ function VerifyCard() {
     <Card title={t('journal.verify')}>
       <Space orientation="vertical" style={{ width: '100%' }}>
         <Typography.Paragraph type="secondary">{t('journal.verifyIntro')}</Typography.Paragraph>
+        <Permitted action={ACTIONS.verifyJournal}>
         <Button type="primary" icon={<SafetyCertificateOutlined aria-hidden />} onClick={start} loading={running} data-testid="verify-journal">
           {t('journal.verifyNow')}
         </Button>
+        </Permitted>
         {job && (
           <>
             <Progress percent={percent} status={job.status === 'failed' || job.report?.ok === false ? 'exception' : running ? 'active' : 'success'} aria-label={t('journal.progress')} />
@@ -162,7 +165,7 @@ function Checkpoints() {
     }
   };
   return (
-    <Card title={t('journal.checkpoints')} extra={<Button icon={<SignatureOutlined aria-hidden />} onClick={sign}>{t('journal.signNow')}</Button>}>
+    <Card title={t('journal.checkpoints')} extra={<Permitted action={ACTIONS.signCheckpoint}><Button icon={<SignatureOutlined aria-hidden />} onClick={sign} data-testid="sign-checkpoint">{t('journal.signNow')}</Button></Permitted>}>
       {pages.error ? <ErrorState error={pages.error} /> : (
         <Table<Checkpoint>
           rowKey="treeSize" size="small" pagination={false} loading={pages.loading} dataSource={pages.rows} scroll={{ x: true }}

@@ -13,6 +13,8 @@ import { nameOf } from '../../lib/names.ts';
 import { formatInstant, formatTimeOfDay } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 import { useFailureToast } from '../../lib/useProblems.ts';
+import { useAccess } from '../../app/access.tsx';
+import { mayAct } from '../../api/permissions.ts';
 
 /** Statuses after which nothing changes any more, so the tracker stops polling. */
 const FINAL = new Set(['ACCC', 'RJCT', 'CANC', 'RTND']);
@@ -79,7 +81,10 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
       setBusy(null);
     }
   };
-  const held = payment.settlement === 'on_acceptance' && status === 'ACSP';
+  // A role that may not write (an auditor) is not offered the operations it would be refused.
+  const { access } = useAccess();
+  const writes = mayAct(access, ACTIONS.acceptPayment) !== false;
+  const held = writes && payment.settlement === 'on_acceptance' && status === 'ACSP';
   return (
     <Card>
       <Row gutter={16} align="middle" style={{ marginBottom: 16 }}>
@@ -94,7 +99,7 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
           <Space>
             {held && <Button onClick={() => act('accept')} loading={busy === 'accept'}>{t('payments.accept')}</Button>}
             {held && <Popconfirm title={t('payments.cancelConfirm')} onConfirm={() => act('cancel', { reason: 'CUST' })}><Button danger loading={busy === 'cancel'}>{t('payments.cancel')}</Button></Popconfirm>}
-            {status === 'ACCC' && <Popconfirm title={t('payments.returnConfirm')} onConfirm={() => act('return', { reason: 'CUST' })}><Button loading={busy === 'return'}>{t('payments.return')}</Button></Popconfirm>}
+            {writes && status === 'ACCC' && <Popconfirm title={t('payments.returnConfirm')} onConfirm={() => act('return', { reason: 'CUST' })}><Button loading={busy === 'return'}>{t('payments.return')}</Button></Popconfirm>}
           </Space>
         </Col>
       </Row>

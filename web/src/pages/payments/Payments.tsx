@@ -10,6 +10,8 @@ import { ErrorState } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
 import { formatInstant } from '../../lib/format.ts';
 import { usePaged } from '../../lib/usePaged.ts';
+import { Permitted } from '../../app/access.tsx';
+import { ACTIONS } from '../../api/actions.ts';
 
 export const PAYMENT_STATUSES = ['RCVD', 'ACTC', 'ACSP', 'ACCC', 'RJCT', 'CANC', 'RTND'] as const;
 const PAGE_SIZE = 25;
@@ -25,9 +27,11 @@ export default function Payments({ route }: { readonly route: Route }) {
         <Typography.Title level={2} className="page-title">
           {t('nav.payments')}
         </Typography.Title>
+        <Permitted action={ACTIONS.sendPayment}>
         <Button type="primary" icon={<PlusOutlined aria-hidden />} href={href('/payments/new')} data-testid="new-payment">
           {t('payments.new')}
         </Button>
+        </Permitted>
       </Space>
       <Card style={{ marginBottom: 16 }}>
         <Form layout="inline">

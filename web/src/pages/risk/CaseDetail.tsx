@@ -4,6 +4,8 @@ import { callAction } from '../../api/act.ts';
 import { ACTIONS } from '../../api/actions.ts';
 import { api } from '../../api/client.ts';
 import { normaliseGraph, type CaseDetail as CaseView } from '../../api/risk.ts';
+import { Permitted, useAccess } from '../../app/access.tsx';
+import { mayAct } from '../../api/permissions.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { navigate, type Route } from '../../app/router.ts';
 import { AccountGraph } from '../../components/AccountGraph.tsx';
@@ -67,6 +69,8 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
     }
   };
   const closed = item.status.startsWith('closed');
+  // A role that may see cases but not work them (an auditor) sees the forms disabled, and why.
+  const { access } = useAccess();
   return (
     <Card>
       <Descriptions
@@ -87,9 +91,9 @@ function Summary({ item, onChanged }: { readonly item: CaseView; readonly onChan
         <Row gutter={[24, 8]} style={{ marginTop: 8 }}>
           <Col xs={24} xl={14}><TransitionForm item={item} busy={busy === 'moveCase'} onSubmit={(body) => act('moveCase', body)} /></Col>
           <Col xs={24} xl={10}>
-            <Form layout="inline" onFinish={({ assignee }: { assignee: string }) => void act('assignCase', { assignee })}>
+            <Form layout="inline" onFinish={({ assignee }: { assignee: string }) => void act('assignCase', { assignee })} disabled={mayAct(access, ACTIONS.assignCase) === false}>
               <Form.Item label={t('cases.assignTo')} name="assignee" rules={[{ required: true, whitespace: true, message: t('form.required') }]}><Input style={{ width: 160 }} /></Form.Item>
-              <Button htmlType="submit" loading={busy === 'assignCase'}>{t('cases.assign')}</Button>
+              <Permitted action={ACTIONS.assignCase}><Button htmlType="submit" loading={busy === 'assignCase'}>{t('cases.assign')}</Button></Permitted>
             </Form>
           </Col>
         </Row>
@@ -103,18 +107,19 @@ function TransitionForm({ item, busy, onSubmit }: { readonly item: CaseView; rea
   const { t } = useI18n();
   const [form] = Form.useForm<{ to: string; reason: string; block?: boolean }>();
   const to = Form.useWatch('to', form);
+  const { access } = useAccess();
   const finish = async (values: { to: string; reason: string; block?: boolean }) => {
     const body = { to: values.to, reason: values.reason, ...(values.to === 'closed_confirmed' && values.block ? { block: { accounts: true } } : {}) };
     if (await onSubmit(body)) form.resetFields();
   };
   return (
-    <Form form={form} layout="inline" onFinish={finish}>
+    <Form form={form} layout="inline" onFinish={finish} disabled={mayAct(access, ACTIONS.moveCase) === false}>
       <Form.Item label={t('cases.moveTo')} name="to" rules={[{ required: true, message: t('form.required') }]}>
         <Select style={{ width: 200 }} placeholder={t('cases.chooseStatus')} options={CASE_STATUSES.filter((status) => status !== item.status).map((value) => ({ value, label: t(`cases.statusName.${value}`) }))} />
       </Form.Item>
       <Form.Item label={t('cases.reason')} name="reason" rules={[{ required: true, whitespace: true, message: t('form.required') }]}><Input style={{ width: 200 }} /></Form.Item>
       {to === 'closed_confirmed' && <Form.Item name="block" valuePropName="checked"><Checkbox>{t('cases.blockAccounts')}</Checkbox></Form.Item>}
-      <Button htmlType="submit" type="primary" loading={busy}>{t('cases.move')}</Button>
+      <Permitted action={ACTIONS.moveCase}><Button htmlType="submit" type="primary" loading={busy} data-testid="move-case">{t('cases.move')}</Button></Permitted>
     </Form>
   );
 }
@@ -197,6 +202,7 @@ function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChange
   const showFailure = useFailureToast();
   const [form] = Form.useForm<{ text: string }>();
   const [saving, setSaving] = useState(false);
+  const { access } = useAccess();
   const add = async ({ text }: { text: string }) => {
     setSaving(true);
     try {
@@ -217,11 +223,11 @@ function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChange
           ...item.audit.map((entry, index) => ({ key: `audit-${entry.seq ?? index}`, color: 'gray', title: formatInstant(entry.at, locale), content: <Typography.Text type="secondary">{nameOf(t, 'auditAction', entry.action)} · {entry.actor}{typeof entry.detail === 'string' ? ` · ${entry.detail}` : ''}</Typography.Text> })),
         ]}
       />
-      <Form form={form} layout="vertical" onFinish={add}>
+      <Form form={form} layout="vertical" onFinish={add} disabled={mayAct(access, ACTIONS.addCaseNote) === false}>
         <Form.Item label={t('cases.addNote')} name="text" rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
           <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={2000} />
         </Form.Item>
-        <Button htmlType="submit" loading={saving}>{t('cases.saveNote')}</Button>
+        <Permitted action={ACTIONS.addCaseNote}><Button htmlType="submit" loading={saving}>{t('cases.saveNote')}</Button></Permitted>
       </Form>
     </Card>
   );

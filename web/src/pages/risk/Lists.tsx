@@ -18,6 +18,8 @@ import { usePaged } from '../../lib/usePaged.ts';
 import { FeatureMissing } from './FeatureMissing.tsx';
 import { fieldErrorText, lineTexts } from '../../lib/problems.ts';
 import { FILE_LINES_TOAST_SECONDS, useFailureToast } from '../../lib/useProblems.ts';
+import { Permitted, useAccess } from '../../app/access.tsx';
+import { mayAct } from '../../api/permissions.ts';
 
 const LISTS = ['block', 'allow'] as const;
 const KINDS = ['account', 'party', 'country', 'ip', 'device'] as const;
@@ -57,6 +59,7 @@ function Entries() {
   const entries = usePaged<ListEntry>('/v1/risk/lists/entries', { ...filter, limit: PAGE_SIZE });
   const [form] = Form.useForm<{ list: string; kind: string; value: string; reason: string; expires?: { toISOString(): string } }>();
   const [adding, setAdding] = useState(false);
+  const { access } = useAccess();
   const fail = showFailure;
 
   const add = async (values: { list: string; kind: string; value: string; reason: string; expires?: { toISOString(): string } }) => {
@@ -89,13 +92,13 @@ function Entries() {
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
       <Card title={t('lists.add')} extra={<CsvImport onDone={entries.reload} />}>
-        <Form form={form} layout="inline" onFinish={add} initialValues={{ list: 'block', kind: 'account' }}>
+        <Form form={form} layout="inline" onFinish={add} initialValues={{ list: 'block', kind: 'account' }} disabled={mayAct(access, ACTIONS.addListEntry) === false}>
           <Form.Item label={t('lists.list')} name="list"><Select style={{ width: 110 }} options={LISTS.map((value) => ({ value, label: t(`lists.listName.${value}`) }))} /></Form.Item>
           <Form.Item label={t('lists.kind')} name="kind"><Select style={{ width: 120 }} options={KINDS.map((value) => ({ value, label: t(`lists.kindName.${value}`) }))} /></Form.Item>
           <Form.Item label={t('lists.value')} name="value" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 260 }} /></Form.Item>
           <Form.Item label={t('lists.reason')} name="reason" rules={[{ required: true, message: t('form.required') }]}><Input style={{ width: 220 }} /></Form.Item>
           <Form.Item label={t('lists.expires')} name="expires"><DatePicker showTime /></Form.Item>
-          <Button type="primary" htmlType="submit" icon={<PlusOutlined aria-hidden />} loading={adding}>{t('lists.addButton')}</Button>
+          <Permitted action={ACTIONS.addListEntry}><Button type="primary" htmlType="submit" icon={<PlusOutlined aria-hidden />} loading={adding} data-testid="add-list-entry">{t('lists.addButton')}</Button></Permitted>
         </Form>
       </Card>
       <Card>
@@ -132,6 +135,9 @@ function Entries() {
 function RemoveButton({ onRemove }: { readonly onRemove: (reason: string) => Promise<void> }) {
   const { t } = useI18n();
   const [reason, setReason] = useState('');
+  const { access } = useAccess();
+  const button = <Button size="small" danger>{t('lists.remove')}</Button>;
+  if (mayAct(access, ACTIONS.removeListEntry) !== true) return <Permitted action={ACTIONS.removeListEntry}>{button}</Permitted>;
   return (
     <Popconfirm
       title={t('lists.removeConfirm')}
@@ -139,7 +145,7 @@ function RemoveButton({ onRemove }: { readonly onRemove: (reason: string) => Pro
       okButtonProps={{ disabled: reason.trim() === '' }}
       onConfirm={() => onRemove(reason.trim())}
     >
-      <Button size="small" danger>{t('lists.remove')}</Button>
+      {button}
     </Popconfirm>
   );
 }
@@ -150,6 +156,7 @@ function CsvImport({ onDone }: { readonly onDone: () => void }) {
   const { message } = App.useApp();
   const showFailure = useFailureToast();
   const [busy, setBusy] = useState(false);
+  const { access } = useAccess();
   const importFile = async (file: File) => {
     setBusy(true);
     try {
@@ -163,8 +170,8 @@ function CsvImport({ onDone }: { readonly onDone: () => void }) {
     }
   };
   return (
-    <Upload accept=".csv,text/csv" showUploadList={false} beforeUpload={(file) => { void importFile(file); return Upload.LIST_IGNORE; }}>
-      <Button icon={<UploadOutlined aria-hidden />} loading={busy}>{t('lists.importCsv')}</Button>
+    <Upload accept=".csv,text/csv" showUploadList={false} disabled={mayAct(access, ACTIONS.importListEntries) === false} beforeUpload={(file) => { void importFile(file); return Upload.LIST_IGNORE; }}>
+      <Permitted action={ACTIONS.importListEntries}><Button icon={<UploadOutlined aria-hidden />} loading={busy}>{t('lists.importCsv')}</Button></Permitted>
     </Upload>
   );
 }

@@ -17,6 +17,7 @@ import { BacktestView } from './BacktestView.tsx';
 import { FeatureMissing } from './FeatureMissing.tsx';
 import { NewDraft } from './RuleEditor.tsx';
 import { useFailureToast } from '../../lib/useProblems.ts';
+import { Permitted } from '../../app/access.tsx';
 
 /** The longest history a backtest replays (the server refuses more). */
 const BACKTEST_DAYS_MAX = 90;
@@ -47,7 +48,7 @@ function RulesetsView() {
   return (
     <Row gutter={[16, 16]}>
       <Col xs={24} xl={9}>
-        <Card title={t('rules.versions')} extra={<Button icon={<PlusOutlined aria-hidden />} onClick={() => setEditing(selected?.id ?? null)}>{t('rules.newDraft')}</Button>}>
+        <Card title={t('rules.versions')} extra={<Permitted action={ACTIONS.createRuleset}><Button icon={<PlusOutlined aria-hidden />} onClick={() => setEditing(selected?.id ?? null)}>{t('rules.newDraft')}</Button></Permitted>}>
           {list.error ? <ErrorState error={list.error} /> : (
             <Table<Ruleset>
               rowKey="id" size="small" pagination={false} loading={list.loading && !list.data} dataSource={rows}
@@ -154,7 +155,7 @@ function Backtest({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onD
       <Space wrap>
         <label htmlFor="backtest-days">{t('rules.days')}</label>
         <NumberInput id="backtest-days" min={1} max={BACKTEST_DAYS_MAX} value={days} onChange={(value) => setDays(value ?? 30)} />
-        <Button icon={<ExperimentOutlined aria-hidden />} onClick={run} loading={startedAt !== null} disabled={kept} data-testid="run-backtest">{t('rules.runBacktest')}</Button>
+        <Permitted action={ACTIONS.backtestRuleset}><Button icon={<ExperimentOutlined aria-hidden />} onClick={run} loading={startedAt !== null} disabled={kept} data-testid="run-backtest">{t('rules.runBacktest')}</Button></Permitted>
       </Space>
       {kept && <Typography.Text type="secondary">{t('rules.backtestKept')}</Typography.Text>}
       {startedAt !== null && (
@@ -186,8 +187,8 @@ function Promote({ ruleset, onDone }: { readonly ruleset: Ruleset; readonly onDo
   if (ruleset.stage === 'live' || ruleset.stage === 'retired') return null;
   return (
     <Space>
-      {ruleset.stage !== 'shadow' && <Button icon={<RocketOutlined aria-hidden />} onClick={() => promote('shadow')} loading={busy === 'shadow'}>{t('rules.toShadow')}</Button>}
-      <Button type="primary" icon={<RocketOutlined aria-hidden />} onClick={() => promote('live')} loading={busy === 'live'}>{t('rules.toLive')}</Button>
+      {ruleset.stage !== 'shadow' && <Permitted action={ACTIONS.promoteRuleset}><Button icon={<RocketOutlined aria-hidden />} onClick={() => promote('shadow')} loading={busy === 'shadow'}>{t('rules.toShadow')}</Button></Permitted>}
+      <Permitted action={ACTIONS.promoteRuleset}><Button type="primary" icon={<RocketOutlined aria-hidden />} onClick={() => promote('live')} loading={busy === 'live'}>{t('rules.toLive')}</Button></Permitted>
     </Space>
   );
 }

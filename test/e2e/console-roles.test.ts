@@ -1,0 +1,155 @@
+/**
+ * The console as keys of other roles than admin see it, in a real browser: a participant (a bank
+ * that sees only its own parties) and an auditor (read and verify) are shown only the pages their
+ * role may use, a page opened by its address that the role may not use says so instead of showing
+ * the server's 403, in either language, and the actions the role may not take are disabled.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithChromium } from '../support/databases.ts';
+import { killAllSluice, sluiceClient, startSluice, type SluiceProcess } from '../support/server-process.ts';
+import { buildConsole, launchBrowser, type Browser } from './browser.ts';
+
+const UI_TIMEOUT_MS = 30_000;
+
+describeWithChromium('web console for keys of each role', (chromiumPath) => {
+  let server: SluiceProcess;
+  let browser: Browser;
+  const keys: Record<'participant' | 'auditor', string> = { participant: '', auditor: '' };
+  /** Requests the console made for its key's identity, and any it made that the server refused with 403. */
+  const identityRequests: string[] = [];
+  const refused: string[] = [];
+
+  beforeAll(async () => {
+    await buildConsole();
+    server = await startSluice({});
+    const admin = sluiceClient(server.url);
+    expect((await admin.post('/v1/parties', { id: 'bank-roles', name: 'Roles Bank', kind: 'enterprise', jurisdiction: 'CN' })).status).toBe(201);
+    const participant = await admin.post('/v1/api-keys', { name: 'roles bank desk', role: 'participant', party_ids: ['bank-roles'] });
+    const auditor = await admin.post('/v1/api-keys', { name: 'external audit', role: 'auditor' });
+    expect([participant.status, auditor.status]).toEqual([201, 201]);
+    keys.participant = participant.body.key as string;
+    keys.auditor = auditor.body.key as string;
+    browser = await launchBrowser(chromiumPath, { keepResults: true });
+    browser.page.on('request', (request) => {
+      if (request.url().includes('/v1/api-keys/current')) identityRequests.push(request.url());
+    });
+    browser.page.on('response', (response) => {
+      if (response.status() === 403) refused.push(`${response.request().method()} ${response.url()}`);
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await killAllSluice();
+  });
+
+  /** Signs in through the form, as a user would, and waits for the console's menu. */
+  async function signInWith(key: string): Promise<void> {
+    const { page } = browser;
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('API key').fill(key, { timeout: UI_TIMEOUT_MS });
+    await page.getByLabel('API key').press('Enter');
+    await page.getByRole('navigation', { name: 'Main menu' }).waitFor({ timeout: UI_TIMEOUT_MS });
+  }
+
+  async function signOut(): Promise<void> {
+    await browser.page.getByTestId('sign-out').click();
+    await browser.page.getByLabel('API key').waitFor({ timeout: UI_TIMEOUT_MS });
+  }
+
+  /** The texts of the side menu's entries, groups and pages, in order, once the key's role is known. */
+  async function menuTexts(): Promise<string[]> {
+    const { page } = browser;
+    await page.getByTestId('key-identity').waitFor({ timeout: UI_TIMEOUT_MS });
+    return (await page.getByRole('navigation', { name: 'Main menu' }).getByRole('menuitem').allInnerTexts()).map((text) => text.trim());
+  }
+
+  it('shows a participant only its pages, lands it on the ledger, and says a risk page is not for its role, in either language', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    identityRequests.length = 0;
+    await signInWith(keys.participant);
+    expect(await menuTexts()).toEqual(['Ledger', 'Payments', 'Supply-chain finance', 'Programs', 'Verify a proof', 'Journal']);
+    expect(await page.getByTestId('key-identity').textContent()).toBe('roles bank desk · Participant');
+    // The dashboard covers every party: a participant lands on its ledger instead.
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: UI_TIMEOUT_MS }).toBe('#/ledger');
+
+    await page.goto(`${server.url}/#/risk/lists`);
+    const forbidden = page.getByTestId('role-forbidden');
+    await forbidden.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await forbidden.innerText()).toContain('Your key’s role cannot use this page');
+    expect(await forbidden.innerText()).toContain('Participant');
+    await browser.screenshot('roles-participant-lists');
+    await page.goto(`${server.url}/#/risk/cases`);
+    await forbidden.waitFor({ timeout: UI_TIMEOUT_MS });
+
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/risk/lists`);
+      await page.reload();
+      await forbidden.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await forbidden.innerText()).toContain('您的密钥角色无法使用此页面');
+      expect(await forbidden.innerText()).toContain('参与机构');
+      expect(await page.getByTestId('key-identity').textContent()).toBe('roles bank desk · 参与机构');
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
+
+    // The pages it may use work, and the payment form is its to use.
+    await page.goto(`${server.url}/#/payments`);
+    await page.getByTestId('new-payment').waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => page.getByTestId('new-payment').isEnabled(), { timeout: UI_TIMEOUT_MS }).toBe(true);
+    await page.goto(`${server.url}/#/journal`);
+    await page.getByTestId('verify-journal').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.getByTestId('verify-journal').isDisabled()).toBe(true);
+    expect(await page.getByTestId('sign-checkpoint').isDisabled()).toBe(true);
+
+    // Asked once in the session (the reloads take the answer the tab kept), and nothing it asked was refused.
+    expect(identityRequests).toHaveLength(1);
+    expect(refused).toEqual([]);
+    expect(browser.takeErrors()).toEqual([]);
+    await signOut();
+  });
+
+  it('shows an auditor the risk pages it may read but not decisions, and disables what it may not do', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    identityRequests.length = 0;
+    await signInWith(keys.auditor);
+    expect(await menuTexts()).toEqual(['Dashboard', 'Ledger', 'Payments', 'Supply-chain finance', 'Programs', 'Verify a proof', 'Journal', 'Risk', 'Rules', 'Lists', 'Cases']);
+    expect(await page.getByTestId('key-identity').textContent()).toBe('external audit · Auditor');
+    // The dashboard loads without asking for the decisions an auditor may not see.
+    await page.getByText('Your key’s role may not see this.').waitFor({ timeout: UI_TIMEOUT_MS });
+
+    await page.goto(`${server.url}/#/risk`);
+    await page.getByTestId('role-forbidden').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.goto(`${server.url}/#/payments/new`);
+    await page.getByTestId('role-forbidden').waitFor({ timeout: UI_TIMEOUT_MS });
+
+    await page.goto(`${server.url}/#/payments`);
+    const newPayment = page.getByTestId('new-payment');
+    await newPayment.waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => page.getByTestId('action-forbidden').count(), { timeout: UI_TIMEOUT_MS }).toBe(1);
+    // A link drawn as a button: disabled, it leads nowhere.
+    expect(await newPayment.getAttribute('aria-disabled')).toBe('true');
+    expect(await newPayment.getAttribute('href')).toBeNull();
+    await page.getByTestId('action-forbidden').hover();
+    await expect.poll(() => page.getByRole('tooltip').innerText(), { timeout: UI_TIMEOUT_MS }).toBe('Your key’s role (Auditor) may not do this.');
+    await browser.screenshot('roles-auditor-payments');
+
+    // It may verify the journal, but not sign a checkpoint.
+    await page.goto(`${server.url}/#/journal`);
+    await expect.poll(() => page.getByTestId('verify-journal').isEnabled(), { timeout: UI_TIMEOUT_MS }).toBe(true);
+    expect(await page.getByTestId('sign-checkpoint').isDisabled()).toBe(true);
+
+    // It may read the lists, but not add to them.
+    await page.goto(`${server.url}/#/risk/lists`);
+    await page.getByTestId('add-list-entry').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.getByTestId('add-list-entry').isDisabled()).toBe(true);
+    expect(await page.getByLabel('Value', { exact: true }).isDisabled()).toBe(true);
+
+    expect(identityRequests).toHaveLength(1);
+    expect(refused).toEqual([]);
+    expect(browser.takeErrors()).toEqual([]);
+    await signOut();
+  });
+});
