@@ -131,7 +131,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Sluice API', version: options.version, description: 'Double-entry ledger, parties and journal of the Sluice platform. Amounts are strings of integer minor units.' },
+      info: { title: 'Sluice API', version: options.version, description: API_DESCRIPTION },
+      tags: API_TAGS.map(([name, description]) => ({ name, description })),
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer sk_…' } } },
       security: [{ apiKey: [] }],
     },
@@ -196,6 +197,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   return app;
 }
+
+/** The reference's opening page: what a client must know before its first call. */
+const API_DESCRIPTION = [
+  'One service for a double-entry ledger, payments at home and across borders with FX and ISO 20022, real-time risk control, and supply-chain finance, every booking chained into a signed journal.',
+  '',
+  '- **Keys.** Every `/v1` call takes `Authorization: Bearer sk_…`. A key has one role (admin, operator, analyst, auditor, participant); a participant key sees only its own parties. `GET /v1/api-keys/current` tells a key what it may do.',
+  '- **Money.** Amounts are strings of integer minor units (`"12345"` is 123.45 in a currency of scale 2), never floats.',
+  '- **Idempotency.** Anything that moves money takes a client-chosen `id`: the same id and body again answers the first result; another body under the same id is refused.',
+  '- **Errors.** Refusals are `application/problem+json` with a stable `code` and `errors[].pointer` naming the field at fault.',
+  '- **Lists.** Pages of at most 100 items; pass `next_cursor` back as `cursor` for the next.',
+].join('\n');
+
+/** The reference's sections, in the order a newcomer meets them. */
+const API_TAGS: readonly (readonly [string, string])[] = [
+  ['ledger', 'Ledgers, accounts and transfers: linked, pending, balancing; balances now and at a past instant.'],
+  ['parties', 'Customers, enterprises and banks that own accounts.'],
+  ['payments', 'Participants, payments with their legs settled atomically, the tracker, returns, ISO 20022 import and export, webhooks.'],
+  ['fx', 'Rates with spreads and firm quotes that a payment executes.'],
+  ['risk', 'Decisions before money moves, holds for review, features, lists, screening, mule-ring scores and cases.'],
+  ['risk rules', 'Versioned CEL rulesets: drafts, backtests, shadow and live.'],
+  ['supply-chain finance', 'Programs, receivable vouchers split, passed on, financed and settled, and their proofs.'],
+  ['journal', 'The hash chain over every booking, signed checkpoints, proofs and verification.'],
+  ['access', 'API keys and the audit trail of control-plane actions.'],
+  ['overview', 'Figures across modules for dashboards.'],
+];
 
 const routeNotFound = (method: string, url: string) => new ProblemError(404, 'route_not_found', `no route ${method} ${url.split('?')[0]}`).toProblem();
 

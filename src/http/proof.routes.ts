@@ -17,7 +17,7 @@ export function proofRoutes(platform: Platform) {
     app.get('/scf/vouchers/:voucher_id/proof', {
       config: { permission: 'read' },
       schema: {
-        tags: ['scf', 'journal'],
+        tags: ['supply-chain finance', 'journal'],
         summary: "Proof of every operation on a voucher, checkable offline with sluice verify --proof FILE --keys FILE",
         params: Type.Object({ voucher_id: Type.String({ pattern: UUID_PATTERN }) }, { additionalProperties: false }),
       },

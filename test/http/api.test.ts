@@ -365,6 +365,11 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
     expect(document.paths['/v1/transfers'].get.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(expect.arrayContaining(['account_id', 'cursor', 'limit']));
     expect(document.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(Object.keys(document.paths)).not.toContain('/healthz');
+    // Every section an operation is filed under is declared with a description, so none is a bare name.
+    const declared = new Map((document.tags as { name: string; description: string }[]).map((tag) => [tag.name, tag.description]));
+    const used = new Set(Object.values(document.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap((operations) => Object.values(operations).flatMap((operation) => operation.tags ?? ['(none)'])));
+    expect([...used].filter((tag) => !declared.get(tag)), 'operation tags without a declared, described section').toEqual([]);
+    expect([...declared.keys()].filter((tag) => !used.has(tag)), 'declared sections no operation uses').toEqual([]);
     const docs = await api.call('GET', '/docs', undefined, { key: null });
     const page = docs.statusCode === 302 ? await api.call('GET', docs.headers.location as string, undefined, { key: null }) : docs;
     expect(page.statusCode).toBe(200);
