@@ -137,7 +137,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: false,
+    logo: { type: 'image/svg+xml', content: Buffer.from(REFERENCE_LOGO_SVG), href: '/docs', target: '_self' },
+    theme: { title: 'Sluice API reference', favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: Buffer.from(REFERENCE_ICON_SVG) }] },
+  });
   // The web console's static bundle at `/`; a browser asking for any other page gets the console too.
   const webConsole = await registerConsole(app);
 
@@ -197,6 +202,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   return app;
 }
+
+/** The console's icon, and beside it the name, for the reference's top bar (dark) and its tab. */
+const REFERENCE_ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1677ff"/><path d="M6 20c4-6 8 6 12 0s6-6 8-2" stroke="#fff" stroke-width="3" fill="none" stroke-linecap="round"/></svg>';
+const REFERENCE_LOGO_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="190" height="40" viewBox="0 0 190 40"><rect x="0" y="4" width="32" height="32" rx="6" fill="#1677ff"/><path d="M6 24c4-6 8 6 12 0s6-6 8-2" stroke="#fff" stroke-width="3" fill="none" stroke-linecap="round"/><text x="42" y="28" font-family="Helvetica, Arial, sans-serif" font-size="20" font-weight="600" fill="#fff">Sluice API</text></svg>';
 
 /** The reference's opening page: what a client must know before its first call. */
 const API_DESCRIPTION = [

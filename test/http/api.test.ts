@@ -375,6 +375,7 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toMatch(/<html/i);
+    expect(page.body).toMatch(/<title>Sluice API reference<\/title>/);
   });
 
   it('sends security headers and echoes a well-formed request id', async () => {
