@@ -125,4 +125,12 @@ describe('sluice with arguments it cannot use', () => {
     expect(both.status).toBe(2);
     expect(both.stderr).toBe('sluice: check --proof and --consistency files one at a time\n');
   });
+
+  it('names a server address that is not an http(s) URL as a usage error, without asking anything', { timeout: RUN_TIMEOUT_MS * 2 }, () => {
+    for (const url of ['localhost:8080', 'ftp://127.0.0.1/']) {
+      const answer = sluice('ledgers', 'list', '--url', url);
+      expect(answer.status, url).toBe(2);
+      expect(answer.stderr, url).toBe(`sluice: SLUICE_URL (--url) must be an http:// or https:// address, not "${url}"\n`);
+    }
+  });
 });

@@ -24,8 +24,9 @@ export interface ApiAnswer {
 export type ApiBody = { readonly json: unknown } | { readonly text: string | Uint8Array; readonly type: string };
 
 /**
- * The server and key from `--url` / `--key` or SLUICE_URL / SLUICE_API_KEY. Without a key it says
- * so on stderr and returns null: the caller exits with status 2.
+ * The server and key from `--url` / `--key` or SLUICE_URL / SLUICE_API_KEY. Without a key, or with
+ * an address that is not an http(s) URL, it says so on stderr and returns null: the caller exits
+ * with status 2.
  */
 export function apiTarget(values: { readonly url?: string | undefined; readonly key?: string | undefined }): ApiTarget | null {
   const key = values.key ?? process.env.SLUICE_API_KEY;
@@ -33,7 +34,14 @@ export function apiTarget(values: { readonly url?: string | undefined; readonly 
     process.stderr.write('sluice: set SLUICE_API_KEY or pass --key\n');
     return null;
   }
-  return { url: (values.url ?? process.env.SLUICE_URL ?? DEFAULT_SERVER_URL).replace(/\/$/, ''), key };
+  const url = values.url ?? process.env.SLUICE_URL ?? DEFAULT_SERVER_URL;
+  // A mistyped address is the operator's to fix, said before any request (exit 2), not reported
+  // as a server that "cannot be reached".
+  if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+    process.stderr.write(`sluice: SLUICE_URL (--url) must be an http:// or https:// address, not "${url}"\n`);
+    return null;
+  }
+  return { url: url.replace(/\/$/, ''), key };
 }
 
 /**
