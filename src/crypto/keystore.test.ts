@@ -1,7 +1,7 @@
 import { createCipheriv, getCiphers } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveMasterKey, SEAL_CIPHERS, seal, unseal, type SealedBox } from './keystore.ts';
+import { deriveMasterKey, openText, SEAL_CIPHERS, seal, sealText, unseal, type SealedBox } from './keystore.ts';
 import { SM4_EXAMPLE } from './vectors.test-support.ts';
 
 const SECRET = 'correct horse battery staple, twice';
@@ -89,5 +89,48 @@ describe('key derivation and malformed boxes', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe.each(SEAL_CIPHERS)('sealed texts with %s', (cipher) => {
+  const PURPOSE = 'payments.webhook-secret';
+  const text = 'whsec_the-secret-text_0123456789';
+  const stored = sealText(text, masterKey, PURPOSE, cipher);
+  const keyFor = (secret: string) => (kdf: SealedBox['kdf']) => deriveMasterKey(secret, kdf);
+  const edit = (change: (box: SealedBox) => SealedBox): string => JSON.stringify(change(JSON.parse(stored) as SealedBox));
+
+  it('open to the text with the same secret, and do not show it', () => {
+    expect(openText(stored, keyFor(SECRET), PURPOSE)).toEqual({ ok: true, value: text });
+    expect(stored).not.toContain(text);
+    expect(stored).not.toContain(Buffer.from(text).toString('base64').slice(0, 12));
+    expect(sealText(text, masterKey, PURPOSE, cipher)).not.toBe(stored);
+  });
+
+  it('do not open with another secret', () => {
+    expect(openText(stored, keyFor('another secret entirely'), PURPOSE)).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+  });
+
+  it('detect tampering with the ciphertext, the tag, the IV or the salt', () => {
+    for (const field of ['ciphertext', 'tag', 'iv'] as const) {
+      expect(openText(edit((box) => ({ ...box, [field]: flip(box[field]) })), keyFor(SECRET), PURPOSE)).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+    }
+    expect(openText(edit((box) => ({ ...box, kdf: { ...box.kdf, salt: flip(box.kdf.salt) } })), keyFor(SECRET), PURPOSE)).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+  });
+
+  it('are keyed per purpose: relabelled for another purpose, or read as a plain box, they do not open', () => {
+    expect(openText(stored, keyFor(SECRET), 'payments.other-secret')).toEqual({ ok: false, error: 'purpose_mismatch' });
+    expect(openText(edit((box) => ({ ...box, purpose: 'payments.other-secret' })), keyFor(SECRET), 'payments.other-secret')).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+    // The same master key opens boxes of unseal only: the text's key is derived for its purpose.
+    expect(unseal(JSON.parse(stored), masterKey, PURPOSE)).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+    // A key-ring box relabelled as a text box does not open either.
+    const ringBox = seal(plaintext, masterKey, 'key-ring', cipher);
+    expect(openText(JSON.stringify({ ...ringBox, purpose: PURPOSE }), keyFor(SECRET), PURPOSE)).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+    expect(() => sealText(text, masterKey, 'key-ring')).toThrow(RangeError);
+  });
+
+  it('answer with a reason, never throw, for text that is not a box', () => {
+    for (const bad of ['', 'whsec_plain', '{', 'null', '{"kdf":1}', JSON.stringify({ ...JSON.parse(stored), ciphertext: 42 })]) {
+      expect(openText(bad, keyFor(SECRET), PURPOSE)).toEqual({ ok: false, error: 'malformed_sealed_box' });
+    }
   });
 });

@@ -196,3 +196,54 @@ export function unseal(value: unknown, masterKey: MasterKey, purpose: string): R
   const decryptor = createDecipheriv('sm4-ctr', keys.subarray(0, SM4_KEY_BYTES), iv);
   return ok(new Uint8Array(Buffer.concat([decryptor.update(ciphertext), decryptor.final()])));
 }
+
+/** Purposes of text boxes: a namespace apart from the key ring's, so neither can stand for the other. */
+const TEXT_PURPOSE_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const MAX_SEALED_TEXT_CHARS = 64 * 1024;
+
+/**
+ * The key a text box of one purpose is sealed under: HKDF of the master key with the purpose in its
+ * info, so that each purpose (a webhook secret, the key ring) has keys of its own even under one
+ * secret and one salt. The purpose is also in the box's authenticated header, which names the
+ * purpose a box was sealed for; the separate key means no box opens under another purpose's key.
+ */
+function textKey(masterKey: MasterKey, purpose: string): MasterKey {
+  if (!TEXT_PURPOSE_PATTERN.test(purpose)) throw new RangeError(`a text purpose must look like "module.thing" (${TEXT_PURPOSE_PATTERN})`);
+  return { kdf: masterKey.kdf, key: new Uint8Array(hkdfSync('sha256', masterKey.key, new Uint8Array(0), `sluice/v1/sealed-text/${purpose}`, MASTER_KEY_BYTES)) };
+}
+
+/** Seals a short text (a webhook's signing secret) for one column: the box as JSON. */
+export function sealText(text: string, masterKey: MasterKey, purpose: string, cipher: SealCipher = 'aes-256-gcm'): string {
+  if (text.length > MAX_SEALED_TEXT_CHARS) throw new RangeError(`a sealed text holds at most ${MAX_SEALED_TEXT_CHARS} characters`);
+  return JSON.stringify(seal(utf8(text), textKey(masterKey, purpose), purpose, cipher));
+}
+
+/** The key derivation parameters a stored text box names, to derive (or find cached) its master key. */
+export function sealedTextKdf(stored: string): Result<KdfParams, SealProblem> {
+  if (stored.length > 2 * MAX_SEALED_TEXT_CHARS + 1024) return err('malformed_sealed_box');
+  let box: unknown;
+  try {
+    box = JSON.parse(stored);
+  } catch {
+    return err('malformed_sealed_box');
+  }
+  const kdf = typeof box === 'object' && box !== null ? (box as { kdf?: unknown }).kdf : undefined;
+  return isKdfParams(kdf) ? ok(kdf) : err('malformed_sealed_box');
+}
+
+/**
+ * Opens a text box read from storage; `masterKeyFor` gives the master key of the box's salt (it may
+ * cache: deriving takes half a second). A wrong secret and a changed box both fail, never decrypt to
+ * something else.
+ */
+export function openText(stored: string, masterKeyFor: (kdf: KdfParams) => MasterKey, purpose: string): Result<string, SealProblem> {
+  const kdf = sealedTextKdf(stored);
+  if (!kdf.ok) return kdf;
+  const opened = unseal(JSON.parse(stored), textKey(masterKeyFor(kdf.value), purpose), purpose);
+  if (!opened.ok) return opened;
+  try {
+    return ok(new TextDecoder('utf-8', { fatal: true }).decode(opened.value));
+  } catch {
+    return err('malformed_sealed_box');
+  }
+}
