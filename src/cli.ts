@@ -85,7 +85,8 @@ With --consistency it checks a consistency file (GET /v1/journal/consistency?fro
 both checkpoints' signatures, and that the later one extends the earlier, so nothing journaled
 before the earlier checkpoint was changed since. --checkpoint names the checkpoint you kept (as
 JSON); the file's earlier checkpoint must then be that one.
-Exits 0 when everything verifies, 1 when anything does not.
+Exits 0 when everything verifies, 1 when anything does not, and 2 when the arguments cannot be used
+(a data folder without a database, --proof without --keys …).
 
   --proof FILE        a proof file to check offline
   --consistency FILE  a consistency file to check offline
