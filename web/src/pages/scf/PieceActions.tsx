@@ -9,6 +9,8 @@ import { useI18n } from '../../app/i18n.tsx';
 import { NumberInput } from '../../components/NumberInput.tsx';
 import { formatMinor, parseMajor } from '../../lib/money.ts';
 import { useFailureToast } from '../../lib/useProblems.ts';
+import { useAccess } from '../../app/access.tsx';
+import { mayAct } from '../../api/permissions.ts';
 
 type Action = 'sign-off' | 'decline' | 'split' | 'transfer' | 'finance' | 'repurchase';
 
@@ -40,6 +42,8 @@ export function PieceActions({ piece, program, scale, onDone }: { readonly piece
   const showFailure = useFailureToast();
   const [open, setOpen] = useState<Action | null>(null);
   const [busy, setBusy] = useState(false);
+  // A role that may not write (an auditor) is not offered operations it would be refused.
+  const { access } = useAccess();
 
   const run = async (action: Action, fields: Record<string, unknown> = {}) => {
     setBusy(true);
@@ -55,7 +59,7 @@ export function PieceActions({ piece, program, scale, onDone }: { readonly piece
     }
   };
 
-  const actions = actionsFor(piece);
+  const actions = mayAct(access, ACTIONS.signOffPiece) === false ? [] : actionsFor(piece);
   if (actions.length === 0) return null;
   return (
     <Space size={4} onClick={(event) => event.stopPropagation()}>
