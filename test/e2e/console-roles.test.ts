@@ -57,6 +57,19 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     await browser.page.getByLabel('API key').waitFor({ timeout: UI_TIMEOUT_MS });
   }
 
+  /** Opens every page of the menu in turn from its link, waiting for each page's title and its first answers. */
+  async function openEveryMenuPage(): Promise<string[]> {
+    const { page } = browser;
+    const links = page.getByRole('navigation', { name: 'Main menu' }).getByRole('link');
+    const names = await links.allInnerTexts();
+    for (const name of names) {
+      await links.getByText(name, { exact: true }).click();
+      await page.locator('main .page-title').first().waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.waitForTimeout(500);
+    }
+    return names;
+  }
+
   /** The texts of the side menu's entries, groups and pages, in order, once the key's role is known. */
   async function menuTexts(): Promise<string[]> {
     const { page } = browser;
@@ -95,7 +108,9 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
       await page.reload();
     }
 
-    // The pages it may use work, and the payment form is its to use.
+    // Every page its menu offers opens without a request the server refuses (checked at the end).
+    expect(await openEveryMenuPage()).toEqual(['Ledger', 'Payments', 'Programs', 'Verify a proof', 'Journal']);
+    // The payment form is its to use.
     await page.goto(`${server.url}/#/payments`);
     await page.getByTestId('new-payment').waitFor({ timeout: UI_TIMEOUT_MS });
     await expect.poll(() => page.getByTestId('new-payment').isEnabled(), { timeout: UI_TIMEOUT_MS }).toBe(true);
@@ -119,6 +134,7 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     expect(await page.getByTestId('key-identity').textContent()).toBe('external audit · Auditor');
     // The dashboard loads without asking for the decisions an auditor may not see.
     await page.getByText('Your key’s role may not see this.').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await openEveryMenuPage()).toEqual(['Dashboard', 'Ledger', 'Payments', 'Programs', 'Verify a proof', 'Journal', 'Rules', 'Lists', 'Cases']);
 
     await page.goto(`${server.url}/#/risk`);
     await page.getByTestId('role-forbidden').waitFor({ timeout: UI_TIMEOUT_MS });
