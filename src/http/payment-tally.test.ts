@@ -14,7 +14,7 @@ function fakePayments() {
   const record = (payment: (typeof payments)[number]) =>
     ({ id: payment.id, createdAt: payment.createdAt, status: payment.status, order: { currency: payment.currency, amount: payment.amount }, events: events.filter((event) => event.paymentId === payment.id) }) as unknown as PaymentRecord;
   const emit = (payment: (typeof payments)[number]) =>
-    events.push({ seq: BigInt(events.length + 1), paymentId: payment.id, uetr: payment.id, status: payment.status as PaymentEvent['status'], reasonCode: null, at: 0n });
+    events.push({ seq: BigInt(events.length + 1), paymentId: payment.id, uetr: payment.id, status: payment.status as PaymentEvent['status'], reasonCode: null, at: 0n, keyId: null });
   return {
     source: {
       async list(filter: { limit: number; after?: string }) {

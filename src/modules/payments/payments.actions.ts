@@ -15,7 +15,9 @@ import { PAYMENT_LIMITS } from './payments.limits.ts';
  * held for it, the debtor side cancels one not yet settled, its acceptance window closes, or a
  * settled one is returned. Each decision is written first (so a crash cannot lose it), then carried
  * out in the ledger, then recorded with its event; two decisions racing for one payment are settled
- * by the conditional write, and the loser is told the payment moved on.
+ * by the conditional write, and the loser is told the payment moved on. `by` is the id of the API
+ * key that asked (null inside the process): the decision carries it, so the status change it causes
+ * records it even when recovery carries the decision out.
  */
 type ActionResult = Result<PaymentRecord, PaymentError>;
 
@@ -76,20 +78,20 @@ export function createActions(context: SagaContext, submitter: Submitter) {
   }
 
   return {
-    async accept(uetr: string): Promise<ActionResult> {
+    async accept(uetr: string, by: string | null = null): Promise<ActionResult> {
       const payment = await load(uetr);
       if (!payment) return err('payment_not_found');
       if (payment.ledgerState !== 'reserved') return err(settledOr(payment, 'payment_not_awaiting_acceptance'));
       if (context.gate && (await context.gate.isHeld(payment.uetr))) return err('payment_held_for_review');
-      const decided = await decide(payment, 'reserved', 'posting', { status: 'ACCC', reasonCode: null, error: null });
+      const decided = await decide(payment, 'reserved', 'posting', { status: 'ACCC', reasonCode: null, error: null, by });
       if (!decided) return err('payment_not_awaiting_acceptance');
       return carryOut(decided, 'ACCC', () => submitter.complete(decided, 'posting', []));
     },
 
-    reject: (uetr: string, reasonCode: string, error: PaymentError = 'rejected_by_creditor_agent') =>
-      close(uetr, { status: 'RJCT', reasonCode, error }, 'payment_not_awaiting_acceptance', error === 'rejected_by_creditor_agent'),
+    reject: (uetr: string, reasonCode: string, error: PaymentError = 'rejected_by_creditor_agent', by: string | null = null) =>
+      close(uetr, { status: 'RJCT', reasonCode, error, by }, 'payment_not_awaiting_acceptance', error === 'rejected_by_creditor_agent'),
 
-    cancel: (uetr: string, reasonCode: string) => close(uetr, { status: 'CANC', reasonCode, error: null }, 'payment_not_cancellable'),
+    cancel: (uetr: string, reasonCode: string, by: string | null = null) => close(uetr, { status: 'CANC', reasonCode, error: null, by }, 'payment_not_cancellable'),
 
     /** Closes every held payment whose acceptance window has passed: voided, RJCT with AB05. */
     async expireDue(): Promise<number> {
@@ -97,7 +99,7 @@ export function createActions(context: SagaContext, submitter: Submitter) {
       for (let pass = 0; pass < PAYMENT_LIMITS.recoveryMaxPasses; pass++) {
         const due = await overduePayments(context.db, context.clock.nowMs(), PAYMENT_LIMITS.recoveryPage);
         for (const payment of due) {
-          const result = await close(payment.uetr, { status: 'RJCT', reasonCode: TIMEOUT_REASON, error: 'acceptance_timed_out' }, 'payment_not_awaiting_acceptance');
+          const result = await close(payment.uetr, { status: 'RJCT', reasonCode: TIMEOUT_REASON, error: 'acceptance_timed_out', by: null }, 'payment_not_awaiting_acceptance');
           if (result.ok) expired += 1;
         }
         if (due.length < PAYMENT_LIMITS.recoveryPage) break;
@@ -106,7 +108,7 @@ export function createActions(context: SagaContext, submitter: Submitter) {
     },
 
     /** Sends a settled payment back (pacs.004): creditor → agents (→ FX at today's rate) → debtor. */
-    async returnPayment(uetr: string, reasonCode: string): Promise<ActionResult> {
+    async returnPayment(uetr: string, reasonCode: string, by: string | null = null): Promise<ActionResult> {
       const payment = await load(uetr);
       if (!payment) return err('payment_not_found');
       if (payment.status === 'RTND' || payment.returned) return err('payment_already_returned');
@@ -137,7 +139,7 @@ export function createActions(context: SagaContext, submitter: Submitter) {
       if (!planned.ok) return err(planned.error);
       const returned = {
         id: derivePaymentsId(payment.id, 'return'), reasonCode, returnedAt: nowNs(context), legs: planned.value.legs,
-        debitedFromCreditor: plan.credited, creditedToDebtor: planned.value.creditedToDebtor, fx: planned.value.fx,
+        debitedFromCreditor: plan.credited, creditedToDebtor: planned.value.creditedToDebtor, fx: planned.value.fx, by,
       };
       const decided = await decide(payment, 'done', 'returning', null, { returned });
       if (!decided) return err('payment_already_returned');

@@ -95,7 +95,9 @@ export function parseMessages(text: string | null): MessageRef[] {
 }
 
 export function parseEvents(text: string, paymentId: string, uetr: string): PaymentEvent[] {
-  return (JSON.parse(text) as Json[]).map((json) => ({ seq: big(json.seq), paymentId, uetr, status: json.status, reasonCode: json.reasonCode ?? null, at: big(json.at) }));
+  return (JSON.parse(text) as Json[]).map((json) => ({
+    seq: big(json.seq), paymentId, uetr, status: json.status, reasonCode: json.reasonCode ?? null, at: big(json.at), keyId: json.keyId ?? null,
+  }));
 }
 
 export function parseReturn(text: string | null): ReturnInfo | null {
@@ -103,6 +105,6 @@ export function parseReturn(text: string | null): ReturnInfo | null {
   const json = JSON.parse(text) as Json;
   return {
     id: json.id, reasonCode: json.reasonCode, returnedAt: big(json.returnedAt), legs: (json.legs as Json[]).map(parseLeg),
-    debitedFromCreditor: big(json.debitedFromCreditor), creditedToDebtor: big(json.creditedToDebtor), fx: parseFx(json.fx),
+    debitedFromCreditor: big(json.debitedFromCreditor), creditedToDebtor: big(json.creditedToDebtor), fx: parseFx(json.fx), by: json.by ?? null,
   };
 }

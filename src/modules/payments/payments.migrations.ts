@@ -154,11 +154,24 @@ ALTER TABLE payment_imported_messages_v2 RENAME TO payment_imported_messages;
 CREATE INDEX payment_imported_messages_imported_at ON payment_imported_messages (imported_at);
 `;
 
+/**
+ * Which API key did what (docs/security.md): the key that submitted a payment, and the key whose
+ * request caused each status change (the submitter's for a submission's steps; the accepting,
+ * rejecting, cancelling or returning key's for theirs). Written in the statements that write the
+ * rows anyway. NULL means made inside the process, or recorded before this column; a dump of an
+ * earlier version imports so (`addedColumns`).
+ */
+const actorKeys = `
+ALTER TABLE payments ADD COLUMN submitted_by TEXT;
+ALTER TABLE payment_events ADD COLUMN key_id TEXT;
+`;
+
 export const paymentsMigrations: readonly Migration[] = [
   { id: 'payments/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'payments/002_imported_messages', sql: { sqlite: importedMessages, postgres: importedMessages } },
   { id: 'payments/003_imported_messages_by_age', sql: { sqlite: importedMessagesByAge, postgres: importedMessagesByAge } },
   { id: 'payments/004_imported_messages_by_importer', sql: { sqlite: importedMessagesByImporter, postgres: importedMessagesByImporter } },
+  { id: 'payments/005_actor_keys', sql: { sqlite: actorKeys, postgres: actorKeys } },
 ];
 
 export const paymentsTables: readonly TableSpec[] = [
@@ -174,11 +187,13 @@ export const paymentsTables: readonly TableSpec[] = [
     columns: [
       'id', 'uetr', 'fingerprint', 'order_json', 'status', 'reason_code', 'error', 'debtor_json', 'creditor_json', 'plan_json', 'ledger_state',
       'decision_json', 'deadline_ms', 'messages_json', 'received_at', 'reached_creditor_agent_at', 'credited_at', 'return_json', 'events_json', 'parties',
-      'created_at', 'updated_at',
+      'created_at', 'updated_at', 'submitted_by',
     ],
     orderBy: 'id',
+    // Dumps of versions before payments/005 lack it: their payments import as submitted by no key.
+    addedColumns: ['submitted_by'],
   },
-  { name: 'payment_events', columns: ['seq', 'payment_id', 'uetr', 'status', 'reason_code', 'at'], orderBy: 'seq' },
+  { name: 'payment_events', columns: ['seq', 'payment_id', 'uetr', 'status', 'reason_code', 'at', 'key_id'], orderBy: 'seq', addedColumns: ['key_id'] },
   { name: 'payments_head', columns: ['id', 'last_event_seq'], orderBy: 'id', replaceOnImport: true },
   { name: 'payment_webhooks', columns: ['id', 'url', 'secret', 'active', 'cursor', 'created_at'], orderBy: 'id' },
   {

@@ -4,7 +4,7 @@ import { TIMEOUT_REASON, type PaymentError } from './payments.errors.ts';
 import { chainTimestamp, postRequests, refusalOf, returnRequests, VOID_FINISHED, voidRequests } from './payments.ledger.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { loadPayment, unresolvedPayments } from './payments.repository.ts';
-import { finish, instructedBy, latestInstant, nowNs, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
+import { actorOf, finish, instructedBy, latestInstant, nowNs, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
 import type { PaymentRecord } from './payments.ts';
 
 /**
@@ -49,13 +49,13 @@ async function reservedAt(context: SagaContext, payment: PaymentRecord): Promise
 
 async function settle(context: SagaContext, payment: PaymentRecord, at: bigint, changes: StatusChange[]): Promise<Outcome> {
   const settled = withMessage(context, { ...payment, status: 'ACCC', ledgerState: 'done', decision: null, deadlineMs: null, creditedAt: at }, 'pacs.002', at, 'ACCC');
-  return finish(context, settled, payment.ledgerState, [...changes, { status: 'ACCC', at }], latestInstant(payment));
+  return finish(context, settled, payment.ledgerState, [...changes, { status: 'ACCC', at }], actorOf(payment), latestInstant(payment));
 }
 
 async function refuse(context: SagaContext, payment: PaymentRecord, error: PaymentError, reasonCode?: string): Promise<Outcome> {
   const at = nowNs(context);
   const refused = rejected(context, { ...payment, ledgerState: 'done' }, error, at, reasonCode);
-  return finish(context, refused, payment.ledgerState, [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], latestInstant(payment));
+  return finish(context, refused, payment.ledgerState, [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], actorOf(payment), latestInstant(payment));
 }
 
 /** Brings one payment in line with the ledger; the payment must be the stored row. */
@@ -91,7 +91,7 @@ export async function recoverOne(context: SagaContext, payment: PaymentRecord): 
       const closed = withMessage(context, {
         ...payment, status: decision.status, reasonCode: decision.reasonCode, error: decision.error, ledgerState: 'done', decision: null, deadlineMs: null,
       }, 'pacs.002', at, decision.status, decision.reasonCode);
-      return finish(context, closed, 'voiding', [{ status: decision.status, at, reasonCode: decision.reasonCode }], latestInstant(payment));
+      return finish(context, closed, 'voiding', [{ status: decision.status, at, reasonCode: decision.reasonCode }], actorOf(payment), latestInstant(payment));
     }
     case 'returning':
       return finishReturn(context, payment);
@@ -107,14 +107,14 @@ export async function finishReturn(context: SagaContext, payment: PaymentRecord)
   const results = await context.ledger.createTransfers(returnRequests(payment, returned.legs));
   if (!results.every((result) => result.result === 'ok')) {
     const error = refusalOf(returned.legs, results);
-    const undone = await finish(context, { ...payment, ledgerState: 'done', returned: null }, 'returning', []);
+    const undone = await finish(context, { ...payment, ledgerState: 'done', returned: null }, 'returning', [], null);
     return undone.ok ? { ok: false, error, payment: undone.payment, replayed: false } : undone;
   }
   const last = returned.legs.at(-1);
   const existing = last && (await context.ledger.getTransfer(last.transferId));
   const at = existing?.timestamp ?? chainTimestamp(results);
   const done = withMessage(context, { ...payment, status: 'RTND', reasonCode: returned.reasonCode, ledgerState: 'done', returned: { ...returned, returnedAt: at } }, 'pacs.004', at, null, returned.reasonCode);
-  return finish(context, done, 'returning', [{ status: 'RTND', at, reasonCode: returned.reasonCode }], latestInstant(payment));
+  return finish(context, done, 'returning', [{ status: 'RTND', at, reasonCode: returned.reasonCode }], actorOf(payment), latestInstant(payment));
 }
 
 /**

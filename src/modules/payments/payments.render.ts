@@ -11,10 +11,18 @@ const money = (amount: bigint, currency: string) => ({ amount: String(amount), c
 const moneyOf = (value: Money | null) => (value ? money(value.amount, value.currency) : null);
 const instant = (ns: bigint | null) => (ns === null ? null : nsToIso(ns));
 
+/**
+ * Which API key ids an answer may show (docs/security.md, "Which key did what"): staff keys see
+ * every one; a participant key sees its own key's id and null for any other key's, as for what was
+ * done inside the process, so it learns no other key's id. Hides every id unless told otherwise.
+ */
+export type KeyView = (keyId: string | null) => string | null;
+export const hideKeys: KeyView = () => null;
+
 const renderParty = (party: Party | null) =>
   party && { account_id: party.accountId, identifier: party.identifier, party_id: party.partyId, name: party.name, agent: party.agent, currency: party.currency };
 
-export function renderPayment(payment: PaymentRecord, replayed = false) {
+export function renderPayment(payment: PaymentRecord, replayed = false, keys: KeyView = hideKeys) {
   const { plan, order } = payment;
   return {
     id: payment.id,
@@ -59,15 +67,16 @@ export function renderPayment(payment: PaymentRecord, replayed = false) {
     messages: payment.messages.map((message) => ({
       kind: message.kind, message_id: message.messageId, created_at: instant(message.createdAt), status: message.status, reason_code: message.reasonCode, sha256: message.sha256,
     })),
+    submitted_by: keys(payment.submittedBy),
     replayed,
   };
 }
 
-export const renderEvent = (event: PaymentEvent) => ({
-  seq: String(event.seq), payment_id: event.paymentId, uetr: event.uetr, status: event.status, reason_code: event.reasonCode, at: instant(event.at),
+export const renderEvent = (event: PaymentEvent, keys: KeyView = hideKeys) => ({
+  seq: String(event.seq), payment_id: event.paymentId, uetr: event.uetr, status: event.status, reason_code: event.reasonCode, at: instant(event.at), key_id: keys(event.keyId),
 });
 
-export function renderTracking(tracking: Tracking) {
+export function renderTracking(tracking: Tracking, keys: KeyView = hideKeys) {
   const { payment } = tracking;
   return {
     uetr: payment.uetr,
@@ -81,7 +90,7 @@ export function renderTracking(tracking: Tracking) {
       amount_in: moneyOf(hop.amountIn), amount_out: moneyOf(hop.amountOut), fee: moneyOf(hop.fee),
       fx: hop.fx && { rate: hop.fx.rate, mid: hop.fx.mid, spread_bps: hop.fx.spreadBps, rounding: moneyOf(hop.fx.rounding), not_converted_fraction: hop.fx.remainder },
     })),
-    events: tracking.events.map(renderEvent),
+    events: tracking.events.map((event) => renderEvent(event, keys)),
     return_legs: tracking.returnLegs.map((leg) => ({ role: leg.role, amount: moneyOf(leg.amount), booked_at: instant(leg.bookedAt) })),
   };
 }

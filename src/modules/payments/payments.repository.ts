@@ -9,7 +9,7 @@ import type { Decision, LedgerState, PaymentEvent, PaymentRecord, PaymentStatus 
 const COLUMNS = [
   'id', 'uetr', 'fingerprint', 'order_json', 'status', 'reason_code', 'error', 'debtor_json', 'creditor_json', 'plan_json', 'ledger_state',
   'decision_json', 'deadline_ms', 'messages_json', 'received_at', 'reached_creditor_agent_at', 'credited_at', 'return_json', 'events_json', 'parties',
-  'created_at', 'updated_at',
+  'created_at', 'updated_at', 'submitted_by',
 ].join(', ');
 
 type Row = Record<string, unknown>;
@@ -38,6 +38,7 @@ export function toPayment(row: Row): PaymentRecord {
     events: parseEvents(row.events_json as string, row.id as string, row.uetr as string),
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,
+    submittedBy: (row.submitted_by as string | null) ?? null,
   };
 }
 
@@ -47,9 +48,15 @@ export function partiesOf(payment: PaymentRecord): string {
   return `|${[...new Set(ids)].join('|')}|`;
 }
 
-/** Each event as it is stored in its payment's row: its number, status, reason and instant (bigints as strings). */
+/**
+ * Each event as it is stored in its payment's row: its number, status, reason and instant (bigints
+ * as strings), and the key that caused it when one did (left out when null, as in rows written
+ * before events named their key).
+ */
 const eventsJson = (payment: PaymentRecord) =>
-  JSON.stringify(payment.events.map((event) => ({ seq: event.seq.toString(), status: event.status, reasonCode: event.reasonCode, at: event.at.toString() })));
+  JSON.stringify(payment.events.map((event) => ({
+    seq: event.seq.toString(), status: event.status, reasonCode: event.reasonCode, at: event.at.toString(), keyId: event.keyId ?? undefined,
+  })));
 const json = (value: unknown) => (value === null || value === undefined ? null : storedJson(value));
 
 function params(payment: PaymentRecord): unknown[] {
@@ -57,7 +64,7 @@ function params(payment: PaymentRecord): unknown[] {
     payment.id, payment.uetr, payment.fingerprint, storedJson(payment.order), payment.status, payment.reasonCode, payment.error,
     json(payment.debtor), json(payment.creditor), json(payment.plan), payment.ledgerState, json(payment.decision), payment.deadlineMs,
     payment.messages.length > 0 ? storedJson(payment.messages) : null, payment.receivedAt, payment.reachedCreditorAgentAt, payment.creditedAt,
-    json(payment.returned), eventsJson(payment), partiesOf(payment), payment.createdAt, payment.updatedAt,
+    json(payment.returned), eventsJson(payment), partiesOf(payment), payment.createdAt, payment.updatedAt, payment.submittedBy,
   ];
 }
 
@@ -142,24 +149,24 @@ export async function listPayments(q: Queryable, filter: PaymentFilter): Promise
 export async function insertEvents(q: Queryable, events: readonly PaymentEvent[]): Promise<void> {
   if (events.length === 0) return;
   await q.run(
-    `INSERT INTO payment_events (seq, payment_id, uetr, status, reason_code, at) VALUES ${events.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-    events.flatMap((event) => [event.seq, event.paymentId, event.uetr, event.status, event.reasonCode, event.at]),
+    `INSERT INTO payment_events (seq, payment_id, uetr, status, reason_code, at, key_id) VALUES ${events.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    events.flatMap((event) => [event.seq, event.paymentId, event.uetr, event.status, event.reasonCode, event.at, event.keyId]),
   );
 }
 
 const toEvent = (row: Row): PaymentEvent => ({
   seq: BigInt(row.seq as bigint), paymentId: row.payment_id as string, uetr: row.uetr as string,
-  status: row.status as PaymentStatus, reasonCode: (row.reason_code as string | null) ?? null, at: BigInt(row.at as bigint),
+  status: row.status as PaymentStatus, reasonCode: (row.reason_code as string | null) ?? null, at: BigInt(row.at as bigint), keyId: (row.key_id as string | null) ?? null,
 });
 
 export async function eventsAfter(q: Queryable, after: bigint, limit: number, partyIds?: readonly string[]): Promise<PaymentEvent[]> {
   if (!partyIds) {
-    return (await q.all('SELECT seq, payment_id, uetr, status, reason_code, at FROM payment_events WHERE seq > ? ORDER BY seq LIMIT ?', [after, limit])).map(toEvent);
+    return (await q.all('SELECT seq, payment_id, uetr, status, reason_code, at, key_id FROM payment_events WHERE seq > ? ORDER BY seq LIMIT ?', [after, limit])).map(toEvent);
   }
   if (partyIds.length === 0) return [];
   const matches = partyIds.map(() => "p.parties LIKE ? ESCAPE '\\'").join(' OR ');
   const rows = await q.all(
-    `SELECT e.seq, e.payment_id, e.uetr, e.status, e.reason_code, e.at FROM payment_events e JOIN payments p ON p.id = e.payment_id
+    `SELECT e.seq, e.payment_id, e.uetr, e.status, e.reason_code, e.at, e.key_id FROM payment_events e JOIN payments p ON p.id = e.payment_id
      WHERE e.seq > ? AND (${matches}) ORDER BY e.seq LIMIT ?`,
     [after, ...partyIds.map(partyPattern), limit],
   );

@@ -4,6 +4,7 @@ import type { Static } from 'typebox';
 import { LIMITS, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
 import { partyScope } from '../../http/auth.ts';
+import { allows } from '../auth/index.ts';
 import { mayUseQuote } from '../fx/index.ts';
 import { decodeBigintCursor, decodeTextCursor, encodeCursor, page } from '../../http/pagination.ts';
 import { ProblemError, unknownId } from '../../http/problem.ts';
@@ -12,7 +13,9 @@ import { isDerivedLayout } from './payments.ids.ts';
 import type { ImportRefusal, ParsedFile } from './payments.import.ts';
 import type { QuoteAccess } from './payments.checks.ts';
 import { debtorAgentRefusal, senderRefusal, type ImportAccessRefusal } from './payments.import-access.ts';
-import { renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderStatement, renderTracking, renderWebhook } from './payments.render.ts';
+import {
+  hideKeys, renderAccount, renderCurrency, renderDelivery, renderEvent, renderParticipant, renderPayment, renderStatement, renderTracking, renderWebhook, type KeyView,
+} from './payments.render.ts';
 import {
   AccountInput, BicParams, CancelInput, CurrencyInput, EventsQuery, ListQuery, MessageParams, PageQuery, ParticipantInput, PaymentInput, RejectInput,
   ReturnInput, StatementQuery, UetrParams, WebhookInput, WebhookParams, CurrencyParams,
@@ -83,6 +86,20 @@ function orderOf(body: Static<typeof PaymentInput>): PaymentOrder {
   };
 }
 
+/** The id of the API key a request came with, which the payment or status change it causes records. */
+const keyOf = (request: FastifyRequest): string | null => request.principal?.id ?? null;
+
+/**
+ * The key ids a request may see on payments and their events: staff keys (those that oversee every
+ * party) every one, a participant key only its own (docs/security.md, "Which key did what").
+ */
+function keysFor(request: FastifyRequest): KeyView {
+  const principal = request.principal;
+  if (!principal) return hideKeys;
+  if (allows(principal.role, 'oversee')) return (keyId) => keyId;
+  return (keyId) => (keyId === principal.id ? keyId : null);
+}
+
 export function paymentsRoutes(platform: Platform) {
   const { payments } = platform;
   const quoteOwners = { findKey: (id: string) => platform.auth.find(id) };
@@ -130,9 +147,9 @@ export function paymentsRoutes(platform: Platform) {
     refuse(await debtorAgentRefusal(payments.directory, scope, file));
   }
 
-  function answer(reply: FastifyReply, outcome: Outcome) {
+  function answer(request: FastifyRequest, reply: FastifyReply, outcome: Outcome) {
     if (!outcome.ok) throw paymentProblem(outcome.error, { ...(outcome.field ? { field: outcome.field } : {}), payment: outcome.payment, replayed: outcome.replayed });
-    return reply.status(outcome.replayed ? 200 : 201).send(renderPayment(outcome.payment, outcome.replayed));
+    return reply.status(outcome.replayed ? 200 : 201).send(renderPayment(outcome.payment, outcome.replayed, keysFor(request)));
   }
 
   /**
@@ -159,7 +176,7 @@ export function paymentsRoutes(platform: Platform) {
     // (a state that does not allow the move, or a leg of a return the ledger refuses, such as
     // insufficient_funds) is about the payment in the path, not about a field of the body.
     if (!result.ok) throw paymentProblem(result.error, { field: '/params/uetr', payment: (await payments.get(uetr.toLowerCase())) ?? null });
-    return renderPayment(result.value);
+    return renderPayment(result.value, false, keysFor(request));
   }
 
   return async function register(app: App) {
@@ -174,7 +191,7 @@ export function paymentsRoutes(platform: Platform) {
       if (isDerivedLayout(order.id)) throw paymentProblem('payment_id_reserved');
       await requireDebtorSide(request, [order]);
       try {
-        return answer(reply, await payments.submit(order, quoteAccess(request)));
+        return answer(request, reply, await payments.submit(order, quoteAccess(request), keyOf(request)));
       } catch (error) {
         throw serviceProblem(error);
       }
@@ -187,28 +204,30 @@ export function paymentsRoutes(platform: Platform) {
         ...(request.query.status ? { status: request.query.status } : {}), ...(scope ? { partyIds: scope } : {}),
         after: decodeTextCursor(request.query.cursor), order: request.query.order ?? 'asc', limit,
       });
-      return page(list, limit, (payment) => `${payment.createdAt} ${payment.id}`, (payment) => renderPayment(payment));
+      const keys = keysFor(request);
+      return page(list, limit, (payment) => `${payment.createdAt} ${payment.id}`, (payment) => renderPayment(payment, false, keys));
     });
 
     app.get('/payments/events', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Status changes after a cursor, for clients that poll instead of taking webhooks', querystring: EventsQuery } }, async (request) => {
       const limit = request.query.limit ?? LIMITS.pageDefaultItems;
       const events = await payments.events(decodeBigintCursor(request.query.after, '/query/after') ?? 0n, limit, partyScope(request) ?? undefined);
       const last = events.at(-1);
-      return { data: events.map(renderEvent), next_cursor: last ? encodeCursor(last.seq) : request.query.after ?? null };
+      const keys = keysFor(request);
+      return { data: events.map((event) => renderEvent(event, keys)), next_cursor: last ? encodeCursor(last.seq) : request.query.after ?? null };
     });
 
     app.get('/payments/:uetr', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Get a payment by UETR', params: UetrParams } }, async (request) =>
-      renderPayment(visible(request, request.params.uetr, await payments.get(request.params.uetr.toLowerCase()))));
+      renderPayment(visible(request, request.params.uetr, await payments.get(request.params.uetr.toLowerCase())), false, keysFor(request)));
 
     app.get('/payments/:uetr/track', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Every hop and every status change of a payment', params: UetrParams } }, async (request) => {
       visible(request, request.params.uetr, await payments.get(request.params.uetr.toLowerCase()));
-      return renderTracking((await payments.track(request.params.uetr.toLowerCase()))!);
+      return renderTracking((await payments.track(request.params.uetr.toLowerCase()))!, keysFor(request));
     });
 
     app.post('/payments/:uetr/accept', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'The creditor agent accepts a held payment: every leg posts', params: UetrParams } },
-      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.accept(uetr)));
+      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.accept(uetr, keyOf(request))));
     app.post('/payments/:uetr/reject', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'The creditor agent rejects a held payment: every leg is released', params: UetrParams, body: RejectInput } },
-      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.reject(uetr, request.body.reason)));
+      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.reject(uetr, request.body.reason, undefined, keyOf(request))));
     app.post('/payments/:uetr/cancel', {
       config: { permission: 'write' },
       // The reason is optional (CUST when left out), so is the body: a bare POST cancels.
@@ -217,9 +236,9 @@ export function paymentsRoutes(platform: Platform) {
       },
       schema: { tags: TAGS, summary: 'Cancel a payment not yet settled: every leg is released; the body and its reason (default CUST) are optional', params: UetrParams, body: CancelInput },
     },
-      (request) => act(request, request.params.uetr, 'debtor', (uetr) => payments.cancel(uetr, request.body?.reason ?? 'CUST')));
+      (request) => act(request, request.params.uetr, 'debtor', (uetr) => payments.cancel(uetr, request.body?.reason ?? 'CUST', keyOf(request))));
     app.post('/payments/:uetr/return', { config: { permission: 'write' }, schema: { tags: TAGS, summary: 'Return a settled payment (pacs.004) with a reason', params: UetrParams, body: ReturnInput } },
-      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.returnPayment(uetr, request.body.reason)));
+      (request) => act(request, request.params.uetr, 'creditor', (uetr) => payments.returnPayment(uetr, request.body.reason, keyOf(request))));
 
     app.get('/payments/:uetr/messages/:kind', { config: { permission: 'read' }, schema: { tags: TAGS, summary: 'Export an ISO 20022 message of a payment (header and document)', params: MessageParams } }, async (request, reply) => {
       const uetr = request.params.uetr.toLowerCase();
@@ -233,7 +252,7 @@ export function paymentsRoutes(platform: Platform) {
       if (!Buffer.isBuffer(request.body)) throw new ProblemError(415, 'unsupported_media_type', 'send the ISO 20022 file with Content-Type: application/xml');
       let imported;
       try {
-        imported = await payments.importXml(request.body, (file) => requireImportSide(request, file), partyScope(request));
+        imported = await payments.importXml(request.body, (file) => requireImportSide(request, file), partyScope(request), keyOf(request));
       } catch (error) {
         throw serviceProblem(error);
       }

@@ -8,7 +8,7 @@ import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { fingerprintOf } from './payments.json.ts';
 import { postLegs, recoverAfterFailure, voidLegs } from './payments.recovery.ts';
 import { insertPayment, loadPayment, updatePayment } from './payments.repository.ts';
-import { finish, instructedBy, latestInstant, nowIso, nowNs, outcomeOf, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
+import { actorOf, finish, instructedBy, latestInstant, nowIso, nowNs, outcomeOf, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
 import type { PaymentOrder, PaymentRecord } from './payments.ts';
 
 /**
@@ -43,12 +43,12 @@ export function createSubmitter(context: SagaContext) {
     return outcomeOf(stored, true);
   }
 
-  function draft(order: PaymentOrder, receivedMs: number): PaymentRecord {
+  function draft(order: PaymentOrder, receivedMs: number, submittedBy: string | null): PaymentRecord {
     const iso = new Date(receivedMs).toISOString();
     return {
       id: order.id, uetr: order.uetr ?? uetrFor(order.id), fingerprint: fingerprintOf(order), order, status: 'RCVD', reasonCode: null, error: null,
       debtor: null, creditor: null, plan: null, ledgerState: 'none', decision: null, deadlineMs: null, messages: [], receivedAt: msToNs(receivedMs),
-      reachedCreditorAgentAt: null, creditedAt: null, returned: null, events: [], createdAt: iso, updatedAt: iso,
+      reachedCreditorAgentAt: null, creditedAt: null, returned: null, events: [], createdAt: iso, updatedAt: iso, submittedBy,
     };
   }
 
@@ -57,8 +57,8 @@ export function createSubmitter(context: SagaContext) {
     const inserted = await context.writer.run(async ({ tx, planEvents }) => {
       // Numbered before the insert, so that the row is written with them; recorded only if it was.
       const planned = planEvents([
-        { paymentId: payment.id, uetr: payment.uetr, status: 'RCVD', reasonCode: null, at: payment.receivedAt },
-        { paymentId: payment.id, uetr: payment.uetr, status: 'RJCT', reasonCode: payment.reasonCode, at: payment.receivedAt },
+        { paymentId: payment.id, uetr: payment.uetr, status: 'RCVD', reasonCode: null, at: payment.receivedAt, keyId: payment.submittedBy },
+        { paymentId: payment.id, uetr: payment.uetr, status: 'RJCT', reasonCode: payment.reasonCode, at: payment.receivedAt, keyId: payment.submittedBy },
       ]);
       const recorded = { ...payment, events: planned.numbered };
       if (!(await insertPayment(tx, recorded))) return null;
@@ -70,9 +70,9 @@ export function createSubmitter(context: SagaContext) {
     return field && !outcome.ok ? { ...outcome, field } : outcome;
   }
 
-  async function execute(order: PaymentOrder, quoteAccess: QuoteAccess | undefined): Promise<Outcome> {
+  async function execute(order: PaymentOrder, quoteAccess: QuoteAccess | undefined, submittedBy: string | null): Promise<Outcome> {
     const receivedMs = context.clock.nowMs();
-    const base = draft(order, receivedMs);
+    const base = draft(order, receivedMs, submittedBy);
     const checked = await checkOrder(context, order, receivedMs, quoteAccess);
     if (!checked.ok) {
       const { error, debtor, creditor, field } = checked.value;
@@ -89,15 +89,15 @@ export function createSubmitter(context: SagaContext) {
     const committed = await context.writer.runCommitted(async ({ tx, planEvents }) => {
       // The row is inserted with the events it will most likely have (RCVD, ACTC), numbered ahead;
       // they are recorded only once the insert has won and the quote has been claimed.
-      const received = { paymentId: accepted.id, uetr: accepted.uetr, status: 'RCVD' as const, reasonCode: null, at: accepted.receivedAt };
-      const planned = planEvents([received, { paymentId: accepted.id, uetr: accepted.uetr, status: 'ACTC', reasonCode: null, at: acceptedAt }]);
+      const received = { paymentId: accepted.id, uetr: accepted.uetr, status: 'RCVD' as const, reasonCode: null, at: accepted.receivedAt, keyId: submittedBy };
+      const planned = planEvents([received, { paymentId: accepted.id, uetr: accepted.uetr, status: 'ACTC', reasonCode: null, at: acceptedAt, keyId: submittedBy }]);
       const recorded = { ...accepted, events: planned.numbered };
       if (!(await insertPayment(tx, recorded))) return { inserted: false as const };
       const claim = quoteId ? await context.fx.claimQuote(tx, quoteId, accepted.id, receivedMs) : 'ok';
       if (claim !== 'ok') {
         // Another payment executed the quote between the check and this transaction.
         const refused = rejected(context, { ...accepted, ledgerState: 'none' }, claim, acceptedAt);
-        const closing = planEvents([received, { paymentId: accepted.id, uetr: accepted.uetr, status: 'RJCT', reasonCode: refused.reasonCode, at: acceptedAt }]);
+        const closing = planEvents([received, { paymentId: accepted.id, uetr: accepted.uetr, status: 'RJCT', reasonCode: refused.reasonCode, at: acceptedAt, keyId: submittedBy }]);
         const closed = { ...refused, events: closing.numbered };
         await updatePayment(tx, closed, 'reserving');
         await closing.record();
@@ -134,7 +134,7 @@ export function createSubmitter(context: SagaContext) {
     if (verdict?.outcome === 'decline') {
       const at = nowNs(context);
       const refused = rejected(context, payment, verdict.failed ? 'risk_check_failed' : 'risk_declined', at);
-      return finish(context, refused, 'reserving', [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], latestInstant(payment));
+      return finish(context, refused, 'reserving', [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], payment.submittedBy, latestInstant(payment));
     }
     const onAcceptance = payment.order.settlement === 'on_acceptance';
     // Held for review: reserved like a payment held for acceptance; only the review ends an
@@ -157,22 +157,24 @@ export function createSubmitter(context: SagaContext) {
     if (verdict) await context.gate?.booked(payment, verdict, allOk(reserved));
     if (!allOk(reserved)) {
       const refused = rejected(context, payment, refusalOf(plan.legs, reserved), nowNs(context));
-      return finish(context, refused, 'reserving', [{ status: 'RJCT', at: nowNs(context), reasonCode: refused.reasonCode }], latestInstant(payment));
+      return finish(context, refused, 'reserving', [{ status: 'RJCT', at: nowNs(context), reasonCode: refused.reasonCode }], payment.submittedBy, latestInstant(payment));
     }
     // Held for review: reserved, but the creditor agent is instructed only once the review releases it.
-    if (reviewOnly) return finish(context, { ...payment, ledgerState: 'reserved', deadlineMs: null }, 'reserving', []);
+    if (reviewOnly) return finish(context, { ...payment, ledgerState: 'reserved', deadlineMs: null }, 'reserving', [], payment.submittedBy);
     const reachedAt = chainTimestamp(reserved);
     const reached: PaymentRecord = { ...instructed, status: 'ACSP', reachedCreditorAgentAt: reachedAt };
     const changes: StatusChange[] = [{ status: 'ACSP', at: reachedAt }];
     if (held) {
       const deadlineMs = Number(reachedAt / NANOSECONDS_PER_MILLISECOND) + windowSeconds * 1000;
-      return finish(context, { ...reached, ledgerState: 'reserved', deadlineMs }, 'reserving', changes);
+      return finish(context, { ...reached, ledgerState: 'reserved', deadlineMs }, 'reserving', changes, payment.submittedBy);
     }
     return complete(reached, 'reserving', changes, results.slice(reservation.length));
   }
 
   /** Posts a reserved payment and records it credited; a reservation found gone is a time-out. */
   async function complete(reserved: PaymentRecord, expected: 'reserving' | 'posting', earlier: StatusChange[], posted?: readonly ItemResult<TransferError>[]): Promise<Outcome> {
+    // The submitter's changes while it is submitted; the accepting key's once a decision posts it.
+    const by = actorOf(reserved);
     // A payment released by a risk review is instructed now, as its legs are posted.
     const instructed = instructedBy(context, reserved, nowNs(context));
     const payment = instructed.payment;
@@ -182,24 +184,26 @@ export function createSubmitter(context: SagaContext) {
       await voidLegs(context, payment);
       const at = nowNs(context);
       const refused = rejected(context, payment, 'settlement_failed', at, TIMEOUT_REASON);
-      return finish(context, refused, expected, [...changes, { status: 'RJCT', at, reasonCode: refused.reasonCode }], latestInstant(payment));
+      return finish(context, refused, expected, [...changes, { status: 'RJCT', at, reasonCode: refused.reasonCode }], by, latestInstant(payment));
     }
     const settled = withMessage(context, { ...payment, status: 'ACCC', ledgerState: 'done', decision: null, deadlineMs: null, creditedAt }, 'pacs.002', creditedAt, 'ACCC');
-    return finish(context, settled, expected, [...changes, { status: 'ACCC', at: creditedAt }], latestInstant(payment));
+    return finish(context, settled, expected, [...changes, { status: 'ACCC', at: creditedAt }], by, latestInstant(payment));
   }
 
   return {
     /**
      * Submits an order; the same id again answers from the first submission. `quoteAccess` says
      * whether the submitter may spend the order's quote (payments.checks.ts); without it, it may.
+     * `submittedBy` is the id of the API key that asked, recorded with the payment and its events
+     * (null inside the process); a replay keeps the first submission's.
      */
-    async submit(order: PaymentOrder, quoteAccess?: QuoteAccess): Promise<Outcome> {
+    async submit(order: PaymentOrder, quoteAccess?: QuoteAccess, submittedBy: string | null = null): Promise<Outcome> {
       const running = context.inFlight.get(order.id);
       if (running) {
         await running.catch(() => undefined);
         return replay(order);
       }
-      const run = inSpan('payments.submit', { 'sluice.payment.id': order.id, 'sluice.payment.currency': order.currency }, () => execute(order, quoteAccess), describeOutcome);
+      const run = inSpan('payments.submit', { 'sluice.payment.id': order.id, 'sluice.payment.currency': order.currency }, () => execute(order, quoteAccess, submittedBy), describeOutcome);
       context.inFlight.set(order.id, run);
       try {
         return await run;

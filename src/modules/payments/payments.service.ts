@@ -75,18 +75,22 @@ export interface PaymentsStats {
 export interface PaymentsService {
   readonly directory: Directory;
   readonly webhooks: Webhooks;
-  /** `quoteAccess`: whether the submitter may spend the order's FX quote (payments.checks.ts); by default it may. */
-  submit(order: PaymentOrder, quoteAccess?: QuoteAccess): Promise<Outcome>;
+  /**
+   * `quoteAccess`: whether the submitter may spend the order's FX quote (payments.checks.ts); by
+   * default it may. `by`, here and in the actions below, is the id of the API key that asked, which
+   * the payment and its status changes record; null (the default) for callers inside the process.
+   */
+  submit(order: PaymentOrder, quoteAccess?: QuoteAccess, by?: string | null): Promise<Outcome>;
   get(uetr: string): Promise<PaymentRecord | undefined>;
   getById(id: string): Promise<PaymentRecord | undefined>;
   list(filter: PaymentFilter): Promise<PaymentRecord[]>;
   track(uetr: string): Promise<Tracking | undefined>;
   events(after: bigint, limit: number, partyIds?: readonly string[]): Promise<PaymentEvent[]>;
-  accept(uetr: string): Promise<Result<PaymentRecord, PaymentError>>;
+  accept(uetr: string, by?: string | null): Promise<Result<PaymentRecord, PaymentError>>;
   /** Rejects a held payment; `error` says who rejected it (the creditor agent unless told otherwise). */
-  reject(uetr: string, reasonCode: string, error?: PaymentError): Promise<Result<PaymentRecord, PaymentError>>;
-  cancel(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
-  returnPayment(uetr: string, reasonCode: string): Promise<Result<PaymentRecord, PaymentError>>;
+  reject(uetr: string, reasonCode: string, error?: PaymentError, by?: string | null): Promise<Result<PaymentRecord, PaymentError>>;
+  cancel(uetr: string, reasonCode: string, by?: string | null): Promise<Result<PaymentRecord, PaymentError>>;
+  returnPayment(uetr: string, reasonCode: string, by?: string | null): Promise<Result<PaymentRecord, PaymentError>>;
   /** Closes held payments whose acceptance window has passed; returns how many. */
   expireDue(): Promise<number>;
   /** Forgets imported messages past their retention, a bounded number per call; returns how many. */
@@ -95,8 +99,9 @@ export interface PaymentsService {
    * Imports a pain.001 or pacs.008; `authorize` may refuse the file (a participant's key) before its
    * MsgId is claimed or any order submitted. `partyScope` is the importing key's parties (null for
    * an admin or operator key): a participant key's pain.001 ids are counted apart (importerOf).
+   * `by` is the importing key's id, recorded as the submitter of every payment the file books.
    */
-  importXml(xml: string | Uint8Array, authorize?: (file: ParsedFile) => Promise<void>, partyScope?: readonly string[] | null): Promise<ImportOutcome>;
+  importXml(xml: string | Uint8Array, authorize?: (file: ParsedFile) => Promise<void>, partyScope?: readonly string[] | null, by?: string | null): Promise<ImportOutcome>;
   /** The stored messages of a payment, rebuilt and checked against their digests. */
   exportMessage(uetr: string, kind: MessageKind): Promise<Result<{ xml: string; messageId: string }, PaymentError>>;
   statement(account: string, date: string): Promise<Result<StatementView, PaymentError>>;
@@ -150,7 +155,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
   return {
     directory,
     webhooks,
-    submit: (order, quoteAccess) => submitter.submit(order, quoteAccess),
+    submit: (order, quoteAccess, by = null) => submitter.submit(order, quoteAccess, by),
     get: (uetr) => loadByUetr(db, uetr),
     getById: (id) => loadPayment(db, id),
     list: (filter) => listPayments(db, filter),
@@ -159,13 +164,13 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       return payment ? trackPayment(deps.ledger, payment, payment.events) : undefined;
     },
     events: (after, limit, partyIds) => eventsAfter(db, after, limit, partyIds),
-    accept: (uetr) => actions.accept(uetr),
-    reject: (uetr, reasonCode, error) => actions.reject(uetr, reasonCode, error),
-    cancel: (uetr, reasonCode) => actions.cancel(uetr, reasonCode),
-    returnPayment: (uetr, reasonCode) => actions.returnPayment(uetr, reasonCode),
+    accept: (uetr, by = null) => actions.accept(uetr, by),
+    reject: (uetr, reasonCode, error, by = null) => actions.reject(uetr, reasonCode, error, by),
+    cancel: (uetr, reasonCode, by = null) => actions.cancel(uetr, reasonCode, by),
+    returnPayment: (uetr, reasonCode, by = null) => actions.returnPayment(uetr, reasonCode, by),
     expireDue: () => actions.expireDue(),
     pruneImportedMessages: () => pruneImported(),
-    async importXml(xml, authorize, partyScope = null) {
+    async importXml(xml, authorize, partyScope = null, by = null) {
       // libxml2 is loaded on the first import, not at start (see iso20022.libxml.ts).
       await loadXmlLibrary();
       const parsed = ordersFromXml(xml);
@@ -179,7 +184,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
       // A transaction imported before its id took in the debtor account, or before its derived UETR
       // was bound to the file, keeps its older id and UETR.
       const orders = await withLegacyIds(parsed.orders, (id) => loadPayment(db, id), parsed.earlierUetrs);
-      const outcomes = await submitAll(orders, (order) => submitter.submit(order));
+      const outcomes = await submitAll(orders, (order) => submitter.submit(order, undefined, by));
       return ok({ kind: parsed.kind, messageId: parsed.messageId, outcomes });
     },
     async exportMessage(uetr, kind) {

@@ -76,10 +76,6 @@ export function instructedBy(context: SagaContext, payment: PaymentRecord, at: b
   return { payment: reached, changes: [{ status: 'ACSP', at }] };
 }
 
-/**
- * Writes the payment's new state and its events, if its row still says `expected` (another process
- * or a recovery may have finished it meanwhile). Answers from the stored state either way.
- */
 /** The latest instant a payment's recorded events carry: no later event may be stamped before it. */
 export function latestInstant(payment: PaymentRecord): bigint {
   let latest = payment.receivedAt;
@@ -87,7 +83,32 @@ export function latestInstant(payment: PaymentRecord): bigint {
   return latest;
 }
 
-export async function finish(context: SagaContext, next: PaymentRecord, expected: LedgerState, changes: readonly StatusChange[], floor = 0n): Promise<Outcome> {
+/**
+ * The key on whose request a payment's unfinished ledger work was begun, which the status changes
+ * that finish it record (after a crash too): the submitter's while it is reserved, the deciding
+ * key's while a decision is carried out, the returning key's while it is returned. `payment` is the
+ * record before the step.
+ */
+export function actorOf(payment: PaymentRecord): string | null {
+  switch (payment.ledgerState) {
+    case 'reserving':
+      return payment.submittedBy;
+    case 'posting':
+    case 'voiding':
+      return payment.decision?.by ?? null;
+    case 'returning':
+      return payment.returned?.by ?? null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Writes the payment's new state and its events, if its row still says `expected` (another process
+ * or a recovery may have finished it meanwhile). Answers from the stored state either way. `by` is
+ * the key the events record as their cause (actorOf the record before the step).
+ */
+export async function finish(context: SagaContext, next: PaymentRecord, expected: LedgerState, changes: readonly StatusChange[], by: string | null, floor = 0n): Promise<Outcome> {
   const stamped = { ...next, updatedAt: nowIso(context) };
   const written = await context.writer.run(async ({ tx, planEvents }) => {
     // Each event is at least as late as the one before it: instants come from the ledger's clock
@@ -95,7 +116,7 @@ export async function finish(context: SagaContext, next: PaymentRecord, expected
     let last = floor;
     const happened = changes.map((change) => {
       last = change.at > last ? change.at : last;
-      return { paymentId: stamped.id, uetr: stamped.uetr, status: change.status, reasonCode: change.reasonCode ?? null, at: last };
+      return { paymentId: stamped.id, uetr: stamped.uetr, status: change.status, reasonCode: change.reasonCode ?? null, at: last, keyId: by };
     });
     // The row must still say what this step expects (another process or a recovery may have
     // finished the payment meanwhile): the update checks it, and only if it wrote are the events

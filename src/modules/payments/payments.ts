@@ -146,6 +146,12 @@ export interface Decision {
   readonly status: 'ACCC' | 'RJCT' | 'CANC';
   readonly reasonCode: string | null;
   readonly error: string | null;
+  /**
+   * The API key that took the decision, which its status change records when it is carried out
+   * (after a crash too); null or absent when made inside the process (an expired window, risk
+   * control) or written before decisions named their key.
+   */
+  readonly by?: string | null;
 }
 
 export interface MessageRef {
@@ -169,6 +175,8 @@ export interface ReturnInfo {
   readonly debitedFromCreditor: bigint;
   readonly creditedToDebtor: bigint;
   readonly fx: FxTerms | null;
+  /** The API key that asked for the return; null or absent as for a decision's `by`. */
+  readonly by?: string | null;
 }
 
 export interface PaymentRecord {
@@ -196,6 +204,12 @@ export interface PaymentRecord {
   readonly events: readonly PaymentEvent[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The id of the API key that submitted it (by `POST /v1/payments` or in an imported file); null
+   * for payments made inside the process (demo, flows, tests) and for those recorded before keys
+   * were. A replay by another key leaves the first submitter.
+   */
+  readonly submittedBy: string | null;
 }
 
 export interface PaymentEvent {
@@ -205,6 +219,13 @@ export interface PaymentEvent {
   readonly status: PaymentStatus;
   readonly reasonCode: string | null;
   readonly at: bigint;
+  /**
+   * The API key whose request caused this status change: the submitter for the steps of a
+   * submission, the key that accepted, rejected, cancelled or returned it for theirs; null for
+   * what the process did on its own (an acceptance window closing, a risk review) and for events
+   * recorded before keys were.
+   */
+  readonly keyId: string | null;
 }
 
 /** ISO 9362 BIC: bank (4 letters), country (2), location (2), optional branch (3). */

@@ -10,7 +10,7 @@ import { createPaymentsWriter, type PaymentsWriter } from './payments.writer.ts'
  * be told before the disk has the batch, and what may not, is then observable.
  */
 
-const event = (paymentId: string, status: 'RCVD' | 'ACTC' | 'ACSP' | 'ACCC') => ({ paymentId, uetr: `uetr-${paymentId}`, status, reasonCode: null, at: 1n });
+const event = (paymentId: string, status: 'RCVD' | 'ACTC' | 'ACSP' | 'ACCC') => ({ paymentId, uetr: `uetr-${paymentId}`, status, reasonCode: null, at: 1n, keyId: null });
 const settledSoon = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('payments writer on a database that flushes apart from its commits', () => {

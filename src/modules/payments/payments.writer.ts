@@ -69,7 +69,7 @@ interface Item {
 
 /**
  * Rows per statement, largest first: a batch's events go in as few statements as these sizes make,
- * and only these few statement texts are ever prepared (6 parameters a row stays far below either
+ * and only these few statement texts are ever prepared (7 parameters a row stays far below either
  * database's limit).
  */
 const EVENT_CHUNK_ROWS = [128, 32, 8, 2, 1] as const;
