@@ -85,6 +85,10 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     expect(await page.getByTestId('key-identity').textContent()).toBe('roles bank desk · Participant');
     // The dashboard covers every party: a participant lands on its ledger instead.
     await expect.poll(() => page.evaluate(() => location.hash), { timeout: UI_TIMEOUT_MS }).toBe('#/ledger');
+    // So does a fresh load of the console's address, which asks nothing of the overview first.
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: UI_TIMEOUT_MS }).toBe('#/ledger');
+    await page.locator('main .page-title').first().waitFor({ timeout: UI_TIMEOUT_MS });
 
     await page.goto(`${server.url}/#/risk/lists`);
     const forbidden = page.getByTestId('role-forbidden');

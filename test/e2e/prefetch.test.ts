@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { request, withQuery } from '../../web/src/api/client.ts';
 import { noteConsoleRunning, prefetchFor, prefetchPaths, takePrefetched } from '../../web/src/api/prefetch.ts';
-import { signIn, signOut } from '../../web/src/api/session.ts';
+import { loadIdentity, signIn, signOut } from '../../web/src/api/session.ts';
 
 const KEY = 'sk_test_prefetch_key';
 
@@ -60,6 +60,18 @@ describe('console early requests', () => {
     expect(takePrefetched('/v1/payments?order=desc&limit=25', 'sk_someone_else')).toBeUndefined();
     // The mismatched attempt used it up: nobody gets an answer fetched under another key.
     expect(takePrefetched('/v1/payments?order=desc&limit=25', KEY)).toBeUndefined();
+  });
+
+  it('starts nothing for a page the key\'s role may not use, once the tab knows the role', async () => {
+    loadIdentity(async () => ({ id: '0011223344556677', name: 'bank desk', role: 'participant', party_ids: ['bank-1'], permissions: ['read', 'write'] }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    fetched.length = 0;
+    // The overview covers every party, which a participant may not see; the risk lists need `oversee`.
+    prefetchFor('/', '');
+    prefetchFor('/risk/lists', '');
+    expect(fetched).toEqual([]);
+    prefetchFor('/payments', '');
+    expect(fetched.map((entry) => entry.url)).toEqual(['/v1/payments?order=desc&limit=25']);
   });
 
   it('does not hand an answer to a request that is not a GET', async () => {

@@ -1,6 +1,6 @@
 import type { PageName } from '../app/routes.ts';
 import { matchRoute } from '../app/routes.ts';
-import { ACTIONS, type ActionName, type ConsoleAction } from './actions.ts';
+import type { ActionName, ConsoleAction } from './actions.ts';
 
 /**
  * What the console shows a key: the server names each route's permission and answers 403 to a role
@@ -9,7 +9,8 @@ import { ACTIONS, type ActionName, type ConsoleAction } from './actions.ts';
  * so on a page opened by its address, and disables actions the key may not take. The server still
  * checks every request; this only spares the reader refusals. A test checks every request named
  * here against the server's answers to keys of each role (test/web/permissions.test.ts), so the
- * table cannot drift from the server. This file stays free of the browser's APIs so tests can read it.
+ * table cannot drift from the server. This file stays free of the browser's APIs so tests can read it,
+ * and small, as the early script (early.ts) reads it too.
  */
 export const PERMISSION_NAMES = ['read', 'write', 'verify', 'oversee', 'manage', 'risk', 'admin'] as const;
 export type Permission = (typeof PERMISSION_NAMES)[number];
@@ -25,7 +26,11 @@ export type PageRequest =
     /** Roles refused although their permission would do: the read covers every party, which a participant may not see. */
     readonly refuses?: readonly string[];
   }
-  | { readonly action: ActionName };
+  | {
+    readonly action: ActionName;
+    /** The action's permission, as its table says (a test compares them); named here so that the early script needs no table of actions. */
+    readonly permission: Permission;
+  };
 
 /**
  * The request that decides whether a page is of use to a key: its first request, or for a page that
@@ -37,12 +42,12 @@ export const PAGE_REQUESTS: Readonly<Record<PageName, PageRequest>> = {
   account: { read: '/v1/accounts/{id}', permission: 'read' },
   transfer: { read: '/v1/transfers/{id}', permission: 'read' },
   payments: { read: '/v1/payments', permission: 'read' },
-  newPayment: { action: 'sendPayment' },
+  newPayment: { action: 'sendPayment', permission: 'write' },
   payment: { read: '/v1/payments/{uetr}', permission: 'read' },
   programs: { read: '/v1/scf/programs', permission: 'read' },
   program: { read: '/v1/scf/programs/{program_id}', permission: 'read' },
   voucher: { read: '/v1/scf/vouchers/{voucher_id}', permission: 'read' },
-  proof: { action: 'verifyProof' },
+  proof: { action: 'verifyProof', permission: 'read' },
   journal: { read: '/v1/journal/head', permission: 'read' },
   decisions: { read: '/v1/risk/decisions', permission: 'risk' },
   rules: { read: '/v1/risk/rulesets', permission: 'oversee' },
@@ -68,7 +73,7 @@ export interface Access {
 
 /** Whether a key may make `request`: true or false, or undefined while its access is unknown. */
 export function mayRequest(access: Access | null, request: PageRequest): boolean | undefined {
-  if ('action' in request) return mayAct(access, ACTIONS[request.action]);
+  if ('action' in request) return mayAct(access, request);
   if (access === null) return request.permission === 'read' && !request.refuses?.length ? true : undefined;
   return access.permissions.has(request.permission) && !(request.refuses ?? []).includes(access.role);
 }
@@ -77,6 +82,11 @@ export function mayRequest(access: Access | null, request: PageRequest): boolean
 export function mayAct(access: Access | null, action: Pick<ConsoleAction, 'permission'>): boolean | undefined {
   if (access === null) return action.permission === 'read' ? true : undefined;
   return access.permissions.has(action.permission);
+}
+
+/** The access an identity the server answered gives (GET /v1/api-keys/current). */
+export function accessOf(identity: { readonly role: string; readonly permissions: readonly string[] }): Access {
+  return { role: identity.role, permissions: new Set(identity.permissions) };
 }
 
 /** Whether a key may use a page; undefined while that depends on access not yet known. */

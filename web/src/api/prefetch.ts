@@ -1,4 +1,5 @@
-import { currentKey } from './session.ts';
+import { accessOf, mayOpenPath } from './permissions.ts';
+import { currentKey, identityState } from './session.ts';
 
 /**
  * The GET requests a page makes as soon as it opens, started while the console's own script is
@@ -79,6 +80,10 @@ export function prefetchFor(path: string, query: string): void {
   // only repeat the page's own.
   const state = shared();
   if (!key || query || state.consoleRunning) return;
+  // A page the key's role may not use (known from an earlier answer in this tab) shows a note
+  // instead of asking: its requests would only be refused (permissions.ts).
+  const known = identityState();
+  if (known.status === 'known' && mayOpenPath(accessOf(known.identity), path) === false) return;
   for (const apiPath of prefetchPaths(path)) {
     const response = fetch(apiPath, { headers: { accept: 'application/json', authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(PREFETCH_TIMEOUT_MS) });
     // Failures are the page's to report, through its own request; nothing is unhandled here.

@@ -2,7 +2,7 @@ import { cloneElement, useEffect, useMemo, useSyncExternalStore, type ReactEleme
 import { Alert, Tooltip } from 'antd';
 import { api } from '../api/client.ts';
 import type { ConsoleAction } from '../api/actions.ts';
-import { PERMISSION_NAMES, mayAct, type Access } from '../api/permissions.ts';
+import { PERMISSION_NAMES, accessOf, mayAct, type Access } from '../api/permissions.ts';
 import { currentKey, identityState, loadIdentity, onSessionChange, type IdentityState, type KeyIdentity } from '../api/session.ts';
 import { isMessageKey, useI18n } from './i18n.tsx';
 
@@ -33,7 +33,7 @@ export function useAccess(): KeyAccess {
   const access = useMemo<Access | null>(() => {
     if (state.status === 'failed') return EVERYTHING;
     if (state.status === 'loading') return null;
-    return { role: state.identity.role, permissions: new Set(state.identity.permissions) };
+    return accessOf(state.identity);
   }, [state]);
   const role = state.status === 'known' ? state.identity.role : '';
   const messageKey = `role.${role}`;
