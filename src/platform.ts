@@ -170,7 +170,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const transferGate = createTransferGate({ risk, ledger, parties, clock });
   const paymentGate = createPaymentGate({ risk, directory: transferGate.directory, clock });
   const payments = createPaymentsService({
-    db, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate,
+    db, keySecret: options.keySecret ?? DEVELOPMENT_KEY_SECRET, ledger, fx, parties, clock, backgroundIntervalMs: options.expiryIntervalMs ?? 1000, gate: paymentGate,
     webhookPrivateAddresses: options.webhookPrivateAddresses ?? false, webhookAllowedNetworks: options.webhookAllowedNetworks ?? [],
     ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
     ...(options.importedMessageRetentionDays ? { importedMessageRetentionDays: options.importedMessageRetentionDays } : {}),

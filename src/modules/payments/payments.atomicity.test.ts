@@ -68,6 +68,7 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
     const isPost = (requests: readonly TransferRequest[]) => requests.some((request) => request.flags & TransferFlags.post_pending);
     return createPaymentsService({
       db,
+      keySecret: 'payments-atomicity-test-key-secret',
       clock: harness.clock,
       parties: platform.parties,
       report: () => {},

@@ -37,7 +37,7 @@ describeEachDialect('a payment is answered only once its records are on disk', (
       flushes = [];
       for (const resolve of released) resolve();
     };
-    const payments = createPaymentsService({ db, ledger: platform.ledger, fx: platform.fx, parties: platform.parties, clock: harness.clock, report: () => {} });
+    const payments = createPaymentsService({ db, keySecret: 'payments-durability-test-key-secret', ledger: platform.ledger, fx: platform.fx, parties: platform.parties, clock: harness.clock, report: () => {} });
     const [debtor, creditor] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'USD')];
     const quote = await platform.fx.quote({ sellCurrency: 'CNY', buyCurrency: 'USD', sellAmount: 50_000n, ttlSeconds: 600 });
     if (!quote.ok) throw new Error(quote.error);

@@ -166,12 +166,37 @@ ALTER TABLE payments ADD COLUMN submitted_by TEXT;
 ALTER TABLE payment_events ADD COLUMN key_id TEXT;
 `;
 
+/**
+ * Webhook signing secrets are kept sealed (payments.webhook-secrets.ts) in `sealed_secret`; `secret`
+ * keeps a plain-text secret written before, until the dispatcher seals it and clears it, so it may
+ * now be NULL and exactly one of the two is set. Neither dialect drops NOT NULL the same way, so the
+ * table is rebuilt, its rows unchanged. The new column comes last: a dump of an earlier version,
+ * which lacks it, still imports, its secrets in plain text until sealed like any other.
+ */
+const sealedWebhookSecrets = (int: string) => `
+CREATE TABLE payment_webhooks_v2 (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT,
+  active ${int} NOT NULL,
+  cursor ${int} NOT NULL,
+  created_at TEXT NOT NULL,
+  sealed_secret TEXT,
+  CHECK ((secret IS NULL) <> (sealed_secret IS NULL))
+);
+INSERT INTO payment_webhooks_v2 (id, url, secret, active, cursor, created_at, sealed_secret)
+  SELECT id, url, secret, active, cursor, created_at, NULL FROM payment_webhooks;
+DROP TABLE payment_webhooks;
+ALTER TABLE payment_webhooks_v2 RENAME TO payment_webhooks;
+`;
+
 export const paymentsMigrations: readonly Migration[] = [
   { id: 'payments/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'payments/002_imported_messages', sql: { sqlite: importedMessages, postgres: importedMessages } },
   { id: 'payments/003_imported_messages_by_age', sql: { sqlite: importedMessagesByAge, postgres: importedMessagesByAge } },
   { id: 'payments/004_imported_messages_by_importer', sql: { sqlite: importedMessagesByImporter, postgres: importedMessagesByImporter } },
   { id: 'payments/005_actor_keys', sql: { sqlite: actorKeys, postgres: actorKeys } },
+  { id: 'payments/006_sealed_webhook_secrets', sql: { sqlite: sealedWebhookSecrets('INTEGER'), postgres: sealedWebhookSecrets('BIGINT') } },
 ];
 
 export const paymentsTables: readonly TableSpec[] = [
@@ -195,7 +220,10 @@ export const paymentsTables: readonly TableSpec[] = [
   },
   { name: 'payment_events', columns: ['seq', 'payment_id', 'uetr', 'status', 'reason_code', 'at', 'key_id'], orderBy: 'seq', addedColumns: ['key_id'] },
   { name: 'payments_head', columns: ['id', 'last_event_seq'], orderBy: 'id', replaceOnImport: true },
-  { name: 'payment_webhooks', columns: ['id', 'url', 'secret', 'active', 'cursor', 'created_at'], orderBy: 'id' },
+  // Secrets travel sealed: the target installation needs the source's key secret to deliver.
+  {
+    name: 'payment_webhooks', columns: ['id', 'url', 'secret', 'active', 'cursor', 'created_at', 'sealed_secret'], orderBy: 'id', addedColumns: ['sealed_secret'],
+  },
   {
     name: 'payment_webhook_deliveries',
     columns: ['id', 'webhook_id', 'event_seq', 'state', 'attempts', 'next_attempt_ms', 'last_status', 'last_error', 'created_at', 'updated_at'],

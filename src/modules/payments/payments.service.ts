@@ -33,6 +33,8 @@ import { createPaymentsWriter } from './payments.writer.ts';
  */
 export interface PaymentsServiceDeps {
   readonly db: Database;
+  /** The installation's key secret (SLUICE_KEY_SECRET): webhook signing secrets are sealed under a key derived from it. */
+  readonly keySecret: string;
   readonly ledger: LedgerPort & Pick<LedgerService, 'createAccounts' | 'listTransfers' | 'balancesAt'>;
   readonly fx: FxService;
   readonly parties: Pick<PartiesService, 'get'>;
@@ -124,7 +126,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps): PaymentsServic
   const submitter = createSubmitter(context);
   const actions = createActions(context, submitter);
   const webhooks = createWebhooks({
-    db, clock, report, allowPrivateAddresses: deps.webhookPrivateAddresses ?? false, allowedNetworks: deps.webhookAllowedNetworks ?? [],
+    db, clock, report, keySecret: deps.keySecret, allowPrivateAddresses: deps.webhookPrivateAddresses ?? false, allowedNetworks: deps.webhookAllowedNetworks ?? [],
     ...(deps.webhookResolver ? { resolve: deps.webhookResolver } : {}),
   });
   let stopped = false;

@@ -10,11 +10,12 @@ import {
   checkWebhookTarget, createWebhookAddressPolicy, createWebhookPost, isAllowedWebhookHost, PUBLIC_ONLY, systemResolver,
   type WebhookAddressPolicy, type WebhookPost, type WebhookResolver,
 } from './payments.webhook-target.ts';
+import { createWebhookSecrets, unopenedSecretMessage, WebhookSecretError, WITHHELD_RETRY_MS } from './payments.webhook-secrets.ts';
 
 /**
  * Status notifications by webhook. The payment events table is the outbox: a dispatcher hands each
  * subscription the events after its cursor as deliveries, and posts each delivery to the URL the
- * operator registered, signed with the subscription's secret:
+ * operator registered, signed with the subscription's secret (kept sealed, payments.webhook-secrets.ts):
  *
  *   Sluice-Signature: t=<unix ms>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
  *
@@ -92,6 +93,8 @@ export function validWebhookUrl(text: string, policy: WebhookAddressPolicy = PUB
 export interface WebhooksDeps {
   readonly db: Database;
   readonly clock: Clock;
+  /** The installation's key secret (SLUICE_KEY_SECRET): signing secrets are sealed under a key derived from it. */
+  readonly keySecret: string;
   readonly report: (message: string) => void;
   readonly post?: WebhookPost;
   /** Every address, private ones included: local development only. */
@@ -107,6 +110,8 @@ export function createWebhooks(deps: WebhooksDeps) {
   const policy = createWebhookAddressPolicy({ allowPrivate: deps.allowPrivateAddresses ?? false, allowedNetworks: deps.allowedNetworks ?? [] });
   const resolve = deps.resolve ?? systemResolver;
   const send = deps.post ?? createWebhookPost({ policy, resolve });
+  const secrets = createWebhookSecrets({ db, keySecret: deps.keySecret });
+  let sealingRefusalReported = false;
   let running: Promise<{ delivered: number; failed: number; retried: number }> | null = null;
   /** Attempts this process made since it started, by how they ended (for /metrics). */
   const attempted = { delivered: 0, failed: 0, retried: 0 };
@@ -132,9 +137,30 @@ export function createWebhooks(deps: WebhooksDeps) {
     }
   }
 
-  async function attempt(row: Row): Promise<'delivered' | 'failed' | 'retried' | 'skipped'> {
+  /**
+   * A delivery whose secret does not open is not attempted: nothing is sent and no attempt is used
+   * up (after a wrong key secret is put right, it goes out as usual); it waits, saying why.
+   */
+  async function withhold(row: Row, message: string, reported: Set<string>): Promise<'skipped'> {
+    const nowMs = clock.nowMs();
+    const { changes } = await db.run(
+      'UPDATE payment_webhook_deliveries SET next_attempt_ms = ?, last_error = ?, updated_at = ? WHERE id = ? AND next_attempt_ms = ? AND state = ?',
+      [nowMs + WITHHELD_RETRY_MS, message, new Date(nowMs).toISOString(), row.id as string, row.next_attempt_ms as bigint, 'pending'],
+    );
+    const webhookId = row.webhook_id as string;
+    if (changes > 0 && !reported.has(webhookId)) {
+      reported.add(webhookId);
+      deps.report(`webhook ${webhookId}: ${message}`);
+    }
+    return 'skipped';
+  }
+
+  async function attempt(row: Row, reported: Set<string>): Promise<'delivered' | 'failed' | 'retried' | 'skipped'> {
     const id = row.id as string;
     const attempts = Number(row.attempts) + 1;
+    // Opened here, only to sign this delivery, and never kept.
+    const secret = secrets.signingSecret(row);
+    if (!secret.ok) return withhold(row, unopenedSecretMessage(secret.error), reported);
     const nowMs = clock.nowMs();
     // A lease: another dispatcher (another process) that picked the same row finds it moved on.
     const leased = await db.run('UPDATE payment_webhook_deliveries SET next_attempt_ms = ? WHERE id = ? AND next_attempt_ms = ? AND state = ?', [
@@ -150,7 +176,7 @@ export function createWebhooks(deps: WebhooksDeps) {
       // A redirect answer counts as a failure and is not followed: its target was never checked.
       statusCode = await send(row.url as string, {
         timeoutMs: WEBHOOK_LIMITS.requestTimeoutMs,
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(row.secret as string, nowMs, body), 'sluice-event-id': `evt_${event.seq}`, 'sluice-delivery-id': id },
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(secret.value, nowMs, body), 'sluice-event-id': `evt_${event.seq}`, 'sluice-delivery-id': id },
         body,
       });
       if (statusCode < 200 || statusCode >= 300) error = `answered ${statusCode}`;
@@ -169,18 +195,30 @@ export function createWebhooks(deps: WebhooksDeps) {
     return state === 'delivered' ? 'delivered' : state === 'failed' ? 'failed' : 'retried';
   }
 
+  /** A wrong key secret is reported once; rows it cannot seal keep delivering from their plain text. */
+  async function sealPlainSecrets(): Promise<void> {
+    try {
+      await secrets.sealStored();
+    } catch (error) {
+      if (!(error instanceof WebhookSecretError)) throw error;
+      if (!sealingRefusalReported) deps.report(error.message);
+      sealingRefusalReported = true;
+    }
+  }
+
   async function deliverDue() {
     const rows = await db.all(
-      `SELECT d.id, d.attempts, d.next_attempt_ms, w.url, w.secret, e.seq, e.payment_id, e.uetr, e.status, e.reason_code, e.at
+      `SELECT d.id, d.webhook_id, d.attempts, d.next_attempt_ms, w.url, w.secret, w.sealed_secret, e.seq, e.payment_id, e.uetr, e.status, e.reason_code, e.at
        FROM payment_webhook_deliveries d JOIN payment_webhooks w ON w.id = d.webhook_id JOIN payment_events e ON e.seq = d.event_seq
        WHERE d.state = 'pending' AND d.next_attempt_ms <= ? ORDER BY d.next_attempt_ms, d.event_seq LIMIT ?`,
       [clock.nowMs(), WEBHOOK_LIMITS.deliveriesPerPass],
     );
     const counts = { delivered: 0, failed: 0, retried: 0 };
+    const reported = new Set<string>();
     let next = 0;
     const worker = async () => {
       while (next < rows.length) {
-        const outcome = await attempt(rows[next++] as Row);
+        const outcome = await attempt(rows[next++] as Row, reported);
         if (outcome !== 'skipped') {
           counts[outcome] += 1;
           attempted[outcome] += 1;
@@ -201,9 +239,13 @@ export function createWebhooks(deps: WebhooksDeps) {
       const target = await checkWebhookTarget(new URL(input.url), policy, { resolve, timeoutMs: WEBHOOK_LIMITS.resolveTimeoutMs });
       if (!target.ok) return err(target.error);
       const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
+      // Stored sealed only; the caller is shown the secret once, in the answer.
+      const sealed = await secrets.seal(secret);
       // A new subscription hears of what happens from now on, not of the whole history.
       const webhook: Webhook = { id: uuidv7(clock.nowMs()), url: input.url, active: true, cursor: await readLastEventSeq(db), createdAt: new Date(clock.nowMs()).toISOString() };
-      await db.run('INSERT INTO payment_webhooks (id, url, secret, active, cursor, created_at) VALUES (?, ?, ?, 1, ?, ?)', [webhook.id, webhook.url, secret, webhook.cursor, webhook.createdAt]);
+      await db.run('INSERT INTO payment_webhooks (id, url, secret, sealed_secret, active, cursor, created_at) VALUES (?, ?, NULL, ?, 1, ?, ?)', [
+        webhook.id, webhook.url, sealed, webhook.cursor, webhook.createdAt,
+      ]);
       return ok({ webhook, secret });
     },
     async list(): Promise<Webhook[]> {
@@ -239,10 +281,13 @@ export function createWebhooks(deps: WebhooksDeps) {
     },
     /** Delivery attempts since the process started: delivered, failed for good, or to be retried. */
     attempts: (): Readonly<typeof attempted> => attempted,
-    /** One dispatch pass: fan out new events, then attempt every delivery that is due. */
+    /** Seals the secrets of rows written before secrets were sealed; dispatch does it on every pass. */
+    sealStoredSecrets: (): Promise<number> => secrets.sealStored(),
+    /** One dispatch pass: seal any plain-text secrets, fan out new events, then attempt every delivery that is due. */
     dispatch(): Promise<{ delivered: number; failed: number; retried: number }> {
       running ??= (async () => {
         try {
+          await sealPlainSecrets();
           await fanOut();
           return await deliverDue();
         } finally {

@@ -1,0 +1,217 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import { startApi, uuid, type Api } from '../../../test/http/harness.ts';
+import { exportDump, importDump, type Database } from '../../db/index.ts';
+import { ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
+import { setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { createWebhookSecrets, WebhookSecretError } from './payments.webhook-secrets.ts';
+import { createWebhooks, SIGNATURE_HEADER, signBody } from './payments.webhooks.ts';
+
+/**
+ * Webhook signing secrets at rest: stored sealed under the installation's key secret, never in
+ * plain text; deliveries still verify with the secret the client was given; rows from before
+ * sealing deliver and get sealed; a sealed value that was changed, or a wrong key secret, delivers
+ * nothing and says why; a dump carries the sealed form to an installation with the same key secret.
+ */
+/** The secret createPlatform seals under when none is given (platform.ts), as startApi uses it. */
+const PLATFORM_KEY_SECRET = 'sluice-development-key-secret-not-for-production';
+const WRONG_KEY_SECRET = 'not-the-key-secret-these-were-sealed-with';
+
+interface Received {
+  readonly path: string;
+  readonly body: string;
+  readonly signature: string;
+}
+
+/** Flips one bit of the sealed box's ciphertext, keeping the JSON and its base64 well formed. */
+function tamper(sealed: string): string {
+  const box = JSON.parse(sealed) as { ciphertext: string };
+  const bytes = Buffer.from(box.ciphertext, 'base64');
+  bytes[0] = (bytes[0] as number) ^ 1;
+  return JSON.stringify({ ...box, ciphertext: bytes.toString('base64') });
+}
+
+describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
+  let api: Api;
+  let db: Database;
+  let network: Network;
+  let server: Server;
+  let base: string;
+  const received: Received[] = [];
+
+  beforeAll(async () => {
+    api = await startApi(open, { webhookAllowedNetworks: ['127.0.0.1'] });
+    db = api.platform.db;
+    network = await setUpNetwork(api);
+    server = createServer((request: IncomingMessage, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', body, signature: String(request.headers[SIGNATURE_HEADER]) });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const pay = async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.us, 'USD')];
+    return api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'CNY' }, 201);
+  };
+  const stored = async (id: string) => (await db.get<{ secret: string | null; sealed_secret: string | null }>('SELECT secret, sealed_secret FROM payment_webhooks WHERE id = ?', [id]))!;
+  const at = (path: string) => received.filter((entry) => entry.path === path);
+  /** Every signature is the secret's HMAC over its timestamp and the body, and no other secret's. */
+  const expectSignedWith = (entries: readonly Received[], secret: string) => {
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) {
+      const [, timestamp] = /^t=(\d+),v1=[0-9a-f]{64}$/.exec(entry.signature)!;
+      expect(entry.signature).toBe(signBody(secret, Number(timestamp), entry.body));
+    }
+  };
+  /** A row as a version before sealing wrote it: the secret in plain text. */
+  const insertPlain = async (path: string, secret: string, active = 1) => {
+    const id = uuid();
+    const head = await db.get<{ last_event_seq: bigint }>('SELECT last_event_seq FROM payments_head WHERE id = 1');
+    await db.run('INSERT INTO payment_webhooks (id, url, secret, active, cursor, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      id, `${base}${path}`, secret, active, head!.last_event_seq, new Date(api.clock.nowMs()).toISOString(),
+    ]);
+    return id;
+  };
+
+  it('stores a given or a generated secret only sealed, and deliveries verify with the secret the client was given', async () => {
+    const given = 'whsec_given_secret_0123456789abcdef';
+    const hooks = [await api.ok('POST', '/v1/payments/webhooks', { url: `${base}/given`, secret: given }, 201), await api.ok('POST', '/v1/payments/webhooks', { url: `${base}/generated` }, 201)];
+    expect(hooks.map((hook) => hook.secret)).toEqual([given, expect.stringMatching(/^whsec_/)]);
+    for (const hook of hooks) {
+      const row = await stored(hook.id);
+      expect(row.secret).toBeNull();
+      expect(JSON.parse(row.sealed_secret!)).toMatchObject({ format: 'sluice-sealed/v1', purpose: 'payments.webhook-secret', cipher: 'aes-256-gcm' });
+      expect(row.sealed_secret).not.toContain(hook.secret);
+      expect(row.sealed_secret).not.toContain(Buffer.from(hook.secret).toString('base64').slice(0, 16));
+    }
+    await pay();
+    expect(await api.platform.payments.webhooks.dispatch()).toEqual({ delivered: 8, failed: 0, retried: 0 });
+    expectSignedWith(at('/given'), given);
+    expectSignedWith(at('/generated'), hooks[1].secret);
+    // Delivering opened the secrets in memory only: the rows are as they were.
+    for (const hook of hooks) expect((await stored(hook.id)).secret).toBeNull();
+    for (const hook of hooks) await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
+  });
+
+  it('delivers from a plain-text row written before sealing, and seals it in the same pass', async () => {
+    const secret = 'whsec_from_before_sealing_0123456789';
+    const id = await insertPlain('/old', secret);
+    const removed = await insertPlain('/old-removed', 'whsec_removed_before_sealing_0123', 0);
+    await pay();
+    expect(await api.platform.payments.webhooks.dispatch()).toEqual({ delivered: 4, failed: 0, retried: 0 });
+    expectSignedWith(at('/old'), secret);
+    // Removed subscriptions are sealed too: a receiver may still trust their secret.
+    for (const row of [await stored(id), await stored(removed)]) {
+      expect(row.secret).toBeNull();
+      expect(row.sealed_secret).not.toContain('before_sealing');
+    }
+    const secrets = createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET });
+    expect(secrets.signingSecret(await stored(id))).toEqual({ ok: true, value: secret });
+    await api.ok('DELETE', `/v1/payments/webhooks/${id}`, undefined, 204);
+  });
+
+  it('does not deliver with a sealed secret that was changed, and says why on the delivery', async () => {
+    const hook = await api.ok('POST', '/v1/payments/webhooks', { url: `${base}/tampered`, secret: 'whsec_to_be_tampered_with_0123456' }, 201);
+    await db.run('UPDATE payment_webhooks SET sealed_secret = ? WHERE id = ?', [tamper((await stored(hook.id)).sealed_secret!), hook.id]);
+    await pay();
+    expect(await api.platform.payments.webhooks.dispatch()).toEqual({ delivered: 0, failed: 0, retried: 0 });
+    expect(at('/tampered')).toEqual([]);
+    const log = await api.ok('GET', `/v1/payments/webhooks/${hook.id}/deliveries`);
+    expect(log.data).toHaveLength(4);
+    for (const delivery of log.data) {
+      expect(delivery).toMatchObject({ state: 'pending', attempts: 0, last_status: null, log: [] });
+      expect(delivery.last_error).toMatch(/signing secret cannot be opened \(wrong_key_or_tampered\).*SLUICE_KEY_SECRET.*nothing was sent/);
+    }
+    // Tried again later, still nothing goes out and no attempt is used up.
+    api.clock.advance(60 * 60_000);
+    expect(await api.platform.payments.webhooks.dispatch()).toEqual({ delivered: 0, failed: 0, retried: 0 });
+    expect(at('/tampered')).toEqual([]);
+    await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
+  });
+
+  it('under a wrong key secret seals nothing, signs nothing, and says so', async () => {
+    const hook = await api.ok('POST', '/v1/payments/webhooks', { url: `${base}/wrong-key`, secret: 'whsec_sealed_under_the_right_key_01' }, 201);
+    const plain = await insertPlain('/wrong-key-plain', 'whsec_plain_under_the_wrong_key_0123');
+    const wrong = createWebhookSecrets({ db, keySecret: WRONG_KEY_SECRET });
+    await expect(wrong.seal('whsec_a_new_secret_0123456789')).rejects.toThrow(WebhookSecretError);
+    await expect(wrong.sealStored()).rejects.toThrow(/cannot open the stored webhook signing secrets \(wrong_key_or_tampered\): is SLUICE_KEY_SECRET the one/);
+    expect(await stored(plain)).toMatchObject({ secret: 'whsec_plain_under_the_wrong_key_0123', sealed_secret: null });
+    expect(wrong.signingSecret(await stored(hook.id))).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+
+    // A dispatcher under the wrong key secret: the plain row still delivers, the sealed one does not.
+    const reports: string[] = [];
+    const dispatcher = createWebhooks({ db, clock: api.clock, keySecret: WRONG_KEY_SECRET, report: (message) => reports.push(message), allowedNetworks: ['127.0.0.1'] });
+    await pay();
+    expect(await dispatcher.dispatch()).toEqual({ delivered: 4, failed: 0, retried: 0 });
+    expect(at('/wrong-key')).toEqual([]);
+    expectSignedWith(at('/wrong-key-plain'), 'whsec_plain_under_the_wrong_key_0123');
+    expect(await stored(plain)).toMatchObject({ sealed_secret: null });
+    expect(reports).toEqual([expect.stringMatching(/is SLUICE_KEY_SECRET the one they were sealed with/), expect.stringMatching(new RegExp(`^webhook ${hook.id}: .*cannot be opened`))]);
+    // Under the right key secret the plain row is sealed at last.
+    expect(await api.platform.payments.webhooks.sealStoredSecrets()).toBe(1);
+    expect(createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET }).signingSecret(await stored(plain))).toEqual({ ok: true, value: 'whsec_plain_under_the_wrong_key_0123' });
+    for (const id of [hook.id, plain]) await api.ok('DELETE', `/v1/payments/webhooks/${id}`, undefined, 204);
+  });
+
+  it('seals each plain-text row once when two processes seal at the same time', async () => {
+    const plain = new Map<string, string>();
+    for (let index = 0; index < 6; index++) {
+      const secret = `whsec_concurrent_${index}_0123456789abcdef`;
+      plain.set(await insertPlain(`/concurrent-${index}`, secret, 0), secret);
+    }
+    const [first, second] = [createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET }), createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET })];
+    const counts = await Promise.all([first.sealStored(), second.sealStored(), first.sealStored(), second.sealStored()]);
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(plain.size);
+    for (const [id, secret] of plain) {
+      const row = await stored(id);
+      expect(row.secret).toBeNull();
+      expect(first.signingSecret(row)).toEqual({ ok: true, value: secret });
+    }
+  });
+
+  it('carries the sealed form in a dump: it delivers where the key secret is the same, and nowhere else', async () => {
+    const secret = 'whsec_travels_in_the_dump_0123456789';
+    const hook = await api.ok('POST', '/v1/payments/webhooks', { url: `${base}/imported`, secret }, 201);
+    await pay();
+    const folder = mkdtempSync(join(tmpdir(), 'sluice-dump-'));
+    const file = join(folder, 'dump.jsonl');
+    try {
+      await exportDump(db, ALL_TABLES, file);
+      const dump = readFileSync(file, 'utf8');
+      expect(dump).toContain(JSON.stringify((await stored(hook.id)).sealed_secret));
+      // Every secret of this file, given or generated, starts so; none is in the dump.
+      expect(dump).not.toContain('whsec_');
+
+      for (const [keySecret, expected] of [[PLATFORM_KEY_SECRET, 4], [WRONG_KEY_SECRET, 0]] as const) {
+        const target = await createPlatform({ db: await open(), clock: api.clock, expiryIntervalMs: 0, keySecret, webhookAllowedNetworks: ['127.0.0.1'] });
+        try {
+          await importDump(target.db, ALL_TABLES, file, () => isEmptyInstallation(target));
+          const before = at('/imported').length;
+          expect(await target.payments.webhooks.dispatch()).toMatchObject({ delivered: expected, failed: 0 });
+          expect(at('/imported').length - before).toBe(expected);
+        } finally {
+          await target.close();
+        }
+      }
+      expectSignedWith(at('/imported'), secret);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
+    }
+  });
+});
