@@ -81,6 +81,20 @@ describeEachDialect('risk gate on payments', ({ open }) => {
     expect(await network.balance(to.id)).toBe(0n);
   });
 
+  it('names the analyst\'s key that released or rejected a review on the status changes it caused', async () => {
+    const analyst = await api.ok('POST', '/v1/api-keys', { name: 'reviewer', role: 'analyst' }, 201);
+    const keyIds = async (uetr: string) =>
+      (await api.ok('GET', `/v1/payments/${uetr}/track`)).events.map((event: { status: string; key_id: string | null }) => [event.status, event.key_id]);
+    const [released, rejected] = [(await pay('340000')).response.json(), (await pay('340001')).response.json()];
+    await api.ok('POST', `/v1/risk/holds/${released.uetr}/release`, {}, 200, { key: analyst.key });
+    await api.ok('POST', `/v1/risk/holds/${rejected.uetr}/reject`, {}, 200, { key: analyst.key });
+    // Submitted by the admin key the harness sends; settled or rejected by the analyst's.
+    const admin = (await api.ok('GET', `/v1/payments/${released.uetr}`)).submitted_by as string;
+    expect(admin).toMatch(/^[0-9a-f]{16}$/);
+    expect(await keyIds(released.uetr)).toEqual([['RCVD', admin], ['ACTC', admin], ['ACSP', analyst.id], ['ACCC', analyst.id]]);
+    expect(await keyIds(rejected.uetr)).toEqual([['RCVD', admin], ['ACTC', admin], ['RJCT', analyst.id]]);
+  });
+
   it('finishes a released review after a crash between the release and the posting, instructing the creditor agent then', async () => {
     const { to, response } = await pay('330000');
     const held = response.json();

@@ -48,6 +48,7 @@ function resolverFor(payments: PaymentsPort): HoldResolver {
     return { ok: false, gone: false, detail };
   }
 
+  // The analyst's key that resolved the hold is the key the payment's status changes name.
   return {
     async release(hold: Hold) {
       const payment = await payments.get(hold.id);
@@ -55,12 +56,12 @@ function resolverFor(payments: PaymentsPort): HoldResolver {
       if (payment.order.settlement === 'on_acceptance') {
         return payment.ledgerState === 'reserved' ? { ok: true, detail: 'released to the creditor agent for acceptance' } : afterRefusal(hold.id, 'not awaiting acceptance', false, () => false);
       }
-      const accepted = await payments.accept(hold.id);
+      const accepted = await payments.accept(hold.id, hold.resolvedBy);
       if (accepted.ok) return { ok: true, detail: `settled (${accepted.value.status})` };
       return afterRefusal(hold.id, `the payment refused to settle: ${accepted.error}`, true, (decision) => decision.status === 'ACCC');
     },
     async reject(hold: Hold) {
-      const rejected = await payments.reject(hold.id, 'FRAD', 'rejected_after_review');
+      const rejected = await payments.reject(hold.id, 'FRAD', 'rejected_after_review', hold.resolvedBy);
       if (rejected.ok) return { ok: true, detail: `rejected (${rejected.value.status} ${rejected.value.reasonCode ?? ''})`.trim() };
       return afterRefusal(hold.id, `the payment refused the rejection: ${rejected.error}`, false, (decision) => decision.status === 'RJCT' && decision.error === 'rejected_after_review');
     },

@@ -103,6 +103,18 @@ describeEachDialect('which key submitted, accepted, rejected, cancelled or retur
     expect(await seenBy(auditor.key, inside.payment!.uetr)).toEqual({ submittedBy: null, events: [['RCVD', null], ['ACTC', null], ['ACSP', null], ['ACCC', null]] });
   });
 
+  it('names the deciding key when recovery carries out a decision that a crash interrupted', async () => {
+    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 1_000_000n), await network.customer(network.banks.us, 'CNY')];
+    const [debtorBank, auditor] = [await keyFor('hxcb recovery', 'participant', ['bank-hxcb']), await keyFor('audit recovery', 'auditor')];
+    const held = await pay(debtorBank.key, { debtor_account: from.id, creditor_account: to.id, settlement: 'on_acceptance' });
+    // The state a crash leaves once a cancellation is decided (what cancel writes first).
+    const decision = JSON.stringify({ status: 'CANC', reasonCode: 'DUPL', error: null, by: debtorBank.id });
+    await api.platform.db.run("UPDATE payments SET ledger_state = 'voiding', decision_json = ?, updated_at = '2000-01-01T00:00:00.000Z' WHERE uetr = ?", [decision, held.uetr]);
+    await api.platform.payments.recover();
+    const d = debtorBank.id;
+    expect(await seenBy(auditor.key, held.uetr)).toEqual({ submittedBy: d, events: [['RCVD', d], ['ACTC', d], ['ACSP', d], ['CANC', d]] });
+  });
+
   it('names the key that imported a pain.001 as the submitter of every payment it books', async () => {
     const debtor = await network.customer(network.banks.cn, 'CNY', 1_000_000n, 'CNACCACT0001');
     const creditor = await network.customer(network.banks.cn, 'CNY', 0n, 'CNACCACT0002');
