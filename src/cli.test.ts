@@ -10,6 +10,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { freshPostgresUrl, postgresSkipReason, postgresUrl } from '../test/support/databases.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** tsx compiles the sources on each run, and the machine may be busy with other test files. */
@@ -131,6 +133,26 @@ describe('sluice with arguments it cannot use', () => {
       const answer = sluice('ledgers', 'list', '--url', url);
       expect(answer.status, url).toBe(2);
       expect(answer.stderr, url).toBe(`sluice: SLUICE_URL (--url) must be an http:// or https:// address, not "${url}"\n`);
+    }
+  });
+});
+
+const pgDescribe = postgresUrl() || process.env.SLUICE_REQUIRE_ALL === '1' ? describe : describe.skip;
+pgDescribe(`sluice against a PostgreSQL database it never ran on${postgresUrl() ? '' : ` [postgres skipped: ${postgresSkipReason()}]`}`, () => {
+  it('refuses to verify, checkpoint or export an empty database, and creates no table there', { timeout: RUN_TIMEOUT_MS * 4 }, async () => {
+    const url = await freshPostgresUrl();
+    const refusal = 'sluice: no installation in that PostgreSQL database (Sluice never ran there); check SLUICE_DATABASE_URL or --database\n';
+    for (const args of [['verify'], ['checkpoint'], ['export', join(dataDir, 'pg-dump.jsonl')]]) {
+      const answer = sluice(...args, '--database', url);
+      expect(answer.status, args.join(' ')).toBe(2);
+      expect(answer.stderr, args.join(' ')).toBe(`${refusal}Run "sluice ${args[0]} --help" for the options.\n`);
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect((await client.query("SELECT count(*)::int AS tables FROM information_schema.tables WHERE table_schema = 'public'")).rows[0].tables).toBe(0);
+    } finally {
+      await client.end();
     }
   });
 });

@@ -222,7 +222,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (values.consistency !== undefined) return verifyConsistencyOffline(values.consistency, values.keys, values.checkpoint, values.json === true);
       if (values.proof !== undefined || values.keys !== undefined) return verifyOffline(values.proof, values.keys, values.json === true);
-      requireInstallation(config);
+      await requireInstallation(config);
       const platform = await openPlatform(config);
       try {
         const report = await platform.verify((checked, total) => process.stderr.write(`\rchecked ${checked} of ${total} journal entries`));
@@ -255,7 +255,7 @@ async function main(argv: string[]): Promise<number> {
       }
       // A dump that cannot be read is named before an empty installation is made to receive it.
       if (command === 'import') accessSync(file, constants.R_OK);
-      else requireInstallation(config);
+      else await requireInstallation(config);
       const platform = await openPlatform(config);
       try {
         if (command === 'export') {
@@ -292,7 +292,7 @@ async function main(argv: string[]): Promise<number> {
           return 2;
         }
       }
-      requireInstallation(config);
+      await requireInstallation(config);
       const platform = await openPlatform(config);
       try {
         if (command === 'checkpoint') {
@@ -392,12 +392,23 @@ function keepServingWithoutOutput(): void {
 
 /**
  * The commands that read an installation (verify, checkpoint, keys, export) refuse an embedded data
- * folder that holds no database, rather than creating an empty one there: a mistyped --data would
- * otherwise be verified as a clean journal of 0 entries, or exported as an empty dump.
+ * folder that holds no database, or a PostgreSQL database Sluice never migrated, rather than creating
+ * an empty installation there: a mistyped --data or --database would otherwise be verified as a clean
+ * journal of 0 entries, or exported as an empty dump.
  */
-function requireInstallation(config: Config): void {
-  if (config.databaseUrl || existsSync(join(config.dataDir, 'sluice.db'))) return;
-  throw new ConfigError(`no installation in ${config.dataDir} (it holds no sluice.db); check SLUICE_DATA_DIR or --data`);
+async function requireInstallation(config: Config): Promise<void> {
+  if (!config.databaseUrl) {
+    if (existsSync(join(config.dataDir, 'sluice.db'))) return;
+    throw new ConfigError(`no installation in ${config.dataDir} (it holds no sluice.db); check SLUICE_DATA_DIR or --data`);
+  }
+  const db = openDatabase(config);
+  try {
+    const found = await db.get<{ table: string | null }>("SELECT to_regclass('schema_migrations')::text AS table");
+    if (found?.table) return;
+  } finally {
+    await db.close();
+  }
+  throw new ConfigError('no installation in that PostgreSQL database (Sluice never ran there); check SLUICE_DATABASE_URL or --database');
 }
 
 /** A client command given no action: one line saying so, then its usage, on standard error. */
