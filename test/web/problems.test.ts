@@ -36,7 +36,7 @@ const say = (locale: Locale, problem: Problem, labels?: Readonly<Record<string, 
 /** Payment codes no page of the console can meet: ISO 20022 files, webhooks, statements and the participant directory have no console pages. */
 const PAYMENT_CODES_OUTSIDE_CONSOLE = new Set([
   'xml_malformed', 'xml_entity_forbidden', 'xml_too_large', 'xml_unsupported_message', 'duplicate_message_id', 'possible_duplicate_conflict',
-  'webhook_not_found', 'webhook_url_not_allowed', 'webhook_host_not_resolved', 'too_many_webhooks', 'statement_too_large', 'statement_date_invalid',
+  'webhook_not_found', 'webhook_url_not_allowed', 'webhook_host_not_resolved', 'too_many_webhooks', 'webhook_secrets_unavailable', 'statement_too_large', 'statement_date_invalid',
   'party_not_a_payment_institution', 'participant_exists_with_different_fields', 'participant_not_found', 'account_exists_with_different_fields', 'identifier_already_used', 'message_not_found',
 ]);
 /** Risk codes of requests the console does not send: its settings, and alerts raised by other systems. */

@@ -65,6 +65,8 @@ export const PAYMENT_ERRORS = Object.freeze({
   webhook_url_not_allowed: { status: 422, reason: null },
   webhook_host_not_resolved: { status: 422, reason: null },
   too_many_webhooks: { status: 422, reason: null },
+  // The server's key secret opens none of the stored webhook secrets: a configuration fault, not the caller's.
+  webhook_secrets_unavailable: { status: 503, reason: null },
   statement_too_large: { status: 422, reason: null },
   statement_date_invalid: { status: 400, reason: null },
   account_not_found: { status: 404, reason: null },

@@ -50,7 +50,11 @@ export function paymentProblem(error: PaymentError, options: { field?: string; p
     ...(payment ? { uetr: payment.uetr, payment_status: payment.status, reason_code: payment.reasonCode } : PAYMENT_ERRORS[error].reason ? { reason_code: PAYMENT_ERRORS[error].reason } : {}),
     ...(options.replayed ? { replayed: true } : {}),
   };
-  const detail = error === 'settlement_failed' ? 'the payment could not be settled and nothing was booked; submit it again with a new id' : `refused: ${words}`;
+  const detail = error === 'settlement_failed'
+    ? 'the payment could not be settled and nothing was booked; submit it again with a new id'
+    : error === 'webhook_secrets_unavailable'
+      ? "the server's key secret does not open the webhook secrets it stores, so it seals no new one; nothing was registered"
+      : `refused: ${words}`;
   return new ProblemError(PAYMENT_ERRORS[error].status, error, detail, [{ pointer, code: error, detail: words }], extensions);
 }
 

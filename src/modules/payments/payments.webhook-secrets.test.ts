@@ -9,6 +9,7 @@ import { startApi, uuid, type Api } from '../../../test/http/harness.ts';
 import { exportDump, importDump, type Database } from '../../db/index.ts';
 import { ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
 import { setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { paymentProblem } from './payments.routes.ts';
 import { createWebhookSecrets, WebhookSecretError } from './payments.webhook-secrets.ts';
 import { createWebhooks, SIGNATURE_HEADER, signBody } from './payments.webhooks.ts';
 
@@ -162,6 +163,12 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
     expectSignedWith(at('/wrong-key-plain'), 'whsec_plain_under_the_wrong_key_0123');
     expect(await stored(plain)).toMatchObject({ sealed_secret: null });
     expect(reports).toEqual([expect.stringMatching(/is SLUICE_KEY_SECRET the one they were sealed with/), expect.stringMatching(new RegExp(`^webhook ${hook.id}: .*cannot be opened`))]);
+    // Nor does it register a webhook, whose secret it would seal under the wrong key.
+    const count = async () => (await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM payment_webhooks'))!.n;
+    const before = await count();
+    expect(await dispatcher.subscribe({ url: `${base}/wrong-key-new`, secret: 'whsec_never_sealed_under_the_wrong_key' })).toEqual({ ok: false, error: 'webhook_secrets_unavailable' });
+    expect(await count()).toBe(before);
+    expect(paymentProblem('webhook_secrets_unavailable')).toMatchObject({ status: 503, code: 'webhook_secrets_unavailable', message: expect.stringMatching(/key secret does not open/) });
     // Under the right key secret the plain row is sealed at last.
     expect(await api.platform.payments.webhooks.sealStoredSecrets()).toBe(1);
     expect(createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET }).signingSecret(await stored(plain))).toEqual({ ok: true, value: 'whsec_plain_under_the_wrong_key_0123' });

@@ -240,7 +240,14 @@ export function createWebhooks(deps: WebhooksDeps) {
       if (!target.ok) return err(target.error);
       const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
       // Stored sealed only; the caller is shown the secret once, in the answer.
-      const sealed = await secrets.seal(secret);
+      let sealed: string;
+      try {
+        sealed = await secrets.seal(secret);
+      } catch (error) {
+        if (!(error instanceof WebhookSecretError)) throw error;
+        deps.report(error.message);
+        return err('webhook_secrets_unavailable');
+      }
       // A new subscription hears of what happens from now on, not of the whole history.
       const webhook: Webhook = { id: uuidv7(clock.nowMs()), url: input.url, active: true, cursor: await readLastEventSeq(db), createdAt: new Date(clock.nowMs()).toISOString() };
       await db.run('INSERT INTO payment_webhooks (id, url, secret, sealed_secret, active, cursor, created_at) VALUES (?, ?, NULL, ?, 1, ?, ?)', [
