@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { startApi, uuid, type Api } from '../../../test/http/harness.ts';
-import { exportDump, importDump, type Database } from '../../db/index.ts';
-import { ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
+import { exportDump, importDump, migrate, type Database } from '../../db/index.ts';
+import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
 import { setUpNetwork, type Network } from './payments.http.test-support.ts';
 import { paymentProblem } from './payments.routes.ts';
 import { createWebhookSecrets, WebhookSecretError } from './payments.webhook-secrets.ts';
@@ -188,6 +188,23 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
       const row = await stored(id);
       expect(row.secret).toBeNull();
       expect(first.signingSecret(row)).toEqual({ ok: true, value: secret });
+    }
+  });
+
+  it('keeps the plain-text secrets of an installation migrated from before sealing, to be sealed and delivered', async () => {
+    const older = await open();
+    try {
+      await migrate(older, ALL_MIGRATIONS.filter((migration) => migration.id !== 'payments/006_sealed_webhook_secrets'));
+      await older.run("INSERT INTO payment_webhooks (id, url, secret, active, cursor, created_at) VALUES ('w1', 'https://example.com/hooks', 'whsec_written_by_an_earlier_version', 1, 0, '2026-01-01T00:00:00.000Z')");
+      expect(await migrate(older, ALL_MIGRATIONS)).toEqual(['payments/006_sealed_webhook_secrets']);
+      expect(await older.get('SELECT secret, sealed_secret, active FROM payment_webhooks WHERE id = ?', ['w1'])).toMatchObject({ secret: 'whsec_written_by_an_earlier_version', sealed_secret: null });
+      // A row with neither form, or both, is refused by the table itself.
+      await expect(older.run("INSERT INTO payment_webhooks (id, url, secret, active, cursor, created_at, sealed_secret) VALUES ('w2', 'https://example.com/x', NULL, 1, 0, '2026-01-01T00:00:00.000Z', NULL)")).rejects.toThrow();
+      const secrets = createWebhookSecrets({ db: older, keySecret: PLATFORM_KEY_SECRET });
+      expect(await secrets.sealStored()).toBe(1);
+      expect(secrets.signingSecret((await older.get('SELECT secret, sealed_secret FROM payment_webhooks WHERE id = ?', ['w1']))!)).toEqual({ ok: true, value: 'whsec_written_by_an_earlier_version' });
+    } finally {
+      await older.close();
     }
   });
 
