@@ -21,6 +21,7 @@ const PUBLIC: Readonly<Record<string, string>> = {
   'GET /docs/static/index.html': 'the reference\'s page',
   'GET /docs/static/swagger-initializer.js': 'the reference\'s script',
   'GET /docs/*': 'the reference\'s static files',
+  'GET /docs/static/theme/favicon.svg': 'the reference\'s icon',
   'GET *': 'the console\'s static files, and its page for any other path a browser asks for',
 };
 
