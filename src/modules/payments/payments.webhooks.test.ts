@@ -5,7 +5,7 @@ import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, startApi, uuid, type Api } from '../../../test/http/harness.ts';
 import { WEBHOOK_LIMITS } from './payments.limits.ts';
 import { setUpNetwork, type Network } from './payments.http.test-support.ts';
-import { backoffMs, SIGNATURE_HEADER, signBody } from './payments.webhooks.ts';
+import { backoffMs, REMOVED_WEBHOOK_ERROR, SIGNATURE_HEADER, signBody } from './payments.webhooks.ts';
 
 /**
  * Status notifications: a receiver on 127.0.0.1, opened by the allow-list of private networks as a
@@ -111,6 +111,23 @@ describeEachDialect('payment notifications', ({ open }) => {
     expect([backoffMs(1), backoffMs(2), backoffMs(3)]).toEqual([WEBHOOK_LIMITS.backoffBaseMs, 2 * WEBHOOK_LIMITS.backoffBaseMs, 4 * WEBHOOK_LIMITS.backoffBaseMs]);
     expect(backoffMs(40)).toBe(WEBHOOK_LIMITS.backoffMaxMs);
     await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
+  });
+
+  it('sends nothing more to a removed webhook, its deliveries waiting for a retry included, and logs why', async () => {
+    const hook = await api.ok('POST', '/v1/payments/webhooks', { url: `${url}/removed` }, 201);
+    const webhooks = api.platform.payments.webhooks;
+    failNext = Number.MAX_SAFE_INTEGER;
+    const payment = await pay();
+    expect(await webhooks.dispatch()).toEqual({ delivered: 0, failed: 0, retried: 4 });
+    const sentBefore = received.length;
+    await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
+    failNext = 0;
+    api.clock.advance(backoffMs(1));
+    expect(await webhooks.dispatch()).toEqual({ delivered: 0, failed: 0, retried: 0 });
+    expect(received.slice(sentBefore).filter((entry) => JSON.parse(entry.body).data.uetr === payment.uetr)).toEqual([]);
+    const log = await api.ok('GET', `/v1/payments/webhooks/${hook.id}/deliveries?limit=100`);
+    expect(log.data).toHaveLength(4);
+    expect(log.data.every((delivery: { state: string; attempts: number; last_error: string }) => delivery.state === 'failed' && delivery.attempts === 1 && delivery.last_error === REMOVED_WEBHOOK_ERROR)).toBe(true);
   });
 
   it('refuses URLs it will not call, and unknown subscriptions', async () => {

@@ -74,6 +74,9 @@ export function backoffMs(attempts: number): number {
 }
 
 type Row = Record<string, unknown>;
+/** What the delivery log says of a delivery that was waiting when its webhook was removed. */
+export const REMOVED_WEBHOOK_ERROR = 'not sent: the webhook was removed';
+
 const toWebhook = (row: Row): Webhook => ({
   id: row.id as string, url: row.url as string, active: Number(row.active) === 1, cursor: BigInt(row.cursor as bigint), createdAt: row.created_at as string,
 });
@@ -188,8 +191,9 @@ export function createWebhooks(deps: WebhooksDeps) {
     const next = state === 'pending' ? clock.nowMs() + backoffMs(attempts) : nowMs;
     await db.transaction(async (tx) => {
       await tx.run('INSERT INTO payment_webhook_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)', [id, attempts, nowMs, statusCode, error, durationMs]);
-      await tx.run('UPDATE payment_webhook_deliveries SET state = ?, attempts = ?, next_attempt_ms = ?, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?', [
-        state, attempts, next, statusCode, error, new Date(clock.nowMs()).toISOString(), id,
+      // A delivery its webhook's removal stopped meanwhile stays stopped, unless this attempt got through.
+      await tx.run("UPDATE payment_webhook_deliveries SET state = ?, attempts = ?, next_attempt_ms = ?, last_status = ?, last_error = ?, updated_at = ? WHERE id = ? AND (state = 'pending' OR ? = 'delivered')", [
+        state, attempts, next, statusCode, error, new Date(clock.nowMs()).toISOString(), id, state,
       ]);
     });
     return state === 'delivered' ? 'delivered' : state === 'failed' ? 'failed' : 'retried';
@@ -262,9 +266,21 @@ export function createWebhooks(deps: WebhooksDeps) {
       const row = await db.get('SELECT id, url, active, cursor, created_at FROM payment_webhooks WHERE id = ?', [id]);
       return row ? toWebhook(row) : undefined;
     },
-    /** Stops deliveries to a subscription; its delivery log stays. */
+    /**
+     * Stops deliveries to a subscription, those waiting for a retry included (a receiver is often
+     * removed because it moved or can no longer be trusted); its delivery log stays, and says why each
+     * waiting delivery was never sent. One already on its way finishes and is logged as it ends.
+     */
     async remove(id: string): Promise<boolean> {
-      return (await db.run('UPDATE payment_webhooks SET active = 0 WHERE id = ? AND active = 1', [id])).changes > 0;
+      return db.transaction(async (tx) => {
+        if ((await tx.run('UPDATE payment_webhooks SET active = 0 WHERE id = ? AND active = 1', [id])).changes === 0) return false;
+        const nowMs = clock.nowMs();
+        await tx.run(
+          "UPDATE payment_webhook_deliveries SET state = 'failed', next_attempt_ms = ?, last_error = ?, updated_at = ? WHERE webhook_id = ? AND state = 'pending'",
+          [nowMs, REMOVED_WEBHOOK_ERROR, new Date(nowMs).toISOString(), id],
+        );
+        return true;
+      });
     },
     async deliveries(webhookId: string, options: { after?: bigint; limit: number }, q: Queryable = db): Promise<Delivery[]> {
       const rows = await q.all(
