@@ -18,6 +18,8 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
   /** Requests the console made for its key's identity, and any it made that the server refused with 403. */
   const identityRequests: string[] = [];
   const refused: string[] = [];
+  let officerKeyId = '';
+  let createdKeyId = '';
 
   beforeAll(async () => {
     await buildConsole();
@@ -29,6 +31,13 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     expect([participant.status, auditor.status]).toEqual([201, 201]);
     keys.participant = participant.body.key as string;
     keys.auditor = auditor.body.key as string;
+    // An admin action for the auditor to find in the trail: a second admin key creates a key.
+    const officer = await admin.post('/v1/api-keys', { name: 'security officer', role: 'admin' });
+    expect(officer.status).toBe(201);
+    officerKeyId = officer.body.id as string;
+    const created = await sluiceClient(server.url, officer.body.key as string).post('/v1/api-keys', { name: 'nightly export', role: 'analyst' });
+    expect(created.status).toBe(201);
+    createdKeyId = created.body.id as string;
     browser = await launchBrowser(chromiumPath, { keepResults: true });
     browser.page.on('request', (request) => {
       if (request.url().includes('/v1/api-keys/current')) identityRequests.push(request.url());
@@ -134,11 +143,11 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     const { page } = browser;
     identityRequests.length = 0;
     await signInWith(keys.auditor);
-    expect(await menuTexts()).toEqual(['Dashboard', 'Ledger', 'Payments', 'Supply-chain finance', 'Programs', 'Verify a proof', 'Journal', 'Risk', 'Rules', 'Lists', 'Cases']);
+    expect(await menuTexts()).toEqual(['Dashboard', 'Ledger', 'Payments', 'Supply-chain finance', 'Programs', 'Verify a proof', 'Journal', 'Audit trail', 'Risk', 'Rules', 'Lists', 'Cases']);
     expect(await page.getByTestId('key-identity').textContent()).toBe('external audit · Auditor');
     // The dashboard loads without asking for the decisions an auditor may not see.
     await page.getByText('Your key’s role may not see this.').waitFor({ timeout: UI_TIMEOUT_MS });
-    expect(await openEveryMenuPage()).toEqual(['Dashboard', 'Ledger', 'Payments', 'Programs', 'Verify a proof', 'Journal', 'Rules', 'Lists', 'Cases']);
+    expect(await openEveryMenuPage()).toEqual(['Dashboard', 'Ledger', 'Payments', 'Programs', 'Verify a proof', 'Journal', 'Audit trail', 'Rules', 'Lists', 'Cases']);
 
     await page.goto(`${server.url}/#/risk`);
     await page.getByTestId('role-forbidden').waitFor({ timeout: UI_TIMEOUT_MS });
@@ -168,6 +177,59 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     expect(await page.getByLabel('Value', { exact: true }).isDisabled()).toBe(true);
 
     expect(identityRequests).toHaveLength(1);
+    expect(refused).toEqual([]);
+    expect(browser.takeErrors()).toEqual([]);
+    await signOut();
+  });
+
+  it('shows an auditor the admin action in the audit trail, with the acting key\'s name, in English and Chinese', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    await signInWith(keys.auditor);
+    await page.goto(`${server.url}/#/audit`);
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    // The row of the key the officer created: its target is that key's id (the whole id on hover).
+    const row = page.locator('.ant-table-row', { has: page.locator(`[title="${createdKeyId}"]`) });
+    await row.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await row.getByTestId('audit-key').innerText()).toBe('security officer');
+    expect(await row.getByTestId('audit-key').getAttribute('title')).toContain(officerKeyId);
+    expect(await row.getByTestId('audit-action-name').innerText()).toBe('Create API key');
+    expect(await row.getByTestId('audit-route').innerText()).toBe('POST /v1/api-keys');
+    expect(await row.innerText()).toContain('Administrator');
+    expect(await row.innerText()).toContain('201');
+    // Newest first: the officer's action is the last one done, so it is the first row.
+    expect(await page.locator('.ant-table-row').first().getAttribute('data-row-key')).toBe(await row.getAttribute('data-row-key'));
+    await browser.screenshot('roles-auditor-audit');
+
+    // Choosing the key's name shows only its actions; a key id that cannot be one is refused before asking.
+    await row.getByTestId('audit-key').click();
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: UI_TIMEOUT_MS }).toBe(`#/audit?key_id=${officerKeyId}`);
+    await expect.poll(() => page.locator('.ant-table-row').count(), { timeout: UI_TIMEOUT_MS }).toBe(1);
+    expect(await page.getByLabel('Key id').inputValue()).toBe(officerKeyId);
+    await page.getByLabel('Key id').fill('not-a-key');
+    await page.getByLabel('Route starts with').fill('/v1/api-keys');
+    await page.getByTestId('audit-apply').click();
+    await page.getByText('A key id is 16 hexadecimal digits (0–9, a–f).').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.evaluate(() => location.hash)).toBe(`#/audit?key_id=${officerKeyId}`);
+
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/audit?route=%2Fv1%2Fapi-keys`);
+      await page.reload();
+      await page.getByRole('heading', { name: '审计记录' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await row.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await row.getByTestId('audit-key').innerText()).toBe('security officer');
+      expect(await row.getByTestId('audit-action-name').innerText()).toBe('创建 API 密钥');
+      expect(await row.getByTestId('audit-route').innerText()).toBe('POST /v1/api-keys');
+      expect(await row.innerText()).toContain('管理员');
+      expect(await page.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: '审计记录' }).count()).toBe(1);
+      // Filtered by route: every row is an API key action.
+      const routes = await page.getByTestId('audit-route').allInnerTexts();
+      expect(routes.length).toBeGreaterThan(0);
+      expect(routes.every((text) => / \/v1\/api-keys/.test(text))).toBe(true);
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
     expect(refused).toEqual([]);
     expect(browser.takeErrors()).toEqual([]);
     await signOut();

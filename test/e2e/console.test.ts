@@ -75,6 +75,8 @@ describeWithChromium('web console', (chromiumPath) => {
     const accounts = await api.get('/v1/accounts?code=820&limit=1');
     const payments = await api.get('/v1/payments?limit=1');
     const vouchers = await api.get('/v1/scf/programs/prog-jianghe-2026/vouchers?limit=1');
+    // An admin action, so that the audit trail has a row to draw.
+    expect((await api.post('/v1/api-keys', { name: 'page walk auditor', role: 'auditor' })).status).toBe(201);
     const pages: [string, string][] = [
       ['/', '[data-testid="chart-value"] canvas'],
       ['/ledger', '.ant-table-row'],
@@ -87,6 +89,7 @@ describeWithChromium('web console', (chromiumPath) => {
       [`/scf/vouchers/${vouchers.body.data[0].id}`, '[data-testid="piece"]'],
       ['/scf/proof', '.ant-upload-drag'],
       ['/journal', '[data-testid="journal-head-seq"]'],
+      ['/audit', '.ant-table-row'],
       ['/risk', '.ant-table, [data-testid="feature-missing"]'],
       ['/risk/rules', '.ant-table, [data-testid="feature-missing"]'],
       ['/risk/lists', '.ant-tabs, [data-testid="feature-missing"]'],

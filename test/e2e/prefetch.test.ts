@@ -37,6 +37,7 @@ describe('console early requests', () => {
     ]);
     expect(prefetchPaths('/payments/new')).toEqual(['/v1/ledgers', '/v1/accounts?code=820&limit=100', '/v1/parties?limit=100']);
     expect(prefetchPaths('/payments/u-1')).toEqual(['/v1/payments/u-1', '/v1/payments/u-1/track']);
+    expect(prefetchPaths('/audit')).toEqual([withQuery('/v1/audit-events', { key_id: undefined, route: undefined, order: 'desc', limit: 50 })]);
     expect(prefetchPaths('/no-such-page')).toEqual([]);
   });
 

@@ -42,7 +42,7 @@ const accessOf = (role: Role): Access => ({ role, permissions: new Set(PERMISSIO
 const MENU = [
   { key: '/' }, { key: '/ledger' }, { key: '/payments' },
   { key: 'scf', children: [{ key: '/scf' }, { key: '/scf/proof' }] },
-  { key: '/journal' },
+  { key: '/journal' }, { key: '/audit' },
   { key: 'risk', children: [{ key: '/risk' }, { key: '/risk/rules' }, { key: '/risk/lists' }, { key: '/risk/cases' }] },
 ];
 const menuKeys = (access: Access | null) => allowedMenu(MENU, access).flatMap((item) => (item.children ? item.children.map((child) => child.key) : [item.key]));
@@ -129,13 +129,20 @@ describe('what the console shows each key', () => {
 
   it('shows an auditor every page but decisions and the payment form, and lets it verify but change nothing', () => {
     const auditor = accessOf('auditor');
-    expect(menuKeys(auditor)).toEqual(['/', '/ledger', '/payments', '/scf', '/scf/proof', '/journal', '/risk/rules', '/risk/lists', '/risk/cases']);
+    expect(menuKeys(auditor)).toEqual(['/', '/ledger', '/payments', '/scf', '/scf/proof', '/journal', '/audit', '/risk/rules', '/risk/lists', '/risk/cases']);
     expect(mayOpen(auditor, 'decisions')).toBe(false);
     expect(mayOpen(auditor, 'newPayment')).toBe(false);
     expect(mayOpen(auditor, 'caseDetail')).toBe(true);
     expect(mayAct(auditor, ACTIONS.verifyJournal)).toBe(true);
     const refused = (['sendPayment', 'promoteRuleset', 'createRuleset', 'addListEntry', 'moveCase', 'signCheckpoint'] as const).filter((name) => mayAct(auditor, ACTIONS[name]) !== false);
     expect(refused).toEqual([]);
+  });
+
+  it('offers the audit trail to the roles that may verify, and not to an analyst or a participant', () => {
+    // GET /v1/audit-events needs `verify`; the first-request check above holds the table to the server.
+    expect(PAGE_REQUESTS.audit).toEqual({ read: '/v1/audit-events', permission: 'verify' });
+    expect((['admin', 'operator', 'analyst', 'auditor', 'participant'] as const).map((role) => mayOpenPath(accessOf(role), '/audit'))).toEqual([true, true, false, true, false]);
+    expect(menuKeys(accessOf('analyst'))).not.toContain('/audit');
   });
 
   it('shows an admin everything, and while a key\'s access is unknown only what every role may read', () => {

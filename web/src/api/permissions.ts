@@ -49,6 +49,7 @@ export const PAGE_REQUESTS: Readonly<Record<PageName, PageRequest>> = {
   voucher: { read: '/v1/scf/vouchers/{voucher_id}', permission: 'read' },
   proof: { action: 'verifyProof', permission: 'read' },
   journal: { read: '/v1/journal/head', permission: 'read' },
+  audit: { read: '/v1/audit-events', permission: 'verify' },
   decisions: { read: '/v1/risk/decisions', permission: 'risk' },
   rules: { read: '/v1/risk/rulesets', permission: 'oversee' },
   lists: { read: '/v1/risk/lists/entries', permission: 'oversee' },

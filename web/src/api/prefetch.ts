@@ -30,6 +30,7 @@ const ROUTES: readonly { readonly pattern: RegExp; readonly paths: Paths }[] = [
   { pattern: /^\/payments\/[^/]+$/, paths: (segments) => [`/v1/payments/${id(segments, 1)}`, `/v1/payments/${id(segments, 1)}/track`] },
   { pattern: /^\/scf\/?$/, paths: () => ['/v1/ledgers', '/v1/scf/programs?limit=100'] },
   { pattern: /^\/journal\/?$/, paths: () => ['/v1/journal/head', '/v1/journal/keys'] },
+  { pattern: /^\/audit\/?$/, paths: () => ['/v1/audit-events?order=desc&limit=50'] },
 ];
 
 /** A started answer older than this is not used: the page asks again for a fresh one. */

@@ -1,7 +1,7 @@
 import { Suspense, lazy, useEffect, useMemo, type ComponentType, type LazyExoticComponent } from 'react';
 import { Button, Layout, Menu, Space, Typography } from 'antd';
 import {
-  AlertOutlined, ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, LogoutOutlined, SafetyCertificateOutlined, SwapOutlined,
+  AlertOutlined, ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FileSearchOutlined, LogoutOutlined, SafetyCertificateOutlined, SwapOutlined,
 } from '@ant-design/icons';
 import { allowedMenu, mayOpen, mayOpenPath } from '../api/permissions.ts';
 import { signOut } from '../api/session.ts';
@@ -27,6 +27,7 @@ const MENU: readonly { key: string; label: MessageKey; icon?: ComponentType; chi
   { key: '/payments', label: 'nav.payments', icon: SwapOutlined },
   { key: 'scf', label: 'nav.scf', icon: ApartmentOutlined, children: [{ key: '/scf', label: 'nav.scfPrograms' }, { key: '/scf/proof', label: 'nav.scfProof' }] },
   { key: '/journal', label: 'nav.journal', icon: SafetyCertificateOutlined },
+  { key: '/audit', label: 'nav.audit', icon: FileSearchOutlined },
   {
     key: 'risk', label: 'nav.risk', icon: AlertOutlined,
     children: [{ key: '/risk', label: 'nav.riskDecisions' }, { key: '/risk/rules', label: 'nav.riskRules' }, { key: '/risk/lists', label: 'nav.riskLists' }, { key: '/risk/cases', label: 'nav.riskCases' }],

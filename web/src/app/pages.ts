@@ -29,6 +29,7 @@ export const PAGE_LOADERS = {
   voucher: () => import('../pages/scf/VoucherDetail.tsx'),
   proof: () => import('../pages/scf/ProofCheck.tsx'),
   journal: () => import('../pages/journal/Journal.tsx'),
+  audit: () => import('../pages/audit/AuditTrail.tsx'),
   decisions: () => import('../pages/risk/Decisions.tsx'),
   rules: () => import('../pages/risk/Rules.tsx'),
   lists: () => import('../pages/risk/Lists.tsx'),

@@ -4,7 +4,7 @@
  */
 export type PageName =
   | 'dashboard' | 'accounts' | 'account' | 'transfer' | 'payments' | 'newPayment' | 'payment'
-  | 'programs' | 'program' | 'voucher' | 'proof' | 'journal'
+  | 'programs' | 'program' | 'voucher' | 'proof' | 'journal' | 'audit'
   | 'decisions' | 'rules' | 'lists' | 'cases' | 'caseDetail';
 
 /**
@@ -27,6 +27,7 @@ const ROUTES: readonly { pattern: RegExp; page: PageName; menu: string }[] = [
   { pattern: /^\/scf\/vouchers\/[^/]+$/, page: 'voucher', menu: '/scf' },
   { pattern: /^\/scf\/proof$/, page: 'proof', menu: '/scf/proof' },
   { pattern: /^\/journal\/?$/, page: 'journal', menu: '/journal' },
+  { pattern: /^\/audit\/?$/, page: 'audit', menu: '/audit' },
   { pattern: /^\/risk\/?$/, page: 'decisions', menu: '/risk' },
   { pattern: /^\/risk\/rules$/, page: 'rules', menu: '/risk/rules' },
   { pattern: /^\/risk\/lists$/, page: 'lists', menu: '/risk/lists' },

@@ -1,4 +1,5 @@
 import { enUSAlerts } from './en-US.alerts.ts';
+import { enUSAudit } from './en-US.audit.ts';
 import { enUSCodes } from './en-US.codes.ts';
 import { enUSProblems } from './en-US.problems.ts';
 
@@ -14,6 +15,8 @@ export const enUS = {
   ...enUSProblems,
   // Case titles and alert reasons the console words itself, for the kinds of alert it knows.
   ...enUSAlerts,
+  // The audit trail page: filters, columns and short names of the common actions.
+  ...enUSAudit,
 
   'app.name': 'Sluice console',
   'app.skipToContent': 'Skip to content',
@@ -41,6 +44,7 @@ export const enUS = {
   'nav.scfPrograms': 'Programs',
   'nav.scfProof': 'Verify a proof',
   'nav.journal': 'Journal',
+  'nav.audit': 'Audit trail',
   'nav.risk': 'Risk',
   'nav.riskDecisions': 'Decisions',
   'nav.riskRules': 'Rules',

@@ -1,5 +1,6 @@
 import type { MessageKey } from './en-US.ts';
 import { zhCNAlerts } from './zh-CN.alerts.ts';
+import { zhCNAudit } from './zh-CN.audit.ts';
 import { zhCNCodes } from './zh-CN.codes.ts';
 import { zhCNProblems } from './zh-CN.problems.ts';
 
@@ -11,6 +12,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   ...zhCNCodes,
   ...zhCNProblems,
   ...zhCNAlerts,
+  ...zhCNAudit,
 
   'app.name': 'Sluice 控制台',
   'app.skipToContent': '跳到正文',
@@ -37,6 +39,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'nav.scfPrograms': '融资项目',
   'nav.scfProof': '验证证明文件',
   'nav.journal': '日志',
+  'nav.audit': '审计记录',
   'nav.risk': '风控',
   'nav.riskDecisions': '决策',
   'nav.riskRules': '规则',
