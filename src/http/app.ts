@@ -114,9 +114,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // A path no route serves never needs its body: refusing it before the body is read keeps anyone,
   // without a key and outside every rate limit, from making the server parse megabytes of JSON.
   // Only GET and HEAD go on to the not-found handler, which may answer them with the console.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.is404 || request.method === 'GET' || request.method === 'HEAD') return;
-    return reply.status(404).type(PROBLEM_CONTENT_TYPE).send(routeNotFound(request.method, request.url));
+  // A callback hook: every request passes through it, and an async one would cost each a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404 || request.method === 'GET' || request.method === 'HEAD') return done();
+    // Answering from a callback hook ends the chain; done is not called.
+    void reply.status(404).type(PROBLEM_CONTENT_TYPE).send(routeNotFound(request.method, request.url));
   });
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? LIMITS.rateLimitMax,
