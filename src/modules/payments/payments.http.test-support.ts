@@ -1,9 +1,12 @@
 /**
  * Set-up of the payments HTTP tests, done through the API itself: ledgers, parties, participants
  * with their currencies and charges, the FX desk's rates and liquidity, and funded customers. Also
- * a writer of small, schema-valid pain.001.001.09 files for the import tests.
+ * a writer of small, schema-valid pain.001.001.09 files for the import tests, and a webhook
+ * receiver on loopback for the notification tests.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startApi, uuid, type Api } from '../../../test/http/harness.ts';
 import type { Database } from '../../db/index.ts';
 
@@ -126,5 +129,44 @@ export function importTools(api: () => Api) {
     send: (file: string, key?: string) => api().call('POST', '/v1/payments/import', undefined, { key, raw: file, headers: { 'content-type': 'application/xml' } }),
     recorded: async () => (await api().platform.db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM payments'))?.n,
     participantKey: async (partyId: string) => (await api().ok('POST', '/v1/api-keys', { name: `key ${partyId}`, role: 'participant', party_ids: [partyId] }, 201)).key as string,
+  };
+}
+
+/** A cross-border payment of 100.00 CNY to a new USD customer, through the API. */
+export async function payAcrossBorder(api: Api, network: Network): Promise<{ id: string; uetr: string }> {
+  const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.us, 'USD')];
+  return api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'CNY' }, 201);
+}
+
+export interface ReceivedDelivery {
+  readonly path: string;
+  readonly body: string;
+  /** The signature header (SIGNATURE_HEADER) as sent. */
+  readonly signature: string;
+  readonly eventId: string;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1 that keeps every delivery it accepts. `status` decides each answer
+ * (204 by default); a delivery answered otherwise is not kept, as the sender must try it again.
+ */
+export async function startWebhookReceiver(signatureHeader: string, status: () => number = () => 204) {
+  const received: ReceivedDelivery[] = [];
+  const server = createServer((request: IncomingMessage, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      const code = status();
+      if (code >= 200 && code < 300) {
+        received.push({ path: request.url ?? '', body, signature: String(request.headers[signatureHeader]), eventId: String(request.headers['sluice-event-id']) });
+      }
+      response.writeHead(code).end(code >= 300 ? 'try later' : undefined);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,6 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,7 +6,7 @@ import { describeEachDialect } from '../../../test/support/databases.ts';
 import { startApi, uuid, type Api } from '../../../test/http/harness.ts';
 import { exportDump, importDump, migrate, type Database } from '../../db/index.ts';
 import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
-import { setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { payAcrossBorder, setUpNetwork, startWebhookReceiver, type Network, type ReceivedDelivery } from './payments.http.test-support.ts';
 import { paymentProblem } from './payments.routes.ts';
 import { createWebhookSecrets, WebhookSecretError } from './payments.webhook-secrets.ts';
 import { createWebhooks, SIGNATURE_HEADER, signBody } from './payments.webhooks.ts';
@@ -23,12 +21,6 @@ import { createWebhooks, SIGNATURE_HEADER, signBody } from './payments.webhooks.
 const PLATFORM_KEY_SECRET = 'sluice-development-key-secret-not-for-production';
 const WRONG_KEY_SECRET = 'not-the-key-secret-these-were-sealed-with';
 
-interface Received {
-  readonly path: string;
-  readonly body: string;
-  readonly signature: string;
-}
-
 /** Flips one bit of the sealed box's ciphertext, keeping the JSON and its base64 well formed. */
 function tamper(sealed: string): string {
   const box = JSON.parse(sealed) as { ciphertext: string };
@@ -41,38 +33,27 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
   let api: Api;
   let db: Database;
   let network: Network;
-  let server: Server;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let base: string;
-  const received: Received[] = [];
+  let received: ReceivedDelivery[];
 
   beforeAll(async () => {
     api = await startApi(open, { webhookAllowedNetworks: ['127.0.0.1'] });
     db = api.platform.db;
     network = await setUpNetwork(api);
-    server = createServer((request: IncomingMessage, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        received.push({ path: request.url ?? '', body, signature: String(request.headers[SIGNATURE_HEADER]) });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    receiver = await startWebhookReceiver(SIGNATURE_HEADER);
+    ({ base, received } = receiver);
   });
   afterAll(async () => {
     await api?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await receiver?.close();
   });
 
-  const pay = async () => {
-    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.us, 'USD')];
-    return api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'CNY' }, 201);
-  };
+  const pay = () => payAcrossBorder(api, network);
   const stored = async (id: string) => (await db.get<{ secret: string | null; sealed_secret: string | null }>('SELECT secret, sealed_secret FROM payment_webhooks WHERE id = ?', [id]))!;
   const at = (path: string) => received.filter((entry) => entry.path === path);
   /** Every signature is the secret's HMAC over its timestamp and the body, and no other secret's. */
-  const expectSignedWith = (entries: readonly Received[], secret: string) => {
+  const expectSignedWith = (entries: readonly ReceivedDelivery[], secret: string) => {
     expect(entries.length).toBeGreaterThan(0);
     for (const entry of entries) {
       const [, timestamp] = /^t=(\d+),v1=[0-9a-f]{64}$/.exec(entry.signature)!;

@@ -1,10 +1,8 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, startApi, uuid, type Api } from '../../../test/http/harness.ts';
 import { WEBHOOK_LIMITS } from './payments.limits.ts';
-import { setUpNetwork, type Network } from './payments.http.test-support.ts';
+import { payAcrossBorder, setUpNetwork, startWebhookReceiver, type Network, type ReceivedDelivery } from './payments.http.test-support.ts';
 import { backoffMs, REMOVED_WEBHOOK_ERROR, SIGNATURE_HEADER, signBody } from './payments.webhooks.ts';
 
 /**
@@ -13,18 +11,12 @@ import { backoffMs, REMOVED_WEBHOOK_ERROR, SIGNATURE_HEADER, signBody } from './
  * against the subscription's secret, failures are retried with exponential backoff up to the named
  * maximum and logged attempt by attempt, and a client without webhooks polls the same events.
  */
-interface Received {
-  readonly body: string;
-  readonly signature: string;
-  readonly eventId: string;
-}
-
 describeEachDialect('payment notifications', ({ open }) => {
   let api: Api;
   let network: Network;
-  let server: Server;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let url: string;
-  const received: Received[] = [];
+  let received: ReceivedDelivery[];
   /** How many of the next requests the receiver answers with 500. */
   let failNext = 0;
 
@@ -33,31 +25,16 @@ describeEachDialect('payment notifications', ({ open }) => {
     // development, which is not switched on here).
     api = await startApi(open, { webhookAllowedNetworks: ['127.0.0.1'] });
     network = await setUpNetwork(api);
-    server = createServer((request: IncomingMessage, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        if (failNext > 0) {
-          failNext -= 1;
-          response.writeHead(500).end('try later');
-          return;
-        }
-        received.push({ body, signature: String(request.headers[SIGNATURE_HEADER]), eventId: String(request.headers['sluice-event-id']) });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    receiver = await startWebhookReceiver(SIGNATURE_HEADER, () => (failNext > 0 ? (failNext -= 1, 500) : 204));
+    received = receiver.received;
+    url = `${receiver.base}/hooks`;
   });
   afterAll(async () => {
     await api?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await receiver?.close();
   });
 
-  const pay = async () => {
-    const [from, to] = [await network.customer(network.banks.cn, 'CNY', 100_000n), await network.customer(network.banks.us, 'USD')];
-    return api.ok('POST', '/v1/payments', { id: uuid(), debtor_account: from.id, creditor_account: to.id, amount: '10000', currency: 'CNY' }, 201);
-  };
+  const pay = () => payAcrossBorder(api, network);
 
   it('delivers every status change, signed over the timestamp and the body', async () => {
     const secret = 'whsec_test_0123456789abcdef';
