@@ -2,14 +2,48 @@
  * The console as keys of other roles than admin see it, in a real browser: a participant (a bank
  * that sees only its own parties) and an auditor (read and verify) are shown only the pages their
  * role may use, a page opened by its address that the role may not use says so instead of showing
- * the server's 403, in either language, and the actions the role may not take are disabled.
+ * the server's 403, in either language, and the actions the role may not take are disabled. A payment
+ * page names the key that submitted the payment and the key behind each status change, linked to
+ * the audit trail for a key that may read it.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
-import { killAllSluice, sluiceClient, startSluice, type SluiceProcess } from '../support/server-process.ts';
+import { killAllSluice, sluiceClient, startSluice, type Client, type SluiceProcess } from '../support/server-process.ts';
 import { buildConsole, launchBrowser, type Browser } from './browser.ts';
 
 const UI_TIMEOUT_MS = 30_000;
+
+/** Answers `expected`, or the test stops with what the server said instead. */
+async function ok(client: Client, method: string, path: string, body: unknown, expected = 200): Promise<any> {
+  const answer = await client.request(method, path, body);
+  expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body)}`).toBe(expected);
+  return answer.body;
+}
+
+/**
+ * A small CNY payment network, set up through the API by an admin key: two banks with their
+ * settlement accounts funded, and a funded customer of each. Returns the customers' accounts.
+ */
+async function setUpPayments(admin: Client): Promise<{ debtor: string; creditor: string }> {
+  await ok(admin, 'POST', '/v1/ledgers', { id: 1, asset_code: 'CNY', name: 'CNY' }, 201);
+  const source = randomUUID();
+  await ok(admin, 'POST', '/v1/accounts', { id: source, ledger: 1, code: 1 }, 201);
+  const fund = (account: string) => ok(admin, 'POST', '/v1/transfers', { id: randomUUID(), debit_account_id: source, credit_account_id: account, amount: '100000000', ledger: 1, code: 1 }, 201);
+  const accounts: string[] = [];
+  for (const [bic, party] of [['HXCBCNSHXXX', 'bank-hxcb'], ['FNBKCNSHXXX', 'bank-fnbk']] as const) {
+    await ok(admin, 'POST', '/v1/parties', { id: party, name: `Bank ${bic}`, kind: 'bank', jurisdiction: 'CN' }, 201);
+    await ok(admin, 'POST', '/v1/payments/participants', { bic, party_id: party }, 201);
+    const terms = await ok(admin, 'PUT', `/v1/payments/participants/${bic}/currencies/CNY`, { fee_fixed: '100', fee_bps: 10 });
+    await fund(terms.settlement_account_id as string);
+    const customer = `cust-${party}`;
+    await ok(admin, 'POST', '/v1/parties', { id: customer, name: `Customer of ${bic}`, kind: 'individual', jurisdiction: 'CN' }, 201);
+    const account = await ok(admin, 'POST', '/v1/payments/accounts', { bic, party_id: customer, currency: 'CNY' }, 201);
+    await fund(account.account_id as string);
+    accounts.push(account.account_id as string);
+  }
+  return { debtor: accounts[0]!, creditor: accounts[1]! };
+}
 
 describeWithChromium('web console for keys of each role', (chromiumPath) => {
   let server: SluiceProcess;
@@ -20,6 +54,10 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
   const refused: string[] = [];
   let officerKeyId = '';
   let createdKeyId = '';
+  /** A payment the officer's key made over the API, and one a key of the debtor's bank made. */
+  let officerPayment = '';
+  let bankPayment = '';
+  let bankKey = { id: '', key: '' };
 
   beforeAll(async () => {
     await buildConsole();
@@ -31,6 +69,11 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     expect([participant.status, auditor.status]).toEqual([201, 201]);
     keys.participant = participant.body.key as string;
     keys.auditor = auditor.body.key as string;
+    // Set up before the officer acts, so that the officer's action stays the newest in the trail.
+    const { debtor, creditor } = await setUpPayments(admin);
+    const bank = await admin.post('/v1/api-keys', { name: 'hxcb payments', role: 'participant', party_ids: ['bank-hxcb'] });
+    expect(bank.status).toBe(201);
+    bankKey = { id: bank.body.id as string, key: bank.body.key as string };
     // An admin action for the auditor to find in the trail: a second admin key creates a key.
     const officer = await admin.post('/v1/api-keys', { name: 'security officer', role: 'admin' });
     expect(officer.status).toBe(201);
@@ -38,6 +81,12 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     const created = await sluiceClient(server.url, officer.body.key as string).post('/v1/api-keys', { name: 'nightly export', role: 'analyst' });
     expect(created.status).toBe(201);
     createdKeyId = created.body.id as string;
+    // Payments are not control-plane actions: the trail does not record them.
+    const pay = (client: Client) => ok(client, 'POST', '/v1/payments', { id: randomUUID(), amount: '10000', currency: 'CNY', debtor_account: debtor, creditor_account: creditor }, 201);
+    const paidByOfficer = await pay(sluiceClient(server.url, officer.body.key as string));
+    expect(paidByOfficer).toMatchObject({ status: 'ACCC', submitted_by: officerKeyId });
+    officerPayment = paidByOfficer.uetr as string;
+    bankPayment = (await pay(sluiceClient(server.url, bankKey.key))).uetr as string;
     browser = await launchBrowser(chromiumPath, { keepResults: true });
     browser.page.on('request', (request) => {
       if (request.url().includes('/v1/api-keys/current')) identityRequests.push(request.url());
@@ -230,6 +279,69 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
       await page.evaluate(() => localStorage.removeItem('sluice.locale'));
       await page.reload();
     }
+    expect(refused).toEqual([]);
+    expect(browser.takeErrors()).toEqual([]);
+    await signOut();
+  });
+
+  it('shows an auditor which key submitted a payment and caused each status change, linked to the audit trail filtered by that key', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    await signInWith(keys.auditor);
+    await page.goto(`${server.url}/#/payments/${officerPayment}`);
+    const submittedBy = page.getByTestId('payment-submitted-by');
+    await submittedBy.waitFor({ timeout: UI_TIMEOUT_MS });
+    // The id shown short, the whole id on hover and copied by the copy button, the link to its actions.
+    expect(await submittedBy.innerText()).toBe(`${officerKeyId.slice(0, 8)}…`);
+    expect(await submittedBy.getAttribute('href')).toBe(`#/audit?key_id=${officerKeyId}`);
+    expect(await submittedBy.locator('[title]').getAttribute('title')).toContain(officerKeyId);
+    expect(await page.locator('.ant-descriptions-item', { has: submittedBy }).innerText()).toContain('Submitted by');
+    // Each status change of the submission was the officer's request.
+    const eventKeys = page.getByTestId('tracker-event-key');
+    await expect.poll(() => eventKeys.count(), { timeout: UI_TIMEOUT_MS }).toBe(4);
+    expect(await page.getByTestId('tracker-event').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining('by key')]));
+    for (const link of await eventKeys.all()) expect(await link.getAttribute('href')).toBe(`#/audit?key_id=${officerKeyId}`);
+    await browser.screenshot('roles-auditor-payment-keys');
+
+    await submittedBy.click();
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: UI_TIMEOUT_MS }).toBe(`#/audit?key_id=${officerKeyId}`);
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.getByLabel('Key id').inputValue()).toBe(officerKeyId);
+    await expect.poll(() => page.locator('.ant-table-row').count(), { timeout: UI_TIMEOUT_MS }).toBe(1);
+    expect(await page.locator('.ant-table-row').getByTestId('audit-key').innerText()).toBe('security officer');
+
+    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+    try {
+      await page.goto(`${server.url}/#/payments/${officerPayment}`);
+      await page.reload();
+      await submittedBy.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await page.locator('.ant-descriptions-item', { has: submittedBy }).innerText()).toContain('提交密钥');
+      await expect.poll(() => eventKeys.count(), { timeout: UI_TIMEOUT_MS }).toBe(4);
+      expect(await page.getByTestId('tracker-event').first().innerText()).toContain('操作密钥');
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+      await page.reload();
+    }
+    expect(refused).toEqual([]);
+    expect(browser.takeErrors()).toEqual([]);
+    await signOut();
+  });
+
+  it('shows a participant key its own key id on its payment, without a link to the audit trail it may not read, and no other key\'s', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    await signInWith(bankKey.key);
+    await page.goto(`${server.url}/#/payments/${bankPayment}`);
+    const submittedBy = page.getByTestId('payment-submitted-by');
+    await submittedBy.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await submittedBy.innerText()).toBe(`${bankKey.id.slice(0, 8)}…`);
+    expect(await submittedBy.evaluate((element) => element.tagName)).toBe('SPAN');
+    await expect.poll(() => page.getByTestId('tracker-event-key').count(), { timeout: UI_TIMEOUT_MS }).toBe(4);
+    expect(await page.locator('a[href^="#/audit"]').count()).toBe(0);
+    // The officer's payment, between the same banks: the server names no other key, so the page shows none.
+    await page.goto(`${server.url}/#/payments/${officerPayment}`);
+    await expect.poll(() => page.getByTestId('tracker-event').count(), { timeout: UI_TIMEOUT_MS }).toBe(4);
+    expect(await submittedBy.count()).toBe(0);
+    expect(await page.getByTestId('tracker-event-key').count()).toBe(0);
+    expect(await page.getByText('Submitted by').count()).toBe(0);
     expect(refused).toEqual([]);
     expect(browser.takeErrors()).toEqual([]);
     await signOut();

@@ -104,6 +104,12 @@ export interface Payment {
   readonly purpose: string | null;
   readonly received_at: string;
   readonly acceptance_deadline: string | null;
+  /**
+   * The id of the API key that submitted the payment (GET /v1/api-keys lists it); null when the
+   * platform made it itself, when it was made before keys were recorded, or, to a participant key,
+   * when another key submitted it. Absent from servers that predate it.
+   */
+  readonly submitted_by?: string | null;
 }
 
 export interface Hop {
@@ -124,6 +130,8 @@ export interface PaymentEvent {
   readonly status: string;
   readonly reason_code: string | null;
   readonly at: string;
+  /** The id of the API key whose request caused the change; null (or absent) as for `Payment.submitted_by`. */
+  readonly key_id?: string | null;
 }
 
 export interface Tracking {

@@ -7,9 +7,9 @@ import { shortId } from '../lib/format.ts';
  * `copyable` it gets a copy button too; tables leave that out, since a button per cell makes long
  * tables slow to draw, and the page the link opens shows the id in full.
  */
-export function IdLink({ id, to, testId, copyable = false }: { readonly id: string | null | undefined; readonly to?: string | undefined; readonly testId?: string; readonly copyable?: boolean }) {
+export function IdLink({ id, to, testId, copyable = false, linkTitle }: { readonly id: string | null | undefined; readonly to?: string | undefined; readonly testId?: string; readonly copyable?: boolean; /** What hovering the link says, in place of the bare id. */ readonly linkTitle?: string }) {
   if (!id) return <span>—</span>;
-  const text = <span className="mono" title={id}>{shortId(id)}</span>;
+  const text = <span className="mono" title={linkTitle ?? id}>{shortId(id)}</span>;
   const shown = to ? <a href={href(to)} data-testid={testId}>{text}</a> : <span data-testid={testId}>{text}</span>;
   return copyable ? <Typography.Text copyable={{ text: id }}>{shown}</Typography.Text> : shown;
 }
@@ -20,3 +20,5 @@ export const paymentPath = (uetr: string) => `/payments/${segment(uetr)}`;
 export const voucherPath = (id: string) => `/scf/vouchers/${segment(id)}`;
 export const programPath = (id: string) => `/scf/programs/${segment(id)}`;
 export const casePath = (id: string) => `/risk/cases/${segment(id)}`;
+/** The audit trail filtered to one API key's actions. */
+export const auditKeyPath = (keyId: string) => `/audit?${new URLSearchParams({ key_id: keyId }).toString()}`;

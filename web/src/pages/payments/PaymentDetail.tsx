@@ -6,6 +6,7 @@ import type { Hop, Payment, Tracking } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
 import { IdLink, accountPath } from '../../components/Ids.tsx';
+import { KeyId } from '../../components/KeyId.tsx';
 import { MaybeMoney, Money } from '../../components/Money.tsx';
 import { ErrorState, Loadable, Loading } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
@@ -123,6 +124,8 @@ function Summary({ payment, status, onChanged }: { readonly payment: Payment; re
           { label: t('payments.chargeBearer'), children: nameOf(t, 'bearer', payment.charge_bearer) },
           { label: t('payments.settlement'), children: nameOf(t, 'settlement', payment.settlement) },
           { label: t('payments.received'), children: formatInstant(payment.received_at, locale) },
+          // The key that submitted it; none shown when the platform did, or (to a participant) another key.
+          ...(payment.submitted_by ? [{ label: t('payments.submittedBy'), children: <KeyId id={payment.submitted_by} testId="payment-submitted-by" /> }] : []),
         ]}
       />
     </Card>
@@ -175,7 +178,13 @@ function Tracker({ tracking }: { readonly tracking: Tracking }) {
           items={tracking.events.map((event) => ({
             key: event.seq,
             color: event.status === 'RJCT' ? 'red' : event.status === 'ACCC' ? 'green' : 'blue',
-            content: <span data-testid="tracker-event"><StatusTag kind="payment" status={event.status} /> {formatTimeOfDay(event.at, locale)} {event.reason_code ?? ''}</span>,
+            content: (
+              <span data-testid="tracker-event">
+                <StatusTag kind="payment" status={event.status} /> {formatTimeOfDay(event.at, locale)} {event.reason_code ?? ''}
+                {/* "by key", the id and its copy button stay on one line. */}
+                {event.key_id && <> <span style={{ whiteSpace: 'nowrap' }}><Typography.Text type="secondary">{t('payments.byKey')}</Typography.Text> <KeyId id={event.key_id} testId="tracker-event-key" /></span></>}
+              </span>
+            ),
           }))}
         />
       </Col>
