@@ -17,6 +17,7 @@ import { SCF_HELP, scfCommand } from './modules/scf/index.ts';
 import { SCREENING_HELP, screeningCommand } from './modules/screening/index.ts';
 import { paymentsCommand, PAYMENTS_HELP } from './modules/payments/index.ts';
 import { describeFailure } from './cli.failures.ts';
+import { AUDIT_HELP, auditCommand } from './cli.audit.ts';
 
 /** The `sluice` command line. Each command says what it does with --help. */
 const COMMON = `
@@ -48,6 +49,7 @@ Commands:
                       risk rules and block/allow lists on a running server (see sluice rules --help)
   scf ...             supply-chain finance on a running server (see sluice scf --help)
   screening ...       import watch lists, screen names on a running server (see sluice screening --help)
+  audit list          which API key did which control-plane action (see sluice audit --help)
   payments|statement ...
                       import and export ISO 20022 payments, statements (see sluice payments --help)
 
@@ -125,19 +127,20 @@ transaction, then verifies the journal. Example, SQLite to PostgreSQL:
 Runs the benchmarks in bench/, each beside its baseline measured in the same run.`,
 };
 
+/** Client commands of one resource each, run with their own options and help. */
+const CLIENT_COMMANDS: Readonly<Record<string, { help: string; run: (args: string[]) => Promise<number> }>> = {
+  scf: { help: SCF_HELP, run: scfCommand }, screening: { help: SCREENING_HELP, run: screeningCommand }, audit: { help: AUDIT_HELP, run: auditCommand },
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') return print(HELP.main as string);
   if (command === '--version' || command === 'version') return print(VERSION);
-  if (command === 'scf') {
-    if (rest.includes('--help')) return print(SCF_HELP);
-    if (rest.length === 0) return missingAction(command, SCF_HELP);
-    return scfCommand(rest);
-  }
-  if (command === 'screening') {
-    if (rest.includes('--help')) return print(SCREENING_HELP);
-    if (rest.length === 0) return missingAction(command, SCREENING_HELP);
-    return screeningCommand(rest);
+  const client = CLIENT_COMMANDS[command];
+  if (client) {
+    if (rest.includes('--help')) return print(client.help);
+    if (rest.length === 0) return missingAction(command, client.help);
+    return client.run(rest);
   }
   if (['ledgers', 'accounts', 'transfers', 'parties', 'cases', 'rules', 'lists'].includes(command)) {
     if (rest.includes('--help')) return print(API_HELP);
