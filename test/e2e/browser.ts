@@ -131,6 +131,22 @@ export function unlabelledControls(page: Page): Promise<string[]> {
 }
 
 /**
+ * Runs `steps` with the console in Chinese, opened at `url`, then puts it back in the browser's
+ * language (English) and reloads, since the tests after it do not reload the page themselves.
+ */
+export async function inChinese(page: Page, url: string, steps: () => Promise<void>): Promise<void> {
+  await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
+  try {
+    await page.goto(url);
+    await page.reload();
+    await steps();
+  } finally {
+    await page.evaluate(() => localStorage.removeItem('sluice.locale'));
+    await page.reload();
+  }
+}
+
+/**
  * Ids that more than one element of the page carries. A label's `for` and a control's
  * `aria-labelledby` find the first element with the id, so a second one is named by the wrong label.
  */

@@ -6,7 +6,7 @@
 import { expect, it, afterAll, beforeAll } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
 import { TEST_ADMIN_KEY, killAllSluice, sluiceClient, startSluice, type SluiceProcess } from '../support/server-process.ts';
-import { buildConsole, duplicateIds, launchBrowser, type Browser } from './browser.ts';
+import { buildConsole, duplicateIds, inChinese, launchBrowser, type Browser } from './browser.ts';
 
 const UI_TIMEOUT_MS = 30_000;
 /** Long enough for a page that polls every second to have asked several times. */
@@ -35,16 +35,8 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
    * Runs `steps` on the Lists page (or the page at `route`) with the console in Chinese, then puts
    * the console back in English and reloads, since the tests after it do not reload the page themselves.
    */
-  async function onChineseListsPage(page: Browser['page'], steps: () => Promise<void>, route = '/risk/lists'): Promise<void> {
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#${route}`);
-      await page.reload();
-      await steps();
-    } finally {
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+  function onChineseListsPage(page: Browser['page'], steps: () => Promise<void>, route = '/risk/lists'): Promise<void> {
+    return inChinese(page, `${server.url}/#${route}`, steps);
   }
 
   it('says there are no customer accounts on the payment form of an empty installation instead of loading forever', { timeout: 90_000 }, async () => {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
 import { killAllSluice, sluiceClient, startSluice, type Client, type SluiceProcess } from '../support/server-process.ts';
-import { buildConsole, launchBrowser, type Browser } from './browser.ts';
+import { buildConsole, inChinese, launchBrowser, type Browser } from './browser.ts';
 
 const UI_TIMEOUT_MS = 30_000;
 
@@ -157,18 +157,12 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     await page.goto(`${server.url}/#/risk/cases`);
     await forbidden.waitFor({ timeout: UI_TIMEOUT_MS });
 
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/risk/lists`);
-      await page.reload();
+    await inChinese(page, `${server.url}/#/risk/lists`, async () => {
       await forbidden.waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await forbidden.innerText()).toContain('您的密钥角色无法使用此页面');
       expect(await forbidden.innerText()).toContain('参与机构');
       expect(await page.getByTestId('key-identity').textContent()).toBe('roles bank desk · 参与机构');
-    } finally {
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+    });
 
     // Every page its menu offers opens without a request the server refuses (checked at the end).
     expect(await openEveryMenuPage()).toEqual(['Ledger', 'Payments', 'Programs', 'Verify a proof', 'Journal']);
@@ -260,10 +254,7 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     await page.getByText('A key id is 16 hexadecimal digits (0–9, a–f).').waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await page.evaluate(() => location.hash)).toBe(`#/audit?key_id=${officerKeyId}`);
 
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/audit?route=%2Fv1%2Fapi-keys`);
-      await page.reload();
+    await inChinese(page, `${server.url}/#/audit?route=%2Fv1%2Fapi-keys`, async () => {
       await page.getByRole('heading', { name: '审计记录' }).waitFor({ timeout: UI_TIMEOUT_MS });
       await row.waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await row.getByTestId('audit-key').innerText()).toBe('security officer');
@@ -275,10 +266,7 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
       const routes = await page.getByTestId('audit-route').allInnerTexts();
       expect(routes.length).toBeGreaterThan(0);
       expect(routes.every((text) => / \/v1\/api-keys/.test(text))).toBe(true);
-    } finally {
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+    });
     expect(refused).toEqual([]);
     expect(browser.takeErrors()).toEqual([]);
     await signOut();
@@ -309,18 +297,12 @@ describeWithChromium('web console for keys of each role', (chromiumPath) => {
     await expect.poll(() => page.locator('.ant-table-row').count(), { timeout: UI_TIMEOUT_MS }).toBe(1);
     expect(await page.locator('.ant-table-row').getByTestId('audit-key').innerText()).toBe('security officer');
 
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/payments/${officerPayment}`);
-      await page.reload();
+    await inChinese(page, `${server.url}/#/payments/${officerPayment}`, async () => {
       await submittedBy.waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await page.locator('.ant-descriptions-item', { has: submittedBy }).innerText()).toContain('提交密钥');
       await expect.poll(() => eventKeys.count(), { timeout: UI_TIMEOUT_MS }).toBe(4);
       expect(await page.getByTestId('tracker-event').first().innerText()).toContain('操作密钥');
-    } finally {
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+    });
     expect(refused).toEqual([]);
     expect(browser.takeErrors()).toEqual([]);
     await signOut();

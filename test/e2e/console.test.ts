@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
 import { TEST_ADMIN_KEY, killAllSluice, sluiceClient, startSluice, type Client, type SluiceProcess } from '../support/server-process.ts';
-import { RESULTS_DIR, antClassesWithoutStyles, buildConsole, launchBrowser, loadDemoInto, measureLoad, duplicateIds, unlabelledControls, type Browser, type PageLoad } from './browser.ts';
+import { RESULTS_DIR, antClassesWithoutStyles, buildConsole, inChinese, launchBrowser, loadDemoInto, measureLoad, duplicateIds, unlabelledControls, type Browser, type PageLoad } from './browser.ts';
 
 /** Long enough for a payment's legs to post on a busy machine; the tracker polls every second. */
 const TRACKER_TIMEOUT_MS = 30_000;
@@ -238,10 +238,7 @@ describeWithChromium('web console', (chromiumPath) => {
     const { page } = browser;
     const credited = await api.get('/v1/payments?status=ACCC&limit=1');
     const uetr = credited.body.data[0].uetr as string;
-    await page.evaluate(() => localStorage.setItem('sluice.locale', 'zh-CN'));
-    try {
-      await page.goto(`${server.url}/#/payments/${uetr}`);
-      await page.reload();
+    await inChinese(page, `${server.url}/#/payments/${uetr}`, async () => {
       await expect.poll(() => page.getByTestId('payment-status').textContent(), { timeout: UI_TIMEOUT_MS }).toBe('已入账 (ACCC)');
       expect(await page.getByTestId('tracker-event').first().textContent()).toContain('已接收 (RCVD)');
       expect(await page.getByTestId('tracker-hop').first().locator('.ant-tag').textContent()).toBe('已结算');
@@ -258,11 +255,7 @@ describeWithChromium('web console', (chromiumPath) => {
       await confirm.waitFor({ timeout: UI_TIMEOUT_MS });
       expect((await confirm.getByRole('button').allTextContents()).map((text) => text.replace(/\s/g, ''))).toEqual(['取消', '确定']);
       await confirm.getByRole('button').first().click();
-    } finally {
-      // Back to the browser's language (English) for the tests that follow.
-      await page.evaluate(() => localStorage.removeItem('sluice.locale'));
-      await page.reload();
-    }
+    });
   });
 
   it('starts a new draft from the live ruleset with all its rules, though the list of versions holds only summaries', { timeout: 120_000 }, async () => {
