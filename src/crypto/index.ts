@@ -46,6 +46,7 @@ export { consistencyProof, rootAt, verifyConsistency } from './merkle-consistenc
 export {
   SEAL_CIPHERS,
   deriveMasterKey,
+  deriveMasterKeyAsync,
   isKdfParams,
   openText,
   seal,

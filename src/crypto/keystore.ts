@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, scryptSync, type ScryptOptions } from 'node:crypto';
 import { err, ok, type Result } from '../kernel/index.ts';
 import { equalBytes, fromBase64, toBase64, utf8 } from './bytes.ts';
 
@@ -100,6 +100,27 @@ export function isKdfParams(kdf: unknown): kdf is KdfParams {
  * start); with it, the parameters stored in a sealed box are reused to open that box.
  */
 export function deriveMasterKey(secret: string | Uint8Array, kdf?: KdfParams): MasterKey {
+  const { secretBytes, params, options } = derivation(secret, kdf);
+  const key = scryptSync(secretBytes, fromBase64(params.salt) as Uint8Array, MASTER_KEY_BYTES, options);
+  return { kdf: params, key: new Uint8Array(key) };
+}
+
+/**
+ * deriveMasterKey on libuv's thread pool: for a server already answering requests, whose event loop
+ * the half second of scrypt would otherwise stop (the signing key ring is derived before it listens).
+ */
+export function deriveMasterKeyAsync(secret: string | Uint8Array, kdf?: KdfParams): Promise<MasterKey> {
+  const { secretBytes, params, options } = derivation(secret, kdf);
+  return new Promise((resolve, reject) => {
+    scrypt(secretBytes, fromBase64(params.salt) as Uint8Array, MASTER_KEY_BYTES, options, (error, key) => {
+      if (error) reject(error);
+      else resolve({ kdf: params, key: new Uint8Array(key) });
+    });
+  });
+}
+
+/** The checked secret, the parameters (a fresh salt without `kdf`) and scrypt's options for them. */
+function derivation(secret: string | Uint8Array, kdf?: KdfParams): { secretBytes: Uint8Array; params: KdfParams; options: ScryptOptions } {
   const secretBytes = typeof secret === 'string' ? utf8(secret) : secret;
   if (secretBytes.byteLength < MIN_SECRET_BYTES) throw new RangeError(`the key store secret needs at least ${MIN_SECRET_BYTES} bytes`);
   const params: KdfParams = kdf ?? {
@@ -110,13 +131,7 @@ export function deriveMasterKey(secret: string | Uint8Array, kdf?: KdfParams): M
     parallelization: SCRYPT_PARALLELIZATION,
   };
   if (!isKdfParams(params)) throw new RangeError('unsupported key derivation parameters');
-  const key = scryptSync(secretBytes, fromBase64(params.salt) as Uint8Array, MASTER_KEY_BYTES, {
-    N: params.cost,
-    r: params.blockSize,
-    p: params.parallelization,
-    maxmem: SCRYPT_MAX_MEMORY_BYTES,
-  });
-  return { kdf: params, key: new Uint8Array(key) };
+  return { secretBytes, params, options: { N: params.cost, r: params.blockSize, p: params.parallelization, maxmem: SCRYPT_MAX_MEMORY_BYTES } };
 }
 
 function subkey(masterKey: MasterKey, digest: 'sha256' | 'sm3', cipher: SealCipher, length: number): Buffer {

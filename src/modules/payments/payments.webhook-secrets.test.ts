@@ -103,8 +103,22 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
       expect(row.sealed_secret).not.toContain('before_sealing');
     }
     const secrets = createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET });
-    expect(secrets.signingSecret(await stored(id))).toEqual({ ok: true, value: secret });
+    expect(await secrets.signingSecret(await stored(id))).toEqual({ ok: true, value: secret });
     await api.ok('DELETE', `/v1/payments/webhooks/${id}`, undefined, 204);
+  });
+
+  it('derives the key of a sealed secret off the event loop, which keeps serving meanwhile', async () => {
+    const hook = await api.ok('POST', '/v1/payments/webhooks', { url: `${base}/off-the-loop`, secret: 'whsec_opened_without_stopping_the_loop' }, 201);
+    const row = await stored(hook.id);
+    // A process that has derived nothing yet: its first opening costs a scrypt of about half a second.
+    const fresh = createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET });
+    let ticked = false;
+    setTimeout(() => (ticked = true), 1);
+    const opened = fresh.signingSecret(row);
+    // Derived on the loop, the key would be ready before any timer ran, and the answer with it.
+    expect(await opened).toEqual({ ok: true, value: 'whsec_opened_without_stopping_the_loop' });
+    expect(ticked).toBe(true);
+    await api.ok('DELETE', `/v1/payments/webhooks/${hook.id}`, undefined, 204);
   });
 
   it('does not deliver with a sealed secret that was changed, and says why on the delivery', async () => {
@@ -133,7 +147,7 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
     await expect(wrong.seal('whsec_a_new_secret_0123456789')).rejects.toThrow(WebhookSecretError);
     await expect(wrong.sealStored()).rejects.toThrow(/cannot open the stored webhook signing secrets \(wrong_key_or_tampered\): is SLUICE_KEY_SECRET the one/);
     expect(await stored(plain)).toMatchObject({ secret: 'whsec_plain_under_the_wrong_key_0123', sealed_secret: null });
-    expect(wrong.signingSecret(await stored(hook.id))).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
+    expect(await wrong.signingSecret(await stored(hook.id))).toEqual({ ok: false, error: 'wrong_key_or_tampered' });
 
     // A dispatcher under the wrong key secret: the plain row still delivers, the sealed one does not.
     const reports: string[] = [];
@@ -152,7 +166,7 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
     expect(paymentProblem('webhook_secrets_unavailable')).toMatchObject({ status: 503, code: 'webhook_secrets_unavailable', message: expect.stringMatching(/key secret does not open/) });
     // Under the right key secret the plain row is sealed at last.
     expect(await api.platform.payments.webhooks.sealStoredSecrets()).toBe(1);
-    expect(createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET }).signingSecret(await stored(plain))).toEqual({ ok: true, value: 'whsec_plain_under_the_wrong_key_0123' });
+    expect(await createWebhookSecrets({ db, keySecret: PLATFORM_KEY_SECRET }).signingSecret(await stored(plain))).toEqual({ ok: true, value: 'whsec_plain_under_the_wrong_key_0123' });
     for (const id of [hook.id, plain]) await api.ok('DELETE', `/v1/payments/webhooks/${id}`, undefined, 204);
   });
 
@@ -168,7 +182,7 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
     for (const [id, secret] of plain) {
       const row = await stored(id);
       expect(row.secret).toBeNull();
-      expect(first.signingSecret(row)).toEqual({ ok: true, value: secret });
+      expect(await first.signingSecret(row)).toEqual({ ok: true, value: secret });
     }
   });
 
@@ -183,7 +197,7 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
       await expect(older.run("INSERT INTO payment_webhooks (id, url, secret, active, cursor, created_at, sealed_secret) VALUES ('w2', 'https://example.com/x', NULL, 1, 0, '2026-01-01T00:00:00.000Z', NULL)")).rejects.toThrow();
       const secrets = createWebhookSecrets({ db: older, keySecret: PLATFORM_KEY_SECRET });
       expect(await secrets.sealStored()).toBe(1);
-      expect(secrets.signingSecret((await older.get('SELECT secret, sealed_secret FROM payment_webhooks WHERE id = ?', ['w1']))!)).toEqual({ ok: true, value: 'whsec_written_by_an_earlier_version' });
+      expect(await secrets.signingSecret((await older.get('SELECT secret, sealed_secret FROM payment_webhooks WHERE id = ?', ['w1']))!)).toEqual({ ok: true, value: 'whsec_written_by_an_earlier_version' });
     } finally {
       await older.close();
     }

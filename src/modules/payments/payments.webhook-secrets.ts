@@ -1,4 +1,4 @@
-import { deriveMasterKey, openText, sealText, sealedTextKdf, type KdfParams, type MasterKey, type SealProblem } from '../../crypto/index.ts';
+import { deriveMasterKey, deriveMasterKeyAsync, openText, sealText, sealedTextKdf, type KdfParams, type MasterKey, type SealProblem } from '../../crypto/index.ts';
 import type { Database } from '../../db/index.ts';
 import { err, ok, type Result } from '../../kernel/index.ts';
 
@@ -45,7 +45,7 @@ export interface WebhookSecrets {
   /** The sealed form to store for a new secret; throws WebhookSecretError under a wrong key secret. */
   seal(secret: string): Promise<string>;
   /** The secret to sign with, from a row's sealed form, or from its plain form while it has one. */
-  signingSecret(row: Readonly<Record<string, unknown>>): Result<string, SealProblem>;
+  signingSecret(row: Readonly<Record<string, unknown>>): Promise<Result<string, SealProblem>>;
   /** Seals a batch of rows still in plain text; returns how many this call sealed. */
   sealStored(): Promise<number>;
 }
@@ -55,17 +55,36 @@ export function createWebhookSecrets(deps: { readonly db: Database; readonly key
   const masterKeys = new Map<string, MasterKey>();
   let sealingKey: MasterKey | undefined;
 
-  function masterKeyFor(kdf: KdfParams): MasterKey {
-    const id = JSON.stringify(kdf);
-    const known = masterKeys.get(id);
-    if (known) return known;
-    const derived = deriveMasterKey(keySecret, kdf);
+  function remember(derived: MasterKey): MasterKey {
     if (masterKeys.size >= MASTER_KEYS_KEPT) masterKeys.delete(masterKeys.keys().next().value as string);
-    masterKeys.set(id, derived);
+    masterKeys.set(JSON.stringify(derived.kdf), derived);
     return derived;
   }
 
-  const open = (stored: string): Result<string, SealProblem> => openText(stored, masterKeyFor, WEBHOOK_SECRET_PURPOSE);
+  /** openText's look-up: by the time it asks, `warm` has derived the key (derived here only if not). */
+  function masterKeyFor(kdf: KdfParams): MasterKey {
+    return masterKeys.get(JSON.stringify(kdf)) ?? remember(deriveMasterKey(keySecret, kdf));
+  }
+
+  /**
+   * Derives the master key a sealed secret names, off the event loop, before it is opened: the server
+   * is answering requests by the time the dispatcher first signs or seals, and half a second of scrypt
+   * on the loop would hold every one of them up.
+   */
+  async function warm(stored: string): Promise<void> {
+    const kdf = sealedTextKdf(stored);
+    if (!kdf.ok || masterKeys.has(JSON.stringify(kdf.value))) return;
+    try {
+      remember(await deriveMasterKeyAsync(keySecret, kdf.value));
+    } catch {
+      // Parameters scrypt refuses: opening says so as it always did.
+    }
+  }
+
+  const open = async (stored: string): Promise<Result<string, SealProblem>> => {
+    await warm(stored);
+    return openText(stored, masterKeyFor, WEBHOOK_SECRET_PURPOSE);
+  };
 
   /**
    * The master key new secrets are sealed under: that of a stored secret it opens (so they share its
@@ -81,7 +100,7 @@ export function createWebhookSecrets(deps: { readonly db: Database; readonly key
     let problem: SealProblem | undefined;
     for (const row of rows) {
       const kdf = sealedTextKdf(row.sealed_secret);
-      const opened = open(row.sealed_secret);
+      const opened = await open(row.sealed_secret);
       if (kdf.ok && opened.ok) return (sealingKey = masterKeyFor(kdf.value));
       problem = opened.ok ? 'malformed_sealed_box' : opened.error;
     }
@@ -90,8 +109,7 @@ export function createWebhookSecrets(deps: { readonly db: Database; readonly key
         `cannot open the stored webhook signing secrets (${problem}): is SLUICE_KEY_SECRET the one they were sealed with? No webhook secret is sealed under this one.`,
       );
     }
-    sealingKey = deriveMasterKey(keySecret);
-    masterKeys.set(JSON.stringify(sealingKey.kdf), sealingKey);
+    sealingKey = remember(await deriveMasterKeyAsync(keySecret));
     return sealingKey;
   }
 
@@ -99,7 +117,7 @@ export function createWebhookSecrets(deps: { readonly db: Database; readonly key
     async seal(secret) {
       return sealText(secret, await keyToSealWith(), WEBHOOK_SECRET_PURPOSE);
     },
-    signingSecret(row) {
+    async signingSecret(row) {
       if (typeof row.sealed_secret === 'string') return open(row.sealed_secret);
       // A row from before sealing, not yet sealed by the dispatcher.
       if (typeof row.secret === 'string') return ok(row.secret);

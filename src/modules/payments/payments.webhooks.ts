@@ -162,7 +162,7 @@ export function createWebhooks(deps: WebhooksDeps) {
     const id = row.id as string;
     const attempts = Number(row.attempts) + 1;
     // Opened here, only to sign this delivery, and never kept.
-    const secret = secrets.signingSecret(row);
+    const secret = await secrets.signingSecret(row);
     if (!secret.ok) return withhold(row, unopenedSecretMessage(secret.error), reported);
     const nowMs = clock.nowMs();
     // A lease: another dispatcher (another process) that picked the same row finds it moved on.
