@@ -110,7 +110,7 @@ export function registerDomainMetrics(registry: client.Registry, platform: Platf
     for (const [status, total] of Object.entries(platform.payments.stats().statusChanges)) yield [{ status }, total];
   });
   processGauge('sluice_payments_writer_queued', 'Payment writes waiting for their commit or its flush', () => platform.payments.stats().writerQueued);
-  processCounter('sluice_payments_webhook_attempts_total', 'Webhook deliveries this process attempted, by result (retried: failed and due again)', ['result'], function* () {
+  processCounter('sluice_payments_webhook_attempts_total', 'Webhook deliveries this process attempted, by result (retried: failed and due again; withheld: not sent, the signing secret did not open)', ['result'], function* () {
     for (const [result, total] of Object.entries(platform.payments.stats().webhookAttempts)) yield [{ result }, total];
   });
 

@@ -71,7 +71,7 @@ export interface PaymentsStats {
   /** Writes waiting for the payments writer or its flush. */
   readonly writerQueued: number;
   /** Webhook delivery attempts, by how they ended. */
-  readonly webhookAttempts: { readonly delivered: number; readonly failed: number; readonly retried: number };
+  readonly webhookAttempts: { readonly delivered: number; readonly failed: number; readonly retried: number; readonly withheld: number };
 }
 
 export interface PaymentsService {

@@ -124,9 +124,12 @@ describeEachDialect('webhook secrets sealed at rest', ({ open }) => {
   it('does not deliver with a sealed secret that was changed, and says why on the delivery', async () => {
     const hook = await api.ok('POST', '/v1/payments/webhooks', { url: `${base}/tampered`, secret: 'whsec_to_be_tampered_with_0123456' }, 201);
     await db.run('UPDATE payment_webhooks SET sealed_secret = ? WHERE id = ?', [tamper((await stored(hook.id)).sealed_secret!), hook.id]);
+    const withheldBefore = api.platform.payments.stats().webhookAttempts.withheld;
     await pay();
     expect(await api.platform.payments.webhooks.dispatch()).toEqual({ delivered: 0, failed: 0, retried: 0 });
     expect(at('/tampered')).toEqual([]);
+    // Counted for /metrics (sluice_payments_webhook_attempts_total{result="withheld"}), which an alert watches.
+    expect(api.platform.payments.stats().webhookAttempts.withheld - withheldBefore).toBe(4);
     const log = await api.ok('GET', `/v1/payments/webhooks/${hook.id}/deliveries`);
     expect(log.data).toHaveLength(4);
     for (const delivery of log.data) {

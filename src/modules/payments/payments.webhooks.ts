@@ -117,7 +117,8 @@ export function createWebhooks(deps: WebhooksDeps) {
   let sealingRefusalReported = false;
   let running: Promise<{ delivered: number; failed: number; retried: number }> | null = null;
   /** Attempts this process made since it started, by how they ended (for /metrics). */
-  const attempted = { delivered: 0, failed: 0, retried: 0 };
+  // withheld: deliveries not sent because their signing secret did not open (counted for /metrics).
+  const attempted = { delivered: 0, failed: 0, retried: 0, withheld: 0 };
 
   async function fanOut(): Promise<void> {
     const hooks = (await db.all('SELECT id, url, active, cursor, created_at FROM payment_webhooks WHERE active = 1 ORDER BY id')).map(toWebhook);
@@ -144,7 +145,7 @@ export function createWebhooks(deps: WebhooksDeps) {
    * A delivery whose secret does not open is not attempted: nothing is sent and no attempt is used
    * up (after a wrong key secret is put right, it goes out as usual); it waits, saying why.
    */
-  async function withhold(row: Row, message: string, reported: Set<string>): Promise<'skipped'> {
+  async function withhold(row: Row, message: string, reported: Set<string>): Promise<'withheld' | 'skipped'> {
     const nowMs = clock.nowMs();
     const { changes } = await db.run(
       'UPDATE payment_webhook_deliveries SET next_attempt_ms = ?, last_error = ?, updated_at = ? WHERE id = ? AND next_attempt_ms = ? AND state = ?',
@@ -155,10 +156,11 @@ export function createWebhooks(deps: WebhooksDeps) {
       reported.add(webhookId);
       deps.report(`webhook ${webhookId}: ${message}`);
     }
-    return 'skipped';
+    // Another dispatcher that moved the row first counts it.
+    return changes > 0 ? 'withheld' : 'skipped';
   }
 
-  async function attempt(row: Row, reported: Set<string>): Promise<'delivered' | 'failed' | 'retried' | 'skipped'> {
+  async function attempt(row: Row, reported: Set<string>): Promise<'delivered' | 'failed' | 'retried' | 'withheld' | 'skipped'> {
     const id = row.id as string;
     const attempts = Number(row.attempts) + 1;
     // Opened here, only to sign this delivery, and never kept.
@@ -223,7 +225,8 @@ export function createWebhooks(deps: WebhooksDeps) {
     const worker = async () => {
       while (next < rows.length) {
         const outcome = await attempt(rows[next++] as Row, reported);
-        if (outcome !== 'skipped') {
+        if (outcome === 'withheld') attempted.withheld += 1;
+        else if (outcome !== 'skipped') {
           counts[outcome] += 1;
           attempted[outcome] += 1;
         }
