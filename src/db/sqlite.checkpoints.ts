@@ -12,9 +12,13 @@ import { Worker } from 'node:worker_threads';
  * A PASSIVE checkpoint copies what is committed, but the WAL only starts over from its beginning
  * when a write transaction begins with every frame copied, which rarely happens while commits
  * follow each other, and a writer can outrun the copying. So once the WAL file is larger than
- * WAL_RESTART_BYTES, the adapter lets its next transaction wait (asynchronously: requests are
- * still read and answered) until the worker has copied the rest; that transaction then starts the
- * WAL over, and with `journal_size_limit` its first commit cuts the file back to WAL_KEPT_BYTES.
+ * WAL_RESTART_BYTES, the worker first catches up at once, while transactions go on; then the
+ * adapter lets its next transaction wait (asynchronously: requests are still read and answered)
+ * until the worker has copied the little committed meanwhile; that transaction then starts the WAL
+ * over, and with `journal_size_limit` its first commit cuts the file back to WAL_KEPT_BYTES. The
+ * catch-up keeps that wait to a few milliseconds: without it, the wait copied up to a whole
+ * checkpoint delay's worth of pages, and every request in flight waited the 20 to 60 ms with it.
+ * A writer that outruns the catch-up by CATCH_UP_SLACK_BYTES waits for it, as it waited before.
  */
 
 /**
@@ -40,6 +44,19 @@ export const WAL_KEPT_BYTES = 16 * 1024 * 1024;
  * grows by a few megabytes at most, against a limit of WAL_RESTART_BYTES.
  */
 const WAL_SIZE_CHECK_INTERVAL_MS = 10;
+/**
+ * A catch-up that took longer than this left that long's commits to copy, so another one runs
+ * before the drain, up to CATCH_UP_ROUNDS_MAX in all: each round copies what the one before it let
+ * through, and the rounds shrink quickly to what a drain copies in a millisecond or two.
+ */
+const CATCH_UP_SHORT_MS = 5;
+const CATCH_UP_ROUNDS_MAX = 4;
+/**
+ * How far past WAL_RESTART_BYTES the WAL may grow while the worker catches up: a writer faster than
+ * the copying would otherwise outgrow it round after round. Past it, transactions wait for the
+ * round under way to end, and then for the drain.
+ */
+const CATCH_UP_SLACK_BYTES = 16 * 1024 * 1024;
 
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -71,8 +88,8 @@ parentPort.on('message', (message) => {
   } else if (message.type === 'commit') {
     const file = files.get(message.id);
     if (file && !file.timer) file.timer = setTimeout(() => checkpoint(message.id, 'checkpointed'), workerData.delayMs);
-  } else if (message.type === 'drain') {
-    checkpoint(message.id, 'drained');
+  } else if (message.type === 'drain' || message.type === 'catch-up') {
+    checkpoint(message.id, message.type === 'drain' ? 'drained' : 'caught-up');
   } else if (message.type === 'close') {
     const file = files.get(message.id);
     files.delete(message.id);
@@ -89,16 +106,28 @@ export interface Checkpoints {
   /** Tells the worker that the WAL grew; cheap, and coalesced until its next checkpoint. */
   committed(): void;
   /**
-   * When the WAL has grown past WAL_RESTART_BYTES, a promise that settles once the worker has
-   * copied all of it; the adapter awaits it before its next transaction, holding its own lock.
+   * When the WAL has grown past WAL_RESTART_BYTES and the worker has caught up with it, a promise
+   * that settles once the worker has copied all of it; the adapter awaits it before its next
+   * transaction, holding its own lock.
    */
   drainIfDue(): Promise<void> | undefined;
   /** Closes the worker's connection to the file (before the adapter closes its own). */
   close(): Promise<void>;
+  /** What the worker has done for this file so far, by reply (for tests and diagnosis). */
+  counts(): Readonly<CheckpointCounts>;
+}
+
+export interface CheckpointCounts {
+  /** Checkpoints a commit asked for, run after CHECKPOINT_DELAY_MS. */
+  checkpointed: number;
+  /** Catch-up rounds run at once, while transactions went on. */
+  caughtUp: number;
+  /** Drains: a transaction waited for them. */
+  drained: number;
 }
 
 type Reply =
-  | { type: 'checkpointed' | 'drained'; id: number; log: number; copied: number }
+  | { type: 'checkpointed' | 'caught-up' | 'drained'; id: number; log: number; copied: number }
   | { type: 'failed'; id: number; message: string }
   | { type: 'closed'; id: number };
 
@@ -138,11 +167,22 @@ export function startCheckpoints(file: string, onFailure: (message: string) => v
   const id = nextFileId++;
   let requested = false;
   let failed = false;
+  /** The copy that runs, without stopping transactions, before the short wait of a drain. */
+  let catchUp: 'none' | 'running' | 'done' = 'none';
+  let catchUpRounds = 0;
+  let catchUpStartedMs = 0;
+  /** Set once the WAL has outgrown the catch-up: its round under way is the last, and a transaction waits for it. */
+  let caughtUp: (() => void) | null = null;
+  const startCatchUp = () => {
+    catchUp = 'running';
+    catchUpStartedMs = performance.now();
+    worker.postMessage({ type: 'catch-up', id });
+  };
   /** WAL size when a drain last left frames uncopied (a reader holds them): wait for more before trying again. */
   let drainFloor = 0;
   /** When drainIfDue last read the WAL's size (see WAL_SIZE_CHECK_INTERVAL_MS). */
   let sizeCheckedAtMs = -Infinity;
-  const waiting: { drained?: () => void; closed?: () => void } = {};
+  const waiting: { drained?: () => void; closed?: () => void; caughtUp?: () => void } = {};
   const walSize = () => {
     try {
       return statSync(walPath).size;
@@ -151,7 +191,7 @@ export function startCheckpoints(file: string, onFailure: (message: string) => v
     }
   };
   // Awaiting a reply holds the thread, so the process does not exit before it comes.
-  const hold = async (send: () => void, settle: 'drained' | 'closed'): Promise<void> => {
+  const hold = async (send: () => void, settle: 'drained' | 'closed' | 'caughtUp'): Promise<void> => {
     if (thread.holding++ === 0) worker.ref();
     try {
       await new Promise<void>((resolve) => {
@@ -162,18 +202,37 @@ export function startCheckpoints(file: string, onFailure: (message: string) => v
       if (--thread.holding === 0) worker.unref();
     }
   };
+  const counts: CheckpointCounts = { checkpointed: 0, caughtUp: 0, drained: 0 };
   files.set(id, (reply) => {
-    if (reply.type === 'checkpointed') requested = false;
+    if (reply.type === 'checkpointed') counts.checkpointed++;
+    if (reply.type === 'caught-up') counts.caughtUp++;
+    if (reply.type === 'drained') counts.drained++;
+    // A drain runs the checkpoint a pending commit asked for (the worker drops its timer), so
+    // either reply frees the next commit to ask again; otherwise checkpoints would stop after a drain.
+    if (reply.type !== 'failed' && reply.type !== 'closed') requested = false;
+    if (reply.type === 'caught-up') {
+      const short = performance.now() - catchUpStartedMs <= CATCH_UP_SHORT_MS;
+      if (waiting.caughtUp || short || ++catchUpRounds >= CATCH_UP_ROUNDS_MAX) {
+        catchUp = 'done';
+        waiting.caughtUp?.();
+        waiting.caughtUp = undefined;
+      } else {
+        startCatchUp();
+      }
+    }
     if (reply.type === 'drained') {
       drainFloor = reply.copied < reply.log ? walSize() : 0;
       waiting.drained?.();
     }
     if (reply.type === 'failed' && !failed) {
       failed = true;
+      waiting.caughtUp?.();
+      waiting.caughtUp = undefined;
       onFailure(reply.message);
     }
     if (reply.type === 'closed') waiting.closed?.();
   });
+  const drain = () => hold(() => worker.postMessage({ type: 'drain', id }), 'drained');
   worker.postMessage({ type: 'open', id, file });
   return {
     committed() {
@@ -183,12 +242,29 @@ export function startCheckpoints(file: string, onFailure: (message: string) => v
     },
     drainIfDue() {
       if (failed) return undefined;
+      if (catchUp === 'done') {
+        catchUp = 'none';
+        return drain();
+      }
       const now = performance.now();
       if (now - sizeCheckedAtMs < WAL_SIZE_CHECK_INTERVAL_MS) return undefined;
       sizeCheckedAtMs = now;
-      if (walSize() < Math.max(WAL_RESTART_BYTES, drainFloor + WAL_RESTART_BYTES)) return undefined;
-      return hold(() => worker.postMessage({ type: 'drain', id }), 'drained');
+      const limit = Math.max(WAL_RESTART_BYTES, drainFloor + WAL_RESTART_BYTES);
+      if (catchUp === 'running') {
+        if (walSize() < limit + CATCH_UP_SLACK_BYTES) return undefined;
+        // The writer outruns the copying: it waits for this round, then for the drain.
+        return hold(() => undefined, 'caughtUp').then(() => {
+          if (catchUp !== 'done') return undefined;
+          catchUp = 'none';
+          return drain();
+        });
+      }
+      if (walSize() < limit) return undefined;
+      catchUpRounds = 0;
+      startCatchUp();
+      return undefined;
     },
+    counts: () => ({ ...counts }),
     async close() {
       if (failed || !files.has(id)) return;
       try {
