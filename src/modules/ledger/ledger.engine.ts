@@ -76,6 +76,14 @@ const BATCHES_PER_COMMIT_MAX = 4;
  */
 const UNACKNOWLEDGED_GROUPS_MAX = 8;
 
+/**
+ * Callers a group must have answered for the engine to linger (on a store with `lingerMs`): many
+ * callers at once means a busy installation, whose callers come back within milliseconds. One large
+ * request, or a few callers, is answered and the next batch taken at once, so a quiet ledger is as
+ * quick as ever.
+ */
+const LINGER_MIN_COMMANDS = 8;
+
 interface Batch {
   readonly commands: Command[];
   readonly items: number;
@@ -105,6 +113,8 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
   let draining = false;
   let stopped = false;
   let idle: Promise<void> = Promise.resolve();
+  /** Set while the engine lingers: ends the wait once this many commands are queued. */
+  let lingering: { readonly commands: number; readonly end: () => void } | null = null;
 
   const expiryTimer =
     deps.expiryIntervalMs && deps.expiryIntervalMs > 0
@@ -123,6 +133,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     if (tracingEnabled()) command.trace = currentTrace();
     queue.push(command);
     queued += items;
+    if (lingering && queue.length >= lingering.commands) lingering.end();
     if (!draining) {
       draining = true;
       // Every failure is handed to its callers inside drain; nothing may escape as an unhandled rejection.
@@ -151,12 +162,32 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
         while (queue.length > 0 && group.length < BATCHES_PER_COMMIT_MAX) group.push(takeBatch());
         while (unacknowledged.size >= UNACKNOWLEDGED_GROUPS_MAX) await Promise.race(unacknowledged);
         await runGroup(group);
+        const answered = group.reduce((sum, batch) => sum + batch.commands.length, 0);
+        if (store.lingerMs !== undefined && answered >= LINGER_MIN_COMMANDS && !stopped) await lingerFor(queue.length + answered, store.lingerMs);
         // Let the event loop take in new requests before the next batch closes.
-        if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+        else if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       draining = false;
     }
+  }
+
+  /**
+   * Waits until `commands` commands are queued (those waiting already and as many again as the group
+   * just answered) or `ms` have passed, whichever comes first: the callers just answered are likely
+   * to send their next requests within that time, and a batch that carries them shares one pass of
+   * the clock lock among them.
+   */
+  function lingerFor(commands: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        lingering = null;
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      lingering = { commands, end };
+    });
   }
 
   /**
@@ -306,6 +337,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     async stop() {
       stopped = true;
       if (expiryTimer) clearInterval(expiryTimer);
+      lingering?.end();
       await idle;
       await Promise.all(unacknowledged);
       for (const command of queue.splice(0)) command.reject(new LedgerStoppedError('the ledger is shutting down'));

@@ -84,10 +84,22 @@ async function planReads<T>(work: (tx: LedgerWriteTx) => Promise<T>): Promise<Re
  */
 export const POSTGRES_PART_ITEMS = 2_048;
 
+/**
+ * How long the engine waits after a busy group for the callers it answered to send their next
+ * requests (LedgerStore.lingerMs). Every commit of every process passes the clock lock one after
+ * another, so the installation commits a few hundred times a second whatever each commit holds: a
+ * batch taken at once carries only the requests that came in while the last one was written (about
+ * half of a process's callers), one taken a little later carries nearly all of them. Two servers on
+ * one PostgreSQL, 64 connections (`npm run bench -- postgres`): 16 transfers a commit and 4,607/s
+ * taken at once; 28 a commit and 5,956/s after 4 ms, the best of 1, 2, 4, 6 and 8 ms.
+ */
+export const POSTGRES_LINGER_MS = 4;
+
 export function createPostgresLedgerStore(db: Database): LedgerStore {
   assert(db.dialect === 'postgres', 'PostgreSQL ledger store needs a PostgreSQL database');
   return {
     partItems: POSTGRES_PART_ITEMS,
+    lingerMs: POSTGRES_LINGER_MS,
     async writeBatch(work) {
       const plan = await planReads(work);
       return db.transaction(async (q) => {

@@ -52,4 +52,11 @@ export interface LedgerStore {
    * is applied, so that the server inserts one part while the next is applied. Undefined: whole.
    */
   readonly partItems?: number;
+  /**
+   * For a store whose commits follow each other across processes (PostgreSQL, through the clock row
+   * lock held until the commit is on disk): how long the engine may wait, after a group answered
+   * many callers, for them to come back before it takes the next batch (see ledger.engine.ts
+   * lingerFor). Undefined: the next batch is taken at once.
+   */
+  readonly lingerMs?: number;
 }

@@ -1,0 +1,95 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { Queryable } from '../../db/index.ts';
+import { systemClock, uuidv7 } from '../../kernel/index.ts';
+import type { JournalService } from '../journal/index.ts';
+import { createLedgerEngine } from './ledger.engine.ts';
+import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
+import type { TransferRequest } from './ledger.ts';
+
+/**
+ * The engine's linger on a store whose commits follow each other across processes: after a group
+ * that answered many callers it waits for them to come back before it takes the next batch, and
+ * otherwise takes it at once. The store holds nothing (every transfer is refused for its unknown
+ * accounts, which is still a batch applied and answered); the engine's metrics tell the batches.
+ */
+function engineWithLinger(lingerMs: number) {
+  const refuse = async (): Promise<never> => {
+    throw new Error('not used by these batches');
+  };
+  const nothing: Queryable = { dialect: 'postgres', all: refuse, get: refuse, run: refuse };
+  const tx: LedgerWriteTx = {
+    queryable: nothing,
+    lockClock: async () => 0n,
+    setClock: async () => undefined,
+    dueExpiries: async () => [],
+    loadTransfers: async () => [],
+    loadAccounts: async () => [],
+    loadPending: async () => [],
+    loadFailures: async () => new Map(),
+    existingLedgers: async () => new Set(),
+    write: async () => undefined,
+  };
+  const store: LedgerStore = { writeBatch: (work) => work(tx), lingerMs };
+  const batches: number[] = [];
+  const engine = createLedgerEngine({
+    store,
+    journal: {} as JournalService,
+    clock: systemClock,
+    hashAlgorithm: 'sha256',
+    knownParties: async () => new Set(),
+    metrics: { observeBatch: (items) => batches.push(items), countResults: () => undefined },
+  });
+  return { engine, batches };
+}
+
+const transfer = (): TransferRequest => ({ id: uuidv7(), debitAccountId: uuidv7(), creditAccountId: uuidv7(), amount: 1n, ledger: 1, code: 1, flags: 0 });
+
+/** `count` callers of one transfer each, all queued before the engine takes its next batch. */
+const together = (engine: ReturnType<typeof engineWithLinger>['engine'], count: number) => Promise.all(Array.from({ length: count }, () => engine.submitTransfers([transfer()])));
+
+/** `count` callers of one transfer each, one event-loop turn apart. */
+async function oneByOne(engine: ReturnType<typeof engineWithLinger>['engine'], count: number) {
+  const answers: Promise<unknown>[] = [];
+  for (let index = 0; index < count; index++) {
+    answers.push(engine.submitTransfers([transfer()]));
+    await nextTurn();
+  }
+  return Promise.all(answers);
+}
+
+describe('ledger engine linger', () => {
+  it('after answering many callers, waits for as many to come back and takes them as one batch', async () => {
+    // A linger far longer than the test may run: only the queue filling up can end it.
+    const { engine, batches } = engineWithLinger(60_000);
+    await together(engine, 10);
+    await oneByOne(engine, 10);
+    expect(batches).toEqual([10, 10]);
+    await engine.stop();
+  });
+
+  it('takes the next batch at once after a few callers or one large request', async () => {
+    const { engine, batches } = engineWithLinger(60_000);
+    await together(engine, 3);
+    await oneByOne(engine, 2);
+    await engine.submitTransfers(Array.from({ length: 50 }, transfer));
+    await oneByOne(engine, 1);
+    expect(batches).toEqual([3, 1, 1, 50, 1]);
+    await engine.stop();
+  });
+
+  it('takes whoever came back once the linger has passed', async () => {
+    const { engine, batches } = engineWithLinger(30);
+    await together(engine, 10);
+    await oneByOne(engine, 2);
+    expect(batches).toEqual([10, 2]);
+    await engine.stop();
+  });
+
+  it('stops without waiting for a linger to pass', async () => {
+    const { engine } = engineWithLinger(60_000);
+    await together(engine, 10);
+    await engine.stop();
+    await expect(engine.submitTransfers([transfer()])).rejects.toThrow(/shutting down/);
+  });
+});
