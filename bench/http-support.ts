@@ -167,9 +167,9 @@ async function post(url: string, apiKey: string, path: string, body: unknown, me
 }
 
 /** Turns risk evaluation of transfers off (PUT /v1/risk/settings), to measure what the ledger path alone costs. */
-export async function turnRiskOff(url: string, apiKey: string): Promise<void> {
-  const changed = await post(url, apiKey, '/v1/risk/settings', { enabled: false }, 'PUT');
-  if (changed.status !== 200) throw new Error(`could not turn risk evaluation off: ${changed.status} ${JSON.stringify(changed.json)}`);
+export async function setRiskEvaluation(url: string, apiKey: string, enabled: boolean): Promise<void> {
+  const changed = await post(url, apiKey, '/v1/risk/settings', { enabled }, 'PUT');
+  if (changed.status !== 200) throw new Error(`could not turn risk evaluation ${enabled ? 'on' : 'off'}: ${changed.status} ${JSON.stringify(changed.json)}`);
 }
 
 /** Defines the ledger and opens `count` accounts through the API, a full batch per request. */

@@ -2,7 +2,7 @@ import type { TransferRequest } from '../src/modules/ledger/index.ts';
 import { startSluice, TEST_ADMIN_KEY } from '../test/support/server-process.ts';
 import { defineBenchmark, figure, progress, seededRandom, settle, withScratchDir } from './harness.ts';
 import type { LoadPlan, LoadReport } from './http-load.ts';
-import { SHARED_CORES_NOTE, createLedgerAndAccounts, describeCpu, describeGroupCommits, groupCommitStats, formatRate, runLoad, startFloorServer, turnRiskOff, withCpuShares } from './http-support.ts';
+import { SHARED_CORES_NOTE, createLedgerAndAccounts, describeCpu, describeGroupCommits, groupCommitStats, formatRate, runLoad, startFloorServer, setRiskEvaluation, withCpuShares } from './http-support.ts';
 import { BATCH_SIZE, BENCH_LEDGER, createAccounts, expectAllOk, openBenchPlatform, transferBatch } from './workload.ts';
 
 /**
@@ -95,7 +95,7 @@ export default defineBenchmark({
       try {
         accountIds = await createLedgerAndAccounts(server.url, TEST_ADMIN_KEY, BENCH_LEDGER, ACCOUNTS);
         if (RISK_OFF) {
-          await turnRiskOff(server.url, TEST_ADMIN_KEY);
+          await setRiskEvaluation(server.url, TEST_ADMIN_KEY, false);
           progress('what-if: risk evaluation of transfers is turned off for this run');
         }
         progress(`server ${server.url} (pid ${server.pid}) has ${ACCOUNTS.toLocaleString('en-US')} accounts`);
