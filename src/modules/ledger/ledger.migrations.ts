@@ -200,10 +200,21 @@ const postgresAccountsFillfactor = `
 ALTER TABLE ledger_accounts SET (fillfactor = 70);
 `;
 
+/**
+ * Verification recomputes each batch's digest from the rows in its timestamp range, expiries among
+ * them: without this index every batch entry scanned all of ledger_pending, so `sluice verify` took
+ * time in the square of the installation's size (31 s for 12,500 payments' 150,000 legs, where the
+ * rest of it took under 2 s). Only expired rows are in it, which few transfers become.
+ */
+const expiredIndex = `
+CREATE INDEX ledger_pending_expired ON ledger_pending (resolved_at) WHERE status = 'expired';
+`;
+
 export const ledgerMigrations: readonly Migration[] = [
   { id: 'ledger/001_init', sql: { sqlite, postgres } },
   { id: 'ledger/002_sqlite_postings', sql: { sqlite: sqlitePostings, postgres: '' } },
   { id: 'ledger/003_postgres_accounts_fillfactor', sql: { sqlite: '', postgres: postgresAccountsFillfactor } },
+  { id: 'ledger/004_expired_index', sql: { sqlite: expiredIndex, postgres: expiredIndex } },
 ];
 
 /** The ledger's tables as a portable dump carries them (see db/dump.ts). */

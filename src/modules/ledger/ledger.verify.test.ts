@@ -5,6 +5,7 @@ import { createManualClock, type ManualClock } from '../../kernel/index.ts';
 import { entryHash } from '../journal/index.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import { AccountFlags, TransferFlags, type TransferRequest } from './ledger.ts';
+import { EXPIRIES_IN_RANGE } from './ledger.verify.ts';
 
 const LEDGER = 1;
 const uuid = (family: string, n: number) => `00000000-${family}-7000-8000-${n.toString(16).padStart(12, '0')}`;
@@ -123,6 +124,19 @@ describeEachDialect('ledger journal verification', ({ open }) => {
   async function batchEntries(target: Fixture): Promise<EntryRow[]> {
     return (await target.entries()).filter((entry) => entry.kind === 'ledger.batch');
   }
+
+  it('reads the expiries of each batch through an index, not by scanning every pending transfer', async () => {
+    const db = fixture.platform.db;
+    const plan =
+      db.dialect === 'sqlite'
+        ? (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${EXPIRIES_IN_RANGE}`, [0n, 1n])).map((row) => row.detail)
+        : await db.transaction(async (tx) => {
+            // A table this small is read whole whatever indexes it has, unless the planner may not.
+            await tx.run('SET LOCAL enable_seqscan = off');
+            return (await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${EXPIRIES_IN_RANGE}`, [0n, 1n])).map((row) => row['QUERY PLAN']);
+          });
+    expect(plan.join('\n')).toContain('ledger_pending_expired');
+  });
 
   it('passes on untampered data, and after more activity', async () => {
     const target = fixture;

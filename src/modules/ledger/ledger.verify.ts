@@ -5,6 +5,9 @@ import { accountEventLine, accountLine, expiryLine, sortLines, transferLine, typ
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toTransfer, type AccountRow, type TransferRow } from './ledger.rows.ts';
 import { AccountFlags, TransferFlags } from './ledger.ts';
 
+/** The pending transfers that expired within a batch's timestamp range (through ledger_pending_expired). */
+export const EXPIRIES_IN_RANGE = "SELECT id, resolved_at FROM ledger_pending WHERE status = 'expired' AND resolved_at >= ? AND resolved_at <= ?";
+
 /** Accounts whose balances disagree with their transfers, listed at most this many per report. */
 const MAX_BALANCE_MISMATCHES = 20;
 
@@ -37,10 +40,7 @@ export function createLedgerVerifier(db: Queryable, algorithm: HashAlgorithm): C
         range,
       );
       for (const row of events) lines.push(accountEventLine({ accountId: row.account_id, kind: row.kind, timestamp: BigInt(row.timestamp) }));
-      const expiries = await db.all<{ id: string; resolved_at: bigint }>(
-        "SELECT id, resolved_at FROM ledger_pending WHERE status = 'expired' AND resolved_at >= ? AND resolved_at <= ?",
-        range,
-      );
+      const expiries = await db.all<{ id: string; resolved_at: bigint }>(EXPIRIES_IN_RANGE, range);
       for (const row of expiries) lines.push(expiryLine(row.id, BigInt(row.resolved_at)));
       totals.accounts += payload.accounts;
       totals.transfers += payload.transfers;
