@@ -250,6 +250,51 @@ describe('SQLite postings (the account index of ledger_transfers)', () => {
     expect(sortedEntries(BigInt64Array.of(1n, 2n), BigInt64Array.of(2n ** 32n, 2n ** 32n - 1n))).toBeUndefined();
   });
 
+  it('spreads the merge work that indexing incurs over the transactions after it, and keeps abreast', async () => {
+    // Every 16th transaction indexes 64 entries, which owes 256 entries of merging; a transaction of
+    // 4 transfers pays off at most 32 of it (or one step of 8), so no commit carries the whole merge.
+    const limits: PostingLimits = { tailMaxTransfers: 64, mergeFanIn: 4, levelBaseEntries: 16, mergeWorkPerEntry: 4, mergeStepMinEntries: 8 };
+    const db = await openLedgerTables();
+    const raw = db.sqlite!;
+    // Many accounts, as a ledger has: a step's key range then holds about as many entries of every input.
+    const keys = Array.from({ length: 256 }, (_, index) => BigInt(1_000 + index));
+    const ids = keys.map((key) => `00000000-0000-7000-a000-${key.toString(16).padStart(12, '0')}`);
+    for (const [index, id] of ids.entries()) {
+      raw.prepare(
+        'INSERT INTO ledger_accounts (id, ledger, code, flags, initial_flags, debits_pending, debits_posted, credits_pending, credits_posted, party_id, metadata, timestamp) VALUES (?, 1, 1, 0, 0, 0, 0, 0, 0, NULL, NULL, ?)',
+      ).run(id, keys[index]);
+    }
+    const writer = createPostingWriter(raw, limits);
+    const insert = raw.prepare(
+      'INSERT INTO ledger_transfers (timestamp, id, debit_account_id, credit_account_id, amount, pending_id, ledger, code, flags, timeout_seconds, metadata) VALUES (?, ?, ?, ?, 1, NULL, 1, 1, 0, 0, NULL)',
+    );
+    const moved: number[] = [];
+    let timestamp = FIRST_TRANSFER_TIMESTAMP;
+    for (let transaction = 0; transaction < 1_200; transaction++) {
+      raw.transaction(() => {
+        for (let item = 0; item < 4; item++) {
+          const debit = (transaction * 37 + item * 101) % keys.length;
+          const credit = (debit + 1 + item) % keys.length;
+          insert.run(timestamp, `00000000-0000-7000-9000-${timestamp.toString(16).padStart(12, '0')}`, ids[debit], ids[credit]);
+          writer.note(keys[debit]!, keys[credit]!, timestamp);
+          timestamp += 1n;
+        }
+        moved.push(writer.maintain(4));
+      })();
+    }
+    checkStructure(db);
+    // A step ends at a key boundary taken from the largest input, so it may move a little more than asked.
+    expect(Math.max(...moved)).toBeLessThanOrEqual(2 * 32);
+    expect(moved.filter((entries) => entries > 0).length).toBeGreaterThan(100);
+    // Abreast: 75 runs of 128 entries were written; merging leaves a handful waiting, as doing it all
+    // at once did (one 512 and seven 128 at the end, either way), where no merging would leave 75.
+    const runs = raw.prepare('SELECT COUNT(*) AS n FROM ledger_posting_runs WHERE merging = 0').get() as { n: bigint };
+    expect(Number(runs.n)).toBeLessThanOrEqual(2 * limits.mergeFanIn);
+    const indexed = raw.prepare('SELECT COUNT(*) AS n FROM ledger_postings').get() as { n: bigint };
+    expect(Number(indexed.n)).toBeGreaterThanOrEqual(2 * (4 * 1_200 - limits.tailMaxTransfers));
+    await db.close();
+  });
+
   it('indexes the transfers already stored when an installation upgrades to postings', async () => {
     const db = openSqlite(':memory:');
     await migrate(db, ledgerMigrations.slice(0, 1));

@@ -13,7 +13,10 @@ import { doubled } from '../../kernel/index.ts';
  *   Once the tail holds POSTING_LIMITS.tailMaxTransfers, the write transaction that sees it turns it
  *   into one new run: its entries sorted by (account, timestamp) and appended after every other run.
  * - Runs of about the same size (one level) are merged in groups of POSTING_LIMITS.mergeFanIn into
- *   one run of the next level, a bounded step per write transaction, so no commit stalls on a merge.
+ *   one run of the next level, a bounded step per write transaction, so no commit stalls on a merge:
+ *   indexing the tail incurs merge work in proportion, and each transaction pays off as much of it
+ *   as four times what it wrote (or one minimal step), so that a busy ledger keeps abreast while no
+ *   single commit of a few transfers carries a merge of tens of thousands of entries.
  *   A step moves a key range out of the input runs into the output run and deletes it from the
  *   inputs in the same transaction: every entry is in exactly one run at every commit.
  * - A query seeks its account in every run (a few dozen at most) and scans the tail: one statement,
@@ -78,9 +81,10 @@ export interface PostingWriter {
   note(debitAccountKey: bigint, creditAccountKey: bigint, timestamp: bigint): void;
   /**
    * Runs at the end of each write transaction of the SQLite ledger store, inside it: indexes the
-   * tail when it is long enough and then does merge work in proportion.
+   * tail when it is long enough, which adds merge work in proportion, and does some of the merge
+   * work outstanding. Returns how many entries its merge steps moved.
    */
-  maintain(transfersAdded: number): void;
+  maintain(transfersAdded: number): number;
   /** Drops what it remembers about the tail (another writer, or a rollback, may have changed it). */
   forget(): void;
 }
@@ -93,6 +97,12 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
   const sql = prepare(raw);
   /** Transfers above indexed_through, when known. */
   let tail: number | undefined;
+  /**
+   * Merge work (entries) that indexing has incurred and no transaction has done yet. Kept in memory
+   * only: a restart forgets it, and merging then lags by at most one tail's worth until the next
+   * indexing incurs more.
+   */
+  let mergeDebt = 0;
   /**
    * Entries of the transfers noted since the tail was last indexed or forgotten, in the order they
    * were written: account keys and transfer timestamps, two per transfer. They replace the join
@@ -201,27 +211,40 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
     return moved;
   }
 
-  function merge(budget: number): void {
+  /** Does about `budget` entries of merge work; returns the entries moved, or null when no level is full. */
+  function merge(budget: number): number | null {
     let left = budget;
+    let moved = 0;
     while (left > 0) {
       let current = state();
       if (current.merge_run === null) {
-        if (!startMerge()) return;
+        if (!startMerge()) return moved > 0 ? moved : null;
         current = state();
       }
-      left -= Math.max(limits.mergeStepMinEntries, mergeStep(current, Math.max(left, limits.mergeStepMinEntries)));
+      const step = mergeStep(current, Math.max(left, limits.mergeStepMinEntries));
+      moved += step;
+      left -= Math.max(limits.mergeStepMinEntries, step);
     }
+    return moved;
   }
 
   return {
     maintain(transfersAdded) {
       const current = state();
       tail = tail === undefined ? Number((sql.tailCount.get(current.indexed_through) as { n: bigint }).n) : tail + transfersAdded;
-      if (tail < limits.tailMaxTransfers) return;
-      const indexed = indexNoted(current.indexed_through, tail) ?? indexTail(current.indexed_through);
-      tail = 0;
-      clearNoted();
-      merge(indexed * limits.mergeWorkPerEntry);
+      if (tail >= limits.tailMaxTransfers) {
+        const indexed = indexNoted(current.indexed_through, tail) ?? indexTail(current.indexed_through);
+        tail = 0;
+        clearNoted();
+        mergeDebt += indexed * limits.mergeWorkPerEntry;
+      }
+      if (mergeDebt <= 0) return 0;
+      // Two entries a transfer: this transaction pays for what it wrote, at the least one step.
+      const share = Math.max(limits.mergeStepMinEntries, 2 * transfersAdded * limits.mergeWorkPerEntry);
+      const moved = merge(Math.min(mergeDebt, share));
+      // Nothing to merge: the work incurred is not owed to any run (as when it was done at once).
+      mergeDebt = moved === null ? 0 : Math.max(0, mergeDebt - Math.max(moved, Math.min(mergeDebt, share)));
+      return moved ?? 0;
     },
     note(debitAccountKey, creditAccountKey, timestamp) {
       noted.add(debitAccountKey, creditAccountKey, timestamp);
