@@ -3,6 +3,10 @@
  * with nothing in it yet, and addresses that name something the server does not have. The main
  * walk through the console with the demo data is console.test.ts.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { expect, it, afterAll, beforeAll } from 'vitest';
 import { describeWithChromium } from '../support/databases.ts';
 import { TEST_ADMIN_KEY, killAllSluice, sluiceClient, startSluice, type SluiceProcess } from '../support/server-process.ts';
@@ -15,10 +19,12 @@ const WATCH_MS = 4_000;
 describeWithChromium('web console at its edges', (chromiumPath) => {
   let server: SluiceProcess;
   let browser: Browser;
+  /** The server's data folder, for a test that changes a row behind its back. */
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-edges-'));
 
   beforeAll(async () => {
     await buildConsole();
-    server = await startSluice({});
+    server = await startSluice({ dataDir });
     browser = await launchBrowser(chromiumPath, { keepResults: true });
     await browser.page.goto(`${server.url}/`);
     // Signed in as the console would leave it; the reload starts the console with the key in place.
@@ -164,6 +170,33 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
       );
       browser.takeErrors();
     });
+  });
+
+  it('marks a stored checkpoint this server cannot verify, and says why, in either language', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const client = sluiceClient(server.url);
+    expect((await client.post('/v1/ledgers', { id: 901, asset_code: 'XAU', scale: 3, name: 'Gold' })).status).toBe(201);
+    // Signed now, or already by the server's own signer (which then answers with it).
+    const answer = await client.request('POST', '/v1/journal/checkpoints');
+    expect([200, 201]).toContain(answer.status);
+    const signed = answer.body as { treeSize: number };
+    // As a checkpoint signed under a suite this version does not know would be stored.
+    const db = new BetterSqlite3(join(dataDir, 'sluice.db'));
+    try {
+      const row = db.prepare('SELECT envelope FROM journal_checkpoints WHERE tree_size = ?').get(signed.treeSize) as { envelope: string };
+      db.prepare('UPDATE journal_checkpoints SET envelope = ? WHERE tree_size = ?').run(JSON.stringify({ ...JSON.parse(row.envelope), suite: 'rsa-pss-sha512' }), signed.treeSize);
+    } finally {
+      db.close();
+    }
+    await page.goto(`${server.url}/#/journal`);
+    const tag = page.getByTestId(`checkpoint-unverifiable-${signed.treeSize}`);
+    await expect.poll(() => tag.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('cannot be verified');
+    await tag.locator('xpath=ancestor::tr').locator('.ant-table-row-expand-icon').click();
+    await page.getByText(/its signature does not verify \(suite_not_accepted\)/).waitFor({ timeout: UI_TIMEOUT_MS });
+    await inChinese(page, `${server.url}/#/journal`, async () => {
+      await expect.poll(() => page.getByTestId(`checkpoint-unverifiable-${signed.treeSize}`).textContent(), { timeout: UI_TIMEOUT_MS }).toBe('无法验证');
+    });
+    expect(browser.takeErrors()).toEqual([]);
   });
 
   it('says there are no programs on the supply-chain finance page of an empty installation instead of showing only its title', { timeout: 90_000 }, async () => {

@@ -33,6 +33,14 @@ import {
 } from './journal.proof.ts';
 
 /**
+ * A stored checkpoint as listed: `verifiable` is false when this server cannot verify it with its
+ * own key ring (a signature that fails, a suite it does not accept, a date outside its key's period),
+ * and `problem` then says why. No proof or consistency file is built on such a checkpoint; listing
+ * it plainly beside the others would let a reader keep one that nothing can be proven against.
+ */
+export type ListedCheckpoint = Checkpoint & { readonly verifiable: boolean; readonly problem?: string };
+
+/**
  * Periodic signed checkpoints of the journal. The service keeps an append-only Merkle log of every
  * entry hash in memory (32 bytes an entry), catches up from the table before each checkpoint, and
  * signs the root with the configured suite (hybrid ML-DSA-65 + SM2 by default). Several processes on
@@ -44,7 +52,8 @@ export interface CheckpointService {
   /** Signs a checkpoint of everything journaled so far, unless the latest already covers it. */
   checkpoint(): Promise<Checkpoint | null>;
   latest(): Promise<Checkpoint | undefined>;
-  list(options: { afterTreeSize: number; limit: number }): Promise<Checkpoint[]>;
+  /** Stored checkpoints, oldest first, each saying whether this server verifies it with its own key ring. */
+  list(options: { afterTreeSize: number; limit: number }): Promise<ListedCheckpoint[]>;
   keysFile(): Promise<KeysFile>;
   rotateKey(algorithm: SignatureAlgorithm): Promise<KeysFile>;
   /** A proof file for the given journal entries against a checkpoint that covers them all. */
@@ -275,7 +284,13 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     latest,
     async list({ afterTreeSize, limit }) {
       const rows = await db.all<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?`, [afterTreeSize, limit]);
-      return rows.map(toCheckpoint);
+      if (rows.length === 0) return [];
+      const stored = await ringAt(db);
+      return rows.map((row): ListedCheckpoint => {
+        const checkpoint = toCheckpoint(row);
+        const problem = unverifiable(checkpoint, stored);
+        return problem === null ? { ...checkpoint, verifiable: true } : { ...checkpoint, verifiable: false, problem };
+      });
     },
     async keysFile() {
       return exportPublicKeys(await loadRing());

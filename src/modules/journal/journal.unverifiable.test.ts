@@ -45,6 +45,12 @@ describeEachDialect('stored checkpoints this server cannot verify', ({ open }) =
         detail: expect.stringMatching(new RegExp(`^the journal checkpoint 2 cannot be verified by this server: its signature does not verify \\(suite_not_accepted\\): it names signature suite "${UNKNOWN_SUITE}"`)),
       });
     }
+    // The list says which checkpoints this server verifies, and why not the other.
+    const listed = (await api.ok('GET', '/v1/journal/checkpoints')) as { data: (Checkpoint & { verifiable: boolean; problem?: string })[] };
+    expect(listed.data.map(({ treeSize, verifiable, problem }) => ({ treeSize, verifiable, problem }))).toEqual([
+      { treeSize: 1, verifiable: true, problem: undefined },
+      { treeSize: 2, verifiable: false, problem: expect.stringMatching(new RegExp(`^its signature does not verify \\(suite_not_accepted\\): it names signature suite "${UNKNOWN_SUITE}"`)) },
+    ]);
     // By default a consistency file ends at the latest checkpoint the server verifies.
     const consistency = JSON.parse((await api.call('GET', '/v1/journal/consistency?from=1')).body) as ConsistencyFile;
     expect(consistency.to.treeSize).toBe(1);

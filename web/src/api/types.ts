@@ -250,6 +250,12 @@ export interface Checkpoint {
   readonly envelope: { readonly suite: string; readonly context: string; readonly parts: readonly { readonly algorithm: string; readonly keyId: string; readonly signature: string }[] };
 }
 
+/** A checkpoint as GET /v1/journal/checkpoints lists it: whether this server verifies it with its own keys. */
+export interface ListedCheckpoint extends Checkpoint {
+  readonly verifiable: boolean;
+  readonly problem?: string;
+}
+
 export interface VerifyReport {
   readonly ok: boolean;
   readonly entries: number;

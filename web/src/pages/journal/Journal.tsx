@@ -4,7 +4,7 @@ import { SafetyCertificateOutlined, SignatureOutlined } from '@ant-design/icons'
 import { callAction } from '../../api/act.ts';
 import { ACTIONS } from '../../api/actions.ts';
 import { ApiError, api } from '../../api/client.ts';
-import type { Checkpoint, VerifyJob } from '../../api/types.ts';
+import type { ListedCheckpoint, VerifyJob } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { ItemList } from '../../components/ItemList.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
@@ -144,11 +144,11 @@ function Checkpoints() {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
   const showFailure = useFailureToast();
-  const [pages, setPages] = useState<{ rows: Checkpoint[]; more: boolean; loading: boolean; error?: ApiError }>({ rows: [], more: false, loading: true });
+  const [pages, setPages] = useState<{ rows: ListedCheckpoint[]; more: boolean; loading: boolean; error?: ApiError }>({ rows: [], more: false, loading: true });
   const load = async (after: number, append: boolean) => {
     setPages((previous) => ({ ...previous, loading: true }));
     try {
-      const page = await api.get<{ data: Checkpoint[] }>('/v1/journal/checkpoints', { query: { after, limit: PAGE_SIZE } });
+      const page = await api.get<{ data: ListedCheckpoint[] }>('/v1/journal/checkpoints', { query: { after, limit: PAGE_SIZE } });
       setPages((previous) => ({ rows: append ? [...previous.rows, ...page.data] : page.data, more: page.data.length === PAGE_SIZE, loading: false }));
     } catch (error) {
       setPages((previous) => ({ ...previous, loading: false, error: error instanceof ApiError ? error : undefined }));
@@ -167,13 +167,14 @@ function Checkpoints() {
   return (
     <Card title={t('journal.checkpoints')} extra={<Permitted action={ACTIONS.signCheckpoint}><Button icon={<SignatureOutlined aria-hidden />} onClick={sign} data-testid="sign-checkpoint">{t('journal.signNow')}</Button></Permitted>}>
       {pages.error ? <ErrorState error={pages.error} /> : (
-        <Table<Checkpoint>
+        <Table<ListedCheckpoint>
           rowKey="treeSize" size="small" pagination={false} loading={pages.loading} dataSource={pages.rows} scroll={{ x: true }}
           expandable={{
             expandedRowRender: (checkpoint) => (
               <Descriptions
                 column={1} size="small" bordered
                 items={[
+                  ...(checkpoint.problem ? [{ label: t('journal.unverifiableWhy'), children: <Typography.Text type="danger">{checkpoint.problem}</Typography.Text> }] : []),
                   { label: t('journal.root'), children: <span className="mono">{checkpoint.root}</span> },
                   { label: t('journal.headHash'), children: <span className="mono">{checkpoint.headHash}</span> },
                   ...checkpoint.envelope.parts.map((part) => ({
@@ -187,6 +188,12 @@ function Checkpoints() {
           columns={[
             { title: t('journal.treeSize'), dataIndex: 'treeSize' },
             { title: t('common.time'), dataIndex: 'createdAt', render: (at: string) => formatInstant(at, locale) },
+            {
+              title: t('journal.verifiable'),
+              render: (_, checkpoint) => checkpoint.verifiable
+                ? <Tag color="green">{t('journal.checkpointVerified')}</Tag>
+                : <Tag color="red" data-testid={`checkpoint-unverifiable-${checkpoint.treeSize}`}>{t('journal.checkpointUnverifiable')}</Tag>,
+            },
             { title: t('journal.suite'), render: (_, checkpoint) => <Tag color="purple">{checkpoint.envelope.suite}</Tag> },
             { title: t('journal.signatures'), render: (_, checkpoint) => checkpoint.envelope.parts.map((part) => <Tag key={part.keyId}>{part.algorithm}</Tag>) },
             { title: t('journal.root'), dataIndex: 'root', render: (root: string) => <span className="mono">{root.slice(0, 16)}…</span> },
