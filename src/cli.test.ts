@@ -93,6 +93,16 @@ describe('sluice with arguments it cannot use', () => {
     expect(existsSync(join(dataDir, 'dump.jsonl'))).toBe(false);
   });
 
+  it('prints the verification report as JSON in the shape GET /v1/journal/verify answers', { timeout: RUN_TIMEOUT_MS * 2 }, () => {
+    const folder = join(dataDir, 'verify-json');
+    expect(sluice('migrate', '--data', folder).status).toBe(0);
+    const answer = sluice('verify', '--json', '--data', folder);
+    expect(answer.status).toBe(0);
+    const report = JSON.parse(answer.stdout) as Record<string, unknown>;
+    expect(Object.keys(report).sort()).toEqual(['algorithm', 'entries', 'head_hash', 'head_seq', 'ok', 'problems']);
+    expect(report).toMatchObject({ ok: true, problems: [], head_seq: expect.stringMatching(/^[0-9]+$/), head_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('names a dump it cannot read before it makes an installation to load it into', { timeout: RUN_TIMEOUT_MS }, () => {
     const folder = join(dataDir, 'import-target');
     const missing = join(dataDir, 'no-such-dump.jsonl');

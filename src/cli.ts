@@ -5,7 +5,7 @@ import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, resolveKeySecret, type Config, type Flags } from './config.ts';
 import { isSignatureAlgorithm } from './crypto/index.ts';
-import { verifyConsistencyFiles, verifyProofFiles } from './modules/journal/index.ts';
+import { verifyConsistencyFiles, verifyProofFiles, verifyReportJson } from './modules/journal/index.ts';
 import { DumpError, exportDump, importDump, migrate, openDatabase } from './db/index.ts';
 import { systemClock } from './kernel/index.ts';
 import { ALL_MIGRATIONS, ALL_TABLES, createPlatform, isEmptyInstallation } from './platform.ts';
@@ -230,7 +230,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const report = await platform.verify((checked, total) => process.stderr.write(`\rchecked ${checked} of ${total} journal entries`));
         process.stderr.write('\n');
-        if (values.json) print(JSON.stringify(report, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value), 2));
+        if (values.json) print(JSON.stringify(verifyReportJson(report), null, 2));
         else {
           print(`${report.ok ? 'OK' : 'FAILED'}: ${report.entries} journal entries (${report.algorithm}), head ${report.headSeq} ${report.headHash}`);
           for (const problem of report.problems) print(`  ${problem.seq === null ? '-' : `#${problem.seq}`}: ${problem.problem}`);

@@ -5,7 +5,7 @@ import { AMOUNT_MAX, LIMITS, UUID_PATTERN, nsToIso } from '../kernel/index.ts';
 import { allows, apiKeyNameProblem, PERMISSIONS, ROLES, type Permission, type Role } from '../modules/auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { fieldProblem, unknownId } from './problem.ts';
-import { CONSISTENCY_FILE_FORMAT, MAX_PROOF_ENTRIES, proofFileText, verifyConsistencyFile, verifyProofFile, type JournalEntry, type VerifyReport } from '../modules/journal/index.ts';
+import { CONSISTENCY_FILE_FORMAT, MAX_PROOF_ENTRIES, proofFileText, verifyConsistencyFile, verifyProofFile, verifyReportJson, type JournalEntry } from '../modules/journal/index.ts';
 import { SIGNATURE_ALGORITHMS } from '../crypto/index.ts';
 import { createVerifyJobs, type VerifyJob } from './verify-jobs.ts';
 
@@ -18,10 +18,7 @@ const renderEntry = (entry: JournalEntry) => ({
   payload: entry.payload, digest: entry.digest, prev_hash: entry.prevHash, hash: entry.hash,
 });
 
-const renderReport = (report: VerifyReport) => ({
-  ok: report.ok, entries: report.entries, algorithm: report.algorithm, head_seq: String(report.headSeq), head_hash: report.headHash,
-  problems: report.problems.map((problem) => ({ seq: problem.seq === null ? null : String(problem.seq), problem: problem.problem })),
-});
+const renderReport = verifyReportJson;
 
 const renderJob = (job: VerifyJob) => ({
   id: job.id, status: job.status, checked: job.checked, total: job.total,

@@ -39,6 +39,17 @@ export interface VerifyReport {
   readonly problems: readonly VerifyProblem[];
 }
 
+/**
+ * A report as JSON shows it, the same from `GET /v1/journal/verify`, a background verification and
+ * `sluice verify --json`: snake_case like the rest of the API, numbers that may exceed 2^53 as text.
+ */
+export function verifyReportJson(report: VerifyReport) {
+  return {
+    ok: report.ok, entries: report.entries, algorithm: report.algorithm, head_seq: String(report.headSeq), head_hash: report.headHash,
+    problems: report.problems.map((problem) => ({ seq: problem.seq === null ? null : String(problem.seq), problem: problem.problem })),
+  };
+}
+
 /** A module's check of the records behind its entries. It returns problems, never throws for bad data. */
 export interface ContentVerifier {
   readonly kind: string;
