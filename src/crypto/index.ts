@@ -44,6 +44,7 @@ export {
 } from './merkle.ts';
 export { consistencyProof, rootAt, verifyConsistency } from './merkle-consistency.ts';
 export {
+  MAX_SEAL_CONTEXT_CHARS,
   SEAL_CIPHERS,
   deriveMasterKey,
   deriveMasterKeyAsync,
@@ -58,6 +59,7 @@ export {
   type SealCipher,
   type SealedBox,
   type SealProblem,
+  type SealTextOptions,
 } from './keystore.ts';
 export {
   KEYS_FILE_FORMAT,

@@ -95,7 +95,7 @@ describe('key derivation and malformed boxes', () => {
 describe.each(SEAL_CIPHERS)('sealed texts with %s', (cipher) => {
   const PURPOSE = 'payments.webhook-secret';
   const text = 'whsec_the-secret-text_0123456789';
-  const stored = sealText(text, masterKey, PURPOSE, cipher);
+  const stored = sealText(text, masterKey, PURPOSE, { cipher });
   const keyFor = (secret: string) => (kdf: SealedBox['kdf']) => deriveMasterKey(secret, kdf);
   const edit = (change: (box: SealedBox) => SealedBox): string => JSON.stringify(change(JSON.parse(stored) as SealedBox));
 
@@ -103,7 +103,7 @@ describe.each(SEAL_CIPHERS)('sealed texts with %s', (cipher) => {
     expect(openText(stored, keyFor(SECRET), PURPOSE)).toEqual({ ok: true, value: text });
     expect(stored).not.toContain(text);
     expect(stored).not.toContain(Buffer.from(text).toString('base64').slice(0, 12));
-    expect(sealText(text, masterKey, PURPOSE, cipher)).not.toBe(stored);
+    expect(sealText(text, masterKey, PURPOSE, { cipher })).not.toBe(stored);
   });
 
   it('do not open with another secret', () => {
@@ -131,6 +131,67 @@ describe.each(SEAL_CIPHERS)('sealed texts with %s', (cipher) => {
   it('answer with a reason, never throw, for text that is not a box', () => {
     for (const bad of ['', 'whsec_plain', '{', 'null', '{"kdf":1}', JSON.stringify({ ...JSON.parse(stored), ciphertext: 42 })]) {
       expect(openText(bad, keyFor(SECRET), PURPOSE)).toEqual({ ok: false, error: 'malformed_sealed_box' });
+    }
+  });
+});
+
+/**
+ * Texts sealed by the version before contexts existed, under SECRET with a fixed salt: unbound boxes
+ * keep their format, so these must keep opening (webhook secrets stored before the upgrade).
+ */
+const SEALED_BEFORE_CONTEXTS = {
+  'aes-256-gcm':
+    '{"format":"sluice-sealed/v1","purpose":"payments.webhook-secret","cipher":"aes-256-gcm","kdf":{"name":"scrypt","salt":"BwcHBwcHBwcHBwcHBwcHBw==","cost":16384,"blockSize":8,"parallelization":1},"iv":"yYtOxDsl8uOmd58H","ciphertext":"f57ORdIRwGwpXbMSA99rk37qqaHv1b0pcloULI7qisUIX8MkX+3VKtVmxg==","tag":"wXB5UpCQtgU0ybOHnv5GCQ=="}',
+  'sm4-ctr-hmac-sm3':
+    '{"format":"sluice-sealed/v1","purpose":"payments.webhook-secret","cipher":"sm4-ctr-hmac-sm3","kdf":{"name":"scrypt","salt":"BwcHBwcHBwcHBwcHBwcHBw==","cost":16384,"blockSize":8,"parallelization":1},"iv":"7AH3cW3x6V9I/qDT3r0URw==","ciphertext":"q6CuzW37JypyqcvEH6LiFYa85oYGEu6cWTM9mEMqlZD1t9c6SVbt8a2Ozg==","tag":"OaRO1gjAZuIz6k6Ad6NfOLJbotIQHgkdyM13hz1YYb0="}',
+} as const satisfies Record<(typeof SEAL_CIPHERS)[number], string>;
+
+describe.each(SEAL_CIPHERS)('boxes bound to a context with %s', (cipher) => {
+  const PURPOSE = 'payments.webhook-secret';
+  const text = 'whsec_bound_to_its_webhook_0123456789';
+  const [A, B] = ['019b0a5e-0000-7000-8000-00000000000a', '019b0a5e-0000-7000-8000-00000000000b'];
+  const keyFor = (secret: string) => (kdf: SealedBox['kdf']) => deriveMasterKey(secret, kdf);
+  const boundToA = sealText(text, masterKey, PURPOSE, { cipher, context: A });
+  const unbound = sealText(text, masterKey, PURPOSE, { cipher });
+  const edit = (stored: string, change: (box: SealedBox) => SealedBox): string => JSON.stringify(change(JSON.parse(stored) as SealedBox));
+  const refused = { ok: false, error: 'wrong_key_or_tampered' };
+
+  it('open with the context they were sealed with, texts and plain boxes alike', () => {
+    expect(openText(boundToA, keyFor(SECRET), PURPOSE, A)).toEqual({ ok: true, value: text });
+    expect(JSON.parse(boundToA)).toMatchObject({ cipher, context: A });
+    const box = seal(plaintext, masterKey, 'key-ring', cipher, A);
+    const opened = unseal(JSON.parse(JSON.stringify(box)), masterKey, 'key-ring', A);
+    expect(opened.ok && Buffer.from(opened.value).toString()).toBe(Buffer.from(plaintext).toString());
+    expect(unseal(box, masterKey, 'key-ring', B)).toEqual(refused);
+  });
+
+  it('do not open with another context, as a changed box does not', () => {
+    expect(openText(boundToA, keyFor(SECRET), PURPOSE, B)).toEqual(refused);
+    // Relabelled for B, the box still carries A in its tag: the label decides nothing.
+    expect(openText(edit(boundToA, (box) => ({ ...box, context: B })), keyFor(SECRET), PURPOSE, B)).toEqual(refused);
+  });
+
+  it('never take a bound box for an unbound one, nor the other way round', () => {
+    expect(openText(boundToA, keyFor(SECRET), PURPOSE)).toEqual(refused);
+    expect(openText(edit(boundToA, ({ context: _dropped, ...box }) => box), keyFor(SECRET), PURPOSE)).toEqual(refused);
+    expect(openText(unbound, keyFor(SECRET), PURPOSE, A)).toEqual(refused);
+    expect(openText(edit(unbound, (box) => ({ ...box, context: A })), keyFor(SECRET), PURPOSE, A)).toEqual(refused);
+    expect(openText(unbound, keyFor(SECRET), PURPOSE)).toEqual({ ok: true, value: text });
+  });
+
+  it('leave the format of unbound boxes as it was: those sealed before contexts existed open unchanged', () => {
+    expect(Object.keys(JSON.parse(unbound))).toEqual(['format', 'purpose', 'cipher', 'kdf', 'iv', 'ciphertext', 'tag']);
+    const before = SEALED_BEFORE_CONTEXTS[cipher];
+    expect(openText(before, keyFor(SECRET), PURPOSE)).toEqual({ ok: true, value: 'whsec_sealed_by_the_version_before_contexts' });
+    expect(openText(before, keyFor(SECRET), PURPOSE, A)).toEqual(refused);
+  });
+
+  it('refuse an empty or oversized context, and a stored context that is not text', () => {
+    expect(() => sealText(text, masterKey, PURPOSE, { cipher, context: '' })).toThrow(RangeError);
+    expect(() => sealText(text, masterKey, PURPOSE, { cipher, context: 'x'.repeat(257) })).toThrow(RangeError);
+    expect(() => openText(boundToA, keyFor(SECRET), PURPOSE, '')).toThrow(RangeError);
+    for (const context of [42, null, '', 'x'.repeat(257)]) {
+      expect(openText(JSON.stringify({ ...JSON.parse(boundToA), context }), keyFor(SECRET), PURPOSE, A)).toEqual({ ok: false, error: 'malformed_sealed_box' });
     }
   });
 });

@@ -20,6 +20,20 @@ import { equalBytes, fromBase64, toBase64, utf8 } from './bytes.ts';
  *
  * Everything that describes the box (format, purpose, cipher, KDF parameters, IV) is authenticated,
  * so none of it can be changed, or the box passed off as one sealed for another purpose, unnoticed.
+ *
+ * A box may also be bound to a context: what it belongs to within its purpose, such as the id of the
+ * row it is stored in. The context is part of the authenticated header, so a box opens only with the
+ * context it was sealed with, and a box copied from one row to another does not open there. It goes
+ * in the header rather than into the key derivation because binding a ciphertext to the data around
+ * it is what an AEAD's associated data is for: one change covers both ciphers alike (GCM's AAD, the
+ * HMAC-SM3 input), and the key-per-purpose separation (textKey) stays about keys, not rows. The
+ * header of a box sealed without a context is exactly what it always was, so boxes sealed before
+ * contexts existed (the key ring, earlier webhook secrets) open as before; with a context the header
+ * has one more element, so "no context" and a context cannot stand for each other (an empty context
+ * is refused, so that it is never mistaken for none at a call site). The context is also written
+ * in the box, as `context`, so that a reader can tell a bound box from an unbound one without
+ * opening it; that field is only a label: opening always authenticates the context the caller
+ * expects, never the one the box claims.
  */
 
 export const SEAL_CIPHERS = ['aes-256-gcm', 'sm4-ctr-hmac-sm3'] as const;
@@ -48,6 +62,8 @@ export interface SealedBox {
   readonly cipher: SealCipher;
   readonly kdf: KdfParams;
   readonly iv: string;
+  /** What the box is bound to within its purpose (e.g. the id of its row); absent on unbound boxes. */
+  readonly context?: string;
   readonly ciphertext: string;
   readonly tag: string;
 }
@@ -73,6 +89,8 @@ const SM4_IV_BYTES = 16;
 const HMAC_SM3_KEY_BYTES = 32;
 const HMAC_SM3_TAG_BYTES = 32;
 const PURPOSE_PATTERN = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
+/** A context names what a box belongs to (an id), it is not data: the limit keeps stored boxes small. */
+export const MAX_SEAL_CONTEXT_CHARS = 256;
 
 function isPowerOfTwo(value: number): boolean {
   let power = 1;
@@ -142,32 +160,49 @@ function kdfFields(kdf: KdfParams): readonly unknown[] {
   return [kdf.name, kdf.salt, kdf.cost, kdf.blockSize, kdf.parallelization];
 }
 
-/** The authenticated description of a box; an array keeps the encoding independent of key order. */
-function header(box: Omit<SealedBox, 'ciphertext' | 'tag'>): Buffer {
-  return Buffer.from(JSON.stringify([box.format, box.purpose, box.cipher, ...kdfFields(box.kdf), box.iv]), 'utf8');
+/**
+ * The authenticated description of a box; an array keeps the encoding independent of key order. An
+ * unbound box's header is the nine elements it has always been; a bound box's has its context as a
+ * tenth, so the two never encode alike.
+ */
+function header(box: Omit<SealedBox, 'ciphertext' | 'tag'>, context: string | undefined): Buffer {
+  const described = [box.format, box.purpose, box.cipher, ...kdfFields(box.kdf), box.iv];
+  return Buffer.from(JSON.stringify(context === undefined ? described : [...described, context]), 'utf8');
+}
+
+function checkContext(context: string | undefined): void {
+  if (context !== undefined && (typeof context !== 'string' || context.length === 0 || context.length > MAX_SEAL_CONTEXT_CHARS)) {
+    throw new RangeError(`a context is a string of 1 to ${MAX_SEAL_CONTEXT_CHARS} characters`);
+  }
 }
 
 function macSm4(macKey: Buffer, headerBytes: Buffer, ciphertext: Uint8Array): Buffer {
   return createHmac('sm3', macKey).update(headerBytes).update(ciphertext).digest();
 }
 
-export function seal(plaintext: Uint8Array, masterKey: MasterKey, purpose: string, cipher: SealCipher = 'aes-256-gcm'): SealedBox {
+/**
+ * Seals bytes for one purpose. With a context the box opens only with that same context (see the
+ * module's comment); without one it is the unbound box it always was.
+ */
+export function seal(plaintext: Uint8Array, masterKey: MasterKey, purpose: string, cipher: SealCipher = 'aes-256-gcm', context?: string): SealedBox {
   if (!PURPOSE_PATTERN.test(purpose)) throw new RangeError(`purpose must match ${PURPOSE_PATTERN}`);
   if (plaintext.byteLength > MAX_SEALED_BYTES) throw new RangeError(`a sealed box holds at most ${MAX_SEALED_BYTES} bytes`);
+  checkContext(context);
+  const bound = context === undefined ? {} : { context };
   if (cipher === 'aes-256-gcm') {
     const iv = randomBytes(GCM_IV_BYTES);
-    const described = { format: SEALED_FORMAT, purpose, cipher, kdf: masterKey.kdf, iv: toBase64(iv) } as const;
+    const described = { format: SEALED_FORMAT, purpose, cipher, kdf: masterKey.kdf, iv: toBase64(iv), ...bound } as const;
     const encryptor = createCipheriv('aes-256-gcm', subkey(masterKey, 'sha256', cipher, 32), iv, { authTagLength: GCM_TAG_BYTES });
-    encryptor.setAAD(header(described));
+    encryptor.setAAD(header(described, context));
     const ciphertext = Buffer.concat([encryptor.update(plaintext), encryptor.final()]);
     return { ...described, ciphertext: toBase64(ciphertext), tag: toBase64(encryptor.getAuthTag()) };
   }
   const keys = subkey(masterKey, 'sm3', cipher, SM4_KEY_BYTES + HMAC_SM3_KEY_BYTES);
   const iv = randomBytes(SM4_IV_BYTES);
-  const described = { format: SEALED_FORMAT, purpose, cipher, kdf: masterKey.kdf, iv: toBase64(iv) } as const;
+  const described = { format: SEALED_FORMAT, purpose, cipher, kdf: masterKey.kdf, iv: toBase64(iv), ...bound } as const;
   const encryptor = createCipheriv('sm4-ctr', keys.subarray(0, SM4_KEY_BYTES), iv);
   const ciphertext = Buffer.concat([encryptor.update(plaintext), encryptor.final()]);
-  const tag = macSm4(keys.subarray(SM4_KEY_BYTES), header(described), ciphertext);
+  const tag = macSm4(keys.subarray(SM4_KEY_BYTES), header(described, context), ciphertext);
   return { ...described, ciphertext: toBase64(ciphertext), tag: toBase64(tag) };
 }
 
@@ -177,15 +212,24 @@ function parseBox(value: unknown): Result<SealedBox, SealProblem> {
   if (box.format !== SEALED_FORMAT || !SEAL_CIPHERS.includes(box.cipher as SealCipher)) return err('unsupported_sealed_box');
   const fields = [box.iv, box.ciphertext, box.tag].map(fromBase64);
   if (typeof box.purpose !== 'string' || !isKdfParams(box.kdf) || fields.some((field) => field === null)) return err('malformed_sealed_box');
+  const context = box.context;
+  if (context !== undefined && (typeof context !== 'string' || context.length === 0 || context.length > MAX_SEAL_CONTEXT_CHARS)) return err('malformed_sealed_box');
   return ok(box as unknown as SealedBox);
 }
 
-/** Opens a box read from storage. A wrong secret and a tampered box look the same, on purpose. */
-export function unseal(value: unknown, masterKey: MasterKey, purpose: string): Result<Uint8Array, SealProblem> {
+/**
+ * Opens a box read from storage. A wrong secret and a tampered box look the same, on purpose; so
+ * does a box bound to another context than `context`, or bound when `context` is absent, or unbound
+ * when it is given (a box moved to where it does not belong is a changed box).
+ */
+export function unseal(value: unknown, masterKey: MasterKey, purpose: string, context?: string): Result<Uint8Array, SealProblem> {
+  checkContext(context);
   const parsed = parseBox(value);
   if (!parsed.ok) return parsed;
   const box = parsed.value;
   if (box.purpose !== purpose) return err('purpose_mismatch');
+  // The label is compared only to answer early; the header below authenticates the expected context.
+  if (box.context !== context) return err('wrong_key_or_tampered');
   // The master key must have been derived with this box's salt and parameters (deriveMasterKey(secret, box.kdf)).
   if (JSON.stringify(kdfFields(masterKey.kdf)) !== JSON.stringify(kdfFields(box.kdf))) return err('kdf_mismatch');
   const iv = fromBase64(box.iv) as Uint8Array;
@@ -196,7 +240,7 @@ export function unseal(value: unknown, masterKey: MasterKey, purpose: string): R
   if (box.cipher === 'aes-256-gcm') {
     if (iv.byteLength !== GCM_IV_BYTES || tag.byteLength !== GCM_TAG_BYTES) return err('malformed_sealed_box');
     const decryptor = createDecipheriv('aes-256-gcm', subkey(masterKey, 'sha256', box.cipher, 32), iv, { authTagLength: GCM_TAG_BYTES });
-    decryptor.setAAD(header(box));
+    decryptor.setAAD(header(box, context));
     decryptor.setAuthTag(tag);
     try {
       return ok(new Uint8Array(Buffer.concat([decryptor.update(ciphertext), decryptor.final()])));
@@ -207,7 +251,7 @@ export function unseal(value: unknown, masterKey: MasterKey, purpose: string): R
   if (iv.byteLength !== SM4_IV_BYTES || tag.byteLength !== HMAC_SM3_TAG_BYTES) return err('malformed_sealed_box');
   const keys = subkey(masterKey, 'sm3', box.cipher, SM4_KEY_BYTES + HMAC_SM3_KEY_BYTES);
   // The tag is checked before anything is decrypted, in time that does not depend on where it differs.
-  if (!equalBytes(macSm4(keys.subarray(SM4_KEY_BYTES), header(box), ciphertext), tag)) return err('wrong_key_or_tampered');
+  if (!equalBytes(macSm4(keys.subarray(SM4_KEY_BYTES), header(box, context), ciphertext), tag)) return err('wrong_key_or_tampered');
   const decryptor = createDecipheriv('sm4-ctr', keys.subarray(0, SM4_KEY_BYTES), iv);
   return ok(new Uint8Array(Buffer.concat([decryptor.update(ciphertext), decryptor.final()])));
 }
@@ -227,10 +271,16 @@ function textKey(masterKey: MasterKey, purpose: string): MasterKey {
   return { kdf: masterKey.kdf, key: new Uint8Array(hkdfSync('sha256', masterKey.key, new Uint8Array(0), `sluice/v1/sealed-text/${purpose}`, MASTER_KEY_BYTES)) };
 }
 
+export interface SealTextOptions {
+  readonly cipher?: SealCipher;
+  /** Binds the box to what it belongs to (a webhook's id): it then opens only with this context. */
+  readonly context?: string;
+}
+
 /** Seals a short text (a webhook's signing secret) for one column: the box as JSON. */
-export function sealText(text: string, masterKey: MasterKey, purpose: string, cipher: SealCipher = 'aes-256-gcm'): string {
+export function sealText(text: string, masterKey: MasterKey, purpose: string, options: SealTextOptions = {}): string {
   if (text.length > MAX_SEALED_TEXT_CHARS) throw new RangeError(`a sealed text holds at most ${MAX_SEALED_TEXT_CHARS} characters`);
-  return JSON.stringify(seal(utf8(text), textKey(masterKey, purpose), purpose, cipher));
+  return JSON.stringify(seal(utf8(text), textKey(masterKey, purpose), purpose, options.cipher ?? 'aes-256-gcm', options.context));
 }
 
 /** The key derivation parameters a stored text box names, to derive (or find cached) its master key. */
@@ -249,12 +299,14 @@ export function sealedTextKdf(stored: string): Result<KdfParams, SealProblem> {
 /**
  * Opens a text box read from storage; `masterKeyFor` gives the master key of the box's salt (it may
  * cache: deriving takes half a second). A wrong secret and a changed box both fail, never decrypt to
- * something else.
+ * something else. `context` must be the one the box was sealed with, or absent for an unbound box;
+ * any other fails as a changed box does (`wrong_key_or_tampered`).
  */
-export function openText(stored: string, masterKeyFor: (kdf: KdfParams) => MasterKey, purpose: string): Result<string, SealProblem> {
+export function openText(stored: string, masterKeyFor: (kdf: KdfParams) => MasterKey, purpose: string, context?: string): Result<string, SealProblem> {
+  checkContext(context);
   const kdf = sealedTextKdf(stored);
   if (!kdf.ok) return kdf;
-  const opened = unseal(JSON.parse(stored), textKey(masterKeyFor(kdf.value), purpose), purpose);
+  const opened = unseal(JSON.parse(stored), textKey(masterKeyFor(kdf.value), purpose), purpose, context);
   if (!opened.ok) return opened;
   try {
     return ok(new TextDecoder('utf-8', { fatal: true }).decode(opened.value));
