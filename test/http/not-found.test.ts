@@ -77,6 +77,7 @@ const UNKNOWN_IDS: Readonly<Record<string, () => Unknown[]>> = {
       ['POST', `/v1/risk/cases/${id}/assign`, 'case_not_found', '/params/id', { assignee: 'analyst' }],
       ['POST', `/v1/risk/cases/${id}/notes`, 'case_not_found', '/params/id', { text: 'a note' }],
       ['POST', `/v1/risk/cases/${id}/transition`, 'case_not_found', '/params/id', { to: 'investigating', reason: 'looking' }],
+      ['POST', `/v1/risk/cases/${id}/links`, 'case_not_found', '/params/id', { party_ids: ['party-1'] }],
       ['GET', `/v1/risk/cases/${id}/report`, 'case_not_found', '/params/id'],
       ['GET', `/v1/risk/cases/${id}/graph`, 'case_not_found', '/params/id'],
     ];

@@ -8,5 +8,9 @@ export const CASES_ERROR_STATUS = Object.freeze({
   block_needs_confirmed_close: 422,
   block_list_unavailable: 422,
   invalid_alert: 422,
+  /** A payment to link names no payment (by UETR). */
+  payment_not_found: 422,
+  /** Linking would take the case beyond CASES_LIMITS.caseLinksMax links. */
+  too_many_links: 422,
 });
 export type CasesError = keyof typeof CASES_ERROR_STATUS;

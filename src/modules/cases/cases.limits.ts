@@ -14,6 +14,11 @@ export const CASES_LIMITS = Object.freeze({
   alertReasonMaxLength: 500,
   /** Transfers, accounts and parties one alert may name. */
   alertRefsMax: 500,
+  /**
+   * Payments an analyst links in one request (opening a case or adding links): each UETR is looked up
+   * among the payments before it is linked, so a request stays a few hundred lookups at most.
+   */
+  linkPaymentsMax: 100,
   /** Details of an alert, as JSON text: enough for an explanation, not a data dump. */
   alertDetailsMaxBytes: 16 * 1024,
   /** A fingerprint is a hash or a few short values, not content. */
@@ -29,7 +34,8 @@ export const CASES_LIMITS = Object.freeze({
   caseAlertsMax: 1000,
   /**
    * Links one case holds. A ring of mules spans tens of accounts; beyond this, further alerts still
-   * join the case but add no links, so a noisy detector cannot grow a case without bound.
+   * join the case but add no links, so a noisy detector cannot grow a case without bound. An analyst
+   * adding links by hand is refused (too_many_links) rather than cut short.
    */
   caseLinksMax: 2000,
   /** Alerts, notes and audit entries the detail view shows (the newest); the report shows more. */

@@ -125,6 +125,25 @@ export async function addLinks(q: Queryable, caseId: string, links: readonly { k
   return added;
 }
 
+/** Which of `refIds` are already linked to a case as `kind` (at most a request's worth of ids). */
+export async function linkedRefs(q: Queryable, caseId: string, kind: LinkKind, refIds: readonly string[]): Promise<Set<string>> {
+  if (refIds.length === 0) return new Set();
+  const rows = await q.all<{ ref_id: string }>(
+    `SELECT ref_id FROM case_links WHERE case_id = ? AND kind = ? AND ref_id IN (${refIds.map(() => '?').join(', ')})`, [caseId, kind, ...refIds],
+  );
+  return new Set(rows.map((row) => row.ref_id));
+}
+
+/** How many links a case holds (the counter addLinks keeps). */
+export async function linkCount(q: Queryable, caseId: string): Promise<number> {
+  const row = await q.get<{ link_count: bigint }>('SELECT link_count FROM case_records WHERE id = ?', [caseId]);
+  return Number(row?.link_count ?? 0);
+}
+
+export async function touchCase(q: Queryable, caseId: string, nowMs: number): Promise<void> {
+  await q.run('UPDATE case_records SET updated_at_ms = ? WHERE id = ?', [nowMs, caseId]);
+}
+
 /**
  * Appends one audit entry. The case row's counter hands out the sequence number; on PostgreSQL the
  * update locks the row, so two changes to one case at once get consecutive numbers, never the same.

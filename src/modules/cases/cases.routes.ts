@@ -8,7 +8,7 @@ import { CASES_ERROR_STATUS, type CasesError } from './cases.errors.ts';
 import { CASES_LIMITS } from './cases.limits.ts';
 import { renderCase, renderNote, renderView } from './cases.render.ts';
 import { reportHtml, reportMarkdown } from './cases.report.ts';
-import type { CasesService } from './cases.service.ts';
+import type { CasesService, LinkField, LinkRefusal } from './cases.service.ts';
 import { ALERT_SOURCES, CASE_STATUSES, CASE_TRANSITIONS, type CaseRecord } from './cases.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
@@ -37,6 +37,8 @@ const LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
 const Line = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: LINE_PATTERN });
 const Ref = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$', description: 'An account, party or transfer id.' });
 const Refs = Type.Array(Ref, { maxItems: CASES_LIMITS.alertRefsMax, uniqueItems: true });
+const Uetr = Type.String({ pattern: UUID_PATTERN, description: 'A payment\'s UETR.' });
+const PaymentRefs = Type.Array(Uetr, { maxItems: CASES_LIMITS.linkPaymentsMax, uniqueItems: true, description: 'Payments by UETR; each must name a payment (else 422 payment_not_found).' });
 const Reason = Type.String({ minLength: 1, maxLength: CASES_LIMITS.reasonMaxLength, pattern: TEXT_PATTERN });
 
 const ManualBody = Type.Object(
@@ -48,8 +50,13 @@ const ManualBody = Type.Object(
     transfer_ids: Type.Optional(Refs),
     account_ids: Type.Optional(Refs),
     party_ids: Type.Optional(Refs),
+    payment_ids: Type.Optional(PaymentRefs),
   },
   { additionalProperties: false },
+);
+const LinksBody = Type.Object(
+  { transfer_ids: Type.Optional(Refs), party_ids: Type.Optional(Refs), payment_ids: Type.Optional(PaymentRefs) },
+  { additionalProperties: false, description: 'At least one id, in any of the three lists. Ids already linked are skipped.' },
 );
 const AssignBody = Type.Object({ assignee: Type.Union([Line(CASES_LIMITS.assigneeMaxLength), Type.Null()], { description: 'Who works the case; null puts it back in the queue.' }) }, { additionalProperties: false });
 const NoteBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: CASES_LIMITS.noteMaxLength, pattern: TEXT_PATTERN }) }, { additionalProperties: false });
@@ -66,7 +73,7 @@ const TransitionBody = Type.Object(
 );
 
 const POINTERS: Partial<Record<CasesError, string>> = {
-  transition_not_allowed: '/to', case_closed: '/assignee', case_changed: '/to', block_needs_confirmed_close: '/block', block_list_unavailable: '/block',
+  transition_not_allowed: '/to', case_closed: '/assignee', payment_not_found: '/payment_ids', case_changed: '/to', block_needs_confirmed_close: '/block', block_list_unavailable: '/block',
 };
 
 export function casesProblem(code: CasesError, detail?: string, pointer = POINTERS[code]): ProblemError {
@@ -81,6 +88,18 @@ export function casesProblem(code: CasesError, detail?: string, pointer = POINTE
  */
 function requireText(value: string | undefined, pointer: string): void {
   if (value !== undefined && value.trim().length === 0) throw fieldProblem(422, 'blank_text', pointer, 'must hold more than spaces');
+}
+
+const LINK_FIELDS: Readonly<Record<LinkField, string>> = { transferIds: 'transfer_ids', partyIds: 'party_ids', paymentIds: 'payment_ids' };
+
+/** A refusal to link, naming the item at fault (e.g. /payment_ids/2). */
+function linkProblem(refusal: LinkRefusal, refuse: (error: LinkRefusal['error'], detail?: string, pointer?: string) => ProblemError): ProblemError {
+  const field = refusal.field === undefined ? undefined : LINK_FIELDS[refusal.field];
+  const pointer = field === undefined ? undefined : refusal.index === undefined ? `/${field}` : `/${field}/${refusal.index}`;
+  if (refusal.error === 'payment_not_found') return refuse('payment_not_found', 'names no payment', pointer);
+  if (refusal.error === 'too_many_links') return refuse('too_many_links', `a case holds at most ${CASES_LIMITS.caseLinksMax} links`, pointer);
+  if (refusal.error === 'case_closed') return refuse('case_closed', 'a closed case takes no new links', '/params/id');
+  return refuse(refusal.error, undefined, pointer);
 }
 
 const actorOf = (request: FastifyRequest): string => `key:${request.principal?.id ?? 'unknown'}`;
@@ -104,7 +123,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
     return value;
   };
   /** A refusal of a change to the case in the path: an unknown case answers as a read of one does. */
-  const refusal = (error: CasesError, id: string, detail?: string) => (error === 'case_not_found' ? unknownCase(id) : casesProblem(error, detail));
+  const refusal = (error: CasesError, id: string, detail?: string, pointer?: string) => (error === 'case_not_found' ? unknownCase(id) : casesProblem(error, detail, pointer ?? POINTERS[error]));
   return async function register(app: App) {
     app.get('/risk/cases', {
       config: { permission: 'oversee' },
@@ -131,9 +150,10 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       requireText(body.title, '/title');
       requireText(body.reason, '/reason');
       const opened = await cases.open({
-        title: body.title, priority: body.priority ?? 0.5, reason: body.reason, transferIds: body.transfer_ids, accountIds: body.account_ids, partyIds: body.party_ids,
+        title: body.title, priority: body.priority ?? 0.5, reason: body.reason, transferIds: body.transfer_ids, accountIds: body.account_ids, partyIds: body.party_ids, paymentIds: body.payment_ids,
       }, actorOf(request));
-      return reply.status(201).send(renderView(found(await cases.get(opened.id), opened.id)));
+      if (!opened.ok) throw linkProblem(opened, (error, detail, pointer) => casesProblem(error, detail, pointer));
+      return reply.status(201).send(renderView(found(await cases.get(opened.value.id), opened.value.id)));
     });
 
     app.get('/risk/cases/:id', {
@@ -159,6 +179,18 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       const result = await cases.addNote(request.params.id.toLowerCase(), request.body.text, actorOf(request));
       if (!result.ok) throw refusal(result.error, request.params.id);
       return reply.status(201).send(renderNote(result.value));
+    });
+
+    app.post('/risk/cases/:id/links', {
+      config: { permission: 'risk' },
+      schema: { tags: TAGS, summary: 'Link transfers, parties and payments to a case that is not closed; ids already linked are skipped', params: CaseId, body: LinksBody },
+    }, async (request) => {
+      const { transfer_ids: transferIds = [], party_ids: partyIds = [], payment_ids: paymentIds = [] } = request.body;
+      if (transferIds.length + partyIds.length + paymentIds.length === 0) throw fieldProblem(422, 'nothing_to_link', '/transfer_ids', 'name at least one transfer, party or payment');
+      const result = await cases.link(request.params.id.toLowerCase(), { transferIds, partyIds, paymentIds }, actorOf(request));
+      if (!result.ok) throw linkProblem(result, (error, detail, pointer) => refusal(error, request.params.id, detail, pointer));
+      const view = found(await cases.get(result.value.case.id), request.params.id);
+      return { ...renderView(view), added: result.value.added };
     });
 
     app.post('/risk/cases/:id/transition', {

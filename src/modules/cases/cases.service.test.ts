@@ -92,7 +92,7 @@ describeEachDialect('cases', ({ open }) => {
     await platform.cases.raise(alert({ dedupeKey: 'titled', kind: 'rule:other', titleValues: { members: 9 } }));
     expect((await platform.cases.get(raised.caseId))?.case).toMatchObject({ kind: 'graph:mule_ring', titleValues: { members: 5, account: 'a1' } });
     const manual = await platform.cases.open({ title: 'Called by the branch', priority: 0.5 }, 'key:li');
-    expect(manual).toMatchObject({ kind: 'manual', titleValues: null });
+    expect(manual).toMatchObject({ ok: true, value: { kind: 'manual', titleValues: null } });
   });
 
   it('opens a new case for a key once the earlier case is closed', async () => {

@@ -5,8 +5,8 @@ import type { CasesError } from './cases.errors.ts';
 import { buildReport, type CaseReport, type ReportContext } from './cases.report.ts';
 import { CASES_LIMITS } from './cases.limits.ts';
 import {
-  addAlertToCase, addLinks, appendAudit, countUnclosed, findOpenCaseId, insertAlert, insertCase, insertNote, latestAlert, listAlerts, listAudit, listCases, listLinks, listNotes,
-  loadCase, lockOpenCase, updateAssignee, updateStatus, type CaseQuery,
+  addAlertToCase, addLinks, appendAudit, countUnclosed, findOpenCaseId, insertAlert, insertCase, insertNote, latestAlert, linkCount, linkedRefs, listAlerts, listAudit, listCases, listLinks, listNotes,
+  loadCase, lockOpenCase, touchCase, updateAssignee, updateStatus, type CaseQuery,
 } from './cases.repository.ts';
 import { canTransition, isClosed, scoreToBp, type AlertInput, type AlertSink, type CaseNote, type RaisedAlert, type RaiseOutcome, type CaseRecord, type CaseStatus, type CaseView, type LinkKind, type StoredAlert } from './cases.ts';
 
@@ -43,6 +43,30 @@ export interface ManualCaseInput {
   readonly transferIds?: readonly string[];
   readonly accountIds?: readonly string[];
   readonly partyIds?: readonly string[];
+  /** Payments by UETR; each must name a payment. */
+  readonly paymentIds?: readonly string[];
+}
+
+/** What an analyst links to a case while investigating it. Payments are UETRs and must exist. */
+export interface LinkInput {
+  readonly transferIds?: readonly string[];
+  readonly partyIds?: readonly string[];
+  readonly paymentIds?: readonly string[];
+}
+export type LinkField = keyof LinkInput;
+
+/** A refusal to link: the rule broken and, where one item broke it, the field and index of that item. */
+export interface LinkRefusal {
+  readonly ok: false;
+  readonly error: CasesError;
+  readonly field?: LinkField;
+  readonly index?: number;
+}
+
+/** The case after linking, and what was new (already-linked items are left out: linking them again changes nothing). */
+export interface LinkOutcome {
+  readonly case: CaseRecord;
+  readonly added: { readonly transfers: readonly string[]; readonly parties: readonly string[]; readonly payments: readonly string[] };
 }
 
 export interface CasesService extends AlertSink {
@@ -52,13 +76,19 @@ export interface CasesService extends AlertSink {
    * nothing; beyond CASES_LIMITS.caseAlertsMax alerts a case only counts further alerts.
    */
   raise(alert: AlertInput, actor?: string): Promise<RaisedAlert>;
-  /** A case an analyst opens by hand: one manual alert carries its links. */
-  open(input: ManualCaseInput, actor: string): Promise<CaseRecord>;
+  /** A case an analyst opens by hand: one manual alert carries its links. Refused when a payment named is unknown. */
+  open(input: ManualCaseInput, actor: string): Promise<{ readonly ok: true; readonly value: CaseRecord } | LinkRefusal>;
   list(query: CaseQuery): Promise<CaseRecord[]>;
   /** The case with its newest alerts, notes and audit entries (at most `limit` of each). */
   get(id: string, limit?: number): Promise<CaseView | undefined>;
   assign(id: string, assignee: string | null, actor: string): Promise<Result<CaseRecord, CasesError>>;
   addNote(id: string, text: string, actor: string): Promise<Result<CaseNote, CasesError>>;
+  /**
+   * Links transfers, parties and payments to a case that is not closed, all or nothing. Items already
+   * linked are skipped; when something is new the audit trail records what (links_added). Refused
+   * when a payment is unknown, or when the new links would take the case beyond CASES_LIMITS.caseLinksMax.
+   */
+  link(id: string, input: LinkInput, actor: string): Promise<{ readonly ok: true; readonly value: LinkOutcome } | LinkRefusal>;
   transition(id: string, input: TransitionInput, actor: string): Promise<Result<TransitionOutcome, CasesError>>;
   /** Everything about the case for filing, up to CASES_LIMITS.reportItemsMax alerts, notes and audit entries. */
   report(id: string, context: Omit<ReportContext, 'generatedAtMs'>): Promise<CaseReport | undefined>;
@@ -71,6 +101,8 @@ export interface CasesServiceDeps {
   readonly clock: Clock;
   /** The block list; without it a confirmed case cannot feed it (block_list_unavailable). */
   readonly lists?: { add(input: ListEntryInput): Promise<unknown> };
+  /** Payments by UETR, to check that a payment linked by hand exists; without it none can be linked by hand. */
+  readonly payments?: { get(uetr: string): Promise<unknown> };
 }
 
 /** How often a raise retries when the case it joins closes at the same moment. */
@@ -172,12 +204,62 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
     return outcome;
   }
 
+  /** The index of the first UETR that names no payment, or undefined when all do. */
+  async function firstUnknownPayment(uetrs: readonly string[]): Promise<number | undefined> {
+    const payments = deps.payments;
+    for (const [index, uetr] of uetrs.entries()) if (!payments || (await payments.get(uetr)) === undefined) return index;
+    return undefined;
+  }
+
+  async function linkOnce(tx: Queryable, id: string, wanted: readonly (readonly [LinkField, LinkKind, readonly string[]])[], actor: string): Promise<{ ok: true; value: LinkOutcome } | LinkRefusal> {
+    // Locked, so that a close or another link request waits, and the bound is checked against the links the case holds.
+    const record = await loadCase(tx, id, true);
+    if (!record) return err('case_not_found');
+    if (isClosed(record.status)) return err('case_closed');
+    let count = await linkCount(tx, id);
+    const fresh: { kind: LinkKind; refId: string }[] = [];
+    for (const [field, kind, refIds] of wanted) {
+      const linked = await linkedRefs(tx, id, kind, [...new Set(refIds)]);
+      for (const [index, refId] of refIds.entries()) {
+        if (linked.has(refId)) continue;
+        // A repeat further on in the request (a UETR in other letter case) is linked by then.
+        linked.add(refId);
+        if (count >= CASES_LIMITS.caseLinksMax) return { ok: false, error: 'too_many_links', field, index };
+        count += 1;
+        fresh.push({ kind, refId });
+      }
+    }
+    const of = (kind: LinkKind) => fresh.filter((link) => link.kind === kind).map((link) => link.refId);
+    const added = { transfers: of('transfer'), parties: of('party'), payments: of('payment') };
+    if (fresh.length > 0) {
+      const nowMs = clock.nowMs();
+      await addLinks(tx, id, fresh, nowMs, CASES_LIMITS.caseLinksMax);
+      await touchCase(tx, id, nowMs);
+      await appendAudit(tx, id, actor, nowMs, 'links_added', added);
+    }
+    return ok({ case: (await loadCase(tx, id)) as CaseRecord, added });
+  }
+
   const service: CasesService = {
     raise,
     async open(input, actor) {
-      const refs = { transferIds: input.transferIds ?? [], accountIds: input.accountIds ?? [], partyIds: input.partyIds ?? [] };
+      const paymentIds = (input.paymentIds ?? []).map((uetr) => uetr.toLowerCase());
+      const unknown = await firstUnknownPayment(paymentIds);
+      if (unknown !== undefined) return { ok: false, error: 'payment_not_found', field: 'paymentIds', index: unknown };
+      const refs = { transferIds: input.transferIds ?? [], accountIds: input.accountIds ?? [], partyIds: input.partyIds ?? [], paymentIds: [...new Set(paymentIds)] };
       const raised = await raise({ source: 'manual', kind: 'manual', title: input.title, score: input.priority, reasons: input.reason ? [input.reason] : [], ...refs }, actor);
-      return (await loadCase(db, raised.caseId)) as CaseRecord;
+      return ok((await loadCase(db, raised.caseId)) as CaseRecord);
+    },
+    async link(id, input, actor) {
+      // The case first, so that a closed or unknown case is refused as such before any payment is looked up.
+      const before = await loadCase(db, id);
+      if (!before) return err('case_not_found');
+      if (isClosed(before.status)) return err('case_closed');
+      const paymentIds = (input.paymentIds ?? []).map((uetr) => uetr.toLowerCase());
+      const unknown = await firstUnknownPayment(paymentIds);
+      if (unknown !== undefined) return { ok: false, error: 'payment_not_found', field: 'paymentIds', index: unknown };
+      const wanted = [['transferIds', 'transfer', input.transferIds ?? []], ['partyIds', 'party', input.partyIds ?? []], ['paymentIds', 'payment', paymentIds]] as const;
+      return db.transaction((tx) => linkOnce(tx, id, wanted, actor));
     },
     list: (query) => listCases(db, query),
     async get(id, limit = CASES_LIMITS.detailItemsMax) {

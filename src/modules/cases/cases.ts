@@ -151,7 +151,7 @@ export interface CaseNote {
   readonly createdAtMs: number;
 }
 
-export const AUDIT_ACTIONS = ['created', 'alert_added', 'assigned', 'note_added', 'status_changed', 'block_list_fed'] as const;
+export const AUDIT_ACTIONS = ['created', 'alert_added', 'assigned', 'note_added', 'status_changed', 'block_list_fed', 'links_added'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One change to a case: who, when, what, with the particulars of the change. */

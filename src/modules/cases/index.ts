@@ -1,5 +1,5 @@
 export * from './cases.ts';
-export { createCasesService, CasesOverloadedError, type BlockOutcome, type BlockRequest, type CasesService, type CasesServiceDeps, type ManualCaseInput, type TransitionInput, type TransitionOutcome } from './cases.service.ts';
+export { createCasesService, CasesOverloadedError, type BlockOutcome, type BlockRequest, type CasesService, type CasesServiceDeps, type LinkField, type LinkInput, type LinkOutcome, type LinkRefusal, type ManualCaseInput, type TransitionInput, type TransitionOutcome } from './cases.service.ts';
 export { casesMigrations, casesTables } from './cases.migrations.ts';
 export { CASES_ERROR_STATUS, type CasesError } from './cases.errors.ts';
 export { CASES_LIMITS } from './cases.limits.ts';
