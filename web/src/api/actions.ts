@@ -58,6 +58,13 @@ export const ACTIONS = {
   },
   assignCase: { method: 'POST', permission: 'risk', route: '/v1/risk/cases/{id}/assign', body: 'json', labels: { '/params/id': 'cases.case', '/assignee': 'cases.assignTo' } },
   addCaseNote: { method: 'POST', permission: 'risk', route: '/v1/risk/cases/{id}/notes', body: 'json', labels: { '/params/id': 'cases.case', '/text': 'cases.addNote' } },
+  linkToCase: {
+    method: 'POST', permission: 'risk', route: '/v1/risk/cases/{id}/links', body: 'json',
+    labels: {
+      '/params/id': 'cases.case', '/transfer_ids': 'cases.linkTransfers', '/transfer_ids/*': 'cases.linkTransfers', '/party_ids': 'cases.linkParties', '/party_ids/*': 'cases.linkParties',
+      '/payment_ids': 'cases.linkPayments', '/payment_ids/*': 'cases.linkPayments',
+    },
+  },
   releaseHold: { method: 'POST', permission: 'risk', route: '/v1/risk/holds/{id}/release', body: 'json', labels: HOLD },
   rejectHold: { method: 'POST', permission: 'risk', route: '/v1/risk/holds/{id}/reject', body: 'json', labels: HOLD },
 

@@ -44,6 +44,7 @@ export const enUSAudit = {
   'audit.actionName.moveCase': 'Move a case',
   'audit.actionName.assignCase': 'Assign a case',
   'audit.actionName.noteCase': 'Add a case note',
+  'audit.actionName.linkToCase': 'Link to a case',
   'audit.actionName.releaseHold': 'Release a held transfer',
   'audit.actionName.rejectHold': 'Reject a held transfer',
   'audit.actionName.addWebhook': 'Add a webhook',

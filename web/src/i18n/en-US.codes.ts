@@ -84,6 +84,7 @@ export const enUSCodes = {
   'cases.auditAction.note_added': 'note added',
   'cases.auditAction.status_changed': 'status changed',
   'cases.auditAction.block_list_fed': 'accounts added to the block list',
+  'cases.auditAction.links_added': 'links added',
 
   'rules.stageName.draft': 'draft',
   'rules.stageName.backtested': 'backtested',

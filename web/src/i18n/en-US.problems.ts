@@ -215,6 +215,8 @@ export const enUSProblems = {
   'problem.code.too_many_lists': 'There are too many watch lists.',
   'problem.code.transition_not_allowed': 'The case cannot move to that status.',
   'problem.code.case_closed': 'The case is closed.',
+  'problem.code.nothing_to_link': 'Name at least one transfer, party or payment to link.',
+  'problem.code.too_many_links': 'The case cannot hold that many links.',
   'problem.code.case_changed': 'Someone else changed the case: reload and try again.',
   'problem.code.block_needs_confirmed_close': 'Blocking needs the case closed as confirmed.',
   'problem.code.block_list_unavailable': 'The block list is unavailable.',

@@ -436,6 +436,15 @@ export const enUS = {
   'cases.notes': 'Notes and audit trail',
   'cases.addNote': 'Add a note',
   'cases.saveNote': 'Save note',
+  'cases.link': 'Link',
+  'cases.linkTitle': 'Link to this case',
+  'cases.linkKind': 'Kind',
+  'cases.linkIds': 'Ids',
+  'cases.linkIdsHint': 'One or more, separated by spaces, commas or lines',
+  'cases.linkTransfers': 'Transfers to link',
+  'cases.linkParties': 'Parties to link',
+  'cases.linkPayments': 'Payments to link (UETR)',
+  'cases.linked': '{count} new link(s) added',
 } as const;
 
 export type MessageKey = keyof typeof enUS;

@@ -41,6 +41,7 @@ export const zhCNAudit: Readonly<Record<keyof typeof enUSAudit, string>> = {
   'audit.actionName.moveCase': '变更案件状态',
   'audit.actionName.assignCase': '分派案件',
   'audit.actionName.noteCase': '添加案件备注',
+  'audit.actionName.linkToCase': '关联到案件',
   'audit.actionName.releaseHold': '放行暂挂转账',
   'audit.actionName.rejectHold': '拒绝暂挂转账',
   'audit.actionName.addWebhook': '添加 Webhook',

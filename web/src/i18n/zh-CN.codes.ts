@@ -85,6 +85,7 @@ export const zhCNCodes: Readonly<Record<CodeMessageKey, string>> = {
   'cases.auditAction.note_added': '添加备注',
   'cases.auditAction.status_changed': '状态变更',
   'cases.auditAction.block_list_fed': '账户已加入黑名单',
+  'cases.auditAction.links_added': '添加关联',
 
   'rules.stageName.draft': '草稿',
   'rules.stageName.backtested': '已回测',

@@ -206,6 +206,8 @@ export const zhCNProblems: Readonly<Record<ProblemMessageKey, string>> = {
   'problem.code.too_many_lists': '观察名单过多。',
   'problem.code.transition_not_allowed': '案件不能转到该状态。',
   'problem.code.case_closed': '案件已关闭。',
+  'problem.code.nothing_to_link': '请至少填写一笔转账、一个参与方或一笔支付。',
+  'problem.code.too_many_links': '案件的关联数量已达上限。',
   'problem.code.case_changed': '他人已修改该案件，请刷新后重试。',
   'problem.code.block_needs_confirmed_close': '加入黑名单需要以“确认”结案。',
   'problem.code.block_list_unavailable': '黑名单暂不可用。',

@@ -430,4 +430,13 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'cases.notes': '备注与审计记录',
   'cases.addNote': '添加备注',
   'cases.saveNote': '保存备注',
+  'cases.link': '关联',
+  'cases.linkTitle': '关联到本案',
+  'cases.linkKind': '类型',
+  'cases.linkIds': '编号',
+  'cases.linkIdsHint': '可填多个，以空格、逗号或换行分隔',
+  'cases.linkTransfers': '待关联的转账',
+  'cases.linkParties': '待关联的参与方',
+  'cases.linkPayments': '待关联的支付（UETR）',
+  'cases.linked': '已新增 {count} 项关联',
 };

@@ -47,6 +47,7 @@ export const ACTION_NAMES: Readonly<Record<string, MessageKey>> = {
   'POST /v1/risk/cases/:id/transition': 'audit.actionName.moveCase',
   'POST /v1/risk/cases/:id/assign': 'audit.actionName.assignCase',
   'POST /v1/risk/cases/:id/notes': 'audit.actionName.noteCase',
+  'POST /v1/risk/cases/:id/links': 'audit.actionName.linkToCase',
   'POST /v1/risk/holds/:id/release': 'audit.actionName.releaseHold',
   'POST /v1/risk/holds/:id/reject': 'audit.actionName.rejectHold',
   'POST /v1/payments/webhooks': 'audit.actionName.addWebhook',

@@ -38,6 +38,7 @@ export default function CaseDetail({ route }: { readonly route: Route }) {
             <Card title={t('cases.graph')}>
               {graph.error ? <ErrorState error={graph.error} /> : graph.data !== undefined ? <GraphPanel raw={graph.data} /> : <Loading />}
             </Card>
+            {!data.status.startsWith('closed') && <LinkForm item={data} onChanged={item.reload} />}
             <Row gutter={[16, 16]}>
               <Col xs={24} xl={12}><Alerts item={data} /></Col>
               <Col xs={24} xl={12}><Notes item={data} onChanged={item.reload} /></Col>
@@ -121,6 +122,46 @@ function TransitionForm({ item, busy, onSubmit }: { readonly item: CaseView; rea
       {to === 'closed_confirmed' && <Form.Item name="block" valuePropName="checked"><Checkbox>{t('cases.blockAccounts')}</Checkbox></Form.Item>}
       <Permitted action={ACTIONS.moveCase}><Button htmlType="submit" type="primary" loading={busy} data-testid="move-case">{t('cases.move')}</Button></Permitted>
     </Form>
+  );
+}
+
+const LINK_FIELDS = { transfer: 'transfer_ids', party: 'party_ids', payment: 'payment_ids' } as const;
+type LinkKind = keyof typeof LINK_FIELDS;
+
+/** Links transfers, parties or payments (by UETR) to the case; ids already linked are skipped by the server. */
+function LinkForm({ item, onChanged }: { readonly item: CaseView; readonly onChanged: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const showFailure = useFailureToast();
+  const [form] = Form.useForm<{ kind: LinkKind; ids: string }>();
+  const [saving, setSaving] = useState(false);
+  const { access } = useAccess();
+  const link = async ({ kind, ids }: { kind: LinkKind; ids: string }) => {
+    setSaving(true);
+    try {
+      const refs = [...new Set(ids.split(/[\s,，]+/).filter(Boolean))];
+      const answer = await callAction<{ added: Record<string, readonly string[]> }>(ACTIONS.linkToCase, { params: { id: item.id }, body: { [LINK_FIELDS[kind]]: refs } });
+      void message.success(t('cases.linked', { count: Object.values(answer.added).reduce((sum, added) => sum + added.length, 0) }));
+      form.resetFields(['ids']);
+      onChanged();
+    } catch (error) {
+      showFailure(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Card title={t('cases.linkTitle')}>
+      <Form form={form} layout="inline" initialValues={{ kind: 'payment' }} onFinish={link} disabled={mayAct(access, ACTIONS.linkToCase) === false}>
+        <Form.Item label={t('cases.linkKind')} name="kind">
+          <Select style={{ width: 140 }} options={[{ value: 'payment', label: t('cases.payments') }, { value: 'transfer', label: t('cases.transfers') }, { value: 'party', label: t('cases.parties') }]} />
+        </Form.Item>
+        <Form.Item label={t('cases.linkIds')} name="ids" rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
+          <Input style={{ width: 360 }} placeholder={t('cases.linkIdsHint')} data-testid="link-ids" />
+        </Form.Item>
+        <Permitted action={ACTIONS.linkToCase}><Button htmlType="submit" loading={saving} data-testid="link-case">{t('cases.link')}</Button></Permitted>
+      </Form>
+    </Card>
   );
 }
 
