@@ -227,6 +227,30 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     browser.takeErrors();
   });
 
+  it('links a party to a case from its page, and names the payment field of a refused UETR by its label', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const opened = await sluiceClient(server.url).post('/v1/risk/cases', { title: 'Linked from the console' });
+    expect(opened.status).toBe(201);
+    const caseId = (opened.body as { id: string }).id;
+    await page.goto(`${server.url}/#/risk/cases/${caseId}`);
+    // The kind starts at payments: a UETR no payment has is refused under the payments label.
+    await page.getByTestId('link-ids').fill('00000000-0000-4000-8000-00000000abcd', { timeout: UI_TIMEOUT_MS });
+    await page.getByTestId('link-case').click();
+    const notice = page.locator('.ant-message-notice');
+    await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toContain('Payments to link (UETR) (item 1): No such payment.');
+    browser.takeErrors();
+    await page.getByLabel('Kind', { exact: true }).click();
+    await page.locator('.ant-select-item-option', { hasText: 'Parties' }).click();
+    await page.getByTestId('link-ids').fill('party-linked-1, party-linked-2');
+    await page.getByTestId('link-case').click();
+    await page.getByText('2 new link(s) added').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByText('party-linked-1, party-linked-2').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByText(/links added/).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    const links = (await sluiceClient(server.url).get(`/v1/risk/cases/${caseId}`)).body as { links: { parties: { id: string }[] } };
+    expect(links.links.parties.map((party) => party.id)).toEqual(['party-linked-1', 'party-linked-2']);
+    expect(browser.takeErrors()).toEqual([]);
+  });
+
   it('says "not found" for a link whose id cannot be one, instead of the server\'s validation message', { timeout: 90_000 }, async () => {
     const { page } = browser;
     for (const path of ['/ledger/transfers/not-an-id', '/ledger/accounts/8c5baaa', '/scf/vouchers/x', '/risk/cases/123']) {

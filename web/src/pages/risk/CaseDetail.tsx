@@ -145,7 +145,9 @@ function LinkForm({ item, onChanged }: { readonly item: CaseView; readonly onCha
       form.resetFields(['ids']);
       onChanged();
     } catch (error) {
-      showFailure(error);
+      // A refused id is named by its list and its place in what was typed ("Payments to link (UETR) (item 2)").
+      const labels = { transfer_ids: t('cases.linkTransfers'), party_ids: t('cases.linkParties'), payment_ids: t('cases.linkPayments') };
+      showFailure(error, Object.fromEntries(Object.entries(labels).flatMap(([field, label]) => [[`/${field}`, label], [`/${field}/*`, label]])));
     } finally {
       setSaving(false);
     }
