@@ -113,7 +113,7 @@ export function createWebhooks(deps: WebhooksDeps) {
   const policy = createWebhookAddressPolicy({ allowPrivate: deps.allowPrivateAddresses ?? false, allowedNetworks: deps.allowedNetworks ?? [] });
   const resolve = deps.resolve ?? systemResolver;
   const send = deps.post ?? createWebhookPost({ policy, resolve });
-  const secrets = createWebhookSecrets({ db, keySecret: deps.keySecret });
+  const secrets = createWebhookSecrets({ db, keySecret: deps.keySecret, report: deps.report });
   let sealingRefusalReported = false;
   let running: Promise<{ delivered: number; failed: number; retried: number }> | null = null;
   /** Attempts this process made since it started, by how they ended (for /metrics). */
@@ -163,8 +163,9 @@ export function createWebhooks(deps: WebhooksDeps) {
   async function attempt(row: Row, reported: Set<string>): Promise<'delivered' | 'failed' | 'retried' | 'withheld' | 'skipped'> {
     const id = row.id as string;
     const attempts = Number(row.attempts) + 1;
-    // Opened here, only to sign this delivery, and never kept.
-    const secret = await secrets.signingSecret(row);
+    // Opened here, only to sign this delivery, and never kept; as bound to the delivery's webhook, so
+    // that a secret sealed for another webhook does not open.
+    const secret = await secrets.signingSecret(row.webhook_id as string, row);
     if (!secret.ok) return withhold(row, unopenedSecretMessage(secret.error), reported);
     const nowMs = clock.nowMs();
     // A lease: another dispatcher (another process) that picked the same row finds it moved on.
@@ -246,17 +247,18 @@ export function createWebhooks(deps: WebhooksDeps) {
       const target = await checkWebhookTarget(new URL(input.url), policy, { resolve, timeoutMs: WEBHOOK_LIMITS.resolveTimeoutMs });
       if (!target.ok) return err(target.error);
       const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
-      // Stored sealed only; the caller is shown the secret once, in the answer.
+      const id = uuidv7(clock.nowMs());
+      // Stored sealed only, bound to this webhook's id; the caller is shown the secret once, in the answer.
       let sealed: string;
       try {
-        sealed = await secrets.seal(secret);
+        sealed = await secrets.seal(id, secret);
       } catch (error) {
         if (!(error instanceof WebhookSecretError)) throw error;
         deps.report(error.message);
         return err('webhook_secrets_unavailable');
       }
       // A new subscription hears of what happens from now on, not of the whole history.
-      const webhook: Webhook = { id: uuidv7(clock.nowMs()), url: input.url, active: true, cursor: await readLastEventSeq(db), createdAt: new Date(clock.nowMs()).toISOString() };
+      const webhook: Webhook = { id, url: input.url, active: true, cursor: await readLastEventSeq(db), createdAt: new Date(clock.nowMs()).toISOString() };
       await db.run('INSERT INTO payment_webhooks (id, url, secret, sealed_secret, active, cursor, created_at) VALUES (?, ?, NULL, ?, 1, ?, ?)', [
         webhook.id, webhook.url, sealed, webhook.cursor, webhook.createdAt,
       ]);
