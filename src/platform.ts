@@ -126,7 +126,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     expiryIntervalMs: options.expiryIntervalMs ?? 1000,
   });
   const auth = createAuthService({ db, clock });
-  const audit = createAuditService({ db, clock });
+  const audit = createAuditService({ db, clock, journal });
   const scf = createScfService({ db, journal, ledger, parties, clock, hashAlgorithm });
   const checkpoints = createCheckpointService({
     db, journal, clock, keySecret: options.keySecret ?? DEVELOPMENT_KEY_SECRET, suite: options.signatureSuite ?? 'hybrid-mldsa65-sm2',

@@ -113,7 +113,7 @@ function parseHeader(text: string): Header {
 export async function importDump(
   db: Database, tables: readonly TableSpec[], file: string, isEmpty: () => Promise<boolean>, options: { readonly maxLineBytes?: number } = {},
 ): Promise<Record<string, number>> {
-  if (!(await isEmpty())) throw new DumpError('the target database already holds ledger data; import only into a new installation');
+  if (!(await isEmpty())) throw new DumpError('the target database already has a journal (ledger data, or recorded control-plane actions); import only into a new installation');
   const maxLineBytes = options.maxLineBytes ?? DUMP_LINE_MAX_BYTES;
   const lines = boundedLines(createReadStream(file), maxLineBytes);
   const textOf = (line: BoundedLine): string => {

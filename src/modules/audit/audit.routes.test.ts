@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, seed, startApi, uuid, type Api, type Fixture } from '../../../test/http/harness.ts';
+import { auditEventHash, type AuditEvent } from './audit.ts';
 
 const ruleset = (name: string) => ({
   name,
@@ -139,6 +140,50 @@ describeEachDialect('audit trail over HTTP', ({ open }) => {
     expect((await api.platform.verify()).ok).toBe(true);
   });
 
+  it('finds a trail rewritten with its hashes and head, and events added past it, by the journal\'s anchors', async () => {
+    expect((await api.platform.verify()).ok).toBe(true);
+    const chain: AuditEvent[] = await api.platform.audit.list({ order: 'asc', limit: 1000 });
+    const anchors = await api.platform.db.all<{ payload: string }>("SELECT payload FROM journal_entries WHERE kind = 'audit.anchor' ORDER BY seq");
+    expect(anchors.map((row) => (JSON.parse(row.payload) as { seq: string }).seq)).toEqual(chain.map((event) => String(event.seq)));
+    const write = async (events: readonly AuditEvent[]) => {
+      for (const event of events) await api.platform.db.run('UPDATE audit_events SET route = ?, prev_hash = ?, hash = ? WHERE seq = ?', [event.route, event.prevHash, event.hash, event.seq]);
+      const last = events.at(-1) as AuditEvent;
+      await api.platform.db.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [last.seq, last.hash]);
+    };
+    // Someone with the database rewrites event #2 and every hash after it, and the head: the chain holds.
+    const rewritten: AuditEvent[] = [];
+    for (const event of chain) {
+      const prevHash = rewritten.at(-1)?.hash ?? event.prevHash;
+      const { hash: _hash, prevHash: _prev, ...fields } = event.seq === 2n ? { ...event, route: '/v1/nothing' } : event;
+      rewritten.push({ ...fields, prevHash, hash: auditEventHash(prevHash, fields) });
+    }
+    await write(rewritten);
+    const report = await api.platform.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((problem) => problem.problem)).toEqual(
+      chain.slice(1).map((event) => `anchors audit event #${event.seq} with another hash than the trail now has: the trail was rewritten`),
+    );
+    await write(chain);
+    expect((await api.platform.verify()).ok).toBe(true);
+
+    // An event added past the end, hashed into the chain and named by the head, but never anchored.
+    const last = chain.at(-1) as AuditEvent;
+    const { hash: _hash, prevHash: _prev, ...copied } = last;
+    const fields = { ...copied, seq: last.seq + 1n, id: uuid(), requestId: 'added-by-hand' };
+    const added = { ...fields, prevHash: last.hash, hash: auditEventHash(last.hash, fields) };
+    await api.platform.db.run(
+      'INSERT INTO audit_events (seq, id, at_ms, key_id, key_name, role, method, route, params, target_id, status, request_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [added.seq, added.id, added.atMs, added.keyId, added.keyName, added.role, added.method, added.route, added.params, added.targetId, added.status, added.requestId, added.prevHash, added.hash],
+    );
+    await api.platform.db.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [added.seq, added.hash]);
+    expect((await api.platform.verify()).problems.map((problem) => problem.problem)).toEqual([
+      `audit events #${added.seq} to #${added.seq} are anchored by no journal entry: they were added to the trail outside Sluice`,
+    ]);
+    await api.platform.db.run('DELETE FROM audit_events WHERE seq = ?', [added.seq]);
+    await api.platform.db.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [last.seq, last.hash]);
+    expect((await api.platform.verify()).ok).toBe(true);
+  });
+
   // Last: it edits the table.
   it('makes verify report an edited and a removed event, over HTTP too', async () => {
     expect((await api.platform.verify()).ok).toBe(true);
@@ -157,6 +202,7 @@ describeEachDialect('audit trail over HTTP', ({ open }) => {
     await api.platform.db.run('DELETE FROM audit_events WHERE seq = 3');
     const removed = await api.platform.verify();
     expect(removed.problems.map((problem) => problem.problem)).toEqual([
+      'anchors audit event #3, which the audit trail does not have: events were removed',
       expect.stringMatching(/^the audit trail is broken at audit event #4 .*: expected event #3 here: an event was removed or inserted; its previous hash does not match the event before it$/),
     ]);
     const last = rows.at(-1) as { seq: bigint };

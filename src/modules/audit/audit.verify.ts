@@ -1,8 +1,30 @@
 import type { Queryable } from '../../db/index.ts';
-import type { ContentVerifier } from '../journal/index.ts';
+import type { ContentVerifier, JournalEntry } from '../journal/index.ts';
 import { AUDIT_LIMITS } from './audit.limits.ts';
 import { AUDIT_GENESIS_HASH, auditEventHash, type AuditEvent } from './audit.ts';
 import { chainPage, readHead } from './audit.repository.ts';
+
+/**
+ * The journal entries that anchor the audit trail: each append writes, in its own transaction, one
+ * naming the chain's new head (its number and hash). Since every event's hash covers the one before
+ * it, an anchor vouches for the whole chain up to it, and the journal's signed checkpoints vouch for
+ * the anchors: whoever rewrites the trail consistently, hashes and head included, still leaves
+ * anchors that no longer match, unless they rewrite the journal too, which the checkpoints' signatures
+ * and any copy of them kept outside show.
+ */
+export const AUDIT_ANCHOR_KIND = 'audit.anchor';
+
+export const anchorPayload = (event: Pick<AuditEvent, 'seq' | 'hash'>): string => JSON.stringify({ seq: String(event.seq), hash: event.hash });
+
+function readAnchor(entry: JournalEntry): { seq: bigint; hash: string } | null {
+  try {
+    const payload = JSON.parse(entry.payload) as { seq?: unknown; hash?: unknown };
+    if (typeof payload.seq !== 'string' || !/^[1-9][0-9]{0,18}$/.test(payload.seq) || typeof payload.hash !== 'string') return null;
+    return { seq: BigInt(payload.seq), hash: payload.hash };
+  } catch {
+    return null;
+  }
+}
 
 /** How an event is named in a finding: its place in the chain, its id and what it recorded. */
 const describe = (event: AuditEvent): string => {
@@ -52,9 +74,32 @@ export async function verifyAuditChain(q: Queryable): Promise<string[]> {
 
 /**
  * The audit trail's check as a journal verifier, so that `sluice verify` and GET /v1/journal/verify
- * report it beside the ledger's. The trail has no journal entries of its own: its kind matches none,
- * and the whole check runs once the journal was read.
+ * report it beside the ledger's. Each anchor must name an event of the trail with the hash it has;
+ * once the journal is read, the chain itself is checked, and the last anchor must name its last
+ * event. A trail with no anchor at all was written before anchoring began and is checked as a chain
+ * only, until its next event anchors it whole.
  */
 export function auditVerifier(q: Queryable): ContentVerifier {
-  return { kind: 'audit', checkEntry: async () => [], finish: () => verifyAuditChain(q) };
+  let lastAnchored: bigint | null = null;
+  return {
+    kind: AUDIT_ANCHOR_KIND,
+    async checkEntry(entry) {
+      const anchor = readAnchor(entry);
+      if (!anchor) return ['audit anchor payload is not readable'];
+      if (lastAnchored === null || anchor.seq > lastAnchored) lastAnchored = anchor.seq;
+      const row = await q.get<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = ?', [anchor.seq]);
+      if (!row) return [`anchors audit event #${anchor.seq}, which the audit trail does not have: events were removed`];
+      if (row.hash !== anchor.hash) return [`anchors audit event #${anchor.seq} with another hash than the trail now has: the trail was rewritten`];
+      return [];
+    },
+    async finish() {
+      const problems = await verifyAuditChain(q);
+      const last = await q.get<{ seq: bigint | null }>('SELECT MAX(seq) AS seq FROM audit_events');
+      const lastSeq = last?.seq === null || last?.seq === undefined ? 0n : BigInt(last.seq);
+      if (lastAnchored !== null && lastSeq > lastAnchored) {
+        problems.push(`audit events #${lastAnchored + 1n} to #${lastSeq} are anchored by no journal entry: they were added to the trail outside Sluice`);
+      }
+      return problems;
+    },
+  };
 }

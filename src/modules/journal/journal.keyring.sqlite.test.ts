@@ -56,7 +56,7 @@ it('signs a checkpoint that verifies offline when another process on the SQLite 
     // Signed with the key active at its time: the one the rotation made.
     expect(signedSm2(signed)).toBe(activeSm2(keys)[0]);
     const [stored] = await server.checkpoints.list({ afterTreeSize: 0, limit: 10 });
-    expect(stored).toEqual(signed);
+    expect(stored).toEqual({ ...signed, verifiable: true });
     const proof = (await server.checkpoints.proof([1n, 2n])) as ProofFile;
     expect(proof.checkpoint).toEqual(signed);
     expect(verifyProofFile(clone(proof), clone(keys))).toMatchObject({ ok: true, problems: [] });
