@@ -35,6 +35,20 @@ describe('sluice with arguments it cannot use', () => {
     expect(answer.stderr).toBe(`sluice: Unknown option '--amount-minor'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "--amount-minor"\nRun "sluice payments --help" for the options.\n`);
   });
 
+  it('refuses an option of another command instead of ignoring it, before opening anything', { timeout: RUN_TIMEOUT_MS * 3 }, () => {
+    const folder = join(dataDir, 'misplaced-options');
+    for (const [args, option, owners] of [
+      [['export', join(folder, 'dump.jsonl'), '--out', join(folder, 'other.jsonl')], 'out', 'sluice keys'],
+      [['start', '--json'], 'json', 'sluice verify and sluice bench'],
+      [['checkpoint', '--proof', 'proof.json'], 'proof', 'sluice verify'],
+    ] as const) {
+      const answer = sluice(...args, '--data', folder);
+      expect(answer.status, args.join(' ')).toBe(2);
+      expect(answer.stderr, args.join(' ')).toBe(`sluice: ${args[0]} does not take --${option} (an option of ${owners})\nRun "sluice ${args[0]} --help" for the options.\n`);
+    }
+    expect(existsSync(folder)).toBe(false);
+  });
+
   it('names a setting it cannot use and points to the help of the command', { timeout: RUN_TIMEOUT_MS }, () => {
     const answer = sluice('start', '--port', 'eighty');
     expect(answer.status).toBe(2);
