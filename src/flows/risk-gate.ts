@@ -38,6 +38,8 @@ export type GatedTransferResult =
 export interface TransferContext {
   /** api for a single transfer, batch for a batch, or whatever the caller names. */
   readonly channel: string;
+  /** The API key whose request this is, journaled with what the ledger stores (null or absent: inside the process). */
+  readonly submittedBy?: string | null;
 }
 
 export interface TransferGate {
@@ -228,7 +230,7 @@ export function createTransferGate(deps: {
   }
 
   /** Sends the chains that are not refused to the ledger in one call, and puts every answer in its place. */
-  async function book(requests: readonly TransferRequest[], plans: readonly ChainPlan[]): Promise<GatedTransferResult[]> {
+  async function book(requests: readonly TransferRequest[], plans: readonly ChainPlan[], submittedBy: string | null): Promise<GatedTransferResult[]> {
     const submitted: TransferRequest[] = [];
     const origin: number[] = [];
     for (const plan of plans) {
@@ -236,7 +238,7 @@ export function createTransferGate(deps: {
       const chain = plan.kind === 'held' ? heldRequests(plan, requests) : requests.slice(plan.start, plan.end);
       chain.forEach((request, offset) => (submitted.push(request), origin.push(plan.start + offset)));
     }
-    const answers = submitted.length > 0 ? await ledger.createTransfers(submitted) : [];
+    const answers = submitted.length > 0 ? await ledger.createTransfers(submitted, submittedBy) : [];
     const results: GatedTransferResult[] = new Array(requests.length);
     answers.forEach((answer, position) => (results[origin[position] as number] = answer));
     for (const plan of plans) for (const [index, refusal] of plan.refusals) results[index] = refusal;
@@ -291,13 +293,13 @@ export function createTransferGate(deps: {
         return holdId ? [[index, holdId] as const] : [];
       }));
       const evaluated = requests.flatMap((request, index) => (isNewMoney(request) && isWellFormed(request) && risk.covers(request.code, context.channel) ? [index] : []));
-      if (evaluated.length === 0 && guarded.size === 0) return ledger.createTransfers(requests);
+      if (evaluated.length === 0 && guarded.size === 0) return ledger.createTransfers(requests, context.submittedBy ?? null);
 
       const decided = await inSpan('risk.decide', { 'sluice.risk.items': evaluated.length }, () => decideItems(requests, evaluated, context.channel, atMs), outcomeCounts);
       const { plans, toLog, approved, holds } = await planChains(requests, decided, guarded, atMs);
       // Called even with nothing to write: a backed-up log slows the caller down before it books.
       await risk.commit(toLog, holds);
-      const results = await book(requests, plans);
+      const results = await book(requests, plans, context.submittedBy ?? null);
       risk.logApprovals(afterBooking(approved, decided, results));
       const booked: RiskEvent[] = [];
       for (const plan of plans) {

@@ -74,7 +74,8 @@ export function createTransferHoldResolver(ledger: Pick<LedgerService, 'createTr
         id: holdActionId(hold.id, item.transferId, 'post'), pendingId: item.transferId,
         flags: TransferFlags.post_pending | (index < posts.length - 1 ? TransferFlags.linked : 0),
       }));
-      const results = await ledger.createTransfers(requests);
+      // The analyst who released the hold is the key that posted them.
+      const results = await ledger.createTransfers(requests, hold.resolvedBy ?? null);
       if (results.every((result) => result.result === 'ok' || result.result === 'pending_transfer_already_posted')) return { ok: true, detail: `posted ${posts.length} transfer(s)` };
       const failure = results.find((result) => result.result !== 'ok' && result.result !== 'linked_event_failed');
       if (failure && GONE.has(failure.result)) {

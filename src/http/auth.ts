@@ -83,6 +83,18 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   });
 }
 
+/**
+ * The API key ids a request may see on records (who submitted a payment or a transfer, whose request
+ * changed a status): staff keys, which oversee every party, every one; a participant key only its
+ * own, so that it learns no other key's id (docs/security.md, "Which key did what").
+ */
+export function visibleKeyIds(request: FastifyRequest): (keyId: string | null) => string | null {
+  const principal = request.principal;
+  if (!principal) return () => null;
+  if (allows(principal.role, 'oversee')) return (keyId) => keyId;
+  return (keyId) => (keyId === principal.id ? keyId : null);
+}
+
 /** A participant acts only for its own parties; everyone else is unrestricted (null). */
 export function partyScope(request: FastifyRequest): readonly string[] | null {
   return request.principal?.role === 'participant' ? request.principal.partyIds : null;

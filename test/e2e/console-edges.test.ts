@@ -199,6 +199,21 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     expect(browser.takeErrors()).toEqual([]);
   });
 
+  it('names the key that submitted a transfer on its page', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const client = sluiceClient(server.url);
+    expect((await client.post('/v1/ledgers', { id: 902, asset_code: 'XAG', scale: 3, name: 'Silver' })).status).toBe(201);
+    const [from, to] = ['00000000-0000-7000-8000-000000000a01', '00000000-0000-7000-8000-000000000a02'];
+    expect((await client.post('/v1/accounts', { accounts: [{ id: from, ledger: 902, code: 1 }, { id: to, ledger: 902, code: 1 }] })).status).toBe(200);
+    const id = '00000000-0000-7000-8000-000000000a03';
+    expect((await client.post('/v1/transfers', { id, debit_account_id: from, credit_account_id: to, amount: '5', ledger: 902, code: 1 })).status).toBe(201);
+    const keyId = ((await client.get('/v1/api-keys/current')).body as { id: string }).id;
+    await page.goto(`${server.url}/#/ledger/transfers/${id}`);
+    // Shown short, as every id is, with the whole of it to copy.
+    await expect.poll(() => page.getByTestId('transfer-submitted-by').textContent(), { timeout: UI_TIMEOUT_MS }).toBe(`${keyId.slice(0, 8)}…`);
+    expect(browser.takeErrors()).toEqual([]);
+  });
+
   it('says there are no programs on the supply-chain finance page of an empty installation instead of showing only its title', { timeout: 90_000 }, async () => {
     const { page } = browser;
     await page.goto(`${server.url}/#/scf`);

@@ -35,9 +35,13 @@ CREATE TABLE journal_keyring (
 );
 `;
 
+const kindTimestamp = 'CREATE INDEX journal_entries_kind_timestamp ON journal_entries (kind, timestamp);';
+
 export const journalMigrations: readonly Migration[] = [
   { id: 'journal/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   { id: 'journal/002_checkpoints', sql: { sqlite: checkpoints('INTEGER'), postgres: checkpoints('BIGINT') } },
+  // The entry of a kind at an instant (JournalService.entryAt): which ledger batch holds a transfer.
+  { id: 'journal/003_kind_timestamp', sql: { sqlite: kindTimestamp, postgres: kindTimestamp } },
 ];
 
 export const journalTables: readonly TableSpec[] = [

@@ -17,6 +17,8 @@ export interface JournalService {
   list(options: { afterSeq: bigint; limit: number }, q?: Queryable): Promise<JournalEntry[]>;
   /** Entries of one kind, in order (a scan: for occasional lookups such as building proofs). */
   listByKind(kind: string, options: { afterSeq: bigint; limit: number }): Promise<JournalEntry[]>;
+  /** The latest entry of `kind` journaled at or before `timestamp` (through an index on both). */
+  entryAt(kind: string, timestamp: bigint): Promise<JournalEntry | undefined>;
   /**
    * Verifies through `q`, which should be one snapshot (Database.snapshot) that the verifiers read
    * too. The verifiers are made for the hash algorithm the stored journal is chained with, which an
@@ -104,6 +106,10 @@ export function createJournalService(deps: { readonly db: Database }): JournalSe
     async listByKind(kind, { afterSeq, limit }) {
       const rows = await db.all<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?', [kind, afterSeq, limit]);
       return rows.map(toEntry);
+    },
+    async entryAt(kind, timestamp) {
+      const row = await db.get<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE kind = ? AND timestamp <= ? ORDER BY timestamp DESC LIMIT 1', [kind, timestamp]);
+      return row ? toEntry(row) : undefined;
     },
     async list({ afterSeq, limit }, q: Queryable = db) {
       const rows = await q.all<EntryRow>('SELECT seq, timestamp, kind, payload, digest, prev_hash, hash FROM journal_entries WHERE seq > ? ORDER BY seq LIMIT ?', [afterSeq, limit]);

@@ -48,4 +48,10 @@ export interface BatchPayload {
   readonly transfers: number;
   readonly events: number;
   readonly expiries: number;
+  /**
+   * Which API key submitted the transfers the batch stored: [key id, first, last] for each run of
+   * timestamps one key's requests took, in order. Absent when no request named a key (transfers made
+   * inside the process). In the payload, so the journal's chain and signed checkpoints vouch for it.
+   */
+  readonly keys?: readonly (readonly [string, string, string])[];
 }

@@ -30,7 +30,8 @@ export interface LedgerMetrics {
 }
 
 export interface LedgerEngine {
-  submitTransfers(requests: readonly TransferRequest[]): Promise<TransferResult[]>;
+  /** `submittedBy`: the API key whose request this is, journaled with the transfers it stores. */
+  submitTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<TransferResult[]>;
   submitAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
   setClosed(accountId: string, closed: boolean): Promise<CloseResult>;
   /** Runs a pass that only expires due pending transfers (also done at the start of every batch). */
@@ -48,7 +49,7 @@ export class LedgerStoppedError extends Error {
 }
 
 type Command = (
-  | { kind: 'transfers'; items: readonly TransferRequest[]; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
+  | { kind: 'transfers'; items: readonly TransferRequest[]; submittedBy: string | null; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
   | { kind: 'accounts'; items: readonly AccountRequest[]; resolve: (r: ItemResult<AccountError>[]) => void; reject: (e: unknown) => void }
   | { kind: 'close'; accountId: string; closed: boolean; resolve: (r: CloseResult) => void; reject: (e: unknown) => void }
   | { kind: 'expire'; resolve: (r: void) => void; reject: (e: unknown) => void }
@@ -315,6 +316,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
     await tx.write(effects, snapshot);
     if (lineCount > 0) {
       const digest = digestInOrder(sources, deps.hashAlgorithm);
+      const keys = submitters(batch, answers);
       const payload: BatchPayload = {
         first: String(digest.first),
         last: String(digest.last),
@@ -322,6 +324,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
         transfers: effects.newTransfers.length,
         events: effects.accountEvents.length,
         expiries: expired.length,
+        ...(keys.length > 0 ? { keys } : {}),
       };
       await deps.journal.append(tx.queryable, { kind: 'ledger.batch', payload: JSON.stringify(payload), digest: digest.hex, timestamp: base });
     }
@@ -330,7 +333,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
   }
 
   const engine: LedgerEngine = {
-    submitTransfers: (items) => new Promise((resolve, reject) => enqueue({ kind: 'transfers', items, resolve, reject })),
+    submitTransfers: (items, submittedBy = null) => new Promise((resolve, reject) => enqueue({ kind: 'transfers', items, submittedBy, resolve, reject })),
     submitAccounts: (items) => new Promise((resolve, reject) => enqueue({ kind: 'accounts', items, resolve, reject })),
     setClosed: (accountId, closed) => new Promise((resolve, reject) => enqueue({ kind: 'close', accountId, closed, resolve, reject })),
     expireDue: () => new Promise((resolve, reject) => enqueue({ kind: 'expire', resolve, reject })),
@@ -365,6 +368,33 @@ export function partsOf(items: readonly TransferRequest[], size: number): Transf
   }
   parts.push(items.slice(start));
   return parts;
+}
+
+/**
+ * The runs of timestamps each key's transfers took in a batch (BatchPayload.keys): new transfers
+ * only (a replay was journaled with its first request), a request's own run merged with the run
+ * before it when the same key sent both.
+ */
+function submitters(batch: readonly Command[], answers: readonly unknown[]): [string, string, string][] {
+  const runs: [string, bigint, bigint][] = [];
+  /** The key of the last request that stored transfers (null: one made inside the process), which a run may extend. */
+  let previousKey: string | null = null;
+  batch.forEach((command, index) => {
+    if (command.kind !== 'transfers') return;
+    let first: bigint | undefined;
+    let last: bigint | undefined;
+    for (const result of answers[index] as readonly ItemResult<TransferError>[]) {
+      if (result.result !== 'ok' || result.replayed) continue;
+      if (first === undefined || result.timestamp < first) first = result.timestamp;
+      if (last === undefined || result.timestamp > last) last = result.timestamp;
+    }
+    if (first === undefined || last === undefined) return;
+    const key = command.submittedBy;
+    if (key !== null && key === previousKey) (runs.at(-1) as [string, bigint, bigint])[2] = last;
+    else if (key !== null) runs.push([key, first, last]);
+    previousKey = key;
+  });
+  return runs.map(([key, first, last]) => [key, String(first), String(last)]);
 }
 
 /** Attaches to each accepted transfer its record: new ones were added to the snapshot, replayed ones loaded into it. */

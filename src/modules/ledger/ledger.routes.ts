@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { ISO_4217_SCALES, LIMITS, isoToNs, msToNs, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
-import { partyScope } from '../../http/auth.ts';
+import { partyScope, visibleKeyIds } from '../../http/auth.ts';
 import { decodeBigintCursor, page, PageQuery } from '../../http/pagination.ts';
 import { fieldProblem, ProblemError, unknownId, type FieldError } from '../../http/problem.ts';
 import { acceptSingleOrBatch, isSingle } from '../../http/single.ts';
@@ -270,7 +270,7 @@ export function ledgerRoutes(platform: Platform) {
       const scope = partyScope(request);
       if (scope) await checkParticipantTransfers(scope, requests, single);
       // Risk control decides every new transfer before the ledger books it (src/flows/risk-gate.ts).
-      const results = await platform.transferGate.createTransfers(requests, { channel: single ? 'api' : 'batch' });
+      const results = await platform.transferGate.createTransfers(requests, { channel: single ? 'api' : 'batch', submittedBy: request.principal?.id ?? null });
       // The engine hands back the record of a single accepted transfer; reading it again would cost a query per request.
       return answer(request, reply, results, async (id, item) => renderTransfer(item.transfer ?? (await ledger.getTransfer(id))!), 'transfers');
     });
@@ -309,7 +309,9 @@ export function ledgerRoutes(platform: Platform) {
       }
       if (!transfer || !visible) throw unknownId('transfer_not_found', '/params/id', `no transfer ${request.params.id}`);
       const pending = transfer.flags & TransferFlags.pending ? await ledger.pendingStatus(transfer.id) : undefined;
-      return { ...renderTransfer(transfer), ...(pending ? { pending_status: pending.status } : {}) };
+      // Who submitted it, as its batch's journal entry records: shown as the keys of payments are.
+      const submittedBy = visibleKeyIds(request)(await ledger.submitterOf(transfer));
+      return { ...renderTransfer(transfer), ...(pending ? { pending_status: pending.status } : {}), submitted_by: submittedBy };
     });
   };
 }

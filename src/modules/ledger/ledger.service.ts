@@ -8,6 +8,7 @@ import { createPostgresLedgerStore } from './ledger.store.postgres.ts';
 import { createSqliteLedgerStore } from './ledger.store.sqlite.ts';
 import { createSeriesAccumulator, SERIES_SCAN_CHUNK_ROWS, type SeriesTransfer } from './ledger.series.ts';
 import { createDefinitionVerifier, createLedgerVerifier } from './ledger.verify.ts';
+import type { BatchPayload } from './ledger.digest.ts';
 import { AccountFlags, type Account, type AccountRequest, type Ledger, type Transfer, type TransferRequest } from './ledger.ts';
 import type { ItemResult } from './ledger.apply.ts';
 import type { AccountError, LedgerError, TransferError } from './ledger.errors.ts';
@@ -34,7 +35,13 @@ export interface LedgerService {
   getLedger(id: number): Promise<Ledger | undefined>;
   listLedgers(): Promise<Ledger[]>;
   createAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
-  createTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]>;
+  /** `submittedBy`: the API key whose request this is; the journal records it with the transfers stored. */
+  createTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<ItemResult<TransferError>[]>;
+  /**
+   * The API key whose request stored the transfer, as its ledger batch's journal entry records it;
+   * null when none did (made inside the process, or before keys were journaled).
+   */
+  submitterOf(transfer: Pick<Transfer, 'timestamp'>): Promise<string | null>;
   setAccountClosed(accountId: string, closed: boolean): Promise<CloseResult>;
   getAccount(id: string): Promise<Account | undefined>;
   /** The accounts among these ids that exist, in no particular order (an id not found is left out). */
@@ -93,7 +100,15 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     getLedger: (id) => repository.getLedger(id),
     listLedgers: () => repository.listLedgers(),
     createAccounts: (requests) => engine.submitAccounts(requests),
-    createTransfers: (requests) => engine.submitTransfers(requests),
+    createTransfers: (requests, submittedBy) => engine.submitTransfers(requests, submittedBy ?? null),
+    async submitterOf({ timestamp }) {
+      const entry = await deps.journal.entryAt('ledger.batch', timestamp);
+      if (!entry) return null;
+      const payload = JSON.parse(entry.payload) as BatchPayload;
+      if (timestamp > BigInt(payload.last)) return null;
+      const run = payload.keys?.find(([, first, last]) => BigInt(first) <= timestamp && timestamp <= BigInt(last));
+      return run ? run[0] : null;
+    },
     setAccountClosed: (accountId, closed) => engine.setClosed(accountId, closed),
     getAccount: (id) => repository.getAccount(id),
     getAccounts: (ids) => repository.getAccounts(ids),

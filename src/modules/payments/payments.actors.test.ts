@@ -8,6 +8,7 @@ import { exportDump, importDump, type Database } from '../../db/index.ts';
 import { createManualClock } from '../../kernel/index.ts';
 import { ALL_TABLES, createPlatform, isEmptyInstallation } from '../../platform.ts';
 import { importTools, pain001, startNetworkApi, type Network } from './payments.http.test-support.ts';
+import { canonicalMetadata } from '../ledger/index.ts';
 
 /**
  * Which key did what (docs/security.md): a payment records the API key that submitted it, and each
@@ -48,6 +49,10 @@ describeEachDialect('which key submitted, accepted, rejected, cancelled or retur
 
     const paid = await pay(debtorBank.key, { debtor_account: from.id, creditor_account: to.id });
     expect(paid).toMatchObject({ status: 'ACCC', submitted_by: debtorBank.id });
+    // Its legs are journaled as submitted by the same key.
+    const legs = await api.platform.db.all<{ id: string }>('SELECT id FROM ledger_transfers WHERE metadata = ?', [canonicalMetadata({ payment_uetr: paid.uetr })]);
+    expect(legs.length).toBeGreaterThan(0);
+    for (const leg of legs) expect((await api.ok('GET', `/v1/transfers/${leg.id}`, undefined, 200, { key: auditor.key })).submitted_by).toBe(debtorBank.id);
     const returned = await api.ok('POST', `/v1/payments/${paid.uetr}/return`, { reason: 'CUST' }, 200, { key: creditorBank.key });
     // The creditor's bank is answered with its own return, not with the id of the key that paid.
     expect(returned).toMatchObject({ status: 'RTND', submitted_by: null });

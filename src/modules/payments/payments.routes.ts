@@ -3,8 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { LIMITS, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
-import { partyScope } from '../../http/auth.ts';
-import { allows } from '../auth/index.ts';
+import { partyScope, visibleKeyIds } from '../../http/auth.ts';
 import { mayUseQuote } from '../fx/index.ts';
 import { decodeBigintCursor, decodeTextCursor, encodeCursor, page } from '../../http/pagination.ts';
 import { ProblemError, unknownId } from '../../http/problem.ts';
@@ -93,16 +92,8 @@ function orderOf(body: Static<typeof PaymentInput>): PaymentOrder {
 /** The id of the API key a request came with, which the payment or status change it causes records. */
 const keyOf = (request: FastifyRequest): string | null => request.principal?.id ?? null;
 
-/**
- * The key ids a request may see on payments and their events: staff keys (those that oversee every
- * party) every one, a participant key only its own (docs/security.md, "Which key did what").
- */
-function keysFor(request: FastifyRequest): KeyView {
-  const principal = request.principal;
-  if (!principal) return hideKeys;
-  if (allows(principal.role, 'oversee')) return (keyId) => keyId;
-  return (keyId) => (keyId === principal.id ? keyId : null);
-}
+/** The key ids a request may see on payments and their events (http/auth.ts visibleKeyIds). */
+const keysFor = (request: FastifyRequest): KeyView => visibleKeyIds(request);
 
 export function paymentsRoutes(platform: Platform) {
   const { payments } = platform;

@@ -152,7 +152,8 @@ export function createSubmitter(context: SagaContext) {
     // ledger applies the pending chain and then the chain that posts it, in order, in one batch.
     // That is still every leg reserved together and posted together, at half the round trips.
     const reservation = reservationRequests(payment, timeout);
-    const results = await context.ledger.createTransfers(held ? reservation : [...reservation, ...postRequests(payment)]);
+    // The legs are journaled as submitted by the key that submitted the payment.
+    const results = await context.ledger.createTransfers(held ? reservation : [...reservation, ...postRequests(payment)], payment.submittedBy);
     const reserved = results.slice(0, reservation.length);
     if (verdict) await context.gate?.booked(payment, verdict, allOk(reserved));
     if (!allOk(reserved)) {

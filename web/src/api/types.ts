@@ -37,6 +37,8 @@ export interface Transfer {
   readonly metadata: unknown;
   readonly timestamp: string;
   readonly created_at: string;
+  /** On GET /v1/transfers/{id}: the API key whose request stored it, as its journal entry records; null as for `Payment.submitted_by`. */
+  readonly submitted_by?: string | null;
 }
 
 export interface Balances {

@@ -3,6 +3,7 @@ import type { Transfer } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
 import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
+import { KeyId } from '../../components/KeyId.tsx';
 import { Money } from '../../components/Money.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
 import { Loadable } from '../../components/States.tsx';
@@ -37,6 +38,7 @@ export default function TransferDetail({ route }: { readonly route: Route }) {
                 { label: t('ledger.pendingId'), children: data.pending_id ? <IdLink id={data.pending_id} to={transferPath(data.pending_id)} copyable /> : '—' },
                 { label: t('ledger.timeout'), children: data.timeout ? t('ledger.seconds', { count: data.timeout }) : '—' },
                 { label: t('ledger.timestamp'), children: <span className="mono">{data.timestamp}</span> },
+                ...(data.submitted_by ? [{ label: t('payments.submittedBy'), children: <KeyId id={data.submitted_by} testId="transfer-submitted-by" /> }] : []),
                 { label: t('ledger.metadata'), span: 2, children: data.metadata ? <pre className="mono" style={{ margin: 0 }}>{typeof data.metadata === 'string' ? data.metadata : JSON.stringify(data.metadata, null, 2)}</pre> : '—' },
               ]}
             />
