@@ -18,6 +18,7 @@ import { SCREENING_HELP, screeningCommand } from './modules/screening/index.ts';
 import { paymentsCommand, PAYMENTS_HELP } from './modules/payments/index.ts';
 import { describeFailure } from './cli.failures.ts';
 import { AUDIT_HELP, auditCommand } from './cli.audit.ts';
+import { misplacedOption } from './cli.options.ts';
 
 /** The `sluice` command line. Each command says what it does with --help. */
 const COMMON = `
@@ -127,16 +128,6 @@ transaction, then verifies the journal. Example, SQLite to PostgreSQL:
 Runs the benchmarks in bench/, each beside its baseline measured in the same run.`,
 };
 
-/**
- * Options that mean something to some commands only. The settings of the server and of the database
- * are accepted by every command (a script may pass the same ones to all); these would be ignored by
- * any other command, so one given to another is refused rather than silently dropped, as when
- * `--out` meant for `keys export` is given to `export`, whose file is its argument.
- */
-const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  json: ['verify', 'bench'], proof: ['verify'], consistency: ['verify'], checkpoint: ['verify'], keys: ['verify'], out: ['keys'],
-};
-
 /** Client commands of one resource each, run with their own options and help. */
 const CLIENT_COMMANDS: Readonly<Record<string, { help: string; run: (args: string[]) => Promise<number> }>> = {
   scf: { help: SCF_HELP, run: scfCommand }, screening: { help: SCREENING_HELP, run: screeningCommand }, audit: { help: AUDIT_HELP, run: auditCommand },
@@ -180,10 +171,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help) return print(help);
-  const misplaced = Object.keys(values).find((name) => COMMAND_OPTIONS[name] && !COMMAND_OPTIONS[name].includes(command));
+  const misplaced = misplacedOption(command, Object.keys(values));
   if (misplaced) {
-    const owners = (COMMAND_OPTIONS[misplaced] as readonly string[]).map((owner) => `sluice ${owner}`).join(' and ');
-    process.stderr.write(`sluice: ${command} does not take --${misplaced} (an option of ${owners})\nRun "sluice ${command} --help" for the options.\n`);
+    process.stderr.write(`sluice: ${misplaced}\nRun "sluice ${command} --help" for the options.\n`);
     return 2;
   }
   const config = loadConfig(values as Flags);

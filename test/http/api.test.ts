@@ -104,7 +104,9 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
     api.clock.advance(1000);
     const replayed = await api.ok('POST', '/v1/transfers', body, 200);
     expect(replayed).toEqual(created);
-    expect(await api.ok('GET', `/v1/transfers/${body.id}`)).toEqual(created);
+    // Reading it also says which key submitted it (test/http/transfer-submitter.test.ts).
+    const submittedBy = (await api.platform.auth.authenticate(api.adminKey))!.id;
+    expect(await api.ok('GET', `/v1/transfers/${body.id}`)).toEqual({ ...created, submitted_by: submittedBy });
     expect(balancesOf(await api.ok('GET', `/v1/accounts/${target}`))).toEqual({ ...zero, credits_posted: '2500' });
   });
 

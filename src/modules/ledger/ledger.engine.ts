@@ -4,6 +4,7 @@ import type { JournalService } from '../journal/index.ts';
 import { createBatchApplier, type ItemResult, type LedgerSnapshot } from './ledger.apply.ts';
 import type { BatchPayload } from './ledger.digest.ts';
 import { digestInOrder, digestSources } from './ledger.engine.digest.ts';
+import { submitters } from './ledger.engine.submitters.ts';
 import { TransferFlags, type Account, type AccountRequest, type PendingState, type Transfer, type TransferRequest } from './ledger.ts';
 import type { AccountError, TransferError } from './ledger.errors.ts';
 import type { ExpectedReads, LedgerStore, LedgerWriteTx } from './ledger.store.ts';
@@ -368,33 +369,6 @@ export function partsOf(items: readonly TransferRequest[], size: number): Transf
   }
   parts.push(items.slice(start));
   return parts;
-}
-
-/**
- * The runs of timestamps each key's transfers took in a batch (BatchPayload.keys): new transfers
- * only (a replay was journaled with its first request), a request's own run merged with the run
- * before it when the same key sent both.
- */
-function submitters(batch: readonly Command[], answers: readonly unknown[]): [string, string, string][] {
-  const runs: [string, bigint, bigint][] = [];
-  /** The key of the last request that stored transfers (null: one made inside the process), which a run may extend. */
-  let previousKey: string | null = null;
-  batch.forEach((command, index) => {
-    if (command.kind !== 'transfers') return;
-    let first: bigint | undefined;
-    let last: bigint | undefined;
-    for (const result of answers[index] as readonly ItemResult<TransferError>[]) {
-      if (result.result !== 'ok' || result.replayed) continue;
-      if (first === undefined || result.timestamp < first) first = result.timestamp;
-      if (last === undefined || result.timestamp > last) last = result.timestamp;
-    }
-    if (first === undefined || last === undefined) return;
-    const key = command.submittedBy;
-    if (key !== null && key === previousKey) (runs.at(-1) as [string, bigint, bigint])[2] = last;
-    else if (key !== null) runs.push([key, first, last]);
-    previousKey = key;
-  });
-  return runs.map(([key, first, last]) => [key, String(first), String(last)]);
 }
 
 /** Attaches to each accepted transfer its record: new ones were added to the snapshot, replayed ones loaded into it. */
