@@ -45,7 +45,8 @@ export interface TransferContext {
 export interface TransferGate {
   createTransfers(requests: readonly TransferRequest[], context: TransferContext): Promise<GatedTransferResult[]>;
   /** The ledger's account creation, remembering each new account's owner for the decisions to come. */
-  createAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
+  /** `submittedBy`: the API key whose request this is, journaled with the accounts opened. */
+  createAccounts(requests: readonly AccountRequest[], submittedBy?: string | null): Promise<ItemResult<AccountError>[]>;
   readonly directory: EventDirectory;
 }
 
@@ -278,8 +279,8 @@ export function createTransferGate(deps: {
 
   return {
     directory,
-    async createAccounts(requests) {
-      const results = await ledger.createAccounts(requests);
+    async createAccounts(requests, submittedBy = null) {
+      const results = await ledger.createAccounts(requests, submittedBy);
       const created = requests.filter((_request, index) => results[index]?.result === 'ok');
       await directory.learn(created);
       return results;

@@ -199,7 +199,7 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     expect(browser.takeErrors()).toEqual([]);
   });
 
-  it('names the key that submitted a transfer on its page', { timeout: 90_000 }, async () => {
+  it('names the key that submitted a transfer, and the one that opened an account, on their pages', { timeout: 90_000 }, async () => {
     const { page } = browser;
     const client = sluiceClient(server.url);
     expect((await client.post('/v1/ledgers', { id: 902, asset_code: 'XAG', scale: 3, name: 'Silver' })).status).toBe(201);
@@ -211,6 +211,8 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     await page.goto(`${server.url}/#/ledger/transfers/${id}`);
     // Shown short, as every id is, with the whole of it to copy.
     await expect.poll(() => page.getByTestId('transfer-submitted-by').textContent(), { timeout: UI_TIMEOUT_MS }).toBe(`${keyId.slice(0, 8)}…`);
+    await page.goto(`${server.url}/#/ledger/accounts/${from}`);
+    await expect.poll(() => page.getByTestId('account-opened-by').textContent(), { timeout: UI_TIMEOUT_MS }).toBe(`${keyId.slice(0, 8)}…`);
     expect(browser.takeErrors()).toEqual([]);
   });
 

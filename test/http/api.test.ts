@@ -73,8 +73,9 @@ describeEachDialect('HTTP API happy paths', ({ open }) => {
     const created = await api.ok('POST', '/v1/accounts', body, 201);
     expect(created).toMatchObject({ id, ledger: 1, code: 300, flags: ['credits_must_not_exceed_debits'], party_id: 'party-alice', metadata: { purpose: 'escrow' }, ...zero });
     expect(await api.ok('POST', '/v1/accounts', body, 200)).toEqual(created);
-    // An id in upper case names the same account.
-    expect(await api.ok('GET', `/v1/accounts/${id.toUpperCase()}`)).toEqual(created);
+    // An id in upper case names the same account; reading it also says which key opened it.
+    const openedBy = (await api.platform.auth.authenticate(api.adminKey))!.id;
+    expect(await api.ok('GET', `/v1/accounts/${id.toUpperCase()}`)).toEqual({ ...created, submitted_by: openedBy });
   });
 
   it('creates a batch of accounts and answers one result per item, in order', async () => {

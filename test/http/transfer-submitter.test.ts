@@ -1,7 +1,8 @@
 /**
- * Which API key submitted a transfer: the ledger batch's journal entry records the key of every
- * request whose transfers it stored, and GET /v1/transfers/{id} shows it as payments show theirs
- * (staff keys every key, a participant key only its own).
+ * Which API key submitted a transfer or opened an account: the ledger batch's journal entry records
+ * the key of every request whose records it stored, and GET /v1/transfers/{id} and
+ * GET /v1/accounts/{id} show it as payments show theirs (staff keys every key, a participant key only
+ * its own).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/databases.ts';
@@ -50,6 +51,20 @@ describeEachDialect('who submitted a transfer', ({ open }) => {
     // A replay does not change who submitted it.
     await api.ok('POST', '/v1/transfers', byAdmin, 200, { key: operator.key });
     expect(await submitter(byAdmin.id, auditorKey)).toBe(adminKeyId);
+  });
+
+  it('shows the key that opened an account the same way', async () => {
+    const opened = { id: uuid(), ledger: 1, code: 300, party_id: 'party-alice' };
+    const answer = await api.ok('POST', '/v1/accounts', { accounts: [opened] }, 200, { key: operator.key });
+    expect(answer.results[0].result).toBe('ok');
+    const openedBy = async (id: string, key: string) => (await api.ok('GET', `/v1/accounts/${id}`, undefined, 200, { key })).submitted_by;
+    expect(await openedBy(opened.id, auditorKey)).toBe(operator.id);
+    expect(await openedBy(fixture.bank, auditorKey)).toBe(adminKeyId);
+    // Alice's own account, opened by another key: she does not learn which.
+    expect(await openedBy(opened.id, alice.key)).toBeNull();
+    const inProcess = uuid();
+    await api.platform.ledger.createAccounts([{ id: inProcess, ledger: 1, code: 300, flags: 0 }]);
+    expect(await openedBy(inProcess, auditorKey)).toBeNull();
   });
 
   it('keeps the record in the journal, where an edit of it breaks the chain', async () => {

@@ -49,9 +49,9 @@ export interface BatchPayload {
   readonly events: number;
   readonly expiries: number;
   /**
-   * Which API key submitted the transfers the batch stored: [key id, first, last] for each run of
-   * timestamps one key's requests took, in order. Absent when no request named a key (transfers made
-   * inside the process). In the payload, so the journal's chain and signed checkpoints vouch for it.
+   * Which API key submitted the transfers and accounts the batch stored: [key id, first, last] for
+   * each run of timestamps one key's requests took, in order. Absent when no request named a key
+   * (records made inside the process). In the payload, so the chain and signed checkpoints vouch for it.
    */
   readonly keys?: readonly (readonly [string, string, string])[];
 }

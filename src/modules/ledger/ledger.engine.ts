@@ -33,7 +33,7 @@ export interface LedgerMetrics {
 export interface LedgerEngine {
   /** `submittedBy`: the API key whose request this is, journaled with the transfers it stores. */
   submitTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<TransferResult[]>;
-  submitAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
+  submitAccounts(requests: readonly AccountRequest[], submittedBy?: string | null): Promise<ItemResult<AccountError>[]>;
   setClosed(accountId: string, closed: boolean): Promise<CloseResult>;
   /** Runs a pass that only expires due pending transfers (also done at the start of every batch). */
   expireDue(): Promise<void>;
@@ -51,7 +51,7 @@ export class LedgerStoppedError extends Error {
 
 type Command = (
   | { kind: 'transfers'; items: readonly TransferRequest[]; submittedBy: string | null; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
-  | { kind: 'accounts'; items: readonly AccountRequest[]; resolve: (r: ItemResult<AccountError>[]) => void; reject: (e: unknown) => void }
+  | { kind: 'accounts'; items: readonly AccountRequest[]; submittedBy: string | null; resolve: (r: ItemResult<AccountError>[]) => void; reject: (e: unknown) => void }
   | { kind: 'close'; accountId: string; closed: boolean; resolve: (r: CloseResult) => void; reject: (e: unknown) => void }
   | { kind: 'expire'; resolve: (r: void) => void; reject: (e: unknown) => void }
 ) & {
@@ -335,7 +335,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
 
   const engine: LedgerEngine = {
     submitTransfers: (items, submittedBy = null) => new Promise((resolve, reject) => enqueue({ kind: 'transfers', items, submittedBy, resolve, reject })),
-    submitAccounts: (items) => new Promise((resolve, reject) => enqueue({ kind: 'accounts', items, resolve, reject })),
+    submitAccounts: (items, submittedBy = null) => new Promise((resolve, reject) => enqueue({ kind: 'accounts', items, submittedBy, resolve, reject })),
     setClosed: (accountId, closed) => new Promise((resolve, reject) => enqueue({ kind: 'close', accountId, closed, resolve, reject })),
     expireDue: () => new Promise((resolve, reject) => enqueue({ kind: 'expire', resolve, reject })),
     async stop() {

@@ -163,7 +163,7 @@ export function ledgerRoutes(platform: Platform) {
         if (unlimited >= 0) throw fieldProblem(403, 'overdraft_not_allowed', `${isSingle(request) ? '' : `/accounts/${unlimited}`}/flags`, 'a participant key may only open accounts with debits_must_not_exceed_credits');
       }
       // Through the risk gate, which remembers each new account's owner for the transfers to come.
-      const results = await platform.transferGate.createAccounts(requests);
+      const results = await platform.transferGate.createAccounts(requests, request.principal?.id ?? null);
       return answer(request, reply, results, async (id) => renderAccount((await ledger.getAccount(id))!), 'accounts');
     });
 
@@ -183,8 +183,11 @@ export function ledgerRoutes(platform: Platform) {
       return page(accounts, limit, (account) => account.timestamp, renderAccount);
     });
 
-    app.get('/accounts/:id', { config: { permission: 'read' }, schema: { tags: ['ledger'], summary: 'Get an account with its balances', params: IdParams } }, async (request) =>
-      renderAccount(await visibleAccount(request, request.params.id)));
+    app.get('/accounts/:id', { config: { permission: 'read' }, schema: { tags: ['ledger'], summary: 'Get an account with its balances', params: IdParams } }, async (request) => {
+      const account = await visibleAccount(request, request.params.id);
+      // Who opened it, as its batch's journal entry records: shown as the keys of transfers are.
+      return { ...renderAccount(account), submitted_by: visibleKeyIds(request)(await ledger.submitterOf(account)) };
+    });
 
     for (const [action, closed] of [['close', true], ['reopen', false]] as const) {
       app.post(`/accounts/:id/${action}`, {

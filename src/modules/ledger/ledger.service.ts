@@ -34,14 +34,15 @@ export interface LedgerService {
   createLedger(input: Omit<Ledger, 'timestamp'>): Promise<Result<{ ledger: Ledger; created: boolean }, LedgerError>>;
   getLedger(id: number): Promise<Ledger | undefined>;
   listLedgers(): Promise<Ledger[]>;
-  createAccounts(requests: readonly AccountRequest[]): Promise<ItemResult<AccountError>[]>;
+  /** `submittedBy`: the API key whose request this is; the journal records it with the accounts opened. */
+  createAccounts(requests: readonly AccountRequest[], submittedBy?: string | null): Promise<ItemResult<AccountError>[]>;
   /** `submittedBy`: the API key whose request this is; the journal records it with the transfers stored. */
   createTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<ItemResult<TransferError>[]>;
   /**
-   * The API key whose request stored the transfer, as its ledger batch's journal entry records it;
-   * null when none did (made inside the process, or before keys were journaled).
+   * The API key whose request stored the transfer or opened the account, as its ledger batch's
+   * journal entry records it; null when none did (made inside the process, or before keys were journaled).
    */
-  submitterOf(transfer: Pick<Transfer, 'timestamp'>): Promise<string | null>;
+  submitterOf(record: { readonly timestamp: bigint }): Promise<string | null>;
   setAccountClosed(accountId: string, closed: boolean): Promise<CloseResult>;
   getAccount(id: string): Promise<Account | undefined>;
   /** The accounts among these ids that exist, in no particular order (an id not found is left out). */
@@ -99,7 +100,7 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     },
     getLedger: (id) => repository.getLedger(id),
     listLedgers: () => repository.listLedgers(),
-    createAccounts: (requests) => engine.submitAccounts(requests),
+    createAccounts: (requests, submittedBy) => engine.submitAccounts(requests, submittedBy ?? null),
     createTransfers: (requests, submittedBy) => engine.submitTransfers(requests, submittedBy ?? null),
     async submitterOf({ timestamp }) {
       const entry = await deps.journal.entryAt('ledger.batch', timestamp);

@@ -22,6 +22,8 @@ export interface Account {
   readonly metadata: unknown;
   readonly timestamp: string;
   readonly created_at: string;
+  /** On GET /v1/accounts/{id}: the API key whose request opened it, as its journal entry records; null as for `Payment.submitted_by`. */
+  readonly submitted_by?: string | null;
 }
 
 export interface Transfer {

@@ -198,6 +198,7 @@ export const enUS = {
   'payments.tracker': 'Tracker',
   'payments.events': 'Status changes',
   'payments.submittedBy': 'Submitted by',
+  'ledger.openedBy': 'Opened by',
   'payments.byKey': 'by key',
   'payments.keyInAudit': 'Key id {id}. Choose to see this key’s actions in the audit trail.',
   'payments.returnLegs': 'Return',

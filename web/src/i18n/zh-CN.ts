@@ -192,6 +192,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'payments.tracker': '支付追踪',
   'payments.events': '状态变化',
   'payments.submittedBy': '提交密钥',
+  'ledger.openedBy': '开户密钥',
   'payments.byKey': '操作密钥',
   'payments.keyInAudit': '密钥 ID {id}。点击在审计记录中查看此密钥的操作。',
   'payments.returnLegs': '退回',

@@ -6,6 +6,7 @@ import { useI18n } from '../../app/i18n.tsx';
 import type { Route } from '../../app/router.ts';
 import { EChart } from '../../components/EChart.tsx';
 import { IdLink, accountPath, transferPath } from '../../components/Ids.tsx';
+import { KeyId } from '../../components/KeyId.tsx';
 import { Money } from '../../components/Money.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
 import { MoreButton } from '../../components/MoreButton.tsx';
@@ -60,6 +61,7 @@ function AccountView({ account }: { readonly account: Account }) {
             { label: t('ledger.debitsPending'), children: money(account.debits_pending) },
             { label: t('ledger.flags'), children: account.flags.length ? account.flags.map((flag) => <StatusTag key={flag} kind="accountFlag" status={flag} />) : '—' },
             { label: t('common.createdAt'), children: formatInstant(account.created_at, locale) },
+            ...(account.submitted_by ? [{ label: t('ledger.openedBy'), children: <KeyId id={account.submitted_by} testId="account-opened-by" /> }] : []),
           ]}
         />
       </Card>
