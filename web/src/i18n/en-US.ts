@@ -1,3 +1,4 @@
+import { enUSJournal } from './en-US.journal.ts';
 import { enUSAlerts } from './en-US.alerts.ts';
 import { enUSAudit } from './en-US.audit.ts';
 import { enUSCodes } from './en-US.codes.ts';
@@ -17,6 +18,8 @@ export const enUS = {
   ...enUSAlerts,
   // The audit trail page: filters, columns and short names of the common actions.
   ...enUSAudit,
+  // The journal page: the chain, verification, checkpoints and proofs.
+  ...enUSJournal,
 
   'app.name': 'Sluice console',
   'app.skipToContent': 'Skip to content',
@@ -280,34 +283,6 @@ export const enUS = {
   'proof.ok': 'Verified: {entries} entries',
   'proof.failed': 'Not verified ({entries} entries)',
   'proof.against': 'against the checkpoint of {size} entries made {at} ({suite})',
-
-  'journal.chain': 'Hash chain',
-  'journal.entries': 'Entries',
-  'journal.algorithm': 'Algorithm',
-  'journal.headHash': 'Head hash',
-  'journal.verify': 'Verification',
-  'journal.verifyIntro': 'Recomputes the hash chain, every record behind it and every signed checkpoint.',
-  'journal.verifyNow': 'Verify now',
-  'journal.progress': 'Verification progress',
-  'journal.checked': '{checked} of {total} entries checked',
-  'journal.verified': 'Verified: {entries} entries',
-  'journal.notVerified': 'Verification found {count} problems',
-  'journal.checkpoints': 'Signed checkpoints',
-  'journal.signNow': 'Sign a checkpoint now',
-  'journal.signed': 'Checkpoint signed',
-  'journal.treeSize': 'Entries covered',
-  'journal.suite': 'Suite',
-  'journal.signatures': 'Signatures',
-  'journal.verifiable': 'Verified',
-  'journal.checkpointVerified': 'verified',
-  'journal.checkpointUnverifiable': 'cannot be verified',
-  'journal.unverifiableWhy': 'Why this server cannot verify it',
-  'journal.root': 'Merkle root',
-  'journal.keys': 'Signing keys',
-  'journal.keyId': 'Key id',
-  'journal.activeFrom': 'Active from',
-  'journal.retiredAt': 'Retired',
-  'journal.active': 'active',
 
   'risk.feed': 'Decision feed',
   'risk.holds': 'Held for review',

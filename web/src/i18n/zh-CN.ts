@@ -1,3 +1,4 @@
+import { zhCNJournal } from './zh-CN.journal.ts';
 import type { MessageKey } from './en-US.ts';
 import { zhCNAlerts } from './zh-CN.alerts.ts';
 import { zhCNAudit } from './zh-CN.audit.ts';
@@ -13,6 +14,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   ...zhCNProblems,
   ...zhCNAlerts,
   ...zhCNAudit,
+  ...zhCNJournal,
 
   'app.name': 'Sluice 控制台',
   'app.skipToContent': '跳到正文',
@@ -274,34 +276,6 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'proof.ok': '验证通过：{entries} 条记录',
   'proof.failed': '验证未通过（{entries} 条记录）',
   'proof.against': '依据 {at} 生成、覆盖 {size} 条记录的检查点（{suite}）',
-
-  'journal.chain': '哈希链',
-  'journal.entries': '记录数',
-  'journal.algorithm': '算法',
-  'journal.headHash': '链头哈希',
-  'journal.verify': '验证',
-  'journal.verifyIntro': '重新计算哈希链、其背后的每条记录以及每个签名检查点。',
-  'journal.verifyNow': '立即验证',
-  'journal.progress': '验证进度',
-  'journal.checked': '已检查 {checked} / {total} 条记录',
-  'journal.verified': '验证通过：{entries} 条记录',
-  'journal.notVerified': '验证发现 {count} 个问题',
-  'journal.checkpoints': '签名检查点',
-  'journal.signNow': '立即签署检查点',
-  'journal.signed': '检查点已签署',
-  'journal.treeSize': '覆盖记录数',
-  'journal.suite': '签名套件',
-  'journal.signatures': '签名',
-  'journal.verifiable': '验证',
-  'journal.checkpointVerified': '已验证',
-  'journal.checkpointUnverifiable': '无法验证',
-  'journal.unverifiableWhy': '本服务器无法验证的原因',
-  'journal.root': '默克尔根',
-  'journal.keys': '签名密钥',
-  'journal.keyId': '密钥编号',
-  'journal.activeFrom': '启用时间',
-  'journal.retiredAt': '停用时间',
-  'journal.active': '使用中',
 
   'risk.feed': '决策流',
   'risk.holds': '待审核',
