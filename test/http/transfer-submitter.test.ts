@@ -80,6 +80,9 @@ describeEachDialect('who submitted a transfer', ({ open }) => {
     await api.platform.db.run('UPDATE journal_entries SET payload = ? WHERE seq = ?', [edited, entry!.seq]);
     const report = await api.platform.verify();
     expect(report.problems.map((problem) => problem.problem)).toContainEqual('hash does not match the entry content: it was edited');
+    // A payload edited out of shape names nobody, and still answers.
+    await api.platform.db.run('UPDATE journal_entries SET payload = ? WHERE seq = ?', ['not json', entry!.seq]);
+    expect(await submitter(byOperator.id, auditorKey)).toBeNull();
     await api.platform.db.run('UPDATE journal_entries SET payload = ? WHERE seq = ?', [entry!.payload, entry!.seq]);
     expect((await api.platform.verify()).ok).toBe(true);
   });

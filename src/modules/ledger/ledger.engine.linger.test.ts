@@ -13,7 +13,7 @@ import type { TransferRequest } from './ledger.ts';
  * otherwise takes it at once. The store holds nothing (every transfer is refused for its unknown
  * accounts, which is still a batch applied and answered); the engine's metrics tell the batches.
  */
-function engineWithLinger(lingerMs: number) {
+function engineWithLinger(lingerMs: number, duringFirstWrite?: () => void) {
   const refuse = async (): Promise<never> => {
     throw new Error('not used by these batches');
   };
@@ -30,7 +30,14 @@ function engineWithLinger(lingerMs: number) {
     existingLedgers: async () => new Set(),
     write: async () => undefined,
   };
-  const store: LedgerStore = { writeBatch: (work) => work(tx), lingerMs };
+  let writes = 0;
+  const store: LedgerStore = {
+    writeBatch: (work) => {
+      if (writes++ === 0) duringFirstWrite?.();
+      return work(tx);
+    },
+    lingerMs,
+  };
   const batches: number[] = [];
   const engine = createLedgerEngine({
     store,
@@ -75,6 +82,16 @@ describe('ledger engine linger', () => {
     await engine.submitTransfers(Array.from({ length: 50 }, transfer));
     await oneByOne(engine, 1);
     expect(batches).toEqual([3, 1, 1, 50, 1]);
+    await engine.stop();
+  });
+
+  it('takes a backlog as long as what it answered at once, without lingering', async () => {
+    // Twelve callers come while the first ten are written: more waiting than were answered.
+    let second: Promise<unknown> | undefined;
+    const { engine, batches } = engineWithLinger(60_000, () => (second = together(engine, 12)));
+    await together(engine, 10);
+    await second;
+    expect(batches).toEqual([10, 12]);
     await engine.stop();
   });
 

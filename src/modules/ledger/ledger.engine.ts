@@ -165,7 +165,8 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
         while (unacknowledged.size >= UNACKNOWLEDGED_GROUPS_MAX) await Promise.race(unacknowledged);
         await runGroup(group);
         const answered = group.reduce((sum, batch) => sum + batch.commands.length, 0);
-        if (store.lingerMs !== undefined && answered >= LINGER_MIN_COMMANDS && !stopped) await lingerFor(queue.length + answered, store.lingerMs);
+        // A backlog as long as what was answered is a full batch already: it goes at once.
+        if (store.lingerMs !== undefined && answered >= LINGER_MIN_COMMANDS && queue.length < answered && !stopped) await lingerFor(queue.length + answered, store.lingerMs);
         // Let the event loop take in new requests before the next batch closes.
         else if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
