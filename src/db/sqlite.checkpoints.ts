@@ -171,8 +171,6 @@ export function startCheckpoints(file: string, onFailure: (message: string) => v
   let catchUp: 'none' | 'running' | 'done' = 'none';
   let catchUpRounds = 0;
   let catchUpStartedMs = 0;
-  /** Set once the WAL has outgrown the catch-up: its round under way is the last, and a transaction waits for it. */
-  let caughtUp: (() => void) | null = null;
   const startCatchUp = () => {
     catchUp = 'running';
     catchUpStartedMs = performance.now();

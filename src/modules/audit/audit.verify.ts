@@ -39,6 +39,11 @@ const describe = (event: AuditEvent): string => {
  * since one removed event would otherwise be reported again by everything after it.
  */
 export async function verifyAuditChain(q: Queryable): Promise<string[]> {
+  return (await checkChain(q)).problems;
+}
+
+/** The chain's problems and the number of its last event (0 for none), read in one pass. */
+async function checkChain(q: Queryable): Promise<{ problems: string[]; lastSeq: bigint }> {
   const problems: string[] = [];
   let first: string | undefined;
   let brokenAfterFirst = 0;
@@ -69,7 +74,7 @@ export async function verifyAuditChain(q: Queryable): Promise<string[]> {
   const lastSeq = expectedSeq - 1n;
   if (head.seq !== lastSeq) problems.push(`the audit trail's head records event #${head.seq} but the chain ends at #${lastSeq}: events were removed from its end or added past it`);
   else if (head.hash !== prevHash) problems.push(`the audit trail's head hash does not match its last event #${lastSeq}`);
-  return problems;
+  return { problems, lastSeq };
 }
 
 /**
@@ -93,9 +98,7 @@ export function auditVerifier(q: Queryable): ContentVerifier {
       return [];
     },
     async finish() {
-      const problems = await verifyAuditChain(q);
-      const last = await q.get<{ seq: bigint | null }>('SELECT MAX(seq) AS seq FROM audit_events');
-      const lastSeq = last?.seq === null || last?.seq === undefined ? 0n : BigInt(last.seq);
+      const { problems, lastSeq } = await checkChain(q);
       if (lastAnchored !== null && lastSeq > lastAnchored) {
         problems.push(`audit events #${lastAnchored + 1n} to #${lastSeq} are anchored by no journal entry: they were added to the trail outside Sluice`);
       }
