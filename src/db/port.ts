@@ -43,6 +43,15 @@ export interface Database extends Queryable {
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * SQLite only: how many statements run through this adapter (run, get, all, exec) may have
+   * changed one of `tables` since the first call for them. A statement counts when SQLite does not
+   * call it read-only and its text names one of the tables.
+   * Statements prepared on the raw handle are not counted: they belong to the code that prepared
+   * them. A module that remembers its tables between transactions uses it to see writes it did not
+   * make on the same connection, which `data_version` does not show.
+   */
+  readonly writesTo?: (tables: readonly string[]) => number;
   /** The raw handles, for hot paths written per dialect. Exactly one is set. */
   readonly sqlite?: BetterSqlite3.Database;
   readonly pool?: pg.Pool;

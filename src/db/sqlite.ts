@@ -14,7 +14,45 @@ function wrapBusy(error: unknown): unknown {
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? new DatabaseUnavailableError(`the database file is locked by another process (${code})`) : error;
 }
 
-function directQueryable(db: BetterSqlite3.Database): Queryable {
+/**
+ * Counts, per registered set of tables, the statements that may have written one of them
+ * (Database.writesTo). Which sets a statement names is worked out once per SQL text, from the
+ * identifiers in it: a column that merely starts like a table (payments.ledger_state) is not a table.
+ */
+function createWriteCounter() {
+  const counts = new Map<string, { readonly tables: ReadonlySet<string>; count: number }>();
+  const named = new Map<string, readonly { count: number }[]>();
+  const setsIn = (sql: string) => {
+    let sets = named.get(sql);
+    if (!sets) {
+      const identifiers = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+      sets = [...counts.values()].filter((set) => [...set.tables].some((table) => identifiers.has(table)));
+      named.set(sql, sets);
+    }
+    return sets;
+  };
+  return {
+    /** Called for every statement that may write (not read-only, or a script). */
+    wrote(sql: string): void {
+      if (counts.size === 0) return;
+      for (const set of setsIn(sql)) set.count++;
+    },
+    writesTo(tables: readonly string[]): number {
+      const key = [...tables].map((table) => table.toLowerCase()).sort().join(' ');
+      let set = counts.get(key);
+      if (!set) {
+        set = { tables: new Set(key.split(' ')), count: 0 };
+        counts.set(key, set);
+        // Texts seen before this set was known are looked at again.
+        named.clear();
+      }
+      return set.count;
+    },
+  };
+}
+type WriteCounter = ReturnType<typeof createWriteCounter>;
+
+function directQueryable(db: BetterSqlite3.Database, writes?: WriteCounter): Queryable {
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string): BetterSqlite3.Statement => {
     let statement = statements.get(sql);
@@ -22,6 +60,7 @@ function directQueryable(db: BetterSqlite3.Database): Queryable {
       statement = db.prepare(sql);
       statements.set(sql, statement);
     }
+    if (writes && !statement.readonly) writes.wrote(sql);
     return statement;
   };
   const bind = (params: readonly SqlValue[]): unknown[] => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
@@ -76,7 +115,8 @@ export function openSqlite(file: string): Database {
   db.pragma('busy_timeout = 5000');
   // A bigger page cache keeps hot account and index pages in memory (negative means KiB).
   db.pragma('cache_size = -65536');
-  const direct = directQueryable(db);
+  const writes = createWriteCounter();
+  const direct = directQueryable(db, writes);
   const durability = inMemory ? undefined : createWalDurability(walFileFlusher(`${resolve(file)}-wal`, dirname(resolve(file))));
   let checkpoints: Checkpoints | undefined;
   if (!inMemory) {
@@ -187,7 +227,9 @@ export function openSqlite(file: string): Database {
         reader.close();
       }
     },
+    writesTo: writes.writesTo,
     async exec(sql: string) {
+      writes.wrote(sql);
       await exclusive(async () => void db.exec(sql));
       await committed();
     },

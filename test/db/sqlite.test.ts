@@ -103,6 +103,34 @@ describe('SQLite adapter on a file', () => {
     await again.close();
   }, 120_000);
 
+  it('counts the statements that may write given tables: not reads, not other tables, not columns named like them, not statements on the raw handle', async () => {
+    const db = open();
+    try {
+      await db.exec('CREATE TABLE ledger_things (id INTEGER PRIMARY KEY, n INTEGER); CREATE TABLE other_things (id INTEGER PRIMARY KEY, ledger_things_seen INTEGER)');
+      const ledger = ['ledger_things'];
+      const before = db.writesTo!(ledger);
+      await db.run('INSERT INTO other_things (id, ledger_things_seen) VALUES (?, 0)', [1]);
+      await db.all('SELECT * FROM ledger_things');
+      await db.get('SELECT count(*) AS n FROM ledger_things');
+      db.sqlite!.prepare('INSERT INTO ledger_things (id, n) VALUES (9, 9)').run();
+      expect(db.writesTo!(ledger)).toBe(before);
+      await db.run('INSERT INTO ledger_things (id, n) VALUES (1, 1)');
+      await db.transaction(async (tx) => {
+        await tx.run('UPDATE LEDGER_THINGS SET n = 2 WHERE id = 1');
+        await tx.get('DELETE FROM ledger_things WHERE id = 9 RETURNING id');
+      });
+      await db.exec('UPDATE ledger_things SET n = 3');
+      expect(db.writesTo!(ledger)).toBe(before + 4);
+      // Tables asked for late count from then on, statements seen before included.
+      const others = db.writesTo!(['other_things']);
+      await db.run('INSERT INTO other_things (id, ledger_things_seen) VALUES (?, 0)', [2]);
+      await db.run('INSERT INTO other_things (id, ledger_things_seen) VALUES (?, 0)', [3]);
+      expect(db.writesTo!(['other_things'])).toBe(others + 2);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('answers a transaction started while another is flushed, in order, with every write kept', async () => {
     const db = open();
     await db.exec('CREATE TABLE counters (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)');

@@ -52,7 +52,7 @@ export const POSTING_LIMITS: PostingLimits = Object.freeze({
    */
   mergeWorkPerEntry: 4,
   /** Fewer entries than this are not worth a merge step of their own. */
-  mergeStepMinEntries: 4096,
+  mergeStepMinEntries: 1024,
 });
 
 /** The level of a run: 0 below fan-in × base entries, and one more for each further factor of fan-in. */
@@ -69,6 +69,12 @@ const MERGE_OUTPUT = 2;
 
 /** Below every account key (account timestamps are not negative): where a merge starts. */
 const BEFORE_ALL = -1n;
+
+/** Postings keys in index order: by account, then by timestamp. */
+function compareKeys(left: Key, right: Key): number {
+  if (left.account !== right.account) return left.account < right.account ? -1 : 1;
+  return left.timestamp === right.timestamp ? 0 : left.timestamp < right.timestamp ? -1 : 1;
+}
 
 /** Entries per multi-row INSERT when the tail is indexed from memory. */
 const ENTRIES_PER_INSERT = 256;
@@ -179,29 +185,49 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
     return true;
   }
 
-  /** Moves about `budget` entries into the output run; returns how many it moved. */
-  function mergeStep(current: State, budget: number): number {
+  /**
+   * Moves the input runs' entries after the merge's position, up to a boundary, into the output run;
+   * returns how many it moved: at most `perRun` from each input, and `perRun` at least unless the
+   * merge ended. The boundary is the smallest of the inputs' perRun-th keys. A boundary taken from
+   * one input alone (the largest) swept up whole stretches of the others where their keys differed,
+   * as runs written at different times do within an account busy in all of them: a step asked for
+   * 1,760 entries moved 24,751 and held every request for 19 ms.
+   */
+  function mergeStep(current: State, perRun: number): number {
     const output = current.merge_run as bigint;
     const from: Key = { account: current.merge_account ?? BEFORE_ALL, timestamp: current.merge_timestamp ?? BEFORE_ALL };
-    const inputs = sql.inputCount.get() as { n: bigint; largest: bigint | null };
-    const largest = inputs.largest;
-    // The boundary is taken from the largest input, which sets the pace: runs of one level have
-    // similar sizes and key spreads, so the others contribute about as much each.
-    const boundary =
-      largest === null ? undefined : (sql.boundary.get(largest, from.account, from.timestamp, Math.max(1, Math.ceil(budget / Number(inputs.n)))) as Key | undefined);
+    const inputRuns = (sql.inputRuns.all() as { run: bigint }[]).map((row) => row.run);
+    // Each input's first key after the position: inputs with none have nothing to move, and those
+    // whose first key is past the boundary have nothing to move or delete, nor need their perRun-th
+    // key looked up (a walk of perRun entries), so inputs are taken in the order of their first keys.
+    const firsts: { run: bigint; first: Key }[] = [];
+    for (const run of inputRuns) {
+      const first = sql.keyAfter.get(run, from.account, from.timestamp, 0) as Key | undefined;
+      if (first) firsts.push({ run, first });
+    }
+    firsts.sort((left, right) => compareKeys(left.first, right.first));
+    let boundary: Key | undefined;
+    for (const { run, first } of firsts) {
+      if (boundary && compareKeys(first, boundary) > 0) break;
+      const last = sql.keyAfter.get(run, from.account, from.timestamp, perRun - 1) as Key | undefined;
+      if (last && (!boundary || compareKeys(last, boundary) < 0)) boundary = last;
+    }
     // Deleted run by run: with the run given, SQLite deletes a key range as it walks it, while a
     // range over several runs at once is first collected and then deleted key by key, which made
     // the deletes a third of a merge's cost.
-    const inputRuns = (sql.inputRuns.all() as { run: bigint }[]).map((row) => row.run);
     let moved: number;
     if (boundary) {
       moved = sql.moveRange.run(output, from.account, from.timestamp, boundary.account, boundary.timestamp).changes;
-      for (const run of inputRuns) sql.deleteRange.run(run, from.account, from.timestamp, boundary.account, boundary.timestamp);
+      for (const { run, first } of firsts) {
+        if (compareKeys(first, boundary) > 0) break;
+        sql.deleteRange.run(run, from.account, from.timestamp, boundary.account, boundary.timestamp);
+      }
       sql.setMerge.run(output, boundary.account, boundary.timestamp);
       sql.addEntries.run(moved, output);
     } else {
+      // Every input has fewer than perRun entries left: the merge ends with them.
       moved = sql.moveRest.run(output, from.account, from.timestamp).changes;
-      for (const run of inputRuns) sql.deleteRest.run(run, from.account, from.timestamp);
+      for (const { run } of firsts) sql.deleteRest.run(run, from.account, from.timestamp);
       sql.addEntries.run(moved, output);
       const entries = Number((sql.entriesOf.get(output) as { entries: bigint }).entries);
       sql.dropInputs.run(MERGE_INPUT);
@@ -211,19 +237,22 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
     return moved;
   }
 
-  /** Does about `budget` entries of merge work; returns the entries moved, or null when no level is full. */
+  /**
+   * Does about `budget` entries of merge work (at least one step's, at most about twice the budget);
+   * returns the entries moved, or null when no level is full. Bounded: every step moves at least its
+   * per-input share or ends a merge, and every merge ended leaves fewer runs.
+   */
   function merge(budget: number): number | null {
-    let left = budget;
+    const asked = Math.max(budget, limits.mergeStepMinEntries);
     let moved = 0;
-    while (left > 0) {
+    while (moved < asked) {
       let current = state();
       if (current.merge_run === null) {
         if (!startMerge()) return moved > 0 ? moved : null;
         current = state();
       }
-      const step = mergeStep(current, Math.max(left, limits.mergeStepMinEntries));
-      moved += step;
-      left -= Math.max(limits.mergeStepMinEntries, step);
+      const inputs = Number((sql.inputCount.get() as { n: bigint }).n);
+      moved += mergeStep(current, Math.max(1, Math.ceil(asked / Math.max(1, inputs))));
     }
     return moved;
   }
@@ -312,10 +341,8 @@ function prepare(raw: BetterSqlite3.Database) {
     markRun: raw.prepare('UPDATE ledger_posting_runs SET merging = ? WHERE run = ?'),
     setMerge: raw.prepare('UPDATE ledger_posting_state SET merge_run = ?, merge_account = ?, merge_timestamp = ? WHERE id = 1'),
     clearMerge: raw.prepare('UPDATE ledger_posting_state SET merge_run = NULL, merge_account = NULL, merge_timestamp = NULL WHERE id = 1'),
-    inputCount: raw.prepare(
-      `SELECT COUNT(*) AS n, (SELECT run FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT} ORDER BY entries DESC, run LIMIT 1) AS largest FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT}`,
-    ),
-    boundary: raw.prepare('SELECT account, timestamp FROM ledger_postings WHERE run = ? AND (account, timestamp) > (?, ?) ORDER BY account, timestamp LIMIT 1 OFFSET ?'),
+    inputCount: raw.prepare(`SELECT COUNT(*) AS n FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT}`),
+    keyAfter: raw.prepare('SELECT account, timestamp FROM ledger_postings WHERE run = ? AND (account, timestamp) > (?, ?) ORDER BY account, timestamp LIMIT 1 OFFSET ?'),
     moveRange: raw.prepare(
       `INSERT INTO ledger_postings (run, account, timestamp) SELECT ?, account, timestamp FROM ledger_postings
        WHERE ${inputs} AND (account, timestamp) > (?, ?) AND (account, timestamp) <= (?, ?) ORDER BY account, timestamp`,

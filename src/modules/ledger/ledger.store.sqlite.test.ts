@@ -62,6 +62,18 @@ describe('SQLite ledger store memory', () => {
     expect(await results([transfer(LIMITED, OTHER, 50n)])).toEqual(['exceeds_credits']);
   });
 
+  it('keeps what it remembers while the same connection writes other tables', async () => {
+    // The payments, risk and feature writers commit between the ledger's batches on this connection.
+    await platform.db.run('CREATE TABLE scratch (id INTEGER PRIMARY KEY)');
+    await platform.db.run('INSERT INTO scratch (id) VALUES (1)');
+    // A change no counted statement makes (the raw handle, which only the ledger store uses for its
+    // tables): the store must not have read the row again since the funding.
+    platform.db.sqlite!.prepare('UPDATE ledger_accounts SET credits_posted = 0 WHERE id = ?').run(LIMITED);
+    expect(await results([transfer(LIMITED, OTHER, 50n)])).toEqual(['ok']);
+    const limited = await platform.ledger.getAccount(LIMITED);
+    expect([limited?.debitsPosted, limited?.creditsPosted]).toEqual([50n, 100n]);
+  });
+
   it('finds a transfer stored outside the engine even when its id is above every id the engine wrote', async () => {
     const imported = transfer(OTHER, LIMITED, 7n);
     const stored = { ...imported, id: uuid('ffff', 1) };

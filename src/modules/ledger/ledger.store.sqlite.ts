@@ -41,15 +41,23 @@ const ORDER_SAFE_ID = /^[\u0000-\ud7ff]*$/;
  * wrote: the accounts it touched (their balances are then read from memory, not from the table) and
  * the largest transfer id stored, above which a new id cannot exist and needs no lookup. Time-ordered
  * ids make that the common case. Both are dropped whenever the file may have changed behind the
- * store's back: another connection committed (`data_version` moved), another statement on this
- * connection wrote anything (`total_changes()` moved), or a batch rolled back.
+ * store's back: another connection committed (`data_version` moved), a statement of this connection
+ * that names a ledger table may have written it (`db.writesTo`), or a batch rolled back. Writes to
+ * other tables on this connection leave them be: the payments, risk and feature writers commit
+ * between the ledger's batches, and each of their commits used to cost the next batch its accounts
+ * (read again from the table) and the postings their noted tail (indexed by a join instead).
  */
 export function createSqliteLedgerStore(db: Database): LedgerStore {
   const raw = db.sqlite;
   assert(raw, 'SQLite ledger store needs a SQLite database');
   const sql = prepareAll(raw);
   const postings = createPostingWriter(raw);
-  const memory = createWriterMemory(sql, postings.forget);
+  const writesToLedger = db.writesTo;
+  assert(writesToLedger, 'SQLite ledger store needs the adapter to count writes to its tables');
+  // Every table of the ledger's, as the migrations made them (they run before any store is made).
+  const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ledger\\_%' ESCAPE '\\'").all() as { name: string }[]).map((row) => row.name);
+  assert(tables.includes('ledger_accounts'), 'the ledger migrations must run before its store is made');
+  const memory = createWriterMemory(sql, () => writesToLedger(tables), postings.forget);
   /** Transfers inserted by the transaction in progress, for the postings' tail count. */
   let transfersAdded = 0;
   /**
@@ -246,7 +254,7 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
 type Statements = ReturnType<typeof prepareAll>;
 
 /** What the single writer remembers between batches; see createSqliteLedgerStore. */
-function createWriterMemory(sql: Statements, onForget: () => void) {
+function createWriterMemory(sql: Statements, ledgerWrites: () => number, onForget: () => void) {
   // Two generations approximate "least recently used" at constant cost: accounts are used and
   // added in the young map, and when it is full the old map is dropped whole and the young one
   // takes its place. A used account in the old map moves back to the young one. Evicting entries
@@ -258,7 +266,7 @@ function createWriterMemory(sql: Statements, onForget: () => void) {
   /** Largest order-safe id in ledger_transfers and ledger_transfer_failures; null: look every id up. */
   let largestId: string | null = null;
   let known = false;
-  let marker: { changes: bigint; version: bigint } | null = null;
+  let marker: { writes: number; version: bigint } | null = null;
 
   const forget = () => {
     young = new Map();
@@ -281,8 +289,8 @@ function createWriterMemory(sql: Statements, onForget: () => void) {
     forget,
     /** Run first in every write transaction, when no other writer can commit until it ends. */
     checkUnchanged() {
-      const now = sql.changeMarker.get() as { changes: bigint; version: bigint };
-      if (!marker || now.changes !== marker.changes || now.version !== marker.version) forget();
+      const version = (sql.dataVersion.get() as { version: bigint }).version;
+      if (!marker || ledgerWrites() !== marker.writes || version !== marker.version) forget();
       if (!known) {
         const transfer = (sql.largestTransferId.get() as { id: string | null }).id;
         const failure = (sql.largestFailureId.get() as { id: string | null }).id;
@@ -294,7 +302,7 @@ function createWriterMemory(sql: Statements, onForget: () => void) {
     },
     /** Run last in every write transaction: everything changed since is someone else's write. */
     markUnchanged() {
-      marker = sql.changeMarker.get() as { changes: bigint; version: bigint };
+      marker = { writes: ledgerWrites(), version: (sql.dataVersion.get() as { version: bigint }).version };
     },
     /**
      * False only when the id is certainly in neither the transfers nor the failures table. The
@@ -331,7 +339,7 @@ function prepareAll(raw: BetterSqlite3.Database) {
     pending: raw.prepare('SELECT id, status, expires_at, resolved_at FROM ledger_pending WHERE id = ?'),
     failure: raw.prepare('SELECT result FROM ledger_transfer_failures WHERE id = ?'),
     ledger: raw.prepare('SELECT id FROM ledger_ledgers WHERE id = ?'),
-    changeMarker: raw.prepare('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version'),
+    dataVersion: raw.prepare('SELECT data_version AS version FROM pragma_data_version'),
     largestTransferId: raw.prepare('SELECT max(id) AS id FROM ledger_transfers'),
     largestFailureId: raw.prepare('SELECT max(id) AS id FROM ledger_transfer_failures'),
     insertAccount: raw.prepare(`INSERT INTO ledger_accounts (${ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
