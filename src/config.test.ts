@@ -16,6 +16,15 @@ describe('configuration of the scheduled mule-ring scan', () => {
   });
 });
 
+describe('configuration of the rate limit', () => {
+  it('allows a client 1,000 requests a second by default, and what the variable or the flag says (the flag wins)', () => {
+    expect(loadConfig({}, {}).rateLimitPerMinute).toBe(60_000);
+    expect(loadConfig({}, { SLUICE_RATE_LIMIT: '1000000000' }).rateLimitPerMinute).toBe(1_000_000_000);
+    expect(loadConfig({ 'rate-limit': '600' }, { SLUICE_RATE_LIMIT: '1000000000' }).rateLimitPerMinute).toBe(600);
+    expect(() => loadConfig({}, { SLUICE_RATE_LIMIT: '0' })).toThrow(/SLUICE_RATE_LIMIT/);
+  });
+});
+
 describe('configuration of named statements on PostgreSQL', () => {
   it('is on by default, and on or off by the variable or the flag (the flag wins)', () => {
     expect(loadConfig({}, {}).pgNamedStatements).toBe(true);

@@ -30,8 +30,12 @@ export const LIMITS = Object.freeze({
   codeMax: 65_535,
   /** Largest pending timeout: about 136 years would overflow nothing, but ten years is already absurd. */
   timeoutMaxSeconds: 10 * 365 * 24 * 3600,
-  /** API requests per key (or per address when unauthenticated) per rate window. */
-  rateLimitMax: 1_200_000,
+  /**
+   * API requests per key (or per address when unauthenticated) per rate window: 1,000 a second,
+   * ample for one client of a bank or a payment firm (a batch request carries up to 8,190
+   * transfers). Load tests and benchmarks set SLUICE_RATE_LIMIT higher.
+   */
+  rateLimitMax: 60_000,
   rateLimitWindowMs: 60_000,
   /**
    * Unknown or revoked API keys one client address may present per rate window before it is refused

@@ -12,7 +12,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { describeEachDialect, freshPostgresUrl } from '../support/databases.ts';
 import { killAllSluice, sleep, waitFor, sluiceClient, startSluice, type SluiceOptions } from '../support/server-process.ts';
 import { checkLedger, describeLoad, stopwatch } from './ledger-checks.ts';
-import { newLoadLog, openBook, retryUnresolved, runLoad } from './ledger-load.ts';
+import { LOAD_SERVER_ENV, newLoadLog, openBook, retryUnresolved, runLoad } from './ledger-load.ts';
 
 /** Load runs at least this long before the kill, so that the kill lands in full flow. */
 const LOAD_BEFORE_KILL_MS = 1_500;
@@ -35,8 +35,8 @@ describeEachDialect('a server killed mid-load', ({ dialect }) => {
     const time = stopwatch();
     const where: SluiceOptions =
       dialect === 'sqlite'
-        ? { dataDir: mkdtempSync(join(inject('scratchDir') ?? tmpdir(), 'crash-')) }
-        : { databaseUrl: await freshPostgresUrl() };
+        ? { dataDir: mkdtempSync(join(inject('scratchDir') ?? tmpdir(), 'crash-')), env: LOAD_SERVER_ENV }
+        : { databaseUrl: await freshPostgresUrl(), env: LOAD_SERVER_ENV };
     const first = await startSluice(where);
     const client = sluiceClient(first.url);
     const book = await openBook(client, { ledger: 1, constrained: 40, plain: 59, funding: 10_000n });

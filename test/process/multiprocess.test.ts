@@ -9,7 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { freshPostgresUrl } from '../support/databases.ts';
 import { killAllSluice, sluiceClient, startSluice, type Client } from '../support/server-process.ts';
 import { balancesFromLog, bigintText, checkLedger, describeLoad, stopwatch, type WireTransfer } from './ledger-checks.ts';
-import { inParallel, newLoadLog, openBook, runLoad } from './ledger-load.ts';
+import { inParallel, LOAD_SERVER_ENV, newLoadLog, openBook, runLoad } from './ledger-load.ts';
 import { describeWithPostgres } from './postgres-server.ts';
 
 /** 32 client connections, 16 to each process. */
@@ -26,7 +26,7 @@ describeWithPostgres('two server processes on one database', () => {
     const time = stopwatch();
     const databaseUrl = await freshPostgresUrl();
     // Both start on an empty database at once: migrations and the bootstrap key must serialise.
-    const [first, second] = await Promise.all([startSluice({ databaseUrl }), startSluice({ databaseUrl })]);
+    const [first, second] = await Promise.all([startSluice({ databaseUrl, env: LOAD_SERVER_ENV }), startSluice({ databaseUrl, env: LOAD_SERVER_ENV })]);
     const clients: Client[] = [sluiceClient(first.url), sluiceClient(second.url)];
     for (const client of clients) expect((await client.get('/readyz')).status).toBe(200);
     time.lap('concurrent start');

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { killAllSluice, sleep, sluiceClient, startSluice, waitFor } from '../support/server-process.ts';
 import { checkLedger, describeLoad, stopwatch } from './ledger-checks.ts';
-import { newLoadLog, openBook, retryUnresolved, runLoad } from './ledger-load.ts';
+import { LOAD_SERVER_ENV, newLoadLog, openBook, retryUnresolved, runLoad } from './ledger-load.ts';
 import { describeWithPostgresBinaries, startDedicatedPostgres, type DedicatedPostgres } from './postgres-server.ts';
 
 const WORKERS = 16;
@@ -41,7 +41,7 @@ describeWithPostgresBinaries('a server whose PostgreSQL stops and comes back', (
   it('answers 503 quickly while the database is down, loses nothing and recovers without a restart', { timeout: TEST_TIMEOUT_MS }, async () => {
     const time = stopwatch();
     postgres = await startDedicatedPostgres();
-    const sluice = await startSluice({ databaseUrl: postgres.url });
+    const sluice = await startSluice({ databaseUrl: postgres.url, env: LOAD_SERVER_ENV });
     const client = sluiceClient(sluice.url);
     const book = await openBook(client, { ledger: 1, constrained: 20, plain: 30, funding: 10_000n });
     time.lap('start and set up');
