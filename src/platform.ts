@@ -1,7 +1,7 @@
 import { migrate, type Database } from './db/index.ts';
 import { createRewindableClock, type Clock, type RewindableClock } from './kernel/index.ts';
 import type { HashAlgorithm, SignatureSuite } from './crypto/index.ts';
-import { createCheckpointService, createJournalService, journalMigrations, journalTables, type CheckpointService, type JournalService } from './modules/journal/index.ts';
+import { createCheckpointService, createJournalService, journalMigrations, journalTables, type CheckpointService, type CheckpointSignatureVerifier, type JournalService } from './modules/journal/index.ts';
 import { createLedgerService, ledgerMigrations, ledgerTables, type LedgerMetrics, type LedgerService } from './modules/ledger/index.ts';
 import { createPartiesService, partiesMigrations, partiesTables, type PartiesService } from './modules/parties/index.ts';
 import { authMigrations, authTables, createAuthService, type AuthService } from './modules/auth/index.ts';
@@ -71,6 +71,8 @@ export interface PlatformOptions {
   /** Secret the signing key ring is sealed under; the command line always passes a real one. */
   readonly keySecret?: string;
   readonly signatureSuite?: SignatureSuite;
+  /** Verifies listed checkpoints' signatures off the event loop; the process's shared worker by default (tests give their own). */
+  readonly checkpointVerifier?: CheckpointSignatureVerifier;
   /**
    * How often the mule-ring graph is scanned, by one of the processes sharing the database per
    * interval; 0 turns it off. Default every 10 minutes, and off when expiryIntervalMs is 0.
@@ -130,6 +132,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const scf = createScfService({ db, journal, ledger, parties, clock, hashAlgorithm });
   const checkpoints = createCheckpointService({
     db, journal, clock, keySecret: options.keySecret ?? DEVELOPMENT_KEY_SECRET, suite: options.signatureSuite ?? 'hybrid-mldsa65-sm2',
+    ...(options.checkpointVerifier ? { signatureVerifier: options.checkpointVerifier } : {}),
   });
   const fx = createFxService({ db, ledger, clock });
   // Backtests replay the decisions the risk module records; the risk service is made below, after

@@ -19,7 +19,7 @@ import { screeningRoutes } from '../modules/screening/index.ts';
 import { RISK_LIMITS, riskRoutes, RiskOverloadedError, RiskStoppedError } from '../modules/risk/index.ts';
 import { casesRoutes, CasesOverloadedError } from '../modules/cases/index.ts';
 import { caseGraphSource, graphRoutes } from '../modules/graph/index.ts';
-import { JournalAlgorithmError, UnverifiableCheckpointError } from '../modules/journal/index.ts';
+import { CheckpointVerificationUnavailableError, JournalAlgorithmError, UnverifiableCheckpointError } from '../modules/journal/index.ts';
 import { auditRoutes, registerAuditTrail } from '../modules/audit/index.ts';
 import type { Platform } from '../platform.ts';
 import { registerAuth } from './auth.ts';
@@ -265,6 +265,8 @@ export function toProblem(error: unknown): ProblemError {
   if (error instanceof RiskStoppedError) return new ProblemError(503, 'shutting_down', error.message, [], { retryable: true });
   if (error instanceof FeaturesOverloadedError) return new ProblemError(503, 'features_overloaded', error.message, [], { retryable: true });
   if (error instanceof CasesOverloadedError) return new ProblemError(503, 'cases_overloaded', error.message, [], { retryable: true });
+  // The listing answers `verifiable` only once the signatures were checked; when they cannot be now, it says so.
+  if (error instanceof CheckpointVerificationUnavailableError) return new ProblemError(503, 'checkpoint_verification_unavailable', error.message, [], { retryable: true });
   // Stored data this version cannot use, not a bug: named, so that the operator knows what to do.
   if (error instanceof JournalAlgorithmError) return new ProblemError(500, 'journal_algorithm_unknown', error.message, [], { algorithm: error.algorithm });
   if (error instanceof UnverifiableCheckpointError) return new ProblemError(500, 'journal_checkpoint_unverifiable', error.message, [], { tree_size: error.treeSize });

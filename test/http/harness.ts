@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/index.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
 import { createManualClock, type ManualClock } from '../../src/kernel/index.ts';
+import type { CheckpointSignatureVerifier } from '../../src/modules/journal/index.ts';
 import type { WebhookResolver } from '../../src/modules/payments/index.ts';
 import { createPlatform, type Platform } from '../../src/platform.ts';
 
@@ -44,6 +45,8 @@ export interface ApiOptions {
   readonly webhookResolver?: WebhookResolver;
   /** pino options for the app's logger (a `stream` captures its lines); silent by default. */
   readonly logger?: object;
+  /** Verifies listed checkpoints' signatures instead of the process's shared worker (to test its bound or its failure). */
+  readonly checkpointVerifier?: CheckpointSignatureVerifier;
 }
 
 export async function startApi(open: () => Promise<Database>, options: ApiOptions = {}): Promise<Api> {
@@ -53,6 +56,7 @@ export async function startApi(open: () => Promise<Database>, options: ApiOption
   const platform = await createPlatform({
     db, clock, expiryIntervalMs: 0, ledgerMetrics: metrics.ledger, webhookPrivateAddresses: options.webhookPrivateAddresses ?? false,
     webhookAllowedNetworks: options.webhookAllowedNetworks ?? [], ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
+    ...(options.checkpointVerifier ? { checkpointVerifier: options.checkpointVerifier } : {}),
   });
   const adminKey = await platform.auth.bootstrap();
   if (!adminKey) throw new Error('a fresh database must hand out a bootstrap key');

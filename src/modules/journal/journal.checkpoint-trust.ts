@@ -3,7 +3,8 @@ import {
   openOrCreateKeyRing, verifyEnvelope, HYBRID_SUITES, SUITE_ALGORITHMS,
   type KeyRing, type SealCipher, type SignatureSuite, type TrustedKey,
 } from '../../crypto/index.ts';
-import type { Clock } from '../../kernel/index.ts';
+import { assert, type Clock } from '../../kernel/index.ts';
+import type { CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
 import { CHECKPOINT_CONTEXT, activeAt, checkpointMessage, unknownSignatureNames, type Checkpoint } from './journal.proof.ts';
 
 /**
@@ -70,26 +71,99 @@ export function parseStoredEnvelope(text: string): unknown {
   }
 }
 
+/** What the checkpoint service knows of its checkpoints' signatures, and how it learns more. */
+export interface CheckpointTrust {
+  /**
+   * Why this server cannot verify a stored checkpoint with its own ring, null when it can; verified
+   * in process when it is not known yet (a proof or consistency file needs one or two).
+   */
+  check(checkpoint: Checkpoint, stored: StoredRing): string | null;
+  /**
+   * The same for every checkpoint of a listed page, in order: those known at once, the others
+   * verified off the event loop by `verifier`, a checkpoint that another listing is already having
+   * verified waiting for that answer. Rejects with CheckpointVerificationUnavailableError when the
+   * verifier cannot take them.
+   */
+  checkAll(checkpoints: readonly Checkpoint[], stored: StoredRing, verifier: CheckpointSignatureVerifier): Promise<(string | null)[]>;
+  /**
+   * Records a checkpoint this process has just signed with the active keys of `stored`, dated no
+   * earlier than they became active: it verifies under that ring by construction, so it is known
+   * verifiable without being verified again.
+   */
+  signed(checkpoint: Checkpoint, stored: StoredRing): void;
+}
+
 /**
- * Why this server cannot verify a stored checkpoint with its own ring, null when it can; results are
- * remembered while the stored ring stays the same, up to a bound.
+ * What this server knows of stored checkpoints' signatures: results are remembered while the stored
+ * ring stays the same, up to a bound (VERIFIED_CACHE_MAX; the whole memory is let go at the bound).
  */
-export function createCheckpointTrust(suite: SignatureSuite): (checkpoint: Checkpoint, stored: StoredRing) => string | null {
+export function createCheckpointTrust(suite: SignatureSuite): CheckpointTrust {
   const suites = acceptedSuitesFor(suite);
   const verified = new Map<string, string | null>();
+  // Verifications under way in the worker, so that two listings of one page verify it once. Bounded
+  // by the verifier's queue: a checkpoint is added here only once the verifier took it.
+  const underWay = new Map<string, Promise<string | null>>();
   let verifiedUnder = '';
-  return (checkpoint, stored) => {
-    if (verifiedUnder !== stored.sealed || verified.size >= VERIFIED_CACHE_MAX) {
-      verified.clear();
-      verifiedUnder = stored.sealed;
-    }
-    const key = `${checkpointMessage(checkpoint)}\n${JSON.stringify(checkpoint.envelope)}`;
-    let problem = verified.get(key);
-    if (problem === undefined) {
-      problem = signatureProblem(checkpoint, checkpoint.envelope, trustedKeys(stored.ring), suites);
-      verified.set(key, problem);
-    }
-    return problem;
+  /** Forgets what was learnt under another ring: a rotation or another process's ring changes the answers. */
+  const under = (sealed: string): void => {
+    if (verifiedUnder === sealed) return;
+    verified.clear();
+    underWay.clear();
+    verifiedUnder = sealed;
+  };
+  const remember = (key: string, problem: string | null): void => {
+    if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
+    verified.set(key, problem);
+  };
+  const keyOf = (checkpoint: Checkpoint): string => `${checkpointMessage(checkpoint)}\n${JSON.stringify(checkpoint.envelope)}`;
+  return {
+    check(checkpoint, stored) {
+      under(stored.sealed);
+      const key = keyOf(checkpoint);
+      let problem = verified.get(key);
+      if (problem === undefined) {
+        problem = signatureProblem(checkpoint, checkpoint.envelope, trustedKeys(stored.ring), suites);
+        remember(key, problem);
+      }
+      return problem;
+    },
+    async checkAll(checkpoints, stored, verifier) {
+      under(stored.sealed);
+      const answers: (string | null | Promise<string | null>)[] = [];
+      const unknown: { index: number; key: string; checkpoint: Checkpoint }[] = [];
+      checkpoints.forEach((checkpoint, index) => {
+        const key = keyOf(checkpoint);
+        const known = verified.has(key) ? verified.get(key) : underWay.get(key);
+        if (known !== undefined) answers[index] = known;
+        else unknown.push({ index, key, checkpoint });
+      });
+      if (unknown.length > 0) {
+        const sealed = stored.sealed;
+        const batch = verifier.verify(unknown.map((item) => item.checkpoint), trustedKeys(stored.ring), suites);
+        unknown.forEach(({ index, key }, position) => {
+          const answer = batch.then((problems) => {
+            const problem = problems[position];
+            assert(problem !== undefined, 'the checkpoint verifier answered fewer checkpoints than it was given');
+            return problem;
+          });
+          underWay.set(key, answer);
+          const settled = () => {
+            if (underWay.get(key) === answer) underWay.delete(key);
+          };
+          answer.then((problem) => {
+            settled();
+            // An answer under a ring that has changed meanwhile is not kept: it may no longer hold.
+            if (verifiedUnder === sealed) remember(key, problem);
+          }, settled);
+          answers[index] = answer;
+        });
+      }
+      return Promise.all(answers);
+    },
+    signed(checkpoint, stored) {
+      under(stored.sealed);
+      remember(keyOf(checkpoint), null);
+    },
   };
 }
 

@@ -24,6 +24,7 @@ import {
 } from '../../crypto/index.ts';
 import { assert } from '../../kernel/index.ts';
 import { acceptedSuitesFor, createCheckpointTrust, parseStoredEnvelope, signatureProblem, storedRing, trustedKeys, type StoredRing } from './journal.checkpoint-trust.ts';
+import { sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
 import { CONSISTENCY_FILE_FORMAT, type ConsistencyFile } from './journal.consistency.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier, JournalEntry } from './journal.ts';
@@ -37,6 +38,8 @@ import {
  * own key ring (a signature that fails, a suite it does not accept, a date outside its key's period),
  * and `problem` then says why. No proof or consistency file is built on such a checkpoint; listing
  * it plainly beside the others would let a reader keep one that nothing can be proven against.
+ * A checkpoint this process signed is known verifiable from its signing; the signatures of the
+ * others are verified once, off the event loop (journal.checkpoint-verifier.ts).
  */
 export type ListedCheckpoint = Checkpoint & { readonly verifiable: boolean; readonly problem?: string };
 
@@ -77,6 +80,8 @@ export interface CheckpointDeps {
   readonly keySecret: string;
   readonly suite: SignatureSuite;
   readonly cipher?: SealCipher;
+  /** Verifies listed checkpoints' signatures off the event loop; the process's shared one by default. */
+  readonly signatureVerifier?: CheckpointSignatureVerifier;
 }
 
 type CheckpointRow = { tree_size: bigint; root: string; head_hash: string; algorithm: string; created_at: string; envelope: string };
@@ -175,7 +180,8 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
   }
 
   const acceptedSuites = acceptedSuitesFor(deps.suite);
-  const unverifiable = createCheckpointTrust(deps.suite);
+  const trust = createCheckpointTrust(deps.suite);
+  const unverifiable = (checkpoint: Checkpoint, stored: StoredRing) => trust.check(checkpoint, stored);
 
   /** Refuses a checkpoint no proof may be built on: over another hash algorithm than the chain's, or one this server cannot verify. */
   function assertUsable(checkpoint: Checkpoint, algorithm: string, stored: StoredRing): void {
@@ -252,6 +258,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
       return withStoredRing(async (q, stored) => {
         const checkpoint = signedWith(stored.ring);
         await store(q, checkpoint);
+        trust.signed(checkpoint, stored);
         return checkpoint;
       });
     }
@@ -271,7 +278,10 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
         await store(tx, checkpoint);
         return true;
       });
-      if (kept) return checkpoint;
+      if (kept) {
+        trust.signed(checkpoint, stored);
+        return checkpoint;
+      }
       assert(attempt < KEY_RING_WRITE_ATTEMPTS, `the signing key ring kept changing while a checkpoint was signed (${attempt} attempts)`);
     }
   }
@@ -286,9 +296,11 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
       const rows = await db.all<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?`, [afterTreeSize, limit]);
       if (rows.length === 0) return [];
       const stored = await ringAt(db);
-      return rows.map((row): ListedCheckpoint => {
-        const checkpoint = toCheckpoint(row);
-        const problem = unverifiable(checkpoint, stored);
+      const checkpoints = rows.map(toCheckpoint);
+      // Verified in the worker unless known: checking a page of 100 here held the event loop for a good part of a second.
+      const problems = await trust.checkAll(checkpoints, stored, deps.signatureVerifier ?? sharedCheckpointVerifier());
+      return checkpoints.map((checkpoint, index): ListedCheckpoint => {
+        const problem = problems[index] ?? null;
         return problem === null ? { ...checkpoint, verifiable: true } : { ...checkpoint, verifiable: false, problem };
       });
     },

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SignatureSuite, TrustedKey } from '../../crypto/index.ts';
+import { LIMITS, assert } from '../../kernel/index.ts';
+import type { VerifyReply, VerifyRequest } from './journal.checkpoint-verify-worker.ts';
+import type { Checkpoint } from './journal.proof.ts';
+
+/**
+ * Signature checks of stored checkpoints, off the event loop. Listing a page of checkpoints that
+ * this process did not sign itself (another process on the same PostgreSQL database signed them, an
+ * earlier run, or an import) verifies each one's ML-DSA-65 and SM2 signatures once: a few
+ * milliseconds each, so a first page of 100 held the event loop for a good part of a second, and
+ * every payment and ledger request with it. Here one worker thread runs those checks; the event
+ * loop only waits for its answer.
+ *
+ * What waits for the worker is bounded: a batch that would take the checkpoints queued in this
+ * process past the limit is refused at once, and so is every batch when the worker failed, with
+ * CheckpointVerificationUnavailableError (503 at the HTTP edge). The listing never answers with a
+ * `verifiable` it did not check.
+ */
+
+/**
+ * Checkpoints waiting for, or under, verification in this process, at most: ten full pages, about
+ * five seconds of the worker's time. A page asks for at most LIMITS.pageMaxItems checks at once.
+ */
+export const CHECKPOINT_VERIFY_QUEUE_MAX = 1_000;
+/**
+ * A worker that has not answered anything in this long while work waits for it is stuck (or still
+ * loading its code on a machine far too busy) and is stopped; its batches are refused.
+ */
+export const CHECKPOINT_VERIFY_STALL_MS = 60_000;
+
+assert(CHECKPOINT_VERIFY_QUEUE_MAX >= LIMITS.pageMaxItems, 'the checkpoint verification queue must hold a full page');
+
+/** The worker cannot take the checks now: its queue is full, it failed, or it was stopped. */
+export class CheckpointVerificationUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointVerificationUnavailableError';
+  }
+}
+
+export interface CheckpointSignatureVerifier {
+  /**
+   * Why each checkpoint's signature does not verify under `keys` (null when it does), in order, as
+   * signatureProblem says in process. Throws CheckpointVerificationUnavailableError at once when the
+   * batch does not fit in the queue or the verifier was stopped; the promise rejects with it when the
+   * worker fails before answering.
+   */
+  verify(checkpoints: readonly Checkpoint[], keys: readonly TrustedKey[], suites: readonly SignatureSuite[]): Promise<(string | null)[]>;
+  /** Checkpoints waiting for, or under, verification. */
+  queued(): number;
+  /** Checkpoints the worker has answered for since the verifier was made (for tests and diagnosis). */
+  verified(): number;
+  stop(): Promise<void>;
+}
+
+export interface CheckpointVerifierOptions {
+  /** Defaults to CHECKPOINT_VERIFY_QUEUE_MAX. */
+  readonly queueMax?: number;
+  /** The worker's module; the journal's own worker by default. */
+  readonly entry?: string;
+}
+
+const WORKER_ENTRY = new URL(`./journal.checkpoint-verify-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+// Run from TypeScript sources (tsx, vitest, `npm start`), the worker loads its entry through tsx's
+// API, as the rule probe's worker does: worker threads do not inherit the loader hooks of the thread
+// that starts them.
+const TSX_API = import.meta.url.endsWith('.ts') ? tsxEsmApiUrl() : null;
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+const loading = workerData.tsxApi
+  ? import(workerData.tsxApi).then((api) => api.tsImport(workerData.entry, workerData.entry))
+  : import(workerData.entry);
+loading.catch((error) => setImmediate(() => { throw error; }));
+`;
+
+/** The ESM entry of tsx's API, found through its package manifest so it does not depend on the working directory. */
+function tsxEsmApiUrl(): string {
+  const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const entry = manifest.exports['./esm/api']?.import.default;
+  if (!entry) throw new Error('tsx has no ESM API entry; the checkpoint verifier cannot start its worker from TypeScript sources');
+  return pathToFileURL(join(dirname(manifestPath), entry)).href;
+}
+
+interface Batch {
+  readonly size: number;
+  readonly resolve: (problems: (string | null)[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  /** Requests posted before the worker said it is ready wait here, in order. */
+  waiting: VerifyRequest[] | null;
+}
+
+export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}): CheckpointSignatureVerifier {
+  const queueMax = options.queueMax ?? CHECKPOINT_VERIFY_QUEUE_MAX;
+  const entry = options.entry ?? WORKER_ENTRY;
+  const batches = new Map<number, Batch>();
+  let queued = 0;
+  let verified = 0;
+  let nextId = 1;
+  let slot: Slot | null = null;
+  let stall: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  /** Restarts the stall timer while work waits; clears it when none does. */
+  function watch(): void {
+    if (stall) clearTimeout(stall);
+    stall = null;
+    if (batches.size === 0) return;
+    const watched = slot;
+    stall = setTimeout(() => {
+      if (watched) fail(watched, `the checkpoint verification worker did not answer within ${CHECKPOINT_VERIFY_STALL_MS} ms`);
+    }, CHECKPOINT_VERIFY_STALL_MS);
+    stall.unref();
+  }
+
+  /** Refuses every batch the worker held and lets it go; the next batch starts a new one. */
+  function fail(dead: Slot, message: string): void {
+    if (slot !== dead) return;
+    slot = null;
+    void dead.worker.terminate();
+    const failed = [...batches.values()];
+    batches.clear();
+    queued = 0;
+    watch();
+    for (const batch of failed) batch.reject(new CheckpointVerificationUnavailableError(message));
+  }
+
+  function spawn(): Slot {
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsxApi: TSX_API } });
+    // Held only while a batch waits for it (see post): it never keeps an idle process alive.
+    worker.unref();
+    const created: Slot = { worker, waiting: [] };
+    worker.on('message', (reply: VerifyReply) => {
+      if ('ready' in reply) {
+        const waiting = created.waiting ?? [];
+        created.waiting = null;
+        for (const request of waiting) worker.postMessage(request);
+        return;
+      }
+      const batch = batches.get(reply.id);
+      if (!batch) return;
+      batches.delete(reply.id);
+      queued -= batch.size;
+      verified += batch.size;
+      if (batches.size === 0) worker.unref();
+      watch();
+      batch.resolve([...reply.problems]);
+    });
+    worker.on('error', (error: Error) => fail(created, `the checkpoint verification worker failed: ${error.message}`));
+    worker.on('exit', (code) => fail(created, `the checkpoint verification worker exited (code ${code})`));
+    return created;
+  }
+
+  return {
+    verify(checkpoints, keys, suites) {
+      if (stopped) throw new CheckpointVerificationUnavailableError('the checkpoint verifier is stopping');
+      if (checkpoints.length === 0) return Promise.resolve([]);
+      if (queued + checkpoints.length > queueMax) {
+        throw new CheckpointVerificationUnavailableError(
+          `${queued} checkpoints are waiting for their signatures to be verified in this process; ${checkpoints.length} more would pass the limit of ${queueMax}: try again shortly`,
+        );
+      }
+      const current = slot ?? (slot = spawn());
+      const id = nextId++;
+      const request: VerifyRequest = { id, keys, suites, checkpoints };
+      return new Promise<(string | null)[]>((resolve, reject) => {
+        const first = batches.size === 0;
+        batches.set(id, { size: checkpoints.length, resolve, reject });
+        queued += checkpoints.length;
+        if (first) {
+          current.worker.ref();
+          watch();
+        }
+        if (current.waiting) current.waiting.push(request);
+        else current.worker.postMessage(request);
+      });
+    },
+    queued: () => queued,
+    verified: () => verified,
+    async stop() {
+      stopped = true;
+      const current = slot;
+      if (!current) return;
+      fail(current, 'the checkpoint verifier is stopping');
+      await current.worker.terminate();
+    },
+  };
+}
+
+let shared: CheckpointSignatureVerifier | undefined;
+
+/**
+ * The verifier every checkpoint service of the process uses unless it is given one: one worker and
+ * one bound for the process, however many platforms it runs. Its worker starts with the first batch.
+ */
+export function sharedCheckpointVerifier(): CheckpointSignatureVerifier {
+  shared ??= createCheckpointVerifier();
+  return shared;
+}
