@@ -147,8 +147,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const lists = createListsService({ db, clock, pollIntervalMs: riskPollIntervalMs });
   await lists.start();
   // Alerts from decisions, screening and mule-ring detection open cases; a confirmed case can feed the block list.
-  // Payments are made further down; an analyst links a payment to a case only once it exists.
-  const cases = createCasesService({ db, clock, lists, payments: { get: (uetr) => payments.get(uetr) } });
+  // Payments are made further down; an analyst links a payment to a case only once it exists. Transfers
+  // and parties an analyst links are looked up in the ledger and the party register the same way.
+  const cases = createCasesService({
+    db, clock, lists, payments: { get: (uetr) => payments.get(uetr) }, transfers: { get: (id) => ledger.getTransfer(id) }, parties: { existing: (ids) => parties.existing(ids) },
+  });
   // Mule-ring scores reach the rules as the mule_score feature of each account (and its counterparty's).
   features.declareScore('mule_score', 'Mule-ring score of the account from the latest graph scan, 0..1');
   const graph = createGraphService({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
-import { expectProblem, startApi, type Api } from '../../../test/http/harness.ts';
+import { expectProblem, startApi, uuid, type Api } from '../../../test/http/harness.ts';
 import { CASES_LIMITS } from './cases.limits.ts';
 
 const MISSING = '00000000-0000-7000-8000-000000000000';
@@ -9,20 +9,28 @@ describeEachDialect('cases over HTTP', ({ open }) => {
   let api: Api;
   let analyst: string;
   let auditor: string;
+  /** A ledger transfer that exists: transfers and parties linked to a case must. */
+  let transferId: string;
   beforeAll(async () => {
     api = await startApi(open);
     analyst = (await api.ok('POST', '/v1/api-keys', { name: 'analyst', role: 'analyst' }, 201)).key;
     auditor = (await api.ok('POST', '/v1/api-keys', { name: 'auditor', role: 'auditor' }, 201)).key;
+    await api.ok('POST', '/v1/ledgers', { id: 1, asset_code: 'CNY', name: 'Renminbi' }, 201);
+    const [bank, customer] = [uuid(), uuid()];
+    await api.ok('POST', '/v1/accounts', { accounts: [{ id: bank, ledger: 1, code: 100 }, { id: customer, ledger: 1, code: 200 }] });
+    transferId = uuid();
+    await api.ok('POST', '/v1/transfers', { id: transferId, debit_account_id: bank, credit_account_id: customer, amount: '100', ledger: 1, code: 1 }, 201);
+    for (const id of ['party-1', 'party-http-1']) await api.ok('POST', '/v1/parties', { id, name: `Party ${id}`, kind: 'individual', jurisdiction: 'CN' }, 201);
   });
   afterAll(async () => api?.close());
 
   const openCase = (body: Record<string, unknown>) => api.ok('POST', '/v1/risk/cases', body, 201, { key: analyst });
 
   it('opens a case by hand and shows it with its alert, links and audit trail', async () => {
-    const created = await openCase({ title: 'Customer reported a scam', priority: 0.7, reason: 'call from branch', account_ids: ['acct-1'], party_ids: ['party-1'], transfer_ids: ['t-1'] });
+    const created = await openCase({ title: 'Customer reported a scam', priority: 0.7, reason: 'call from branch', account_ids: ['acct-1'], party_ids: ['party-1'], transfer_ids: [transferId] });
     expect((await openCase({ title: 'longest reason', reason: 'r'.repeat(CASES_LIMITS.alertReasonMaxLength) })).alerts[0].reasons[0]).toHaveLength(CASES_LIMITS.alertReasonMaxLength);
     expect(created).toMatchObject({ title: 'Customer reported a scam', status: 'open', priority: 0.7, source: 'manual', assignee: null, alert_count: 1 });
-    expect(created.links).toEqual({ transfers: [{ id: 't-1', linked_at: expect.any(String) }], payments: [], accounts: [{ id: 'acct-1', linked_at: expect.any(String) }], parties: [{ id: 'party-1', linked_at: expect.any(String) }] });
+    expect(created.links).toEqual({ transfers: [{ id: transferId, linked_at: expect.any(String) }], payments: [], accounts: [{ id: 'acct-1', linked_at: expect.any(String) }], parties: [{ id: 'party-1', linked_at: expect.any(String) }] });
     expect(created.audit).toEqual([expect.objectContaining({ seq: 1, action: 'created', actor: expect.stringMatching(/^key:/) })]);
     const fetched = await api.ok('GET', `/v1/risk/cases/${created.id}`, undefined, 200, { key: auditor });
     expect(fetched.alerts[0]).toMatchObject({ source: 'manual', kind: 'manual', reasons: ['call from branch'], account_ids: ['acct-1'] });
@@ -86,6 +94,22 @@ describeEachDialect('cases over HTTP', ({ open }) => {
     expectProblem(await api.call('POST', `${base}/assign`, { assignee: 'late' }, { key: analyst }), 409, 'case_closed', '/assignee');
     const audit = (await api.ok('GET', base)).audit.map((entry: { action: string }) => entry.action);
     expect(audit).toEqual(['created', 'assigned', 'note_added', 'status_changed', 'status_changed', 'block_list_fed']);
+  });
+
+  it('refuses a note on a closed case, either way it closed, with 409 case_closed naming the case, and writes nothing', async () => {
+    for (const [to, via] of [['closed_false_positive', []], ['closed_confirmed', ['investigating']]] as const) {
+      const created = await openCase({ title: `noted then ${to}` });
+      const base = `/v1/risk/cases/${created.id}`;
+      await api.ok('POST', `${base}/notes`, { text: 'before the close' }, 201, { key: analyst });
+      for (const step of [...via, to]) await api.ok('POST', `${base}/transition`, { to: step, reason: 'done' }, 200, { key: analyst });
+      const before = await api.ok('GET', base);
+      const refused = expectProblem(await api.call('POST', `${base}/notes`, { text: 'after the close' }, { key: analyst }), 409, 'case_closed', '/params/id');
+      expect(refused.detail).toBe('a closed case takes no new notes');
+      const after = await api.ok('GET', base);
+      expect(after.notes.map((note: { text: string }) => note.text)).toEqual(['before the close']);
+      expect(after.audit).toEqual(before.audit);
+      expect(after.updated_at).toBe(before.updated_at);
+    }
   });
 
   it('feeds the block list when closing as confirmed with a close reason longer than a list reason', async () => {

@@ -39,6 +39,8 @@ const Ref = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:
 const Refs = Type.Array(Ref, { maxItems: CASES_LIMITS.alertRefsMax, uniqueItems: true });
 const Uetr = Type.String({ pattern: UUID_PATTERN, description: 'A payment\'s UETR.' });
 const PaymentRefs = Type.Array(Uetr, { maxItems: CASES_LIMITS.linkPaymentsMax, uniqueItems: true, description: 'Payments by UETR; each must name a payment (else 422 payment_not_found).' });
+const TransferRefs = Type.Array(Ref, { maxItems: CASES_LIMITS.alertRefsMax, uniqueItems: true, description: 'Ledger transfers by id; each must name a transfer the ledger holds (else 422 transfer_not_found).' });
+const PartyRefs = Type.Array(Ref, { maxItems: CASES_LIMITS.alertRefsMax, uniqueItems: true, description: 'Parties by id; each must name a registered party (else 422 party_not_found).' });
 const Reason = Type.String({ minLength: 1, maxLength: CASES_LIMITS.reasonMaxLength, pattern: TEXT_PATTERN });
 
 const ManualBody = Type.Object(
@@ -47,16 +49,16 @@ const ManualBody = Type.Object(
     priority: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '0..1, higher is more urgent; default 0.5.' })),
     // The reason becomes the reason of the case's first alert, which holds less than a close reason.
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: CASES_LIMITS.alertReasonMaxLength, pattern: TEXT_PATTERN })),
-    transfer_ids: Type.Optional(Refs),
+    transfer_ids: Type.Optional(TransferRefs),
     account_ids: Type.Optional(Refs),
-    party_ids: Type.Optional(Refs),
+    party_ids: Type.Optional(PartyRefs),
     payment_ids: Type.Optional(PaymentRefs),
   },
   { additionalProperties: false },
 );
 const LinksBody = Type.Object(
-  { transfer_ids: Type.Optional(Refs), party_ids: Type.Optional(Refs), payment_ids: Type.Optional(PaymentRefs) },
-  { additionalProperties: false, description: 'At least one id, in any of the three lists. Ids already linked are skipped.' },
+  { transfer_ids: Type.Optional(TransferRefs), party_ids: Type.Optional(PartyRefs), payment_ids: Type.Optional(PaymentRefs) },
+  { additionalProperties: false, description: 'At least one id, in any of the three lists. Ids already linked are skipped; every other id must name something that exists, else nothing is linked.' },
 );
 const AssignBody = Type.Object({ assignee: Type.Union([Line(CASES_LIMITS.assigneeMaxLength), Type.Null()], { description: 'Who works the case; null puts it back in the queue.' }) }, { additionalProperties: false });
 const NoteBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: CASES_LIMITS.noteMaxLength, pattern: TEXT_PATTERN }) }, { additionalProperties: false });
@@ -92,11 +94,18 @@ function requireText(value: string | undefined, pointer: string): void {
 
 const LINK_FIELDS: Readonly<Record<LinkField, string>> = { transferIds: 'transfer_ids', partyIds: 'party_ids', paymentIds: 'payment_ids' };
 
-/** A refusal to link, naming the item at fault (e.g. /payment_ids/2). */
-function linkProblem(refusal: LinkRefusal, refuse: (error: LinkRefusal['error'], detail?: string, pointer?: string) => ProblemError): ProblemError {
+/** What an unknown item of each link field names none of. */
+const UNKNOWN_WORDS: Partial<Record<CasesError, string>> = { transfer_not_found: 'transfer', party_not_found: 'party', payment_not_found: 'payment' };
+
+/** A refusal to link, naming the item at fault (e.g. /payment_ids/2) and, for an unknown one, its id as the client sent it. */
+function linkProblem(refusal: LinkRefusal, sent: Partial<Record<LinkField, readonly string[]>>, refuse: (error: LinkRefusal['error'], detail?: string, pointer?: string) => ProblemError): ProblemError {
   const field = refusal.field === undefined ? undefined : LINK_FIELDS[refusal.field];
   const pointer = field === undefined ? undefined : refusal.index === undefined ? `/${field}` : `/${field}/${refusal.index}`;
-  if (refusal.error === 'payment_not_found') return refuse('payment_not_found', 'names no payment', pointer);
+  const unknown = UNKNOWN_WORDS[refusal.error];
+  if (unknown !== undefined) {
+    const refId = refusal.field === undefined || refusal.index === undefined ? undefined : sent[refusal.field]?.[refusal.index];
+    return refuse(refusal.error, refId === undefined ? `names no ${unknown}` : `no ${unknown} ${refId}`, pointer);
+  }
   if (refusal.error === 'too_many_links') return refuse('too_many_links', `a case holds at most ${CASES_LIMITS.caseLinksMax} links`, pointer);
   if (refusal.error === 'case_closed') return refuse('case_closed', 'a closed case takes no new links', '/params/id');
   return refuse(refusal.error, undefined, pointer);
@@ -144,7 +153,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
 
     app.post('/risk/cases', {
       config: { permission: 'risk' },
-      schema: { tags: TAGS, summary: 'Open a case by hand', body: ManualBody },
+      schema: { tags: TAGS, summary: 'Open a case by hand; every transfer, party and payment named must exist, else nothing is opened', body: ManualBody },
     }, async (request, reply) => {
       const body = request.body;
       requireText(body.title, '/title');
@@ -152,7 +161,7 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
       const opened = await cases.open({
         title: body.title, priority: body.priority ?? 0.5, reason: body.reason, transferIds: body.transfer_ids, accountIds: body.account_ids, partyIds: body.party_ids, paymentIds: body.payment_ids,
       }, actorOf(request));
-      if (!opened.ok) throw linkProblem(opened, (error, detail, pointer) => casesProblem(error, detail, pointer));
+      if (!opened.ok) throw linkProblem(opened, { transferIds: body.transfer_ids, partyIds: body.party_ids, paymentIds: body.payment_ids }, (error, detail, pointer) => casesProblem(error, detail, pointer));
       return reply.status(201).send(renderView(found(await cases.get(opened.value.id), opened.value.id)));
     });
 
@@ -173,22 +182,22 @@ export function casesRoutes(platform: { readonly cases: CasesService; readonly g
 
     app.post('/risk/cases/:id/notes', {
       config: { permission: 'risk' },
-      schema: { tags: TAGS, summary: 'Add a note to a case', params: CaseId, body: NoteBody },
+      schema: { tags: TAGS, summary: 'Add a note to a case that is not closed (a closed case answers 409 case_closed)', params: CaseId, body: NoteBody },
     }, async (request, reply) => {
       requireText(request.body.text, '/text');
       const result = await cases.addNote(request.params.id.toLowerCase(), request.body.text, actorOf(request));
-      if (!result.ok) throw refusal(result.error, request.params.id);
+      if (!result.ok) throw refusal(result.error, request.params.id, result.error === 'case_closed' ? 'a closed case takes no new notes' : undefined, result.error === 'case_closed' ? '/params/id' : undefined);
       return reply.status(201).send(renderNote(result.value));
     });
 
     app.post('/risk/cases/:id/links', {
       config: { permission: 'risk' },
-      schema: { tags: TAGS, summary: 'Link transfers, parties and payments to a case that is not closed; ids already linked are skipped', params: CaseId, body: LinksBody },
+      schema: { tags: TAGS, summary: 'Link transfers, parties and payments to a case that is not closed; ids already linked are skipped, and an unknown one links nothing', params: CaseId, body: LinksBody },
     }, async (request) => {
       const { transfer_ids: transferIds = [], party_ids: partyIds = [], payment_ids: paymentIds = [] } = request.body;
       if (transferIds.length + partyIds.length + paymentIds.length === 0) throw fieldProblem(422, 'nothing_to_link', '/transfer_ids', 'name at least one transfer, party or payment');
       const result = await cases.link(request.params.id.toLowerCase(), { transferIds, partyIds, paymentIds }, actorOf(request));
-      if (!result.ok) throw linkProblem(result, (error, detail, pointer) => refusal(error, request.params.id, detail, pointer));
+      if (!result.ok) throw linkProblem(result, { transferIds, partyIds, paymentIds }, (error, detail, pointer) => refusal(error, request.params.id, detail, pointer));
       const view = found(await cases.get(result.value.case.id), request.params.id);
       return { ...renderView(view), added: result.value.added };
     });

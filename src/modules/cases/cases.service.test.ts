@@ -136,7 +136,7 @@ describeEachDialect('cases', ({ open }) => {
     expect((await alone.get(raised.caseId))?.case.status).toBe('investigating');
   });
 
-  it('assigns, takes notes, and refuses to assign a closed case', async () => {
+  it('assigns, takes notes, and refuses to assign or note a closed case', async () => {
     const raised = await platform.cases.raise(alert());
     const assigned = await platform.cases.assign(raised.caseId, 'li.wei', 'key:lead');
     expect(assigned.ok && assigned.value.assignee).toBe('li.wei');
@@ -145,8 +145,10 @@ describeEachDialect('cases', ({ open }) => {
     await platform.cases.transition(raised.caseId, { to: 'closed_false_positive', reason: 'rent' }, 'key:li');
     expect(await platform.cases.assign(raised.caseId, 'someone', 'key:lead')).toEqual({ ok: false, error: 'case_closed' });
     expect(await platform.cases.assign('00000000-0000-7000-8000-000000000000', 'x', 'key:lead')).toEqual({ ok: false, error: 'case_not_found' });
-    // Notes may still be added to a closed case: later findings belong with it.
-    expect((await platform.cases.addNote(raised.caseId, 'Customer confirmed in writing.', 'key:li')).ok).toBe(true);
+    // A closed case is the record that was filed: later findings raise a new case.
+    expect(await platform.cases.addNote(raised.caseId, 'Customer confirmed in writing.', 'key:li')).toEqual({ ok: false, error: 'case_closed' });
+    expect(await platform.cases.addNote('00000000-0000-7000-8000-000000000000', 'x', 'key:li')).toEqual({ ok: false, error: 'case_not_found' });
+    expect((await platform.cases.get(raised.caseId))?.notes.map((note) => note.text)).toEqual(['Called the customer: the payee is their landlord.']);
   });
 
   it('lists the queue by priority, then age, page by page', async () => {

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../../db/index.ts';
-import { AssertionError, err, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
+import { AssertionError, err, isUuid, normalizeUuid, ok, uuidv7, type Clock, type Result } from '../../kernel/index.ts';
 import { LISTS_LIMITS, type ListEntryInput } from '../lists/index.ts';
 import type { CasesError } from './cases.errors.ts';
 import { buildReport, type CaseReport, type ReportContext } from './cases.report.ts';
@@ -40,14 +40,16 @@ export interface ManualCaseInput {
   /** 0..1, higher is more urgent. */
   readonly priority: number;
   readonly reason?: string;
+  /** Ledger transfers; each must name a transfer the ledger holds. */
   readonly transferIds?: readonly string[];
   readonly accountIds?: readonly string[];
+  /** Registered parties; each must name one. */
   readonly partyIds?: readonly string[];
   /** Payments by UETR; each must name a payment. */
   readonly paymentIds?: readonly string[];
 }
 
-/** What an analyst links to a case while investigating it. Payments are UETRs and must exist. */
+/** What an analyst links to a case while investigating it. Each must exist: transfers in the ledger, parties registered, payments by UETR. */
 export interface LinkInput {
   readonly transferIds?: readonly string[];
   readonly partyIds?: readonly string[];
@@ -74,19 +76,28 @@ export interface CasesService extends AlertSink {
    * Raises an alert on behalf of `actor` (detectors act as `detector:<source>`). An alert with a
    * fingerprint equal to that of the latest alert of its kind on the open case it joins writes
    * nothing; beyond CASES_LIMITS.caseAlertsMax alerts a case only counts further alerts.
+   *
+   * The transfers, parties and payments an alert names are linked without being looked up, unlike
+   * those an analyst links (open, link). Detectors name what they saw, and some of it is legitimately
+   * not stored: a decision's alert names the transfer it declined or held before the ledger books it
+   * (a declined one never is), and a decision asked for through POST /v1/risk/decisions names the
+   * transfer and parties of another system's event. Mule-ring alerts name the transfers, payments and
+   * parties of the events the graph observed, and screening alerts a party just registered.
    */
   raise(alert: AlertInput, actor?: string): Promise<RaisedAlert>;
-  /** A case an analyst opens by hand: one manual alert carries its links. Refused when a payment named is unknown. */
+  /** A case an analyst opens by hand: one manual alert carries its links. Refused when a transfer, party or payment named is unknown. */
   open(input: ManualCaseInput, actor: string): Promise<{ readonly ok: true; readonly value: CaseRecord } | LinkRefusal>;
   list(query: CaseQuery): Promise<CaseRecord[]>;
   /** The case with its newest alerts, notes and audit entries (at most `limit` of each). */
   get(id: string, limit?: number): Promise<CaseView | undefined>;
   assign(id: string, assignee: string | null, actor: string): Promise<Result<CaseRecord, CasesError>>;
+  /** Refused on a closed case (case_closed), as assigning and linking are. */
   addNote(id: string, text: string, actor: string): Promise<Result<CaseNote, CasesError>>;
   /**
    * Links transfers, parties and payments to a case that is not closed, all or nothing. Items already
    * linked are skipped; when something is new the audit trail records what (links_added). Refused
-   * when a payment is unknown, or when the new links would take the case beyond CASES_LIMITS.caseLinksMax.
+   * when a transfer, party or payment not already linked is unknown, or when the new links would take
+   * the case beyond CASES_LIMITS.caseLinksMax.
    */
   link(id: string, input: LinkInput, actor: string): Promise<{ readonly ok: true; readonly value: LinkOutcome } | LinkRefusal>;
   transition(id: string, input: TransitionInput, actor: string): Promise<Result<TransitionOutcome, CasesError>>;
@@ -103,7 +114,14 @@ export interface CasesServiceDeps {
   readonly lists?: { add(input: ListEntryInput): Promise<unknown> };
   /** Payments by UETR, to check that a payment linked by hand exists; without it none can be linked by hand. */
   readonly payments?: { get(uetr: string): Promise<unknown> };
+  /** Ledger transfers by id, to check that a transfer linked by hand exists; without it none can be linked by hand. */
+  readonly transfers?: { get(id: string): Promise<unknown> };
+  /** Which of some party ids are registered, to check that a party linked by hand exists; without it none can be linked by hand. */
+  readonly parties?: { existing(ids: readonly string[]): Promise<ReadonlySet<string>> };
 }
+
+/** The ids of one request to link, by field, in the form they are stored in. */
+type LinkLists = { readonly [field in LinkField]: readonly string[] };
 
 /** How often a raise retries when the case it joins closes at the same moment. */
 const RAISE_ATTEMPTS_MAX = 3;
@@ -204,10 +222,31 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
     return outcome;
   }
 
-  /** The index of the first UETR that names no payment, or undefined when all do. */
-  async function firstUnknownPayment(uetrs: readonly string[]): Promise<number | undefined> {
-    const payments = deps.payments;
-    for (const [index, uetr] of uetrs.entries()) if (!payments || (await payments.get(uetr)) === undefined) return index;
+  /**
+   * The first item of a request to link that names nothing this server holds, field by field in the
+   * order of the request, as a refusal; undefined when every item names something. Items the case
+   * links already (`linked`) are not looked up: linking them again changes nothing, and a detector
+   * may have linked what an analyst could not (see raise).
+   */
+  async function firstUnknown(lists: LinkLists, linked: (kind: LinkKind, refIds: readonly string[]) => Promise<ReadonlySet<string>>): Promise<LinkRefusal | undefined> {
+    const { transfers, parties, payments } = deps;
+    const linkedTransfers = await linked('transfer', lists.transferIds);
+    for (const [index, refId] of lists.transferIds.entries()) {
+      if (linkedTransfers.has(refId)) continue;
+      // Ledger ids are UUIDs: anything else names no transfer, and is not put to a UUID column.
+      if (!transfers || !isUuid(refId) || (await transfers.get(refId)) === undefined) return { ok: false, error: 'transfer_not_found', field: 'transferIds', index };
+    }
+    const linkedParties = await linked('party', lists.partyIds);
+    const wantedParties = [...new Set(lists.partyIds.filter((refId) => !linkedParties.has(refId)))];
+    const registered = parties && wantedParties.length > 0 ? await parties.existing(wantedParties) : new Set<string>();
+    for (const [index, refId] of lists.partyIds.entries()) {
+      if (!linkedParties.has(refId) && !registered.has(refId)) return { ok: false, error: 'party_not_found', field: 'partyIds', index };
+    }
+    const linkedPayments = await linked('payment', lists.paymentIds);
+    for (const [index, uetr] of lists.paymentIds.entries()) {
+      if (linkedPayments.has(uetr)) continue;
+      if (!payments || (await payments.get(uetr)) === undefined) return { ok: false, error: 'payment_not_found', field: 'paymentIds', index };
+    }
     return undefined;
   }
 
@@ -243,22 +282,24 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
   const service: CasesService = {
     raise,
     async open(input, actor) {
-      const paymentIds = (input.paymentIds ?? []).map((uetr) => uetr.toLowerCase());
-      const unknown = await firstUnknownPayment(paymentIds);
-      if (unknown !== undefined) return { ok: false, error: 'payment_not_found', field: 'paymentIds', index: unknown };
-      const refs = { transferIds: input.transferIds ?? [], accountIds: input.accountIds ?? [], partyIds: input.partyIds ?? [], paymentIds: [...new Set(paymentIds)] };
+      const lists = linkLists(input);
+      // A new case links nothing yet: every item is looked up, and one unknown opens nothing.
+      const unknown = await firstUnknown(lists, async () => new Set());
+      if (unknown) return unknown;
+      const refs = { transferIds: [...new Set(lists.transferIds)], accountIds: input.accountIds ?? [], partyIds: [...new Set(lists.partyIds)], paymentIds: [...new Set(lists.paymentIds)] };
       const raised = await raise({ source: 'manual', kind: 'manual', title: input.title, score: input.priority, reasons: input.reason ? [input.reason] : [], ...refs }, actor);
       return ok((await loadCase(db, raised.caseId)) as CaseRecord);
     },
     async link(id, input, actor) {
-      // The case first, so that a closed or unknown case is refused as such before any payment is looked up.
+      // The case first, so that a closed or unknown case is refused as such before anything is looked up.
       const before = await loadCase(db, id);
       if (!before) return err('case_not_found');
       if (isClosed(before.status)) return err('case_closed');
-      const paymentIds = (input.paymentIds ?? []).map((uetr) => uetr.toLowerCase());
-      const unknown = await firstUnknownPayment(paymentIds);
-      if (unknown !== undefined) return { ok: false, error: 'payment_not_found', field: 'paymentIds', index: unknown };
-      const wanted = [['transferIds', 'transfer', input.transferIds ?? []], ['partyIds', 'party', input.partyIds ?? []], ['paymentIds', 'payment', paymentIds]] as const;
+      // Everything is looked up before anything is linked: one unknown item links nothing.
+      const lists = linkLists(input);
+      const unknown = await firstUnknown(lists, (kind, refIds) => linkedRefs(db, id, kind, [...new Set(refIds)]));
+      if (unknown) return unknown;
+      const wanted = [['transferIds', 'transfer', lists.transferIds], ['partyIds', 'party', lists.partyIds], ['paymentIds', 'payment', lists.paymentIds]] as const;
       return db.transaction((tx) => linkOnce(tx, id, wanted, actor));
     },
     list: (query) => listCases(db, query),
@@ -285,7 +326,11 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
     },
     async addNote(id, text, actor) {
       return db.transaction(async (tx) => {
-        if (!(await loadCase(tx, id))) return err('case_not_found');
+        // Locked, so that a close at the same moment either comes first and refuses the note, or waits for it.
+        const record = await loadCase(tx, id, true);
+        if (!record) return err('case_not_found');
+        // A closed case is the record that was filed: later findings go to a new case, as new alerts do.
+        if (isClosed(record.status)) return err('case_closed');
         const nowMs = clock.nowMs();
         const note: CaseNote = { id: uuidv7(nowMs), caseId: id, author: actor, text, createdAtMs: nowMs };
         await insertNote(tx, note);
@@ -317,6 +362,15 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
     unclosed: () => countUnclosed(db),
   };
   return service;
+}
+
+/** The ids of a request to link as they are stored: ledger ids and UETRs in lower case, party ids as given. */
+function linkLists(input: LinkInput): LinkLists {
+  return {
+    transferIds: (input.transferIds ?? []).map(normalizeUuid),
+    partyIds: input.partyIds ?? [],
+    paymentIds: (input.paymentIds ?? []).map(normalizeUuid),
+  };
 }
 
 function linksOf(alert: StoredAlert): { kind: LinkKind; refId: string }[] {

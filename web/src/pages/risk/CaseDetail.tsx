@@ -266,12 +266,15 @@ function Notes({ item, onChanged }: { readonly item: CaseView; readonly onChange
           ...item.audit.map((entry, index) => ({ key: `audit-${entry.seq ?? index}`, color: 'gray', title: formatInstant(entry.at, locale), content: <Typography.Text type="secondary">{nameOf(t, 'auditAction', entry.action)} · {entry.actor}{typeof entry.detail === 'string' ? ` · ${entry.detail}` : ''}</Typography.Text> })),
         ]}
       />
-      <Form form={form} layout="vertical" onFinish={add} disabled={mayAct(access, ACTIONS.addCaseNote) === false}>
-        <Form.Item label={t('cases.addNote')} name="text" rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
-          <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={2000} />
-        </Form.Item>
-        <Permitted action={ACTIONS.addCaseNote}><Button htmlType="submit" loading={saving}>{t('cases.saveNote')}</Button></Permitted>
-      </Form>
+      {/* A closed case takes no new notes (the server answers 409 case_closed), as it takes no assignee or link. */}
+      {!item.status.startsWith('closed') && (
+        <Form form={form} layout="vertical" onFinish={add} disabled={mayAct(access, ACTIONS.addCaseNote) === false}>
+          <Form.Item label={t('cases.addNote')} name="text" rules={[{ required: true, whitespace: true, message: t('form.required') }]}>
+            <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={2000} data-testid="note-text" />
+          </Form.Item>
+          <Permitted action={ACTIONS.addCaseNote}><Button htmlType="submit" loading={saving}>{t('cases.saveNote')}</Button></Permitted>
+        </Form>
+      )}
     </Card>
   );
 }
