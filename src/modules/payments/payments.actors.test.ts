@@ -108,6 +108,32 @@ describeEachDialect('which key submitted, accepted, rejected, cancelled or retur
     expect(await seenBy(auditor.key, inside.payment!.uetr)).toEqual({ submittedBy: null, events: [['RCVD', null], ['ACTC', null], ['ACSP', null], ['ACCC', null]] });
   });
 
+  it('names the key that opened a customer account or a participant\'s accounts on GET /v1/accounts/{id}: to staff, not to the customer\'s key', async () => {
+    const [operator, auditor] = [await keyFor('accounts desk', 'operator'), await keyFor('account audit', 'auditor')];
+    const adminKeyId = (await api.platform.auth.authenticate(api.adminKey))!.id;
+    const partyId = `cust_${uuid().slice(0, 8)}`;
+    await api.ok('POST', '/v1/parties', { id: partyId, name: partyId, kind: 'individual', jurisdiction: 'CN' }, 201);
+    const customerKey = await keyFor('customer', 'participant', [partyId]);
+    const opened = await api.ok('POST', '/v1/payments/accounts', { bic: network.banks.cn, party_id: partyId, currency: 'CNY' }, 201, { key: operator.key });
+    const openedBy = async (accountId: string, key: string) => (await api.ok('GET', `/v1/accounts/${accountId}`, undefined, 200, { key })).submitted_by;
+    expect(await openedBy(opened.account_id, auditor.key)).toBe(operator.id);
+    // The customer's own key reads its account, but not which other key opened it.
+    expect(await openedBy(opened.account_id, customerKey.key)).toBeNull();
+    // The ledger batch's journal entry names the key, as for accounts opened through /v1/accounts.
+    const account = await api.platform.ledger.getAccount(opened.account_id);
+    const entry = await api.platform.journal.entryAt('ledger.batch', account!.timestamp);
+    expect((JSON.parse(entry!.payload) as { keys: [string, string, string][] }).keys).toContainEqual([operator.id, String(account!.timestamp), String(account!.timestamp)]);
+    // A participant's settlement account, opened when the set-up enabled its currency with the bootstrap key.
+    const terms = await api.ok('GET', `/v1/payments/participants/${network.banks.cn}`);
+    const settlement = terms.currencies.find((currency: { currency: string }) => currency.currency === 'CNY').settlement_account_id as string;
+    expect(await openedBy(settlement, auditor.key)).toBe(adminKeyId);
+    // One opened inside the process names no key.
+    const inside = await api.platform.payments.directory.openAccount({ id: uuid(), bic: network.banks.cn, partyId, currency: 'USD' });
+    expect(inside.ok).toBe(true);
+    expect(await openedBy(inside.ok ? inside.value.account.accountId : '', auditor.key)).toBeNull();
+    expect((await api.platform.verify()).ok).toBe(true);
+  });
+
   it('names the deciding key when recovery carries out a decision that a crash interrupted', async () => {
     const [from, to] = [await network.customer(network.banks.cn, 'CNY', 1_000_000n), await network.customer(network.banks.us, 'CNY')];
     const [debtorBank, auditor] = [await keyFor('hxcb recovery', 'participant', ['bank-hxcb']), await keyFor('audit recovery', 'auditor')];

@@ -90,8 +90,9 @@ export function createDirectory(deps: DirectoryDeps) {
     };
   }
 
-  async function openLedgerAccounts(requests: Parameters<DirectoryDeps['ledger']['createAccounts']>[0]): Promise<void> {
-    const results = await deps.ledger.createAccounts(requests);
+  /** `submittedBy`: the API key whose request opens them, which the ledger journals with them (null: made inside the process). */
+  async function openLedgerAccounts(requests: Parameters<DirectoryDeps['ledger']['createAccounts']>[0], submittedBy: string | null): Promise<void> {
+    const results = await deps.ledger.createAccounts(requests, submittedBy);
     const failed = results.find((result) => result.result !== 'ok');
     if (failed) throw new AssertionError(`the ledger refused payments account ${failed.id}: ${failed.result}`);
   }
@@ -129,8 +130,11 @@ export function createDirectory(deps: DirectoryDeps) {
       });
     },
 
-    /** Lets a participant clear a currency: opens its settlement and fee accounts, sets (or changes) its fees. */
-    async enableCurrency(bic: string, code: string, fees: { feeFixed: bigint; feeBps: number }): Promise<Result<ParticipantCurrency, PaymentError>> {
+    /**
+     * Lets a participant clear a currency: opens its settlement and fee accounts, sets (or changes) its
+     * fees. `submittedBy`: the API key that asked, named by the ledger as the accounts' opener.
+     */
+    async enableCurrency(bic: string, code: string, fees: { feeFixed: bigint; feeBps: number }, submittedBy: string | null = null): Promise<Result<ParticipantCurrency, PaymentError>> {
       const found = await entry(bic);
       if (!found.participant) return err('participant_not_found');
       const currency = await deps.fx.currency(code);
@@ -145,7 +149,7 @@ export function createDirectory(deps: DirectoryDeps) {
       await openLedgerAccounts([
         { id: terms.settlementAccountId, ledger: currency.ledger, code: PAYMENT_CODES.participantSettlement, flags, partyId: found.participant.partyId, metadata: metadata('settlement') },
         { id: terms.feeAccountId, ledger: currency.ledger, code: PAYMENT_CODES.participantFee, flags, partyId: found.participant.partyId, metadata: metadata('fee') },
-      ]);
+      ], submittedBy);
       await db.transaction(async (tx) => {
         await tx.run('DELETE FROM payment_participant_currencies WHERE bic = ? AND currency = ?', [bic, code]);
         await tx.run(
@@ -157,8 +161,14 @@ export function createDirectory(deps: DirectoryDeps) {
       return ok(terms);
     },
 
-    /** A customer account (a ledger account owned by the customer) held at a participant. */
-    async openAccount(input: { id: string; identifier?: string; bic: string; partyId: string; currency: string }): Promise<Result<{ account: CustomerAccount; created: boolean }, PaymentError>> {
+    /**
+     * A customer account (a ledger account owned by the customer) held at a participant.
+     * `submittedBy`: the API key that asked, which GET /v1/accounts/{id} names as the account's opener.
+     */
+    async openAccount(
+      input: { id: string; identifier?: string; bic: string; partyId: string; currency: string },
+      submittedBy: string | null = null,
+    ): Promise<Result<{ account: CustomerAccount; created: boolean }, PaymentError>> {
       const found = await entry(input.bic);
       if (!found.participant) return err('participant_not_found');
       if (!found.currencies.has(input.currency)) return err('unsupported_currency');
@@ -175,7 +185,7 @@ export function createDirectory(deps: DirectoryDeps) {
       await openLedgerAccounts([{
         id: input.id, ledger: currency.ledger, code: PAYMENT_CODES.customerAccount, flags: AccountFlags.debits_must_not_exceed_credits,
         partyId: input.partyId, metadata: JSON.stringify({ payments_agent: input.bic }),
-      }]);
+      }], submittedBy);
       const owner = (await deps.parties.get(input.partyId))!;
       const account: CustomerAccount = { accountId: input.id, ownerName: owner.name, identifier, bic: input.bic, partyId: input.partyId, currency: input.currency, ledger: currency.ledger, createdAt: new Date(deps.clock.nowMs()).toISOString() };
       const inserted = await db.transaction(async (tx: Queryable) => {
@@ -185,7 +195,7 @@ export function createDirectory(deps: DirectoryDeps) {
           account.accountId, account.identifier, account.bic, account.partyId, account.currency, account.createdAt,
         ])).changes > 0;
       });
-      if (!inserted) return directory.openAccount(input);
+      if (!inserted) return directory.openAccount(input, submittedBy);
       return ok({ account, created: true });
     },
 

@@ -294,14 +294,16 @@ export function paymentsRoutes(platform: Platform) {
       schema: { tags: TAGS, summary: 'Let a participant clear a currency: opens its settlement and fee accounts and sets its charges', params: CurrencyParams, body: CurrencyInput },
     }, async (request) => {
       const { bic, currency } = request.params;
-      const result = await payments.directory.enableCurrency(bic, currency, { feeFixed: BigInt(request.body.fee_fixed ?? '0'), feeBps: request.body.fee_bps ?? 0 });
+      const fees = { feeFixed: BigInt(request.body.fee_fixed ?? '0'), feeBps: request.body.fee_bps ?? 0 };
+      const result = await payments.directory.enableCurrency(bic, currency, fees, request.principal?.id ?? null);
       if (!result.ok) throw paymentProblem(result.error, { field: result.error === 'participant_not_found' ? '/params/bic' : '/params/currency' });
       return renderCurrency(result.value);
     });
 
     app.post('/payments/accounts', { config: { permission: 'manage' }, schema: { tags: TAGS, summary: 'Open a customer account at a participant', body: AccountInput } }, async (request, reply) => {
       const body = request.body;
-      const result = await payments.directory.openAccount({ id: normalizeUuid(body.id ?? crypto.randomUUID()), ...(body.identifier ? { identifier: body.identifier } : {}), bic: body.bic, partyId: body.party_id, currency: body.currency });
+      const input = { id: normalizeUuid(body.id ?? crypto.randomUUID()), ...(body.identifier ? { identifier: body.identifier } : {}), bic: body.bic, partyId: body.party_id, currency: body.currency };
+      const result = await payments.directory.openAccount(input, request.principal?.id ?? null);
       if (!result.ok) throw paymentProblem(result.error, { field: result.error === 'participant_not_found' ? '/bic' : POINTERS[result.error] ?? '/' });
       return reply.status(result.value.created ? 201 : 200).send(renderAccount(result.value.account));
     });
