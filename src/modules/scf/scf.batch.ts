@@ -22,13 +22,15 @@ import { createBatchState } from './scf.state.ts';
 export interface BatchDeps {
   readonly db: Database;
   readonly journal: JournalService;
-  readonly ledger: { createTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]> };
+  readonly ledger: { createTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<ItemResult<TransferError>[]> };
   readonly hashAlgorithm: HashAlgorithm;
 }
 
 export interface Submission {
   readonly operation: ScfOperation;
   readonly fingerprint: string;
+  /** The API key whose request it is (null: made inside the process); kept out of the fingerprint, so a retry by another key is the same operation. */
+  readonly submittedBy: string | null;
 }
 
 export interface Reservation {
@@ -116,8 +118,13 @@ export async function reserve(deps: BatchDeps, leaders: readonly Submission[], t
     }
     return written;
   });
-  const requests: TransferRequest[] = [];
+  // The ledger journals one submitting key per request, so the reservations go in one request per
+  // key, sent together so that they still share a ledger batch; each operation's chain stays whole.
+  const byKey = new Map<string | null, { requests: TransferRequest[]; results?: ItemResult<TransferError>[] }>();
   for (const { entry, plan } of intended) {
+    const group = byKey.get(entry.submittedBy) ?? { requests: [] };
+    byKey.set(entry.submittedBy, group);
+    const requests = group.requests;
     plan.forEach((transfer, index) => requests.push({
       id: transfer.id, debitAccountId: transfer.debitAccountId, creditAccountId: transfer.creditAccountId, amount: transfer.amount,
       ledger: transfer.ledger, code: transfer.code,
@@ -126,11 +133,12 @@ export async function reserve(deps: BatchDeps, leaders: readonly Submission[], t
       metadata: canonicalMetadata({ scf_operation: entry.operation.id, scf_kind: entry.operation.kind }),
     }));
   }
-  const results = intended.length > 0 ? await deps.ledger.createTransfers(requests) : [];
-  let cursor = 0;
+  await Promise.all([...byKey].map(async ([key, group]) => (group.results = await deps.ledger.createTransfers(group.requests, key))));
+  const cursors = new Map<string | null, number>();
   for (const { entry, attempt, plan } of intended) {
-    const slice = results.slice(cursor, cursor + plan.length);
-    cursor += plan.length;
+    const cursor = cursors.get(entry.submittedBy) ?? 0;
+    const slice = (byKey.get(entry.submittedBy)?.results ?? []).slice(cursor, cursor + plan.length);
+    cursors.set(entry.submittedBy, cursor + plan.length);
     const createdIds = slice.filter((result) => result.result === 'ok').map((result) => result.id);
     reservations.set(entry.operation.id, { attempt, plan, createdIds, answer: createdIds.length === plan.length ? 'ok' : ledgerRefusal(slice) });
   }
@@ -149,7 +157,9 @@ export function commit(deps: BatchDeps, leaders: readonly Submission[], reservat
     // The digest is a Merkle root over the operation lines, so one operation can be proven with a short path.
     const lines: string[] = [];
     const decided = (entry: Submission, outcome: 'applied' | 'refused', result: string, attempt: number) => {
-      const record: OperationRecord = { seq: nextSeq++, id: entry.operation.id, kind: entry.operation.kind, fingerprint: entry.fingerprint, outcome, result, attempt, createdAt: nowIso };
+      const record: OperationRecord = {
+        seq: nextSeq++, id: entry.operation.id, kind: entry.operation.kind, fingerprint: entry.fingerprint, outcome, result, attempt, createdAt: nowIso, submittedBy: entry.submittedBy,
+      };
       state.recordOperation(record);
       lines.push(eventLine(record));
     };
@@ -190,14 +200,14 @@ export function commit(deps: BatchDeps, leaders: readonly Submission[], reservat
         if (posting) state.recordLedgerWork({ operationId: operation.id, kind: operation.kind, fingerprint, attempt, state: 'post', transfers: decision.plan, updatedAt: nowIso });
         answers.push({
           outcome: { ok: true, id: operation.id, kind: operation.kind, result: decision.result, replayed: false },
-          work: posting ? { operationId: operation.id, action: 'post', transferIds: decision.plan.map((t) => t.id) } : undefined,
+          work: posting ? { operationId: operation.id, action: 'post', transferIds: decision.plan.map((t) => t.id), submittedBy: entry.submittedBy } : undefined,
         });
         continue;
       }
       const toVoid = reserved && reserved.createdIds.length > 0 ? reserved : undefined;
       if (toVoid) voidedEarlier = true;
       if (reserved) state.recordLedgerWork({ operationId: operation.id, kind: operation.kind, fingerprint, attempt, state: toVoid ? 'void' : 'done', transfers: reserved.plan, updatedAt: nowIso });
-      const voiding: LedgerWork | undefined = toVoid ? { operationId: operation.id, action: 'void', transferIds: toVoid.createdIds } : undefined;
+      const voiding: LedgerWork | undefined = toVoid ? { operationId: operation.id, action: 'void', transferIds: toVoid.createdIds, submittedBy: entry.submittedBy } : undefined;
       if (decision.type === 'deferred') {
         answers.push({ work: voiding });
         continue;

@@ -24,7 +24,7 @@ import { dateOf } from './scf.ts';
  * finishes it. Money therefore moves if and only if the state change committed.
  */
 export interface LedgerPort {
-  createTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]>;
+  createTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<ItemResult<TransferError>[]>;
 }
 
 export interface ScfEngineDeps {
@@ -41,7 +41,8 @@ export interface ScfEngineDeps {
 }
 
 export interface ScfEngine {
-  submit(operation: ScfOperation): Promise<Outcome>;
+  /** `submittedBy`: the API key whose request it is (null: made inside the process), recorded and journaled with its decision. */
+  submit(operation: ScfOperation, submittedBy?: string | null): Promise<Outcome>;
   /** Finishes the ledger side of operations a crash (or a failed batch) left unfinished. */
   recover(): Promise<void>;
   stop(): Promise<void>;
@@ -163,8 +164,8 @@ export function createScfEngine(deps: ScfEngineDeps): ScfEngine {
   }
 
   const engine: ScfEngine = {
-    submit(operation) {
-      return new Promise((resolve, reject) => enqueue({ operation, fingerprint: fingerprintOf(operation), deferrals: 0, resolve, reject }));
+    submit(operation, submittedBy = null) {
+      return new Promise((resolve, reject) => enqueue({ operation, fingerprint: fingerprintOf(operation), submittedBy, deferrals: 0, resolve, reject }));
     },
     async recover() {
       const unfinished = await recoverOperations(db, deps.ledger, clock);

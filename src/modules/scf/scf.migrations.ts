@@ -124,12 +124,21 @@ INSERT INTO scf_financings (operation_id, piece_id, voucher_id, bank_id, finance
   FROM scf_operations WHERE kind = 'finance' AND outcome = 'applied';
 `;
 
+/**
+ * Which API key submitted each decided operation (docs/security.md): its id, or NULL for one made
+ * inside the process (the demo) or decided before this column. A key is part of its operation's
+ * journal line (eventLine), so an edited key breaks the batch digest; a NULL key leaves the line as
+ * it was before, so older entries verify unchanged. A dump of an earlier version imports so (`addedColumns`).
+ */
+const operationKeys = 'ALTER TABLE scf_operations ADD COLUMN submitted_by TEXT;';
+
 export const scfMigrations: readonly Migration[] = [
   { id: 'scf/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   {
     id: 'scf/002_financings',
     sql: { sqlite: financings((name) => `json_extract(result, '$.${name}')`), postgres: financings((name) => `(result::jsonb ->> '${name}')`) },
   },
+  { id: 'scf/003_operation_keys', sql: { sqlite: operationKeys, postgres: operationKeys } },
 ];
 
 export const scfTables: readonly TableSpec[] = [
@@ -153,6 +162,7 @@ export const scfTables: readonly TableSpec[] = [
   { name: 'scf_invoices', columns: ['hash', 'voucher_id'], orderBy: 'hash' },
   { name: 'scf_financings', columns: ['operation_id', 'piece_id', 'voucher_id', 'bank_id', 'financed_on'], orderBy: 'operation_id' },
   { name: 'scf_head', columns: ['id', 'last_seq'], orderBy: 'id', replaceOnImport: true },
-  { name: 'scf_operations', columns: ['seq', 'id', 'kind', 'fingerprint', 'outcome', 'result', 'attempt', 'created_at'], orderBy: 'seq' },
+  // Dumps of versions before scf/003 lack submitted_by: their operations import as submitted by no key.
+  { name: 'scf_operations', columns: ['seq', 'id', 'kind', 'fingerprint', 'outcome', 'result', 'attempt', 'created_at', 'submitted_by'], orderBy: 'seq', addedColumns: ['submitted_by'] },
   { name: 'scf_ledger_work', columns: ['operation_id', 'kind', 'fingerprint', 'attempt', 'state', 'transfers', 'updated_at'], orderBy: 'operation_id' },
 ];

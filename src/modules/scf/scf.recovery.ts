@@ -3,7 +3,7 @@ import type { Clock } from '../../kernel/index.ts';
 import { TransferFlags, type ItemResult, type TransferError, type TransferRequest } from '../ledger/index.ts';
 import { SCF_LIMITS } from './scf.limits.ts';
 import { resolvingTransferId } from './scf.operations.ts';
-import { lockScf, setWorkState, unresolvedWork } from './scf.repository.ts';
+import { loadOperations, lockScf, setWorkState, unresolvedWork } from './scf.repository.ts';
 
 /**
  * The ledger side of the saga after the state change has been decided: post the reservations of an
@@ -15,10 +15,12 @@ export interface LedgerWork {
   readonly operationId: string;
   readonly action: 'post' | 'void';
   readonly transferIds: readonly string[];
+  /** The API key on whose request the operation was submitted, which the ledger journals with the posts and voids; null for none. */
+  readonly submittedBy: string | null;
 }
 
 interface LedgerPort {
-  createTransfers(requests: readonly TransferRequest[]): Promise<ItemResult<TransferError>[]>;
+  createTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<ItemResult<TransferError>[]>;
 }
 
 /** Rows handled per recovery pass, and passes per recovery, so recovery is bounded like everything else. */
@@ -32,8 +34,11 @@ const POST_FINISHED: ReadonlySet<string> = new Set(['ok', 'pending_transfer_alre
 /** Does the work and marks what finished; returns the operations that still owe ledger work. */
 export async function resolveLedgerWork(db: Database, ledger: LedgerPort, work: readonly LedgerWork[], nowIso: string): Promise<string[]> {
   if (work.length === 0) return [];
-  const requests: TransferRequest[] = [];
+  // One ledger request per submitting key (the ledger journals one key per request), sent together.
+  const byKey = new Map<string | null, TransferRequest[]>();
   for (const item of work) {
+    const requests = byKey.get(item.submittedBy) ?? [];
+    byKey.set(item.submittedBy, requests);
     item.transferIds.forEach((pendingId, index) => {
       const last = index === item.transferIds.length - 1;
       requests.push(item.action === 'post'
@@ -42,13 +47,14 @@ export async function resolveLedgerWork(db: Database, ledger: LedgerPort, work: 
         : { id: resolvingTransferId(pendingId, 'void'), pendingId, flags: TransferFlags.void_pending });
     });
   }
-  const results = requests.length > 0 ? await ledger.createTransfers(requests) : [];
+  const results = new Map(await Promise.all([...byKey].map(async ([key, requests]) => [key, requests.length > 0 ? await ledger.createTransfers(requests, key) : []] as const)));
   const finished = { post: [] as string[], void: [] as string[] };
   const unfinished: string[] = [];
-  let cursor = 0;
+  const cursors = new Map<string | null, number>();
   for (const item of work) {
-    const slice = results.slice(cursor, cursor + item.transferIds.length);
-    cursor += item.transferIds.length;
+    const cursor = cursors.get(item.submittedBy) ?? 0;
+    const slice = (results.get(item.submittedBy) ?? []).slice(cursor, cursor + item.transferIds.length);
+    cursors.set(item.submittedBy, cursor + item.transferIds.length);
     const accepted = item.action === 'post' ? POST_FINISHED : VOID_FINISHED;
     const failure = slice.find((result) => !accepted.has(result.result));
     if (failure) unfinished.push(`${item.operationId} (${item.action}: ${failure.result})`);
@@ -81,11 +87,14 @@ export async function recoverOperations(db: Database, ledger: LedgerPort, clock:
       for (const row of rows) if (row.state === 'reserved' && (await setWorkState(tx, [row.operationId], 'reserved', 'void', nowIso)) > 0) ids.add(row.operationId);
       return ids;
     });
+    // The submitting key of a decided operation is in its record; a reservation left without a decision has none to name.
+    const keys = new Map((await loadOperations(db, rows.map((row) => row.operationId))).map((record) => [record.id, record.submittedBy]));
     const work: LedgerWork[] = [];
     for (const row of rows) {
       const transferIds = row.transfers.map((transfer) => transfer.id);
-      if (row.state === 'post') work.push({ operationId: row.operationId, action: 'post', transferIds });
-      else if (row.state === 'void' || claimed.has(row.operationId)) work.push({ operationId: row.operationId, action: 'void', transferIds });
+      const submittedBy = keys.get(row.operationId) ?? null;
+      if (row.state === 'post') work.push({ operationId: row.operationId, action: 'post', transferIds, submittedBy });
+      else if (row.state === 'void' || claimed.has(row.operationId)) work.push({ operationId: row.operationId, action: 'void', transferIds, submittedBy });
     }
     const left = await resolveLedgerWork(db, ledger, work, nowIso);
     unfinished = left.length;

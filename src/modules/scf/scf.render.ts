@@ -1,6 +1,6 @@
 import type { Overview } from './scf.queries.ts';
 import type { Json, Outcome } from './scf.operations.ts';
-import type { Holding, ProgramRecord, VoucherRecord } from './scf.repository.ts';
+import type { Holding, OperationRecord, ProgramRecord, VoucherRecord } from './scf.repository.ts';
 import type { VoucherView } from './scf.service.ts';
 import { amountOf, isLive, type Piece } from './scf.ts';
 
@@ -83,6 +83,18 @@ export function renderVoucher(view: VoucherView) {
   };
   if (root) walk(root, [view.voucher.issuerId]);
   return { ...renderVoucherSummary(view.voucher), overdue: view.overdue, tree: root ?? null, current_pieces: current };
+}
+
+/**
+ * One applied operation of a voucher's history. `keys` is what the asking key may see of submitting
+ * keys (http/auth.ts visibleKeyIds): staff every key id, a participant only its own; null otherwise,
+ * and for an operation made inside the process or decided before keys were recorded.
+ */
+export function renderOperation(operation: OperationRecord, keys: (keyId: string | null) => string | null) {
+  return {
+    operation_id: operation.id, kind: operation.kind, created_at: operation.createdAt, submitted_by: keys(operation.submittedBy),
+    result: snakeKeys(JSON.parse(operation.result) as Json),
+  };
 }
 
 export function renderOverview(overview: Overview & { program: ProgramRecord; today: string; available: bigint | null }) {

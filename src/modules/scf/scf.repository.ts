@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../../db/index.ts';
 import type { Financing, Piece, PieceStatus, Program, Voucher, VoucherStatus } from './scf.ts';
 import type { OperationKind } from './scf.operations.ts';
@@ -60,6 +61,8 @@ export interface OperationRecord {
   /** Which attempt at reserving cash it was decided in (0 for operations that move none). */
   readonly attempt: number;
   readonly createdAt: string;
+  /** The API key whose request submitted it; null for one made inside the process (or decided before keys were kept). */
+  readonly submittedBy: string | null;
 }
 
 /** Where a money operation's ledger reservation stands: held, to be posted, to be voided, finished. */
@@ -96,7 +99,7 @@ const num = (value: unknown): number => Number(value as bigint | number);
 const PROGRAM_COLUMNS = 'id, name, core_enterprise_id, ledger, credit_limit, outstanding, max_term_days, min_split_amount, max_split_depth, day_count_basis, created_at';
 const VOUCHER_COLUMNS = 'id, program_id, issuer_id, supplier_id, face_amount, issue_date, maturity_date, contract_hash, invoice_hashes, status, piece_count, created_at, updated_at';
 const PIECE_COLUMNS = 'id, voucher_id, range_start, range_end, parent_id, depth, tier, holder_id, pending_holder_id, status, frozen_from, financing, updated_at';
-const OPERATION_COLUMNS = 'seq, id, kind, fingerprint, outcome, result, attempt, created_at';
+const OPERATION_COLUMNS = 'seq, id, kind, fingerprint, outcome, result, attempt, created_at, submitted_by';
 const WORK_COLUMNS = 'operation_id, kind, fingerprint, attempt, state, transfers, updated_at';
 
 type Row = Record<string, unknown>;
@@ -171,6 +174,7 @@ function toOperation(row: Row): OperationRecord {
   return {
     seq: big(row.seq), id: row.id as string, kind: row.kind as OperationKind, fingerprint: row.fingerprint as string,
     outcome: row.outcome as OperationRecord['outcome'], result: row.result as string, attempt: num(row.attempt), createdAt: row.created_at as string,
+    submittedBy: (row.submitted_by as string | null) ?? null,
   };
 }
 
@@ -271,7 +275,7 @@ export async function saveLedgerWork(q: Queryable, work: LedgerWorkRecord): Prom
 
 /** Writes everything one batch changed, in one transaction that the caller holds. */
 export async function persist(q: Queryable, changes: Changes): Promise<void> {
-  await insertMany(q, 'scf_operations', OPERATION_COLUMNS, changes.operations.map((op) => [op.seq, op.id, op.kind, op.fingerprint, op.outcome, op.result, op.attempt, op.createdAt]));
+  await insertMany(q, 'scf_operations', OPERATION_COLUMNS, changes.operations.map((op) => [op.seq, op.id, op.kind, op.fingerprint, op.outcome, op.result, op.attempt, op.createdAt, op.submittedBy]));
   for (const work of changes.ledgerWork) await saveLedgerWork(q, work);
   await insertMany(q, 'scf_vouchers', VOUCHER_COLUMNS, changes.newVouchers.map((v) => [
     v.id, v.programId, v.issuerId, v.supplierId, v.faceAmount, v.issueDate, v.maturityDate, v.contractHash, JSON.stringify(v.invoiceHashes), v.status, v.pieceCount, v.createdAt, v.updatedAt,
@@ -332,15 +336,42 @@ export async function setWorkState(q: Queryable, ids: readonly string[], from: L
 
 /**
  * The line of a decided operation that a journal batch entry's digest covers: everything its stored
- * record says, so that verification recomputes the digest from the table alone.
+ * record says, so that verification recomputes the digest from the table alone. The submitting key
+ * follows the result when there is one, as `|key:` and its commitment (keyCommitment); an operation
+ * without one has the line it had before keys were recorded, so entries journaled then still verify.
+ * The result is JSON (it ends in `}`), so no result can pass for a result followed by a key.
  */
 export function eventLine(op: OperationRecord): string {
-  return `${op.seq}|${op.id}|${op.kind}|${op.fingerprint}|${op.outcome}|${op.attempt}|${op.result}`;
+  const line = `${op.seq}|${op.id}|${op.kind}|${op.fingerprint}|${op.outcome}|${op.attempt}|${op.result}`;
+  return op.submittedBy === null ? line : `${line}|key:${keyCommitment(op.id, op.submittedBy)}`;
+}
+
+/**
+ * What an operation's journal line says of its submitting key: SHA-256 (hex) of the operation id and
+ * the key id. A voucher's proof hands its lines to every party to the voucher, and a participant is
+ * shown no other key's id (http/auth.ts visibleKeyIds); the commitment binds the line to the key
+ * all the same (an edited key no longer matches the digest), lets a key's holder recognise its own
+ * operations, and, salted with the operation id, does not even show that two operations share a key.
+ */
+export function keyCommitment(operationId: string, keyId: string): string {
+  return createHash('sha256').update(`${operationId}:${keyId}`).digest('hex');
 }
 
 /** Decided operations numbered first..last, in order: what one journal batch entry covers. */
 export async function operationsInRange(q: Queryable, first: bigint, last: bigint): Promise<OperationRecord[]> {
   return (await q.all(`SELECT ${OPERATION_COLUMNS} FROM scf_operations WHERE seq >= ? AND seq <= ? ORDER BY seq`, [first, last])).map(toOperation);
+}
+
+/**
+ * The applied operations of a voucher after `afterSeq`, oldest first: every applied result names its
+ * voucher in canonical JSON, so an exact key-and-value match finds them (as the voucher's proof does).
+ */
+export async function appliedOperationsOfVoucher(q: Queryable, voucherId: string, afterSeq: bigint, limit: number): Promise<OperationRecord[]> {
+  const rows = await q.all(
+    `SELECT ${OPERATION_COLUMNS} FROM scf_operations WHERE outcome = 'applied' AND seq > ? AND result LIKE ? ORDER BY seq LIMIT ?`,
+    [afterSeq, `%"voucherId":"${voucherId}"%`, limit],
+  );
+  return rows.map(toOperation);
 }
 
 export async function readLastSeq(q: Queryable): Promise<bigint> {

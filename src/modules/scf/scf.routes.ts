@@ -2,15 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LIMITS, normalizeUuid, parseMinorUnits } from '../../kernel/index.ts';
 import type { Platform } from '../../platform.ts';
-import { partyScope } from '../../http/auth.ts';
-import { decodeTextCursor, page } from '../../http/pagination.ts';
+import { partyScope, visibleKeyIds } from '../../http/auth.ts';
+import { decodeBigintCursor, decodeTextCursor, page } from '../../http/pagination.ts';
 import { fieldProblem, ProblemError, unknownId } from '../../http/problem.ts';
 import { ScfContentionError, ScfOverloadedError, ScfStoppedError } from './scf.engine.ts';
 import { SCF_ERROR_STATUS, type ScfError } from './scf.errors.ts';
 import type { ProgramRecord } from './scf.repository.ts';
 import { readsVoucher } from './scf.visibility.ts';
 import type { OperationKind, ScfOperation } from './scf.operations.ts';
-import { renderOutcome, renderOverview, renderPiece, renderProgram, renderVoucher, renderVoucherSummary } from './scf.render.ts';
+import { renderOperation, renderOutcome, renderOverview, renderPiece, renderProgram, renderVoucher, renderVoucherSummary } from './scf.render.ts';
 import {
   ActInput, FinanceInput, FreezeInput, IssueInput, PageQuery, PartyParams, PieceParams, ProgramInput, ProgramParams, SplitInput,
   SuppliersInput, TransferInput, UnfreezeInput, VoucherParams,
@@ -121,7 +121,7 @@ export function scfRoutes(platform: Platform) {
     await requireVisibleTarget(request, operation);
     let outcome;
     try {
-      outcome = await scf.submit(operation);
+      outcome = await scf.submit(operation, request.principal?.id ?? null);
     } catch (error) {
       throw engineProblem(error);
     }
@@ -250,6 +250,18 @@ export function scfRoutes(platform: Platform) {
       const scope = partyScope(request);
       if (!view || (scope && !readsVoucher(view, scope))) throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${request.params.voucher_id}`);
       return renderVoucher(view);
+    });
+
+    app.get('/scf/vouchers/:voucher_id/operations', {
+      config: { permission: 'read' },
+      schema: { tags: TAGS, summary: 'The applied operations of a voucher, oldest first, each with the API key that submitted it (as the key may see it)', params: VoucherParams, querystring: PageQuery },
+    }, async (request) => {
+      const voucherId = normalizeUuid(request.params.voucher_id);
+      if (!(await readable(request, voucherId))) throw unknownId('voucher_not_found', '/params/voucher_id', `no voucher ${request.params.voucher_id}`);
+      const limit = request.query.limit ?? LIMITS.pageDefaultItems;
+      const operations = await scf.voucherHistory(voucherId, { after: decodeBigintCursor(request.query.cursor), limit });
+      const keys = visibleKeyIds(request);
+      return page(operations, limit, (operation) => operation.seq, (operation) => renderOperation(operation, keys));
     });
 
     for (const kind of ['cancel', 'settle'] as const) {

@@ -8,7 +8,10 @@ import { createScfEngine } from './scf.engine.ts';
 import { memberAccountId, type Outcome, type ScfOperation } from './scf.operations.ts';
 import { createPrograms, type ProgramInput, type ProgramResult } from './scf.programs.ts';
 import { financiersOfVoucher, holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, readableOutstanding, type Overview } from './scf.queries.ts';
-import { eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange, type Holding, type ProgramRecord, type VoucherRecord } from './scf.repository.ts';
+import {
+  appliedOperationsOfVoucher, eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange,
+  type Holding, type OperationRecord, type ProgramRecord, type VoucherRecord,
+} from './scf.repository.ts';
 import { createScfVerifiers } from './scf.verify.ts';
 import { creditSeen } from './scf.visibility.ts';
 import { dateOf, isOverdue, type Piece } from './scf.ts';
@@ -57,8 +60,12 @@ export interface ScfService {
   creditSeen(programs: readonly ProgramRecord[], partyIds?: readonly string[]): Promise<Map<string, CreditSeen>>;
   /** The ledger account of a program member (deterministic, so it can be funded before first use). */
   accountOf(programId: string, partyId: string): string;
-  /** Queues one operation; answers after its batch has committed and its cash has moved. */
-  submit(operation: ScfOperation): Promise<Outcome>;
+  /**
+   * Queues one operation; answers after its batch has committed and its cash has moved.
+   * `submittedBy`: the API key whose request it is (null: made inside the process), recorded with
+   * the decision, covered by its journal entry, and passed to the ledger with its transfers.
+   */
+  submit(operation: ScfOperation, submittedBy?: string | null): Promise<Outcome>;
   getVoucher(id: string): Promise<VoucherView | undefined>;
   /** The voucher alone, without its pieces. */
   voucherRecord(id: string): Promise<VoucherRecord | undefined>;
@@ -70,6 +77,8 @@ export interface ScfService {
   overview(programId: string, partyIds?: readonly string[]): Promise<(Overview & { readonly program: ProgramRecord; readonly today: string; readonly available: bigint | null }) | undefined>;
   /** Fresh verifiers for one journal verification run (they keep running totals), of a journal chained with `algorithm` (by default this one's). */
   verifiers(q?: Queryable, algorithm?: HashAlgorithm): ContentVerifier[];
+  /** The applied operations of a voucher after operation number `after`, oldest first: who did what to it, and when. */
+  voucherHistory(voucherId: string, options: { after?: bigint; limit: number }): Promise<OperationRecord[]>;
   /** Numbers of the applied operations that concern a voucher (at most `limit`), oldest first. */
   voucherOperationSeqs(voucherId: string, limit: number): Promise<bigint[]>;
   /** The journal lines of operations first..last: the leaves of their batch entry's Merkle digest. */
@@ -101,7 +110,7 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
       return new Map(programs.map((program) => [program.id, creditSeen(program, partyIds, readable ? (readable.get(program.id) ?? 0n) : program.outstanding)]));
     },
     accountOf: memberAccountId,
-    submit: (operation) => engine.submit(operation),
+    submit: (operation, submittedBy) => engine.submit(operation, submittedBy ?? null),
     async getVoucher(id) {
       const voucher = await loadVoucher(db, id);
       if (!voucher) return undefined;
@@ -120,6 +129,7 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
       return { program, today, ...overview, available: creditSeen(program, partyIds, overview.outstanding).available };
     },
     verifiers: (q: Queryable = db, algorithm: HashAlgorithm = deps.hashAlgorithm) => createScfVerifiers(q, algorithm),
+    voucherHistory: (voucherId, options) => appliedOperationsOfVoucher(db, voucherId, options.after ?? 0n, options.limit),
     async voucherOperationSeqs(voucherId, limit) {
       // Applied results name their voucher in canonical JSON, so an exact key-and-value match finds them.
       const rows = await db.all<{ seq: bigint }>(
