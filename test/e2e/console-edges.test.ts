@@ -244,8 +244,12 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     browser.takeErrors();
   });
 
-  it('links a party to a case from its page, and names the payment field of a refused UETR by its label', { timeout: 90_000 }, async () => {
+  it('links a party to a case from its page, and names the field of a refused UETR or party by its label', { timeout: 90_000 }, async () => {
     const { page } = browser;
+    // Parties linked to a case must be registered.
+    for (const id of ['party-linked-1', 'party-linked-2']) {
+      expect((await sluiceClient(server.url).post('/v1/parties', { id, name: `Party ${id}`, kind: 'individual', jurisdiction: 'CN' })).status).toBe(201);
+    }
     const opened = await sluiceClient(server.url).post('/v1/risk/cases', { title: 'Linked from the console' });
     expect(opened.status).toBe(201);
     const caseId = (opened.body as { id: string }).id;
@@ -258,6 +262,10 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     browser.takeErrors();
     await page.getByLabel('Kind', { exact: true }).click();
     await page.locator('.ant-select-item-option', { hasText: 'Parties' }).click();
+    await page.getByTestId('link-ids').fill('party-linked-1, party-unregistered');
+    await page.getByTestId('link-case').click();
+    await expect.poll(() => notice.allTextContents(), { timeout: UI_TIMEOUT_MS }).toContain('Parties to link (item 2): No such party.');
+    browser.takeErrors();
     await page.getByTestId('link-ids').fill('party-linked-1, party-linked-2');
     await page.getByTestId('link-case').click();
     await page.getByText('2 new link(s) added').waitFor({ timeout: UI_TIMEOUT_MS });
@@ -265,6 +273,23 @@ describeWithChromium('web console at its edges', (chromiumPath) => {
     await page.getByText(/links added/).first().waitFor({ timeout: UI_TIMEOUT_MS });
     const links = (await sluiceClient(server.url).get(`/v1/risk/cases/${caseId}`)).body as { links: { parties: { id: string }[] } };
     expect(links.links.parties.map((party) => party.id)).toEqual(['party-linked-1', 'party-linked-2']);
+    expect(browser.takeErrors()).toEqual([]);
+  });
+
+  it('offers no note, assignment or link on a closed case, which takes none', { timeout: 90_000 }, async () => {
+    const { page } = browser;
+    const client = sluiceClient(server.url);
+    const opened = await client.post('/v1/risk/cases', { title: 'Closed before the analyst looks' });
+    expect(opened.status).toBe(201);
+    const caseId = (opened.body as { id: string }).id;
+    await page.goto(`${server.url}/#/risk/cases/${caseId}`);
+    await page.getByTestId('note-text').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect((await client.post(`/v1/risk/cases/${caseId}/transition`, { to: 'closed_false_positive', reason: 'known customer' })).status).toBe(200);
+    await page.reload();
+    await page.getByTestId('case-status').getByText(/false positive/i).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.getByTestId('note-text').count()).toBe(0);
+    expect(await page.getByTestId('link-ids').count()).toBe(0);
+    expect(await page.getByTestId('move-case').count()).toBe(0);
     expect(browser.takeErrors()).toEqual([]);
   });
 
