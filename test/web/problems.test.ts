@@ -43,8 +43,11 @@ const PAYMENT_CODES_OUTSIDE_CONSOLE = new Set([
 const RISK_CODES_OUTSIDE_CONSOLE = new Set(['invalid_settings', 'invalid_alert']);
 
 const ACCESS_CODES = ['validation_failed', 'unauthenticated', 'forbidden', 'rate_limited', 'account_not_found', 'payment_not_found', 'voucher_not_found', 'piece_not_found', 'case_not_found', 'hold_not_found', 'ruleset_not_found', 'entry_not_found'];
-/** Codes a voucher's proof can meet when the stored journal holds what this server cannot prove from. */
-const JOURNAL_CODES = ['journal_algorithm_unknown', 'journal_checkpoint_unverifiable'];
+/**
+ * Codes a voucher's proof can meet when the stored journal holds what this server cannot prove from,
+ * and the journal page's list of checkpoints when their signatures cannot be checked now.
+ */
+const JOURNAL_CODES = ['journal_algorithm_unknown', 'journal_checkpoint_unverifiable', 'checkpoint_verification_unavailable'];
 
 /** What the console says of line 2 of a refused file, for a code. */
 const lineTextOf = (locale: Locale, code: string) =>

@@ -70,6 +70,7 @@ export const enUSProblems = {
   'problem.code.journal_checkpoint_unverifiable': 'The signed checkpoint this proof needs cannot be verified by the server; a new one is signed once the journal grows. Run a journal verification to see why.',
   'problem.code.database_unavailable': 'The database is unavailable: try again shortly.',
   'problem.code.ledger_overloaded': 'The ledger is busy: try again shortly.',
+  'problem.code.checkpoint_verification_unavailable': 'The server cannot check these checkpoints’ signatures right now: try again shortly.',
   'problem.code.shutting_down': 'The server is stopping: try again shortly.',
   'problem.code.route_not_found': 'This server does not offer this feature yet.',
 

@@ -65,6 +65,7 @@ export const zhCNProblems: Readonly<Record<ProblemMessageKey, string>> = {
   'problem.code.journal_checkpoint_unverifiable': '此证明所需的签名检查点无法由服务器验证；日志增长后会签署新的检查点。请运行日志校验查看原因。',
   'problem.code.database_unavailable': '数据库暂不可用，请稍后再试。',
   'problem.code.ledger_overloaded': '账本繁忙，请稍后再试。',
+  'problem.code.checkpoint_verification_unavailable': '服务器暂时无法校验这些检查点的签名，请稍后再试。',
   'problem.code.shutting_down': '服务器正在停止，请稍后再试。',
   'problem.code.route_not_found': '此服务器尚未提供该功能。',
 
