@@ -25,6 +25,7 @@ const UNKNOWN_IDS: Readonly<Record<string, () => Unknown[]>> = {
       ['GET', `/v1/scf/programs/${program}/vouchers`, 'program_not_found', '/params/program_id'],
       ['GET', `/v1/scf/vouchers/${voucher}`, 'voucher_not_found', '/params/voucher_id'],
       ['GET', `/v1/scf/vouchers/${voucher}/proof`, 'voucher_not_found', '/params/voucher_id'],
+      ['GET', `/v1/scf/vouchers/${voucher}/operations`, 'voucher_not_found', '/params/voucher_id'],
       ['POST', `/v1/scf/vouchers/${voucher}/cancel`, 'voucher_not_found', '/params/voucher_id', act()],
       ['POST', `/v1/scf/vouchers/${voucher}/settle`, 'voucher_not_found', '/params/voucher_id', act()],
       ['GET', `/v1/scf/pieces/${piece}`, 'piece_not_found', '/params/piece_id'],

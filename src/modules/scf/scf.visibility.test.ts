@@ -117,6 +117,7 @@ describeEachDialect('supply-chain finance vouchers seen by the parties to them',
     const reads: [path: string, unknown: string, code: string, pointer: string][] = [
       [`/v1/scf/vouchers/${voucherId}`, `/v1/scf/vouchers/${uuid()}`, 'voucher_not_found', '/params/voucher_id'],
       [`/v1/scf/vouchers/${voucherId}/proof`, `/v1/scf/vouchers/${uuid()}/proof`, 'voucher_not_found', '/params/voucher_id'],
+      [`/v1/scf/vouchers/${voucherId}/operations`, `/v1/scf/vouchers/${uuid()}/operations`, 'voucher_not_found', '/params/voucher_id'],
       [`/v1/scf/pieces/${pieceId}`, `/v1/scf/pieces/${uuid()}`, 'piece_not_found', '/params/piece_id'],
     ];
     const readers = async () => {

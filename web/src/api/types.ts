@@ -245,6 +245,16 @@ export interface VoucherView extends Voucher {
   readonly current_pieces: readonly { readonly piece_id: string; readonly holder_id: string; readonly amount: string; readonly status: string; readonly chain: readonly string[] }[];
 }
 
+/** One entry of GET /v1/scf/vouchers/{id}/operations: an applied operation of the voucher. */
+export interface VoucherOperation {
+  readonly operation_id: string;
+  readonly kind: string;
+  readonly created_at: string;
+  /** The API key that submitted it, as for `Payment.submitted_by`: null for another key's (to a participant) and for one made inside the process. */
+  readonly submitted_by: string | null;
+  readonly result: Readonly<Record<string, unknown>>;
+}
+
 export interface Checkpoint {
   readonly treeSize: number;
   readonly root: string;

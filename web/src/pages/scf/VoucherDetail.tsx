@@ -1,18 +1,22 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Button, Card, Descriptions, Space, Table, Tag, Tree, Typography } from 'antd';
 import { DownloadOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { callAction } from '../../api/act.ts';
 import { ACTIONS } from '../../api/actions.ts';
 import { api } from '../../api/client.ts';
-import type { Piece, ScfProgram, VoucherView } from '../../api/types.ts';
+import type { Piece, ScfProgram, VoucherOperation, VoucherView } from '../../api/types.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { href, type Route } from '../../app/router.ts';
 import { programPath } from '../../components/Ids.tsx';
+import { KeyId } from '../../components/KeyId.tsx';
+import { MoreButton } from '../../components/MoreButton.tsx';
 import { Money } from '../../components/Money.tsx';
 import { Loadable } from '../../components/States.tsx';
 import { StatusTag } from '../../components/StatusTag.tsx';
 import { useLedgers } from '../../lib/ledgers.ts';
+import { formatInstant } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
+import { usePaged } from '../../lib/usePaged.ts';
 import { PieceActions } from './PieceActions.tsx';
 import { ProofResult, type ProofVerification } from './ProofResult.tsx';
 import { useFailureToast } from '../../lib/useProblems.ts';
@@ -23,12 +27,19 @@ export default function VoucherDetail({ route }: { readonly route: Route }) {
   const { t } = useI18n();
   const voucher = useApi<VoucherView>(`/v1/scf/vouchers/${encodeURIComponent(id)}`);
   const program = useApi<ScfProgram>(voucher.data ? `/v1/scf/programs/${encodeURIComponent(voucher.data.program_id)}` : null);
+  // Every operation done from this page adds to the voucher's history, which is read again with it.
+  const [version, setVersion] = useState(0);
+  const changed = () => {
+    voucher.reload();
+    setVersion((value) => value + 1);
+  };
   return (
     <>
       <Typography.Title level={2} className="page-title">
         {t('scf.voucher')} <span className="mono">{id}</span>
       </Typography.Title>
-      <Loadable loaded={voucher}>{(data) => <VoucherView voucher={data} program={program.data} onChanged={voucher.reload} />}</Loadable>
+      <Loadable loaded={voucher}>{(data) => <VoucherView voucher={data} program={program.data} onChanged={changed} />}</Loadable>
+      {voucher.data && <VoucherHistory voucherId={voucher.data.id} version={version} />}
     </>
   );
 }
@@ -95,6 +106,43 @@ function VoucherView({ voucher, program, onChanged }: { readonly voucher: Vouche
         />
       </Card>
     </Space>
+  );
+}
+
+const HISTORY_PAGE = 50;
+const OPERATION_KINDS = ['issue', 'sign_off', 'decline', 'split', 'transfer', 'finance', 'repurchase', 'settle', 'cancel', 'freeze', 'unfreeze'] as const;
+const isOperationKind = (kind: string): kind is (typeof OPERATION_KINDS)[number] => (OPERATION_KINDS as readonly string[]).includes(kind);
+
+/**
+ * The voucher's applied operations, oldest first, each with the API key that submitted it: every key
+ * for staff, a participant's own key only (the server leaves the others empty).
+ */
+function VoucherHistory({ voucherId, version }: { readonly voucherId: string; readonly version: number }) {
+  const { t, locale } = useI18n();
+  const history = usePaged<VoucherOperation>(`/v1/scf/vouchers/${encodeURIComponent(voucherId)}/operations`, { limit: HISTORY_PAGE });
+  const { reload } = history;
+  useEffect(() => {
+    if (version > 0) reload();
+  }, [version, reload]);
+  return (
+    <Card title={t('scf.history')} style={{ marginTop: 16 }}>
+      <div data-testid="voucher-history">
+        <Table
+          rowKey="operation_id"
+          size="small"
+          pagination={false}
+          loading={history.loading}
+          dataSource={[...history.rows]}
+          columns={[
+            { title: t('common.time'), dataIndex: 'created_at', render: (at: string) => formatInstant(at, locale) },
+            { title: t('scf.operation'), dataIndex: 'kind', render: (kind: string) => (isOperationKind(kind) ? t(`scf.operation.${kind}`) : kind) },
+            { title: t('scf.operationId'), dataIndex: 'operation_id', render: (id: string) => <span className="mono">{id}</span> },
+            { title: t('payments.submittedBy'), dataIndex: 'submitted_by', render: (id: string | null) => <KeyId id={id} testId="voucher-operation-submitted-by" /> },
+          ]}
+        />
+      </div>
+      <MoreButton paged={history} />
+    </Card>
   );
 }
 
