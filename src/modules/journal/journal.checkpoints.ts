@@ -55,7 +55,11 @@ export interface CheckpointService {
   /** Signs a checkpoint of everything journaled so far, unless the latest already covers it. */
   checkpoint(): Promise<Checkpoint | null>;
   latest(): Promise<Checkpoint | undefined>;
-  /** Stored checkpoints, oldest first, each saying whether this server verifies it with its own key ring. */
+  /**
+   * Stored checkpoints, oldest first, each saying whether this server verifies it with its own key
+   * ring. Rejects with CheckpointVerificationUnavailableError when signatures it does not know yet
+   * cannot be checked now (the verification queue is full, or its worker failed).
+   */
   list(options: { afterTreeSize: number; limit: number }): Promise<ListedCheckpoint[]>;
   keysFile(): Promise<KeysFile>;
   rotateKey(algorithm: SignatureAlgorithm): Promise<KeysFile>;
