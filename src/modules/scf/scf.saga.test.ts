@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { TransferFlags, type TransferRequest } from '../ledger/index.ts';
-import { pendingTransferId } from './scf.operations.ts';
+import { pendingTransferId, resolvingTransferId } from './scf.operations.ts';
 import { createScfService, type ScfService } from './scf.service.ts';
 import { createProgramFixture, openHarness, pendingHolds, uuid, type Harness } from './scf.test-support.ts';
 import { discountInterest } from './scf.ts';
@@ -25,10 +25,10 @@ describeEachDialect('supply-chain finance saga and recovery', ({ open }) => {
       ledger: {
         getLedger: (id) => platform.ledger.getLedger(id),
         createAccounts: (requests) => platform.ledger.createAccounts(requests),
-        async createTransfers(requests) {
+        async createTransfers(requests, submittedBy) {
           const crash = crashWhen(requests);
           if (crash === 'before') throw new Error('crashed before the ledger call');
-          const results = await platform.ledger.createTransfers(requests);
+          const results = await platform.ledger.createTransfers(requests, submittedBy);
           if (crash === 'after') throw new Error('crashed after the ledger committed');
           return results;
         },
@@ -74,7 +74,8 @@ describeEachDialect('supply-chain finance saga and recovery', ({ open }) => {
     const { rootId } = await program.issued(10_000n);
     const crashing = await crashingService((requests) => (requests.some((request) => request.flags & TransferFlags.post_pending) ? 'before' : null));
     const s1 = program.suppliers[0]!;
-    const outcome = await crashing.submit({ kind: 'finance', id: uuid(), pieceId: rootId, actingPartyId: s1, bankId: program.banks[0]!, annualRateBps: 500 });
+    const operationId = uuid();
+    const outcome = await crashing.submit({ kind: 'finance', id: operationId, pieceId: rootId, actingPartyId: s1, bankId: program.banks[0]!, annualRateBps: 500 }, 'a-submitting-key');
     await crashing.stop();
     expect(outcome).toMatchObject({ ok: true });
     // The piece is financed but the cash is still only reserved.
@@ -87,6 +88,11 @@ describeEachDialect('supply-chain finance saga and recovery', ({ open }) => {
     expect(await program.balance(s1)).toBe(BigInt((outcome.ok ? outcome.result.proceeds : '') as string));
     expect(await pendingHolds(harness.platform)).toBe(0);
     expect((await harness.platform.verify()).problems).toEqual([]);
+    // The reservation and the post that recovery made both name the key that submitted the financing.
+    const pending = pendingTransferId(operationId, 0, 0);
+    for (const id of [pending, resolvingTransferId(pending, 'post')]) {
+      expect(await harness.platform.ledger.submitterOf((await harness.platform.ledger.getTransfer(id))!), id).toBe('a-submitting-key');
+    }
   });
 
   it('releases on restart the cash reserved for an operation that never committed, and runs its retry as a new attempt', async () => {
