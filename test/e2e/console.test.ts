@@ -193,6 +193,15 @@ describeWithChromium('web console', (chromiumPath) => {
     await page.locator(`[data-piece-id="${part.id}"][data-status="financed"]`).waitFor({ timeout: UI_TIMEOUT_MS });
     await browser.screenshot('04-voucher-split-and-financed');
 
+    // The voucher's history names the key that split and financed from this page (the signed-in admin key).
+    const operations = (await api.get(`/v1/scf/vouchers/${voucherId}/operations?limit=100`)).body.data as { kind: string; submitted_by: string | null; result: { piece_id?: string } }[];
+    const split = operations.find((operation) => operation.kind === 'split' && operation.result.piece_id === piece.id);
+    expect(split?.submitted_by).toMatch(/^[0-9a-f]{16}$/);
+    const financeRow = page.getByTestId('voucher-history').locator('tr', { hasText: 'Finance' }).last();
+    await expect.poll(() => financeRow.getByTestId('voucher-operation-submitted-by').count(), { timeout: UI_TIMEOUT_MS }).toBe(1);
+    expect(await financeRow.getByTestId('voucher-operation-submitted-by').innerText()).toBe(`${split!.submitted_by!.slice(0, 8)}…`);
+    expect(await page.getByTestId('voucher-history').locator('tr', { hasText: 'Split' }).last().getByTestId('voucher-operation-submitted-by').innerText()).toBe(`${split!.submitted_by!.slice(0, 8)}…`);
+
     const financed = await api.get(`/v1/scf/pieces/${part.id}`);
     expect(financed.body).toMatchObject({ status: 'financed', financing: { bank_id: 'bank-cn-icbk', annual_rate_bps: 400 } });
     expect(BigInt(financed.body.financing.proceeds)).toBeLessThan(BigInt(part.amount));
