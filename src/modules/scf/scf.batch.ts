@@ -6,7 +6,7 @@ import { TransferFlags, canonicalMetadata, type ItemResult, type TransferError, 
 import { decide, type Money } from './scf.apply.ts';
 import type { ScfError } from './scf.errors.ts';
 import { canonicalJson, type Json, type Outcome, type ScfOperation } from './scf.operations.ts';
-import type { LedgerWork } from './scf.recovery.ts';
+import { createInKeyRuns, type LedgerWork } from './scf.recovery.ts';
 import {
   eventLine, loadLedgerWork, lockScf, persist, readLastSeq, saveLedgerWork, writeLastSeq,
   type LedgerWorkRecord, type OperationRecord, type PlannedTransfer,
@@ -118,27 +118,19 @@ export async function reserve(deps: BatchDeps, leaders: readonly Submission[], t
     }
     return written;
   });
-  // The ledger journals one submitting key per request, so the reservations go in one request per
-  // key, sent together so that they still share a ledger batch; each operation's chain stays whole.
-  const byKey = new Map<string | null, { requests: TransferRequest[]; results?: ItemResult<TransferError>[] }>();
-  for (const { entry, plan } of intended) {
-    const group = byKey.get(entry.submittedBy) ?? { requests: [] };
-    byKey.set(entry.submittedBy, group);
-    const requests = group.requests;
-    plan.forEach((transfer, index) => requests.push({
+  // Each reservation is booked under the key that submitted its operation, in the batch's order.
+  const results = intended.length > 0 ? await createInKeyRuns(deps.ledger, intended.map(({ entry, plan }) => ({
+    submittedBy: entry.submittedBy,
+    requests: plan.map((transfer, index): TransferRequest => ({
       id: transfer.id, debitAccountId: transfer.debitAccountId, creditAccountId: transfer.creditAccountId, amount: transfer.amount,
       ledger: transfer.ledger, code: transfer.code,
       // Never expires: recovery always decides, and an expiry after a committed finance would lose its cash.
       flags: TransferFlags.pending | (index < plan.length - 1 ? TransferFlags.linked : 0), timeoutSeconds: 0,
       metadata: canonicalMetadata({ scf_operation: entry.operation.id, scf_kind: entry.operation.kind }),
-    }));
-  }
-  await Promise.all([...byKey].map(async ([key, group]) => (group.results = await deps.ledger.createTransfers(group.requests, key))));
-  const cursors = new Map<string | null, number>();
-  for (const { entry, attempt, plan } of intended) {
-    const cursor = cursors.get(entry.submittedBy) ?? 0;
-    const slice = (byKey.get(entry.submittedBy)?.results ?? []).slice(cursor, cursor + plan.length);
-    cursors.set(entry.submittedBy, cursor + plan.length);
+    })),
+  }))) : [];
+  for (const [index, { entry, attempt, plan }] of intended.entries()) {
+    const slice = results[index] ?? [];
     const createdIds = slice.filter((result) => result.result === 'ok').map((result) => result.id);
     reservations.set(entry.operation.id, { attempt, plan, createdIds, answer: createdIds.length === plan.length ? 'ok' : ledgerRefusal(slice) });
   }

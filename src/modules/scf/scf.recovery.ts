@@ -31,30 +31,51 @@ const RECOVERY_MAX_PASSES = 1000;
 const VOID_FINISHED: ReadonlySet<string> = new Set(['ok', 'pending_transfer_not_found', 'pending_transfer_already_voided']);
 const POST_FINISHED: ReadonlySet<string> = new Set(['ok', 'pending_transfer_already_posted']);
 
+/**
+ * Books each item's transfers under the key that submitted its operation, in the order given, and
+ * answers each item's results. The ledger journals one key per request, so every run of consecutive
+ * items with one key goes in one request; the requests are made one after another without waiting,
+ * so they still share a ledger batch, and the ledger decides the transfers in the order given (an
+ * earlier operation is not overtaken for funds by a later one of another key). An item's transfers
+ * (a linked chain) always stay in one request.
+ */
+export async function createInKeyRuns(
+  ledger: LedgerPort,
+  items: readonly { readonly submittedBy: string | null; readonly requests: readonly TransferRequest[] }[],
+): Promise<ItemResult<TransferError>[][]> {
+  const runs: { key: string | null; requests: TransferRequest[]; sizes: number[] }[] = [];
+  for (const item of items) {
+    let run = runs.at(-1);
+    if (!run || run.key !== item.submittedBy) runs.push((run = { key: item.submittedBy, requests: [], sizes: [] }));
+    run.requests.push(...item.requests);
+    run.sizes.push(item.requests.length);
+  }
+  const answers = await Promise.all(runs.map((run) => (run.requests.length > 0 ? ledger.createTransfers(run.requests, run.key) : Promise.resolve([]))));
+  const perItem: ItemResult<TransferError>[][] = [];
+  runs.forEach((run, index) => {
+    let cursor = 0;
+    for (const size of run.sizes) {
+      perItem.push((answers[index] ?? []).slice(cursor, cursor + size));
+      cursor += size;
+    }
+  });
+  return perItem;
+}
+
 /** Does the work and marks what finished; returns the operations that still owe ledger work. */
 export async function resolveLedgerWork(db: Database, ledger: LedgerPort, work: readonly LedgerWork[], nowIso: string): Promise<string[]> {
   if (work.length === 0) return [];
-  // One ledger request per submitting key (the ledger journals one key per request), sent together.
-  const byKey = new Map<string | null, TransferRequest[]>();
-  for (const item of work) {
-    const requests = byKey.get(item.submittedBy) ?? [];
-    byKey.set(item.submittedBy, requests);
-    item.transferIds.forEach((pendingId, index) => {
-      const last = index === item.transferIds.length - 1;
-      requests.push(item.action === 'post'
-        // A settlement's payouts post together or not at all.
-        ? { id: resolvingTransferId(pendingId, 'post'), pendingId, flags: TransferFlags.post_pending | (last ? 0 : TransferFlags.linked) }
-        : { id: resolvingTransferId(pendingId, 'void'), pendingId, flags: TransferFlags.void_pending });
-    });
-  }
-  const results = new Map(await Promise.all([...byKey].map(async ([key, requests]) => [key, requests.length > 0 ? await ledger.createTransfers(requests, key) : []] as const)));
+  const results = await createInKeyRuns(ledger, work.map((item) => ({
+    submittedBy: item.submittedBy,
+    requests: item.transferIds.map((pendingId, index): TransferRequest => (item.action === 'post'
+      // A settlement's payouts post together or not at all.
+      ? { id: resolvingTransferId(pendingId, 'post'), pendingId, flags: TransferFlags.post_pending | (index === item.transferIds.length - 1 ? 0 : TransferFlags.linked) }
+      : { id: resolvingTransferId(pendingId, 'void'), pendingId, flags: TransferFlags.void_pending })),
+  })));
   const finished = { post: [] as string[], void: [] as string[] };
   const unfinished: string[] = [];
-  const cursors = new Map<string | null, number>();
-  for (const item of work) {
-    const cursor = cursors.get(item.submittedBy) ?? 0;
-    const slice = (results.get(item.submittedBy) ?? []).slice(cursor, cursor + item.transferIds.length);
-    cursors.set(item.submittedBy, cursor + item.transferIds.length);
+  for (const [index, item] of work.entries()) {
+    const slice = results[index] ?? [];
     const accepted = item.action === 'post' ? POST_FINISHED : VOID_FINISHED;
     const failure = slice.find((result) => !accepted.has(result.result));
     if (failure) unfinished.push(`${item.operationId} (${item.action}: ${failure.result})`);

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { startApi, uuid, type Api } from '../../../test/http/harness.ts';
 import { verifyProofFile } from '../journal/index.ts';
+import type { ItemResult, TransferError, TransferRequest } from '../ledger/index.ts';
 import { pendingTransferId, resolvingTransferId } from './scf.operations.ts';
+import { createInKeyRuns } from './scf.recovery.ts';
 import { eventLine, keyCommitment, type OperationRecord } from './scf.repository.ts';
 import { hash } from './scf.test-support.ts';
 
@@ -31,6 +33,23 @@ describe('the journal line of a voucher operation', () => {
     expect(line).not.toContain('a1b2c3d4e5f60718');
     expect(eventLine({ ...record, submittedBy: 'a1b2c3d4e5f60719' })).not.toBe(line);
     expect(keyCommitment(uuid(), 'a1b2c3d4e5f60718')).not.toBe(keyCommitment(record.id, 'a1b2c3d4e5f60718'));
+  });
+});
+
+describe('the ledger requests of a batch of voucher operations', () => {
+  it('go one per run of operations of one key, in the batch\'s order, each operation\'s transfers in one request', async () => {
+    const calls: [key: string | null | undefined, ids: string[]][] = [];
+    const ledger = {
+      createTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<ItemResult<TransferError>[]> {
+        calls.push([submittedBy, requests.map((request) => request.id)]);
+        return Promise.resolve(requests.map((request) => ({ id: request.id, result: 'ok', timestamp: 1n, replayed: false }) as ItemResult<TransferError>));
+      },
+    };
+    const item = (submittedBy: string | null, ...ids: string[]) => ({ submittedBy, requests: ids.map((id) => ({ id }) as TransferRequest) });
+    const results = await createInKeyRuns(ledger, [item('a', 'a1', 'a2'), item('a', 'a3'), item('b', 'b1'), item(null, 'n1'), item('a', 'a4', 'a5')]);
+    // A later operation of another key is never booked ahead of an earlier one (it could take its funds).
+    expect(calls).toEqual([['a', ['a1', 'a2', 'a3']], ['b', ['b1']], [null, ['n1']], ['a', ['a4', 'a5']]]);
+    expect(results.map((answers) => answers.map((answer) => answer.id))).toEqual([['a1', 'a2'], ['a3'], ['b1'], ['n1'], ['a4', 'a5']]);
   });
 });
 
