@@ -1,28 +1,9 @@
 import type { Database, Queryable } from '../../db/index.ts';
-import { LIMITS, type Clock } from '../../kernel/index.ts';
+import { assert, LIMITS, type Clock } from '../../kernel/index.ts';
 import {
-  createMerkleLog,
-  exportPublicKeys,
-  fromHex,
-  openOrCreateKeyRing,
-  rotate,
-  sealKeys,
-  deriveMasterKey,
-  signEnvelope,
-  signingKeys,
-  toHex,
-  isKdfParams,
-  type KdfParams,
-  type KeyRing,
-  type KeysFile,
-  type MasterKey,
-  type MerkleLog,
-  type SealCipher,
-  type SignatureAlgorithm,
-  type SignatureSuite,
-  SUITE_ALGORITHMS,
+  createMerkleLog, deriveMasterKey, exportPublicKeys, fromHex, isKdfParams, openOrCreateKeyRing, rotate, sealKeys, signEnvelope, signingKeys, toHex, SUITE_ALGORITHMS,
+  type KdfParams, type KeyRing, type KeysFile, type MasterKey, type MerkleLog, type SealCipher, type SignatureAlgorithm, type SignatureSuite,
 } from '../../crypto/index.ts';
-import { assert } from '../../kernel/index.ts';
 import { acceptedSuitesFor, createCheckpointTrust, parseStoredEnvelope, signatureProblem, storedRing, trustedKeys, type StoredRing } from './journal.checkpoint-trust.ts';
 import { sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
 import { CONSISTENCY_FILE_FORMAT, type ConsistencyFile } from './journal.consistency.ts';
