@@ -16,3 +16,4 @@ export * from './tracing.ts';
 export * from './bounded-lines.ts';
 export * from './csv.ts';
 export { withDeadline } from './deadline.ts';
+export { moduleWorkerEntry, startModuleWorker } from './module-worker.ts';

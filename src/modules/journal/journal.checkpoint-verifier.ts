@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { SignatureSuite, TrustedKey } from '../../crypto/index.ts';
-import { LIMITS, assert } from '../../kernel/index.ts';
+import { LIMITS, assert, moduleWorkerEntry, startModuleWorker } from '../../kernel/index.ts';
 import type { VerifyReply, VerifyRequest } from './journal.checkpoint-verify-worker.ts';
 import type { Checkpoint } from './journal.proof.ts';
 
@@ -65,27 +61,7 @@ export interface CheckpointVerifierOptions {
   readonly entry?: string;
 }
 
-const WORKER_ENTRY = new URL(`./journal.checkpoint-verify-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-// Run from TypeScript sources (tsx, vitest, `npm start`), the worker loads its entry through tsx's
-// API, as the rule probe's worker does: worker threads do not inherit the loader hooks of the thread
-// that starts them.
-const TSX_API = import.meta.url.endsWith('.ts') ? tsxEsmApiUrl() : null;
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const loading = workerData.tsxApi
-  ? import(workerData.tsxApi).then((api) => api.tsImport(workerData.entry, workerData.entry))
-  : import(workerData.entry);
-loading.catch((error) => setImmediate(() => { throw error; }));
-`;
-
-/** The ESM entry of tsx's API, found through its package manifest so it does not depend on the working directory. */
-function tsxEsmApiUrl(): string {
-  const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const entry = manifest.exports['./esm/api']?.import.default;
-  if (!entry) throw new Error('tsx has no ESM API entry; the checkpoint verifier cannot start its worker from TypeScript sources');
-  return pathToFileURL(join(dirname(manifestPath), entry)).href;
-}
+const WORKER_ENTRY = moduleWorkerEntry('journal.checkpoint-verify-worker', import.meta.url);
 
 interface Batch {
   readonly size: number;
@@ -135,7 +111,7 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
   }
 
   function spawn(): Slot {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsxApi: TSX_API } });
+    const worker = startModuleWorker(entry);
     // Held only while a batch waits for it (see post): it never keeps an idle process alive.
     worker.unref();
     const created: Slot = { worker, waiting: [] };

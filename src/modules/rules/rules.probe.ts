@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { createBoundedCache } from '../../kernel/index.ts';
+import type { Worker } from 'node:worker_threads';
+import { createBoundedCache, moduleWorkerEntry, startModuleWorker } from '../../kernel/index.ts';
 import { RULES_LIMITS } from './rules.limits.ts';
 import type { ProbeReply, ProbeRequest } from './rules.probe-worker.ts';
 
@@ -35,26 +31,7 @@ export interface RuleProbeOptions {
 /** A worker that has not loaded the compiler in this long is stuck; a loaded machine takes seconds. */
 const WORKER_STARTUP_TIMEOUT_MS = 60_000;
 
-const WORKER_ENTRY = new URL(`./rules.probe-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-// Run from TypeScript sources (tsx, vitest), the worker loads its entry through tsx's API: worker
-// threads do not inherit the loader hooks of the thread that starts them.
-const TSX_API = import.meta.url.endsWith('.ts') ? tsxEsmApiUrl() : null;
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const loading = workerData.tsxApi
-  ? import(workerData.tsxApi).then((api) => api.tsImport(workerData.entry, workerData.entry))
-  : import(workerData.entry);
-loading.catch((error) => setImmediate(() => { throw error; }));
-`;
-
-/** The ESM entry of tsx's API, found through its package manifest so it does not depend on the working directory. */
-function tsxEsmApiUrl(): string {
-  const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const entry = manifest.exports['./esm/api']?.import.default;
-  if (!entry) throw new Error('tsx has no ESM API entry; the rule probe cannot start its worker from TypeScript sources');
-  return pathToFileURL(join(dirname(manifestPath), entry)).href;
-}
+const WORKER_ENTRY = moduleWorkerEntry('rules.probe-worker', import.meta.url);
 
 interface Job {
   readonly request: ProbeRequest;
@@ -97,9 +74,7 @@ export function createRuleProbe(options: RuleProbeOptions = {}): RuleProbe {
   }
 
   function spawn(): Slot {
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: { entry: WORKER_ENTRY, tsxApi: TSX_API },
+    const worker = startModuleWorker(WORKER_ENTRY, {
       resourceLimits: { maxOldGenerationSizeMb: heapMaxMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(heapMaxMb / 4)) },
     });
     // A probe worker never keeps the process alive on its own.
