@@ -30,11 +30,17 @@ export const GRAPH_LIMITS = Object.freeze({
   writerLingerMs: 250,
   /**
    * Edges written outside the by-account indexes before the writer moves them in, and the most it
-   * moves in one transaction (see graph.migrations.ts). Larger batches share more index pages; the
-   * move holds SQLite's one writer for a few milliseconds per thousand edges, so it stays small enough
-   * not to hold up the ledger's commits for long. Queries by account read the edges waiting too.
+   * moves in one transaction (see graph.migrations.ts). Larger batches share more index pages, but
+   * only while the indexes have fewer leaf pages than a batch has edges: past a few hundred thousand
+   * edges every edge lands on a page of its own, and a move of 4,096 took 40 to 60 ms, holding
+   * SQLite's one writer (and every payment and transfer waiting for it) that long. So the batch is
+   * paced (graph.account-index-pace.ts): it shrinks while a move's statement takes longer than
+   * accountIndexStepTargetMs, down to accountIndexBatchMin, and grows back while it is quicker.
+   * Queries by account read the edges waiting too.
    */
   accountIndexBatch: 4096,
+  accountIndexBatchMin: 256,
+  accountIndexStepTargetMs: 8,
   /** Rings alerted per scan, strongest first; the rest wait for the next scan. */
   alertsPerScanMax: 100,
   /** Accounts named in one ring alert (the cases module accepts 500 references). */

@@ -194,6 +194,43 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
     await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'deferred-%'");
   });
 
+  it('moves fewer edges at a time while a move takes longer than its target, and every edge still gets moved', async () => {
+    const db = platform.db;
+    const limits: number[] = [];
+    const recording = {
+      ...db,
+      transaction: <T>(work: (tx: typeof db) => Promise<T>) => db.transaction((tx) => work({
+        ...tx, run: (sql: string, params?: readonly unknown[]) => {
+          if (sql.startsWith('UPDATE graph_edges')) limits.push(Number(params?.[0]));
+          return tx.run(sql, params as never);
+        },
+      } as typeof db)),
+    } as typeof db;
+    // Every move takes 50 ms by this timer: six times the target.
+    let now = 0;
+    const graph = createGraphService({ db: recording, clock, accountIndexBatch: 1024, stepTimer: () => (now += 25) });
+    const base = clock.nowMs() - DAY_MS;
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(Array.from({ length: 1024 }, (_, i) => graph.observe({
+        id: `paced-${round}-${i}`, atMs: base + round * 1024 + i, amountMinor: 1n, currency: 'CNY', debitAccountId: `p-${i % 50}`, creditAccountId: `p-${(i + 7) % 50}`,
+      })));
+      await graph.flush();
+    }
+    // Smaller moves, but as many as it takes: the writes leave less than one move waiting.
+    const waiting = async () => Number((await db.get<{ n: bigint }>("SELECT COUNT(*) AS n FROM graph_edges WHERE id LIKE 'paced-%' AND account_indexed = 0"))?.n);
+    if (dialect === 'sqlite') expect(await waiting()).toBeLessThan(GRAPH_LIMITS.accountIndexBatchMin);
+    await graph.stop();
+    expect(await waiting()).toBe(0);
+    if (dialect === 'sqlite') {
+      // Halved after each full move, down to the least.
+      expect(limits.slice(0, 3)).toEqual([1024, 512, GRAPH_LIMITS.accountIndexBatchMin]);
+      expect(Math.max(...limits.slice(2))).toBe(GRAPH_LIMITS.accountIndexBatchMin);
+    } else {
+      expect(limits).toEqual([]);
+    }
+    await db.run("DELETE FROM graph_edges WHERE id LIKE 'paced-%'");
+  });
+
   it('writes the edges even when moving them into the by-account indexes fails, and still draws them', async () => {
     const db = platform.db;
     const failingMove = {

@@ -6,6 +6,7 @@ import type { RiskEvent } from '../features/index.ts';
 import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
+import { nextAccountIndexBatch } from './graph.account-index-pace.ts';
 import { defersAccountIndex, indexEdgesByAccount, insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredEdge, type StoredScore } from './graph.repository.ts';
 import { createScanSchedule, recordScanFinished, type ScheduledScanOutcome } from './graph.schedule.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
@@ -65,8 +66,10 @@ export interface GraphServiceDeps {
   readonly scanHolder?: string;
   /** Told of a scheduled scan that failed (it is retried at the next look). */
   readonly onScanError?: (error: unknown) => void;
-  /** Edges moved into the by-account indexes at once; GRAPH_LIMITS.accountIndexBatch unless a test asks for fewer. */
+  /** The most edges moved into the by-account indexes at once; GRAPH_LIMITS.accountIndexBatch unless a test asks for fewer. */
   readonly accountIndexBatch?: number;
+  /** Milliseconds from a steady clock, to time those moves by; performance.now() unless a test steers it. */
+  readonly stepTimer?: () => number;
 }
 
 const TOP_ACCOUNTS = 10;
@@ -142,7 +145,16 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   const scanIntervalMs = deps.scanIntervalMs ?? 0;
   /** Edges waiting outside the by-account indexes as far as this process knows: those it wrote, less those it moved. */
   let unindexed = 0;
-  const accountIndexBatch = deps.accountIndexBatch ?? GRAPH_LIMITS.accountIndexBatch;
+  const accountIndexBatchMax = deps.accountIndexBatch ?? GRAPH_LIMITS.accountIndexBatch;
+  const pace = {
+    max: accountIndexBatchMax,
+    min: Math.min(GRAPH_LIMITS.accountIndexBatchMin, accountIndexBatchMax),
+    targetMs: GRAPH_LIMITS.accountIndexStepTargetMs,
+  };
+  const stepTimer = deps.stepTimer ?? (() => performance.now());
+  const movesPerWriteMax = Math.ceil(GRAPH_LIMITS.writerBatchMax / pace.min) + 1;
+  /** The size of the next move (see nextAccountIndexBatch). */
+  let accountIndexBatch = accountIndexBatchMax;
   // Edges wait for the by-account indexes only where that saves writes (see defersAccountIndex).
   const deferring = defersAccountIndex(db);
 
@@ -156,11 +168,24 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     for (let batch = 0; batch < batchesMax; batch++) {
       let moved: number;
       try {
-        moved = await db.transaction((tx) => indexEdgesByAccount(tx, accountIndexBatch));
+        const size = accountIndexBatch;
+        let tookMs = 0;
+        moved = await db.transaction(async (tx) => {
+          // The statement alone: time spent waiting for the writer before it is not the move's.
+          const started = stepTimer();
+          const count = await indexEdgesByAccount(tx, size);
+          tookMs = stepTimer() - started;
+          return count;
+        });
+        accountIndexBatch = nextAccountIndexBatch(size, moved, tookMs, pace);
+        if (moved < size) {
+          unindexed = 0;
+          return;
+        }
       } catch {
         return;
       }
-      unindexed = moved < accountIndexBatch ? 0 : Math.max(0, unindexed - moved);
+      unindexed = Math.max(0, unindexed - moved);
       if (unindexed === 0) return;
     }
   }
@@ -175,7 +200,9 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
       await db.transaction((tx) => insertEventEdges(tx, events, GRAPH_LIMITS.idMaxLength));
       if (!deferring) return;
       unindexed += events.length;
-      if (unindexed >= accountIndexBatch) await indexByAccount(1);
+      // As many moves as it takes to keep abreast of the writes (a paced batch may be smaller than
+      // a write); bounded, since every write adds at most writerBatchMax edges.
+      if (unindexed >= accountIndexBatch) await indexByAccount(Math.min(Math.ceil(unindexed / accountIndexBatch), movesPerWriteMax));
     },
     overloaded: () => new GraphOverloadedError(`more than ${GRAPH_LIMITS.writerQueueMax} events are waiting to be written to the graph`),
     onError: (_error, events) => void (failedEvents += events.length),
@@ -321,7 +348,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
       await schedule.stop();
       await writer.flush();
       // What this process left waiting is indexed now, so a quiet database holds few edges outside.
-      if (unindexed > 0) await indexByAccount(Math.ceil(unindexed / accountIndexBatch) + 1);
+      if (unindexed > 0) await indexByAccount(Math.ceil(unindexed / pace.min) + 1);
     },
   };
 }
