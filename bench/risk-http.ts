@@ -20,7 +20,7 @@ import { BENCH_RULESET } from './risk-http-ruleset.ts';
  */
 const TARGET_RATIO = 0.8;
 
-async function call(url: string, method: string, path: string, body?: unknown): Promise<any> {
+export async function call(url: string, method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(`${url}${path}`, {
     method, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000),
@@ -31,13 +31,13 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 }
 
 /** Drafts the ruleset, backtests it over the (empty) history and makes it live. */
-async function goLive(url: string): Promise<void> {
+export async function goLive(url: string): Promise<void> {
   const draft = await call(url, 'POST', '/v1/risk/rulesets', BENCH_RULESET);
   await call(url, 'POST', `/v1/risk/rulesets/${draft.id}/backtest`, { days: 1 });
   await call(url, 'POST', `/v1/risk/rulesets/${draft.id}/promote`, { stage: 'live' });
 }
 
-function describeLoad(what: string, report: LoadReport): string {
+export function describeLoad(what: string, report: LoadReport): string {
   return `${what}: ${formatRate(report.requests / report.seconds)} transfers/s, p50 ${report.p50Ms.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms, ` +
     `${report.failures} failed over ${report.seconds.toFixed(1)} s (load average ${loadAverage()})`;
 }

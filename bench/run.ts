@@ -22,6 +22,7 @@ import './screening.ts';
 import './iso20022.ts';
 import './http.ts';
 import './risk-http.ts';
+import './risk-growth.ts';
 import './aml.ts';
 import './postgres.ts';
 import './caches.ts';
