@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { PRIVATE_FILE_MODE } from './sqlite.ts';
 import { once } from 'node:events';
 import { boundedLines, type BoundedLine } from '../kernel/index.ts';
-import type { Database, SqlValue } from './port.ts';
+import type { Database, Dialect, SqlValue } from './port.ts';
 
 /**
  * A portable dump: JSON Lines, one header line and then one line per row, table by table in the
@@ -22,6 +22,12 @@ export interface TableSpec {
    * NULL. Dumps of this version carry them like any other column.
    */
   readonly addedColumns?: readonly string[];
+  /**
+   * An index kept as a table, whose rows follow from other tables' (listed before it): it is not
+   * written to a dump, and an import fills it by this statement once every dumped row is in, in the
+   * same transaction, so that a dump written before the table existed imports complete.
+   */
+  readonly derived?: Readonly<Record<Dialect, string>>;
 }
 
 /**
@@ -57,12 +63,13 @@ export async function exportDump(db: Database, tables: readonly TableSpec[], fil
   const write = async (line: string) => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
-  const header: Header = { format: DUMP_FORMAT, version: DUMP_VERSION, source: db.dialect, tables: tables.map((t) => ({ name: t.name, columns: [...t.columns] })) };
+  const dumped = tables.filter((table) => !table.derived);
+  const header: Header = { format: DUMP_FORMAT, version: DUMP_VERSION, source: db.dialect, tables: dumped.map((t) => ({ name: t.name, columns: [...t.columns] })) };
   await write(JSON.stringify(header));
   const counts: Record<string, number> = {};
   // One snapshot, so that the dump is consistent while the server keeps writing (and is not blocked).
   await db.snapshot(async (tx) => {
-    for (const table of tables) {
+    for (const table of dumped) {
       counts[table.name] = 0;
       for (let offset = 0; ; offset += PAGE_ROWS) {
         const rows = await tx.all(`SELECT ${table.columns.join(', ')} FROM ${table.name} ORDER BY ${table.orderBy} LIMIT ? OFFSET ?`, [PAGE_ROWS, offset]);
@@ -123,7 +130,7 @@ export async function importDump(
   const first = await lines.next();
   if (first.done) throw new DumpError('the dump is empty');
   const header = parseHeader(textOf(first.value));
-  const specs = new Map(tables.map((table) => [table.name, table]));
+  const specs = new Map(tables.filter((table) => !table.derived).map((table) => [table.name, table]));
   for (const table of header.tables) {
     const spec = specs.get(table.name);
     const columns = spec && importedColumns(spec, table.columns);
@@ -164,6 +171,11 @@ export async function importDump(
       if (pending.rows.length * table.columns.length >= 30_000 || pending.rows.length >= PAGE_ROWS) await flush();
     }
     await flush();
+    for (const table of tables) {
+      if (!table.derived) continue;
+      await tx.run(`DELETE FROM ${table.name}`);
+      await tx.run(table.derived[tx.dialect]);
+    }
   });
   return counts;
 }

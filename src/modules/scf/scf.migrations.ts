@@ -132,6 +132,30 @@ INSERT INTO scf_financings (operation_id, piece_id, voucher_id, bank_id, finance
  */
 const operationKeys = 'ALTER TABLE scf_operations ADD COLUMN submitted_by TEXT;';
 
+/**
+ * Which vouchers each applied operation concerns, so that a voucher's history and its proof are an
+ * index range rather than a scan of every operation. Every applied result names its voucher at the
+ * top level (`voucherId`: a split's parent and children, a settlement's payouts are pieces of that
+ * one voucher); refusals and program operations name none. The engine adds the rows in the
+ * transaction that stores the operation (persist); this statement fills the table from the
+ * operations already decided, and an import rebuilds it the same way (it is not dumped).
+ */
+const operationVouchersTable = (int: string, options: string) => `
+CREATE TABLE scf_operation_vouchers (
+  voucher_id TEXT NOT NULL,
+  seq ${int} NOT NULL,
+  PRIMARY KEY (voucher_id, seq)
+)${options};
+`;
+const fillOperationVouchers = (voucherId: string) => `
+INSERT INTO scf_operation_vouchers (voucher_id, seq)
+  SELECT ${voucherId}, seq FROM scf_operations WHERE outcome = 'applied' AND ${voucherId} IS NOT NULL;
+`;
+const fillOperationVouchersSql = {
+  sqlite: fillOperationVouchers("json_extract(result, '$.voucherId')"),
+  postgres: fillOperationVouchers("(result::jsonb ->> 'voucherId')"),
+};
+
 export const scfMigrations: readonly Migration[] = [
   { id: 'scf/001_init', sql: { sqlite: body('INTEGER'), postgres: body('BIGINT') } },
   {
@@ -139,6 +163,14 @@ export const scfMigrations: readonly Migration[] = [
     sql: { sqlite: financings((name) => `json_extract(result, '$.${name}')`), postgres: financings((name) => `(result::jsonb ->> '${name}')`) },
   },
   { id: 'scf/003_operation_keys', sql: { sqlite: operationKeys, postgres: operationKeys } },
+  {
+    id: 'scf/004_operation_vouchers',
+    sql: {
+      // On SQLite the primary key is the table: one b-tree to write per row, not a table and an index.
+      sqlite: operationVouchersTable('INTEGER', ' WITHOUT ROWID') + fillOperationVouchersSql.sqlite,
+      postgres: operationVouchersTable('BIGINT', '') + fillOperationVouchersSql.postgres,
+    },
+  },
 ];
 
 export const scfTables: readonly TableSpec[] = [
@@ -165,4 +197,6 @@ export const scfTables: readonly TableSpec[] = [
   // Dumps of versions before scf/003 lack submitted_by: their operations import as submitted by no key.
   { name: 'scf_operations', columns: ['seq', 'id', 'kind', 'fingerprint', 'outcome', 'result', 'attempt', 'created_at', 'submitted_by'], orderBy: 'seq', addedColumns: ['submitted_by'] },
   { name: 'scf_ledger_work', columns: ['operation_id', 'kind', 'fingerprint', 'attempt', 'state', 'transfers', 'updated_at'], orderBy: 'operation_id' },
+  // Derived from scf_operations: not dumped, rebuilt on import (so dumps written before it import whole).
+  { name: 'scf_operation_vouchers', columns: ['voucher_id', 'seq'], orderBy: 'voucher_id, seq', derived: fillOperationVouchersSql },
 ];

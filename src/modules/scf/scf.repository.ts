@@ -273,9 +273,24 @@ export async function saveLedgerWork(q: Queryable, work: LedgerWorkRecord): Prom
   await q.run(sql, workParams(work));
 }
 
+/**
+ * The voucher an operation concerns, as scf_operation_vouchers records it: the `voucherId` its
+ * applied result names (the same top-level field migration scf/004 reads from stored results);
+ * null for a refusal or an operation on no voucher.
+ */
+export function voucherOfOperation(op: Pick<OperationRecord, 'outcome' | 'result'>): string | null {
+  if (op.outcome !== 'applied') return null;
+  const voucherId = (JSON.parse(op.result) as { voucherId?: unknown }).voucherId;
+  return typeof voucherId === 'string' ? voucherId : null;
+}
+
 /** Writes everything one batch changed, in one transaction that the caller holds. */
 export async function persist(q: Queryable, changes: Changes): Promise<void> {
   await insertMany(q, 'scf_operations', OPERATION_COLUMNS, changes.operations.map((op) => [op.seq, op.id, op.kind, op.fingerprint, op.outcome, op.result, op.attempt, op.createdAt, op.submittedBy]));
+  await insertMany(q, 'scf_operation_vouchers', 'voucher_id, seq', changes.operations.flatMap((op) => {
+    const voucherId = voucherOfOperation(op);
+    return voucherId === null ? [] : [[voucherId, op.seq]];
+  }));
   for (const work of changes.ledgerWork) await saveLedgerWork(q, work);
   await insertMany(q, 'scf_vouchers', VOUCHER_COLUMNS, changes.newVouchers.map((v) => [
     v.id, v.programId, v.issuerId, v.supplierId, v.faceAmount, v.issueDate, v.maturityDate, v.contractHash, JSON.stringify(v.invoiceHashes), v.status, v.pieceCount, v.createdAt, v.updatedAt,
@@ -363,15 +378,21 @@ export async function operationsInRange(q: Queryable, first: bigint, last: bigin
 }
 
 /**
- * The applied operations of a voucher after `afterSeq`, oldest first: every applied result names its
- * voucher in canonical JSON, so an exact key-and-value match finds them (as the voucher's proof does).
+ * A voucher's applied operations after a number, oldest first, at most so many (voucher id, after,
+ * limit): a range of the voucher's entries in scf_operation_vouchers, then each operation by its number.
  */
+export const VOUCHER_OPERATIONS = `SELECT ${OPERATION_COLUMNS} FROM scf_operations WHERE seq IN (
+  SELECT seq FROM scf_operation_vouchers WHERE voucher_id = ? AND seq > ? ORDER BY seq LIMIT ?
+) ORDER BY seq`;
+/** The numbers of a voucher's first applied operations (voucher id, limit), from scf_operation_vouchers alone. */
+export const VOUCHER_OPERATION_SEQS = 'SELECT seq FROM scf_operation_vouchers WHERE voucher_id = ? ORDER BY seq LIMIT ?';
+
 export async function appliedOperationsOfVoucher(q: Queryable, voucherId: string, afterSeq: bigint, limit: number): Promise<OperationRecord[]> {
-  const rows = await q.all(
-    `SELECT ${OPERATION_COLUMNS} FROM scf_operations WHERE outcome = 'applied' AND seq > ? AND result LIKE ? ORDER BY seq LIMIT ?`,
-    [afterSeq, `%"voucherId":"${voucherId}"%`, limit],
-  );
-  return rows.map(toOperation);
+  return (await q.all(VOUCHER_OPERATIONS, [voucherId, afterSeq, limit])).map(toOperation);
+}
+
+export async function appliedOperationSeqsOfVoucher(q: Queryable, voucherId: string, limit: number): Promise<bigint[]> {
+  return (await q.all<{ seq: bigint }>(VOUCHER_OPERATION_SEQS, [voucherId, limit])).map((row) => BigInt(row.seq));
 }
 
 export async function readLastSeq(q: Queryable): Promise<bigint> {

@@ -9,7 +9,7 @@ import { memberAccountId, type Outcome, type ScfOperation } from './scf.operatio
 import { createPrograms, type ProgramInput, type ProgramResult } from './scf.programs.ts';
 import { financiersOfVoucher, holdingsOfVoucher, listProgramIds, listVouchers, overviewOf, piecesOfParty, readableOutstanding, type Overview } from './scf.queries.ts';
 import {
-  appliedOperationsOfVoucher, eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange,
+  appliedOperationsOfVoucher, appliedOperationSeqsOfVoucher, eventLine, loadPiece, loadPiecesOfVoucher, loadProgram, loadVoucher, operationsInRange,
   type Holding, type OperationRecord, type ProgramRecord, type VoucherRecord,
 } from './scf.repository.ts';
 import { createScfVerifiers } from './scf.verify.ts';
@@ -130,14 +130,7 @@ export function createScfService(deps: ScfServiceDeps): ScfService {
     },
     verifiers: (q: Queryable = db, algorithm: HashAlgorithm = deps.hashAlgorithm) => createScfVerifiers(q, algorithm),
     voucherHistory: (voucherId, options) => appliedOperationsOfVoucher(db, voucherId, options.after ?? 0n, options.limit),
-    async voucherOperationSeqs(voucherId, limit) {
-      // Applied results name their voucher in canonical JSON, so an exact key-and-value match finds them.
-      const rows = await db.all<{ seq: bigint }>(
-        "SELECT seq FROM scf_operations WHERE outcome = 'applied' AND result LIKE ? ORDER BY seq LIMIT ?",
-        [`%"voucherId":"${voucherId}"%`, limit],
-      );
-      return rows.map((row) => BigInt(row.seq));
-    },
+    voucherOperationSeqs: (voucherId, limit) => appliedOperationSeqsOfVoucher(db, voucherId, limit),
     async batchLines(first, last) {
       return (await operationsInRange(db, first, last)).map(eventLine);
     },
