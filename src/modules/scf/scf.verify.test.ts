@@ -94,6 +94,24 @@ describeEachDialect('supply-chain finance holdings and financings checked agains
     expect(await reportedByJob()).toEqual([]);
   });
 
+  it('names an operation missing from the index of operations by voucher, or listed under a voucher it does not concern', async () => {
+    const s = await scenario();
+    const { db } = api.platform;
+    const seqs = (await db.all<{ seq: bigint }>('SELECT seq FROM scf_operation_vouchers WHERE voucher_id = ? ORDER BY seq', [s.voucherId])).map((row) => row.seq);
+    expect(seqs.length).toBeGreaterThan(3);
+    const hidden = seqs[2]!;
+    await db.run('DELETE FROM scf_operation_vouchers WHERE voucher_id = ? AND seq = ?', [s.voucherId, hidden]);
+    expect((await reported()).problems).toEqual([`operation ${hidden} is missing from scf_operation_vouchers, so its voucher's history and proof leave it out`]);
+    await db.run('INSERT INTO scf_operation_vouchers (voucher_id, seq) VALUES (?, ?)', [s.bought.voucherId, hidden]);
+    expect((await reported()).problems).toEqual([
+      `scf_operation_vouchers lists operation ${hidden} under voucher ${s.bought.voucherId}, which it does not concern`,
+      `operation ${hidden} is missing from scf_operation_vouchers, so its voucher's history and proof leave it out`,
+    ]);
+    await db.run('DELETE FROM scf_operation_vouchers WHERE voucher_id = ? AND seq = ?', [s.bought.voucherId, hidden]);
+    await db.run('INSERT INTO scf_operation_vouchers (voucher_id, seq) VALUES (?, ?)', [s.voucherId, hidden]);
+    expect(await reported()).toEqual({ ok: true, problems: [] });
+  });
+
   it('names the voucher, piece, tier and column of an edited, removed or added holding', async () => {
     const s = await scenario();
     const { db } = api.platform;

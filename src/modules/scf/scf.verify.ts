@@ -67,6 +67,7 @@ export function createScfVerifiers(db: Queryable, algorithm: HashAlgorithm): Con
       if (decided !== journaledOperations) problems.push(`the journal covers ${journaledOperations} voucher operations but ${decided} are stored`);
       if ((await readLastSeq(db)) !== lastSeq) problems.push(`the last operation number is ${await readLastSeq(db)} but the journal ends at ${lastSeq}`);
       problems.push(...(await conservation(db)));
+      problems.push(...(await voucherIndex(db)));
       problems.push(...(await replay.compare(db)));
       return problems;
     },
@@ -107,6 +108,28 @@ export function createScfVerifiers(db: Queryable, algorithm: HashAlgorithm): Con
 function dayOf(timestampNs: bigint): string {
   const ms = Number(timestampNs / 1_000_000n);
   return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? dateOf(ms) : `an impossible time (${timestampNs} ns)`;
+}
+
+/**
+ * scf_operation_vouchers names every applied operation under the voucher its result names, and
+ * nothing else. A voucher's history and its proof are read through it, so a row removed would hide
+ * an operation from both, and a row added would show another voucher's.
+ */
+async function voucherIndex(db: Queryable): Promise<string[]> {
+  const voucherOf = db.dialect === 'sqlite' ? "json_extract(o.result, '$.voucherId')" : "(o.result::jsonb ->> 'voucherId')";
+  const strays = await db.all<{ voucher_id: string; seq: bigint }>(
+    `SELECT v.voucher_id, v.seq FROM scf_operation_vouchers v LEFT JOIN scf_operations o ON o.seq = v.seq AND o.outcome = 'applied'
+     WHERE o.seq IS NULL OR ${voucherOf} IS NULL OR ${voucherOf} <> v.voucher_id ORDER BY v.seq LIMIT ?`,
+    [MAX_PROBLEMS_PER_CHECK],
+  );
+  const problems = strays.map((row) => `scf_operation_vouchers lists operation ${row.seq} under voucher ${row.voucher_id}, which it does not concern`);
+  const missing = await db.all<{ seq: bigint }>(
+    `SELECT o.seq FROM scf_operations o WHERE o.outcome = 'applied' AND ${voucherOf} IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM scf_operation_vouchers v WHERE v.voucher_id = ${voucherOf} AND v.seq = o.seq) ORDER BY o.seq LIMIT ?`,
+    [MAX_PROBLEMS_PER_CHECK],
+  );
+  for (const row of missing) problems.push(`operation ${row.seq} is missing from scf_operation_vouchers, so its voucher's history and proof leave it out`);
+  return problems;
 }
 
 /** Every voucher's pieces partition its face value; programs' outstanding amounts add up. */
