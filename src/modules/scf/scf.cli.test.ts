@@ -46,6 +46,16 @@ describe('sluice scf (command line)', () => {
     expect(await run('pieces', 'sign-off', child, '--as', 'cli-s2')).toMatchObject({ code: 0 });
     const tree = await run('vouchers', 'get', issued.body.result.voucher_id);
     expect(tree.body.current_pieces.map((piece: { chain: string[] }) => piece.chain)).toEqual([['cli-core', 'cli-s1', 'cli-s2'], ['cli-core', 'cli-s1']]);
+    // The voucher's history, a page at a time, each operation with the key that submitted it.
+    const kinds = ['issue', 'sign_off', 'split', 'transfer', 'sign_off'];
+    const first = await run('vouchers', 'operations', issued.body.result.voucher_id, '--limit', '3');
+    expect(first.code).toBe(0);
+    expect(first.body.data.map((operation: { kind: string }) => operation.kind)).toEqual(kinds.slice(0, 3));
+    expect(first.body.data[0].submitted_by).toEqual(expect.any(String));
+    const cursor = /next page: --cursor (\S+)/.exec(first.notes)?.[1];
+    expect(cursor).toBeDefined();
+    const rest = await run('vouchers', 'operations', issued.body.result.voucher_id, '--limit', '3', '--cursor', cursor!);
+    expect(rest.body.data.map((operation: { kind: string }) => operation.kind)).toEqual(kinds.slice(3));
   });
 
   it('exits 1 with the problem when the server refuses, and 2 for an unknown command', async () => {

@@ -18,6 +18,7 @@ export const SCF_HELP = `Usage: sluice scf <resource> <action> [ID] [options]   
   vouchers issue --program ID --as CORE --supplier PARTY --amount MINOR --maturity YYYY-MM-DD
                  --contract-hash HEX --invoices HEX,HEX [--id UUID]
   vouchers get VOUCHER
+  vouchers operations VOUCHER [--limit N] [--cursor C]
   vouchers cancel|settle VOUCHER --as CORE [--id UUID]
   pieces get PIECE
   pieces sign-off|decline|repurchase PIECE --as PARTY [--id UUID]
@@ -88,6 +89,8 @@ export function scfRequest(resource: string, action: string, target: string, val
       };
     case 'vouchers get':
       return { method: 'GET', path: `/v1/scf/vouchers/${encodeURIComponent(target)}` };
+    case 'vouchers operations':
+      return listRequest(`/v1/scf/vouchers/${encodeURIComponent(target)}/operations`, values);
     case 'vouchers cancel':
     case 'vouchers settle':
       return { method: 'POST', path: `/v1/scf/vouchers/${encodeURIComponent(target)}/${action}`, body: acting };
