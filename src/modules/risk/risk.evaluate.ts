@@ -38,7 +38,7 @@ const shadowOf = (result: RulesetResult): ShadowResult => ({ rulesetId: result.r
 export function createEvaluator(deps: EvaluatorDeps) {
   function screen(name: string | undefined): number {
     if (!deps.screening || !name) return 0;
-    return deps.screening.screen(name).topScore;
+    return deps.screening.topScore ? deps.screening.topScore(name) : deps.screening.screen(name).topScore;
   }
 
   interface Attempt {

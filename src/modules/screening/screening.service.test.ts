@@ -36,6 +36,7 @@ describeEachDialect('watch-list screening service', ({ open }) => {
     expect(imported).toMatchObject({ ok: true, value: { imported: 3, skipped: 0, malformed: [], replaced: false, list: { name: 'un_sc', format: 'ftm-jsonl', entityCount: 3, nameCount: 3 } } });
     expect(left.screen('Salek, Abdulhai').matches.map((match) => [match.listName, match.entityId])).toEqual([['un_sc', 'un-1']]);
     expect(left.screen('Xi Jinping').matches[0]?.entityId).toBe('un-3');
+    expect(left.topScore('Xi Jinping')).toBe(left.screen('Xi Jinping').topScore);
     const [summary] = await left.lists();
     expect(summary).toMatchObject({ name: 'un_sc', entityCount: 3, importedAt: '2026-01-01T00:00:00.000Z' });
     expect(summary?.sourceSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -44,8 +45,12 @@ describeEachDialect('watch-list screening service', ({ open }) => {
 
   it('lets another process see the list after its next refresh, and a restarted one at start', async () => {
     expect(right.screen('ABDULHAI SALEK').matches).toEqual([]);
+    // Remembered top scores are forgotten with the lists they were taken against.
+    expect(right.topScore('ABDULHAI SALEK')).toBe(0);
     await right.refresh();
     expect(right.screen('ABDULHAI SALEK').matches[0]?.entityId).toBe('un-1');
+    expect(right.topScore('ABDULHAI SALEK')).toBe(right.screen('ABDULHAI SALEK').topScore);
+    expect(right.topScore('ABDULHAI SALEK')).toBeGreaterThan(0);
     const restarted = createScreeningService({ db, clock, refreshIntervalMs: 0 });
     await restarted.start();
     expect(restarted.screen('KIM SKO CHOL').matches[0]?.entityId).toBe('un-2');

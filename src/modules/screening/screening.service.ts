@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/index.ts';
-import { createSerialRunner, type Clock } from '../../kernel/index.ts';
+import { createBoundedCache, createSerialRunner, type Clock } from '../../kernel/index.ts';
 import type { AlertSink } from '../cases/index.ts';
 import type { ScreeningError } from './screening.errors.ts';
 import { parseListFile } from './screening.import.ts';
@@ -63,8 +63,11 @@ export function createScreeningService(deps: ScreeningServiceDeps): ScreeningSer
   let refreshing = false;
   // Loads and swaps run one after another, so that an older index never replaces a newer one.
   const serially = createSerialRunner();
+  /** Top scores by name against `indexes` as they are; a new set of indexes starts it afresh. */
+  let topScores = createBoundedCache<string, number>(SCREENING_LIMITS.topScoreCacheEntries);
   const publish = () => {
     indexes = [...loaded.values()].map((item) => item.index).sort((a, b) => a.listName.localeCompare(b.listName));
+    topScores = createBoundedCache<string, number>(SCREENING_LIMITS.topScoreCacheEntries);
   };
 
   async function loadList(summary: WatchListSummary): Promise<ListIndex> {
@@ -133,6 +136,13 @@ export function createScreeningService(deps: ScreeningServiceDeps): ScreeningSer
   const service: ScreeningService = {
     threshold,
     screen: (name, options = {}) => screenAgainst(indexes, name, options, threshold),
+    topScore(name) {
+      const known = topScores.get(name);
+      if (known !== undefined) return known;
+      const score = screenAgainst(indexes, name, {}, threshold).topScore;
+      topScores.set(name, score);
+      return score;
+    },
     async start() {
       await refresh();
       const intervalMs = Math.min(SCREENING_LIMITS.refreshIntervalMaxMs, deps.refreshIntervalMs ?? SCREENING_LIMITS.refreshIntervalDefaultMs);

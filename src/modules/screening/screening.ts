@@ -27,6 +27,8 @@ export interface ScreeningResult {
 /** What other modules need of screening: a fast, in-memory screen of one name. */
 export interface NameScreener {
   screen(name: string, options?: { readonly threshold?: number; readonly country?: string; readonly birthYear?: number }): ScreeningResult;
+  /** screen(name).topScore, remembered until the lists change, where the screener offers it. */
+  topScore?(name: string): number;
 }
 
 /** One listed person, organisation or vessel, as held by the screening module. */
