@@ -36,6 +36,8 @@ export interface ScreeningService extends NameScreener {
   /** What this process has in memory: lists, entities and the version they reflect. */
   loaded(): { readonly lists: number; readonly entities: number; readonly version: number };
   readonly threshold: number;
+  /** screen(name).topScore, remembered until the lists change (this service always offers it). */
+  topScore(name: string): number;
 }
 
 export interface ScreeningServiceDeps {
