@@ -110,6 +110,31 @@ describeEachDialect('listing stored checkpoints', ({ open }) => {
     await platform.close();
   });
 
+  it('verifies every checkpoint signature again in the worker when the whole journal is verified, with the same problems', async () => {
+    const inWorker = verifier();
+    const { platform, sizes } = await signedFive(await open(), inWorker);
+    onEventLoop.mockClear();
+    const report = await platform.verify();
+    expect(onEventLoop).not.toHaveBeenCalled();
+    // Its own checkpoints too: verification takes nothing remembered on trust.
+    expect(inWorker.verified()).toBe(5);
+    expect(report.problems.map((problem) => problem.problem)).toEqual([
+      `checkpoint ${sizes[1]}: its signature does not verify (part_failed)`,
+      expect.stringMatching(new RegExp(`^checkpoint ${sizes[3]}: its signature does not verify \\(suite_not_accepted\\)`)),
+    ]);
+    // A worker that cannot take them leaves the check to the event loop, with the same answers.
+    const stopped = verifier();
+    await stopped.stop();
+    const other = createCheckpointService({ db: platform.db, journal: platform.journal, clock: platform.clock, keySecret: KEY_SECRET, suite: SUITE, signatureVerifier: stopped });
+    await other.initialize();
+    onEventLoop.mockClear();
+    const checked = await platform.db.snapshot(async (q) => platform.journal.verify(() => [other.verifier(q)], undefined, q));
+    expect(onEventLoop).toHaveBeenCalled();
+    // (Entries of other kinds have no verifier in this run; only the checkpoints' problems are compared.)
+    expect(checked.problems.map((problem) => problem.problem).filter((problem) => problem.startsWith('checkpoint '))).toEqual(report.problems.map((problem) => problem.problem));
+    await platform.close();
+  });
+
   it('knows the checkpoints it signed itself as verifiable without verifying them, and verifies only the edited ones, in the worker', async () => {
     const own = verifier();
     const { platform, sizes } = await signedFive(await open(), own);

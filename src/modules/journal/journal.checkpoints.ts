@@ -4,8 +4,9 @@ import {
   createMerkleLog, deriveMasterKey, exportPublicKeys, fromHex, isKdfParams, openOrCreateKeyRing, rotate, sealKeys, signEnvelope, signingKeys, toHex, SUITE_ALGORITHMS,
   type KdfParams, type KeyRing, type KeysFile, type MasterKey, type MerkleLog, type SealCipher, type SignatureAlgorithm, type SignatureSuite,
 } from '../../crypto/index.ts';
-import { acceptedSuitesFor, createCheckpointTrust, parseStoredEnvelope, signatureProblem, storedRing, trustedKeys, type StoredRing } from './journal.checkpoint-trust.ts';
+import { acceptedSuitesFor, createCheckpointTrust, type StoredRing } from './journal.checkpoint-trust.ts';
 import { sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
+import { CHECKPOINT_COLUMNS as COLUMNS, checkpointsVerifier, toCheckpoint, type CheckpointRow } from './journal.checkpoints.verify.ts';
 import { CONSISTENCY_FILE_FORMAT, type ConsistencyFile } from './journal.consistency.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier, JournalEntry } from './journal.ts';
@@ -69,12 +70,6 @@ export interface CheckpointDeps {
   readonly signatureVerifier?: CheckpointSignatureVerifier;
 }
 
-type CheckpointRow = { tree_size: bigint; root: string; head_hash: string; algorithm: string; created_at: string; envelope: string };
-const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
-  treeSize: Number(row.tree_size), root: row.root, headHash: row.head_hash, algorithm: row.algorithm as Checkpoint['algorithm'],
-  createdAt: row.created_at, envelope: parseStoredEnvelope(row.envelope) as Checkpoint['envelope'],
-});
-const COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
 /** Writes of the key ring retried when another process created or changed it in between. */
 const KEY_RING_WRITE_ATTEMPTS = 8;
 /** How far past the clock a rotation may be dated to follow the latest checkpoint. */
@@ -373,63 +368,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
         return { format: CONSISTENCY_FILE_FORMAT, from, to, proof: current.consistencyProof(from.treeSize, to.treeSize) };
       });
     },
-    verifier(q) {
-      let fresh: MerkleLog | undefined;
-      // Chain heads are kept only at the sizes some checkpoint signed, so memory stays one hash per checkpoint.
-      let signedSizes: Set<number> | undefined;
-      const heads = new Map<number, string>();
-      return {
-        kind: '*',
-        async checkEntry(entry) {
-          if (!fresh) {
-            fresh = createMerkleLog((await journal.head()).algorithm);
-            signedSizes = new Set((await q.all<{ tree_size: bigint }>('SELECT tree_size FROM journal_checkpoints')).map((row) => Number(row.tree_size)));
-          }
-          fresh.append(fromHex(entry.hash) ?? new Uint8Array());
-          if (signedSizes?.has(fresh.size())) heads.set(fresh.size(), entry.hash);
-          return [];
-        },
-        async finish() {
-          const problems: string[] = [];
-          const rows = await q.all<CheckpointRow>(`SELECT ${COLUMNS} FROM journal_checkpoints ORDER BY tree_size`);
-          if (rows.length === 0) return problems;
-          let keys;
-          try {
-            keys = trustedKeys(await storedRing(q, deps));
-          } catch (error) {
-            return [`${rows.length} checkpoints not verified: ${(error as Error).message}`];
-          }
-          for (const row of rows) {
-            // Verification distrusts the stored row: its envelope is parsed on its own below, so a column
-            // that no longer holds JSON is reported as a malformed signature instead of ending the
-            // report, and a tree size below one, which has no root, is reported before any is asked for.
-            const checkpoint = toCheckpoint({ ...row, envelope: 'null' });
-            const size = fresh?.size() ?? 0;
-            if (checkpoint.treeSize < 1) {
-              problems.push(`checkpoint of ${checkpoint.treeSize} entries: a tree size must be at least 1`);
-              continue;
-            }
-            if (!fresh || checkpoint.treeSize > size) {
-              problems.push(`checkpoint of ${checkpoint.treeSize} entries is ahead of the journal (${size} entries)`);
-              continue;
-            }
-            // A checkpoint over another hash algorithm than the chain's has no root to compare.
-            const unknownHash = unknownHashAlgorithm(row.algorithm);
-            if (unknownHash || row.algorithm !== fresh.algorithm) {
-              problems.push(`checkpoint ${checkpoint.treeSize} ${unknownHash ?? `names hash algorithm ${row.algorithm}, but the journal is chained with ${fresh.algorithm}`}`);
-              continue;
-            }
-            if (toHex(fresh.root(checkpoint.treeSize)) !== checkpoint.root) problems.push(`checkpoint ${checkpoint.treeSize}: the journal no longer has the root it signed`);
-            if (heads.get(checkpoint.treeSize) !== checkpoint.headHash) problems.push(`checkpoint ${checkpoint.treeSize}: the chain head it signed differs`);
-            // Checked as an offline verifier checks it with the keys file: under keys active at its time.
-            // A checkpoint failing here is also one the server builds no proof on.
-            const signature = signatureProblem(checkpoint, parseStoredEnvelope(row.envelope), keys, acceptedSuites);
-            if (signature !== null) problems.push(`checkpoint ${checkpoint.treeSize}: ${signature}`);
-          }
-          return problems;
-        },
-      };
-    },
+    verifier: (q) => checkpointsVerifier(q, { ...deps, acceptedSuites }),
     start(intervalMs, onError) {
       let running: Promise<unknown> = Promise.resolve();
       const timer = setInterval(() => {
