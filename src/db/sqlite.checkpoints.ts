@@ -11,13 +11,14 @@ import { walSizeOf } from './sqlite.wal-size.ts';
  *
  * A PASSIVE checkpoint copies what is committed, but the WAL only starts over from its beginning
  * when a write transaction begins with every frame copied, which rarely happens while commits
- * follow each other, and a writer can outrun the copying. So once the WAL file is larger than
+ * follow each other, and a writer can outrun the copying. So once the log in the WAL is larger than
  * WAL_RESTART_BYTES, the worker first catches up at once, while transactions go on; then the
  * adapter lets its next transaction wait (asynchronously: requests are still read and answered)
  * until the worker has copied the little committed meanwhile; that transaction then starts the WAL
  * over, reusing the file from its beginning (`journal_size_limit` cuts only a file that outgrew
- * WAL_KEPT_BYTES). The catch-up keeps that wait to a few milliseconds: without it, the wait copied up to a whole
- * checkpoint delay's worth of pages, and every request in flight waited the 20 to 60 ms with it.
+ * WAL_KEPT_BYTES). The catch-up keeps that wait to a few milliseconds: without it, the wait copied
+ * up to a whole checkpoint delay's worth of pages, and every request in flight waited the 20 to 60
+ * ms with it.
  * A writer that outruns the catch-up by CATCH_UP_SLACK_BYTES waits for it, as it waited before.
  */
 
@@ -29,7 +30,7 @@ import { walSizeOf } from './sqlite.wal-size.ts';
  */
 const CHECKPOINT_DELAY_MS = 250;
 /**
- * WAL file size after which the next transaction waits for the WAL to be copied and starts it over:
+ * Log size after which the next transaction waits for the WAL to be copied and starts it over:
  * a few groups of full batches, so that the wait comes seldom and finds most of the WAL copied.
  */
 const WAL_RESTART_BYTES = 64 * 1024 * 1024;
@@ -48,9 +49,10 @@ const CATCH_UP_SLACK_BYTES = 16 * 1024 * 1024;
  */
 export const WAL_KEPT_BYTES = WAL_RESTART_BYTES + CATCH_UP_SLACK_BYTES;
 /**
- * How often the WAL file's size is looked at, at most: a `stat` before every transaction cost about
- * 17 µs of each of the payments' and risk writers' small transactions, and in this time the WAL
- * grows by a few megabytes at most, against a limit of WAL_RESTART_BYTES.
+ * How often the log's size is looked at, at most: a `stat` of the file before every transaction cost
+ * about 17 µs of each of the payments' and risk writers' small transactions (reading the wal-index
+ * header costs a system call too), and in this time the WAL grows by a few megabytes at most,
+ * against a limit of WAL_RESTART_BYTES.
  */
 const WAL_SIZE_CHECK_INTERVAL_MS = 10;
 /**

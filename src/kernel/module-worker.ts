@@ -10,7 +10,8 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
  * of the thread that starts them, so from sources the worker loads its entry through tsx's API.
  */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
-const TSX_API = FROM_SOURCES ? tsxEsmApiUrl() : null;
+/** Found when the first worker starts, not when the kernel is loaded: most processes start none. */
+let tsxApi: string | null | undefined;
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
 const loading = workerData.tsxApi
@@ -35,5 +36,6 @@ export function moduleWorkerEntry(name: string, importMetaUrl: string): string {
 
 /** Starts a worker thread that imports `entry` (see moduleWorkerEntry); the module reads no workerData of its own. */
 export function startModuleWorker(entry: string, options: { readonly resourceLimits?: ResourceLimits } = {}): Worker {
-  return new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsxApi: TSX_API }, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
+  tsxApi ??= FROM_SOURCES ? tsxEsmApiUrl() : null;
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsxApi }, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
 }

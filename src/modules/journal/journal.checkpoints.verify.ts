@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/index.ts';
 import { createMerkleLog, fromHex, toHex, type MerkleLog, type SignatureSuite } from '../../crypto/index.ts';
-import { parseStoredEnvelope, signatureProblem, storedRing, trustedKeys } from './journal.checkpoint-trust.ts';
+import { parseStoredEnvelope, signatureProblem, storedRing, trustedKeys, type RingSettings } from './journal.checkpoint-trust.ts';
 import { CheckpointVerificationUnavailableError, sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier } from './journal.ts';
@@ -17,12 +17,8 @@ export const CHECKPOINT_COLUMNS = 'tree_size, root, head_hash, algorithm, create
 /** Signatures a verification hands the worker at once: well within its queue, beside listings. */
 const SIGNATURES_PER_VERIFY_BATCH = 64;
 
-export interface CheckpointsVerifierDeps {
+export interface CheckpointsVerifierDeps extends RingSettings {
   readonly journal: JournalService;
-  readonly keySecret: string;
-  readonly suite: SignatureSuite;
-  readonly clock: { nowMs(): number };
-  readonly cipher?: Parameters<typeof storedRing>[1]['cipher'];
   readonly acceptedSuites: readonly SignatureSuite[];
   readonly signatureVerifier?: CheckpointSignatureVerifier;
 }
