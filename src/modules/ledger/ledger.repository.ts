@@ -1,5 +1,5 @@
 import { uuidArray, type Queryable, type SqlValue } from '../../db/index.ts';
-import { isUuid } from '../../kernel/index.ts';
+import { isUuid, normalizeUuid } from '../../kernel/index.ts';
 import { ACCOUNT_COLUMNS, TRANSFER_COLUMNS, toAccount, toLedger, toTransfer, type AccountRow, type LedgerRow, type TransferRow } from './ledger.rows.ts';
 import { TransferFlags, type Account, type Ledger, type Transfer } from './ledger.ts';
 import { TIMESTAMP_MAX, postingTimestamps } from './ledger.postings.ts';
@@ -57,11 +57,57 @@ type SeriesRow = {
 const TWO_TO_32 = 4294967296;
 const bigintOf = (value: unknown): bigint => (value === null || value === undefined ? 0n : BigInt(String(value)));
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
-/** Ids per statement of getAccounts. */
-const ACCOUNTS_PER_LOOKUP = 256;
+/**
+ * Ids per statement of getAccounts and the lookups: far below SQLite's limit on parameters (32,766),
+ * and one PostgreSQL array of a size its planner handles as a handful of index probes.
+ */
+export const IDS_PER_LOOKUP_STATEMENT = 256;
 
 export function createLedgerRepository(db: Queryable) {
   const cursorClause = (order: SortOrder) => (order === 'asc' ? 'timestamp > ?' : 'timestamp < ?');
+  /**
+   * The rows of `table` whose id is among `given`, in no particular order, one statement per
+   * `idsPerStatement` distinct ids. On SQLite the ids of a statement are padded to a power of two
+   * (the last repeated), so that a few statement texts serve every count. PostgreSQL takes them as
+   * one uuid[], so there an id not spelled 8-4-4-4-12 is left out rather than failing the statement
+   * for the others (a single get reads the other spellings PostgreSQL accepts).
+   */
+  async function rowsByIds<R extends AccountRow | TransferRow>(table: 'ledger_accounts' | 'ledger_transfers', columns: string, given: readonly string[], idsPerStatement: number): Promise<R[]> {
+    const distinct = [...new Set(given)];
+    const ids = db.dialect === 'postgres' ? distinct.filter(isUuid) : distinct;
+    const found: R[] = [];
+    for (let start = 0; start < ids.length; start += idsPerStatement) {
+      const chunk = ids.slice(start, start + idsPerStatement);
+      if (db.dialect === 'postgres') {
+        found.push(...(await db.all<R>(`SELECT ${columns} FROM ${table} WHERE id = ANY(?::uuid[])`, [uuidArray(chunk) as SqlValue])));
+      } else {
+        let size = 1;
+        while (size < chunk.length) size *= 2;
+        const padded = chunk.concat(new Array<string>(size - chunk.length).fill(chunk[chunk.length - 1] as string));
+        found.push(...(await db.all<R>(`SELECT ${columns} FROM ${table} WHERE id IN (${placeholders(size)})`, padded)));
+      }
+    }
+    return found;
+  }
+
+  /**
+   * `found` in the order of the ids that name them, each record once, at the first id naming it. A
+   * record answers the id it is stored under; on PostgreSQL also any other letter case of it, as
+   * the uuid column compares them equal (and as a single get finds it).
+   */
+  function inOrderOf<T extends { readonly id: string }>(given: readonly string[], found: readonly T[]): T[] {
+    const byId = new Map(found.map((record) => [record.id, record]));
+    const answered = new Set<string>();
+    const ordered: T[] = [];
+    for (const id of given) {
+      const record = byId.get(db.dialect === 'postgres' ? normalizeUuid(id) : id);
+      if (!record || answered.has(record.id)) continue;
+      answered.add(record.id);
+      ordered.push(record);
+    }
+    return ordered;
+  }
+
   return {
     async insertLedger(tx: Queryable, ledger: Ledger): Promise<void> {
       await tx.run('INSERT INTO ledger_ledgers (id, asset_code, scale, name, timestamp) VALUES (?, ?, ?, ?, ?)', [
@@ -80,31 +126,17 @@ export function createLedgerRepository(db: Queryable) {
       const row = await db.get<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`, [id]);
       return row ? toAccount(row) : undefined;
     },
-    /**
-     * The accounts among these ids, in no particular order. On SQLite the ids of a statement are
-     * padded to a power of two (the last repeated), so that a few statement texts serve every
-     * count. PostgreSQL takes them as one uuid[], so there an id not spelled 8-4-4-4-12 is left out
-     * rather than failing the statement for the others (getAccount reads the other spellings
-     * PostgreSQL accepts).
-     */
-    async getAccounts(given: readonly string[]): Promise<Account[]> {
-      const distinct = [...new Set(given)];
-      const ids = db.dialect === 'postgres' ? distinct.filter(isUuid) : distinct;
-      const found: Account[] = [];
-      for (let start = 0; start < ids.length; start += ACCOUNTS_PER_LOOKUP) {
-        const chunk = ids.slice(start, start + ACCOUNTS_PER_LOOKUP);
-        let rows: AccountRow[];
-        if (db.dialect === 'postgres') {
-          rows = await db.all<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY(?::uuid[])`, [uuidArray(chunk) as SqlValue]);
-        } else {
-          let size = 1;
-          while (size < chunk.length) size *= 2;
-          const padded = chunk.concat(new Array<string>(size - chunk.length).fill(chunk[chunk.length - 1] as string));
-          rows = await db.all<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (${placeholders(size)})`, padded);
-        }
-        for (const row of rows) found.push(toAccount(row));
-      }
-      return found;
+    /** The accounts among these ids, in no particular order (see rowsByIds). */
+    async getAccounts(given: readonly string[], idsPerStatement = IDS_PER_LOOKUP_STATEMENT): Promise<Account[]> {
+      return (await rowsByIds<AccountRow>('ledger_accounts', ACCOUNT_COLUMNS, given, idsPerStatement)).map(toAccount);
+    },
+    /** The accounts these ids name, in the order given, each once, an id not found left out (see inOrderOf). */
+    async lookupAccounts(given: readonly string[], idsPerStatement = IDS_PER_LOOKUP_STATEMENT): Promise<Account[]> {
+      return inOrderOf(given, (await rowsByIds<AccountRow>('ledger_accounts', ACCOUNT_COLUMNS, given, idsPerStatement)).map(toAccount));
+    },
+    /** The transfers these ids name, in the order given, each once, an id not found left out (see inOrderOf). */
+    async lookupTransfers(given: readonly string[], idsPerStatement = IDS_PER_LOOKUP_STATEMENT): Promise<Transfer[]> {
+      return inOrderOf(given, (await rowsByIds<TransferRow>('ledger_transfers', TRANSFER_COLUMNS, given, idsPerStatement)).map(toTransfer));
     },
     async listAccounts(filter: AccountFilter): Promise<Account[]> {
       const where: string[] = [];

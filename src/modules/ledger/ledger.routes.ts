@@ -11,6 +11,7 @@ import { AccountFlags, TransferFlags, canonicalMetadata, flagsToBits, type Accou
 import { LEDGER_ERROR_STATUS } from './ledger.errors.ts';
 import { AccountBatch, IdParams, Instant, LedgerId, LedgerInput, TransferBatch, Uuid, type AccountInput, type TransferInput } from './ledger.schema.ts';
 import { fieldOfResult, renderAccount, renderBalances, renderLedger, renderTransfer } from './ledger.render.ts';
+import { registerLookupRoutes } from './ledger.lookup.ts';
 
 type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -316,6 +317,8 @@ export function ledgerRoutes(platform: Platform) {
       const submittedBy = visibleKeyIds(request)(await ledger.submitterOf(transfer));
       return { ...renderTransfer(transfer), ...(pending ? { pending_status: pending.status } : {}), submitted_by: submittedBy };
     });
+
+    registerLookupRoutes(app, ledger);
   };
 }
 

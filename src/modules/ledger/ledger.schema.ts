@@ -57,3 +57,8 @@ export const TransferBatch = Type.Object({ transfers: Type.Array(TransferInput, 
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const Instant = Type.String({ maxLength: 40, description: 'An ISO 8601 instant (up to nanoseconds) or integer nanoseconds since the epoch.' });
+/** Ids to look up in one request (POST /v1/transfers/lookup, /v1/accounts/lookup), as TigerBeetle's lookups take a batch. */
+export const LookupBody = Type.Object(
+  { ids: Type.Array(Uuid, { minItems: 1, maxItems: LIMITS.batchMaxItems, description: `1 to ${LIMITS.batchMaxItems} ids; repeats are answered once.` }) },
+  { additionalProperties: false },
+);

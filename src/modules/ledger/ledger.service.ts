@@ -47,8 +47,16 @@ export interface LedgerService {
   getAccount(id: string): Promise<Account | undefined>;
   /** The accounts among these ids that exist, in no particular order (an id not found is left out). */
   getAccounts(ids: readonly string[]): Promise<Account[]>;
+  /**
+   * The accounts these ids name (at most LIMITS.batchMaxItems ids), in the order of the ids, each
+   * once at the first id naming it; an id not found is left out. One statement per
+   * IDS_PER_LOOKUP_STATEMENT ids, as TigerBeetle's lookup_accounts answers a batch.
+   */
+  lookupAccounts(ids: readonly string[]): Promise<Account[]>;
   listAccounts(filter: AccountFilter): Promise<Account[]>;
   getTransfer(id: string): Promise<Transfer | undefined>;
+  /** The transfers these ids name, as lookupAccounts answers accounts (TigerBeetle's lookup_transfers). */
+  lookupTransfers(ids: readonly string[]): Promise<Transfer[]>;
   listTransfers(filter: TransferFilter): Promise<Transfer[]>;
   balancesAt(accountId: string, at?: bigint): Promise<Result<BalancesAt, 'account_not_found'>>;
   /**
@@ -118,8 +126,16 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     setAccountClosed: (accountId, closed) => engine.setClosed(accountId, closed),
     getAccount: (id) => repository.getAccount(id),
     getAccounts: (ids) => repository.getAccounts(ids),
+    async lookupAccounts(ids) {
+      assert(ids.length <= LIMITS.batchMaxItems, `a lookup takes at most ${LIMITS.batchMaxItems} ids`);
+      return repository.lookupAccounts(ids);
+    },
     listAccounts: (filter) => repository.listAccounts(filter),
     getTransfer: (id) => repository.getTransfer(id),
+    async lookupTransfers(ids) {
+      assert(ids.length <= LIMITS.batchMaxItems, `a lookup takes at most ${LIMITS.batchMaxItems} ids`);
+      return repository.lookupTransfers(ids);
+    },
     listTransfers: (filter) => repository.listTransfers(filter),
     async balancesAt(accountId, at) {
       const account = await repository.getAccount(accountId);
