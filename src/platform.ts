@@ -71,7 +71,7 @@ export interface PlatformOptions {
   /** Secret the signing key ring is sealed under; the command line always passes a real one. */
   readonly keySecret?: string;
   readonly signatureSuite?: SignatureSuite;
-  /** Verifies listed checkpoints' signatures off the event loop; the process's shared worker by default (tests give their own). */
+  /** Verifies checkpoints' signatures off the event loop (listings, verification, proofs, consistency files); the process's shared worker by default (tests give their own). */
   readonly checkpointVerifier?: CheckpointSignatureVerifier;
   /**
    * How often the mule-ring graph is scanned, by one of the processes sharing the database per
@@ -150,7 +150,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   // Payments are made further down; an analyst links a payment to a case only once it exists. Transfers
   // and parties an analyst links are looked up in the ledger and the party register the same way.
   const cases = createCasesService({
-    db, clock, lists, payments: { get: (uetr) => payments.get(uetr) }, transfers: { get: (id) => ledger.getTransfer(id) }, parties: { existing: (ids) => parties.existing(ids) },
+    db, clock, lists, payments: { get: (uetr) => payments.get(uetr) }, transfers: { lookup: (ids) => ledger.lookupTransfers(ids) }, parties: { existing: (ids) => parties.existing(ids) },
   });
   // Mule-ring scores reach the rules as the mule_score feature of each account (and its counterparty's).
   features.declareScore('mule_score', 'Mule-ring score of the account from the latest graph scan, 0..1');

@@ -114,8 +114,11 @@ export interface CasesServiceDeps {
   readonly lists?: { add(input: ListEntryInput): Promise<unknown> };
   /** Payments by UETR, to check that a payment linked by hand exists; without it none can be linked by hand. */
   readonly payments?: { get(uetr: string): Promise<unknown> };
-  /** Ledger transfers by id, to check that a transfer linked by hand exists; without it none can be linked by hand. */
-  readonly transfers?: { get(id: string): Promise<unknown> };
+  /**
+   * Ledger transfers by id, to check that the transfers linked by hand exist: answers those of the
+   * ids the ledger holds (any order; ids in lower case, as given). Without it none can be linked by hand.
+   */
+  readonly transfers?: { lookup(ids: readonly string[]): Promise<readonly { readonly id: string }[]> };
   /** Which of some party ids are registered, to check that a party linked by hand exists; without it none can be linked by hand. */
   readonly parties?: { existing(ids: readonly string[]): Promise<ReadonlySet<string>> };
 }
@@ -231,10 +234,12 @@ export function createCasesService(deps: CasesServiceDeps): CasesService {
   async function firstUnknown(lists: LinkLists, linked: (kind: LinkKind, refIds: readonly string[]) => Promise<ReadonlySet<string>>): Promise<LinkRefusal | undefined> {
     const { transfers, parties, payments } = deps;
     const linkedTransfers = await linked('transfer', lists.transferIds);
+    // Ledger ids are UUIDs: anything else names no transfer, and is not put to a UUID column. The
+    // rest are looked up in one call, however many the request names.
+    const wantedTransfers = [...new Set(lists.transferIds.filter((refId) => !linkedTransfers.has(refId) && isUuid(refId)))];
+    const stored = transfers && wantedTransfers.length > 0 ? new Set((await transfers.lookup(wantedTransfers)).map((found) => found.id)) : new Set<string>();
     for (const [index, refId] of lists.transferIds.entries()) {
-      if (linkedTransfers.has(refId)) continue;
-      // Ledger ids are UUIDs: anything else names no transfer, and is not put to a UUID column.
-      if (!transfers || !isUuid(refId) || (await transfers.get(refId)) === undefined) return { ok: false, error: 'transfer_not_found', field: 'transferIds', index };
+      if (!linkedTransfers.has(refId) && !stored.has(refId)) return { ok: false, error: 'transfer_not_found', field: 'transferIds', index };
     }
     const linkedParties = await linked('party', lists.partyIds);
     const wantedParties = [...new Set(lists.partyIds.filter((refId) => !linkedParties.has(refId)))];
