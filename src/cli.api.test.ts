@@ -54,6 +54,13 @@ describe('sluice API helpers (command line)', () => {
     expect((await run('accounts', 'balances', credit)).body).toMatchObject({ credits_posted: '1250', debits_posted: '0' });
     const listed = await run('transfers', 'list', '--account', credit);
     expect(listed.body.data.map((transfer: { id: string }) => transfer.id)).toEqual([id]);
+    const missing = crypto.randomUUID();
+    expect(await run('transfers', 'lookup', missing, id)).toMatchObject({ code: 0, body: { transfers: [{ id, amount: '1250' }] } });
+    const accounts = await run('accounts', 'lookup', credit, missing, debit);
+    expect(accounts.body.accounts.map((account: { id: string }) => account.id)).toEqual([credit, debit]);
+    const refused = await run('accounts', 'lookup', debit, 'not-an-id');
+    expect(refused.code).toBe(1);
+    expect(refused.body).toMatchObject({ status: 400, errors: [{ pointer: '/ids/1' }] });
   });
 
   it('pages through a list with --limit and the --cursor it names on stderr', async () => {
@@ -116,6 +123,7 @@ describe('sluice API helpers (command line)', () => {
     try {
       const commands = [
         ['accounts get', 'an account ID'], ['accounts balances', 'an account ID'], ['transfers get', 'a transfer ID'], ['cases report', 'a case ID'],
+        ['accounts lookup', 'one or more account IDs'], ['transfers lookup', 'one or more transfer IDs'],
         ['rules backtest', 'a ruleset ID'], ['rules promote', 'a ruleset ID'], ['lists import', 'a FILE'],
       ] as const;
       for (const [command, missing] of commands) {

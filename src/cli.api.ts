@@ -14,10 +14,12 @@ export const API_HELP = `Usage: sluice <resource> <action> [options]     (server
   parties create --id ID --name TEXT --kind individual|enterprise|bank|payment_firm --jurisdiction CN
   accounts create --ledger N --code N [--id UUID] [--flags a,b] [--party ID]
   accounts get ID
+  accounts lookup ID...                       up to ${LIMITS.batchMaxItems} accounts, in the order given (ids not found left out)
   accounts balances ID [--at INSTANT]
   accounts list [--ledger N] [--party ID] [--limit N] [--cursor C]
   transfers create --debit UUID --credit UUID --amount MINOR --ledger N --code N [--id UUID] [--flags a,b] [--pending-id UUID] [--timeout S]
   transfers get ID
+  transfers lookup ID...                      up to ${LIMITS.batchMaxItems} transfers, in the order given (ids not found left out)
   transfers list [--account UUID] [--code N] [--limit N] [--cursor C]
   cases report ID [--format json|md|html]     the case report for filing (JSON by default)
   rules backtest ID [--days N]                 replay the last N days of decisions through a ruleset version
@@ -36,8 +38,10 @@ export const API_HELP = `Usage: sluice <resource> <action> [options]     (server
  */
 const REQUIRED_ARGUMENT: Readonly<Record<string, string>> = {
   'accounts get': 'an account ID',
+  'accounts lookup': 'one or more account IDs',
   'accounts balances': 'an account ID',
   'transfers get': 'a transfer ID',
+  'transfers lookup': 'one or more transfer IDs',
   'cases report': 'a case ID',
   'rules backtest': 'a ruleset ID',
   'rules promote': 'a ruleset ID',
@@ -87,6 +91,8 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
       return request('POST', '/v1/accounts', { id: values.id ?? crypto.randomUUID(), ledger: int(values.ledger), code: int(values.code), flags, party_id: values.party });
     case 'accounts get':
       return request('GET', `/v1/accounts/${segment}`);
+    case 'accounts lookup':
+      return request('POST', '/v1/accounts/lookup', { ids: positionals.slice(1) });
     case 'accounts balances':
       return request('GET', withQuery(`/v1/accounts/${segment}/balances`, { at: values.at }));
     case 'accounts list':
@@ -98,6 +104,8 @@ export async function apiCommand(resource: string, args: string[]): Promise<numb
       });
     case 'transfers get':
       return request('GET', `/v1/transfers/${segment}`);
+    case 'transfers lookup':
+      return request('POST', '/v1/transfers/lookup', { ids: positionals.slice(1) });
     case 'transfers list':
       return page('/v1/transfers', { account_id: values.account, code: values.code });
     case 'rules backtest':
