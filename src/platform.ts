@@ -71,7 +71,7 @@ export interface PlatformOptions {
   /** Secret the signing key ring is sealed under; the command line always passes a real one. */
   readonly keySecret?: string;
   readonly signatureSuite?: SignatureSuite;
-  /** Verifies listed checkpoints' signatures off the event loop; the process's shared worker by default (tests give their own). */
+  /** Verifies checkpoints' signatures off the event loop (listings, verification, proofs, consistency files); the process's shared worker by default (tests give their own). */
   readonly checkpointVerifier?: CheckpointSignatureVerifier;
   /**
    * How often the mule-ring graph is scanned, by one of the processes sharing the database per

@@ -45,7 +45,7 @@ export interface ApiOptions {
   readonly webhookResolver?: WebhookResolver;
   /** pino options for the app's logger (a `stream` captures its lines); silent by default. */
   readonly logger?: object;
-  /** Verifies listed checkpoints' signatures instead of the process's shared worker (to test its bound or its failure). */
+  /** Verifies checkpoints' signatures instead of the process's shared worker (to test its bound or its failure). */
   readonly checkpointVerifier?: CheckpointSignatureVerifier;
 }
 

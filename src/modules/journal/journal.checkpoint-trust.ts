@@ -13,7 +13,7 @@ import { CHECKPOINT_CONTEXT, activeAt, checkpointMessage, unknownSignatureNames,
  * that verification reports. Kept apart from the service, which signs and stores.
  */
 
-/** Verification results of stored checkpoints kept, so that a proof does not verify its checkpoint again. */
+/** Verification results of stored checkpoints kept, so that a listing or a proof does not verify a checkpoint again. */
 const VERIFIED_CACHE_MAX = 1_024;
 
 /** What opening the stored ring needs from the service's settings. */
@@ -74,15 +74,11 @@ export function parseStoredEnvelope(text: string): unknown {
 /** What the checkpoint service knows of its checkpoints' signatures, and how it learns more. */
 export interface CheckpointTrust {
   /**
-   * Why this server cannot verify a stored checkpoint with its own ring, null when it can; verified
-   * in process when it is not known yet (a proof or consistency file needs one or two).
-   */
-  check(checkpoint: Checkpoint, stored: StoredRing): string | null;
-  /**
-   * The same for every checkpoint of a listed page, in order: those known at once, the others
-   * verified off the event loop by `verifier`, a checkpoint that another listing is already having
-   * verified waiting for that answer. Rejects with CheckpointVerificationUnavailableError when the
-   * verifier cannot take them.
+   * Why this server cannot verify each stored checkpoint with its own ring (null when it can), in
+   * order, for a listed page or the one or two checkpoints a proof or consistency file rests on:
+   * those known at once, the others verified off the event loop by `verifier`, a checkpoint that
+   * another request is already having verified waiting for that answer. Rejects with
+   * CheckpointVerificationUnavailableError when the verifier cannot take them.
    */
   checkAll(checkpoints: readonly Checkpoint[], stored: StoredRing, verifier: CheckpointSignatureVerifier): Promise<(string | null)[]>;
   /**
@@ -100,7 +96,7 @@ export interface CheckpointTrust {
 export function createCheckpointTrust(suite: SignatureSuite): CheckpointTrust {
   const suites = acceptedSuitesFor(suite);
   const verified = new Map<string, string | null>();
-  // Verifications under way in the worker, so that two listings of one page verify it once. Bounded
+  // Verifications under way in the worker, so that two requests meeting one checkpoint verify it once. Bounded
   // by the verifier's queue: a checkpoint is added here only once the verifier took it.
   const underWay = new Map<string, Promise<string | null>>();
   let verifiedUnder = '';
@@ -117,16 +113,6 @@ export function createCheckpointTrust(suite: SignatureSuite): CheckpointTrust {
   };
   const keyOf = (checkpoint: Checkpoint): string => `${checkpointMessage(checkpoint)}\n${JSON.stringify(checkpoint.envelope)}`;
   return {
-    check(checkpoint, stored) {
-      under(stored.sealed);
-      const key = keyOf(checkpoint);
-      let problem = verified.get(key);
-      if (problem === undefined) {
-        problem = signatureProblem(checkpoint, checkpoint.envelope, trustedKeys(stored.ring), suites);
-        remember(key, problem);
-      }
-      return problem;
-    },
     async checkAll(checkpoints, stored, verifier) {
       under(stored.sealed);
       const answers: (string | null | Promise<string | null>)[] = [];

@@ -2,20 +2,22 @@ import type { Worker } from 'node:worker_threads';
 import type { SignatureSuite, TrustedKey } from '../../crypto/index.ts';
 import { LIMITS, assert, moduleWorkerEntry, startModuleWorker } from '../../kernel/index.ts';
 import type { VerifyReply, VerifyRequest } from './journal.checkpoint-verify-worker.ts';
-import type { Checkpoint } from './journal.proof.ts';
+import type { Checkpoint, SignatureCheck } from './journal.proof.ts';
 
 /**
- * Signature checks of stored checkpoints, off the event loop. Listing a page of checkpoints that
- * this process did not sign itself (another process on the same PostgreSQL database signed them, an
+ * Signature checks of checkpoints, off the event loop. Listing a page of checkpoints that this
+ * process did not sign itself (another process on the same PostgreSQL database signed them, an
  * earlier run, or an import) verifies each one's ML-DSA-65 and SM2 signatures once: a few
  * milliseconds each, so a first page of 100 held the event loop for a good part of a second, and
- * every payment and ledger request with it. Here one worker thread runs those checks; the event
- * loop only waits for its answer.
+ * every payment and ledger request with it. Building a proof or a consistency file checks the one
+ * or two checkpoints it rests on the same way, and so does checking a proof or consistency file
+ * sent to the server. Here one worker thread runs those checks; the event loop only waits for its
+ * answer.
  *
  * What waits for the worker is bounded: a batch that would take the checkpoints queued in this
  * process past the limit is refused at once, and so is every batch when the worker failed, with
- * CheckpointVerificationUnavailableError (503 at the HTTP edge). The listing never answers with a
- * `verifiable` it did not check.
+ * CheckpointVerificationUnavailableError (503 at the HTTP edge). No request is answered with a
+ * signature check that was not made.
  */
 
 /**
@@ -47,6 +49,11 @@ export interface CheckpointSignatureVerifier {
    * worker fails before answering.
    */
   verify(checkpoints: readonly Checkpoint[], keys: readonly TrustedKey[], suites: readonly SignatureSuite[]): Promise<(string | null)[]>;
+  /**
+   * The same for checkpoints read from a proof or consistency file, checked as an offline verifier
+   * checks them with the keys file (checkCheckpointSignature): each one's problem and suite, in order.
+   */
+  verifyOffline(checkpoints: readonly Checkpoint[], keys: readonly TrustedKey[]): Promise<SignatureCheck[]>;
   /** Checkpoints waiting for, or under, verification. */
   queued(): number;
   /** Checkpoints the worker has answered for since the verifier was made (for tests and diagnosis). */
@@ -65,7 +72,7 @@ const WORKER_ENTRY = moduleWorkerEntry('journal.checkpoint-verify-worker', impor
 
 interface Batch {
   readonly size: number;
-  readonly resolve: (problems: (string | null)[]) => void;
+  readonly resolve: (answers: readonly unknown[]) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -129,37 +136,41 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
       verified += batch.size;
       if (batches.size === 0) worker.unref();
       watch();
-      batch.resolve([...reply.problems]);
+      batch.resolve(reply.answers);
     });
     worker.on('error', (error: Error) => fail(created, `the checkpoint verification worker failed: ${error.message}`));
     worker.on('exit', (code) => fail(created, `the checkpoint verification worker exited (code ${code})`));
     return created;
   }
 
-  return {
-    verify(checkpoints, keys, suites) {
-      if (stopped) throw new CheckpointVerificationUnavailableError('the checkpoint verifier is stopping');
-      if (checkpoints.length === 0) return Promise.resolve([]);
-      if (queued + checkpoints.length > queueMax) {
-        throw new CheckpointVerificationUnavailableError(
-          `${queued} checkpoints are waiting for their signatures to be verified in this process; ${checkpoints.length} more would pass the limit of ${queueMax}: try again shortly`,
-        );
+  /** Hands one batch to the worker, or refuses it at once (see CheckpointSignatureVerifier.verify). */
+  function submit(request: VerifyRequest): Promise<readonly unknown[]> {
+    const count = request.checkpoints.length;
+    if (stopped) throw new CheckpointVerificationUnavailableError('the checkpoint verifier is stopping');
+    if (count === 0) return Promise.resolve([]);
+    if (queued + count > queueMax) {
+      throw new CheckpointVerificationUnavailableError(
+        `${queued} checkpoints are waiting for their signatures to be verified in this process; ${count} more would pass the limit of ${queueMax}: try again shortly`,
+      );
+    }
+    const current = slot ?? (slot = spawn());
+    return new Promise<readonly unknown[]>((resolve, reject) => {
+      const first = batches.size === 0;
+      batches.set(request.id, { size: count, resolve, reject });
+      queued += count;
+      if (first) {
+        current.worker.ref();
+        watch();
       }
-      const current = slot ?? (slot = spawn());
-      const id = nextId++;
-      const request: VerifyRequest = { id, keys, suites, checkpoints };
-      return new Promise<(string | null)[]>((resolve, reject) => {
-        const first = batches.size === 0;
-        batches.set(id, { size: checkpoints.length, resolve, reject });
-        queued += checkpoints.length;
-        if (first) {
-          current.worker.ref();
-          watch();
-        }
-        if (current.waiting) current.waiting.push(request);
-        else current.worker.postMessage(request);
-      });
-    },
+      if (current.waiting) current.waiting.push(request);
+      else current.worker.postMessage(request);
+    });
+  }
+
+  return {
+    // Not async: a batch refused at once throws before any promise is made.
+    verify: (checkpoints, keys, suites) => submit({ id: nextId++, check: 'stored', keys, suites, checkpoints }).then((answers) => [...answers] as (string | null)[]),
+    verifyOffline: (checkpoints, keys) => submit({ id: nextId++, check: 'offline', keys, checkpoints }).then((answers) => [...answers] as SignatureCheck[]),
     queued: () => queued,
     verified: () => verified,
     async stop() {

@@ -5,14 +5,15 @@ import {
   type KdfParams, type KeyRing, type KeysFile, type MasterKey, type MerkleLog, type SealCipher, type SignatureAlgorithm, type SignatureSuite,
 } from '../../crypto/index.ts';
 import { acceptedSuitesFor, createCheckpointTrust, type StoredRing } from './journal.checkpoint-trust.ts';
+import { offlineSignatureChecks } from './journal.checkpoint-signatures.ts';
 import { sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
 import { CHECKPOINT_COLUMNS as COLUMNS, checkpointsVerifier, toCheckpoint, type CheckpointRow } from './journal.checkpoints.verify.ts';
-import { CONSISTENCY_FILE_FORMAT, type ConsistencyFile } from './journal.consistency.ts';
+import { CONSISTENCY_FILE_FORMAT, verifyConsistencyFileWith, type ConsistencyFile, type ConsistencyVerification } from './journal.consistency.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier, JournalEntry } from './journal.ts';
 import {
-  CHECKPOINT_CONTEXT, JournalAlgorithmError, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, UnverifiableCheckpointError, checkpointMessage, provenEntry, unknownHashAlgorithm,
-  type Checkpoint, type ProofFile,
+  CHECKPOINT_CONTEXT, JournalAlgorithmError, MAX_PROOF_ENTRIES, PROOF_FILE_FORMAT, UnverifiableCheckpointError, checkpointMessage, provenEntry, unknownHashAlgorithm, verifyProofFileWith,
+  type Checkpoint, type ProofFile, type ProofVerification, type SignatureChecker,
 } from './journal.proof.ts';
 
 /**
@@ -21,7 +22,8 @@ import {
  * and `problem` then says why. No proof or consistency file is built on such a checkpoint; listing
  * it plainly beside the others would let a reader keep one that nothing can be proven against.
  * A checkpoint this process signed is known verifiable from its signing; the signatures of the
- * others are verified once, off the event loop (journal.checkpoint-verifier.ts).
+ * others are verified once, off the event loop (journal.checkpoint-verifier.ts). Proofs and
+ * consistency files are built only on checkpoints found verifiable the same way.
  */
 export type ListedCheckpoint = Checkpoint & { readonly verifiable: boolean; readonly problem?: string };
 
@@ -45,13 +47,21 @@ export interface CheckpointService {
   list(options: { afterTreeSize: number; limit: number }): Promise<ListedCheckpoint[]>;
   keysFile(): Promise<KeysFile>;
   rotateKey(algorithm: SignatureAlgorithm): Promise<KeysFile>;
-  /** A proof file for the given journal entries against a checkpoint that covers them all. */
+  /**
+   * A proof file for the given journal entries against a checkpoint that covers them all. Like
+   * consistency, verifyProof and verifyConsistency, it rejects with CheckpointVerificationUnavailableError
+   * when a signature it needs checked cannot be checked now.
+   */
   proof(seqs: readonly bigint[]): Promise<ProofFile | 'entry_not_found' | 'too_many_entries'>;
   /**
    * A consistency file from the checkpoint of `fromSize` entries to the one of `toSize` (default:
    * the latest); both must be stored checkpoints, the first no larger than the second.
    */
   consistency(fromSize: number, toSize?: number): Promise<ConsistencyFile | 'from_not_found' | 'to_not_found' | 'range_reversed'>;
+  /** Checks a proof file against this server's keys file, as `sluice verify --proof` does offline. */
+  verifyProof(file: unknown): Promise<ProofVerification>;
+  /** Checks a consistency file against this server's keys file, as `sluice verify --consistency` does offline. */
+  verifyConsistency(file: unknown): Promise<ConsistencyVerification>;
   /** Checks every stored checkpoint against the chain as read in one verification run. */
   verifier(q: Queryable): ContentVerifier;
   /** Starts signing a checkpoint every `intervalMs` while there is something new; returns a stop function. */
@@ -66,7 +76,10 @@ export interface CheckpointDeps {
   readonly keySecret: string;
   readonly suite: SignatureSuite;
   readonly cipher?: SealCipher;
-  /** Verifies listed checkpoints' signatures off the event loop; the process's shared one by default. */
+  /**
+   * Verifies checkpoints' signatures off the event loop (listings, verification, proofs and
+   * consistency files); the process's shared one by default.
+   */
   readonly signatureVerifier?: CheckpointSignatureVerifier;
 }
 
@@ -161,15 +174,25 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
 
   const acceptedSuites = acceptedSuitesFor(deps.suite);
   const trust = createCheckpointTrust(deps.suite);
-  const unverifiable = (checkpoint: Checkpoint, stored: StoredRing) => trust.check(checkpoint, stored);
+  const signatureVerifier = (): CheckpointSignatureVerifier => deps.signatureVerifier ?? sharedCheckpointVerifier();
+  /**
+   * Why this server cannot verify a checkpoint a proof or consistency file would rest on, null when it
+   * can: known at once for one this process signed or verified before, otherwise verified in the
+   * worker. Only requests build those files, so a worker that cannot take it refuses the request
+   * (CheckpointVerificationUnavailableError) rather than verify on the event loop.
+   */
+  const unverifiable = async (checkpoint: Checkpoint, stored: StoredRing): Promise<string | null> =>
+    (await trust.checkAll([checkpoint], stored, signatureVerifier()))[0] ?? null;
+  /** Checks the signatures of checkpoints read from a file sent to this server in the worker; refused when it cannot take them. */
+  const offlineSignatures: SignatureChecker = (checkpoints, keys) => offlineSignatureChecks(signatureVerifier(), checkpoints, keys, 'refuse');
 
   /** Refuses a checkpoint no proof may be built on: over another hash algorithm than the chain's, or one this server cannot verify. */
-  function assertUsable(checkpoint: Checkpoint, algorithm: string, stored: StoredRing): void {
+  async function assertUsable(checkpoint: Checkpoint, algorithm: string, stored: StoredRing): Promise<void> {
     if (checkpoint.algorithm !== algorithm) {
       throw new JournalAlgorithmError(`checkpoint ${checkpoint.treeSize}`, String(checkpoint.algorithm),
         unknownHashAlgorithm(checkpoint.algorithm) ?? `names hash algorithm ${checkpoint.algorithm}, but the journal is chained with ${algorithm}`);
     }
-    const problem = unverifiable(checkpoint, stored);
+    const problem = await unverifiable(checkpoint, stored);
     if (problem !== null) throw new UnverifiableCheckpointError(checkpoint.treeSize, problem);
   }
 
@@ -185,9 +208,10 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
         `SELECT ${COLUMNS} FROM journal_checkpoints WHERE algorithm = ? AND tree_size >= ? AND tree_size < ? ORDER BY tree_size DESC LIMIT ?`,
         [algorithm, minSize, below, CHECKPOINT_SCAN_PAGE],
       );
+      // One at a time, latest first: the first that verifies is the one wanted, and it is usually known.
       for (const row of rows) {
         const checkpoint = toCheckpoint(row);
-        const problem = unverifiable(checkpoint, stored);
+        const problem = await unverifiable(checkpoint, stored);
         if (problem === null) return { checkpoint, passedOver };
         passedOver ??= new UnverifiableCheckpointError(checkpoint.treeSize, problem);
       }
@@ -278,7 +302,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
       const stored = await ringAt(db);
       const checkpoints = rows.map(toCheckpoint);
       // Verified in the worker unless known: checking a page of 100 here held the event loop for a good part of a second.
-      const problems = await trust.checkAll(checkpoints, stored, deps.signatureVerifier ?? sharedCheckpointVerifier());
+      const problems = await trust.checkAll(checkpoints, stored, signatureVerifier());
       return checkpoints.map((checkpoint, index): ListedCheckpoint => {
         const problem = problems[index] ?? null;
         return problem === null ? { ...checkpoint, verifiable: true } : { ...checkpoint, verifiable: false, problem };
@@ -330,7 +354,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
         if (!checkpoint) {
           const blocking = await latest();
           assert(blocking && blocking.treeSize >= needed, 'no checkpoint covers the requested entries');
-          if (blocking.algorithm !== current.algorithm) assertUsable(blocking, current.algorithm, await ringAt(db));
+          if (blocking.algorithm !== current.algorithm) await assertUsable(blocking, current.algorithm, await ringAt(db));
           const passedOver = again?.passedOver ?? first.passedOver;
           assert(passedOver, 'no checkpoint covers the requested entries');
           throw passedOver;
@@ -360,13 +384,19 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
         // Both ends must be checkpoints this server verifies itself, over the chain's hash algorithm;
         // by default the later one is the latest such checkpoint, `from` itself at least.
         const stored = await ringAt(db);
-        assertUsable(from, algorithm, stored);
-        if (asked) assertUsable(asked, algorithm, stored);
+        await assertUsable(from, algorithm, stored);
+        if (asked) await assertUsable(asked, algorithm, stored);
         const to = asked ?? (await latestVerifiable(algorithm, from.treeSize, stored)).checkpoint ?? from;
         // Caught up after both were read, so that the log covers them even if another process signed meanwhile.
         const current = await catchUp();
         return { format: CONSISTENCY_FILE_FORMAT, from, to, proof: current.consistencyProof(from.treeSize, to.treeSize) };
       });
+    },
+    async verifyProof(file) {
+      return verifyProofFileWith(file, exportPublicKeys(await loadRing()), offlineSignatures);
+    },
+    async verifyConsistency(file) {
+      return verifyConsistencyFileWith(file, exportPublicKeys(await loadRing()), offlineSignatures);
     },
     verifier: (q) => checkpointsVerifier(q, { ...deps, acceptedSuites }),
     start(intervalMs, onError) {

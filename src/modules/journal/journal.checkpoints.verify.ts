@@ -1,7 +1,8 @@
 import type { Queryable } from '../../db/index.ts';
 import { createMerkleLog, fromHex, toHex, type MerkleLog, type SignatureSuite } from '../../crypto/index.ts';
-import { parseStoredEnvelope, signatureProblem, storedRing, trustedKeys, type RingSettings } from './journal.checkpoint-trust.ts';
-import { CheckpointVerificationUnavailableError, sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
+import { storedSignatureProblems } from './journal.checkpoint-signatures.ts';
+import { parseStoredEnvelope, storedRing, trustedKeys, type RingSettings } from './journal.checkpoint-trust.ts';
+import { sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
 import type { JournalService } from './journal.service.ts';
 import type { ContentVerifier } from './journal.ts';
 import { unknownHashAlgorithm, type Checkpoint } from './journal.proof.ts';
@@ -13,9 +14,6 @@ export const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
   createdAt: row.created_at, envelope: parseStoredEnvelope(row.envelope) as Checkpoint['envelope'],
 });
 export const CHECKPOINT_COLUMNS = 'tree_size, root, head_hash, algorithm, created_at, envelope';
-
-/** Signatures a verification hands the worker at once: well within its queue, beside listings. */
-const SIGNATURES_PER_VERIFY_BATCH = 64;
 
 export interface CheckpointsVerifierDeps extends RingSettings {
   readonly journal: JournalService;
@@ -84,7 +82,12 @@ export function checkpointsVerifier(q: Queryable, deps: CheckpointsVerifierDeps)
       }
       // Under keys active at each checkpoint's time. A checkpoint failing here is also one the server
       // builds no proof on. Every signature is checked again: nothing remembered is taken on trust.
-      const signatures = await signatureProblems(deps.signatureVerifier ?? sharedCheckpointVerifier(), signed.map((item) => item.checkpoint), keys, deps.acceptedSuites);
+      // They are checked in the verifier's worker, 64 at a time, or here when the worker cannot take
+      // them: a verification of a long history checked every signature on the event loop, a few
+      // milliseconds each, and a verification that ran is worth more than one refused.
+      const signatures = await storedSignatureProblems(
+        deps.signatureVerifier ?? sharedCheckpointVerifier(), signed.map((item) => item.checkpoint), keys, deps.acceptedSuites, 'in-process',
+      );
       signed.forEach((item, index) => {
         const signature = signatures[index] ?? null;
         if (signature !== null) item.problems.push(`checkpoint ${item.checkpoint.treeSize}: ${signature}`);
@@ -92,25 +95,4 @@ export function checkpointsVerifier(q: Queryable, deps: CheckpointsVerifierDeps)
       return found.flat();
     },
   };
-}
-
-/**
- * Why each checkpoint's signature does not verify under `keys` (null when it does), checked in the
- * verifier's worker a batch at a time, or here when the worker cannot take them: a verification of
- * a long history checked every signature on the event loop, a few milliseconds each.
- */
-async function signatureProblems(
-  verifier: CheckpointSignatureVerifier, checkpoints: readonly Checkpoint[], keys: ReturnType<typeof trustedKeys>, suites: readonly SignatureSuite[],
-): Promise<(string | null)[]> {
-  const answers: (string | null)[] = [];
-  for (let start = 0; start < checkpoints.length; start += SIGNATURES_PER_VERIFY_BATCH) {
-    const batch = checkpoints.slice(start, start + SIGNATURES_PER_VERIFY_BATCH);
-    try {
-      answers.push(...(await verifier.verify(batch, keys, suites)));
-    } catch (error) {
-      if (!(error instanceof CheckpointVerificationUnavailableError)) throw error;
-      for (const checkpoint of batch) answers.push(signatureProblem(checkpoint, checkpoint.envelope, keys, suites));
-    }
-  }
-  return answers;
 }

@@ -15,6 +15,7 @@ import {
   type SignatureSuite,
   type TrustedKey,
 } from '../../crypto/index.ts';
+import { assert } from '../../kernel/index.ts';
 import { entryHash, type JournalEntry } from './journal.ts';
 
 /**
@@ -139,11 +140,17 @@ export class UnverifiableCheckpointError extends Error {
   }
 }
 
+/** What checking a checkpoint's signature as an offline verifier does found: why it fails (null when it verifies), and the suite it names. */
+export interface SignatureCheck {
+  readonly problem: string | null;
+  readonly suite: SignatureSuite | string | null;
+}
+
 /**
  * Verifies a checkpoint's signature envelope completely, with the keys that were active when it was
  * made. `problem` says why it does not verify ("signature does not verify (…)"), null when it does.
  */
-export function checkCheckpointSignature(checkpoint: Checkpoint, keys: readonly TrustedKey[]): { readonly problem: string | null; readonly suite: SignatureSuite | string | null } {
+export function checkCheckpointSignature(checkpoint: Checkpoint, keys: readonly TrustedKey[]): SignatureCheck {
   const trusted = keys.filter((key) => typeof checkpoint.createdAt === 'string' && activeAt(key, checkpoint.createdAt));
   const signature = verifyEnvelope(checkpointMessage(checkpoint), checkpoint.envelope, trusted, { context: CHECKPOINT_CONTEXT });
   if (signature.ok) return { problem: null, suite: signature.suite };
@@ -165,11 +172,17 @@ export interface ProofCheck {
   finish(): ProofVerification;
 }
 
-/**
- * Starts checking a proof file from its head (format and checkpoint; the entries, if any, are not
- * read here) against a keys file. Returns the verification itself when the head already fails.
- */
-export function startProofCheck(fileHead: unknown, keysValue: unknown): ProofCheck | ProofVerification {
+/** Checks the signatures of checkpoints read from a file, as checkCheckpointSignature does: one answer each, in order. */
+export type SignatureChecker = (checkpoints: readonly Checkpoint[], keys: readonly TrustedKey[]) => Promise<readonly SignatureCheck[]>;
+
+/** A proof file's head as read: its checkpoint and the keys to check it with. */
+interface ProofHead {
+  readonly checkpoint: Checkpoint;
+  readonly keys: readonly TrustedKey[];
+}
+
+/** Reads a proof file's head (format and checkpoint) and the keys file; the verification itself when either already fails. */
+function readProofHead(fileHead: unknown, keysValue: unknown): ProofHead | ProofVerification {
   const keys = importPublicKeys(keysValue);
   if (!keys.ok) return { ok: false, problems: [`the keys file is not usable: ${keys.error}`], entries: 0 };
   if (typeof fileHead !== 'object' || fileHead === null) return { ok: false, problems: ['the proof file is not a JSON object'], entries: 0 };
@@ -184,8 +197,22 @@ export function startProofCheck(fileHead: unknown, keysValue: unknown): ProofChe
   if (!Number.isSafeInteger(checkpoint.treeSize) || fromHex(checkpoint.root)?.length !== 32) {
     return { ok: false, problems: ['the checkpoint is malformed'], entries: 0 };
   }
+  return { checkpoint, keys: keys.value };
+}
+
+/**
+ * Starts checking a proof file from its head (format and checkpoint; the entries, if any, are not
+ * read here) against a keys file. Returns the verification itself when the head already fails.
+ */
+export function startProofCheck(fileHead: unknown, keysValue: unknown): ProofCheck | ProofVerification {
+  const head = readProofHead(fileHead, keysValue);
+  if (!('keys' in head)) return head;
+  return proofCheck(head.checkpoint, checkCheckpointSignature(head.checkpoint, head.keys));
+}
+
+/** Checks a proof file's entries against its checkpoint, whose signature was checked as `signature` says. */
+function proofCheck(checkpoint: Checkpoint, signature: SignatureCheck): ProofCheck {
   const problems: string[] = [];
-  const signature = checkCheckpointSignature(checkpoint, keys.value);
   if (signature.problem) problems.push(`the checkpoint ${signature.problem}`);
   const treeHead = { treeSize: checkpoint.treeSize, root: checkpoint.root, algorithm: checkpoint.algorithm };
   let entries = 0;
@@ -234,6 +261,19 @@ export function startProofCheck(fileHead: unknown, keysValue: unknown): ProofChe
   };
 }
 
+/** The verification of a proof file that carries more entries than are checked; null when it carries few enough. */
+function tooManyEntries(proofValue: unknown): ProofVerification | null {
+  const entries = (proofValue as ProofFile).entries;
+  return entries.length > MAX_PROOF_ENTRIES
+    ? { ok: false, problems: [`the proof file carries ${entries.length} entries; at most ${MAX_PROOF_ENTRIES} are checked`], entries: 0 }
+    : null;
+}
+
+function checkEntries(check: ProofCheck, proofValue: unknown): ProofVerification {
+  for (const [position, entry] of (proofValue as ProofFile).entries.entries()) check.entry(entry, `entry at position ${position}`);
+  return check.finish();
+}
+
 /**
  * Checks a proof file against a keys file, offline. Every part must hold: each entry's hash is the
  * hash of its fields, each audit path leads to the checkpoint's root, and the checkpoint's signature
@@ -242,10 +282,20 @@ export function startProofCheck(fileHead: unknown, keysValue: unknown): ProofChe
 export function verifyProofFile(proofValue: unknown, keysValue: unknown): ProofVerification {
   const check = startProofCheck(proofValue, keysValue);
   if (!('finish' in check)) return check;
-  const entries = (proofValue as ProofFile).entries;
-  if (entries.length > MAX_PROOF_ENTRIES) {
-    return { ok: false, problems: [`the proof file carries ${entries.length} entries; at most ${MAX_PROOF_ENTRIES} are checked`], entries: 0 };
-  }
-  for (const [position, entry] of entries.entries()) check.entry(entry, `entry at position ${position}`);
-  return check.finish();
+  return tooManyEntries(proofValue) ?? checkEntries(check, proofValue);
+}
+
+/**
+ * The same check with the checkpoint's signature checked by `signatures` (the checkpoint verifier's
+ * worker, in a server): the same answer, word for word. Rejects only when `signatures` does.
+ */
+export async function verifyProofFileWith(proofValue: unknown, keysValue: unknown, signatures: SignatureChecker): Promise<ProofVerification> {
+  const head = readProofHead(proofValue, keysValue);
+  if (!('keys' in head)) return head;
+  // A file refused for its size needs no signature checked.
+  const refused = tooManyEntries(proofValue);
+  if (refused) return refused;
+  const [signature] = await signatures([head.checkpoint], head.keys);
+  assert(signature, 'the signature check answered for no checkpoint');
+  return checkEntries(proofCheck(head.checkpoint, signature), proofValue);
 }
