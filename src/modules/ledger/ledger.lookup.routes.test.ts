@@ -3,7 +3,7 @@
  * the single GET routes render them, and to a participant key only what those routes would show it,
  * with a hidden record left out exactly as an id nobody has.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { expectProblem, startSeededApi, uuid, type Api, type Fixture } from '../../../test/http/harness.ts';
 import { LIMITS } from '../../kernel/index.ts';
@@ -96,6 +96,32 @@ describeEachDialect('ledger lookups over HTTP', ({ open }) => {
       expectProblem(await api.call('POST', `/v1/${kind}/lookup`, { ids: [uuid()], cursor: 'x' }), 400, 'validation_failed');
       expectProblem(await api.call('POST', `/v1/${kind}/lookup`, {}), 400, 'validation_failed', '/ids');
       expectProblem(await lookup(kind, [uuid()], null), 401, 'unauthenticated');
+    }
+  });
+
+  it('checks a participant\'s batch against the accounts it debits with one lookup, not a read per item', async () => {
+    const pendingFrom = async (debit: string, credit: string, key?: string) => {
+      const id = uuid();
+      await api.ok('POST', '/v1/transfers', { id, debit_account_id: debit, credit_account_id: credit, amount: '1', ledger: fixture.ledger, code: 1, flags: ['pending'] }, 201, key === undefined ? {} : { key });
+      return id;
+    };
+    const own = [await pendingFrom(fixture.alice, fixture.bob, participant), await pendingFrom(fixture.alice, fixture.bank, participant)];
+    const foreign = await pendingFrom(fixture.bank, fixture.alice);
+    const plain = () => ({ id: uuid(), debit_account_id: fixture.alice, credit_account_id: fixture.bob, amount: '1', ledger: fixture.ledger, code: 1 });
+    const post = (pendingId: string) => ({ id: uuid(), pending_id: pendingId, flags: ['post_pending'] });
+    const spies = { getTransfer: vi.spyOn(api.platform.ledger, 'getTransfer'), getAccount: vi.spyOn(api.platform.ledger, 'getAccount'), lookupTransfers: vi.spyOn(api.platform.ledger, 'lookupTransfers') };
+    try {
+      const refused = await api.call('POST', '/v1/transfers', { transfers: [plain(), post(own[0] as string), plain(), post(foreign), plain()] }, { key: participant });
+      expectProblem(refused, 403, 'account_not_owned', '/transfers/3/pending_id');
+      expect(refused.json().errors).toHaveLength(1);
+      expect(spies.lookupTransfers.mock.calls).toEqual([[[own[0], foreign]]]);
+      const booked = await api.ok('POST', '/v1/transfers', { transfers: [plain(), post(own[0] as string), plain(), post(own[1] as string)] }, 200, { key: participant });
+      expect(booked.results.map((item: { result: string }) => item.result)).toEqual(['ok', 'ok', 'ok', 'ok']);
+      expect(spies.lookupTransfers).toHaveBeenCalledTimes(2);
+      expect(spies.getTransfer).not.toHaveBeenCalled();
+      expect(spies.getAccount).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of Object.values(spies)) spy.mockRestore();
     }
   });
 

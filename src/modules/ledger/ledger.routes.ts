@@ -91,13 +91,20 @@ const LEDGER_CONFLICT_FIELD = {
 export function ledgerRoutes(platform: Platform) {
   const { ledger } = platform;
 
-  /** A participant may only move money out of, and open accounts for, its own parties. */
+  /**
+   * A participant may only move money out of, and open accounts for, its own parties. The pending
+   * transfers a batch names, then the accounts it debits, are read in one lookup each.
+   */
   async function checkParticipantTransfers(scope: readonly string[], requests: readonly TransferRequest[], single: boolean): Promise<void> {
+    const pendingIds = [...new Set(requests.flatMap((request) => (request.pendingId ? [request.pendingId] : [])))];
+    const pending = new Map((await ledger.lookupTransfers(pendingIds)).map((transfer) => [transfer.id, transfer]));
+    const debitOf = (request: TransferRequest) => (request.pendingId ? pending.get(request.pendingId)?.debitAccountId : request.debitAccountId);
+    const debitIds = [...new Set(requests.map(debitOf).filter((id): id is string => Boolean(id)))];
+    const accounts = new Map((await ledger.getAccounts(debitIds)).map((account) => [account.id, account]));
     const errors: FieldError[] = [];
     for (const [index, request] of requests.entries()) {
-      let debitId = request.debitAccountId;
-      if (request.pendingId) debitId = (await ledger.getTransfer(request.pendingId))?.debitAccountId;
-      const account = debitId ? await ledger.getAccount(debitId) : undefined;
+      const debitId = debitOf(request);
+      const account = debitId ? accounts.get(debitId) : undefined;
       if (!account || !account.partyId || !scope.includes(account.partyId)) {
         errors.push({ pointer: `${single ? '' : `/transfers/${index}`}${request.pendingId ? '/pending_id' : '/debit_account_id'}`, code: 'account_not_owned', detail: 'is not an account of your parties' });
         if (errors.length >= 20) break;
