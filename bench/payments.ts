@@ -31,6 +31,17 @@ const ROUNDS = 3;
 const WARMUP_PAYMENTS = 500;
 const TARGET_PER_SECOND = 3_000;
 const TARGET_P99_MS = 20;
+/**
+ * Offered rates of the open-loop stretches. There payments arrive on a clock, whatever the answers,
+ * as they do from many independent senders; each one's latency counts from the moment it was due,
+ * so a stall delays every payment due during it and is not hidden by clients that wait. The closed
+ * loop of CLIENTS above gives the most the process carries; these say what latency a rate below it
+ * gets, which is how a service level is stated.
+ */
+const OPEN_LOOP_RATES = [1_000, 2_000] as const;
+const OPEN_LOOP_SECONDS = 3;
+/** Payments in flight at most in an open-loop stretch; past it the rate is not carried and the stretch ends early. */
+const OPEN_LOOP_IN_FLIGHT_MAX = 2_000;
 /** The reservation timeout of the two-phase reference; any timeout makes the legs expire-able, as a payment's are. */
 const TWO_PHASE_TIMEOUT_SECONDS = 60;
 
@@ -57,6 +68,40 @@ async function inParallel(count: number, clients: number, work: (index: number) 
   await Promise.all(Array.from({ length: clients }, client));
   sample.seconds += (performance.now() - started) / 1000;
   sample.count += count;
+}
+
+interface OpenLoopSample {
+  latencies: number[];
+  /** False when the payments in flight reached OPEN_LOOP_IN_FLIGHT_MAX: the rate was not carried. */
+  carried: boolean;
+}
+
+/** Starts `work(index)` for `count` indices at `perSecond`, on the clock, and waits for them all. */
+async function openLoop(perSecond: number, count: number, work: (index: number) => Promise<void>): Promise<OpenLoopSample> {
+  const interval = 1000 / perSecond;
+  const sample: OpenLoopSample = { latencies: [], carried: true };
+  const started = performance.now();
+  const running: Promise<void>[] = [];
+  let launched = 0;
+  let inFlight = 0;
+  while (launched < count && sample.carried) {
+    const due = Math.min(count, Math.floor((performance.now() - started) / interval) + 1);
+    for (; launched < due; launched++) {
+      if (inFlight >= OPEN_LOOP_IN_FLIGHT_MAX) {
+        sample.carried = false;
+        break;
+      }
+      const dueAt = started + launched * interval;
+      inFlight += 1;
+      running.push(work(launched).then(() => {
+        inFlight -= 1;
+        sample.latencies.push(performance.now() - dueAt);
+      }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(running);
+  return sample;
 }
 
 /** Two banks clearing CNY and USD with charges, the desk funded, debtors funded in CNY, creditors in USD. */
@@ -160,6 +205,21 @@ export default defineBenchmark({
               `p99 ${p99(baseline).toFixed(1)} ms; two-phase legs ${Math.round(rate(twoPhase))}/s (running totals)`,
           );
         }
+        // Open loop: payments at each rate, then the same legs as plain transfers at the same rate.
+        const openLoops: { perSecond: number; payments: OpenLoopSample; legs: OpenLoopSample }[] = [];
+        let next = (ROUNDS + 1) * PAYMENTS_PER_ROUND;
+        for (const perSecond of OPEN_LOOP_RATES) {
+          legsOf.length = 0;
+          const first = next;
+          const count = perSecond * OPEN_LOOP_SECONDS;
+          next += count;
+          const payments = await openLoop(perSecond, count, (index) => pay(first + index, true));
+          const chains = [...legsOf];
+          const legs = await openLoop(perSecond, chains.length, (index) => book(chains[index]!.legs));
+          openLoops.push({ perSecond, payments, legs });
+          const p99Of = (sample: OpenLoopSample) => percentile([...sample.latencies].sort((a, b) => a - b), 0.99);
+          progress(`open loop at ${perSecond}/s: payments p99 ${p99Of(payments).toFixed(1)} ms${payments.carried ? '' : ' (not carried)'}; legs as plain transfers p99 ${p99Of(legs).toFixed(1)} ms`);
+        }
         const report = await platform.verify();
         if (!report.ok) throw new Error(`the journal does not verify after the benchmark: ${report.problems[0]?.problem}`);
         return [
@@ -176,6 +236,13 @@ export default defineBenchmark({
           figure({
             name: 'payments.two_phase_legs_per_second', value: rate(twoPhase), unit: 'chains/s',
             baseline: 'same legs as plain linked ledger transfers', baselineValue: rate(baseline),
+          }),
+          ...openLoops.map(({ perSecond, payments, legs }) => {
+            const sorted = (sample: OpenLoopSample) => [...sample.latencies].sort((a, b) => a - b);
+            return figure({
+              name: `payments.p99_ms_at_${perSecond}_per_second`, value: percentile(sorted(payments), 0.99), unit: payments.carried ? 'ms (open loop)' : 'ms (open loop, rate not carried)',
+              baseline: 'same legs as plain linked ledger transfers at the same rate', baselineValue: percentile(sorted(legs), 0.99),
+            });
           }),
         ];
       } finally {
