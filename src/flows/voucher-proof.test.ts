@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../test/support/databases.ts';
 import { createProgramFixture, openHarness, uuid, type Harness } from '../modules/scf/scf.test-support.ts';
-import { JournalAlgorithmError, verifyProofFile, type ProofFile } from '../modules/journal/index.ts';
+import {
+  CheckpointVerificationUnavailableError, JournalAlgorithmError, createCheckpointService, createCheckpointVerifier, verifyProofFile, type ProofFile,
+} from '../modules/journal/index.ts';
 import { buildVoucherProof } from './voucher-proof.ts';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -45,5 +47,31 @@ describeEachDialect('voucher proofs checked offline', ({ open }) => {
     expect(failure).toBeInstanceOf(JournalAlgorithmError);
     expect((failure as JournalAlgorithmError).message).toMatch(new RegExp(`^the journal checkpoint ${latest!.treeSize} names hash algorithm "sha512", which this version does not know`));
     await harness.platform.db.run('UPDATE journal_checkpoints SET algorithm = ? WHERE tree_size = ?', ['sha256', latest!.treeSize]);
+  });
+
+  it("checks the checkpoint under a voucher's proof in the checkpoint verifier's worker, and is refused when the worker cannot take it", async () => {
+    const keySecret = 'a-key-secret-for-voucher-proofs';
+    const own = await openHarness(open, { keySecret });
+    const program = await createProgramFixture(own, { fundCore: 1_000_000n, fundBanks: 1_000_000n });
+    const { voucherId } = await program.issued(20_000n, { days: 60 });
+    await own.platform.checkpoints.checkpoint();
+    // Another process on the same database knows nothing of the checkpoints this one signed.
+    const otherProcess = (signatureVerifier: ReturnType<typeof createCheckpointVerifier>) => ({
+      ...own.platform,
+      checkpoints: createCheckpointService({ db: own.platform.db, journal: own.platform.journal, clock: own.platform.clock, keySecret, suite: 'hybrid-mldsa65-sm2', signatureVerifier }),
+    });
+    const working = createCheckpointVerifier();
+    const stopped = createCheckpointVerifier();
+    await stopped.stop();
+    try {
+      const proof = (await buildVoucherProof(otherProcess(working), voucherId)) as ProofFile;
+      expect(working.verified()).toBe(1);
+      expect(verifyProofFile(clone(proof), clone(await own.platform.checkpoints.keysFile()))).toMatchObject({ ok: true, problems: [] });
+      const refused = await buildVoucherProof(otherProcess(stopped), voucherId).then(() => undefined, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(CheckpointVerificationUnavailableError);
+    } finally {
+      await working.stop();
+      await own.close();
+    }
   });
 });
