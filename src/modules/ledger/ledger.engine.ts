@@ -5,15 +5,18 @@ import { createBatchApplier, type ItemResult, type LedgerSnapshot } from './ledg
 import type { BatchPayload } from './ledger.digest.ts';
 import { digestInOrder, digestSources } from './ledger.engine.digest.ts';
 import { submitters } from './ledger.engine.submitters.ts';
-import { TransferFlags, type Account, type AccountRequest, type PendingState, type Transfer, type TransferRequest } from './ledger.ts';
+import { TransferFlags, type AccountRequest, type Transfer, type TransferRequest } from './ledger.ts';
 import type { AccountError, TransferError } from './ledger.errors.ts';
-import type { ExpectedReads, LedgerStore, LedgerWriteTx } from './ledger.store.ts';
+import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
+import { expectedReads, loadSnapshot } from './ledger.engine.reads.ts';
 
 /**
  * Group commit. Callers submit commands; the engine gathers whatever has arrived into batches of
  * at most LIMITS.batchMaxItems items, applies them in one database transaction and answers every
- * caller only after that transaction has committed and is on disk. While one transaction is flushed
- * the next one fills up, so the cost of a durable commit is shared by everyone who arrived meanwhile.
+ * caller only after that transaction has committed and is on disk (or, for a caller who asked with
+ * submitTransfersCommitted, at the commit, with the promise of the flush). While one transaction is
+ * flushed the next one fills up, so the cost of a durable commit is shared by everyone who arrived
+ * meanwhile.
  */
 export type CloseResult = 'ok' | 'account_not_found' | 'account_already_closed' | 'account_not_closed' | 'account_has_pending_balance';
 
@@ -25,6 +28,13 @@ export type CloseResult = 'ok' | 'account_not_found' | 'account_already_closed' 
  */
 export type TransferResult = ItemResult<TransferError> & { readonly transfer?: Transfer };
 
+/** Results handed back at the commit, with the promise of the commit's flush (see submitTransfersCommitted). */
+export interface CommittedTransfers {
+  readonly results: TransferResult[];
+  /** Settles once the commit is on disk; rejects if it may not be. Nothing that depends on the results may be told to anyone before. */
+  readonly durable: Promise<void>;
+}
+
 export interface LedgerMetrics {
   observeBatch(items: number, commitSeconds: number): void;
   countResults(kind: 'transfers' | 'accounts', ok: number, failed: number): void;
@@ -33,6 +43,13 @@ export interface LedgerMetrics {
 export interface LedgerEngine {
   /** `submittedBy`: the API key whose request this is, journaled with the transfers it stores. */
   submitTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<TransferResult[]>;
+  /**
+   * As submitTransfers, but answers as soon as the batch has committed, with the promise of its
+   * flush, for a caller that only writes more to the same database before it answers anyone: on
+   * SQLite commits reach the disk in the order they were made, so the flush of its own later commit
+   * covers this one. Elsewhere commits are durable when made and the promise is settled already.
+   */
+  submitTransfersCommitted(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<CommittedTransfers>;
   submitAccounts(requests: readonly AccountRequest[], submittedBy?: string | null): Promise<ItemResult<AccountError>[]>;
   setClosed(accountId: string, closed: boolean): Promise<CloseResult>;
   /** Runs a pass that only expires due pending transfers (also done at the start of every batch). */
@@ -50,7 +67,11 @@ export class LedgerStoppedError extends Error {
 }
 
 type Command = (
-  | { kind: 'transfers'; items: readonly TransferRequest[]; submittedBy: string | null; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
+  | {
+      kind: 'transfers'; items: readonly TransferRequest[]; submittedBy: string | null; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void;
+      /** Set for submitTransfersCommitted: answered at the commit, `resolve` then does nothing. */
+      committed?: (value: CommittedTransfers) => void;
+    }
   | { kind: 'accounts'; items: readonly AccountRequest[]; submittedBy: string | null; resolve: (r: ItemResult<AccountError>[]) => void; reject: (e: unknown) => void }
   | { kind: 'close'; accountId: string; closed: boolean; resolve: (r: CloseResult) => void; reject: (e: unknown) => void }
   | { kind: 'expire'; resolve: (r: void) => void; reject: (e: unknown) => void }
@@ -215,6 +236,7 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
         return all;
       });
       span?.addEvent('committed');
+      answerCommitted(group, answers, durable);
       const acknowledged = durable.then(
         () => {
           endSpan(span);
@@ -239,6 +261,15 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
       // that cannot be applied fails only its own callers, as it would have without the group.
       for (const batch of group) await runGroup([batch]);
     }
+  }
+
+  /** Callers who asked to hear at the commit hear now, with the flush's promise (rejected, if it fails, for them too). */
+  function answerCommitted(group: readonly Batch[], answers: readonly unknown[][], durable: Promise<void>): void {
+    group.forEach((batch, index) => {
+      batch.commands.forEach((command, position) => {
+        if (command.kind === 'transfers' && command.committed) command.committed({ results: (answers[index] as TransferResult[][])[position] as TransferResult[], durable });
+      });
+    });
   }
 
   function answerGroup(group: readonly Batch[], answers: readonly unknown[][], seconds: number): void {
@@ -336,6 +367,8 @@ export function createLedgerEngine(deps: LedgerEngineDeps): LedgerEngine {
 
   const engine: LedgerEngine = {
     submitTransfers: (items, submittedBy = null) => new Promise((resolve, reject) => enqueue({ kind: 'transfers', items, submittedBy, resolve, reject })),
+    submitTransfersCommitted: (items, submittedBy = null) =>
+      new Promise((committed, reject) => enqueue({ kind: 'transfers', items, submittedBy, resolve: () => {}, reject, committed })),
     submitAccounts: (items, submittedBy = null) => new Promise((resolve, reject) => enqueue({ kind: 'accounts', items, submittedBy, resolve, reject })),
     setClosed: (accountId, closed) => new Promise((resolve, reject) => enqueue({ kind: 'close', accountId, closed, resolve, reject })),
     expireDue: () => new Promise((resolve, reject) => enqueue({ kind: 'expire', resolve, reject })),
@@ -379,71 +412,4 @@ function withRecords(results: ItemResult<TransferError>[], snapshot: LedgerSnaps
     // An object literal: on Node 20 a spread copy that gains a property costs a hundred times more.
     return transfer && result.result === 'ok' ? { result: 'ok', id: result.id, timestamp: result.timestamp, replayed: result.replayed, transfer } : result;
   });
-}
-
-/** The ids a batch names before anything is read: requested transfers, pending transfers, accounts and ledgers. */
-function namedIds(batch: readonly Command[], due: readonly string[]) {
-  // Request ids are listed, not deduplicated: an id named twice is looked up twice, which costs
-  // less than a set of a batch's size for the usual batch, where every id is new.
-  const requestIds: string[] = [];
-  const pendingIds = new Set<string>(due);
-  const accountIds = new Set<string>();
-  const ledgerIds = new Set<number>();
-  for (const command of batch) {
-    if (command.kind === 'transfers') {
-      for (const item of command.items) {
-        requestIds.push(item.id);
-        if (item.pendingId) pendingIds.add(item.pendingId);
-        if (item.debitAccountId) accountIds.add(item.debitAccountId);
-        if (item.creditAccountId) accountIds.add(item.creditAccountId);
-      }
-    } else if (command.kind === 'accounts') {
-      for (const item of command.items) {
-        accountIds.add(item.id);
-        ledgerIds.add(item.ledger);
-      }
-    } else if (command.kind === 'close') {
-      accountIds.add(command.accountId);
-    }
-  }
-  // The transfers to read are the requested ones and the pending ones named or due (usually few; one
-  // that is also requested is read twice, harmlessly).
-  const transferIds = pendingIds.size === 0 ? requestIds : requestIds.concat([...pendingIds]);
-  return { requestIds, transferIds, pendingIds, accountIds, ledgerIds };
-}
-
-/** What every batch of a group names, for a store that reads it all at once (LedgerWriteTx.expectReads). */
-function expectedReads(group: readonly Batch[]): ExpectedReads {
-  let reads: ExpectedReads = { transfers: [], accounts: [], pending: [], failures: [], ledgers: [] };
-  for (const batch of group) {
-    const named = namedIds(batch.commands, []);
-    reads = {
-      transfers: reads.transfers.concat(named.transferIds),
-      accounts: reads.accounts.concat([...named.accountIds]),
-      pending: reads.pending.concat([...named.pendingIds]),
-      failures: reads.failures.concat(named.requestIds),
-      ledgers: reads.ledgers.concat([...named.ledgerIds]),
-    };
-  }
-  return reads;
-}
-
-/** Loads everything the batch names: two rounds, because a post or void names its accounts only through the pending transfer. */
-async function loadSnapshot(tx: LedgerWriteTx, batch: Command[], due: string[], parties: Set<string>): Promise<LedgerSnapshot> {
-  const { requestIds, transferIds, pendingIds, accountIds, ledgerIds } = namedIds(batch, due);
-  const transfers = new Map<string, Transfer>();
-  for (const transfer of await tx.loadTransfers(transferIds)) {
-    transfers.set(transfer.id, transfer);
-    if (pendingIds.has(transfer.id) && transfer.flags & TransferFlags.pending) {
-      accountIds.add(transfer.debitAccountId);
-      accountIds.add(transfer.creditAccountId);
-    }
-  }
-  const accounts = new Map<string, Account>();
-  for (const account of await tx.loadAccounts([...accountIds])) accounts.set(account.id, account);
-  const pending = new Map<string, PendingState>();
-  for (const state of await tx.loadPending([...pendingIds])) pending.set(state.id, state);
-  const failures = await tx.loadFailures(requestIds);
-  const ledgers = await tx.existingLedgers([...ledgerIds]);
-  return { accounts, transfers, pending, failures, ledgers, parties };
 }

@@ -39,6 +39,12 @@ export interface LedgerService {
   /** `submittedBy`: the API key whose request this is; the journal records it with the transfers stored. */
   createTransfers(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<ItemResult<TransferError>[]>;
   /**
+   * As createTransfers, but answered at the commit with the promise of its flush: for a caller that
+   * writes its own record of the outcome to the same database before it answers anyone, and waits
+   * for `durable` before it does (see LedgerEngine.submitTransfersCommitted).
+   */
+  createTransfersCommitted(requests: readonly TransferRequest[], submittedBy?: string | null): Promise<{ readonly results: ItemResult<TransferError>[]; readonly durable: Promise<void> }>;
+  /**
    * The API key whose request stored the transfer or opened the account, as its ledger batch's
    * journal entry records it; null when none did (made inside the process, or before keys were journaled).
    */
@@ -110,6 +116,7 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
     listLedgers: () => repository.listLedgers(),
     createAccounts: (requests, submittedBy) => engine.submitAccounts(requests, submittedBy ?? null),
     createTransfers: (requests, submittedBy) => engine.submitTransfers(requests, submittedBy ?? null),
+    createTransfersCommitted: (requests, submittedBy) => engine.submitTransfersCommitted(requests, submittedBy ?? null),
     async submitterOf({ timestamp }) {
       const entry = await deps.journal.entryAt('ledger.batch', timestamp);
       if (!entry) return null;

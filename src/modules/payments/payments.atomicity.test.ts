@@ -89,6 +89,12 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
           if ((step === 'ledger-after' && isPending(requests)) || (step === 'post-after' && isPost(requests))) fail(step);
           return results;
         },
+        async createTransfersCommitted(requests) {
+          if ((step === 'ledger-before' && isPending(requests)) || (step === 'post-before' && isPost(requests))) fail(step);
+          const booked = await platform.ledger.createTransfersCommitted(requests);
+          if ((step === 'ledger-after' && isPending(requests)) || (step === 'post-after' && isPost(requests))) fail(step);
+          return booked;
+        },
       },
     });
   }

@@ -64,4 +64,37 @@ describeEachDialect('a payment is answered only once its records are on disk', (
     expect((await platform.payments.getById(order.id))?.events.map((event) => event.status)).toEqual(['RCVD', 'ACTC', 'ACSP', 'ACCC']);
     await payments.stop();
   });
+
+  it('writes the outcome while the legs are flushed, and answers only once they are on disk', async () => {
+    const { platform } = harness;
+    let releaseLegs!: () => void;
+    const legsFlushed = new Promise<void>((resolve) => (releaseLegs = resolve));
+    // The legs' commit reaches the disk only when the test says so; everything else as usual.
+    const ledger = Object.assign(Object.create(platform.ledger) as typeof platform.ledger, {
+      async createTransfersCommitted(...args: Parameters<typeof platform.ledger.createTransfersCommitted>) {
+        const booked = await platform.ledger.createTransfersCommitted(...args);
+        return { results: booked.results, durable: booked.durable.then(() => legsFlushed) };
+      },
+    });
+    const payments = createPaymentsService({ db: platform.db, keySecret: 'payments-durability-test-key-secret', ledger, fx: platform.fx, parties: platform.parties, clock: harness.clock, report: () => {} });
+    const [debtor, creditor] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'USD')];
+    const quote = await platform.fx.quote({ sellCurrency: 'CNY', buyCurrency: 'USD', sellAmount: 40_000n, ttlSeconds: 600 });
+    if (!quote.ok) throw new Error(quote.error);
+    const order = harness.order(debtor, creditor, 40_000n, 'CNY', { quoteId: quote.value.id });
+    let answered = false;
+    const submitted = payments.submit(order).then((outcome) => {
+      answered = true;
+      return outcome;
+    });
+
+    // The outcome is written (and on disk) before the legs are: still no answer.
+    const deadline = Date.now() + 10_000;
+    while ((await platform.payments.getById(order.id))?.status !== 'ACCC' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await platform.payments.getById(order.id))?.status).toBe('ACCC');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    releaseLegs();
+    expect(await submitted).toMatchObject({ ok: true, payment: { status: 'ACCC' } });
+    await payments.stop();
+  });
 });

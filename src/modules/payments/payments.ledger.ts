@@ -10,7 +10,7 @@ import type { Leg, PaymentRecord } from './payments.ts';
  * a fresh id each time it is asked for; asking again after one went through is answered
  * "already posted" (or voided), which is just as final.
  */
-export type LedgerPort = Pick<LedgerService, 'createTransfers' | 'pendingStatus' | 'getTransfer'>;
+export type LedgerPort = Pick<LedgerService, 'createTransfers' | 'createTransfersCommitted' | 'pendingStatus' | 'getTransfer'>;
 
 /**
  * A leg's transfer names its payment, so that a statement or an auditor reading the ledger alone can

@@ -126,7 +126,24 @@ export function createSubmitter(context: SagaContext) {
     return outcome;
   }
 
+  /**
+   * Settles an accepted payment. The legs are handed back at the ledger's commit, not at its flush:
+   * every path then writes the payment's outcome (finish), whose flush covers the legs' commit made
+   * before it (see the intent in submit), so the payment is written while the legs are flushed rather
+   * than after. That took one flush, a few milliseconds under load, out of every payment's answer.
+   * The legs' flush is still awaited before anyone hears of the payment.
+   */
   async function settle(payment: PaymentRecord): Promise<Outcome> {
+    let legsDurable: Promise<void> = Promise.resolve();
+    try {
+      return await settleLegs(payment, (durable) => (legsDurable = durable));
+    } finally {
+      // On a failure too: recovery must not answer before the legs it finds are on disk.
+      await legsDurable;
+    }
+  }
+
+  async function settleLegs(payment: PaymentRecord, onLegsCommitted: (durable: Promise<void>) => void): Promise<Outcome> {
     const plan = payment.plan!;
     // Risk control decides before any leg is reserved; a gate that throws leaves the payment to
     // recovery, which finds nothing reserved and rejects it.
@@ -153,7 +170,9 @@ export function createSubmitter(context: SagaContext) {
     // That is still every leg reserved together and posted together, at half the round trips.
     const reservation = reservationRequests(payment, timeout);
     // The legs are journaled as submitted by the key that submitted the payment.
-    const results = await context.ledger.createTransfers(held ? reservation : [...reservation, ...postRequests(payment)], payment.submittedBy);
+    const booked = await context.ledger.createTransfersCommitted(held ? reservation : [...reservation, ...postRequests(payment)], payment.submittedBy);
+    onLegsCommitted(booked.durable);
+    const results = booked.results;
     const reserved = results.slice(0, reservation.length);
     if (verdict) await context.gate?.booked(payment, verdict, allOk(reserved));
     if (!allOk(reserved)) {
