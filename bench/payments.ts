@@ -217,8 +217,11 @@ export default defineBenchmark({
           const chains = [...legsOf];
           const legs = await openLoop(perSecond, chains.length, (index) => book(chains[index]!.legs));
           openLoops.push({ perSecond, payments, legs });
-          const p99Of = (sample: OpenLoopSample) => percentile([...sample.latencies].sort((a, b) => a - b), 0.99);
-          progress(`open loop at ${perSecond}/s: payments p99 ${p99Of(payments).toFixed(1)} ms${payments.carried ? '' : ' (not carried)'}; legs as plain transfers p99 ${p99Of(legs).toFixed(1)} ms`);
+          const spread = (sample: OpenLoopSample) => {
+            const sorted = [...sample.latencies].sort((a, b) => a - b);
+            return [0.5, 0.9, 0.99].map((fraction) => `p${Math.round(fraction * 100)} ${percentile(sorted, fraction).toFixed(1)}`).join(' ');
+          };
+          progress(`open loop at ${perSecond}/s: payments ${spread(payments)} ms${payments.carried ? '' : ' (not carried)'}; legs as plain transfers ${spread(legs)} ms`);
         }
         const report = await platform.verify();
         if (!report.ok) throw new Error(`the journal does not verify after the benchmark: ${report.problems[0]?.problem}`);
