@@ -1,10 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Queryable } from '../../db/index.ts';
 import { systemClock, uuidv7 } from '../../kernel/index.ts';
 import type { JournalService } from '../journal/index.ts';
 import { createLedgerEngine } from './ledger.engine.ts';
-import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
+import type { LedgerStore } from './ledger.store.ts';
+import { emptyWriteTx } from './ledger.engine.test-support.ts';
 import type { TransferRequest } from './ledger.ts';
 
 /**
@@ -14,22 +14,7 @@ import type { TransferRequest } from './ledger.ts';
  * still a batch applied and answered) and its commits reach the disk when the test says so.
  */
 function engineWithFlushes() {
-  const refuse = async (): Promise<never> => {
-    throw new Error('not used by these batches');
-  };
-  const nothing: Queryable = { dialect: 'sqlite', all: refuse, get: refuse, run: refuse };
-  const tx: LedgerWriteTx = {
-    queryable: nothing,
-    lockClock: async () => 0n,
-    setClock: async () => undefined,
-    dueExpiries: async () => [],
-    loadTransfers: async () => [],
-    loadAccounts: async () => [],
-    loadPending: async () => [],
-    loadFailures: async () => new Map(),
-    existingLedgers: async () => new Set(),
-    write: async () => undefined,
-  };
+  const tx = emptyWriteTx('sqlite');
   const flushes: { resolve: () => void; reject: (error: Error) => void }[] = [];
   let commits = 0;
   const store: LedgerStore = {

@@ -1,10 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Queryable } from '../../db/index.ts';
 import { systemClock, uuidv7 } from '../../kernel/index.ts';
 import type { JournalService } from '../journal/index.ts';
 import { createLedgerEngine } from './ledger.engine.ts';
-import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
+import type { LedgerStore } from './ledger.store.ts';
+import { emptyWriteTx } from './ledger.engine.test-support.ts';
 import type { TransferRequest } from './ledger.ts';
 
 /**
@@ -14,22 +14,7 @@ import type { TransferRequest } from './ledger.ts';
  * accounts, which is still a batch applied and answered); the engine's metrics tell the batches.
  */
 function engineWithLinger(lingerMs: number, duringFirstWrite?: () => void) {
-  const refuse = async (): Promise<never> => {
-    throw new Error('not used by these batches');
-  };
-  const nothing: Queryable = { dialect: 'postgres', all: refuse, get: refuse, run: refuse };
-  const tx: LedgerWriteTx = {
-    queryable: nothing,
-    lockClock: async () => 0n,
-    setClock: async () => undefined,
-    dueExpiries: async () => [],
-    loadTransfers: async () => [],
-    loadAccounts: async () => [],
-    loadPending: async () => [],
-    loadFailures: async () => new Map(),
-    existingLedgers: async () => new Set(),
-    write: async () => undefined,
-  };
+  const tx = emptyWriteTx('postgres');
   let writes = 0;
   const store: LedgerStore = {
     writeBatch: (work) => {
