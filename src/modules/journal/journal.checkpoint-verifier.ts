@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { SignatureSuite, TrustedKey } from '../../crypto/index.ts';
+import type { KeyPair, SignatureEnvelope, SignatureSuite, TrustedKey } from '../../crypto/index.ts';
 import { LIMITS, assert, moduleWorkerEntry, startModuleWorker } from '../../kernel/index.ts';
 import type { VerifyReply, VerifyRequest } from './journal.checkpoint-verify-worker.ts';
 import type { Checkpoint, SignatureCheck } from './journal.proof.ts';
@@ -12,7 +12,7 @@ import type { Checkpoint, SignatureCheck } from './journal.proof.ts';
  * every payment and ledger request with it. Building a proof or a consistency file checks the one
  * or two checkpoints it rests on the same way, and so does checking a proof or consistency file
  * sent to the server. Here one worker thread runs those checks; the event loop only waits for its
- * answer.
+ * answer. The same worker signs the checkpoints this process makes (see `sign`).
  *
  * What waits for the worker is bounded: a batch that would take the checkpoints queued in this
  * process past the limit is refused at once, and so is every batch when the worker failed, with
@@ -54,10 +54,17 @@ export interface CheckpointSignatureVerifier {
    * checks them with the keys file (checkCheckpointSignature): each one's problem and suite, in order.
    */
   verifyOffline(checkpoints: readonly Checkpoint[], keys: readonly TrustedKey[]): Promise<SignatureCheck[]>;
-  /** Checkpoints waiting for, or under, verification. */
+  /**
+   * Signs `message` with `keys` in the same worker, for the checkpoints this process makes; counts
+   * as one checkpoint against the queue. Refuses as verify does when the worker cannot take it.
+   */
+  sign(message: string, keys: readonly KeyPair[], options: { readonly context: string; readonly suite: SignatureSuite }): Promise<SignatureEnvelope>;
+  /** Checkpoints waiting for, or under, verification (or signing). */
   queued(): number;
   /** Checkpoints the worker has answered for since the verifier was made (for tests and diagnosis). */
   verified(): number;
+  /** Checkpoints the worker has signed since the verifier was made (for tests and diagnosis). */
+  signed(): number;
   stop(): Promise<void>;
 }
 
@@ -72,6 +79,7 @@ const WORKER_ENTRY = moduleWorkerEntry('journal.checkpoint-verify-worker', impor
 
 interface Batch {
   readonly size: number;
+  readonly signs: boolean;
   readonly resolve: (answers: readonly unknown[]) => void;
   readonly reject: (error: Error) => void;
 }
@@ -88,6 +96,7 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
   const batches = new Map<number, Batch>();
   let queued = 0;
   let verified = 0;
+  let signed = 0;
   let nextId = 1;
   let slot: Slot | null = null;
   let stall: NodeJS.Timeout | null = null;
@@ -133,7 +142,8 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
       if (!batch) return;
       batches.delete(reply.id);
       queued -= batch.size;
-      verified += batch.size;
+      if (batch.signs) signed += batch.size;
+      else verified += batch.size;
       if (batches.size === 0) worker.unref();
       watch();
       batch.resolve(reply.answers);
@@ -145,7 +155,7 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
 
   /** Hands one batch to the worker, or refuses it at once (see CheckpointSignatureVerifier.verify). */
   function submit(request: VerifyRequest): Promise<readonly unknown[]> {
-    const count = request.checkpoints.length;
+    const count = request.check === 'sign' ? 1 : request.checkpoints.length;
     if (stopped) throw new CheckpointVerificationUnavailableError('the checkpoint verifier is stopping');
     if (count === 0) return Promise.resolve([]);
     if (queued + count > queueMax) {
@@ -156,7 +166,7 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
     const current = slot ?? (slot = spawn());
     return new Promise<readonly unknown[]>((resolve, reject) => {
       const first = batches.size === 0;
-      batches.set(request.id, { size: count, resolve, reject });
+      batches.set(request.id, { size: count, signs: request.check === 'sign', resolve, reject });
       queued += count;
       if (first) {
         current.worker.ref();
@@ -171,8 +181,10 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
     // Not async: a batch refused at once throws before any promise is made.
     verify: (checkpoints, keys, suites) => submit({ id: nextId++, check: 'stored', keys, suites, checkpoints }).then((answers) => [...answers] as (string | null)[]),
     verifyOffline: (checkpoints, keys) => submit({ id: nextId++, check: 'offline', keys, checkpoints }).then((answers) => [...answers] as SignatureCheck[]),
+    sign: (message, keys, { context, suite }) => submit({ id: nextId++, check: 'sign', message, keys, context, suite }).then((answers) => answers[0] as SignatureEnvelope),
     queued: () => queued,
     verified: () => verified,
+    signed: () => signed,
     async stop() {
       stopped = true;
       const current = slot;

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { SignatureSuite, TrustedKey } from '../../crypto/index.ts';
+import { signEnvelope, type KeyPair, type SignatureEnvelope, type SignatureSuite, type TrustedKey } from '../../crypto/index.ts';
 import { signatureProblem } from './journal.checkpoint-trust.ts';
 import { checkCheckpointSignature, type Checkpoint, type SignatureCheck } from './journal.proof.ts';
 
@@ -10,23 +10,32 @@ import { checkCheckpointSignature, type Checkpoint, type SignatureCheck } from '
  * batch in, one answer per checkpoint out, in order. A stored checkpoint is checked as the server
  * checks it (signatureProblem, under the suites it accepts); one read from a proof or consistency
  * file as an offline verifier checks it with the keys file (checkCheckpointSignature).
+ *
+ * It also signs the checkpoints this process makes: an ML-DSA-65 signature took 8 ms in the median
+ * here and up to 44 ms (its rejection sampling makes the time vary), and with a checkpoint every
+ * second that stopped every request once a second. The signing keys are copied to this thread for
+ * each signature; it is the same process, and it keeps nothing.
  */
-export type VerifyRequest = {
-  readonly id: number;
-  readonly keys: readonly TrustedKey[];
-  readonly checkpoints: readonly Checkpoint[];
-} & ({ readonly check: 'stored'; readonly suites: readonly SignatureSuite[] } | { readonly check: 'offline' });
+export type VerifyRequest =
+  | ({
+      readonly id: number;
+      readonly keys: readonly TrustedKey[];
+      readonly checkpoints: readonly Checkpoint[];
+    } & ({ readonly check: 'stored'; readonly suites: readonly SignatureSuite[] } | { readonly check: 'offline' }))
+  | { readonly id: number; readonly check: 'sign'; readonly message: string; readonly keys: readonly KeyPair[]; readonly context: string; readonly suite: SignatureSuite };
 
 export type VerifyReply =
   | { readonly ready: true }
-  | { readonly id: number; readonly answers: readonly (string | null)[] | readonly SignatureCheck[] };
+  | { readonly id: number; readonly answers: readonly (string | null)[] | readonly SignatureCheck[] | readonly SignatureEnvelope[] };
 
 const port = parentPort;
 if (port) {
   port.on('message', (request: VerifyRequest) => {
-    const answers = request.check === 'stored'
-      ? request.checkpoints.map((checkpoint) => signatureProblem(checkpoint, checkpoint.envelope, request.keys, request.suites))
-      : request.checkpoints.map((checkpoint) => checkCheckpointSignature(checkpoint, request.keys));
+    const answers = request.check === 'sign'
+      ? [signEnvelope(request.message, request.keys, { context: request.context, suite: request.suite })]
+      : request.check === 'stored'
+        ? request.checkpoints.map((checkpoint) => signatureProblem(checkpoint, checkpoint.envelope, request.keys, request.suites))
+        : request.checkpoints.map((checkpoint) => checkCheckpointSignature(checkpoint, request.keys));
     port.postMessage({ id: request.id, answers } satisfies VerifyReply);
   });
   port.postMessage({ ready: true } satisfies VerifyReply);

@@ -2,11 +2,11 @@ import type { Database, Queryable } from '../../db/index.ts';
 import { assert, LIMITS, type Clock } from '../../kernel/index.ts';
 import {
   createMerkleLog, deriveMasterKey, exportPublicKeys, fromHex, isKdfParams, openOrCreateKeyRing, rotate, sealKeys, signEnvelope, signingKeys, toHex, SUITE_ALGORITHMS,
-  type KdfParams, type KeyRing, type KeysFile, type MasterKey, type MerkleLog, type SealCipher, type SignatureAlgorithm, type SignatureSuite,
+  type KdfParams, type KeyPair, type KeyRing, type KeysFile, type SignatureEnvelope, type MasterKey, type MerkleLog, type SealCipher, type SignatureAlgorithm, type SignatureSuite,
 } from '../../crypto/index.ts';
 import { acceptedSuitesFor, createCheckpointTrust, type StoredRing } from './journal.checkpoint-trust.ts';
 import { offlineSignatureChecks } from './journal.checkpoint-signatures.ts';
-import { sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
+import { CheckpointVerificationUnavailableError, sharedCheckpointVerifier, type CheckpointSignatureVerifier } from './journal.checkpoint-verifier.ts';
 import { CHECKPOINT_COLUMNS as COLUMNS, checkpointsVerifier, toCheckpoint, type CheckpointRow } from './journal.checkpoints.verify.ts';
 import { CONSISTENCY_FILE_FORMAT, verifyConsistencyFileWith, type ConsistencyFile, type ConsistencyVerification } from './journal.consistency.ts';
 import type { JournalService } from './journal.service.ts';
@@ -183,6 +183,19 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
    */
   const unverifiable = async (checkpoint: Checkpoint, stored: StoredRing): Promise<string | null> =>
     (await trust.checkAll([checkpoint], stored, signatureVerifier()))[0] ?? null;
+  /**
+   * Signs in the worker (see journal.checkpoint-verify-worker.ts), and on this thread only when the
+   * worker cannot take it: a checkpoint is not a request anyone can retry, and it must be made.
+   */
+  async function signOffTheEventLoop(message: string, keys: readonly KeyPair[]): Promise<SignatureEnvelope> {
+    const options = { context: CHECKPOINT_CONTEXT, suite: deps.suite };
+    try {
+      return await signatureVerifier().sign(message, keys, options);
+    } catch (error) {
+      if (!(error instanceof CheckpointVerificationUnavailableError)) throw error;
+      return signEnvelope(message, keys, options);
+    }
+  }
   /** Checks the signatures of checkpoints read from a file sent to this server in the worker; refused when it cannot take them. */
   const offlineSignatures: SignatureChecker = (checkpoints, keys) => offlineSignatureChecks(signatureVerifier(), checkpoints, keys, 'refuse');
 
@@ -247,11 +260,11 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     const entry = (await journal.list({ afterSeq: BigInt(size - 1), limit: 1 }))[0];
     assert(entry, `journal entry ${size} missing`);
     const root = toHex(current.root(size));
-    const signedWith = (ring: KeyRing): Checkpoint => {
+    const signedWith = async (ring: KeyRing): Promise<Checkpoint> => {
       // Dated no earlier than its keys became active: a rotation in this very millisecond starts them at the next one.
       const createdMs = Math.max(deps.clock.nowMs(), ...ring.active.map((key) => Date.parse(key.activeFrom)));
       const unsigned = { treeSize: size, root, headHash: entry.hash, algorithm: current.algorithm, createdAt: new Date(createdMs).toISOString() };
-      return { ...unsigned, envelope: signEnvelope(checkpointMessage(unsigned), signingKeys(ring, deps.suite), { context: CHECKPOINT_CONTEXT, suite: deps.suite }) };
+      return { ...unsigned, envelope: await signOffTheEventLoop(checkpointMessage(unsigned), signingKeys(ring, deps.suite)) };
     };
     const store = (q: Queryable, checkpoint: Checkpoint) => q.run(
       `INSERT INTO journal_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING`,
@@ -260,7 +273,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     // PostgreSQL: signed and stored while the ring's row is locked, so no rotation commits in between.
     if (db.dialect === 'postgres') {
       return withStoredRing(async (q, stored) => {
-        const checkpoint = signedWith(stored.ring);
+        const checkpoint = await signedWith(stored.ring);
         await store(q, checkpoint);
         trust.signed(checkpoint, stored);
         return checkpoint;
@@ -275,7 +288,7 @@ export function createCheckpointService(deps: CheckpointDeps): CheckpointService
     // in its own write transaction.
     for (let attempt = 1; ; attempt++) {
       const stored = await ringAt(db);
-      const checkpoint = signedWith(stored.ring);
+      const checkpoint = await signedWith(stored.ring);
       const kept = await db.transaction(async (tx) => {
         const row = await tx.get<{ sealed: string }>('SELECT sealed FROM journal_keyring WHERE id = 1');
         if (row?.sealed !== stored.sealed) return false;
