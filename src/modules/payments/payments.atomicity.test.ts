@@ -82,6 +82,7 @@ describeEachDialect('payments are atomic under failures', ({ open }) => {
         pendingStatus: (id) => platform.ledger.pendingStatus(id),
         listTransfers: (filter) => platform.ledger.listTransfers(filter),
         balancesAt: (id, at) => platform.ledger.balancesAt(id, at),
+        lookupTransfers: (ids) => platform.ledger.lookupTransfers(ids),
         createAccounts: (requests) => platform.ledger.createAccounts(requests),
         async createTransfers(requests) {
           if ((step === 'ledger-before' && isPending(requests)) || (step === 'post-before' && isPost(requests))) fail(step);

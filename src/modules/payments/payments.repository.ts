@@ -109,6 +109,23 @@ export async function loadByUetr(q: Queryable, uetr: string): Promise<PaymentRec
   return row ? toPayment(row) : undefined;
 }
 
+/** UETRs per statement of loadByUetrs: far below either database's limit on parameters. */
+const UETRS_PER_STATEMENT = 500;
+
+/** The payments these UETRs name, by UETR; one not found is left out. */
+export async function loadByUetrs(q: Queryable, uetrs: readonly string[]): Promise<Map<string, PaymentRecord>> {
+  const found = new Map<string, PaymentRecord>();
+  for (let start = 0; start < uetrs.length; start += UETRS_PER_STATEMENT) {
+    const chunk = uetrs.slice(start, start + UETRS_PER_STATEMENT);
+    const rows = await q.all(`SELECT ${COLUMNS} FROM payments WHERE uetr IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    for (const row of rows) {
+      const payment = toPayment(row);
+      found.set(payment.uetr, payment);
+    }
+  }
+  return found;
+}
+
 /** A LIKE pattern matching one delimited party id; party ids may contain `_`, which LIKE would take as a wildcard. */
 const partyPattern = (id: string) => `%|${id.replace(/[\\%_]/g, (character) => `\\${character}`)}|%`;
 

@@ -35,7 +35,7 @@ export interface PaymentsServiceDeps {
   readonly db: Database;
   /** The installation's key secret (SLUICE_KEY_SECRET): webhook signing secrets are sealed under a key derived from it. */
   readonly keySecret: string;
-  readonly ledger: LedgerPort & Pick<LedgerService, 'createAccounts' | 'listTransfers' | 'balancesAt'>;
+  readonly ledger: LedgerPort & Pick<LedgerService, 'createAccounts' | 'listTransfers' | 'balancesAt' | 'lookupTransfers'>;
   readonly fx: FxService;
   readonly parties: Pick<PartiesService, 'get'>;
   readonly clock: Clock;

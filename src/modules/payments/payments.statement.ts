@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/index.ts';
-import { AssertionError, err, ok, isoToNs, msToNs, nsToIso, type Clock, type Result } from '../../kernel/index.ts';
+import { AssertionError, err, ok, isoToNs, LIMITS, msToNs, nsToIso, type Clock, type Result } from '../../kernel/index.ts';
 import { TransferFlags, type LedgerService, type Transfer } from '../ledger/index.ts';
 import { buildCamt053, ibanProblem, type BankTransactionCode, type StatementEntry } from '../iso20022/index.ts';
 import type { Directory } from './payments.directory.ts';
 import type { PaymentError } from './payments.errors.ts';
 import { PAYMENT_CODES, PAYMENT_LIMITS } from './payments.limits.ts';
 import { messageName } from './payments.messages.ts';
-import { loadByUetr } from './payments.repository.ts';
+import { loadByUetrs } from './payments.repository.ts';
 
 /**
  * A day's statement of a customer account (camt.053): the opening and closing booked balances and
@@ -57,7 +57,7 @@ function transactionCode(code: number, credit: boolean, crossBorder: boolean): B
 }
 
 export async function buildStatement(
-  deps: { db: Database; ledger: Pick<LedgerService, 'listTransfers' | 'balancesAt' | 'getTransfer'>; directory: Directory; operatorBic: string; clock: Clock },
+  deps: { db: Database; ledger: Pick<LedgerService, 'listTransfers' | 'balancesAt' | 'lookupTransfers'>; directory: Directory; operatorBic: string; clock: Clock },
   accountReference: string,
   date: string,
 ): Promise<Result<StatementView, PaymentError>> {
@@ -81,20 +81,28 @@ export async function buildStatement(
     if (page.length < PAYMENT_LIMITS.pageMaxItems) break;
     after = (page.at(-1) as Transfer).timestamp;
   }
+  // A posted leg names its payment through the pending transfer it posted: those are looked up, and
+  // the payments named, a batch at a time rather than one by one (a statement lists up to 10,000).
+  const pendingIds = [...new Set(transfers.flatMap((transfer) => (transfer.pendingId ? [transfer.pendingId] : [])))];
+  const pendingById = new Map<string, Transfer>();
+  for (let start = 0; start < pendingIds.length; start += LIMITS.batchMaxItems) {
+    for (const pending of await deps.ledger.lookupTransfers(pendingIds.slice(start, start + LIMITS.batchMaxItems))) pendingById.set(pending.id, pending);
+  }
+  const named = transfers.map((transfer) => (transfer.pendingId ? (pendingById.get(transfer.pendingId) ?? transfer) : transfer));
+  const uetrs = named.map((transfer) => (transfer.metadata ? (JSON.parse(transfer.metadata) as Record<string, string>).payment_uetr : undefined));
+  const found = await loadByUetrs(deps.db, [...new Set(uetrs.filter((uetr): uetr is string => typeof uetr === 'string'))]);
   const payments = new Map<string, { endToEndId: string; crossBorder: boolean }>();
+  for (const uetr of uetrs) {
+    if (uetr === undefined || payments.has(uetr)) continue;
+    const payment = found.get(uetr);
+    payments.set(uetr, { endToEndId: payment?.order.endToEndId ?? '', crossBorder: Boolean(payment?.plan?.fx) });
+  }
   const entries: StatementEntry[] = [];
-  for (const transfer of transfers) {
-    // A posted leg names its payment through the pending transfer it posted.
-    const named = transfer.pendingId ? ((await deps.ledger.getTransfer(transfer.pendingId)) ?? transfer) : transfer;
-    const metadata = named.metadata ? (JSON.parse(named.metadata) as Record<string, string>) : {};
-    const uetr = metadata.payment_uetr;
-    if (uetr && !payments.has(uetr)) {
-      const payment = await loadByUetr(deps.db, uetr);
-      payments.set(uetr, { endToEndId: payment?.order.endToEndId ?? '', crossBorder: Boolean(payment?.plan?.fx) });
-    }
+  for (const [index, transfer] of transfers.entries()) {
+    const uetr = uetrs[index];
     const paid = uetr ? payments.get(uetr) : undefined;
     const credit = transfer.creditAccountId === account.accountId;
-    const code = paid ? transactionCode(named.code, credit, paid.crossBorder) : undefined;
+    const code = paid ? transactionCode((named[index] as Transfer).code, credit, paid.crossBorder) : undefined;
     entries.push({
       amount: { amount: transfer.amount, currency: account.currency },
       creditDebit: credit ? 'CRDT' : 'DBIT',
