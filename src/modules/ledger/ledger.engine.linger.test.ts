@@ -1,10 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { systemClock, uuidv7 } from '../../kernel/index.ts';
-import type { JournalService } from '../journal/index.ts';
-import { createLedgerEngine } from './ledger.engine.ts';
+import { uuidv7 } from '../../kernel/index.ts';
 import type { LedgerStore } from './ledger.store.ts';
-import { emptyWriteTx } from './ledger.engine.test-support.ts';
+import { emptyWriteTx, engineOn } from './ledger.engine.test-support.ts';
 import type { TransferRequest } from './ledger.ts';
 
 /**
@@ -24,14 +22,7 @@ function engineWithLinger(lingerMs: number, duringFirstWrite?: () => void) {
     lingerMs,
   };
   const batches: number[] = [];
-  const engine = createLedgerEngine({
-    store,
-    journal: {} as JournalService,
-    clock: systemClock,
-    hashAlgorithm: 'sha256',
-    knownParties: async () => new Set(),
-    metrics: { observeBatch: (items) => batches.push(items), countResults: () => undefined },
-  });
+  const engine = engineOn(store, { observeBatch: (items) => batches.push(items), countResults: () => undefined });
   return { engine, batches };
 }
 

@@ -1,5 +1,8 @@
 import type { Dialect, Queryable } from '../../db/index.ts';
-import type { LedgerWriteTx } from './ledger.store.ts';
+import { systemClock } from '../../kernel/index.ts';
+import type { JournalService } from '../journal/index.ts';
+import { createLedgerEngine, type LedgerEngine, type LedgerMetrics } from './ledger.engine.ts';
+import type { LedgerStore, LedgerWriteTx } from './ledger.store.ts';
 
 /**
  * A write transaction of a store that holds nothing: every read finds nothing and every write is
@@ -23,4 +26,16 @@ export function emptyWriteTx(dialect: Dialect): LedgerWriteTx {
     existingLedgers: async () => new Set(),
     write: async () => undefined,
   };
+}
+
+/** An engine on `store` with nothing else of a platform: no journal, no parties, the system clock. */
+export function engineOn(store: LedgerStore, metrics?: LedgerMetrics): LedgerEngine {
+  return createLedgerEngine({
+    store,
+    journal: {} as JournalService,
+    clock: systemClock,
+    hashAlgorithm: 'sha256',
+    knownParties: async () => new Set(),
+    ...(metrics ? { metrics } : {}),
+  });
 }
