@@ -138,13 +138,10 @@ export function createTransferGate(deps: {
       isNewMoney(request) && !(request.flags & TransferFlags.pending) ? { ...request, flags: request.flags | TransferFlags.pending, timeoutSeconds: 0 } : request);
   }
 
-  /** A chain already in the ledger is a retry of something booked before: the ledger answers it. */
+  /** A chain already in the ledger is a retry of something booked before: the ledger answers it. Its ids are looked up at once. */
   async function alreadyBooked(plan: ChainPlan, requests: readonly TransferRequest[]): Promise<boolean> {
-    for (let index = plan.start; index < plan.end; index++) {
-      const request = requests[index] as TransferRequest;
-      if (isNewMoney(request) && (await ledger.getTransfer(request.id))) return true;
-    }
-    return false;
+    const ids = requests.slice(plan.start, plan.end).filter(isNewMoney).map((request) => request.id);
+    return ids.length > 0 && (await ledger.lookupTransfers(ids)).length > 0;
   }
 
   interface Decided {
