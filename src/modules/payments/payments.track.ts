@@ -1,5 +1,6 @@
 import type { Money } from '../../kernel/index.ts';
 import { formatRate } from '../fx/index.ts';
+import type { LedgerService, Transfer } from '../ledger/index.ts';
 import type { LedgerPort } from './payments.ledger.ts';
 import type { LegRole, PaymentEvent, PaymentRecord } from './payments.ts';
 
@@ -45,8 +46,7 @@ interface LegState {
   readonly settledAt: bigint | null;
 }
 
-async function legState(ledger: LedgerPort, transferId: string): Promise<LegState> {
-  const [reserved, pending] = [await ledger.getTransfer(transferId), await ledger.pendingStatus(transferId)];
+function legState(reserved: Transfer | undefined, pending: Awaited<ReturnType<LedgerService['pendingStatus']>>): LegState {
   if (!reserved || !pending) return { status: 'not_booked', reservedAt: null, settledAt: null };
   const status: HopStatus = pending.status === 'posted' ? 'settled' : pending.status === 'voided' ? 'released' : pending.status === 'expired' ? 'expired' : 'reserved';
   return { status, reservedAt: reserved.timestamp, settledAt: pending.status === 'posted' ? pending.resolvedAt : null };
@@ -54,11 +54,14 @@ async function legState(ledger: LedgerPort, transferId: string): Promise<LegStat
 
 const money = (amount: bigint, currency: string): Money => ({ amount, currency });
 
-export async function trackPayment(ledger: LedgerPort, payment: PaymentRecord, events: readonly PaymentEvent[]): Promise<Tracking> {
+export async function trackPayment(ledger: LedgerPort & Pick<LedgerService, 'lookupTransfers'>, payment: PaymentRecord, events: readonly PaymentEvent[]): Promise<Tracking> {
   const { plan, debtor, creditor } = payment;
   if (!plan || !debtor || !creditor) return { payment, hops: [], events, returnLegs: [] };
   const legs = plan.legs;
-  const states = await Promise.all(legs.map((leg) => legState(ledger, leg.transferId)));
+  // The legs' and the return's transfers in one lookup; each leg's pending state as the ledger keeps it.
+  const booked = new Map((await ledger.lookupTransfers([...legs, ...(payment.returned?.legs ?? [])].map((leg) => leg.transferId))).map((transfer) => [transfer.id, transfer]));
+  const pending = await Promise.all(legs.map((leg) => ledger.pendingStatus(leg.transferId)));
+  const states = legs.map((leg, index) => legState(booked.get(leg.transferId), pending[index]));
   const stateOf = (...roles: LegRole[]): LegState => {
     const index = legs.findIndex((leg) => roles.includes(leg.role));
     return index >= 0 ? (states[index] as LegState) : { status: 'not_booked', reservedAt: null, settledAt: null };
@@ -89,8 +92,7 @@ export async function trackPayment(ledger: LedgerPort, payment: PaymentRecord, e
   );
   const returnLegs: ReturnLeg[] = [];
   for (const leg of payment.returned?.legs ?? []) {
-    const booked = await ledger.getTransfer(leg.transferId);
-    returnLegs.push({ role: leg.role, amount: money(leg.amount, leg.currency), bookedAt: booked?.timestamp ?? null });
+    returnLegs.push({ role: leg.role, amount: money(leg.amount, leg.currency), bookedAt: booked.get(leg.transferId)?.timestamp ?? null });
   }
   return { payment, hops, events, returnLegs };
 }
