@@ -142,10 +142,11 @@ export function createCheckpointVerifier(options: CheckpointVerifierOptions = {}
       if (!batch) return;
       batches.delete(reply.id);
       queued -= batch.size;
-      if (batch.signs) signed += batch.size;
-      else verified += batch.size;
       if (batches.size === 0) worker.unref();
       watch();
+      if ('error' in reply) return batch.reject(new Error(`a checkpoint signature check failed: ${reply.error}`));
+      if (batch.signs) signed += batch.size;
+      else verified += batch.size;
       batch.resolve(reply.answers);
     });
     worker.on('error', (error: Error) => fail(created, `the checkpoint verification worker failed: ${error.message}`));

@@ -26,17 +26,25 @@ export type VerifyRequest =
 
 export type VerifyReply =
   | { readonly ready: true }
-  | { readonly id: number; readonly answers: readonly (string | null)[] | readonly SignatureCheck[] | readonly SignatureEnvelope[] };
+  | { readonly id: number; readonly answers: readonly (string | null)[] | readonly SignatureCheck[] | readonly SignatureEnvelope[] }
+  /** A check that threw: its batch fails, as it would have in process, and the worker goes on. */
+  | { readonly id: number; readonly error: string };
 
 const port = parentPort;
 if (port) {
   port.on('message', (request: VerifyRequest) => {
-    const answers = request.check === 'sign'
-      ? [signEnvelope(request.message, request.keys, { context: request.context, suite: request.suite })]
-      : request.check === 'stored'
-        ? request.checkpoints.map((checkpoint) => signatureProblem(checkpoint, checkpoint.envelope, request.keys, request.suites))
-        : request.checkpoints.map((checkpoint) => checkCheckpointSignature(checkpoint, request.keys));
-    port.postMessage({ id: request.id, answers } satisfies VerifyReply);
+    // Checkpoints read from a file someone sent reach here too: whatever they hold, a check that
+    // throws fails its own batch rather than the worker, and every batch queued behind it.
+    try {
+      const answers = request.check === 'sign'
+        ? [signEnvelope(request.message, request.keys, { context: request.context, suite: request.suite })]
+        : request.check === 'stored'
+          ? request.checkpoints.map((checkpoint) => signatureProblem(checkpoint, checkpoint.envelope, request.keys, request.suites))
+          : request.checkpoints.map((checkpoint) => checkCheckpointSignature(checkpoint, request.keys));
+      port.postMessage({ id: request.id, answers } satisfies VerifyReply);
+    } catch (error) {
+      port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies VerifyReply);
+    }
   });
   port.postMessage({ ready: true } satisfies VerifyReply);
 }
