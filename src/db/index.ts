@@ -7,3 +7,4 @@ export { defineBulkInsert, insertMany, type BulkInsert, type ColumnType } from '
 export { migrate, type Migration } from './migrate.ts';
 export { openDatabase } from './open.ts';
 export { exportDump, importDump, DumpError, type TableSpec } from './dump.ts';
+export { openSortedRuns, runLevel, inEveryRun, indexedThrough, sortedRunsSchema, textKey, registerTextKey, TEXT_KEY_FUNCTION, type SortedRunLimits, type SortedRunTables, type SortedRuns, type SortedRunState } from './sorted-runs.ts';

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { DatabaseUnavailableError, type Database, type Queryable, type Row, type SqlValue } from './port.ts';
 import { WAL_KEPT_BYTES, startCheckpoints, type Checkpoints } from './sqlite.checkpoints.ts';
 import { createWalDurability, walFileFlusher } from './sqlite.durability.ts';
+import { registerTextKey } from './sorted-runs.ts';
 
 /** SQLite's own checkpoint threshold, used again should the checkpointer thread fail. */
 const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1000;
@@ -115,6 +116,8 @@ export function openSqlite(file: string): Database {
   db.pragma('busy_timeout = 5000');
   // A bigger page cache keeps hot account and index pages in memory (negative means KiB).
   db.pragma('cache_size = -65536');
+  // Indexes kept as sorted runs key text columns by it, in migrations too (see sorted-runs.ts).
+  registerTextKey(db);
   const writes = createWriteCounter();
   const direct = directQueryable(db, writes);
   const durability = inMemory ? undefined : createWalDurability(walFileFlusher(`${resolve(file)}-wal`, dirname(resolve(file))));

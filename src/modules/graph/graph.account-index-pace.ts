@@ -1,8 +1,8 @@
 /**
- * The size of the next move of waiting edges into the by-account indexes (GRAPH_LIMITS.accountIndexBatch
- * says why it is paced): scaled by how far the last move's statement was from the target time, by
- * at most a factor of two either way, within [min, max]. A move that found fewer edges than it was
- * allowed says nothing about the pace, and leaves the size as it was.
+ * The size of the next step of the index of edges by account (GRAPH_LIMITS.edgeIndexStepEntries
+ * says why it is paced): scaled by how far the last step's statements were from the target time, by
+ * at most a factor of two either way, within [min, max]. A step that did less than it was allowed
+ * says nothing about the pace, and leaves the size as it was.
  */
 export interface AccountIndexPace {
   readonly min: number;

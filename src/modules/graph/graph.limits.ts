@@ -29,18 +29,33 @@ export const GRAPH_LIMITS = Object.freeze({
    */
   writerLingerMs: 250,
   /**
-   * Edges written outside the by-account indexes before the writer moves them in, and the most it
-   * moves in one transaction (see graph.migrations.ts). Larger batches share more index pages, but
-   * only while the indexes have fewer leaf pages than a batch has edges: past a few hundred thousand
-   * edges every edge lands on a page of its own, and a move of 4,096 took 40 to 60 ms, holding
-   * SQLite's one writer (and every payment and transfer waiting for it) that long. So the batch is
-   * paced (graph.account-index-pace.ts): it shrinks while a move's statement takes longer than
-   * accountIndexStepTargetMs, down to accountIndexBatchMin, and grows back while it is quicker.
-   * Queries by account read the edges waiting too.
+   * The index of edges by account on SQLite is kept as sorted runs (graph.edge-runs.ts): edges
+   * are appended, and a step after a write turns the tail into a run once it holds this many.
+   * Queries by account scan the tail by rowid, so it bounds what they read there (a few more when
+   * several processes write: each counts its own writes towards it).
    */
-  accountIndexBatch: 4096,
-  accountIndexBatchMin: 256,
-  accountIndexStepTargetMs: 8,
+  edgeIndexTailMax: 4096,
+  /**
+   * Entries one step writes or merges at most (two per edge), and the least it is paced down to.
+   * Writing a run appends, but merging walks several runs, and a step holds SQLite's one writer
+   * (and every payment and transfer waiting for it) while it runs: so the size is paced
+   * (graph.account-index-pace.ts), shrinking while a step's statements take longer than
+   * edgeIndexStepTargetMs and growing back while they are quicker.
+   */
+  edgeIndexStepEntries: 8192,
+  edgeIndexStepEntriesMin: 512,
+  edgeIndexStepTargetMs: 8,
+  /**
+   * Runs of one level merged into one: at 16 a query seeks its accounts in at most about 45 runs
+   * (15 a level) of a few million entries, and each entry is rewritten once per level it climbs.
+   */
+  edgeRunMergeFanIn: 16,
+  /** Runs below fan-in × this many entries are level 0 (a tail makes 8,192 entries). */
+  edgeRunLevelBaseEntries: 8192,
+  /** Merge work owed per entry written: an entry climbs about four levels, so four keeps abreast. */
+  edgeRunMergeWorkPerEntry: 4,
+  /** The least a merge step is asked to do: below it, the lookups of a step cost more than its moves. */
+  edgeRunMergeStepMinEntries: 256,
   /** Rings alerted per scan, strongest first; the rest wait for the next scan. */
   alertsPerScanMax: 100,
   /** Accounts named in one ring alert (the cases module accepts 500 references). */

@@ -1,4 +1,5 @@
 import type { Migration, TableSpec } from '../../db/index.ts';
+import { sqliteEdgeRuns } from './graph.edge-runs.ts';
 
 /**
  * Tables of mule-ring detection: its own store of booked money movements (an edge per event, kept for
@@ -68,7 +69,7 @@ INSERT INTO graph_scan_lease (name, holder, taken_at_ms, expires_at_ms, scanned_
  * indexes (only in a small time-ordered index of such edges, whose writes append), and the writer
  * moves thousands of them into the by-account indexes in one transaction (see indexEdgesByAccount),
  * where many share a page. Queries by account read both parts. Existing rows (and imported ones)
- * take the default, 1: indexed.
+ * take the default, 1: indexed. On SQLite graph/005 replaced these indexes by sorted runs.
  */
 const deferredAccountIndex = `
 ALTER TABLE graph_edges ADD COLUMN account_indexed INTEGER NOT NULL DEFAULT 1;
@@ -93,6 +94,8 @@ export const graphMigrations: readonly Migration[] = [
   { id: 'graph/002_scan_lease', sql: { sqlite: lease('INTEGER'), postgres: lease('BIGINT') } },
   { id: 'graph/003_deferred_account_index', sql: { sqlite: deferredAccountIndex, postgres: deferredAccountIndex } },
   { id: 'graph/004_edge_payments', sql: { sqlite: edgePayments, postgres: edgePayments } },
+  // SQLite: edges by account as sorted runs (graph.edge-runs.ts); PostgreSQL keeps its B-tree indexes.
+  { id: 'graph/005_sqlite_edge_runs', sql: { sqlite: sqliteEdgeRuns, postgres: '' } },
 ];
 
 export const graphTables: readonly TableSpec[] = [

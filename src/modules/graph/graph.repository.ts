@@ -1,5 +1,6 @@
 import { defineBulkInsert, insertMany, type Queryable, type SqlValue } from '../../db/index.ts';
 import type { RiskEvent } from '../features/index.ts';
+import { edgeRowids } from './graph.edge-runs.ts';
 import type { SignalReading } from './graph.ts';
 
 /** SQL of mule-ring detection, the same text on both dialects. */
@@ -66,14 +67,11 @@ const toScore = (row: Row): StoredScore => ({
 });
 
 /**
- * On SQLite new edges wait outside the by-account indexes (see graph.migrations.ts and
- * indexEdgesByAccount): a commit writes every page it touches whole to the WAL, so edges are moved
- * into those indexes thousands at a time, many to a page. PostgreSQL logs a changed row, not its
- * page, so there moving them later only wrote every edge twice (an UPDATE of 4,096 edges took about
- * 230 ms of the server's time under load): edges are written already indexed. Edges left waiting
- * there by an earlier version, or imported so, are read all the same (edgesAround reads both parts).
+ * On SQLite edges are indexed by account as sorted runs (graph.edge-runs.ts), and account_indexed
+ * means nothing. PostgreSQL logs a changed row, not its page, so there edges are written straight
+ * into its by-account B-tree indexes (account_indexed = 1); edges left waiting there by an earlier
+ * version (account_indexed = 0), or imported so, are read all the same (see edgesAround).
  */
-export const defersAccountIndex = (q: Pick<Queryable, 'dialect'>): boolean => q.dialect === 'sqlite';
 const EDGE_INSERT = defineBulkInsert('graph_edges', [
   ['id', 'text'], ['at_ms', 'int8'], ['source_account', 'text'], ['target_account', 'text'], ['amount_minor', 'int8'], ['currency', 'text'],
   ['device_id', 'text'], ['source_party', 'text'], ['target_party', 'text'], ['account_indexed', 'int8'], ['payment', 'int8'],
@@ -87,10 +85,9 @@ const SCORE_INSERT = defineBulkInsert('graph_scores', [
  * kept once.
  */
 export async function insertEventEdges(q: Queryable, events: readonly RiskEvent[], idMaxLength: number): Promise<void> {
-  const indexed = defersAccountIndex(q) ? 0 : 1;
   const cut = (text: string | undefined) => (text === undefined ? null : text.length > idMaxLength ? text.slice(0, idMaxLength) : text);
   const rows = events.map((event): SqlValue[] => [
-    event.id, event.atMs, event.debitAccountId, event.creditAccountId, event.amountMinor, event.currency, cut(event.deviceId), cut(event.debitPartyId), cut(event.creditPartyId), indexed, event.payment ? 1 : 0,
+    event.id, event.atMs, event.debitAccountId, event.creditAccountId, event.amountMinor, event.currency, cut(event.deviceId), cut(event.debitPartyId), cut(event.creditPartyId), 1, event.payment ? 1 : 0,
   ]);
   await insertMany(q, EDGE_INSERT, rows);
 }
@@ -102,13 +99,24 @@ export async function loadWindow(q: Queryable, sinceMs: number, untilMs: number,
 }
 
 /**
- * Edges touching any of the accounts, newest first, at most `limit`: those in the by-account indexes
- * and those still waiting for them, in one statement (one snapshot, so an edge being moved from one
- * part to the other is seen once). UNION keeps an edge that touches two of the accounts once.
+ * Edges touching any of the accounts, newest first, at most `limit`, in one statement (one
+ * snapshot, so an edge being indexed or merged is seen once). On SQLite: the edges the index of
+ * edges by account names, or in its tail, that do touch them (an entry's key may be another
+ * account's, or its edge pruned). On PostgreSQL: those in the by-account indexes and those an
+ * earlier version left waiting for them; UNION keeps an edge that touches two of the accounts once.
  */
 export async function edgesAround(q: Queryable, accountIds: readonly string[], limit: number): Promise<StoredEdge[]> {
   if (accountIds.length === 0) return [];
   const marks = accountIds.map(() => '?').join(', ');
+  if (q.dialect === 'sqlite') {
+    const rowids = edgeRowids(accountIds);
+    const rows = await q.all(
+      `SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE rowid IN (${rowids.sql}) AND (source_account IN (${marks}) OR target_account IN (${marks}))
+       ORDER BY at_ms DESC, id DESC LIMIT ?`,
+      [...rowids.params, ...accountIds, ...accountIds, limit],
+    );
+    return rows.map(toEdge);
+  }
   const rows = await q.all(
     `SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE account_indexed = 1 AND source_account IN (${marks})
      UNION SELECT ${EDGE_COLUMNS} FROM graph_edges WHERE account_indexed = 1 AND target_account IN (${marks})
@@ -120,19 +128,9 @@ export async function edgesAround(q: Queryable, accountIds: readonly string[], l
 }
 
 /**
- * Moves up to `limit` edges waiting outside the by-account indexes into them, oldest first; returns
- * how many moved. Done for thousands at once, the index pages they land on are written once for many
- * edges. Moving an edge twice (two processes at once) changes nothing.
+ * Deletes up to `limit` edges older than `beforeMs`; returns how many went. On SQLite their entries
+ * in the index of edges by account stay until a merge drops them; every read re-checks the edges.
  */
-export async function indexEdgesByAccount(q: Queryable, limit: number): Promise<number> {
-  const result = await q.run(
-    'UPDATE graph_edges SET account_indexed = 1 WHERE account_indexed = 0 AND id IN (SELECT id FROM graph_edges WHERE account_indexed = 0 ORDER BY at_ms, id LIMIT ?)',
-    [limit],
-  );
-  return result.changes;
-}
-
-/** Deletes up to `limit` edges older than `beforeMs`; returns how many went. */
 export async function pruneEdges(q: Queryable, beforeMs: number, limit: number): Promise<number> {
   const result = await q.run('DELETE FROM graph_edges WHERE id IN (SELECT id FROM graph_edges WHERE at_ms < ? ORDER BY at_ms LIMIT ?)', [beforeMs, limit]);
   return result.changes;

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { createManualClock, type ManualClock } from '../../kernel/index.ts';
 import { createPlatform, type Platform } from '../../platform.ts';
 import type { RiskEvent } from '../features/index.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
+import { insertEventEdges } from './graph.repository.ts';
 import { GRAPH_SCORING } from './graph.scoring.ts';
 import { createGraphService, type ScanSummary } from './graph.service.ts';
 import { DAY_MS, HOUR_MS, plantedWorld, T0 } from './graph.test-support.ts';
@@ -157,10 +158,19 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
     await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'batched-%'");
   });
 
-  it('moves written edges into the by-account indexes in batches on SQLite, writes them indexed on PostgreSQL; the neighbourhood sees every edge', async () => {
-    const graph = createGraphService({ db: platform.db, clock, accountIndexBatch: 8 });
+  /** Limits under which a handful of edges make runs and merges. */
+  const tinyRuns = { tailMaxEdges: 4, mergeFanIn: 2, levelBaseEntries: 2, mergeWorkPerEntry: 1, mergeStepMinEntries: 1 };
+  /** Edges with these ids in the SQLite index's tail (0 on PostgreSQL, which has none). */
+  const inTail = async (like: string) => dialect === 'sqlite'
+    ? Number((await platform.db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM graph_edges WHERE id LIKE ? AND rowid > (SELECT indexed_through FROM graph_edge_index_state)', [like]))?.n)
+    : 0;
+
+  it('indexes written edges by account as sorted runs on SQLite, writes them indexed on PostgreSQL; the neighbourhood sees every edge', async () => {
+    const graph = createGraphService({ db: platform.db, clock, edgeIndexStepEntries: 64, edgeRunLimits: tinyRuns });
+    // Its start indexes what is in the tail already (the planted world's edges), as after an import.
+    await graph.start();
+    await vi.waitFor(async () => expect(await inTail('%')).toBeLessThan(tinyRuns.tailMaxEdges));
     const base = clock.nowMs() - DAY_MS;
-    const waiting = async () => Number((await platform.db.get<{ n: bigint }>("SELECT COUNT(*) AS n FROM graph_edges WHERE id LIKE 'deferred-%' AND account_indexed = 0"))?.n ?? 0);
     const observe = (from: number, count: number) => Promise.all(Array.from({ length: count }, (_, i) => graph.observe({
       id: `deferred-${from + i}`, atMs: base + from + i, amountMinor: BigInt(from + i + 1), currency: 'CNY', debitAccountId: `d-${(from + i) % 3}`, creditAccountId: `d-${(from + i + 1) % 3}`,
     })));
@@ -178,75 +188,59 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
       }
       return [...folded].map(([key, { count: n, sum }]) => `${key} ${n} ${sum}`).sort();
     };
-    // PostgreSQL logs rows, not pages: there edges never wait (see defersAccountIndex).
-    const defers = dialect === 'sqlite';
-    await observe(0, 5);
-    expect(await waiting()).toBe(defers ? 5 : 0);
-    expect(await drawn()).toEqual(expected(5));
-    await observe(5, 16);
-    // At least a batch of 8 went into the indexes; what is left waits, and is drawn all the same.
-    const left = await waiting();
-    expect(left).toBeLessThanOrEqual(defers ? 21 - 8 : 0);
+    await observe(0, 3);
+    expect(await inTail('%')).toBeLessThan(tinyRuns.tailMaxEdges);
+    expect(await drawn()).toEqual(expected(3));
+    await observe(3, 18);
+    // Runs were written and merged; the tail is short.
+    expect(await inTail('%')).toBeLessThan(tinyRuns.tailMaxEdges);
     expect(await drawn()).toEqual(expected(21));
+    if (dialect === 'sqlite') {
+      const runs = await platform.db.get<{ n: bigint; entries: bigint }>('SELECT COUNT(*) AS n, SUM(entries) AS entries FROM graph_edge_runs');
+      expect(Number(runs?.entries)).toBeGreaterThanOrEqual(2 * (21 - tinyRuns.tailMaxEdges));
+    }
     await graph.stop();
-    expect(await waiting()).toBe(0);
     expect(await drawn()).toEqual(expected(21));
     await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'deferred-%'");
   });
 
-  it('moves fewer edges at a time while a move takes longer than its target, and every edge still gets moved', async () => {
+  it('takes smaller index steps while a step takes longer than its target, and still indexes every edge', async () => {
+    if (dialect !== 'sqlite') return;
     const db = platform.db;
-    const limits: number[] = [];
-    const recording = {
-      ...db,
-      transaction: <T>(work: (tx: typeof db) => Promise<T>) => db.transaction((tx) => work({
-        ...tx, run: (sql: string, params?: readonly unknown[]) => {
-          if (sql.startsWith('UPDATE graph_edges')) limits.push(Number(params?.[0]));
-          return tx.run(sql, params as never);
-        },
-      } as typeof db)),
-    } as typeof db;
-    // Every move takes 50 ms by this timer: six times the target.
+    // Every step takes 50 ms by this timer: six times the target. No merges, so runs keep the size they were written at.
     let now = 0;
-    const graph = createGraphService({ db: recording, clock, accountIndexBatch: 1024, stepTimer: () => (now += 25) });
+    const limits = { tailMaxEdges: 64, mergeFanIn: 1000, levelBaseEntries: 1_000_000, mergeWorkPerEntry: 4, mergeStepMinEntries: 1 };
+    const graph = createGraphService({ db, clock, edgeIndexStepEntries: 4096, edgeRunLimits: limits, stepTimer: () => (now += 25) });
+    const before = Number((await db.get<{ run: bigint }>('SELECT COALESCE(MAX(run), 0) AS run FROM graph_edge_runs'))?.run);
     const base = clock.nowMs() - DAY_MS;
-    for (let round = 0; round < 4; round++) {
-      await Promise.all(Array.from({ length: 1024 }, (_, i) => graph.observe({
-        id: `paced-${round}-${i}`, atMs: base + round * 1024 + i, amountMinor: 1n, currency: 'CNY', debitAccountId: `p-${i % 50}`, creditAccountId: `p-${(i + 7) % 50}`,
-      })));
-      await graph.flush();
-    }
-    // Smaller moves, but as many as it takes: the writes leave less than one move waiting.
-    const waiting = async () => Number((await db.get<{ n: bigint }>("SELECT COUNT(*) AS n FROM graph_edges WHERE id LIKE 'paced-%' AND account_indexed = 0"))?.n);
-    if (dialect === 'sqlite') expect(await waiting()).toBeLessThan(GRAPH_LIMITS.accountIndexBatchMin);
+    // Written as an import writes them, all in the tail; the start indexes them.
+    await db.transaction((tx) => insertEventEdges(tx, Array.from({ length: 2 * 4096 }, (_, i) => ({
+      id: `paced-${i}`, atMs: base + i, amountMinor: 1n, currency: 'CNY', debitAccountId: `p-${i % 50}`, creditAccountId: `p-${(i + 7) % 50}`,
+    })), GRAPH_LIMITS.idMaxLength));
+    await graph.start();
     await graph.stop();
-    expect(await waiting()).toBe(0);
-    if (dialect === 'sqlite') {
-      // Halved after each full move, down to the least.
-      expect(limits.slice(0, 3)).toEqual([1024, 512, GRAPH_LIMITS.accountIndexBatchMin]);
-      expect(Math.max(...limits.slice(2))).toBe(GRAPH_LIMITS.accountIndexBatchMin);
-    } else {
-      expect(limits).toEqual([]);
-    }
+    const written = (await db.all<{ entries: bigint }>('SELECT entries FROM graph_edge_runs WHERE run > ? ORDER BY run', [before])).map((row) => Number(row.entries));
+    // Halved after each full step, down to the least (two entries an edge).
+    expect(written.slice(0, 4)).toEqual([4096, 2048, 1024, GRAPH_LIMITS.edgeIndexStepEntriesMin]);
+    expect(Math.max(...written.slice(3))).toBe(GRAPH_LIMITS.edgeIndexStepEntriesMin);
+    // As many as it takes: every edge but a short tail is in a run.
+    expect(await inTail('paced-%')).toBeLessThan(limits.tailMaxEdges);
+    expect(written.reduce((sum, entries) => sum + entries, 0)).toBeGreaterThanOrEqual(2 * (2 * 4096 - limits.tailMaxEdges));
     await db.run("DELETE FROM graph_edges WHERE id LIKE 'paced-%'");
   });
 
-  it('writes the edges even when moving them into the by-account indexes fails, and still draws them', async () => {
-    const db = platform.db;
-    const failingMove = {
-      ...db,
-      transaction: <T>(work: (tx: typeof db) => Promise<T>) => db.transaction((tx) => work({
-        ...tx, run: (sql: string, params?: readonly unknown[]) => (sql.startsWith('UPDATE graph_edges') ? Promise.reject(new Error('index full')) : tx.run(sql, params as never)),
-      } as typeof db)),
-    } as typeof db;
-    const graph = createGraphService({ db: failingMove, clock, accountIndexBatch: 2 });
+  it('writes the edges even when indexing them fails, and still draws them', async () => {
+    const graph = createGraphService({ db: platform.db, clock, edgeRunLimits: { ...tinyRuns, tailMaxEdges: 2 }, stepTimer: () => {
+      throw new Error('index full');
+    } });
     const atMs = clock.nowMs() - DAY_MS;
     await Promise.all([0, 1, 2].map((i) => graph.observe({ id: `unmoved-${i}`, atMs: atMs + i, amountMinor: 5n, currency: 'CNY', debitAccountId: 'u-a', creditAccountId: 'u-b' })));
     await graph.stop();
     expect(graph.stats()).toMatchObject({ queuedEvents: 0, failedEvents: 0 });
+    expect(await inTail('unmoved-%')).toBe(dialect === 'sqlite' ? 3 : 0);
     const drawn = await graph.neighbourhood(['u-a'], 1, 10);
     expect(drawn.edges).toEqual([expect.objectContaining({ source: 'u-a', target: 'u-b', count: 3, amountMinor: 15n })]);
-    await db.run("DELETE FROM graph_edges WHERE id LIKE 'unmoved-%'");
+    await platform.db.run("DELETE FROM graph_edges WHERE id LIKE 'unmoved-%'");
   });
 
   it('counts the events whose write failed, and rejects their observers', async () => {

@@ -7,7 +7,8 @@ import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
 import { nextAccountIndexBatch } from './graph.account-index-pace.ts';
-import { defersAccountIndex, indexEdgesByAccount, insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredEdge, type StoredScore } from './graph.repository.ts';
+import { createEdgeIndexWriter, EDGE_RUN_LIMITS, type EdgeIndexStep, type EdgeRunLimits } from './graph.edge-runs.ts';
+import { insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredEdge, type StoredScore } from './graph.repository.ts';
 import { createScanSchedule, recordScanFinished, type ScheduledScanOutcome } from './graph.schedule.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
 import type { AccountScore, MuleScores, Ring } from './graph.ts';
@@ -66,9 +67,11 @@ export interface GraphServiceDeps {
   readonly scanHolder?: string;
   /** Told of a scheduled scan that failed (it is retried at the next look). */
   readonly onScanError?: (error: unknown) => void;
-  /** The most edges moved into the by-account indexes at once; GRAPH_LIMITS.accountIndexBatch unless a test asks for fewer. */
-  readonly accountIndexBatch?: number;
-  /** Milliseconds from a steady clock, to time those moves by; performance.now() unless a test steers it. */
+  /** The most entries one step of the SQLite index of edges by account does; GRAPH_LIMITS.edgeIndexStepEntries unless a test asks for fewer. */
+  readonly edgeIndexStepEntries?: number;
+  /** That index's runs and merges; EDGE_RUN_LIMITS unless a test needs runs and merges after a few edges. */
+  readonly edgeRunLimits?: EdgeRunLimits;
+  /** Milliseconds from a steady clock, to time those steps by; performance.now() unless a test steers it. */
   readonly stepTimer?: () => number;
 }
 
@@ -143,51 +146,78 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   let scheduledScans = 0;
   let scheduledScanFailures = 0;
   const scanIntervalMs = deps.scanIntervalMs ?? 0;
-  /** Edges waiting outside the by-account indexes as far as this process knows: those it wrote, less those it moved. */
-  let unindexed = 0;
-  const accountIndexBatchMax = deps.accountIndexBatch ?? GRAPH_LIMITS.accountIndexBatch;
+  const stepEntriesMax = deps.edgeIndexStepEntries ?? GRAPH_LIMITS.edgeIndexStepEntries;
   const pace = {
-    max: accountIndexBatchMax,
-    min: Math.min(GRAPH_LIMITS.accountIndexBatchMin, accountIndexBatchMax),
-    targetMs: GRAPH_LIMITS.accountIndexStepTargetMs,
+    max: stepEntriesMax,
+    min: Math.min(GRAPH_LIMITS.edgeIndexStepEntriesMin, stepEntriesMax),
+    targetMs: GRAPH_LIMITS.edgeIndexStepTargetMs,
   };
   const stepTimer = deps.stepTimer ?? (() => performance.now());
-  const movesPerWriteMax = Math.ceil(GRAPH_LIMITS.writerBatchMax / pace.min) + 1;
-  /** The size of the next move (see nextAccountIndexBatch). */
-  let accountIndexBatch = accountIndexBatchMax;
-  // Edges wait for the by-account indexes only where that saves writes (see defersAccountIndex).
-  const deferring = defersAccountIndex(db);
+  /** The size of the next step (see nextAccountIndexBatch). */
+  let stepEntries = stepEntriesMax;
+  const runLimits = deps.edgeRunLimits ?? EDGE_RUN_LIMITS;
+  /** Index entries a write of `edges` owes: its own two an edge, and the merging they incur. */
+  const workOf = (edges: number) => 2 * edges * (1 + runLimits.mergeWorkPerEntry);
+  /**
+   * Steps after one write, at most: enough to pay what the largest write owes at the least step
+   * size, so that the index keeps abreast of the writes; bounded, since a write adds at most
+   * writerBatchMax edges.
+   */
+  const stepsPerWriteMax = Math.ceil(workOf(GRAPH_LIMITS.writerBatchMax) / pace.min) + 1;
+  // The index of edges by account is SQLite's (graph.edge-runs.ts); PostgreSQL keeps B-tree indexes.
+  const edgeIndex = db.sqlite ? createEdgeIndexWriter(db.sqlite, runLimits) : undefined;
+  /** Edges in the index's tail as far as this process knows: what the last step found, and what it wrote since. */
+  let tail = 0;
+  /** Whether the last steps left work: a tail to write as a run, or merging owed. */
+  let stepsLeft = false;
+  /** The catch-up of start(), until it ends. */
+  let catchingUp: Promise<void> | undefined;
 
   /**
-   * Moves waiting edges into the by-account indexes, a batch per transaction, after the edges' own
-   * transaction: the edges are written whether or not this succeeds, and a failed move is tried
-   * again after the next write (queries by account read waiting edges too, so nothing is missing).
-   * A batch that moved fewer than it could left nothing waiting, of this process or another.
+   * Steps of the index of edges by account, each its own transaction, after the edges' own: the
+   * edges are written whether or not this succeeds, and a failed step is tried again after the
+   * next write (queries by account read the tail too, so nothing is missing). Stops once about
+   * `work` entries are done (one step at least), `stepsMax` steps are taken, or nothing is left.
    */
-  async function indexByAccount(batchesMax: number): Promise<void> {
-    for (let batch = 0; batch < batchesMax; batch++) {
-      let moved: number;
+  async function indexSteps(work: number, stepsMax: number): Promise<void> {
+    if (!edgeIndex) return;
+    let done = 0;
+    for (let count = 0; count < stepsMax && (count === 0 || done < work); count++) {
+      let step: EdgeIndexStep;
       try {
-        const size = accountIndexBatch;
+        const size = stepEntries;
         let tookMs = 0;
-        moved = await db.transaction(async (tx) => {
-          // The statement alone: time spent waiting for the writer before it is not the move's.
+        step = await db.transaction(async () => {
+          // The statements alone: time spent waiting for the writer before them is not the step's.
           const started = stepTimer();
-          const count = await indexEdgesByAccount(tx, size);
+          const result = edgeIndex.step(size);
           tookMs = stepTimer() - started;
-          return count;
+          return result;
         });
-        accountIndexBatch = nextAccountIndexBatch(size, moved, tookMs, pace);
-        if (moved < size) {
-          unindexed = 0;
-          return;
-        }
+        stepEntries = nextAccountIndexBatch(size, step.entries, tookMs, pace);
       } catch {
+        stepsLeft = true;
         return;
       }
-      unindexed = Math.max(0, unindexed - moved);
-      if (unindexed === 0) return;
+      done += step.entries;
+      if (!step.more) {
+        tail = step.tail;
+        stepsLeft = false;
+        return;
+      }
     }
+    stepsLeft = true;
+  }
+
+  /**
+   * Steps until nothing is left, as after an import, which leaves every edge in the tail: bounded
+   * by the work the tail found at the start can owe (a step does at least pace.min entries, or ends).
+   */
+  async function catchUp(): Promise<void> {
+    if (!edgeIndex) return;
+    const waiting = await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM graph_edges WHERE rowid > (SELECT indexed_through FROM graph_edge_index_state WHERE id = 1)');
+    const edges = Number(waiting?.n ?? 0);
+    if (edges >= runLimits.tailMaxEdges) await indexSteps(workOf(edges), Math.ceil(workOf(edges) / pace.min) + 1);
   }
 
   // The events themselves wait for the write (they are made by the caller anyway); they become rows
@@ -198,11 +228,9 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     maxQueued: GRAPH_LIMITS.writerQueueMax,
     async write(events) {
       await db.transaction((tx) => insertEventEdges(tx, events, GRAPH_LIMITS.idMaxLength));
-      if (!deferring) return;
-      unindexed += events.length;
-      // As many moves as it takes to keep abreast of the writes (a paced batch may be smaller than
-      // a write); bounded, since every write adds at most writerBatchMax edges.
-      if (unindexed >= accountIndexBatch) await indexByAccount(Math.min(Math.ceil(unindexed / accountIndexBatch), movesPerWriteMax));
+      if (!edgeIndex) return;
+      tail += events.length;
+      if (tail >= runLimits.tailMaxEdges || stepsLeft) await indexSteps(workOf(events.length), stepsPerWriteMax);
     },
     overloaded: () => new GraphOverloadedError(`more than ${GRAPH_LIMITS.writerQueueMax} events are waiting to be written to the graph`),
     onError: (_error, events) => void (failedEvents += events.length),
@@ -321,6 +349,8 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
       scores = new Map((await loadAllScores(db, GRAPH_LIMITS.scoresKeptMax)).map((row) => [row.accountId, row.scoreBp / BP]));
       // Whoever takes the scores (the features) starts from the latest scan, not from nothing.
       if (scores.size > 0) deps.onScores?.(scores);
+      // Edges an import (or another version) left in the index's tail are indexed in the background.
+      catchingUp = catchUp().catch(() => undefined);
       schedule.start();
     },
     scoreOf: (accountId) => scores.get(accountId) ?? 0,
@@ -347,8 +377,9 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     async stop() {
       await schedule.stop();
       await writer.flush();
-      // What this process left waiting is indexed now, so a quiet database holds few edges outside.
-      if (unindexed > 0) await indexByAccount(Math.ceil(unindexed / pace.min) + 1);
+      await catchingUp;
+      // What the last writes left undone (a full tail, merging owed) is done now.
+      if (stepsLeft || tail >= runLimits.tailMaxEdges) await indexSteps(workOf(runLimits.tailMaxEdges), stepsPerWriteMax);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { inEveryRun, indexedThrough, openSortedRuns, runLevel, type SortedRunLimits, type SortedRunTables } from '../../db/index.ts';
 import { doubled } from '../../kernel/index.ts';
 
 /**
@@ -7,7 +8,8 @@ import { doubled } from '../../kernel/index.ts';
  * An index kept in account order takes each batch's entries at as many places as the batch has
  * accounts: a batch of 8,190 transfers among 10,000 accounts dirtied most leaf pages of the two
  * account indexes on ledger_transfers, 63 MB written per batch against 3 MB for the rows themselves.
- * So the entries are written as sorted runs instead, the way a log-structured merge tree does it:
+ * So the entries are written as sorted runs instead, the way a log-structured merge tree does it
+ * (the runs, their levels and merges are db/sorted-runs.ts, shared with the risk graph's edges):
  *
  * - Transfers newer than `indexed_through` (the tail) are in no run; queries scan them by timestamp.
  *   Once the tail holds POSTING_LIMITS.tailMaxTransfers, the write transaction that sees it turns it
@@ -27,12 +29,8 @@ import { doubled } from '../../kernel/index.ts';
  * and a transfer written straight into the table (an import, a repair) is in the tail until the
  * next ledger write indexes it.
  */
-export interface PostingLimits {
+export interface PostingLimits extends SortedRunLimits {
   readonly tailMaxTransfers: number;
-  readonly mergeFanIn: number;
-  readonly levelBaseEntries: number;
-  readonly mergeWorkPerEntry: number;
-  readonly mergeStepMinEntries: number;
 }
 
 export const POSTING_LIMITS: PostingLimits = Object.freeze({
@@ -57,24 +55,18 @@ export const POSTING_LIMITS: PostingLimits = Object.freeze({
 
 /** The level of a run: 0 below fan-in × base entries, and one more for each further factor of fan-in. */
 export function postingLevel(entries: number, limits: PostingLimits = POSTING_LIMITS): number {
-  let level = 0;
-  for (let bound = limits.levelBaseEntries * limits.mergeFanIn; entries >= bound; bound *= limits.mergeFanIn) level++;
-  return level;
+  return runLevel(entries, limits);
 }
 
-/** Run states in ledger_posting_runs.merging. */
-const SETTLED = 0;
-const MERGE_INPUT = 1;
-const MERGE_OUTPUT = 2;
-
-/** Below every account key (account timestamps are not negative): where a merge starts. */
-const BEFORE_ALL = -1n;
-
-/** Postings keys in index order: by account, then by timestamp. */
-function compareKeys(left: Key, right: Key): number {
-  if (left.account !== right.account) return left.account < right.account ? -1 : 1;
-  return left.timestamp === right.timestamp ? 0 : left.timestamp < right.timestamp ? -1 : 1;
-}
+/** The postings as sorted runs (db/sorted-runs.ts): entries keyed by account, then timestamp. */
+export const POSTING_TABLES: SortedRunTables = Object.freeze({
+  entries: 'ledger_postings',
+  runs: 'ledger_posting_runs',
+  state: 'ledger_posting_state',
+  keys: ['account', 'timestamp'],
+  /** Below every account key (account timestamps are not negative): where a merge starts. */
+  beforeAll: -1n,
+});
 
 /** Entries per multi-row INSERT when the tail is indexed from memory. */
 const ENTRIES_PER_INSERT = 256;
@@ -95,12 +87,9 @@ export interface PostingWriter {
   forget(): void;
 }
 
-type State = { indexed_through: bigint; merge_run: bigint | null; merge_account: bigint | null; merge_timestamp: bigint | null };
-type Key = { account: bigint; timestamp: bigint };
-
-/** `limits` other than the defaults are for tests, which need merges after a handful of transfers. */
 export function createPostingWriter(raw: BetterSqlite3.Database, limits: PostingLimits = POSTING_LIMITS): PostingWriter {
   const sql = prepare(raw);
+  const runs = openSortedRuns(raw, POSTING_TABLES, limits);
   /** Transfers above indexed_through, when known. */
   let tail: number | undefined;
   /**
@@ -117,15 +106,13 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
   const noted = createNotes();
   const clearNoted = () => noted.clear();
 
-  const state = () => sql.state.get() as State;
-
   function indexTail(after: bigint): number {
     const through = (sql.lastTransfer.get() as { t: bigint | null }).t;
     if (through === null || through <= after) return 0;
-    const run = (sql.nextRun.get() as { run: bigint }).run;
+    const run = runs.nextRun();
     const entries = sql.indexTail.run({ run, after, through }).changes;
-    if (entries > 0) sql.addRun.run(run, postingLevel(entries, limits), entries, SETTLED);
-    sql.setIndexed.run(through);
+    runs.addRun(run, entries);
+    runs.setIndexedThrough(through);
     return entries;
   }
 
@@ -143,7 +130,7 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
     if (through === null || through !== timestamps[entries - 1] || (timestamps[0] as bigint) <= after) return undefined;
     const order = sortedEntries(accounts, timestamps);
     if (!order) return undefined;
-    const run = (sql.nextRun.get() as { run: bigint }).run;
+    const run = runs.nextRun();
     const params: bigint[] = new Array<bigint>(3 * ENTRIES_PER_INSERT);
     let next = 0;
     for (; next + ENTRIES_PER_INSERT <= entries; next += ENTRIES_PER_INSERT) {
@@ -159,110 +146,17 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
       const index = order[next] as number;
       sql.insertEntry.run(run, accounts[index], timestamps[index]);
     }
-    sql.addRun.run(run, postingLevel(entries, limits), entries, SETTLED);
-    sql.setIndexed.run(through);
+    runs.addRun(run, entries);
+    runs.setIndexedThrough(through);
     return entries;
-  }
-
-  /**
-   * Starts merging the oldest runs of the lowest full level; false when no level is full. Levels are
-   * worked out from the runs' sizes (the stored level is for people reading the table), so that a
-   * change of limits applies to runs already written.
-   */
-  function startMerge(): boolean {
-    const levels = new Map<number, bigint[]>();
-    for (const row of sql.settledRuns.all() as { run: bigint; entries: bigint }[]) {
-      const level = postingLevel(Number(row.entries), limits);
-      levels.set(level, [...(levels.get(level) ?? []), row.run]);
-    }
-    const full = [...levels.entries()].filter(([, runs]) => runs.length >= limits.mergeFanIn).sort(([left], [right]) => left - right)[0];
-    if (!full) return false;
-    const inputs = full[1].slice(0, limits.mergeFanIn);
-    const output = (sql.nextRun.get() as { run: bigint }).run;
-    for (const run of inputs) sql.markRun.run(MERGE_INPUT, run);
-    sql.addRun.run(output, full[0] + 1, 0, MERGE_OUTPUT);
-    sql.setMerge.run(output, BEFORE_ALL, BEFORE_ALL);
-    return true;
-  }
-
-  /**
-   * Moves the input runs' entries after the merge's position, up to a boundary, into the output run;
-   * returns how many it moved: at most `perRun` from each input, and `perRun` at least unless the
-   * merge ended. The boundary is the smallest of the inputs' perRun-th keys. A boundary taken from
-   * one input alone (the largest) swept up whole stretches of the others where their keys differed,
-   * as runs written at different times do within an account busy in all of them: a step asked for
-   * 1,760 entries moved 24,751 and held every request for 19 ms.
-   */
-  function mergeStep(current: State, perRun: number): number {
-    const output = current.merge_run as bigint;
-    const from: Key = { account: current.merge_account ?? BEFORE_ALL, timestamp: current.merge_timestamp ?? BEFORE_ALL };
-    const inputRuns = (sql.inputRuns.all() as { run: bigint }[]).map((row) => row.run);
-    // Each input's first key after the position: inputs with none have nothing to move, and those
-    // whose first key is past the boundary have nothing to move or delete, nor need their perRun-th
-    // key looked up (a walk of perRun entries), so inputs are taken in the order of their first keys.
-    const firsts: { run: bigint; first: Key }[] = [];
-    for (const run of inputRuns) {
-      const first = sql.keyAfter.get(run, from.account, from.timestamp, 0) as Key | undefined;
-      if (first) firsts.push({ run, first });
-    }
-    firsts.sort((left, right) => compareKeys(left.first, right.first));
-    let boundary: Key | undefined;
-    for (const { run, first } of firsts) {
-      if (boundary && compareKeys(first, boundary) > 0) break;
-      const last = sql.keyAfter.get(run, from.account, from.timestamp, perRun - 1) as Key | undefined;
-      if (last && (!boundary || compareKeys(last, boundary) < 0)) boundary = last;
-    }
-    // Deleted run by run: with the run given, SQLite deletes a key range as it walks it, while a
-    // range over several runs at once is first collected and then deleted key by key, which made
-    // the deletes a third of a merge's cost.
-    let moved: number;
-    if (boundary) {
-      moved = sql.moveRange.run(output, from.account, from.timestamp, boundary.account, boundary.timestamp).changes;
-      for (const { run, first } of firsts) {
-        if (compareKeys(first, boundary) > 0) break;
-        sql.deleteRange.run(run, from.account, from.timestamp, boundary.account, boundary.timestamp);
-      }
-      sql.setMerge.run(output, boundary.account, boundary.timestamp);
-      sql.addEntries.run(moved, output);
-    } else {
-      // Every input has fewer than perRun entries left: the merge ends with them.
-      moved = sql.moveRest.run(output, from.account, from.timestamp).changes;
-      for (const { run } of firsts) sql.deleteRest.run(run, from.account, from.timestamp);
-      sql.addEntries.run(moved, output);
-      const entries = Number((sql.entriesOf.get(output) as { entries: bigint }).entries);
-      sql.dropInputs.run(MERGE_INPUT);
-      sql.settle.run(postingLevel(entries, limits), SETTLED, output);
-      sql.clearMerge.run();
-    }
-    return moved;
-  }
-
-  /**
-   * Does about `budget` entries of merge work (at least one step's, at most about twice the budget);
-   * returns the entries moved, or null when no level is full. Bounded: every step moves at least its
-   * per-input share or ends a merge, and every merge ended leaves fewer runs.
-   */
-  function merge(budget: number): number | null {
-    const asked = Math.max(budget, limits.mergeStepMinEntries);
-    let moved = 0;
-    while (moved < asked) {
-      let current = state();
-      if (current.merge_run === null) {
-        if (!startMerge()) return moved > 0 ? moved : null;
-        current = state();
-      }
-      const inputs = Number((sql.inputCount.get() as { n: bigint }).n);
-      moved += mergeStep(current, Math.max(1, Math.ceil(asked / Math.max(1, inputs))));
-    }
-    return moved;
   }
 
   return {
     maintain(transfersAdded) {
-      const current = state();
-      tail = tail === undefined ? Number((sql.tailCount.get(current.indexed_through) as { n: bigint }).n) : tail + transfersAdded;
+      const after = runs.state().indexedThrough;
+      tail = tail === undefined ? Number((sql.tailCount.get(after) as { n: bigint }).n) : tail + transfersAdded;
       if (tail >= limits.tailMaxTransfers) {
-        const indexed = indexNoted(current.indexed_through, tail) ?? indexTail(current.indexed_through);
+        const indexed = indexNoted(after, tail) ?? indexTail(after);
         tail = 0;
         clearNoted();
         mergeDebt += indexed * limits.mergeWorkPerEntry;
@@ -270,7 +164,7 @@ export function createPostingWriter(raw: BetterSqlite3.Database, limits: Posting
       if (mergeDebt <= 0) return 0;
       // Two entries a transfer: this transaction pays for what it wrote, at the least one step.
       const share = Math.max(limits.mergeStepMinEntries, 2 * transfersAdded * limits.mergeWorkPerEntry);
-      const moved = merge(Math.min(mergeDebt, share));
+      const moved = runs.merge(Math.min(mergeDebt, share));
       // Nothing to merge: the work incurred is not owed to any run (as when it was done at once).
       mergeDebt = moved === null ? 0 : Math.max(0, mergeDebt - Math.max(moved, Math.min(mergeDebt, share)));
       return moved ?? 0;
@@ -321,12 +215,9 @@ function createNotes() {
 }
 
 function prepare(raw: BetterSqlite3.Database) {
-  const inputs = `run IN (SELECT run FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT})`;
   return {
-    state: raw.prepare('SELECT indexed_through, merge_run, merge_account, merge_timestamp FROM ledger_posting_state WHERE id = 1'),
     tailCount: raw.prepare('SELECT COUNT(*) AS n FROM ledger_transfers WHERE timestamp > ?'),
     lastTransfer: raw.prepare('SELECT MAX(timestamp) AS t FROM ledger_transfers'),
-    nextRun: raw.prepare('SELECT COALESCE(MAX(run), 0) + 1 AS run FROM ledger_posting_runs'),
     // Sorted before it is inserted, so the new run is written front to back after all others.
     indexTail: raw.prepare(`INSERT INTO ledger_postings (run, account, timestamp)
       SELECT @run, a.timestamp, t.timestamp FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id WHERE t.timestamp > @after AND t.timestamp <= @through
@@ -335,29 +226,6 @@ function prepare(raw: BetterSqlite3.Database) {
       ORDER BY 2, 3`),
     insertEntry: raw.prepare('INSERT INTO ledger_postings (run, account, timestamp) VALUES (?, ?, ?)'),
     insertEntries: raw.prepare(`INSERT INTO ledger_postings (run, account, timestamp) VALUES ${Array.from({ length: ENTRIES_PER_INSERT }, () => '(?, ?, ?)').join(', ')}`),
-    addRun: raw.prepare('INSERT INTO ledger_posting_runs (run, level, entries, merging) VALUES (?, ?, ?, ?)'),
-    setIndexed: raw.prepare('UPDATE ledger_posting_state SET indexed_through = ? WHERE id = 1'),
-    settledRuns: raw.prepare(`SELECT run, entries FROM ledger_posting_runs WHERE merging = ${SETTLED} ORDER BY run`),
-    markRun: raw.prepare('UPDATE ledger_posting_runs SET merging = ? WHERE run = ?'),
-    setMerge: raw.prepare('UPDATE ledger_posting_state SET merge_run = ?, merge_account = ?, merge_timestamp = ? WHERE id = 1'),
-    clearMerge: raw.prepare('UPDATE ledger_posting_state SET merge_run = NULL, merge_account = NULL, merge_timestamp = NULL WHERE id = 1'),
-    inputCount: raw.prepare(`SELECT COUNT(*) AS n FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT}`),
-    keyAfter: raw.prepare('SELECT account, timestamp FROM ledger_postings WHERE run = ? AND (account, timestamp) > (?, ?) ORDER BY account, timestamp LIMIT 1 OFFSET ?'),
-    moveRange: raw.prepare(
-      `INSERT INTO ledger_postings (run, account, timestamp) SELECT ?, account, timestamp FROM ledger_postings
-       WHERE ${inputs} AND (account, timestamp) > (?, ?) AND (account, timestamp) <= (?, ?) ORDER BY account, timestamp`,
-    ),
-    inputRuns: raw.prepare(`SELECT run FROM ledger_posting_runs WHERE merging = ${MERGE_INPUT} ORDER BY run`),
-    deleteRange: raw.prepare('DELETE FROM ledger_postings WHERE run = ? AND (account, timestamp) > (?, ?) AND (account, timestamp) <= (?, ?)'),
-    moveRest: raw.prepare(
-      `INSERT INTO ledger_postings (run, account, timestamp) SELECT ?, account, timestamp FROM ledger_postings
-       WHERE ${inputs} AND (account, timestamp) > (?, ?) ORDER BY account, timestamp`,
-    ),
-    deleteRest: raw.prepare('DELETE FROM ledger_postings WHERE run = ? AND (account, timestamp) > (?, ?)'),
-    addEntries: raw.prepare('UPDATE ledger_posting_runs SET entries = entries + ? WHERE run = ?'),
-    entriesOf: raw.prepare('SELECT entries FROM ledger_posting_runs WHERE run = ?'),
-    dropInputs: raw.prepare('DELETE FROM ledger_posting_runs WHERE merging = ?'),
-    settle: raw.prepare('UPDATE ledger_posting_runs SET level = ?, merging = ? WHERE run = ?'),
   };
 }
 
@@ -435,11 +303,11 @@ export function postingTimestamps(ids: readonly string[], after: bigint, through
   const list = ids.map(() => '?').join(', ');
   return {
     sql: `SELECT timestamp FROM ledger_postings
-        WHERE run IN (SELECT run FROM ledger_posting_runs) AND account IN (SELECT timestamp FROM ledger_accounts WHERE id IN (${list}))
+        WHERE ${inEveryRun(POSTING_TABLES)} AND account IN (SELECT timestamp FROM ledger_accounts WHERE id IN (${list}))
           AND timestamp > ? AND timestamp <= ?
       UNION ALL
       SELECT timestamp FROM ledger_transfers
-        WHERE timestamp > MAX(?, (SELECT indexed_through FROM ledger_posting_state WHERE id = 1)) AND timestamp <= ?
+        WHERE timestamp > MAX(?, ${indexedThrough(POSTING_TABLES)}) AND timestamp <= ?
           AND (debit_account_id IN (${list}) OR credit_account_id IN (${list}))`,
     params: [...ids, after, through, after, through, ...ids, ...ids],
   };
