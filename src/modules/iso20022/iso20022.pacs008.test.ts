@@ -64,6 +64,30 @@ describe('pacs.008.001.08 round trip', () => {
   });
 });
 
+describe('pacs.008.001.08 given as text or as its UTF-8 bytes', () => {
+  // Text input is read without decoding its bytes again; these are the cases where the two could part.
+  const cases: [string, (text: string) => string][] = [
+    ['as built', (text) => text],
+    ['after a byte order mark', (text) => `\uFEFF${text}`],
+    ['with a lone surrogate in a name, which UTF-8 encoding turns into U+FFFD', (text) => text.replace('Ustrd>Invoice', 'Ustrd>\uD800Invoice')],
+    ['with CR LF line ends', (text) => text.replace(/\n/g, '\r\n')],
+  ];
+  for (const [name, variant] of cases) {
+    it(`imports the same ${name}`, () => {
+      const text = variant(built([SAMPLE_TRANSFER]).combined);
+      const fromText = importPacs008(text);
+      expect(fromText.ok).toBe(true);
+      expect(fromText).toEqual(importPacs008(Buffer.from(text, 'utf8')));
+    });
+  }
+
+  it('reads a lone surrogate as the replacement character the bytes carry', () => {
+    const text = built([SAMPLE_TRANSFER]).combined.replace('Ustrd>Invoice', 'Ustrd>\uD800Invoice');
+    const imported = importPacs008(text);
+    expect(imported.ok && imported.value.message.transfers[0]?.remittanceInformation[0]).toMatch(/^\uFFFDInvoice/);
+  });
+});
+
 describe('pacs.008.001.08 text that starts with U+FEFF', () => {
   // Found by the round-trip property (seed -1534080661): the reader dropped the leading U+FEFF of
   // this 17-byte id as a byte order mark. The trailing U+E000 matters: shorter text kept it.

@@ -48,11 +48,23 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const DECLARATION_SCAN_BYTES = 200;
 const FORBIDDEN_DECLARATIONS = ['<!DOCTYPE', '<!ENTITY'];
 
+interface Screened {
+  readonly bytes: Uint8Array;
+  /**
+   * The same bytes as text, when the input was text that encodes to them and back unchanged (no
+   * lone surrogate, which UTF-8 encoding replaces): the tree is read from it without decoding again.
+   */
+  readonly text: string | undefined;
+}
+
+/** String.prototype.isWellFormed (ES2024, in Node 20) is not in the TypeScript library this project targets. */
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
 /**
  * Turns the input into UTF-8 bytes within the size limit and refuses what must never reach the
  * parser: DTDs, entity declarations and encodings other than UTF-8 (ISO 20022 mandates UTF-8).
  */
-function screen(input: string | Uint8Array): Iso20022Result<Uint8Array> {
+function screen(input: string | Uint8Array): Iso20022Result<Screened> {
   const max = ISO20022_LIMITS.messageMaxBytes;
   if (typeof input === 'string' && input.length > max) return tooLarge(input.length);
   let bytes: Uint8Array = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
@@ -72,7 +84,9 @@ function screen(input: string | Uint8Array): Iso20022Result<Uint8Array> {
   if (encoding !== undefined && !/^utf-?8$/i.test(encoding)) {
     return refuseOne('xml_malformed', '/', `the message declares encoding ${encoding}; ISO 20022 messages are UTF-8`);
   }
-  return { ok: true, value: bytes };
+  // A leading U+FEFF may stay in the text: the tree reader skips whatever precedes the root element.
+  const text = typeof input === 'string' && isWellFormed(input) ? input : undefined;
+  return { ok: true, value: { bytes, text } };
 }
 
 function tooLarge(size: number): Iso20022Result<never> {
@@ -90,7 +104,7 @@ export function withParsedXml<T>(input: string | Uint8Array, use: (parsed: Parse
   let document: XmlDocument;
   try {
     // No network, and no entity substitution (libxml2's default, stated for the reader).
-    document = XmlDocument.fromBuffer(screened.value, { option: ParseOption.XML_PARSE_NONET });
+    document = XmlDocument.fromBuffer(screened.value.bytes, { option: ParseOption.XML_PARSE_NONET });
   } catch (error) {
     if (!(error instanceof XmlLibError)) throw error;
     const detail = error.details[0];
@@ -100,7 +114,8 @@ export function withParsedXml<T>(input: string | Uint8Array, use: (parsed: Parse
   try {
     // The screen refused every DOCTYPE; this second look guards against a parser surprise.
     if (document.dtd !== null) return refuseOne('xml_entities_forbidden', '/', 'messages may not carry a DTD');
-    const read = readElementTree(Buffer.from(screened.value.buffer, screened.value.byteOffset, screened.value.byteLength).toString('utf8'), ISO20022_LIMITS.elementMaxDepth);
+    const { bytes, text } = screened.value;
+    const read = readElementTree(text ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), ISO20022_LIMITS.elementMaxDepth);
     if (!read.ok) return refuseOne(read.code, '/', read.reason);
     const natives = new Map<XmlNode, XmlElement>();
     const built = plainTree(read.root, `/${read.root.name}`, document.root, natives);
@@ -137,16 +152,17 @@ function plainTree(raw: RawElement, path: string, native: XmlElement | undefined
   if (native && raw.depth < 2 && nativeElements.length !== raw.children.length) {
     throw new AssertionError(`libxml2 read ${nativeElements.length} elements in ${path} where the text has ${raw.children.length}`);
   }
-  // Most elements hold one child of each name; counting is needed only where names repeat.
+  // Most elements hold one child of each name: the maps that number repeated names are made only
+  // where a name repeats or may (a leaf, most of a message's elements, makes none).
   const counts = raw.children.length > 1 ? new Map<string, number>() : undefined;
   if (counts) for (const child of raw.children) counts.set(child.name, (counts.get(child.name) ?? 0) + 1);
-  const seen = new Map<string, number>();
+  let seen: Map<string, number> | undefined;
   const children: XmlNode[] = [];
   for (let index = 0; index < raw.children.length; index++) {
     const child = raw.children[index] as RawElement;
     const indexed = REPEATABLE.has(child.name) || (counts?.get(child.name) ?? 0) > 1;
-    const position = indexed ? (seen.get(child.name) ?? 0) + 1 : 1;
-    if (indexed) seen.set(child.name, position);
+    const position = indexed ? ((seen ??= new Map()).get(child.name) ?? 0) + 1 : 1;
+    if (indexed) (seen as Map<string, number>).set(child.name, position);
     const built = plainTree(child, indexed ? `${path}/${child.name}[${position}]` : `${path}/${child.name}`, nativeElements[index], natives);
     if (!built.ok) return built;
     children.push(built.value);
