@@ -19,7 +19,7 @@ const TEST_KEY_SECRET = 'sluice-process-test-key-secret-0123456789';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'src/cli.ts';
 /** The Node flags `bin/sluice.js` and `npm start` run the server with, so that tests and benchmarks see what operators run. */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 /** tsx compiles the sources on first start, and the machine may be busy with other test files. */
 const START_TIMEOUT_MS = 60_000;
 /** A process that ignores SIGTERM this long is killed outright. */
