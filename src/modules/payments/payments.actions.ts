@@ -33,7 +33,9 @@ export function createActions(context: SagaContext, submitter: Submitter) {
   ): Promise<PaymentRecord | null> {
     const next: PaymentRecord = { ...payment, ...extra, ledgerState: to, decision, updatedAt: nowIso(context) };
     const written = await context.writer.run(async ({ tx }) => {
-      const updated = await updatePayment(tx, next, from);
+      // The status read must still stand: a settled payment returned meanwhile is `done` again, and
+      // its ledger state alone would let a second return decided on the older read through.
+      const updated = await updatePayment(tx, next, from, payment.status);
       if (updated && alongside) await alongside(tx, next);
       return updated;
     });

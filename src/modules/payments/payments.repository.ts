@@ -84,17 +84,24 @@ export async function insertPayment(q: Queryable, payment: PaymentRecord): Promi
  * Rewrites what a payment's life changes, if its row says `expected` for its ledger state; false if
  * someone else moved it on. Its order, parties and plan are fixed when it is inserted (every step
  * works from the stored record), so they are not serialised and written again on every step.
+ *
+ * `expectedStatus`, when given, must match too. The ledger state alone cannot tell a settled
+ * payment from one settled and since returned: both are `done`, as a return leaves `done` for
+ * `returning` and comes back to it. A return decided on a record read before another return was
+ * carried out would otherwise pass the check, book its legs a second time, and write over the first
+ * return with the stale record (events included).
  */
-export async function updatePayment(q: Queryable, payment: PaymentRecord, expected: LedgerState): Promise<boolean> {
+export async function updatePayment(q: Queryable, payment: PaymentRecord, expected: LedgerState, expectedStatus?: PaymentStatus): Promise<boolean> {
+  const values = [
+    payment.status, payment.reasonCode, payment.error, payment.ledgerState, json(payment.decision), payment.deadlineMs,
+    payment.messages.length > 0 ? storedJson(payment.messages) : null, payment.reachedCreditorAgentAt, payment.creditedAt, json(payment.returned),
+    eventsJson(payment), payment.updatedAt, payment.id, expected, ...(expectedStatus ? [expectedStatus] : []),
+  ];
   const result = await q.run(
     `UPDATE payments SET status = ?, reason_code = ?, error = ?, ledger_state = ?, decision_json = ?, deadline_ms = ?, messages_json = ?,
        reached_creditor_agent_at = ?, credited_at = ?, return_json = ?, events_json = ?, updated_at = ?
-     WHERE id = ? AND ledger_state = ?`,
-    [
-      payment.status, payment.reasonCode, payment.error, payment.ledgerState, json(payment.decision), payment.deadlineMs,
-      payment.messages.length > 0 ? storedJson(payment.messages) : null, payment.reachedCreditorAgentAt, payment.creditedAt, json(payment.returned),
-      eventsJson(payment), payment.updatedAt, payment.id, expected,
-    ] as never,
+     WHERE id = ? AND ledger_state = ?${expectedStatus ? ' AND status = ?' : ''}`,
+    values as never,
   );
   return result.changes > 0;
 }

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Database } from '../../db/index.ts';
 import { createManualClock, type ManualClock } from '../../kernel/index.ts';
-import { createPlatform, type Platform } from '../../platform.ts';
+import { createPlatform, type Platform, type PlatformOptions } from '../../platform.ts';
 import { deskAccountIds } from '../fx/index.ts';
 import type { Outcome } from './payments.steps.ts';
 import type { PaymentOrder } from './payments.ts';
@@ -48,10 +48,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(open: () => Promise<Database>): Promise<Harness> {
+/** `risk` replaces parts of risk control, as PlatformOptions says (scripted rules, for one). */
+export async function openHarness(open: () => Promise<Database>, risk?: PlatformOptions['risk']): Promise<Harness> {
   const db = await open();
   const clock = createManualClock(START_MS);
-  const platform = await createPlatform({ db, clock, expiryIntervalMs: 0 });
+  const platform = await createPlatform({ db, clock, expiryIntervalMs: 0, ...(risk ? { risk } : {}) });
   const sources = new Map<string, string>();
   for (const currency of CURRENCIES) {
     expect((await platform.ledger.createLedger({ id: currency.ledger, assetCode: currency.code, scale: currency.scale, name: currency.code })).ok).toBe(true);

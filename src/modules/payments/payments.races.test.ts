@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/databases.ts';
+import type { PaymentsService } from './payments.service.ts';
+import { expectConsistent, expectLimitsHold, noPause, secondService, type Pause } from './payments.races.test-support.ts';
+import { expectLedgersBalance, openHarness, pendingHolds, type Harness } from './payments.test-support.ts';
+
+/**
+ * Named races of the payment lifecycle, each once found by the interleaving properties
+ * (payments.interleavings.test.ts) and kept here as it was found: a second service on the same
+ * database stands for another process, or a slow request of this one, and is stopped at one step
+ * while the other service acts.
+ */
+describeEachDialect('payment lifecycle races', ({ open }) => {
+  let harness: Harness;
+  let bankA: string;
+  let bankB: string;
+  let second: PaymentsService;
+  let pause: Pause = noPause;
+  beforeAll(async () => {
+    harness = await openHarness(open);
+    [bankA, bankB] = [await harness.bank({ feeFixed: 100n }), await harness.bank({ feeBps: 10 })];
+    second = secondService(harness, () => pause);
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await harness?.close();
+  });
+
+  /** A pause that holds the first `where` call until released, and lets every other call through. */
+  function latch(where: 'fx' | 'ledger'): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reach!: () => void;
+    const reached = new Promise<void>((resolve) => (reach = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let used = false;
+    pause = (at) => {
+      if (at !== where || used) return Promise.resolve();
+      used = true;
+      reach();
+      return released;
+    };
+    return { reached, release };
+  }
+
+  it('returns a payment once when a second return read it before the first was booked and decides after', async () => {
+    for (const crossBorder of [false, true]) {
+      const { platform } = harness;
+      const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, crossBorder ? 'USD' : 'CNY')];
+      const paid = await harness.pay(from, to, 400_000n, 'CNY');
+      if (!paid.ok) throw new Error(paid.error);
+      // The creditor has more than the payment brought, so a second return would find the funds.
+      await harness.fund(to, crossBorder ? 'USD' : 'CNY', 10_000_000n);
+      const [debtorBefore, creditorBefore] = [await harness.balance(from), await harness.balance(to)];
+
+      const slow = latch('fx');
+      const late = second.returnPayment(paid.payment.uetr, 'AC04');
+      await slow.reached;
+      const first = await platform.payments.returnPayment(paid.payment.uetr, 'CUST');
+      expect(first).toMatchObject({ ok: true, value: { status: 'RTND', reasonCode: 'CUST' } });
+      slow.release();
+      expect(await late).toEqual({ ok: false, error: 'payment_already_returned' });
+      pause = noPause;
+
+      const stored = await expectConsistent(platform, paid.payment.id);
+      expect(stored).toMatchObject({ status: 'RTND', reasonCode: 'CUST' });
+      expect(stored.events.map((event) => event.status)).toEqual(['RCVD', 'ACTC', 'ACSP', 'ACCC', 'RTND']);
+      expect(await harness.balance(to)).toBe(creditorBefore - stored.plan!.credited);
+      expect(await harness.balance(from)).toBe(debtorBefore + stored.returned!.creditedToDebtor);
+    }
+    await expectLedgersBalance(harness.platform);
+    await expectLimitsHold(harness.platform);
+    expect(await pendingHolds(harness.platform)).toBe(0);
+  });
+
+  it('keeps a returned payment returned when a late second return is refused by the ledger', async () => {
+    const { platform } = harness;
+    const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'CNY')];
+    const paid = await harness.pay(from, to, 300_000n, 'CNY');
+    if (!paid.ok) throw new Error(paid.error);
+    const slow = latch('fx');
+    const late = second.returnPayment(paid.payment.uetr, 'AC04');
+    await slow.reached;
+    expect(await platform.payments.returnPayment(paid.payment.uetr, 'CUST')).toMatchObject({ ok: true, value: { status: 'RTND' } });
+    slow.release();
+    // The creditor has nothing left to send back a second time.
+    expect((await late).ok).toBe(false);
+    pause = noPause;
+    const stored = await expectConsistent(platform, paid.payment.id);
+    expect(stored).toMatchObject({ status: 'RTND', reasonCode: 'CUST' });
+    expect(await harness.balance(to)).toBe(0n);
+    expect(await platform.payments.returnPayment(paid.payment.uetr, 'CUST')).toEqual({ ok: false, error: 'payment_already_returned' });
+  });
+});
