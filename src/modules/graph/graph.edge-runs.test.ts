@@ -177,7 +177,7 @@ describe('edges by account on SQLite (sorted runs and a tail)', () => {
     const db = openFile();
     await migrate(db, graphMigrations.slice(0, 4));
     const insert = "INSERT INTO graph_edges (id, at_ms, source_account, target_account, amount_minor, currency, account_indexed) VALUES (?, ?, ?, ?, 1, 'CNY', ?)";
-    for (let index = 0; index < 12; index++) await db.run(insert, [`old-${index}`, 100 + (index % 5), ACCOUNTS[index % 5], ACCOUNTS[(index + 1) % 5], index % 3 === 0 ? 0 : 1]);
+    for (let index = 0; index < 12; index++) await db.run(insert, [`old-${index}`, 100 + (index % 5), ACCOUNTS[index % 5] as string, ACCOUNTS[(index + 1) % 5] as string, index % 3 === 0 ? 0 : 1]);
     // An edge from an account to itself has one entry.
     await db.run(insert, ['self', 200, 'a', 'a', 1]);
     await migrate(db, graphMigrations);
