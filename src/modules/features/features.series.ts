@@ -1,7 +1,7 @@
 /**
  * The events of one key (an account, a party in one currency, a device), kept sorted by time with
- * running totals, so that any window's count and sum cost two binary searches and no loop over the
- * events. Amounts are numbers of minor units: exact below 2^53 and good to fifteen digits above it,
+ * running totals, so that any window's count and sum cost one search for its start (two reads when
+ * it starts at either end) and no loop over the events. Amounts are numbers of minor units: exact below 2^53 and good to fifteen digits above it,
  * which is what a feature needs; money itself is never computed here.
  *
  * Layout: one Float64Array holds the live events in rows [head, tail), each row the event's time,
@@ -141,12 +141,7 @@ function welfordAdd(series: Series, x: number): void {
 
 function dropHead(series: Series): void {
   const head = series.head;
-  if (isOut(series, head)) {
-    const removed = welfordRemove({ count: series.welfordCount, mean: series.welfordMean, m2: series.welfordM2 }, amountOf(series, head));
-    series.welfordCount = removed.count;
-    series.welfordMean = removed.mean;
-    series.welfordM2 = removed.m2;
-  }
+  if (isOut(series, head)) welfordRemove(series, amountOf(series, head));
   const row = head * STRIDE;
   series.baseOutCount = series.rows[row + OUT_COUNT]!;
   series.baseOutSum = series.rows[row + OUT_SUM]!;
@@ -155,11 +150,15 @@ function dropHead(series: Series): void {
   series.head = head + 1;
 }
 
-/** First index in [head, tail) whose time is after `cutoffMs`. */
-function firstAfter(series: Series, cutoffMs: number): number {
+/** First index in [from, tail) whose time is after `cutoffMs`; `from` must be at or before that index. */
+function firstAfter(series: Series, cutoffMs: number, from: number): number {
   const rows = series.rows;
-  let low = series.head;
+  let low = from;
   let high = series.tail;
+  // Most searches end at either end: an event appended after the newest or a short window holding
+  // none, a long window holding every event. Two reads answer those; the search gives the same answer.
+  if (low === high || rows[(high - 1) * STRIDE + AT]! <= cutoffMs) return high;
+  if (rows[low * STRIDE + AT]! > cutoffMs) return low;
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (rows[middle * STRIDE + AT]! <= cutoffMs) low = middle + 1;
@@ -217,7 +216,7 @@ export function addToSeries(series: Series, atMs: number, amount: number, direct
     dropped += 1;
   }
   makeRoom(series);
-  const position = firstAfter(series, atMs);
+  const position = firstAfter(series, atMs, series.head);
   if (position < series.tail) series.rows.copyWithin((position + 1) * STRIDE, position * STRIDE, series.tail * STRIDE);
   const row = position * STRIDE;
   series.rows[row + AT] = atMs;
@@ -248,9 +247,20 @@ export function expireSeries(series: Series, cutoffMs: number): number {
   return dropped;
 }
 
-/** Totals of the events stamped after `nowMs − windowMs`, written into `into`. */
-export function seriesTotals(series: Series, nowMs: number, windowMs: number, into: WindowTotals): WindowTotals {
-  const start = firstAfter(series, nowMs - windowMs);
+/**
+ * Where each window starts: for windows of ascending lengths `windowsMs`, the first index of the
+ * events stamped after `nowMs − windowMs`, into `starts`. A shorter window starts at or after a longer
+ * one, so each search begins where the longer window's ended, and searches that end at either end of
+ * the events cost two reads.
+ */
+export function windowStarts(series: Series, nowMs: number, windowsMs: readonly number[], starts: Int32Array): Int32Array {
+  let from = series.head;
+  for (let i = windowsMs.length - 1; i >= 0; i -= 1) starts[i] = from = firstAfter(series, nowMs - windowsMs[i]!, from);
+  return starts;
+}
+
+/** Totals of the events from index `start` (a window's start, see windowStarts) to the newest, written into `into`. */
+export function totalsFrom(series: Series, start: number, into: WindowTotals): WindowTotals {
   if (start >= series.tail) {
     into.outCount = 0;
     into.outSum = 0;
@@ -283,22 +293,55 @@ export function distinctCount(series: Series, direction: number, nowMs: number, 
   return seen.map.size - expired;
 }
 
-/**
- * Running mean and variance of the outgoing amounts stamped after `nowMs − windowMs`. The statistics
- * cover every event held; those that have left the window since are taken out here, on a copy, so
- * that computing never changes what is stored.
- */
-export function outStats(series: Series, nowMs: number, windowMs: number): { count: number; mean: number; variance: number } {
-  let stats = { count: series.welfordCount, mean: series.welfordMean, m2: series.welfordM2 };
-  const start = firstAfter(series, nowMs - windowMs);
-  for (let i = series.head; i < start; i += 1) if (isOut(series, i)) stats = welfordRemove(stats, amountOf(series, i));
-  return { count: stats.count, mean: stats.mean, variance: stats.count > 1 ? Math.max(0, stats.m2) / (stats.count - 1) : 0 };
+export interface OutStats {
+  count: number;
+  mean: number;
+  variance: number;
 }
 
-/** Takes one value back out of Welford's running statistics. */
-export function welfordRemove(stats: { count: number; mean: number; m2: number }, x: number): { count: number; mean: number; m2: number } {
-  const count = stats.count - 1;
-  if (count <= 0) return { count: 0, mean: 0, m2: 0 };
-  const mean = stats.mean - (x - stats.mean) / count;
-  return { count, mean, m2: Math.max(0, stats.m2 - (x - stats.mean) * (x - mean)) };
+/**
+ * Running mean and variance of the outgoing amounts from index `start` (a window's start, see
+ * windowStarts) to the newest, written into `into`. The statistics cover every event held; those
+ * before the window's start are taken out here, in local variables, so that computing never changes
+ * what is stored.
+ */
+export function outStatsFrom(series: Series, start: number, into: OutStats): OutStats {
+  let count = series.welfordCount;
+  let mean = series.welfordMean;
+  let m2 = series.welfordM2;
+  for (let i = series.head; i < start; i += 1) {
+    if (!isOut(series, i)) continue;
+    // Welford's removal of one value, as welfordRemove does it.
+    const x = amountOf(series, i);
+    count -= 1;
+    if (count <= 0) {
+      count = 0;
+      mean = 0;
+      m2 = 0;
+      continue;
+    }
+    const previousMean = mean;
+    mean = previousMean - (x - previousMean) / count;
+    m2 = Math.max(0, m2 - (x - previousMean) * (x - mean));
+  }
+  into.count = count;
+  into.mean = mean;
+  into.variance = count > 1 ? Math.max(0, m2) / (count - 1) : 0;
+  return into;
+}
+
+/** Takes one value back out of a series' running statistics (Welford's update, reversed). */
+function welfordRemove(series: Series, x: number): void {
+  const count = series.welfordCount - 1;
+  if (count <= 0) {
+    series.welfordCount = 0;
+    series.welfordMean = 0;
+    series.welfordM2 = 0;
+    return;
+  }
+  const previousMean = series.welfordMean;
+  const mean = previousMean - (x - previousMean) / count;
+  series.welfordCount = count;
+  series.welfordMean = mean;
+  series.welfordM2 = Math.max(0, series.welfordM2 - (x - previousMean) * (x - mean));
 }

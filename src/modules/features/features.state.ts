@@ -1,4 +1,4 @@
-import { createBoundedCache, type BoundedCache } from '../../kernel/index.ts';
+import { assert, createBoundedCache, type BoundedCache } from '../../kernel/index.ts';
 import type { FeatureVector, RiskEvent } from './features.event.ts';
 import { COUNTERPARTY_WINDOW_SUFFIXES, DEVICE_WINDOW_SUFFIXES, PARTY_WINDOW_SUFFIXES, windowMsOf } from './features.catalog.ts';
 import {
@@ -6,7 +6,7 @@ import {
   PASS_THROUGH_WINDOW_MS, WINDOW_30D_MS, ZSCORE_MIN_DEVIATION_MINOR,
 } from './features.limits.ts';
 import {
-  addToSeries, createSeries, DIRECTION_IN, DIRECTION_OUT, distinctCount, newestAtMs, outStats, seriesSize, seriesTotals, type Series, type WindowTotals,
+  addToSeries, createSeries, DIRECTION_IN, DIRECTION_OUT, distinctCount, newestAtMs, outStatsFrom, seriesSize, totalsFrom, windowStarts, type OutStats, type Series, type WindowTotals,
 } from './features.series.ts';
 import { buildVector, VECTOR_WINDOW_SLOTS, type VectorScalars } from './features.vector.ts';
 
@@ -61,7 +61,14 @@ const ACCOUNT_WINDOWS_MS = FEATURE_WINDOWS.map((window) => window.ms);
 const PARTY_WINDOWS_MS = PARTY_WINDOW_SUFFIXES.map(windowMsOf);
 const COUNTERPARTY_WINDOWS_MS = COUNTERPARTY_WINDOW_SUFFIXES.map(windowMsOf);
 const DEVICE_WINDOWS_MS = DEVICE_WINDOW_SUFFIXES.map(windowMsOf);
-const NO_STATS = Object.freeze({ count: 0, mean: 0, variance: 0 });
+/** The payer's windows that the 30-day statistics and the pass-through ratio read (their starts and sums are reused). */
+const STATS_WINDOW = ACCOUNT_WINDOWS_MS.indexOf(WINDOW_30D_MS);
+const PASS_THROUGH_WINDOW = ACCOUNT_WINDOWS_MS.indexOf(PASS_THROUGH_WINDOW_MS);
+const ascending = (list: readonly number[]) => list.every((ms, i) => i === 0 || (list[i - 1] as number) < ms);
+assert(
+  STATS_WINDOW >= 0 && PASS_THROUGH_WINDOW >= 0 && [ACCOUNT_WINDOWS_MS, PARTY_WINDOWS_MS, COUNTERPARTY_WINDOWS_MS, DEVICE_WINDOWS_MS].every(ascending),
+  'feature windows are listed shortest first, and the 30-day and pass-through windows are among the payer\'s',
+);
 
 export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): FeatureStore {
   // Accounts and devices are indexed by their ids as they come, parties per currency: ids arrive as
@@ -79,11 +86,14 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
   const recentRing: string[] = new Array(limits.recentIdsMax).fill('');
   let recentNext = 0;
   const scores = new Map<string, BoundedCache<string, number>>();
-  const scoreTwins = new Map<string, string>();
+  // The same scores as a list with their payee-side names, read by every compute without a lookup.
+  const scoreList: { readonly name: string; readonly twin: string; readonly byAccount: BoundedCache<string, number> }[] = [];
   let heldEvents = 0;
   // Scratch space reused by every compute (it is synchronous, so never shared by two at once).
   const totals: WindowTotals = { outCount: 0, outSum: 0, inCount: 0, inSum: 0 };
   const windows = new Float64Array(VECTOR_WINDOW_SLOTS);
+  const stats: OutStats = { count: 0, mean: 0, variance: 0 };
+  const starts = new Int32Array(Math.max(ACCOUNT_WINDOWS_MS.length, PARTY_WINDOWS_MS.length, COUNTERPARTY_WINDOWS_MS.length, DEVICE_WINDOWS_MS.length));
   const scalars: VectorScalars = {
     distinctPayees: 0, outMean: 0, secondsSinceLastOut: 0, passThroughRatio: 0, historyTruncated: false,
     amountZscore: 0, pairFirstSeen: true, newBeneficiaryLarge: false, distinctPayers: 0, deviceDistinctAccounts: 0,
@@ -146,13 +156,16 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
   }
 
   function rememberId(id: string): boolean {
-    if (recentIds.has(id)) return false;
-    // The slot about to be reused holds the oldest id remembered, once the ring has gone round.
+    // One lookup: adding an id already held leaves the size as it was.
+    const before = recentIds.size;
+    recentIds.add(id);
+    if (recentIds.size === before) return false;
+    // The slot about to be reused holds the oldest id remembered, once the ring has gone round (never
+    // this id, which was not held).
     const oldest = recentRing[recentNext] as string;
     if (oldest !== '') recentIds.delete(oldest);
     recentRing[recentNext] = id;
     recentNext = (recentNext + 1) % recentRing.length;
-    recentIds.add(id);
     return true;
   }
 
@@ -163,8 +176,13 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       const at = event.atMs;
       addTo(accounts, event.debitAccountId, at, amount, DIRECTION_OUT, event.creditAccountId);
       addTo(accounts, event.creditAccountId, at, amount, DIRECTION_IN, event.debitAccountId);
-      if (event.debitPartyId) addTo(partyIndex(event.currency), event.debitPartyId, at, amount, DIRECTION_OUT, '');
-      if (event.creditPartyId) addTo(partyIndex(event.currency), event.creditPartyId, at, amount, DIRECTION_IN, '');
+      const debitParty = event.debitPartyId;
+      const creditParty = event.creditPartyId;
+      if (debitParty || creditParty) {
+        const parties = partyIndex(event.currency);
+        if (debitParty) addTo(parties, debitParty, at, amount, DIRECTION_OUT, '');
+        if (creditParty) addTo(parties, creditParty, at, amount, DIRECTION_IN, '');
+      }
       if (event.deviceId) addTo(devices, event.deviceId, at, amount, DIRECTION_OUT, event.debitAccountId);
       rememberPair(event.debitAccountId, event.creditAccountId, at);
       evictBeyondBounds();
@@ -176,20 +194,24 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       const amount = Number(event.amountMinor);
       const account = accounts.get(event.debitAccountId)?.series;
       let slot = 0;
-      for (const windowMs of ACCOUNT_WINDOWS_MS) {
-        windowTotals(account, now, windowMs);
+      if (account) windowStarts(account, now, ACCOUNT_WINDOWS_MS, starts);
+      for (let i = 0; i < ACCOUNT_WINDOWS_MS.length; i += 1) {
+        startTotals(account, starts[i]!);
         windows[slot++] = totals.outCount;
         windows[slot++] = totals.outSum;
         windows[slot++] = totals.inCount;
         windows[slot++] = totals.inSum;
       }
       scalars.distinctPayees = account ? distinctCount(account, DIRECTION_OUT, now, DISTINCT_WINDOW_MS) : 0;
-      const stats = account ? outStats(account, now, WINDOW_30D_MS) : NO_STATS;
+      if (account) outStatsFrom(account, starts[STATS_WINDOW]!, stats);
+      else (stats.count = 0), (stats.mean = 0), (stats.variance = 0);
       scalars.outMean = stats.mean;
       const lastOut = account ? account.lastOutAtMs : -Infinity;
       scalars.secondsSinceLastOut = lastOut > now - LONGEST_WINDOW_MS ? Math.max(0, (now - lastOut) / 1000) : NO_PREVIOUS_OUT_SECONDS;
-      windowTotals(account, now, PASS_THROUGH_WINDOW_MS);
-      scalars.passThroughRatio = totals.inSum > 0 ? (totals.outSum + amount) / totals.inSum : 0;
+      // The pass-through window is one of the payer's windows: its sums are in the slots just written.
+      const passOutSum = windows[PASS_THROUGH_WINDOW * 4 + 1]!;
+      const passInSum = windows[PASS_THROUGH_WINDOW * 4 + 3]!;
+      scalars.passThroughRatio = passInSum > 0 ? (passOutSum + amount) / passInSum : 0;
       scalars.historyTruncated = account ? account.droppedUntilMs > now - LONGEST_WINDOW_MS : false;
       const hasHistory = stats.count >= HISTORY_MIN_COUNT;
       scalars.amountZscore = hasHistory ? (amount - stats.mean) / Math.max(Math.sqrt(stats.variance), ZSCORE_MIN_DEVIATION_MINOR) : 0;
@@ -198,25 +220,28 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       scalars.pairFirstSeen = firstSeen;
       scalars.newBeneficiaryLarge = firstSeen && hasHistory && amount >= NEW_BENEFICIARY_LARGE_FACTOR * stats.mean;
       const party = event.debitPartyId ? partiesByCurrency.get(event.currency)?.get(event.debitPartyId)?.series : undefined;
-      for (const windowMs of PARTY_WINDOWS_MS) {
-        windowTotals(party, now, windowMs);
+      if (party) windowStarts(party, now, PARTY_WINDOWS_MS, starts);
+      for (let i = 0; i < PARTY_WINDOWS_MS.length; i += 1) {
+        startTotals(party, starts[i]!);
         windows[slot++] = totals.outCount;
         windows[slot++] = totals.outSum;
       }
       const counterparty = accounts.get(event.creditAccountId)?.series;
-      for (const windowMs of COUNTERPARTY_WINDOWS_MS) {
-        windowTotals(counterparty, now, windowMs);
+      if (counterparty) windowStarts(counterparty, now, COUNTERPARTY_WINDOWS_MS, starts);
+      for (let i = 0; i < COUNTERPARTY_WINDOWS_MS.length; i += 1) {
+        startTotals(counterparty, starts[i]!);
         windows[slot++] = totals.inCount;
         windows[slot++] = totals.inSum;
       }
       scalars.distinctPayers = counterparty ? distinctCount(counterparty, DIRECTION_IN, now, DISTINCT_WINDOW_MS) : 0;
       const device = event.deviceId ? devices.get(event.deviceId)?.series : undefined;
-      for (const windowMs of DEVICE_WINDOWS_MS) windows[slot++] = windowTotals(device, now, windowMs).outCount;
+      if (device) windowStarts(device, now, DEVICE_WINDOWS_MS, starts);
+      for (let i = 0; i < DEVICE_WINDOWS_MS.length; i += 1) windows[slot++] = startTotals(device, starts[i]!).outCount;
       scalars.deviceDistinctAccounts = device ? distinctCount(device, DIRECTION_OUT, now, DISTINCT_WINDOW_MS) : 0;
       const vector = buildVector(windows, scalars);
-      for (const [name, byAccount] of scores) {
-        vector[name] = byAccount.get(event.debitAccountId) ?? 0;
-        vector[scoreTwins.get(name) as string] = byAccount.get(event.creditAccountId) ?? 0;
+      for (const score of scoreList) {
+        vector[score.name] = score.byAccount.get(event.debitAccountId) ?? 0;
+        vector[score.twin] = score.byAccount.get(event.creditAccountId) ?? 0;
       }
       return vector;
     },
@@ -246,13 +271,14 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       // Scores set longest ago are forgotten first (they read as 0).
       byAccount = createBoundedCache(limits.scoreAccountsMax);
       scores.set(name, byAccount);
-      scoreTwins.set(name, `counterparty_${name}`);
+      scoreList.push({ name, twin: `counterparty_${name}`, byAccount });
     }
     return byAccount;
   }
 
-  function windowTotals(series: Series | undefined, now: number, windowMs: number): WindowTotals {
-    if (series) return seriesTotals(series, now, windowMs, totals);
+  /** A window's totals from its start (see windowStarts), or zeros for a key without a series. */
+  function startTotals(series: Series | undefined, start: number): WindowTotals {
+    if (series) return totalsFrom(series, start, totals);
     totals.outCount = 0;
     totals.outSum = 0;
     totals.inCount = 0;
