@@ -26,14 +26,6 @@ export interface WindowTotals {
   inSum: number;
 }
 
-interface DistinctSeen {
-  /** Last time each counterparty was seen, in order of that time, over the distinct window only. */
-  readonly map: Map<string, number>;
-  newestMs: number;
-  /** Time of the first (oldest) entry, so that a lookup with nothing expired reads no iterator. */
-  oldestMs: number;
-}
-
 export interface SeriesOptions {
   readonly maxEvents: number;
   /** Events at or older than `newest − horizonMs` are expired on add; distinct maps keep `distinctWindowMs`. */
@@ -61,9 +53,28 @@ export interface Series {
   lastOutAtMs: number;
   /** Latest time of an event dropped for room while it was still inside the longest window, or -Infinity. */
   droppedUntilMs: number;
-  /** Made on first use, since most parties never need one. */
-  seenOut: DistinctSeen | undefined;
-  seenIn: DistinctSeen | undefined;
+  /**
+   * The counterparties of outgoing and of incoming events: the last time each was seen, in order of
+   * that time, over the distinct window only; made on first use, since parties never need one. With
+   * each, the newest time seen and the time of its first (oldest) entry, so that a lookup with nothing
+   * expired reads no iterator. These sit in the series itself rather than in a record of their own:
+   * reaching them then costs no read of memory the series has not brought in already.
+   */
+  seenOut: Map<string, number> | undefined;
+  seenOutNewestMs: number;
+  seenOutOldestMs: number;
+  seenIn: Map<string, number> | undefined;
+  seenInNewestMs: number;
+  seenInOldestMs: number;
+  /**
+   * Where the feature store files this key, by which id, and its neighbours in the store's list of
+   * keys from least to most recently recorded (see features.state.ts). Kept here for the same reason:
+   * a lookup by id reaches the events in one step.
+   */
+  readonly key: string;
+  readonly index: Map<string, Series> | undefined;
+  older: Series | undefined;
+  newer: Series | undefined;
 }
 
 /** One event per row of one Float64Array: the fields of a row sit together, so a lookup touches few cache lines. */
@@ -76,11 +87,13 @@ const OUT_SUM = 4;
 const IN_COUNT = 5;
 const IN_SUM = 6;
 
-export function createSeries(options: SeriesOptions): Series {
+export function createSeries(options: SeriesOptions, key = '', index: Map<string, Series> | undefined = undefined): Series {
   return {
     options, rows: new Float64Array(INITIAL_CAPACITY * STRIDE), capacity: INITIAL_CAPACITY, head: 0, tail: 0,
     baseOutCount: 0, baseOutSum: 0, baseInCount: 0, baseInSum: 0, welfordCount: 0, welfordMean: 0, welfordM2: 0,
-    lastOutAtMs: -Infinity, droppedUntilMs: -Infinity, seenOut: undefined, seenIn: undefined,
+    lastOutAtMs: -Infinity, droppedUntilMs: -Infinity,
+    seenOut: undefined, seenOutNewestMs: -Infinity, seenOutOldestMs: Infinity, seenIn: undefined, seenInNewestMs: -Infinity, seenInOldestMs: Infinity,
+    key, index, older: undefined, newer: undefined,
   };
 }
 
@@ -175,30 +188,41 @@ function makeRoom(series: Series): void {
 }
 
 function rememberDistinct(series: Series, direction: number, other: string, atMs: number): void {
-  const seen = direction === DIRECTION_OUT ? (series.seenOut ??= { map: new Map(), newestMs: -Infinity, oldestMs: Infinity }) : (series.seenIn ??= { map: new Map(), newestMs: -Infinity, oldestMs: Infinity });
-  const map = seen.map;
+  const out = direction === DIRECTION_OUT;
+  let map = out ? series.seenOut : series.seenIn;
+  if (!map) {
+    map = new Map();
+    if (out) series.seenOut = map;
+    else series.seenIn = map;
+  }
   const previous = map.get(other);
   if (previous !== undefined && previous >= atMs) return;
   // Re-inserting moves a counterparty seen before to the recent end; a new one lands there anyway.
   if (previous !== undefined) map.delete(other);
   map.set(other, atMs);
-  if (atMs >= seen.newestMs) {
-    seen.newestMs = atMs;
+  let newestMs = out ? series.seenOutNewestMs : series.seenInNewestMs;
+  if (atMs >= newestMs) {
+    newestMs = atMs;
+    if (out) series.seenOutNewestMs = atMs;
+    else series.seenInNewestMs = atMs;
   } else {
     // An event older than the newest seen: restore the order by time (rare, bounded by the map size).
     const sorted = [...map].sort((a, b) => a[1] - b[1]);
     map.clear();
     for (const [key, value] of sorted) map.set(key, value);
   }
-  const cutoff = seen.newestMs - series.options.distinctWindowMs;
+  const oldestMs = out ? series.seenOutOldestMs : series.seenInOldestMs;
+  const cutoff = newestMs - series.options.distinctWindowMs;
   // Most events expire nothing and do not move the oldest entry: then the map is not walked at all.
-  if (seen.oldestMs > cutoff && atMs >= seen.oldestMs && previous !== seen.oldestMs && map.size <= series.options.maxEvents) return;
+  if (oldestMs > cutoff && atMs >= oldestMs && previous !== oldestMs && map.size <= series.options.maxEvents) return;
   for (const [key, value] of map) {
     if (value > cutoff && map.size <= series.options.maxEvents) break;
     map.delete(key);
   }
   const first = map.values().next();
-  seen.oldestMs = first.done ? Infinity : first.value;
+  const firstMs = first.done ? Infinity : first.value;
+  if (out) series.seenOutOldestMs = firstMs;
+  else series.seenInOldestMs = firstMs;
 }
 
 /** Adds an event; events may arrive out of order. Returns how many events it dropped (room or age). */
@@ -281,16 +305,17 @@ export function totalsFrom(series: Series, start: number, into: WindowTotals): W
 
 /** Distinct counterparties of outgoing (or incoming) events stamped after `nowMs − windowMs` (the distinct window). */
 export function distinctCount(series: Series, direction: number, nowMs: number, windowMs: number): number {
-  const seen = direction === DIRECTION_OUT ? series.seenOut : series.seenIn;
-  if (!seen) return 0;
+  const out = direction === DIRECTION_OUT;
+  const map = out ? series.seenOut : series.seenIn;
+  if (!map) return 0;
   const cutoff = nowMs - windowMs;
-  if (seen.oldestMs > cutoff) return seen.map.size;
+  if ((out ? series.seenOutOldestMs : series.seenInOldestMs) > cutoff) return map.size;
   let expired = 0;
-  for (const value of seen.map.values()) {
+  for (const value of map.values()) {
     if (value > cutoff) break;
     expired += 1;
   }
-  return seen.map.size - expired;
+  return map.size - expired;
 }
 
 export interface OutStats {

@@ -42,19 +42,14 @@ export interface FeatureStore {
 const pairKey = (debit: string, credit: string) => `${debit}\u0000${credit}`;
 
 /**
- * One tracked key (an account, a party in one currency, a device) and its place in the list of keys
- * from least to most recently recorded. The list runs through the entries themselves, so recording
- * an event moves its keys to the recent end with a few pointer writes, where re-inserting into a map
- * would hash the key again and leave a hole that the map later pays to compact.
+ * One tracked key (an account, a party in one currency, a device) is its series, which also holds
+ * the key's place in the list of keys from least to most recently recorded. The list runs through the
+ * series themselves, so recording an event moves its keys to the recent end with a few pointer
+ * writes, where re-inserting into a map would hash the key again and leave a hole that the map later
+ * pays to compact; and a lookup by id reaches the key's events with no record in between.
  */
-interface KeyEntry {
-  readonly kind: KeyIndex;
-  readonly key: string;
-  readonly series: Series;
-  older: KeyEntry | undefined;
-  newer: KeyEntry | undefined;
-}
-type KeyIndex = Map<string, KeyEntry>;
+type KeyEntry = Series;
+type KeyIndex = Map<string, Series>;
 
 /** Window lengths in the order buildVector lays them out (see features.vector.ts). */
 const ACCOUNT_WINDOWS_MS = FEATURE_WINDOWS.map((window) => window.ms);
@@ -118,8 +113,8 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
 
   function forget(entry: KeyEntry): void {
     unlink(entry);
-    entry.kind.delete(entry.key);
-    heldEvents -= seriesSize(entry.series);
+    (entry.index as KeyIndex).delete(entry.key);
+    heldEvents -= seriesSize(entry);
     keyCount -= 1;
   }
 
@@ -128,14 +123,14 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
     if (entry) {
       if (entry !== mostRecent) (unlink(entry), linkMostRecent(entry));
     } else {
-      entry = { kind, key, series: createSeries(seriesOptions), older: undefined, newer: undefined };
+      entry = createSeries(seriesOptions, key, kind);
       kind.set(key, entry);
       keyCount += 1;
       linkMostRecent(entry);
     }
-    const before = seriesSize(entry.series);
-    addToSeries(entry.series, atMs, amount, direction, other);
-    heldEvents += seriesSize(entry.series) - before;
+    const before = seriesSize(entry);
+    addToSeries(entry, atMs, amount, direction, other);
+    heldEvents += seriesSize(entry) - before;
   }
 
   function partyIndex(currency: string): KeyIndex {
@@ -192,7 +187,7 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
     compute(event) {
       const now = event.atMs;
       const amount = Number(event.amountMinor);
-      const account = accounts.get(event.debitAccountId)?.series;
+      const account = accounts.get(event.debitAccountId);
       let slot = 0;
       if (account) windowStarts(account, now, ACCOUNT_WINDOWS_MS, starts);
       for (let i = 0; i < ACCOUNT_WINDOWS_MS.length; i += 1) {
@@ -219,14 +214,14 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       const firstSeen = lastPaid === undefined || lastPaid <= now - limits.pairMemoryMs;
       scalars.pairFirstSeen = firstSeen;
       scalars.newBeneficiaryLarge = firstSeen && hasHistory && amount >= NEW_BENEFICIARY_LARGE_FACTOR * stats.mean;
-      const party = event.debitPartyId ? partiesByCurrency.get(event.currency)?.get(event.debitPartyId)?.series : undefined;
+      const party = event.debitPartyId ? partiesByCurrency.get(event.currency)?.get(event.debitPartyId) : undefined;
       if (party) windowStarts(party, now, PARTY_WINDOWS_MS, starts);
       for (let i = 0; i < PARTY_WINDOWS_MS.length; i += 1) {
         startTotals(party, starts[i]!);
         windows[slot++] = totals.outCount;
         windows[slot++] = totals.outSum;
       }
-      const counterparty = accounts.get(event.creditAccountId)?.series;
+      const counterparty = accounts.get(event.creditAccountId);
       if (counterparty) windowStarts(counterparty, now, COUNTERPARTY_WINDOWS_MS, starts);
       for (let i = 0; i < COUNTERPARTY_WINDOWS_MS.length; i += 1) {
         startTotals(counterparty, starts[i]!);
@@ -234,7 +229,7 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
         windows[slot++] = totals.inSum;
       }
       scalars.distinctPayers = counterparty ? distinctCount(counterparty, DIRECTION_IN, now, DISTINCT_WINDOW_MS) : 0;
-      const device = event.deviceId ? devices.get(event.deviceId)?.series : undefined;
+      const device = event.deviceId ? devices.get(event.deviceId) : undefined;
       if (device) windowStarts(device, now, DEVICE_WINDOWS_MS, starts);
       for (let i = 0; i < DEVICE_WINDOWS_MS.length; i += 1) windows[slot++] = startTotals(device, starts[i]!).outCount;
       scalars.deviceDistinctAccounts = device ? distinctCount(device, DIRECTION_OUT, now, DISTINCT_WINDOW_MS) : 0;
@@ -257,7 +252,7 @@ export function createFeatureStore(limits: FeatureLimits = FEATURES_LIMITS): Fea
       let entry = leastRecent;
       for (let looked = 0; entry && looked < limits.sweepKeysMax; looked += 1) {
         const next: KeyEntry | undefined = entry.newer;
-        if (newestAtMs(entry.series) <= nowMs - LONGEST_WINDOW_MS) (forget(entry), (evicted += 1));
+        if (newestAtMs(entry) <= nowMs - LONGEST_WINDOW_MS) (forget(entry), (evicted += 1));
         entry = next;
       }
       return evicted;
