@@ -22,12 +22,13 @@ const ID_MAX = 100;
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-edge-runs-'));
 let files = 0;
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const openFile = () => openSqlite(join(scratch, `graph-${files++}.db`));
+const nextFile = () => join(scratch, `graph-${files++}.db`);
+const openFile = () => openSqlite(nextFile());
 
 type Op =
-  | { kind: 'record'; edges: { id: number; at: number; source: number; target: number }[] }
+  | { kind: 'record'; via: number; edges: { id: number; at: number; source: number; target: number }[] }
   | { kind: 'step'; writer: number; entries: number }
-  | { kind: 'prune'; before: number; limit: number }
+  | { kind: 'prune'; via: number; before: number; limit: number }
   | { kind: 'deleteNewest' };
 
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
@@ -35,10 +36,10 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     weight: 5,
     arbitrary: fc
       .array(fc.record({ id: fc.nat(80), at: fc.nat(40), source: fc.nat(ACCOUNTS.length - 1), target: fc.nat(ACCOUNTS.length - 1) }), { maxLength: 6 })
-      .map((edges) => ({ kind: 'record' as const, edges })),
+      .chain((edges) => fc.nat(1).map((via) => ({ kind: 'record' as const, via, edges }))),
   },
   { weight: 6, arbitrary: fc.record({ writer: fc.nat(1), entries: fc.integer({ min: 1, max: 8 }) }).map((step) => ({ kind: 'step' as const, ...step })) },
-  { weight: 1, arbitrary: fc.record({ before: fc.nat(40), limit: fc.nat(6) }).map((prune) => ({ kind: 'prune' as const, ...prune })) },
+  { weight: 1, arbitrary: fc.record({ via: fc.nat(1), before: fc.nat(40), limit: fc.nat(6) }).map((prune) => ({ kind: 'prune' as const, ...prune })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'deleteNewest' as const }) },
 );
 
@@ -51,11 +52,13 @@ async function openGraph(): Promise<Database> {
 }
 
 /**
- * Two writers, as two processes sharing the file would have, each with its own merge debt. Queries
- * are checked after every op that leaves a merge in progress too, and at the end.
+ * Two connections to the file, as two processes sharing it have, each recording, pruning and
+ * stepping with a writer of its own (and its own merge debt). Queries are checked through the
+ * first after every op that leaves a merge in progress too, and at the end.
  */
-async function apply(db: Database, ops: readonly Op[], limits: EdgeRunLimits): Promise<void> {
-  const writers = [createEdgeIndexWriter(db.sqlite!, limits), createEdgeIndexWriter(db.sqlite!, limits)];
+async function apply(db: Database, other: Database, ops: readonly Op[], limits: EdgeRunLimits): Promise<void> {
+  const connections = [db, other];
+  const writers = connections.map((connection) => createEdgeIndexWriter(connection.sqlite!, limits));
   const merging = db.sqlite!.prepare('SELECT merge_run FROM graph_edge_index_state').pluck();
   for (const op of ops) {
     if (merging.get() !== null) {
@@ -64,11 +67,11 @@ async function apply(db: Database, ops: readonly Op[], limits: EdgeRunLimits): P
     }
     if (op.kind === 'record') {
       const events = op.edges.map((edge) => event(`e${edge.id}`, edge.at, ACCOUNTS[edge.source] as string, ACCOUNTS[edge.target] as string));
-      await db.transaction((tx) => insertEventEdges(tx, events, ID_MAX));
+      await connections[op.via]!.transaction((tx) => insertEventEdges(tx, events, ID_MAX));
     } else if (op.kind === 'step') {
-      await db.transaction(async () => writers[op.writer]?.step(op.entries));
+      await connections[op.writer]!.transaction(async () => writers[op.writer]?.step(op.entries));
     } else if (op.kind === 'prune') {
-      await pruneEdges(db, op.before, op.limit);
+      await pruneEdges(connections[op.via]!, op.before, op.limit);
     } else {
       // As a repair by hand might: the newest row goes, and SQLite gives its rowid to the next edge.
       await db.run('DELETE FROM graph_edges WHERE rowid = (SELECT MAX(rowid) FROM graph_edges)');
@@ -121,15 +124,19 @@ async function checkQueries(db: Database, groups: readonly (readonly string[])[]
 }
 
 describe('edges by account on SQLite (sorted runs and a tail)', () => {
-  it('answers every query by account exactly as a scan of the edges does, in any state of runs, tail, merges and pruning', async () => {
+  it('answers every query by account exactly as a scan of the edges does, in any state of runs, tail, merges and pruning by two processes', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArbitrary, { minLength: 10, maxLength: 60, size: '+1' }), async (ops) => {
-        const db = await openGraph();
+        const file = nextFile();
+        const db = openSqlite(file);
+        await migrate(db, graphMigrations);
+        const other = openSqlite(file);
         try {
-          await apply(db, ops, TINY);
+          await apply(db, other, ops, TINY);
           checkStructure(db);
           await checkQueries(db);
         } finally {
+          await other.close();
           await db.close();
         }
       }),

@@ -100,9 +100,7 @@ export interface EdgeIndexWriter {
 
 export function createEdgeIndexWriter(raw: BetterSqlite3.Database, limits: EdgeRunLimits = EDGE_RUN_LIMITS): EdgeIndexWriter {
   const runs = openSortedRuns(raw, EDGE_RUN_TABLES, limits);
-  const tailAt = raw.prepare('SELECT rowid FROM graph_edges WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET ?').pluck();
-  const tailCount = raw.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM graph_edges WHERE rowid > ? LIMIT ?)').pluck();
-  const lastEdge = raw.prepare('SELECT MAX(rowid) FROM graph_edges').pluck();
+  const lastEdge = raw.prepare('SELECT COALESCE(MAX(rowid), 0) FROM graph_edges').pluck();
   const indexTail = raw.prepare(`INSERT INTO graph_edge_entries (run, account, at_ms, edge) ${tailEntries('@run', '@after', '@through')}`);
   /**
    * Merge work (entries) that writing runs has incurred and no step has done yet. In memory only,
@@ -113,10 +111,13 @@ export function createEdgeIndexWriter(raw: BetterSqlite3.Database, limits: EdgeR
   return {
     step(entries) {
       const after = runs.state().indexedThrough;
-      const tail = Number(tailCount.get(after, limits.tailMaxEdges) as bigint);
+      const last = lastEdge.get() as bigint;
+      // Rowids are given one after another, so this counts the tail without reading it (rows of
+      // the tail deleted since, which are few, make it more than there are).
+      const tail = Number(last > after ? last - after : 0n);
       if (tail >= limits.tailMaxEdges) {
         const edges = Math.max(1, Math.floor(entries / 2));
-        const through = (tailAt.get(after, edges - 1) as bigint | undefined) ?? (lastEdge.get() as bigint);
+        const through = after + BigInt(Math.min(edges, tail));
         const run = runs.nextRun();
         const written = indexTail.run({ run, after, through }).changes;
         runs.addRun(run, written);
