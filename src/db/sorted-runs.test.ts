@@ -113,6 +113,16 @@ describe('sorted runs', () => {
       expect(await db.get<{ key: bigint }>(`SELECT ${TEXT_KEY_FUNCTION}(?) AS key`, [text])).toEqual({ key: textKey(text) });
     }
     expect(textKey('a')).not.toBe(textKey('b'));
+    // FNV-1a over the UTF-16 code units, worked out with bigints.
+    const reference = (text: string) => {
+      let hash = 0xcbf29ce484222325n;
+      for (let index = 0; index < text.length; index++) hash = ((hash ^ BigInt(text.charCodeAt(index))) * 0x100000001b3n) % 2n ** 64n;
+      return BigInt.asIntN(64, hash);
+    };
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => {
+      expect(textKey(text)).toBe(reference(text));
+    }));
+    expect(textKey('')).toBe(BigInt.asIntN(64, 0xcbf29ce484222325n));
     expect(await db.get(`SELECT ${TEXT_KEY_FUNCTION}(NULL) AS key`)).toEqual({ key: null });
     await db.close();
   });

@@ -171,12 +171,27 @@ describe('edges by account on SQLite (sorted runs and a tail)', () => {
     // A run of the tail, then the merge of the two runs, which both hold (a, 5, 2).
     await db.transaction(async () => writer.step(100));
     while ((await db.transaction(async () => writer.step(100))).more);
-    // Eight entries less the one key held twice. The pruned edge's entry under c stays: its rowid and
-    // instant are the new edge's, so the merge cannot tell it from a live one; reads re-check it.
+    // Eight entries less the one key held twice. The pruned edge's entry under c stays: it is no older
+    // than the oldest edge left, so the merge cannot tell it from a live one; reads re-check it.
     expect(await db.all('SELECT run, entries, merging FROM graph_edge_runs')).toEqual([{ run: 3n, entries: 7n, merging: 0n }]);
     expect(await edgesAround(db, ['c'], 10)).toEqual([]);
     checkStructure(db);
     await checkQueries(db);
+    await db.close();
+  });
+
+  it('drops at a merge the entries of edges pruned before it', async () => {
+    const db = await openGraph();
+    const writer = createEdgeIndexWriter(db.sqlite!, { tailMaxEdges: 3, mergeFanIn: 2, levelBaseEntries: 1000, mergeWorkPerEntry: 4, mergeStepMinEntries: 1 });
+    const write = (from: number) => db.transaction((tx) => insertEventEdges(tx, [0, 1, 2].map((offset) => event(`p${from + offset}`, from + offset, 'a', `b${offset}`)), ID_MAX));
+    await write(0);
+    await db.transaction(async () => writer.step(100));
+    expect(await pruneEdges(db, 2, 10)).toBe(2);
+    await write(3);
+    while ((await db.transaction(async () => writer.step(100))).more);
+    expect(await db.all('SELECT run, entries FROM graph_edge_runs')).toEqual([{ run: 3n, entries: 8n }]);
+    expect(await db.get('SELECT MIN(at_ms) AS oldest FROM graph_edge_entries')).toEqual({ oldest: 2n });
+    await checkQueries(db, [['a'], ['b0'], ['b1']]);
     await db.close();
   });
 
