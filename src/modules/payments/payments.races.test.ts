@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
+import { byAmount, scriptedRules } from '../risk/risk.test-support.ts';
 import type { PaymentsService } from './payments.service.ts';
+import { canTransition } from './payments.ts';
 import { expectConsistent, expectLimitsHold, noPause, secondService, type Pause } from './payments.races.test-support.ts';
 import { expectLedgersBalance, openHarness, pendingHolds, type Harness } from './payments.test-support.ts';
 
@@ -17,7 +19,11 @@ describeEachDialect('payment lifecycle races', ({ open }) => {
   let second: PaymentsService;
   let pause: Pause = noPause;
   beforeAll(async () => {
-    harness = await openHarness(open);
+    // Payments of 3,000.00 or more are held for review.
+    const rules = scriptedRules();
+    const payments = byAmount(300_000n, 40_000_000n);
+    rules.script = (variables) => (variables.event.channel === 'payments' ? payments(variables) : 'approve');
+    harness = await openHarness(open, { rules });
     [bankA, bankB] = [await harness.bank({ feeFixed: 100n }), await harness.bank({ feeBps: 10 })];
     second = secondService(harness, () => pause);
   });
@@ -46,7 +52,7 @@ describeEachDialect('payment lifecycle races', ({ open }) => {
     for (const crossBorder of [false, true]) {
       const { platform } = harness;
       const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, crossBorder ? 'USD' : 'CNY')];
-      const paid = await harness.pay(from, to, 400_000n, 'CNY');
+      const paid = await harness.pay(from, to, 200_000n, 'CNY');
       if (!paid.ok) throw new Error(paid.error);
       // The creditor has more than the payment brought, so a second return would find the funds.
       await harness.fund(to, crossBorder ? 'USD' : 'CNY', 10_000_000n);
@@ -75,7 +81,7 @@ describeEachDialect('payment lifecycle races', ({ open }) => {
   it('keeps a returned payment returned when a late second return is refused by the ledger', async () => {
     const { platform } = harness;
     const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'CNY')];
-    const paid = await harness.pay(from, to, 300_000n, 'CNY');
+    const paid = await harness.pay(from, to, 250_000n, 'CNY');
     if (!paid.ok) throw new Error(paid.error);
     const slow = latch('fx');
     const late = second.returnPayment(paid.payment.uetr, 'AC04');
@@ -89,5 +95,18 @@ describeEachDialect('payment lifecycle races', ({ open }) => {
     expect(stored).toMatchObject({ status: 'RTND', reasonCode: 'CUST' });
     expect(await harness.balance(to)).toBe(0n);
     expect(await platform.payments.returnPayment(paid.payment.uetr, 'CUST')).toEqual({ ok: false, error: 'payment_already_returned' });
+  });
+
+  it('records the cancellation of an immediate payment under review as a move the status machine allows', async () => {
+    const { platform } = harness;
+    const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'CNY')];
+    const held = await harness.pay(from, to, 350_000n, 'CNY');
+    expect(held).toMatchObject({ ok: true, payment: { status: 'ACTC', ledgerState: 'reserved' } });
+    // Never instructed (ACSP comes with the release), so it goes from ACTC to CANC.
+    expect(await platform.payments.cancel(held.payment!.uetr, 'CUST')).toMatchObject({ ok: true, value: { status: 'CANC' } });
+    const stored = await expectConsistent(platform, held.payment!.id);
+    expect(stored.events.map((event) => event.status)).toEqual(['RCVD', 'ACTC', 'CANC']);
+    expect(canTransition('ACTC', 'CANC')).toBe(true);
+    expect(await harness.balance(from)).toBe(1_000_000n);
   });
 });

@@ -18,7 +18,9 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 const TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   RCVD: ['ACTC', 'RJCT'],
-  ACTC: ['ACSP', 'RJCT'],
+  // An immediate payment held for risk review stays ACTC with its legs reserved (its creditor agent
+  // is instructed only on release), and its debtor's side may cancel it there.
+  ACTC: ['ACSP', 'RJCT', 'CANC'],
   ACSP: ['ACCC', 'RJCT', 'CANC'],
   ACCC: ['RTND'],
   RJCT: [],
