@@ -218,6 +218,7 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
       id: `paced-${i}`, atMs: base + i, amountMinor: 1n, currency: 'CNY', debitAccountId: `p-${i % 50}`, creditAccountId: `p-${(i + 7) % 50}`,
     })), GRAPH_LIMITS.idMaxLength));
     await graph.start();
+    await vi.waitFor(async () => expect(await inTail('paced-%')).toBeLessThan(limits.tailMaxEdges), { timeout: 10_000 });
     await graph.stop();
     const written = (await db.all<{ entries: bigint }>('SELECT entries FROM graph_edge_runs WHERE run > ? ORDER BY run', [before])).map((row) => Number(row.entries));
     // Halved after each full step, down to the least (two entries an edge).
@@ -227,6 +228,28 @@ describeEachDialect('mule-ring detection service', ({ open, dialect }) => {
     expect(await inTail('paced-%')).toBeLessThan(limits.tailMaxEdges);
     expect(written.reduce((sum, entries) => sum + entries, 0)).toBeGreaterThanOrEqual(2 * (2 * 4096 - limits.tailMaxEdges));
     await db.run("DELETE FROM graph_edges WHERE id LIKE 'paced-%'");
+  });
+
+  it('indexes what an import left in the tail from its start, in the background; a stop ends that and the next start goes on', async () => {
+    if (dialect !== 'sqlite') return;
+    const db = platform.db;
+    const base = clock.nowMs() - DAY_MS;
+    await db.transaction((tx) => insertEventEdges(tx, Array.from({ length: 3000 }, (_, i) => ({
+      id: `imported-${i}`, atMs: base + i, amountMinor: 1n, currency: 'CNY', debitAccountId: `i-${i % 40}`, creditAccountId: `i-${(i + 3) % 40}`,
+    })), GRAPH_LIMITS.idMaxLength));
+    const limits = { ...tinyRuns, tailMaxEdges: 64 };
+    const first = createGraphService({ db, clock, edgeIndexStepEntries: 16, edgeRunLimits: limits });
+    await first.start();
+    await first.stop();
+    // Steps of 8 edges: a stop at once leaves most of them waiting, and they are still drawn.
+    expect(await inTail('imported-%')).toBeGreaterThan(1000);
+    expect((await first.neighbourhood(['i-0'], 1, 10)).edges.reduce((sum, edge) => sum + edge.count, 0)).toBe(150);
+    const second = createGraphService({ db, clock, edgeIndexStepEntries: 4096, edgeRunLimits: limits });
+    await second.start();
+    await vi.waitFor(async () => expect(await inTail('%')).toBeLessThan(limits.tailMaxEdges), { timeout: 10_000 });
+    await second.stop();
+    expect((await second.neighbourhood(['i-0'], 1, 10)).edges.reduce((sum, edge) => sum + edge.count, 0)).toBe(150);
+    await db.run("DELETE FROM graph_edges WHERE id LIKE 'imported-%'");
   });
 
   it('writes the edges even when indexing them fails, and still draws them', async () => {

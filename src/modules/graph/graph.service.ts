@@ -170,19 +170,21 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
   let tail = 0;
   /** Whether the last steps left work: a tail to write as a run, or merging owed. */
   let stepsLeft = false;
-  /** The catch-up of start(), until it ends. */
+  /** The catch-up of start(), until it ends; stop() ends it early (the next start goes on with it). */
   let catchingUp: Promise<void> | undefined;
+  let stopping = false;
 
   /**
    * Steps of the index of edges by account, each its own transaction, after the edges' own: the
    * edges are written whether or not this succeeds, and a failed step is tried again after the
    * next write (queries by account read the tail too, so nothing is missing). Stops once about
-   * `work` entries are done (one step at least), `stepsMax` steps are taken, or nothing is left.
+   * `work` entries are done (one step at least), `stepsMax` steps are taken, nothing is left, or
+   * `halt` says so.
    */
-  async function indexSteps(work: number, stepsMax: number): Promise<void> {
+  async function indexSteps(work: number, stepsMax: number, halt: () => boolean = () => false): Promise<void> {
     if (!edgeIndex) return;
     let done = 0;
-    for (let count = 0; count < stepsMax && (count === 0 || done < work); count++) {
+    for (let count = 0; count < stepsMax && (count === 0 || done < work) && !halt(); count++) {
       let step: EdgeIndexStep;
       try {
         const size = stepEntries;
@@ -217,7 +219,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     if (!edgeIndex) return;
     const waiting = await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM graph_edges WHERE rowid > (SELECT indexed_through FROM graph_edge_index_state WHERE id = 1)');
     const edges = Number(waiting?.n ?? 0);
-    if (edges >= runLimits.tailMaxEdges) await indexSteps(workOf(edges), Math.ceil(workOf(edges) / pace.min) + 1);
+    if (edges >= runLimits.tailMaxEdges) await indexSteps(workOf(edges), Math.ceil(workOf(edges) / pace.min) + 1, () => stopping);
   }
 
   // The events themselves wait for the write (they are made by the caller anyway); they become rows
@@ -350,6 +352,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
       // Whoever takes the scores (the features) starts from the latest scan, not from nothing.
       if (scores.size > 0) deps.onScores?.(scores);
       // Edges an import (or another version) left in the index's tail are indexed in the background.
+      stopping = false;
       catchingUp = catchUp().catch(() => undefined);
       schedule.start();
     },
@@ -377,6 +380,7 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
     async stop() {
       await schedule.stop();
       await writer.flush();
+      stopping = true;
       await catchingUp;
       // What the last writes left undone (a full tail, merging owed) is done now.
       if (stepsLeft || tail >= runLimits.tailMaxEdges) await indexSteps(workOf(runLimits.tailMaxEdges), stepsPerWriteMax);
