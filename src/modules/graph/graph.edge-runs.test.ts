@@ -195,6 +195,23 @@ describe('edges by account on SQLite (sorted runs and a tail)', () => {
     await db.close();
   });
 
+  it('alternates runs and merges while indexing a long tail, as an import leaves, so queries do not seek every run written', async () => {
+    const db = await openGraph();
+    const limits: EdgeRunLimits = { tailMaxEdges: 4, mergeFanIn: 4, levelBaseEntries: 4, mergeWorkPerEntry: 4, mergeStepMinEntries: 1 };
+    await db.transaction((tx) => insertEventEdges(tx, Array.from({ length: 400 }, (_, n) => event(`i${n}`, n, `acct-${n % 13}`, `acct-${(n * 7 + 1) % 13}`)), ID_MAX));
+    const writer = createEdgeIndexWriter(db.sqlite!, limits);
+    const runCount = db.sqlite!.prepare('SELECT COUNT(*) FROM graph_edge_runs').pluck();
+    let most = 0;
+    for (let step = 0; step < 2_000 && (await db.transaction(async () => writer.step(8))).more; step++) most = Math.max(most, Number(runCount.get() as bigint));
+    expect(Number(db.sqlite!.prepare('SELECT indexed_through FROM graph_edge_index_state').pluck().get() as bigint)).toBeGreaterThan(400 - limits.tailMaxEdges);
+    // 100 runs of 4 edges were written, and without merging between them all 100 were there at once.
+    // One merge goes on at a time, so runs gather while a large one does (26 here), but not all.
+    expect(most).toBeLessThan(40);
+    checkStructure(db);
+    await checkQueries(db, [['acct-0'], ['acct-5', 'acct-12']]);
+    await db.close();
+  });
+
   it('indexes the edges already stored when an installation upgrades, waiting or not, and drops the by-account indexes', async () => {
     const db = openFile();
     await migrate(db, graphMigrations.slice(0, 4));

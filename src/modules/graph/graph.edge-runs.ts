@@ -97,8 +97,8 @@ export interface EdgeIndexStep {
 export interface EdgeIndexWriter {
   /**
    * One step, inside a write transaction: writes the tail's oldest edges as a run when the tail
-   * holds tailMaxEdges (at most `entries` / 2 edges), and otherwise does up to about `entries` of
-   * the merge work outstanding.
+   * holds tailMaxEdges (at most `entries` / 2 edges) and little merging is owed, and otherwise does
+   * up to about `entries` of the merge work outstanding.
    */
   step(entries: number): EdgeIndexStep;
 }
@@ -120,7 +120,10 @@ export function createEdgeIndexWriter(raw: BetterSqlite3.Database, limits: EdgeR
       // Rowids are given one after another, so this counts the tail without reading it (rows of
       // the tail deleted since, which are few, make it more than there are).
       const tail = Number(last > after ? last - after : 0n);
-      if (tail >= limits.tailMaxEdges) {
+      // A tail long enough is written as a run unless more than two steps' merging is owed: after an
+      // import, which leaves every edge in the tail, runs and merges then alternate rather than a
+      // thousand runs being written, for every query to seek, before the first merge.
+      if (tail >= limits.tailMaxEdges && mergeDebt <= 2 * entries * limits.mergeWorkPerEntry) {
         const edges = Math.max(1, Math.floor(entries / 2));
         const through = after + BigInt(Math.min(edges, tail));
         const run = runs.nextRun();
@@ -135,7 +138,7 @@ export function createEdgeIndexWriter(raw: BetterSqlite3.Database, limits: EdgeR
       const stepped = runs.merge(asked);
       // Nothing to merge: the work incurred is not owed to any run.
       mergeDebt = stepped === null ? 0 : Math.max(0, mergeDebt - Math.max(stepped, asked));
-      return { entries: stepped ?? 0, tail, more: mergeDebt > 0 };
+      return { entries: stepped ?? 0, tail, more: mergeDebt > 0 || tail >= limits.tailMaxEdges };
     },
   };
 }
