@@ -53,6 +53,29 @@ export function voidRequests(payment: PaymentRecord): TransferRequest[] {
   return legs.map((leg) => ({ id: uuidv7(), pendingId: leg.transferId, flags: TransferFlags.void_pending }));
 }
 
+/**
+ * Recovery's claim on the id of a payment's first leg, for a payment recorded as being reserved
+ * whose legs the ledger does not know: a saga of another process may still be on its way to book
+ * them, and finding nothing does not stop it from booking them after recovery has refused the
+ * payment. The claim is a lone pending transfer of one minor unit under that id, which differs from
+ * the leg (its metadata says what it is, and it is not linked), so whichever comes second is turned
+ * down: the saga's chain fails as a whole (`exists_with_different_*`), or the claim does and the
+ * leg is there to be read. A claim the ledger refuses otherwise (an account closed, say) takes the
+ * id too, as the ledger keeps a lone transfer's failure under its id. Recovery releases it at once.
+ */
+export function claimRequest(payment: PaymentRecord): TransferRequest | null {
+  const first = payment.plan?.legs[0];
+  if (!first) return null;
+  return {
+    id: first.transferId, debitAccountId: first.debitAccountId, creditAccountId: first.creditAccountId, amount: 1n,
+    ledger: first.ledger, code: first.code, flags: TransferFlags.pending, timeoutSeconds: CLAIM_TIMEOUT_SECONDS,
+    metadata: canonicalMetadata({ payment_uetr: payment.uetr, claimed_by: 'recovery' }),
+  };
+}
+
+/** The ledger releases a claim by itself after this, should recovery stop before it voids the claim. */
+const CLAIM_TIMEOUT_SECONDS = 60;
+
 /** The way back of a return, as one linked chain of posted transfers. */
 export function returnRequests(payment: PaymentRecord, legs: readonly Leg[]): TransferRequest[] {
   const metadata = metadataOf(payment);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { byAmount, scriptedRules } from '../risk/risk.test-support.ts';
 import type { PaymentsService } from './payments.service.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { canTransition } from './payments.ts';
 import { expectConsistent, expectLimitsHold, noPause, secondService, type Pause } from './payments.races.test-support.ts';
 import { expectLedgersBalance, openHarness, pendingHolds, type Harness } from './payments.test-support.ts';
@@ -12,7 +13,7 @@ import { expectLedgersBalance, openHarness, pendingHolds, type Harness } from '.
  * database stands for another process, or a slow request of this one, and is stopped at one step
  * while the other service acts.
  */
-describeEachDialect('payment lifecycle races', ({ open }) => {
+describeEachDialect('payment lifecycle races', ({ dialect, open }) => {
   let harness: Harness;
   let bankA: string;
   let bankB: string;
@@ -108,5 +109,30 @@ describeEachDialect('payment lifecycle races', ({ open }) => {
     expect(stored.events.map((event) => event.status)).toEqual(['RCVD', 'ACTC', 'CANC']);
     expect(canTransition('ACTC', 'CANC')).toBe(true);
     expect(await harness.balance(from)).toBe(1_000_000n);
+  });
+
+  // Recovery leaves a saga of another process alone for PAYMENT_LIMITS.recoveryGraceMs; one that is
+  // slower than that (its ledger call queued behind a long batch, say) meets recovery of the other.
+  it.runIf(dialect === 'postgres')('settles or refuses an immediate payment whole when another process recovers it while its legs are on their way', async () => {
+    const { platform } = harness;
+    for (const crossBorder of [false, true]) {
+      const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, crossBorder ? 'USD' : 'CNY')];
+      const order = harness.order(from, to, 100_000n, 'CNY');
+      const slow = latch('ledger');
+      const submitted = second.submit(order);
+      await slow.reached;
+      harness.clock.advance(PAYMENT_LIMITS.recoveryGraceMs + 1_000);
+      await platform.payments.recover();
+      slow.release();
+      const outcome = await submitted;
+      pause = noPause;
+      const stored = await expectConsistent(platform, order.id);
+      expect(outcome.payment?.status).toBe(stored.status);
+      const moved = stored.status === 'ACCC';
+      expect(await harness.balance(from)).toBe(moved ? 1_000_000n - stored.plan!.debited : 1_000_000n);
+      expect(await harness.balance(to)).toBe(moved ? stored.plan!.credited : 0n);
+    }
+    await expectLedgersBalance(platform);
+    expect(await pendingHolds(platform)).toBe(0);
   });
 });

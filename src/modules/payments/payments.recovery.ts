@@ -1,17 +1,19 @@
 import { AssertionError } from '../../kernel/index.ts';
 import type { ItemResult, TransferError } from '../ledger/index.ts';
 import { TIMEOUT_REASON, type PaymentError } from './payments.errors.ts';
-import { chainTimestamp, postRequests, refusalOf, returnRequests, VOID_FINISHED, voidRequests } from './payments.ledger.ts';
+import { chainTimestamp, claimRequest, postRequests, refusalOf, returnRequests, VOID_FINISHED, voidRequests } from './payments.ledger.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { loadPayment, unresolvedPayments } from './payments.repository.ts';
-import { actorOf, finish, instructedBy, latestInstant, nowNs, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
+import { actorOf, finish, instructedBy, latestInstant, nowNs, outcomeOf, rejected, withMessage, type Outcome, type SagaContext, type StatusChange } from './payments.steps.ts';
 import type { PaymentRecord } from './payments.ts';
 
 /**
  * Finishing what a crash or a failed step left half done. The ledger is the truth: a payment's legs
  * are one linked chain with ids derived from the payment, so asking the ledger about its first leg
  * tells whether the chain was reserved, posted, voided or never booked, and the payment's record is
- * brought in line with that. Nothing here ever books a leg the payment had not already decided on.
+ * brought in line with that. Nothing here ever books a leg the payment had not already decided on;
+ * the one transfer it may book of its own is the claim on a first leg found missing (claimRequest),
+ * which it releases at once.
  */
 
 /**
@@ -63,7 +65,16 @@ export async function recoverOne(context: SagaContext, payment: PaymentRecord): 
   const legs = payment.plan?.legs ?? [];
   switch (payment.ledgerState) {
     case 'reserving': {
-      const state = legs[0] ? await context.ledger.pendingStatus(legs[0].transferId) : undefined;
+      let state = legs[0] ? await context.ledger.pendingStatus(legs[0].transferId) : undefined;
+      // Nothing booked yet is not nothing booked ever: a saga slower than the grace period (on
+      // PostgreSQL, another process's) may still book and post the legs after this refuses the
+      // payment. The first leg's id is claimed first, so that the saga's chain can no longer go
+      // through; if the saga got there first, its legs are read again and finished as found.
+      const claim = state ? null : claimRequest(payment);
+      if (claim) {
+        await context.ledger.createTransfers([claim]);
+        state = await context.ledger.pendingStatus(claim.id);
+      }
       if (state?.status === 'posted') {
         const reached = await reservedAt(context, payment);
         const reachedPayment = withMessage(context, { ...payment, status: 'ACSP', reachedCreditorAgentAt: reached }, 'pacs.008', reached);
@@ -96,7 +107,9 @@ export async function recoverOne(context: SagaContext, payment: PaymentRecord): 
     case 'returning':
       return finishReturn(context, payment);
     default:
-      return { ok: true, payment, replayed: true };
+      // Finished already (by the step itself, or by another recovery): answered as stored, a
+      // refused payment as the refusal it is.
+      return outcomeOf(payment, true);
   }
 }
 
