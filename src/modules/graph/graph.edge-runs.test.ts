@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { migrate, openSqlite, textKey, type Database } from '../../db/index.ts';
 import type { RiskEvent } from '../features/index.ts';
-import { createEdgeIndexWriter, type EdgeRunLimits } from './graph.edge-runs.ts';
+import { createEdgeIndexWriter, edgeIndexIntact, resetEdgeIndex, type EdgeRunLimits } from './graph.edge-runs.ts';
 import { graphMigrations } from './graph.migrations.ts';
+import { createGraphService } from './graph.service.ts';
+import { createManualClock } from '../../kernel/index.ts';
 import { edgesAround, insertEventEdges, pruneEdges, type StoredEdge } from './graph.repository.ts';
 
 /**
@@ -262,5 +264,76 @@ describe('edges by account on SQLite (sorted runs and a tail)', () => {
     expect(runs).toBeLessThanOrEqual(3 * limits.mergeFanIn);
     await checkQueries(db, [['acct-0'], ['acct-1', 'acct-54'], ['acct-100']]);
     await db.close();
+  });
+});
+
+describe('an index whose edges were renumbered, as a VACUUM may renumber rowids', () => {
+  const SMALL: EdgeRunLimits = { ...TINY, tailMaxEdges: 4, mergeFanIn: 4 };
+
+  /** Records `count` edges among the accounts from `first` on, each at its own instant. */
+  async function record(db: Database, first: number, count: number): Promise<void> {
+    const events = Array.from({ length: count }, (_, i) => event(`r${first + i}`, first + i, ACCOUNTS[(first + i) % 5] as string, ACCOUNTS[(first + i + 2) % 5] as string));
+    await db.transaction((tx) => insertEventEdges(tx, events, ID_MAX));
+  }
+
+  async function indexAll(db: Database): Promise<void> {
+    const writer = createEdgeIndexWriter(db.sqlite!, SMALL);
+    for (let step = 0; step < 10_000; step++) if (!(await db.transaction(async () => writer.step(8))).more) return;
+    throw new Error('the index did not catch up');
+  }
+
+  /** What a VACUUM that fills the gap pruning left at the front does: every rowid moves down by the gap. */
+  async function renumber(db: Database, gap: number): Promise<void> {
+    await db.run('UPDATE graph_edges SET rowid = rowid - ?', [gap]);
+  }
+
+  async function queriesWrong(db: Database): Promise<boolean> {
+    const ids = (edges: readonly StoredEdge[]) => edges.map((edge) => edge.id).join();
+    for (const account of ACCOUNTS) if (ids(await edgesAround(db, [account], 1000)) !== ids(await scanned(db, [account], 1000))) return true;
+    return false;
+  }
+
+  it('finds an index that names other edges, and one whose tail starts past the last edge, and builds it again from the edges', async () => {
+    for (const unindexedTail of [0, 40]) {
+      const db = await openGraph();
+      try {
+        await record(db, 0, 60);
+        await indexAll(db);
+        await record(db, 60, unindexedTail);
+        expect(await db.transaction(async () => edgeIndexIntact(db.sqlite!))).toBe(true);
+        await pruneEdges(db, 21, 1000);
+        expect(await db.transaction(async () => edgeIndexIntact(db.sqlite!))).toBe(true);
+        await renumber(db, 21);
+        // Without a check, queries by account now miss edges (and no error says so).
+        expect(await queriesWrong(db)).toBe(true);
+        expect(await db.transaction(async () => edgeIndexIntact(db.sqlite!))).toBe(false);
+        await db.transaction(async () => resetEdgeIndex(db.sqlite!));
+        await checkQueries(db);
+        await indexAll(db);
+        checkStructure(db);
+        await checkQueries(db);
+        expect(await db.transaction(async () => edgeIndexIntact(db.sqlite!))).toBe(true);
+      } finally {
+        await db.close();
+      }
+    }
+  });
+
+  it('is checked by the graph service as it starts, which builds it again in the background', async () => {
+    const db = await openGraph();
+    try {
+      await record(db, 0, 60);
+      await indexAll(db);
+      await record(db, 60, 40);
+      await pruneEdges(db, 21, 1000);
+      await renumber(db, 21);
+      const graph = createGraphService({ db, clock: createManualClock(1_000), edgeRunLimits: SMALL, edgeIndexStepEntries: 8 });
+      await graph.start();
+      await vi.waitFor(async () => expect(await queriesWrong(db)).toBe(false), { timeout: 10_000 });
+      await graph.stop();
+      await checkQueries(db);
+    } finally {
+      await db.close();
+    }
   });
 });

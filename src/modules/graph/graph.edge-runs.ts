@@ -94,6 +94,52 @@ export interface EdgeIndexStep {
   readonly more: boolean;
 }
 
+/**
+ * Whether the index still names the edges it was written for. Entries name edges by rowid, and a
+ * plain `VACUUM` may renumber the rowids of a table without an INTEGER PRIMARY KEY, as graph_edges
+ * is (SQLite does not promise otherwise, though today's keeps them): every entry would then point at
+ * another edge or none, and edges past the old end of the table would be taken for indexed, so
+ * queries by account would miss edges without any error. So the service checks at its start, inside
+ * a write transaction: the tail's boundary must not lie past the last edge (deleting the newest
+ * edges moves it back, by trigger; a renumbering does not), and of the first and last entries of up
+ * to GRAPH_LIMITS.edgeIndexCheckRunsMax runs, at most half may name an edge that does not carry
+ * their time and account. An entry of an edge pruned since is fine; one of an edge deleted by hand
+ * whose rowid a newer edge took mismatches, but such entries are few where a renumbering moves
+ * nearly all of them.
+ */
+export function edgeIndexIntact(raw: BetterSqlite3.Database, runsMax: number = GRAPH_LIMITS.edgeIndexCheckRunsMax): boolean {
+  const through = raw.prepare('SELECT indexed_through FROM graph_edge_index_state WHERE id = 1').pluck().get() as bigint;
+  const last = raw.prepare('SELECT COALESCE(MAX(rowid), 0) FROM graph_edges').pluck().get() as bigint;
+  if (through > last) return false;
+  const runs = raw.prepare('SELECT run FROM graph_edge_runs ORDER BY run LIMIT ?').pluck().all(runsMax) as bigint[];
+  const ends = ['ASC', 'DESC'].map((order) =>
+    raw.prepare(`SELECT account, at_ms, edge FROM graph_edge_entries WHERE run = ? ORDER BY account ${order}, at_ms ${order}, edge ${order} LIMIT 1`).raw(true));
+  const edge = raw.prepare('SELECT at_ms, source_account, target_account FROM graph_edges WHERE rowid = ?').raw(true);
+  let checked = 0;
+  let mismatched = 0;
+  for (const run of runs) {
+    for (const end of ends) {
+      const entry = end.get(run) as [bigint, bigint, bigint] | undefined;
+      if (!entry) continue;
+      const [account, atMs, rowid] = entry;
+      const row = edge.get(rowid) as [bigint, string, string] | undefined;
+      checked += 1;
+      if (row && (row[0] !== atMs || (textKey(row[1]) !== account && textKey(row[2]) !== account))) mismatched += 1;
+    }
+  }
+  return mismatched * 2 <= checked;
+}
+
+/**
+ * Empties the index: every edge is in the tail again, for the service's steps to index from its
+ * start (queries scan the tail meanwhile, so nothing is missing, only slower).
+ */
+export function resetEdgeIndex(raw: BetterSqlite3.Database): void {
+  raw.prepare('DELETE FROM graph_edge_entries').run();
+  raw.prepare('DELETE FROM graph_edge_runs').run();
+  raw.prepare('UPDATE graph_edge_index_state SET indexed_through = 0, merge_run = NULL, merge_account = NULL, merge_at_ms = NULL, merge_edge = NULL WHERE id = 1').run();
+}
+
 export interface EdgeIndexWriter {
   /**
    * One step, inside a write transaction: writes the tail's oldest edges as a run when the tail

@@ -56,6 +56,12 @@ export const GRAPH_LIMITS = Object.freeze({
   edgeRunMergeWorkPerEntry: 4,
   /** The least a merge step is asked to do: below it, the lookups of a step cost more than its moves. */
   edgeRunMergeStepMinEntries: 256,
+  /**
+   * Runs whose first and last entries are checked against the edges they name when the service
+   * starts (see edgeIndexIntact in graph.edge-runs.ts): two point reads a run, so a start reads at
+   * most a few hundred rows however large the index.
+   */
+  edgeIndexCheckRunsMax: 64,
   /** Rings alerted per scan, strongest first; the rest wait for the next scan. */
   alertsPerScanMax: 100,
   /** Accounts named in one ring alert (the cases module accepts 500 references). */

@@ -7,7 +7,7 @@ import type { GraphError } from './graph.errors.ts';
 import { GRAPH_LIMITS } from './graph.limits.ts';
 import { neighbourhood, type Neighbourhood } from './graph.neighbourhood.ts';
 import { nextAccountIndexBatch } from './graph.account-index-pace.ts';
-import { createEdgeIndexWriter, EDGE_RUN_LIMITS, type EdgeIndexStep, type EdgeRunLimits } from './graph.edge-runs.ts';
+import { createEdgeIndexWriter, EDGE_RUN_LIMITS, edgeIndexIntact, resetEdgeIndex, type EdgeIndexStep, type EdgeRunLimits } from './graph.edge-runs.ts';
 import { insertEventEdges, insertScan, loadAllScores, loadScore, loadWindow, pruneEdges, pruneScans, replaceScores, type ScanRecord, type StoredEdge, type StoredScore } from './graph.repository.ts';
 import { createScanSchedule, recordScanFinished, type ScheduledScanOutcome } from './graph.schedule.ts';
 import { GRAPH_SCORING, isAlertable, scoreEdges } from './graph.scoring.ts';
@@ -216,7 +216,12 @@ export function createGraphService(deps: GraphServiceDeps): GraphService {
    * by the work the tail found at the start can owe (a step does at least pace.min entries, or ends).
    */
   async function catchUp(): Promise<void> {
-    if (!edgeIndex) return;
+    if (!edgeIndex || !db.sqlite) return;
+    const raw = db.sqlite;
+    // An index whose rowids no longer name its edges (a VACUUM may renumber them) is built again.
+    await db.transaction(async () => {
+      if (!edgeIndexIntact(raw)) resetEdgeIndex(raw);
+    });
     const waiting = await db.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM graph_edges WHERE rowid > (SELECT indexed_through FROM graph_edge_index_state WHERE id = 1)');
     const edges = Number(waiting?.n ?? 0);
     if (edges >= runLimits.tailMaxEdges) await indexSteps(workOf(edges), Math.ceil(workOf(edges) / pace.min) + 1, () => stopping);
