@@ -24,7 +24,10 @@ async function fingerprint(platform: Platform) {
  * migration added and the dump's table left out shows here as lost. Values are compared as text, since
  * the two databases type them apart (bigint against number, for one).
  */
-/** Columns a dump leaves out by design: where an edge waits to be indexed is the store's own business (imported edges are indexed). */
+/**
+ * Columns a dump leaves out by design: account_indexed says whether PostgreSQL's by-account indexes hold
+ * an edge (an earlier version left some waiting), the store's own business; imported edges are indexed.
+ */
 const NOT_CARRIED = new Set(['graph_edges.account_indexed']);
 
 async function everyRow(db: Database) {
