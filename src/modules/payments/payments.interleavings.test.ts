@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/databases.ts';
 import { byAmount, scriptedRules } from '../risk/risk.test-support.ts';
+import { PAYMENT_LIMITS } from './payments.limits.ts';
 import type { PaymentsService } from './payments.service.ts';
 import { expectConsistent, expectLimitsHold, legStates, secondService, ticks, type Pause } from './payments.races.test-support.ts';
 import { expectLedgersBalance, openHarness, pendingHolds, uuid, type Harness } from './payments.test-support.ts';
@@ -11,7 +12,8 @@ import type { PaymentOrder, PaymentRecord } from './payments.ts';
  * The payment lifecycle under any interleaving: a few payments (immediate or held for acceptance,
  * some under risk review, some cross-border, some submitted while the rest is going on) and a
  * random set of what can happen to them (accept, reject, cancel, the acceptance window closing,
- * an analyst releasing or rejecting the review, a return, a retried submission, recovery), all
+ * an analyst releasing or rejecting the review, a return, a retried submission, recovery, recovery
+ * after the clock has passed its grace period so that it meets steps still in flight), all
  * started at once, each after a number of event-loop turns fast-check chooses, through two payments
  * services on one database (the second stands for another process, or a slow request, and waits
  * at its FX reads and ledger calls as long as fast-check says). Afterwards, and again once every
@@ -29,15 +31,16 @@ const REVIEW_AT = 300_000n;
 const DECLINE_AT = 40_000_000n;
 const WINDOW_SECONDS = 60;
 
-const OPERATIONS = ['accept', 'reject', 'cancel', 'expire', 'release', 'reviewReject', 'return', 'resubmit', 'recover'] as const;
+/** `recoverLate` moves the clock past recovery's grace period first, as if every step in flight were that slow. */
+const OPERATIONS = ['accept', 'reject', 'cancel', 'expire', 'release', 'reviewReject', 'return', 'resubmit', 'recover', 'recoverLate'] as const;
 type Operation = (typeof OPERATIONS)[number];
 /**
  * How often each action is drawn, weighted towards those that race for one payment's final state:
  * a payment under review mostly meets its analysts and its debtor's side, a settled one its returns.
  */
 const WEIGHTS: Readonly<Record<'review' | 'plain', Readonly<Record<Operation, number>>>> = {
-  review: { accept: 2, reject: 1, cancel: 3, expire: 1, release: 4, reviewReject: 4, return: 2, resubmit: 1, recover: 1 },
-  plain: { accept: 4, reject: 2, cancel: 3, expire: 2, release: 0, reviewReject: 0, return: 5, resubmit: 1, recover: 1 },
+  review: { accept: 2, reject: 1, cancel: 3, expire: 1, release: 4, reviewReject: 4, return: 2, resubmit: 1, recover: 1, recoverLate: 1 },
+  plain: { accept: 4, reject: 2, cancel: 3, expire: 2, release: 0, reviewReject: 0, return: 5, resubmit: 2, recover: 1, recoverLate: 2 },
 };
 
 /** `rare` one time in `n`, `common` otherwise. */
@@ -51,12 +54,14 @@ const operationArbitrary = (review: boolean) => fc.record({
   delay: fc.nat({ max: 8 }),
 });
 
-const paymentArbitrary = oneIn(3, true, false).chain((review) => fc.record({
+const paymentArbitrary = fc.boolean().chain((review) => fc.record({
   review: fc.constant(review),
   settlement: oneIn(3, 'on_acceptance' as const, 'immediate' as const),
   crossBorder: fc.boolean(),
   /** Submitted as one of the racing operations, rather than before them. */
   late: oneIn(4, true, false),
+  /** Which service submits it when late (on SQLite always the platform's). */
+  lateService: fc.nat({ max: 1 }),
   /** The creditor holds this much besides the payment, which a second return could take. */
   creditorFunds: fc.constantFrom(0n, 2_000_000n),
   /** What happens to it, all at once with what happens to the others. */
@@ -86,6 +91,7 @@ interface Case {
   readonly creditorFunds: bigint;
   readonly review: boolean;
   readonly late: boolean;
+  readonly lateService: number;
   readonly answers: { operation: Operation | 'submit'; answer: Answer }[];
 }
 
@@ -139,6 +145,9 @@ describeEachDialect('payment lifecycle under interleavings', ({ dialect, open })
       }
       case 'recover':
         return { ok: true, status: String(await service.recover()) };
+      case 'recoverLate':
+        harness.clock.advance(PAYMENT_LIMITS.recoveryGraceMs + 1_000);
+        return { ok: true, status: String(await service.recover()) };
     }
   }
 
@@ -184,11 +193,14 @@ describeEachDialect('payment lifecycle under interleavings', ({ dialect, open })
       const stored = await platform.payments.getById(item.order.id);
       if (stored) {
         const payment = await expectConsistent(platform, item.order.id);
-        if (payment.ledgerState === 'reserved') reserved += (await legStates(platform, payment)).length;
+        // Legs the ledger has expired by their timeout hold nothing any more.
+        if (payment.ledgerState === 'reserved') reserved += (await legStates(platform, payment)).filter((state) => state === 'pending').length;
         const hold = item.review ? await platform.risk.holds.get(payment.uetr) : undefined;
         // Nothing half resolved: a hold still waiting guards a payment still reserved.
         if (hold) expect(['releasing', 'rejecting'], `hold of ${payment.uetr}`).not.toContain(hold.status);
-        if (hold?.status === 'held') expect(payment.ledgerState, `hold of ${payment.uetr}`).toBe('reserved');
+        // Recovery refusing a payment it found half reserved leaves its review open (it closes when
+        // an analyst next acts on it, as resolved elsewhere); everything else closes it with the payment.
+        if (hold?.status === 'held' && payment.error !== 'settlement_failed') expect(payment.ledgerState, `hold of ${payment.uetr}`).toBe('reserved');
       }
       await expectBalances(item, stored);
       expectAnswersAgree(item, stored);
@@ -220,7 +232,7 @@ describeEachDialect('payment lifecycle under interleavings', ({ dialect, open })
           const order = harness.order(from, to, amount, 'CNY', {
             uetr: uuid(), settlement: drawn.settlement, acceptanceTimeoutSeconds: WINDOW_SECONDS,
           });
-          cases.push({ order, from, to, funds, creditorFunds: drawn.creditorFunds, review: drawn.review, late: drawn.late, answers: [] });
+          cases.push({ order, from, to, funds, creditorFunds: drawn.creditorFunds, review: drawn.review, late: drawn.late, lateService: drawn.lateService, answers: [] });
         }
         const early = cases.filter((item) => !item.late);
         const submitted = await Promise.all(early.map((item) => platform.payments.submit(item.order)));
@@ -231,10 +243,10 @@ describeEachDialect('payment lifecycle under interleavings', ({ dialect, open })
         // platform's service, whose recovery leaves its own sagas alone. On PostgreSQL the second
         // service is another process and may do anything.
         const serviceFor = (index: number, operation: Operation): PaymentsService =>
-          index === 1 && !(dialect === 'sqlite' && (operation === 'resubmit' || operation === 'recover')) ? second : platform.payments;
+          index === 1 && !(dialect === 'sqlite' && (operation === 'resubmit' || operation === 'recover' || operation === 'recoverLate')) ? second : platform.payments;
         const racing = [
           ...cases.filter((item) => item.late).map(async (item) => {
-            const outcome = await platform.payments.submit(item.order);
+            const outcome = await (item.lateService === 1 && dialect === 'postgres' ? second : platform.payments).submit(item.order);
             item.answers.push({ operation: 'submit', answer: { ok: outcome.ok, replayed: outcome.replayed } });
           }),
           ...scenario.payments.flatMap((drawn, index) => drawn.operations.map(async ({ operation, service, delay }) => {
@@ -263,10 +275,10 @@ describeEachDialect('payment lifecycle under interleavings', ({ dialect, open })
         }
         await expectAll(cases, heldBefore);
       }),
-      { numRuns: dialect === 'sqlite' ? 60 : 40 },
+      { numRuns: dialect === 'sqlite' ? 70 : 45 },
     );
     // The runs must have reached the races they are about, or they proved nothing.
-    for (const outcome of ['accept:ok', 'cancel:ok', 'return:ok', 'release:ok', 'reviewReject:ok', 'return:payment_already_returned']) {
+    for (const outcome of ['accept:ok', 'cancel:ok', 'return:ok', 'release:ok', 'reviewReject:ok']) {
       expect(seen.get(outcome) ?? 0, `${outcome} in ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
     }
     expect((await platform.verify()).problems).toEqual([]);

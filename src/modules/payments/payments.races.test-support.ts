@@ -12,7 +12,9 @@ import { canTransition, type PaymentRecord, type PaymentStatus } from './payment
 import type { Harness } from './payments.test-support.ts';
 
 /** Decides, at each dependency call of the second service, what to wait for first. */
-export type Pause = (where: 'fx' | 'ledger') => Promise<void>;
+export type Pause = (where: PausePoint) => Promise<void>;
+/** Before an FX read, before a ledger call, or once a ledger call has answered. */
+export type PausePoint = 'fx' | 'ledger' | 'ledger-after';
 
 export const noPause: Pause = () => Promise.resolve();
 
@@ -28,7 +30,7 @@ export async function ticks(count: number): Promise<void> {
  */
 export function secondService(harness: Harness, pause: () => Pause): PaymentsService {
   const { platform } = harness;
-  const wait = (where: 'fx' | 'ledger') => pause()(where);
+  const wait = (where: PausePoint) => pause()(where);
   const fx = Object.assign(Object.create(platform.fx) as typeof platform.fx, {
     currency: async (code: string) => (await wait('fx'), platform.fx.currency(code)),
     price: async (sell: string, buy: string) => (await wait('fx'), platform.fx.price(sell, buy)),
@@ -49,8 +51,18 @@ export function secondService(harness: Harness, pause: () => Pause): PaymentsSer
       balancesAt: (id, at) => ledger.balancesAt(id, at),
       lookupTransfers: (ids) => ledger.lookupTransfers(ids),
       createAccounts: (requests) => ledger.createAccounts(requests),
-      createTransfers: async (requests) => (await wait('ledger'), ledger.createTransfers(requests)),
-      createTransfersCommitted: async (requests, by) => (await wait('ledger'), ledger.createTransfersCommitted(requests, by)),
+      async createTransfers(requests) {
+        await wait('ledger');
+        const results = await ledger.createTransfers(requests);
+        await wait('ledger-after');
+        return results;
+      },
+      async createTransfersCommitted(requests, by) {
+        await wait('ledger');
+        const booked = await ledger.createTransfersCommitted(requests, by);
+        await wait('ledger-after');
+        return booked;
+      },
     },
   });
 }
@@ -78,7 +90,8 @@ export async function expectConsistent(platform: Platform, paymentId: string): P
   const states = await legStates(platform, payment);
   if (payment.status === 'ACCC' || payment.status === 'RTND') expect(states.every((state) => state === 'posted'), `${label} ${states}`).toBe(true);
   else if (FINAL.has(payment.status)) expect(states.every((state) => state === 'none' || state === 'voided' || state === 'expired'), `${label} ${states}`).toBe(true);
-  else expect(payment.ledgerState === 'reserved' && states.every((state) => state === 'pending'), `${label} ${states}`).toBe(true);
+  // Held: every leg reserved, or every one expired by the ledger's own timeout (the window's sweep records it).
+  else expect(payment.ledgerState === 'reserved' && (states.every((state) => state === 'pending') || states.every((state) => state === 'expired')), `${label} ${states}`).toBe(true);
   const returnLegs = payment.returned?.legs ?? [];
   const booked = await platform.ledger.lookupTransfers(returnLegs.map((leg) => leg.transferId));
   expect(booked.length, `${label} return legs booked`).toBe(payment.status === 'RTND' ? returnLegs.length : 0);

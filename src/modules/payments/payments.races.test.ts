@@ -4,7 +4,7 @@ import { byAmount, scriptedRules } from '../risk/risk.test-support.ts';
 import type { PaymentsService } from './payments.service.ts';
 import { PAYMENT_LIMITS } from './payments.limits.ts';
 import { canTransition } from './payments.ts';
-import { expectConsistent, expectLimitsHold, noPause, secondService, type Pause } from './payments.races.test-support.ts';
+import { expectConsistent, expectLimitsHold, noPause, secondService, type Pause, type PausePoint } from './payments.races.test-support.ts';
 import { expectLedgersBalance, openHarness, pendingHolds, type Harness } from './payments.test-support.ts';
 
 /**
@@ -34,7 +34,7 @@ describeEachDialect('payment lifecycle races', ({ dialect, open }) => {
   });
 
   /** A pause that holds the first `where` call until released, and lets every other call through. */
-  function latch(where: 'fx' | 'ledger'): { reached: Promise<void>; release: () => void } {
+  function latch(where: PausePoint): { reached: Promise<void>; release: () => void } {
     let release!: () => void;
     let reach!: () => void;
     const reached = new Promise<void>((resolve) => (reach = resolve));
@@ -132,6 +132,43 @@ describeEachDialect('payment lifecycle races', ({ dialect, open }) => {
       expect(await harness.balance(from)).toBe(moved ? 1_000_000n - stored.plan!.debited : 1_000_000n);
       expect(await harness.balance(to)).toBe(moved ? stored.plan!.credited : 0n);
     }
+    await expectLedgersBalance(platform);
+    expect(await pendingHolds(platform)).toBe(0);
+  });
+
+  it.runIf(dialect === 'postgres')('refuses a held payment whole when another process recovers it between its reservation and its record', async () => {
+    const { platform } = harness;
+    // A third process, whose recovery stops once it has released the legs.
+    let recoveryPause: Pause = noPause;
+    const third = secondService(harness, () => recoveryPause);
+    for (const extra of [{ settlement: 'on_acceptance' as const }, { amount: 350_000n }]) {
+      const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'CNY')];
+      const order = harness.order(from, to, extra.amount ?? 100_000n, 'CNY', extra.settlement ? { settlement: extra.settlement } : {});
+      // Reserved in the ledger, not yet recorded as reserved.
+      const slow = latch('ledger-after');
+      const submitted = second.submit(order);
+      await slow.reached;
+      harness.clock.advance(PAYMENT_LIMITS.recoveryGraceMs + 1_000);
+      // Recovery finds the legs pending and releases them; before it records the refusal, the saga
+      // records its reservation.
+      let releaseRecovery!: () => void;
+      const recoveryReleased = new Promise<void>((resolve) => (releaseRecovery = resolve));
+      let voided!: () => void;
+      const legsVoided = new Promise<void>((resolve) => (voided = resolve));
+      recoveryPause = (at) => (at === 'ledger-after' ? (voided(), recoveryReleased) : Promise.resolve());
+      const recovering = third.recover();
+      await legsVoided;
+      slow.release();
+      await submitted;
+      releaseRecovery();
+      await recovering;
+      pause = noPause;
+      recoveryPause = noPause;
+      const stored = await expectConsistent(platform, order.id);
+      expect(stored).toMatchObject({ status: 'RJCT', ledgerState: 'done' });
+      expect(await harness.balance(from)).toBe(1_000_000n);
+    }
+    await third.stop();
     await expectLedgersBalance(platform);
     expect(await pendingHolds(platform)).toBe(0);
   });

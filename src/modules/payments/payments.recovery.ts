@@ -82,7 +82,13 @@ export async function recoverOne(context: SagaContext, payment: PaymentRecord): 
       }
       // Reserved but never confirmed, or never reserved at all: release whatever there is.
       if (legs.length > 0) await voidLegs(context, payment);
-      return refuse(context, payment, 'settlement_failed');
+      const refused = await refuse(context, payment, 'settlement_failed');
+      // The saga may have recorded its reservation between the release and this refusal (it held
+      // the legs while recovery read them), leaving a payment held on legs that are void: it is
+      // refused from there. An accept or a cancel that decided first finds the legs void and
+      // ends it the same way, rejected or cancelled with nothing moved.
+      if (refused.replayed && refused.payment?.ledgerState === 'reserved') return refuse(context, refused.payment, 'settlement_failed');
+      return refused;
     }
     case 'posting': {
       const at = await postLegs(context, payment);
