@@ -1,6 +1,6 @@
 import { defineBulkInsert, insertMany, type Queryable, type SqlValue } from '../../db/index.ts';
 import type { Outcome } from '../rules/index.ts';
-import { eventFromJson, eventJson, featureSetIdOf, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
+import { eventFromJson, eventJsonText, featureSetIdOf, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
 import type { Decision, DecisionSource, FailMode } from './risk.ts';
 
@@ -33,20 +33,26 @@ function bound(sets: FeatureSets): void {
   if (sets.stored.size > RISK_LIMITS.featureSetsMax) sets.stored.clear();
 }
 
-const orNothing = <T>(list: readonly T[]): readonly T[] | undefined => (list.length === 0 ? undefined : list);
-
 type StoredBody = Partial<Pick<Decision, 'reasons' | 'fired' | 'shadow' | 'ruleErrors' | 'listHits'>> & { event: Parameters<typeof eventFromJson>[0] };
 
+/** `"key":[…],` for a list that is not empty; nothing for an empty one. */
+const listJson = (key: string, list: readonly unknown[]): string => (list.length === 0 ? '' : `"${key}":${JSON.stringify(list)},`);
+
+/**
+ * The body of a decision's row: its lists and its event. Empty lists are left out: most decisions
+ * are approvals with none, and every byte of a row is written to the WAL and again by a checkpoint.
+ * The text is what JSON.stringify gave for { reasons, fired, shadow, ruleErrors, listHits, event }
+ * with the empty ones undefined and the event as eventJson stores it (the property test in
+ * risk.encoding.test.ts holds it to that), written without building that object or the event's copy.
+ */
+export function decisionBodyJson(decision: Decision): string {
+  return `{${listJson('reasons', decision.reasons)}${listJson('fired', decision.fired)}${listJson('shadow', decision.shadow)}${listJson('ruleErrors', decision.ruleErrors)}${listJson('listHits', decision.listHits)}"event":${eventJsonText(decision.event)}}`;
+}
+
 function decisionParams(decision: Decision, set: FeatureSetRef | null): SqlValue[] {
-  // Empty lists are left out (JSON drops keys whose value is undefined): most decisions are
-  // approvals with none, and every byte of a row is written to the WAL and again by a checkpoint.
-  const body: StoredBody = {
-    reasons: orNothing(decision.reasons), fired: orNothing(decision.fired), shadow: orNothing(decision.shadow), ruleErrors: orNothing(decision.ruleErrors),
-    listHits: orNothing(decision.listHits), event: eventJson(decision.event),
-  };
   return [
     decision.id, decision.eventId, decision.source, decision.atMs, decision.outcome, decision.score, decision.ruleset?.id ?? null, decision.ruleset?.version ?? null,
-    decision.failMode, decision.elapsedMs, JSON.stringify(body), decision.variables && set ? variablesToJson(decision.variables, set, decision.event) : null,
+    decision.failMode, decision.elapsedMs, decisionBodyJson(decision), decision.variables && set ? variablesToJson(decision.variables, set, decision.event) : null,
   ];
 }
 
@@ -66,10 +72,12 @@ export interface EncodedDecision {
 export function encodeDecisions(decisions: readonly Decision[], sets: FeatureSets): EncodedDecision[] {
   if (decisions.length === 0) return [];
   bound(sets);
-  return decisions.map((decision) => {
+  const encoded: EncodedDecision[] = [];
+  for (const decision of decisions) {
     const set = decision.variables ? featureSetOf(decision.variables.features, sets.known) : null;
-    return { params: decisionParams(decision, set), set };
-  });
+    encoded.push({ params: decisionParams(decision, set), set });
+  }
+  return encoded;
 }
 
 /** Rows ready to insert: the decisions, and the feature sets they refer to that are not known to be stored. */

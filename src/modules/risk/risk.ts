@@ -158,6 +158,27 @@ export function eventVariablesOf(event: RiskEvent): DecisionVariables['event'] {
   };
 }
 
+/**
+ * Whether these are the variables eventVariablesOf gives for the event, field by field, without
+ * building them (the decision log asks this of every decision). Kept beside eventVariablesOf: the
+ * two must read the event alike.
+ */
+export function isEventVariablesOf(variables: DecisionVariables['event'], event: RiskEvent): boolean {
+  return variables.amount === event.amountMinor &&
+    variables.currency === event.currency &&
+    variables.code === BigInt(event.code ?? 0) &&
+    variables.channel === (event.channel ?? '') &&
+    variables.debit_account === event.debitAccountId &&
+    variables.credit_account === event.creditAccountId &&
+    variables.debit_party === (event.debitPartyId ?? '') &&
+    variables.credit_party === (event.creditPartyId ?? '') &&
+    variables.debit_country === (event.debitCountry ?? '') &&
+    variables.credit_country === (event.creditCountry ?? '') &&
+    variables.device === (event.deviceId ?? '') &&
+    variables.ip === (event.ip ?? '') &&
+    variables.hour === BigInt(Math.floor(event.atMs / MS_PER_HOUR) % 24);
+}
+
 export function variablesOf(
   event: RiskEvent,
   features: FeatureVector,
