@@ -83,7 +83,7 @@ describeWithPostgres('payment lifecycle raced by two processes', () => {
     let returned = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary, async (drawn) => {
-        const cases = [];
+        const cases: { order: PaymentOrder; from: string; to: string; item: (typeof drawn)[number] }[] = [];
         for (const [index, item] of drawn.entries()) {
           const from = await harness.customer(banks[index % 2]!, 'CNY', 5_000_000n);
           const to = await harness.customer(banks[(index + 1) % 2]!, item.crossBorder ? 'USD' : 'CNY');
@@ -107,8 +107,9 @@ describeWithPostgres('payment lifecycle raced by two processes', () => {
           const returns = answers.filter((entry) => entry.order === order && entry.operation === 'return' && entry.answer.ok).length;
           expect(returns, order.id).toBe(payment.status === 'RTND' ? 1 : 0);
           returned += returns;
-          // One submission booked it; every other answered from it.
-          expect(answers.filter((entry) => entry.order === order && entry.operation === 'resubmit' && entry.answer.replayed === false)).toHaveLength(1);
+          // At most one submission booked it; every other answered from it. (The first may answer
+          // `replayed` too, when recovery of the other process finished the payment before it did.)
+          expect(answers.filter((entry) => entry.order === order && entry.operation === 'resubmit' && entry.answer.replayed === false).length).toBeLessThanOrEqual(1);
           const moved = payment.status === 'ACCC' || payment.status === 'RTND';
           const back = payment.status === 'RTND' ? payment.returned! : null;
           expect(await harness.balance(from)).toBe(5_000_000n - (moved ? payment.plan!.debited : 0n) + (back?.creditedToDebtor ?? 0n));
