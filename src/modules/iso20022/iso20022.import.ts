@@ -33,7 +33,7 @@ const IMPORTABLE: Readonly<Record<string, { kind: ImportKind; body: string; paym
  * may come as a bare Document or in Sluice's envelope together with its business application header.
  */
 export function importMessage(input: string | Uint8Array): Iso20022Result<ImportedMessage> {
-  return withParsedXml(input, (parsed) => importParsed(parsed));
+  return withParsedXml(input, importParsed);
 }
 
 /** Imports a customer credit transfer initiation; any other message is `unsupported_message`. */
@@ -59,7 +59,8 @@ function wrongKind<T>(found: ImportKind, expected: ImportKind): Iso20022Result<T
   return refuseOne('unsupported_message', '/', `expected ${expected} but the message is ${found}`);
 }
 
-function importParsed(parsed: ParsedXml): Iso20022Result<ImportedMessage> {
+/** Recognises, validates and reads a parsed message (exported for the equivalence properties). */
+export function importParsed(parsed: ParsedXml): Iso20022Result<ImportedMessage> {
   let headerNode: XmlNode | undefined;
   let document = parsed.root;
   if (isEnvelope(parsed.root)) {

@@ -2,14 +2,14 @@
  * Safe reading of untrusted XML. The file is bounded in size, any DOCTYPE or entity declaration is
  * refused before a parser sees it (so no entity is ever expanded and no external resource is
  * named), and libxml2 (compiled to WebAssembly, so it has no file or network access at all) parses
- * it with network access off. The result is a plain, immutable tree in which every element knows
- * its own path, so every later problem can name the element at fault.
+ * it with network access off. The result is a tree of plain elements, read-only to its readers, in
+ * which every element can name its own path, so every later problem can name the element at fault.
  */
 import type { XmlDocument, XmlElement, XmlXPath } from 'libxml2-wasm';
 import { AssertionError } from '../../kernel/index.ts';
 import { problem, refuseOne, type Iso20022Result } from './iso20022.errors.ts';
 import { xmlLibrary } from './iso20022.libxml.ts';
-import { readElementTree, type RawElement } from './iso20022.tree.ts';
+import { readElementTree, type TreeElement } from './iso20022.tree.ts';
 import { ISO20022_LIMITS } from './iso20022.ts';
 
 /**
@@ -33,15 +33,6 @@ export interface ParsedXml {
   readonly root: XmlNode;
   native(node: XmlNode): XmlElement | undefined;
 }
-
-/**
- * Elements that may repeat in the messages read here; their paths always carry a position, so a
- * path names the same element whether or not it has siblings.
- */
-const REPEATABLE = new Set([
-  'PmtInf', 'CdtTrfTxInf', 'Ustrd', 'ChrgsInf', 'TxInfAndSts', 'OrgnlGrpInfAndSts', 'TxInf', 'Stmt', 'Bal', 'Ntry',
-  'TxDtls', 'StsRsnInf', 'RtrRsnInf', 'AddtlInf', 'AdrLine', 'Othr', 'Strd', 'RgltryRptg', 'RltdRmtInf', 'SplmtryData',
-]);
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 /** The declaration is at the very start; 200 bytes hold any sensible one. */
@@ -69,7 +60,7 @@ function screen(input: string | Uint8Array): Iso20022Result<Screened> {
   if (typeof input === 'string' && input.length > max) return tooLarge(input.length);
   let bytes: Uint8Array = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   if (bytes.byteLength > max) return tooLarge(bytes.byteLength);
-  if (UTF8_BOM.every((byte, index) => bytes[index] === byte)) bytes = bytes.subarray(UTF8_BOM.length);
+  if (bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2]) bytes = bytes.subarray(UTF8_BOM.length);
   if (bytes[0] === 0xfe || bytes[0] === 0xff || bytes[0] === 0x00) {
     return refuseOne('xml_malformed', '/', 'the message is not UTF-8 (it looks like UTF-16 or UTF-32)');
   }
@@ -117,10 +108,8 @@ export function withParsedXml<T>(input: string | Uint8Array, use: (parsed: Parse
     const { bytes, text } = screened.value;
     const read = readElementTree(text ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), ISO20022_LIMITS.elementMaxDepth);
     if (!read.ok) return refuseOne(read.code, '/', read.reason);
-    const natives = new Map<XmlNode, XmlElement>();
-    const built = plainTree(read.root, `/${read.root.name}`, document.root, natives);
-    if (!built.ok) return built;
-    return use({ root: built.value, native: (node) => natives.get(node) });
+    if (read.tooDeep) return refuseOne('xml_malformed', read.tooDeep.path, `elements are nested deeper than ${ISO20022_LIMITS.elementMaxDepth} levels`);
+    return use(new Parsed(read.root, pairTopLevels(read.root, document.root)));
   } finally {
     document.dispose();
   }
@@ -138,50 +127,51 @@ function nativeChildren(element: XmlElement): XmlElement[] {
 }
 
 /**
- * Turns the elements read from the text into plain nodes with their paths, refusing excessive
- * depth. The top two levels, where messages are recognised and whose elements the schemas
- * validate, are paired with libxml2's elements, which also give their namespaces; both trees come
- * from the same bytes, so a mismatch there is a bug.
+ * Pairs the top two levels of the tree read from the text, where messages are recognised and whose
+ * elements the schemas validate, with libxml2's elements, which also give their namespaces. Both
+ * trees come from the same bytes, so a mismatch there is a bug.
  */
-function plainTree(raw: RawElement, path: string, native: XmlElement | undefined, natives: Map<XmlNode, XmlElement>): Iso20022Result<XmlNode> {
-  if (raw.depth > ISO20022_LIMITS.elementMaxDepth) {
-    return refuseOne('xml_malformed', path, `elements are nested deeper than ${ISO20022_LIMITS.elementMaxDepth} levels`);
+function pairTopLevels(root: TreeElement, nativeRoot: XmlElement): Map<XmlNode, XmlElement> {
+  const natives = new Map<XmlNode, XmlElement>();
+  pair(root, nativeRoot, natives);
+  const nativeElements = nativeChildren(nativeRoot);
+  if (nativeElements.length !== root.children.length) {
+    throw new AssertionError(`libxml2 read ${nativeElements.length} elements in ${root.path} where the text has ${root.children.length}`);
   }
-  if (native && native.name !== raw.name) throw new AssertionError(`libxml2 read ${native.name} where the text has ${raw.name} at ${path}`);
-  const nativeElements = native && raw.depth < 2 ? nativeChildren(native) : [];
-  if (native && raw.depth < 2 && nativeElements.length !== raw.children.length) {
-    throw new AssertionError(`libxml2 read ${nativeElements.length} elements in ${path} where the text has ${raw.children.length}`);
+  for (let index = 0; index < nativeElements.length; index++) pair(root.children[index] as TreeElement, nativeElements[index] as XmlElement, natives);
+  return natives;
+}
+
+function pair(node: TreeElement, native: XmlElement, natives: Map<XmlNode, XmlElement>): void {
+  if (native.name !== node.name) throw new AssertionError(`libxml2 read ${native.name} where the text has ${node.name} at ${node.path}`);
+  node.namespace = native.namespaceUri;
+  natives.set(node, native);
+}
+
+/** The tree handed to a reader, with the native elements paired with its top two levels. */
+class Parsed implements ParsedXml {
+  constructor(
+    readonly root: XmlNode,
+    private readonly natives: Map<XmlNode, XmlElement>,
+  ) {}
+
+  native(node: XmlNode): XmlElement | undefined {
+    return this.natives.get(node);
   }
-  // Most elements hold one child of each name: the maps that number repeated names are made only
-  // where a name repeats or may (a leaf, most of a message's elements, makes none).
-  const counts = raw.children.length > 1 ? new Map<string, number>() : undefined;
-  if (counts) for (const child of raw.children) counts.set(child.name, (counts.get(child.name) ?? 0) + 1);
-  let seen: Map<string, number> | undefined;
-  const children: XmlNode[] = [];
-  for (let index = 0; index < raw.children.length; index++) {
-    const child = raw.children[index] as RawElement;
-    const indexed = REPEATABLE.has(child.name) || (counts?.get(child.name) ?? 0) > 1;
-    const position = indexed ? ((seen ??= new Map()).get(child.name) ?? 0) + 1 : 1;
-    if (indexed) (seen as Map<string, number>).set(child.name, position);
-    const built = plainTree(child, indexed ? `${path}/${child.name}[${position}]` : `${path}/${child.name}`, nativeElements[index], natives);
-    if (!built.ok) return built;
-    children.push(built.value);
-  }
-  // ISO 20022 has no mixed content: text beside child elements is layout (or a schema error caught later).
-  const leaf = raw.children.length === 0;
-  const node: XmlNode = { name: raw.name, namespace: native ? native.namespaceUri : '', attributes: leaf ? raw.attributes : {}, children, text: leaf ? raw.text : '', path };
-  if (native) natives.set(node, native);
-  return { ok: true, value: node };
 }
 
 /** The first child element with this name. */
 export function child(node: XmlNode | undefined, name: string): XmlNode | undefined {
-  return node?.children.find((candidate) => candidate.name === name);
+  if (!node) return undefined;
+  for (const candidate of node.children) if (candidate.name === name) return candidate;
+  return undefined;
 }
 
 /** All child elements with this name, in document order. */
 export function childrenNamed(node: XmlNode | undefined, name: string): readonly XmlNode[] {
-  return node ? node.children.filter((candidate) => candidate.name === name) : [];
+  const found: XmlNode[] = [];
+  if (node) for (const candidate of node.children) if (candidate.name === name) found.push(candidate);
+  return found;
 }
 
 /** The element reached by following child names, or undefined where the chain breaks. */
