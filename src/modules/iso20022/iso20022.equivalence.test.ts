@@ -5,6 +5,7 @@ import { importParsed } from './iso20022.import.ts';
 import {
   referenceBicProblem,
   referenceIbanProblem,
+  referenceIbanRemainder,
   referenceIsIsoDate,
   referenceIsIsoDateTime,
   referenceIsUetr,
@@ -15,7 +16,7 @@ import { referenceReadElementTree } from './iso20022.tree-reference.test-support
 import { readElementTree, type RawElement } from './iso20022.tree.ts';
 import { transfers as transfersArbitrary, xmlText } from './iso20022.arbitraries.test-support.ts';
 import { fixture, SAMPLE_HEADER } from './iso20022.test-support.ts';
-import { bicProblem, ibanProblem, isIsoDate, isIsoDateTime, isUetr, parseDecimal } from './iso20022.values.ts';
+import { bicProblem, ibanProblem, ibanWithCheckDigits, isIsoDate, isIsoDateTime, isUetr, parseDecimal } from './iso20022.values.ts';
 
 /**
  * The import's JavaScript part was rewritten for speed (one pass from text to nodes with lazy
@@ -201,10 +202,13 @@ describe('the value checks give what the checks they replaced gave', () => {
   const digitsAndMarks = (characters: string, maxLength: number) => fc.array(fc.constantFrom(...characters), { maxLength }).map((parts) => parts.join(''));
   const cases: [string, (text: string) => unknown, (text: string) => unknown, fc.Arbitrary<string>][] = [
     ['parseDecimal', parseDecimal, referenceParseDecimal, digitsAndMarks('0123456789.+- \n', 12)],
-    ['isIsoDate', isIsoDate, referenceIsIsoDate, fc.oneof(digitsAndMarks('0123456789-', 11), fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`))],
+    ['isIsoDate', isIsoDate, referenceIsIsoDate, fc.oneof(
+      fc.constantFrom('2000-02-29', '1900-02-29', '2100-02-29', '2400-02-29', '0400-02-29', '0100-02-28', '0099-12-31', '0000-01-01', '2026-04-31', '2026-12-31'),
+      digitsAndMarks('0123456789-', 11), fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`))],
     ['isIsoDateTime', isIsoDateTime, referenceIsIsoDateTime, fc.tuple(fc.constantFrom('2024-02-29', '2026-02-29', '0099-12-31', '2026-11-27'), digitsAndMarks('0123456789T:.+-Z', 20)).map(([date, rest]) => date + rest)],
     ['isUetr', isUetr, referenceIsUetr, fc.oneof(fc.uuid().map((uuid) => uuid.toLowerCase()), fc.uuid(), digitsAndMarks('0123456789abcdefAB-4', 36))],
     ['bicProblem', bicProblem, referenceBicProblem, fc.oneof(digitsAndMarks('ABCDEFGHNUSXZ0129a', 12), fc.constantFrom('HXCBCNSH', 'FNBKUS33XXX', 'HXCBXXSH'))],
+    ['ibanWithCheckDigits', (text) => ibanWithCheckDigits('GB', text), (text) => `GB${String(98 - referenceIbanRemainder(`GB00${text}`)).padStart(2, '0')}${text}`, digitsAndMarks('0123456789ABZaz ', 20)],
     ['ibanProblem', ibanProblem, referenceIbanProblem, fc.oneof(digitsAndMarks('GBDENLXK0123456789ABWZ ', 24), fc.constantFrom('GB29NWBK60161331926819', 'GB28NWBK60161331926819', 'DE89370400440532013000'))],
   ];
   for (const [name, current, reference, input] of cases) {

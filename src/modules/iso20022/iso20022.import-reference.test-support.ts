@@ -187,7 +187,7 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
 });
 
 /** ISO 7064 MOD 97-10 over the rearranged IBAN, computed digit by digit so no number grows large. */
-function referenceIbanRemainder(iban: string): number {
+export function referenceIbanRemainder(iban: string): number {
   const rearranged = iban.slice(4) + iban.slice(0, 4);
   let remainder = 0;
   for (const character of rearranged) {

@@ -12,17 +12,33 @@ export interface Decimal {
   readonly scale: number;
 }
 
-/** xs:decimal's lexical form after whitespace collapsing (no exponent, optional sign). */
-const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+/** Whether a character code is an ASCII digit. */
+const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
 
-/** Parses decimal text exactly; undefined when it is not an xs:decimal. */
+/**
+ * Parses decimal text exactly; undefined when it is not an xs:decimal's lexical form after
+ * whitespace collapsing: an optional sign, digits, and optionally a point and more digits, with at
+ * least one digit in all (no exponent).
+ */
 export function parseDecimal(text: string): Decimal | undefined {
-  const match = DECIMAL.exec(text.trim());
-  if (!match) return undefined;
-  const [, sign = '', whole = '', fraction = ''] = match;
-  if (whole === '' && fraction === '') return undefined;
+  const trimmed = text.trim();
+  const first = trimmed.charCodeAt(0);
+  const negative = first === 0x2d; /* - */
+  const wholeFrom = negative || first === 0x2b /* + */ ? 1 : 0;
+  let position = wholeFrom;
+  while (isDigit(trimmed.charCodeAt(position))) position += 1;
+  const wholeEnd = position;
+  let fractionFrom = position;
+  if (trimmed.charCodeAt(position) === 0x2e /* . */) {
+    fractionFrom = position + 1;
+    position = fractionFrom;
+    while (isDigit(trimmed.charCodeAt(position))) position += 1;
+  }
+  if (position !== trimmed.length || (wholeEnd === wholeFrom && position === fractionFrom)) return undefined;
+  const whole = trimmed.slice(wholeFrom, wholeEnd);
+  const fraction = trimmed.slice(fractionFrom, position);
   const units = BigInt(`${whole || '0'}${fraction}`);
-  return { units: sign === '-' ? -units : units, scale: fraction.length };
+  return { units: negative ? -units : units, scale: fraction.length };
 }
 
 /** Exact comparison of two decimals: -1, 0 or 1. */
@@ -135,12 +151,19 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
   UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 });
 
-/** ISO 7064 MOD 97-10 over the rearranged IBAN, computed digit by digit so no number grows large. */
+/**
+ * ISO 7064 MOD 97-10 over the rearranged IBAN (its first four characters moved to the end), computed
+ * digit by digit so no number grows large. Letters count as 10 to 35, either case; any other
+ * character makes the result NaN, which no check accepts.
+ */
 function ibanRemainder(iban: string): number {
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  const length = iban.length;
+  const shift = length > 4 ? 4 : 0;
   let remainder = 0;
-  for (const character of rearranged) {
-    const value = Number.parseInt(character, 36);
+  for (let index = 0; index < length; index++) {
+    const code = iban.charCodeAt(index + shift < length ? index + shift : index + shift - length);
+    const value =
+      code >= 0x30 && code <= 0x39 ? code - 0x30 : code >= 0x41 && code <= 0x5a ? code - 0x37 : code >= 0x61 && code <= 0x7a ? code - 0x57 : Number.NaN;
     remainder = value < 10 ? (remainder * 10 + value) % 97 : (remainder * 100 + value) % 97;
   }
   return remainder;
@@ -181,16 +204,29 @@ export function deriveUetr(identity: readonly string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):[0-5]\d)?$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** A calendar date YYYY-MM-DD that exists (no 31 April). */
+/** The number written in `length` ASCII digits from `from`, or -1. */
+function digitsAt(text: string, from: number, length: number): number {
+  let value = 0;
+  for (let index = from; index < from + length; index++) {
+    const code = text.charCodeAt(index);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + code - 0x30;
+  }
+  return value;
+}
+
+/** A calendar date YYYY-MM-DD that exists (no 31 April, 29 February only in leap years) in the years 0100 to 9999. */
 export function isIsoDate(text: string): boolean {
-  const match = DATE.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  if (text.length !== 10 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d) return false;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (year < 100 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
 }
 
 /** An xs:dateTime as ISO 20022 uses it: date, time to the second, optional fraction and offset. */
