@@ -140,7 +140,7 @@ describe('the import gives what the code it replaced gave', () => {
     );
   });
 
-  it('for elements nested too deep, text and markup around the tree, and references', () => {
+  it('for elements nested too deep, markup in the tree, references, declarations in comments, bytes, a byte order mark and large messages', () => {
     const pacs = fixture('pacs008-incoming.xml');
     const deep = `${'<Nm>'.repeat(70)}x${'</Nm>'.repeat(70)}`;
     for (const xml of [
@@ -150,8 +150,17 @@ describe('the import gives what the code it replaced gave', () => {
       pacs.replace(/<MsgId>[^<]*<\/MsgId>/, '<MsgId>A&amp;B&#x263A;&#9731;<![CDATA[<&>]]></MsgId>'),
       pacs.replace(/<MsgId>[^<]*<\/MsgId>/, '<MsgId>A&copy;B</MsgId>'),
       pacs.replace('<GrpHdr>', '<GrpHdr>&#x41;'),
+      pacs.replace('<GrpHdr>', '<GrpHdr><!-- <!ENTITY x "y"> --><![CDATA[<!DOCTYPE]]>'),
+      pacs.replace('<GrpHdr>', '<GrpHdr><!-- <!ENTITY x "y"> <!DOCTYPE d> -->'),
+      pacs.replace('<GrpHdr>', '<GrpHdr><!-- <!DOCTYPE d> <!ENTITY x "y"> --><!---->'),
+      pacs.replace('<GrpHdr>', '<GrpHdr><!-- <!DOCTYPEd <!ENTIT <!entity -->'),
+      pacs.replace(/<MsgId>[^<]*<\/MsgId>/, '<MsgId>A\uD800B</MsgId>'),
+      `\uFEFF${pacs}`,
+      pacs.replace('<GrpHdr>', `<GrpHdr><!-- ${'\u4E2D'.repeat(30_000)} -->`),
     ]) {
       expectSameImport(xml);
+      const bytes = Buffer.from(xml, 'utf8');
+      expect(importMessage(bytes)).toStrictEqual(referenceWithParsedXml(bytes, importParsed));
     }
   });
 });

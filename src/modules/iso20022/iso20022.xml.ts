@@ -37,7 +37,38 @@ export interface ParsedXml {
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 /** The declaration is at the very start; 200 bytes hold any sensible one. */
 const DECLARATION_SCAN_BYTES = 200;
-const FORBIDDEN_DECLARATIONS = ['<!DOCTYPE', '<!ENTITY'];
+/** Refused wherever they appear; the first named is the one reported when a message holds both. */
+const FORBIDDEN_DECLARATIONS = ['<!DOCTYPE', '<!ENTITY'] as const;
+const MARKUP_DECLARATION_START = Buffer.from('<!', 'latin1');
+
+/**
+ * Text of up to a third of this many characters is encoded into one buffer used again for every
+ * message: the bytes are parsed (libxml2 copies them) and, when need be, decoded before the
+ * message's reader runs, and nothing keeps them. Larger messages get bytes of their own.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Uint8Array | undefined;
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of text; a lone surrogate becomes U+FFFD, as Buffer.from writes it too. */
+function utf8(text: string): Uint8Array {
+  if (text.length * 3 > SCRATCH_BYTES) return Buffer.from(text, 'utf8');
+  scratch ??= new Uint8Array(SCRATCH_BYTES);
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+}
+
+/** The first of FORBIDDEN_DECLARATIONS in the message, found in one scan for the `<!` they start with. */
+function forbiddenDeclaration(buffer: Buffer): string | undefined {
+  let found: string | undefined;
+  for (let at = buffer.indexOf(MARKUP_DECLARATION_START); at >= 0; at = buffer.indexOf(MARKUP_DECLARATION_START, at + 2)) {
+    for (const declaration of FORBIDDEN_DECLARATIONS) {
+      if (buffer.toString('latin1', at, at + declaration.length) !== declaration) continue;
+      if (declaration === FORBIDDEN_DECLARATIONS[0]) return declaration;
+      found = declaration;
+    }
+  }
+  return found;
+}
 
 interface Screened {
   readonly bytes: Uint8Array;
@@ -58,17 +89,16 @@ const isWellFormed = (text: string): boolean => (text as string & { isWellFormed
 function screen(input: string | Uint8Array): Iso20022Result<Screened> {
   const max = ISO20022_LIMITS.messageMaxBytes;
   if (typeof input === 'string' && input.length > max) return tooLarge(input.length);
-  let bytes: Uint8Array = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  let bytes: Uint8Array = typeof input === 'string' ? utf8(input) : input;
   if (bytes.byteLength > max) return tooLarge(bytes.byteLength);
   if (bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2]) bytes = bytes.subarray(UTF8_BOM.length);
   if (bytes[0] === 0xfe || bytes[0] === 0xff || bytes[0] === 0x00) {
     return refuseOne('xml_malformed', '/', 'the message is not UTF-8 (it looks like UTF-16 or UTF-32)');
   }
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (const declaration of FORBIDDEN_DECLARATIONS) {
-    if (buffer.includes(declaration, 0, 'latin1')) {
-      return refuseOne('xml_entities_forbidden', '/', `${declaration} is not allowed: messages may not declare a DTD or entities`);
-    }
+  const declaration = forbiddenDeclaration(buffer);
+  if (declaration !== undefined) {
+    return refuseOne('xml_entities_forbidden', '/', `${declaration} is not allowed: messages may not declare a DTD or entities`);
   }
   const head = buffer.toString('latin1', 0, Math.min(buffer.byteLength, DECLARATION_SCAN_BYTES));
   const encoding = /^<\?xml[^>]*\sencoding\s*=\s*["']([^"']*)["']/.exec(head)?.[1];
