@@ -64,9 +64,8 @@ export function readHeader(node: XmlNode, problems: Iso20022Problem[]): Business
   const fromBic = textAt(node, 'Fr', 'FIId', 'FinInstnId', 'BICFI');
   const toBic = textAt(node, 'To', 'FIId', 'FinInstnId', 'BICFI');
   for (const [side, bic] of [['Fr', fromBic], ['To', toBic]] as const) {
-    const path = `${node.path}/${side}/FIId/FinInstnId/BICFI`;
     const reason = bic === undefined ? 'the header must name both institutions by BIC' : bicProblem(bic);
-    if (reason) problems.push(problem(bic === undefined ? 'missing_element' : 'invalid_bic', path, reason));
+    if (reason) problems.push(problem(bic === undefined ? 'missing_element' : 'invalid_bic', `${node.path}/${side}/FIId/FinInstnId/BICFI`, reason));
   }
   if (fromBic === undefined || toBic === undefined) return undefined;
   const duplicate = textAt(node, 'PssblDplct');

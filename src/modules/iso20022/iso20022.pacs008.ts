@@ -130,7 +130,7 @@ function readTransaction(transaction: XmlNode, context: TransactionContext): Cre
 function checkTotal(totalNode: XmlNode | undefined, transactions: readonly XmlNode[], problems: Iso20022Problem[]): void {
   if (!totalNode) return;
   const currency = totalNode.attributes.Ccy ?? '';
-  const total = amountFromXml(totalNode.text, currency, totalNode.path);
+  const total = amountFromXml(totalNode.text, currency, totalNode);
   if ('code' in total) {
     problems.push(total);
     return;
@@ -143,7 +143,7 @@ function checkTotal(totalNode: XmlNode | undefined, transactions: readonly XmlNo
       problems.push(problem('currency_mismatch', amountNode.path, `TtlIntrBkSttlmAmt is in ${currency}, so every settlement amount must be; this one is in ${amountNode.attributes.Ccy}`));
       return;
     }
-    const amountValue = amountFromXml(amountNode.text, currency, amountNode.path);
+    const amountValue = amountFromXml(amountNode.text, currency, amountNode);
     if ('code' in amountValue) return;
     sum += amountValue.amount;
   }

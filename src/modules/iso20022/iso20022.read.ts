@@ -24,7 +24,7 @@ import { CHARGE_BEARERS, type AccountIdentification, type ChargeBearer, type Cha
 
 /** Reads an amount element (`<InstdAmt Ccy="EUR">12.50</InstdAmt>`) into minor units. */
 export function readMoney(node: XmlNode, problems: Iso20022Problem[], allowZero = false): Money | undefined {
-  const result = amountFromXml(node.text, node.attributes.Ccy ?? '', node.path, allowZero);
+  const result = amountFromXml(node.text, node.attributes.Ccy ?? '', node, allowZero);
   if ('code' in result) {
     problems.push(result);
     return undefined;

@@ -41,18 +41,26 @@ export function parseDecimal(text: string): Decimal | undefined {
   return { units: negative ? -units : units, scale: fraction.length };
 }
 
+/** Powers of ten as big integers, made once: 10n ** BigInt(n) for every amount would cost more than the rest of its reading. */
+const POWERS_OF_TEN: readonly bigint[] = Array.from({ length: 40 }, (_unused, exponent) => 10n ** BigInt(exponent));
+
+/** 10 to the power of a non-negative integer, as a big integer. */
+function powerOfTen(exponent: number): bigint {
+  return POWERS_OF_TEN[exponent] ?? 10n ** BigInt(exponent);
+}
+
 /** Exact comparison of two decimals: -1, 0 or 1. */
 export function compareDecimals(left: Decimal, right: Decimal): number {
   const scale = Math.max(left.scale, right.scale);
-  const a = left.units * 10n ** BigInt(scale - left.scale);
-  const b = right.units * 10n ** BigInt(scale - right.scale);
+  const a = left.units * powerOfTen(scale - left.scale);
+  const b = right.units * powerOfTen(scale - right.scale);
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function addDecimals(left: Decimal, right: Decimal): Decimal {
   const scale = Math.max(left.scale, right.scale);
   return {
-    units: left.units * 10n ** BigInt(scale - left.scale) + right.units * 10n ** BigInt(scale - right.scale),
+    units: left.units * powerOfTen(scale - left.scale) + right.units * powerOfTen(scale - right.scale),
     scale,
   };
 }
@@ -72,22 +80,26 @@ export function currencyScale(currency: string): number | undefined {
  */
 export const ISO_AMOUNT_MAX_MINOR = 10n ** 18n - 1n;
 
+const pathOf = (at: string | { readonly path: string }): string => (typeof at === 'string' ? at : at.path);
+
 /**
  * Converts an XML amount and its currency to minor units. The amount may not have more decimals
  * than the currency (even zeros: "100.00" is not a yen amount), must be positive (or zero, for
- * charges, where a zero amount states that nothing was taken) and must fit.
+ * charges, where a zero amount states that nothing was taken) and must fit. `at` is the path a
+ * problem names, or the element whose path it is.
  */
-export function amountFromXml(text: string, currency: string, path: string, allowZero = false): Money | Iso20022Problem {
+export function amountFromXml(text: string, currency: string, at: string | { readonly path: string }, allowZero = false): Money | Iso20022Problem {
+  // An element's path is worked out when first asked for; an amount that passes never asks.
   const scale = currencyScale(currency);
-  if (scale === undefined) return problem('unknown_currency', path, `currency ${currency} is not an ISO 4217 currency Sluice supports`);
+  if (scale === undefined) return problem('unknown_currency', pathOf(at), `currency ${currency} is not an ISO 4217 currency Sluice supports`);
   const value = parseDecimal(text);
-  if (!value) return problem('schema_invalid', path, `'${text}' is not a decimal amount`);
+  if (!value) return problem('schema_invalid', pathOf(at), `'${text}' is not a decimal amount`);
   if (value.scale > scale) {
-    return problem('amount_scale_exceeds_currency', path, `${currency} has ${scale} decimals but the amount '${text.trim()}' has ${value.scale}`);
+    return problem('amount_scale_exceeds_currency', pathOf(at), `${currency} has ${scale} decimals but the amount '${text.trim()}' has ${value.scale}`);
   }
-  const amount = value.units * 10n ** BigInt(scale - value.scale);
-  if (amount < 0n || (amount === 0n && !allowZero)) return problem('amount_not_positive', path, `the amount must be greater than zero, not '${text.trim()}'`);
-  if (amount > AMOUNT_MAX) return problem('amount_out_of_range', path, `the amount '${text.trim()}' exceeds what one transfer can carry`);
+  const amount = value.units * powerOfTen(scale - value.scale);
+  if (amount < 0n || (amount === 0n && !allowZero)) return problem('amount_not_positive', pathOf(at), `the amount must be greater than zero, not '${text.trim()}'`);
+  if (amount > AMOUNT_MAX) return problem('amount_out_of_range', pathOf(at), `the amount '${text.trim()}' exceeds what one transfer can carry`);
   return { amount, currency };
 }
 
@@ -127,13 +139,21 @@ export function checkExchangeRate(text: string): string | undefined {
 }
 
 
-const BIC = /^[A-Z0-9]{4}([A-Z]{2})[A-Z0-9]{2}([A-Z0-9]{3})?$/;
+const isUpper = (code: number) => code >= 0x41 && code <= 0x5a;
+const isUpperOrDigit = (code: number) => isUpper(code) || isDigit(code);
 
 /** A BIC (ISO 9362): the schema's pattern plus a real country code. Returns why not, or undefined. */
 export function bicProblem(bic: string): string | undefined {
-  const match = BIC.exec(bic);
-  if (!match) return `'${bic}' is not a BIC (8 or 11 letters and digits)`;
-  if (!ISO_3166_ALPHA2.has(match[1] ?? '')) return `'${bic}' names no country: ${match[1]} is not an ISO 3166 code`;
+  // Four letters or digits (the institution), two letters (the country), two letters or digits
+  // (the location) and optionally three more (the branch).
+  let shaped = bic.length === 8 || bic.length === 11;
+  for (let index = 0; shaped && index < bic.length; index++) {
+    const code = bic.charCodeAt(index);
+    shaped = index === 4 || index === 5 ? isUpper(code) : isUpperOrDigit(code);
+  }
+  if (!shaped) return `'${bic}' is not a BIC (8 or 11 letters and digits)`;
+  const country = bic.slice(4, 6);
+  if (!ISO_3166_ALPHA2.has(country)) return `'${bic}' names no country: ${country} is not an ISO 3166 code`;
   return undefined;
 }
 
