@@ -23,6 +23,8 @@ const REPEATABLE = new Set([
 
 /** The attributes of every element that has none (most of them), and of every element with children. */
 const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+/** The children of every leaf; an element gets an array of its own with its first child. */
+const NO_CHILDREN: readonly TreeElement[] = Object.freeze([]);
 
 /**
  * An element as read. ISO 20022 has no mixed content: text beside child elements is layout (or a
@@ -33,7 +35,7 @@ export class TreeElement implements XmlNode {
   /** Set for the top two levels from libxml2's elements, where messages are recognised. */
   namespace = '';
   attributes: Readonly<Record<string, string>>;
-  readonly children: TreeElement[] = [];
+  children: readonly TreeElement[] = NO_CHILDREN;
   /** Text and CDATA directly inside the element, joined; empty once the element has children. */
   text = '';
   private knownPath: string | undefined = undefined;
@@ -92,9 +94,11 @@ const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
 const COLON = 0x3a;
-const EQUALS = 0x3d;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;
+/** Characters that end a name in a tag: XML's four whitespace characters, `/`, `>` and `=`. */
+const ENDS_NAME = new Uint8Array(128);
+for (const character of ' \t\n\r/>=') ENDS_NAME[character.charCodeAt(0)] = 1;
 /** XML's four whitespace characters. */
 const isSpace = (code: number) => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 
@@ -180,7 +184,7 @@ export function readElementTree(source: string, maxDepth: number): TreeOutcome {
     const at = text.indexOf('<', position);
     if (at < 0) break;
     // Text belongs to the innermost element when that element is kept and still has no children.
-    const reading = current !== undefined && depth === current.depth && current.children.length === 0;
+    const reading = current !== undefined && depth === current.depth && current.children === NO_CHILDREN;
     if (at > position && reading) {
       const decoded = decodeReferences(text.slice(position, at));
       if (decoded === undefined) return fail('entity references other than the predefined ones are not allowed', 'xml_entities_forbidden');
@@ -212,11 +216,13 @@ export function readElementTree(source: string, maxDepth: number): TreeOutcome {
       if (depth <= maxDepth + 1 && depth === (current ? current.depth : 0) + 1) {
         const element = new TreeElement(tag.name, tag.attributes, depth, current);
         if (current) {
-          if (current.children.length === 0) {
+          if (current.children === NO_CHILDREN) {
+            current.children = [element];
             current.text = '';
             current.attributes = NO_ATTRIBUTES;
+          } else {
+            (current.children as TreeElement[]).push(element);
           }
-          current.children.push(element);
         } else if (root) {
           return fail('a second root element');
         } else {
@@ -238,16 +244,16 @@ export function readElementTree(source: string, maxDepth: number): TreeOutcome {
  * Returns false when the tag cannot be read.
  */
 function readStartTag(text: string, from: number): boolean {
+  const length = text.length;
   let position = from;
   let colon = -1;
-  for (;;) {
+  for (; position < length; position++) {
     const code = text.charCodeAt(position);
-    // The name ends at whitespace, `/`, `>` or `=`; the end of the text ends no tag.
-    if (isSpace(code) || code === SLASH || code === GREATER_THAN || code === EQUALS || Number.isNaN(code)) break;
+    if (code < 128 && ENDS_NAME[code] === 1) break;
     if (code === COLON && colon < 0) colon = position;
-    position += 1;
   }
-  if (position === from || position >= text.length) return false;
+  // The end of the text ends no tag.
+  if (position === from || position >= length) return false;
   tag.name = text.slice(colon < 0 ? from : colon + 1, position);
   let attributes: Record<string, string> | undefined;
   for (;;) {
