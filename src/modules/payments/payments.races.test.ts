@@ -167,9 +167,26 @@ describeEachDialect('payment lifecycle races', ({ dialect, open }) => {
       const stored = await expectConsistent(platform, order.id);
       expect(stored).toMatchObject({ status: 'RJCT', ledgerState: 'done' });
       expect(await harness.balance(from)).toBe(1_000_000n);
+      // A review it was held for closes with it.
+      const hold = await platform.risk.holds.get(stored.uetr);
+      if (extra.amount) expect(hold).toMatchObject({ status: 'closed', resolvedBy: 'payments:settlement_failed' });
     }
     await third.stop();
     await expectLedgersBalance(platform);
     expect(await pendingHolds(platform)).toBe(0);
+  });
+
+  it('closes the review of a payment recovery refuses, in the commit that refuses it', async () => {
+    const { platform } = harness;
+    const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'CNY')];
+    const held = await harness.pay(from, to, 360_000n, 'CNY');
+    expect(held).toMatchObject({ ok: true, payment: { status: 'ACTC', ledgerState: 'reserved' } });
+    // The state a crash leaves between the reservation and its record.
+    await platform.db.run("UPDATE payments SET ledger_state = 'reserving', updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?", [held.payment!.id]);
+    await platform.payments.recover();
+    expect(await expectConsistent(platform, held.payment!.id)).toMatchObject({ status: 'RJCT', error: 'settlement_failed' });
+    expect(await platform.risk.holds.get(held.payment!.uetr)).toMatchObject({ status: 'closed', resolvedBy: 'payments:settlement_failed' });
+    expect(await platform.risk.holds.release(held.payment!.uetr, 'analyst')).toEqual({ ok: false, error: 'hold_resolved_elsewhere' });
+    expect(await harness.balance(from)).toBe(1_000_000n);
   });
 });

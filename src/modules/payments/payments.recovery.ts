@@ -57,7 +57,9 @@ async function settle(context: SagaContext, payment: PaymentRecord, at: bigint, 
 async function refuse(context: SagaContext, payment: PaymentRecord, error: PaymentError, reasonCode?: string): Promise<Outcome> {
   const at = nowNs(context);
   const refused = rejected(context, { ...payment, ledgerState: 'done' }, error, at, reasonCode);
-  return finish(context, refused, payment.ledgerState, [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], actorOf(payment), latestInstant(payment));
+  // No decision closed its review (if it had one), so the refusal does, lest analysts be left a
+  // review of a payment that no longer waits for one.
+  return finish(context, refused, payment.ledgerState, [{ status: 'RJCT', at, reasonCode: refused.reasonCode }], actorOf(payment), latestInstant(payment), true);
 }
 
 /** Brings one payment in line with the ledger; the payment must be the stored row. */

@@ -106,9 +106,13 @@ export function actorOf(payment: PaymentRecord): string | null {
 /**
  * Writes the payment's new state and its events, if its row still says `expected` (another process
  * or a recovery may have finished it meanwhile). Answers from the stored state either way. `by` is
- * the key the events record as their cause (actorOf the record before the step).
+ * the key the events record as their cause (actorOf the record before the step). `closesHold`: a
+ * payment this refuses had no decision that closed its risk review (recovery refusing what it found
+ * half done), so the review still waiting on it closes in the same commit.
  */
-export async function finish(context: SagaContext, next: PaymentRecord, expected: LedgerState, changes: readonly StatusChange[], by: string | null, floor = 0n): Promise<Outcome> {
+export async function finish(
+  context: SagaContext, next: PaymentRecord, expected: LedgerState, changes: readonly StatusChange[], by: string | null, floor = 0n, closesHold = false,
+): Promise<Outcome> {
   const stamped = { ...next, updatedAt: nowIso(context) };
   const written = await context.writer.run(async ({ tx, planEvents }) => {
     // Each event is at least as late as the one before it: instants come from the ledger's clock
@@ -130,6 +134,7 @@ export async function finish(context: SagaContext, next: PaymentRecord, expected
     // quote is free again for a payment that does, until it expires.
     const quoteId = full.plan?.fx?.quoteId;
     if (quoteId && (full.status === 'RJCT' || full.status === 'CANC')) await context.fx.releaseQuote(tx, quoteId, full.id);
+    if (closesHold && context.gate && full.status === 'RJCT') await context.gate.closing(tx, full, { status: 'RJCT', reasonCode: full.reasonCode, error: full.error, by });
     return full;
   });
   if (written) return outcomeOf(written, false);
