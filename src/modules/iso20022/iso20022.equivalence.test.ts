@@ -61,12 +61,33 @@ const BAD_VALUES = [
   '0f8fad5b-d9cb-469f-a165-70867728950e', '0F8FAD5B-D9CB-469F-A165-70867728950E', '0f8fad5b-d9cb-369f-a165-70867728950e',
   '2', '3', 'SHAR', 'DEBT', 'XXXX', 'INDA', 'CLRG', 'true', '&amp;&lt;', '&#x41;&#66;', '<![CDATA[a<b]]>', 'a<!-- c -->b',
 ];
+/** Values the schema accepts where they stand but Sluice's rules refuse (or, for some, accept). */
+const RULE_BREAKING: Readonly<Record<string, readonly string[]>> = {
+  BICFI: ['HXCBXXSH', 'AAAAZZ22', 'COBADEFFXXX'],
+  IBAN: ['GB00NWBK60161331926819', 'XX29NWBK60161331926819', 'GB29NWBK6016133192681', 'DE89370400440532013000'],
+  IntrBkSttlmAmt: ['0.001', '0', '100000000000000', '12.5'],
+  InstdAmt: ['0.001', '0', '7'],
+  Amt: ['0', '0.001', '3.5'],
+  TtlIntrBkSttlmAmt: ['1', '0.01', '99.99'],
+  CtrlSum: ['1.00', '0.01', '1000000'],
+  NbOfTxs: ['0', '2', '7'],
+  XchgRate: ['0', '0.00000000001', '123456789012', '1'],
+  IntrBkSttlmDt: ['0050-01-01', '2024-02-29', '9999-12-31'],
+  CreDtTm: ['0050-01-01T00:00:00', '2026-11-27T08:30:00Z'],
+  CreDt: ['0050-01-01T00:00:00Z'],
+  BizMsgIdr: ['OTHER-ID'],
+  MsgId: ['OTHER-ID'],
+  MsgDefIdr: ['pacs.008.001.09', 'pain.001.001.09'],
+  EndToEndId: ['E2E-1', 'E2E-2'],
+  UETR: ['0f8fad5b-d9cb-469f-a165-70867728950e'],
+};
 const CURRENCIES = ['EUR', 'USD', 'JPY', 'KWD', 'XXX', 'usd', 'CNY', ''];
 
 type Mutation =
   | { readonly kind: 'remove' | 'duplicate' | 'swap'; readonly at: number }
   | { readonly kind: 'rename'; readonly at: number; readonly name: string }
   | { readonly kind: 'value'; readonly at: number; readonly value: string }
+  | { readonly kind: 'rule'; readonly at: number; readonly choice: number }
   | { readonly kind: 'currency'; readonly at: number; readonly currency: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -74,6 +95,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('rename' as const), at: fc.nat(), name: fc.constantFrom(...NAMES) }),
   fc.record({ kind: fc.constant('value' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...BAD_VALUES), xmlText(8).map((text) => text.replace(/[<&]/g, '_'))) }),
   fc.record({ kind: fc.constant('currency' as const), at: fc.nat(), currency: fc.constantFrom(...CURRENCIES) }),
+  fc.record({ kind: fc.constant('rule' as const), at: fc.nat(), choice: fc.nat() }),
 );
 
 /** Applies a mutation to the element it picks (skipping the outermost two levels for structural ones). */
@@ -81,7 +103,8 @@ function mutate(xml: string, change: Mutation): string {
   const all = spans(xml);
   const inner = all.filter((span) => all.some((outer) => outer.start < span.start && span.end < outer.end && all.some((top) => top.start < outer.start && outer.end < top.end)));
   const leaves = inner.filter((span) => !inner.some((other) => span.contentStart <= other.start && other.end <= span.contentEnd));
-  const pool = change.kind === 'value' || change.kind === 'currency' ? leaves : inner;
+  const ruled = leaves.filter((span) => Object.hasOwn(RULE_BREAKING, span.name));
+  const pool = change.kind === 'rule' ? ruled : change.kind === 'value' || change.kind === 'currency' ? leaves : inner;
   const target = pool[change.at % Math.max(pool.length, 1)];
   if (!target) return xml;
   const element = xml.slice(target.start, target.end);
@@ -98,6 +121,10 @@ function mutate(xml: string, change: Mutation): string {
     case 'rename': {
       const renamed = element.replace(new RegExp(`^<${target.name}`), `<${change.name}`).replace(new RegExp(`</${target.name}>$`), `</${change.name}>`);
       return xml.slice(0, target.start) + renamed + xml.slice(target.end);
+    }
+    case 'rule': {
+      const values = RULE_BREAKING[target.name] ?? [];
+      return xml.slice(0, target.contentStart) + values[change.choice % values.length] + xml.slice(target.contentEnd);
     }
     case 'value':
       if (target.contentEnd === target.end) return xml;
