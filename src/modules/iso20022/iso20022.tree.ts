@@ -29,7 +29,7 @@ const NO_CHILDREN: readonly TreeElement[] = Object.freeze([]);
 /**
  * An element as read. ISO 20022 has no mixed content: text beside child elements is layout (or a
  * schema error caught later), so an element with children has empty `text` and no attributes, and
- * the text between its children is neither cut out nor decoded.
+ * the text after its first child is neither cut out nor decoded.
  */
 export class TreeElement implements XmlNode {
   /** Set for the top two levels from libxml2's elements, where messages are recognised. */
@@ -88,7 +88,6 @@ export type TreeOutcome =
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-const LESS_THAN = 0x3c;
 const GREATER_THAN = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
@@ -167,9 +166,10 @@ const tag = { name: '', attributes: NO_ATTRIBUTES, end: 0, empty: false };
  * those at depth `maxDepth` + 1 are kept, without children, so that the caller can name the first
  * of them (`tooDeep`), and refuse it.
  *
- * Text is cut out and decoded only while its element has no children. Text after a child element
- * is skipped unread: an entity reference there that decoding would refuse (an undeclared entity, a
- * character reference to no character) is one libxml2 has refused already, as it parses first.
+ * Text is cut out and decoded only while its element has no children. Text after a child element,
+ * and text in elements too deep to be kept, is skipped unread: an entity reference there that
+ * decoding would refuse (an undeclared entity, a character reference to no character) is one
+ * libxml2 has refused already, as it parses first.
  */
 export function readElementTree(source: string, maxDepth: number): TreeOutcome {
   // XML parsers see every CR LF pair and every lone CR as a line feed (XML 1.0, 2.11).
