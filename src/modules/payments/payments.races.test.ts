@@ -8,8 +8,9 @@ import { expectConsistent, expectLimitsHold, noPause, secondService, type Pause,
 import { expectLedgersBalance, openHarness, pendingHolds, type Harness } from './payments.test-support.ts';
 
 /**
- * Named races of the payment lifecycle, each once found by the interleaving properties
- * (payments.interleavings.test.ts) and kept here as it was found: a second service on the same
+ * Named races of the payment lifecycle, each of which once ended a payment wrongly, kept here as
+ * deterministic cases beside the interleaving properties that also reach them
+ * (payments.interleavings.test.ts, payments.processes.test.ts): a second service on the same
  * database stands for another process, or a slow request of this one, and is stopped at one step
  * while the other service acts.
  */
