@@ -79,11 +79,21 @@ export function createActions(context: SagaContext, submitter: Submitter) {
     return carryOut(decided, decision.status, () => recoverOne(context, decided));
   }
 
+  /** Closes a held payment whose window has passed: voided, RJCT with AB05, by no key. */
+  const timeOut = (uetr: string) => close(uetr, { status: 'RJCT', reasonCode: TIMEOUT_REASON, error: 'acceptance_timed_out', by: null }, 'payment_not_awaiting_acceptance');
+
   return {
     async accept(uetr: string, by: string | null = null): Promise<ActionResult> {
       const payment = await load(uetr);
       if (!payment) return err('payment_not_found');
       if (payment.ledgerState !== 'reserved') return err(settledOr(payment, 'payment_not_awaiting_acceptance'));
+      // Once its window has closed a payment is no longer the creditor agent's to accept, whether or
+      // not the sweep has closed it yet: otherwise the answer would turn on when the sweep last ran
+      // (and on the ledger's grace behind the window). It is closed as the sweep would close it.
+      if (payment.deadlineMs !== null && context.clock.nowMs() >= payment.deadlineMs) {
+        await timeOut(payment.uetr);
+        return err(settledOr((await load(uetr)) ?? payment, 'payment_not_awaiting_acceptance'));
+      }
       if (context.gate && (await context.gate.isHeld(payment.uetr))) return err('payment_held_for_review');
       const decided = await decide(payment, 'reserved', 'posting', { status: 'ACCC', reasonCode: null, error: null, by });
       if (!decided) return err('payment_not_awaiting_acceptance');
@@ -101,8 +111,7 @@ export function createActions(context: SagaContext, submitter: Submitter) {
       for (let pass = 0; pass < PAYMENT_LIMITS.recoveryMaxPasses; pass++) {
         const due = await overduePayments(context.db, context.clock.nowMs(), PAYMENT_LIMITS.recoveryPage);
         for (const payment of due) {
-          const result = await close(payment.uetr, { status: 'RJCT', reasonCode: TIMEOUT_REASON, error: 'acceptance_timed_out', by: null }, 'payment_not_awaiting_acceptance');
-          if (result.ok) expired += 1;
+          if ((await timeOut(payment.uetr)).ok) expired += 1;
         }
         if (due.length < PAYMENT_LIMITS.recoveryPage) break;
       }

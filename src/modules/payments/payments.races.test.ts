@@ -190,4 +190,18 @@ describeEachDialect('payment lifecycle races', ({ dialect, open }) => {
     expect(await platform.risk.holds.release(held.payment!.uetr, 'analyst')).toEqual({ ok: false, error: 'hold_resolved_elsewhere' });
     expect(await harness.balance(from)).toBe(1_000_000n);
   });
+
+  it('refuses to accept a held payment once its window has closed, sweep or not, and closes it as timed out', async () => {
+    const { platform } = harness;
+    const [from, to] = [await harness.customer(bankA, 'CNY', 1_000_000n), await harness.customer(bankB, 'USD')];
+    const held = await harness.pay(from, to, 100_000n, 'CNY', { settlement: 'on_acceptance', acceptanceTimeoutSeconds: 30 });
+    expect(held).toMatchObject({ ok: true, payment: { status: 'ACSP', ledgerState: 'reserved' } });
+    // Within the ledger's grace behind the window, so the legs could still be posted.
+    harness.clock.advance(31_000);
+    expect(await platform.payments.accept(held.payment!.uetr)).toEqual({ ok: false, error: 'payment_not_awaiting_acceptance' });
+    expect(await expectConsistent(platform, held.payment!.id)).toMatchObject({ status: 'RJCT', reasonCode: 'AB05' });
+    expect(await second.cancel(held.payment!.uetr, 'CUST')).toEqual({ ok: false, error: 'payment_not_cancellable' });
+    expect(await harness.balance(from)).toBe(1_000_000n);
+    expect(await harness.balance(to)).toBe(0n);
+  });
 });
