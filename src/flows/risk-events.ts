@@ -24,6 +24,11 @@ export interface EventDirectory {
   /** The event a new transfer stands for, as seen now. */
   transferEvent(request: TransferRequest, channel: string, atMs: number): Promise<RiskEvent>;
   /**
+   * The same event, when everything it needs is remembered already (the usual case), without a
+   * promise; undefined when something must be read first (transferEvent reads it).
+   */
+  knownTransferEvent(request: TransferRequest, channel: string, atMs: number): RiskEvent | undefined;
+  /**
    * Remembers accounts just created, so that their first transfer costs no read. On SQLite such a
    * read waits for the ledger's write transaction to commit, which under load is most of a request.
    */
@@ -34,6 +39,23 @@ function remember<K, V>(cache: BoundedCache<K, V>, key: K, value: V): V {
   // Oldest first out is enough for facts that never go stale; a forgotten one is read again.
   cache.set(key, value);
   return value;
+}
+
+/**
+ * Optional fields are added one by one rather than spread in: a spread of a small object costs a
+ * runtime call and an object of its own, ten times what adding the field does. A field that is not
+ * known is left out (not set to undefined), and the order of fields is the same.
+ */
+function eventOf(request: TransferRequest, channel: string, atMs: number, debit: AccountFacts, credit: AccountFacts, currencyCode: string, amountMinor: bigint): RiskEvent {
+  const event: { -readonly [K in keyof RiskEvent]: RiskEvent[K] } = {
+    id: request.id, atMs, amountMinor, currency: currencyCode, debitAccountId: request.debitAccountId ?? '', creditAccountId: request.creditAccountId ?? '', channel,
+  };
+  if (request.code !== undefined) event.code = request.code;
+  if (debit.partyId) event.debitPartyId = debit.partyId;
+  if (credit.partyId) event.creditPartyId = credit.partyId;
+  if (debit.country) event.debitCountry = debit.country;
+  if (credit.country) event.creditCountry = credit.country;
+  return event;
 }
 
 export function createEventDirectory(deps: {
@@ -94,6 +116,17 @@ export function createEventDirectory(deps: {
     return available > 0n ? available : 0n;
   }
 
+  function knownTransferEvent(request: TransferRequest, channel: string, atMs: number): RiskEvent | undefined {
+    if (request.amount === undefined) return undefined;
+    const knownDebit = accounts.get(request.debitAccountId ?? '');
+    if (!knownDebit) return undefined;
+    const knownCredit = accounts.get(request.creditAccountId ?? '');
+    if (!knownCredit) return undefined;
+    const knownCurrency = request.ledger === undefined ? '' : currencies.get(request.ledger);
+    if (knownCurrency === undefined) return undefined;
+    return eventOf(request, channel, atMs, knownDebit, knownCredit, knownCurrency, request.amount);
+  }
+
   return {
     account,
     country,
@@ -105,26 +138,14 @@ export function createEventDirectory(deps: {
       const jurisdictions = await Promise.all(fresh.map(({ partyId }) => (partyId ? country(partyId) : undefined)));
       fresh.forEach(({ id, partyId }, index) => remember(accounts, id, partyId ? { partyId, country: jurisdictions[index] } : {}));
     },
+    knownTransferEvent,
     async transferEvent(request, channel, atMs) {
-      const debitAccountId = request.debitAccountId ?? '';
-      const creditAccountId = request.creditAccountId ?? '';
-      // Everything known already (the usual case) is taken from the maps without a promise each.
-      const knownDebit = accounts.get(debitAccountId);
-      const knownCredit = accounts.get(creditAccountId);
-      const knownCurrency = request.ledger === undefined ? '' : currencies.get(request.ledger);
-      const [debit, credit, currencyCode, amountMinor] = knownDebit && knownCredit && knownCurrency !== undefined && request.amount !== undefined
-        ? [knownDebit, knownCredit, knownCurrency, request.amount]
-        : await Promise.all([account(debitAccountId), account(creditAccountId), currency(request.ledger), amountOf(request)]);
-      // Optional fields are added one by one rather than spread in: a spread of a small object costs
-      // a runtime call and an object of its own, ten times what adding the field does. A field
-      // that is not known is left out (not set to undefined), and the order of fields is the same.
-      const event: { -readonly [K in keyof RiskEvent]: RiskEvent[K] } = { id: request.id, atMs, amountMinor, currency: currencyCode, debitAccountId, creditAccountId, channel };
-      if (request.code !== undefined) event.code = request.code;
-      if (debit.partyId) event.debitPartyId = debit.partyId;
-      if (credit.partyId) event.creditPartyId = credit.partyId;
-      if (debit.country) event.debitCountry = debit.country;
-      if (credit.country) event.creditCountry = credit.country;
-      return event;
+      const known = knownTransferEvent(request, channel, atMs);
+      if (known) return known;
+      const [debit, credit, currencyCode, amountMinor] = await Promise.all([
+        account(request.debitAccountId ?? ''), account(request.creditAccountId ?? ''), currency(request.ledger), amountOf(request),
+      ]);
+      return eventOf(request, channel, atMs, debit, credit, currencyCode, amountMinor);
     },
   };
 }

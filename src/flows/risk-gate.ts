@@ -1,4 +1,4 @@
-import { inSpan, NIL_UUID, type Clock } from '../kernel/index.ts';
+import { inSpan, NIL_UUID, tracingEnabled, type Clock } from '../kernel/index.ts';
 import type { RiskEvent } from '../modules/features/index.ts';
 import { TransferFlags, type AccountError, type AccountRequest, type ItemResult, type LedgerService, type TransferError, type TransferRequest } from '../modules/ledger/index.ts';
 import type { PartiesService } from '../modules/parties/index.ts';
@@ -88,12 +88,12 @@ interface ChainPlan {
 function chainsOf(requests: readonly TransferRequest[]): { start: number; end: number }[] {
   const chains: { start: number; end: number }[] = [];
   let start = 0;
-  requests.forEach((request, index) => {
-    if (!(request.flags & TransferFlags.linked) || index === requests.length - 1) {
+  for (let index = 0; index < requests.length; index++) {
+    if (!((requests[index] as TransferRequest).flags & TransferFlags.linked) || index === requests.length - 1) {
       chains.push({ start, end: index + 1 });
       start = index + 1;
     }
-  });
+  }
   return chains;
 }
 
@@ -139,8 +139,8 @@ export function createTransferGate(deps: {
   }
 
   /** A chain already in the ledger is a retry of something booked before: the ledger answers it. Its ids are looked up at once. */
-  async function alreadyBooked(plan: ChainPlan, requests: readonly TransferRequest[]): Promise<boolean> {
-    const ids = requests.slice(plan.start, plan.end).filter(isNewMoney).map((request) => request.id);
+  async function alreadyBooked(start: number, end: number, requests: readonly TransferRequest[]): Promise<boolean> {
+    const ids = requests.slice(start, end).filter(isNewMoney).map((request) => request.id);
     return ids.length > 0 && (await ledger.lookupTransfers(ids)).length > 0;
   }
 
@@ -159,13 +159,17 @@ export function createTransferGate(deps: {
 
   /** Each evaluated item's verdict: the decision of a first attempt of the same request, or a fresh one. */
   async function decideItems(requests: readonly TransferRequest[], evaluated: readonly number[], channel: string, atMs: number): Promise<Decided> {
-    const prior = await risk.priorDecisions(evaluated.map((index) => (requests[index] as TransferRequest).id));
+    const ids: string[] = [];
+    for (const index of evaluated) ids.push((requests[index] as TransferRequest).id);
+    const prior = await risk.priorDecisions(ids);
     const decided: Decided = { events: new Map(), decisions: new Map(), verdicts: new Map() };
-    for (const [position, index] of evaluated.entries()) {
+    for (let position = 0; position < evaluated.length; position++) {
+      const index = evaluated[position] as number;
       // A full batch takes a while to decide: other requests get the event loop between slices.
       if (position > 0 && position % DECISIONS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const request = requests[index] as TransferRequest;
-      const event = await directory.transferEvent(request, channel, atMs);
+      // Accounts and ledger known already (the usual case): the event is built without a promise.
+      const event = directory.knownTransferEvent(request, channel, atMs) ?? (await directory.transferEvent(request, channel, atMs));
       decided.events.set(index, event);
       const earlier = prior.get(request.id);
       if (earlier) {
@@ -179,11 +183,53 @@ export function createTransferGate(deps: {
     return decided;
   }
 
+  /** The item whose verdict decides a chain: the first declined, else the first held for review; -1 when all approve. */
+  function flaggedOf(decided: Decided, start: number, end: number): number {
+    let flagged = -1;
+    let flaggedOutcome: Outcome = 'approve';
+    for (let index = start; index < end; index++) {
+      const verdict = decided.verdicts.get(index);
+      if (verdict && verdict.outcome !== 'approve' && (flagged < 0 || (verdict.outcome === 'decline' && flaggedOutcome !== 'decline'))) {
+        flagged = index;
+        flaggedOutcome = verdict.outcome;
+      }
+    }
+    return flagged;
+  }
+
+  function isGuarded(guarded: ReadonlyMap<number, string>, start: number, end: number): boolean {
+    for (let index = start; index < end; index++) if (guarded.get(index)) return true;
+    return false;
+  }
+
+  /**
+   * The chains (by their first index) that a fresh review or decline would hold or refuse and that
+   * the ledger has booked already: retries of chains approved the first time (see planChains).
+   */
+  async function bookedChains(requests: readonly TransferRequest[], decided: Decided, guarded: ReadonlyMap<number, string>): Promise<ReadonlySet<number>> {
+    const booked = new Set<number>();
+    for (const { start, end } of chainsOf(requests)) {
+      if (isGuarded(guarded, start, end)) continue;
+      const flagged = flaggedOf(decided, start, end);
+      if (flagged >= 0 && (decided.verdicts.get(flagged) as Verdict).fresh && (await alreadyBooked(start, end, requests))) booked.add(start);
+    }
+    return booked;
+  }
+
+  const NOTHING_BOOKED: ReadonlySet<number> = new Set();
+
+  /** Whether any verdict taken now is a review or a decline: only then may a chain be a retry to look up. */
+  function anyFreshFlag(decided: Decided): boolean {
+    for (const verdict of decided.verdicts.values()) if (verdict.fresh && verdict.outcome !== 'approve') return true;
+    return false;
+  }
+
   /**
    * What happens to each chain: booked as sent, held, or refused; and what is logged for it, before
    * the booking (toLog) or after it (approvals of chains booked as sent, by index: see afterBooking).
+   * `booked`: the chains found in the ledger already, from bookedChains.
    */
-  async function planChains(requests: readonly TransferRequest[], decided: Decided, guarded: ReadonlyMap<number, string>, atMs: number) {
+  function planChains(requests: readonly TransferRequest[], decided: Decided, guarded: ReadonlyMap<number, string>, atMs: number, booked: ReadonlySet<number>) {
     const plans: ChainPlan[] = [];
     const toLog: Decision[] = [];
     const approved: number[] = [];
@@ -192,27 +238,26 @@ export function createTransferGate(deps: {
       const plan: ChainPlan = { start, end, kind: 'plain', refusals: new Map(), hold: null, holdDecisionId: null };
       plans.push(plan);
       const chainDecisions: Decision[] = [];
-      let flagged: { index: number; verdict: Verdict } | null = null;
       for (let index = start; index < end; index++) {
         const decision = decided.decisions.get(index);
         if (decision) chainDecisions.push(decision);
         const holdId = guarded.get(index);
         if (holdId && plan.kind !== 'refused') refuseChain(plan, requests, index, { result: 'held_for_review', id: (requests[index] as TransferRequest).id, holdId });
-        const verdict = decided.verdicts.get(index);
-        if (verdict && verdict.outcome !== 'approve' && (!flagged || (verdict.outcome === 'decline' && flagged.verdict.outcome !== 'decline'))) flagged = { index, verdict };
       }
       if (plan.kind === 'refused') {
-        toLog.push(...chainDecisions);
+        for (const decision of chainDecisions) toLog.push(decision);
         continue;
       }
-      if (!flagged) {
+      const flaggedIndex = flaggedOf(decided, start, end);
+      if (flaggedIndex < 0) {
         for (let index = start; index < end; index++) if (decided.decisions.has(index)) approved.push(index);
         continue;
       }
+      const flagged = { index: flaggedIndex, verdict: decided.verdicts.get(flaggedIndex) as Verdict };
       // A fresh review or decline of something the ledger already booked is a retry of a request
       // approved the first time: the ledger's answer stands and the new evaluation is not logged.
-      if (flagged.verdict.fresh && (await alreadyBooked(plan, requests))) continue;
-      toLog.push(...chainDecisions);
+      if (flagged.verdict.fresh && booked.has(start)) continue;
+      for (const decision of chainDecisions) toLog.push(decision);
       const decisionId = flagged.verdict.decisionId ?? undefined;
       if (flagged.verdict.outcome === 'decline') {
         refuseChain(plan, requests, flagged.index, { result: 'risk_declined', id: (requests[flagged.index] as TransferRequest).id, ...(decisionId ? { decisionId } : {}) });
@@ -284,19 +329,32 @@ export function createTransferGate(deps: {
     },
     async createTransfers(requests, context) {
       const atMs = deps.clock.nowMs();
-      const posts = requests.flatMap((request, index) => (request.flags & TransferFlags.post_pending && request.pendingId ? [index] : []));
-      const guardedIds = await risk.holds.guarded(posts.map((index) => (requests[index] as TransferRequest).pendingId as string));
-      const guarded = new Map(posts.flatMap((index) => {
-        const holdId = guardedIds.get((requests[index] as TransferRequest).pendingId as string);
-        return holdId ? [[index, holdId] as const] : [];
-      }));
-      const evaluated = requests.flatMap((request, index) => (isNewMoney(request) && isWellFormed(request) && risk.covers(request.code, context.channel) ? [index] : []));
+      const posts: number[] = [];
+      const evaluated: number[] = [];
+      for (let index = 0; index < requests.length; index++) {
+        const request = requests[index] as TransferRequest;
+        if (request.flags & TransferFlags.post_pending && request.pendingId) posts.push(index);
+        if (isNewMoney(request) && isWellFormed(request) && risk.covers(request.code, context.channel)) evaluated.push(index);
+      }
+      const guarded = new Map<number, string>();
+      if (posts.length > 0) {
+        const guardedIds = await risk.holds.guarded(posts.map((index) => (requests[index] as TransferRequest).pendingId as string));
+        for (const index of posts) {
+          const holdId = guardedIds.get((requests[index] as TransferRequest).pendingId as string);
+          if (holdId) guarded.set(index, holdId);
+        }
+      }
       if (evaluated.length === 0 && guarded.size === 0) return ledger.createTransfers(requests, context.submittedBy ?? null);
 
-      const decided = await inSpan('risk.decide', { 'sluice.risk.items': evaluated.length }, () => decideItems(requests, evaluated, context.channel, atMs), outcomeCounts);
-      const { plans, toLog, approved, holds } = await planChains(requests, decided, guarded, atMs);
-      // Called even with nothing to write: a backed-up log slows the caller down before it books.
-      await risk.commit(toLog, holds);
+      // Without tracing the span is nothing but promise hops: the decisions are taken directly.
+      const decided = tracingEnabled()
+        ? await inSpan('risk.decide', { 'sluice.risk.items': evaluated.length }, () => decideItems(requests, evaluated, context.channel, atMs), outcomeCounts)
+        : await decideItems(requests, evaluated, context.channel, atMs);
+      const retried = anyFreshFlag(decided) ? await bookedChains(requests, decided, guarded) : NOTHING_BOOKED;
+      const { plans, toLog, approved, holds } = planChains(requests, decided, guarded, atMs, retried);
+      // Called even with nothing to write when the log is backed up (it slows the caller down
+      // before it books) or stopped (it refuses); otherwise there is nothing to wait for.
+      if (toLog.length > 0 || holds.length > 0 || risk.commitWaits()) await risk.commit(toLog, holds);
       const results = await book(requests, plans, context.submittedBy ?? null);
       risk.logApprovals(afterBooking(approved, decided, results));
       const booked: RiskEvent[] = [];

@@ -44,7 +44,7 @@ const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, Number
 /** Events whose fields come in any order, optional ones absent or present as undefined. */
 const events: fc.Arbitrary<RiskEvent> = fc
   .record({
-    id: text, atMs: fc.integer({ min: 0, max: 4_102_444_800_000 }), amountMinor: fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), currency: text,
+    id: text, atMs: fc.integer({ min: 0, max: 4_102_444_800_000 }), amountMinor: fc.oneof({ arbitrary: fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), weight: 9 }, { arbitrary: fc.integer() as unknown as fc.Arbitrary<bigint>, weight: 1 }), currency: text,
     debitAccountId: text, creditAccountId: text, payment: fc.option(fc.boolean(), { nil: undefined }), debitPartyId: optionalText, creditPartyId: optionalText,
     deviceId: optionalText, ip: optionalText, debitCountry: optionalText, creditCountry: optionalText, channel: optionalText,
     code: fc.option(fc.integer({ min: 0, max: 2 ** 31 }), { nil: undefined }), debitName: optionalText, creditName: optionalText,
@@ -74,7 +74,7 @@ const decisions = fc
       // What rules saw differs from what the event says in one field: it is then stored with the vector.
       const field = Object.keys(eventVariables)[drawn.changedField] as string;
       const was = eventVariables[field];
-      eventVariables[field] = typeof was === 'bigint' ? was + 1n : `${String(was)}x`;
+      eventVariables[field] = typeof was === 'bigint' ? was + 1n : typeof was === 'number' ? BigInt(was) + 1n : `${String(was)}x`;
     }
     const [debitScore, creditScore, debitMule, creditMule] = drawn.scores as [number, number, number, number];
     const variables = {

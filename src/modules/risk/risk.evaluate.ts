@@ -4,6 +4,7 @@ import type { MuleScores } from '../graph/index.ts';
 import type { ListChecker, ListMatch } from '../lists/index.ts';
 import type { DecisionVariables, Outcome, RulesEngine, RulesetResult } from '../rules/index.ts';
 import type { NameScreener } from '../screening/index.ts';
+import { RISK_LIMITS } from './risk.limits.ts';
 import { capReasons, combine, failedOutcome, listSubjectOf, variablesOf, type Decision, type DecisionSource, type RiskSettings, type ShadowResult } from './risk.ts';
 
 /**
@@ -32,6 +33,11 @@ function processCpuMs(): number {
 }
 
 const EMPTY_MATCH: ListMatch = { blocked: [], allowed: [] };
+/**
+ * The empty list every decision without fired rules, shadows, errors or list hits shares (most
+ * decisions are such approvals): nothing reads a decision's lists but to copy or write them.
+ */
+const NONE: readonly never[] = Object.freeze([]);
 
 const shadowOf = (result: RulesetResult): ShadowResult => ({ rulesetId: result.rulesetId, version: result.version, outcome: result.outcome, score: result.score, fired: result.fired });
 
@@ -51,7 +57,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
 
   /** One evaluation from the state in memory now; nothing it calls changes that state. */
   function attempt(event: RiskEvent): Attempt {
-    const result: Attempt = { variables: null, lists: EMPTY_MATCH, live: null, shadow: [], failure: null };
+    const result: Attempt = { variables: null, lists: EMPTY_MATCH, live: null, shadow: NONE, failure: null };
     try {
       const features = deps.features.compute(event);
       result.lists = deps.lists.match(listSubjectOf(event));
@@ -106,7 +112,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
     } else {
       const combined = combine(live, lists);
       outcome = combined.outcome;
-      reasons = capReasons(combined.reasons);
+      // combine's reasons are a list of its own: only a list over the cap is copied, cut.
+      reasons = combined.reasons.length <= RISK_LIMITS.reasonsMax ? combined.reasons : capReasons(combined.reasons);
     }
     // Built in one literal: on Node 20, adding properties to an object made by spreading another
     // costs microseconds each time, more than the rest of this function.
@@ -118,11 +125,11 @@ export function createEvaluator(deps: EvaluatorDeps) {
       outcome,
       score: live?.score ?? 0,
       reasons,
-      fired: live?.fired ?? [],
+      fired: live?.fired ?? NONE,
       ruleset: live ? { id: live.rulesetId, version: live.version } : null,
-      shadow: shadow.length === 0 ? [] : shadow.map(shadowOf),
-      ruleErrors: live?.errors ?? [],
-      listHits: lists.blocked.length + lists.allowed.length === 0 ? [] : [...lists.blocked, ...lists.allowed],
+      shadow: shadow.length === 0 ? NONE : shadow.map(shadowOf),
+      ruleErrors: live?.errors ?? NONE,
+      listHits: lists.blocked.length + lists.allowed.length === 0 ? NONE : [...lists.blocked, ...lists.allowed],
       elapsedMs,
       failMode: failure !== null ? settings.failMode : null,
       event,

@@ -35,6 +35,17 @@ interface Item {
 export interface DecisionLog {
   /** Resolves once written when `wait`; otherwise at once, unless the log is backed up. */
   write(decisions: readonly Decision[], holds: readonly Hold[], wait: boolean): Promise<void>;
+  /**
+   * write(decisions, [], false) without its promise when there is nothing to wait for: undefined
+   * once the approvals are buffered (the usual case), the queue's promise when the log is backed
+   * up. Throws (synchronously) where write would reject at once: stopping, or overloaded.
+   */
+  append(decisions: readonly Decision[]): Promise<void> | undefined;
+  /**
+   * Whether a write of nothing would do anything: wait for a backed-up log, or refuse because the
+   * log is stopping. When not, such a write returns at once and need not be made.
+   */
+  waits(): boolean;
   /** Resolves when everything written so far is committed. */
   flush(): Promise<void>;
   queued(): number;
@@ -96,25 +107,35 @@ export function createDecisionLog(db: Database, sets: FeatureSets, report: (mess
     while (queue.length > 0 || inQueue > 0) await queue.idle();
   }
 
+  const lingered = () => void drainBuffer();
+
+  /** The body of write, synchronous up to the queue: undefined when nothing is left to wait for. */
+  function take(decisions: readonly Decision[], holds: readonly Hold[], wait: boolean): Promise<void> | undefined {
+    if (stopped) throw new RiskStoppedError('risk control is shutting down');
+    if (backlog() >= RISK_LIMITS.logQueueHardMax) throw new RiskOverloadedError(`more than ${RISK_LIMITS.logQueueHardMax} decisions are waiting to be logged`);
+    // Nothing to write and nobody to slow down: the caller only asked whether the log keeps up.
+    if (decisions.length === 0 && holds.length === 0 && backlog() < RISK_LIMITS.logQueueSoftMax) return undefined;
+    const encoded = encodeDecisions(decisions, sets);
+    if (wait || holds.length > 0 || backlog() >= RISK_LIMITS.logQueueSoftMax) {
+      // Buffered approvals ride along in the same commit; they were decided first.
+      void drainBuffer();
+      return enqueue(encoded, holds);
+    }
+    for (const decision of encoded) buffered.push(decision);
+    if (buffered.length >= RISK_LIMITS.logBatchMax) void drainBuffer();
+    else if (!timer) {
+      timer = setTimeout(lingered, RISK_LIMITS.logLingerMs);
+      timer.unref();
+    }
+    return undefined;
+  }
+
   return {
     async write(decisions, holds, wait) {
-      if (stopped) throw new RiskStoppedError('risk control is shutting down');
-      if (backlog() >= RISK_LIMITS.logQueueHardMax) throw new RiskOverloadedError(`more than ${RISK_LIMITS.logQueueHardMax} decisions are waiting to be logged`);
-      // Nothing to write and nobody to slow down: the caller only asked whether the log keeps up.
-      if (decisions.length === 0 && holds.length === 0 && backlog() < RISK_LIMITS.logQueueSoftMax) return;
-      const encoded = encodeDecisions(decisions, sets);
-      if (wait || holds.length > 0 || backlog() >= RISK_LIMITS.logQueueSoftMax) {
-        // Buffered approvals ride along in the same commit; they were decided first.
-        void drainBuffer();
-        return enqueue(encoded, holds);
-      }
-      for (const decision of encoded) buffered.push(decision);
-      if (buffered.length >= RISK_LIMITS.logBatchMax) void drainBuffer();
-      else if (!timer) {
-        timer = setTimeout(() => void drainBuffer(), RISK_LIMITS.logLingerMs);
-        timer.unref();
-      }
+      await take(decisions, holds, wait);
     },
+    append: (decisions) => take(decisions, [], false),
+    waits: () => stopped || backlog() >= RISK_LIMITS.logQueueSoftMax,
     flush,
     queued: backlog,
     async stop() {

@@ -63,6 +63,11 @@ export interface RiskService {
    */
   commit(decisions: readonly Decision[], holds?: readonly Hold[]): Promise<void>;
   /**
+   * Whether commit() with nothing to log would do anything (wait for a backed-up log, or refuse while
+   * stopping); when not, a caller with nothing to log may skip it.
+   */
+  commitWaits(): boolean;
+  /**
    * Logs approvals of transfers after the ledger answered them, leaving out by the caller those it
    * had booked before (retries). Never waits and never throws: an approval that cannot be logged is
    * reported. commit() is still called first, with whatever must be on disk before the booking, so
@@ -192,6 +197,10 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
     for (const decision of flagged) await raise(decision);
   }
 
+  function unlogged(count: number, error: unknown): void {
+    report(`${count} approval decisions could not be logged: ${(error as Error).message}`);
+  }
+
   async function priorDecisions(eventIds: readonly string[]): Promise<Map<string, PriorDecision>> {
     const found = new Map<string, PriorDecision>();
     const unknown: string[] = [];
@@ -226,6 +235,7 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
     },
     evaluate: (event, source) => evaluate(event, source, settings()),
     commit,
+    commitWaits: () => log.waits(),
     async decide(event, source) {
       const decision = evaluate(event, source, settings());
       await commit([decision]);
@@ -246,7 +256,12 @@ export function createRiskService(deps: RiskServiceDeps): RiskService {
     logApprovals(decisions) {
       if (decisions.length === 0) return;
       remember(decisions);
-      log.write(decisions, [], false).catch((error: unknown) => report(`${decisions.length} approval decisions could not be logged: ${(error as Error).message}`));
+      // Buffered (the usual case) without a promise; a backed-up log answers with the queue's.
+      try {
+        log.append(decisions)?.catch((error: unknown) => unlogged(decisions.length, error));
+      } catch (error) {
+        unlogged(decisions.length, error);
+      }
     },
     priorDecisions,
     async getDecision(id) {

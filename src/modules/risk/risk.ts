@@ -179,6 +179,9 @@ export function isEventVariablesOf(variables: DecisionVariables['event'], event:
     variables.hour === BigInt(Math.floor(event.atMs / MS_PER_HOUR) % 24);
 }
 
+/** The hits of a decision without any (most): one list shared, never changed. */
+const NO_HITS: readonly string[] = Object.freeze([]);
+
 export function variablesOf(
   event: RiskEvent,
   features: FeatureVector,
@@ -189,7 +192,11 @@ export function variablesOf(
   return {
     event: eventVariablesOf(event),
     features,
-    lists: { blocked: lists.blocked.length > 0, allowed: lists.allowed.length > 0, hits: [...lists.blocked, ...lists.allowed].map(hitLabel) },
+    lists: {
+      blocked: lists.blocked.length > 0,
+      allowed: lists.allowed.length > 0,
+      hits: lists.blocked.length + lists.allowed.length === 0 ? NO_HITS : [...lists.blocked, ...lists.allowed].map(hitLabel),
+    },
     screening,
     graph,
   };

@@ -62,6 +62,8 @@ export interface RulesServiceDeps {
 }
 
 const DAY_MS = 86_400_000;
+/** The shadow results when no ruleset is in shadow (the usual case): one empty list, shared. */
+const NO_SHADOW: readonly RulesetResult[] = Object.freeze([]);
 
 /** Thrown inside a transaction to roll it back with a refusal, and caught right outside it. */
 class Refusal extends Error {
@@ -158,7 +160,7 @@ export function createRulesService(deps: RulesServiceDeps): RulesService {
       if (!snapshot.live && snapshot.shadow.length === 0) return { live: null, shadow: [] };
       const context = toCelContext(variables);
       const live = snapshot.live ? evaluateRuleset(snapshot.live, context, budgetMs, stopwatch) : null;
-      const shadow: RulesetResult[] = snapshot.shadow.map((ruleset) => evaluateRuleset(ruleset, context, budgetMs, stopwatch));
+      const shadow: readonly RulesetResult[] = snapshot.shadow.length === 0 ? NO_SHADOW : snapshot.shadow.map((ruleset) => evaluateRuleset(ruleset, context, budgetMs, stopwatch));
       return { live, shadow };
     },
 

@@ -145,6 +145,9 @@ function features(source: DecisionVariables['features'] | undefined): Readonly<R
   return result;
 }
 
+/** The hits of a context without any (most), shared: rules only read them. */
+const NO_HITS: readonly string[] = Object.freeze([]);
+
 /** Builds the CEL context of one decision: every field present, typed and bounded. */
 export function toCelContext(variables: DecisionVariables): CelContext {
   const event = variables.event;
@@ -156,7 +159,7 @@ export function toCelContext(variables: DecisionVariables): CelContext {
       integer(event?.hour),
     ),
     features: features(variables.features),
-    lists: new ListsValue(variables.lists?.blocked === true, variables.lists?.allowed === true, hits.slice(0, RULES_LIMITS.variableListMaxItems).map(text)),
+    lists: new ListsValue(variables.lists?.blocked === true, variables.lists?.allowed === true, hits.length === 0 ? NO_HITS : hits.slice(0, RULES_LIMITS.variableListMaxItems).map(text)),
     screening: new ScreeningValue(double(variables.screening?.debit_score), double(variables.screening?.credit_score)),
     graph: new GraphValue(double(variables.graph?.debit_mule_score), double(variables.graph?.credit_mule_score)),
   };
