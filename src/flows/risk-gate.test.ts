@@ -72,6 +72,30 @@ describeEachDialect('risk gate on POST /v1/transfers', ({ open }) => {
     expect(await decisionsOf(request.id)).toHaveLength(1);
   });
 
+  it('answers a retried approved transfer as the ledger does when another process would now hold or decline it, logging nothing', async () => {
+    api.rules.script = () => 'approve';
+    const request = transfer('30');
+    await api.ok('POST', '/v1/transfers', request, 201);
+    await api.platform.risk.flush();
+    const { platform } = api;
+    for (const verdict of ['review', 'decline'] as const) {
+      // A process that remembers nothing evaluates the retry afresh, and its rules now object.
+      api.rules.script = () => verdict;
+      const risk = createRiskService({ db: platform.db, clock: platform.clock, rules: api.rules, features: NO_FEATURES, lists: NO_LISTS, report: () => undefined });
+      await risk.start();
+      const other = createTransferGate({ risk, ledger: platform.ledger, parties: platform.parties, clock: platform.clock });
+      const [answer] = await other.createTransfers([{ id: request.id, debitAccountId: fixture.alice, creditAccountId: fixture.bob, amount: 30n, ledger: 1, code: 1, flags: 0 }], { channel: 'api' });
+      expect(answer).toEqual(expect.objectContaining({ result: 'ok', replayed: true }));
+      expect(answer).not.toHaveProperty('holdId');
+      expect(answer).not.toHaveProperty('decisionId');
+      await risk.stop();
+    }
+    await api.platform.risk.flush();
+    const feed = await api.ok('GET', '/v1/risk/decisions?order=desc&limit=100');
+    expect(feed.data.filter((decision: { event_id: string }) => decision.event_id === request.id)).toMatchObject([{ outcome: 'approve' }]);
+    expect((await api.ok('GET', '/v1/risk/holds')).data.map((hold: { id: string }) => hold.id)).not.toContain(request.id);
+  });
+
   it('holds a reviewed transfer as pending until it is released, then posts it', async () => {
     const alice = await balancesOf(api, fixture.alice);
     const request = transfer('3500');
