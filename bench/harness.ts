@@ -80,7 +80,13 @@ export function megabytes(bytes: number): number {
   return bytes / (1024 * 1024);
 }
 
-/** Lets pending callbacks run and collects garbage when the process was started with --expose-gc. */
+/**
+ * Lets pending callbacks run and collects garbage when the process was started with --expose-gc.
+ * The forced collections also leave compiled code cold: V8 compiles hot functions again afterwards,
+ * partly on background threads whose CPU process.cpuUsage() counts. Warm up again after settle()
+ * and measure stretches of a second or more (see bench/iso20022.ts, where six collections before a
+ * fifth of a second of imports halved the rate measured).
+ */
 export async function settle(): Promise<void> {
   const collect = (globalThis as { gc?: () => void }).gc;
   for (let round = 0; round < 3; round++) {

@@ -23,7 +23,15 @@ import { defineBenchmark, figure, progress, settle } from './harness.ts';
  */
 const MESSAGES = 2_000;
 const ROUNDS = 5;
-const IMPORT_PASSES_PER_ROUND = 1;
+/**
+ * Five passes of the 2,000 messages a round, each stretch after an unmeasured pass (see takeTurns).
+ * The collections settle() forces leave the code that imports cold: V8 compiles it again, on its
+ * background threads, whose CPU the process's count includes. A stretch of one pass (a fifth of a
+ * second) run straight after them was measured at 5,700/s before and after a change that made imports
+ * 1.35 times as fast in steady state; a scratch loop gave 11,000/s without the forced collections and
+ * 5,400/s with six before each stretch (docs/benchmarks.md).
+ */
+const IMPORT_PASSES_PER_ROUND = 5;
 const GENERATE_PASSES_PER_ROUND = 4;
 const WARMUP_PASSES = 1;
 const TARGET_IMPORT_PER_SECOND = 5_000;
@@ -89,9 +97,12 @@ async function takeTurns<T>(name: string, inputs: readonly T[], passes: number, 
   rate(inputs, WARMUP_PASSES, baseline);
   const stretches: Stretches = { figure: [], baseline: [] };
   for (let round = 1; round <= ROUNDS; round++) {
+    // Each stretch after a pass that warms the code up again: the collections leave it cold.
     await settle();
+    rate(inputs, WARMUP_PASSES, measured);
     const figureRate = rate(inputs, passes, measured);
     await settle();
+    rate(inputs, WARMUP_PASSES, baseline);
     const baselineRate = rate(inputs, passes, baseline);
     stretches.figure.push(figureRate);
     stretches.baseline.push(baselineRate);
