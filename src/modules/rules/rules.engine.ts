@@ -48,6 +48,9 @@ export function compileRuleset(source: RulesetSource): CompiledRuleset {
 export type Stopwatch = () => number;
 export const performanceStopwatch: Stopwatch = () => performance.now();
 
+/** The empty list results without fired rules or errors share; nothing changes a result's lists. */
+const NONE: readonly never[] = Object.freeze([]);
+
 function evaluationMessage(error: unknown): string {
   const summary = (error as { summary?: unknown } | null)?.summary;
   const text = typeof summary === 'string' ? summary : error instanceof Error ? error.message : String(error);
@@ -60,43 +63,45 @@ function evaluationMessage(error: unknown): string {
  */
 export function evaluateRuleset(ruleset: CompiledRuleset, context: CelContext, budgetMs: number, stopwatch: Stopwatch = performanceStopwatch): RulesetResult {
   const startedAt = stopwatch();
-  const fired: FiredRule[] = [];
-  const errors: { ruleId: string; message: string }[] = [];
-  const forced: Outcome[] = [];
+  // Made when the first rule fires, fails or forces: most evaluations fire nothing and share NONE.
+  let fired: FiredRule[] | null = null;
+  let errors: { ruleId: string; message: string }[] | null = null;
+  let forced: Outcome[] | null = null;
   let score = 0;
   const rules = ruleset.rules;
   for (let index = 0; index < rules.length; index++) {
     const rule = rules[index] as CompiledRule;
     if (index > 0 && stopwatch() - startedAt > budgetMs) {
       const message = `${RULE_ERROR_CODES.budgetExceeded}: the ${budgetMs} ms budget of this decision was spent before this rule`;
+      errors ??= [];
       for (let rest = index; rest < rules.length; rest++) errors.push({ ruleId: (rules[rest] as CompiledRule).definition.id, message });
       break;
     }
     const definition = rule.definition;
     if (!rule.compiled) {
-      errors.push({ ruleId: definition.id, message: rule.compileError ?? RULE_ERROR_CODES.invalid });
+      (errors ??= []).push({ ruleId: definition.id, message: rule.compileError ?? RULE_ERROR_CODES.invalid });
       continue;
     }
     let value: unknown;
     try {
       value = rule.compiled.program(context);
     } catch (error) {
-      errors.push({ ruleId: definition.id, message: evaluationMessage(error) });
+      (errors ??= []).push({ ruleId: definition.id, message: evaluationMessage(error) });
       continue;
     }
     if (value === false) continue;
     if (value !== true) {
-      errors.push({ ruleId: definition.id, message: `${RULE_ERROR_CODES.notBoolean}: the expression did not yield a bool` });
+      (errors ??= []).push({ ruleId: definition.id, message: `${RULE_ERROR_CODES.notBoolean}: the expression did not yield a bool` });
       continue;
     }
     const effect = definition.effect;
     if (effect.kind === 'score') {
       score += effect.points;
-      fired.push({ ruleId: definition.id, name: definition.name, score: effect.points, reason: definition.reason });
+      (fired ??= []).push({ ruleId: definition.id, name: definition.name, score: effect.points, reason: definition.reason });
     } else {
-      forced.push(effect.outcome);
-      fired.push({ ruleId: definition.id, name: definition.name, score: 0, forces: effect.outcome, reason: definition.reason });
+      (forced ??= []).push(effect.outcome);
+      (fired ??= []).push({ ruleId: definition.id, name: definition.name, score: 0, forces: effect.outcome, reason: definition.reason });
     }
   }
-  return { rulesetId: ruleset.id, version: ruleset.version, outcome: decideOutcome(score, forced, ruleset.thresholds), score, fired, errors };
+  return { rulesetId: ruleset.id, version: ruleset.version, outcome: decideOutcome(score, forced ?? NONE, ruleset.thresholds), score, fired: fired ?? NONE, errors: errors ?? NONE };
 }
