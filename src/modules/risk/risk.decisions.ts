@@ -1,6 +1,6 @@
 import { defineBulkInsert, insertMany, type Queryable, type SqlValue } from '../../db/index.ts';
 import type { Outcome } from '../rules/index.ts';
-import { eventFromJson, eventJsonText, featureSetIdOf, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
+import { eventFromJson, eventJson, featureSetIdOf, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
 import { RISK_LIMITS } from './risk.limits.ts';
 import type { Decision, DecisionSource, FailMode } from './risk.ts';
 
@@ -43,10 +43,12 @@ const listJson = (key: string, list: readonly unknown[]): string => (list.length
  * are approvals with none, and every byte of a row is written to the WAL and again by a checkpoint.
  * The text is what JSON.stringify gave for { reasons, fired, shadow, ruleErrors, listHits, event }
  * with the empty ones undefined and the event as eventJson stores it (the property test in
- * risk.encoding.test.ts holds it to that), written without building that object or the event's copy.
+ * risk.encoding.test.ts holds it to that), without building that object. The event's copy is
+ * stringified whole: JSON.stringify writes it flat in one pass, where text put together key by key
+ * costs more once SQLite has it flattened.
  */
 export function decisionBodyJson(decision: Decision): string {
-  return `{${listJson('reasons', decision.reasons)}${listJson('fired', decision.fired)}${listJson('shadow', decision.shadow)}${listJson('ruleErrors', decision.ruleErrors)}${listJson('listHits', decision.listHits)}"event":${eventJsonText(decision.event)}}`;
+  return `{${listJson('reasons', decision.reasons)}${listJson('fired', decision.fired)}${listJson('shadow', decision.shadow)}${listJson('ruleErrors', decision.ruleErrors)}${listJson('listHits', decision.listHits)}"event":${JSON.stringify(eventJson(decision.event))}}`;
 }
 
 function decisionParams(decision: Decision, set: FeatureSetRef | null): SqlValue[] {

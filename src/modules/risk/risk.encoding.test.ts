@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureVector, RiskEvent } from '../features/index.ts';
 import type { DecisionVariables } from '../rules/index.ts';
 import { decisionBodyJson } from './risk.decisions.ts';
-import { eventFromJson, eventJsonText, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
+import { eventFromJson, featureSetOf, variablesFromJson, variablesToJson, type FeatureSetRef } from './risk.json.ts';
 import { eventVariablesOf, isEventVariablesOf, type Decision } from './risk.ts';
 
 /**
@@ -103,9 +103,8 @@ describe('decision log encoding', () => {
     }), { numRuns: 2000 });
   });
 
-  it('writes an event as JSON.stringify wrote its stored copy, and tells its own variables from changed ones', () => {
+  it('tells the variables an event gives from changed ones', () => {
     fc.assert(fc.property(events, (event) => {
-      expect(eventJsonText(event)).toBe(JSON.stringify(reference.eventJson(event)));
       expect(isEventVariablesOf(eventVariablesOf(event), event)).toBe(true);
       expect(isEventVariablesOf({ ...eventVariablesOf(event), hour: 24n }, event)).toBe(false);
     }), { numRuns: 2000 });

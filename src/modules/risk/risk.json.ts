@@ -22,8 +22,6 @@ export function eventJson(event: RiskEvent): Stored<RiskEvent> {
   return { ...event, amountMinor: String(event.amountMinor) };
 }
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /**
  * A JSON value as JSON.stringify writes it, without its generic walk for the kinds a decision's
  * records are made of: strings, finite numbers, booleans. Anything else is left to JSON.stringify
@@ -40,39 +38,6 @@ function scalarJson(value: unknown): string | undefined {
     default:
       return JSON.stringify(value) as string | undefined;
   }
-}
-
-/** The keys of an event as JSON writes them, with their colon: most events have only these. */
-const QUOTED_EVENT_KEYS: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
-for (const key of [
-  'id', 'payment', 'atMs', 'amountMinor', 'currency', 'debitAccountId', 'creditAccountId', 'debitPartyId', 'creditPartyId', 'deviceId', 'ip', 'debitCountry',
-  'creditCountry', 'channel', 'code', 'debitName', 'creditName',
-]) QUOTED_EVENT_KEYS[key] = `${JSON.stringify(key)}:`;
-
-/**
- * The text of JSON.stringify(eventJson(event)), written directly: no copy of the event, no replacer.
- * Keys in the event's own order (amountMinor keeps its place, as the spread in eventJson kept it),
- * those whose value JSON leaves out left out.
- */
-export function eventJsonText(event: RiskEvent): string {
-  let text = '';
-  let amountWritten = false;
-  for (const key in event) {
-    if (!hasOwn.call(event, key)) continue;
-    const raw = (event as unknown as Record<string, unknown>)[key];
-    let value: string | undefined;
-    if (key === 'amountMinor') {
-      value = JSON.stringify(String(raw));
-      amountWritten = true;
-    } else if (typeof raw === 'string') value = JSON.stringify(raw);
-    else if (typeof raw === 'number') value = Number.isFinite(raw) ? String(raw) : 'null';
-    else value = scalarJson(raw);
-    if (value === undefined) continue;
-    text += `${text.length === 0 ? '{' : ','}${QUOTED_EVENT_KEYS[key] ?? `${JSON.stringify(key)}:`}${value}`;
-  }
-  // The spread in eventJson gave an event without an amount (one that breaks its type) one at the end.
-  if (!amountWritten) text += `${text.length === 0 ? '{' : ','}"amountMinor":${JSON.stringify(String((event as { amountMinor?: unknown }).amountMinor))}`;
-  return `${text}}`;
 }
 
 export function eventFromJson(stored: Stored<RiskEvent>): RiskEvent {
